@@ -1,0 +1,5 @@
+/** Generic helpers with no knowledge of langperf's domain. */
+export * from './errors.ts'
+export * from './hash.ts'
+export * from './json.ts'
+export * from './rng.ts'
