@@ -1,0 +1,91 @@
+import { badInput } from '../lib/index.ts'
+
+/** How many processes, warm-ups and values one workload gets. */
+export interface Sampling {
+  readonly processes: number
+  readonly warmups: number
+  readonly values: number
+}
+
+/** A named sampling plan, with a separate plan for JIT interpreters. */
+export interface Preset {
+  readonly name: PresetName
+  /** Interpreters without a JIT (CPython without its experimental JIT). */
+  readonly plain: Sampling
+  /** JIT interpreters (PyPy, CPython with the JIT on): fewer processes, more warm-ups and values. */
+  readonly jit: Sampling
+  /** Minimum duration of one timed value; loops are calibrated to reach it. */
+  readonly minTimeS: number
+}
+
+/** The preset names, from cheapest to most careful. */
+export const PRESET_NAMES = ['fast', 'default', 'rigorous'] as const
+/** One of PRESET_NAMES. */
+export type PresetName = (typeof PRESET_NAMES)[number]
+
+// pyperf's defaults: 20 processes × (1 warm-up + 3 values), values ≥ 100 ms; --fast is 6 × (1 + 3);
+// --rigorous doubles the processes. JIT interpreters: pyperf documents 6 processes × 10 values with
+// 10 warm-ups (METHODS.md); Barrett et al. (OOPSLA 2017) show many never settle, so warm-ups are
+// generous here and the values after them are kept for steady-state analysis.
+const PRESETS: Readonly<Record<PresetName, Preset>> = {
+  fast: {
+    name: 'fast',
+    plain: { processes: 6, warmups: 1, values: 3 },
+    jit: { processes: 4, warmups: 6, values: 4 },
+    minTimeS: 0.1,
+  },
+  default: {
+    name: 'default',
+    plain: { processes: 20, warmups: 1, values: 3 },
+    jit: { processes: 6, warmups: 10, values: 10 },
+    minTimeS: 0.1,
+  },
+  rigorous: {
+    name: 'rigorous',
+    plain: { processes: 40, warmups: 1, values: 3 },
+    jit: { processes: 12, warmups: 20, values: 10 },
+    minTimeS: 0.1,
+  },
+}
+
+/** The preset with that name, or a clear error listing the valid ones. */
+export function getPreset(name: string): Preset {
+  if ((PRESET_NAMES as readonly string[]).includes(name)) return PRESETS[name as PresetName]
+  throw badInput(`Cannot use preset "${name}": expected one of ${PRESET_NAMES.join(', ')}`)
+}
+
+/** A preset with some of its numbers overridden from the command line (validated). */
+export function customizePreset(
+  preset: Preset,
+  overrides: {
+    readonly processes?: number
+    readonly warmups?: number
+    readonly values?: number
+    readonly minTimeS?: number
+  },
+): Preset {
+  const check = (label: string, v: number | undefined, min: number, max: number): void => {
+    if (
+      v !== undefined &&
+      (!Number.isFinite(v) || v < min || v > max || (label !== 'min-time' && !Number.isInteger(v)))
+    )
+      throw badInput(
+        `Cannot use --${label} ${v}: expected ${label === 'min-time' ? 'a number' : 'an integer'} from ${min} to ${max}`,
+      )
+  }
+  check('processes', overrides.processes, 1, 1000)
+  check('warmups', overrides.warmups, 0, 1000)
+  check('values', overrides.values, 1, 1000)
+  check('min-time', overrides.minTimeS, 0.0001, 60)
+  const apply = (s: Sampling): Sampling => ({
+    processes: overrides.processes ?? s.processes,
+    warmups: overrides.warmups ?? s.warmups,
+    values: overrides.values ?? s.values,
+  })
+  return {
+    ...preset,
+    plain: apply(preset.plain),
+    jit: apply(preset.jit),
+    minTimeS: overrides.minTimeS ?? preset.minTimeS,
+  }
+}
