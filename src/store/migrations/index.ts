@@ -1,0 +1,57 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
+import { LangperfError, quote } from '../../lib/index.ts'
+import type { StoreDialect } from '../types.ts'
+import { initialMigration } from './0001_initial.ts'
+
+// Migrations are registered here in code, not found by scanning a directory: the list is
+// checked by the compiler, survives bundling, and needs no filesystem access at run time.
+// Names sort in the order they apply (Kysely orders by name).
+
+/** Every migration, by name, for `dialect`. Add new ones at the end; never edit a released one. */
+export function migrations(dialect: StoreDialect): Readonly<Record<string, Migration>> {
+  return {
+    '0001_initial': initialMigration(dialect),
+  }
+}
+
+/** Kysely's provider over `migrations(dialect)`. */
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return { getMigrations: async () => ({ ...migrations(dialect) }) }
+}
+
+/** Name of the newest migration the code knows. */
+export function latestMigrationName(dialect: StoreDialect): string {
+  const names = Object.keys(migrations(dialect)).sort()
+  const last = names.at(-1)
+  if (last === undefined) throw new LangperfError('internal', 'No migration is registered')
+  return last
+}
+
+/** Applies every pending migration; returns the names applied (empty when up to date). */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    const what = failed === undefined ? 'the database' : `migration ${quote(failed)}`
+    const detail = error instanceof Error ? error.message : String(error)
+    throw new LangperfError('unavailable', `Cannot migrate ${what}: ${detail}`, { cause: error })
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/**
+ * Names of migrations not yet applied, read without writing anything (works on a read-only
+ * connection, unlike Kysely's Migrator, which first creates its tables).
+ */
+export async function pendingMigrations(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
+  const known = Object.keys(migrations(dialect)).sort()
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true })
+  if (!tables.some((t) => t.name === 'kysely_migration')) return known
+  const rows = await (db as Kysely<{ kysely_migration: { name: string } }>)
+    .selectFrom('kysely_migration')
+    .select('name')
+    .execute()
+  const done = new Set(rows.map((r) => r.name))
+  return known.filter((n) => !done.has(n))
+}

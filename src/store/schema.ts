@@ -1,0 +1,120 @@
+import type { Generated } from 'kysely'
+
+// Kysely's view of the tables that migrations/0001_initial.ts creates (the schema is documented
+// there). Columns are snake_case; JSON columns are `string` (text on every dialect); timestamps
+// are ISO 8601 UTC text. Integer columns are typed `number | string` where PostgreSQL's `bigint`
+// arrives as a string: row mappers in kysely-store.ts normalise with Number().
+
+/** An integer that pg may return as a decimal string (bigint, count). */
+type DbInt = number | string
+/** A float that pg may return as a string (numeric); double precision arrives as a number. */
+type DbFloat = number | string
+
+/** `machines`: one row per machine name. */
+export interface MachinesTable {
+  id: Generated<DbInt>
+  name: string
+  fingerprint_hash: string | null
+  fingerprint: string | null
+  first_seen_at: string
+  last_seen_at: string
+}
+
+/** `machine_fingerprints`: the history of each machine's fingerprints. */
+export interface MachineFingerprintsTable {
+  id: Generated<DbInt>
+  machine_id: DbInt
+  hash: string
+  fingerprint: string
+  first_seen_at: string
+  last_seen_at: string
+}
+
+/** `runtimes`: runtime families (`cpython`, `pypy`, …). */
+export interface RuntimesTable {
+  id: Generated<DbInt>
+  name: string
+}
+
+/** `builds`: one row per build identity. */
+export interface BuildsTable {
+  id: Generated<DbInt>
+  runtime_id: DbInt
+  version: string
+  config: string
+  commit_sha: string | null
+  commit_date_utc: string | null
+  branch: string | null
+  merge_base: string | null
+  identity: string
+  interpreter: string | null
+  metadata: string
+}
+
+/** `workloads`: one row per (name, version). */
+export interface WorkloadsTable {
+  id: Generated<DbInt>
+  name: string
+  version: string
+  manifest: string | null
+}
+
+/** `runs`: one build × suite × machine. */
+export interface RunsTable {
+  id: Generated<DbInt>
+  machine_id: DbInt
+  build_id: DbInt
+  fingerprint_id: DbInt | null
+  suite: string
+  preset: string
+  harness_version: string
+  source: string
+  status: string
+  started_at: string
+  finished_at: string | null
+  group_id: string | null
+  environment: string | null
+  warnings: string
+  metadata: string
+}
+
+/** `results`: one workload in one run, with summary columns for series queries. */
+export interface ResultsTable {
+  id: Generated<DbInt>
+  run_id: DbInt
+  workload_id: DbInt
+  state: string
+  failure_reason: string | null
+  message: string | null
+  stderr_tail: string | null
+  unit: string
+  loops: DbInt
+  inner_loops: DbInt
+  metadata: string
+  n_processes: DbInt
+  n_values: DbInt
+  mean: DbFloat | null
+  stdev_process_means: DbFloat | null
+  min: DbFloat | null
+  max: DbFloat | null
+  median: DbFloat | null
+  process_means: string
+}
+
+/** `result_samples`: every process's warm-ups, values and metadata of one result, as JSON. */
+export interface ResultSamplesTable {
+  result_id: DbInt
+  processes: string
+}
+
+/** Every table of the store. */
+export interface Database {
+  machines: MachinesTable
+  machine_fingerprints: MachineFingerprintsTable
+  runtimes: RuntimesTable
+  builds: BuildsTable
+  workloads: WorkloadsTable
+  runs: RunsTable
+  results: ResultsTable
+  result_samples: ResultSamplesTable
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
+import { LangperfError } from '../../lib/index.ts'
+import { storeContract } from '../contract.ts'
+import { exampleResult, exampleRunSpec, exampleRunWithResults } from '../fixtures.ts'
+import { openSqliteStore } from './index.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'langperf-store-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+let files = 0
+/** A path for a new database file in the test's temporary directory. */
+const newPath = () => join(dir, `store-${++files}.db`)
+
+storeContract('SQLite file', () => openSqliteStore(newPath()))
+storeContract('SQLite :memory:', () => openSqliteStore(':memory:'))
+
+describe('openSqliteStore()', () => {
+  test('opens a file in WAL mode with foreign keys on and the schema migrated', async () => {
+    const path = newPath()
+    const store = await openSqliteStore(path)
+    assert.equal(store.dialect, 'sqlite')
+    await store.close()
+    const raw = new BetterSqlite3(path, { readonly: true })
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal')
+      const names = raw.prepare('select name from kysely_migration order by name').pluck().all()
+      assert.deepEqual(names, ['0001_initial'])
+      const tables = raw
+        .prepare("select name from sqlite_master where type = 'table' order by name")
+        .pluck()
+        .all()
+      for (const t of [
+        'builds',
+        'machine_fingerprints',
+        'machines',
+        'result_samples',
+        'results',
+        'runs',
+        'runtimes',
+        'workloads',
+      ]) {
+        assert.ok(tables.includes(t), `table ${t} exists`)
+      }
+    } finally {
+      raw.close()
+    }
+  })
+
+  test('reopening a file keeps its data and applies no migration twice', async () => {
+    const path = newPath()
+    const first = await openSqliteStore(path)
+    const [runId] = await first.insertRuns([exampleRunWithResults()])
+    await first.close()
+    const second = await openSqliteStore(path)
+    try {
+      assert.equal((await second.getRun(runId!))?.resultCount, 3)
+    } finally {
+      await second.close()
+    }
+  })
+
+  test('a read-only store reads and refuses every write with unavailable', async () => {
+    const path = newPath()
+    const writer = await openSqliteStore(path)
+    const [runId] = await writer.insertRuns([exampleRunWithResults()])
+    await writer.close()
+    const reader = await openSqliteStore(path, { readonly: true })
+    try {
+      assert.equal((await reader.listRuns()).total, 1)
+      assert.equal((await reader.getResults(runId!, { withSamples: true })).length, 3)
+      await assert.rejects(reader.beginRun(exampleRunSpec()), isCode('unavailable', /read-only/))
+      await assert.rejects(reader.insertRuns([]), isCode('unavailable', /read-only/))
+      await assert.rejects(reader.markInterruptedRuns(), isCode('unavailable', /read-only/))
+    } finally {
+      await reader.close()
+    }
+  })
+
+  test('a read-only open fails on a missing file, an unmigrated file and ":memory:"', async () => {
+    await assert.rejects(
+      openSqliteStore(join(dir, 'missing.db'), { readonly: true }),
+      isCode('unavailable', /missing\.db/),
+    )
+    const bare = newPath()
+    new BetterSqlite3(bare).close()
+    await assert.rejects(
+      openSqliteStore(bare, { readonly: true }),
+      isCode('unavailable', /0001_initial.*pending/),
+    )
+    await assert.rejects(openSqliteStore(':memory:', { readonly: true }), isCode('bad-input', /:memory:/))
+    await assert.rejects(openSqliteStore(''), isCode('bad-input', /file path/))
+  })
+
+  test('two processes writing to one file queue for the lock and lose no run', async () => {
+    const path = newPath()
+    // Create and migrate first, so the writers do not also race to migrate.
+    await (await openSqliteStore(path)).close()
+    await Promise.all([runWriter(path, ['batch', '20', 'a']), runWriter(path, ['batch', '20', 'b'])])
+    const store = await openSqliteStore(path)
+    try {
+      assert.equal((await store.listRuns({ machine: 'writer-a' })).total, 20)
+      assert.equal((await store.listRuns({ machine: 'writer-b' })).total, 20)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('a process killed while writing results leaves each stored result whole with its samples', async () => {
+    const path = newPath()
+    // The child begins a run, adds results forever and reports each; it is killed mid-stream.
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, 'endless'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let reported = 0
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject)
+      child.on('exit', (code, signal) => {
+        if (signal === 'SIGKILL') resolve()
+        else reject(new Error(`crash writer exited with code ${code} before it was killed`))
+      })
+      child.stdout.setEncoding('utf8')
+      child.stdout.on('data', (chunk: string) => {
+        reported += chunk.split('\n').filter((l) => l.startsWith('result ')).length
+        if (reported >= 5) child.kill('SIGKILL')
+      })
+    })
+    const store = await openSqliteStore(path)
+    try {
+      const { rows } = await store.listRuns()
+      assert.equal(rows.length, 1)
+      const runId = rows[0]!.id
+      assert.equal(rows[0]!.status, 'running')
+      assert.equal(await store.markInterruptedRuns(), 1)
+      assert.equal((await store.getRun(runId))?.status, 'interrupted')
+      // getResults with samples throws 'internal' if any result lacks its samples row.
+      const results = await store.getResults(runId, { withSamples: true })
+      assert.ok(results.length >= reported, `${results.length} results stored, ${reported} reported`)
+      for (const r of results) {
+        assert.deepEqual(
+          r.processes,
+          exampleResult(r.workload.name, { processes: 20, valuesPerProcess: 4 }).processes,
+        )
+      }
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+const WRITER = fileURLToPath(new URL('./writer.fixture.ts', import.meta.url))
+
+/** Runs writer.fixture.ts to completion; rejects unless it exits with 0. */
+function runWriter(path: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, ...args], { stdio: 'inherit' })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`writer ${args.join(' ')} exited with ${code}`)),
+    )
+  })
+}
+
+/** An assert.rejects validator for a LangperfError with `code` and a message matching `re`. */
+function isCode(code: LangperfError['code'], re: RegExp): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof LangperfError, `expected a LangperfError, got ${String(error)}`)
+    assert.equal(error.code, code, error.message)
+    assert.match(error.message, re)
+    return true
+  }
+}
