@@ -1,0 +1,151 @@
+import { type JsonValue } from '../lib/index.ts'
+import {
+  type ComparisonResult,
+  compareTwo,
+  type GeometricMeanRatio,
+  geometricMeanRatio,
+  type Insufficient,
+  type WorkloadPair,
+} from '../stats/index.ts'
+import type { ResultRow, RunRow, Store } from '../store/index.ts'
+import { LangperfError } from '../lib/index.ts'
+
+// The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
+// with its interval and verdict, sorted, and the geometric mean over the workloads both sides
+// measured. Workloads whose versions differ are never compared (a changed workload is a new
+// series), and are listed as such.
+
+/** One workload of a comparison. */
+export interface CompareRow {
+  readonly workload: string
+  readonly unit: string
+  readonly tags: readonly string[]
+  readonly baseMean: number | null
+  readonly candidateMean: number | null
+  readonly comparison: ComparisonResult
+}
+
+/** A workload present on only one side, measured on one side only, or in two versions. */
+export interface UncomparedRow {
+  readonly workload: string
+  readonly why: string
+}
+
+/** The whole comparison. */
+export interface CompareReport {
+  readonly base: RunRow
+  readonly candidate: RunRow
+  readonly confidence: number
+  readonly minEffect: number
+  /** Slowest first (largest ratio for times). */
+  readonly rows: readonly CompareRow[]
+  readonly uncompared: readonly UncomparedRow[]
+  readonly geometricMean: GeometricMeanRatio | Insufficient
+}
+
+/** Options of compareRuns. */
+export interface CompareRunsOptions {
+  readonly confidence?: number
+  /** Smallest |ratio − 1| called a change (default 0: the interval decides alone). */
+  readonly minEffect?: number
+  /** Keep only workloads with one of these tags. */
+  readonly tags?: readonly string[]
+}
+
+function tagsOf(result: ResultRow, manifestTags: ReadonlyMap<string, readonly string[]>): string[] {
+  const fromMeta = result.metadata.tags
+  if (Array.isArray(fromMeta)) return fromMeta.filter((t: JsonValue): t is string => typeof t === 'string')
+  return [...(manifestTags.get(`${result.workload.name}@${result.workload.version}`) ?? [])]
+}
+
+/** Compares two stored runs workload by workload. */
+export async function compareRuns(
+  store: Store,
+  baseRunId: number,
+  candidateRunId: number,
+  options: CompareRunsOptions = {},
+): Promise<CompareReport> {
+  const confidence = options.confidence ?? 0.95
+  const minEffect = options.minEffect ?? 0
+  const [base, candidate] = await Promise.all([store.getRun(baseRunId), store.getRun(candidateRunId)])
+  if (!base) throw new LangperfError('not-found', `Cannot compare run ${baseRunId}: no such run`)
+  if (!candidate) throw new LangperfError('not-found', `Cannot compare run ${candidateRunId}: no such run`)
+  const [baseResults, candResults, workloads] = await Promise.all([
+    store.getResults(baseRunId),
+    store.getResults(candidateRunId),
+    store.listWorkloads(),
+  ])
+  const manifestTags = new Map<string, readonly string[]>()
+  for (const w of workloads) {
+    const t = w.manifest?.tags
+    if (Array.isArray(t)) manifestTags.set(`${w.name}@${w.version}`, t.filter((x): x is string => typeof x === 'string'))
+  }
+  const candByName = new Map(candResults.map((r) => [r.workload.name, r]))
+  const baseNames = new Set(baseResults.map((r) => r.workload.name))
+  const rows: CompareRow[] = []
+  const uncompared: UncomparedRow[] = []
+  const pairs: WorkloadPair[] = []
+  const wanted = options.tags && options.tags.length > 0 ? new Set(options.tags) : null
+  for (const b of baseResults) {
+    const c = candByName.get(b.workload.name)
+    const tags = tagsOf(b, manifestTags)
+    if (wanted && !tags.some((t) => wanted.has(t))) continue
+    if (!c) {
+      uncompared.push({ workload: b.workload.name, why: 'only in the base run' })
+      continue
+    }
+    if (b.workload.version !== c.workload.version) {
+      uncompared.push({
+        workload: b.workload.name,
+        why: `workload versions differ (${b.workload.version} vs ${c.workload.version}): a changed workload is not compared with its old self`,
+      })
+      continue
+    }
+    if (b.outcome.state !== 'measured' || c.outcome.state !== 'measured') {
+      const side = (r: ResultRow, label: string) =>
+        r.outcome.state === 'measured' ? null : `${label} ${r.outcome.state}: ${'message' in r.outcome ? r.outcome.message : ''}`
+      uncompared.push({
+        workload: b.workload.name,
+        why: [side(b, 'base'), side(c, 'candidate')].filter(Boolean).join('; '),
+      })
+      continue
+    }
+    const comparison = compareTwo(b.processMeans, c.processMeans, { confidence, minEffect })
+    rows.push({
+      workload: b.workload.name,
+      unit: b.unit,
+      tags,
+      baseMean: b.summary.mean,
+      candidateMean: c.summary.mean,
+      comparison,
+    })
+    if (comparison.kind === 'comparison') pairs.push({ base: b.processMeans, candidate: c.processMeans })
+  }
+  for (const c of candResults) {
+    if (baseNames.has(c.workload.name)) continue
+    if (wanted && !tagsOf(c, manifestTags).some((t) => wanted.has(t))) continue
+    uncompared.push({ workload: c.workload.name, why: 'only in the candidate run' })
+  }
+  const ratioOf = (r: CompareRow) => (r.comparison.kind === 'comparison' ? r.comparison.ratio : Number.NEGATIVE_INFINITY)
+  rows.sort((x, y) => ratioOf(y) - ratioOf(x) || x.workload.localeCompare(y.workload))
+  const geometricMean =
+    pairs.length > 0 ? geometricMeanRatio(pairs, { confidence }) : ({ kind: 'insufficient', reason: 'No workload was compared' } as const)
+  return { base, candidate, confidence, minEffect, rows, uncompared, geometricMean }
+}
+
+/**
+ * The CI gate of `compare --fail-on-slowdown PCT`: the workloads (and the geometric mean) that
+ * are significantly slower by at least PCT percent.
+ */
+export function slowdownsOver(report: CompareReport, pct: number): string[] {
+  const limit = 1 + pct / 100
+  const out: string[] = []
+  for (const r of report.rows) {
+    if (r.comparison.kind === 'comparison' && r.comparison.verdict === 'slower' && r.comparison.ratio >= limit) {
+      out.push(r.workload)
+    }
+  }
+  const g = report.geometricMean
+  if (g.kind !== 'insufficient' && g.measurement.low > 1 && g.estimate >= limit) out.push('geometric mean')
+  return out
+}

@@ -1,0 +1,6 @@
+/** Use cases over stored data: measure, ingest, compare, export. */
+export * from './compare.ts'
+export * from './ingest.ts'
+export * from './measure.ts'
+export * from './pyperf.ts'
+export * from './select.ts'

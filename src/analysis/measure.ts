@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto'
+import { type BuildSpec, inferBuildConfig, type MachineEnvironment, type RunSpec } from '../model/index.ts'
+import {
+  HARNESS_PROTOCOL_VERSION,
+  type Interpreter,
+  measureSuite,
+  type SuiteEvent,
+  type SuitePlan,
+} from '../runner/index.ts'
+import type { Store } from '../store/index.ts'
+
+// The `run` use case: measure a suite on several interpreters (interleaved) and store each
+// interpreter's results as its own run, the runs of one invocation sharing a group id. Each
+// result is written in its own transaction as soon as it is complete, so an interrupted run keeps
+// every finished workload and never a half-written one.
+
+/** The build an interpreter measured locally stands for. */
+export function buildFromInterpreter(interp: Interpreter): BuildSpec {
+  const info = interp.info
+  return {
+    runtime: info.implementation,
+    version: info.version,
+    config: inferBuildConfig(info),
+    commitSha: null,
+    commitDateUtc: null,
+    branch: null,
+    mergeBase: null,
+    identity: `local:${interp.identity}`,
+    interpreter: info,
+    metadata: { found_as: interp.foundAs, origin: interp.origin },
+  }
+}
+
+/** What `measureAndStore` needs beyond the suite plan. */
+export interface MeasureOptions {
+  readonly machine: string
+  readonly environment: MachineEnvironment
+  readonly suite: string
+  readonly onEvent?: (e: SuiteEvent) => void
+  readonly signal?: AbortSignal
+  readonly now?: () => Date
+}
+
+/** Ids of the runs written, one per interpreter, in the plan's order, and how it ended. */
+export interface MeasureOutcome {
+  readonly runIds: readonly number[]
+  readonly groupId: string
+  readonly status: 'complete' | 'interrupted'
+}
+
+/** Measures the plan and stores every result as it completes. */
+export async function measureAndStore(store: Store, plan: SuitePlan, options: MeasureOptions): Promise<MeasureOutcome> {
+  const now = options.now ?? (() => new Date())
+  const groupId = randomUUID()
+  const startedAt = now().toISOString()
+  const runIds: number[] = []
+  for (const interp of plan.interpreters) {
+    const spec: RunSpec = {
+      machine: options.machine,
+      environment: options.environment,
+      build: buildFromInterpreter(interp),
+      suite: options.suite,
+      preset: plan.preset.name,
+      harnessVersion: `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}`,
+      source: 'langperf',
+      startedAt,
+      groupId: plan.interpreters.length > 1 ? groupId : null,
+      metadata: {
+        min_time_s: plan.preset.minTimeS,
+        interleaved: plan.interpreters.length > 1,
+        interpreters_in_group: plan.interpreters.length,
+      },
+    }
+    runIds.push((await store.beginRun(spec)).runId)
+  }
+  let status: 'complete' | 'interrupted' = 'complete'
+  try {
+    await measureSuite(plan, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEvent: async (e) => {
+        if (e.kind === 'result') {
+          const runId = runIds[e.interpreterIndex]
+          if (runId === undefined) throw new Error(`No run for interpreter ${e.interpreterIndex}`)
+          await store.addResult(runId, e.result, { manifest: e.definition.manifest })
+        }
+        options.onEvent?.(e)
+      },
+    })
+    if (options.signal?.aborted) status = 'interrupted'
+  } catch (err) {
+    status = 'interrupted'
+    await finishAll(store, runIds, status, now)
+    throw err
+  }
+  await finishAll(store, runIds, status, now)
+  return { runIds, groupId, status }
+}
+
+async function finishAll(store: Store, runIds: readonly number[], status: 'complete' | 'interrupted', now: () => Date) {
+  const at = now().toISOString()
+  for (const id of runIds) await store.finishRun(id, status, at)
+}

@@ -1,0 +1,132 @@
+import { type CompareReport, compareRuns, resolveRunSelector, slowdownsOver } from '../../analysis/index.ts'
+import { LangperfError } from '../../lib/index.ts'
+import type { Verdict } from '../../stats/index.ts'
+import type { RunRow } from '../../store/index.ts'
+import { type CommonOptions, type Ctx, withStore } from '../context.ts'
+import { formatPercent, formatRatio, formatValue, printJson, println, table } from '../output.ts'
+
+/** Options of `langperf compare`. */
+export interface CompareOptions extends CommonOptions {
+  readonly failOnSlowdown?: number
+  readonly minEffect?: number
+  readonly tag?: readonly string[]
+}
+
+/** The word people read for a verdict. */
+export function verdictWord(v: Verdict): string {
+  switch (v) {
+    case 'faster':
+      return 'faster'
+    case 'slower':
+      return 'slower'
+    case 'no-difference':
+      return 'no significant difference'
+    case 'insufficient':
+      return 'not enough data'
+  }
+}
+
+/** `Run 12: cpython-3.12.1 default on box (2026-11-27)`. */
+export function runLabel(r: RunRow): string {
+  const b = r.build
+  return `run ${r.id}: ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${r.machine} (${r.startedAt.slice(0, 10)})`
+}
+
+/** Renders a comparison report as text. */
+export function renderCompare(report: CompareReport): string {
+  const lines: string[] = []
+  lines.push(`Base:      ${runLabel(report.base)}`)
+  lines.push(`Candidate: ${runLabel(report.candidate)}`)
+  lines.push(
+    `Ratio = candidate / base of per-process means; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called` : ''}`,
+  )
+  lines.push('')
+  const rows = report.rows.map((r) => {
+    const c = r.comparison
+    if (c.kind !== 'comparison') {
+      return [r.workload, formatValue(r.baseMean, r.unit), formatValue(r.candidateMean, r.unit), '–', '–', '–', `not enough data: ${c.reason}`]
+    }
+    return [
+      r.workload,
+      formatValue(r.baseMean, r.unit),
+      formatValue(r.candidateMean, r.unit),
+      formatRatio(c.ratio),
+      `[${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`,
+      formatPercent(c.ratio),
+      verdictWord(c.verdict),
+    ]
+  })
+  lines.push(
+    table(['workload', 'base', 'candidate', 'ratio', 'interval', 'change', 'verdict'], rows, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'left',
+    ]),
+  )
+  const g = report.geometricMean
+  lines.push('')
+  if (g.kind === 'insufficient') lines.push(`Geometric mean: not enough data (${g.reason})`)
+  else {
+    const verdict = g.measurement.high < 1 ? 'faster' : g.measurement.low > 1 ? 'slower' : 'no significant difference'
+    lines.push(
+      `Geometric mean of ${g.ratios.length} workloads: ${formatRatio(g.estimate)} [${g.measurement.low.toFixed(3)}, ${g.measurement.high.toFixed(3)}] ${formatPercent(g.estimate)} — ${verdict}`,
+    )
+    if (g.acrossWorkloads.kind === 'interval') {
+      lines.push(
+        `  over a typical workload: [${g.acrossWorkloads.low.toFixed(3)}, ${g.acrossWorkloads.high.toFixed(3)}] (spread between workloads, not measurement noise)`,
+      )
+    }
+  }
+  const counts = { faster: 0, slower: 0, same: 0 }
+  for (const r of report.rows) {
+    if (r.comparison.verdict === 'faster') counts.faster++
+    else if (r.comparison.verdict === 'slower') counts.slower++
+    else counts.same++
+  }
+  lines.push(`${counts.slower} slower, ${counts.faster} faster, ${counts.same} without a significant difference`)
+  if (report.uncompared.length > 0) {
+    lines.push('')
+    lines.push('Not compared:')
+    for (const u of report.uncompared) lines.push(`  ${u.workload}: ${u.why}`)
+  }
+  return lines.join('\n')
+}
+
+/** `langperf compare A B`: per-workload ratios with intervals and verdicts, and the geometric mean. */
+export async function compareCommand(ctx: Ctx, a: string, b: string, options: CompareOptions): Promise<number> {
+  const pct = options.failOnSlowdown
+  if (pct !== undefined && !(Number.isFinite(pct) && pct >= 0)) {
+    throw new LangperfError('bad-input', `Cannot use --fail-on-slowdown ${pct}: expected a percentage ≥ 0, e.g. 5`)
+  }
+  const minEffectPct = options.minEffect ?? 0
+  if (!(Number.isFinite(minEffectPct) && minEffectPct >= 0)) {
+    throw new LangperfError('bad-input', `Cannot use --min-effect ${minEffectPct}: expected a percentage ≥ 0, e.g. 1`)
+  }
+  return withStore(options, async (store) => {
+    const baseId = await resolveRunSelector(store, a)
+    const candId = await resolveRunSelector(store, b)
+    const report = await compareRuns(store, baseId, candId, {
+      minEffect: minEffectPct / 100,
+      ...(options.tag ? { tags: options.tag } : {}),
+    })
+    const failing = pct === undefined ? [] : slowdownsOver(report, pct)
+    if (options.json) printJson(ctx.io, { ...report, failOnSlowdown: pct ?? null, failing })
+    else {
+      println(ctx.io, renderCompare(report))
+      if (pct !== undefined) {
+        println(ctx.io)
+        println(
+          ctx.io,
+          failing.length
+            ? `FAIL: significantly slower by ${pct} % or more: ${failing.join(', ')}`
+            : `OK: nothing significantly slower by ${pct} % or more`,
+        )
+      }
+    }
+    return failing.length > 0 ? 1 : 0
+  })
+}

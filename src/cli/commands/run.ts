@@ -1,0 +1,201 @@
+import cliProgress from 'cli-progress'
+import { hostname } from 'node:os'
+import { type CompareReport, compareRuns, measureAndStore } from '../../analysis/index.ts'
+import { LangperfError } from '../../lib/index.ts'
+import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
+import {
+  customizePreset,
+  discoverInterpreters,
+  getPreset,
+  type Interpreter,
+  loadSuites,
+  loadWorkloads,
+  readEnvironment,
+  resolveSuite,
+  samplingFor,
+  type SuiteEvent,
+} from '../../runner/index.ts'
+import { type CommonOptions, type Ctx, dbPath, withStore } from '../context.ts'
+import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
+
+/** Options of `langperf run`. */
+export interface RunOptions extends CommonOptions {
+  readonly suite?: string
+  readonly workload?: readonly string[]
+  readonly python?: readonly string[]
+  readonly discover?: boolean
+  readonly fast?: boolean
+  readonly rigorous?: boolean
+  readonly processes?: number
+  readonly warmups?: number
+  readonly values?: number
+  readonly minTime?: number
+  readonly timeout?: number
+  readonly machine?: string
+  readonly progress?: boolean
+}
+
+/** Picks the workloads: `--workload` names (any order) or the suite. */
+async function selectWorkloads(options: RunOptions): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
+  const all = await loadWorkloads()
+  if (options.workload && options.workload.length > 0) {
+    const byName = new Map(all.map((w) => [w.manifest.name, w]))
+    const picked = options.workload.map((n) => {
+      const w = byName.get(n)
+      if (!w) {
+        throw new LangperfError(
+          'bad-input',
+          `Cannot run workload "${n}": expected one of ${all.map((x) => x.manifest.name).join(', ')}`,
+        )
+      }
+      return w
+    })
+    return { suite: options.suite ?? 'custom', workloads: picked }
+  }
+  const suite = options.suite ?? 'default'
+  return { suite, workloads: resolveSuite(suite, all, await loadSuites()) }
+}
+
+/** A rough duration estimate: start-up plus warm-ups and values at the minimum time each. */
+function estimateSeconds(interps: readonly Interpreter[], workloads: readonly WorkloadDefinition[], preset: ReturnType<typeof getPreset>): number {
+  let s = 0
+  for (const i of interps) {
+    const sm = samplingFor(i, preset)
+    const perProcess = 0.08 + (sm.warmups + sm.values) * preset.minTimeS
+    s += workloads.length * (sm.processes * perProcess + 0.5)
+  }
+  return s
+}
+
+/** `langperf run`: measures interpreters × suite into the database and prints the comparison. */
+export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number> {
+  const io = ctx.io
+  if (options.fast && options.rigorous) throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
+  const preset = customizePreset(getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'), {
+    ...(options.processes !== undefined ? { processes: options.processes } : {}),
+    ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
+    ...(options.values !== undefined ? { values: options.values } : {}),
+    ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
+  })
+  const timeoutS = options.timeout ?? 600
+  if (!(timeoutS > 0)) throw new LangperfError('bad-input', `Cannot use --timeout ${timeoutS}: expected a positive number of seconds`)
+  const { suite, workloads } = await selectWorkloads(options)
+  const { interpreters, rejected } = await discoverInterpreters({
+    env: ctx.env,
+    ...(options.python ? { explicit: options.python } : {}),
+    alsoDiscover: options.discover ?? false,
+  })
+  if (interpreters.length === 0) {
+    throw new LangperfError('unavailable', 'Cannot run: no Python interpreter found (looked on PATH and in pyenv); give one with --python PATH')
+  }
+  for (const r of rejected) log(io, `skipped ${r.path} (${r.origin}): ${r.reason}`)
+  const environment = await readEnvironment()
+  const machine = options.machine ?? hostname()
+  log(io, `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${dbPath(options, ctx.env)}`)
+  for (const [i, interp] of interpreters.entries()) {
+    const s = samplingFor(interp, preset)
+    log(io, `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${s.processes} processes × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`)
+  }
+  log(io, `  about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`)
+  for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
+  if (environment.warnings.length) log(io, '  (`langperf system check` explains each warning and how to fix it)')
+
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSigint = () => {
+    interrupts++
+    if (interrupts > 1) process.exit(130)
+    log(io, '\nInterrupted: finishing the current process, then storing what is complete (Ctrl-C again to quit at once)')
+    controller.abort()
+  }
+  process.on('SIGINT', onSigint)
+  const showBar = options.progress !== false && !options.json
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: io.err,
+      format: ' {bar} {percentage}% | {workload} | {interp} process {process}/{processes} | {eta_formatted} left',
+      hideCursor: io.isTty,
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
+      etaBuffer: 50,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  )
+  const labels = interpreters.map((i) => interpreterLabel(i.info))
+  const onEvent = (e: SuiteEvent) => {
+    if (!showBar) return
+    if (e.kind === 'start') bar.start(e.totalProcesses, 0, { workload: '', interp: '', process: 0, processes: 0 })
+    else if (e.kind === 'process') {
+      bar.update(e.done, {
+        workload: e.workload,
+        interp: labels[e.interpreterIndex] ?? '',
+        process: e.process === 0 ? 'calibration' : e.process,
+        processes: e.processes,
+      })
+    } else if (e.result.outcome.state === 'failed') {
+      bar.stop()
+      log(io, `  ${e.result.workload.name} failed on ${labels[e.interpreterIndex]}: ${e.result.outcome.reason}: ${e.result.outcome.message}`)
+      bar.start(bar.getTotal(), bar.getProgress() * bar.getTotal())
+    }
+  }
+  try {
+    return await withStore(options, async (store) => {
+      await store.markInterruptedRuns({ startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString() })
+      const outcome = await measureAndStore(
+        store,
+        { interpreters, workloads, preset, timeoutMs: timeoutS * 1000 },
+        { machine, environment, suite, onEvent, signal: controller.signal },
+      )
+      if (showBar) bar.stop()
+      const reports: CompareReport[] = []
+      const [baseId, ...others] = outcome.runIds
+      if (baseId !== undefined) for (const id of others) reports.push(await compareRuns(store, baseId, id))
+      if (options.json) {
+        printJson(io, { ...outcome, comparisons: reports })
+        return outcome.status === 'complete' ? 0 : 130
+      }
+      println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
+      if (reports.length > 0) printMatrix(ctx, reports)
+      else if (baseId !== undefined) println(io, `Show the results with \`langperf show ${baseId}\`.`)
+      return outcome.status === 'complete' ? 0 : 130
+    })
+  } finally {
+    process.off('SIGINT', onSigint)
+    if (showBar) bar.stop()
+  }
+}
+
+/** Prints each candidate against the first interpreter, one column per candidate. */
+function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
+  const io = ctx.io
+  const base = reports[0]!.base
+  const label = (r: CompareReport['base']) => `${r.build.runtime}-${r.build.version}${r.build.config !== 'default' ? ` ${r.build.config}` : ''}`
+  println(io)
+  println(io, `Time relative to ${label(base)} (run ${base.id}); below 1 is faster; [95 % interval]; = no significant difference`)
+  const names = [...new Set(reports.flatMap((r) => [...r.rows.map((x) => x.workload), ...r.uncompared.map((x) => x.workload)]))].sort()
+  const header = ['workload', ...reports.map((r) => `${label(r.candidate)} (run ${r.candidate.id})`)]
+  const rows = names.map((n) => [
+    n,
+    ...reports.map((r) => {
+      const row = r.rows.find((x) => x.workload === n)
+      if (!row) return r.uncompared.find((x) => x.workload === n) ? 'not compared' : ''
+      const c = row.comparison
+      if (c.kind !== 'comparison') return 'insufficient'
+      const mark = c.verdict === 'faster' ? ' faster' : c.verdict === 'slower' ? ' slower' : ' ='
+      return `${formatRatio(c.ratio)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]${mark}`
+    }),
+  ])
+  rows.push([
+    'geometric mean',
+    ...reports.map((r) => {
+      const g = r.geometricMean
+      return g.kind === 'insufficient'
+        ? 'insufficient'
+        : `${formatRatio(g.estimate)} [${g.measurement.low.toFixed(3)}, ${g.measurement.high.toFixed(3)}] ${formatPercent(g.estimate)}`
+    }),
+  ])
+  println(io, table(header, rows, ['left', ...reports.map(() => 'right' as const)]))
+  println(io)
+  println(io, `Details: \`langperf compare ${base.id} ${reports[0]!.candidate.id}\`; every run: \`langperf show\`.`)
+}

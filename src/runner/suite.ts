@@ -1,0 +1,250 @@
+import { type JsonObject, type JsonValue } from '../lib/index.ts'
+import type { FailureReason, ProcessSamples, WorkloadDefinition, WorkloadResult } from '../model/index.ts'
+import type { Interpreter } from './discovery.ts'
+import type { Preset, Sampling } from './presets.ts'
+import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
+import { HARNESS_PATH, type HarnessResult, parseHarnessOutput } from './protocol.ts'
+import { supportsPython } from './workloads.ts'
+
+// Measures a suite on one or more interpreters. For each workload: one calibration process per
+// interpreter finds the loop count (frozen for every later process of that workload), then the
+// worker processes of all interpreters are interleaved round by round, alternating the order
+// (A B, B A, A B…) so that drift of the machine hits every side alike and no side always runs
+// first. A workload that fails on one interpreter is recorded as failed there, and the run goes on.
+
+/** What to measure and how. */
+export interface SuitePlan {
+  readonly interpreters: readonly Interpreter[]
+  readonly workloads: readonly WorkloadDefinition[]
+  readonly preset: Preset
+  /** Kill a worker after this long. */
+  readonly timeoutMs: number
+  /** Extra environment variables for every worker. */
+  readonly env?: Readonly<Record<string, string>>
+  /** Loop counts to reuse instead of calibrating, by workload name (frozen across runs). */
+  readonly frozenLoops?: Readonly<Record<string, number>>
+}
+
+/** Progress of a suite, for bars and logs. */
+export type SuiteEvent =
+  | { readonly kind: 'start'; readonly totalProcesses: number }
+  | {
+      readonly kind: 'process'
+      readonly workload: string
+      readonly interpreterIndex: number
+      /** 0 for calibration, then 1…n for workers. */
+      readonly process: number
+      readonly processes: number
+      readonly done: number
+      readonly total: number
+    }
+  | { readonly kind: 'result'; readonly interpreterIndex: number; readonly result: WorkloadResult; readonly definition: WorkloadDefinition }
+
+/** The sampling an interpreter gets: JIT interpreters warm up longer. */
+export function samplingFor(interpreter: Interpreter, preset: Preset): Sampling {
+  return interpreter.info.jit === 'enabled' ? preset.jit : preset.plain
+}
+
+/** Turns a worker's outcome into samples or a failure with its reason. */
+export function classifyWorker(
+  out: WorkerOutcome,
+):
+  | { readonly ok: true; readonly result: HarnessResult }
+  | { readonly ok: false; readonly reason: FailureReason; readonly message: string; readonly stderrTail: string } {
+  const tail = out.stderrTail.slice(-4096)
+  if (out.spawnError) return { ok: false, reason: 'error', message: `Cannot start the interpreter: ${out.spawnError}`, stderrTail: tail }
+  if (out.timedOut) {
+    return { ok: false, reason: 'timeout', message: `Worker killed after the time limit (${Math.round(out.wallTimeMs / 1000)} s)`, stderrTail: tail }
+  }
+  const parsed = parseHarnessOutput(out.resultText)
+  if (parsed.ok && parsed.message.kind === 'error') {
+    const m = parsed.message
+    const traceback = 'traceback' in m && typeof m.traceback === 'string' ? m.traceback : ''
+    return {
+      ok: false,
+      reason: 'error',
+      message: `${m.error_type}: ${m.message}`,
+      stderrTail: (traceback ? `${traceback}\n${tail}` : tail).slice(-4096),
+    }
+  }
+  if (out.signal || (out.exitCode !== 0 && !parsed.ok)) {
+    const how = out.signal ? `killed by ${out.signal}` : `exit status ${out.exitCode}`
+    return { ok: false, reason: 'crashed', message: `Worker crashed (${how}) without a result`, stderrTail: tail }
+  }
+  if (!parsed.ok) {
+    return { ok: false, reason: 'bad-output', message: `Unreadable result channel: ${parsed.problem}`, stderrTail: tail }
+  }
+  if (parsed.message.kind !== 'result') {
+    return { ok: false, reason: 'bad-output', message: `Expected a result document, found "${parsed.message.kind}"`, stderrTail: tail }
+  }
+  if (out.exitCode !== 0) {
+    return { ok: false, reason: 'crashed', message: `Worker exited with status ${out.exitCode} after writing its result`, stderrTail: tail }
+  }
+  return { ok: true, result: parsed.message }
+}
+
+interface SideState {
+  readonly interpreter: Interpreter
+  readonly index: number
+  readonly sampling: Sampling
+  loops: number
+  innerLoops: number
+  processes: ProcessSamples[]
+  failure: { reason: FailureReason; message: string; stderrTail: string } | null
+  skipped: string | null
+  calibration: JsonObject | null
+}
+
+function harnessArgs(def: WorkloadDefinition, extra: readonly string[]): string[] {
+  return [
+    HARNESS_PATH,
+    '--result-fd',
+    '3',
+    'run',
+    '--workload',
+    def.entryPath,
+    '--params',
+    JSON.stringify(def.manifest.parameters),
+    '--inner-loops',
+    String(def.manifest.innerLoops),
+    ...extra,
+  ]
+}
+
+function toProcess(r: HarnessResult, extraMeta: Record<string, JsonValue>): ProcessSamples {
+  return {
+    warmups: r.warmups.map(([l, v]) => [l, v] as const),
+    values: [...r.values],
+    metadata: { ...(r.metadata as JsonObject), ...extraMeta },
+  }
+}
+
+/**
+ * Measures every workload on every interpreter, reporting progress and each finished
+ * (interpreter, workload) result through `onEvent`. Stops early, between processes, when
+ * `signal` is aborted (results already reported stay complete).
+ */
+export async function measureSuite(
+  plan: SuitePlan,
+  options: { readonly onEvent: (e: SuiteEvent) => void | Promise<void>; readonly signal?: AbortSignal },
+): Promise<void> {
+  const env = workerEnv(process.env, plan.env)
+  const timeoutMs = plan.timeoutMs
+  let total = 0
+  for (const def of plan.workloads) {
+    for (const interp of plan.interpreters) {
+      if (!supportsPython(def.manifest, interp.info.version)) continue
+      total += 1 + samplingFor(interp, plan.preset).processes
+    }
+  }
+  await options.onEvent({ kind: 'start', totalProcesses: total })
+  let done = 0
+  for (const def of plan.workloads) {
+    if (options.signal?.aborted) return
+    const sides: SideState[] = plan.interpreters.map((interpreter, index) => ({
+      interpreter,
+      index,
+      sampling: samplingFor(interpreter, plan.preset),
+      loops: 1,
+      innerLoops: def.manifest.innerLoops,
+      processes: [],
+      failure: null,
+      skipped: supportsPython(def.manifest, interpreter.info.version)
+        ? null
+        : `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`,
+      calibration: null,
+    }))
+    // 1. Calibrate (or reuse frozen loops).
+    for (const side of sides) {
+      if (side.skipped) continue
+      if (options.signal?.aborted) return
+      const frozen = plan.frozenLoops?.[def.manifest.name]
+      if (frozen !== undefined) {
+        side.loops = frozen
+        side.calibration = { frozen_loops: frozen }
+      } else {
+        const out = await runWorker(
+          side.interpreter.info.executable,
+          harnessArgs(def, ['--calibrate', '--min-time', String(plan.preset.minTimeS), '--warmups', '0', '--values', '0']),
+          { timeoutMs, env },
+        )
+        const c = classifyWorker(out)
+        if (c.ok) {
+          side.loops = c.result.loops
+          side.processes.push(toProcess(c.result, { calibrate_loops: c.result.loops, worker_wall_ms: Math.round(out.wallTimeMs) }))
+          side.calibration = { loops: c.result.loops, min_time_s: plan.preset.minTimeS }
+        } else side.failure = { reason: c.reason, message: `Calibration failed: ${c.message}`, stderrTail: c.stderrTail }
+      }
+      done++
+      await options.onEvent({
+        kind: 'process',
+        workload: def.manifest.name,
+        interpreterIndex: side.index,
+        process: 0,
+        processes: side.sampling.processes,
+        done,
+        total,
+      })
+    }
+    // 2. Interleaved rounds, alternating the order.
+    const rounds = Math.max(0, ...sides.map((s) => s.sampling.processes))
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? sides : [...sides].reverse()
+      for (const side of order) {
+        if (side.skipped || round >= side.sampling.processes) continue
+        if (options.signal?.aborted) return
+        if (side.failure) {
+          done++ // A failed side's remaining processes count as done for the progress bar.
+          continue
+        }
+        const out = await runWorker(
+          side.interpreter.info.executable,
+          harnessArgs(def, [
+            '--loops',
+            String(side.loops),
+            '--warmups',
+            String(side.sampling.warmups),
+            '--values',
+            String(side.sampling.values),
+          ]),
+          { timeoutMs, env },
+        )
+        const c = classifyWorker(out)
+        if (c.ok) side.processes.push(toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }))
+        else side.failure = { reason: c.reason, message: `Process ${round + 1}: ${c.message}`, stderrTail: c.stderrTail }
+        done++
+        await options.onEvent({
+          kind: 'process',
+          workload: def.manifest.name,
+          interpreterIndex: side.index,
+          process: round + 1,
+          processes: side.sampling.processes,
+          done,
+          total,
+        })
+      }
+    }
+    // 3. One result per interpreter.
+    for (const side of sides) {
+      const metadata: JsonObject = {
+        ...(side.calibration ? { calibration: side.calibration } : {}),
+        sampling: { ...side.sampling },
+        interleaved_with: plan.interpreters.length,
+      }
+      const base = {
+        workload: { name: def.manifest.name, version: def.version },
+        unit: 'second',
+        loops: side.loops,
+        innerLoops: side.innerLoops,
+        processes: side.processes,
+        metadata,
+      }
+      const result: WorkloadResult = side.skipped
+        ? { ...base, processes: [], outcome: { state: 'skipped', message: side.skipped } }
+        : side.failure
+          ? { ...base, outcome: { state: 'failed', ...side.failure } }
+          : { ...base, outcome: { state: 'measured' } }
+      await options.onEvent({ kind: 'result', interpreterIndex: side.index, result, definition: def })
+    }
+  }
+}
