@@ -35,7 +35,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           const input = richRun()
           const [runId] = await store.insertRuns([input])
           assert.ok(runId !== undefined)
-          assert.deepEqual(await store.getRunWithResults(runId), sortedResults(input))
+          assert.deepEqual(await store.getRunWithResults(runId), input)
         }))
 
       test('a run written live with beginRun(), addResult() and finishRun() reads back identical', () =>
@@ -48,7 +48,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           for (const r of input.results) await store.addResult(runId, r)
           assert.equal((await store.getRun(runId))?.resultCount, input.results.length)
           await store.finishRun(runId, 'complete', '2024-10-01T10:45:00.000Z')
-          assert.deepEqual(await store.getRunWithResults(runId), sortedResults(input))
+          assert.deepEqual(await store.getRunWithResults(runId), input)
         }))
 
       test('getRun() returns the run with its machine, build, environment and ids', () =>
@@ -77,7 +77,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         withStore(async (store) => {
           const input = exampleRunWithResults({ environment: null, source: 'pyperf-import' })
           const [runId] = await store.insertRuns([input])
-          assert.deepEqual(await store.getRunWithResults(runId!), sortedResults(input))
+          assert.deepEqual(await store.getRunWithResults(runId!), input)
           assert.equal((await store.getMachine('bench-1'))?.fingerprint, null)
         }))
 
@@ -131,7 +131,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           assert.deepEqual(row?.processMeans, [2, 3])
         }))
 
-      test('getResults() orders by workload, filters by name and leaves samples out unless asked', () =>
+      test('getResults() keeps the order results were stored in, filters by name and leaves samples out unless asked', () =>
         withStore(async (store) => {
           const [runId] = await store.insertRuns([
             exampleRunWithResults({}, { workloads: ['zeta', 'alpha', 'mid'] }),
@@ -139,13 +139,13 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           const plain = await store.getResults(runId!)
           assert.deepEqual(
             plain.map((r) => r.workload.name),
-            ['alpha', 'mid', 'zeta'],
+            ['zeta', 'alpha', 'mid'],
           )
           assert.ok(plain.every((r) => !('processes' in r)))
           const some = await store.getResults(runId!, { workloads: ['zeta', 'alpha'], withSamples: true })
           assert.deepEqual(
             some.map((r) => r.workload.name),
-            ['alpha', 'zeta'],
+            ['zeta', 'alpha'],
           )
           assert.ok(some.every((r) => r.processes.length === 3))
           assert.deepEqual(await store.getResults(runId!, { workloads: [] }), [])
@@ -696,16 +696,4 @@ function richRun(): RunWithResults {
     metadata: { deep: { deeper: { deepest: [1, [2, [3, { four: true }]]] } }, empty: {}, emptyList: [] },
   }
   return { ...base, results: [...base.results, awkward, failedResult(), skippedResult()] }
-}
-
-/** `run` with results in the order the store returns them: by workload name, then version. */
-function sortedResults(run: RunWithResults): RunWithResults {
-  const results = [...run.results].sort(
-    (a, b) => compare(a.workload.name, b.workload.name) || compare(a.workload.version, b.workload.version),
-  )
-  return { ...run, results }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

@@ -569,8 +569,9 @@ class KyselyStore implements Store {
         'r.process_means',
       ])
       .where('r.run_id', '=', runId)
-      .orderBy('w.name')
-      .orderBy('w.version')
+      // Insertion order: the order the suite ran them in, and the order an import had them in,
+      // so a run exported again lists its workloads as it was given.
+      .orderBy('r.id')
     if (options.workloads !== undefined) {
       if (options.workloads.length === 0) return []
       q = q.where('w.name', 'in', [...options.workloads])

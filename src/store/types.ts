@@ -249,7 +249,7 @@ export interface Store {
   getRunWithResults(runId: number): Promise<RunWithResults | undefined>
   /** Runs matching the filters, newest `startedAt` first, one page at a time. */
   listRuns(query?: RunQuery): Promise<RunPage>
-  /** Results of a run ordered by workload name then version; samples only when asked for. */
+  /** Results of a run in the order they were stored; samples only when asked for. */
   getResults(
     runId: number,
     options: ResultQuery & { readonly withSamples: true },
