@@ -226,7 +226,10 @@ export function parseHarnessOutput(output: string): HarnessParseOutcome {
     doc = JSON.parse(line)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    const truncated = /end of (JSON )?input|unterminated/i.test(reason) ? ' (truncated?)' : ''
+    // A document cut short (the process died while writing) no longer ends with its brace.
+    const end = line.trimEnd()
+    const truncated =
+      end.startsWith('{') && !end.endsWith('}') ? ` (truncated? it ends ${quote(end.slice(-40))})` : ''
     return fail(`Cannot parse harness output ${quote(line)}: invalid JSON${truncated}: ${reason}`)
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
@@ -240,6 +243,9 @@ export function parseHarnessOutput(output: string): HarnessParseOutcome {
     return fail(
       `Cannot read harness output: expected protocol ${HARNESS_PROTOCOL_VERSION}, found ${quote(record.protocol)} (harness and runner versions differ)`,
     )
+  }
+  if (!('kind' in record)) {
+    return fail(`Cannot read harness output ${quote(line)}: expected a "kind" field`)
   }
   const kind = record.kind
   switch (kind) {
@@ -271,9 +277,12 @@ function validate(
   const path = first.path.map(String).join('.')
   const found = valueAt(doc, first.path)
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : ''
+  if (!found.present)
+    return fail(`Cannot read harness ${kind} document: field ${quote(path)} is missing${more}`)
   const where = path === '' ? '' : ` at ${quote(path)}`
-  const value = found.present ? `, found ${quote(found.value)}` : ', found nothing'
-  return fail(`Cannot read harness ${kind} document${where}: ${describeIssue(first.message)}${value}${more}`)
+  return fail(
+    `Cannot read harness ${kind} document${where}: ${describeIssue(first.message)}, found ${quote(found.value)}${more}`,
+  )
 }
 
 /** Zod's message without its "Invalid input: " prefix, starting lower-case. */
