@@ -17,9 +17,17 @@ export function studentTTwoSidedP(t: number, dof: number): number {
   return Math.min(1, 2 * tail)
 }
 
-/** The p-quantile of Student's t: studentTQuantile(0.975, 10) = 2.2281… */
+/** The p-quantile of Student's t: studentTQuantile(0.975, 10) = 2.2281… (dof may be Infinity). */
 export function studentTQuantile(p: number, dof: number): number {
   if (!(p > 0 && p < 1) || !(dof > 0)) return Number.NaN
+  // jstat's inverse loses accuracy for huge dof (studentt.inv(0.975, 1e9) = 1.95698, not
+  // 1.95996), so beyond 1e5 use the Cornish–Fisher expansion about the normal quantile
+  // (Abramowitz & Stegun 26.7.5); its next term is below 1e-12 there.
+  if (dof > 1e5) {
+    const z = normalQuantile(p)
+    const z3 = z * z * z
+    return z + (z3 + z) / (4 * dof) + (5 * z3 * z * z + 16 * z3 + 3 * z) / (96 * dof * dof)
+  }
   return jStat.studentt.inv(p, dof)
 }
 

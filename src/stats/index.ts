@@ -1,0 +1,17 @@
+/**
+ * langperf's statistics: pure and seeded (no clock, no Math.random, no I/O; randomness comes
+ * in as an Rng). Functions returning one number answer NaN for unusable data; those returning
+ * an interval or a test answer `{ kind: 'insufficient', reason }`. The maths: docs/stats.md;
+ * change-point detection (./changepoint/) in docs/stats-changepoints.md.
+ */
+export * from './bootstrap.ts'
+export * from './changepoint/index.ts'
+export * from './compare.ts'
+export * from './descriptive.ts'
+export * from './distributions.ts'
+export * from './geomean.ts'
+export * from './mannwhitney.ts'
+export * from './ratio.ts'
+export * from './result.ts'
+export * from './summary.ts'
+export * from './ttest.ts'
