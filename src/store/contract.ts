@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type ErrorCode, LangperfError } from '../lib/index.ts'
-import type { RunWithResults, WorkloadResult } from '../model/index.ts'
+import type { ResultOutcome, RunWithResults, WorkloadResult } from '../model/index.ts'
 import {
   exampleBuild,
   exampleEnvironment,
@@ -215,6 +215,14 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
             store.addResult(runId, { ...base, workload: { name: '', version: 'x' } }),
             'bad-input',
             /workload\.name/,
+          )
+          await rejectsWith(
+            store.addResult(runId, {
+              ...failedResult(),
+              outcome: { ...failedOutcome(), stderrTail: 'bad\u0000byte' },
+            }),
+            'bad-input',
+            /stderrTail contains a NUL/,
           )
           assert.deepEqual(await store.getResults(runId), [])
         }))
@@ -644,16 +652,20 @@ async function assertEmpty(store: Store): Promise<void> {
   assert.deepEqual(await store.listSeries(), [])
 }
 
-/** A failed result of `spectral_norm` that still carries the samples measured before it failed. */
+/** A failed result of `spectral_norm` that still carries the warm-ups measured before it failed. */
 function failedResult(): WorkloadResult {
   return {
     ...exampleResult('spectral_norm', { processes: 1, valuesPerProcess: 0 }),
-    outcome: {
-      state: 'failed',
-      reason: 'crashed',
-      message: 'Worker exited with code -11',
-      stderrTail: 'Segmentation fault\n',
-    },
+    outcome: failedOutcome(),
+  }
+}
+
+function failedOutcome(): Extract<ResultOutcome, { state: 'failed' }> {
+  return {
+    state: 'failed',
+    reason: 'crashed',
+    message: 'Worker exited with code -11',
+    stderrTail: 'Segmentation fault\n',
   }
 }
 

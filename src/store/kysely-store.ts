@@ -712,7 +712,9 @@ class KyselyStore implements Store {
       ])
       .select((eb) =>
         eb.fn
-          .sum<number | string>(eb.case().when('r.state', '=', 'measured').then(1).else(0).end())
+          .sum<number | string>(
+            eb.case().when('r.state', '=', 'measured').then(eb.lit(1)).else(eb.lit(0)).end(),
+          )
           .as('points'),
       )
       .groupBy(['m.name', 'rt.name', 'b.config', 'b.branch', 'w.name', 'w.version'])

@@ -30,10 +30,21 @@ export function checkIsoUtc(value: unknown, field: string, what: string): string
   return value
 }
 
-/** Throws unless `value` is a non-empty string. */
+/** Throws unless `value` is a non-empty string without NUL characters. */
 export function checkName(value: unknown, field: string, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw badInput(`Cannot ${what}: expected ${field} to be a non-empty string, found ${quote(value)}`)
+  }
+  return checkNoNul(value, field, what)
+}
+
+/**
+ * Throws when a string holds a NUL character: PostgreSQL text cannot store one, so both
+ * dialects refuse it alike (JSON columns are unaffected: JSON escapes it as \u0000).
+ */
+function checkNoNul(value: string, field: string, what: string): string {
+  if (value.includes('\u0000')) {
+    throw badInput(`Cannot ${what}: ${field} contains a NUL character (\\u0000); remove it before storing`)
   }
   return value
 }
@@ -225,6 +236,8 @@ export function checkResult(result: WorkloadResult, what: string): void {
 }
 
 function checkString(value: unknown, field: string, what: string): void {
-  if (typeof value !== 'string')
+  if (typeof value !== 'string') {
     throw badInput(`Cannot ${what}: expected ${field} to be a string, found ${quote(value)}`)
+  }
+  checkNoNul(value, field, what)
 }

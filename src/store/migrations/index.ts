@@ -27,9 +27,27 @@ export function latestMigrationName(dialect: StoreDialect): string {
   return last
 }
 
+/** Options of the migration functions. */
+export interface MigrationOptions {
+  /**
+   * PostgreSQL schema holding the store (and Kysely's migration tables); the connection's
+   * search_path must name it first. Without it Kysely would take a migration table found in any
+   * schema as its own.
+   */
+  readonly schema?: string
+}
+
 /** Applies every pending migration; returns the names applied (empty when up to date). */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) })
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: StoreDialect,
+  options: MigrationOptions = {},
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName
@@ -44,11 +62,18 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect
  * Names of migrations not yet applied, read without writing anything (works on a read-only
  * connection, unlike Kysely's Migrator, which first creates its tables).
  */
-export async function pendingMigrations(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
+export async function pendingMigrations(
+  db: Kysely<unknown>,
+  dialect: StoreDialect,
+  options: MigrationOptions = {},
+): Promise<string[]> {
   const known = Object.keys(migrations(dialect)).sort()
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true })
-  if (!tables.some((t) => t.name === 'kysely_migration')) return known
-  const rows = await (db as Kysely<{ kysely_migration: { name: string } }>)
+  const isOurs = (t: { name: string; schema?: string }) =>
+    t.name === 'kysely_migration' && (options.schema === undefined || t.schema === options.schema)
+  if (!tables.some(isOurs)) return known
+  const typed = db as Kysely<{ kysely_migration: { name: string } }>
+  const rows = await (options.schema === undefined ? typed : typed.withSchema(options.schema))
     .selectFrom('kysely_migration')
     .select('name')
     .execute()
