@@ -89,6 +89,15 @@ test('geometricMeanRatioFromEstimates() combines independent standard errors by 
   close(r.measurement.high, Math.exp(0.2 + 1.959963984540054 * 0.025), 1e-7, 'high')
 })
 
+test('geometricMeanRatioFromEstimates() refuses an estimate it cannot use', () => {
+  const r = geometricMeanRatioFromEstimates([
+    { kind: 'log-ratio', logRatio: 0.1, stderr: 0.03, dof: 9 },
+    { kind: 'log-ratio', logRatio: 0.2, stderr: Number.NaN, dof: 9 },
+  ])
+  assert.equal(r.kind, 'insufficient')
+  if (r.kind === 'insufficient') assert.match(r.reason, /^Workload 1: /)
+})
+
 test('geometricMeanRatio() names the workload that lacks data', () => {
   const r = geometricMeanRatio([suite[0]!, { base: [1], candidate: [1, 2] }])
   assert.deepEqual(r, { kind: 'insufficient', reason: 'Workload 1: Need at least 2 base values, found 1' })

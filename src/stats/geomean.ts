@@ -62,7 +62,8 @@ export function geometricMeanRatio(
 
 /**
  * The same from per-workload log ratios already computed (e.g. stored), so a suite can be
- * summarised without its raw samples. Insufficient when `estimates` is empty.
+ * summarised without its raw samples. Insufficient when `estimates` is empty or one is not
+ * usable (non-finite log ratio, negative or non-finite stderr, dof ≤ 0 with a stderr > 0).
  */
 export function geometricMeanRatioFromEstimates(
   estimates: readonly LogRatioEstimate[],
@@ -72,6 +73,13 @@ export function geometricMeanRatioFromEstimates(
   checkConfidence(confidence, 'compute a geometric mean of ratios')
   const k = estimates.length
   if (k === 0) return insufficient('Need at least 1 workload, found 0')
+  for (const [i, e] of estimates.entries()) {
+    // A zero stderr has no dof (NaN); otherwise both must be usable numbers.
+    const usable = Number.isFinite(e.logRatio) && (e.stderr === 0 || (e.stderr > 0 && e.dof > 0))
+    if (!usable) {
+      return insufficient(`Workload ${i}: log ratio ${e.logRatio} ± ${e.stderr} (dof ${e.dof}) is not usable`)
+    }
+  }
   const logRatios = estimates.map((e) => e.logRatio)
   const center = mean(logRatios)
   let sumVariance = 0
