@@ -1,16 +1,19 @@
 /**
- * langperf's persistence: the Store interface, its SQLite implementation, migrations, and the
- * helpers a new implementation needs. The contract tests live in `contract.ts` (imported by
- * tests only, since it registers node:test tests).
+ * langperf's persistence: the Store interface, its SQLite and PostgreSQL implementations
+ * (`openStore` picks one by location), migrations, and what a new implementation needs. The
+ * contract tests live in `contract.ts`, imported by tests only since it registers node:test tests.
  */
 export { createKyselyStore, type KyselyStoreOptions } from './kysely-store.ts'
 export {
   latestMigrationName,
+  type MigrationOptions,
   migrateToLatest,
   migrationProvider,
   migrations,
   pendingMigrations,
 } from './migrations/index.ts'
+export { type OpenStoreOptions, openPostgresStore, openStore } from './open.ts'
+export type { PostgresStoreOptions } from './postgres/index.ts'
 export type { Database } from './schema.ts'
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite/index.ts'
 export { summarizeProcesses } from './summary.ts'

@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { LangperfError } from '../../lib/index.ts'
 import { storeContract } from '../contract.ts'
 import { exampleResult, exampleRunSpec, exampleRunWithResults } from '../fixtures.ts'
+import { openStore } from '../open.ts'
 import { openSqliteStore } from './index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'langperf-store-'))
@@ -49,6 +50,14 @@ describe('openSqliteStore()', () => {
       }
     } finally {
       raw.close()
+    }
+  })
+
+  test('openStore() opens SQLite for a file path or ":memory:"', async () => {
+    for (const location of [newPath(), ':memory:']) {
+      const store = await openStore(location)
+      assert.equal(store.dialect, 'sqlite')
+      await store.close()
     }
   })
 
