@@ -129,6 +129,8 @@ function expectError(run: Spawned, status: number): HarnessError {
 // Fixture workloads: Python 2.7-compatible, each a few lines.
 
 let dir = ''
+/** Touched memory held by this process while children run (see the max RSS assertion). */
+let ballast: Buffer | null = null
 const fixture = (name: string) => join(dir, name)
 
 const FIXTURES: Record<string, string> = {
@@ -229,11 +231,13 @@ def make(params):
 }
 
 before(() => {
+  ballast = Buffer.alloc(160 * 1024 * 1024, 1)
   dir = mkdtempSync(join(tmpdir(), 'langperf-harness-'))
   for (const [name, source] of Object.entries(FIXTURES)) writeFileSync(join(dir, name), source)
 })
 
 after(() => {
+  ballast = null
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -336,7 +340,13 @@ for (const name of NAMES) {
       for (const v of r.values) assert.ok(v > 0 && Number.isFinite(v))
       assert.equal(r.metadata.calibrated, false)
       assert.equal(r.metadata.timing, 'step')
-      assert.ok((r.metadata.max_rss_bytes ?? 1) > 1_000_000, 'max RSS should be in bytes, not KiB')
+      const maxRssBytes = r.metadata.max_rss_bytes ?? 0
+      assert.ok(maxRssBytes > 1_000_000, 'max RSS should be in bytes, not KiB')
+      // This test process holds a 160 MB buffer: the child must not report it as its own peak
+      // (ru_maxrss on Linux would, since exec() keeps the forked image's peak).
+      assert.ok((ballast?.length ?? 0) > 150_000_000)
+      assert.ok(maxRssBytes < 120_000_000, `max RSS ${maxRssBytes} includes the parent's memory`)
+      if (process.platform === 'linux') assert.equal(r.metadata.max_rss_source, 'VmHWM')
       assert.ok(r.metadata.duration_s > 0)
       assert.ok(!Number.isNaN(Date.parse(r.metadata.date)))
     })

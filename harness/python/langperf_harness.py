@@ -1,4 +1,13 @@
 # -*- coding: utf-8 -*-
+#
+# Protocol version history (keep in step with docs/harness-protocol.md, "Version history").
+# The protocol number changes when a reader of the old format would misread the new one
+# (a field removed, renamed or given a new meaning); a new field does not change it.
+# harness_version changes with any change that may move a measurement.
+#
+#   protocol 1, harness 1.0.0: first version. Commands `describe` and `run`; one JSON document
+#     of kind "describe", "result" or "error" on --result-fd; exit statuses 0 (success),
+#     1 (workload failed), 2 (bad arguments), 3 (result descriptor unusable), 4 (harness bug).
 """langperf's harness: the one file that runs inside the interpreter under test.
 
     python langperf_harness.py --result-fd 3 describe
@@ -16,12 +25,6 @@ Rules this file lives by:
   only after the last timed value or on the paths that need them.
 - Runs unchanged on CPython 2.7 and 3.6+, and on PyPy 2 and 3: no f-strings, no keyword-only
   arguments, no `nonlocal`, no print statement.
-
-Protocol version history (keep in step with docs/harness-protocol.md):
-  1  harness 1.0.0  First version. Commands `describe` and `run`; one JSON document of kind
-                    "describe", "result" or "error" on --result-fd; exit codes 0 (success),
-                    1 (workload failed), 2 (bad arguments), 3 (result descriptor unusable),
-                    4 (harness bug).
 """
 
 import os
@@ -834,17 +837,23 @@ def _clock_resolution_s():
 def _process_metadata(opts, timing, capped):
     """Metadata taken after the last value: process-wide figures, then facts about the run."""
     meta = {}
+    peak = _peak_rss_from_proc()
+    if peak is not None:
+        meta["max_rss_bytes"] = peak
+        meta["max_rss_source"] = "VmHWM"
     try:
         import resource
 
         self_usage = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        # ru_maxrss is in KiB on Linux and the BSDs, in bytes on macOS (getrusage(2)).
-        rss_unit = 1 if sys.platform == "darwin" else 1024
-        meta["max_rss_bytes"] = int(self_usage.ru_maxrss) * rss_unit
+        if peak is None:
+            # ru_maxrss is in KiB on Linux and the BSDs, in bytes on macOS (getrusage(2)).
+            rss_unit = 1 if sys.platform == "darwin" else 1024
+            meta["max_rss_bytes"] = int(self_usage.ru_maxrss) * rss_unit
+            meta["max_rss_source"] = "ru_maxrss"
         meta["cpu_time_s"] = self_usage.ru_utime + self_usage.ru_stime
+        # Children's ru_maxrss is left out: it carries the harness's own peak (see above).
         meta["children_cpu_time_s"] = children.ru_utime + children.ru_stime
-        meta["children_max_rss_bytes"] = int(children.ru_maxrss) * rss_unit
     except Exception:
         times = _safe(os.times, None)
         if times is not None:
@@ -866,6 +875,22 @@ def _process_metadata(opts, timing, capped):
     if resolution is not None:
         meta["clock_resolution_s"] = resolution
     return meta
+
+
+def _peak_rss_from_proc():
+    """Peak resident set size of this process image in bytes (Linux VmHWM), or None.
+
+    Not ru_maxrss: on Linux, exec() carries the peak RSS of the process image it replaces into
+    ru_maxrss, so a harness forked from a runner holding 300 MB reported 300 MB (measured with
+    Node 20). VmHWM belongs to the current image only (proc(5))."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024  # the kernel writes kB (KiB)
+    except (IOError, OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _iso_utc(epoch_s):

@@ -85,10 +85,14 @@ export type HarnessRunMetadata = JsonObject & {
   /** Clock name: `perf_counter`, or `time` / `clock` on Python 2. */
   readonly clock: string
   readonly clock_resolution_s?: number
+  /** Peak resident set size of the process, in bytes. */
   readonly max_rss_bytes?: number
+  /** `VmHWM` (Linux /proc/self/status) or `ru_maxrss` (elsewhere; on Linux it would include the parent's peak). */
+  readonly max_rss_source?: string
+  /** User + system CPU time of the harness process. */
   readonly cpu_time_s?: number
+  /** User + system CPU time of the children it waited for (time_loops workloads that spawn). */
   readonly children_cpu_time_s?: number
-  readonly children_max_rss_bytes?: number
   readonly load_avg_1min?: number
   /** Calibration stopped at --max-loops before a value lasted --min-time. */
   readonly calibration_capped?: boolean
@@ -169,7 +173,7 @@ const metadataSchema = z
     max_rss_bytes: count.exactOptional(),
     cpu_time_s: z.number().nonnegative().exactOptional(),
     children_cpu_time_s: z.number().nonnegative().exactOptional(),
-    children_max_rss_bytes: count.exactOptional(),
+    max_rss_source: text.exactOptional(),
     load_avg_1min: z.number().nonnegative().exactOptional(),
     calibration_capped: z.boolean().exactOptional(),
     min_time_s: positiveSeconds.exactOptional(),
