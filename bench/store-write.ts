@@ -1,68 +1,68 @@
-// Write and read speed of the SQLite store. Prints figures; asserts nothing.
+// Write and read speed of the store. Prints figures; asserts nothing.
 //   node --import tsx bench/store-write.ts [runs=100] [workloads=100]
+// Runs against a temp SQLite file, and also against PostgreSQL (in a temp schema, dropped
+// afterwards) when LANGPERF_BENCH_PG_URL is set.
 // 1. insertRuns(): `runs` runs × `workloads` workloads × 20 processes × (1 warm-up + 4 values),
-//    one transaction per run, into a temp file (the shape of a pyperformance run).
+//    one transaction per run (the shape of a pyperformance run).
 // 2. beginRun() + addResult() × workloads + finishRun(): the live path, 10 runs.
 // 3. getSeriesPoints() on a 1,000-point series (1,000 runs of one workload on distinct builds).
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import type { RunWithResults } from '../src/model/index.ts'
 import { exampleBuild, exampleResult, exampleRunSpec } from '../src/store/fixtures.ts'
-import { openSqliteStore, type SeriesKey } from '../src/store/index.ts'
+import { openPostgresStore, openSqliteStore, type SeriesKey, type Store } from '../src/store/index.ts'
 
 const RUNS = Number(process.argv[2] ?? 100)
 const WORKLOADS = Number(process.argv[3] ?? 100)
 const PROCESSES = 20
 const VALUES = 4
 const SERIES_POINTS = 1000
+const LIVE_RUNS = 10
 
-const dir = mkdtempSync(join(tmpdir(), 'langperf-bench-'))
-const path = join(dir, 'bench.db')
-
-/** Run `i`: its own build (commit) and start time, `WORKLOADS` results with seeded values. */
-function makeRun(i: number, workloads: number): RunWithResults {
+/** Run `i`: its own build (commit) and start time, `workloads` results with seeded values. */
+function makeRun(i: number, workloads: readonly string[]): RunWithResults {
   const sha = i.toString(16).padStart(40, '0')
-  const day = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString()
+  const at = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString()
   return {
-    run: exampleRunSpec({ build: exampleBuild(sha, { commitDateUtc: day }), startedAt: day }),
+    run: exampleRunSpec({ build: exampleBuild(sha, { commitDateUtc: at }), startedAt: at }),
     status: 'complete',
-    finishedAt: day,
-    results: Array.from({ length: workloads }, (_, w) =>
-      exampleResult(`workload_${w}`, { processes: PROCESSES, valuesPerProcess: VALUES, seed: i * 1000 + w }),
+    finishedAt: at,
+    results: workloads.map((name, w) =>
+      exampleResult(name, { processes: PROCESSES, valuesPerProcess: VALUES, seed: i * 1000 + w }),
     ),
   }
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits })
+const names = Array.from({ length: WORKLOADS }, (_, w) => `workload_${w}`)
 
-try {
-  const store = await openSqliteStore(path)
-
-  // 1. Batch inserts.
+async function bench(label: string, store: Store, sizeNote: () => Promise<string>): Promise<void> {
+  console.log(`== ${label}`)
+  // 1. Batch inserts, one run per transaction; data is built outside the timed region.
   let insertMs = 0
   for (let i = 0; i < RUNS; i++) {
-    const run = makeRun(i, WORKLOADS) // built outside the timed region
+    const run = makeRun(i, names)
     const t0 = performance.now()
     await store.insertRuns([run])
     insertMs += performance.now() - t0
   }
   const results = RUNS * WORKLOADS
   const values = results * PROCESSES * VALUES
-  const rows = RUNS + 2 * results // runs + results + result_samples (machines, builds: one per run at most)
+  const rows = RUNS + 2 * results // runs + results + result_samples
   const s = insertMs / 1000
   console.log(`insertRuns: ${RUNS} runs × ${WORKLOADS} workloads × ${PROCESSES} processes × ${VALUES} values`)
   console.log(`  ${fmt(s, 2)} s total, ${fmt(insertMs / RUNS, 1)} ms per run`)
   console.log(
     `  ${fmt(rows / s)} rows/s (runs + results + sample rows), ${fmt(results / s)} results/s, ${fmt(values / s)} values/s`,
   )
-  console.log(`  file: ${fmt(statSync(path).size / 1e6, 1)} MB (+ WAL ${fmt(walSize(path) / 1e6, 1)} MB)`)
+  console.log(`  ${await sizeNote()}`)
 
   // 2. The live path.
-  const LIVE = 10
   let liveMs = 0
-  for (let i = 0; i < LIVE; i++) {
-    const run = makeRun(RUNS + i, WORKLOADS)
+  for (let i = 0; i < LIVE_RUNS; i++) {
+    const run = makeRun(RUNS + i, names)
     const t0 = performance.now()
     const { runId } = await store.beginRun(run.run)
     for (const r of run.results) await store.addResult(runId, r)
@@ -70,22 +70,13 @@ try {
     liveMs += performance.now() - t0
   }
   console.log(
-    `beginRun + addResult × ${WORKLOADS} + finishRun: ${fmt(liveMs / LIVE, 1)} ms per run, ${fmt((LIVE * WORKLOADS) / (liveMs / 1000))} results/s`,
+    `beginRun + addResult × ${WORKLOADS} + finishRun: ${fmt(liveMs / LIVE_RUNS, 1)} ms per run, ${fmt((LIVE_RUNS * WORKLOADS) / (liveMs / 1000))} results/s`,
   )
 
   // 3. A 1,000-point series: one workload on 1,000 further builds, 100 runs per batch.
   for (let b = 0; b < SERIES_POINTS / 100; b++) {
-    const batch = Array.from({ length: 100 }, (_, j) => makeRun(RUNS + LIVE + b * 100 + j, 0))
-    for (const r of batch) {
-      ;(r as { results: unknown }).results = [
-        exampleResult('series_target', {
-          processes: PROCESSES,
-          valuesPerProcess: VALUES,
-          seed: r.run.startedAt.length + b,
-        }),
-      ]
-    }
-    await store.insertRuns(batch)
+    const first = RUNS + LIVE_RUNS + b * 100
+    await store.insertRuns(Array.from({ length: 100 }, (_, j) => makeRun(first + j, ['series_target'])))
   }
   const key: SeriesKey = {
     machine: 'bench-1',
@@ -110,22 +101,61 @@ try {
   }
   const t0 = performance.now()
   const series = await store.listSeries()
+  const total = results + LIVE_RUNS * WORKLOADS + SERIES_POINTS
   console.log(
-    `listSeries (${series.length} series over ${fmt(results + LIVE * WORKLOADS + SERIES_POINTS)} results): ${fmt(performance.now() - t0, 1)} ms`,
+    `listSeries (${series.length} series over ${fmt(total)} results): ${fmt(performance.now() - t0, 1)} ms`,
   )
   const t1 = performance.now()
-  const withSamples = await store.getResults(1, { withSamples: true })
+  const first = (await store.listRuns({ limit: 1, offset: RUNS + LIVE_RUNS + SERIES_POINTS - 1 })).rows[0]!
+  const withSamples = await store.getResults(first.id, { withSamples: true })
   console.log(
-    `getResults of one run with samples (${withSamples.length} results): ${fmt(performance.now() - t1, 1)} ms`,
+    `listRuns page + getResults of one run with samples (${withSamples.length} results): ${fmt(performance.now() - t1, 1)} ms`,
   )
-  await store.close()
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'langperf-bench-'))
+try {
+  const path = join(dir, 'bench.db')
+  const sqlite = await openSqliteStore(path)
+  try {
+    await bench(
+      'SQLite (temp file, WAL)',
+      sqlite,
+      async () =>
+        `file: ${fmt(fileSize(path) / 1e6, 1)} MB + WAL ${fmt(fileSize(`${path}-wal`) / 1e6, 1)} MB`,
+    )
+  } finally {
+    await sqlite.close()
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
 
-function walSize(db: string): number {
+const pgUrl = process.env.LANGPERF_BENCH_PG_URL
+if (pgUrl !== undefined && pgUrl !== '') {
+  const schema = `langperf_bench_${process.pid}`
+  const store = await openPostgresStore(pgUrl, { schema })
+  const client = new pg.Client({ connectionString: pgUrl })
+  await client.connect()
   try {
-    return statSync(`${db}-wal`).size
+    await bench('PostgreSQL', store, async () => {
+      const { rows } = await client.query<{ bytes: string }>(
+        `select sum(pg_total_relation_size(c.oid)) as bytes from pg_class c
+           join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relkind = 'r'`,
+        [schema],
+      )
+      return `schema size (tables, indexes, TOAST): ${fmt(Number(rows[0]?.bytes ?? 0) / 1e6, 1)} MB`
+    })
+  } finally {
+    await store.close()
+    await client.query(`drop schema if exists ${schema} cascade`)
+    await client.end()
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size
   } catch {
     return 0
   }
