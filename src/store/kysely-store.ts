@@ -593,12 +593,19 @@ class KyselyStore implements Store {
       }),
     )
     if (options.withSamples !== true || base.length === 0) return base
-    const samples = await this.#db
+    let sq = this.#db
       .selectFrom('result_samples as s')
       .innerJoin('results as r', 'r.id', 's.result_id')
       .select(['s.result_id', 's.processes'])
       .where('r.run_id', '=', runId)
-      .execute()
+    // Only the samples of the selected workloads: they are most of a run's bytes.
+    if (options.workloads !== undefined)
+      sq = sq.where(
+        's.result_id',
+        'in',
+        base.map((r) => r.id),
+      )
+    const samples = await sq.execute()
     const byId = new Map(samples.map((s) => [num(s.result_id), s.processes]))
     return base.map((r): ResultRowWithSamples => {
       const processes = byId.get(r.id)
