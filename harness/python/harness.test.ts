@@ -134,7 +134,7 @@ let ballast: Buffer | null = null
 const fixture = (name: string) => join(dir, name)
 
 const FIXTURES: Record<string, string> = {
-  // ~10-50 us per step: far above Python 2's 1 us clock resolution.
+  // ~20-100 us per step: far above Python 2's 1 us clock resolution.
   'step.py': `
 def make(params):
     n = params["n"]
@@ -159,7 +159,7 @@ def make(params):
     def step():
         sys.stdout.write("step output\\n")
         sys.stderr.write("step error output\\n")
-        return sum(range(300))
+        return sum(range(3000))
     return step
 `,
   'raises.py': `
@@ -169,7 +169,7 @@ def make(params):
         calls[0] += 1
         if calls[0] > 3:
             raise ValueError("boom after %d calls" % calls[0])
-        return sum(range(300))
+        return sum(range(3000))
     return step
 `,
   'make_raises.py': `
@@ -226,7 +226,7 @@ VALUE = 42
 import json
 def make(params):
     print("PARAMS " + json.dumps(params, sort_keys=True))
-    return lambda: sum(range(300))
+    return lambda: sum(range(3000))
 `,
 }
 
@@ -245,6 +245,66 @@ after(() => {
 
 const interpreters = findInterpreters()
 const searched = `looked for ${NAMES.join(', ')} in ${join(pyenvRoot, 'versions', '*', 'bin')} and on PATH`
+
+// No JIT or free-threaded build is installed here, so the decision rules are checked by calling
+// the harness's functions on 3.13 with the build flags and environment such builds would have.
+const PROBE = `
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import langperf_harness as h
+out = {}
+def jit(name, cflags, env):
+    for k in ("PYTHON_JIT", "PYTHONPERFSUPPORT"):
+        os.environ.pop(k, None)
+    os.environ.update(env)
+    out[name] = h._cpython_jit({"PY_CORE_CFLAGS": cflags})
+jit("yes", "-O3 -D_Py_TIER2=1 -D_Py_JIT", {})
+jit("yes, PYTHON_JIT=0", "-D_Py_TIER2=1 -D_Py_JIT", {"PYTHON_JIT": "0"})
+jit("yes-off", "-D_Py_TIER2=3 -D_Py_JIT", {})
+jit("yes-off, PYTHON_JIT=1", "-D_Py_TIER2=3 -D_Py_JIT", {"PYTHON_JIT": "1"})
+jit("yes, perf support", "-D_Py_TIER2=1 -D_Py_JIT", {"PYTHONPERFSUPPORT": "1"})
+jit("interpreter", "-D_Py_TIER2=4", {})
+jit("no", "-O3", {})
+jit("no flags known", "", {})
+out["ft build, GIL on"] = h._free_threading("cpython", {"Py_GIL_DISABLED": "1"})
+sys._is_gil_enabled = lambda: False
+out["ft build, GIL off"] = h._free_threading("cpython", {"Py_GIL_DISABLED": "1"})
+out["default build"] = h._free_threading("cpython", {"Py_GIL_DISABLED": "0"})
+out["pypy"] = h._free_threading("pypy", {})
+print(json.dumps(out))
+`
+
+test('describe decides JIT and free-threading states as CPython 3.13 builds would', async (t) => {
+  const py = interpreters.get('python3.13')?.path
+  if (py === undefined) {
+    t.skip(`python3.13 is not installed (${searched})`)
+    return
+  }
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(py, ['-c', PROBE, HARNESS_PATH], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    })
+    const chunks: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => chunks.push(b))
+    child.on('error', reject)
+    child.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+  })
+  assert.deepEqual(JSON.parse(out), {
+    yes: 'enabled',
+    'yes, PYTHON_JIT=0': 'disabled',
+    'yes-off': 'disabled',
+    'yes-off, PYTHON_JIT=1': 'enabled',
+    'yes, perf support': 'disabled',
+    interpreter: 'absent',
+    no: 'absent',
+    'no flags known': 'unknown',
+    'ft build, GIL on': 'disabled',
+    'ft build, GIL off': 'enabled',
+    'default build': 'absent',
+    pypy: 'absent',
+  })
+})
 
 for (const name of NAMES) {
   const found = interpreters.get(name)
@@ -321,7 +381,7 @@ for (const name of NAMES) {
         '--workload',
         fixture('step.py'),
         '--params',
-        '{"n": 200}',
+        '{"n": 2000}',
         '--loops',
         '5',
         '--warmups',
@@ -439,7 +499,7 @@ for (const name of NAMES) {
       assert.equal(r.metadata.calibration_capped, true)
     })
 
-    await t.test('calibration of a real step grows loops until the clock says --min-time', async () => {
+    await t.test('calibration of a real step stops at the first value that lasts --min-time', async () => {
       const run = await runHarness(py, [
         '--result-fd',
         '3',
@@ -460,10 +520,11 @@ for (const name of NAMES) {
         loops,
         loops.map((_, k) => 2 ** k),
       )
-      assert.ok(r.loops > 1 && r.loops === loops.at(-1))
+      // How many doublings it takes depends on the machine's load; the rule does not.
+      assert.equal(r.loops, loops.at(-1))
       const seconds = r.warmups.map(([l, v]) => l * v)
-      assert.ok((seconds.at(-1) ?? 0) >= 0.005)
-      for (const s of seconds.slice(0, -1)) assert.ok(s < 0.005)
+      assert.ok((seconds.at(-1) ?? 0) >= 0.005 - 1e-12)
+      for (const s of seconds.slice(0, -1)) assert.ok(s < 0.005 + 1e-12)
       assert.equal(r.values.length, 1)
     })
 

@@ -501,10 +501,17 @@ def _error_doc(phase, error_type, message, traceback_text):
 def _exception_doc(phase, exc_info):
     """An error record for the exception being handled, its traceback capped to the tail."""
     exc_type, exc, tb = exc_info
-    try:
-        message = str(exc)
-    except Exception:  # a Python 2 unicode message that ASCII cannot encode
-        message = repr(exc)
+    message = None
+    if _PY2:
+        try:
+            message = unicode(exc)  # noqa: F821 (a non-ASCII unicode message fails str())
+        except Exception:
+            pass
+    if message is None:
+        try:
+            message = str(exc)
+        except Exception:
+            message = repr(exc)
     # Leave out the harness's own frames above the workload's: they say nothing new.
     here = os.path.normcase(os.path.abspath(__file__)).rstrip("co")
     while tb is not None and tb.tb_next is not None and \
