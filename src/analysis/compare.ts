@@ -1,4 +1,4 @@
-import { type JsonValue } from '../lib/index.ts'
+import { type JsonValue, LangperfError } from '../lib/index.ts'
 import {
   type ComparisonResult,
   compareTwo,
@@ -8,7 +8,6 @@ import {
   type WorkloadPair,
 } from '../stats/index.ts'
 import type { ResultRow, RunRow, Store } from '../store/index.ts'
-import { LangperfError } from '../lib/index.ts'
 
 // The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
 // with its interval and verdict, sorted, and the geometric mean over the workloads both sides
@@ -78,7 +77,11 @@ export async function compareRuns(
   const manifestTags = new Map<string, readonly string[]>()
   for (const w of workloads) {
     const t = w.manifest?.tags
-    if (Array.isArray(t)) manifestTags.set(`${w.name}@${w.version}`, t.filter((x): x is string => typeof x === 'string'))
+    if (Array.isArray(t))
+      manifestTags.set(
+        `${w.name}@${w.version}`,
+        t.filter((x): x is string => typeof x === 'string'),
+      )
   }
   const candByName = new Map(candResults.map((r) => [r.workload.name, r]))
   const baseNames = new Set(baseResults.map((r) => r.workload.name))
@@ -103,7 +106,9 @@ export async function compareRuns(
     }
     if (b.outcome.state !== 'measured' || c.outcome.state !== 'measured') {
       const side = (r: ResultRow, label: string) =>
-        r.outcome.state === 'measured' ? null : `${label} ${r.outcome.state}: ${'message' in r.outcome ? r.outcome.message : ''}`
+        r.outcome.state === 'measured'
+          ? null
+          : `${label} ${r.outcome.state}: ${'message' in r.outcome ? r.outcome.message : ''}`
       uncompared.push({
         workload: b.workload.name,
         why: [side(b, 'base'), side(c, 'candidate')].filter(Boolean).join('; '),
@@ -126,10 +131,13 @@ export async function compareRuns(
     if (wanted && !tagsOf(c, manifestTags).some((t) => wanted.has(t))) continue
     uncompared.push({ workload: c.workload.name, why: 'only in the candidate run' })
   }
-  const ratioOf = (r: CompareRow) => (r.comparison.kind === 'comparison' ? r.comparison.ratio : Number.NEGATIVE_INFINITY)
+  const ratioOf = (r: CompareRow) =>
+    r.comparison.kind === 'comparison' ? r.comparison.ratio : Number.NEGATIVE_INFINITY
   rows.sort((x, y) => ratioOf(y) - ratioOf(x) || x.workload.localeCompare(y.workload))
   const geometricMean =
-    pairs.length > 0 ? geometricMeanRatio(pairs, { confidence }) : ({ kind: 'insufficient', reason: 'No workload was compared' } as const)
+    pairs.length > 0
+      ? geometricMeanRatio(pairs, { confidence })
+      : ({ kind: 'insufficient', reason: 'No workload was compared' } as const)
   return { base, candidate, confidence, minEffect, rows, uncompared, geometricMean }
 }
 
@@ -141,7 +149,11 @@ export function slowdownsOver(report: CompareReport, pct: number): string[] {
   const limit = 1 + pct / 100
   const out: string[] = []
   for (const r of report.rows) {
-    if (r.comparison.kind === 'comparison' && r.comparison.verdict === 'slower' && r.comparison.ratio >= limit) {
+    if (
+      r.comparison.kind === 'comparison' &&
+      r.comparison.verdict === 'slower' &&
+      r.comparison.ratio >= limit
+    ) {
       out.push(r.workload)
     }
   }

@@ -14,17 +14,26 @@ import {
 } from './pyperf.ts'
 
 /** Reads, validates and converts pyperf files without storing anything (all must be valid). */
-export async function readPyperfFiles(paths: readonly string[], overrides: PyperfImportOverrides = {}): Promise<RunWithResults[]> {
+export async function readPyperfFiles(
+  paths: readonly string[],
+  overrides: PyperfImportOverrides = {},
+): Promise<RunWithResults[]> {
   const runs: RunWithResults[] = []
   for (const path of paths) {
     let size: number
     try {
       size = (await stat(path)).size
     } catch {
-      throw new LangperfError('bad-input', `Cannot import "${path}": expected a readable file, found nothing there`)
+      throw new LangperfError(
+        'bad-input',
+        `Cannot import "${path}": expected a readable file, found nothing there`,
+      )
     }
     if (size > MAX_PYPERF_BYTES) {
-      throw new LangperfError('too-large', `Cannot import "${path}": expected at most ${MAX_PYPERF_BYTES} bytes, found ${size}`)
+      throw new LangperfError(
+        'too-large',
+        `Cannot import "${path}": expected at most ${MAX_PYPERF_BYTES} bytes, found ${size}`,
+      )
     }
     const text = decodePyperfBytes(await readFile(path), path)
     runs.push(pyperfToRun(parsePyperf(text, path), basename(path), overrides))
@@ -47,7 +56,11 @@ export async function importPyperfFiles(
 }
 
 /** A stored run as pyperf JSON (gzipped on request). */
-export async function exportPyperf(store: Store, runId: number, options: { readonly gzip?: boolean } = {}): Promise<Buffer> {
+export async function exportPyperf(
+  store: Store,
+  runId: number,
+  options: { readonly gzip?: boolean } = {},
+): Promise<Buffer> {
   const run = await store.getRunWithResults(runId)
   if (!run) throw new LangperfError('not-found', `Cannot export run ${runId}: no such run`)
   return encodePyperf(runToPyperf(run), options)

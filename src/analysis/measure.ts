@@ -49,7 +49,11 @@ export interface MeasureOutcome {
 }
 
 /** Measures the plan and stores every result as it completes. */
-export async function measureAndStore(store: Store, plan: SuitePlan, options: MeasureOptions): Promise<MeasureOutcome> {
+export async function measureAndStore(
+  store: Store,
+  plan: SuitePlan,
+  options: MeasureOptions,
+): Promise<MeasureOutcome> {
   const now = options.now ?? (() => new Date())
   const groupId = randomUUID()
   const startedAt = now().toISOString()
@@ -96,7 +100,12 @@ export async function measureAndStore(store: Store, plan: SuitePlan, options: Me
   return { runIds, groupId, status }
 }
 
-async function finishAll(store: Store, runIds: readonly number[], status: 'complete' | 'interrupted', now: () => Date) {
+async function finishAll(
+  store: Store,
+  runIds: readonly number[],
+  status: 'complete' | 'interrupted',
+  now: () => Date,
+) {
   const at = now().toISOString()
   for (const id of runIds) await store.finishRun(id, status, at)
 }

@@ -10,13 +10,18 @@ export async function resolveRunSelector(store: Store, selector: string): Promis
   const text = selector.trim()
   if (/^\d+$/.test(text)) {
     const id = Number(text)
-    if (!(await store.getRun(id))) throw new LangperfError('not-found', `Cannot find run ${id}: no run has that id (see \`langperf show\`)`)
+    if (!(await store.getRun(id)))
+      throw new LangperfError(
+        'not-found',
+        `Cannot find run ${id}: no run has that id (see \`langperf show\`)`,
+      )
     return id
   }
   if (text === 'latest') {
     const page = await store.listRuns({ limit: 1 })
     const row = page.rows[0]
-    if (!row) throw new LangperfError('not-found', 'Cannot find the latest run: the database holds no run yet')
+    if (!row)
+      throw new LangperfError('not-found', 'Cannot find the latest run: the database holds no run yet')
     return row.id
   }
   const labelMatch = /^([a-z][a-z0-9_]*)-(\d.*)$/.exec(text)
@@ -24,7 +29,8 @@ export async function resolveRunSelector(store: Store, selector: string): Promis
   const version = labelMatch?.[2] ?? text
   const builds = await store.findBuilds({ limit: 1000, ...(runtime ? { runtime } : {}) })
   let matches = builds.filter((b) => b.version === version)
-  if (matches.length === 0) matches = builds.filter((b) => b.version.startsWith(version) && /^\d/.test(version))
+  if (matches.length === 0)
+    matches = builds.filter((b) => b.version.startsWith(version) && /^\d/.test(version))
   if (matches.length === 0 && /^[0-9a-f]{4,40}$/i.test(text)) {
     matches = builds.filter((b) => b.commitSha?.toLowerCase().startsWith(text.toLowerCase()))
   }
@@ -36,7 +42,9 @@ export async function resolveRunSelector(store: Store, selector: string): Promis
   }
   const ids = new Set(matches.map((b) => b.id))
   if (ids.size > 1) {
-    const names = matches.slice(0, 8).map((b) => `${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''}`)
+    const names = matches
+      .slice(0, 8)
+      .map((b) => `${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''}`)
     throw new LangperfError(
       'bad-input',
       `Cannot choose a run for "${selector}": it matches ${ids.size} builds (${names.join('; ')}); give a run id or a longer selector`,
@@ -44,6 +52,7 @@ export async function resolveRunSelector(store: Store, selector: string): Promis
   }
   const page = await store.listRuns({ buildId: matches[0]!.id, limit: 1 })
   const row = page.rows[0]
-  if (!row) throw new LangperfError('not-found', `Cannot find a run of build "${selector}": the build has no run`)
+  if (!row)
+    throw new LangperfError('not-found', `Cannot find a run of build "${selector}": the build has no run`)
   return row.id
 }

@@ -29,7 +29,9 @@ function number(label: string, integer: boolean) {
   return (text: string): number => {
     const v = Number(text)
     if (text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} for ${label}, found "${text}"`)
+      throw new InvalidArgumentError(
+        `expected ${integer ? 'an integer' : 'a number'} for ${label}, found "${text}"`,
+      )
     }
     return v
   }
@@ -69,15 +71,27 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
       )
       .option('-s, --suite <name>', 'suite to run (see `langperf workloads`)', 'default')
       .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
-      .option('-p, --python <path>', 'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv', collect)
+      .option(
+        '-p, --python <path>',
+        'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
+        collect,
+      )
       .option('--discover', 'with --python: also measure the interpreters discovery finds')
       .option('--fast', 'quick look: 6 processes × (1 warm-up + 3 values); JIT: 4 × (6 + 4)')
       .option('--rigorous', 'careful: 40 processes × (1 + 3); JIT: 12 × (20 + 10)')
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
       .option('--values <n>', 'override values per process', number('--values', true))
-      .option('--min-time <seconds>', 'minimum duration of one value; loops are calibrated to reach it (default 0.1)', number('--min-time', false))
-      .option('--timeout <seconds>', 'kill a worker process after this long (default 600)', number('--timeout', false))
+      .option(
+        '--min-time <seconds>',
+        'minimum duration of one value; loops are calibrated to reach it (default 0.1)',
+        number('--min-time', false),
+      )
+      .option(
+        '--timeout <seconds>',
+        'kill a worker process after this long (default 600)',
+        number('--timeout', false),
+      )
       .option('--machine <name>', 'machine name to record (default: hostname)')
       .option('--no-progress', 'no progress bar'),
   ).action(async (opts) => setStatus(await runCommand(ctx, opts)))
@@ -92,15 +106,25 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
       )
       .argument('<base>', 'the reference run')
       .argument('<candidate>', 'the run compared with it')
-      .option('--fail-on-slowdown <pct>', 'exit with status 1 when a workload or the geometric mean is significantly slower by PCT % or more', number('--fail-on-slowdown', false))
-      .option('--min-effect <pct>', 'do not call changes smaller than PCT % (default 0: the interval decides)', number('--min-effect', false))
+      .option(
+        '--fail-on-slowdown <pct>',
+        'exit with status 1 when a workload or the geometric mean is significantly slower by PCT % or more',
+        number('--fail-on-slowdown', false),
+      )
+      .option(
+        '--min-effect <pct>',
+        'do not call changes smaller than PCT % (default 0: the interval decides)',
+        number('--min-effect', false),
+      )
       .option('--tag <tag>', 'only workloads with this tag (repeatable)', collect),
   ).action(async (a, b, opts) => setStatus(await compareCommand(ctx, a, b, opts)))
 
   common(
     program
       .command('show')
-      .description('List runs, or show one run (id, "latest", version or commit prefix) with its environment and results')
+      .description(
+        'List runs, or show one run (id, "latest", version or commit prefix) with its environment and results',
+      )
       .argument('[run]', 'run to show')
       .option('--limit <n>', 'runs per page (default 20)', number('--limit', true))
       .option('--offset <n>', 'skip this many runs', number('--offset', true))
@@ -125,7 +149,9 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   common(
     program
       .command('export')
-      .description('Export a run as pyperf JSON 1.0 (readable by `python -m pyperf` tools); an imported run gives back its file')
+      .description(
+        'Export a run as pyperf JSON 1.0 (readable by `python -m pyperf` tools); an imported run gives back its file',
+      )
       .argument('<format>', 'file format: pyperf')
       .argument('<run>', 'run id, "latest", version or commit prefix')
       .option('-o, --out <file>', 'write to FILE (gzipped when it ends in .gz) instead of stdout')
@@ -136,25 +162,33 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   common(
     system
       .command('check')
-      .description('Print the machine fingerprint and tuning (governor, turbo, SMT, ASLR, load, isolated CPUs) with advice for each problem')
+      .description(
+        'Print the machine fingerprint and tuning (governor, turbo, SMT, ASLR, load, isolated CPUs) with advice for each problem',
+      )
       .option('--strict', 'exit with status 1 when there is any warning'),
   ).action(async (opts) => setStatus(await systemCheck(ctx, opts)))
 
   common(
     program
       .command('interpreters')
-      .description('List the interpreters found on PATH and in pyenv, identified by what each reports about itself')
+      .description(
+        'List the interpreters found on PATH and in pyenv, identified by what each reports about itself',
+      )
       .option('-p, --python <path>', 'also describe this interpreter (repeatable)', collect),
   ).action(async (opts) => setStatus(await interpretersCommand(ctx, opts)))
 
-  common(program.command('workloads').description('List the built-in workloads and suites')).action(async (opts) =>
-    setStatus(await workloadsCommand(ctx, opts)),
+  common(program.command('workloads').description('List the built-in workloads and suites')).action(
+    async (opts) => setStatus(await workloadsCommand(ctx, opts)),
   )
   return program
 }
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit status. */
-export async function main(argv: readonly string[], io: Io = processIo(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = processIo(),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let status = 0
   const program = buildProgram({ io, env }, (code) => {
     status = code
@@ -171,7 +205,9 @@ export async function main(argv: readonly string[], io: Io = processIo(), env: N
       io.err.write(`langperf: ${err.message}\n`)
       return EXIT_CODES[err.code]
     }
-    io.err.write(`langperf: unexpected error (a bug; please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    io.err.write(
+      `langperf: unexpected error (a bug; please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    )
     return 4
   }
 }

@@ -35,7 +35,11 @@ export function printJson(io: Io, value: unknown): void {
 export type Align = 'left' | 'right'
 
 /** Renders rows as an aligned text table with a header and a rule under it. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[] = [],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const fmt = (cells: readonly string[]) =>
     cells

@@ -194,7 +194,8 @@ export async function discoverInterpreters(
       continue
     }
     const identity = interpreterIdentity(res.info)
-    if (!byIdentity.has(identity)) byIdentity.set(identity, { identity, info: res.info, foundAs: c.path, origin: c.origin })
+    if (!byIdentity.has(identity))
+      byIdentity.set(identity, { identity, info: res.info, foundAs: c.path, origin: c.origin })
   }
   return { interpreters: [...byIdentity.values()], rejected }
 }

@@ -97,7 +97,7 @@ export async function readTuning(
   const freqs: number[] = []
   for (const cpu of online) {
     const g = await readText(`/sys/devices/system/cpu/cpu${cpu}/cpufreq/scaling_governor`, probe)
-    if (g !== null && g.trim()) governors.add(g.trim())
+    if (g?.trim()) governors.add(g.trim())
     const f = await readText(`/sys/devices/system/cpu/cpu${cpu}/cpufreq/scaling_cur_freq`, probe)
     if (f !== null && Number.isFinite(Number(f))) freqs.push(Math.round(Number(f) / 1000))
   }

@@ -1,4 +1,4 @@
-import { type JsonObject, type JsonValue } from '../lib/index.ts'
+import type { JsonObject, JsonValue } from '../lib/index.ts'
 import type { FailureReason, ProcessSamples, WorkloadDefinition, WorkloadResult } from '../model/index.ts'
 import type { Interpreter } from './discovery.ts'
 import type { Preset, Sampling } from './presets.ts'
@@ -38,7 +38,12 @@ export type SuiteEvent =
       readonly done: number
       readonly total: number
     }
-  | { readonly kind: 'result'; readonly interpreterIndex: number; readonly result: WorkloadResult; readonly definition: WorkloadDefinition }
+  | {
+      readonly kind: 'result'
+      readonly interpreterIndex: number
+      readonly result: WorkloadResult
+      readonly definition: WorkloadDefinition
+    }
 
 /** The sampling an interpreter gets: JIT interpreters warm up longer. */
 export function samplingFor(interpreter: Interpreter, preset: Preset): Sampling {
@@ -46,15 +51,29 @@ export function samplingFor(interpreter: Interpreter, preset: Preset): Sampling 
 }
 
 /** Turns a worker's outcome into samples or a failure with its reason. */
-export function classifyWorker(
-  out: WorkerOutcome,
-):
+export function classifyWorker(out: WorkerOutcome):
   | { readonly ok: true; readonly result: HarnessResult }
-  | { readonly ok: false; readonly reason: FailureReason; readonly message: string; readonly stderrTail: string } {
+  | {
+      readonly ok: false
+      readonly reason: FailureReason
+      readonly message: string
+      readonly stderrTail: string
+    } {
   const tail = out.stderrTail.slice(-4096)
-  if (out.spawnError) return { ok: false, reason: 'error', message: `Cannot start the interpreter: ${out.spawnError}`, stderrTail: tail }
+  if (out.spawnError)
+    return {
+      ok: false,
+      reason: 'error',
+      message: `Cannot start the interpreter: ${out.spawnError}`,
+      stderrTail: tail,
+    }
   if (out.timedOut) {
-    return { ok: false, reason: 'timeout', message: `Worker killed after the time limit (${Math.round(out.wallTimeMs / 1000)} s)`, stderrTail: tail }
+    return {
+      ok: false,
+      reason: 'timeout',
+      message: `Worker killed after the time limit (${Math.round(out.wallTimeMs / 1000)} s)`,
+      stderrTail: tail,
+    }
   }
   const parsed = parseHarnessOutput(out.resultText)
   if (parsed.ok && parsed.message.kind === 'error') {
@@ -69,16 +88,36 @@ export function classifyWorker(
   }
   if (out.signal || (out.exitCode !== 0 && !parsed.ok)) {
     const how = out.signal ? `killed by ${out.signal}` : `exit status ${out.exitCode}`
-    return { ok: false, reason: 'crashed', message: `Worker crashed (${how}) without a result`, stderrTail: tail }
+    return {
+      ok: false,
+      reason: 'crashed',
+      message: `Worker crashed (${how}) without a result`,
+      stderrTail: tail,
+    }
   }
   if (!parsed.ok) {
-    return { ok: false, reason: 'bad-output', message: `Unreadable result channel: ${parsed.problem}`, stderrTail: tail }
+    return {
+      ok: false,
+      reason: 'bad-output',
+      message: `Unreadable result channel: ${parsed.problem}`,
+      stderrTail: tail,
+    }
   }
   if (parsed.message.kind !== 'result') {
-    return { ok: false, reason: 'bad-output', message: `Expected a result document, found "${parsed.message.kind}"`, stderrTail: tail }
+    return {
+      ok: false,
+      reason: 'bad-output',
+      message: `Expected a result document, found "${parsed.message.kind}"`,
+      stderrTail: tail,
+    }
   }
   if (out.exitCode !== 0) {
-    return { ok: false, reason: 'crashed', message: `Worker exited with status ${out.exitCode} after writing its result`, stderrTail: tail }
+    return {
+      ok: false,
+      reason: 'crashed',
+      message: `Worker exited with status ${out.exitCode} after writing its result`,
+      stderrTail: tail,
+    }
   }
   return { ok: true, result: parsed.message }
 }
@@ -165,15 +204,33 @@ export async function measureSuite(
       } else {
         const out = await runWorker(
           side.interpreter.info.executable,
-          harnessArgs(def, ['--calibrate', '--min-time', String(plan.preset.minTimeS), '--warmups', '0', '--values', '0']),
+          harnessArgs(def, [
+            '--calibrate',
+            '--min-time',
+            String(plan.preset.minTimeS),
+            '--warmups',
+            '0',
+            '--values',
+            '0',
+          ]),
           { timeoutMs, env },
         )
         const c = classifyWorker(out)
         if (c.ok) {
           side.loops = c.result.loops
-          side.processes.push(toProcess(c.result, { calibrate_loops: c.result.loops, worker_wall_ms: Math.round(out.wallTimeMs) }))
+          side.processes.push(
+            toProcess(c.result, {
+              calibrate_loops: c.result.loops,
+              worker_wall_ms: Math.round(out.wallTimeMs),
+            }),
+          )
           side.calibration = { loops: c.result.loops, min_time_s: plan.preset.minTimeS }
-        } else side.failure = { reason: c.reason, message: `Calibration failed: ${c.message}`, stderrTail: c.stderrTail }
+        } else
+          side.failure = {
+            reason: c.reason,
+            message: `Calibration failed: ${c.message}`,
+            stderrTail: c.stderrTail,
+          }
       }
       done++
       await options.onEvent({
@@ -211,7 +268,12 @@ export async function measureSuite(
         )
         const c = classifyWorker(out)
         if (c.ok) side.processes.push(toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }))
-        else side.failure = { reason: c.reason, message: `Process ${round + 1}: ${c.message}`, stderrTail: c.stderrTail }
+        else
+          side.failure = {
+            reason: c.reason,
+            message: `Process ${round + 1}: ${c.message}`,
+            stderrTail: c.stderrTail,
+          }
         done++
         await options.onEvent({
           kind: 'process',

@@ -44,7 +44,15 @@ export function renderCompare(report: CompareReport): string {
   const rows = report.rows.map((r) => {
     const c = r.comparison
     if (c.kind !== 'comparison') {
-      return [r.workload, formatValue(r.baseMean, r.unit), formatValue(r.candidateMean, r.unit), '–', '–', '–', `not enough data: ${c.reason}`]
+      return [
+        r.workload,
+        formatValue(r.baseMean, r.unit),
+        formatValue(r.candidateMean, r.unit),
+        '–',
+        '–',
+        '–',
+        `not enough data: ${c.reason}`,
+      ]
     }
     return [
       r.workload,
@@ -71,7 +79,8 @@ export function renderCompare(report: CompareReport): string {
   lines.push('')
   if (g.kind === 'insufficient') lines.push(`Geometric mean: not enough data (${g.reason})`)
   else {
-    const verdict = g.measurement.high < 1 ? 'faster' : g.measurement.low > 1 ? 'slower' : 'no significant difference'
+    const verdict =
+      g.measurement.high < 1 ? 'faster' : g.measurement.low > 1 ? 'slower' : 'no significant difference'
     lines.push(
       `Geometric mean of ${g.ratios.length} workloads: ${formatRatio(g.estimate)} [${g.measurement.low.toFixed(3)}, ${g.measurement.high.toFixed(3)}] ${formatPercent(g.estimate)} — ${verdict}`,
     )
@@ -87,7 +96,9 @@ export function renderCompare(report: CompareReport): string {
     else if (r.comparison.verdict === 'slower') counts.slower++
     else counts.same++
   }
-  lines.push(`${counts.slower} slower, ${counts.faster} faster, ${counts.same} without a significant difference`)
+  lines.push(
+    `${counts.slower} slower, ${counts.faster} faster, ${counts.same} without a significant difference`,
+  )
   if (report.uncompared.length > 0) {
     lines.push('')
     lines.push('Not compared:')
@@ -97,14 +108,25 @@ export function renderCompare(report: CompareReport): string {
 }
 
 /** `langperf compare A B`: per-workload ratios with intervals and verdicts, and the geometric mean. */
-export async function compareCommand(ctx: Ctx, a: string, b: string, options: CompareOptions): Promise<number> {
+export async function compareCommand(
+  ctx: Ctx,
+  a: string,
+  b: string,
+  options: CompareOptions,
+): Promise<number> {
   const pct = options.failOnSlowdown
   if (pct !== undefined && !(Number.isFinite(pct) && pct >= 0)) {
-    throw new LangperfError('bad-input', `Cannot use --fail-on-slowdown ${pct}: expected a percentage ≥ 0, e.g. 5`)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --fail-on-slowdown ${pct}: expected a percentage ≥ 0, e.g. 5`,
+    )
   }
   const minEffectPct = options.minEffect ?? 0
   if (!(Number.isFinite(minEffectPct) && minEffectPct >= 0)) {
-    throw new LangperfError('bad-input', `Cannot use --min-effect ${minEffectPct}: expected a percentage ≥ 0, e.g. 1`)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --min-effect ${minEffectPct}: expected a percentage ≥ 0, e.g. 1`,
+    )
   }
   return withStore(options, async (store) => {
     const baseId = await resolveRunSelector(store, a)

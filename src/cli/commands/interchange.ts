@@ -9,7 +9,10 @@ export const INTERCHANGE_FORMATS = ['pyperf'] as const
 
 function checkFormat(format: string, verb: string): void {
   if (!(INTERCHANGE_FORMATS as readonly string[]).includes(format)) {
-    throw new LangperfError('bad-input', `Cannot ${verb} format "${format}": expected one of ${INTERCHANGE_FORMATS.join(', ')}`)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${verb} format "${format}": expected one of ${INTERCHANGE_FORMATS.join(', ')}`,
+    )
   }
 }
 
@@ -22,7 +25,12 @@ export interface ImportOptions extends CommonOptions {
 }
 
 /** `langperf import pyperf FILE…`: all files or none. */
-export async function importCommand(ctx: Ctx, format: string, files: readonly string[], options: ImportOptions): Promise<number> {
+export async function importCommand(
+  ctx: Ctx,
+  format: string,
+  files: readonly string[],
+  options: ImportOptions,
+): Promise<number> {
   checkFormat(format, 'import')
   if (files.length === 0) throw new LangperfError('bad-input', 'Cannot import: expected at least one FILE')
   const overrides = {
@@ -36,7 +44,12 @@ export async function importCommand(ctx: Ctx, format: string, files: readonly st
     if (options.json) {
       printJson(
         ctx.io,
-        runIds.map((id, i) => ({ runId: id, file: files[i], workloads: runs[i]?.results.length, build: runs[i]?.run.build })),
+        runIds.map((id, i) => ({
+          runId: id,
+          file: files[i],
+          workloads: runs[i]?.results.length,
+          build: runs[i]?.run.build,
+        })),
       )
       return 0
     }
@@ -60,11 +73,19 @@ export interface ExportOptions extends CommonOptions {
 }
 
 /** `langperf export pyperf RUN`: to a file or to stdout. */
-export async function exportCommand(ctx: Ctx, format: string, selector: string, options: ExportOptions): Promise<number> {
+export async function exportCommand(
+  ctx: Ctx,
+  format: string,
+  selector: string,
+  options: ExportOptions,
+): Promise<number> {
   checkFormat(format, 'export')
   const gzip = options.gzip ?? Boolean(options.out?.endsWith('.gz'))
   if (gzip && !options.out && (ctx.io.out as NodeJS.WriteStream).isTTY) {
-    throw new LangperfError('bad-input', 'Cannot write gzip to a terminal: give --out FILE or redirect stdout')
+    throw new LangperfError(
+      'bad-input',
+      'Cannot write gzip to a terminal: give --out FILE or redirect stdout',
+    )
   }
   return withStore(options, async (store) => {
     const id = await resolveRunSelector(store, selector)

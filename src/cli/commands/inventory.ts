@@ -4,8 +4,14 @@ import type { CommonOptions, Ctx } from '../context.ts'
 import { printJson, println, table } from '../output.ts'
 
 /** `langperf interpreters`: what discovery finds, identified by what each reports. */
-export async function interpretersCommand(ctx: Ctx, options: CommonOptions & { readonly python?: readonly string[] }): Promise<number> {
-  const found = await discoverInterpreters({ env: ctx.env, ...(options.python ? { explicit: options.python, alsoDiscover: true } : {}) })
+export async function interpretersCommand(
+  ctx: Ctx,
+  options: CommonOptions & { readonly python?: readonly string[] },
+): Promise<number> {
+  const found = await discoverInterpreters({
+    env: ctx.env,
+    ...(options.python ? { explicit: options.python, alsoDiscover: true } : {}),
+  })
   if (options.json) {
     printJson(ctx.io, found)
     return 0
@@ -39,7 +45,13 @@ export async function workloadsCommand(ctx: Ctx, options: CommonOptions): Promis
     ctx.io,
     table(
       ['workload', 'version', 'needs', 'tags', 'description'],
-      workloads.map((w) => [w.manifest.name, w.version, `py${w.manifest.requiresPython}+`, w.manifest.tags.join(','), w.manifest.description]),
+      workloads.map((w) => [
+        w.manifest.name,
+        w.version,
+        `py${w.manifest.requiresPython}+`,
+        w.manifest.tags.join(','),
+        w.manifest.description,
+      ]),
     ),
   )
   println(ctx.io)

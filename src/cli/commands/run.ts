@@ -1,5 +1,5 @@
-import cliProgress from 'cli-progress'
 import { hostname } from 'node:os'
+import cliProgress from 'cli-progress'
 import { type CompareReport, compareRuns, measureAndStore } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
@@ -12,8 +12,8 @@ import {
   loadWorkloads,
   readEnvironment,
   resolveSuite,
-  samplingFor,
   type SuiteEvent,
+  samplingFor,
 } from '../../runner/index.ts'
 import { type CommonOptions, type Ctx, dbPath, withStore } from '../context.ts'
 import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
@@ -36,7 +36,9 @@ export interface RunOptions extends CommonOptions {
 }
 
 /** Picks the workloads: `--workload` names (any order) or the suite. */
-async function selectWorkloads(options: RunOptions): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
+async function selectWorkloads(
+  options: RunOptions,
+): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
   const all = await loadWorkloads()
   if (options.workload && options.workload.length > 0) {
     const byName = new Map(all.map((w) => [w.manifest.name, w]))
@@ -56,13 +58,23 @@ async function selectWorkloads(options: RunOptions): Promise<{ suite: string; wo
   return { suite, workloads: resolveSuite(suite, all, await loadSuites()) }
 }
 
-/** A rough duration estimate: start-up plus warm-ups and values at the minimum time each. */
-function estimateSeconds(interps: readonly Interpreter[], workloads: readonly WorkloadDefinition[], preset: ReturnType<typeof getPreset>): number {
+/**
+ * A rough duration estimate: per process, start-up plus warm-ups and values at the minimum time
+ * each; calibration doubles the loops until one value reaches the minimum time (≈ 2 × min-time).
+ */
+function estimateSeconds(
+  interps: readonly Interpreter[],
+  workloads: readonly WorkloadDefinition[],
+  preset: ReturnType<typeof getPreset>,
+): number {
+  const startupS = 0.15
   let s = 0
   for (const i of interps) {
     const sm = samplingFor(i, preset)
-    const perProcess = 0.08 + (sm.warmups + sm.values) * preset.minTimeS
-    s += workloads.length * (sm.processes * perProcess + 0.5)
+    const calibration = startupS + 2 * preset.minTimeS
+    s +=
+      workloads.length *
+      (calibration + sm.processes * (startupS + (sm.warmups + sm.values) * preset.minTimeS))
   }
   return s
 }
@@ -70,15 +82,23 @@ function estimateSeconds(interps: readonly Interpreter[], workloads: readonly Wo
 /** `langperf run`: measures interpreters × suite into the database and prints the comparison. */
 export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number> {
   const io = ctx.io
-  if (options.fast && options.rigorous) throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
-  const preset = customizePreset(getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'), {
-    ...(options.processes !== undefined ? { processes: options.processes } : {}),
-    ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
-    ...(options.values !== undefined ? { values: options.values } : {}),
-    ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
-  })
+  if (options.fast && options.rigorous)
+    throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
+  const preset = customizePreset(
+    getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'),
+    {
+      ...(options.processes !== undefined ? { processes: options.processes } : {}),
+      ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
+      ...(options.values !== undefined ? { values: options.values } : {}),
+      ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
+    },
+  )
   const timeoutS = options.timeout ?? 600
-  if (!(timeoutS > 0)) throw new LangperfError('bad-input', `Cannot use --timeout ${timeoutS}: expected a positive number of seconds`)
+  if (!(timeoutS > 0))
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --timeout ${timeoutS}: expected a positive number of seconds`,
+    )
   const { suite, workloads } = await selectWorkloads(options)
   const { interpreters, rejected } = await discoverInterpreters({
     env: ctx.env,
@@ -86,26 +106,42 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     alsoDiscover: options.discover ?? false,
   })
   if (interpreters.length === 0) {
-    throw new LangperfError('unavailable', 'Cannot run: no Python interpreter found (looked on PATH and in pyenv); give one with --python PATH')
+    throw new LangperfError(
+      'unavailable',
+      'Cannot run: no Python interpreter found (looked on PATH and in pyenv); give one with --python PATH',
+    )
   }
   for (const r of rejected) log(io, `skipped ${r.path} (${r.origin}): ${r.reason}`)
   const environment = await readEnvironment()
   const machine = options.machine ?? hostname()
-  log(io, `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${dbPath(options, ctx.env)}`)
+  log(
+    io,
+    `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${dbPath(options, ctx.env)}`,
+  )
   for (const [i, interp] of interpreters.entries()) {
     const s = samplingFor(interp, preset)
-    log(io, `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${s.processes} processes × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`)
+    log(
+      io,
+      `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${s.processes} processes × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
+    )
   }
-  log(io, `  about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`)
+  log(
+    io,
+    `  about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
+  )
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
-  if (environment.warnings.length) log(io, '  (`langperf system check` explains each warning and how to fix it)')
+  if (environment.warnings.length)
+    log(io, '  (`langperf system check` explains each warning and how to fix it)')
 
   const controller = new AbortController()
   let interrupts = 0
   const onSigint = () => {
     interrupts++
     if (interrupts > 1) process.exit(130)
-    log(io, '\nInterrupted: finishing the current process, then storing what is complete (Ctrl-C again to quit at once)')
+    log(
+      io,
+      '\nInterrupted: finishing the current process, then storing what is complete (Ctrl-C again to quit at once)',
+    )
     controller.abort()
   }
   process.on('SIGINT', onSigint)
@@ -113,7 +149,8 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const bar = new cliProgress.SingleBar(
     {
       stream: io.err,
-      format: ' {bar} {percentage}% | {workload} | {interp} process {process}/{processes} | {eta_formatted} left',
+      format:
+        ' {bar} {percentage}% | {workload} | {interp} process {process}/{processes} | {eta_formatted} left',
       hideCursor: io.isTty,
       noTTYOutput: true,
       notTTYSchedule: 10_000,
@@ -125,7 +162,8 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const labels = interpreters.map((i) => interpreterLabel(i.info))
   const onEvent = (e: SuiteEvent) => {
     if (!showBar) return
-    if (e.kind === 'start') bar.start(e.totalProcesses, 0, { workload: '', interp: '', process: 0, processes: 0 })
+    if (e.kind === 'start')
+      bar.start(e.totalProcesses, 0, { workload: '', interp: '', process: 0, processes: 0 })
     else if (e.kind === 'process') {
       bar.update(e.done, {
         workload: e.workload,
@@ -135,13 +173,18 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       })
     } else if (e.result.outcome.state === 'failed') {
       bar.stop()
-      log(io, `  ${e.result.workload.name} failed on ${labels[e.interpreterIndex]}: ${e.result.outcome.reason}: ${e.result.outcome.message}`)
+      log(
+        io,
+        `  ${e.result.workload.name} failed on ${labels[e.interpreterIndex]}: ${e.result.outcome.reason}: ${e.result.outcome.message}`,
+      )
       bar.start(bar.getTotal(), bar.getProgress() * bar.getTotal())
     }
   }
   try {
     return await withStore(options, async (store) => {
-      await store.markInterruptedRuns({ startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString() })
+      await store.markInterruptedRuns({
+        startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
+      })
       const outcome = await measureAndStore(
         store,
         { interpreters, workloads, preset, timeoutMs: timeoutS * 1000 },
@@ -166,36 +209,78 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   }
 }
 
-/** Prints each candidate against the first interpreter, one column per candidate. */
+/** `cpython-3.12.1`, with the config when it is not the default. */
+function buildLabel(r: CompareReport['base']): string {
+  return `${r.build.runtime}-${r.build.version}${r.build.config !== 'default' ? ` ${r.build.config}` : ''}`
+}
+
+/**
+ * Prints each candidate against the first interpreter. With one or two candidates every cell
+ * has its interval; with more, cells are compact (ratio and a mark) and the geometric means get
+ * their own table with intervals. Marks are words or shapes, never colour alone.
+ */
 function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
   const io = ctx.io
   const base = reports[0]!.base
-  const label = (r: CompareReport['base']) => `${r.build.runtime}-${r.build.version}${r.build.config !== 'default' ? ` ${r.build.config}` : ''}`
+  const compact = reports.length > 2
   println(io)
-  println(io, `Time relative to ${label(base)} (run ${base.id}); below 1 is faster; [95 % interval]; = no significant difference`)
-  const names = [...new Set(reports.flatMap((r) => [...r.rows.map((x) => x.workload), ...r.uncompared.map((x) => x.workload)]))].sort()
-  const header = ['workload', ...reports.map((r) => `${label(r.candidate)} (run ${r.candidate.id})`)]
+  println(
+    io,
+    `Time relative to ${buildLabel(base)} (run ${base.id}); below 1 is faster; ${compact ? '▲ significantly slower, ▼ significantly faster, = no significant difference' : '[95 % interval]'}`,
+  )
+  const names = [
+    ...new Set(
+      reports.flatMap((r) => [...r.rows.map((x) => x.workload), ...r.uncompared.map((x) => x.workload)]),
+    ),
+  ].sort()
+  const header = [
+    'workload',
+    ...reports.map((r) =>
+      compact ? buildLabel(r.candidate) : `${buildLabel(r.candidate)} (run ${r.candidate.id})`,
+    ),
+  ]
   const rows = names.map((n) => [
     n,
     ...reports.map((r) => {
       const row = r.rows.find((x) => x.workload === n)
-      if (!row) return r.uncompared.find((x) => x.workload === n) ? 'not compared' : ''
+      if (!row) return r.uncompared.find((x) => x.workload === n) ? (compact ? 'n/c' : 'not compared') : ''
       const c = row.comparison
-      if (c.kind !== 'comparison') return 'insufficient'
+      if (c.kind !== 'comparison') return compact ? '?' : 'not enough data'
+      if (compact)
+        return `${c.ratio.toFixed(2)} ${c.verdict === 'faster' ? '▼' : c.verdict === 'slower' ? '▲' : '='}`
       const mark = c.verdict === 'faster' ? ' faster' : c.verdict === 'slower' ? ' slower' : ' ='
       return `${formatRatio(c.ratio)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]${mark}`
     }),
   ])
-  rows.push([
-    'geometric mean',
-    ...reports.map((r) => {
-      const g = r.geometricMean
-      return g.kind === 'insufficient'
-        ? 'insufficient'
-        : `${formatRatio(g.estimate)} [${g.measurement.low.toFixed(3)}, ${g.measurement.high.toFixed(3)}] ${formatPercent(g.estimate)}`
-    }),
-  ])
+  const geo = (r: CompareReport) => {
+    const g = r.geometricMean
+    return g.kind === 'insufficient'
+      ? 'not enough data'
+      : `${formatRatio(g.estimate)} [${g.measurement.low.toFixed(3)}, ${g.measurement.high.toFixed(3)}] ${formatPercent(g.estimate)}`
+  }
+  if (!compact) rows.push(['geometric mean', ...reports.map(geo)])
   println(io, table(header, rows, ['left', ...reports.map(() => 'right' as const)]))
+  if (compact) {
+    println(io)
+    println(
+      io,
+      table(
+        ['interpreter', 'run', 'geometric mean [95 % interval]', 'slower', 'faster', 'same'],
+        reports.map((r) => [
+          buildLabel(r.candidate),
+          String(r.candidate.id),
+          geo(r),
+          String(r.rows.filter((x) => x.comparison.verdict === 'slower').length),
+          String(r.rows.filter((x) => x.comparison.verdict === 'faster').length),
+          String(r.rows.filter((x) => x.comparison.verdict === 'no-difference').length),
+        ]),
+        ['left', 'right', 'right', 'right', 'right', 'right'],
+      ),
+    )
+  }
   println(io)
-  println(io, `Details: \`langperf compare ${base.id} ${reports[0]!.candidate.id}\`; every run: \`langperf show\`.`)
+  println(
+    io,
+    `Details: \`langperf compare ${base.id} ${reports[0]!.candidate.id}\`; every run: \`langperf show\`.`,
+  )
 }

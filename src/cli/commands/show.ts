@@ -13,7 +13,11 @@ export interface ShowOptions extends CommonOptions {
 }
 
 /** `langperf show [RUN]`: the list of runs, or one run with its environment and results. */
-export async function showCommand(ctx: Ctx, selector: string | undefined, options: ShowOptions): Promise<number> {
+export async function showCommand(
+  ctx: Ctx,
+  selector: string | undefined,
+  options: ShowOptions,
+): Promise<number> {
   const io = ctx.io
   return withStore(options, async (store) => {
     if (selector === undefined) {
@@ -23,7 +27,10 @@ export async function showCommand(ctx: Ctx, selector: string | undefined, option
         return 0
       }
       if (page.total === 0) {
-        println(io, 'No runs yet: measure with `langperf run --suite quick --fast` or import with `langperf import pyperf FILE`.')
+        println(
+          io,
+          'No runs yet: measure with `langperf run --suite quick --fast` or import with `langperf import pyperf FILE`.',
+        )
         return 0
       }
       println(
@@ -44,20 +51,32 @@ export async function showCommand(ctx: Ctx, selector: string | undefined, option
           ['right'],
         ),
       )
-      println(io, `${page.rows.length} of ${page.total} runs${page.total > page.rows.length ? ' (--limit, --offset for more)' : ''}`)
+      println(
+        io,
+        `${page.rows.length} of ${page.total} runs${page.total > page.rows.length ? ' (--limit, --offset for more)' : ''}`,
+      )
       return 0
     }
     const id = await resolveRunSelector(store, selector)
     const run = (await store.getRun(id))!
     if (options.json) {
-      const results = options.samples ? await store.getResults(id, { withSamples: true }) : await store.getResults(id)
+      const results = options.samples
+        ? await store.getResults(id, { withSamples: true })
+        : await store.getResults(id)
       printJson(io, { run, results })
       return 0
     }
     const results = await store.getResults(id)
     println(io, runLabel(run))
-    println(io, `Status ${run.status}; suite ${run.suite}; preset ${run.preset}; ${run.harnessVersion}; source ${run.source}`)
-    if (run.build.interpreter) println(io, `Interpreter ${run.build.interpreter.executable}: ${run.build.interpreter.sysVersion.split('\n')[0]}`)
+    println(
+      io,
+      `Status ${run.status}; suite ${run.suite}; preset ${run.preset}; ${run.harnessVersion}; source ${run.source}`,
+    )
+    if (run.build.interpreter)
+      println(
+        io,
+        `Interpreter ${run.build.interpreter.executable}: ${run.build.interpreter.sysVersion.split('\n')[0]}`,
+      )
     if (run.environment) {
       const f = run.environment.fingerprint
       println(io, `Machine ${f.cpuModel}, ${f.logicalCpus} CPUs, kernel ${f.kernel}`)
@@ -67,7 +86,8 @@ export async function showCommand(ctx: Ctx, selector: string | undefined, option
     const rng = createRng(1)
     const rows = results.map((r) => {
       if (r.outcome.state !== 'measured') {
-        const why = r.outcome.state === 'failed' ? `${r.outcome.reason}: ${r.outcome.message}` : r.outcome.message
+        const why =
+          r.outcome.state === 'failed' ? `${r.outcome.reason}: ${r.outcome.message}` : r.outcome.message
         return [r.workload.name, r.outcome.state, '', '', '', '', why.slice(0, 120)]
       }
       const s = summarize(r.processMeans, { rng })
@@ -82,13 +102,31 @@ export async function showCommand(ctx: Ctx, selector: string | undefined, option
         '',
       ]
     })
-    println(io, table(['workload', 'state', 'mean', '95 % CI', 'processes', 'values', 'reason'], rows, ['left', 'left', 'right', 'right', 'right', 'right']))
+    println(
+      io,
+      table(['workload', 'state', 'mean', '95 % CI', 'processes', 'values', 'reason'], rows, [
+        'left',
+        'left',
+        'right',
+        'right',
+        'right',
+        'right',
+      ]),
+    )
     const failed = results.filter((r) => r.outcome.state === 'failed')
     for (const r of failed) {
       if (r.outcome.state === 'failed' && r.outcome.stderrTail.trim()) {
         println(io)
         println(io, `${r.workload.name}: last lines of stderr`)
-        println(io, r.outcome.stderrTail.trim().split('\n').slice(-8).map((l) => `  ${l}`).join('\n'))
+        println(
+          io,
+          r.outcome.stderrTail
+            .trim()
+            .split('\n')
+            .slice(-8)
+            .map((l) => `  ${l}`)
+            .join('\n'),
+        )
       }
     }
     return 0

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
+import { discoverInterpreters, type Interpreter } from './discovery.ts'
+import { getPreset } from './presets.ts'
+import { measureSuite, type SuiteEvent } from './suite.ts'
+
+// These tests spawn the real python3 with the real harness on small workload files.
+
+const dir = mkdtempSync(join(tmpdir(), 'langperf-suite-'))
+
+function workload(name: string, code: string, requiresPython = '2.7'): WorkloadDefinition {
+  const wdir = join(dir, name)
+  mkdirSync(wdir, { recursive: true })
+  writeFileSync(join(wdir, 'workload.py'), code)
+  return {
+    manifest: {
+      name,
+      description: name,
+      tags: [],
+      language: 'python',
+      entry: 'workload.py',
+      parameters: { n: 200 },
+      innerLoops: 1,
+      requiresPython,
+    },
+    dir: wdir,
+    entryPath: join(wdir, 'workload.py'),
+    version: 'test',
+  }
+}
+
+const ok = workload(
+  'ok',
+  'def make(params):\n    n = params["n"]\n    def step():\n        return sum(range(n))\n    return step\n',
+)
+const noisy = workload(
+  'noisy',
+  'import sys\ndef make(params):\n    print("hello on stdout")\n    sys.stderr.write("hello on stderr\\n")\n    def step():\n        return sum(range(100))\n    return step\n',
+)
+const raises = workload('raises', 'def make(params):\n    raise ValueError("boom at setup")\n')
+const crashes = workload(
+  'crashes',
+  'import os\ndef make(params):\n    def step():\n        os.abort()\n    return step\n',
+)
+const hangs = workload(
+  'hangs',
+  'import time\ndef make(params):\n    def step():\n        time.sleep(3600)\n    return step\n',
+)
+const garbage = workload(
+  'garbage',
+  'import os\ndef make(params):\n    os.write(3, b"{not json at all")\n    def step():\n        return 1\n    return step\n',
+)
+const future = workload('future', 'def make(params):\n    return lambda: None\n', '9.9')
+
+const tiny = {
+  ...getPreset('fast'),
+  plain: { processes: 3, warmups: 1, values: 2 },
+  jit: { processes: 3, warmups: 1, values: 2 },
+  minTimeS: 0.005,
+}
+
+async function python3(): Promise<Interpreter> {
+  const { interpreters } = await discoverInterpreters({ explicit: ['python3'] })
+  return interpreters[0]!
+}
+
+async function measure(
+  interps: readonly Interpreter[],
+  workloads: readonly WorkloadDefinition[],
+  timeoutMs = 20_000,
+) {
+  const events: SuiteEvent[] = []
+  const results: { index: number; result: WorkloadResult }[] = []
+  await measureSuite(
+    { interpreters: interps, workloads, preset: tiny, timeoutMs },
+    {
+      onEvent: (e) => {
+        events.push(e)
+        if (e.kind === 'result') results.push({ index: e.interpreterIndex, result: e.result })
+      },
+    },
+  )
+  return { events, results }
+}
+
+test('measureSuite() calibrates once, then runs every process at the frozen loop count', async () => {
+  const py = await python3()
+  const { results } = await measure([py], [ok])
+  const r = results[0]!.result
+  assert.equal(r.outcome.state, 'measured')
+  assert.equal(r.processes.length, 1 + 3, 'calibration process plus three workers')
+  const [calibration, ...workers] = r.processes
+  assert.equal(calibration!.values.length, 0)
+  assert.ok(calibration!.warmups.length >= 1)
+  assert.equal(calibration!.metadata.calibrate_loops, r.loops)
+  for (const p of workers) {
+    assert.equal(p.values.length, 2)
+    assert.equal(p.warmups.length, 1)
+    assert.equal(p.warmups[0]![0], r.loops, 'warm-up ran at the frozen loop count')
+    for (const v of p.values) assert.ok(v > 0 && Number.isFinite(v))
+  }
+})
+
+test('measureSuite() interleaves interpreters, alternating the order every round', async () => {
+  const py = await python3()
+  const twin = { ...py, identity: `${py.identity}-twin` }
+  const { events } = await measure([py, twin], [ok])
+  const order = events.flatMap((e) => (e.kind === 'process' && e.process > 0 ? [e.interpreterIndex] : []))
+  assert.deepEqual(order, [0, 1, 1, 0, 0, 1])
+  const done = events.flatMap((e) => (e.kind === 'process' ? [e.done] : []))
+  assert.deepEqual(done, [1, 2, 3, 4, 5, 6, 7, 8], 'progress counts every process once')
+})
+
+test('a workload that prints on stdout and stderr is measured normally', async () => {
+  const { results } = await measure([await python3()], [noisy])
+  assert.equal(results[0]!.result.outcome.state, 'measured')
+})
+
+test('failures are results with their reason and stderr, and the run goes on', async () => {
+  const py = await python3()
+  const { results } = await measure([py], [raises, crashes, garbage, ok], 20_000)
+  const byName = new Map(results.map((r) => [r.result.workload.name, r.result]))
+  const raised = byName.get('raises')!.outcome
+  assert.equal(raised.state, 'failed')
+  assert.ok(
+    raised.state === 'failed' &&
+      raised.reason === 'error' &&
+      /ValueError: boom at setup/.test(raised.message),
+  )
+  assert.ok(raised.state === 'failed' && /boom at setup/.test(raised.stderrTail), 'traceback kept')
+  const crashed = byName.get('crashes')!.outcome
+  assert.ok(
+    crashed.state === 'failed' && crashed.reason === 'crashed' && /SIGABRT/.test(crashed.message),
+    JSON.stringify(crashed),
+  )
+  const bad = byName.get('garbage')!.outcome
+  assert.ok(bad.state === 'failed' && bad.reason === 'bad-output', JSON.stringify(bad))
+  assert.equal(byName.get('ok')!.outcome.state, 'measured', 'the run went on after three failures')
+})
+
+test('a workload that hangs is killed at the timeout and recorded as such', async () => {
+  const { results } = await measure([await python3()], [hangs], 1_500)
+  const o = results[0]!.result.outcome
+  assert.ok(o.state === 'failed' && o.reason === 'timeout', JSON.stringify(o))
+})
+
+test('a workload that needs a newer Python is skipped with the reason', async () => {
+  const { results } = await measure([await python3()], [future])
+  const o = results[0]!.result.outcome
+  assert.ok(o.state === 'skipped' && /needs Python 9\.9/.test(o.message), JSON.stringify(o))
+  assert.equal(results[0]!.result.processes.length, 0)
+})
+
+test('an aborted suite stops between processes', async () => {
+  const py = await python3()
+  const controller = new AbortController()
+  let processes = 0
+  await measureSuite(
+    { interpreters: [py], workloads: [ok, ok], preset: tiny, timeoutMs: 20_000 },
+    {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.kind === 'process' && ++processes === 2) controller.abort()
+      },
+    },
+  )
+  assert.equal(processes, 2)
+})
