@@ -266,6 +266,15 @@ jit("yes, perf support", "-D_Py_TIER2=1 -D_Py_JIT", {"PYTHONPERFSUPPORT": "1"})
 jit("interpreter", "-D_Py_TIER2=4", {})
 jit("no", "-O3", {})
 jit("no flags known", "", {})
+class FakeJit(object):
+    def __init__(self, available, enabled):
+        self.is_available = lambda: available
+        self.is_enabled = lambda: enabled
+sys._jit = FakeJit(True, False)
+jit("3.14 sys._jit available, off", "", {})
+sys._jit = FakeJit(False, False)
+jit("3.14 sys._jit not built", "-D_Py_JIT", {})
+del sys._jit
 out["ft build, GIL on"] = h._free_threading("cpython", {"Py_GIL_DISABLED": "1"})
 sys._is_gil_enabled = lambda: False
 out["ft build, GIL off"] = h._free_threading("cpython", {"Py_GIL_DISABLED": "1"})
@@ -274,7 +283,7 @@ out["pypy"] = h._free_threading("pypy", {})
 print(json.dumps(out))
 `
 
-test('describe decides JIT and free-threading states as CPython 3.13 builds would', async (t) => {
+test('describe decides JIT and free-threading states as CPython 3.13 and 3.14 builds would', async (t) => {
   const py = interpreters.get('python3.13')?.path
   if (py === undefined) {
     t.skip(`python3.13 is not installed (${searched})`)
@@ -299,6 +308,8 @@ test('describe decides JIT and free-threading states as CPython 3.13 builds woul
     interpreter: 'absent',
     no: 'absent',
     'no flags known': 'unknown',
+    '3.14 sys._jit available, off': 'disabled',
+    '3.14 sys._jit not built': 'absent',
     'ft build, GIL on': 'disabled',
     'ft build, GIL off': 'enabled',
     'default build': 'absent',
@@ -690,6 +701,13 @@ for (const name of NAMES) {
         assert.equal(e.error_type, 'UsageError')
         assert.match(e.message, /^Cannot /)
       }
+    })
+
+    await t.test('--help prints the usage and writes no document', async () => {
+      const run = await runHarness(py, ['--result-fd', '3', '--help'])
+      assert.equal(run.status, 0)
+      assert.match(run.stdout, /^usage: langperf_harness\.py/)
+      assert.equal(run.result, '')
     })
 
     await t.test('without a usable result descriptor it says so on stderr', async () => {
