@@ -22,6 +22,8 @@ export interface CompareRow {
   readonly baseMean: number | null
   readonly candidateMean: number | null
   readonly comparison: ComparisonResult
+  /** True when the two sides ran different workload versions (only with allowVersionMismatch). */
+  readonly versionsDiffer: boolean
 }
 
 /** A workload present on only one side, measured on one side only, or in two versions. */
@@ -49,6 +51,12 @@ export interface CompareRunsOptions {
   readonly minEffect?: number
   /** Keep only workloads with one of these tags. */
   readonly tags?: readonly string[]
+  /**
+   * Compare workloads whose versions differ (e.g. two pyperformance builds with different
+   * benchmark_hash); such rows carry `versionsDiffer`. Off by default: a changed workload is a
+   * new series.
+   */
+  readonly allowVersionMismatch?: boolean
 }
 
 function tagsOf(result: ResultRow, manifestTags: ReadonlyMap<string, readonly string[]>): string[] {
@@ -97,7 +105,8 @@ export async function compareRuns(
       uncompared.push({ workload: b.workload.name, why: 'only in the base run' })
       continue
     }
-    if (b.workload.version !== c.workload.version) {
+    const versionsDiffer = b.workload.version !== c.workload.version
+    if (versionsDiffer && !options.allowVersionMismatch) {
       uncompared.push({
         workload: b.workload.name,
         why: `workload versions differ (${b.workload.version} vs ${c.workload.version}): a changed workload is not compared with its old self`,
@@ -123,6 +132,7 @@ export async function compareRuns(
       baseMean: b.summary.mean,
       candidateMean: c.summary.mean,
       comparison,
+      versionsDiffer,
     })
     if (comparison.kind === 'comparison') pairs.push({ base: b.processMeans, candidate: c.processMeans })
   }

@@ -69,7 +69,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
         'Measure interpreters × a suite: fresh processes, calibrated loops frozen per workload, interleaved A B / B A,\n' +
           'every raw value stored; then print each interpreter against the first',
       )
-      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`)', 'default')
+      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
       .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
       .option(
         '-p, --python <path>',
@@ -116,7 +116,11 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
         'do not call changes smaller than PCT % (default 0: the interval decides)',
         number('--min-effect', false),
       )
-      .option('--tag <tag>', 'only workloads with this tag (repeatable)', collect),
+      .option('--tag <tag>', 'only workloads with this tag (repeatable)', collect)
+      .option(
+        '--allow-version-mismatch',
+        'also compare workloads whose versions differ (e.g. another benchmark_hash); marked in the table',
+      ),
   ).action(async (a, b, opts) => setStatus(await compareCommand(ctx, a, b, opts)))
 
   common(

@@ -59,7 +59,8 @@ export function classifyWorker(out: WorkerOutcome):
       readonly message: string
       readonly stderrTail: string
     } {
-  const tail = out.stderrTail.slice(-4096)
+  // NUL bytes cannot be stored in PostgreSQL text and mean nothing to people reading a tail.
+  const tail = out.stderrTail.slice(-4096).replaceAll('\u0000', '')
   if (out.spawnError)
     return {
       ok: false,

@@ -10,6 +10,7 @@ export interface CompareOptions extends CommonOptions {
   readonly failOnSlowdown?: number
   readonly minEffect?: number
   readonly tag?: readonly string[]
+  readonly allowVersionMismatch?: boolean
 }
 
 /** The word people read for a verdict. */
@@ -55,7 +56,7 @@ export function renderCompare(report: CompareReport): string {
       ]
     }
     return [
-      r.workload,
+      r.versionsDiffer ? `${r.workload} (versions differ)` : r.workload,
       formatValue(r.baseMean, r.unit),
       formatValue(r.candidateMean, r.unit),
       formatRatio(c.ratio),
@@ -134,6 +135,7 @@ export async function compareCommand(
     const report = await compareRuns(store, baseId, candId, {
       minEffect: minEffectPct / 100,
       ...(options.tag ? { tags: options.tag } : {}),
+      allowVersionMismatch: options.allowVersionMismatch ?? false,
     })
     const failing = pct === undefined ? [] : slowdownsOver(report, pct)
     if (options.json) printJson(ctx.io, { ...report, failOnSlowdown: pct ?? null, failing })

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createRng } from '../lib/index.ts'
+import type { RunWithResults, WorkloadResult } from '../model/index.ts'
+import { openSqliteStore, type Store } from '../store/index.ts'
+import { compareRuns, slowdownsOver } from './compare.ts'
+import { resolveRunSelector } from './select.ts'
+
+// Synthetic runs with a known truth: workload "slow" is 10 % slower in the candidate, "same" is
+// unchanged, "noisy" differs by 1 % under 20 % noise, "gone" exists only in the base.
+
+function normal(rng: () => number): number {
+  const u = Math.max(rng(), 1e-12)
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng())
+}
+
+// One seeded stream for all synthetic data, so every workload draws independent noise.
+const rng = createRng(20241127)
+
+function result(name: string, meanS: number, sd: number, version = 'v1'): WorkloadResult {
+  return {
+    workload: { name, version },
+    unit: 'second',
+    loops: 1,
+    innerLoops: 1,
+    processes: Array.from({ length: 20 }, () => ({
+      warmups: [[1, meanS * 1.1] as const],
+      values: [0, 1, 2].map(() => meanS * (1 + sd * normal(rng))),
+      metadata: {},
+    })),
+    outcome: { state: 'measured' },
+    metadata: {},
+  }
+}
+
+function run(version: string, sha: string, results: WorkloadResult[]): RunWithResults {
+  return {
+    run: {
+      machine: 'box',
+      environment: null,
+      build: {
+        runtime: 'cpython',
+        version,
+        config: 'default',
+        commitSha: sha,
+        commitDateUtc: '2024-01-01T00:00:00.000Z',
+        branch: 'main',
+        mergeBase: null,
+        identity: `cpython:${sha}:default`,
+        interpreter: null,
+        metadata: {},
+      },
+      suite: 'test',
+      preset: 'default',
+      harnessVersion: 'test',
+      source: 'langperf',
+      startedAt: `2024-01-0${sha === 'aaaa1111' ? 1 : 2}T00:00:00.000Z`,
+      groupId: null,
+      metadata: {},
+    },
+    status: 'complete',
+    finishedAt: null,
+    results,
+  }
+}
+
+async function seeded(): Promise<{ store: Store; base: number; cand: number }> {
+  const store = await openSqliteStore(':memory:')
+  const [base, cand] = await store.insertRuns([
+    run('3.12.0', 'aaaa1111', [
+      result('slow', 0.1, 0.01),
+      result('same', 0.2, 0.01),
+      result('noisy', 0.3, 0.2),
+      result('gone', 0.1, 0.01),
+      result('changed', 0.1, 0.01, 'v1'),
+    ]),
+    run('3.13.0', 'bbbb2222', [
+      result('slow', 0.11, 0.01),
+      result('same', 0.2, 0.01),
+      result('noisy', 0.303, 0.2),
+      result('changed', 0.1, 0.01, 'v2'),
+    ]),
+  ])
+  return { store, base: base!, cand: cand! }
+}
+
+test('compareRuns() finds the real slowdown, no change where there is none, and sorts slowest first', async () => {
+  const { store, base, cand } = await seeded()
+  const report = await compareRuns(store, base, cand)
+  assert.deepEqual(
+    report.rows.map((r) => r.workload),
+    ['slow', 'noisy', 'same'].sort((a, b) => {
+      const ratio = (n: string) => {
+        const c = report.rows.find((r) => r.workload === n)!.comparison
+        return c.kind === 'comparison' ? c.ratio : 0
+      }
+      return ratio(b) - ratio(a)
+    }),
+  )
+  const slow = report.rows.find((r) => r.workload === 'slow')!.comparison
+  assert.ok(slow.kind === 'comparison' && slow.verdict === 'slower')
+  assert.ok(slow.kind === 'comparison' && slow.low < 1.1 && slow.high > 1.1, 'interval covers the true 10 %')
+  assert.equal(report.rows.find((r) => r.workload === 'same')!.comparison.verdict, 'no-difference')
+  assert.equal(report.rows.find((r) => r.workload === 'noisy')!.comparison.verdict, 'no-difference')
+  const why = Object.fromEntries(report.uncompared.map((u) => [u.workload, u.why]))
+  assert.match(why.gone!, /only in the base run/)
+  assert.match(why.changed!, /versions differ/)
+  assert.ok(report.geometricMean.kind === 'geometric-mean-ratio')
+  await store.close()
+})
+
+test('slowdownsOver() flags only significant slowdowns at or above the threshold', async () => {
+  const { store, base, cand } = await seeded()
+  const report = await compareRuns(store, base, cand)
+  assert.deepEqual(slowdownsOver(report, 5), ['slow'])
+  assert.deepEqual(slowdownsOver(report, 20), [])
+  await store.close()
+})
+
+test('compareRuns() with a minimum effect does not call changes below it', async () => {
+  const { store, base, cand } = await seeded()
+  const report = await compareRuns(store, base, cand, { minEffect: 0.2 })
+  assert.equal(report.rows.find((r) => r.workload === 'slow')!.comparison.verdict, 'no-difference')
+  await store.close()
+})
+
+test('resolveRunSelector() reads ids, latest, versions and commit prefixes, and explains misses', async () => {
+  const { store, base, cand } = await seeded()
+  assert.equal(await resolveRunSelector(store, String(base)), base)
+  assert.equal(await resolveRunSelector(store, 'latest'), cand)
+  assert.equal(await resolveRunSelector(store, '3.12.0'), base)
+  assert.equal(await resolveRunSelector(store, 'cpython-3.13.0'), cand)
+  assert.equal(await resolveRunSelector(store, 'bbbb'), cand)
+  await assert.rejects(resolveRunSelector(store, '3.1'), /matches 2 builds/)
+  await assert.rejects(resolveRunSelector(store, '999'), /Cannot find run 999/)
+  await assert.rejects(resolveRunSelector(store, 'nope'), /Cannot find a run for "nope"/)
+  await store.close()
+})

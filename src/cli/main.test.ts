@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { test } from 'node:test'
+import { gunzipSync } from 'node:zlib'
+import { main } from './main.ts'
+import type { Io } from './output.ts'
+
+// The CLI end to end, in-process: real SQLite files, real interpreters, real pyperf files.
+
+const tmp = mkdtempSync(join(tmpdir(), 'langperf-cli-'))
+const DATA_DIR = new URL('../../../shared/data/pyperf-json-pythonperf2/', import.meta.url).pathname
+
+function sink(): { stream: Writable; text: () => string; bytes: () => Buffer } {
+  const chunks: Buffer[] = []
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(Buffer.from(chunk))
+      cb()
+    },
+  })
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8'), bytes: () => Buffer.concat(chunks) }
+}
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string; bytes: Buffer }> {
+  const out = sink()
+  const err = sink()
+  const io: Io = { out: out.stream, err: err.stream, isTty: false }
+  const code = await main(['node', 'langperf', ...args], io, process.env)
+  return { code, out: out.text(), err: err.text(), bytes: out.bytes() }
+}
+
+test('--help teaches the commands', async () => {
+  const r = await cli('--help')
+  assert.equal(r.code, 0)
+  for (const cmd of ['run', 'compare', 'show', 'import', 'export', 'system'])
+    assert.match(r.out, new RegExp(`\\n  ${cmd}\\b`))
+  const run = await cli('run', '--help')
+  assert.match(run.out, /--fast/)
+  assert.match(run.out, /--python <path>/)
+})
+
+test('run measures an interpreter into the database and show lists it', async () => {
+  const db = join(tmp, 'run.db')
+  const r = await cli(
+    'run',
+    '--workload',
+    'nbody',
+    '--python',
+    'python3',
+    '--processes',
+    '2',
+    '--values',
+    '1',
+    '--min-time',
+    '0.01',
+    '--db',
+    db,
+    '--no-progress',
+  )
+  assert.equal(r.code, 0, r.err)
+  assert.match(r.out, /Stored runs 1 \(complete\)/)
+  const list = await cli('show', '--db', db, '--json')
+  const page = JSON.parse(list.out)
+  assert.equal(page.total, 1)
+  assert.equal(page.rows[0].suite, 'custom')
+  const one = await cli('show', '1', '--db', db, '--json', '--samples')
+  const { results } = JSON.parse(one.out)
+  assert.equal(results[0].workload.name, 'nbody')
+  assert.equal(results[0].outcome.state, 'measured')
+  assert.equal(results[0].processes.length, 3, 'calibration process plus two workers, every sample kept')
+})
+
+test('bad input fails with a clear message and exit status 2 before anything runs', async () => {
+  const db = join(tmp, 'bad.db')
+  const noPython = await cli('run', '--python', '/nope/python', '--db', db)
+  assert.equal(noPython.code, 2)
+  assert.match(noPython.err, /Cannot use --python "\/nope\/python": expected an executable file/)
+  assert.equal(existsSync(db), false, 'no database created for a run that never started')
+  const badSuite = await cli('run', '--suite', 'nope', '--db', db)
+  assert.equal(badSuite.code, 2)
+  assert.match(badSuite.err, /nope/)
+  const badNumber = await cli('run', '--processes', 'many')
+  assert.equal(badNumber.code, 2)
+  assert.match(badNumber.err, /expected an integer for --processes, found "many"/)
+  const badFormat = await cli('import', 'csv', 'x.csv', '--db', db)
+  assert.equal(badFormat.code, 2)
+  assert.match(badFormat.err, /Cannot import format "csv": expected one of pyperf/)
+})
+
+const files = existsSync(DATA_DIR) ? readdirSync(DATA_DIR).filter((f) => f.endsWith('.json.gz')) : []
+
+test('import, compare with a CI gate, and export of real pyperf files', {
+  skip: files.length === 0 && `no data in ${DATA_DIR}`,
+}, async () => {
+  const db = join(tmp, 'pyperf.db')
+  // Two builds on either side of the typing_runtime_protocols regression (2024-04-23..25), with
+  // the same benchmark_hash; the last file has another one.
+  const first = join(DATA_DIR, 'bm-20240422-3.13.0a6+-550483b.json.gz')
+  const second = join(DATA_DIR, 'bm-20240425-3.13.0a6+-2c45148.json.gz')
+  const last = join(DATA_DIR, files[files.length - 1]!)
+  const imp = await cli('import', 'pyperf', first, second, last, '--db', db)
+  assert.equal(imp.code, 0, imp.err)
+  assert.match(imp.out, /run 1: .* 100 benchmarks, 6280 values/)
+  const mismatch = await cli('compare', '1', '3', '--db', db, '--json')
+  const notCompared = JSON.parse(mismatch.out)
+  assert.equal(notCompared.rows.length, 0, 'another benchmark_hash: nothing compared by default')
+  assert.match(notCompared.uncompared[0].why, /versions differ \(9983f9 vs 23f352\)/)
+  const allowed = await cli('compare', '1', '3', '--db', db, '--allow-version-mismatch', '--json')
+  assert.ok(JSON.parse(allowed.out).rows.length > 90)
+  const cmp = await cli('compare', '1', '2', '--db', db)
+  assert.equal(cmp.code, 0)
+  assert.match(cmp.out, /Geometric mean of \d+ workloads/)
+  assert.match(cmp.out, /typing_runtime_protocols/)
+  // Between these builds typing_runtime_protocols regressed (../shared/data README): the gate trips.
+  const gate = await cli('compare', '1', '2', '--db', db, '--fail-on-slowdown', '5', '--json')
+  const report = JSON.parse(gate.out)
+  assert.ok(report.failing.includes('typing_runtime_protocols'), JSON.stringify(report.failing))
+  assert.equal(gate.code, 1)
+  const exp = await cli('export', 'pyperf', '1', '--db', db)
+  assert.equal(exp.code, 0)
+  const original = JSON.parse(gunzipSync(readFileSync(first)).toString('utf8'))
+  assert.deepEqual(JSON.parse(exp.out), original)
+})
+
+test('a bad file in an import batch leaves the database unchanged', async () => {
+  const db = join(tmp, 'atomic.db')
+  const good = join(tmp, 'good.json')
+  const bad = join(tmp, 'nan.json')
+  const doc = (v: string) =>
+    `{"version": "1.0", "metadata": {"hostname": "h"}, "benchmarks": [{"metadata": {"name": "b", "python_version": "3.12.0"}, "runs": [{"metadata": {}, "values": [0.5, ${v}]}]}]}`
+  writeFileSync(good, doc('0.6'))
+  writeFileSync(bad, doc('NaN'))
+  const r = await cli('import', 'pyperf', good, bad, '--db', db)
+  assert.equal(r.code, 2)
+  assert.match(
+    r.err,
+    /nan\.json": expected a finite non-negative number at benchmark "b" run 0 value 1, found NaN/,
+  )
+  const list = await cli('show', '--db', db, '--json')
+  assert.equal(JSON.parse(list.out).total, 0)
+})
