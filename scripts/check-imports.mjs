@@ -20,11 +20,19 @@ export const LAYERS = {
   api: 2,
   analysis: 3,
   queue: 3,
+  web: 3,
   pipeline: 4,
   server: 4,
   agent: 4,
-  web: 4,
   cli: 5,
+}
+
+/**
+ * Rooms that may import only some lower rooms. `web` renders pages from API data only, so it
+ * stays usable in the browser and in the static report: it talks to the rest through `api/`.
+ */
+export const ONLY = {
+  web: ['lib', 'model', 'api'],
 }
 
 function walk(dir) {
@@ -65,6 +73,9 @@ for (const file of walk(src)) {
     if (tlayer === undefined) {
       problems.push(`${relative(root, file)}: imports unknown room "${troom}"`)
       continue
+    }
+    if (ONLY[room] && !ONLY[room].includes(troom)) {
+      problems.push(`${relative(root, file)}: room "${room}" may import only ${ONLY[room].join(', ')}, not "${troom}"`)
     }
     if (tlayer >= LAYERS[room]) {
       problems.push(
