@@ -75,7 +75,9 @@ for (const file of walk(src)) {
       continue
     }
     if (ONLY[room] && !ONLY[room].includes(troom)) {
-      problems.push(`${relative(root, file)}: room "${room}" may import only ${ONLY[room].join(', ')}, not "${troom}"`)
+      problems.push(
+        `${relative(root, file)}: room "${room}" may import only ${ONLY[room].join(', ')}, not "${troom}"`,
+      )
     }
     if (tlayer >= LAYERS[room]) {
       problems.push(

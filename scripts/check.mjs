@@ -1,14 +1,28 @@
 #!/usr/bin/env node
 // The fast gate: format + lint (biome), types (tsc), the import rule. Under a minute.
 import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const pythonFiles = [
+  'harness/python/langperf_harness.py',
+  ...readdirSync(new URL('../workloads/', import.meta.url), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `workloads/${d.name}/workload.py`),
+]
 const steps = [
   ['biome', ['node_modules/.bin/biome', ['check', '.']]],
   ['types', ['node_modules/.bin/tsc', ['-p', 'tsconfig.json']]],
   ['imports', [process.execPath, ['scripts/check-imports.mjs']]],
-  ['python', ['python3', ['-m', 'py_compile', 'harness/python/langperf_harness.py']]],
+  // Syntax of the harness and every workload (compiled only, nothing runs).
+  [
+    'python',
+    [
+      'python3',
+      ['-c', 'import sys\nfor f in sys.argv[1:]: compile(open(f, "rb").read(), f, "exec")', ...pythonFiles],
+    ],
+  ],
 ]
 let failed = 0
 for (const [name, [cmd, args]] of steps) {
