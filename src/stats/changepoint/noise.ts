@@ -1,0 +1,137 @@
+import type { NoiseModel, PreparedPoint, ResolvedOptions } from './types.ts'
+
+/** A run of consecutive measured builds sharing one epoch: [start, end) in measured positions. */
+export interface Block {
+  readonly start: number
+  readonly end: number
+  readonly epoch: string
+}
+
+/**
+ * The measured builds of a prepared series, laid out for the numerics: log values, each build's
+ * variance relative to the noise model, and the epoch blocks.
+ */
+export interface MeasuredSeries {
+  /** ln(value) of each measured point, in history order. */
+  readonly y: Float64Array
+  /** Index in `Detection.points` of each measured point. */
+  readonly pointIndex: Int32Array
+  /** Builds merged into each point. */
+  readonly builds: Int32Array
+  /** Within-build standard error of each log value, NaN when unknown. */
+  readonly logStderr: Float64Array
+  readonly blocks: readonly Block[]
+}
+
+/** Lays out the measured points and cuts them into epoch blocks. */
+export function measuredSeries(points: readonly PreparedPoint[]): MeasuredSeries {
+  const measured = points.filter((p) => p.state === 'measured')
+  const n = measured.length
+  const y = new Float64Array(n)
+  const pointIndex = new Int32Array(n)
+  const builds = new Int32Array(n)
+  const logStderr = new Float64Array(n)
+  const blocks: Block[] = []
+  let blockStart = 0
+  measured.forEach((p, i) => {
+    y[i] = p.logValue
+    pointIndex[i] = p.index
+    builds[i] = p.builds
+    logStderr[i] = p.logStderr ?? Number.NaN
+    const prev = measured[i - 1]
+    if (prev !== undefined && prev.epoch !== p.epoch) {
+      blocks.push({ start: blockStart, end: i, epoch: prev.epoch })
+      blockStart = i
+    }
+  })
+  const last = measured[n - 1]
+  if (last !== undefined) blocks.push({ start: blockStart, end: n, epoch: last.epoch })
+  return { y, pointIndex, builds, logStderr, blocks }
+}
+
+// 1/Φ⁻¹(3/4): turns a median absolute deviation into a standard deviation at the normal.
+const MAD_TO_SIGMA = 1.482602218505602
+// Asymptotic efficiency of the MAD at the normal (Rousseeuw & Croux 1993, JASA 88(424)): a MAD
+// from m values carries about as much information as a sample variance with 0.37·m dof.
+const MAD_EFFICIENCY = 0.3675
+// Smallest variance of a log value: keeps a constant series (a deterministic metric) from
+// dividing by zero; 1e-9 on a log scale is far below any timer's resolution.
+export const MIN_LOG_VARIANCE = 1e-18
+
+/**
+ * Learns the between-build noise of a series from its own recent history.
+ *
+ * σ = 1.4826 · median|Δy| / √2 over the most recent `noiseWindow` successive differences Δy of
+ * log values inside epochs (never across a boundary). Successive differences cancel the level,
+ * so a real step spoils one difference, not a whole segment, and the median ignores up to half of
+ * them. (Qn, more efficient at the normal, was tried: it tracks the narrow core of real benchmark
+ * noise and lets its heavy tails through as false alarms; see docs/stats-changepoints.md.) When
+ * the median is zero (a quantised metric with mostly equal values), the mean absolute difference
+ * × √(π/2) stands in.
+ */
+export function estimateNoise(series: MeasuredSeries, options: ResolvedOptions): NoiseModel {
+  const diffs: number[] = []
+  // Walk blocks from the newest backwards so the window keeps the most recent differences.
+  for (let b = series.blocks.length - 1; b >= 0 && diffs.length < options.noiseWindow; b--) {
+    const block = series.blocks[b]
+    if (block === undefined) continue
+    for (let i = block.end - 1; i > block.start && diffs.length < options.noiseWindow; i--) {
+      diffs.push(Math.abs((series.y[i] ?? 0) - (series.y[i - 1] ?? 0)))
+    }
+  }
+  const m = diffs.length
+  let sigmaDiff = 0
+  if (m > 0) {
+    const med = median(diffs)
+    if (med > 0) sigmaDiff = MAD_TO_SIGMA * med
+    else {
+      let sum = 0
+      for (const d of diffs) sum += d
+      sigmaDiff = (sum / m) * Math.sqrt(Math.PI / 2)
+    }
+  }
+  const buildSigma = sigmaDiff / Math.SQRT2
+  const within: number[] = []
+  series.logStderr.forEach((se, i) => {
+    // A merged point's error is for the mean of its builds; scale back to one build.
+    if (Number.isFinite(se)) within.push(se * Math.sqrt(series.builds[i] ?? 1))
+  })
+  const withinSigma = within.length > 0 ? median(within) : 0
+  const extraSigma = Math.sqrt(Math.max(0, buildSigma ** 2 - withinSigma ** 2))
+  const floorLog = Math.max(Math.log1p(options.minMagnitude), options.noiseMultiplier * buildSigma)
+  return {
+    buildSigmaLog: buildSigma,
+    withinSigmaLog: withinSigma,
+    extraSigmaLog: extraSigma,
+    differences: m,
+    dof: MAD_EFFICIENCY * m,
+    floorLog,
+  }
+}
+
+/**
+ * The variance of each measured point's log value under the noise model: the between-build part
+ * divided by the builds merged, plus the point's own within-build error where known; the plain
+ * build variance σ² / k where it is not. A build with a noisy run thus weighs less.
+ */
+export function pointVariances(series: MeasuredSeries, noise: NoiseModel): Float64Array {
+  const n = series.y.length
+  const out = new Float64Array(n)
+  const extra2 = noise.extraSigmaLog ** 2
+  const build2 = noise.buildSigmaLog ** 2
+  for (let i = 0; i < n; i++) {
+    const k = series.builds[i] ?? 1
+    const se = series.logStderr[i] ?? Number.NaN
+    const v = Number.isFinite(se) ? extra2 / k + se * se : build2 / k
+    out[i] = Math.max(v, MIN_LOG_VARIANCE)
+  }
+  return out
+}
+
+/** Median of a non-empty list (mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  if (sorted.length % 2 === 1) return sorted[mid] ?? Number.NaN
+  return ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}

@@ -1,0 +1,150 @@
+import { studentTQuantile, studentTTwoSidedP } from '../distributions.ts'
+import type { MeasuredSeries } from './noise.ts'
+import type { NoiseModel, ResolvedOptions, StepEstimate } from './types.ts'
+
+/** What a step test needs besides the two ranges: the series, its noise and the options. */
+export interface StepContext {
+  readonly series: MeasuredSeries
+  /** Variance of each log value under the noise model (`pointVariances`). */
+  readonly variances: Float64Array
+  readonly noise: NoiseModel
+  readonly options: ResolvedOptions
+}
+
+/**
+ * Tests for a level shift between builds [l0, l1) and [r0, r1) (measured positions), with builds
+ * as the unit of replication.
+ *
+ * Each side's level is the mean of its builds' log values weighted by 1 / variance. The common
+ * scale φ of those variances is a moderated estimate (Smyth 2004): the noise model's prior, worth
+ * `noise.dof` degrees of freedom, pooled with the residual spread of the two sides (n − 2 dof).
+ * The statistic Δ / SE is referred to Student's t with the smaller of two dofs: the pooled one,
+ * and `tailDof(…)`, the dof of the t distribution with the same excess kurtosis as Δ when each
+ * build's noise is t_ν (heavy-tailed): one odd build cannot pass for a step, while means of many
+ * builds are judged almost as under normal noise.
+ */
+export function stepTest(context: StepContext, l0: number, l1: number, r0: number, r1: number): StepEstimate {
+  const { series, variances, noise, options } = context
+  const left = weightedSide(series.y, variances, series.builds, l0, l1)
+  const right = weightedSide(series.y, variances, series.builds, r0, r1)
+  const logRatio = right.mean - left.mean
+  const rss = left.rss + right.rss
+  const segmentDof = l1 - l0 + (r1 - r0) - 2
+  const pooledDof = noise.dof + segmentDof
+  const base = { pointsBefore: l1 - l0, pointsAfter: r1 - r0, logRatio, ratio: Math.exp(logRatio) }
+  if (!(pooledDof > 0) || left.weight === 0 || right.weight === 0) {
+    return {
+      ...base,
+      ratioLow: 0,
+      ratioHigh: Number.POSITIVE_INFINITY,
+      logStderr: Number.NaN,
+      pValue: 1,
+      dof: 0,
+    }
+  }
+  const scale = (noise.dof + rss) / pooledDof
+  const logStderr = Math.sqrt(scale * (1 / left.weight + 1 / right.weight))
+  const dof = Math.min(
+    pooledDof,
+    kurtosisDof(options.tailDof, left.fourth, left.weight, right.fourth, right.weight),
+  )
+  let pValue: number
+  if (logStderr > 0) pValue = studentTTwoSidedP(logRatio / logStderr, dof)
+  else pValue = logRatio === 0 ? 1 : 0
+  const q = studentTQuantile(1 - (1 - options.confidence) / 2, dof)
+  const half = q * logStderr
+  return {
+    ...base,
+    ratioLow: Math.exp(logRatio - half),
+    ratioHigh: Math.exp(logRatio + half),
+    logStderr,
+    pValue: Number.isNaN(pValue) ? 1 : pValue,
+    dof,
+  }
+}
+
+interface Side {
+  readonly mean: number
+  readonly weight: number
+  readonly rss: number
+  /** Σ w_i² / k_i: with the weights, gives the fourth-moment share of each build. */
+  readonly fourth: number
+}
+
+// Winsorising limit in noise-model standard deviations, and E[min(Z², c²)] for Z ~ N(0, 1),
+// which keeps the clipped residual sum of squares unbiased under normal noise.
+const WINSOR_Z = 3
+const WINSOR_CONSISTENCY = 0.99501
+
+/**
+ * One side's level: the mean of its log values weighted by 1 / variance, after winsorising each
+ * value to within 3 noise-model σ of the side's median. One gross outlier (real build noise has
+ * them) then moves neither the level nor the residual spread by more than three σ, instead of
+ * hiding a real step next to it; normal noise is almost never clipped.
+ */
+function weightedSide(
+  y: Float64Array,
+  variances: Float64Array,
+  builds: Int32Array,
+  start: number,
+  end: number,
+): Side {
+  const count = end - start
+  if (count <= 0) return { mean: Number.NaN, weight: 0, rss: 0, fourth: 0 }
+  const centre = count <= 2 ? 0 : medianOf(y, start, end)
+  const clipped = new Float64Array(count)
+  let weight = 0
+  let sum = 0
+  let fourth = 0
+  for (let i = start; i < end; i++) {
+    const v = variances[i] ?? 1
+    const w = 1 / v
+    const yi = y[i] ?? 0
+    // With one or two values the median is no better a centre than the values themselves.
+    const limit = WINSOR_Z * Math.sqrt(v)
+    const c = count <= 2 ? yi : Math.min(centre + limit, Math.max(centre - limit, yi))
+    clipped[i - start] = c
+    weight += w
+    sum += w * c
+    // A point merging k builds has 1/k of one build's excess kurtosis.
+    fourth += (w * w) / (builds[i] ?? 1)
+  }
+  const mean = sum / weight
+  let rss = 0
+  for (let i = start; i < end; i++) rss += ((clipped[i - start] ?? 0) - mean) ** 2 / (variances[i] ?? 1)
+  return { mean, weight, rss: count <= 2 ? rss : rss / WINSOR_CONSISTENCY, fourth }
+}
+
+function medianOf(y: Float64Array, start: number, end: number): number {
+  const sorted = Array.from(y.subarray(start, end)).sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+/**
+ * Degrees of freedom of the Student's t whose excess kurtosis equals that of Δ = mean_R − mean_L
+ * when every build's noise is t_ν (excess kurtosis κ = 6 / (ν − 4)).
+ *
+ * Δ = Σ a_i ε_i with a_i = ±w_i / W_side and Var(ε_i) = 1 / w_i, so
+ * kurt(Δ) = κ · Σ a_i⁴ Var(ε_i)² / (Σ a_i² Var(ε_i))² = κ · (Σ_L w²/W_L⁴ + Σ_R w²/W_R⁴) / (1/W_L + 1/W_R)²,
+ * and t_d has excess kurtosis 6 / (d − 4), so d = 4 + 6 / kurt(Δ). One build against many gives
+ * d ≈ ν; twelve against twelve gives d ≈ 4 + 24 (ν − 4).
+ */
+export function kurtosisDof(
+  tailDof: number,
+  leftFourth: number,
+  leftWeight: number,
+  rightFourth: number,
+  rightWeight: number,
+): number {
+  const kappa = 6 / (tailDof - 4)
+  const num = leftFourth / leftWeight ** 4 + rightFourth / rightWeight ** 4
+  const den = (1 / leftWeight + 1 / rightWeight) ** 2
+  const kurt = (kappa * num) / den
+  return kurt > 0 ? 4 + 6 / kurt : Number.POSITIVE_INFINITY
+}
+
+/** True when a step is significant at `maxPValue` and at least as large as the noise floor. */
+export function passes(step: StepEstimate, noise: NoiseModel, maxPValue: number): boolean {
+  return step.pValue <= maxPValue && Math.abs(step.logRatio) >= noise.floorLog
+}
