@@ -621,6 +621,174 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         }))
     })
 
+    describe('runtimes, build pages and latest runs', () => {
+      test('listBuilds() pages builds newest commit first and counts every match', () =>
+        withStore(async (store) => {
+          for (const day of ['01', '03', '02']) {
+            const build = exampleBuild(`sha${day}`, {
+              commitDateUtc: `2024-01-${day}T00:00:00Z`,
+              identity: `b:${day}`,
+            })
+            await store.beginRun(exampleRunSpec({ build }))
+          }
+          const first = await store.listBuilds({ limit: 2 })
+          assert.equal(first.total, 3)
+          assert.deepEqual(
+            first.rows.map((b) => b.commitSha),
+            ['sha03', 'sha02'],
+          )
+          const second = await store.listBuilds({ limit: 2, offset: 2 })
+          assert.deepEqual(
+            second.rows.map((b) => b.commitSha),
+            ['sha01'],
+          )
+          assert.equal((await store.listBuilds({ commitPrefix: 'sha0', limit: 1 })).total, 3)
+          await rejectsWith(store.listBuilds({ offset: -1 }), 'bad-input', /offset/)
+        }))
+
+      test('listRuntimes() lists each family with its configs, build and run counts', () =>
+        withStore(async (store) => {
+          const pypy = exampleBuild('p1', { runtime: 'pypy', config: 'default', identity: 'pypy:p1' })
+          await store.insertRuns([
+            exampleRunWithResults({ startedAt: '2024-10-01T10:00:00Z' }),
+            exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z', machine: 'bench-2' }),
+            exampleRunWithResults({ startedAt: '2024-10-03T10:00:00Z', build: pypy }),
+          ])
+          assert.deepEqual(await store.listRuntimes(), [
+            {
+              name: 'cpython',
+              builds: 1,
+              configs: [{ config: 'pgo-lto', builds: 1, runs: 2, lastRunAt: '2024-10-02T10:00:00Z' }],
+            },
+            {
+              name: 'pypy',
+              builds: 1,
+              configs: [{ config: 'default', builds: 1, runs: 1, lastRunAt: '2024-10-03T10:00:00Z' }],
+            },
+          ])
+        }))
+
+      test('latestRunsByGroup() gives each machine × runtime × config × branch its newest runs', () =>
+        withStore(async (store) => {
+          const jit = (sha: string) => exampleBuild(sha, { config: 'jit', identity: `jit:${sha}` })
+          const ids = await store.insertRuns([
+            exampleRunWithResults({
+              startedAt: '2024-10-01T10:00:00Z',
+              build: exampleBuild('c1', { identity: 'c1' }),
+            }),
+            exampleRunWithResults({
+              startedAt: '2024-10-02T10:00:00Z',
+              build: exampleBuild('c2', { identity: 'c2' }),
+            }),
+            exampleRunWithResults({
+              startedAt: '2024-10-03T10:00:00Z',
+              build: exampleBuild('c3', { identity: 'c3' }),
+            }),
+            exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z', build: jit('j1') }),
+            exampleRunWithResults({
+              startedAt: '2024-10-02T10:00:00Z',
+              build: jit('j1'),
+              machine: 'bench-2',
+            }),
+            {
+              ...exampleRunWithResults({ startedAt: '2024-10-04T10:00:00Z', build: jit('j2') }),
+              status: 'interrupted',
+            },
+          ])
+          const groups = await store.latestRunsByGroup()
+          assert.deepEqual(
+            groups.map((g) => [g.machine, g.runtime, g.config, g.branch, g.runs.map((r) => r.id)]),
+            [
+              ['bench-1', 'cpython', 'jit', 'main', [ids[5], ids[3]]],
+              ['bench-1', 'cpython', 'pgo-lto', 'main', [ids[2], ids[1]]],
+              ['bench-2', 'cpython', 'jit', 'main', [ids[4]]],
+            ],
+          )
+          const complete = await store.latestRunsByGroup({
+            perGroup: 1,
+            statuses: ['complete'],
+            machine: 'bench-1',
+          })
+          assert.deepEqual(
+            complete.map((g) => [g.config, g.runs.map((r) => r.id)]),
+            [
+              ['jit', [ids[3]]],
+              ['pgo-lto', [ids[2]]],
+            ],
+          )
+          assert.equal(complete[0]?.runs[0]?.resultCount, 3)
+          assert.deepEqual(await store.latestRunsByGroup({ runtime: 'none' }), [])
+          await rejectsWith(store.latestRunsByGroup({ perGroup: 0 }), 'bad-input', /perGroup/)
+        }))
+    })
+
+    describe('API tokens', () => {
+      const hashA = 'a'.repeat(64)
+      const hashB = 'b'.repeat(64)
+
+      test('createToken() stores a token and findTokenByHash() finds it with its hash; listTokens() never shows it', () =>
+        withStore(async (store) => {
+          const created = await store.createToken({
+            name: 'ci on bench-1',
+            role: 'agent',
+            scopes: ['bench-1', 'bench-1'],
+            hash: hashA,
+            createdAt: '2024-10-01T10:00:00Z',
+          })
+          assert.deepEqual(created, {
+            id: created.id,
+            name: 'ci on bench-1',
+            role: 'agent',
+            scopes: ['bench-1'],
+            createdAt: '2024-10-01T10:00:00Z',
+            lastUsedAt: null,
+            revokedAt: null,
+          })
+          assert.deepEqual(await store.findTokenByHash(hashA), { ...created, hash: hashA })
+          assert.equal(await store.findTokenByHash(hashB), undefined)
+          const listed = await store.listTokens()
+          assert.deepEqual(listed, [created])
+          assert.ok(!JSON.stringify(listed).includes(hashA))
+        }))
+
+      test('createToken() refuses a bad role, a hash that is not SHA-256 hex and a duplicate hash', () =>
+        withStore(async (store) => {
+          const ok = {
+            name: 'x',
+            role: 'admin' as const,
+            scopes: [],
+            hash: hashA,
+            createdAt: '2024-10-01T10:00:00Z',
+          }
+          await rejectsWith(store.createToken({ ...ok, role: 'root' as 'admin' }), 'bad-input', /role/)
+          await rejectsWith(store.createToken({ ...ok, hash: 'lp_secret' }), 'bad-input', /hash/)
+          await rejectsWith(store.createToken({ ...ok, name: '' }), 'bad-input', /name/)
+          await store.createToken(ok)
+          await rejectsWith(store.createToken({ ...ok, name: 'y' }), 'conflict', /same secret/)
+          assert.equal((await store.listTokens()).length, 1)
+        }))
+
+      test('revokeToken() sets revokedAt once, touchToken() records the last use, unknown ids are not-found', () =>
+        withStore(async (store) => {
+          const t = await store.createToken({
+            name: 'ops',
+            role: 'admin',
+            scopes: [],
+            hash: hashB,
+            createdAt: '2024-10-01T10:00:00Z',
+          })
+          await store.touchToken(t.id, '2024-10-02T10:00:00Z')
+          assert.equal((await store.findTokenByHash(hashB))?.lastUsedAt, '2024-10-02T10:00:00Z')
+          const revoked = await store.revokeToken(t.id, '2024-10-03T10:00:00Z')
+          assert.equal(revoked.revokedAt, '2024-10-03T10:00:00Z')
+          const again = await store.revokeToken(t.id, '2024-10-04T10:00:00Z')
+          assert.equal(again.revokedAt, '2024-10-03T10:00:00Z')
+          assert.equal((await store.findTokenByHash(hashB))?.revokedAt, '2024-10-03T10:00:00Z')
+          await rejectsWith(store.revokeToken(t.id + 100, '2024-10-03T10:00:00Z'), 'not-found', /no token/)
+          await rejectsWith(store.revokeToken(t.id, 'yesterday'), 'bad-input', /revokedAt/)
+        }))
+    })
+
     describe('lifecycle', () => {
       test('a closed store refuses further use with unavailable', async () => {
         const store = await open()

@@ -1,46 +1,57 @@
 import type { Kysely } from 'kysely'
 import { assertNever, canonicalJson, type JsonObject, LangperfError, quote, sha256Hex } from '../lib/index.ts'
-import type {
-  BuildSpec,
-  EnvironmentWarning,
-  InterpreterInfo,
-  MachineEnvironment,
-  MachineFingerprint,
-  MachineTuning,
-  ProcessSamples,
-  ResultOutcome,
-  ResultState,
-  RunSource,
-  RunSpec,
-  RunStatus,
-  RunWithResults,
-  WorkloadResult,
+import {
+  type BuildSpec,
+  type EnvironmentWarning,
+  type InterpreterInfo,
+  type MachineEnvironment,
+  type MachineFingerprint,
+  type MachineTuning,
+  type ProcessSamples,
+  type ResultOutcome,
+  type ResultState,
+  RUN_STATUSES,
+  type RunSource,
+  type RunSpec,
+  type RunStatus,
+  type RunWithResults,
+  type WorkloadResult,
 } from '../model/index.ts'
 import type { Database } from './schema.ts'
 import { summarizeProcesses } from './summary.ts'
-import type {
-  BuildQuery,
-  BuildRow,
-  FingerprintRow,
-  InterruptOptions,
-  MachineDetail,
-  MachineRow,
-  ManifestInput,
-  ResultQuery,
-  ResultRow,
-  ResultRowWithSamples,
-  ResultSummary,
-  RunPage,
-  RunQuery,
-  RunRow,
-  SeriesInfo,
-  SeriesKey,
-  SeriesPoint,
-  SeriesPointQuery,
-  SeriesQuery,
-  Store,
-  StoreDialect,
-  WorkloadRow,
+import {
+  type BuildPage,
+  type BuildQuery,
+  type BuildRow,
+  type FingerprintRow,
+  type InterruptOptions,
+  type LatestRunsQuery,
+  type MachineDetail,
+  type MachineRow,
+  type ManifestInput,
+  type NewToken,
+  type ResultQuery,
+  type ResultRow,
+  type ResultRowWithSamples,
+  type ResultSummary,
+  type RunGroup,
+  type RunPage,
+  type RunQuery,
+  type RunRow,
+  type RuntimeConfigInfo,
+  type RuntimeInfo,
+  type SeriesInfo,
+  type SeriesKey,
+  type SeriesPoint,
+  type SeriesPointQuery,
+  type SeriesQuery,
+  type Store,
+  type StoreDialect,
+  TOKEN_ROLES,
+  type TokenRecord,
+  type TokenRole,
+  type TokenRow,
+  type WorkloadRow,
 } from './types.ts'
 import { checkId, checkIsoUtc, checkName, checkResult, checkRunEnd, checkRunSpec } from './validate.ts'
 
@@ -616,14 +627,9 @@ class KyselyStore implements Store {
     })
   }
 
-  async findBuilds(query: BuildQuery = {}): Promise<BuildRow[]> {
-    const what = 'find builds'
-    this.#open(what)
-    const limit = checkLimit(query.limit, DEFAULT_BUILD_LIMIT, what)
-    let q = this.#db
-      .selectFrom('builds as b')
-      .innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
-      .select(BUILD_COLUMNS)
+  /** Builds joined with their runtime, filtered as `query` says (no order, no limit). */
+  #buildsQuery(query: BuildQuery, what: string) {
+    let q = this.#db.selectFrom('builds as b').innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
     if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
     if (query.version !== undefined) q = q.where('b.version', '=', query.version)
     if (query.config !== undefined) q = q.where('b.config', '=', query.config)
@@ -636,12 +642,153 @@ class KyselyStore implements Store {
         eb(eb.fn('substr', ['b.commit_sha', eb.val(1), eb.val(prefix.length)]), '=', prefix),
       )
     }
-    const rows = await q
+    return q
+  }
+
+  async findBuilds(query: BuildQuery = {}): Promise<BuildRow[]> {
+    const what = 'find builds'
+    this.#open(what)
+    const limit = checkLimit(query.limit, DEFAULT_BUILD_LIMIT, what)
+    const offset = checkOffset(query.offset, what)
+    const rows = await this.#buildsQuery(query, what)
+      .select(BUILD_COLUMNS)
       .orderBy('b.commit_date_utc', (ob) => ob.desc().nullsLast())
       .orderBy('b.id', 'desc')
       .limit(limit)
+      .offset(offset)
       .execute()
     return rows.map(toBuildRow)
+  }
+
+  async listBuilds(query: BuildQuery = {}): Promise<BuildPage> {
+    const what = 'list builds'
+    this.#open(what)
+    const [rows, count] = await Promise.all([
+      this.findBuilds(query),
+      this.#buildsQuery(query, what)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow(),
+    ])
+    return { rows, total: num(count.n) }
+  }
+
+  async listRuntimes(): Promise<RuntimeInfo[]> {
+    this.#open('list runtimes')
+    // Builds and runs are counted in two grouped queries rather than one join, so a build with
+    // many runs counts once.
+    const [builds, runs] = await Promise.all([
+      this.#db
+        .selectFrom('builds as b')
+        .innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
+        .select(['rt.name as runtime', 'b.config'])
+        .select((eb) => eb.fn.countAll().as('n'))
+        .groupBy(['rt.name', 'b.config'])
+        .execute(),
+      this.#db
+        .selectFrom('runs as r')
+        .innerJoin('builds as b', 'b.id', 'r.build_id')
+        .innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
+        .select(['rt.name as runtime', 'b.config'])
+        .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('r.started_at').as('last')])
+        .groupBy(['rt.name', 'b.config'])
+        .execute(),
+    ])
+    const runsOf = new Map(runs.map((r) => [`${r.runtime}\u0000${r.config}`, r]))
+    const byRuntime = new Map<string, RuntimeConfigInfo[]>()
+    for (const b of builds) {
+      const r = runsOf.get(`${b.runtime}\u0000${b.config}`)
+      const list = byRuntime.get(b.runtime) ?? []
+      list.push({
+        config: b.config,
+        builds: num(b.n),
+        runs: r === undefined ? 0 : num(r.n),
+        lastRunAt: r?.last ?? null,
+      })
+      byRuntime.set(b.runtime, list)
+    }
+    return [...byRuntime.keys()].sort(byteOrder).map((name) => {
+      const configs = (byRuntime.get(name) ?? []).sort((a, b) => byteOrder(a.config, b.config))
+      return { name, builds: configs.reduce((n, c) => n + c.builds, 0), configs }
+    })
+  }
+
+  async latestRunsByGroup(query: LatestRunsQuery = {}): Promise<RunGroup[]> {
+    const what = 'list the latest runs by group'
+    this.#open(what)
+    const perGroup = query.perGroup ?? 2
+    if (!Number.isSafeInteger(perGroup) || perGroup < 1 || perGroup > 100) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected perGroup between 1 and 100, found ${quote(perGroup)}`,
+      )
+    }
+    const statuses = query.statuses
+    if (statuses !== undefined) {
+      if (statuses.length === 0) return []
+      for (const s of statuses) {
+        if (!(RUN_STATUSES as readonly unknown[]).includes(s)) {
+          throw new LangperfError(
+            'bad-input',
+            `Cannot ${what}: expected statuses among ${RUN_STATUSES.join(', ')}, found ${quote(s)}`,
+          )
+        }
+      }
+    }
+    const filtered = () => {
+      let q = runsQuery(this.#db)
+      if (query.machine !== undefined) q = q.where('m.name', '=', query.machine)
+      if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
+      if (statuses !== undefined) q = q.where('r.status', 'in', [...statuses])
+      return q
+    }
+    const groups = await filtered()
+      .select([
+        'r.machine_id',
+        'm.name as machine',
+        'b.runtime_id',
+        'rt.name as runtime',
+        'b.config',
+        'b.branch',
+      ])
+      .distinct()
+      .execute()
+    groups.sort(
+      (a, b) =>
+        byteOrder(a.machine, b.machine) ||
+        byteOrder(a.runtime, b.runtime) ||
+        byteOrder(a.config, b.config) ||
+        (a.branch === b.branch
+          ? 0
+          : a.branch === null
+            ? -1
+            : b.branch === null
+              ? 1
+              : byteOrder(a.branch, b.branch)),
+    )
+    const out: RunGroup[] = []
+    for (const g of groups) {
+      // One small query per group: each walks runs_machine_started_idx backwards and stops after
+      // `perGroup` matches, where a window function would sort every run of the store.
+      const rows = await selectRunColumns(
+        filtered()
+          .where('r.machine_id', '=', g.machine_id)
+          .where('b.runtime_id', '=', g.runtime_id)
+          .where('b.config', '=', g.config)
+          .where('b.branch', g.branch === null ? 'is' : '=', g.branch),
+      )
+        .orderBy('r.started_at', 'desc')
+        .orderBy('r.id', 'desc')
+        .limit(perGroup)
+        .execute()
+      out.push({
+        machine: g.machine,
+        runtime: g.runtime,
+        config: g.config,
+        branch: g.branch,
+        runs: rows.map((r) => toRunRow(r as RunColumns)),
+      })
+    }
+    return out
   }
 
   async listMachines(): Promise<MachineRow[]> {
@@ -801,6 +948,127 @@ class KyselyStore implements Store {
       }
       return withMeans ? { ...point, processMeans: json<number[]>(r.process_means) } : point
     })
+  }
+
+  // ---- API tokens ----
+
+  async createToken(token: NewToken): Promise<TokenRow> {
+    const what = `create token ${quote(token?.name)}`
+    this.#writable(what)
+    checkName(token.name, 'name', what)
+    if (!(TOKEN_ROLES as readonly unknown[]).includes(token.role)) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected role to be one of ${TOKEN_ROLES.join(', ')}, found ${quote(token.role)}`,
+      )
+    }
+    if (!Array.isArray(token.scopes)) {
+      throw new LangperfError('bad-input', `Cannot ${what}: expected scopes to be an array of machine names`)
+    }
+    for (const scope of token.scopes) checkName(scope, 'scope', what)
+    if (typeof token.hash !== 'string' || !/^[0-9a-f]{64}$/.test(token.hash)) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected hash to be 64 lower-case hex characters (SHA-256), found ${quote(token.hash, 20)}`,
+      )
+    }
+    checkIsoUtc(token.createdAt, 'createdAt', what)
+    return this.#db.transaction().execute(async (trx) => {
+      const dup = await trx
+        .selectFrom('api_tokens')
+        .select('id')
+        .where('hash', '=', token.hash)
+        .executeTakeFirst()
+      if (dup !== undefined) {
+        throw new LangperfError(
+          'conflict',
+          `Cannot ${what}: a token with the same secret exists (id ${num(dup.id)})`,
+        )
+      }
+      const row = await trx
+        .insertInto('api_tokens')
+        .values({
+          name: token.name,
+          role: token.role,
+          scopes: JSON.stringify([...new Set(token.scopes)]),
+          hash: token.hash,
+          created_at: token.createdAt,
+          last_used_at: null,
+          revoked_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return toTokenRow(row)
+    })
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    this.#open('find token')
+    if (typeof hash !== 'string' || hash === '') return undefined
+    const row = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('hash', '=', hash)
+      .executeTakeFirst()
+    return row === undefined ? undefined : { ...toTokenRow(row), hash: row.hash }
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    this.#open('list tokens')
+    const rows = await this.#db.selectFrom('api_tokens').selectAll().orderBy('id').execute()
+    return rows.map(toTokenRow)
+  }
+
+  async revokeToken(id: number, revokedAt: string): Promise<TokenRow> {
+    const what = `revoke token ${quote(id)}`
+    this.#writable(what)
+    checkId(id, 'id', what)
+    checkIsoUtc(revokedAt, 'revokedAt', what)
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst()
+      if (row === undefined) throw new LangperfError('not-found', `Cannot ${what}: no token has id ${id}`)
+      if (row.revoked_at !== null) return toTokenRow(row)
+      const updated = await trx
+        .updateTable('api_tokens')
+        .set({ revoked_at: revokedAt })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return toTokenRow(updated)
+    })
+  }
+
+  async touchToken(id: number, usedAt: string): Promise<void> {
+    const what = `record use of token ${quote(id)}`
+    this.#writable(what)
+    checkId(id, 'id', what)
+    checkIsoUtc(usedAt, 'usedAt', what)
+    await this.#db.updateTable('api_tokens').set({ last_used_at: usedAt }).where('id', '=', id).execute()
+  }
+}
+
+/** Orders strings by UTF-16 code units, as the store's byte-order columns do for ASCII names. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function toTokenRow(r: {
+  id: number | string
+  name: string
+  role: string
+  scopes: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}): TokenRow {
+  return {
+    id: num(r.id),
+    name: r.name,
+    role: r.role as TokenRole,
+    scopes: json<string[]>(r.scopes),
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
   }
 }
 

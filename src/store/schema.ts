@@ -107,6 +107,18 @@ export interface ResultSamplesTable {
   processes: string
 }
 
+/** `api_tokens`: API tokens, their role, scopes and the hash of their secret (0002_tokens). */
+export interface ApiTokensTable {
+  id: Generated<DbInt>
+  name: string
+  role: string
+  scopes: string
+  hash: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -117,4 +129,5 @@ export interface Database {
   runs: RunsTable
   results: ResultsTable
   result_samples: ResultSamplesTable
+  api_tokens: ApiTokensTable
 }

@@ -147,6 +147,50 @@ export interface BuildQuery {
   readonly identity?: string
   /** 1–1000; 100 when absent. */
   readonly limit?: number
+  /** Builds to skip (for `listBuilds` pages); 0 when absent. */
+  readonly offset?: number
+}
+
+/** One page of builds, newest commit first, with the count of all builds matching the filters. */
+export interface BuildPage {
+  readonly rows: readonly BuildRow[]
+  readonly total: number
+}
+
+/** One build config of a runtime family, with how many builds and runs it has. */
+export interface RuntimeConfigInfo {
+  readonly config: string
+  readonly builds: number
+  readonly runs: number
+  /** `startedAt` of its newest run; null when no run used it. */
+  readonly lastRunAt: string | null
+}
+
+/** A runtime family with its build configs. */
+export interface RuntimeInfo {
+  readonly name: string
+  readonly builds: number
+  readonly configs: readonly RuntimeConfigInfo[]
+}
+
+/** Options of `latestRunsByGroup`. */
+export interface LatestRunsQuery {
+  /** Runs per group, newest first; 2 when absent (the latest and the one before it), at most 100. */
+  readonly perGroup?: number
+  /** Only runs in these states; every state when absent. */
+  readonly statuses?: readonly RunStatus[]
+  readonly machine?: string
+  readonly runtime?: string
+}
+
+/** The latest runs of one machine × runtime × config × branch. */
+export interface RunGroup {
+  readonly machine: string
+  readonly runtime: string
+  readonly config: string
+  readonly branch: string | null
+  /** Newest `startedAt` first. */
+  readonly runs: readonly RunRow[]
 }
 
 /** Identity of a series: one workload version × runtime × config × branch on one machine. */
@@ -208,6 +252,39 @@ export interface InterruptOptions {
   readonly startedBefore?: string
 }
 
+/** Roles of API tokens: an agent writes results; an admin also triages and manages tokens. */
+export const TOKEN_ROLES = ['agent', 'admin'] as const
+/** One of TOKEN_ROLES. */
+export type TokenRole = (typeof TOKEN_ROLES)[number]
+
+/** An API token as listed: never its secret, nor the secret's hash. */
+export interface TokenRow {
+  readonly id: number
+  readonly name: string
+  readonly role: TokenRole
+  /** Machine names the token may write for; empty means every machine. */
+  readonly scopes: readonly string[]
+  readonly createdAt: string
+  readonly lastUsedAt: string | null
+  readonly revokedAt: string | null
+}
+
+/** A token with the SHA-256 (hex) of its secret, as found for authentication. */
+export interface TokenRecord extends TokenRow {
+  readonly hash: string
+}
+
+/** What `createToken` stores: the caller hashes the secret, the store never sees it. */
+export interface NewToken {
+  readonly name: string
+  readonly role: TokenRole
+  readonly scopes: readonly string[]
+  /** SHA-256 of the secret, 64 lower-case hex characters. */
+  readonly hash: string
+  /** ISO UTC. */
+  readonly createdAt: string
+}
+
 /** A manifest to store with a workload version: the model's type or any JSON object. */
 export type ManifestInput = WorkloadManifest | JsonObject
 
@@ -257,6 +334,15 @@ export interface Store {
   getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]>
   /** Builds matching the filters, newest commit date first (builds without one last). */
   findBuilds(query?: BuildQuery): Promise<BuildRow[]>
+  /** One page of `findBuilds` with the count of every match. */
+  listBuilds(query?: BuildQuery): Promise<BuildPage>
+  /** Every runtime family with its configs and their build and run counts, by name. */
+  listRuntimes(): Promise<RuntimeInfo[]>
+  /**
+   * For each machine × runtime × config × branch that has runs, its latest runs (by
+   * `startedAt`, then id), ordered by machine, runtime, config and branch (null first).
+   */
+  latestRunsByGroup(query?: LatestRunsQuery): Promise<RunGroup[]>
   /** Every machine, by name. */
   listMachines(): Promise<MachineRow[]>
   /** One machine with its fingerprint history, or undefined. */
@@ -271,4 +357,15 @@ export interface Store {
    * then by run start, then by run id.
    */
   getSeriesPoints(key: SeriesKey, options?: SeriesPointQuery): Promise<SeriesPoint[]>
+
+  /** Stores a new API token; a second token with the same hash is a conflict. */
+  createToken(token: NewToken): Promise<TokenRow>
+  /** The token whose secret hashes to `hash` (revoked ones too), or undefined. */
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>
+  /** Every token, revoked ones included, by id. */
+  listTokens(): Promise<TokenRow[]>
+  /** Revokes a token at `revokedAt` (ISO UTC); revoking it again keeps the first time. Unknown id: not-found. */
+  revokeToken(id: number, revokedAt: string): Promise<TokenRow>
+  /** Records that a token was used at `usedAt` (ISO UTC). */
+  touchToken(id: number, usedAt: string): Promise<void>
 }

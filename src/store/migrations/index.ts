@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { LangperfError, quote } from '../../lib/index.ts'
 import type { StoreDialect } from '../types.ts'
 import { initialMigration } from './0001_initial.ts'
+import { tokensMigration } from './0002_tokens.ts'
 
 // Migrations are registered here in code, not found by scanning a directory: the list is
 // checked by the compiler, survives bundling, and needs no filesystem access at run time.
@@ -11,6 +12,7 @@ import { initialMigration } from './0001_initial.ts'
 export function migrations(dialect: StoreDialect): Readonly<Record<string, Migration>> {
   return {
     '0001_initial': initialMigration(dialect),
+    '0002_tokens': tokensMigration(dialect),
   }
 }
 

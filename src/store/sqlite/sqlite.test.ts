@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { LangperfError } from '../../lib/index.ts'
 import { storeContract } from '../contract.ts'
 import { exampleResult, exampleRunSpec, exampleRunWithResults } from '../fixtures.ts'
+import { migrations } from '../migrations/index.ts'
 import { openStore } from '../open.ts'
 import { openSqliteStore } from './index.ts'
 
@@ -31,7 +32,7 @@ describe('openSqliteStore()', () => {
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal')
       const names = raw.prepare('select name from kysely_migration order by name').pluck().all()
-      assert.deepEqual(names, ['0001_initial'])
+      assert.deepEqual(names, Object.keys(migrations('sqlite')).sort())
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' order by name")
         .pluck()
