@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+import { LangperfError } from '../lib/index.ts'
+import {
+  CPYTHON_NAMED_CONFIGS,
+  cronProblem,
+  type LangperfConfig,
+  parseConfig,
+  parseDurationMs,
+  parseSizeBytes,
+  suitesFor,
+} from './config.ts'
+
+const CPYTHON = `
+[[runtimes]]
+name = "cpython"
+family = "cpython"
+remote = "https://github.com/python/cpython.git"
+branches = ["main"]
+`
+
+/** The message of the LangperfError that parsing `text` throws. */
+function errorOf(text: string, file = 'langperf.toml'): string {
+  try {
+    parseConfig(text, file)
+  } catch (error) {
+    assert.ok(error instanceof LangperfError, `expected a LangperfError, got ${String(error)}`)
+    assert.equal(error.code, 'bad-input')
+    return error.message
+  }
+  assert.fail('expected parseConfig to throw')
+}
+
+test('the example configuration at the repository root parses, with every section filled', () => {
+  const file = new URL('../../langperf.example.toml', import.meta.url)
+  const config: LangperfConfig = parseConfig(readFileSync(file, 'utf8'), 'langperf.example.toml')
+  assert.deepEqual(
+    config.runtimes.map((r) => [r.name, r.family, r.configs.map((c) => c.name)]),
+    [
+      ['cpython', 'cpython', ['default', 'pgo-lto', 'jit']],
+      ['pypy', 'pypy', ['nightly']],
+      ['node', 'node', ['default']],
+    ],
+  )
+  const pgo = config.runtimes[0]?.configs[1]?.recipe
+  assert.deepEqual(pgo, { kind: 'cpython', configureArgs: ['--enable-optimizations', '--with-lto'], env: {} })
+  const pypy = config.runtimes[1]?.configs[0]?.recipe
+  assert.equal(pypy?.kind, 'generic')
+  assert.equal(pypy?.kind === 'generic' ? pypy.executable : '', 'bin/pypy3')
+  assert.equal(config.machines[0]?.expect.memoryBytes, 32 * 2 ** 30)
+  assert.deepEqual(config.schedule, {
+    trigger: { kind: 'daily', hour: 2, minute: 30 },
+    timezone: 'UTC',
+    backfillEvery: 1,
+  })
+  assert.deepEqual(
+    config.notify.map((n) => n.kind),
+    ['webhook', 'email', 'github'],
+  )
+  assert.deepEqual(config.baselines.cpython, ['v3.12.0', 'v3.13.0'])
+  assert.deepEqual(suitesFor(config, 'pypy'), ['quick'])
+  assert.deepEqual(suitesFor(config, 'cpython'), ['default'])
+  assert.equal(config.build.cacheMaxBytes, 50 * 2 ** 30)
+  assert.equal(config.build.stepTimeoutMs, 3 * 3600 * 1000)
+})
+
+test('parseConfig() fills every default for an empty file', () => {
+  const config = parseConfig('', 'etc/langperf.toml')
+  assert.deepEqual(config.store, { kind: 'sqlite', path: 'etc/langperf.db' })
+  assert.deepEqual(config.runtimes, [])
+  assert.deepEqual(config.suites, { default: ['default'], perRuntime: {} })
+  assert.deepEqual(config.schedule.trigger, { kind: 'daily', hour: 2, minute: 0 })
+  assert.deepEqual(config.build, {
+    cacheDir: 'etc/.cache/langperf',
+    cacheMaxBytes: 50 * 2 ** 30,
+    jobs: 'auto',
+    stepTimeoutMs: 3 * 3600 * 1000,
+  })
+  assert.deepEqual(config.bisect, { enabled: true, maxBuilds: 12, repeats: 3 })
+})
+
+test('parseConfig() predefines the named CPython configs and builds a CPython runtime without configs in default', () => {
+  const bare = parseConfig(CPYTHON, 'langperf.toml')
+  assert.deepEqual(bare.runtimes[0]?.configs, [
+    { name: 'default', recipe: { kind: 'cpython', configureArgs: [], env: {} } },
+  ])
+  const named = parseConfig(
+    `${CPYTHON}[runtimes.configs.freethreading]\n[runtimes.configs.debug]\n[runtimes.configs.jit]\n`,
+    'langperf.toml',
+  )
+  for (const config of named.runtimes[0]?.configs ?? []) {
+    assert.equal(config.recipe.kind, 'cpython')
+    if (config.recipe.kind === 'cpython')
+      assert.deepEqual(config.recipe.configureArgs, CPYTHON_NAMED_CONFIGS[config.name])
+  }
+})
+
+test('parseConfig() resolves relative paths against the file directory and keeps URLs as written', () => {
+  const config = parseConfig(
+    `[store]\nlocation = "postgres://db.example.org/langperf"\n[build]\ncache_dir = "/var/cache/lp"\n` +
+      `[[runtimes]]\nname = "local"\nfamily = "cpython"\nremote = "../src/cpython"\nbranches = ["main"]\n` +
+      `[[runtimes]]\nname = "scp"\nfamily = "cpython"\nremote = "git@example.org:cpython.git"\nbranches = ["main"]\n`,
+    'conf/langperf.toml',
+  )
+  assert.deepEqual(config.store, { kind: 'postgres', url: 'postgres://db.example.org/langperf' })
+  assert.equal(config.build.cacheDir, '/var/cache/lp')
+  assert.equal(config.runtimes[0]?.remote, 'src/cpython')
+  assert.equal(config.runtimes[1]?.remote, 'git@example.org:cpython.git')
+})
+
+test('parseConfig() names the key path by runtime name, what was expected and what was found', () => {
+  const message = errorOf(`${CPYTHON}[runtimes.configs.jit]\nconfigure = 42\n`)
+  assert.equal(
+    message,
+    'Cannot load configuration "langperf.toml": runtimes.cpython.configs.jit.configure expected an array of configure arguments, found the number 42',
+  )
+})
+
+test('parseConfig() rejects unknown keys and suggests the key that was meant', () => {
+  assert.match(
+    errorOf('[build]\njbos = 2\n'),
+    /build has unknown key "jbos", expected only the keys .*jobs.* \(did you mean "jobs" for "jbos"\?\)/,
+  )
+  assert.match(errorOf('[buld]\n'), /the file has unknown key "buld".*did you mean "build"/)
+  assert.match(
+    errorOf(`${CPYTHON}[runtimes.configs.default]\nconfigur = []\n`),
+    /runtimes\.cpython\.configs\.default has unknown key "configur"/,
+  )
+})
+
+test('parseConfig() gives the line and column of a TOML syntax error', () => {
+  const message = errorOf('[store]\nlocation = "x"\nlocation = = 3\n')
+  assert.match(
+    message,
+    /^Cannot parse configuration "langperf\.toml": TOML syntax error at line 3, column \d+: /,
+  )
+})
+
+test('parseConfig() refuses a token written into the file and names the *_env key to use', () => {
+  const message = errorOf('[[notify]]\nkind = "github"\nrepo = "a/b"\ntoken = "ghp_secret"\n')
+  assert.match(
+    message,
+    /notify\[0\]\.token must not hold a secret in the file, expected .* "token_env" instead/,
+  )
+  assert.doesNotMatch(message, /ghp_secret/)
+})
+
+test('parseConfig() checks each notification kind for its own keys', () => {
+  const message = errorOf('[[notify]]\nkind = "email"\nsmtp_host = "smtp.example.org"\nrepo = "a/b"\n')
+  assert.match(message, /3 problems/)
+  assert.match(message, /notify\[0\]\.repo is not used by kind = "email"/)
+  assert.match(message, /notify\[0\]\.from is missing/)
+  assert.match(message, /notify\[0\]\.to is missing/)
+  const ok = parseConfig('[[notify]]\nkind = "webhook"\nurl_env = "HOOK"\n', 'langperf.toml')
+  assert.deepEqual(ok.notify, [
+    { kind: 'webhook', name: 'webhook-1', url: { kind: 'env', variable: 'HOOK' } },
+  ])
+})
+
+test('parseConfig() requires generic recipes to say what to run and what to measure', () => {
+  const message = errorOf(
+    '[[runtimes]]\nname = "pypy"\nfamily = "pypy"\nremote = "x"\nbranches = ["main"]\n[runtimes.configs.nightly]\nconfigure = ["--x"]\n',
+  )
+  assert.match(message, /runtimes\.pypy\.configs\.nightly\.configure is not used by the generic recipe/)
+  assert.match(message, /runtimes\.pypy\.configs\.nightly\.executable is missing/)
+  assert.match(message, /runtimes\.pypy\.configs\.nightly has no commands/)
+  assert.match(
+    errorOf(`${CPYTHON}[runtimes.configs.fast]\n`),
+    /runtimes\.cpython\.configs\.fast\.configure is missing, expected an array of configure arguments \(only default, pgo-lto/,
+  )
+  assert.match(
+    errorOf(
+      '[[runtimes]]\nname = "n"\nfamily = "node"\nremote = "x"\nbranches = ["main"]\n[runtimes.configs.c]\nrecipe = "cpython"\n',
+    ),
+    /runtimes\.n\.configs\.c\.recipe expected "generic" for a runtime of family "node"/,
+  )
+})
+
+test('parseConfig() checks references between sections and unique names', () => {
+  assert.match(
+    errorOf(`${CPYTHON}[baselines]\ncpyton = ["v3.12.0"]\n`),
+    /baselines\.cpyton names no runtime, expected one of cpython/,
+  )
+  assert.match(
+    errorOf(`${CPYTHON}[suites.runtimes]\npypy = ["quick"]\n`),
+    /suites\.runtimes\.pypy names no runtime/,
+  )
+  assert.match(
+    errorOf(`${CPYTHON}${CPYTHON}`),
+    /runtimes\.cpython\.name repeats "cpython", expected unique runtime names/,
+  )
+  assert.match(
+    errorOf(`${CPYTHON}[baselines]\ncpython = ["--upload-pack=x"]\n`),
+    /baselines\.cpython\[0\] expected a git branch/,
+  )
+})
+
+test('parseConfig() accepts a time of day or a cron expression, not both, and checks the time zone', () => {
+  const cron = parseConfig('[schedule]\ncron = "30  2 * * 1-5"\ntimezone = "Europe/Paris"\n', 'l.toml')
+  assert.deepEqual(cron.schedule.trigger, { kind: 'cron', expression: '30 2 * * 1-5' })
+  assert.match(errorOf('[schedule]\nat = "02:30"\ncron = "0 3 * * *"\n'), /schedule has both "at" and "cron"/)
+  assert.match(
+    errorOf('[schedule]\nat = 02:30:00\n'),
+    /schedule\.at expected a time of day "HH:MM" \(24-hour, in quotes\), found the unquoted date or time/,
+  )
+  assert.match(
+    errorOf('[schedule]\ntimezone = "Mars/Olympus"\n'),
+    /schedule\.timezone expected an IANA time zone/,
+  )
+})
+
+test('cronProblem() accepts standard five-field expressions and names the bad field', () => {
+  assert.equal(cronProblem('*/15 0-6,22 * * 0'), null)
+  assert.equal(cronProblem('0 3 1 1 7'), null)
+  assert.match(cronProblem('61 2 * * *') ?? '', /minute values in 0–59, found "61"/)
+  assert.match(cronProblem('0 2 * *') ?? '', /5 fields/)
+  assert.match(cronProblem('0 5-2 * * *') ?? '', /increasing range in the hour field/)
+  assert.match(cronProblem('0 2 * JAN *') ?? '', /month field, found "JAN"/)
+})
+
+test('parseDurationMs() and parseSizeBytes() read units and refuse anything else', () => {
+  assert.equal(parseDurationMs('90s'), 90_000)
+  assert.equal(parseDurationMs('1h30m'), 5_400_000)
+  assert.equal(parseDurationMs('2h'), 7_200_000)
+  assert.equal(parseDurationMs('2 hours'), undefined)
+  assert.equal(parseDurationMs(''), undefined)
+  assert.equal(parseSizeBytes('500 MB'), 500e6)
+  assert.equal(parseSizeBytes('1.5GiB'), 1.5 * 2 ** 30)
+  assert.equal(parseSizeBytes(1024), 1024)
+  assert.equal(parseSizeBytes('10 parsecs'), undefined)
+  assert.equal(parseSizeBytes(-1), undefined)
+})
