@@ -305,7 +305,9 @@ function judgeNewestMeasured(
   const blockIndex = series.blocks.length - 1
   const block = series.blocks[blockIndex] as Block
   if (block.start === position) return 'new-epoch'
-  if (noise.differences === 0) {
+  // Below one degree of freedom (fewer than three differences) the noise estimate is mostly the
+  // very steps it should judge: neither "steady" nor "provisional" would be honest.
+  if (noise.dof < 1) {
     return { kind: 'not-enough-evidence', id: newestPoint.id, reason: 'no-noise-estimate', step: null }
   }
   const lastCp = confirmedByBlock[blockIndex]?.at(-1)?.position ?? block.start

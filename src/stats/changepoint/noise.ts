@@ -1,4 +1,4 @@
-import type { NoiseModel, PreparedPoint, ResolvedOptions } from './types.ts'
+import type { NoiseModel, PreparedMeasured, PreparedPoint, ResolvedOptions } from './types.ts'
 
 /** A run of consecutive measured builds sharing one epoch: [start, end) in measured positions. */
 export interface Block {
@@ -25,7 +25,7 @@ export interface MeasuredSeries {
 
 /** Lays out the measured points and cuts them into epoch blocks. */
 export function measuredSeries(points: readonly PreparedPoint[]): MeasuredSeries {
-  const measured = points.filter((p) => p.state === 'measured')
+  const measured = points.filter((p): p is PreparedMeasured => p.state === 'measured')
   const n = measured.length
   const y = new Float64Array(n)
   const pointIndex = new Int32Array(n)
@@ -33,7 +33,8 @@ export function measuredSeries(points: readonly PreparedPoint[]): MeasuredSeries
   const logStderr = new Float64Array(n)
   const blocks: Block[] = []
   let blockStart = 0
-  measured.forEach((p, i) => {
+  for (let i = 0; i < n; i++) {
+    const p = measured[i] as PreparedMeasured
     y[i] = p.logValue
     pointIndex[i] = p.index
     builds[i] = p.builds
@@ -43,7 +44,7 @@ export function measuredSeries(points: readonly PreparedPoint[]): MeasuredSeries
       blocks.push({ start: blockStart, end: i, epoch: prev.epoch })
       blockStart = i
     }
-  })
+  }
   const last = measured[n - 1]
   if (last !== undefined) blocks.push({ start: blockStart, end: n, epoch: last.epoch })
   return { y, pointIndex, builds, logStderr, blocks }

@@ -9,6 +9,8 @@ export interface PreparedSeries {
 interface Build {
   readonly id: string
   readonly inputIndex: number
+  readonly order: number
+  readonly epoch: string
   readonly logValue: number | null
   readonly reason: Exclude<ExclusionReason, 'bad-order'> | null
   readonly logStderr: number | null
@@ -18,7 +20,8 @@ interface Build {
  * Sorts points into history order and merges the builds of one commit, on a log scale.
  *
  * - Order: by `order`; a commit measured in two epochs (a re-run of an old build on a new setup)
- *   puts the epoch that started earlier first, so the re-run opens the new epoch; then input order.
+ *   puts the epoch that started earlier (then: ended earlier) first, so the re-run opens the new
+ *   epoch; then the epoch's name, then input order.
  * - Several builds with the same `order` and `epoch` are one commit measured several times:
  *   their log values are averaged with equal weights (each build is one draw of the between-build
  *   noise, which dominates), `builds` counts them, and the detector divides their variance by it.
@@ -28,48 +31,61 @@ interface Build {
  */
 export function prepareSeries(input: readonly SeriesPoint[]): PreparedSeries {
   const excluded: Exclusion[] = []
-  const groups = new Map<string, { order: number; epoch: string; builds: Build[] }>()
+  const builds: Build[] = []
   const epochStart = new Map<string, number>()
-  input.forEach((point, inputIndex) => {
+  const epochEnd = new Map<string, number>()
+  for (let inputIndex = 0; inputIndex < input.length; inputIndex++) {
+    const point = input[inputIndex] as SeriesPoint
     if (!Number.isFinite(point.order)) {
       excluded.push({ id: point.id, reason: 'bad-order' })
-      return
+      continue
     }
     const build = toBuild(point, inputIndex)
     if (build.reason !== null) excluded.push({ id: point.id, reason: build.reason })
-    const key = `${point.order}\u0000${point.epoch}`
-    let group = groups.get(key)
-    if (group === undefined) {
-      group = { order: point.order, epoch: point.epoch, builds: [] }
-      groups.set(key, group)
-    }
-    group.builds.push(build)
+    builds.push(build)
     const start = epochStart.get(point.epoch)
     if (start === undefined || point.order < start) epochStart.set(point.epoch, point.order)
-  })
-  const sorted = [...groups.values()].sort(
+    const end = epochEnd.get(point.epoch)
+    if (end === undefined || point.order > end) epochEnd.set(point.epoch, point.order)
+  }
+  // One sort puts the builds of one (order, epoch) next to each other, in input order.
+  builds.sort(
     (a, b) =>
       a.order - b.order ||
       (epochStart.get(a.epoch) ?? 0) - (epochStart.get(b.epoch) ?? 0) ||
-      firstInput(a.builds) - firstInput(b.builds),
+      (epochEnd.get(a.epoch) ?? 0) - (epochEnd.get(b.epoch) ?? 0) ||
+      (a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : 0) ||
+      a.inputIndex - b.inputIndex,
   )
-  const points = sorted.map((group, index) => mergeBuilds(group, index))
+  const points: PreparedPoint[] = []
+  let i = 0
+  while (i < builds.length) {
+    const first = builds[i] as Build
+    let j = i + 1
+    while (j < builds.length && builds[j]?.order === first.order && builds[j]?.epoch === first.epoch) j++
+    points.push(mergeBuilds(builds, i, j, points.length))
+    i = j
+  }
   return { points, excluded }
 }
 
-function firstInput(builds: readonly Build[]): number {
-  return builds[0]?.inputIndex ?? 0
-}
-
 function toBuild(point: SeriesPoint, inputIndex: number): Build {
-  const base = { id: point.id, inputIndex }
-  const value = point.value
-  if (value === null) return { ...base, logValue: null, reason: 'failed', logStderr: null }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return { ...base, logValue: null, reason: 'not-finite', logStderr: null }
+  const { id, order, epoch, value } = point
+  let reason: Build['reason'] = null
+  if (value === null) reason = 'failed'
+  else if (typeof value !== 'number' || !Number.isFinite(value)) reason = 'not-finite'
+  else if (value <= 0) reason = 'non-positive'
+  if (reason !== null || value === null)
+    return { id, inputIndex, order, epoch, logValue: null, reason, logStderr: null }
+  return {
+    id,
+    inputIndex,
+    order,
+    epoch,
+    logValue: Math.log(value),
+    reason: null,
+    logStderr: logStderrOf(point, value),
   }
-  if (value <= 0) return { ...base, logValue: null, reason: 'non-positive', logStderr: null }
-  return { ...base, logValue: Math.log(value), reason: null, logStderr: logStderrOf(point, value) }
 }
 
 /**
@@ -92,35 +108,48 @@ function logStderrOf(point: SeriesPoint, value: number): number | null {
   return null
 }
 
-function mergeBuilds(
-  group: { readonly order: number; readonly epoch: string; readonly builds: readonly Build[] },
-  index: number,
-): PreparedPoint {
-  const builds = group.builds
-  const ids = builds.map((b) => b.id)
-  const base = { index, id: ids[0] ?? '', ids, order: group.order, epoch: group.epoch }
-  const usable = builds.filter((b) => b.logValue !== null)
-  if (usable.length === 0) {
-    // Report the most informative reason: a crash beats an unusable number.
-    const reason = builds.find((b) => b.reason === 'failed')?.reason ?? builds[0]?.reason ?? 'failed'
-    return { ...base, state: 'unmeasured', reason: reason ?? 'failed' }
-  }
+function mergeBuilds(builds: readonly Build[], from: number, to: number, index: number): PreparedPoint {
+  const first = builds[from] as Build
+  const ids: string[] = []
+  let usable = 0
   let sum = 0
-  for (const b of usable) sum += b.logValue ?? 0
-  const logValue = sum / usable.length
-  // Standard error of the average of k builds' own errors: √(Σ se²) / k, known only if all are.
-  let logStderr: number | null = 0
-  for (const b of usable) {
-    if (b.logStderr === null || logStderr === null) logStderr = null
-    else logStderr += b.logStderr ** 2
+  let variance: number | null = 0
+  let reason: Build['reason'] = null
+  for (let i = from; i < to; i++) {
+    const b = builds[i] as Build
+    ids.push(b.id)
+    if (b.logValue === null) {
+      // Report the most informative reason: a crash beats an unusable number.
+      if (reason === null || b.reason === 'failed') reason = b.reason
+      continue
+    }
+    usable++
+    sum += b.logValue
+    // Standard error of the average of k builds' own errors: √(Σ se²) / k, known only if all are.
+    variance = variance === null || b.logStderr === null ? null : variance + b.logStderr ** 2
   }
-  if (logStderr !== null) logStderr = Math.sqrt(logStderr) / usable.length
+  if (usable === 0) {
+    return {
+      index,
+      id: first.id,
+      ids,
+      order: first.order,
+      epoch: first.epoch,
+      state: 'unmeasured',
+      reason: reason ?? 'failed',
+    }
+  }
+  const logValue = sum / usable
   return {
-    ...base,
+    index,
+    id: first.id,
+    ids,
+    order: first.order,
+    epoch: first.epoch,
     state: 'measured',
     value: Math.exp(logValue),
     logValue,
-    logStderr,
-    builds: usable.length,
+    logStderr: variance === null ? null : Math.sqrt(variance) / usable,
+    builds: usable,
   }
 }

@@ -71,10 +71,10 @@ interface Side {
   readonly fourth: number
 }
 
-// Winsorising limit in noise-model standard deviations, and E[min(Z², c²)] for Z ~ N(0, 1),
-// which keeps the clipped residual sum of squares unbiased under normal noise.
+// Winsorising limit in noise-model standard deviations. Under normal noise it clips 0.27 % of
+// values and loses 0.5 % of the residual variance (E[min(Z², 9)] = 0.995): not worth correcting,
+// and without clipping the test is exactly Student's pooled t-test.
 const WINSOR_Z = 3
-const WINSOR_CONSISTENCY = 0.99501
 
 /**
  * One side's level: the mean of its log values weighted by 1 / variance, after winsorising each
@@ -112,11 +112,11 @@ function weightedSide(
   const mean = sum / weight
   let rss = 0
   for (let i = start; i < end; i++) rss += ((clipped[i - start] ?? 0) - mean) ** 2 / (variances[i] ?? 1)
-  return { mean, weight, rss: count <= 2 ? rss : rss / WINSOR_CONSISTENCY, fourth }
+  return { mean, weight, rss, fourth }
 }
 
 function medianOf(y: Float64Array, start: number, end: number): number {
-  const sorted = Array.from(y.subarray(start, end)).sort((a, b) => a - b)
+  const sorted = y.slice(start, end).sort()
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
