@@ -21,6 +21,8 @@ const EXIT_CODES: Readonly<Record<LangperfError['code'], number>> = {
   unauthorized: 2,
   forbidden: 2,
   'too-large': 2,
+  'unsupported-media-type': 2,
+  'not-implemented': 3,
   unavailable: 3,
   internal: 4,
 }

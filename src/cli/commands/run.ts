@@ -17,6 +17,7 @@ import {
 } from '../../runner/index.ts'
 import { type CommonOptions, type Ctx, dbPath, withStore } from '../context.ts'
 import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
+import { renderResultsTable } from './show.ts'
 
 /** Options of `langperf run`. */
 export interface RunOptions extends CommonOptions {
@@ -200,7 +201,15 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       }
       println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
       if (reports.length > 0) printMatrix(ctx, reports)
-      else if (baseId !== undefined) println(io, `Show the results with \`langperf show ${baseId}\`.`)
+      else if (baseId !== undefined) {
+        println(io)
+        println(io, renderResultsTable(await store.getResults(baseId)))
+        println(io)
+        println(
+          io,
+          `Details: \`langperf show ${baseId}\`; compare with another run: \`langperf compare ${baseId} <run>\`.`,
+        )
+      }
       return outcome.status === 'complete' ? 0 : 130
     })
   } finally {

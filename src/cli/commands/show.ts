@@ -1,6 +1,7 @@
 import { resolveRunSelector } from '../../analysis/index.ts'
 import { createRng } from '../../lib/index.ts'
 import { summarize } from '../../stats/index.ts'
+import type { ResultRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
 import { formatValue, printJson, println, table } from '../output.ts'
 import { runLabel } from './compare.ts'
@@ -10,6 +11,40 @@ export interface ShowOptions extends CommonOptions {
   readonly limit?: number
   readonly offset?: number
   readonly samples?: boolean
+}
+
+/** The results of one run as a table: mean, 95 % interval of the mean, processes, values, or why not. */
+export function renderResultsTable(results: readonly ResultRow[]): string {
+  const rng = createRng(1)
+  const rows = results.map((r) => {
+    if (r.outcome.state !== 'measured') {
+      const why =
+        r.outcome.state === 'failed' ? `${r.outcome.reason}: ${r.outcome.message}` : r.outcome.message
+      return [r.workload.name, r.outcome.state, '', '', '', '', why.slice(0, 120)]
+    }
+    const s = summarize(r.processMeans, { rng })
+    const ci =
+      s.kind === 'summary' && Number.isFinite(s.relativeHalfWidth)
+        ? `±${(s.relativeHalfWidth * 100).toFixed(1)} %`
+        : '–'
+    return [
+      r.workload.name,
+      'measured',
+      formatValue(r.summary.mean, r.unit),
+      ci,
+      String(r.summary.nProcesses),
+      String(r.summary.nValues),
+      '',
+    ]
+  })
+  return table(['workload', 'state', 'mean', '95 % CI', 'processes', 'values', 'reason'], rows, [
+    'left',
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+  ])
 }
 
 /** `langperf show [RUN]`: the list of runs, or one run with its environment and results. */
@@ -83,36 +118,7 @@ export async function showCommand(
       for (const w of run.environment.warnings) println(io, `  warning: ${w.message}`)
     }
     println(io)
-    const rng = createRng(1)
-    const rows = results.map((r) => {
-      if (r.outcome.state !== 'measured') {
-        const why =
-          r.outcome.state === 'failed' ? `${r.outcome.reason}: ${r.outcome.message}` : r.outcome.message
-        return [r.workload.name, r.outcome.state, '', '', '', '', why.slice(0, 120)]
-      }
-      const s = summarize(r.processMeans, { rng })
-      const ci = s.kind === 'summary' ? `±${(s.relativeHalfWidth * 100).toFixed(1)} %` : '–'
-      return [
-        r.workload.name,
-        'measured',
-        formatValue(r.summary.mean, r.unit),
-        ci,
-        String(r.summary.nProcesses),
-        String(r.summary.nValues),
-        '',
-      ]
-    })
-    println(
-      io,
-      table(['workload', 'state', 'mean', '95 % CI', 'processes', 'values', 'reason'], rows, [
-        'left',
-        'left',
-        'right',
-        'right',
-        'right',
-        'right',
-      ]),
-    )
+    println(io, renderResultsTable(results))
     const failed = results.filter((r) => r.outcome.state === 'failed')
     for (const r of failed) {
       if (r.outcome.state === 'failed' && r.outcome.stderrTail.trim()) {
