@@ -262,6 +262,9 @@ function emptyHistory(): HistoryFigures {
 }
 
 const history = { langperf: emptyHistory(), naive: emptyHistory() }
+// Unexplained langperf changes, to check which recur at the same commit in another build config
+// (a hint that they are real but undocumented events rather than noise).
+const unexplainedChanges: { key: string; commit: string; logRatio: number }[] = []
 const detections = new Map<string, Detection>()
 let historyMs = 0
 for (const [key, points] of seriesOf) {
@@ -289,6 +292,9 @@ for (const [key, points] of seriesOf) {
       else if (!r.acrossEpochs) {
         h.unexplained++
         if (r.firstBadOrder >= DENSE_FROM) h.unexplainedDense++
+        if (name === 'langperf') {
+          unexplainedChanges.push({ key, commit: runs.get(r.firstBadId)?.commit ?? '', logRatio: r.logRatio })
+        }
       }
     }
   }
@@ -612,6 +618,7 @@ const summary = {
     naive: nv,
   },
   newestLateness: lateness,
+  unexplainedChanges,
   aaShort: { seeds: SEEDS, ...aaSummary(shortStudy) },
   aaLong: { seeds: LONG_SEEDS, builds: LONG_BUILDS, ...aaSummary(longStudy) },
 }
@@ -679,16 +686,35 @@ if (JSON_OUT) {
     summary.aaLong,
   )
   log('')
-  const hist = new Map<string, number>()
-  for (const l of lateness) {
-    const k = l.buildsLate === null ? 'never' : String(l.buildsLate)
-    hist.set(k, (hist.get(k) ?? 0) + 1)
+  for (const via of ['provisional', 'confirmed', 'boundary', 'never']) {
+    const rows = lateness.filter((l) => l.via === via)
+    if (rows.length === 0) continue
+    const hist = new Map<string, number>()
+    for (const l of rows) {
+      const k = l.buildsLate === null ? 'never' : String(l.buildsLate)
+      hist.set(k, (hist.get(k) ?? 0) + 1)
+    }
+    log(
+      `newest-point lateness, first reported as ${via}: ${rows.length} observations; builds after the first bad one (0 = on it): ${[
+        ...hist.entries(),
+      ]
+        .sort()
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}`,
+    )
   }
+  log(`  median over all reported: ${median(lateKnown)} builds`)
+  const twins = unexplainedChanges.filter((u) =>
+    unexplainedChanges.some(
+      (o) =>
+        o !== u &&
+        o.commit === u.commit &&
+        o.key.split('|')[1] === u.key.split('|')[1] &&
+        Math.sign(o.logRatio) === Math.sign(u.logRatio),
+    ),
+  )
   log(
-    `newest-point lateness (builds after the first bad one; 0 = on it): ${[...hist.entries()]
-      .sort()
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', ')}; median ${median(lateKnown)}`,
+    `unexplained changes that recur at the same commit, same direction, in another build config: ${twins.length} of ${unexplainedChanges.length}`,
   )
   log(`run time, whole history once: ${historyMs.toFixed(0)} ms`)
   log('')
