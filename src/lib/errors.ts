@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'unauthorized', // no or invalid credentials
   'forbidden', // valid credentials without the needed role
   'too-large', // input over a size cap
+  'unsupported-media-type', // a request body in a content type or encoding that is not accepted
+  'not-implemented', // a feature that this build does not provide yet
   'unavailable', // a dependency (interpreter, database, tool) cannot be used
   'internal', // a bug: an invariant did not hold
 ] as const
@@ -25,6 +27,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   unauthorized: 401,
   forbidden: 403,
   'too-large': 413,
+  'unsupported-media-type': 415,
+  'not-implemented': 501,
   unavailable: 503,
   internal: 500,
 }

@@ -1,0 +1,468 @@
+import { z } from 'zod'
+import { RUN_STATUSES } from '../model/index.ts'
+import { LangperfRunDocumentSchema } from './ingest.ts'
+import {
+  AlertSchema,
+  API_TOKEN_ROLES,
+  BuildSchema,
+  CHANGE_STATUSES,
+  ChangeSchema,
+  CompareSchema,
+  CreatedTokenSchema,
+  Flag,
+  IdParam,
+  MachineDetailSchema,
+  MachineSchema,
+  Name,
+  OverviewSchema,
+  PageQuery,
+  pageOf,
+  RunDetailSchema,
+  RunSchema,
+  RuntimeSchema,
+  SeriesInfoSchema,
+  SeriesPointsSchema,
+  TokenSchema,
+  WorkloadSchema,
+} from './schemas.ts'
+
+// The routes of the HTTP API as data: method, path, schemas, who may call it and what it is
+// for. The server registers exactly these, the typed client has one method per entry and the
+// OpenAPI document is generated from them, so the three cannot drift apart.
+
+/** Who may call a route: anyone, or a bearer token of at least this role. */
+export const ROUTE_AUTH = ['public', 'agent', 'admin'] as const
+/** One of ROUTE_AUTH. */
+export type RouteAuth = (typeof ROUTE_AUTH)[number]
+
+/**
+ * How a route's body arrives: none; JSON validated against `body` by the framework; or an
+ * uploaded document (a langperf-run or pyperf file, plain or gzip) that the server decodes and
+ * validates itself, so that size, encoding and content problems each get their own message.
+ */
+export type BodyKind = 'none' | 'json' | 'langperf-run' | 'pyperf'
+
+/** One route of the API. */
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST' | 'DELETE'
+  /** Fastify-style path with `:param` placeholders, under /api/v1. */
+  readonly path: string
+  /** The action, for error messages: "Cannot <action>: …". */
+  readonly action: string
+  readonly summary: string
+  readonly description?: string
+  readonly tag: string
+  readonly auth: RouteAuth
+  readonly params?: z.ZodObject
+  readonly query?: z.ZodObject
+  readonly bodyKind: BodyKind
+  /** The JSON body's schema (for `json`, and for documentation of `pyperf`). */
+  readonly body?: z.ZodType
+  /** Status of a success. */
+  readonly status: 200 | 201
+  readonly response: z.ZodType
+  /**
+   * Whether the server validates and serializes the response through `response`. Off for routes
+   * whose answers can hold thousands of points or samples: validating each would cost more than
+   * the query (STACK.md).
+   */
+  readonly validateResponse: boolean
+}
+
+/** Keeps a route's literal type while checking it against RouteDefinition. */
+function route<const R extends RouteDefinition>(r: R): R {
+  return r
+}
+
+const Text = z.string().min(1).max(200)
+
+/** Filters shared by run listings. */
+const RunFilters = z.strictObject({
+  ...PageQuery.shape,
+  machine: Text.optional(),
+  runtime: Text.optional(),
+  config: Text.optional(),
+  branch: Text.optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  group: Text.optional().describe('Group id: runs measured together'),
+  suite: Text.optional(),
+  build: IdParam.optional().describe('Build id'),
+})
+
+const SeriesPointQuery = z.strictObject({
+  machine: Text,
+  runtime: Text,
+  config: Text,
+  branch: Text.optional().describe('Branch; absent selects builds without a branch'),
+  workload: Text,
+  version: Text.optional().describe(
+    'Workload version; may be left out when the workload has a single version',
+  ),
+  raw: Flag.describe('Also return each point’s per-process means'),
+  failed: Flag.describe('Also return failed and skipped results as points'),
+})
+
+const HealthSchema = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  dialect: z.string(),
+})
+
+const IngestResponse = z.object({
+  runs: z.array(
+    z.object({
+      id: z.number().int(),
+      machine: z.string(),
+      runtime: z.string(),
+      version: z.string(),
+      config: z.string(),
+      commitSha: z.string().nullable(),
+      results: z.number().int(),
+    }),
+  ),
+})
+
+const PyperfIngestQuery = z.strictObject({
+  runtime: Text.optional().describe('Runtime family instead of python_implementation (e.g. pypy)'),
+  config: Text.optional().describe('Build config instead of the default or the +SUFFIX of the name'),
+  machine: Text.optional().describe('Machine name instead of the hostname metadata'),
+  branch: Text.optional().describe('Branch instead of commit_branch'),
+  name: Text.optional().describe('File name the document came from (a +JIT suffix names the config)'),
+})
+
+/** Every route of the API, by the name of its client method. */
+export const ROUTES = {
+  health: route({
+    method: 'GET',
+    path: '/api/v1/health',
+    action: 'check health',
+    summary: 'Liveness and the store it reads',
+    tag: 'meta',
+    auth: 'public',
+    bodyKind: 'none',
+    status: 200,
+    response: HealthSchema,
+    validateResponse: true,
+  }),
+  openapi: route({
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    action: 'get the OpenAPI document',
+    summary: 'This API as an OpenAPI 3.1 document',
+    tag: 'meta',
+    auth: 'public',
+    bodyKind: 'none',
+    status: 200,
+    response: z.record(z.string(), z.unknown()),
+    validateResponse: false,
+  }),
+  listRuntimes: route({
+    method: 'GET',
+    path: '/api/v1/runtimes',
+    action: 'list runtimes',
+    summary: 'Runtime families with their build configs and build and run counts',
+    tag: 'inventory',
+    auth: 'public',
+    bodyKind: 'none',
+    status: 200,
+    response: z.object({ items: z.array(RuntimeSchema) }),
+    validateResponse: true,
+  }),
+  listMachines: route({
+    method: 'GET',
+    path: '/api/v1/machines',
+    action: 'list machines',
+    summary: 'Machines with their current fingerprint, by name',
+    tag: 'inventory',
+    auth: 'public',
+    query: z.strictObject({ ...PageQuery.shape }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(MachineSchema),
+    validateResponse: true,
+  }),
+  getMachine: route({
+    method: 'GET',
+    path: '/api/v1/machines/:name',
+    action: 'get machine',
+    summary: 'One machine with the history of its fingerprints',
+    tag: 'inventory',
+    auth: 'public',
+    params: z.strictObject({ name: Text }),
+    bodyKind: 'none',
+    status: 200,
+    response: MachineDetailSchema,
+    validateResponse: true,
+  }),
+  listWorkloads: route({
+    method: 'GET',
+    path: '/api/v1/workloads',
+    action: 'list workloads',
+    summary: 'Workload versions, by name then version',
+    tag: 'inventory',
+    auth: 'public',
+    query: z.strictObject({ ...PageQuery.shape, name: Text.optional() }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(WorkloadSchema),
+    validateResponse: true,
+  }),
+  listBuilds: route({
+    method: 'GET',
+    path: '/api/v1/builds',
+    action: 'list builds',
+    summary: 'Builds, newest commit first',
+    tag: 'inventory',
+    auth: 'public',
+    query: z.strictObject({
+      ...PageQuery.shape,
+      runtime: Text.optional(),
+      version: Text.optional(),
+      config: Text.optional(),
+      branch: Text.optional(),
+      commit: Text.optional().describe('Start of the commit SHA (case-sensitive)'),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(BuildSchema),
+    validateResponse: true,
+  }),
+  listRuns: route({
+    method: 'GET',
+    path: '/api/v1/runs',
+    action: 'list runs',
+    summary: 'Runs, newest first, filtered',
+    tag: 'runs',
+    auth: 'public',
+    query: RunFilters,
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(RunSchema),
+    validateResponse: true,
+  }),
+  getRun: route({
+    method: 'GET',
+    path: '/api/v1/runs/:id',
+    action: 'get run',
+    summary: 'One run with its results; `?samples=1` adds every raw sample',
+    tag: 'runs',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({ samples: Flag.describe('Include every process’s warm-ups and values') }),
+    bodyKind: 'none',
+    status: 200,
+    response: RunDetailSchema,
+    validateResponse: false,
+  }),
+  listSeries: route({
+    method: 'GET',
+    path: '/api/v1/series',
+    action: 'list series',
+    summary: 'Series (workload version × runtime × config × branch × machine) with their point counts',
+    tag: 'series',
+    auth: 'public',
+    query: z.strictObject({
+      ...PageQuery.shape,
+      machine: Text.optional(),
+      runtime: Text.optional(),
+      config: Text.optional(),
+      branch: Text.optional(),
+      workload: Text.optional(),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(SeriesInfoSchema),
+    validateResponse: true,
+  }),
+  getSeriesPoints: route({
+    method: 'GET',
+    path: '/api/v1/series/points',
+    action: 'get series points',
+    summary: 'The points of one series in commit order, each with its summary',
+    description:
+      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means.',
+    tag: 'series',
+    auth: 'public',
+    query: SeriesPointQuery,
+    bodyKind: 'none',
+    status: 200,
+    response: SeriesPointsSchema,
+    validateResponse: false,
+  }),
+  compare: route({
+    method: 'GET',
+    path: '/api/v1/compare',
+    action: 'compare runs',
+    summary:
+      'The comparison of two runs (or builds): ratio per workload with its interval, and the geometric mean',
+    description:
+      'base and candidate are each a run id, `build:ID` (the newest run of that build), `latest`, a version (3.12.1), runtime-version (cpython-3.12.1) or a commit prefix.',
+    tag: 'runs',
+    auth: 'public',
+    query: z.strictObject({
+      base: Text,
+      candidate: Text,
+      confidence: z.coerce.number<string | number>().gt(0).lt(1).default(0.95),
+      minEffect: z.coerce
+        .number<string | number>()
+        .min(0)
+        .max(10)
+        .default(0)
+        .describe('Smallest |ratio − 1| called a change'),
+      tag: z
+        .union([Text, z.array(Text).max(50)])
+        .optional()
+        .describe('Only workloads with one of these tags'),
+      allowVersionMismatch: Flag,
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: CompareSchema,
+    validateResponse: true,
+  }),
+  overview: route({
+    method: 'GET',
+    path: '/api/v1/overview',
+    action: 'get the overview',
+    summary: 'For each machine × runtime × config × branch: the latest run against the previous one',
+    tag: 'runs',
+    auth: 'public',
+    query: z.strictObject({ machine: Text.optional(), runtime: Text.optional() }),
+    bodyKind: 'none',
+    status: 200,
+    response: OverviewSchema,
+    validateResponse: true,
+  }),
+  listChanges: route({
+    method: 'GET',
+    path: '/api/v1/changes',
+    action: 'list changes',
+    summary: 'Detected changes (steps in a series), newest first',
+    tag: 'changes',
+    auth: 'public',
+    query: z.strictObject({
+      ...PageQuery.shape,
+      machine: Text.optional(),
+      runtime: Text.optional(),
+      config: Text.optional(),
+      workload: Text.optional(),
+      status: z.enum(CHANGE_STATUSES).optional(),
+      alert: IdParam.optional(),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(ChangeSchema),
+    validateResponse: true,
+  }),
+  listAlerts: route({
+    method: 'GET',
+    path: '/api/v1/alerts',
+    action: 'list alerts',
+    summary: 'Alerts (changes grouped by commit range), newest first',
+    tag: 'changes',
+    auth: 'public',
+    query: z.strictObject({ ...PageQuery.shape, status: z.enum(CHANGE_STATUSES).optional() }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(AlertSchema),
+    validateResponse: true,
+  }),
+  triageAlert: route({
+    method: 'POST',
+    path: '/api/v1/alerts/:id/triage',
+    action: 'triage alert',
+    summary: 'Sets an alert’s status (acknowledged, invalid, fixed, new) with an optional note',
+    tag: 'changes',
+    auth: 'admin',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'json',
+    body: z.strictObject({ status: z.enum(CHANGE_STATUSES), note: z.string().max(10_000).optional() }),
+    status: 200,
+    response: AlertSchema,
+    validateResponse: true,
+  }),
+  ingestRun: route({
+    method: 'POST',
+    path: '/api/v1/runs',
+    action: 'ingest run',
+    summary: 'Stores one run with its results, in langperf’s JSON format (version 1)',
+    description:
+      'The body is a langperf-run document, plain or gzip (Content-Encoding: gzip). It is validated whole and stored in one transaction: a bad document stores nothing.',
+    tag: 'ingest',
+    auth: 'agent',
+    bodyKind: 'langperf-run',
+    body: LangperfRunDocumentSchema,
+    status: 201,
+    response: IngestResponse,
+    validateResponse: true,
+  }),
+  ingestPyperf: route({
+    method: 'POST',
+    path: '/api/v1/runs/pyperf',
+    action: 'ingest pyperf results',
+    summary: 'Stores one pyperf JSON 1.0 document (what pyperformance writes) as a run',
+    description:
+      'The body is the pyperf file, plain or gzip (Content-Encoding: gzip, or the gzip bytes as application/gzip). Query parameters override what the metadata implies.',
+    tag: 'ingest',
+    auth: 'agent',
+    query: PyperfIngestQuery,
+    bodyKind: 'pyperf',
+    body: z
+      .object({
+        version: z.literal('1.0'),
+        metadata: z.record(z.string(), z.unknown()),
+        benchmarks: z.array(z.unknown()),
+      })
+      .describe('pyperf JSON, format version 1.0'),
+    status: 201,
+    response: IngestResponse,
+    validateResponse: true,
+  }),
+  listTokens: route({
+    method: 'GET',
+    path: '/api/v1/tokens',
+    action: 'list tokens',
+    summary: 'Every API token (never a secret), revoked ones included',
+    tag: 'tokens',
+    auth: 'admin',
+    bodyKind: 'none',
+    status: 200,
+    response: z.object({ items: z.array(TokenSchema) }),
+    validateResponse: true,
+  }),
+  createToken: route({
+    method: 'POST',
+    path: '/api/v1/tokens',
+    action: 'create token',
+    summary: 'Creates a token; its secret is in this response and nowhere else',
+    tag: 'tokens',
+    auth: 'admin',
+    bodyKind: 'json',
+    body: z.strictObject({
+      name: Name,
+      role: z.enum(API_TOKEN_ROLES),
+      scopes: z.array(Name).max(1000).default([]).describe('Machine names it may write for; empty = all'),
+    }),
+    status: 201,
+    response: CreatedTokenSchema,
+    validateResponse: true,
+  }),
+  revokeToken: route({
+    method: 'DELETE',
+    path: '/api/v1/tokens/:id',
+    action: 'revoke token',
+    summary: 'Revokes a token: it is refused from now on',
+    tag: 'tokens',
+    auth: 'admin',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'none',
+    status: 200,
+    response: TokenSchema,
+    validateResponse: true,
+  }),
+} as const
+
+/** The routes' names (the typed client's method names). */
+export type RouteName = keyof typeof ROUTES
+/** Every route's name, in declaration order. */
+export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[]

@@ -1,0 +1,465 @@
+import { z } from 'zod'
+import type { JsonObject } from '../lib/index.ts'
+import {
+  ENVIRONMENT_WARNING_CODES,
+  FAILURE_REASONS,
+  FEATURE_STATES,
+  RUN_SOURCES,
+  RUN_STATUSES,
+} from '../model/index.ts'
+
+// The schemas of the HTTP contract: what every route takes (path, query, body) and gives back.
+// They describe the wire, not the store: the server maps store rows onto them, so the store can
+// change without changing the API. Value imports come only from model/ (pure, browser-safe);
+// lib/ is imported for types only, because lib/index.ts pulls in node:crypto.
+
+// ---- building blocks ----
+
+/** ISO 8601 UTC as `toISOString()` writes it (any number of fraction digits), e.g. `2024-05-01T12:00:00Z`. */
+export const ISO_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/
+
+/** An ISO 8601 UTC timestamp ending in `Z`. */
+export const IsoUtc = z
+  .string()
+  .regex(ISO_UTC_RE, { message: 'an ISO 8601 UTC time like "2024-05-01T12:00:00Z"' })
+  .meta({ format: 'date-time', examples: ['2024-05-01T12:00:00Z'] })
+
+/** A non-empty name without NUL characters, at most 200 characters. */
+export const Name = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => s.trim() !== '' && !s.includes('\u0000'), {
+    message: 'a non-empty name without NUL characters',
+  })
+
+/** A JSON object of anything JSON can carry (metadata). */
+export const JsonObjectSchema = z.record(z.string(), z.json()) as unknown as z.ZodType<JsonObject>
+
+/** A positive integer row id. */
+export const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
+
+/** A path parameter holding a positive integer id (path parameters arrive as text). */
+export const IdParam = z.coerce
+  .number<string | number>()
+  .int({ message: 'a positive integer id' })
+  .min(1, { message: 'a positive integer id' })
+  .max(Number.MAX_SAFE_INTEGER, { message: 'a positive integer id' })
+
+/** A query flag: `1`, `true`, `0`, `false` (or a boolean from the typed client). */
+export const Flag = z
+  .union([z.boolean(), z.enum(['0', '1', 'true', 'false'])], { message: 'one of 1, 0, true, false' })
+  .optional()
+  .transform((v) => v === true || v === '1' || v === 'true')
+
+/** Default page size of listings. */
+export const DEFAULT_PAGE_LIMIT = 50
+/** Largest page size of listings. */
+export const MAX_PAGE_LIMIT = 1000
+
+/** `limit` and `offset` of every paginated listing. */
+export const PageQuery = z.object({
+  limit: z.coerce
+    .number<string | number>()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(DEFAULT_PAGE_LIMIT)
+    .describe(`Page size, 1–${MAX_PAGE_LIMIT}; ${DEFAULT_PAGE_LIMIT} when absent`),
+  offset: z.coerce
+    .number<string | number>()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .describe('Items to skip; 0 when absent'),
+})
+
+/** One page of a listing: the items, the count of every match and the page asked for. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().int().min(0),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
+}
+
+// ---- domain objects (mirroring src/model and the store's rows) ----
+
+/** What an interpreter reports about itself. */
+export const InterpreterInfoSchema = z.object({
+  implementation: z.string(),
+  version: z.string(),
+  implementationVersion: z.string(),
+  sysVersion: z.string(),
+  executable: z.string(),
+  compiler: z.string(),
+  pointerBits: z.number().int(),
+  buildFlags: z.record(z.string(), z.string()),
+  jit: z.enum(FEATURE_STATES),
+  freeThreading: z.enum(FEATURE_STATES),
+  extra: JsonObjectSchema,
+})
+
+/** A build as stored, with its id. */
+export const BuildSchema = z.object({
+  id: Id,
+  runtime: z.string(),
+  version: z.string(),
+  config: z.string(),
+  commitSha: z.string().nullable(),
+  commitDateUtc: z.string().nullable(),
+  branch: z.string().nullable(),
+  mergeBase: z.string().nullable(),
+  identity: z.string(),
+  interpreter: InterpreterInfoSchema.nullable(),
+  metadata: JsonObjectSchema,
+})
+
+/** Stable facts about a machine. */
+export const FingerprintSchema = z.object({
+  hostname: z.string(),
+  cpuModel: z.string(),
+  logicalCpus: z.number().int().min(0),
+  physicalCores: z.number().int().min(0).nullable(),
+  memoryBytes: z.number().min(0),
+  kernel: z.string(),
+  os: z.string(),
+  arch: z.string(),
+})
+
+const OnOff = z.enum(['on', 'off', 'unknown'])
+
+/** How the machine was set up when a run started. */
+export const TuningSchema = z.object({
+  governors: z.array(z.string()),
+  turbo: OnOff,
+  smt: OnOff,
+  aslr: z.number().int().nullable(),
+  loadAverage1m: z.number(),
+  isolatedCpus: z.string(),
+  cpuFrequenciesMhz: z.array(z.number()),
+  virtualized: z.boolean(),
+  perfCounters: z.boolean().nullable(),
+})
+
+/** A reason to distrust a run's timings. */
+export const EnvironmentWarningSchema = z.object({
+  code: z.enum(ENVIRONMENT_WARNING_CODES),
+  message: z.string(),
+  advice: z.string(),
+})
+
+/** Everything recorded about the machine for one run. */
+export const EnvironmentSchema = z.object({
+  fingerprint: FingerprintSchema,
+  tuning: TuningSchema,
+  warnings: z.array(EnvironmentWarningSchema),
+})
+
+/** A run without its results. */
+export const RunSchema = z.object({
+  id: Id,
+  machine: z.string(),
+  machineId: Id,
+  build: BuildSchema,
+  suite: z.string(),
+  preset: z.string(),
+  harnessVersion: z.string(),
+  source: z.enum(RUN_SOURCES),
+  status: z.enum(RUN_STATUSES),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  groupId: z.string().nullable(),
+  resultCount: z.number().int().min(0),
+  environment: EnvironmentSchema.nullable(),
+  metadata: JsonObjectSchema,
+})
+
+/** Numbers computed at write time from per-process means. */
+export const SummarySchema = z.object({
+  nProcesses: z.number().int(),
+  nValues: z.number().int(),
+  mean: z.number().nullable(),
+  stdevProcessMeans: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  median: z.number().nullable(),
+})
+
+/** What happened to one workload: a failure is data. */
+export const OutcomeSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('measured') }),
+  z.object({
+    state: z.literal('failed'),
+    reason: z.enum(FAILURE_REASONS),
+    message: z.string(),
+    stderrTail: z.string(),
+  }),
+  z.object({ state: z.literal('skipped'), message: z.string() }),
+])
+
+/** The raw samples of one worker process. */
+export const ProcessSamplesSchema = z.object({
+  warmups: z.array(z.tuple([z.number(), z.number()])),
+  values: z.array(z.number()),
+  metadata: JsonObjectSchema,
+})
+
+/** One workload's result in a run; `processes` only when asked for with `?samples=1`. */
+export const ResultSchema = z.object({
+  id: Id,
+  runId: Id,
+  workloadId: Id,
+  workload: z.object({ name: z.string(), version: z.string() }),
+  unit: z.string(),
+  loops: z.number().int(),
+  innerLoops: z.number().int(),
+  outcome: OutcomeSchema,
+  metadata: JsonObjectSchema,
+  summary: SummarySchema,
+  processMeans: z.array(z.number()),
+  processes: z.array(ProcessSamplesSchema).optional(),
+})
+
+/** A run with every result. */
+export const RunDetailSchema = z.object({ run: RunSchema, results: z.array(ResultSchema) })
+
+/** A machine with its current fingerprint. */
+export const MachineSchema = z.object({
+  id: Id,
+  name: z.string(),
+  fingerprint: FingerprintSchema.nullable(),
+  fingerprintHash: z.string().nullable(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+})
+
+/** A machine with the history of its fingerprints, oldest first. */
+export const MachineDetailSchema = MachineSchema.extend({
+  fingerprints: z.array(
+    z.object({
+      id: Id,
+      hash: z.string(),
+      fingerprint: FingerprintSchema,
+      firstSeenAt: z.string(),
+      lastSeenAt: z.string(),
+    }),
+  ),
+})
+
+/** A workload version. */
+export const WorkloadSchema = z.object({
+  id: Id,
+  name: z.string(),
+  version: z.string(),
+  manifest: JsonObjectSchema.nullable(),
+})
+
+/** A runtime family with its build configs. */
+export const RuntimeSchema = z.object({
+  name: z.string(),
+  builds: z.number().int(),
+  configs: z.array(
+    z.object({
+      config: z.string(),
+      builds: z.number().int(),
+      runs: z.number().int(),
+      lastRunAt: z.string().nullable(),
+    }),
+  ),
+})
+
+/** Identity of a series: one workload version × runtime × config × branch on one machine. */
+export const SeriesKeySchema = z.object({
+  machine: z.string(),
+  runtime: z.string(),
+  config: z.string(),
+  branch: z.string().nullable(),
+  workload: z.string(),
+  workloadVersion: z.string(),
+})
+
+/** A series with its count of measured points. */
+export const SeriesInfoSchema = SeriesKeySchema.extend({ points: z.number().int() })
+
+/** One point of a series. */
+export const SeriesPointSchema = z.object({
+  resultId: Id,
+  runId: Id,
+  buildId: Id,
+  commitSha: z.string().nullable(),
+  commitDateUtc: z.string().nullable(),
+  runStartedAt: z.string(),
+  runStatus: z.enum(RUN_STATUSES),
+  state: z.enum(['measured', 'failed', 'skipped']),
+  unit: z.string(),
+  summary: SummarySchema,
+  processMeans: z.array(z.number()).optional(),
+})
+
+/** A series' points in commit order. */
+export const SeriesPointsSchema = z.object({
+  series: SeriesKeySchema,
+  points: z.array(SeriesPointSchema),
+})
+
+// ---- comparison and overview ----
+
+/** A ratio candidate/base with its interval; below 1 is faster for times. */
+export const IntervalSchema = z.object({
+  estimate: z.number(),
+  low: z.number(),
+  high: z.number(),
+  confidence: z.number(),
+})
+
+/** The verdicts of a comparison. */
+export const VERDICTS = ['faster', 'slower', 'no-difference', 'insufficient'] as const
+
+/** One workload of a comparison. */
+export const CompareRowSchema = z.object({
+  workload: z.string(),
+  unit: z.string(),
+  tags: z.array(z.string()),
+  baseMean: z.number().nullable(),
+  candidateMean: z.number().nullable(),
+  verdict: z.enum(VERDICTS),
+  /** Null when insufficient. */
+  ratio: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  /** Welch's t-test on log process means, two-sided. */
+  pValue: z.number().nullable(),
+  nBase: z.number().int(),
+  nCandidate: z.number().int(),
+  /** Why the comparison is insufficient; null otherwise. */
+  reason: z.string().nullable(),
+  versionsDiffer: z.boolean(),
+})
+
+/** The geometric mean of per-workload ratios, or why there is none. */
+export const GeometricMeanSchema = z.discriminatedUnion('kind', [
+  IntervalSchema.extend({ kind: z.literal('interval'), workloads: z.number().int() }),
+  z.object({ kind: z.literal('insufficient'), reason: z.string() }),
+])
+
+/** The comparison of two runs. */
+export const CompareSchema = z.object({
+  base: RunSchema,
+  candidate: RunSchema,
+  confidence: z.number(),
+  minEffect: z.number(),
+  rows: z.array(CompareRowSchema),
+  uncompared: z.array(z.object({ workload: z.string(), why: z.string() })),
+  geometricMean: GeometricMeanSchema,
+  counts: z.object({ slower: z.number().int(), faster: z.number().int(), same: z.number().int() }),
+})
+
+/** A run in the overview: enough to link to it and label it. */
+export const RunBriefSchema = z.object({
+  id: Id,
+  startedAt: z.string(),
+  status: z.enum(RUN_STATUSES),
+  buildId: Id,
+  version: z.string(),
+  commitSha: z.string().nullable(),
+  commitDateUtc: z.string().nullable(),
+  resultCount: z.number().int(),
+})
+
+/** One machine × runtime × config × branch: its latest run against the one before. */
+export const OverviewRowSchema = z.object({
+  machine: z.string(),
+  runtime: z.string(),
+  config: z.string(),
+  branch: z.string().nullable(),
+  latest: RunBriefSchema,
+  previous: RunBriefSchema.nullable(),
+  /** Latest over previous; insufficient when there is no previous run or nothing to compare. */
+  geometricMean: GeometricMeanSchema,
+  results: z.object({
+    measured: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+  }),
+  changes: z.object({ slower: z.number().int(), faster: z.number().int(), same: z.number().int() }),
+})
+
+/** The overview page's data. */
+export const OverviewSchema = z.object({ rows: z.array(OverviewRowSchema) })
+
+// ---- changes and alerts (issue 3; the store methods arrive with migration 0003) ----
+
+/** Triage states of a change or an alert. */
+export const CHANGE_STATUSES = ['new', 'acknowledged', 'invalid', 'fixed'] as const
+/** One of CHANGE_STATUSES. */
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number]
+
+/** A commit at one end of a change's range. */
+export const CommitRefSchema = z.object({
+  buildId: Id.nullable(),
+  commitSha: z.string().nullable(),
+  commitDateUtc: z.string().nullable(),
+})
+
+/** A detected step in a series. */
+export const ChangeSchema = z.object({
+  id: Id,
+  series: SeriesKeySchema,
+  lastGood: CommitRefSchema,
+  firstBad: CommitRefSchema,
+  /** After over before, with its interval. */
+  magnitude: IntervalSchema,
+  pValue: z.number().nullable(),
+  status: z.enum(CHANGE_STATUSES),
+  culpritCommitSha: z.string().nullable(),
+  alertId: Id.nullable(),
+  detectedAt: z.string(),
+})
+
+/** Changes that share one commit range. */
+export const AlertSchema = z.object({
+  id: Id,
+  status: z.enum(CHANGE_STATUSES),
+  lastGood: CommitRefSchema,
+  firstBad: CommitRefSchema,
+  changeCount: z.number().int(),
+  slower: z.number().int(),
+  faster: z.number().int(),
+  createdAt: z.string(),
+  triagedAt: z.string().nullable(),
+  note: z.string().nullable(),
+})
+
+// ---- tokens ----
+
+/** Roles of API tokens: an agent ingests results; an admin also triages and manages tokens. */
+export const API_TOKEN_ROLES = ['agent', 'admin'] as const
+/** One of API_TOKEN_ROLES. */
+export type ApiTokenRole = (typeof API_TOKEN_ROLES)[number]
+
+/** A token as listed: never its secret nor the secret's hash. */
+export const TokenSchema = z.object({
+  id: Id,
+  name: z.string(),
+  role: z.enum(API_TOKEN_ROLES),
+  scopes: z.array(z.string()),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+})
+
+/** A token just created, with its secret: shown once, never again. */
+export const CreatedTokenSchema = z.object({ token: TokenSchema, secret: z.string() })
+
+// ---- errors ----
+
+/** Every error response: the HTTP status, a stable code and one sentence saying what was wrong. */
+export const ErrorSchema = z.object({
+  statusCode: z.number().int(),
+  code: z.string().describe('One of bad-input, not-found, conflict, unauthorized, forbidden, too-large, …'),
+  error: z.string().describe('The HTTP reason phrase'),
+  message: z.string(),
+})

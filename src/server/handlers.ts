@@ -1,0 +1,431 @@
+import { gunzipSync } from 'node:zlib'
+import type { z } from 'zod'
+import {
+  type CompareReport,
+  compareRuns,
+  decodePyperfBytes,
+  parsePyperf,
+  pyperfToRun,
+  resolveRunSelector,
+} from '../analysis/index.ts'
+import {
+  buildOpenApiDocument,
+  documentToRun,
+  formatIssues,
+  LangperfRunDocumentSchema,
+  ROUTES,
+  type RouteName,
+  type RouteOutput,
+} from '../api/index.ts'
+import { LangperfError, quote } from '../lib/index.ts'
+import type { RunWithResults } from '../model/index.ts'
+import type { BuildRow, RunRow, Store, TokenRecord } from '../store/index.ts'
+import { computeOverview, toGeometricMean, toRunDto } from './overview.ts'
+import type { HandlerCall, ServerLimits } from './server.ts'
+import { hashTokenSecret, newTokenSecret } from './tokens.ts'
+
+// One handler per route of api/ROUTES, typed by the route's schemas: params, query and body
+// arrive validated; what a handler returns must have the route's response type.
+
+/**
+ * Deeply readonly: store rows are readonly, and handlers may return them as they are. Records
+ * (JSON metadata) are left as they are: their type is recursive and already readonly.
+ */
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? string extends keyof T
+      ? T
+      : { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T
+
+type Route<K extends RouteName> = (typeof ROUTES)[K]
+type ParamsOf<K extends RouteName> =
+  Route<K> extends { readonly params: infer P extends z.ZodType } ? z.output<P> : undefined
+type QueryOf<K extends RouteName> =
+  Route<K> extends { readonly query: infer Q extends z.ZodType } ? z.output<Q> : undefined
+type BodyOf<K extends RouteName> =
+  Route<K> extends { readonly bodyKind: 'langperf-run' | 'pyperf' }
+    ? Buffer
+    : Route<K> extends { readonly bodyKind: 'json'; readonly body: infer B extends z.ZodType }
+      ? z.output<B>
+      : undefined
+
+/** What the handler of route K receives. */
+export interface TypedCall<K extends RouteName> extends Omit<HandlerCall, 'params' | 'query' | 'body'> {
+  readonly params: ParamsOf<K>
+  readonly query: QueryOf<K>
+  readonly body: BodyOf<K>
+}
+
+/** A handler for every route. */
+export type Handlers = {
+  readonly [K in RouteName]: (call: TypedCall<K>) => Promise<DeepReadonly<RouteOutput<Route<K>>>>
+}
+
+/** What handlers need beside the store. */
+export interface HandlerContext {
+  readonly limits: ServerLimits
+  readonly now: () => Date
+  readonly version: string
+}
+
+function page<T>(all: readonly T[], query: { readonly limit: number; readonly offset: number }) {
+  return {
+    items: all.slice(query.offset, query.offset + query.limit),
+    total: all.length,
+    limit: query.limit,
+    offset: query.offset,
+  }
+}
+
+function toBuildDto(b: BuildRow) {
+  return {
+    id: b.id,
+    runtime: b.runtime,
+    version: b.version,
+    config: b.config,
+    commitSha: b.commitSha,
+    commitDateUtc: b.commitDateUtc,
+    branch: b.branch,
+    mergeBase: b.mergeBase,
+    identity: b.identity,
+    interpreter: b.interpreter,
+    metadata: b.metadata,
+  }
+}
+
+/**
+ * The bytes of an upload, gunzipped when they are gzip. `Content-Encoding: gzip` requires gzip
+ * bytes; without it, gzip is recognised by its magic number (as `langperf import` does).
+ */
+function decodeUpload(
+  body: Buffer,
+  headers: HandlerCall['headers'],
+  action: string,
+  limits: ServerLimits,
+): Buffer {
+  const encoding = String(headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase()
+  if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new LangperfError(
+      'unsupported-media-type',
+      `Cannot ${action}: expected Content-Encoding gzip or identity, found ${quote(encoding, 40)}`,
+    )
+  }
+  if (!Buffer.isBuffer(body) || body.length === 0) {
+    throw new LangperfError('bad-input', `Cannot ${action}: expected a body, found an empty one`)
+  }
+  const isGzip = body[0] === 0x1f && body[1] === 0x8b
+  if (encoding !== 'identity' && !isGzip) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: expected gzip bytes as Content-Encoding says, found bytes that are not gzip`,
+    )
+  }
+  if (!isGzip) return body
+  try {
+    return gunzipSync(body, { maxOutputLength: limits.decompressedLimitBytes })
+  } catch (error) {
+    if (error instanceof RangeError || (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new LangperfError(
+        'too-large',
+        `Cannot ${action}: expected at most ${limits.decompressedLimitBytes} bytes once gunzipped, found more`,
+      )
+    }
+    const why = error instanceof Error ? error.message : String(error)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: expected complete gzip bytes, found damaged ones (${why})`,
+    )
+  }
+}
+
+/** Refuses a run for a machine outside the token's scopes (an empty scope list allows every machine). */
+function checkScope(token: TokenRecord | null, runs: readonly RunWithResults[], action: string): void {
+  if (token === null || token.scopes.length === 0) return
+  for (const r of runs) {
+    if (!token.scopes.includes(r.run.machine)) {
+      throw new LangperfError(
+        'forbidden',
+        `Cannot ${action}: token ${token.id} may write for machine${token.scopes.length === 1 ? '' : 's'} ${token.scopes.map((s) => quote(s)).join(', ')}, found machine ${quote(r.run.machine)}`,
+      )
+    }
+  }
+}
+
+async function storeRuns(store: Store, runs: readonly RunWithResults[]) {
+  const ids = await store.insertRuns(runs)
+  return {
+    runs: runs.map((r, i) => ({
+      id: ids[i] ?? 0,
+      machine: r.run.machine,
+      runtime: r.run.build.runtime,
+      version: r.run.build.version,
+      config: r.run.build.config,
+      commitSha: r.run.build.commitSha,
+      results: r.results.length,
+    })),
+  }
+}
+
+/** A run selector of the compare route: `build:ID` names the newest run of a build. */
+async function resolveCompareSide(store: Store, selector: string, side: string): Promise<number> {
+  const build = /^build:(\d+)$/.exec(selector.trim())
+  if (build === null) return resolveRunSelector(store, selector)
+  const page = await store.listRuns({ buildId: Number(build[1]), limit: 1 })
+  const run = page.rows[0]
+  if (run === undefined) {
+    throw new LangperfError(
+      'not-found',
+      `Cannot compare runs: ${side} ${quote(selector)} names a build with no run`,
+    )
+  }
+  return run.id
+}
+
+function toCompareDto(report: CompareReport) {
+  const rows = report.rows.map((r) => {
+    const c = r.comparison
+    return {
+      workload: r.workload,
+      unit: r.unit,
+      tags: r.tags,
+      baseMean: r.baseMean,
+      candidateMean: r.candidateMean,
+      verdict: c.verdict,
+      ratio: c.kind === 'comparison' ? c.ratio : null,
+      low: c.kind === 'comparison' ? c.low : null,
+      high: c.kind === 'comparison' ? c.high : null,
+      pValue: c.kind === 'comparison' && Number.isFinite(c.welch.p) ? c.welch.p : null,
+      nBase: c.nBase,
+      nCandidate: c.nCandidate,
+      reason: c.kind === 'comparison' ? null : c.reason,
+      versionsDiffer: r.versionsDiffer,
+    }
+  })
+  const count = (v: string) => rows.filter((r) => r.verdict === v).length
+  return {
+    base: toRunDto(report.base),
+    candidate: toRunDto(report.candidate),
+    confidence: report.confidence,
+    minEffect: report.minEffect,
+    rows,
+    uncompared: report.uncompared,
+    geometricMean: toGeometricMean(report.geometricMean, rows.filter((r) => r.ratio !== null).length),
+    counts: { slower: count('slower'), faster: count('faster'), same: count('no-difference') },
+  }
+}
+
+function notWired(action: string): LangperfError {
+  return new LangperfError(
+    'not-implemented',
+    `Cannot ${action}: change detection is not connected to the API on this server yet`,
+  )
+}
+
+function runRowList(rows: readonly RunRow[]) {
+  return rows.map(toRunDto)
+}
+
+/** The handlers of every route over `store`. */
+export function makeHandlers(store: Store, context: HandlerContext): Handlers {
+  const { limits, now } = context
+  return {
+    health: async () => ({ status: 'ok', version: context.version, dialect: store.dialect }),
+    openapi: async () => buildOpenApiDocument({ version: context.version }),
+    listRuntimes: async () => ({ items: await store.listRuntimes() }),
+    listMachines: async ({ query }) => page(await store.listMachines(), query),
+    getMachine: async ({ params }) => {
+      const machine = await store.getMachine(params.name)
+      if (machine === undefined) {
+        throw new LangperfError(
+          'not-found',
+          `Cannot get machine ${quote(params.name)}: no machine has that name`,
+        )
+      }
+      return machine
+    },
+    listWorkloads: async ({ query }) =>
+      page(await store.listWorkloads(query.name === undefined ? {} : { name: query.name }), query),
+    listBuilds: async ({ query }) => {
+      const { rows, total } = await store.listBuilds({
+        limit: query.limit,
+        offset: query.offset,
+        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+        ...(query.version === undefined ? {} : { version: query.version }),
+        ...(query.config === undefined ? {} : { config: query.config }),
+        ...(query.branch === undefined ? {} : { branch: query.branch }),
+        ...(query.commit === undefined ? {} : { commitPrefix: query.commit }),
+      })
+      return { items: rows.map(toBuildDto), total, limit: query.limit, offset: query.offset }
+    },
+    listRuns: async ({ query }) => {
+      const { rows, total } = await store.listRuns({
+        limit: query.limit,
+        offset: query.offset,
+        ...(query.machine === undefined ? {} : { machine: query.machine }),
+        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+        ...(query.config === undefined ? {} : { config: query.config }),
+        ...(query.branch === undefined ? {} : { branch: query.branch }),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.group === undefined ? {} : { groupId: query.group }),
+        ...(query.suite === undefined ? {} : { suite: query.suite }),
+        ...(query.build === undefined ? {} : { buildId: query.build }),
+      })
+      return { items: runRowList(rows), total, limit: query.limit, offset: query.offset }
+    },
+    getRun: async ({ params, query }) => {
+      const run = await store.getRun(params.id)
+      if (run === undefined)
+        throw new LangperfError('not-found', `Cannot get run ${params.id}: no run has that id`)
+      const results = query.samples
+        ? await store.getResults(params.id, { withSamples: true })
+        : await store.getResults(params.id)
+      return { run: toRunDto(run), results }
+    },
+    listSeries: async ({ query }) => {
+      const all = await store.listSeries({
+        ...(query.machine === undefined ? {} : { machine: query.machine }),
+        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+        ...(query.config === undefined ? {} : { config: query.config }),
+        ...(query.branch === undefined ? {} : { branch: query.branch }),
+        ...(query.workload === undefined ? {} : { workload: query.workload }),
+      })
+      return page(all, query)
+    },
+    getSeriesPoints: async ({ query }) => {
+      const action = ROUTES.getSeriesPoints.action
+      let version = query.version
+      if (version === undefined) {
+        const versions = await store.listWorkloads({ name: query.workload })
+        if (versions.length === 0) {
+          throw new LangperfError(
+            'not-found',
+            `Cannot ${action}: no workload is named ${quote(query.workload)}`,
+          )
+        }
+        if (versions.length > 1) {
+          throw new LangperfError(
+            'bad-input',
+            `Cannot ${action}: workload ${quote(query.workload)} has ${versions.length} versions (${versions
+              .slice(0, 5)
+              .map((v) => v.version)
+              .join(
+                ', ',
+              )}${versions.length > 5 ? ', …' : ''}); expected query parameter "version" naming one`,
+          )
+        }
+        version = versions[0]?.version ?? ''
+      }
+      const key = {
+        machine: query.machine,
+        runtime: query.runtime,
+        config: query.config,
+        branch: query.branch ?? null,
+        workload: query.workload,
+        workloadVersion: version,
+      }
+      const points = await store.getSeriesPoints(key, {
+        withProcessMeans: query.raw,
+        ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
+      })
+      if (
+        points.length === 0 &&
+        (await store.getSeriesPoints(key, { states: ['failed', 'skipped'] })).length === 0
+      ) {
+        throw new LangperfError(
+          'not-found',
+          `Cannot ${action}: no series is ${[key.machine, key.runtime, key.config, key.branch ?? '(no branch)', `${key.workload}@${key.workloadVersion}`].map((s) => quote(s)).join(' × ')}; /api/v1/series lists them`,
+        )
+      }
+      return { series: key, points }
+    },
+    compare: async ({ query }) => {
+      const [base, candidate] = [
+        await resolveCompareSide(store, query.base, 'base'),
+        await resolveCompareSide(store, query.candidate, 'candidate'),
+      ]
+      const tags = query.tag === undefined ? undefined : Array.isArray(query.tag) ? query.tag : [query.tag]
+      const report = await compareRuns(store, base, candidate, {
+        confidence: query.confidence,
+        minEffect: query.minEffect,
+        allowVersionMismatch: query.allowVersionMismatch,
+        ...(tags === undefined ? {} : { tags }),
+      })
+      return toCompareDto(report)
+    },
+    overview: async ({ query }) =>
+      computeOverview(store, {
+        ...(query.machine === undefined ? {} : { machine: query.machine }),
+        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+      }),
+    listChanges: async () => {
+      throw notWired(ROUTES.listChanges.action)
+    },
+    listAlerts: async () => {
+      throw notWired(ROUTES.listAlerts.action)
+    },
+    triageAlert: async () => {
+      throw notWired(ROUTES.triageAlert.action)
+    },
+    ingestRun: async ({ body, headers, token }) => {
+      const action = ROUTES.ingestRun.action
+      const bytes = decodeUpload(body, headers, action, limits)
+      let text: string
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+      } catch {
+        throw new LangperfError(
+          'bad-input',
+          `Cannot ${action}: expected UTF-8 JSON, found bytes that are not UTF-8`,
+        )
+      }
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error)
+        throw new LangperfError(
+          'bad-input',
+          `Cannot ${action}: expected a langperf-run JSON document, found ${text.trim() === '' ? 'an empty body' : `invalid JSON (${why})`}`,
+        )
+      }
+      const parsed = LangperfRunDocumentSchema.safeParse(json, { reportInput: true })
+      if (!parsed.success) {
+        throw new LangperfError('bad-input', formatIssues(parsed.error.issues, { action, location: 'body' }))
+      }
+      const runs = [documentToRun(parsed.data)]
+      checkScope(token, runs, action)
+      return storeRuns(store, runs)
+    },
+    ingestPyperf: async ({ body, headers, query, token }) => {
+      const action = ROUTES.ingestPyperf.action
+      const name = query.name ?? 'upload.json'
+      const bytes = decodeUpload(body, headers, action, limits)
+      const text = decodePyperfBytes(bytes, name)
+      const run = pyperfToRun(parsePyperf(text, name), name, {
+        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+        ...(query.config === undefined ? {} : { config: query.config }),
+        ...(query.machine === undefined ? {} : { machine: query.machine }),
+        ...(query.branch === undefined ? {} : { branch: query.branch }),
+      })
+      checkScope(token, [run], action)
+      return storeRuns(store, [run])
+    },
+    listTokens: async () => ({ items: await store.listTokens() }),
+    createToken: async ({ body }) => {
+      const secret = newTokenSecret()
+      const token = await store.createToken({
+        name: body.name,
+        role: body.role,
+        scopes: body.scopes,
+        hash: hashTokenSecret(secret),
+        createdAt: now().toISOString(),
+      })
+      return { token, secret }
+    },
+    revokeToken: async ({ params }) => store.revokeToken(params.id, now().toISOString()),
+  }
+}
