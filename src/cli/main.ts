@@ -4,8 +4,10 @@ import { compareCommand } from './commands/compare.ts'
 import { exportCommand, importCommand } from './commands/interchange.ts'
 import { interpretersCommand, workloadsCommand } from './commands/inventory.ts'
 import { runCommand } from './commands/run.ts'
+import { addServeCommand } from './commands/serve.ts'
 import { showCommand } from './commands/show.ts'
 import { systemCheck } from './commands/system.ts'
+import { addTokenCommands } from './commands/token.ts'
 import type { Ctx } from './context.ts'
 import { type Io, processIo } from './output.ts'
 
@@ -186,6 +188,8 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   common(program.command('workloads').description('List the built-in workloads and suites')).action(
     async (opts) => setStatus(await workloadsCommand(ctx, opts)),
   )
+  addServeCommand(program, ctx, setStatus)
+  addTokenCommands(program, ctx, setStatus)
   return program
 }
 

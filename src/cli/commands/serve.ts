@@ -1,0 +1,119 @@
+import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
+import { pino } from 'pino'
+import { LangperfError } from '../../lib/index.ts'
+import { buildServer, type WebRoutes } from '../../server/index.ts'
+import { openStore } from '../../store/index.ts'
+import { type CommonOptions, type Ctx, dbPath } from '../context.ts'
+import { log } from '../output.ts'
+
+// `langperf serve`: the portal's HTTP server over the database. Listens on 127.0.0.1 unless told
+// otherwise (exposing the write API to a network is a decision, not a default), logs JSON lines
+// with pino on stderr, and on SIGINT or SIGTERM stops accepting, finishes the requests in
+// flight and closes the database before exiting.
+
+/** Default port of `langperf serve`. */
+export const DEFAULT_PORT = 8080
+
+/** Options of `langperf serve`. */
+export interface ServeOptions extends CommonOptions {
+  readonly host?: string
+  readonly port?: number
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  readonly logLevel?: string
+}
+
+/** What the composition root may plug into the server. */
+export interface ServeDeps {
+  /** The dashboard's pages (web/); the API's placeholder page at `/` when absent. */
+  readonly web?: WebRoutes
+  /** Resolves when the server should stop; SIGINT or SIGTERM when absent. */
+  readonly stop?: Promise<unknown>
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** The database location: a postgres:// URL as given, else a SQLite path like every command. */
+export function storeLocation(options: CommonOptions, env: NodeJS.ProcessEnv): string {
+  const given = options.db ?? env.LANGPERF_DB
+  if (given !== undefined && /^postgres(?:ql)?:\/\//.test(given)) return given
+  return dbPath(options, env)
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+      resolve(signal)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+}
+
+/** `langperf serve`: serves the API (and the dashboard when plugged in) until a signal. */
+export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeDeps = {}): Promise<number> {
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? DEFAULT_PORT
+  const level = options.logLevel ?? 'info'
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot serve: expected --log-level to be one of ${LOG_LEVELS.join(', ')}, found "${level}"`,
+    )
+  }
+  const logger = pino({ level, base: { name: 'langperf' } }, pino.destination({ dest: 2, sync: true }))
+  const location = storeLocation(options, ctx.env)
+  const store = await openStore(location)
+  const stop = deps.stop ?? untilSignal()
+  try {
+    const app = await buildServer(store, { logger, ...(deps.web === undefined ? {} : { web: deps.web }) })
+    let address: string
+    try {
+      address = await app.listen({ host, port })
+    } catch (error) {
+      await app.close()
+      const why = error instanceof Error ? error.message : String(error)
+      throw new LangperfError('unavailable', `Cannot serve on ${host}:${port}: ${why}`, { cause: error })
+    }
+    log(
+      ctx.io,
+      `langperf serving ${address} (API under /api/v1, OpenAPI at /api/v1/openapi.json); Ctrl-C stops`,
+    )
+    const signal = await stop
+    log(ctx.io, `langperf: ${typeof signal === 'string' ? signal : 'stop'} received, closing`)
+    await app.close()
+    return 0
+  } finally {
+    await store.close()
+  }
+}
+
+function port(text: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n > 65535) {
+    throw new InvalidArgumentError(`expected a port number 0–65535 for --port, found "${text}"`)
+  }
+  return n
+}
+
+/** Adds `serve` to the program. */
+export function addServeCommand(
+  program: Command,
+  ctx: Ctx,
+  setStatus: (code: number) => void,
+  deps: ServeDeps = {},
+): void {
+  program
+    .command('serve')
+    .description(
+      'Serve the HTTP API (and the dashboard) over the database until SIGINT or SIGTERM.\n' +
+        'Reads are public; writes need a token from `langperf token create`',
+    )
+    .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
+    .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, port)
+    .option('--db <path>', 'SQLite file or postgres:// URL (default: $LANGPERF_DB or ./langperf.db)')
+    .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
+    .action(async (opts: ServeOptions) => setStatus(await serveCommand(ctx, opts, deps)))
+}
