@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { LangperfError } from '../lib/index.ts'
+import {
+  addWorktree,
+  commitsBetween,
+  ensureMirror,
+  isAncestor,
+  listCommits,
+  midpointCommit,
+  midpointOf,
+  mirrorDirName,
+  parseLog,
+  removeWorktree,
+  resolveCommit,
+  runGit,
+} from './git.ts'
+import { makeTestRepo } from './testing.ts'
+
+const repo = makeTestRepo()
+after(() => repo.cleanup())
+const mirrorsDir = join(repo.root, 'mirrors')
+
+test('ensureMirror() clones a bare mirror once, then fetches new commits into it', async () => {
+  const first = await ensureMirror(repo.origin, mirrorsDir)
+  assert.equal(first.gitDir, join(mirrorsDir, mirrorDirName(repo.origin)))
+  assert.equal(
+    (await runGit(['--git-dir', first.gitDir, 'rev-parse', '--is-bare-repository'])).trim(),
+    'true',
+  )
+  const before = await resolveCommit(first, 'main')
+  const added = repo.commit({ 'runtime.in': '#!/bin/sh\necho 2\n' }, 'Print 2')
+  assert.notEqual(added, before)
+  const again = await ensureMirror(repo.origin, mirrorsDir)
+  assert.equal(again.gitDir, first.gitDir)
+  assert.equal(await resolveCommit(again, 'main'), added)
+})
+
+test('listCommits() lists a branch since a commit in first-parent order, oldest first, in UTC', async () => {
+  const mirror = await ensureMirror(repo.origin, mirrorsDir)
+  const since = await resolveCommit(mirror, 'main')
+  const a = repo.commit({ a: '1' }, 'Add a', { date: '2024-05-01T14:00:00+02:00' })
+  // A side branch merged with --no-ff: first-parent history shows the merge, not the side commits.
+  repo.git('checkout', '--quiet', '-b', 'side')
+  repo.commit({ side: '1' }, 'Side work')
+  repo.git('checkout', '--quiet', 'main')
+  repo.git(
+    '-c',
+    'user.name=T',
+    '-c',
+    'user.email=t@example.org',
+    'merge',
+    '--quiet',
+    '--no-ff',
+    '-m',
+    'Merge side',
+    'side',
+  )
+  const merge = repo.git('rev-parse', 'HEAD')
+  const hostile = repo.commit({ b: '1' }, 'Subject with $(rm -rf /) `x` and a \x1f separator')
+  await ensureMirror(repo.origin, mirrorsDir)
+  const commits = await listCommits(mirror, 'main', { since })
+  assert.deepEqual(
+    commits.map((c) => c.sha),
+    [a, merge, hostile],
+  )
+  assert.equal(commits[0]?.authorDateUtc, '2024-05-01T12:00:00Z')
+  assert.equal(commits[0]?.parents[0], since)
+  assert.equal(commits[1]?.parents.length, 2)
+  assert.equal(commits[1]?.parents[0], a)
+  assert.equal(commits[2]?.subject, 'Subject with $(rm -rf /) `x` and a \x1f separator')
+  const newestTwo = await listCommits(mirror, 'main', { limit: 2 })
+  assert.deepEqual(
+    newestTwo.map((c) => c.sha),
+    [merge, hostile],
+  )
+})
+
+test('commitsBetween() gives the commits strictly between good and bad, and midpointCommit() the middle one', async () => {
+  const mirror = await ensureMirror(repo.origin, mirrorsDir)
+  const good = await resolveCommit(mirror, 'main')
+  const shas = [1, 2, 3, 4, 5].map((i) => repo.commit({ [`f${i}`]: String(i) }, `Step ${i}`))
+  await ensureMirror(repo.origin, mirrorsDir)
+  const bad = shas[4] as string
+  const between = await commitsBetween(mirror, good, bad)
+  assert.deepEqual(
+    between.map((c) => c.sha),
+    shas.slice(0, 4),
+  )
+  assert.equal((await midpointCommit(mirror, good, bad))?.sha, shas[1])
+  assert.equal(await midpointCommit(mirror, shas[3] as string, bad), null)
+  assert.equal(await isAncestor(mirror, good, bad), true)
+  assert.equal(await isAncestor(mirror, bad, good), false)
+  await assert.rejects(
+    commitsBetween(mirror, bad, good),
+    (e) => e instanceof LangperfError && e.code === 'bad-input',
+  )
+})
+
+test('midpointOf() picks the lower middle and null for no candidates', () => {
+  assert.equal(midpointOf([]), null)
+  assert.equal(midpointOf(['a']), 'a')
+  assert.equal(midpointOf(['a', 'b']), 'a')
+  assert.equal(midpointOf(['a', 'b', 'c']), 'b')
+  assert.equal(midpointOf(['a', 'b', 'c', 'd', 'e', 'f']), 'c')
+})
+
+test('resolveCommit() refuses option-like refs and reports unknown ones as not found', async () => {
+  const mirror = await ensureMirror(repo.origin, mirrorsDir)
+  await assert.rejects(
+    resolveCommit(mirror, '--upload-pack=touch /tmp/x'),
+    (e) => e instanceof LangperfError && e.code === 'bad-input',
+  )
+  await assert.rejects(
+    resolveCommit(mirror, 'no-such-branch'),
+    (e) => e instanceof LangperfError && e.code === 'not-found',
+  )
+})
+
+test('ensureMirror() refuses ext:: remotes and reports an unreachable remote as unavailable', async () => {
+  await assert.rejects(
+    ensureMirror('ext::sh -c touch% /tmp/pwned', mirrorsDir),
+    (e) => e instanceof LangperfError && e.code === 'bad-input',
+  )
+  await assert.rejects(
+    ensureMirror(join(repo.root, 'does-not-exist'), mirrorsDir),
+    (e) => e instanceof LangperfError && e.code === 'unavailable' && /git clone --mirror/.test(e.message),
+  )
+  assert.equal(existsSync(join(mirrorsDir, mirrorDirName(join(repo.root, 'does-not-exist')))), false)
+})
+
+test('addWorktree() checks out one commit detached and removeWorktree() cleans it up', async () => {
+  const mirror = await ensureMirror(repo.origin, mirrorsDir)
+  const initial = (await listCommits(mirror, 'main', { limit: 1000 }))[0]?.sha as string
+  const dir = join(repo.root, 'worktrees', 'one')
+  const worktree = await addWorktree(mirror, initial, dir)
+  assert.equal(readFileSync(join(dir, 'runtime.in'), 'utf8'), '#!/bin/sh\necho 1\n')
+  assert.equal((await runGit(['rev-parse', 'HEAD'], { cwd: dir })).trim(), initial)
+  await removeWorktree(worktree)
+  assert.equal(existsSync(dir), false)
+  const listed = await runGit(['--git-dir', mirror.gitDir, 'worktree', 'list', '--porcelain'])
+  assert.doesNotMatch(listed, /worktrees\/one/)
+})
+
+test('parseLog() reads NUL-separated records and rejects garbage', () => {
+  const sha = 'a'.repeat(40)
+  const parsed = parseLog(`${sha}\x1f\x1f0\x1fFirst\0`)
+  assert.deepEqual(parsed, [{ sha, parents: [], authorDateUtc: '1970-01-01T00:00:00Z', subject: 'First' }])
+  assert.throws(
+    () => parseLog('not a record\0'),
+    (e) => e instanceof LangperfError && e.code === 'internal',
+  )
+})
