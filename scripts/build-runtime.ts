@@ -6,9 +6,7 @@
 // Exit status: 0 when every build ended (ok, failed or unsupported: all are recorded),
 // 2 bad arguments or configuration, 3 git or the disk failed.
 import { readFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
-import { ensureBuilt, ensureMirror } from '../src/build/index.ts'
+import { cachePaths, ensureBuilt, ensureMirror, resolveJobs } from '../src/build/index.ts'
 import { LangperfError } from '../src/lib/index.ts'
 import { parseConfig } from '../src/model/index.ts'
 
@@ -39,8 +37,8 @@ async function main(): Promise<void> {
       `Cannot build config "${configName}": expected one of ${runtime.configs.map((c) => c.name).join(', ')}`,
     )
   }
-  const jobs = config.build.jobs === 'auto' ? availableParallelism() : config.build.jobs
-  const mirror = await ensureMirror(runtime.remote, join(config.build.cacheDir, 'mirrors'), {
+  const jobs = resolveJobs(config.build.jobs)
+  const mirror = await ensureMirror(runtime.remote, cachePaths(config.build.cacheDir).mirrors, {
     onLog: (line) => process.stderr.write(`${line}\n`),
   })
   for (const rev of revs) {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { LangperfError } from '../lib/index.ts'
 import type { GenericRecipe } from '../model/index.ts'
 import {
   type ArtifactManifest,
   artifactKey,
   type BuildEvent,
+  cachePaths,
   configHash,
   type EnsureBuiltOptions,
   ensureBuilt,
@@ -264,4 +266,24 @@ test('concurrent ensureBuilt() calls for the same artifact share one build', asy
   const [x, y] = await Promise.all([ensureBuilt(request, options), ensureBuilt(request, options)])
   assert.equal(x, y)
   assert.equal(readFileSync(marker, 'utf8'), 'built\n')
+})
+
+test('ensureBuilt() refuses to build over a build another live process is running, and eviction spares it', async () => {
+  const { mirror, options } = await setup('cache-other-builder')
+  const r = recipe()
+  const commit = repo.git('rev-parse', 'main')
+  const dir = join(cachePaths(options.cacheDir).artifacts, artifactKey(commit, configHash(r)))
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'building.json'), JSON.stringify({ pid: process.ppid }))
+  await assert.rejects(
+    ensureBuilt({ runtime: 'toy', config: 'default', recipe: r, mirror, commit }, options),
+    (e) =>
+      e instanceof LangperfError && e.code === 'conflict' && e.message.includes(`process ${process.ppid}`),
+  )
+  await evictArtifacts(options.cacheDir, 0)
+  assert.equal(existsSync(dir), true)
+  // Once that process is gone, its leftovers are abandoned: eviction removes them, a build replaces them.
+  writeFileSync(join(dir, 'building.json'), JSON.stringify({ pid: 999_999_999 }))
+  const built = await ensureBuilt({ runtime: 'toy', config: 'default', recipe: r, mirror, commit }, options)
+  assert.equal(built.manifest.status, 'ok')
 })

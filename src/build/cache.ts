@@ -125,8 +125,31 @@ export function artifactKey(commit: string, hash: string): string {
   return `${commit}-${hash.slice(0, 16)}`
 }
 
+/** The cache's directories: bare mirrors, build worktrees, artifacts. */
+export function cachePaths(cacheDir: string): {
+  readonly mirrors: string
+  readonly worktrees: string
+  readonly artifacts: string
+} {
+  return {
+    mirrors: join(cacheDir, 'mirrors'),
+    worktrees: join(cacheDir, 'worktrees'),
+    artifacts: join(cacheDir, 'artifacts'),
+  }
+}
+
 function artifactsDir(cacheDir: string): string {
-  return join(cacheDir, 'artifacts')
+  return cachePaths(cacheDir).artifacts
+}
+
+/** The pid of a live process building into `dir`, or null. */
+async function livingBuilder(dir: string): Promise<number | null> {
+  try {
+    const { pid } = JSON.parse(await readFile(join(dir, BUILDING_FILE), 'utf8')) as { pid: number }
+    return Number.isInteger(pid) && isAlive(pid) ? pid : null
+  } catch {
+    return null
+  }
 }
 
 function isoUtc(date: Date): string {
@@ -300,14 +323,7 @@ async function removeAbandonedBuilds(cacheDir: string): Promise<void> {
   }
   for (const name of names) {
     const dir = join(artifactsDir(cacheDir), name)
-    if ((await readManifest(dir)) !== null) continue
-    let pid: number | null = null
-    try {
-      pid = (JSON.parse(await readFile(join(dir, BUILDING_FILE), 'utf8')) as { pid: number }).pid
-    } catch {
-      // No marker: abandoned.
-    }
-    if (pid !== null && isAlive(pid)) continue
+    if ((await readManifest(dir)) !== null || (await livingBuilder(dir)) !== null) continue
     await rm(dir, { recursive: true, force: true })
   }
 }
@@ -357,6 +373,11 @@ async function buildOrReuse(
   } else if (await isInUse(dir, key)) {
     throw new LangperfError('conflict', `Cannot rebuild ${quote(key)}: the artifact is in use`)
   }
+  const builder = await livingBuilder(dir)
+  if (builder !== null) {
+    // Another process is building the same artifact: building over it would corrupt both.
+    throw new LangperfError('conflict', `Cannot build ${quote(key)}: process ${builder} is building it now`)
+  }
   const t0 = performance.now()
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
@@ -364,7 +385,7 @@ async function buildOrReuse(
   options.onEvent?.({ kind: 'build-start', key, runtime: request.runtime, config: request.config, commit })
   const prefixDir = join(dir, PREFIX_DIR)
   const logPath = join(dir, LOG_FILE)
-  const worktreeDir = join(options.cacheDir, 'worktrees', key)
+  const worktreeDir = join(cachePaths(options.cacheDir).worktrees, key)
   let outcome: Awaited<ReturnType<typeof runRecipe>>
   try {
     outcome = await withWorktree(request.mirror, commit, worktreeDir, (worktree) =>

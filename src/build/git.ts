@@ -268,7 +268,7 @@ export async function isAncestor(
     await runGit(['--git-dir', mirror.gitDir, 'merge-base', '--is-ancestor', a, d], options)
     return true
   } catch (error) {
-    if (error instanceof GitError && error.detail.startsWith('exit status 1')) return false
+    if (error instanceof GitError && /^exit status 1(:|$)/.test(error.detail)) return false
     throw error
   }
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { access, constants, mkdir, readdir } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { assertNever } from '../lib/index.ts'
 import type { CpythonRecipe, GenericRecipe, RecipeDefinition } from '../model/index.ts'
@@ -82,6 +83,11 @@ export interface RunRecipeOptions {
   readonly onEvent?: (event: RecipeEvent) => void
   /** Raw output of the steps as it arrives. */
   readonly onOutput?: (chunk: string) => void
+}
+
+/** The number of parallel jobs for `jobs` from the configuration (`auto` = logical CPUs). */
+export function resolveJobs(jobs: number | 'auto'): number {
+  return jobs === 'auto' ? availableParallelism() : jobs
 }
 
 /**
