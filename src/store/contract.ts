@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type ErrorCode, LangperfError } from '../lib/index.ts'
 import type { ResultOutcome, RunWithResults, WorkloadResult } from '../model/index.ts'
+import { alertsContract } from './contract-alerts.ts'
 import {
   exampleBuild,
   exampleEnvironment,
@@ -18,6 +19,7 @@ import type { Store } from './types.ts'
 
 /** Registers the contract tests of the Store interface under `describe(name)`. */
 export function storeContract(name: string, open: () => Promise<Store>): void {
+  alertsContract(name, open)
   /** Runs `fn` on a fresh store and always closes it. */
   async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
     const store = await open()

@@ -3,6 +3,8 @@
  * (`openStore` picks one by location), migrations, and what a new implementation needs. The
  * contract tests live in `contract.ts`, imported by tests only since it registers node:test tests.
  */
+
+export * from './alert-types.ts'
 export { createKyselyStore, type KyselyStoreOptions } from './kysely-store.ts'
 export {
   latestMigrationName,

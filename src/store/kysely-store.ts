@@ -17,6 +17,18 @@ import {
   type RunWithResults,
   type WorkloadResult,
 } from '../model/index.ts'
+import type {
+  AlertDetail,
+  AlertPage,
+  AlertQuery,
+  ChangeQuery,
+  ChangeRow,
+  CulpritInput,
+  DetectionBatch,
+  DetectionOutcome,
+  TriageInput,
+} from './alert-types.ts'
+import * as alerts from './alerts.ts'
 import type { Database } from './schema.ts'
 import { summarizeProcesses } from './summary.ts'
 import {
@@ -1044,6 +1056,39 @@ class KyselyStore implements Store {
     checkId(id, 'id', what)
     checkIsoUtc(usedAt, 'usedAt', what)
     await this.#db.updateTable('api_tokens').set({ last_used_at: usedAt }).where('id', '=', id).execute()
+  }
+  // ---- changes and alerts (alerts.ts) ----
+
+  async applyDetection(batch: DetectionBatch): Promise<DetectionOutcome> {
+    this.#writable('record detected changes')
+    return alerts.applyDetection(this.#db, batch)
+  }
+
+  async listAlerts(query: AlertQuery = {}): Promise<AlertPage> {
+    this.#open('list alerts')
+    return alerts.listAlerts(this.#db, query)
+  }
+
+  async getAlert(id: number): Promise<AlertDetail | undefined> {
+    this.#open('show an alert')
+    return alerts.getAlert(this.#db, id)
+  }
+
+  async listChanges(
+    query: ChangeQuery = {},
+  ): Promise<{ readonly rows: readonly ChangeRow[]; readonly total: number }> {
+    this.#open('list changes')
+    return alerts.listChanges(this.#db, query)
+  }
+
+  async triageAlert(id: number, input: TriageInput): Promise<AlertDetail> {
+    this.#writable('triage an alert')
+    return alerts.triageAlert(this.#db, id, input)
+  }
+
+  async setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail> {
+    this.#writable('record a culprit')
+    return alerts.setAlertCulprit(this.#db, id, input)
   }
 }
 

@@ -119,6 +119,53 @@ export interface ApiTokensTable {
   revoked_at: string | null
 }
 
+/** `alerts`: changes grouped by blame range (0003_changes_alerts). */
+export interface AlertsTable {
+  id: Generated<DbInt>
+  runtime: string
+  branch: string
+  last_good_commit: string
+  first_bad_commit: string
+  last_good_build_id: DbInt
+  first_bad_build_id: DbInt
+  status: string
+  direction: string
+  triage: string
+  triage_note: string | null
+  triage_link: string | null
+  triaged_at: string | null
+  culprit_commit: string | null
+  culprit_note: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** `changes`: one detected step in one series (0003_changes_alerts). */
+export interface ChangesTable {
+  id: Generated<DbInt>
+  alert_id: DbInt
+  machine: string
+  runtime: string
+  config: string
+  branch: string
+  workload: string
+  workload_version: string
+  last_good_build_id: DbInt
+  first_bad_build_id: DbInt
+  last_good_result_id: DbInt
+  first_bad_result_id: DbInt
+  ratio: DbFloat
+  ratio_low: DbFloat
+  ratio_high: DbFloat
+  p_value: DbFloat
+  direction: string
+  status: string
+  unit: string
+  details: string
+  created_at: string
+  updated_at: string
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -130,4 +177,6 @@ export interface Database {
   results: ResultsTable
   result_samples: ResultSamplesTable
   api_tokens: ApiTokensTable
+  alerts: AlertsTable
+  changes: ChangesTable
 }

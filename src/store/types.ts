@@ -11,6 +11,17 @@ import type {
   WorkloadManifest,
   WorkloadResult,
 } from '../model/index.ts'
+import type {
+  AlertDetail,
+  AlertPage,
+  AlertQuery,
+  ChangeQuery,
+  ChangeRow,
+  CulpritInput,
+  DetectionBatch,
+  DetectionOutcome,
+  TriageInput,
+} from './alert-types.ts'
 
 // Row and query types of the store. Conventions: camelCase fields, ids as numbers, dates as the
 // ISO 8601 UTC strings they were written with, JSON columns parsed. Every implementation (SQLite,
@@ -368,4 +379,21 @@ export interface Store {
   revokeToken(id: number, revokedAt: string): Promise<TokenRow>
   /** Records that a token was used at `usedAt` (ISO UTC). */
   touchToken(id: number, usedAt: string): Promise<void>
+
+  /**
+   * Records one detection pass atomically: new changes join the alert of their blame range
+   * (created when new), known changes are refreshed (a confirmed one is never downgraded),
+   * provisional ones listed in `withdrawn` are withdrawn. Triage is never touched.
+   */
+  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome>
+  /** Alerts matching the filters, newest first. */
+  listAlerts(query?: AlertQuery): Promise<AlertPage>
+  /** One alert with all its changes, or undefined. */
+  getAlert(id: number): Promise<AlertDetail | undefined>
+  /** Changes matching the filters, oldest first. */
+  listChanges(query?: ChangeQuery): Promise<{ readonly rows: readonly ChangeRow[]; readonly total: number }>
+  /** Sets an alert's triage state with a note or link; unknown id: not-found. */
+  triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
+  /** Records what bisection found for an alert. */
+  setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail>
 }

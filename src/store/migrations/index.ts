@@ -3,6 +3,7 @@ import { LangperfError, quote } from '../../lib/index.ts'
 import type { StoreDialect } from '../types.ts'
 import { initialMigration } from './0001_initial.ts'
 import { tokensMigration } from './0002_tokens.ts'
+import { changesAlertsMigration } from './0003_changes_alerts.ts'
 
 // Migrations are registered here in code, not found by scanning a directory: the list is
 // checked by the compiler, survives bundling, and needs no filesystem access at run time.
@@ -13,6 +14,7 @@ export function migrations(dialect: StoreDialect): Readonly<Record<string, Migra
   return {
     '0001_initial': initialMigration(dialect),
     '0002_tokens': tokensMigration(dialect),
+    '0003_changes_alerts': changesAlertsMigration(dialect),
   }
 }
 

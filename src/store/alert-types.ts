@@ -1,0 +1,161 @@
+import type { JsonObject } from '../lib/index.ts'
+import type { SeriesKey } from './types.ts'
+
+// Row and input types of detected changes and alerts (migrations/0003_changes_alerts.ts).
+
+/** States people give an alert; detection never changes them. */
+export const TRIAGE_STATES = ['new', 'acknowledged', 'invalid', 'fixed', 'wont-fix'] as const
+/** One of TRIAGE_STATES. */
+export type TriageState = (typeof TRIAGE_STATES)[number]
+
+/** How sure detection is of a change: later builds confirm or withdraw a provisional one. */
+export const CHANGE_STATUSES = ['provisional', 'confirmed', 'withdrawn'] as const
+/** One of CHANGE_STATUSES. */
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number]
+
+/** Which way a change goes for people (knowing whether lower or higher is better). */
+export const CHANGE_DIRECTIONS = ['regression', 'improvement'] as const
+/** One of CHANGE_DIRECTIONS. */
+export type ChangeDirection = (typeof CHANGE_DIRECTIONS)[number]
+
+/** One side of a blame range. */
+export interface BlameEnd {
+  readonly buildId: number
+  readonly resultId: number
+  /** Null for builds without a commit (local interpreters). */
+  readonly commitSha: string | null
+}
+
+/** A change as detection reports it. */
+export interface ChangeInput {
+  readonly series: SeriesKey
+  readonly lastGood: BlameEnd
+  readonly firstBad: BlameEnd
+  readonly unit: string
+  /** Level after / level before, with its interval. */
+  readonly ratio: number
+  readonly ratioLow: number
+  readonly ratioHigh: number
+  readonly pValue: number
+  readonly direction: ChangeDirection
+  readonly status: 'provisional' | 'confirmed'
+  /** Anything else worth keeping: points on each side, degrees of freedom, noise. */
+  readonly details: JsonObject
+}
+
+/** Identifies a stored change: its series and the first build of the new level. */
+export interface ChangeKey {
+  readonly series: SeriesKey
+  readonly firstBadBuildId: number
+}
+
+/** One detection pass to record atomically. */
+export interface DetectionBatch {
+  readonly changes: readonly ChangeInput[]
+  /** Provisional changes that later builds did not confirm. */
+  readonly withdrawn: readonly ChangeKey[]
+  /** ISO UTC time of the pass. */
+  readonly at: string
+}
+
+/** What a detection pass changed in the store. */
+export interface DetectionOutcome {
+  readonly newAlertIds: readonly number[]
+  readonly newChangeIds: readonly number[]
+  /** Provisional changes now confirmed. */
+  readonly confirmedChangeIds: readonly number[]
+  readonly withdrawnChangeIds: readonly number[]
+}
+
+/** A stored change. */
+export interface ChangeRow extends Omit<ChangeInput, 'status'> {
+  readonly id: number
+  readonly alertId: number
+  readonly status: ChangeStatus
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** A stored alert with a digest of its changes. */
+export interface AlertRow {
+  readonly id: number
+  readonly runtime: string
+  readonly branch: string | null
+  readonly lastGoodCommit: string
+  readonly firstBadCommit: string
+  readonly lastGoodBuildId: number
+  readonly firstBadBuildId: number
+  readonly status: ChangeStatus
+  readonly direction: ChangeDirection | 'mixed'
+  readonly triage: TriageState
+  readonly triageNote: string | null
+  readonly triageLink: string | null
+  readonly triagedAt: string | null
+  readonly culpritCommit: string | null
+  readonly culpritNote: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+  /** Changes that are not withdrawn. */
+  readonly changeCount: number
+  readonly regressions: number
+  readonly improvements: number
+  readonly machines: readonly string[]
+  readonly configs: readonly string[]
+  /** The change with the largest |log ratio| among those not withdrawn, if any. */
+  readonly largest: {
+    readonly workload: string
+    readonly ratio: number
+    readonly ratioLow: number
+    readonly ratioHigh: number
+  } | null
+}
+
+/** An alert with every change. */
+export interface AlertDetail extends AlertRow {
+  readonly changes: readonly ChangeRow[]
+}
+
+/** Filters of listAlerts; all optional, combined with AND. */
+export interface AlertQuery {
+  readonly triage?: readonly TriageState[]
+  readonly status?: readonly ChangeStatus[]
+  readonly runtime?: string
+  readonly branch?: string | null
+  readonly machine?: string
+  readonly direction?: ChangeDirection | 'mixed'
+  /** 1–1000, 50 when absent. */
+  readonly limit?: number
+  readonly offset?: number
+}
+
+/** One page of alerts, newest first. */
+export interface AlertPage {
+  readonly rows: readonly AlertRow[]
+  readonly total: number
+}
+
+/** Filters of listChanges; all optional, combined with AND. */
+export interface ChangeQuery {
+  readonly series?: SeriesKey
+  readonly alertId?: number
+  readonly status?: readonly ChangeStatus[]
+  /** 1–5000, 1000 when absent. */
+  readonly limit?: number
+  readonly offset?: number
+}
+
+/** A triage decision. */
+export interface TriageInput {
+  readonly triage: TriageState
+  readonly note?: string | null
+  readonly link?: string | null
+  /** ISO UTC. */
+  readonly at: string
+}
+
+/** The culprit bisection found (or a note that it could not). */
+export interface CulpritInput {
+  readonly commit: string | null
+  readonly note: string
+  readonly at: string
+}
