@@ -117,6 +117,22 @@ test('parseConfig() names the key path by runtime name, what was expected and wh
   )
 })
 
+test('parseConfig() names machines by their name in key paths and reads sizes', () => {
+  assert.equal(
+    errorOf('[[machines]]\nname = "Bench-1"\n[machines.expect]\nturbo = "maybe"\n'),
+    'Cannot load configuration "langperf.toml": machines.Bench-1.expect.turbo expected "on" or "off", found "maybe"',
+  )
+  assert.match(
+    errorOf('[[machines]]\nname = "b"\n[machines.expect]\nmemory = "lots"\n'),
+    /machines\.b\.expect\.memory expected a size/,
+  )
+  const config = parseConfig(
+    '[[machines]]\nname = "b"\n[machines.expect]\nmemory = "16 GB"\nsmt = "off"\n',
+    'l.toml',
+  )
+  assert.deepEqual(config.machines, [{ name: 'b', expect: { memoryBytes: 16e9, smt: 'off' } }])
+})
+
 test('parseConfig() rejects unknown keys and suggests the key that was meant', () => {
   assert.match(
     errorOf('[build]\njbos = 2\n'),
@@ -165,6 +181,10 @@ test('parseConfig() requires generic recipes to say what to run and what to meas
   assert.match(message, /runtimes\.pypy\.configs\.nightly\.configure is not used by the generic recipe/)
   assert.match(message, /runtimes\.pypy\.configs\.nightly\.executable is missing/)
   assert.match(message, /runtimes\.pypy\.configs\.nightly has no commands/)
+  assert.match(
+    errorOf('[[runtimes]]\nname = "pypy"\nfamily = "pypy"\nremote = "x"\nbranches = ["main"]\n'),
+    /runtimes\.pypy\.configs is missing, expected at least one \[runtimes\.configs\.<name>\] table/,
+  )
   assert.match(
     errorOf(`${CPYTHON}[runtimes.configs.fast]\n`),
     /runtimes\.cpython\.configs\.fast\.configure is missing, expected an array of configure arguments \(only default, pgo-lto/,

@@ -191,6 +191,8 @@ export interface LangperfConfig {
 // --- value syntaxes --------------------------------------------------------------------------
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/
+/** Machine names follow host names, which may have capitals. */
+const MACHINE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 const EMAIL_RE = /^[^@\s<>]+@[^@\s<>]+$/
 const GITHUB_REPO_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/
@@ -308,17 +310,19 @@ function table<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
 const str = (what: string) => z.string({ error: what })
 const nonEmpty = (what: string) => z.string({ error: what }).min(1, { error: what })
 const name = (what: string) => z.string({ error: what }).regex(NAME_RE, { error: what })
-const envName = z.string({ error: ERR('envName') }).regex(ENV_NAME_RE, { error: ERR('envName') })
+const envName = z
+  .string({ error: expectation('envName') })
+  .regex(ENV_NAME_RE, { error: expectation('envName') })
 const positiveInt = (what: string) =>
   z.number({ error: what }).int({ error: what }).positive({ error: what }).max(1_000_000, { error: what })
 const stringArray = (what: string) => z.array(z.string({ error: what }), { error: `an array of ${what}s` })
 const envTable = z.record(
-  z.string().regex(ENV_NAME_RE, { error: ERR('envName') }),
+  z.string().regex(ENV_NAME_RE, { error: expectation('envName') }),
   z.string({ error: 'a string value' }),
   { error: 'a table of environment variables, such as { CC = "gcc" }' },
 )
 
-function ERR(key: 'envName' | 'name' | 'ref' | 'size' | 'duration'): string {
+function expectation(key: 'envName' | 'name' | 'ref' | 'size' | 'duration'): string {
   switch (key) {
     case 'envName':
       return 'an environment variable name such as "GITHUB_TOKEN"'
@@ -333,7 +337,7 @@ function ERR(key: 'envName' | 'name' | 'ref' | 'size' | 'duration'): string {
   }
 }
 
-const refName = z.string({ error: ERR('ref') }).refine(isSafeRefName, { error: ERR('ref') })
+const refName = z.string({ error: expectation('ref') }).refine(isSafeRefName, { error: expectation('ref') })
 
 const configSchema = table(
   {
@@ -354,7 +358,7 @@ const configSchema = table(
 
 const runtimeSchema = table(
   {
-    name: name(ERR('name')),
+    name: name(expectation('name')),
     family: z.enum(RUNTIME_FAMILIES, { error: `one of ${RUNTIME_FAMILIES.join(', ')}` }),
     remote: nonEmpty('a git remote: a URL, "user@host:path" or a local path').refine(
       (r) => !r.startsWith('-') && !/^(ext|fd)::/.test(r),
@@ -370,7 +374,9 @@ const runtimeSchema = table(
 
 const machineSchema = table(
   {
-    name: name(ERR('name')),
+    name: z
+      .string({ error: `a machine name matching ${MACHINE_NAME_RE}` })
+      .regex(MACHINE_NAME_RE, { error: `a machine name matching ${MACHINE_NAME_RE}` }),
     expect: table(
       {
         hostname: nonEmpty('a host name').optional(),
@@ -378,8 +384,8 @@ const machineSchema = table(
         logical_cpus: positiveInt('a positive integer').optional(),
         physical_cores: positiveInt('a positive integer').optional(),
         memory: z
-          .union([z.string(), z.number()], { error: ERR('size') })
-          .refine((v) => parseSizeBytes(v) !== undefined, { error: ERR('size') })
+          .union([z.string(), z.number()], { error: expectation('size') })
+          .refine((v) => parseSizeBytes(v) !== undefined, { error: expectation('size') })
           .optional(),
         kernel: nonEmpty('a kernel release such as "6.1.0-18-amd64"').optional(),
         os: nonEmpty('an OS name as Node reports it, such as "linux"').optional(),
@@ -398,7 +404,7 @@ const machineSchema = table(
 const notifySchema = table(
   {
     kind: z.enum(['webhook', 'email', 'github'], { error: 'one of webhook, email, github' }),
-    name: name(ERR('name')).optional(),
+    name: name(expectation('name')).optional(),
     url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
     url_env: envName.optional(),
     smtp_host: nonEmpty('an SMTP host name').optional(),
@@ -468,16 +474,16 @@ const rootSchema = table(
       {
         cache_dir: nonEmpty('a directory path').optional(),
         cache_max_size: z
-          .union([z.string(), z.number()], { error: ERR('size') })
-          .refine((v) => (parseSizeBytes(v) ?? 0) > 0, { error: ERR('size') })
+          .union([z.string(), z.number()], { error: expectation('size') })
+          .refine((v) => (parseSizeBytes(v) ?? 0) > 0, { error: expectation('size') })
           .optional(),
         jobs: z
           .union([z.literal('auto'), positiveInt('a positive integer or "auto"')], {
             error: 'a positive integer or "auto"',
           })
           .optional(),
-        step_timeout: str(ERR('duration'))
-          .refine((v) => (parseDurationMs(v) ?? 0) > 0, { error: ERR('duration') })
+        step_timeout: str(expectation('duration'))
+          .refine((v) => (parseDurationMs(v) ?? 0) > 0, { error: expectation('duration') })
           .optional(),
       },
       'the build settings',
@@ -599,6 +605,12 @@ function crossCheck(cfg: RawConfig): Problem[] {
         text: `repeats ${quote(rt.name)}, expected unique runtime names`,
       })
     names.add(rt.name)
+    if (rt.configs === undefined && rt.family !== 'cpython') {
+      problems.push({
+        path: ['runtimes', i, 'configs'],
+        text: `is missing, expected at least one [runtimes.configs.<name>] table: a ${rt.family} runtime is built by the commands of a generic recipe`,
+      })
+    }
     for (const [configName, def] of Object.entries(rt.configs ?? {})) {
       problems.push(...checkBuildConfig(rt, i, configName, def))
     }
@@ -645,7 +657,7 @@ function checkBuildConfig(rt: RawRuntime, i: number, configName: string, def: Ra
   const at = (...rest: PropertyKey[]) => ['runtimes', i, 'configs', configName, ...rest]
   const problems: Problem[] = []
   if (!NAME_RE.test(configName)) {
-    problems.push({ path: at(), text: `is not a valid config name, expected ${ERR('name')}` })
+    problems.push({ path: at(), text: `is not a valid config name, expected ${expectation('name')}` })
   }
   const recipe = def.recipe ?? defaultRecipe(rt.family)
   if (recipe === 'cpython') {
@@ -792,9 +804,7 @@ function buildStore(raw: RawConfig['store'], resolvePath: (p: string) => string)
 }
 
 function defaultConfigs(family: RuntimeFamily): Record<string, RawBuildConfig> {
-  // A CPython runtime without configs is built in the default config; other families need
-  // their commands spelled out, which crossCheck does not demand when there are no configs,
-  // so they get none and the runtime is listed but not built.
+  // Only CPython has a recipe that needs no commands; crossCheck demands configs of the others.
   return family === 'cpython' ? { default: {} } : {}
 }
 
@@ -888,7 +898,7 @@ function formatPath(path: readonly PropertyKey[], raw: unknown): string {
     if (typeof key === 'number') {
       const entryName =
         child !== null && typeof child === 'object' ? (child as Record<string, unknown>).name : undefined
-      out += typeof entryName === 'string' && NAME_RE.test(entryName) ? `.${entryName}` : `[${key}]`
+      out += typeof entryName === 'string' && MACHINE_NAME_RE.test(entryName) ? `.${entryName}` : `[${key}]`
     } else {
       const k = String(key)
       const bare = /^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)
