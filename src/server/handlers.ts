@@ -142,6 +142,29 @@ function decodeUpload(
   }
 }
 
+/**
+ * Refuses JSON with a `__proto__` key. JSON.parse keeps it as a plain own property, harmless
+ * until some code copies it with assignment; refusing it up front keeps uploads as inert as
+ * Fastify's own parser keeps the other routes (onProtoPoisoning). Parsed a second time only when
+ * the text holds the word at all.
+ */
+function refuseProtoKeys(text: string, action: string): void {
+  if (!text.includes('__proto__')) return
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__') throw new SyntaxError('__proto__')
+      return value
+    })
+  } catch (error) {
+    if (error instanceof SyntaxError && error.message === '__proto__') {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${action}: expected JSON without "__proto__" keys, found one`,
+      )
+    }
+  }
+}
+
 /** Refuses a run for a machine outside the token's scopes (an empty scope list allows every machine). */
 function checkScope(token: TokenRecord | null, runs: readonly RunWithResults[], action: string): void {
   if (token === null || token.scopes.length === 0) return
@@ -392,6 +415,7 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
           `Cannot ${action}: expected a langperf-run JSON document, found ${text.trim() === '' ? 'an empty body' : `invalid JSON (${why})`}`,
         )
       }
+      refuseProtoKeys(text, action)
       const parsed = LangperfRunDocumentSchema.safeParse(json, { reportInput: true })
       if (!parsed.success) {
         throw new LangperfError('bad-input', formatIssues(parsed.error.issues, { action, location: 'body' }))
@@ -405,6 +429,7 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
       const name = query.name ?? 'upload.json'
       const bytes = decodeUpload(body, headers, action, limits)
       const text = decodePyperfBytes(bytes, name)
+      refuseProtoKeys(text, action)
       const run = pyperfToRun(parsePyperf(text, name), name, {
         ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
         ...(query.config === undefined ? {} : { config: query.config }),
