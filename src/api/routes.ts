@@ -2,9 +2,11 @@ import { z } from 'zod'
 import { RUN_STATUSES } from '../model/index.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
+  AlertDetailSchema,
   AlertSchema,
   API_TOKEN_ROLES,
   BuildSchema,
+  CHANGE_DIRECTIONS,
   CHANGE_STATUSES,
   ChangeSchema,
   CompareSchema,
@@ -23,6 +25,7 @@ import {
   SeriesInfoSchema,
   SeriesPointsSchema,
   TokenSchema,
+  TRIAGE_STATES,
   WorkloadSchema,
 } from './schemas.ts'
 
@@ -75,6 +78,14 @@ function route<const R extends RouteDefinition>(r: R): R {
 }
 
 const Text = z.string().min(1).max(200)
+
+/** A query parameter that may repeat (`?status=a&status=b`): one value or a list, read as a list. */
+function Repeated<T extends z.ZodType>(item: T) {
+  return z
+    .union([item, z.array(item).max(50)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]))
+}
 
 /** Filters shared by run listings. */
 const RunFilters = z.strictObject({
@@ -337,17 +348,21 @@ export const ROUTES = {
     method: 'GET',
     path: '/api/v1/changes',
     action: 'list changes',
-    summary: 'Detected changes (steps in a series), newest first',
+    summary: 'Detected changes (steps in a series), oldest first; of one alert or one series',
+    description:
+      'A series is named by all of machine, runtime, config, workload and version (branch absent = no branch); give all or none of them.',
     tag: 'changes',
     auth: 'public',
     query: z.strictObject({
       ...PageQuery.shape,
+      alert: IdParam.optional(),
+      status: Repeated(z.enum(CHANGE_STATUSES)).describe('Detection states (repeatable)'),
       machine: Text.optional(),
       runtime: Text.optional(),
       config: Text.optional(),
+      branch: Text.optional(),
       workload: Text.optional(),
-      status: z.enum(CHANGE_STATUSES).optional(),
-      alert: IdParam.optional(),
+      version: Text.optional(),
     }),
     bodyKind: 'none',
     status: 200,
@@ -361,24 +376,49 @@ export const ROUTES = {
     summary: 'Alerts (changes grouped by commit range), newest first',
     tag: 'changes',
     auth: 'public',
-    query: z.strictObject({ ...PageQuery.shape, status: z.enum(CHANGE_STATUSES).optional() }),
+    query: z.strictObject({
+      ...PageQuery.shape,
+      triage: Repeated(z.enum(TRIAGE_STATES)).describe('Triage states (repeatable)'),
+      status: Repeated(z.enum(CHANGE_STATUSES)).describe('Detection states (repeatable)'),
+      runtime: Text.optional(),
+      branch: Text.optional(),
+      machine: Text.optional(),
+      direction: z.enum([...CHANGE_DIRECTIONS, 'mixed']).optional(),
+    }),
     bodyKind: 'none',
     status: 200,
     response: pageOf(AlertSchema),
+    validateResponse: true,
+  }),
+  getAlert: route({
+    method: 'GET',
+    path: '/api/v1/alerts/:id',
+    action: 'get alert',
+    summary: 'One alert with every change',
+    tag: 'changes',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'none',
+    status: 200,
+    response: AlertDetailSchema,
     validateResponse: true,
   }),
   triageAlert: route({
     method: 'POST',
     path: '/api/v1/alerts/:id/triage',
     action: 'triage alert',
-    summary: 'Sets an alert’s status (acknowledged, invalid, fixed, new) with an optional note',
+    summary: 'Sets an alert’s triage state with an optional note and link',
     tag: 'changes',
     auth: 'admin',
     params: z.strictObject({ id: IdParam }),
     bodyKind: 'json',
-    body: z.strictObject({ status: z.enum(CHANGE_STATUSES), note: z.string().max(10_000).optional() }),
+    body: z.strictObject({
+      triage: z.enum(TRIAGE_STATES),
+      note: z.string().max(10_000).nullable().optional(),
+      link: z.string().max(2_000).nullable().optional().describe('An http(s) URL: the issue or pull request'),
+    }),
     status: 200,
-    response: AlertSchema,
+    response: AlertDetailSchema,
     validateResponse: true,
   }),
   ingestRun: route({

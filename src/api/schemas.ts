@@ -390,48 +390,79 @@ export const OverviewRowSchema = z.object({
 /** The overview page's data. */
 export const OverviewSchema = z.object({ rows: z.array(OverviewRowSchema) })
 
-// ---- changes and alerts (issue 3; the store methods arrive with migration 0003) ----
+// ---- changes and alerts (mirroring the store's rows of migration 0003) ----
 
-/** Triage states of a change or an alert. */
-export const CHANGE_STATUSES = ['new', 'acknowledged', 'invalid', 'fixed'] as const
+/** States people give an alert; detection never changes them. */
+export const TRIAGE_STATES = ['new', 'acknowledged', 'invalid', 'fixed', 'wont-fix'] as const
+/** One of TRIAGE_STATES. */
+export type TriageState = (typeof TRIAGE_STATES)[number]
+
+/** How sure detection is of a change: later builds confirm or withdraw a provisional one. */
+export const CHANGE_STATUSES = ['provisional', 'confirmed', 'withdrawn'] as const
 /** One of CHANGE_STATUSES. */
 export type ChangeStatus = (typeof CHANGE_STATUSES)[number]
 
-/** A commit at one end of a change's range. */
-export const CommitRefSchema = z.object({
-  buildId: Id.nullable(),
+/** Which way a change goes: a regression or an improvement (an alert can be mixed). */
+export const CHANGE_DIRECTIONS = ['regression', 'improvement'] as const
+
+/** One side of a blame range: the last build at the old level, or the first at the new one. */
+export const BlameEndSchema = z.object({
+  buildId: Id,
+  resultId: Id,
   commitSha: z.string().nullable(),
-  commitDateUtc: z.string().nullable(),
 })
 
 /** A detected step in a series. */
 export const ChangeSchema = z.object({
   id: Id,
+  alertId: Id,
   series: SeriesKeySchema,
-  lastGood: CommitRefSchema,
-  firstBad: CommitRefSchema,
-  /** After over before, with its interval. */
-  magnitude: IntervalSchema,
-  pValue: z.number().nullable(),
+  lastGood: BlameEndSchema,
+  firstBad: BlameEndSchema,
+  unit: z.string(),
+  /** Level after over level before, with its interval. */
+  ratio: z.number(),
+  ratioLow: z.number(),
+  ratioHigh: z.number(),
+  pValue: z.number(),
+  direction: z.enum(CHANGE_DIRECTIONS),
   status: z.enum(CHANGE_STATUSES),
-  culpritCommitSha: z.string().nullable(),
-  alertId: Id.nullable(),
-  detectedAt: z.string(),
+  details: JsonObjectSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
 })
 
-/** Changes that share one commit range. */
+/** Changes that share one blame range (commit range) of one runtime and branch. */
 export const AlertSchema = z.object({
   id: Id,
+  runtime: z.string(),
+  branch: z.string().nullable(),
+  lastGoodCommit: z.string(),
+  firstBadCommit: z.string(),
+  lastGoodBuildId: Id,
+  firstBadBuildId: Id,
   status: z.enum(CHANGE_STATUSES),
-  lastGood: CommitRefSchema,
-  firstBad: CommitRefSchema,
-  changeCount: z.number().int(),
-  slower: z.number().int(),
-  faster: z.number().int(),
-  createdAt: z.string(),
+  direction: z.enum([...CHANGE_DIRECTIONS, 'mixed']),
+  triage: z.enum(TRIAGE_STATES),
+  triageNote: z.string().nullable(),
+  triageLink: z.string().nullable(),
   triagedAt: z.string().nullable(),
-  note: z.string().nullable(),
+  culpritCommit: z.string().nullable(),
+  culpritNote: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  changeCount: z.number().int(),
+  regressions: z.number().int(),
+  improvements: z.number().int(),
+  machines: z.array(z.string()),
+  configs: z.array(z.string()),
+  largest: z
+    .object({ workload: z.string(), ratio: z.number(), ratioLow: z.number(), ratioHigh: z.number() })
+    .nullable(),
 })
+
+/** An alert with every change. */
+export const AlertDetailSchema = AlertSchema.extend({ changes: z.array(ChangeSchema) })
 
 // ---- tokens ----
 

@@ -241,13 +241,6 @@ function toCompareDto(report: CompareReport) {
   }
 }
 
-function notWired(action: string): LangperfError {
-  return new LangperfError(
-    'not-implemented',
-    `Cannot ${action}: change detection is not connected to the API on this server yet`,
-  )
-}
-
 function runRowList(rows: readonly RunRow[]) {
   return rows.map(toRunDto)
 }
@@ -384,15 +377,63 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
         ...(query.machine === undefined ? {} : { machine: query.machine }),
         ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
       }),
-    listChanges: async () => {
-      throw notWired(ROUTES.listChanges.action)
+    listChanges: async ({ query }) => {
+      const action = ROUTES.listChanges.action
+      const parts = [query.machine, query.runtime, query.config, query.workload, query.version]
+      const given = parts.filter((p) => p !== undefined).length
+      if ((given > 0 && given < parts.length) || (given === 0 && query.branch !== undefined)) {
+        throw new LangperfError(
+          'bad-input',
+          `Cannot ${action}: expected all of machine, runtime, config, workload and version to name a series, or none of them`,
+        )
+      }
+      const series =
+        given === 0
+          ? undefined
+          : {
+              machine: query.machine ?? '',
+              runtime: query.runtime ?? '',
+              config: query.config ?? '',
+              branch: query.branch ?? null,
+              workload: query.workload ?? '',
+              workloadVersion: query.version ?? '',
+            }
+      const { rows, total } = await store.listChanges({
+        limit: query.limit,
+        offset: query.offset,
+        ...(query.alert === undefined ? {} : { alertId: query.alert }),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(series === undefined ? {} : { series }),
+      })
+      return { items: rows, total, limit: query.limit, offset: query.offset }
     },
-    listAlerts: async () => {
-      throw notWired(ROUTES.listAlerts.action)
+    listAlerts: async ({ query }) => {
+      const { rows, total } = await store.listAlerts({
+        limit: query.limit,
+        offset: query.offset,
+        ...(query.triage === undefined ? {} : { triage: query.triage }),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+        ...(query.branch === undefined ? {} : { branch: query.branch }),
+        ...(query.machine === undefined ? {} : { machine: query.machine }),
+        ...(query.direction === undefined ? {} : { direction: query.direction }),
+      })
+      return { items: rows, total, limit: query.limit, offset: query.offset }
     },
-    triageAlert: async () => {
-      throw notWired(ROUTES.triageAlert.action)
+    getAlert: async ({ params }) => {
+      const alert = await store.getAlert(params.id)
+      if (alert === undefined) {
+        throw new LangperfError('not-found', `Cannot get alert ${params.id}: no alert has that id`)
+      }
+      return alert
     },
+    triageAlert: async ({ params, body }) =>
+      store.triageAlert(params.id, {
+        triage: body.triage,
+        ...(body.note === undefined ? {} : { note: body.note }),
+        ...(body.link === undefined ? {} : { link: body.link }),
+        at: now().toISOString(),
+      }),
     ingestRun: async ({ body, headers, token }) => {
       const action = ROUTES.ingestRun.action
       const bytes = decodeUpload(body, headers, action, limits)

@@ -426,21 +426,6 @@ describe('public read routes', () => {
     assert.equal((filtered.body.rows as unknown[]).length, 1)
   })
 
-  test('changes and alerts answer 501 until change detection is connected', async () => {
-    assertError(
-      await call(f.app, { method: 'GET', url: '/api/v1/changes' }),
-      501,
-      'not-implemented',
-      /list changes/,
-    )
-    assertError(
-      await call(f.app, { method: 'GET', url: '/api/v1/alerts' }),
-      501,
-      'not-implemented',
-      /list alerts/,
-    )
-  })
-
   test('an unknown route answers 404 in the API error format', async () => {
     const r = await call(f.app, { method: 'GET', url: '/api/v1/nothing?x=<b>' })
     assertError(r, 404, 'not-found', /no such route/)
@@ -499,6 +484,7 @@ describe('writing with tokens', () => {
       assertError(r, 401, 'unauthorized', re)
       assert.equal(r.headers['www-authenticate'], 'Bearer realm="langperf"')
     }
+    assertError(await post('/api/v1/runs', '{"not json'), 401, 'unauthorized', /Authorization header/)
     assertError(
       await post('/api/v1/runs/pyperf', readFileSync(PYPERF_FILE).toString('latin1')),
       401,
@@ -687,7 +673,7 @@ describe('writing with tokens', () => {
       /expected a token with role admin, found token 1 with role agent/,
     )
     assertError(
-      await call(f.app, { method: 'POST', url: '/api/v1/alerts/1/triage', payload: { status: 'fixed' } }),
+      await call(f.app, { method: 'POST', url: '/api/v1/alerts/1/triage', payload: { triage: 'fixed' } }),
       401,
       'unauthorized',
       /triage alert/,
@@ -696,12 +682,12 @@ describe('writing with tokens', () => {
       await call(f.app, {
         method: 'POST',
         url: '/api/v1/alerts/1/triage',
-        payload: { status: 'fixed' },
+        payload: { triage: 'fixed' },
         headers: bearer(f.secrets.admin),
       }),
-      501,
-      'not-implemented',
-      /triage alert/,
+      404,
+      'not-found',
+      /no alert has id 1/,
     )
   })
 
@@ -748,6 +734,144 @@ describe('writing with tokens', () => {
       400,
       'bad-input',
       /expected "role" to be one of "agent", "admin", found "root"/,
+    )
+  })
+})
+
+describe('changes and alerts', () => {
+  let f: Fixture
+  let alertId: number
+  before(async () => {
+    f = await setup()
+    const series = {
+      machine: 'bench-1',
+      runtime: 'cpython',
+      config: 'default',
+      branch: 'main',
+      workload: 'nbody',
+      workloadVersion: 'v1',
+    }
+    const end = async (runId: number | undefined) => {
+      const run = await f.store.getRun(runId ?? 0)
+      const [result] = await f.store.getResults(runId ?? 0, { workloads: ['nbody'] })
+      return {
+        buildId: run?.build.id ?? 0,
+        resultId: result?.id ?? 0,
+        commitSha: run?.build.commitSha ?? null,
+      }
+    }
+    const outcome = await f.store.applyDetection({
+      changes: [
+        {
+          series,
+          lastGood: await end(f.runIds[0]),
+          firstBad: await end(f.runIds[1]),
+          unit: 'second',
+          ratio: 1.2,
+          ratioLow: 1.18,
+          ratioHigh: 1.22,
+          pValue: 1e-6,
+          direction: 'regression',
+          status: 'confirmed',
+          details: { note: '<img src=x onerror=alert(1)>' },
+        },
+      ],
+      withdrawn: [],
+      at: '2024-10-02T12:00:00.000Z',
+    })
+    alertId = outcome.newAlertIds[0] ?? 0
+  })
+  after(() => teardown(f))
+
+  test('GET /api/v1/alerts lists alerts with filters; /alerts/:id gives one with its changes', async () => {
+    const list = await call(f.app, { method: 'GET', url: '/api/v1/alerts?triage=new&status=confirmed' })
+    assert.equal(list.status, 200, JSON.stringify(list.body))
+    assert.equal(list.body.total, 1)
+    const [alert] = list.body.items as { id: number; firstBadCommit: string; direction: string }[]
+    assert.equal(alert?.firstBadCommit, 'bbbb2222')
+    assert.equal(alert?.direction, 'regression')
+    const none = await call(f.app, { method: 'GET', url: '/api/v1/alerts?triage=fixed' })
+    assert.equal(none.body.total, 0)
+    const one = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}` })
+    const changes = one.body.changes as { ratio: number; details: { note: string } }[]
+    assert.equal(changes[0]?.ratio, 1.2)
+    assert.equal(changes[0]?.details.note, '<img src=x onerror=alert(1)>')
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/alerts/999' }),
+      404,
+      'not-found',
+      /alert 999/,
+    )
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/alerts?triage=maybe' }),
+      400,
+      'bad-input',
+      /query parameter "triage"/,
+    )
+  })
+
+  test('GET /api/v1/changes lists the changes of an alert or of a whole series, never half a series', async () => {
+    const byAlert = await call(f.app, { method: 'GET', url: `/api/v1/changes?alert=${alertId}` })
+    assert.equal(byAlert.body.total, 1)
+    const bySeries = await call(f.app, {
+      method: 'GET',
+      url: '/api/v1/changes?machine=bench-1&runtime=cpython&config=default&branch=main&workload=nbody&version=v1',
+    })
+    assert.equal(bySeries.body.total, 1)
+    const other = await call(f.app, {
+      method: 'GET',
+      url: '/api/v1/changes?machine=bench-1&runtime=cpython&config=default&branch=main&workload=richards&version=v1',
+    })
+    assert.equal(other.body.total, 0)
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/changes?machine=bench-1' }),
+      400,
+      'bad-input',
+      /expected all of machine, runtime, config, workload and version/,
+    )
+  })
+
+  test('triage needs an admin token and records the state, note and link', async () => {
+    const url = `/api/v1/alerts/${alertId}/triage`
+    const payload = {
+      triage: 'acknowledged',
+      note: 'Bisecting',
+      link: 'https://github.com/python/cpython/issues/1',
+    }
+    const before = (await f.store.getAlert(alertId))?.triage
+    assertError(
+      await call(f.app, { method: 'POST', url, payload, headers: bearer(f.secrets.agent) }),
+      403,
+      'forbidden',
+      /role admin/,
+    )
+    assert.equal((await f.store.getAlert(alertId))?.triage, before)
+    const r = await call(f.app, { method: 'POST', url, payload, headers: bearer(f.secrets.admin) })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.equal(r.body.triage, 'acknowledged')
+    assert.equal(r.body.triageNote, 'Bisecting')
+    assert.equal(r.body.triagedAt, '2024-11-01T00:00:00.000Z')
+    assertError(
+      await call(f.app, {
+        method: 'POST',
+        url,
+        payload: { triage: 'fixed', link: 'javascript:alert(1)' },
+        headers: bearer(f.secrets.admin),
+      }),
+      400,
+      'bad-input',
+      /link/,
+    )
+    assertError(
+      await call(f.app, {
+        method: 'POST',
+        url,
+        payload: { triage: 'done' },
+        headers: bearer(f.secrets.admin),
+      }),
+      400,
+      'bad-input',
+      /expected "triage" to be one of "new", "acknowledged", "invalid", "fixed", "wont-fix", found "done"/,
     )
   })
 })

@@ -331,7 +331,9 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
         ...(def.bodyKind === 'json' && def.body !== undefined ? { body: def.body } : {}),
         ...(def.validateResponse ? { response: { [def.status]: def.response } } : {}),
       } as Record<string, unknown>,
-      preHandler: async (request) => authenticate(request, def),
+      // Authentication comes first, before the body is read: a client without a valid token
+      // gets 401 whatever it sends, and cannot make the server parse a large upload.
+      onRequest: async (request) => authenticate(request, def),
       handler: async (request, reply) => {
         const result = await handler({
           params: request.params,
