@@ -107,7 +107,7 @@ describe('the langperf-run format', () => {
       commitDateUtc: null,
       branch: null,
       mergeBase: null,
-      identity: 'cpython:default:abc123',
+      identity: 'cpython:abc123:default',
       interpreter: null,
       metadata: {},
     })

@@ -37,7 +37,7 @@ const BuildInput = z.strictObject({
   branch: Name.nullable().default(null),
   mergeBase: Name.nullable().default(null),
   identity: Name.optional().describe(
-    'Stable identity: equal identities are the same build. Default: runtime:config:commitSha (or version without a commit)',
+    'Stable identity: equal identities are the same build. Default: runtime:commitSha:config (runtime:version:config without a commit)',
   ),
   interpreter: InterpreterInfoSchema.nullable().default(null),
   metadata: JsonObjectSchema.default({}),
@@ -115,9 +115,11 @@ export function defaultBuildIdentity(build: {
   readonly version: string
   readonly commitSha: string | null
 }): string {
+  // The glossary's form (`cpython:<sha>:<config>`), the one pyperf imports use too, so the same
+  // build sent by either route is one build.
   return build.commitSha === null
-    ? `${build.runtime}:${build.config}:${build.version}`
-    : `${build.runtime}:${build.config}:${build.commitSha}`
+    ? `${build.runtime}:${build.version}:${build.config}`
+    : `${build.runtime}:${build.commitSha}:${build.config}`
 }
 
 /** The run a validated document describes, ready for `store.insertRuns`. */

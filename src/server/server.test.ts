@@ -524,7 +524,7 @@ describe('writing with tokens', () => {
     assert.equal(await runCount(f.store), before + 1)
     const run = await f.store.getRun(stored?.id ?? 0)
     assert.equal(run?.source, 'api')
-    assert.equal(run?.build.identity, 'pypy:jit:eeee5555')
+    assert.equal(run?.build.identity, 'pypy:eeee5555:jit')
     assert.equal((await f.store.listTokens())[1]?.lastUsedAt, '2024-11-01T00:00:00.000Z')
   })
 
@@ -763,6 +763,7 @@ describe('changes and alerts', () => {
     const outcome = await f.store.applyDetection({
       changes: [
         {
+          kind: 'commit',
           series,
           lastGood: await end(f.runIds[0]),
           firstBad: await end(f.runIds[1]),
