@@ -8,6 +8,7 @@ import {
   type WorkloadPair,
 } from '../stats/index.ts'
 import type { ResultRow, RunRow, Store } from '../store/index.ts'
+import { epochDifferences } from './epochs.ts'
 
 // The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
 // with its interval and verdict, sorted, and the geometric mean over the workloads both sides
@@ -42,6 +43,8 @@ export interface CompareReport {
   readonly rows: readonly CompareRow[]
   readonly uncompared: readonly UncomparedRow[]
   readonly geometricMean: GeometricMeanRatio | Insufficient
+  /** Infrastructure the two runs do not share (kernel, CPU configuration, compiler, suite…). */
+  readonly caveats: readonly { readonly field: string; readonly base: string; readonly candidate: string }[]
 }
 
 /** Options of compareRuns. */
@@ -148,7 +151,16 @@ export async function compareRuns(
     pairs.length > 0
       ? geometricMeanRatio(pairs, { confidence })
       : ({ kind: 'insufficient', reason: 'No workload was compared' } as const)
-  return { base, candidate, confidence, minEffect, rows, uncompared, geometricMean }
+  return {
+    base,
+    candidate,
+    confidence,
+    minEffect,
+    rows,
+    uncompared,
+    geometricMean,
+    caveats: epochDifferences(base, candidate),
+  }
 }
 
 /**

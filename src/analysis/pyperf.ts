@@ -266,10 +266,16 @@ export function pyperfToRun(
     interpreter: null,
     metadata: {
       ...(pythonVersion ? { python_version: pythonVersion } : {}),
+      ...(commonBenchmarkValue(doc, 'python_compiler')
+        ? { python_compiler: commonBenchmarkValue(doc, 'python_compiler')! }
+        : {}),
       ...(commitId ? { commit_id: commitId } : {}),
     },
   }
-  const workloadVersion = str(meta.benchmark_hash) ?? str(meta.performance_version) ?? 'unversioned'
+  // The suite release is the workloads' version. pyperformance's benchmark_hash changes with the
+  // suite's build (requirements, options) and flips back and forth between builds, so it is an
+  // epoch fact (analysis/epochs.ts), not a version: splitting series on it would fragment history.
+  const workloadVersion = str(meta.performance_version) ?? str(meta.benchmark_hash) ?? 'unversioned'
   let firstDate: string | null = null
   let lastDate: string | null = null
   const results: WorkloadResult[] = doc.benchmarks.map((b) => {

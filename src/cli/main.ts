@@ -1,5 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { LangperfError } from '../lib/index.ts'
+import { addAlertCommands } from './commands/alerts.ts'
 import { compareCommand } from './commands/compare.ts'
 import { exportCommand, importCommand } from './commands/interchange.ts'
 import { interpretersCommand, workloadsCommand } from './commands/inventory.ts'
@@ -9,6 +10,7 @@ import { showCommand } from './commands/show.ts'
 import { systemCheck } from './commands/system.ts'
 import { addTokenCommands } from './commands/token.ts'
 import type { Ctx } from './context.ts'
+import { collect, common, number } from './options.ts'
 import { type Io, processIo } from './output.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
@@ -27,28 +29,6 @@ const EXIT_CODES: Readonly<Record<LangperfError['code'], number>> = {
   'not-implemented': 3,
   unavailable: 3,
   internal: 4,
-}
-
-function number(label: string, integer: boolean) {
-  return (text: string): number => {
-    const v = Number(text)
-    if (text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      throw new InvalidArgumentError(
-        `expected ${integer ? 'an integer' : 'a number'} for ${label}, found "${text}"`,
-      )
-    }
-    return v
-  }
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value]
-}
-
-function common(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--db <path>', 'SQLite database file (default: $LANGPERF_DB or ./langperf.db)'))
-    .option('--json', 'print machine-readable JSON on stdout')
 }
 
 /** Builds the program; `run` resolves with the exit status through `setStatus`. */
@@ -188,6 +168,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   common(program.command('workloads').description('List the built-in workloads and suites')).action(
     async (opts) => setStatus(await workloadsCommand(ctx, opts)),
   )
+  addAlertCommands(program, ctx, setStatus)
   addServeCommand(program, ctx, setStatus)
   addTokenCommands(program, ctx, setStatus)
   return program

@@ -18,6 +18,15 @@ export const CHANGE_DIRECTIONS = ['regression', 'improvement'] as const
 /** One of CHANGE_DIRECTIONS. */
 export type ChangeDirection = (typeof CHANGE_DIRECTIONS)[number]
 
+/**
+ * What a change is blamed on: `commit` (a runtime commit in the range) or `infrastructure` (the
+ * range crosses an epoch boundary — kernel, CPU configuration, suite, harness or compiler changed —
+ * so the step is never blamed on a commit; re-running the old build on the new setup separates them).
+ */
+export const CHANGE_KINDS = ['commit', 'infrastructure'] as const
+/** One of CHANGE_KINDS. */
+export type ChangeKind = (typeof CHANGE_KINDS)[number]
+
 /** One side of a blame range. */
 export interface BlameEnd {
   readonly buildId: number
@@ -28,6 +37,7 @@ export interface BlameEnd {
 
 /** A change as detection reports it. */
 export interface ChangeInput {
+  readonly kind: ChangeKind
   readonly series: SeriesKey
   readonly lastGood: BlameEnd
   readonly firstBad: BlameEnd
@@ -65,6 +75,8 @@ export interface DetectionOutcome {
   /** Provisional changes now confirmed. */
   readonly confirmedChangeIds: readonly number[]
   readonly withdrawnChangeIds: readonly number[]
+  /** Alerts whose changes were added to or changed state (new alerts included). */
+  readonly touchedAlertIds: readonly number[]
 }
 
 /** A stored change. */
@@ -83,6 +95,7 @@ export interface AlertRow {
   readonly branch: string | null
   readonly lastGoodCommit: string
   readonly firstBadCommit: string
+  readonly kind: ChangeKind
   readonly lastGoodBuildId: number
   readonly firstBadBuildId: number
   readonly status: ChangeStatus
@@ -117,6 +130,7 @@ export interface AlertDetail extends AlertRow {
 
 /** Filters of listAlerts; all optional, combined with AND. */
 export interface AlertQuery {
+  readonly kind?: ChangeKind
   readonly triage?: readonly TriageState[]
   readonly status?: readonly ChangeStatus[]
   readonly runtime?: string

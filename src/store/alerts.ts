@@ -6,9 +6,11 @@ import {
   type AlertQuery,
   type AlertRow,
   CHANGE_DIRECTIONS,
+  CHANGE_KINDS,
   CHANGE_STATUSES,
   type ChangeDirection,
   type ChangeInput,
+  type ChangeKind,
   type ChangeQuery,
   type ChangeRow,
   type ChangeStatus,
@@ -70,6 +72,12 @@ function checkChange(c: ChangeInput, what: string): void {
     throw new LangperfError(
       'bad-input',
       `Cannot ${what}: expected direction ${CHANGE_DIRECTIONS.join(' or ')}, found ${quote(c.direction)}`,
+    )
+  }
+  if (!(CHANGE_KINDS as readonly string[]).includes(c.kind)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${what}: expected kind ${CHANGE_KINDS.join(' or ')}, found ${quote(c.kind)}`,
     )
   }
   if (c.status !== 'provisional' && c.status !== 'confirmed') {
@@ -176,6 +184,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
         .where('branch', '=', branch)
         .where('last_good_commit', '=', lastGoodCommit)
         .where('first_bad_commit', '=', firstBadCommit)
+        .where('kind', '=', c.kind)
         .executeTakeFirst()
       if (!alert) {
         alert = await trx
@@ -185,6 +194,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
             branch,
             last_good_commit: lastGoodCommit,
             first_bad_commit: firstBadCommit,
+            kind: c.kind,
             last_good_build_id: c.lastGood.buildId,
             first_bad_build_id: c.firstBad.buildId,
             status: c.status,
@@ -212,6 +222,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
           branch,
           workload: c.series.workload,
           workload_version: c.series.workloadVersion,
+          kind: c.kind,
           last_good_build_id: c.lastGood.buildId,
           first_bad_build_id: c.firstBad.buildId,
           last_good_result_id: c.lastGood.resultId,
@@ -246,7 +257,13 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
       touched.add(num(row.alert_id))
     }
     for (const id of touched) await refreshAlert(trx, id, batch.at)
-    return { newAlertIds, newChangeIds, confirmedChangeIds, withdrawnChangeIds }
+    return {
+      newAlertIds,
+      newChangeIds,
+      confirmedChangeIds,
+      withdrawnChangeIds,
+      touchedAlertIds: [...touched].sort((a, b) => a - b),
+    }
   })
 }
 
@@ -254,6 +271,7 @@ function toChangeRow(r: Selectable<ChangesTable>): ChangeRow {
   return {
     id: num(r.id),
     alertId: num(r.alert_id),
+    kind: r.kind as ChangeKind,
     series: {
       machine: r.machine,
       runtime: r.runtime,
@@ -311,6 +329,7 @@ function toAlertRow(a: Selectable<AlertsTable>, changes: readonly ChangeRow[]): 
     branch: a.branch === '' ? null : a.branch,
     lastGoodCommit: a.last_good_commit,
     firstBadCommit: a.first_bad_commit,
+    kind: a.kind as ChangeKind,
     lastGoodBuildId: num(a.last_good_build_id),
     firstBadBuildId: num(a.first_bad_build_id),
     status: a.status as ChangeStatus,
@@ -375,6 +394,7 @@ export async function listAlerts(db: Db, query: AlertQuery = {}): Promise<AlertP
   let q = db.selectFrom('alerts')
   if (query.triage && query.triage.length > 0) q = q.where('triage', 'in', [...query.triage])
   if (query.status && query.status.length > 0) q = q.where('status', 'in', [...query.status])
+  if (query.kind !== undefined) q = q.where('kind', '=', query.kind)
   if (query.runtime !== undefined) q = q.where('runtime', '=', query.runtime)
   if (query.branch !== undefined) q = q.where('branch', '=', query.branch ?? '')
   if (query.direction !== undefined) q = q.where('direction', '=', query.direction)

@@ -52,6 +52,7 @@ function change(
   overrides: Partial<ChangeInput> = {},
 ): ChangeInput {
   return {
+    kind: 'commit',
     series: key(workload),
     lastGood: {
       buildId: ids[good]!.buildId,
@@ -121,6 +122,7 @@ export function alertsContract(name: string, open: () => Promise<Store>): void {
           newChangeIds: [],
           confirmedChangeIds: [],
           withdrawnChangeIds: [],
+          touchedAlertIds: [],
         })
         assert.equal((await store.listAlerts()).total, 1)
         assert.equal((await store.listChanges()).total, 1)
@@ -235,6 +237,21 @@ export function alertsContract(name: string, open: () => Promise<Store>): void {
           /expected ratio to be a positive number/,
         )
         assert.equal(await store.getAlert(12345), undefined)
+      }))
+
+    test('an infrastructure step and a commit change with the same range are two alerts', () =>
+      withStore(async (store) => {
+        const ids = await seed(store)
+        const out = await store.applyDetection({
+          changes: [change(ids, 'nbody', 0, 1), change(ids, 'richards', 0, 1, { kind: 'infrastructure' })],
+          withdrawn: [],
+          at: '2024-10-02T12:00:00.000Z',
+        })
+        assert.equal(out.newAlertIds.length, 2)
+        const infra = await store.listAlerts({ kind: 'infrastructure' })
+        assert.equal(infra.total, 1)
+        assert.equal(infra.rows[0]!.kind, 'infrastructure')
+        assert.equal((await store.getAlert(infra.rows[0]!.id))?.changes[0]?.kind, 'infrastructure')
       }))
 
     test('bisection records a culprit on the alert', () =>

@@ -126,6 +126,7 @@ export interface AlertsTable {
   branch: string
   last_good_commit: string
   first_bad_commit: string
+  kind: string
   last_good_build_id: DbInt
   first_bad_build_id: DbInt
   status: string
@@ -150,6 +151,7 @@ export interface ChangesTable {
   branch: string
   workload: string
   workload_version: string
+  kind: string
   last_good_build_id: DbInt
   first_bad_build_id: DbInt
   last_good_result_id: DbInt

@@ -41,6 +41,11 @@ export function renderCompare(report: CompareReport): string {
   lines.push(
     `Ratio = candidate / base of per-process means; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called` : ''}`,
   )
+  for (const c of report.caveats) {
+    lines.push(
+      `Caveat: ${c.field} differs (${c.base} vs ${c.candidate}): part of a difference may be infrastructure`,
+    )
+  }
   lines.push('')
   const rows = report.rows.map((r) => {
     const c = r.comparison

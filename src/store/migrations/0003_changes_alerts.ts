@@ -5,8 +5,11 @@ import { FLOAT_TYPE, idColumn, idType, JSON_TYPE, REF_TYPE, textType, timeType }
 /*
  * Detected changes and the alerts that group them. Frozen once released: add 0004_….
  *
- * alerts    one row per blame range: runtime, branch ('' for none), the commits of the last good
- *           and first bad builds (`build:<id>` when a build has no commit). The range is the key
+ * alerts    one row per blame range and kind: runtime, branch ('' for none), the commits of the last
+ *           good and first bad builds (`build:<id>` when a build has no commit), and `kind`:
+ *           `commit` (a runtime commit in the range changed performance) or `infrastructure` (the
+ *           range crosses an epoch boundary: kernel, CPU configuration, suite, harness or compiler
+ *           changed, and the step is never blamed on a commit). Range and kind are the key
  *           (unique), so a commit that moves forty workloads on three machines is one alert.
  *           `status` (provisional|confirmed|withdrawn) and `direction` (regression|improvement|
  *           mixed) are derived from its changes and refreshed whenever detection touches them;
@@ -15,8 +18,8 @@ import { FLOAT_TYPE, idColumn, idType, JSON_TYPE, REF_TYPE, textType, timeType }
  * changes   one detected step in one series: the series key (machine, runtime, config, branch ''
  *           for none, workload, workload version), the builds and results on either side, ratio
  *           after/before with its interval, p-value, direction, status, unit and details JSON
- *           (points on each side, dof, noise). Unique per (series, first bad build): running
- *           detection again over the same data adds nothing.
+ *           (points on each side, dof, noise) and the kind of its alert. Unique per (series, first
+ *           bad build): running detection again over the same data adds nothing.
  */
 
 /** Changes and alerts for `dialect`. */
@@ -34,6 +37,7 @@ export function changesAlertsMigration(dialect: StoreDialect): Migration {
         .addColumn('branch', text, (c) => c.notNull())
         .addColumn('last_good_commit', text, (c) => c.notNull())
         .addColumn('first_bad_commit', text, (c) => c.notNull())
+        .addColumn('kind', text, (c) => c.notNull())
         .addColumn('last_good_build_id', REF_TYPE, (c) => c.notNull().references('builds.id'))
         .addColumn('first_bad_build_id', REF_TYPE, (c) => c.notNull().references('builds.id'))
         .addColumn('status', text, (c) => c.notNull())
@@ -51,7 +55,9 @@ export function changesAlertsMigration(dialect: StoreDialect): Migration {
           'branch',
           'last_good_commit',
           'first_bad_commit',
+          'kind',
         ])
+        .addCheckConstraint('alerts_kind_check', sql`kind in ('commit', 'infrastructure')`)
         .addCheckConstraint('alerts_status_check', sql`status in ('provisional', 'confirmed', 'withdrawn')`)
         .addCheckConstraint(
           'alerts_direction_check',
@@ -74,6 +80,7 @@ export function changesAlertsMigration(dialect: StoreDialect): Migration {
         .addColumn('branch', text, (c) => c.notNull())
         .addColumn('workload', text, (c) => c.notNull())
         .addColumn('workload_version', text, (c) => c.notNull())
+        .addColumn('kind', text, (c) => c.notNull())
         .addColumn('last_good_build_id', REF_TYPE, (c) => c.notNull().references('builds.id'))
         .addColumn('first_bad_build_id', REF_TYPE, (c) => c.notNull().references('builds.id'))
         .addColumn('last_good_result_id', REF_TYPE, (c) => c.notNull())
@@ -99,6 +106,7 @@ export function changesAlertsMigration(dialect: StoreDialect): Migration {
         ])
         .addCheckConstraint('changes_status_check', sql`status in ('provisional', 'confirmed', 'withdrawn')`)
         .addCheckConstraint('changes_direction_check', sql`direction in ('regression', 'improvement')`)
+        .addCheckConstraint('changes_kind_check', sql`kind in ('commit', 'infrastructure')`)
         .execute()
       await db.schema.createIndex('changes_alert_idx').on('changes').column('alert_id').execute()
     },

@@ -1,0 +1,331 @@
+import {
+  type Change,
+  type Detection,
+  type DetectOptions,
+  type SeriesPoint as DetectPoint,
+  detectChanges,
+  type EpochBoundary,
+  epochKey,
+  orderFromCommitDate,
+} from '../stats/index.ts'
+import type {
+  AlertDetail,
+  ChangeInput,
+  ChangeKey,
+  RunRow,
+  SeriesKey,
+  SeriesPoint,
+  SeriesQuery,
+  Store,
+} from '../store/index.ts'
+import { epochFacts, lowerIsBetter } from './epochs.ts'
+
+// The `detect` use case: read every series (or a filtered few), run the change-point detector
+// on each, and record what it found as changes grouped into alerts. Idempotent: a second pass
+// over the same data adds nothing, and triage is never touched (store.applyDetection).
+
+/** Why a series was not analysed. */
+export interface SkippedSeries {
+  readonly series: SeriesKey
+  readonly reason: string
+}
+
+/** One series analysed: the detector's answer and what each of its point ids means. */
+export interface SeriesAnalysis {
+  readonly series: SeriesKey
+  readonly points: readonly SeriesPoint[]
+  readonly detection: Detection
+  /** Epoch facts of each point's run, by result id. */
+  readonly epochs: ReadonlyMap<number, string>
+}
+
+/** Outcome of a detection pass. */
+export interface DetectReport {
+  readonly seriesScanned: number
+  readonly skipped: readonly SkippedSeries[]
+  readonly newAlerts: readonly AlertDetail[]
+  /** Alerts that gained changes or whose provisional changes were confirmed or withdrawn. */
+  readonly updatedAlertIds: readonly number[]
+  readonly newChangeIds: readonly number[]
+  readonly confirmedChangeIds: readonly number[]
+  readonly withdrawnChangeIds: readonly number[]
+  /** Infrastructure boundaries seen (never blamed on a commit). */
+  readonly epochBoundaries: number
+}
+
+/** Options of detectAndRecord. */
+export interface DetectRunOptions {
+  readonly filter?: SeriesQuery
+  readonly detect?: DetectOptions
+  readonly now?: () => Date
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+/** Runs of one group (machine × runtime × config × branch), by id, fetched once per pass. */
+async function runsOf(
+  store: Store,
+  key: SeriesKey,
+  cache: Map<string, Map<number, RunRow>>,
+): Promise<Map<number, RunRow>> {
+  const k = JSON.stringify([key.machine, key.runtime, key.config, key.branch])
+  const hit = cache.get(k)
+  if (hit) return hit
+  const out = new Map<number, RunRow>()
+  for (let offset = 0; ; offset += 1000) {
+    const page = await store.listRuns({
+      machine: key.machine,
+      runtime: key.runtime,
+      config: key.config,
+      ...(key.branch !== null ? { branch: key.branch } : {}),
+      limit: 1000,
+      offset,
+    })
+    for (const r of page.rows) if ((r.build.branch ?? null) === key.branch) out.set(r.id, r)
+    if (page.rows.length < 1000) break
+  }
+  cache.set(k, out)
+  return out
+}
+
+/**
+ * Analyses one series: its points ordered by commit date (UTC), each with the epoch of its run;
+ * failed builds count as failed points, never as gaps. Undefined (with the reason) when the
+ * series cannot be ordered by commit.
+ */
+export async function analyseSeries(
+  store: Store,
+  series: SeriesKey,
+  options: { readonly detect?: DetectOptions; readonly runs?: Map<string, Map<number, RunRow>> } = {},
+): Promise<SeriesAnalysis | { readonly skipped: string }> {
+  const points = await store.getSeriesPoints(series, {
+    withProcessMeans: true,
+    states: ['measured', 'failed'],
+  })
+  const withCommit = points.filter((p) => p.commitDateUtc !== null)
+  if (withCommit.length === 0) {
+    return {
+      skipped: 'no build in this series has a commit date, so it has no history order (local interpreters)',
+    }
+  }
+  const runs = await runsOf(store, series, options.runs ?? new Map())
+  const epochs = new Map<number, string>()
+  const input: DetectPoint[] = []
+  for (const p of withCommit) {
+    const run = runs.get(p.runId)
+    const epoch = run ? epochKey(epochFacts(run)) : 'unknown-run'
+    epochs.set(p.resultId, epoch)
+    const measured = p.state === 'measured' && p.summary.mean !== null
+    input.push({
+      id: String(p.resultId),
+      order: orderFromCommitDate(p.commitDateUtc!),
+      epoch,
+      value: measured ? p.summary.mean : null,
+      ...(measured && p.processMeans && p.processMeans.length >= 2 ? { processMeans: p.processMeans } : {}),
+    })
+  }
+  const unit = withCommit.find((p) => p.state === 'measured')?.unit ?? 'second'
+  const detection = detectChanges(input, { lowerIsBetter: lowerIsBetter(unit), ...options.detect })
+  return { series, points: withCommit, detection, epochs }
+}
+
+/** The fields that differ between two epoch keys, as `field: old → new`. */
+export function epochChanges(from: string, to: string): string[] {
+  const parse = (key: string) =>
+    new Map(
+      key.split(/(?<!\\);/).map((pair) => {
+        const i = pair.search(/(?<!\\)=/)
+        return [pair.slice(0, i), pair.slice(i + 1)] as const
+      }),
+    )
+  const a = parse(from)
+  const b = parse(to)
+  const out: string[] = []
+  for (const [field, value] of b)
+    if (a.get(field) !== value) out.push(`${field}: ${a.get(field) ?? '?'} → ${value}`)
+  return out
+}
+
+/** A significant step across an epoch boundary, recorded as an infrastructure change. */
+function boundaryInput(
+  series: SeriesKey,
+  boundary: EpochBoundary,
+  byResult: ReadonlyMap<number, SeriesPoint>,
+  unit: string,
+): ChangeInput | null {
+  const good = byResult.get(Number(boundary.previousId))
+  const bad = byResult.get(Number(boundary.id))
+  const s = boundary.step
+  if (!good || !bad || !s || !boundary.significant) return null
+  return {
+    kind: 'infrastructure',
+    series,
+    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
+    unit,
+    ratio: s.ratio,
+    ratioLow: s.ratioLow,
+    ratioHigh: s.ratioHigh,
+    pValue: s.pValue,
+    direction: s.logRatio > 0 === lowerIsBetter(unit) ? 'regression' : 'improvement',
+    status: 'confirmed',
+    details: {
+      pointsBefore: s.pointsBefore,
+      pointsAfter: s.pointsAfter,
+      dof: s.dof,
+      logStderr: s.logStderr,
+      infrastructure: epochChanges(boundary.fromEpoch, boundary.toEpoch),
+    },
+  }
+}
+
+function toInput(
+  series: SeriesKey,
+  change: Change,
+  byResult: ReadonlyMap<number, SeriesPoint>,
+  unit: string,
+): ChangeInput | null {
+  const good = byResult.get(Number(change.lastGoodId))
+  const bad = byResult.get(Number(change.firstBadId))
+  if (!good || !bad) return null
+  const s = change.step
+  return {
+    kind: 'commit',
+    series,
+    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
+    unit,
+    ratio: s.ratio,
+    ratioLow: s.ratioLow,
+    ratioHigh: s.ratioHigh,
+    pValue: s.pValue,
+    direction: change.direction,
+    status: change.state,
+    details: {
+      pointsBefore: s.pointsBefore,
+      pointsAfter: s.pointsAfter,
+      dof: s.dof,
+      logStderr: s.logStderr,
+      unmeasuredResultIds: change.unmeasuredIds.map(Number),
+    },
+  }
+}
+
+/** Runs detection over the stored series and records changes and alerts. */
+export async function detectAndRecord(store: Store, options: DetectRunOptions = {}): Promise<DetectReport> {
+  const now = options.now ?? (() => new Date())
+  const all = await store.listSeries(options.filter ?? {})
+  const runs = new Map<string, Map<number, RunRow>>()
+  const skipped: SkippedSeries[] = []
+  const changes: ChangeInput[] = []
+  const withdrawn: ChangeKey[] = []
+  let epochBoundaries = 0
+  // Per boundary (machine × runtime × config × branch × build pair): how many workloads cross it
+  // and how many of them moved. When only a few of many move, a commit in the range is the likelier
+  // cause, and the alert says so (details.seriesMoved / seriesCrossing).
+  const crossing = new Map<string, { crossing: number; moved: number }>()
+  const infrastructure: { key: string; input: ChangeInput }[] = []
+  for (const [i, info] of all.entries()) {
+    const series: SeriesKey = {
+      machine: info.machine,
+      runtime: info.runtime,
+      config: info.config,
+      branch: info.branch,
+      workload: info.workload,
+      workloadVersion: info.workloadVersion,
+    }
+    options.onProgress?.(i, all.length)
+    const a = await analyseSeries(store, series, {
+      ...(options.detect ? { detect: options.detect } : {}),
+      runs,
+    })
+    if ('skipped' in a) {
+      skipped.push({ series, reason: a.skipped })
+      continue
+    }
+    epochBoundaries += a.detection.epochs.length
+    const byResult = new Map(a.points.map((p) => [p.resultId, p]))
+    const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
+    for (const b of a.detection.epochs) {
+      const good = byResult.get(Number(b.previousId))
+      const bad = byResult.get(Number(b.id))
+      if (!good || !bad) continue
+      const k = `${series.machine}|${series.runtime}|${series.config}|${series.branch}|${good.buildId}|${bad.buildId}`
+      const seen = crossing.get(k) ?? { crossing: 0, moved: 0 }
+      seen.crossing++
+      const input = boundaryInput(series, b, byResult, unit)
+      if (input) {
+        seen.moved++
+        infrastructure.push({ key: k, input })
+      }
+      crossing.set(k, seen)
+    }
+    const found: ChangeInput[] = []
+    for (const c of a.detection.changes) {
+      const input = toInput(series, c, byResult, unit)
+      if (input) found.push(input)
+    }
+    // Keep the blame of changes already recorded: when more builds move a detected step's
+    // estimated position by a build or two, it is the same step, not a new one.
+    const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
+    const orderOf = new Map(a.points.map((p, idx) => [p.buildId, idx]))
+    for (const f of found) {
+      const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
+      const same = known.find((k) => {
+        const kIdx = orderOf.get(k.firstBad.buildId)
+        const gIdx = orderOf.get(k.lastGood.buildId)
+        return (
+          k.direction === f.direction &&
+          kIdx !== undefined &&
+          gIdx !== undefined &&
+          kIdx !== fIdx &&
+          Math.abs(kIdx - fIdx) <= 2
+        )
+      })
+      changes.push(same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f)
+    }
+    // Provisional changes the detector no longer reports are withdrawn.
+    const reported = new Set(
+      changes.filter((c) => sameSeries(c.series, series)).map((c) => c.firstBad.buildId),
+    )
+    for (const k of known) {
+      if (k.status === 'provisional' && !reported.has(k.firstBad.buildId)) {
+        withdrawn.push({ series, firstBadBuildId: k.firstBad.buildId })
+      }
+    }
+  }
+  options.onProgress?.(all.length, all.length)
+  for (const { key, input } of infrastructure) {
+    const c = crossing.get(key)!
+    changes.push({
+      ...input,
+      details: { ...input.details, seriesCrossing: c.crossing, seriesMoved: c.moved },
+    })
+  }
+  const outcome = await store.applyDetection({ changes, withdrawn, at: now().toISOString() })
+  const newAlerts: AlertDetail[] = []
+  for (const id of outcome.newAlertIds) {
+    const a = await store.getAlert(id)
+    if (a) newAlerts.push(a)
+  }
+  return {
+    seriesScanned: all.length - skipped.length,
+    skipped,
+    newAlerts,
+    updatedAlertIds: outcome.touchedAlertIds.filter((id) => !outcome.newAlertIds.includes(id)),
+    newChangeIds: outcome.newChangeIds,
+    confirmedChangeIds: outcome.confirmedChangeIds,
+    withdrawnChangeIds: outcome.withdrawnChangeIds,
+    epochBoundaries,
+  }
+}
+
+function sameSeries(a: SeriesKey, b: SeriesKey): boolean {
+  return (
+    a.machine === b.machine &&
+    a.runtime === b.runtime &&
+    a.config === b.config &&
+    a.branch === b.branch &&
+    a.workload === b.workload &&
+    a.workloadVersion === b.workloadVersion
+  )
+}

@@ -1,0 +1,342 @@
+import type { Command } from 'commander'
+import { type DetectReport, detectAndRecord } from '../../analysis/index.ts'
+import { LangperfError } from '../../lib/index.ts'
+import {
+  type AlertDetail,
+  type AlertRow,
+  CHANGE_KINDS,
+  type ChangeKind,
+  TRIAGE_STATES,
+  type TriageState,
+} from '../../store/index.ts'
+import { type CommonOptions, type Ctx, withStore } from '../context.ts'
+import { collect, common, number } from '../options.ts'
+import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
+
+/** Options of `langperf detect`. */
+export interface DetectCommandOptions extends CommonOptions {
+  readonly machine?: string
+  readonly runtime?: string
+  readonly config?: string
+  readonly branch?: string
+  readonly workload?: string
+  readonly pValue?: number
+  readonly minMagnitude?: number
+  readonly window?: number
+}
+
+const short = (sha: string) => (/^[0-9a-f]{12,}$/i.test(sha) ? sha.slice(0, 10) : sha)
+
+/** `abc1234567..def8901234` — the blame range (last good, first bad]. */
+export function blameRange(a: Pick<AlertRow, 'lastGoodCommit' | 'firstBadCommit'>): string {
+  return `${short(a.lastGoodCommit)}..${short(a.firstBadCommit)}`
+}
+
+function interval(c: { ratio: number; ratioLow: number; ratioHigh: number }): string {
+  return `${formatRatio(c.ratio)} [${c.ratioLow.toFixed(3)}, ${c.ratioHigh.toFixed(3)}] ${formatPercent(c.ratio)}`
+}
+
+/** One line per alert, for lists. */
+function alertLine(a: AlertRow): string[] {
+  return [
+    String(a.id),
+    a.triage,
+    a.status,
+    a.kind === 'infrastructure' ? `infrastructure ${a.direction}` : a.direction,
+    `${a.runtime}${a.branch ? `/${a.branch}` : ''}`,
+    blameRange(a),
+    String(a.changeCount),
+    a.largest ? `${a.largest.workload} ${interval(a.largest)}` : '–',
+    a.createdAt.slice(0, 10),
+  ]
+}
+
+const ALERT_HEADER = [
+  'alert',
+  'triage',
+  'status',
+  'direction',
+  'runtime',
+  'blame (good..bad]',
+  'changes',
+  'largest change [95 % interval]',
+  'created',
+]
+
+/** An alert with its changes, for people. */
+export function renderAlert(a: AlertDetail, maxChanges = 50): string {
+  const infra = a.kind === 'infrastructure'
+  const lines = [
+    `Alert ${a.id}: ${infra ? 'infrastructure change, ' : ''}${a.direction} on ${a.runtime}${a.branch ? ` ${a.branch}` : ''}, ${a.status}, triage ${a.triage}`,
+    `${infra ? 'Range' : 'Blame'}: after ${a.lastGoodCommit} (last good), up to and including ${a.firstBadCommit} (first bad)`,
+    `${a.changeCount} change(s): ${a.regressions} regression(s), ${a.improvements} improvement(s) on ${a.machines.join(', ') || '–'} (${a.configs.join(', ') || '–'})`,
+  ]
+  if (infra) {
+    const first = a.changes[0]?.details
+    const what = Array.isArray(first?.infrastructure) ? first.infrastructure.join('; ') : 'the infrastructure'
+    lines.push(`Not blamed on a commit: ${what} changed in this range.`)
+    const crossing = Number(first?.seriesCrossing)
+    const moved = Number(first?.seriesMoved)
+    if (crossing > 0) {
+      lines.push(
+        `${moved} of ${crossing} workloads moved at this boundary${moved * 4 < crossing ? ': so few that a commit in the range is the likelier cause' : ''}; re-run the last good build on the new setup to tell them apart.`,
+      )
+    }
+  }
+  if (a.triageNote || a.triageLink)
+    lines.push(`Note: ${a.triageNote ?? ''}${a.triageLink ? ` ${a.triageLink}` : ''}`)
+  if (a.culpritCommit || a.culpritNote)
+    lines.push(`Culprit: ${a.culpritCommit ?? 'not found'}${a.culpritNote ? ` (${a.culpritNote})` : ''}`)
+  const sorted = [...a.changes].sort((x, y) => Math.abs(Math.log(y.ratio)) - Math.abs(Math.log(x.ratio)))
+  lines.push('')
+  lines.push(
+    table(
+      ['workload', 'config', 'machine', 'ratio [95 % interval]', 'p', 'direction', 'status'],
+      sorted
+        .slice(0, maxChanges)
+        .map((c) => [
+          c.series.workload,
+          c.series.config,
+          c.series.machine,
+          interval(c),
+          c.pValue < 1e-4 ? c.pValue.toExponential(1) : c.pValue.toFixed(4),
+          c.direction,
+          c.status,
+        ]),
+    ),
+  )
+  if (sorted.length > maxChanges) lines.push(`… and ${sorted.length - maxChanges} more (--json for all)`)
+  return lines.join('\n')
+}
+
+function numberOption(value: number | undefined, label: string, lo: number, hi: number): number | undefined {
+  if (value === undefined) return undefined
+  if (!(value > lo && value < hi))
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use ${label} ${value}: expected a number between ${lo} and ${hi}`,
+    )
+  return value
+}
+
+/** `langperf detect`: finds the commits that changed performance and records them as alerts. */
+export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Promise<number> {
+  const pValue = numberOption(options.pValue, '--p-value', 0, 1)
+  const minMagnitudePct = numberOption(options.minMagnitude, '--min-magnitude', -1e-9, 100)
+  const window = options.window
+  if (window !== undefined && !(Number.isInteger(window) && window >= 4)) {
+    throw new LangperfError('bad-input', `Cannot use --window ${window}: expected an integer of at least 4`)
+  }
+  return withStore(options, async (store) => {
+    const filter = {
+      ...(options.machine ? { machine: options.machine } : {}),
+      ...(options.runtime ? { runtime: options.runtime } : {}),
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.branch ? { branch: options.branch } : {}),
+      ...(options.workload ? { workload: options.workload } : {}),
+    }
+    let lastShown = 0
+    const report: DetectReport = await detectAndRecord(store, {
+      filter,
+      detect: {
+        ...(pValue !== undefined ? { maxPValue: pValue } : {}),
+        ...(minMagnitudePct !== undefined ? { minMagnitude: minMagnitudePct / 100 } : {}),
+        ...(window !== undefined ? { window } : {}),
+      },
+      onProgress: (done, total) => {
+        if (options.json || total < 200) return
+        if (done === total || done - lastShown >= Math.max(100, total / 10)) {
+          lastShown = done
+          log(ctx.io, `  ${done}/${total} series`)
+        }
+      },
+    })
+    if (options.json) {
+      printJson(ctx.io, report)
+      return 0
+    }
+    println(
+      ctx.io,
+      `Scanned ${report.seriesScanned} series (${report.skipped.length} skipped), ${report.epochBoundaries} infrastructure boundaries (never blamed on a commit).`,
+    )
+    println(
+      ctx.io,
+      `${report.newAlerts.length} new alert(s), ${report.newChangeIds.length} new change(s), ${report.confirmedChangeIds.length} confirmed, ${report.withdrawnChangeIds.length} withdrawn; ${report.updatedAlertIds.length} existing alert(s) updated.`,
+    )
+    for (const a of report.newAlerts) {
+      println(ctx.io)
+      println(ctx.io, renderAlert(a, 10))
+    }
+    if (report.skipped.length > 0) {
+      const reasons = new Map<string, number>()
+      for (const s of report.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1)
+      println(ctx.io)
+      for (const [r, n] of reasons) println(ctx.io, `skipped ${n} series: ${r}`)
+    }
+    return 0
+  })
+}
+
+/** Options of `langperf alerts`. */
+export interface AlertsListOptions extends CommonOptions {
+  readonly triage?: readonly string[]
+  readonly all?: boolean
+  readonly runtime?: string
+  readonly machine?: string
+  readonly kind?: string
+  readonly limit?: number
+  readonly offset?: number
+}
+
+function checkKind(k: string): ChangeKind {
+  if (!(CHANGE_KINDS as readonly string[]).includes(k)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --kind "${k}": expected one of ${CHANGE_KINDS.join(', ')}`,
+    )
+  }
+  return k as ChangeKind
+}
+
+function checkTriage(t: string): TriageState {
+  if (!(TRIAGE_STATES as readonly string[]).includes(t)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use triage state "${t}": expected one of ${TRIAGE_STATES.join(', ')}`,
+    )
+  }
+  return t as TriageState
+}
+
+/** `langperf alerts [list]`: open alerts, newest first (new and acknowledged unless --all or --triage). */
+export async function alertsListCommand(ctx: Ctx, options: AlertsListOptions): Promise<number> {
+  const triage = options.all
+    ? undefined
+    : (options.triage?.map(checkTriage) ?? (['new', 'acknowledged'] as TriageState[]))
+  return withStore(options, async (store) => {
+    const page = await store.listAlerts({
+      ...(triage ? { triage } : {}),
+      ...(options.all ? {} : { status: ['provisional', 'confirmed'] }),
+      ...(options.runtime ? { runtime: options.runtime } : {}),
+      ...(options.machine ? { machine: options.machine } : {}),
+      ...(options.kind ? { kind: checkKind(options.kind) } : {}),
+      limit: options.limit ?? 50,
+      offset: options.offset ?? 0,
+    })
+    if (options.json) {
+      printJson(ctx.io, page)
+      return 0
+    }
+    if (page.total === 0) {
+      println(ctx.io, options.all ? 'No alerts.' : 'No open alerts (--all shows triaged and withdrawn ones).')
+      return 0
+    }
+    println(ctx.io, table(ALERT_HEADER, page.rows.map(alertLine), ['right']))
+    println(
+      ctx.io,
+      `${page.rows.length} of ${page.total} alerts; \`langperf alerts show ID\` for the changes`,
+    )
+    return 0
+  })
+}
+
+/** `langperf alerts show ID`. */
+export async function alertsShowCommand(ctx: Ctx, id: string, options: CommonOptions): Promise<number> {
+  const n = Number(id)
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new LangperfError('bad-input', `Cannot show alert "${id}": expected a positive integer id`)
+  return withStore(options, async (store) => {
+    const a = await store.getAlert(n)
+    if (!a)
+      throw new LangperfError(
+        'not-found',
+        `Cannot show alert ${n}: no alert has that id (see \`langperf alerts --all\`)`,
+      )
+    if (options.json) printJson(ctx.io, a)
+    else println(ctx.io, renderAlert(a))
+    return 0
+  })
+}
+
+/** `langperf alerts triage ID STATE [--note] [--link]`. */
+export async function alertsTriageCommand(
+  ctx: Ctx,
+  id: string,
+  state: string,
+  options: CommonOptions & { readonly note?: string; readonly link?: string },
+): Promise<number> {
+  const n = Number(id)
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new LangperfError('bad-input', `Cannot triage alert "${id}": expected a positive integer id`)
+  const triage = checkTriage(state)
+  return withStore(options, async (store) => {
+    const a = await store.triageAlert(n, {
+      triage,
+      ...(options.note !== undefined ? { note: options.note } : {}),
+      ...(options.link !== undefined ? { link: options.link } : {}),
+      at: new Date().toISOString(),
+    })
+    if (options.json) printJson(ctx.io, a)
+    else
+      println(
+        ctx.io,
+        `Alert ${a.id} is now ${a.triage}${a.triageNote ? `: ${a.triageNote}` : ''}${a.triageLink ? ` ${a.triageLink}` : ''}`,
+      )
+    return 0
+  })
+}
+
+/** Adds `detect` and `alerts list|show|triage` to the program. */
+export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('detect')
+      .description(
+        'Find the commits that changed performance in every stored series (or a filter): E-Divisive change points\n' +
+          'confirmed on between-build noise, a provisional verdict on the newest build, infrastructure changes kept\n' +
+          'apart. Records changes grouped by blame range into alerts; running it again adds nothing',
+      )
+      .option('--machine <name>', 'only this machine')
+      .option('--runtime <name>', 'only this runtime')
+      .option('--config <name>', 'only this build config')
+      .option('--branch <name>', 'only this branch')
+      .option('--workload <name>', 'only this workload')
+      .option('--p-value <p>', 'significance a change must reach (default 0.001)', number('--p-value', false))
+      .option(
+        '--min-magnitude <pct>',
+        'smallest change reported, in percent (default 1)',
+        number('--min-magnitude', false),
+      )
+      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
+  ).action(async (opts) => setStatus(await detectCommand(ctx, opts)))
+
+  const alerts = program
+    .command('alerts')
+    .description(
+      'Alerts: detected changes grouped by blame range, with triage states (new, acknowledged, invalid, fixed, wont-fix)',
+    )
+  common(
+    alerts
+      .command('list', { isDefault: true })
+      .description('Open alerts (new and acknowledged, not withdrawn), newest first')
+      .option('--triage <state>', 'only alerts in this triage state (repeatable)', collect)
+      .option('--all', 'every alert, triaged and withdrawn ones too')
+      .option('--runtime <name>', 'only this runtime')
+      .option('--kind <kind>', 'only commit or infrastructure alerts')
+      .option('--machine <name>', 'only alerts with a change on this machine')
+      .option('--limit <n>', 'alerts per page (default 50)', number('--limit', true))
+      .option('--offset <n>', 'skip this many alerts', number('--offset', true)),
+  ).action(async (opts) => setStatus(await alertsListCommand(ctx, opts)))
+  common(
+    alerts.command('show').description('One alert with every change').argument('<id>', 'alert id'),
+  ).action(async (id, opts) => setStatus(await alertsShowCommand(ctx, id, opts)))
+  common(
+    alerts
+      .command('triage')
+      .description('Set the triage state of an alert; detection never changes it afterwards')
+      .argument('<id>', 'alert id')
+      .argument('<state>', TRIAGE_STATES.join(' | '))
+      .option('--note <text>', 'why (shown with the alert)')
+      .option('--link <url>', 'an issue or pull request (http or https)'),
+  ).action(async (id, state, opts) => setStatus(await alertsTriageCommand(ctx, id, state, opts)))
+}
