@@ -5,7 +5,7 @@
 //   node --import tsx bench/eval-detection.ts [--data DIR] [--seeds N] [--aa-cuts benchmark|config]
 //                                             [--set option=value …] [--json]
 //
-// Figures (definitions in docs/stats-changepoints.md, "Evaluation"):
+// Figures (definitions in docs/stats.md, "Evaluation"):
 //   recall       ground_truth_observations.csv: a hit is a change in that (config, benchmark) whose
 //                first bad build lies in (run_before, run_after] and whose direction matches
 //   A/A          real between-build noise: residuals from stretch medians (dense period, one epoch,

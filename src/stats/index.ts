@@ -2,7 +2,7 @@
  * langperf's statistics: pure and seeded (no clock, no Math.random, no I/O; randomness comes
  * in as an Rng). Functions returning one number answer NaN for unusable data; those returning
  * an interval or a test answer `{ kind: 'insufficient', reason }`. The maths: docs/stats.md;
- * change-point detection (./changepoint/) in docs/stats-changepoints.md.
+ * change-point detection (./changepoint/) in docs/stats.md ("Change-point detection").
  */
 export * from './bootstrap.ts'
 export * from './changepoint/index.ts'

@@ -1,4 +1,4 @@
-/** Change-point detection over per-commit benchmark series: pure, deterministic, documented in docs/stats-changepoints.md. */
+/** Change-point detection over per-commit benchmark series: pure, deterministic, documented in docs/stats.md ("Change-point detection"). */
 export { detectChanges } from './detect.ts'
 export { bestSplit, type EnergyTable, energyQ, energyTable } from './energy.ts'
 export {

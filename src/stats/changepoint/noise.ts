@@ -66,7 +66,7 @@ export const MIN_LOG_VARIANCE = 1e-18
  * log values inside epochs (never across a boundary). Successive differences cancel the level,
  * so a real step spoils one difference, not a whole segment, and the median ignores up to half of
  * them. (Qn, more efficient at the normal, was tried: it tracks the narrow core of real benchmark
- * noise and lets its heavy tails through as false alarms; see docs/stats-changepoints.md.) When
+ * noise and lets its heavy tails through as false alarms; see docs/stats.md ("Change-point detection").) When
  * the median is zero (a quantised metric with mostly equal values), the mean absolute difference
  * × √(π/2) stands in.
  */

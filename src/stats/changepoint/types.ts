@@ -2,7 +2,7 @@ import { badInput, quote } from '../../lib/index.ts'
 
 // The public vocabulary of change-point detection. Everything here is plain, readonly data so
 // that the store can persist a detection and the web can draw it without this module.
-// The maths behind each field is in docs/stats-changepoints.md.
+// The maths behind each field is in docs/stats.md ("Change-point detection").
 
 /**
  * One build's result for one workload, as the caller hands it to `detectChanges`.
@@ -181,7 +181,7 @@ export interface Detection {
   readonly excluded: readonly Exclusion[]
 }
 
-/** Knobs of `detectChanges`; every one has a default justified in docs/stats-changepoints.md. */
+/** Knobs of `detectChanges`; every one has a default justified in docs/stats.md ("Change-point detection"). */
 export interface DetectOptions {
   /** E-Divisive window in builds (Otava: 50). */
   readonly window?: number
@@ -213,7 +213,7 @@ export interface DetectOptions {
 /** DetectOptions with every default filled in. */
 export type ResolvedOptions = Required<DetectOptions>
 
-/** The defaults, with their sources (docs/stats-changepoints.md, "Defaults"). */
+/** The defaults, with their sources (docs/stats.md, "Defaults"). */
 export const DEFAULT_DETECT_OPTIONS: Omit<ResolvedOptions, 'firstPassPValue' | 'provisionalPValue'> = {
   window: 50,
   maxPValue: 0.001,
