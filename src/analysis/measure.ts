@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { type JsonObject, LangperfError } from '../lib/index.ts'
 import { type BuildSpec, inferBuildConfig, type MachineEnvironment, type RunSpec } from '../model/index.ts'
 import {
   HARNESS_PROTOCOL_VERSION,
@@ -39,6 +40,13 @@ export interface MeasureOptions {
   readonly onEvent?: (e: SuiteEvent) => void
   readonly signal?: AbortSignal
   readonly now?: () => Date
+  /**
+   * The build each interpreter stands for, in the plan's order (the nightly knows the commit, date,
+   * branch and config of what it built); by default the interpreter's self-report (`local:` builds).
+   */
+  readonly builds?: readonly BuildSpec[]
+  /** Extra run metadata (e.g. the build log of a nightly build). */
+  readonly metadata?: JsonObject
 }
 
 /** Ids of the runs written, one per interpreter, in the plan's order, and how it ended. */
@@ -58,11 +66,20 @@ export async function measureAndStore(
   const groupId = randomUUID()
   const startedAt = now().toISOString()
   const runIds: number[] = []
-  for (const interp of plan.interpreters) {
+  if (options.builds && options.builds.length !== plan.interpreters.length) {
+    throw new LangperfError(
+      'internal',
+      `Cannot measure: ${plan.interpreters.length} interpreters but ${options.builds.length} builds given`,
+    )
+  }
+  for (const [i, interp] of plan.interpreters.entries()) {
+    const given = options.builds?.[i]
     const spec: RunSpec = {
       machine: options.machine,
       environment: options.environment,
-      build: buildFromInterpreter(interp),
+      build: given
+        ? { ...given, interpreter: given.interpreter ?? interp.info }
+        : buildFromInterpreter(interp),
       suite: options.suite,
       preset: plan.preset.name,
       harnessVersion: `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}`,
@@ -70,6 +87,7 @@ export async function measureAndStore(
       startedAt,
       groupId: plan.interpreters.length > 1 ? groupId : null,
       metadata: {
+        ...options.metadata,
         min_time_s: plan.preset.minTimeS,
         interleaved: plan.interpreters.length > 1,
         interpreters_in_group: plan.interpreters.length,
