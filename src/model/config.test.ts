@@ -174,6 +174,40 @@ test('parseConfig() checks each notification kind for its own keys', () => {
   ])
 })
 
+test('parseConfig() fills the SMTP security and GitHub API defaults and accepts their keys', () => {
+  const defaults = parseConfig(
+    '[[notify]]\nkind = "email"\nsmtp_host = "smtp.example.org"\nfrom = "a@example.org"\nto = ["b@example.org"]\n' +
+      '[[notify]]\nkind = "email"\nsmtp_host = "smtp.example.org"\nsmtp_port = 465\nfrom = "a@example.org"\nto = ["b@example.org"]\n' +
+      '[[notify]]\nkind = "github"\nrepo = "a/b"\ntoken_env = "GITHUB_TOKEN"\n',
+    'langperf.toml',
+  )
+  assert.deepEqual(
+    defaults.notify.map((n) => (n.kind === 'email' ? n.security : n.kind === 'github' ? n.apiUrl : '')),
+    ['starttls', 'tls', 'https://api.github.com'],
+  )
+  const given = parseConfig(
+    '[[notify]]\nkind = "email"\nsmtp_host = "localhost"\nsmtp_port = 25\nsmtp_security = "none"\nfrom = "a@example.org"\nto = ["b@example.org"]\n' +
+      '[[notify]]\nkind = "github"\nrepo = "a/b"\ntoken_env = "GITHUB_TOKEN"\napi_url = "https://ghe.example.org/api/v3/"\n',
+    'langperf.toml',
+  )
+  assert.deepEqual(
+    given.notify.map((n) => (n.kind === 'email' ? n.security : n.kind === 'github' ? n.apiUrl : '')),
+    ['none', 'https://ghe.example.org/api/v3'],
+  )
+  assert.match(
+    errorOf(
+      '[[notify]]\nkind = "email"\nsmtp_host = "h"\nsmtp_security = "ssl"\nfrom = "a@example.org"\nto = ["b@example.org"]\n',
+    ),
+    /notify\[0\]\.smtp_security expected one of starttls, tls, none, found "ssl"/,
+  )
+  assert.match(
+    errorOf(
+      '[[notify]]\nkind = "webhook"\nurl = "https://example.org/hook"\napi_url = "https://example.org"\n',
+    ),
+    /notify\[0\]\.api_url is not used by kind = "webhook"/,
+  )
+})
+
 test('parseConfig() requires generic recipes to say what to run and what to measure', () => {
   const message = errorOf(
     '[[runtimes]]\nname = "pypy"\nfamily = "pypy"\nremote = "x"\nbranches = ["main"]\n[runtimes.configs.nightly]\nconfigure = ["--x"]\n',

@@ -136,6 +136,15 @@ export type ValueSource =
   | { readonly kind: 'value'; readonly value: string }
   | { readonly kind: 'env'; readonly variable: string }
 
+/**
+ * How an SMTP connection is protected: `starttls` upgrades a plain connection and fails when the
+ * server cannot (usual on port 587), `tls` is TLS from the first byte (usual on port 465), `none`
+ * sends in the clear (only for a relay on the same machine).
+ */
+export const SMTP_SECURITY_MODES = ['starttls', 'tls', 'none'] as const
+/** One of SMTP_SECURITY_MODES. */
+export type SmtpSecurity = (typeof SMTP_SECURITY_MODES)[number]
+
 /** Where alerts go. Secrets are never in the file: only the names of environment variables. */
 export type NotifyTarget =
   | { readonly kind: 'webhook'; readonly name: string; readonly url: ValueSource }
@@ -144,12 +153,20 @@ export type NotifyTarget =
       readonly name: string
       readonly smtpHost: string
       readonly smtpPort: number
+      readonly security: SmtpSecurity
       readonly from: string
       readonly to: readonly string[]
       readonly usernameEnv: string | null
       readonly passwordEnv: string | null
     }
-  | { readonly kind: 'github'; readonly name: string; readonly repo: string; readonly tokenEnv: string }
+  | {
+      readonly kind: 'github'
+      readonly name: string
+      readonly repo: string
+      readonly tokenEnv: string
+      /** REST API base URL: https://api.github.com, or a GitHub Enterprise Server's `https://HOST/api/v3`. */
+      readonly apiUrl: string
+    }
 
 /** Build room settings. */
 export interface BuildSettings {
@@ -409,6 +426,9 @@ const notifySchema = table(
     url_env: envName.optional(),
     smtp_host: nonEmpty('an SMTP host name').optional(),
     smtp_port: positiveInt('a port number').max(65535, { error: 'a port number' }).optional(),
+    smtp_security: z
+      .enum(SMTP_SECURITY_MODES, { error: `one of ${SMTP_SECURITY_MODES.join(', ')}` })
+      .optional(),
     from: str('an email address').regex(EMAIL_RE, { error: 'an email address' }).optional(),
     to: z
       .array(str('an email address').regex(EMAIL_RE, { error: 'an email address' }), {
@@ -422,6 +442,7 @@ const notifySchema = table(
       .regex(GITHUB_REPO_RE, { error: 'a GitHub repository "owner/name"' })
       .optional(),
     token_env: envName.optional(),
+    api_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
   },
   'a notification target',
 )
@@ -517,6 +538,7 @@ export const CONFIG_DEFAULTS = {
   jobs: 'auto',
   stepTimeout: '3h',
   smtpPort: 587,
+  githubApiUrl: 'https://api.github.com',
   bisectMaxBuilds: 12,
   bisectRepeats: 3,
 } as const
@@ -709,8 +731,8 @@ function checkBuildConfig(rt: RawRuntime, i: number, configName: string, def: Ra
 function checkNotify(n: RawNotify, i: number): Problem[] {
   const allowed: Record<RawNotify['kind'], readonly string[]> = {
     webhook: ['url', 'url_env'],
-    email: ['smtp_host', 'smtp_port', 'from', 'to', 'username_env', 'password_env'],
-    github: ['repo', 'token_env'],
+    email: ['smtp_host', 'smtp_port', 'smtp_security', 'from', 'to', 'username_env', 'password_env'],
+    github: ['repo', 'token_env', 'api_url'],
   }
   const required: Record<RawNotify['kind'], readonly (readonly string[])[]> = {
     webhook: [['url', 'url_env']],
@@ -864,19 +886,29 @@ function buildNotify(n: RawNotify, i: number): NotifyTarget {
             ? { kind: 'env', variable: n.url_env }
             : { kind: 'value', value: n.url as string },
       }
-    case 'email':
+    case 'email': {
+      const port = n.smtp_port ?? CONFIG_DEFAULTS.smtpPort
       return {
         kind: 'email',
         name: label,
         smtpHost: n.smtp_host as string,
-        smtpPort: n.smtp_port ?? CONFIG_DEFAULTS.smtpPort,
+        smtpPort: port,
+        // Port 465 is SMTP submission over TLS from the start (RFC 8314, section 3.3).
+        security: n.smtp_security ?? (port === 465 ? 'tls' : 'starttls'),
         from: n.from as string,
         to: n.to as string[],
         usernameEnv: n.username_env ?? null,
         passwordEnv: n.password_env ?? null,
       }
+    }
     case 'github':
-      return { kind: 'github', name: label, repo: n.repo as string, tokenEnv: n.token_env as string }
+      return {
+        kind: 'github',
+        name: label,
+        repo: n.repo as string,
+        tokenEnv: n.token_env as string,
+        apiUrl: (n.api_url ?? CONFIG_DEFAULTS.githubApiUrl).replace(/\/+$/, ''),
+      }
   }
 }
 
