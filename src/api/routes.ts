@@ -111,6 +111,8 @@ const SeriesPointQuery = z.strictObject({
   ),
   raw: Flag.describe('Also return each point’s per-process means'),
   failed: Flag.describe('Also return failed and skipped results as points'),
+  interval: Flag.describe('Also return each point’s 95 % t interval of the mean of process means'),
+  epochs: Flag.describe('Also return each point’s epoch key (the infrastructure it was measured on)'),
 })
 
 const HealthSchema = z.object({
@@ -291,7 +293,7 @@ export const ROUTES = {
     action: 'get series points',
     summary: 'The points of one series in commit order, each with its summary',
     description:
-      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means.',
+      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means, `interval=1` the 95 % t interval of the mean, `epochs=1` the epoch key of its run.',
     tag: 'series',
     auth: 'public',
     query: SeriesPointQuery,

@@ -297,6 +297,16 @@ export const SeriesPointSchema = z.object({
   unit: z.string(),
   summary: SummarySchema,
   processMeans: z.array(z.number()).optional(),
+  /**
+   * With `interval=1`: Student's t interval of the mean of process means (null below two
+   * processes), the band a timeline draws around each point.
+   */
+  interval: z.object({ low: z.number(), high: z.number(), confidence: z.number() }).nullable().optional(),
+  /**
+   * With `epochs=1`: the infrastructure the run measured on (suite, harness, kernel, CPU
+   * configuration, compiler) as one key; where it changes between points is an epoch boundary.
+   */
+  epoch: z.string().optional(),
 })
 
 /** A series' points in commit order. */
@@ -405,6 +415,12 @@ export type ChangeStatus = (typeof CHANGE_STATUSES)[number]
 /** Which way a change goes: a regression or an improvement (an alert can be mixed). */
 export const CHANGE_DIRECTIONS = ['regression', 'improvement'] as const
 
+/**
+ * What a change is blamed on: a commit in its range, or `infrastructure` (the range crosses an
+ * epoch boundary: kernel, CPU configuration, suite, harness or compiler changed).
+ */
+export const CHANGE_KINDS = ['commit', 'infrastructure'] as const
+
 /** One side of a blame range: the last build at the old level, or the first at the new one. */
 export const BlameEndSchema = z.object({
   buildId: Id,
@@ -416,6 +432,7 @@ export const BlameEndSchema = z.object({
 export const ChangeSchema = z.object({
   id: Id,
   alertId: Id,
+  kind: z.enum(CHANGE_KINDS),
   series: SeriesKeySchema,
   lastGood: BlameEndSchema,
   firstBad: BlameEndSchema,
@@ -439,6 +456,7 @@ export const AlertSchema = z.object({
   branch: z.string().nullable(),
   lastGoodCommit: z.string(),
   firstBadCommit: z.string(),
+  kind: z.enum(CHANGE_KINDS),
   lastGoodBuildId: Id,
   firstBadBuildId: Id,
   status: z.enum(CHANGE_STATUSES),

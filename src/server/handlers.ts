@@ -4,6 +4,7 @@ import {
   type CompareReport,
   compareRuns,
   decodePyperfBytes,
+  epochFacts,
   parsePyperf,
   pyperfToRun,
   resolveRunSelector,
@@ -19,7 +20,8 @@ import {
 } from '../api/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
-import type { BuildRow, RunRow, Store, TokenRecord } from '../store/index.ts'
+import { epochKey, meanTInterval } from '../stats/index.ts'
+import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
 import { computeOverview, toGeometricMean, toRunDto } from './overview.ts'
 import type { HandlerCall, ServerLimits } from './server.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
@@ -241,6 +243,52 @@ function toCompareDto(report: CompareReport) {
   }
 }
 
+/** The epoch key of each run of a series' group (machine × runtime × config × branch), by run id. */
+async function epochsOfGroup(store: Store, key: SeriesKey): Promise<Map<number, string>> {
+  const out = new Map<number, string>()
+  for (let offset = 0; ; offset += 1000) {
+    const page = await store.listRuns({
+      machine: key.machine,
+      runtime: key.runtime,
+      config: key.config,
+      ...(key.branch !== null ? { branch: key.branch } : {}),
+      limit: 1000,
+      offset,
+    })
+    for (const r of page.rows) out.set(r.id, epochKey(epochFacts(r)))
+    if (page.rows.length < 1000) break
+  }
+  return out
+}
+
+/**
+ * Adds the asked-for extras to series points: the 95 % t interval of the mean of process means
+ * (the timeline's band) and the run's epoch key (its boundaries are drawn as lines).
+ */
+async function withPointExtras(
+  store: Store,
+  key: SeriesKey,
+  points: readonly SeriesPoint[],
+  options: { readonly raw: boolean; readonly interval: boolean; readonly epochs: boolean },
+) {
+  if (!options.interval && !options.epochs) return points
+  const epochs = options.epochs ? await epochsOfGroup(store, key) : undefined
+  return points.map((p) => {
+    const { processMeans, ...rest } = p
+    let interval: { low: number; high: number; confidence: number } | null | undefined
+    if (options.interval) {
+      const ci = p.state === 'measured' && processMeans ? meanTInterval(processMeans) : undefined
+      interval = ci?.kind === 'interval' ? { low: ci.low, high: ci.high, confidence: ci.confidence } : null
+    }
+    return {
+      ...rest,
+      ...(options.raw && processMeans !== undefined ? { processMeans } : {}),
+      ...(interval === undefined ? {} : { interval }),
+      ...(epochs === undefined ? {} : { epoch: epochs.get(p.runId) ?? '?' }),
+    }
+  })
+}
+
 function runRowList(rows: readonly RunRow[]) {
   return rows.map(toRunDto)
 }
@@ -344,7 +392,7 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
         workloadVersion: version,
       }
       const points = await store.getSeriesPoints(key, {
-        withProcessMeans: query.raw,
+        withProcessMeans: query.raw || query.interval,
         ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
       })
       if (
@@ -356,7 +404,14 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
           `Cannot ${action}: no series is ${[key.machine, key.runtime, key.config, key.branch ?? '(no branch)', `${key.workload}@${key.workloadVersion}`].map((s) => quote(s)).join(' × ')}; /api/v1/series lists them`,
         )
       }
-      return { series: key, points }
+      return {
+        series: key,
+        points: await withPointExtras(store, key, points, {
+          raw: query.raw,
+          interval: query.interval,
+          epochs: query.epochs,
+        }),
+      }
     },
     compare: async ({ query }) => {
       const [base, candidate] = [

@@ -364,6 +364,37 @@ describe('public read routes', () => {
     )
   })
 
+  test('GET /api/v1/series/points with interval=1 and epochs=1 gives each point its t interval and epoch key', async () => {
+    const url =
+      '/api/v1/series/points?machine=bench-1&runtime=cpython&config=default&branch=main&workload=nbody'
+    const r = await call(f.app, { method: 'GET', url: `${url}&interval=1&epochs=1` })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    const points = r.body.points as {
+      summary: { mean: number }
+      processMeans?: number[]
+      interval: { low: number; high: number; confidence: number } | null
+      epoch: string
+    }[]
+    const raw = (await call(f.app, { method: 'GET', url: `${url}&raw=1` })).body.points as {
+      processMeans: number[]
+    }[]
+    for (const [i, p] of points.entries()) {
+      // Student's t interval by hand: mean ± t(0.975, n − 1) · s/√n, t(0.975, 3) = 3.182446 (tables).
+      const xs = raw[i]?.processMeans ?? []
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length
+      const s = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))
+      assert.equal(xs.length, 4)
+      assert.ok(Math.abs((p.interval?.high ?? 0) - (m + (3.182446 * s) / 2)) < 1e-9)
+      assert.ok(Math.abs((p.interval?.low ?? 0) - (m - (3.182446 * s) / 2)) < 1e-9)
+      assert.equal(p.interval?.confidence, 0.95)
+      assert.equal(p.processMeans, undefined, 'process means only with raw=1')
+      assert.match(p.epoch, /suiteVersion=/)
+    }
+    const plain = (await call(f.app, { method: 'GET', url })).body.points as Record<string, unknown>[]
+    assert.equal('interval' in (plain[0] ?? {}), false)
+    assert.equal('epoch' in (plain[0] ?? {}), false)
+  })
+
   test('GET /api/v1/compare compares two runs, by id, by build:ID or by commit prefix', async () => {
     const [a, b] = f.runIds
     const r = await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}` })
@@ -791,11 +822,13 @@ describe('changes and alerts', () => {
     const [alert] = list.body.items as { id: number; firstBadCommit: string; direction: string }[]
     assert.equal(alert?.firstBadCommit, 'bbbb2222')
     assert.equal(alert?.direction, 'regression')
+    assert.equal((alert as { kind?: string } | undefined)?.kind, 'commit')
     const none = await call(f.app, { method: 'GET', url: '/api/v1/alerts?triage=fixed' })
     assert.equal(none.body.total, 0)
     const one = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}` })
     const changes = one.body.changes as { ratio: number; details: { note: string } }[]
     assert.equal(changes[0]?.ratio, 1.2)
+    assert.equal((changes[0] as { kind?: string } | undefined)?.kind, 'commit')
     assert.equal(changes[0]?.details.note, '<img src=x onerror=alert(1)>')
     assertError(
       await call(f.app, { method: 'GET', url: '/api/v1/alerts/999' }),
