@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import { type ErrorCode, LangperfError } from '../lib/index.ts'
 import type { ResultOutcome, RunWithResults, WorkloadResult } from '../model/index.ts'
 import { alertsContract } from './contract-alerts.ts'
+import { pipelineContract } from './contract-pipeline.ts'
 import {
   exampleBuild,
   exampleEnvironment,
@@ -20,6 +21,7 @@ import type { Store } from './types.ts'
 /** Registers the contract tests of the Store interface under `describe(name)`. */
 export function storeContract(name: string, open: () => Promise<Store>): void {
   alertsContract(name, open)
+  pipelineContract(name, open)
   /** Runs `fn` on a fresh store and always closes it. */
   async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
     const store = await open()

@@ -15,6 +15,7 @@ export {
   pendingMigrations,
 } from './migrations/index.ts'
 export { type OpenStoreOptions, openPostgresStore, openStore } from './open.ts'
+export * from './pipeline-types.ts'
 export type { PostgresStoreOptions } from './postgres/index.ts'
 export type { Database } from './schema.ts'
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite/index.ts'

@@ -29,6 +29,15 @@ import type {
   TriageInput,
 } from './alert-types.ts'
 import * as alerts from './alerts.ts'
+import * as pipeline from './pipeline.ts'
+import type {
+  PipelineStepClaim,
+  PipelineStepEnd,
+  PipelineStepPage,
+  PipelineStepQuery,
+  PipelineStepRow,
+  PipelineStepStart,
+} from './pipeline-types.ts'
 import type { Database } from './schema.ts'
 import { summarizeProcesses } from './summary.ts'
 import {
@@ -1089,6 +1098,28 @@ class KyselyStore implements Store {
   async setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail> {
     this.#writable('record a culprit')
     return alerts.setAlertCulprit(this.#db, id, input)
+  }
+
+  // ---- the nightly pipeline's step journal (pipeline.ts) ----
+
+  async startPipelineStep(input: PipelineStepStart): Promise<PipelineStepClaim> {
+    this.#writable('start a pipeline step')
+    return pipeline.startPipelineStep(this.#db, input)
+  }
+
+  async finishPipelineStep(key: string, input: PipelineStepEnd): Promise<PipelineStepRow> {
+    this.#writable('finish a pipeline step')
+    return pipeline.finishPipelineStep(this.#db, key, input)
+  }
+
+  async getPipelineStep(key: string): Promise<PipelineStepRow | undefined> {
+    this.#open('get a pipeline step')
+    return pipeline.getPipelineStep(this.#db, key)
+  }
+
+  async listPipelineSteps(query: PipelineStepQuery = {}): Promise<PipelineStepPage> {
+    this.#open('list pipeline steps')
+    return pipeline.listPipelineSteps(this.#db, query)
   }
 }
 

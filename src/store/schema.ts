@@ -168,6 +168,18 @@ export interface ChangesTable {
   updated_at: string
 }
 
+/** `pipeline_steps`: the nightly's step journal (0004_pipeline). */
+export interface PipelineStepsTable {
+  id: Generated<DbInt>
+  kind: string
+  key: string
+  status: string
+  detail: string
+  attempts: DbInt
+  started_at: string
+  finished_at: string | null
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -181,4 +193,5 @@ export interface Database {
   api_tokens: ApiTokensTable
   alerts: AlertsTable
   changes: ChangesTable
+  pipeline_steps: PipelineStepsTable
 }

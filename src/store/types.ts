@@ -22,6 +22,14 @@ import type {
   DetectionOutcome,
   TriageInput,
 } from './alert-types.ts'
+import type {
+  PipelineStepClaim,
+  PipelineStepEnd,
+  PipelineStepPage,
+  PipelineStepQuery,
+  PipelineStepRow,
+  PipelineStepStart,
+} from './pipeline-types.ts'
 
 // Row and query types of the store. Conventions: camelCase fields, ids as numbers, dates as the
 // ISO 8601 UTC strings they were written with, JSON columns parsed. Every implementation (SQLite,
@@ -396,4 +404,18 @@ export interface Store {
   triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
   /** Records what bisection found for an alert. */
   setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail>
+
+  /**
+   * Starts a step of the nightly pipeline's journal: a new step is inserted as running; a failed
+   * one, or a running one started before `staleBefore`, is restarted (attempts + 1); a done one is
+   * returned unchanged as `done`, a running one that is not stale as `busy`. Atomic: of concurrent
+   * claims of one step, at most one starts it.
+   */
+  startPipelineStep(input: PipelineStepStart): Promise<PipelineStepClaim>
+  /** Ends a running step as done or failed; unknown key: not-found; a step not running: conflict. */
+  finishPipelineStep(key: string, input: PipelineStepEnd): Promise<PipelineStepRow>
+  /** One step of the journal by key, or undefined. */
+  getPipelineStep(key: string): Promise<PipelineStepRow | undefined>
+  /** Steps of the journal matching the filters, oldest start first. */
+  listPipelineSteps(query?: PipelineStepQuery): Promise<PipelineStepPage>
 }
