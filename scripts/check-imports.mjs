@@ -18,6 +18,7 @@ export const LAYERS = {
   build: 2,
   runner: 2,
   api: 2,
+  notify: 2,
   analysis: 3,
   queue: 3,
   web: 3,
@@ -33,6 +34,7 @@ export const LAYERS = {
  */
 export const ONLY = {
   web: ['lib', 'model', 'api'],
+  notify: ['lib', 'model'],
 }
 
 function walk(dir) {

@@ -1,0 +1,12 @@
+/**
+ * Notifications: the transport-neutral alert message, its renderings (text, Markdown, Slack
+ * JSON, e-mail) and the transports that deliver it (webhook, SMTP, GitHub). See docs/notifications.md.
+ */
+export * from './email.ts'
+export * from './github.ts'
+export * from './message.ts'
+export * from './render.ts'
+export * from './sample.ts'
+export * from './targets.ts'
+export * from './transport.ts'
+export * from './webhook.ts'

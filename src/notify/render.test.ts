@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { alertMessageFrom } from './message.ts'
+import { escapeMarkdown, renderEmail, renderMarkdown, renderSlack, renderText } from './render.ts'
+import { TEST_LINKS, testAlert } from './testing.ts'
+
+const message = alertMessageFrom(
+  testAlert({ culpritCommit: 'cccccccccc3333333333', culpritNote: 'by bisection' }),
+  TEST_LINKS,
+)
+const RANGE_URL =
+  'https://github.com/python/cpython/compare/aaaaaaaaaa1111111111aaaaaaaaaa1111111111...bbbbbbbbbb2222222222bbbbbbbbbb2222222222'
+
+test('renderText() names the alert, each magnitude with its interval, the blame, the culprit and the links', () => {
+  const text = renderText(message)
+  assert.match(text, /^Alert 42: cpython main slower, up to \+8\.3 %/)
+  assert.match(
+    text,
+    /regex_compile {2}default {2}bench-1 {2}1\.041× \[1\.029, 1\.053\] \+4\.1 % {2}regression/,
+  )
+  assert.match(
+    text,
+    /Culprit: cccccccccc3333333333 <https:\/\/github\.com\/python\/cpython\/commit\/cccccccccc3333333333> \(by bisection\)/,
+  )
+  assert.match(
+    text,
+    /Blame: after aaaaaaaaaa1111111111aaaaaaaaaa1111111111 <[^>]+> \(last good\), up to and including bbbb/,
+  )
+  assert.ok(text.includes(`Commits in the range: ${RANGE_URL}`))
+  assert.match(
+    text,
+    /Comparison: https:\/\/perf\.example\.org\/compare\?base=build%3A7&candidate=build%3A9\n$/,
+  )
+})
+
+test('renderText() puts stored text on one line and defuses @mentions', () => {
+  const m = alertMessageFrom(
+    testAlert({ runtime: 'cpy\nthon', culpritCommit: 'c1', culpritNote: 'ask @here\r\nnow' }),
+    TEST_LINKS,
+  )
+  const text = renderText(m)
+  assert.match(text, /^Alert 42: cpy thon main/)
+  assert.match(text, /\(ask @\u200bhere now\)/)
+})
+
+test('renderMarkdown() escapes a hostile workload name so GitHub renders it as text', () => {
+  const md = renderMarkdown(message)
+  assert.ok(!md.includes('<img'), 'no raw HTML tag survives')
+  assert.ok(md.includes('&lt;img src=x onerror=alert\\(1\\)&gt; @\u200bchannel \\*bold\\* \\| \\`x\\`'))
+  // The table keeps five cells per row: the name's `|` is escaped.
+  const row = md.split('\n').find((l) => l.startsWith('| &lt;img'))
+  assert.equal(row?.split(/(?<!\\)\|/).length, 7)
+})
+
+test('renderMarkdown() links the culprit, the range, the alert page and the comparison', () => {
+  const md = renderMarkdown(message)
+  assert.ok(
+    md.includes(
+      'Culprit: [`cccccccccc`](https://github.com/python/cpython/commit/cccccccccc3333333333) (by bisection)',
+    ),
+  )
+  assert.ok(md.includes(`[Commits in the range](${RANGE_URL})`))
+  assert.ok(
+    md.includes(
+      '[Alert 42](https://perf.example.org/alerts/42) · [Comparison](https://perf.example.org/compare?base=build%3A7&candidate=build%3A9)',
+    ),
+  )
+  assert.ok(
+    md.includes('| regex\\_compile | default | bench-1 | 1.041× \\[1.029, 1.053\\] +4.1 % | regression |'),
+  )
+})
+
+test('renderSlack() gives text and blocks, with Slack links and the three characters Slack requires escaped', () => {
+  const payload = renderSlack(message) as {
+    text: string
+    blocks: { type: string; text?: { text: string } }[]
+  }
+  assert.deepEqual(
+    payload.blocks.map((b) => b.type),
+    ['header', 'section', 'section', 'context'],
+  )
+  assert.ok(!payload.text.includes('<img'))
+  assert.ok(payload.text.includes('&lt;img src=x onerror=alert(1)&gt; @\u200bchannel'))
+  assert.ok(payload.text.includes('<https://perf.example.org/alerts/42|Alert 42>'))
+  assert.ok(payload.text.includes(`<${RANGE_URL}|Commits in the range>`))
+  assert.ok(payload.text.includes('1.083× [1.071, 1.095] +8.3 %'))
+  assert.ok((payload.blocks[0]?.text?.text.length ?? 0) <= 150)
+})
+
+test('renderEmail() escapes every value in the HTML part and keeps the text part readable', () => {
+  const mail = renderEmail(message)
+  assert.equal(mail.subject, message.title.replaceAll('@', '@\u200b'))
+  assert.ok(!mail.html.includes('<img'))
+  assert.ok(mail.html.includes('&lt;img src=x onerror=alert(1)&gt;'))
+  assert.ok(
+    mail.html.includes(
+      '<a href="https://perf.example.org/compare?base=build%3A7&amp;candidate=build%3A9">Comparison</a>',
+    ),
+  )
+  assert.equal(mail.text, renderText(message))
+})
+
+test('escapeMarkdown() escapes emphasis, links, code, tables and HTML', () => {
+  assert.equal(escapeMarkdown('a_b*[c](d)`e`|<f>&'), 'a\\_b\\*\\[c\\]\\(d\\)\\`e\\`\\|&lt;f&gt;&amp;')
+})
