@@ -106,7 +106,11 @@ export function createEmailTransport(settings: EmailSettings, options: EmailOpti
         const e = error as { code?: string; responseCode?: number; permanent?: boolean; message?: string }
         const retryable =
           e.permanent !== undefined ? !e.permanent : e.code !== undefined && TRANSIENT_CODES.has(e.code)
-        const why = firstLine(typeof e.message === 'string' ? e.message : String(error))
+        let why = firstLine(typeof e.message === 'string' ? e.message : String(error))
+        // OpenSSL's words for a TLS hello answered in plain SMTP: the port does not speak TLS.
+        if (/wrong version number/i.test(why)) {
+          why = `the server did not answer in TLS (${why}); expected smtp_security = "starttls" for a port that starts in plain text, such as 587`
+        }
         return failed(`Cannot mail alert ${message.alertId} through ${server}: ${why}`, retryable)
       } finally {
         transporter.close()
