@@ -22,7 +22,7 @@ import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { epochKey, meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
-import { computeOverview, toGeometricMean, toRunDto } from './overview.ts'
+import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import type { HandlerCall, ServerLimits } from './server.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
 
@@ -296,6 +296,7 @@ function runRowList(rows: readonly RunRow[]) {
 /** The handlers of every route over `store`. */
 export function makeHandlers(store: Store, context: HandlerContext): Handlers {
   const { limits, now } = context
+  const overviewMemo = new OverviewMemo()
   return {
     health: async () => ({ status: 'ok', version: context.version, dialect: store.dialect }),
     openapi: async () => buildOpenApiDocument({ version: context.version }),
@@ -428,10 +429,14 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
       return toCompareDto(report)
     },
     overview: async ({ query }) =>
-      computeOverview(store, {
-        ...(query.machine === undefined ? {} : { machine: query.machine }),
-        ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
-      }),
+      computeOverview(
+        store,
+        {
+          ...(query.machine === undefined ? {} : { machine: query.machine }),
+          ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+        },
+        overviewMemo,
+      ),
     listChanges: async ({ query }) => {
       const action = ROUTES.listChanges.action
       const parts = [query.machine, query.runtime, query.config, query.workload, query.version]

@@ -3,7 +3,7 @@
  * where the dashboard (web/) plugs its pages in.
  */
 
-export { computeOverview, type OverviewQuery } from './overview.ts'
+export { computeOverview, OverviewMemo, type OverviewQuery } from './overview.ts'
 export {
   buildServer,
   DEFAULT_DECOMPRESSED_LIMIT_BYTES,

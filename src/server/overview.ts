@@ -66,14 +66,65 @@ function brief(r: RunRow) {
   }
 }
 
+/** What the overview computes per pair of runs, kept because finished runs never change. */
+interface PairSummary {
+  readonly geometricMean: ReturnType<typeof toGeometricMean>
+  readonly changes: { readonly slower: number; readonly faster: number; readonly same: number }
+}
+
+/**
+ * Memory of the overview's comparisons. The store refuses results for a finished run, so the
+ * comparison of two finished runs (and a finished run's result counts) never changes: keeping
+ * them is always right, and a request then costs only finding the latest runs. Bounded: the
+ * oldest entries go first.
+ */
+export class OverviewMemo {
+  readonly #maxEntries: number
+  readonly #pairs = new Map<string, PairSummary>()
+  readonly #counts = new Map<number, { measured: number; failed: number; skipped: number }>()
+  constructor(maxEntries = 4096) {
+    this.#maxEntries = maxEntries
+  }
+  /** The summary of the pair, computed by `make` when not yet known. */
+  async pair(baseId: number, candidateId: number, make: () => Promise<PairSummary>): Promise<PairSummary> {
+    return remember(this.#pairs, `${baseId}:${candidateId}`, make, this.#maxEntries)
+  }
+  /** A run's result counts by state, computed by `make` when not yet known. */
+  async counts(
+    runId: number,
+    make: () => Promise<{ measured: number; failed: number; skipped: number }>,
+  ): Promise<{ measured: number; failed: number; skipped: number }> {
+    return remember(this.#counts, runId, make, this.#maxEntries)
+  }
+}
+
+async function remember<K, V>(map: Map<K, V>, key: K, make: () => Promise<V>, max: number): Promise<V> {
+  const known = map.get(key)
+  if (known !== undefined) return known
+  const value = await make()
+  if (map.size >= max) {
+    const oldest = map.keys().next()
+    if (oldest.done !== true) map.delete(oldest.value)
+  }
+  map.set(key, value)
+  return value
+}
+
 /** Filters of the overview. */
 export interface OverviewQuery {
   readonly machine?: string
   readonly runtime?: string
 }
 
-/** The overview rows, ordered by machine, runtime, config and branch. */
-export async function computeOverview(store: Store, query: OverviewQuery = {}) {
+/**
+ * The overview rows, ordered by machine, runtime, config and branch. Pass the same `memo` to
+ * successive calls (the server keeps one) so that unchanged pairs are not compared again.
+ */
+export async function computeOverview(
+  store: Store,
+  query: OverviewQuery = {},
+  memo: OverviewMemo = new OverviewMemo(),
+) {
   const groups = await store.latestRunsByGroup({
     perGroup: 2,
     statuses: ['complete', 'interrupted'],
@@ -83,25 +134,31 @@ export async function computeOverview(store: Store, query: OverviewQuery = {}) {
   for (const g of groups) {
     const [latest, previous] = g.runs
     if (latest === undefined) continue
-    const results = { measured: 0, failed: 0, skipped: 0 }
-    for (const r of await store.getResults(latest.id)) results[r.outcome.state] += 1
-    let geometricMean: ReturnType<typeof toGeometricMean> = {
-      kind: 'insufficient',
-      reason: 'No previous run to compare with',
-    }
-    const changes = { slower: 0, faster: 0, same: 0 }
-    if (previous !== undefined) {
-      const report = await compareRuns(store, previous.id, latest.id)
-      let compared = 0
-      for (const row of report.rows) {
-        const verdict = row.comparison.verdict
-        if (verdict === 'slower') changes.slower += 1
-        else if (verdict === 'faster') changes.faster += 1
-        else if (verdict === 'no-difference') changes.same += 1
-        if (row.comparison.kind === 'comparison') compared += 1
-      }
-      geometricMean = toGeometricMean(report.geometricMean, compared)
-    }
+    // Only finished runs reach here (statuses above), so both memos are safe.
+    const results = await memo.counts(latest.id, async () => {
+      const counts = { measured: 0, failed: 0, skipped: 0 }
+      for (const r of await store.getResults(latest.id)) counts[r.outcome.state] += 1
+      return counts
+    })
+    const { geometricMean, changes } =
+      previous === undefined
+        ? {
+            geometricMean: { kind: 'insufficient' as const, reason: 'No previous run to compare with' },
+            changes: { slower: 0, faster: 0, same: 0 },
+          }
+        : await memo.pair(previous.id, latest.id, async () => {
+            const report = await compareRuns(store, previous.id, latest.id)
+            const changes = { slower: 0, faster: 0, same: 0 }
+            let compared = 0
+            for (const row of report.rows) {
+              const verdict = row.comparison.verdict
+              if (verdict === 'slower') changes.slower += 1
+              else if (verdict === 'faster') changes.faster += 1
+              else if (verdict === 'no-difference') changes.same += 1
+              if (row.comparison.kind === 'comparison') compared += 1
+            }
+            return { geometricMean: toGeometricMean(report.geometricMean, compared), changes }
+          })
     rows.push({
       machine: g.machine,
       runtime: g.runtime,

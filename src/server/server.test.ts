@@ -457,6 +457,28 @@ describe('public read routes', () => {
     assert.equal((filtered.body.rows as unknown[]).length, 1)
   })
 
+  test('the overview follows new runs at once, whoever stored them', async () => {
+    const [id] = await f.store.insertRuns([
+      run({
+        machine: 'bench-2',
+        runtime: 'pypy',
+        version: '3.10.14',
+        config: 'jit',
+        commitSha: 'dddd5555',
+        startedAt: '2024-10-09T10:00:00Z',
+      }),
+    ])
+    const r = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
+    const [row] = r.body.rows as {
+      latest: { id: number }
+      previous: { commitSha: string } | null
+      geometricMean: { kind: string }
+    }[]
+    assert.equal(row?.latest.id, id)
+    assert.equal(row?.previous?.commitSha, 'dddd4444')
+    assert.equal(row?.geometricMean.kind, 'interval')
+  })
+
   test('an unknown route answers 404 in the API error format', async () => {
     const r = await call(f.app, { method: 'GET', url: '/api/v1/nothing?x=<b>' })
     assertError(r, 404, 'not-found', /no such route/)

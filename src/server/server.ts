@@ -403,7 +403,7 @@ function injectFetch(app: FastifyInstance): typeof fetch {
       headers,
       ...(body === undefined || body === null ? {} : { payload: body as string | Buffer }),
     })
-    return new Response(response.rawPayload, {
+    return new Response(response.body, {
       status: response.statusCode,
       headers: Object.entries(response.headers).flatMap(([k, v]) =>
         v === undefined

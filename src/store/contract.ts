@@ -722,6 +722,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           )
           assert.equal(complete[0]?.runs[0]?.resultCount, 3)
           assert.deepEqual(await store.latestRunsByGroup({ runtime: 'none' }), [])
+          // A run of a new group shows at once (the group list is kept only while runs are unchanged).
+          const [later] = await store.insertRuns([
+            exampleRunWithResults({
+              startedAt: '2024-10-05T10:00:00Z',
+              build: jit('j3'),
+              machine: 'bench-3',
+            }),
+          ])
+          const again = await store.latestRunsByGroup({ machine: 'bench-3' })
+          assert.deepEqual(
+            again.map((g) => g.runs.map((r) => r.id)),
+            [[later]],
+          )
           await rejectsWith(store.latestRunsByGroup({ perGroup: 0 }), 'bad-input', /perGroup/)
         }))
     })
