@@ -176,7 +176,14 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const token = request.langperfToken
-    if (token !== null && reply.statusCode < 400) await store.touchToken(token.id, now().toISOString())
+    if (token !== null && reply.statusCode < 400) {
+      // Recording the use is bookkeeping: a store that cannot write (read-only) must not fail the request.
+      try {
+        await store.touchToken(token.id, now().toISOString())
+      } catch (error) {
+        request.log.warn({ err: error }, 'could not record the token use')
+      }
+    }
     const ms = Number(process.hrtime.bigint() - request.langperfStartNs) / 1e6
     reply.header('server-timing', `app;dur=${ms.toFixed(2)}`)
     reply.header('x-content-type-options', 'nosniff')
