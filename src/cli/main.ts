@@ -4,6 +4,7 @@ import { addAlertCommands } from './commands/alerts.ts'
 import { compareCommand } from './commands/compare.ts'
 import { exportCommand, importCommand } from './commands/interchange.ts'
 import { interpretersCommand, workloadsCommand } from './commands/inventory.ts'
+import { addNotifyCommands } from './commands/notify.ts'
 import { runCommand } from './commands/run.ts'
 import { addServeCommand } from './commands/serve.ts'
 import { showCommand } from './commands/show.ts'
@@ -169,6 +170,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
     async (opts) => setStatus(await workloadsCommand(ctx, opts)),
   )
   addAlertCommands(program, ctx, setStatus)
+  addNotifyCommands(program, ctx, setStatus)
   addServeCommand(program, ctx, setStatus)
   addTokenCommands(program, ctx, setStatus)
   return program
