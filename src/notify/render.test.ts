@@ -16,7 +16,7 @@ test('renderText() names the alert, each magnitude with its interval, the blame,
   assert.match(text, /^Alert 42: cpython main slower, up to \+8\.3 %/)
   assert.match(
     text,
-    /regex_compile {2}default {2}bench-1 {2}1\.041× \[1\.029, 1\.053\] \+4\.1 % {2}regression/,
+    /\n {2}regex_compile +default {2}bench-1 {2}1\.041× \[1\.029, 1\.053\] \+4\.1 % {2}regression\n/,
   )
   assert.match(
     text,

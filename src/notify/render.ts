@@ -33,7 +33,13 @@ export function renderText(m: AlertMessage): string {
   if (m.blame.rangeUrl !== null) lines.push(`Commits in the range: ${m.blame.rangeUrl}`)
   lines.push('')
   lines.push('Largest changes (ratio after/before [95 % interval], change):')
-  for (const c of m.changes) lines.push(`  ${changeLine(c).map(line).join('  ')}`)
+  const rows = m.changes.map((c) => changeLine(c).map(line))
+  const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => [...(r[i] ?? '')].length)))
+  for (const r of rows) {
+    lines.push(
+      `  ${r.map((cell, i) => cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...cell].length))).join('  ')}`,
+    )
+  }
   if (m.changeCount > m.changes.length) lines.push(`  … and ${m.changeCount - m.changes.length} more`)
   lines.push('')
   lines.push(`Alert:      ${m.links.alert}`)
