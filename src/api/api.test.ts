@@ -132,6 +132,15 @@ describe('the langperf-run format', () => {
     )
   })
 
+  test('names with control characters are refused (they could rewrite a terminal line)', () => {
+    const doc = exampleDocument({ run: { ...exampleDocument().run, machine: 'bench\u001b[2J' } })
+    const parsed = LangperfRunDocumentSchema.safeParse(doc, { reportInput: true })
+    assert.match(
+      formatIssues(parsed.error?.issues ?? [], { action: 'ingest run', location: 'body' }),
+      /expected "run\.machine" to be a non-empty name without control characters/,
+    )
+  })
+
   test('timestamps must be UTC and values finite and not negative', () => {
     const local = LangperfRunDocumentSchema.safeParse(
       exampleDocument({ run: { ...exampleDocument().run, startedAt: '2024-10-01T12:00:00+02:00' } }),

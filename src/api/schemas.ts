@@ -24,13 +24,23 @@ export const IsoUtc = z
   .regex(ISO_UTC_RE, { message: 'an ISO 8601 UTC time like "2024-05-01T12:00:00Z"' })
   .meta({ format: 'date-time', examples: ['2024-05-01T12:00:00Z'] })
 
-/** A non-empty name without NUL characters, at most 200 characters. */
+// C0 and C1 control characters: a name with them could rewrite a terminal line or a log record
+// where it is shown, so names refuse them (free text such as messages and metadata may hold them).
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true
+  }
+  return false
+}
+
+/** A non-empty name without control characters, at most 200 characters. */
 export const Name = z
   .string()
   .min(1)
   .max(200)
-  .refine((s) => s.trim() !== '' && !s.includes('\u0000'), {
-    message: 'a non-empty name without NUL characters',
+  .refine((s) => s.trim() !== '' && !hasControlCharacter(s), {
+    message: 'a non-empty name without control characters',
   })
 
 /** A JSON object of anything JSON can carry (metadata). */
