@@ -14,6 +14,8 @@ const pythonFiles = [
 const steps = [
   ['biome', ['node_modules/.bin/biome', ['check', '.']]],
   ['types', ['node_modules/.bin/tsc', ['-p', 'tsconfig.json']]],
+  // The dashboard's browser code (DOM types, no Node): its own program.
+  ['types (browser)', ['node_modules/.bin/tsc', ['-p', 'src/web/client/tsconfig.json']]],
   ['imports', [process.execPath, ['scripts/check-imports.mjs']]],
   // Syntax of the harness and every workload (compiled only, nothing runs).
   [

@@ -5,6 +5,7 @@ import { compareCommand } from './commands/compare.ts'
 import { exportCommand, importCommand } from './commands/interchange.ts'
 import { interpretersCommand, workloadsCommand } from './commands/inventory.ts'
 import { addNotifyCommands } from './commands/notify.ts'
+import { addReportCommand } from './commands/report.ts'
 import { runCommand } from './commands/run.ts'
 import { addServeCommand } from './commands/serve.ts'
 import { showCommand } from './commands/show.ts'
@@ -172,6 +173,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   addAlertCommands(program, ctx, setStatus)
   addNotifyCommands(program, ctx, setStatus)
   addServeCommand(program, ctx, setStatus)
+  addReportCommand(program, ctx, setStatus)
   addTokenCommands(program, ctx, setStatus)
   return program
 }

@@ -4,6 +4,7 @@ import { pino } from 'pino'
 import { LangperfError } from '../../lib/index.ts'
 import { buildServer, type WebRoutes } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
+import { checkCommitUrl, createWebRoutes } from '../../web/index.ts'
 import { type CommonOptions, type Ctx, dbPath } from '../context.ts'
 import { log } from '../output.ts'
 
@@ -21,11 +22,13 @@ export interface ServeOptions extends CommonOptions {
   readonly port?: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   readonly logLevel?: string
+  /** Commit URL pattern with `{sha}` for the dashboard's commit links; $LANGPERF_COMMIT_URL when absent. */
+  readonly commitUrl?: string
 }
 
 /** What the composition root may plug into the server. */
 export interface ServeDeps {
-  /** The dashboard's pages (web/); the API's placeholder page at `/` when absent. */
+  /** The dashboard's pages (web/); the built dashboard of src/web when absent. */
   readonly web?: WebRoutes
   /** Resolves when the server should stop; SIGINT or SIGTERM when absent. */
   readonly stop?: Promise<unknown>
@@ -63,12 +66,13 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
       `Cannot serve: expected --log-level to be one of ${LOG_LEVELS.join(', ')}, found "${level}"`,
     )
   }
+  const web = deps.web ?? createWebRoutes(dashboardOptions(options, ctx.env, 'serve'))
   const logger = pino({ level, base: { name: 'langperf' } }, pino.destination({ dest: 2, sync: true }))
   const location = storeLocation(options, ctx.env)
   const store = await openStore(location)
   const stop = deps.stop ?? untilSignal()
   try {
-    const app = await buildServer(store, { logger, ...(deps.web === undefined ? {} : { web: deps.web }) })
+    const app = await buildServer(store, { logger, web })
     let address: string
     try {
       address = await app.listen({ host, port })
@@ -87,6 +91,24 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     return 0
   } finally {
     await store.close()
+  }
+}
+
+/** The dashboard's options from `--commit-url` or $LANGPERF_COMMIT_URL, checked (bad-input when malformed). */
+export function dashboardOptions(
+  options: { readonly commitUrl?: string },
+  env: NodeJS.ProcessEnv,
+  action: string,
+): { commitUrl?: string; version: string } {
+  const pattern = options.commitUrl ?? env.LANGPERF_COMMIT_URL
+  try {
+    const commitUrl = checkCommitUrl(pattern)
+    return { ...(commitUrl === undefined ? {} : { commitUrl }), version: '0.1.0' }
+  } catch {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: expected --commit-url (or $LANGPERF_COMMIT_URL) to be an http(s) URL containing {sha}, like https://github.com/python/cpython/commit/{sha}, found ${JSON.stringify(pattern)}`,
+    )
   }
 }
 
@@ -115,5 +137,9 @@ export function addServeCommand(
     .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, port)
     .option('--db <path>', 'SQLite file or postgres:// URL (default: $LANGPERF_DB or ./langperf.db)')
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
+    .option(
+      '--commit-url <pattern>',
+      'dashboard links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
+    )
     .action(async (opts: ServeOptions) => setStatus(await serveCommand(ctx, opts, deps)))
 }

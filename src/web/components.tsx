@@ -1,0 +1,242 @@
+import type { ComponentChildren } from 'preact'
+import {
+  formatChange,
+  formatInterval,
+  formatP,
+  formatRatio,
+  formatValue,
+  heatClass,
+  heatStep,
+  VERDICT_LABELS,
+  type Verdict,
+} from './format.ts'
+import type { CompareRowData, GeometricMeanData } from './islands.ts'
+
+// Presentational components shared by the server pages and the islands: pure functions of their
+// props, no DOM and no Node, so both the server and the browser bundle render them. Text from
+// data goes in as JSX children or attributes, which Preact escapes.
+
+/** A verdict with its symbol and word (never colour alone). */
+export function VerdictBadge(props: { readonly verdict: Verdict; readonly title?: string }) {
+  const v = VERDICT_LABELS[props.verdict]
+  return (
+    <span class={`verdict verdict-${props.verdict}`} title={props.title}>
+      <span aria-hidden="true">{v.symbol}</span> {v.word}
+    </span>
+  )
+}
+
+/** The verdict of a ratio's interval: both ends above 1 slower, both below faster, else same. */
+export function verdictOfInterval(low: number | null, high: number | null): Verdict {
+  if (low === null || high === null) return 'insufficient'
+  if (low > 1) return 'slower'
+  if (high < 1) return 'faster'
+  return 'no-difference'
+}
+
+/** Ratio, interval and change of a geometric mean, or why there is none. */
+export function GeometricMean(props: { readonly value: GeometricMeanData; readonly compact?: boolean }) {
+  const g = props.value
+  if (g.kind === 'insufficient') {
+    return (
+      <span class="muted" title={g.reason}>
+        –
+      </span>
+    )
+  }
+  const verdict = verdictOfInterval(g.low, g.high)
+  return (
+    <span class="gm">
+      <strong class="num">{formatRatio(g.estimate)}</strong>{' '}
+      <span class="num muted">{formatInterval(g.low, g.high)}</span>{' '}
+      {props.compact === true ? (
+        <span class={`verdict verdict-${verdict}`}>
+          <span aria-hidden="true">{VERDICT_LABELS[verdict].symbol}</span> {formatChange(g.estimate)}
+        </span>
+      ) : (
+        <>
+          <span class="num">{formatChange(g.estimate)}</span> <VerdictBadge verdict={verdict} />
+        </>
+      )}
+    </span>
+  )
+}
+
+/** Bounds of the interval bar's log scale: 0.5× to 2×. */
+const BAR_LOG_RANGE = Math.log(2)
+
+/**
+ * A ratio's interval drawn on a log scale around 1 (the vertical tick): a bar from low to high
+ * and a dot at the estimate. SVG attributes, not inline styles, so a strict CSP allows it.
+ */
+export function IntervalBar(props: {
+  readonly ratio: number | null
+  readonly low: number | null
+  readonly high: number | null
+  readonly verdict: Verdict
+}) {
+  const width = 120
+  const x = (r: number) => {
+    const l = Math.max(-BAR_LOG_RANGE, Math.min(BAR_LOG_RANGE, Math.log(r)))
+    return ((l + BAR_LOG_RANGE) / (2 * BAR_LOG_RANGE)) * width
+  }
+  if (props.ratio === null || props.low === null || props.high === null) {
+    return <svg class="ibar" width={width} height={14} viewBox={`0 0 ${width} 14`} aria-hidden="true" />
+  }
+  const a = x(props.low)
+  const b = x(props.high)
+  return (
+    <svg class="ibar" width={width} height={14} viewBox={`0 0 ${width} 14`} aria-hidden="true">
+      <line class="ibar-one" x1={width / 2} x2={width / 2} y1={0} y2={14} />
+      <rect
+        class={`ibar-range ibar-${props.verdict}`}
+        x={a}
+        y={4}
+        width={Math.max(1.5, b - a)}
+        height={6}
+        rx={2}
+      />
+      <circle class={`ibar-dot ibar-${props.verdict}`} cx={x(props.ratio)} cy={7} r={3} />
+    </svg>
+  )
+}
+
+/**
+ * A small line of values (oldest first), the last one marked; `null` values are skipped. The
+ * label says in words what the line shows, for screen readers.
+ */
+export function Sparkline(props: { readonly values: readonly (number | null)[]; readonly label: string }) {
+  const width = 120
+  const height = 28
+  const pts = props.values
+    .map((v, i) => ({ v, i }))
+    .filter((p): p is { v: number; i: number } => p.v !== null && Number.isFinite(p.v))
+  if (pts.length < 2) {
+    return (
+      <span class="muted" title={props.label}>
+        –
+      </span>
+    )
+  }
+  const lo = Math.min(...pts.map((p) => p.v))
+  const hi = Math.max(...pts.map((p) => p.v))
+  const span = hi - lo || Math.abs(hi) * 0.01 || 1
+  const n = props.values.length
+  const sx = (i: number) => 2 + (i / Math.max(1, n - 1)) * (width - 4)
+  const sy = (v: number) => height - 3 - ((v - lo) / span) * (height - 6)
+  const d = pts.map((p) => `${sx(p.i).toFixed(1)},${sy(p.v).toFixed(1)}`).join(' ')
+  const last = pts[pts.length - 1]!
+  return (
+    <svg
+      class="spark"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={props.label}
+    >
+      <title>{props.label}</title>
+      <polyline points={d} />
+      <circle cx={sx(last.i)} cy={sy(last.v)} r={2.5} />
+    </svg>
+  )
+}
+
+/** A run's status as a word with a symbol. */
+export function StatusBadge(props: { readonly status: string }) {
+  const symbol = props.status === 'complete' ? '✓' : props.status === 'running' ? '…' : '✗'
+  return (
+    <span
+      class={`status status-${props.status === 'complete' ? 'ok' : props.status === 'running' ? 'running' : 'bad'}`}
+    >
+      <span aria-hidden="true">{symbol}</span> {props.status}
+    </span>
+  )
+}
+
+/** A table that scrolls sideways on a narrow screen instead of squeezing. */
+export function TableWrap(props: { readonly children: ComponentChildren; readonly label?: string }) {
+  return (
+    <div class="table-wrap">
+      {props.children}
+    </div>
+  )
+}
+
+/** The comparison table: one row per workload with its ratio, interval and verdict. */
+export function CompareTable(props: {
+  readonly rows: readonly CompareRowData[]
+  readonly confidence: number
+}) {
+  const pct = Math.round(props.confidence * 100)
+  return (
+    <TableWrap label="Comparison by workload">
+      <table class="data compare-table">
+        <thead>
+          <tr>
+            <th scope="col">workload</th>
+            <th scope="col" class="num">
+              base
+            </th>
+            <th scope="col" class="num">
+              candidate
+            </th>
+            <th scope="col" class="num">
+              ratio
+            </th>
+            <th scope="col" class="num">
+              {pct} % interval
+            </th>
+            <th scope="col">
+              <span class="sr-only">interval on a log scale, 1 in the middle</span>
+            </th>
+            <th scope="col" class="num">
+              change
+            </th>
+            <th scope="col">verdict</th>
+            <th scope="col" class="num">
+              p
+            </th>
+            <th scope="col" class="num" title="processes base / candidate">
+              n
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr
+              key={r.workload}
+              class={heatClass(r.verdict === 'slower' || r.verdict === 'faster' ? heatStep(r.ratio) : 0)}
+            >
+              <th scope="row" class="name">
+                {r.timelineHref !== null ? <a href={r.timelineHref}>{r.workload}</a> : r.workload}
+                {r.versionsDiffer ? (
+                  <span class="warn-mark" title="The workload's versions differ between the two runs">
+                    {' '}
+                    ≠ version
+                  </span>
+                ) : null}
+                {r.tags.length > 0 ? <span class="tags"> {r.tags.join(' · ')}</span> : null}
+              </th>
+              <td class="num">{formatValue(r.baseMean, r.unit)}</td>
+              <td class="num">{formatValue(r.candidateMean, r.unit)}</td>
+              <td class="num">{formatRatio(r.ratio)}</td>
+              <td class="num muted">{formatInterval(r.low, r.high)}</td>
+              <td>
+                <IntervalBar ratio={r.ratio} low={r.low} high={r.high} verdict={r.verdict} />
+              </td>
+              <td class="num">{formatChange(r.ratio)}</td>
+              <td>
+                <VerdictBadge verdict={r.verdict} {...(r.reason === null ? {} : { title: r.reason })} />
+              </td>
+              <td class="num">{formatP(r.pValue)}</td>
+              <td class="num muted">
+                {r.nBase}/{r.nCandidate}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  )
+}

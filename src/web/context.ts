@@ -1,0 +1,65 @@
+import type { VNode } from 'preact'
+import { type ApiClient, ApiError, type ROUTES, type RouteOutput } from '../api/index.ts'
+import type { Section } from './html.tsx'
+import type { Links } from './links.ts'
+
+// What a page renders with, what it gives back, and the API answers' types by route.
+
+/** The API answer of route `K`. */
+export type Out<K extends keyof typeof ROUTES> = RouteOutput<(typeof ROUTES)[K]>
+
+/** A run as the API lists it. */
+export type Run = Out<'listRuns'>['items'][number]
+/** One row of the overview. */
+export type OverviewRow = Out<'overview'>['rows'][number]
+/** An alert without its changes. */
+export type Alert = Out<'listAlerts'>['items'][number]
+/** One change of an alert. */
+export type Change = Out<'getAlert'>['changes'][number]
+
+/** Everything a page needs: the API (its only data source), links, and facts for the shell. */
+export interface PageContext {
+  readonly api: ApiClient
+  readonly links: Links
+  readonly version: string
+  /** When a static report was generated; absent on a server. */
+  readonly generatedAt?: string
+  /** Whether admins can triage here (a server); a static report has no server to write to. */
+  readonly canTriage: boolean
+}
+
+/** A rendered page: its status, title, place in the navigation and content. */
+export interface PageResult {
+  readonly status: number
+  readonly title: string
+  readonly section: Section
+  readonly body: VNode
+}
+
+/** True when `error` is the API answering 404 (a run, alert, machine… that does not exist). */
+export function isNotFound(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.statusCode === 404
+}
+
+/** The message of an API error the page can show (a 4xx), or undefined for anything else. */
+export function clientErrorMessage(error: unknown): string | undefined {
+  if (error instanceof ApiError && error.statusCode >= 400 && error.statusCode < 500) return error.message
+  return undefined
+}
+
+/** Every page of a paginated listing (bounded by `max` items), fetched 1000 at a time. */
+export async function allPages<T>(
+  fetchPage: (
+    offset: number,
+    limit: number,
+  ) => Promise<{ readonly items: readonly T[]; readonly total: number }>,
+  max = 10_000,
+): Promise<T[]> {
+  const out: T[] = []
+  for (let offset = 0; offset < max; offset += 1000) {
+    const page = await fetchPage(offset, Math.min(1000, max - offset))
+    out.push(...page.items)
+    if (page.items.length === 0 || out.length >= page.total) break
+  }
+  return out
+}

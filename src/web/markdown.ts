@@ -1,0 +1,50 @@
+import { formatChange, formatInterval, formatP, formatRatio, formatValue, VERDICT_LABELS } from './format.ts'
+import type { CompareIslandProps, CompareRowData } from './islands.ts'
+
+// The Markdown export of a comparison, to paste into a pull request. Untrusted text (workload
+// names, labels) is escaped for Markdown: a name cannot open a link, an image or HTML in the
+// rendered comment.
+
+/** Escapes text for a Markdown table cell: Markdown punctuation and HTML-significant characters. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\`*_{}[\]()#+!|~>-]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;')
+    .replace(/\r?\n/g, ' ')
+}
+
+/** The comparison as a Markdown table, slowest first as shown, with the geometric mean. */
+export function compareMarkdown(
+  props: CompareIslandProps,
+  rows: readonly CompareRowData[] = props.rows,
+): string {
+  const pct = Math.round(props.confidence * 100)
+  const lines: string[] = []
+  lines.push(
+    `**${escapeMarkdown(props.candidateLabel)}** against **${escapeMarkdown(props.baseLabel)}** (time ratio; below 1 is faster; ${pct} % intervals)`,
+  )
+  lines.push('')
+  const g = props.geometricMean
+  if (g.kind === 'interval') {
+    lines.push(
+      `Geometric mean of ${g.workloads} workloads: **${formatRatio(g.estimate)}** ${formatInterval(g.low, g.high)} (${formatChange(g.estimate)})${props.serverTags.length > 0 ? `, tags ${props.serverTags.map(escapeMarkdown).join(', ')}` : ''}`,
+    )
+  } else {
+    lines.push(`Geometric mean: not available (${escapeMarkdown(g.reason)})`)
+  }
+  lines.push(
+    `${props.counts.slower} slower ▲, ${props.counts.faster} faster ▼, ${props.counts.same} without significant difference =`,
+  )
+  lines.push('')
+  lines.push('| workload | base | candidate | ratio | interval | change | verdict | p |')
+  lines.push('|---|--:|--:|--:|--:|--:|---|--:|')
+  for (const r of rows) {
+    const v = VERDICT_LABELS[r.verdict]
+    lines.push(
+      `| ${escapeMarkdown(r.workload)} | ${formatValue(r.baseMean, r.unit)} | ${formatValue(r.candidateMean, r.unit)} | ${formatRatio(r.ratio)} | ${formatInterval(r.low, r.high)} | ${formatChange(r.ratio)} | ${v.symbol} ${v.word} | ${formatP(r.pValue)} |`,
+    )
+  }
+  lines.push('')
+  lines.push(`[Full comparison](${props.permalink.replace(/[()\s]/g, encodeURIComponent)})`)
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,274 @@
+import { GeometricMean, Sparkline, StatusBadge, TableWrap } from '../components.tsx'
+import {
+  type Alert,
+  clientErrorMessage,
+  type OverviewRow,
+  type PageContext,
+  type PageResult,
+  type Run,
+} from '../context.ts'
+import { formatChange, formatDate, formatRatio, shortSha } from '../format.ts'
+import type { GeometricMeanData } from '../islands.ts'
+import { AlertList } from './alerts.tsx'
+import { CommitLink } from './parts.tsx'
+
+// The overview: every runtime and config on every machine, its latest build against the
+// previous one and against a baseline release, a sparkline of its recent history, and the
+// newest alerts.
+
+/** Runs in a sparkline. */
+const SPARK_RUNS = 12
+
+/** A final release version (3.12.1, 3.13), not an alpha, beta, release candidate or dev build. */
+const RELEASE_RE = /^\d+\.\d+(?:\.\d+)?$/
+
+/** The geometric mean of run means relative to the newest run, oldest first (the sparkline). */
+async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | null)[]> {
+  const page = await ctx.api.listRuns({
+    query: {
+      machine: row.machine,
+      runtime: row.runtime,
+      config: row.config,
+      ...(row.branch === null ? {} : { branch: row.branch }),
+      status: 'complete',
+      limit: SPARK_RUNS * 2,
+    },
+  })
+  const runs = page.items.filter((r) => r.build.branch === row.branch).slice(0, SPARK_RUNS)
+  const means: Map<string, number>[] = []
+  for (const run of runs) {
+    const detail = await ctx.api.getRun({ params: { id: run.id } })
+    const m = new Map<string, number>()
+    for (const r of detail.results) {
+      if (r.outcome.state === 'measured' && r.summary.mean !== null && r.summary.mean > 0) {
+        m.set(`${r.workload.name}@${r.workload.version}`, r.summary.mean)
+      }
+    }
+    means.push(m)
+  }
+  const newest = means[0]
+  if (newest === undefined) return []
+  const values = means.map((m) => {
+    let sum = 0
+    let n = 0
+    for (const [k, v] of m) {
+      const ref = newest.get(k)
+      if (ref !== undefined) {
+        sum += Math.log(v / ref)
+        n++
+      }
+    }
+    return n === 0 ? null : Math.exp(sum / n)
+  })
+  return values.reverse()
+}
+
+/** A baseline for one row: the newest final release of the runtime and config measured on the machine. */
+async function releaseBaseline(ctx: PageContext, row: OverviewRow): Promise<Run | undefined> {
+  const builds = await ctx.api.listBuilds({ query: { runtime: row.runtime, config: row.config, limit: 200 } })
+  const releases = builds.items
+    .filter((b) => RELEASE_RE.test(b.version) && b.id !== row.latest.buildId)
+    .sort((a, b) => compareVersions(b.version, a.version))
+  for (const b of releases.slice(0, 10)) {
+    const runs = await ctx.api.listRuns({
+      query: { build: b.id, machine: row.machine, status: 'complete', limit: 1 },
+    })
+    if (runs.items[0] !== undefined) return runs.items[0]
+  }
+  return undefined
+}
+
+/** Orders dotted versions numerically (3.9 < 3.10). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number)
+  const pb = b.split('.').map(Number)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
+}
+
+interface BaselineCell {
+  readonly label: string
+  readonly href: string | null
+  readonly geometricMean: GeometricMeanData
+}
+
+async function baselineCell(
+  ctx: PageContext,
+  row: OverviewRow,
+  selector: string | null,
+): Promise<BaselineCell | null> {
+  let base: string
+  let label: string
+  if (selector === null) {
+    const run = await releaseBaseline(ctx, row)
+    if (run === undefined) return null
+    base = String(run.id)
+    label = `${run.build.runtime} ${run.build.version}`
+  } else {
+    base = selector
+    label = selector
+  }
+  try {
+    const c = await ctx.api.compare({ query: { base, candidate: String(row.latest.id) } })
+    return {
+      label: selector === null ? label : `${c.base.build.runtime} ${c.base.build.version}`,
+      href: ctx.links.page({ page: 'compare', base: String(c.base.id), candidate: String(row.latest.id) }),
+      geometricMean: c.geometricMean,
+    }
+  } catch (error) {
+    const message = clientErrorMessage(error)
+    if (message === undefined) throw error
+    return { label, href: null, geometricMean: { kind: 'insufficient', reason: message } }
+  }
+}
+
+/** The overview page; `baseline` is a run selector every row is compared with (a release when absent). */
+export async function overviewPage(ctx: PageContext, baseline: string | null): Promise<PageResult> {
+  const [overview, alerts] = await Promise.all([
+    ctx.api.overview(),
+    ctx.api.listAlerts({ query: { limit: 8 } }),
+  ])
+  const rows = await Promise.all(
+    overview.rows.map(async (row) => ({
+      row,
+      spark: await sparkline(ctx, row),
+      baseline: await baselineCell(ctx, row, baseline),
+    })),
+  )
+  const machines = [...new Set(rows.map((r) => r.row.machine))]
+  const body = (
+    <>
+      <h1>Overview</h1>
+      <p class="lede">
+        The latest run of every runtime and build config on every machine, against the run before it and
+        against a baseline
+        {baseline === null ? ' (the newest release measured on that machine)' : <> ({baseline})</>}. Ratios
+        are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster.
+      </p>
+      {rows.length === 0 ? (
+        <p class="empty">
+          No runs yet. Measure with <code>langperf run</code>, or import results with{' '}
+          <code>langperf import pyperf</code>.
+        </p>
+      ) : null}
+      {machines.map((machine) => (
+        <section key={machine} class="machine-block">
+          <h2>
+            <a href={ctx.links.page({ page: 'machine', name: machine })}>{machine}</a>
+          </h2>
+          <TableWrap label={`Runtimes on ${machine}`}>
+            <table class="data overview-table">
+              <thead>
+                <tr>
+                  <th scope="col">runtime · config · branch</th>
+                  <th scope="col">latest build</th>
+                  <th scope="col">status</th>
+                  <th scope="col">against previous</th>
+                  <th scope="col" class="num">
+                    <span title="workloads significantly slower / faster / the same">▲ / ▼ / =</span>
+                  </th>
+                  <th scope="col">against baseline</th>
+                  <th scope="col">last {SPARK_RUNS} runs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows
+                  .filter((r) => r.row.machine === machine)
+                  .map(({ row, spark, baseline: b }) => (
+                    <tr key={`${row.runtime}|${row.config}|${row.branch}`}>
+                      <th scope="row" class="name">
+                        {row.runtime} <span class="muted">·</span> {row.config}
+                        {row.branch !== null ? (
+                          <>
+                            {' '}
+                            <span class="muted">·</span> {row.branch}
+                          </>
+                        ) : null}
+                      </th>
+                      <td>
+                        <a href={ctx.links.page({ page: 'run', id: row.latest.id })}>{row.latest.version}</a>{' '}
+                        <CommitLink links={ctx.links} sha={row.latest.commitSha} />
+                        <div class="muted small">
+                          {formatDate(row.latest.commitDateUtc ?? row.latest.startedAt)}
+                        </div>
+                      </td>
+                      <td>
+                        <StatusBadge status={row.latest.status} />
+                        {row.results.failed > 0 ? (
+                          <div class="small bad-text">
+                            ✗ {row.results.failed} failed workload{row.results.failed === 1 ? '' : 's'}
+                          </div>
+                        ) : null}
+                      </td>
+                      <td>
+                        {row.previous !== null ? (
+                          <a
+                            class="plain"
+                            href={ctx.links.page({
+                              page: 'compare',
+                              base: String(row.previous.id),
+                              candidate: String(row.latest.id),
+                            })}
+                            title={`Compare with ${row.previous.version} ${shortSha(row.previous.commitSha)}`}
+                          >
+                            <GeometricMean value={row.geometricMean} compact />
+                          </a>
+                        ) : (
+                          <span class="muted">first run</span>
+                        )}
+                      </td>
+                      <td class="num">
+                        <span class="verdict-slower">{row.changes.slower} ▲</span> /{' '}
+                        <span class="verdict-faster">{row.changes.faster} ▼</span> / {row.changes.same} =
+                      </td>
+                      <td>
+                        {b === null ? (
+                          <span
+                            class="muted"
+                            title="No release build of this runtime and config was measured on this machine"
+                          >
+                            no release
+                          </span>
+                        ) : (
+                          <>
+                            <span class="small muted">{b.label}</span>{' '}
+                            {b.href !== null ? (
+                              <a class="plain" href={b.href}>
+                                <GeometricMean value={b.geometricMean} compact />
+                              </a>
+                            ) : (
+                              <GeometricMean value={b.geometricMean} compact />
+                            )}
+                          </>
+                        )}
+                      </td>
+                      <td>
+                        <Sparkline values={spark} label={sparkLabel(spark)} />
+                      </td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </section>
+      ))}
+      <section>
+        <h2>Newest alerts</h2>
+        <AlertList ctx={ctx} alerts={alerts.items as Alert[]} triage={false} />
+        <p>
+          <a href={ctx.links.page({ page: 'alerts' })}>All {alerts.total} alerts →</a>
+        </p>
+      </section>
+    </>
+  )
+  return { status: 200, title: 'Overview', section: 'overview', body }
+}
+
+function sparkLabel(values: readonly (number | null)[]): string {
+  const first = values.find((v) => v !== null)
+  if (first === undefined || first === null) return 'No history'
+  return `Geometric mean of the last ${values.length} runs relative to the newest: the oldest at ${formatRatio(first)} (${formatChange(first)})`
+}

@@ -1,0 +1,318 @@
+import { StatusBadge, TableWrap } from '../components.tsx'
+import type { PageContext, PageResult } from '../context.ts'
+import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
+import { PREVIOUS } from './compare.tsx'
+import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
+
+// Run and machine pages: where a run was measured (environment, warnings), what it measured and
+// what failed with its reason; a machine's fingerprint and its history.
+
+/** One run: its build, environment, warnings, results and failures. */
+export async function runPage(ctx: PageContext, id: number): Promise<PageResult> {
+  const { run, results } = await ctx.api.getRun({ params: { id } })
+  const b = run.build
+  const env = run.environment
+  const failed = results.filter((r) => r.outcome.state !== 'measured')
+  const series = (workload: string, version: string) =>
+    ctx.links.page({
+      page: 'timeline',
+      series: {
+        machine: run.machine,
+        runtime: b.runtime,
+        config: b.config,
+        branch: b.branch,
+        workload,
+        workloadVersion: version,
+      },
+      also: [],
+    })
+  const body = (
+    <>
+      <h1>
+        Run {run.id}: {b.runtime} {b.version} {b.config}
+      </h1>
+      <p>
+        <a href={ctx.links.page({ page: 'compare', base: PREVIOUS, candidate: String(run.id) })}>
+          Compare with the run before
+        </a>
+        {' · '}
+        <a href={ctx.links.page({ page: 'machine', name: run.machine })}>machine {run.machine}</a>
+      </p>
+      <div class="columns">
+        <section>
+          <h2>Build</h2>
+          <FactTable
+            label="Build"
+            rows={[
+              ['runtime', b.runtime],
+              ['version', b.version],
+              ['config', b.config],
+              ['branch', b.branch ?? '–'],
+              ['commit', <CommitLink links={ctx.links} sha={b.commitSha} key="c" />],
+              ['commit date', formatDate(b.commitDateUtc)],
+              ['identity', <code key="i">{b.identity}</code>],
+              ...(b.interpreter !== null
+                ? ([
+                    ['compiler', b.interpreter.compiler],
+                    ['JIT', b.interpreter.jit],
+                    ['free threading', b.interpreter.freeThreading],
+                  ] as const)
+                : []),
+            ]}
+          />
+        </section>
+        <section>
+          <h2>Run</h2>
+          <FactTable
+            label="Run"
+            rows={[
+              ['status', <StatusBadge status={run.status} key="s" />],
+              ['started', formatDate(run.startedAt)],
+              ['finished', formatDate(run.finishedAt)],
+              ['suite', run.suite],
+              ['preset', run.preset],
+              ['harness', run.harnessVersion],
+              ['source', run.source],
+              ['results', `${results.length} (${failed.length} not measured)`],
+            ]}
+          />
+        </section>
+      </div>
+      <h2>Environment</h2>
+      {env === null ? (
+        <p class="muted">Not recorded (imported results carry only their metadata, below).</p>
+      ) : (
+        <>
+          {env.warnings.length === 0 ? (
+            <Notice kind="info">No warnings: the machine was set up for benchmarking.</Notice>
+          ) : (
+            env.warnings.map((w) => (
+              <Notice kind="warn" key={w.code}>
+                <strong>{w.message}</strong> <span class="small">{w.advice}</span>
+              </Notice>
+            ))
+          )}
+          <FactTable
+            label="Environment"
+            rows={[
+              ['CPU', `${env.fingerprint.cpuModel} (${env.fingerprint.logicalCpus} logical CPUs)`],
+              ['memory', formatBytes(env.fingerprint.memoryBytes)],
+              ['kernel', `${env.fingerprint.os} ${env.fingerprint.kernel} ${env.fingerprint.arch}`],
+              ['governors', env.tuning.governors.join(', ') || '–'],
+              ['turbo · SMT · ASLR', `${env.tuning.turbo} · ${env.tuning.smt} · ${env.tuning.aslr ?? '?'}`],
+              ['load (1 min)', significant(env.tuning.loadAverage1m)],
+              ['isolated CPUs', env.tuning.isolatedCpus || '–'],
+              ['virtualized', env.tuning.virtualized ? 'yes' : 'no'],
+            ]}
+          />
+        </>
+      )}
+      {failed.length > 0 ? (
+        <>
+          <h2>Failed and skipped workloads ({failed.length})</h2>
+          <TableWrap label="Failed workloads">
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">workload</th>
+                  <th scope="col">state</th>
+                  <th scope="col">reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {failed.map((r) => (
+                  <tr key={r.id}>
+                    <th scope="row" class="name">
+                      {r.workload.name}
+                    </th>
+                    <td class="bad-text">✗ {r.outcome.state}</td>
+                    <td>
+                      {r.outcome.state === 'failed' ? (
+                        <>
+                          <strong>{r.outcome.reason}</strong>: {r.outcome.message}
+                          {r.outcome.stderrTail !== '' ? (
+                            <details>
+                              <summary>stderr</summary>
+                              <pre>{r.outcome.stderrTail}</pre>
+                            </details>
+                          ) : null}
+                        </>
+                      ) : r.outcome.state === 'skipped' ? (
+                        r.outcome.message
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </>
+      ) : null}
+      <h2>Results ({results.length - failed.length} measured)</h2>
+      <TableWrap label="Results">
+        <table class="data">
+          <thead>
+            <tr>
+              <th scope="col">workload</th>
+              <th scope="col" class="num">
+                mean
+              </th>
+              <th scope="col" class="num">
+                sd of process means
+              </th>
+              <th scope="col" class="num">
+                min … max
+              </th>
+              <th scope="col" class="num">
+                processes × values
+              </th>
+              <th scope="col" class="num">
+                loops
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {results
+              .filter((r) => r.outcome.state === 'measured')
+              .map((r) => (
+                <tr key={r.id}>
+                  <th scope="row" class="name">
+                    <a href={series(r.workload.name, r.workload.version)}>{r.workload.name}</a>
+                  </th>
+                  <td class="num">{formatValue(r.summary.mean, r.unit)}</td>
+                  <td class="num">{formatValue(r.summary.stdevProcessMeans, r.unit)}</td>
+                  <td class="num muted">
+                    {formatValue(r.summary.min, r.unit)} … {formatValue(r.summary.max, r.unit)}
+                  </td>
+                  <td class="num">
+                    {r.summary.nProcesses} ×{' '}
+                    {r.summary.nProcesses > 0 ? Math.round(r.summary.nValues / r.summary.nProcesses) : 0}
+                  </td>
+                  <td class="num">{r.loops}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      {Object.keys(run.metadata).length > 0 ? (
+        <details>
+          <summary>Metadata ({Object.keys(run.metadata).length} keys)</summary>
+          <FactTable
+            label="Metadata"
+            rows={Object.entries(run.metadata).map(([k, v]) => [k, jsonText(v)] as const)}
+          />
+        </details>
+      ) : null}
+    </>
+  )
+  return { status: 200, title: `Run ${run.id}`, section: 'run', body }
+}
+
+/** One machine: its fingerprint, the history of its fingerprints and its latest runs. */
+export async function machinePage(ctx: PageContext, name: string): Promise<PageResult> {
+  const [m, runs] = await Promise.all([
+    ctx.api.getMachine({ params: { name } }),
+    ctx.api.listRuns({ query: { machine: name, limit: 50 } }),
+  ])
+  const f = m.fingerprint
+  const body = (
+    <>
+      <h1>Machine {m.name}</h1>
+      {f !== null ? (
+        <FactTable
+          label="Fingerprint"
+          rows={[
+            ['hostname', f.hostname],
+            ['CPU', f.cpuModel],
+            [
+              'cores',
+              `${f.logicalCpus} logical${f.physicalCores !== null ? `, ${f.physicalCores} physical` : ''}`,
+            ],
+            ['memory', formatBytes(f.memoryBytes)],
+            ['OS', `${f.os} ${f.kernel} ${f.arch}`],
+            ['first seen', formatDate(m.firstSeenAt)],
+            ['last seen', formatDate(m.lastSeenAt)],
+          ]}
+        />
+      ) : (
+        <p class="muted">No fingerprint recorded (imported results only).</p>
+      )}
+      <h2>Fingerprint history ({m.fingerprints.length})</h2>
+      {m.fingerprints.length === 0 ? (
+        <p class="muted">None recorded.</p>
+      ) : (
+        <TableWrap label="Fingerprint history">
+          <table class="data">
+            <thead>
+              <tr>
+                <th scope="col">from</th>
+                <th scope="col">to</th>
+                <th scope="col">CPU</th>
+                <th scope="col">kernel</th>
+                <th scope="col">memory</th>
+                <th scope="col">hash</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...m.fingerprints].reverse().map((h) => (
+                <tr key={h.id}>
+                  <td>{formatDate(h.firstSeenAt)}</td>
+                  <td>{formatDate(h.lastSeenAt)}</td>
+                  <td>
+                    {h.fingerprint.cpuModel} ({h.fingerprint.logicalCpus})
+                  </td>
+                  <td>
+                    {h.fingerprint.os} {h.fingerprint.kernel}
+                  </td>
+                  <td>{formatBytes(h.fingerprint.memoryBytes)}</td>
+                  <td>
+                    <code>{h.hash.slice(0, 12)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <h2>Latest runs ({runs.total})</h2>
+      <TableWrap label="Latest runs">
+        <table class="data">
+          <thead>
+            <tr>
+              <th scope="col">run</th>
+              <th scope="col">build</th>
+              <th scope="col">commit</th>
+              <th scope="col">started</th>
+              <th scope="col">status</th>
+              <th scope="col" class="num">
+                results
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.items.map((r) => (
+              <tr key={r.id}>
+                <th scope="row">
+                  <a href={ctx.links.page({ page: 'run', id: r.id })}>{r.id}</a>
+                </th>
+                <td>
+                  {r.build.runtime} {r.build.version} {r.build.config}
+                  {r.build.branch !== null ? <span class="muted"> {r.build.branch}</span> : null}
+                </td>
+                <td>
+                  <CommitLink links={ctx.links} sha={r.build.commitSha} />
+                </td>
+                <td>{formatDate(r.startedAt)}</td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td class="num">{r.resultCount}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+    </>
+  )
+  return { status: 200, title: `Machine ${m.name}`, section: 'machine', body }
+}

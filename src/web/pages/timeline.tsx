@@ -1,0 +1,300 @@
+import { TableWrap } from '../components.tsx'
+import { allPages, type Out, type PageContext, type PageResult } from '../context.ts'
+import { formatDate, formatValue } from '../format.ts'
+import { Island } from '../html.tsx'
+import type { TimelineIslandProps, TimelineSeriesData } from '../islands.ts'
+import { type SeriesRef, seriesKey } from '../links.ts'
+import { CommitLink, Notice } from './parts.tsx'
+
+// The workload timeline: one point per build with its interval as a band, several series
+// overlaid, change points and epoch boundaries marked. The chart is the timeline island (uPlot);
+// without JavaScript the page shows the newest points as a table.
+
+/** Points listed in the table under the chart. */
+const TABLE_POINTS = 30
+
+/** The fields of an epoch key (`field=value;…`, `\` escapes) that differ between two keys. */
+export function epochFieldsChanged(from: string, to: string): string[] {
+  const parse = (key: string) => {
+    const out = new Map<string, string>()
+    for (const pair of key.split(/(?<!\\);/)) {
+      const i = pair.search(/(?<!\\)=/)
+      if (i > 0) out.set(pair.slice(0, i), pair.slice(i + 1).replace(/\\(.)/g, '$1'))
+    }
+    return out
+  }
+  const a = parse(from)
+  const b = parse(to)
+  const fields: string[] = []
+  for (const [k, v] of b) if (a.get(k) !== v) fields.push(`${k}: ${a.get(k) ?? '?'} → ${v}`)
+  return fields
+}
+
+/** A series with its version filled in: the one with the most points when it was left out. */
+async function resolveSeries(ctx: PageContext, s: SeriesRef): Promise<SeriesRef | undefined> {
+  if (s.workloadVersion !== '') return s
+  const list = await ctx.api.listSeries({
+    query: {
+      machine: s.machine,
+      runtime: s.runtime,
+      config: s.config,
+      ...(s.branch === null ? {} : { branch: s.branch }),
+      workload: s.workload,
+      limit: 1000,
+    },
+  })
+  const best = list.items.filter((x) => x.branch === s.branch).sort((a, b) => b.points - a.points)[0]
+  return best === undefined ? undefined : { ...s, workloadVersion: best.workloadVersion }
+}
+
+/** A series' label: what differs from the first series, or everything for the first. */
+function labelOf(s: SeriesRef, first: SeriesRef | undefined): string {
+  if (first === undefined)
+    return `${s.runtime} ${s.config}${s.branch !== null ? ` ${s.branch}` : ''} on ${s.machine}`
+  const parts: string[] = []
+  if (s.runtime !== first.runtime) parts.push(s.runtime)
+  if (s.config !== first.config) parts.push(s.config)
+  if (s.branch !== first.branch) parts.push(s.branch ?? '(no branch)')
+  if (s.machine !== first.machine) parts.push(`on ${s.machine}`)
+  if (s.workload !== first.workload) parts.push(s.workload)
+  if (s.workloadVersion !== first.workloadVersion) parts.push(`v ${s.workloadVersion}`)
+  return parts.length === 0 ? labelOf(s, undefined) : parts.join(' ')
+}
+
+type Points = Out<'getSeriesPoints'>['points']
+
+/** One series' columns for the chart, its changes and epoch boundaries placed on its points. */
+async function seriesData(
+  ctx: PageContext,
+  s: SeriesRef,
+  label: string,
+): Promise<{ data: TimelineSeriesData; points: Points }> {
+  const query = {
+    machine: s.machine,
+    runtime: s.runtime,
+    config: s.config,
+    ...(s.branch === null ? {} : { branch: s.branch }),
+    workload: s.workload,
+    version: s.workloadVersion,
+  }
+  const [answer, changes] = await Promise.all([
+    ctx.api.getSeriesPoints({ query: { ...query, failed: true, interval: true, epochs: true } }),
+    allPages((offset, limit) => ctx.api.listChanges({ query: { ...query, offset, limit } }), 5000),
+  ])
+  const points = answer.points
+  const x: number[] = []
+  let last = Number.NEGATIVE_INFINITY
+  for (const p of points) {
+    // Strictly increasing times: two builds of one commit date are a second apart on the axis.
+    let t = Math.floor(Date.parse(p.commitDateUtc ?? p.runStartedAt) / 1000)
+    if (!(t > last)) t = last + 1
+    x.push(t)
+    last = t
+  }
+  const index = new Map(points.map((p, i) => [p.resultId, i]))
+  const epochs: TimelineSeriesData['epochs'][number][] = []
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]?.epoch
+    const b = points[i]?.epoch
+    if (a !== undefined && b !== undefined && a !== b)
+      epochs.push({ index: i, fields: epochFieldsChanged(a, b) })
+  }
+  const data: TimelineSeriesData = {
+    label,
+    unit: points.find((p) => p.state === 'measured')?.unit ?? 'second',
+    href: ctx.links.page({ page: 'timeline', series: s, also: [] }),
+    x,
+    mean: points.map((p) => (p.state === 'measured' ? p.summary.mean : null)),
+    low: points.map((p) => p.interval?.low ?? null),
+    high: points.map((p) => p.interval?.high ?? null),
+    state: points.map((p) => (p.state === 'measured' ? 'm' : p.state === 'failed' ? 'f' : 's')).join(''),
+    sha: points.map((p) => p.commitSha),
+    runId: points.map((p) => p.runId),
+    version: [],
+    epochs,
+    changes: changes
+      .filter((c) => c.status !== 'withdrawn' && index.has(c.firstBad.resultId))
+      .map((c) => ({
+        index: index.get(c.firstBad.resultId) ?? 0,
+        direction: c.direction,
+        kind: c.kind,
+        ratio: c.ratio,
+        low: c.ratioLow,
+        high: c.ratioHigh,
+        status: c.status,
+        alertHref: ctx.links.page({ page: 'alert', id: c.alertId }),
+      })),
+  }
+  return { data, points }
+}
+
+/** The timeline page of `series`, with `also` overlaid. */
+export async function timelinePage(
+  ctx: PageContext,
+  ref: { readonly series: SeriesRef; readonly also: readonly SeriesRef[] },
+): Promise<PageResult> {
+  const primary = await resolveSeries(ctx, ref.series)
+  if (primary === undefined) {
+    return {
+      status: 404,
+      title: 'Timeline',
+      section: 'timeline',
+      body: (
+        <>
+          <h1>Timeline</h1>
+          <Notice kind="error">
+            No series is {ref.series.workload} on {ref.series.runtime} {ref.series.config}
+            {ref.series.branch !== null ? ` (${ref.series.branch})` : ''} on {ref.series.machine}.
+          </Notice>
+        </>
+      ),
+    }
+  }
+  const overlays: SeriesRef[] = []
+  for (const a of ref.also) {
+    const r = await resolveSeries(ctx, a)
+    if (r !== undefined && seriesKey(r) !== seriesKey(primary)) overlays.push(r)
+  }
+  const all = [primary, ...overlays.slice(0, 8)]
+  const loaded = await Promise.all(
+    all.map((s, i) => seriesData(ctx, s, labelOf(s, i === 0 ? undefined : primary))),
+  )
+  if (ctx.links.mode === 'static') {
+    // The report writes the comparison of each build with the one before it: the chart links there.
+    for (const { points } of loaded) {
+      for (let i = 1; i < points.length; i++) {
+        ctx.links.page({
+          page: 'compare',
+          base: String(points[i - 1]!.runId),
+          candidate: String(points[i]!.runId),
+        })
+      }
+    }
+  }
+  const siblings = (await ctx.api.listSeries({ query: { workload: primary.workload, limit: 1000 } })).items
+  const props: TimelineIslandProps = {
+    series: loaded.map((l) => l.data),
+    commitPattern: ctx.links.commitPattern ?? null,
+    compareTemplate: ctx.links.compareTemplate,
+    runTemplate: ctx.links.runTemplate,
+  }
+  const first = loaded[0]!
+  const newest = first.points
+    .map((p, i) => ({ p, i }))
+    .slice(-TABLE_POINTS)
+    .reverse()
+  const measured = first.points.filter((p) => p.state === 'measured').length
+  const failed = first.points.filter((p) => p.state === 'failed').length
+  const body = (
+    <>
+      <h1>
+        {primary.workload} <span class="muted small">v {primary.workloadVersion}</span>
+      </h1>
+      <p class="lede">
+        {labelOf(primary, undefined)}: {first.points.length} builds ({measured} measured
+        {failed > 0 ? `, ${failed} failed` : ''}), {first.data.changes.length} detected changes,{' '}
+        {first.data.epochs.length} epoch boundaries. Each point is the mean of its process means; the band is
+        its 95 % t interval.
+      </p>
+      <Island name="timeline" id="timeline" data={props}>
+        <p class="small muted noscript-note">
+          The interactive chart needs JavaScript; the newest points are listed below.
+        </p>
+      </Island>
+      <div class="legend-help small muted">
+        Drag to zoom, double-click to reset, wheel to zoom around the pointer, shift-drag or the arrow buttons
+        to pan; click a point to pin its details. Lines: <span class="key key-regression">▲ regression</span>,{' '}
+        <span class="key key-improvement">▼ improvement</span>,{' '}
+        <span class="key key-epoch">┆ epoch boundary</span>,{' '}
+        <span class="key key-failed">× failed build</span>.
+      </div>
+      {siblings.length > 1 && ctx.links.mode === 'server' ? (
+        <form class="overlay-form" method="get" action="/timeline">
+          <input type="hidden" name="machine" value={primary.machine} />
+          <input type="hidden" name="runtime" value={primary.runtime} />
+          <input type="hidden" name="config" value={primary.config} />
+          {primary.branch !== null ? <input type="hidden" name="branch" value={primary.branch} /> : null}
+          <input type="hidden" name="workload" value={primary.workload} />
+          <input type="hidden" name="version" value={primary.workloadVersion} />
+          <fieldset>
+            <legend>Overlay the same workload on</legend>
+            {siblings
+              .filter((s) => seriesKey(s) !== seriesKey(primary))
+              .slice(0, 40)
+              .map((s) => (
+                <label key={seriesKey(s)} class="chip">
+                  <input
+                    type="checkbox"
+                    name="also"
+                    value={seriesKey(s)}
+                    checked={overlays.some((o) => seriesKey(o) === seriesKey(s))}
+                  />{' '}
+                  {labelOf(s, primary)}
+                  <span class="muted">({s.points})</span>
+                </label>
+              ))}
+            <button type="submit">Overlay</button>
+          </fieldset>
+        </form>
+      ) : null}
+      <h2>Newest builds</h2>
+      <TableWrap label="Newest builds">
+        <table class="data">
+          <thead>
+            <tr>
+              <th scope="col">commit</th>
+              <th scope="col">date</th>
+              <th scope="col" class="num">
+                mean
+              </th>
+              <th scope="col" class="num">
+                95 % interval
+              </th>
+              <th scope="col">state</th>
+              <th scope="col">links</th>
+            </tr>
+          </thead>
+          <tbody>
+            {newest.map(({ p, i }) => {
+              const prev = i > 0 ? first.points[i - 1] : undefined
+              return (
+                <tr key={p.resultId}>
+                  <td>
+                    <CommitLink links={ctx.links} sha={p.commitSha} />
+                  </td>
+                  <td>{formatDate(p.commitDateUtc ?? p.runStartedAt)}</td>
+                  <td class="num">{p.state === 'measured' ? formatValue(p.summary.mean, p.unit) : '–'}</td>
+                  <td class="num muted">
+                    {p.interval
+                      ? `${formatValue(p.interval.low, p.unit)} – ${formatValue(p.interval.high, p.unit)}`
+                      : ''}
+                  </td>
+                  <td>{p.state === 'measured' ? 'measured' : <span class="bad-text">✗ {p.state}</span>}</td>
+                  <td>
+                    <a href={ctx.links.page({ page: 'run', id: p.runId })}>run {p.runId}</a>
+                    {prev !== undefined ? (
+                      <>
+                        {' '}
+                        ·{' '}
+                        <a
+                          href={ctx.links.page({
+                            page: 'compare',
+                            base: String(prev.runId),
+                            candidate: String(p.runId),
+                          })}
+                        >
+                          against previous
+                        </a>
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </TableWrap>
+    </>
+  )
+  return { status: 200, title: `${primary.workload} timeline`, section: 'timeline', body }
+}

@@ -1,0 +1,180 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { ApiClient } from '../api/index.ts'
+import { type Assets, loadAssets } from './assets.ts'
+import type { PageContext } from './context.ts'
+import { Layout, renderDocument } from './html.tsx'
+import { type PageRef, parseSeriesKey, type SeriesRef, serverLinks } from './links.ts'
+import { errorPage, renderPage } from './pages/index.tsx'
+
+// The dashboard on the portal's server: one GET route per page, each reading its data through
+// the in-process API client, and the built assets under /assets/. Pages answer with a strict
+// Content-Security-Policy: scripts and styles only from this server, nothing inline.
+
+/** The Content-Security-Policy of every page. */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** Options of createWebRoutes. */
+export interface WebOptions {
+  /** Commit URL pattern with `{sha}` (e.g. `https://github.com/python/cpython/commit/{sha}`). */
+  readonly commitUrl?: string
+  /** langperf's version, in the footer. */
+  readonly version?: string
+  /** Where the built assets are; dist/web when absent. */
+  readonly assetsDir?: string
+}
+
+/** What the server's hook expects (structurally the server's WebRoutes). */
+export interface WebRoutesLike {
+  register(app: FastifyInstance, context: { readonly api: ApiClient }): Promise<void> | void
+}
+
+type Query = Readonly<Record<string, string | string[] | undefined>>
+
+function one(q: Query, name: string): string | undefined {
+  const v = q[name]
+  const s = Array.isArray(v) ? v[0] : v
+  return s === undefined || s === '' ? undefined : s
+}
+
+function many(q: Query, name: string): string[] {
+  const v = q[name]
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((s) => s !== '')
+}
+
+/** A page request that cannot be answered: the page to show instead. */
+class BadRequest extends Error {}
+
+function need(q: Query, name: string, page: string): string {
+  const v = one(q, name)
+  if (v === undefined)
+    throw new BadRequest(`Cannot show the ${page}: expected query parameter "${name}", found nothing`)
+  return v
+}
+
+function id(text: string, what: string): number {
+  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) {
+    throw new BadRequest(
+      `Cannot show ${what} ${JSON.stringify(text.slice(0, 40))}: expected a positive integer id`,
+    )
+  }
+  return Number(text)
+}
+
+/** The timeline's series from the query: the primary one and `also=` overlays (compact keys). */
+export function timelineRef(q: Query): PageRef {
+  const series: SeriesRef = {
+    machine: need(q, 'machine', 'timeline'),
+    runtime: need(q, 'runtime', 'timeline'),
+    config: need(q, 'config', 'timeline'),
+    branch: one(q, 'branch') ?? null,
+    workload: need(q, 'workload', 'timeline'),
+    workloadVersion: one(q, 'version') ?? '',
+  }
+  const also: SeriesRef[] = []
+  for (const key of many(q, 'also').slice(0, 8)) {
+    const s = parseSeriesKey(key)
+    if (s === undefined) {
+      throw new BadRequest(
+        `Cannot show the timeline: expected "also" to be a series key (machine,runtime,config,branch,workload,version), found ${JSON.stringify(key.slice(0, 80))}`,
+      )
+    }
+    also.push(s)
+  }
+  return { page: 'timeline', series, also }
+}
+
+/** Registers the dashboard's pages and assets on `app`; its data comes from `api` only. */
+export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options: WebOptions = {}): void {
+  const assets: Assets = loadAssets(options.assetsDir)
+  const links = serverLinks({
+    ...(options.commitUrl === undefined ? {} : { commitUrl: options.commitUrl }),
+    assetVersion: assets.version,
+  })
+  const ctx: PageContext = { api, links, version: options.version ?? '0.1.0', canTriage: true }
+
+  async function send(reply: FastifyReply, make: () => PageRef) {
+    let status: number
+    let html: string
+    try {
+      ;({ status, html } = await renderPage(ctx, make()))
+    } catch (error) {
+      if (!(error instanceof BadRequest)) throw error
+      const page = errorPage(400, error.message)
+      status = 400
+      html = renderDocument(
+        <Layout title={page.title} section={page.section} links={links} version={ctx.version}>
+          {page.body}
+        </Layout>,
+      )
+    }
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', PAGE_CSP)
+      .header('referrer-policy', 'same-origin')
+      .header('cache-control', 'no-cache')
+      .send(html)
+  }
+
+  app.get('/', (req, reply) =>
+    send(reply, () => ({ page: 'overview', baseline: one(req.query as Query, 'baseline') ?? null })),
+  )
+  app.get('/timeline', (req, reply) => send(reply, () => timelineRef(req.query as Query)))
+  app.get('/compare', (req, reply) =>
+    send(reply, () => {
+      const q = req.query as Query
+      return {
+        page: 'compare',
+        base: one(q, 'base') ?? 'previous',
+        candidate: need(q, 'candidate', 'comparison'),
+        tags: many(q, 'tag').slice(0, 50),
+      }
+    }),
+  )
+  app.get('/matrix', (req, reply) =>
+    send(reply, () => {
+      const q = req.query as Query
+      return { page: 'matrix', baseline: one(q, 'baseline') ?? null, machine: one(q, 'machine') ?? null }
+    }),
+  )
+  app.get('/alerts', (_req, reply) => send(reply, () => ({ page: 'alerts' })))
+  app.get('/alerts/:id', (req, reply) =>
+    send(reply, () => ({ page: 'alert', id: id((req.params as { id: string }).id, 'alert') })),
+  )
+  app.get('/runs/:id', (req, reply) =>
+    send(reply, () => ({ page: 'run', id: id((req.params as { id: string }).id, 'run') })),
+  )
+  app.get('/machines/:name', (req, reply) =>
+    send(reply, () => ({ page: 'machine', name: (req.params as { name: string }).name })),
+  )
+  app.get('/assets/:name', (req, reply) => {
+    const asset = assets.files.get((req.params as { name: string }).name)
+    if (asset === undefined) {
+      return reply.code(404).type('text/plain; charset=utf-8').send('No such asset')
+    }
+    const versioned = typeof (req.query as Query).v === 'string'
+    return reply
+      .type(asset.contentType)
+      .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .send(asset.bytes)
+  })
+}
+
+/**
+ * The dashboard for the server's `web` hook: `buildServer(store, { web: createWebRoutes() })`.
+ * Reads the built assets when registered, and fails then (naming the build command) without them.
+ */
+export function createWebRoutes(options: WebOptions = {}): WebRoutesLike {
+  return {
+    register: (app, context) => registerWebRoutes(app, context.api, options),
+  }
+}
