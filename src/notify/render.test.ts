@@ -41,6 +41,8 @@ test('renderText() puts stored text on one line and defuses @mentions', () => {
   const text = renderText(m)
   assert.match(text, /^Alert 42: cpy thon main/)
   assert.match(text, /\(ask @\u200bhere now\)/)
+  const bidi = alertMessageFrom(testAlert({ branch: 'main\u202Egnp.exe' }), TEST_LINKS)
+  assert.match(renderText(bidi), /^Alert 42: cpython main gnp\.exe slower/)
 })
 
 test('renderMarkdown() escapes a hostile workload name so GitHub renders it as text', () => {

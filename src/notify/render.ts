@@ -95,7 +95,7 @@ export function renderSlack(m: AlertMessage): JsonObject {
       // plain_text is not parsed by Slack, so the title needs no escaping beyond control characters.
       {
         type: 'header',
-        text: { type: 'plain_text', text: truncate(defuse(line(m.title)), SLACK_HEADER_MAX_CHARS) },
+        text: { type: 'plain_text', text: truncate(line(m.title), SLACK_HEADER_MAX_CHARS) },
       },
       section(`${esc(m.summary)}\n${blame.join('\n')}`),
       section(`*Largest changes* (ratio after/before [95 % interval], change)\n${changes.join('\n')}`),
@@ -166,10 +166,13 @@ function changeLine(c: MessageChange): [string, string, string, string, string] 
   return [c.workload, c.config, c.machine, formatMagnitude(c), c.direction]
 }
 
-/** One line of stored text: control characters (newlines included) become spaces, `@` is defused. */
+/**
+ * One line of stored text: control characters (newlines included) and bidirectional overrides
+ * (which can make text read differently from what it is) become spaces, `@` is defused.
+ */
 export function line(s: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return defuse(s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' '))
+  return defuse(s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]+/g, ' '))
 }
 
 /** `@name` with a zero-width space after the `@`, so no chat or forge turns it into a mention. */
