@@ -156,11 +156,7 @@ export function StatusBadge(props: { readonly status: string }) {
 
 /** A table that scrolls sideways on a narrow screen instead of squeezing. */
 export function TableWrap(props: { readonly children: ComponentChildren; readonly label?: string }) {
-  return (
-    <div class="table-wrap">
-      {props.children}
-    </div>
-  )
+  return <div class="table-wrap">{props.children}</div>
 }
 
 /** The comparison table: one row per workload with its ratio, interval and verdict. */

@@ -84,6 +84,7 @@ export function Layout(props: PageShell & { readonly children: ComponentChildren
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{`${props.title} · langperf`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={links.asset('islands.css')} />
       </head>
       <body>

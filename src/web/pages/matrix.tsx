@@ -47,7 +47,10 @@ export async function matrixPage(
       try {
         return {
           row,
-          result: await ctx.api.compare({ query: { base: baseline, candidate: String(row.latest.id) } }),
+          // Across runtimes and releases the suite versions often differ: compare anyway, marked ≠.
+          result: await ctx.api.compare({
+            query: { base: baseline, candidate: String(row.latest.id), allowVersionMismatch: true },
+          }),
         }
       } catch (error) {
         const message = clientErrorMessage(error)
@@ -113,7 +116,8 @@ export async function matrixPage(
             </a>
           </>
         ) : null}
-        , workload by workload: time ratio, below 1 is faster. <span class="verdict-slower">▲ slower</span>,{' '}
+        , workload by workload: time ratio, below 1 is faster; ≠ marks a workload whose version differs from
+        the baseline's. <span class="verdict-slower">▲ slower</span>,{' '}
         <span class="verdict-faster">▼ faster</span>, = no significant difference.
       </p>
       <Island name="matrix" id="matrix" data={{ options, selected: baseline }}>
@@ -193,6 +197,13 @@ export async function matrixPage(
                       </td>
                     )
                   }
+                  if (c.result.candidate.id === c.result.base.id) {
+                    return (
+                      <td key={c.row.latest.id} class="num muted">
+                        baseline
+                      </td>
+                    )
+                  }
                   const significant = r.verdict === 'slower' || r.verdict === 'faster'
                   const v = VERDICT_LABELS[r.verdict]
                   return (
@@ -201,6 +212,11 @@ export async function matrixPage(
                       class={`num cell ${heatClass(significant ? heatStep(r.ratio) : 0)}`}
                       title={`${w}: ${formatRatio(r.ratio)} ${formatInterval(r.low, r.high)} ${v.word}${r.reason ? ` (${r.reason})` : ''}`}
                     >
+                      {r.versionsDiffer ? (
+                        <span class="warn-mark" title="The workload's versions differ between the two runs">
+                          ≠{' '}
+                        </span>
+                      ) : null}
                       {r.ratio === null ? '–' : formatChange(r.ratio)}{' '}
                       <span aria-hidden="true">{v.symbol}</span>
                       <span class="sr-only">{v.word}</span>

@@ -194,6 +194,15 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
           </tbody>
         </table>
       </TableWrap>
+      {Object.keys(b.metadata).length > 0 ? (
+        <details>
+          <summary>Build metadata ({Object.keys(b.metadata).length} keys)</summary>
+          <FactTable
+            label="Build metadata"
+            rows={Object.entries(b.metadata).map(([k, v]) => [k, jsonText(v)] as const)}
+          />
+        </details>
+      ) : null}
       {Object.keys(run.metadata).length > 0 ? (
         <details>
           <summary>Metadata ({Object.keys(run.metadata).length} keys)</summary>

@@ -1,0 +1,454 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { detectAndRecord, importPyperfFiles } from '../analysis/index.ts'
+import {
+  type ApiClient,
+  documentToRun,
+  exampleRunDocument,
+  type LangperfRunDocumentInput,
+  LangperfRunDocumentSchema,
+} from '../api/index.ts'
+import { buildServer, hashTokenSecret, newTokenSecret } from '../server/index.ts'
+import { openSqliteStore, type Store } from '../store/index.ts'
+import { createWebRoutes, PAGE_CSP, renderSite } from '../web/index.ts'
+
+// The dashboard end to end, on a seeded SQLite database: the real pyperf files of CPython's
+// history in shared/data (8 runs), a synthetic series with a 25 % step so detection records an
+// alert, and hostile names (markup in a workload name, a commit message, metadata, a failure
+// message). Every page is rendered through the server (status, CSP, escaping), the static report
+// is written and its links checked, and Debian's Chromium (driven by playwright-core) loads every
+// page, goes overview → timeline → comparison, triages an alert and saves screenshots under
+// test-artifacts/dashboard/.
+
+const repo = fileURLToPath(new URL('../../', import.meta.url))
+const PYPERF_DIR = resolve(repo, '../shared/data/pyperf-json-pythonperf2')
+const CHROMIUM = '/usr/bin/chromium'
+const SHOTS = join(repo, 'test-artifacts', 'dashboard')
+const COMMIT_URL = 'https://github.com/python/cpython/commit/{sha}'
+
+const HOSTILE = '<script>alert(1)</script>'
+const IMG = '<img src=x onerror="window.__xss=1">'
+
+interface Seeded {
+  readonly store: Store
+  readonly app: FastifyInstance
+  readonly api: ApiClient
+  readonly adminSecret: string
+  readonly runIds: readonly number[]
+  readonly alertId: number
+}
+
+/** The synthetic runs: 12 builds of cpython jit on ci-box, nbody 25 % slower from the 7th. */
+function syntheticRuns(): LangperfRunDocumentInput[] {
+  const docs: LangperfRunDocumentInput[] = []
+  for (let i = 0; i < 12; i++) {
+    const day = String(i + 1).padStart(2, '0')
+    // Between-build noise of ±0.3 %, as a real series has.
+    const noise = 1 + 0.003 * Math.sin(i * 1.7)
+    const doc = exampleRunDocument({
+      machine: 'ci-box',
+      config: 'jit',
+      version: '3.14.0a1+',
+      commitSha: `${(0xabc000 + i).toString(16)}${'0'.repeat(34)}`.slice(0, 40),
+      startedAt: `2024-10-${day}T10:00:00Z`,
+      workloads: ['nbody', 'richards', 'hostile'],
+      meanS: { nbody: (i >= 6 ? 0.0125 : 0.01) * noise, richards: 0.02 * noise, hostile: 0.005 * noise },
+      processes: 6,
+    })
+    const run = {
+      ...doc.run,
+      build: { ...doc.run.build, metadata: { commit_message: `Fix ${HOSTILE} & ${IMG}` } },
+      metadata: { note: IMG, [HOSTILE]: 'key' },
+    }
+    const results =
+      i === 11
+        ? [
+            ...doc.results,
+            {
+              workload: { name: 'crasher', version: 'v1' },
+              processes: [],
+              outcome: {
+                state: 'failed' as const,
+                reason: 'crashed' as const,
+                message: `Worker died: ${IMG}`,
+              },
+            },
+          ]
+        : doc.results
+    docs.push({ ...doc, run, results })
+  }
+  return docs
+}
+
+async function seed(): Promise<Seeded> {
+  const store = await openSqliteStore(':memory:')
+  if (existsSync(PYPERF_DIR)) {
+    const files = readdirSync(PYPERF_DIR)
+      .filter((f) => f.endsWith('.json.gz'))
+      .map((f) => join(PYPERF_DIR, f))
+    // These files name the commit as their branch (commit_branch): the history is main's.
+    await importPyperfFiles(store, files, { machine: 'pythonperf2', branch: 'main' })
+  }
+  // The API refuses markup in workload names; older imports and other stores may hold anything, so
+  // the store gets one directly and the pages must still show it as text.
+  const runs = syntheticRuns()
+    .map((d) => documentToRun(LangperfRunDocumentSchema.parse(d)))
+    .map((r) => ({
+      ...r,
+      results: r.results.map((x) =>
+        x.workload.name === 'hostile' ? { ...x, workload: { ...x.workload, name: HOSTILE } } : x,
+      ),
+    }))
+  const runIds = await store.insertRuns(runs)
+  await detectAndRecord(store, { now: () => new Date('2024-11-01T00:00:00Z') })
+  const adminSecret = newTokenSecret()
+  await store.createToken({
+    name: 'admin',
+    role: 'admin',
+    scopes: [],
+    hash: hashTokenSecret(adminSecret),
+    createdAt: '2024-01-01T00:00:00Z',
+  })
+  let api: ApiClient | undefined
+  const web = createWebRoutes({ commitUrl: COMMIT_URL })
+  const app = await buildServer(store, {
+    web: {
+      register: async (a, context) => {
+        api = context.api
+        await web.register(a, context)
+      },
+    },
+  })
+  const alerts = await store.listAlerts({ limit: 100 })
+  const alert = alerts.rows.find((a) => a.machines.includes('ci-box') && a.kind === 'commit')
+  assert.ok(alert, `detection records the synthetic 25 % step as an alert (${alerts.total} alerts)`)
+  assert.ok(api)
+  return { store, app, api, adminSecret, runIds, alertId: alert.id }
+}
+
+const TIMELINE_HOSTILE = `/timeline?machine=ci-box&runtime=cpython&config=jit&branch=main&workload=${encodeURIComponent(HOSTILE)}`
+const TIMELINE_NBODY =
+  '/timeline?machine=ci-box&runtime=cpython&config=jit&branch=main&workload=nbody&version=v1'
+
+/** Every page of the seeded dashboard, by a name for its screenshot. */
+function pages(s: Seeded): [string, string][] {
+  const first = s.runIds[0]!
+  const last = s.runIds[s.runIds.length - 1]!
+  return [
+    ['overview', '/'],
+    ['alerts', '/alerts'],
+    ['alert', `/alerts/${s.alertId}`],
+    ['run', `/runs/${last}`],
+    ['machine', '/machines/ci-box'],
+    ['matrix', '/matrix'],
+    ['compare', `/compare?base=${first}&candidate=${last}`],
+    ['compare-previous', `/compare?candidate=${last}`],
+    ['timeline', TIMELINE_NBODY],
+    ['timeline-hostile', TIMELINE_HOSTILE],
+    ...(existsSync(PYPERF_DIR)
+      ? ([
+          [
+            'timeline-real',
+            '/timeline?machine=pythonperf2&runtime=cpython&config=default&branch=main&workload=nbody',
+          ],
+          ['machine-real', '/machines/pythonperf2'],
+        ] as [string, string][])
+      : []),
+  ]
+}
+
+describe('dashboard pages on a seeded database', () => {
+  let s: Seeded
+  before(async () => {
+    s = await seed()
+  })
+  after(async () => {
+    await s.app.close()
+    await s.store.close()
+  })
+
+  test('every page answers 200 with a strict CSP and shows hostile strings only as text', async () => {
+    for (const [name, url] of pages(s)) {
+      const r = await s.app.inject({ method: 'GET', url })
+      assert.equal(r.statusCode, 200, `${name} ${url}: ${r.body.slice(0, 500)}`)
+      assert.equal(r.headers['content-security-policy'], PAGE_CSP)
+      assert.match(String(r.headers['content-type']), /^text\/html/)
+      const html = r.body
+      assert.doesNotMatch(
+        html,
+        /<script>alert|<img src=x|onerror="window/,
+        `${name}: markup from data is escaped`,
+      )
+      // The only script elements: island data (JSON) and the bundle; no inline code.
+      for (const tag of html.match(/<script[^>]*>/g) ?? []) {
+        assert.match(
+          tag,
+          /^<script (type="application\/json" id="[\w-]+"|src="\/assets\/islands\.js\?v=[0-9a-f]+" defer)>$/,
+        )
+      }
+      assert.doesNotMatch(html, /<[^>]*\son[a-z]+=/i, `${name}: no inline event handlers`)
+    }
+    const run = await s.app.inject({ method: 'GET', url: `/runs/${s.runIds[s.runIds.length - 1]}` })
+    assert.match(run.body, /Fix &lt;script>alert\(1\)&lt;\/script> &amp; &lt;img|Fix &lt;script&gt;alert/)
+    assert.match(run.body, /Worker died: &lt;img/)
+    assert.match(run.body, /✗ failed/)
+    const compare = await s.app.inject({
+      method: 'GET',
+      url: `/compare?base=${s.runIds[0]}&candidate=${s.runIds[1]}`,
+    })
+    assert.match(
+      compare.body,
+      /"workload":"\\u003cscript\\u003ealert\(1\)\\u003c\/script\\u003e"/,
+      'island JSON escapes <',
+    )
+  })
+
+  test('the overview, compare and alert pages carry the numbers and links they promise', async () => {
+    const overview = (await s.app.inject({ method: 'GET', url: '/' })).body
+    assert.match(overview, /ci-box/)
+    assert.match(overview, /<svg class="spark"/)
+    assert.match(overview, /href="https:\/\/github\.com\/python\/cpython\/commit\/abc00b0{34}"/)
+    const alert = (await s.app.inject({ method: 'GET', url: `/alerts/${s.alertId}` })).body
+    assert.match(alert, /nbody/)
+    assert.match(alert, /href="\/compare\?base=\d+&amp;candidate=\d+">across the change/)
+    const last = s.runIds[s.runIds.length - 1]!
+    const compare = (
+      await s.app.inject({ method: 'GET', url: `/compare?base=${s.runIds[0]}&candidate=${last}` })
+    ).body
+    assert.match(compare, /Geometric mean/)
+    assert.match(
+      compare,
+      /\| nbody \| 10\.0 ms \| 12\.\d ms \| 1\.2\d\d× \|/,
+      'the Markdown export is on the page',
+    )
+    assert.match(compare, /▲<\/span> slower/)
+    const tagged = (
+      await s.app.inject({ method: 'GET', url: `/compare?base=${s.runIds[0]}&candidate=${last}&tag=micro` })
+    ).body
+    assert.match(tagged, /of workloads tagged micro/)
+  })
+
+  test('a missing run answers a 404 page and a malformed parameter a 400 page, both in the layout', async () => {
+    const missing = await s.app.inject({ method: 'GET', url: '/runs/99999' })
+    assert.equal(missing.statusCode, 404)
+    assert.match(missing.body, /<h1>Not found<\/h1>[\s\S]*no run has that id/)
+    const bad = await s.app.inject({ method: 'GET', url: '/runs/abc' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /expected a positive integer id/)
+    const noCandidate = await s.app.inject({ method: 'GET', url: '/compare?base=1' })
+    assert.equal(noCandidate.statusCode, 400)
+    assert.match(
+      noCandidate.body,
+      /expected query parameter &quot;candidate&quot;|expected query parameter "candidate"/,
+    )
+    const asset = await s.app.inject({ method: 'GET', url: '/assets/islands.js' })
+    assert.equal(asset.statusCode, 200)
+    assert.match(String(asset.headers['content-type']), /^text\/javascript/)
+  })
+
+  test('the static report writes every page with relative links that all resolve', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'langperf-report-'))
+    const report = await renderSite(s.api, out, {
+      commitUrl: COMMIT_URL,
+      now: () => new Date('2024-11-02T00:00:00Z'),
+    })
+    assert.equal(report.skipped, 0)
+    for (const p of [
+      'index.html',
+      'alerts.html',
+      'matrix.html',
+      `runs/${s.runIds[0]}.html`,
+      `alerts/${s.alertId}.html`,
+    ]) {
+      assert.ok(report.pages.includes(p), `writes ${p}`)
+    }
+    assert.ok(report.pages.some((p) => p.startsWith('timeline/')))
+    assert.ok(report.pages.some((p) => p.startsWith('compare/')))
+    assert.ok(existsSync(join(out, 'assets', 'islands.js')))
+    assert.ok(existsSync(join(out, 'data', 'overview.json')))
+    let checked = 0
+    for (const page of report.pages) {
+      const html = readFileSync(join(out, page), 'utf8')
+      assert.doesNotMatch(html, /<script>alert|<img src=x/)
+      for (const m of html.matchAll(/(?:href|src)="([^"]*)"/g)) {
+        const href = m[1]!.replace(/&amp;/g, '&')
+        if (/^(https:\/\/github\.com\/|data:|#)/.test(href)) continue
+        assert.doesNotMatch(href, /^\/|^[a-z]+:/, `${page}: ${href} is relative`)
+        const target = resolve(dirname(join(out, page)), href.split('#')[0]!)
+        assert.ok(existsSync(target), `${page} links to ${relative(out, target)}, which was written`)
+        checked++
+      }
+    }
+    assert.ok(checked > 100, `${checked} links checked`)
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /static report generated 2024-11-02 00:00/)
+  })
+})
+
+const noChromium = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is absent (Debian's chromium: apt-get install -y chromium)`
+
+describe('dashboard in Chromium', { skip: noChromium }, () => {
+  let s: Seeded
+  let base: string
+  // playwright-core is imported only when Chromium is there to drive.
+  let browser: import('playwright-core').Browser
+  before(async () => {
+    const { chromium } = await import('playwright-core')
+    s = await seed()
+    await s.app.listen({ host: '127.0.0.1', port: 0 })
+    base = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`
+    // playwright gives each launch a fresh user-data-dir; flags from STACK.md.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    mkdirSync(SHOTS, { recursive: true })
+  })
+  after(async () => {
+    await browser?.close()
+    await s?.app.close()
+    await s?.store.close()
+  })
+
+  async function open(url: string, options: { dark?: boolean } = {}) {
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      colorScheme: options.dark ? 'dark' : 'light',
+    })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text())
+    })
+    await page.goto(url)
+    await page.waitForSelector('html[data-islands="ready"]', { timeout: 10_000 })
+    return { page, errors }
+  }
+
+  test('every page loads without script errors, mounts its islands and is saved as a screenshot', async () => {
+    for (const [name, url] of pages(s)) {
+      const { page, errors } = await open(base + url)
+      if (url.startsWith('/timeline')) {
+        await page
+          .waitForSelector('html[data-timeline-ready="1"]', { timeout: 10_000 })
+          .catch((e: unknown) =>
+            assert.fail(`${name}: the chart was not drawn (${String(e)}; ${errors.join('; ')})`),
+          )
+      }
+      assert.deepEqual(errors, [], `${name}: no errors in the console`)
+      assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined)
+      const unmounted = await page.locator('[data-island]:not([data-mounted])').count()
+      assert.equal(unmounted, 0, `${name}: every island mounted`)
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+      await page.close()
+    }
+    const { page } = await open(
+      `${base}/compare?base=${s.runIds[0]}&candidate=${s.runIds[s.runIds.length - 1]}`,
+      { dark: true },
+    )
+    await page.screenshot({ path: join(SHOTS, 'compare-dark.png') })
+    await page.close()
+  })
+
+  test('goes from the overview to a timeline and, from a point of it, to the comparison across it', async () => {
+    const { page, errors } = await open(`${base}/`)
+    // Overview → the latest run of ci-box → its nbody timeline.
+    await page.locator('section.machine-block', { hasText: 'ci-box' }).locator('td a').first().click()
+    await page.waitForSelector('h1:has-text("Run")')
+    await page
+      .locator('table.data a', { hasText: /^nbody$/ })
+      .first()
+      .click()
+    await page.waitForSelector('html[data-timeline-ready="1"]')
+    assert.match(await page.locator('h1').innerText(), /nbody/)
+    const timing = await page.evaluate(
+      () => (window as unknown as { langperfTimeline?: { points: number } }).langperfTimeline,
+    )
+    assert.equal(timing?.points, 12)
+    // Hover a point late in the series: the tooltip shows commit, date and value ± interval.
+    const box = (await page.locator('.u-over').boundingBox())!
+    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2)
+    const tooltip = page.locator('.timeline-tooltip')
+    await tooltip.waitFor()
+    assert.match(
+      await tooltip.innerText(),
+      /\d+\.\d+ ms ± [\d.]+ [µm]s\ncommit abc00\w+ · run \d+ · compare with previous/,
+    )
+    await page.screenshot({ path: join(SHOTS, 'flow-timeline-hover.png') })
+    // Click pins the tooltip; its link opens the comparison with the build before.
+    await page.mouse.click(box.x + box.width * 0.75, box.y + box.height / 2)
+    await page.locator('.timeline-tooltip.locked a', { hasText: 'compare with previous' }).click()
+    await page.waitForSelector('html[data-islands="ready"]')
+    assert.match(page.url(), /\/compare\?base=\d+&candidate=\d+$/)
+    assert.match(await page.locator('p.headline').innerText(), /Geometric mean/)
+    // The island filters rows as you type.
+    await page.locator('.compare-island input[type="search"]').fill('nbo')
+    assert.equal(await page.locator('.compare-island tbody tr').count(), 1)
+    await page.screenshot({ path: join(SHOTS, 'flow-compare.png'), fullPage: true })
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
+  test('an admin triages an alert with their token and the row shows the new state', async () => {
+    const { page, errors } = await open(`${base}/alerts/${s.alertId}`)
+    const island = page.locator('.island-triage').first()
+    await island.locator('button', { hasText: 'triage' }).click()
+    await island.locator('input[type="password"]').fill(s.adminSecret)
+    await island.locator('button', { hasText: 'Use token' }).click()
+    await island.locator('select').selectOption('acknowledged')
+    await island.locator('input[aria-label="Note"]').fill(`bisecting ${HOSTILE}`)
+    await island.locator('button', { hasText: 'Save' }).click()
+    await island.locator('[data-triage="acknowledged"]').waitFor()
+    assert.match(await island.innerText(), /acknowledged — bisecting <script>alert\(1\)<\/script>/)
+    const stored = await s.store.getAlert(s.alertId)
+    assert.equal(stored?.triage, 'acknowledged')
+    assert.equal(stored?.triageNote, `bisecting ${HOSTILE}`)
+    await page.screenshot({ path: join(SHOTS, 'triage.png'), fullPage: true })
+    // A wrong token is refused with the API's sentence, and forgotten.
+    await page.evaluate(() => sessionStorage.setItem('langperf-admin-token', 'lp_wrong'))
+    await page.reload()
+    await page.waitForSelector('html[data-islands="ready"]')
+    const again = page.locator('.island-triage').first()
+    await again.locator('button', { hasText: 'triage' }).click()
+    await again.locator('button', { hasText: 'Save' }).click()
+    await again.locator('.triage-message').waitFor()
+    assert.match(await again.locator('.triage-message').innerText(), /bearer token is not valid/)
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('langperf-admin-token')), null)
+    assert.ok(
+      errors.every((e) => /401/.test(e)),
+      errors.join('\n'),
+    )
+    await page.close()
+  })
+
+  test('the static report works from file:// with its islands and the timeline chart', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'langperf-report-'))
+    const report = await renderSite(s.api, out, { commitUrl: COMMIT_URL })
+    const timeline = report.pages.find((p) => p.startsWith('timeline/nbody-cpython-jit-ci-box'))
+    assert.ok(timeline, report.pages.filter((p) => p.startsWith('timeline/')).join(', '))
+    const { page, errors } = await open(pathToFileURL(join(out, timeline)).href)
+    await page.waitForSelector('html[data-timeline-ready="1"]')
+    await page.screenshot({ path: join(SHOTS, 'report-timeline.png') })
+    await page.goto(pathToFileURL(join(out, 'index.html')).href)
+    await page.waitForSelector('html[data-islands="ready"]')
+    await page.screenshot({ path: join(SHOTS, 'report-overview.png'), fullPage: true })
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+})

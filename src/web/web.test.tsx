@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { renderToString } from 'preact-render-to-string'
+import { LangperfError } from '../lib/index.ts'
+import { loadAssets } from './assets.ts'
+import { CompareTable, Sparkline } from './components.tsx'
+import { formatChange, formatSeconds, heatStep, significant } from './format.ts'
+import { Island, jsonForScript } from './html.tsx'
+import type { CompareIslandProps, CompareRowData } from './islands.ts'
+import {
+  checkCommitUrl,
+  commitHref,
+  parseSeriesKey,
+  type SeriesRef,
+  seriesKey,
+  serverLinks,
+  serverPath,
+  staticLinks,
+  staticPath,
+} from './links.ts'
+import { compareMarkdown, escapeMarkdown } from './markdown.ts'
+
+// The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
+// forms, island data, number formatting, the Markdown export. Whole pages over a real database,
+// the report and the browser tests are in src/cli/dashboard.test.ts (they need the server).
+
+const HOSTILE = '<script>alert(1)</script>'
+const IMG = '<img src=x onerror="alert(2)">'
+
+function row(workload: string, ratio: number | null, extra: Partial<CompareRowData> = {}): CompareRowData {
+  return {
+    workload,
+    unit: 'second',
+    tags: [],
+    baseMean: 0.01,
+    candidateMean: ratio === null ? null : 0.01 * ratio,
+    verdict:
+      ratio === null ? 'insufficient' : ratio > 1.01 ? 'slower' : ratio < 0.99 ? 'faster' : 'no-difference',
+    ratio,
+    low: ratio === null ? null : ratio - 0.005,
+    high: ratio === null ? null : ratio + 0.005,
+    pValue: ratio === null ? null : 0.0001,
+    nBase: 20,
+    nCandidate: 20,
+    reason: ratio === null ? 'Too few processes' : null,
+    versionsDiffer: false,
+    timelineHref: null,
+    ...extra,
+  }
+}
+
+describe('escaping untrusted strings', () => {
+  test('jsonForScript() leaves no <, > or & in the text and JSON.parse reads the value back', () => {
+    const value = { name: `${HOSTILE}</script><!--`, amp: 'a&b', line: 'x\u2028y' }
+    const text = jsonForScript(value)
+    assert.doesNotMatch(text, /[<>&\u2028]/)
+    assert.deepEqual(JSON.parse(text), value)
+  })
+
+  test('an island embeds hostile data as inert JSON and its fallback as escaped text', () => {
+    const html = renderToString(
+      <Island
+        name="matrix"
+        id="m"
+        data={{ options: [{ value: HOSTILE, label: IMG, href: '/matrix' }], selected: HOSTILE }}
+      >
+        <p>{HOSTILE}</p>
+      </Island>,
+    )
+    assert.doesNotMatch(html, /<script>alert/)
+    assert.doesNotMatch(html, /<img/)
+    assert.match(html, /&lt;script>alert\(1\)&lt;\/script>|&lt;script&gt;alert\(1\)&lt;\/script&gt;/)
+    assert.match(html, /<script type="application\/json" id="m-data">\{"options"/)
+    assert.equal(html.match(/<\/script>/g)?.length, 1, 'only the JSON element itself closes a script')
+  })
+
+  test('the compare table shows hostile workload names and tags as text', () => {
+    const html = renderToString(
+      <CompareTable
+        rows={[row(HOSTILE, 1.2, { tags: [IMG], timelineHref: '/timeline?w=%3Cx%3E' }), row(IMG, null)]}
+        confidence={0.95}
+      />,
+    )
+    assert.doesNotMatch(html, /<script>|<img/)
+    assert.match(html, /&lt;script/)
+    assert.match(html, /&lt;img/)
+    assert.match(html, /▲ <\/span> slower|<span aria-hidden="true">▲<\/span> slower/)
+  })
+
+  test('the Markdown export escapes names so they cannot open links, images or HTML', () => {
+    assert.equal(escapeMarkdown('[x](javascript:y)'), '\\[x\\]\\(javascript:y\\)')
+    assert.equal(escapeMarkdown('a|b'), 'a\\|b')
+    const props: CompareIslandProps = {
+      rows: [row(`${IMG} ![i](http://e/x.png)`, 1.1), row('nbody', 0.9)],
+      geometricMean: {
+        kind: 'interval',
+        estimate: 0.995,
+        low: 0.99,
+        high: 1.0,
+        confidence: 0.95,
+        workloads: 2,
+      },
+      counts: { slower: 1, faster: 1, same: 0 },
+      confidence: 0.95,
+      baseLabel: 'cpython 3.12.0 on bench-1',
+      candidateLabel: `cpython ${HOSTILE}`,
+      serverTags: [],
+      permalink: 'https://perf.example/compare?base=1&candidate=2',
+    }
+    const md = compareMarkdown(props)
+    assert.doesNotMatch(md, /<img|<script|!\[i\]\(/)
+    assert.match(md, /\| workload \| base \| candidate \| ratio \| interval \| change \| verdict \| p \|/)
+    assert.match(md, /\| 1\.100× \| \[1\.095, 1\.105\] \| \+10 % \| ▲ slower \| < 0\.001 \|/)
+    assert.match(md, /Geometric mean of 2 workloads: \*\*0\.995×\*\* \[0\.990, 1\.000\] \(−0\.5 %\)/)
+    assert.match(md, /\[Full comparison\]\(https:\/\/perf\.example\/compare\?base=1&candidate=2\)/)
+  })
+})
+
+describe('links', () => {
+  const s: SeriesRef = {
+    machine: 'bench/1',
+    runtime: 'cpython',
+    config: 'pgo,lto',
+    branch: null,
+    workload: HOSTILE,
+    workloadVersion: '1.0',
+  }
+
+  test('a series key survives commas, slashes and markup in names', () => {
+    assert.deepEqual(parseSeriesKey(seriesKey(s)), s)
+    assert.equal(parseSeriesKey('a,b'), undefined)
+    assert.equal(parseSeriesKey('%E0%A4%A,b,c,d,e,f'), undefined, 'malformed escapes are refused')
+  })
+
+  test('server paths carry the query; static paths are safe relative file names', () => {
+    assert.equal(
+      serverPath({ page: 'compare', base: '1', candidate: '2', tags: ['a b'] }),
+      '/compare?base=1&candidate=2&tag=a+b',
+    )
+    assert.equal(serverPath({ page: 'machine', name: 'a/b' }), '/machines/a%2Fb')
+    assert.equal(staticPath({ page: 'compare', base: '1', candidate: '2' }), 'compare/1--2.html')
+    for (const ref of [
+      { page: 'machine', name: '../../etc/passwd' },
+      { page: 'timeline', series: s, also: [] },
+      { page: 'compare', base: '../x', candidate: HOSTILE },
+      { page: 'matrix', baseline: '..', machine: null },
+    ] as const) {
+      const path = staticPath(ref)
+      assert.match(path, /^[a-z]+\/[A-Za-z0-9._-]+\.html$|^[a-z]+\.html$/, path)
+      assert.doesNotMatch(path, /\.\.\//)
+    }
+  })
+
+  test('static links are relative to the page and record every page they point to', () => {
+    const recorded: string[] = []
+    const links = staticLinks('runs/4.html', { record: (r) => recorded.push(staticPath(r)) })
+    assert.equal(links.page({ page: 'overview' }), '../index.html')
+    assert.equal(links.asset('islands.js'), '../assets/islands.js')
+    assert.equal(links.compareTemplate, '../compare/{base}--{candidate}.html')
+    assert.deepEqual(recorded, ['index.html'])
+    assert.equal(staticLinks('index.html').page({ page: 'run', id: 3 }), 'runs/3.html')
+  })
+
+  test('commit links are made only from hex SHAs and a checked http(s) pattern', () => {
+    const pattern = 'https://github.com/python/cpython/commit/{sha}'
+    assert.equal(commitHref(pattern, 'A1B2C3D4'), 'https://github.com/python/cpython/commit/a1b2c3d4')
+    assert.equal(commitHref(pattern, 'javascript:alert(1)'), undefined)
+    assert.equal(commitHref(pattern, 'abc'), undefined, 'too short to be a SHA')
+    assert.equal(commitHref(undefined, 'a1b2c3d4'), undefined)
+    assert.throws(
+      () => checkCommitUrl('javascript:alert(1)//{sha}'),
+      /expected an http\(s\) URL containing \{sha\}/,
+    )
+    assert.throws(() => checkCommitUrl('https://example.org/commit/'), /containing \{sha\}/)
+    assert.equal(
+      serverLinks({ commitUrl: pattern }).commit('deadbeef'),
+      'https://github.com/python/cpython/commit/deadbeef',
+    )
+    assert.equal(serverLinks().commit('deadbeef'), undefined)
+  })
+})
+
+describe('formatting', () => {
+  test('durations, changes and significant digits read as people write them', () => {
+    assert.equal(formatSeconds(0.0123), '12.3 ms')
+    assert.equal(formatSeconds(4.2e-7), '420 ns')
+    assert.equal(formatSeconds(2.5), '2.50 s')
+    assert.equal(formatChange(1.042), '+4.2 %')
+    assert.equal(formatChange(0.8), '−20 %')
+    assert.equal(significant(123456), '123456')
+    assert.equal(significant(0.000012345), '0.0000123')
+  })
+
+  test('heat steps grow with the size of the change and point the right way', () => {
+    assert.equal(heatStep(1), 0)
+    assert.equal(heatStep(1.03), 2)
+    assert.equal(heatStep(1 / 1.03), -2)
+    assert.equal(heatStep(1.5), 4)
+    assert.equal(heatStep(1.5, false), -4, 'for rates, higher is better')
+    assert.equal(heatStep(null), 0)
+  })
+
+  test('a sparkline says in words what it shows and draws nothing for fewer than two values', () => {
+    const html = renderToString(<Sparkline values={[1, null, 1.1, 1.05]} label={`last runs ${HOSTILE}`} />)
+    assert.match(html, /<polyline points="[\d., ]+"/)
+    assert.match(html, /aria-label="last runs &lt;script/)
+    assert.doesNotMatch(renderToString(<Sparkline values={[1]} label="x" />), /<svg/)
+  })
+})
+
+describe('assets', () => {
+  test('missing assets stop the dashboard with the command that builds them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'langperf-assets-'))
+    assert.throws(
+      () => loadAssets(dir),
+      (e: unknown) =>
+        e instanceof LangperfError &&
+        e.code === 'unavailable' &&
+        /islands\.js, islands\.css/.test(e.message) &&
+        /npm run build:web/.test(e.message),
+    )
+    writeFileSync(join(dir, 'islands.js'), 'x')
+    writeFileSync(join(dir, 'islands.css'), 'y')
+    const assets = loadAssets(dir)
+    assert.equal(assets.files.get('islands.js')?.contentType, 'text/javascript; charset=utf-8')
+    assert.match(assets.version, /^[0-9a-f]{12}$/)
+  })
+})
