@@ -200,10 +200,7 @@ export function CompareTable(props: {
         </thead>
         <tbody>
           {props.rows.map((r) => (
-            <tr
-              key={r.workload}
-              class={heatClass(r.verdict === 'slower' || r.verdict === 'faster' ? heatStep(r.ratio) : 0)}
-            >
+            <tr key={r.workload}>
               <th scope="row" class="name">
                 {r.timelineHref !== null ? <a href={r.timelineHref}>{r.workload}</a> : r.workload}
                 {r.versionsDiffer ? (
@@ -221,7 +218,11 @@ export function CompareTable(props: {
               <td>
                 <IntervalBar ratio={r.ratio} low={r.low} high={r.high} verdict={r.verdict} />
               </td>
-              <td class="num">{formatChange(r.ratio)}</td>
+              <td
+                class={`num ${heatClass(r.verdict === 'slower' || r.verdict === 'faster' ? heatStep(r.ratio) : 0)}`}
+              >
+                {formatChange(r.ratio)}
+              </td>
               <td>
                 <VerdictBadge verdict={r.verdict} {...(r.reason === null ? {} : { title: r.reason })} />
               </td>

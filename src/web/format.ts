@@ -70,6 +70,7 @@ export function formatRatio(ratio: number | null | undefined): string {
 export function formatChange(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–'
   const pct = (ratio - 1) * 100
+  if (Math.abs(pct) < 0.05) return '±0.0 %'
   const text = Math.abs(pct) < 10 ? pct.toFixed(1) : pct.toFixed(0)
   return `${pct >= 0 ? '+' : '−'}${text.replace('-', '')} %`
 }

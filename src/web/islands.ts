@@ -48,6 +48,8 @@ export interface CompareIslandProps {
   readonly serverTags: readonly string[]
   /** The permalink (absolute on a server, the file in a report). */
   readonly permalink: string
+  /** Offer tag filtering in the page (a static report; a server recomputes with `tag=` instead). */
+  readonly clientTags: boolean
 }
 
 /** One series of a timeline, in columns (one entry per point, commit order). */

@@ -109,6 +109,7 @@ describe('escaping untrusted strings', () => {
       candidateLabel: `cpython ${HOSTILE}`,
       serverTags: [],
       permalink: 'https://perf.example/compare?base=1&candidate=2',
+      clientTags: false,
     }
     const md = compareMarkdown(props)
     assert.doesNotMatch(md, /<img|<script|!\[i\]\(/)

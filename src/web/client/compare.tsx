@@ -45,7 +45,7 @@ export function CompareIsland(props: CompareIslandProps) {
             placeholder="filter"
           />
         </label>
-        {allTags.length > 0 ? (
+        {props.clientTags && allTags.length > 0 ? (
           <span class="tag-filter">
             {allTags.map((t) => (
               <label key={t} class="chip">

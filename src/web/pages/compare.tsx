@@ -141,6 +141,7 @@ export async function comparePage(
     candidateLabel: runLabel(cand),
     serverTags: tags,
     permalink,
+    clientTags: ctx.links.mode === 'static',
   }
   const versionsDiffer = rows.filter((r) => r.versionsDiffer).length
   const server = ctx.links.mode === 'server'
