@@ -376,6 +376,7 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       .first()
       .click()
     await page.waitForSelector('html[data-timeline-ready="1"]')
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
     assert.match(await page.locator('h1').innerText(), /nbody/)
     const timing = await page.evaluate(
       () => (window as unknown as { langperfTimeline?: { points: number } }).langperfTimeline,
@@ -387,6 +388,7 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     const tooltip = page.locator('.timeline-tooltip')
     await tooltip.waitFor()
     assert.match(
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
       await tooltip.innerText(),
       /\d+\.\d+ ms ± [\d.]+ [µm]s\ncommit abc00\w+ · run \d+ · compare with previous/,
     )
@@ -396,6 +398,7 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await page.locator('.timeline-tooltip.locked a', { hasText: 'compare with previous' }).click()
     await page.waitForSelector('html[data-islands="ready"]')
     assert.match(page.url(), /\/compare\?base=\d+&candidate=\d+$/)
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
     assert.match(await page.locator('p.headline').innerText(), /Geometric mean/)
     // The island filters rows as you type.
     await page.locator('.compare-island input[type="search"]').fill('nbo')
@@ -415,6 +418,7 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await island.locator('input[aria-label="Note"]').fill(`bisecting ${HOSTILE}`)
     await island.locator('button', { hasText: 'Save' }).click()
     await island.locator('[data-triage="acknowledged"]').waitFor()
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
     assert.match(await island.innerText(), /acknowledged — bisecting <script>alert\(1\)<\/script>/)
     const stored = await s.store.getAlert(s.alertId)
     assert.equal(stored?.triage, 'acknowledged')
@@ -428,6 +432,7 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await again.locator('button', { hasText: 'triage' }).click()
     await again.locator('button', { hasText: 'Save' }).click()
     await again.locator('.triage-message').waitFor()
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
     assert.match(await again.locator('.triage-message').innerText(), /bearer token is not valid/)
     assert.equal(await page.evaluate(() => sessionStorage.getItem('langperf-admin-token')), null)
     assert.ok(
