@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import type { MachineEnvironment, RunWithResults, WorkloadResult } from '../model/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
-import { detectAndRecord } from './detect.ts'
+import { BISECT_PURPOSE, detectAndRecord } from './detect.ts'
 
 // Synthetic nightly histories with known truth, through the real SQLite store.
 
@@ -242,5 +242,21 @@ test('series of local interpreters without commits are skipped with the reason',
   const report = await detectAndRecord(store)
   assert.equal(report.seriesScanned, 0)
   assert.match(report.skipped[0]!.reason, /no build in this series has a commit date/)
+  await store.close()
+})
+
+test('bisection runs are kept in the store but left out of detection', async () => {
+  // A flat history, then bisection measurements of the same builds in another suite and at
+  // another level: as history they would be a step and an epoch boundary; they must be neither.
+  const store = await history(flat(30, { a: 0.1 }))
+  const bisectRuns = [10, 11, 12].map((i) => {
+    const r = nightly(i, { levels: { a: 0.15 } })
+    return { ...r, run: { ...r.run, suite: 'bisect', metadata: { purpose: BISECT_PURPOSE } } }
+  })
+  await store.insertRuns(bisectRuns)
+  const report = await detectAndRecord(store)
+  assert.equal(report.newAlerts.length, 0)
+  assert.equal(report.epochBoundaries, 0)
+  assert.equal((await store.listRuns({ suite: 'bisect' })).total, 3)
   await store.close()
 })

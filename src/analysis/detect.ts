@@ -24,6 +24,13 @@ import { epochFacts, lowerIsBetter } from './epochs.ts'
 // on each, and record what it found as changes grouped into alerts. Idempotent: a second pass
 // over the same data adds nothing, and triage is never touched (store.applyDetection).
 
+/**
+ * `metadata.purpose` of runs made to answer one question about a few builds (bisection's
+ * interleaved measurements): kept as data, but not part of a series' history, so detection
+ * leaves them out (their smaller, interleaved samples would otherwise move blame ranges).
+ */
+export const BISECT_PURPOSE = 'bisect'
+
 /** Why a series was not analysed. */
 export interface SkippedSeries {
   readonly series: SeriesKey
@@ -101,13 +108,15 @@ export async function analyseSeries(
     withProcessMeans: true,
     states: ['measured', 'failed'],
   })
-  const withCommit = points.filter((p) => p.commitDateUtc !== null)
-  if (withCommit.length === 0) {
+  const dated = points.filter((p) => p.commitDateUtc !== null)
+  if (dated.length === 0) {
     return {
       skipped: 'no build in this series has a commit date, so it has no history order (local interpreters)',
     }
   }
   const runs = await runsOf(store, series, options.runs ?? new Map())
+  const withCommit = dated.filter((p) => runs.get(p.runId)?.metadata.purpose !== BISECT_PURPOSE)
+  if (withCommit.length === 0) return { skipped: 'every point of this series is a bisection measurement' }
   const epochs = new Map<number, string>()
   const input: DetectPoint[] = []
   for (const p of withCommit) {

@@ -1,0 +1,49 @@
+/**
+ * The nightly pipeline and bisection (docs/nightly.md): `runNightly` builds and measures the new
+ * commits of every tracked branch, detects changes, notifies and bisects, resuming after a crash
+ * and holding a lock; `bisect` narrows a range to the commit that changed performance.
+ */
+export {
+  BISECT_DEFAULTS,
+  type BisectCommit,
+  type BisectOptions,
+  type BisectOutcome,
+  type BisectProbe,
+  type BisectRequest,
+  type BisectStep,
+  bisectWith,
+} from './bisect.ts'
+export {
+  type AlertBisectPlan,
+  type AlertBisectResult,
+  bisect,
+  bisectAlert,
+  type ManualBisectRequest,
+  type ManualBisectResult,
+  planAlertBisect,
+  type RunBisectOptions,
+} from './bisect-run.ts'
+export {
+  acquireLock,
+  type HeldLock,
+  type LockOptions,
+  type LockOwner,
+  NIGHTLY_LOCKED_EXIT_STATUS,
+  NightlyLockedError,
+} from './lock.ts'
+export {
+  type BisectionReport,
+  type CommitReport,
+  type DetectionReport,
+  type NightlyDeps,
+  type NightlyOptions,
+  type NightlyReport,
+  type NotificationReport,
+  type NotifyEvent,
+  type PlannedBuild,
+  runNightly,
+} from './nightly.ts'
+export { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
+export { DEFAULT_MAX_NEW_COMMITS, everyKth, type PlanCommitsOptions, planCommits } from './select.ts'
+export * from './verdict.ts'
+export { defaultLockPath, type PipelineDeps, type SamplingOptions, type World, worldOf } from './world.ts'

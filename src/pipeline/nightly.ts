@@ -1,0 +1,735 @@
+import { BISECT_PURPOSE, detectAndRecord } from '../analysis/index.ts'
+import { type Artifact, type CommitInfo, listCommits, type Mirror } from '../build/index.ts'
+import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
+import type {
+  BuildConfigDefinition,
+  LangperfConfig,
+  RuntimeConfig,
+  WorkloadDefinition,
+} from '../model/index.ts'
+import { alertMessageFrom, createTransport, repositoryLinks, type Transport } from '../notify/index.ts'
+import type { DetectOptions } from '../stats/index.ts'
+import type { RunRow } from '../store/index.ts'
+import { bisectAlert, type RunBisectOptions } from './bisect-run.ts'
+import { acquireLock, type HeldLock } from './lock.ts'
+import { DEFAULT_MAX_NEW_COMMITS, planCommits } from './select.ts'
+import { errorText, type Journal, runStep, type StepOutcome } from './steps.ts'
+import {
+  buildCommit,
+  buildIdentity,
+  buildMetadata,
+  buildSpecOf,
+  defaultLockPath,
+  interpreterOf,
+  measureBuilds,
+  mirrorOf,
+  type PipelineDeps,
+  presetOf,
+  type SamplingOptions,
+  storeFailedBuild,
+  type World,
+  workloadsOf,
+  worldOf,
+} from './world.ts'
+
+// The nightly cycle (docs/nightly.md). Under a lock, for each runtime × branch: fetch the mirror,
+// plan the new first-parent commits (or a backfill, every k-th), and for each commit × config
+// build (cached) → measure the suite → store; a failed build is stored as a run whose results
+// failed with `build-failed`. Then detect over the branch's series on this machine, notify every
+// target of each new or newly confirmed alert, and bisect new commit alerts (a capped number per
+// night), notifying again when a culprit is found.
+//
+// Every step is journalled in the store (steps.ts): a nightly that crashed is resumed by the
+// next one without redoing what finished. A measure step that died half-way keeps the workloads
+// it stored; its runs are closed as interrupted and only the missing workloads are measured. A
+// notification is one step per alert × target × event, so none is sent twice.
+
+/** What a nightly may be told. */
+export interface NightlyOptions {
+  /** Machine name recorded on runs (default: the host name). */
+  readonly machine?: string
+  /** Fill the history of the last N commits of each branch instead of only the new ones. */
+  readonly backfill?: number
+  /** Measure every k-th commit (default: `[schedule] backfill_every`). */
+  readonly every?: number
+  /** Print the plan (fetching the mirrors), build and measure nothing. */
+  readonly dryRun?: boolean
+  /** Only these runtimes (default: every runtime of the configuration). */
+  readonly runtimes?: readonly string[]
+  /** Only these workloads instead of the runtime's suites. */
+  readonly workloads?: readonly string[]
+  /** How each build is measured (default: the `default` preset, as pyperf). */
+  readonly sampling?: SamplingOptions
+  /** Bisect new commit alerts (default: `[bisect] enabled`). */
+  readonly bisect?: boolean
+  /** At most this many bisections per nightly (default 3). */
+  readonly maxBisections?: number
+  /** Processes per build in a bisection's first round (default 10; the rounds double it). */
+  readonly bisectStartProcesses?: number
+  /** The portal's public URL, for links in notifications (default $LANGPERF_PORTAL_URL or http://127.0.0.1:8080). */
+  readonly portalUrl?: string
+  /** The lock file (default `<build cache>/nightly.lock`). */
+  readonly lockPath?: string
+  /** A failed step is retried by later nightlies until it failed this often (default 3). */
+  readonly maxAttempts?: number
+  /** Commits considered when the last measured one is not among the newest (default 100). */
+  readonly maxNewCommits?: number
+  /** Change-point detection settings (default: docs/stats.md). */
+  readonly detect?: DetectOptions
+}
+
+/** The nightly's world: the pipeline's, plus the notification transports. */
+export interface NightlyDeps extends PipelineDeps {
+  /** Default: one transport per `[[notify]]` target, its secrets read from `env`. */
+  readonly transports?: readonly Transport[]
+}
+
+/** One commit × config planned. */
+export interface PlannedBuild {
+  readonly runtime: string
+  readonly branch: string
+  readonly config: string
+  readonly sha: string
+  readonly subject: string
+  readonly commitDateUtc: string
+}
+
+/** What happened to one commit × config. */
+export interface CommitReport extends PlannedBuild {
+  readonly build: 'ok' | 'failed' | 'unsupported' | 'skipped' | 'error'
+  readonly measure: 'measured' | 'build-failed' | 'done-before' | 'failed' | 'busy'
+  readonly runIds: readonly number[]
+  readonly error?: string
+}
+
+/** One detection pass of a runtime × branch. */
+export interface DetectionReport {
+  readonly runtime: string
+  readonly branch: string
+  readonly state: 'done' | 'done-before' | 'failed' | 'skipped'
+  readonly newAlertIds: readonly number[]
+  readonly confirmedAlertIds: readonly number[]
+  readonly error?: string
+}
+
+/** One notification of one alert to one target. */
+export interface NotificationReport {
+  readonly alertId: number
+  readonly target: string
+  readonly event: NotifyEvent
+  readonly state: 'delivered' | 'done-before' | 'failed' | 'gave-up' | 'busy'
+  readonly detail: string
+}
+
+/** One bisection of an alert. */
+export interface BisectionReport {
+  readonly alertId: number
+  readonly state:
+    | 'culprit'
+    | 'inconclusive'
+    | 'single-commit'
+    | 'skipped'
+    | 'done-before'
+    | 'failed'
+    | 'capped'
+  readonly culprit: string | null
+  readonly note: string
+}
+
+/** The summary of a nightly (printed, or as JSON with `--json`). */
+export interface NightlyReport {
+  readonly machine: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly dryRun: boolean
+  readonly interrupted: boolean
+  readonly planned: readonly PlannedBuild[]
+  readonly commits: readonly CommitReport[]
+  readonly detections: readonly DetectionReport[]
+  readonly notifications: readonly NotificationReport[]
+  readonly bisections: readonly BisectionReport[]
+  /** Steps that failed; the nightly went on with the others. */
+  readonly errors: readonly { readonly step: string; readonly message: string }[]
+}
+
+/** Why an alert is notified: it is new, newly confirmed, or bisection named its culprit. */
+export type NotifyEvent = 'new' | 'confirmed' | 'culprit'
+
+const DEFAULT_MAX_BISECTIONS = 3
+const DEFAULT_MAX_ATTEMPTS = 3
+const DEFAULT_PORTAL_URL = 'http://127.0.0.1:8080'
+
+class Interrupted extends Error {}
+
+interface State {
+  readonly world: World
+  readonly journal: Journal
+  readonly options: NightlyOptions
+  readonly transports: readonly Transport[]
+  readonly report: {
+    planned: PlannedBuild[]
+    commits: CommitReport[]
+    detections: DetectionReport[]
+    notifications: NotificationReport[]
+    bisections: BisectionReport[]
+    errors: { step: string; message: string }[]
+  }
+  bisectionsStarted: number
+}
+
+function checkInterrupt(world: World): void {
+  if (world.signal?.aborted) throw new Interrupted('interrupted')
+}
+
+/**
+ * Runs one nightly cycle and returns its summary. Throws NightlyLockedError when another nightly
+ * holds the lock; a step that fails is recorded in the summary and the others go on.
+ */
+export async function runNightly(
+  config: LangperfConfig,
+  deps: NightlyDeps,
+  options: NightlyOptions = {},
+): Promise<NightlyReport> {
+  const world = worldOf(config, deps, options.machine)
+  const startedAt = world.now().toISOString()
+  const runtimes =
+    options.runtimes === undefined
+      ? config.runtimes
+      : options.runtimes.map((name) => {
+          const r = config.runtimes.find((x) => x.name === name)
+          if (r === undefined) {
+            throw new LangperfError(
+              'not-found',
+              `Cannot run the nightly for runtime ${quote(name)}: expected one of ${config.runtimes.map((x) => x.name).join(', ')}`,
+            )
+          }
+          return r
+        })
+  const every = options.every ?? config.schedule.backfillEvery
+  if (!Number.isInteger(every) || every < 1) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot measure every ${quote(every)}th commit: expected a positive integer`,
+    )
+  }
+  presetOf(options.sampling ?? {}) // Validates the sampling before anything is fetched.
+  let lock: HeldLock | null = null
+  if (!options.dryRun) {
+    lock = await acquireLock(options.lockPath ?? defaultLockPath(config), { now: world.now, log: world.log })
+  }
+  const state: State = {
+    world,
+    journal: {
+      store: world.store,
+      now: world.now,
+      staleBefore: lock?.owner.startedAt ?? startedAt,
+      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    },
+    options: { ...options, every },
+    transports: deps.transports ?? config.notify.map((t) => createTransport(t, world.env)),
+    report: { planned: [], commits: [], detections: [], notifications: [], bisections: [], errors: [] },
+    bisectionsStarted: 0,
+  }
+  let interrupted = false
+  try {
+    world.log(
+      `langperf nightly on ${quote(world.machine)}: ${runtimes.length} runtime(s)${options.backfill ? `, backfill ${options.backfill} every ${every}` : every > 1 ? `, every ${every}` : ''}${options.dryRun ? ' (dry run)' : ''}`,
+    )
+    for (const runtime of runtimes) {
+      try {
+        await nightlyRuntime(state, runtime)
+      } catch (error) {
+        if (error instanceof Interrupted) throw error
+        state.report.errors.push({ step: `runtime:${runtime.name}`, message: errorText(error) })
+        world.log(`  ${runtime.name}: ${errorText(error)}`)
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error
+    interrupted = true
+    world.log('Interrupted: what finished is stored; the next nightly resumes the rest')
+  } finally {
+    await lock?.release()
+  }
+  return {
+    machine: world.machine,
+    startedAt,
+    finishedAt: world.now().toISOString(),
+    dryRun: options.dryRun === true,
+    interrupted,
+    ...state.report,
+  }
+}
+
+/** Shas measured for runtime × config on this machine: done measure steps and complete nightly runs. */
+async function measuredShas(
+  state: State,
+  runtime: RuntimeConfig,
+  config: string,
+  branch: string,
+): Promise<Set<string>> {
+  const { world } = state
+  const out = new Set<string>()
+  const prefix = `measure:${world.machine}:${runtime.name}:${config}:`
+  for (let offset = 0; ; offset += 1000) {
+    const page = await world.store.listPipelineSteps({
+      kind: 'measure',
+      status: ['done'],
+      keyPrefix: prefix,
+      limit: 1000,
+      offset,
+    })
+    for (const s of page.rows) out.add(s.key.slice(prefix.length))
+    if (page.rows.length < 1000) break
+  }
+  // Runs stored without the journal (an earlier tool, a journal reset): the newest thousand suffice
+  // to find where the history stands.
+  const runs = await world.store.listRuns({
+    machine: world.machine,
+    runtime: runtime.name,
+    config,
+    branch,
+    limit: 1000,
+  })
+  for (const r of runs.rows) {
+    if (r.status === 'complete' && r.build.commitSha !== null && r.metadata.purpose !== BISECT_PURPOSE) {
+      out.add(r.build.commitSha)
+    }
+  }
+  return out
+}
+
+async function nightlyRuntime(state: State, runtime: RuntimeConfig): Promise<void> {
+  const { world, options } = state
+  world.log(`${runtime.name}: fetching ${quote(runtime.remote, 200)}`)
+  const mirror = await mirrorOf(world, runtime)
+  const { suite, workloads } = await workloadsOf(world.config, runtime, options.workloads)
+  const maxNew = options.maxNewCommits ?? DEFAULT_MAX_NEW_COMMITS
+  for (const branch of runtime.branches) {
+    checkInterrupt(world)
+    const commits = await listCommits(mirror, branch, { limit: Math.max(options.backfill ?? 0, maxNew) + 1 })
+    const measured = new Map<string, Set<string>>()
+    const plannedByConfig = new Map<string, Set<string>>()
+    for (const cfg of runtime.configs) {
+      const done = await measuredShas(state, runtime, cfg.name, branch)
+      measured.set(cfg.name, done)
+      const planned = planCommits(commits, {
+        measured: done,
+        every: options.every ?? 1,
+        maxNew,
+        ...(options.backfill !== undefined ? { backfill: options.backfill } : {}),
+      })
+      plannedByConfig.set(cfg.name, new Set(planned.map((c) => c.sha)))
+    }
+    const ordered = commits.filter((c) =>
+      runtime.configs.some((cfg) => plannedByConfig.get(cfg.name)?.has(c.sha)),
+    )
+    world.log(
+      `${runtime.name} ${branch}: ${commits.length} recent commits, ${ordered.length} to measure${ordered.length ? ` (${ordered[0]!.sha.slice(0, 12)} … ${ordered.at(-1)!.sha.slice(0, 12)})` : ''}`,
+    )
+    for (const c of ordered) {
+      for (const cfg of runtime.configs) {
+        if (!plannedByConfig.get(cfg.name)?.has(c.sha)) continue
+        state.report.planned.push({
+          runtime: runtime.name,
+          branch,
+          config: cfg.name,
+          sha: c.sha,
+          subject: c.subject,
+          commitDateUtc: c.authorDateUtc,
+        })
+      }
+    }
+    if (options.dryRun) continue
+    for (const [i, c] of ordered.entries()) {
+      for (const cfg of runtime.configs) {
+        if (!plannedByConfig.get(cfg.name)?.has(c.sha)) continue
+        checkInterrupt(world)
+        world.log(
+          `[${i + 1}/${ordered.length}] ${runtime.name} ${cfg.name} ${c.sha.slice(0, 12)} ${quote(c.subject, 60)}`,
+        )
+        const r = await buildAndMeasure(state, { runtime, cfg, branch, commit: c, mirror, suite, workloads })
+        state.report.commits.push(r)
+        if (r.measure === 'measured' || r.measure === 'build-failed' || r.measure === 'done-before') {
+          measured.get(cfg.name)?.add(c.sha)
+        }
+      }
+    }
+    checkInterrupt(world)
+    await detectNotifyBisect(state, runtime, branch, commits, measured)
+  }
+}
+
+interface CommitJob {
+  readonly runtime: RuntimeConfig
+  readonly cfg: BuildConfigDefinition
+  readonly branch: string
+  readonly commit: CommitInfo
+  readonly mirror: Mirror
+  readonly suite: string
+  readonly workloads: readonly WorkloadDefinition[]
+}
+
+function stepKey(kind: string, world: World, job: Pick<CommitJob, 'runtime' | 'cfg' | 'commit'>): string {
+  return `${kind}:${world.machine}:${job.runtime.name}:${job.cfg.name}:${job.commit.sha}`
+}
+
+async function buildAndMeasure(state: State, job: CommitJob): Promise<CommitReport> {
+  const { world, journal } = state
+  const base: PlannedBuild = {
+    runtime: job.runtime.name,
+    branch: job.branch,
+    config: job.cfg.name,
+    sha: job.commit.sha,
+    subject: job.commit.subject,
+    commitDateUtc: job.commit.authorDateUtc,
+  }
+  const measureKey = stepKey('measure', world, job)
+  const before = await world.store.getPipelineStep(measureKey)
+  if (before?.status === 'done') {
+    return { ...base, build: 'skipped', measure: 'done-before', runIds: numbers(before.detail.runIds) }
+  }
+  let artifact: Artifact | undefined
+  const buildKey = stepKey('build', world, job)
+  const built = await runStep(journal, 'build', buildKey, async () => {
+    artifact = await buildCommit(world, job.runtime, job.cfg, job.mirror, job.commit.sha)
+    const m = artifact.manifest
+    return {
+      status: m.status,
+      artifact: m.key,
+      cached: artifact.cached,
+      log: m.logPath,
+      duration_ms: m.buildDurationMs,
+      ...(m.failure ? { failed_step: m.failure.step, reason: m.failure.reason } : {}),
+    } satisfies JsonObject
+  })
+  if (built.state === 'done-before') {
+    // Built by a nightly that stopped before measuring: the cache has it (or builds it again).
+    artifact = await buildCommit(world, job.runtime, job.cfg, job.mirror, job.commit.sha)
+  }
+  if (artifact === undefined) {
+    const message = built.state === 'failed' || built.state === 'gave-up' ? built.error : built.state
+    state.report.errors.push({ step: buildKey, message })
+    return { ...base, build: 'error', measure: 'failed', runIds: [], error: message }
+  }
+  const a = artifact
+  const measured = await runStep(journal, 'measure', measureKey, (previous) =>
+    measureStep(state, job, a, measureKey, previous?.attempts ?? 0),
+  )
+  const build = a.manifest.status
+  return reportOf(state, base, build, measureKey, measured)
+}
+
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []
+}
+
+function reportOf(
+  state: State,
+  base: PlannedBuild,
+  build: CommitReport['build'],
+  key: string,
+  outcome: StepOutcome<JsonObject>,
+): CommitReport {
+  switch (outcome.state) {
+    case 'done':
+      return {
+        ...base,
+        build,
+        measure: outcome.detail.status === 'build-failed' ? 'build-failed' : 'measured',
+        runIds: numbers(outcome.detail.runIds),
+      }
+    case 'done-before':
+      return { ...base, build, measure: 'done-before', runIds: numbers(outcome.detail.runIds) }
+    case 'busy':
+      return { ...base, build, measure: 'busy', runIds: [] }
+    case 'failed':
+    case 'gave-up':
+      if (outcome.error === 'interrupted') throw new Interrupted('interrupted')
+      state.report.errors.push({ step: key, message: outcome.error })
+      return { ...base, build, measure: 'failed', runIds: [], error: outcome.error }
+    default:
+      return outcome satisfies never
+  }
+}
+
+/** The runs an earlier attempt of step `key` stored for this build (a crash leaves them). */
+async function runsOfStep(state: State, identity: string, key: string): Promise<RunRow[]> {
+  const { world } = state
+  const [build] = await world.store.findBuilds({ identity, limit: 1 })
+  if (build === undefined) return []
+  const page = await world.store.listRuns({ buildId: build.id, machine: world.machine, limit: 1000 })
+  return page.rows.filter((r) => r.metadata.pipeline_step === key)
+}
+
+async function measureStep(
+  state: State,
+  job: CommitJob,
+  artifact: Artifact,
+  key: string,
+  attemptsBefore: number,
+): Promise<JsonObject> {
+  const { world, options } = state
+  const identity = buildIdentity(job.runtime.name, job.commit.sha, job.cfg.name)
+  // A step that ran before and died: close its runs as interrupted, keep their complete results.
+  const earlier = attemptsBefore > 0 ? await runsOfStep(state, identity, key) : []
+  for (const r of earlier) {
+    if (r.status === 'running') await world.store.finishRun(r.id, 'interrupted', world.now().toISOString())
+  }
+  const metadata: JsonObject = { purpose: 'nightly', pipeline_step: key }
+  if (artifact.manifest.status !== 'ok') {
+    const stored = earlier.find(
+      (r) => r.metadata.build_status !== undefined && r.metadata.build_status !== 'ok',
+    )
+    if (stored) return { status: 'build-failed', runIds: [stored.id] }
+    const [previous] = await world.store.findBuilds({
+      runtime: job.runtime.name,
+      config: job.cfg.name,
+      limit: 1,
+    })
+    const spec = buildSpecOf(
+      job.runtime,
+      job.cfg.name,
+      job.branch,
+      job.commit,
+      artifact,
+      null,
+      previous?.version ?? 'unknown',
+    )
+    const runId = await storeFailedBuild(world, spec, artifact, job.suite, job.workloads, metadata)
+    world.log(`  build ${artifact.manifest.status}: stored as a failed build (run ${runId})`)
+    return { status: 'build-failed', runIds: [runId] }
+  }
+  const done = new Set<string>()
+  for (const r of earlier) {
+    for (const res of await world.store.getResults(r.id)) {
+      if (res.outcome.state !== 'skipped') done.add(res.workload.name)
+    }
+  }
+  const todo = job.workloads.filter((w) => !done.has(w.manifest.name))
+  if (earlier.length > 0)
+    world.log(`  resuming: ${done.size} workload(s) stored before, ${todo.length} to measure`)
+  const earlierIds = earlier.map((r) => r.id)
+  if (todo.length === 0) return { status: 'measured', runIds: earlierIds, resumed: true }
+  const interpreter = await interpreterOf(world, artifact)
+  const spec = buildSpecOf(
+    job.runtime,
+    job.cfg.name,
+    job.branch,
+    job.commit,
+    artifact,
+    interpreter,
+    interpreter.info.version,
+  )
+  const sampling = options.sampling ?? {}
+  const outcome = await measureBuilds(world, {
+    interpreters: [interpreter],
+    builds: [spec],
+    workloads: todo,
+    preset: presetOf(sampling),
+    suite: job.suite,
+    timeoutMs: sampling.timeoutMs ?? 600_000,
+    metadata: {
+      ...metadata,
+      ...buildMetadata(artifact),
+      ...(options.workloads ? { workloads_filter: [...options.workloads] } : {}),
+      ...(earlier.length > 0 ? { resumes_runs: earlierIds } : {}),
+    },
+  })
+  for (const f of outcome.failures) world.log(`  failed: ${f}`)
+  if (outcome.status === 'interrupted') throw new Interrupted('interrupted')
+  return { status: 'measured', runIds: [...earlierIds, ...outcome.runIds], failures: [...outcome.failures] }
+}
+
+async function detectNotifyBisect(
+  state: State,
+  runtime: RuntimeConfig,
+  branch: string,
+  commits: readonly CommitInfo[],
+  measured: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<void> {
+  const { world, journal, options } = state
+  const newest = [...commits].reverse().find((c) => [...measured.values()].some((s) => s.has(c.sha)))
+  if (newest === undefined) {
+    state.report.detections.push({
+      runtime: runtime.name,
+      branch,
+      state: 'skipped',
+      newAlertIds: [],
+      confirmedAlertIds: [],
+    })
+    return
+  }
+  // One detection per state of the history: keyed by the newest measured commit, so a nightly
+  // that measured nothing new does not detect again, and one that crashed after measuring does.
+  const key = `detect:${world.machine}:${runtime.name}:${branch}:${newest.sha}`
+  const detected = await runStep(journal, 'detect', key, async () => {
+    world.log(`${runtime.name} ${branch}: detecting changes`)
+    const r = await detectAndRecord(world.store, {
+      filter: { machine: world.machine, runtime: runtime.name, branch },
+      now: world.now,
+      ...(options.detect ? { detect: options.detect } : {}),
+    })
+    const confirmed: number[] = []
+    for (const id of r.updatedAlertIds) {
+      const a = await world.store.getAlert(id)
+      if (a?.status === 'confirmed' && a.changes.some((c) => r.confirmedChangeIds.includes(c.id)))
+        confirmed.push(id)
+    }
+    world.log(
+      `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)`,
+    )
+    return {
+      newAlertIds: r.newAlerts.map((a) => a.id),
+      confirmedAlertIds: confirmed,
+      seriesScanned: r.seriesScanned,
+    }
+  })
+  if (detected.state !== 'done' && detected.state !== 'done-before') {
+    const error = detected.state === 'busy' ? 'busy' : detected.error
+    state.report.errors.push({ step: key, message: error })
+    state.report.detections.push({
+      runtime: runtime.name,
+      branch,
+      state: 'failed',
+      newAlertIds: [],
+      confirmedAlertIds: [],
+      error,
+    })
+    return
+  }
+  const newIds = numbers(detected.detail.newAlertIds)
+  const confirmedIds = numbers(detected.detail.confirmedAlertIds)
+  state.report.detections.push({
+    runtime: runtime.name,
+    branch,
+    state: detected.state,
+    newAlertIds: newIds,
+    confirmedAlertIds: confirmedIds,
+  })
+  for (const id of newIds) await notify(state, runtime, id, 'new')
+  for (const id of confirmedIds) await notify(state, runtime, id, 'confirmed')
+  if (!(options.bisect ?? world.config.bisect.enabled)) return
+  for (const id of [...newIds, ...confirmedIds.filter((x) => !newIds.includes(x))]) {
+    checkInterrupt(world)
+    await bisectOne(state, runtime, id)
+  }
+}
+
+async function notify(
+  state: State,
+  runtime: RuntimeConfig,
+  alertId: number,
+  event: NotifyEvent,
+): Promise<void> {
+  const { world, journal, transports, options } = state
+  if (transports.length === 0) return
+  const alert = await world.store.getAlert(alertId)
+  if (alert === undefined || alert.status === 'withdrawn') return
+  const links = repositoryLinks(runtime.remote)
+  const message = alertMessageFrom(alert, {
+    portalUrl: options.portalUrl ?? world.env.LANGPERF_PORTAL_URL ?? DEFAULT_PORTAL_URL,
+    commitUrl: links?.commitUrl ?? null,
+    rangeUrl: links?.rangeUrl ?? null,
+  })
+  for (const t of transports) {
+    const key = `notify:${alertId}:${t.name}:${event}`
+    const sent = await runStep(journal, 'notify', key, async () => {
+      const r = await t.send(message)
+      if (r.state === 'failed') throw new Error(r.reason)
+      return { delivered: r.detail, attempts: r.attempts, url: r.url }
+    })
+    if (event === 'new' && sent.state === 'done' && alert.status === 'confirmed') {
+      // The first message already says "confirmed": the confirmation needs no second one.
+      await runStep(journal, 'notify', `notify:${alertId}:${t.name}:confirmed`, async () => ({
+        covered_by: key,
+      }))
+    }
+    const detail =
+      sent.state === 'done'
+        ? String(sent.detail.delivered)
+        : sent.state === 'failed' || sent.state === 'gave-up'
+          ? sent.error
+          : sent.state
+    if (sent.state === 'failed') state.report.errors.push({ step: key, message: sent.error })
+    world.log(
+      `  alert ${alertId} → ${t.name} (${event}): ${sent.state === 'done' ? 'delivered' : sent.state}${detail ? `: ${detail}` : ''}`,
+    )
+    state.report.notifications.push({
+      alertId,
+      target: t.name,
+      event,
+      state: sent.state === 'done' ? 'delivered' : sent.state,
+      detail,
+    })
+  }
+}
+
+async function bisectOne(state: State, runtime: RuntimeConfig, alertId: number): Promise<void> {
+  const { world, journal, options } = state
+  const key = `bisect:${world.machine}:${alertId}`
+  const previous = await world.store.getPipelineStep(key)
+  if (
+    previous?.status !== 'done' &&
+    state.bisectionsStarted >= (options.maxBisections ?? DEFAULT_MAX_BISECTIONS)
+  ) {
+    state.report.bisections.push({
+      alertId,
+      state: 'capped',
+      culprit: null,
+      note: 'left for a later nightly (cap reached)',
+    })
+    return
+  }
+  if (previous?.status !== 'done') state.bisectionsStarted++
+  const alert = await world.store.getAlert(alertId)
+  if (alert === undefined) return
+  const bisectOptions: RunBisectOptions = {
+    maxBuilds: world.config.bisect.maxBuilds,
+    maxRounds: world.config.bisect.repeats,
+    ...(options.bisectStartProcesses !== undefined ? { startProcesses: options.bisectStartProcesses } : {}),
+    ...(options.sampling ? { sampling: options.sampling } : {}),
+    log: world.log,
+  }
+  const ran = await runStep(journal, 'bisect', key, async () => {
+    world.log(
+      `${runtime.name}: bisecting alert ${alertId} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)})`,
+    )
+    const r = await bisectAlert(world, alert, bisectOptions)
+    switch (r.kind) {
+      case 'skipped':
+        return { state: 'skipped', culprit: null, note: r.reason }
+      case 'single-commit':
+        return { state: 'single-commit', culprit: r.culprit, note: r.note }
+      case 'bisected': {
+        const o = r.outcome
+        if (o.kind === 'inconclusive' && o.reason === 'interrupted') throw new Interrupted('interrupted')
+        return {
+          state: o.kind,
+          culprit: o.kind === 'culprit' ? o.culprit.sha : null,
+          note: o.note,
+          builds: o.builds,
+          runIds: [...r.runIds],
+        }
+      }
+      default:
+        return r satisfies never
+    }
+  })
+  if (ran.state === 'failed' && ran.error === 'interrupted') throw new Interrupted('interrupted')
+  if (ran.state === 'done' || ran.state === 'done-before') {
+    const d = ran.detail
+    const culprit = typeof d.culprit === 'string' ? d.culprit : null
+    state.report.bisections.push({
+      alertId,
+      state: ran.state === 'done-before' ? 'done-before' : (d.state as BisectionReport['state']),
+      culprit,
+      note: String(d.note ?? ''),
+    })
+    if (culprit !== null) await notify(state, runtime, alertId, 'culprit')
+    return
+  }
+  const error = ran.state === 'busy' ? 'busy' : ran.error
+  state.report.errors.push({ step: key, message: error })
+  state.report.bisections.push({ alertId, state: 'failed', culprit: null, note: error })
+}

@@ -1,0 +1,288 @@
+import { badInput, quote } from '../lib/index.ts'
+import { logRatioStderr, mean, satterthwaiteDof, studentTQuantile, variance } from '../stats/index.ts'
+
+// The decisions of bisection, pure: where a midpoint build sits between the two ends, and
+// whether a culprit changes performance against its parent. Inputs are per-process means of one
+// workload on each build, measured interleaved (the process is the unit of noise, METHODS.md).
+//
+// Position of a midpoint. On log means ℓg, ℓm, ℓb (each the mean of the log process means, with
+// variance vx = s²(log x)/nx), the midpoint's position between the ends is
+//     f = (ℓm − ℓg) / (ℓb − ℓg) = d1 / d2,
+// 0 when it performs like the good end, 1 like the bad end. Its standard error comes from the
+// delta method (first-order Taylor expansion, e.g. Casella & Berger, Statistical Inference,
+// 2nd ed., §5.5.4):
+//     ∂f/∂ℓm = 1/d2,  ∂f/∂ℓb = −d1/d2²,  ∂f/∂ℓg = (d1 − d2)/d2²
+//     Var f ≈ vm/d2² + vb·d1²/d2⁴ + vg·(d1 − d2)²/d2⁴,
+// with Welch–Satterthwaite degrees of freedom over the three terms. The midpoint is "like good"
+// when the upper bound of f's two-sided (1 − α) interval is below ½, "like bad" when the lower
+// bound is above ½, otherwise undecided (measure more). α = 0.01, Pinpoint's significance level
+// (Chromium's bisection service: Mann-Whitney and Kolmogorov-Smirnov at α = 0.01, repeats 10
+// doubling to 160). The delta method needs d2 well away from 0, which is why a workload counts
+// only when its ends themselves differ at the same α.
+//
+// Several workloads: each gives its own f; the decision uses their inverse-variance weighted mean
+// (more processes, fewer rounds), unless two workloads are each clearly on opposite sides, which
+// means the range holds more than one change: then the primary workload (the alert's largest
+// change) decides alone and the verdict says so.
+
+/** Two-sided significance of every bisection decision (Pinpoint). */
+export const BISECT_ALPHA = 0.01
+
+/** Where a midpoint sits between the ends: `f` with its interval (0 = like good, 1 = like bad). */
+export interface PositionEstimate {
+  readonly f: number
+  readonly stderr: number
+  readonly dof: number
+  readonly low: number
+  readonly high: number
+}
+
+/** The ends of one workload compared: log ratio bad/good with its (1 − α) interval. */
+export interface EndsEstimate {
+  readonly logRatio: number
+  readonly stderr: number
+  readonly dof: number
+  /** exp of the interval's bounds: the ratio bad/good and its interval. */
+  readonly ratio: number
+  readonly ratioLow: number
+  readonly ratioHigh: number
+  /** True when the interval excludes 1: the ends differ. */
+  readonly differ: boolean
+}
+
+/** What one midpoint is: like the good end, like the bad end, or not yet clear. */
+export const MIDPOINT_CLASSES = ['like-good', 'like-bad', 'undecided'] as const
+/** One of MIDPOINT_CLASSES. */
+export type MidpointClass = (typeof MIDPOINT_CLASSES)[number]
+
+/** Per-process means of one workload on the good end, the midpoint and the bad end. */
+export interface WorkloadTriple {
+  readonly workload: string
+  readonly good: readonly number[]
+  readonly mid: readonly number[]
+  readonly bad: readonly number[]
+}
+
+/** One workload's part in a midpoint verdict. */
+export interface WorkloadPosition {
+  readonly workload: string
+  readonly ends: EndsEstimate | null
+  /** Null when the ends do not (yet) differ or a side has fewer than 2 processes. */
+  readonly position: PositionEstimate | null
+  readonly verdict: MidpointClass
+}
+
+/**
+ * The verdict on a midpoint: a class, or `ends-same` when no workload's ends differ (nothing to
+ * locate), with the pooled estimate it rests on and each workload's part.
+ */
+export interface MidpointVerdict {
+  readonly verdict: MidpointClass | 'ends-same'
+  readonly pooled: PositionEstimate | null
+  /** True when workloads were each clearly on opposite sides; the primary one decided. */
+  readonly split: boolean
+  readonly workloads: readonly WorkloadPosition[]
+}
+
+function tQuantile(alpha: number, dof: number): number {
+  // Infinite dof (no variance anywhere) gives the normal quantile; NaN dof has no interval.
+  return studentTQuantile(1 - alpha / 2, Number.isNaN(dof) ? Number.POSITIVE_INFINITY : dof)
+}
+
+function checkAlpha(alpha: number): void {
+  if (!(alpha > 0 && alpha < 1))
+    throw badInput(`Cannot bisect with alpha ${quote(alpha)}: expected 0 < alpha < 1`)
+}
+
+/** The ends of one workload: ratio bad/good of geometric means with its (1 − α) Welch interval on logs. */
+export function compareEnds(
+  good: readonly number[],
+  bad: readonly number[],
+  options: { readonly alpha?: number } = {},
+): EndsEstimate | null {
+  const alpha = options.alpha ?? BISECT_ALPHA
+  checkAlpha(alpha)
+  const e = logRatioStderr(good, bad)
+  if (e.kind === 'insufficient') return null
+  const half = e.stderr === 0 ? 0 : tQuantile(alpha, e.dof) * e.stderr
+  return {
+    logRatio: e.logRatio,
+    stderr: e.stderr,
+    dof: e.dof,
+    ratio: Math.exp(e.logRatio),
+    ratioLow: Math.exp(e.logRatio - half),
+    ratioHigh: Math.exp(e.logRatio + half),
+    differ: e.logRatio !== 0 && Math.abs(e.logRatio) > half,
+  }
+}
+
+function logMoments(xs: readonly number[]): { m: number; v: number; n: number } | null {
+  if (xs.length < 2 || !xs.every((x) => Number.isFinite(x) && x > 0)) return null
+  const logs = xs.map(Math.log)
+  return { m: mean(logs), v: variance(logs) / logs.length, n: logs.length }
+}
+
+/**
+ * Where `mid` sits between `good` (0) and `bad` (1), f = (ℓm − ℓg)/(ℓb − ℓg) on log means, with
+ * its delta-method standard error and (1 − α) interval; null when a side has fewer than 2
+ * positive values or the ends have equal means.
+ */
+export function midpointPosition(
+  good: readonly number[],
+  mid: readonly number[],
+  bad: readonly number[],
+  options: { readonly alpha?: number } = {},
+): PositionEstimate | null {
+  const alpha = options.alpha ?? BISECT_ALPHA
+  checkAlpha(alpha)
+  const g = logMoments(good)
+  const m = logMoments(mid)
+  const b = logMoments(bad)
+  if (g === null || m === null || b === null) return null
+  const d1 = m.m - g.m
+  const d2 = b.m - g.m
+  if (d2 === 0) return null
+  const d2sq = d2 * d2
+  const terms = [
+    { variance: m.v / d2sq, dof: m.n - 1 },
+    { variance: (b.v * d1 * d1) / (d2sq * d2sq), dof: b.n - 1 },
+    { variance: (g.v * (d1 - d2) * (d1 - d2)) / (d2sq * d2sq), dof: g.n - 1 },
+  ]
+  const varF = terms.reduce((s, t) => s + t.variance, 0)
+  const stderr = Math.sqrt(varF)
+  const dof = satterthwaiteDof(terms)
+  const f = d1 / d2
+  const half = stderr === 0 ? 0 : tQuantile(alpha, dof) * stderr
+  return { f, stderr, dof, low: f - half, high: f + half }
+}
+
+/** like-good when the interval lies below ½, like-bad when above, else undecided. */
+export function classifyPosition(p: PositionEstimate): MidpointClass {
+  if (p.high < 0.5) return 'like-good'
+  if (p.low > 0.5) return 'like-bad'
+  return 'undecided'
+}
+
+/** Inverse-variance weighted mean of positions; a zero-error estimate wins outright. */
+export function poolPositions(
+  estimates: readonly PositionEstimate[],
+  options: { readonly alpha?: number } = {},
+): PositionEstimate | null {
+  const alpha = options.alpha ?? BISECT_ALPHA
+  if (estimates.length === 0) return null
+  if (estimates.length === 1) return estimates[0] as PositionEstimate
+  const exact = estimates.find((e) => e.stderr === 0)
+  if (exact) return exact
+  let wSum = 0
+  let fSum = 0
+  for (const e of estimates) {
+    const w = 1 / (e.stderr * e.stderr)
+    wSum += w
+    fSum += w * e.f
+  }
+  const f = fSum / wSum
+  const stderr = Math.sqrt(1 / wSum)
+  // The smallest of the workloads' degrees of freedom: conservative, as the pooled error
+  // inherits the least certain variance estimate among those that carry weight.
+  const dof = Math.min(...estimates.map((e) => (Number.isNaN(e.dof) ? Number.POSITIVE_INFINITY : e.dof)))
+  const half = tQuantile(alpha, dof) * stderr
+  return { f, stderr, dof, low: f - half, high: f + half }
+}
+
+/**
+ * Judges a midpoint from every affected workload: workloads whose ends differ each give a
+ * position; their pooled position decides, unless two are each clearly on opposite sides, when
+ * `primary` (the alert's largest change; else the first workload with a position) decides alone.
+ */
+export function judgeMidpoint(
+  triples: readonly WorkloadTriple[],
+  options: { readonly alpha?: number; readonly primary?: string } = {},
+): MidpointVerdict {
+  const alpha = options.alpha ?? BISECT_ALPHA
+  const workloads: WorkloadPosition[] = triples.map((t) => {
+    const ends = compareEnds(t.good, t.bad, { alpha })
+    const position = ends?.differ ? midpointPosition(t.good, t.mid, t.bad, { alpha }) : null
+    return {
+      workload: t.workload,
+      ends,
+      position,
+      verdict: position ? classifyPosition(position) : 'undecided',
+    }
+  })
+  const located = workloads.filter((w) => w.position !== null)
+  if (located.length === 0) return { verdict: 'ends-same', pooled: null, split: false, workloads }
+  const split =
+    located.some((w) => w.verdict === 'like-good') && located.some((w) => w.verdict === 'like-bad')
+  if (split) {
+    const lead = located.find((w) => w.workload === options.primary) ?? located[0]!
+    return { verdict: lead.verdict, pooled: lead.position, split: true, workloads }
+  }
+  const pooled = poolPositions(
+    located.map((w) => w.position!),
+    { alpha },
+  )!
+  return { verdict: classifyPosition(pooled), pooled, split: false, workloads }
+}
+
+/** One workload of a culprit check: its ratio child/parent with the (1 − α) interval. */
+export interface CulpritWorkload {
+  readonly workload: string
+  readonly estimate: EndsEstimate | null
+  /** +1 when the workload got slower at the bad end (larger values), −1 faster. */
+  readonly expectedSign: 1 | -1
+}
+
+/** Whether a culprit shows the change against its parent, in the expected direction. */
+export interface CulpritVerdict {
+  readonly verdict: 'confirmed' | 'contradicted' | 'undecided'
+  /** Pooled signed log ratio (positive = in the expected direction) with its interval. */
+  readonly pooled: { readonly logRatio: number; readonly low: number; readonly high: number } | null
+  readonly workloads: readonly CulpritWorkload[]
+}
+
+/**
+ * Checks `child` against `parent` for each workload: confirmed when the pooled log ratio, signed
+ * so that positive is the direction the ends moved, has an interval above 0; contradicted when
+ * below 0 (the parent already has the change, or the child undoes it); else undecided.
+ */
+export function judgeCulprit(
+  pairs: readonly {
+    readonly workload: string
+    readonly parent: readonly number[]
+    readonly child: readonly number[]
+    readonly expectedSign: 1 | -1
+  }[],
+  options: { readonly alpha?: number } = {},
+): CulpritVerdict {
+  const alpha = options.alpha ?? BISECT_ALPHA
+  checkAlpha(alpha)
+  const workloads: CulpritWorkload[] = pairs.map((p) => ({
+    workload: p.workload,
+    estimate: compareEnds(p.parent, p.child, { alpha }),
+    expectedSign: p.expectedSign,
+  }))
+  const usable = workloads.filter((w) => w.estimate !== null)
+  if (usable.length === 0) return { verdict: 'undecided', pooled: null, workloads }
+  let wSum = 0
+  let sum = 0
+  let dof = Number.POSITIVE_INFINITY
+  for (const w of usable) {
+    const e = w.estimate!
+    if (e.stderr === 0) {
+      wSum = Number.POSITIVE_INFINITY
+      sum = w.expectedSign * e.logRatio
+      dof = Number.POSITIVE_INFINITY
+      break
+    }
+    const weight = 1 / (e.stderr * e.stderr)
+    wSum += weight
+    sum += weight * w.expectedSign * e.logRatio
+    if (!Number.isNaN(e.dof)) dof = Math.min(dof, e.dof)
+  }
+  const logRatio = wSum === Number.POSITIVE_INFINITY ? sum : sum / wSum
+  const stderr = wSum === Number.POSITIVE_INFINITY ? 0 : Math.sqrt(1 / wSum)
+  const half = stderr === 0 ? 0 : tQuantile(alpha, dof) * stderr
+  const pooled = { logRatio, low: logRatio - half, high: logRatio + half }
+  const verdict = pooled.low > 0 ? 'confirmed' : pooled.high < 0 ? 'contradicted' : 'undecided'
+  return { verdict, pooled, workloads }
+}

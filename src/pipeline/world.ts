@@ -1,0 +1,442 @@
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { type BISECT_PURPOSE, measureAndStore } from '../analysis/index.ts'
+import {
+  type Artifact,
+  type BuildEvent,
+  cachePaths,
+  ensureBuilt,
+  ensureMirror,
+  type Mirror,
+  resolveJobs,
+} from '../build/index.ts'
+import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
+import {
+  type BuildConfigDefinition,
+  type BuildSpec,
+  type LangperfConfig,
+  type MachineEnvironment,
+  processMeans,
+  type RuntimeConfig,
+  type WorkloadDefinition,
+  type WorkloadResult,
+} from '../model/index.ts'
+import {
+  customizePreset,
+  describeInterpreter,
+  getPreset,
+  HARNESS_PROTOCOL_VERSION,
+  type Interpreter,
+  interpreterIdentity,
+  loadSuites,
+  loadWorkloads,
+  type Preset,
+  type PresetName,
+  readEnvironment,
+  resolveSuite,
+} from '../runner/index.ts'
+import type { Store } from '../store/index.ts'
+
+// The pipeline's view of the world: the store, the clock, the environment, the log, and the
+// rooms it composes (build, runner, analysis). Runs the pipeline stores carry `purpose` in
+// their metadata: `nightly` runs are the history detection reads; `bisect` runs are measurements
+// made to answer one question about a few builds, kept as data but left out of detection
+// (analysis/detect.ts), so their interleaved, smaller samples never move a series' blame.
+
+/** The world the pipeline runs in; tests replace parts of it. */
+export interface PipelineDeps {
+  readonly store: Store
+  /** The clock (default: the system clock). */
+  readonly now?: () => Date
+  /** Environment of notification secrets and of the interpreters described (default process.env). */
+  readonly env?: NodeJS.ProcessEnv
+  /** Progress lines, for people (the CLI writes them on stderr). */
+  readonly log?: (line: string) => void
+  /** Stops the pipeline between processes; what finished is stored. */
+  readonly signal?: AbortSignal
+  /** The machine's fingerprint and tuning before each measurement (default readEnvironment). */
+  readonly readEnvironment?: () => Promise<MachineEnvironment>
+}
+
+/** How many processes, warm-ups and values, and how long a value lasts. */
+export interface SamplingOptions {
+  /** Base preset (default `default`: 20 × (1 + 3), as pyperf). */
+  readonly preset?: PresetName
+  readonly processes?: number
+  readonly warmups?: number
+  readonly values?: number
+  readonly minTimeS?: number
+  /** Kill a worker after this long (default 600 s). */
+  readonly timeoutMs?: number
+}
+
+/** Why a run was stored: the nightly history, or a bisection's measurement. */
+export type RunPurpose = 'nightly' | typeof BISECT_PURPOSE
+
+/** The resolved world: defaults filled in. */
+export interface World {
+  readonly store: Store
+  readonly now: () => Date
+  readonly env: NodeJS.ProcessEnv
+  readonly log: (line: string) => void
+  readonly signal: AbortSignal | undefined
+  readonly readEnvironment: () => Promise<MachineEnvironment>
+  readonly config: LangperfConfig
+  readonly machine: string
+}
+
+/** Fills in the defaults of `deps`. */
+export function worldOf(config: LangperfConfig, deps: PipelineDeps, machine: string | undefined): World {
+  return {
+    store: deps.store,
+    now: deps.now ?? (() => new Date()),
+    env: deps.env ?? process.env,
+    log: deps.log ?? (() => {}),
+    signal: deps.signal,
+    readEnvironment: deps.readEnvironment ?? (() => readEnvironment()),
+    config,
+    machine: machine ?? hostname(),
+  }
+}
+
+/** The runtime named `name` in the configuration; not-found lists the names. */
+export function runtimeNamed(config: LangperfConfig, name: string | undefined): RuntimeConfig {
+  if (name === undefined) {
+    if (config.runtimes.length === 1) return config.runtimes[0] as RuntimeConfig
+    throw new LangperfError(
+      'bad-input',
+      `Cannot choose a runtime: ${quote(config.file)} has ${config.runtimes.length}, expected --runtime with one of ${config.runtimes.map((r) => r.name).join(', ')}`,
+    )
+  }
+  const found = config.runtimes.find((r) => r.name === name)
+  if (found === undefined) {
+    throw new LangperfError(
+      'not-found',
+      `Cannot find runtime ${quote(name)} in ${quote(config.file)}: expected one of ${config.runtimes.map((r) => r.name).join(', ')}`,
+    )
+  }
+  return found
+}
+
+/** The build config `name` of `runtime` (default: its first); not-found lists the names. */
+export function buildConfigNamed(runtime: RuntimeConfig, name: string | undefined): BuildConfigDefinition {
+  const found = name === undefined ? runtime.configs[0] : runtime.configs.find((c) => c.name === name)
+  if (found === undefined) {
+    throw new LangperfError(
+      'not-found',
+      `Cannot find build config ${quote(name ?? '(first)')} of runtime ${quote(runtime.name)}: expected one of ${runtime.configs.map((c) => c.name).join(', ') || '(none)'}`,
+    )
+  }
+  return found
+}
+
+/** The bare mirror of a runtime's remote, fetched now. */
+export async function mirrorOf(world: World, runtime: RuntimeConfig): Promise<Mirror> {
+  return ensureMirror(runtime.remote, cachePaths(world.config.build.cacheDir).mirrors, {
+    onLog: (line) => world.log(`  ${line}`),
+  })
+}
+
+/**
+ * The workloads a runtime measures: those of its suites (`[suites]`, in order, each once), or the
+ * named ones when `only` is given; with the suite label stored on its runs. The label stays the
+ * configured suites even with `only`: the suite is an epoch fact, so a filtered nightly must not
+ * look like an infrastructure change.
+ */
+export async function workloadsOf(
+  config: LangperfConfig,
+  runtime: RuntimeConfig,
+  only: readonly string[] | undefined,
+): Promise<{ readonly suite: string; readonly workloads: readonly WorkloadDefinition[] }> {
+  const suites = config.suites.perRuntime[runtime.name] ?? config.suites.default
+  const label = suites.join('+')
+  const all = await loadWorkloads()
+  if (only !== undefined && only.length > 0) return { suite: label, workloads: pickWorkloads(all, only) }
+  const defined = await loadSuites()
+  const out: WorkloadDefinition[] = []
+  const seen = new Set<string>()
+  for (const name of suites) {
+    for (const w of resolveSuite(name, all, defined)) {
+      if (seen.has(w.manifest.name)) continue
+      seen.add(w.manifest.name)
+      out.push(w)
+    }
+  }
+  return { suite: label, workloads: out }
+}
+
+/** The workloads named, in the order given; bad-input lists the known names. */
+export function pickWorkloads(
+  all: readonly WorkloadDefinition[],
+  names: readonly string[],
+): WorkloadDefinition[] {
+  const byName = new Map(all.map((w) => [w.manifest.name, w]))
+  return names.map((n) => {
+    const w = byName.get(n)
+    if (w === undefined) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot measure workload ${quote(n)}: expected one of ${[...byName.keys()].sort().join(', ')}`,
+      )
+    }
+    return w
+  })
+}
+
+/** The sampling preset from the options (validated by customizePreset). */
+export function presetOf(sampling: SamplingOptions, processes?: number): Preset {
+  return customizePreset(getPreset(sampling.preset ?? 'default'), {
+    ...(processes !== undefined
+      ? { processes }
+      : sampling.processes !== undefined
+        ? { processes: sampling.processes }
+        : {}),
+    ...(sampling.warmups !== undefined ? { warmups: sampling.warmups } : {}),
+    ...(sampling.values !== undefined ? { values: sampling.values } : {}),
+    ...(sampling.minTimeS !== undefined ? { minTimeS: sampling.minTimeS } : {}),
+  })
+}
+
+/** Builds (or finds in the cache) one commit of a runtime in one config. */
+export async function buildCommit(
+  world: World,
+  runtime: RuntimeConfig,
+  buildConfig: BuildConfigDefinition,
+  mirror: Mirror,
+  sha: string,
+): Promise<Artifact> {
+  const b = world.config.build
+  return ensureBuilt(
+    { runtime: runtime.name, config: buildConfig.name, recipe: buildConfig.recipe, mirror, commit: sha },
+    {
+      cacheDir: b.cacheDir,
+      jobs: resolveJobs(b.jobs),
+      stepTimeoutMs: b.stepTimeoutMs,
+      maxCacheBytes: b.cacheMaxBytes,
+      now: world.now,
+      onEvent: (e) => logBuildEvent(world, e),
+    },
+  )
+}
+
+function logBuildEvent(world: World, e: BuildEvent): void {
+  switch (e.kind) {
+    case 'build-start':
+      world.log(`  building ${e.runtime} ${e.config} ${e.commit.slice(0, 12)}`)
+      return
+    case 'step-start':
+      world.log(`    ${e.step}: ${e.command}`)
+      return
+    case 'build-end':
+      world.log(`  build ${e.status} in ${(e.durationMs / 1000).toFixed(1)} s (${e.key})`)
+      return
+    case 'cache-hit':
+      world.log(`  build ${e.status} (cached ${e.key})`)
+      return
+    case 'step-end':
+    case 'evicted':
+      return
+    default:
+      return
+  }
+}
+
+/** The interpreter an ok artifact installed, identified by its self-report. */
+export async function interpreterOf(world: World, artifact: Artifact): Promise<Interpreter> {
+  const path = artifact.manifest.executablePath
+  if (artifact.manifest.status !== 'ok' || path === null) {
+    throw new LangperfError(
+      'internal',
+      `Cannot measure artifact ${quote(artifact.manifest.key)}: its build is ${artifact.manifest.status}`,
+    )
+  }
+  const described = await describeInterpreter(path, { env: world.env })
+  if (!described.ok) {
+    throw new LangperfError(
+      'unavailable',
+      `Cannot measure the build of ${artifact.manifest.commit.slice(0, 12)}: ${quote(path, 200)} ${described.reason}`,
+    )
+  }
+  return {
+    identity: interpreterIdentity(described.info),
+    info: described.info,
+    foundAs: path,
+    origin: 'build',
+  }
+}
+
+/** The identity of a built commit: `runtime:sha:config`, as the glossary writes it. */
+export function buildIdentity(runtime: string, sha: string, config: string): string {
+  return `${runtime}:${sha}:${config}`
+}
+
+/** The BuildSpec an artifact stands for. */
+export function buildSpecOf(
+  runtime: RuntimeConfig,
+  configName: string,
+  branch: string | null,
+  commit: { readonly sha: string; readonly authorDateUtc: string },
+  artifact: Artifact,
+  interpreter: Interpreter | null,
+  versionFallback: string,
+): BuildSpec {
+  return {
+    runtime: runtime.name,
+    version: interpreter?.info.version ?? versionFallback,
+    config: configName,
+    commitSha: commit.sha,
+    commitDateUtc: commit.authorDateUtc,
+    branch,
+    mergeBase: null,
+    identity: buildIdentity(runtime.name, commit.sha, configName),
+    interpreter: interpreter?.info ?? null,
+    metadata: {
+      artifact: artifact.manifest.key,
+      config_hash: artifact.manifest.configHash,
+      build_status: artifact.manifest.status,
+      build_duration_ms: artifact.manifest.buildDurationMs,
+    },
+  }
+}
+
+/** Run metadata about the build behind a run: its status, log and, when failed, where it failed. */
+export function buildMetadata(artifact: Artifact): JsonObject {
+  const m = artifact.manifest
+  return {
+    build_status: m.status,
+    build_key: m.key,
+    build_log: m.logPath,
+    build_duration_ms: m.buildDurationMs,
+    ...(m.failure ? { build_failed_step: m.failure.step, build_failure: m.failure.reason } : {}),
+  }
+}
+
+/**
+ * Stores a run for a build that failed (or is unsupported): every workload a failed result with
+ * reason `build-failed` (skipped for unsupported), naming the failed step and the log, so the
+ * timeline shows a failed build rather than a gap.
+ */
+export async function storeFailedBuild(
+  world: World,
+  spec: BuildSpec,
+  artifact: Artifact,
+  suite: string,
+  workloads: readonly WorkloadDefinition[],
+  metadata: JsonObject,
+): Promise<number> {
+  const m = artifact.manifest
+  const at = world.now().toISOString()
+  const failure = m.failure
+  const message =
+    m.status === 'unsupported'
+      ? `Build config not supported by this commit: ${failure?.reason ?? 'unsupported'} (log: ${m.logPath})`
+      : `Build failed at step ${quote(failure?.step ?? '?')}: ${failure?.reason ?? 'failed'} (log: ${m.logPath})`
+  const results: WorkloadResult[] = workloads.map((w) => ({
+    workload: { name: w.manifest.name, version: w.version },
+    unit: 'second',
+    loops: 1,
+    innerLoops: w.manifest.innerLoops,
+    processes: [],
+    outcome:
+      m.status === 'unsupported'
+        ? { state: 'skipped', message }
+        : {
+            state: 'failed',
+            reason: 'build-failed',
+            message,
+            stderrTail: (failure?.logTail ?? '').slice(-4096),
+          },
+    metadata: {},
+  }))
+  const [runId] = await world.store.insertRuns([
+    {
+      run: {
+        machine: world.machine,
+        environment: await world.readEnvironment(),
+        build: spec,
+        suite,
+        preset: 'none',
+        harnessVersion: `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}`,
+        source: 'langperf',
+        startedAt: at,
+        groupId: null,
+        metadata: { ...metadata, ...buildMetadata(artifact) },
+      },
+      status: 'complete',
+      finishedAt: at,
+      results,
+    },
+  ])
+  return runId as number
+}
+
+/** Per-process means by interpreter index, then workload name. */
+export type MeansByInterpreter = Map<number, Map<string, number[]>>
+
+/**
+ * Measures `workloads` on `interpreters` (interleaved when several) and stores one run per
+ * interpreter with `builds` and `metadata`; returns the run ids, how it ended and the
+ * per-process means of every measured result, with the loop count each workload ran at.
+ */
+export async function measureBuilds(
+  world: World,
+  input: {
+    readonly interpreters: readonly Interpreter[]
+    readonly builds: readonly BuildSpec[]
+    readonly workloads: readonly WorkloadDefinition[]
+    readonly preset: Preset
+    readonly suite: string
+    readonly timeoutMs: number
+    readonly metadata: JsonObject
+    readonly frozenLoops?: Readonly<Record<string, number>>
+  },
+): Promise<{
+  readonly runIds: readonly number[]
+  readonly status: 'complete' | 'interrupted'
+  readonly means: MeansByInterpreter
+  readonly loops: Readonly<Record<string, number>>
+  readonly failures: readonly string[]
+}> {
+  const means: MeansByInterpreter = new Map()
+  const loops: Record<string, number> = {}
+  const failures: string[] = []
+  const outcome = await measureAndStore(
+    world.store,
+    {
+      interpreters: input.interpreters,
+      workloads: input.workloads,
+      preset: input.preset,
+      timeoutMs: input.timeoutMs,
+      ...(input.frozenLoops ? { frozenLoops: input.frozenLoops } : {}),
+    },
+    {
+      machine: world.machine,
+      environment: await world.readEnvironment(),
+      suite: input.suite,
+      builds: input.builds,
+      metadata: input.metadata,
+      now: world.now,
+      ...(world.signal ? { signal: world.signal } : {}),
+      onEvent: (e) => {
+        if (e.kind !== 'result') return
+        const r = e.result
+        if (r.outcome.state === 'measured') {
+          const byWorkload = means.get(e.interpreterIndex) ?? new Map<string, number[]>()
+          byWorkload.set(r.workload.name, processMeans(r.processes))
+          means.set(e.interpreterIndex, byWorkload)
+          if (e.interpreterIndex === 0) loops[r.workload.name] = r.loops
+        } else if (r.outcome.state === 'failed') {
+          failures.push(
+            `${r.workload.name} on ${input.builds[e.interpreterIndex]?.identity}: ${r.outcome.message}`,
+          )
+        }
+      },
+    },
+  )
+  return { runIds: outcome.runIds, status: outcome.status, means, loops, failures }
+}
+
+/** Where the nightly lock lives by default: beside the build cache, which is per machine. */
+export function defaultLockPath(config: LangperfConfig): string {
+  return join(config.build.cacheDir, 'nightly.lock')
+}
