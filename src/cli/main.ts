@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander'
 import { LangperfError } from '../lib/index.ts'
 import { addAlertCommands } from './commands/alerts.ts'
+import { addBisectCommand } from './commands/bisect.ts'
 import { compareCommand } from './commands/compare.ts'
 import { exportCommand, importCommand } from './commands/interchange.ts'
 import { interpretersCommand, workloadsCommand } from './commands/inventory.ts'
+import { addNightlyCommand } from './commands/nightly.ts'
 import { addNotifyCommands } from './commands/notify.ts'
 import { addReportCommand } from './commands/report.ts'
 import { runCommand } from './commands/run.ts'
@@ -17,7 +19,8 @@ import { type Io, processIo } from './output.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
 // codes. Exit codes: 0 success; 1 a check failed (a slowdown over --fail-on-slowdown); 2 bad
-// input or a name that does not exist; 3 something needed is unavailable; 4 a bug; 130 interrupted.
+// input or a name that does not exist; 3 something needed is unavailable; 4 a bug; 75 another
+// nightly holds the lock (`langperf nightly`); 130 interrupted.
 
 /** Exit status for each error code. */
 const EXIT_CODES: Readonly<Record<LangperfError['code'], number>> = {
@@ -171,6 +174,8 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
     async (opts) => setStatus(await workloadsCommand(ctx, opts)),
   )
   addAlertCommands(program, ctx, setStatus)
+  addNightlyCommand(program, ctx, setStatus)
+  addBisectCommand(program, ctx, setStatus)
   addNotifyCommands(program, ctx, setStatus)
   addServeCommand(program, ctx, setStatus)
   addReportCommand(program, ctx, setStatus)

@@ -1,0 +1,139 @@
+import type { Command } from 'commander'
+import { LangperfError } from '../../lib/index.ts'
+import { bisect, type ManualBisectResult } from '../../pipeline/index.ts'
+import type { Ctx } from '../context.ts'
+import { collect, common, number } from '../options.ts'
+import { log, printJson, println, table } from '../output.ts'
+import {
+  type ConfigOptions,
+  loadConfigFile,
+  openConfiguredStore,
+  type SamplingCliOptions,
+  samplingFrom,
+  withInterrupt,
+  withSamplingOptions,
+} from './nightly.ts'
+
+// `langperf bisect --good A --bad B --workload W`: the nightly's bisection by hand. Builds the
+// midpoints of (A, B] of a runtime of langperf.toml, measures the workloads interleaved with both
+// ends, narrows to one commit and confirms it against its parent; each step on stderr, the
+// verdict on stdout. Exit status: 0 a culprit was found; 1 inconclusive; 2 bad input; 3 unavailable.
+
+/** Options of `langperf bisect`. */
+export interface BisectCommandOptions extends ConfigOptions, SamplingCliOptions {
+  readonly good?: string
+  readonly bad?: string
+  readonly workload?: readonly string[]
+  readonly runtime?: string
+  readonly buildConfig?: string
+  readonly branch?: string
+  readonly alert?: number
+  readonly processes?: number
+  readonly repeats?: number
+  readonly maxBuilds?: number
+}
+
+function printResult(ctx: Ctx, r: ManualBisectResult): void {
+  const o = r.outcome
+  if (o.steps.length > 0) {
+    println(
+      ctx.io,
+      table(
+        ['commit', 'subject', 'verdict', 'position f [99 %]', 'processes'],
+        o.steps.map((s) => [
+          s.sha.slice(0, 12),
+          s.subject.slice(0, 50),
+          s.outcome,
+          s.position
+            ? `${s.position.f.toFixed(2)} [${s.position.low.toFixed(2)}, ${s.position.high.toFixed(2)}]`
+            : '–',
+          String(s.processes),
+        ]),
+      ),
+    )
+  }
+  println(ctx.io, o.kind === 'culprit' ? `Culprit: ${o.note}` : `Inconclusive: ${o.reason}`)
+  if (r.alert) println(ctx.io, `Recorded on alert ${r.alert.id}`)
+}
+
+/** `langperf bisect`: returns the exit status. */
+export async function bisectCommand(ctx: Ctx, options: BisectCommandOptions): Promise<number> {
+  if (options.good === undefined || options.bad === undefined) {
+    throw new LangperfError('bad-input', 'Cannot bisect: expected both --good and --bad')
+  }
+  if (!options.workload || options.workload.length === 0) {
+    throw new LangperfError('bad-input', 'Cannot bisect: expected at least one --workload')
+  }
+  const config = await loadConfigFile(options)
+  const store = await openConfiguredStore(config, options, ctx.env)
+  try {
+    const result = await withInterrupt(ctx, (signal) =>
+      bisect(
+        config,
+        { store, env: ctx.env, log: (line) => log(ctx.io, line), signal },
+        {
+          good: options.good!,
+          bad: options.bad!,
+          workloads: options.workload!,
+          ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+          ...(options.buildConfig !== undefined ? { buildConfig: options.buildConfig } : {}),
+          ...(options.branch !== undefined ? { branch: options.branch } : {}),
+          ...(options.machine !== undefined ? { machine: options.machine } : {}),
+          ...(options.alert !== undefined ? { alertId: options.alert } : {}),
+        },
+        {
+          sampling: samplingFrom(options),
+          maxBuilds: options.maxBuilds ?? config.bisect.maxBuilds,
+          maxRounds: options.repeats ?? config.bisect.repeats,
+          ...(options.processes !== undefined ? { startProcesses: options.processes } : {}),
+        },
+      ),
+    )
+    if (options.json) printJson(ctx.io, result)
+    else printResult(ctx, result)
+    if (result.outcome.kind === 'inconclusive' && result.outcome.reason === 'interrupted') return 130
+    return result.outcome.kind === 'culprit' ? 0 : 1
+  } finally {
+    await store.close()
+  }
+}
+
+/** Registers `langperf bisect`. */
+export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  withSamplingOptions(
+    common(
+      program
+        .command('bisect')
+        .description(
+          'Find the commit of (good, bad] that changed a workload: build midpoints (cached), measure them interleaved with\n' +
+            'both ends, repeats doubling until the verdict is clear (α = 0.01), then confirm the culprit against its parent',
+        )
+        .option('--good <rev>', 'a commit, tag or branch known to be good')
+        .option('--bad <rev>', 'a descendant of it known to be bad')
+        .option('-w, --workload <name>', 'workload that changed (repeatable)', collect)
+        .option('--runtime <name>', 'runtime of langperf.toml (default: its only one)')
+        .option('--build-config <name>', 'build config (default: the runtime’s first)')
+        .option('--branch <name>', 'branch recorded on new builds (default: the runtime’s first)')
+        .option(
+          '--alert <id>',
+          'record the culprit (or "inconclusive: …") on this alert',
+          number('--alert', true),
+        )
+        .option(
+          '--processes <n>',
+          'processes per build in the first round (default 10, doubling)',
+          number('--processes', true),
+        )
+        .option(
+          '--repeats <n>',
+          'rounds per commit at most (default: [bisect] repeats)',
+          number('--repeats', true),
+        )
+        .option(
+          '--max-builds <n>',
+          'builds at most (default: [bisect] max_builds)',
+          number('--max-builds', true),
+        ),
+    ),
+  ).action(async (opts) => setStatus(await bisectCommand(ctx, opts)))
+}

@@ -1,0 +1,306 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { LangperfError, quote } from '../../lib/index.ts'
+import { type LangperfConfig, parseConfig } from '../../model/index.ts'
+import {
+  NIGHTLY_LOCKED_EXIT_STATUS,
+  NightlyLockedError,
+  type NightlyReport,
+  runNightly,
+  type SamplingOptions,
+} from '../../pipeline/index.ts'
+import { openStore, type Store } from '../../store/index.ts'
+import type { CommonOptions, Ctx } from '../context.ts'
+import { collect, common, number } from '../options.ts'
+import { log, printJson, println, table } from '../output.ts'
+
+// `langperf nightly`: one cycle of the nightly pipeline (src/pipeline, docs/nightly.md) over the
+// runtimes of a langperf.toml. Progress on stderr, the summary on stdout (`--json` for programs).
+// Exit status: 0 the cycle completed (failed builds are data, not errors); 1 a step failed and
+// was recorded (the next nightly retries it); 2 bad input; 3 something needed is unavailable;
+// 75 another nightly holds the lock (EX_TEMPFAIL); 130 interrupted (the next nightly resumes).
+
+/** Options shared by the commands that read a langperf.toml. */
+export interface ConfigOptions extends CommonOptions {
+  /** Path of the configuration (default ./langperf.toml). */
+  readonly config?: string
+}
+
+/** Sampling options shared by `nightly` and `bisect`. */
+export interface SamplingCliOptions {
+  readonly fast?: boolean
+  readonly rigorous?: boolean
+  readonly warmups?: number
+  readonly values?: number
+  readonly minTime?: number
+  readonly timeout?: number
+  readonly machine?: string
+}
+
+/** Options of `langperf nightly`. */
+export interface NightlyCommandOptions extends ConfigOptions, SamplingCliOptions {
+  readonly backfill?: number
+  readonly every?: number
+  readonly dryRun?: boolean
+  readonly runtime?: readonly string[]
+  readonly workload?: readonly string[]
+  readonly processes?: number
+  readonly bisect?: boolean
+  readonly maxBisections?: number
+  readonly bisectProcesses?: number
+  readonly portalUrl?: string
+  readonly lock?: string
+}
+
+/** Reads and validates the configuration file. */
+export async function loadConfigFile(options: ConfigOptions): Promise<LangperfConfig> {
+  const path = resolve(options.config ?? 'langperf.toml')
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new LangperfError(
+      code === 'ENOENT' ? 'not-found' : 'unavailable',
+      `Cannot read configuration ${quote(path, 200)}: ${code === 'ENOENT' ? 'no such file (copy langperf.example.toml to langperf.toml, or give --config PATH)' : (error as Error).message}`,
+      { cause: error },
+    )
+  }
+  return parseConfig(text, path)
+}
+
+/** The store: `--db` when given, else the configuration's `[store]`. */
+export async function openConfiguredStore(
+  config: LangperfConfig,
+  options: CommonOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Store> {
+  if (options.db !== undefined)
+    return openStore(/^postgres(?:ql)?:\/\//.test(options.db) ? options.db : resolve(options.db))
+  const s = config.store
+  switch (s.kind) {
+    case 'sqlite':
+      return openStore(s.path)
+    case 'postgres':
+      return openStore(s.url)
+    case 'env': {
+      const location = env[s.variable]
+      if (location === undefined || location.trim() === '') {
+        throw new LangperfError(
+          'bad-input',
+          `Cannot open the store: ${quote(config.file)} names the environment variable ${quote(s.variable)}, which is not set`,
+        )
+      }
+      return openStore(location.trim())
+    }
+    default:
+      return s satisfies never
+  }
+}
+
+/** The sampling options from the command line. */
+export function samplingFrom(options: SamplingCliOptions, processes?: number): SamplingOptions {
+  if (options.fast && options.rigorous) {
+    throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
+  }
+  if (options.timeout !== undefined && !(options.timeout > 0)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --timeout ${options.timeout}: expected a positive number of seconds`,
+    )
+  }
+  return {
+    preset: options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default',
+    ...(processes !== undefined ? { processes } : {}),
+    ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
+    ...(options.values !== undefined ? { values: options.values } : {}),
+    ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
+    ...(options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {}),
+  }
+}
+
+/** Adds `--config` and the sampling options to a command. */
+export function withSamplingOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <path>', 'configuration file (default ./langperf.toml)')
+    .option('--fast', 'sample with the fast preset: 6 processes × (1 warm-up + 3 values)')
+    .option('--rigorous', 'sample with the rigorous preset: 40 processes × (1 + 3)')
+    .option('--warmups <n>', 'warm-ups per process', number('--warmups', true))
+    .option('--values <n>', 'values per process', number('--values', true))
+    .option(
+      '--min-time <seconds>',
+      'minimum duration of one value (default 0.1)',
+      number('--min-time', false),
+    )
+    .option(
+      '--timeout <seconds>',
+      'kill a worker process after this long (default 600)',
+      number('--timeout', false),
+    )
+    .option('--machine <name>', 'machine name recorded on the runs (default: hostname)')
+}
+
+/** Calls `fn` with a signal aborted by the first Ctrl-C; a second one exits at once. */
+export async function withInterrupt<T>(ctx: Ctx, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  let count = 0
+  const onSigint = () => {
+    count++
+    if (count > 1) process.exit(130)
+    log(ctx.io, '\nInterrupted: finishing the current process, then stopping (Ctrl-C again to quit at once)')
+    controller.abort()
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    return await fn(controller.signal)
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
+
+function printReport(ctx: Ctx, r: NightlyReport): void {
+  const io = ctx.io
+  if (r.dryRun) {
+    println(io, `Plan on ${r.machine}: ${r.planned.length} build(s) to measure`)
+    if (r.planned.length > 0) {
+      println(
+        io,
+        table(
+          ['runtime', 'branch', 'config', 'commit', 'date (UTC)', 'subject'],
+          r.planned.map((p) => [
+            p.runtime,
+            p.branch,
+            p.config,
+            p.sha.slice(0, 12),
+            p.commitDateUtc,
+            p.subject.slice(0, 60),
+          ]),
+        ),
+      )
+    }
+    return
+  }
+  const measured = r.commits.filter((c) => c.measure === 'measured').length
+  const failedBuilds = r.commits.filter((c) => c.measure === 'build-failed').length
+  println(
+    io,
+    `Nightly on ${r.machine}${r.interrupted ? ' (interrupted)' : ''}: ${measured} build(s) measured, ${failedBuilds} failed build(s) recorded, ${r.commits.length - measured - failedBuilds} other`,
+  )
+  if (r.commits.length > 0) {
+    println(
+      io,
+      table(
+        ['runtime', 'config', 'commit', 'build', 'measure', 'runs'],
+        r.commits.map((c) => [
+          c.runtime,
+          c.config,
+          c.sha.slice(0, 12),
+          c.build,
+          c.measure,
+          c.runIds.join(' '),
+        ]),
+      ),
+    )
+  }
+  for (const d of r.detections) {
+    println(
+      io,
+      `detect ${d.runtime}/${d.branch}: ${d.state}; new alerts ${d.newAlertIds.join(', ') || 'none'}${d.confirmedAlertIds.length ? `; confirmed ${d.confirmedAlertIds.join(', ')}` : ''}`,
+    )
+  }
+  for (const n of r.notifications)
+    println(io, `notify alert ${n.alertId} → ${n.target} (${n.event}): ${n.state}`)
+  for (const b of r.bisections) {
+    println(
+      io,
+      `bisect alert ${b.alertId}: ${b.state}${b.culprit ? ` ${b.culprit.slice(0, 12)}` : ''} — ${b.note}`,
+    )
+  }
+  for (const e of r.errors) println(io, `error in ${e.step}: ${e.message}`)
+}
+
+/** `langperf nightly`: one nightly cycle; returns the exit status. */
+export async function nightlyCommand(ctx: Ctx, options: NightlyCommandOptions): Promise<number> {
+  const config = await loadConfigFile(options)
+  const store = await openConfiguredStore(config, options, ctx.env)
+  try {
+    const report = await withInterrupt(ctx, (signal) =>
+      runNightly(
+        config,
+        { store, env: ctx.env, log: (line) => log(ctx.io, line), signal },
+        {
+          ...(options.machine !== undefined ? { machine: options.machine } : {}),
+          ...(options.backfill !== undefined ? { backfill: options.backfill } : {}),
+          ...(options.every !== undefined ? { every: options.every } : {}),
+          ...(options.dryRun ? { dryRun: true } : {}),
+          ...(options.runtime ? { runtimes: options.runtime } : {}),
+          ...(options.workload ? { workloads: options.workload } : {}),
+          sampling: samplingFrom(options, options.processes),
+          ...(options.bisect === false ? { bisect: false } : {}),
+          ...(options.maxBisections !== undefined ? { maxBisections: options.maxBisections } : {}),
+          ...(options.bisectProcesses !== undefined ? { bisectStartProcesses: options.bisectProcesses } : {}),
+          ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
+          ...(options.lock !== undefined ? { lockPath: resolve(options.lock) } : {}),
+        },
+      ),
+    )
+    if (options.json) printJson(ctx.io, report)
+    else printReport(ctx, report)
+    if (report.interrupted) return 130
+    return report.errors.length > 0 ? 1 : 0
+  } catch (error) {
+    if (error instanceof NightlyLockedError) {
+      log(ctx.io, `langperf: ${error.message}`)
+      return NIGHTLY_LOCKED_EXIT_STATUS
+    }
+    throw error
+  } finally {
+    await store.close()
+  }
+}
+
+/** Registers `langperf nightly`. */
+export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  withSamplingOptions(
+    common(
+      program
+        .command('nightly')
+        .description(
+          'One nightly cycle over the runtimes of langperf.toml: for each branch × config, the new first-parent commits →\n' +
+            'build → measure → store → detect → notify → bisect. Resumes after a crash without redoing finished steps;\n' +
+            'exits with 75 when another nightly holds the lock (docs/nightly.md)',
+        )
+        .option(
+          '--backfill <n>',
+          'fill the history of the last N commits of each branch',
+          number('--backfill', true),
+        )
+        .option(
+          '--every <k>',
+          'measure every k-th commit, always the newest (default: [schedule] backfill_every)',
+          number('--every', true),
+        )
+        .option('--dry-run', 'print the plan (fetches the mirrors), build and measure nothing')
+        .option('--runtime <name>', 'only this runtime (repeatable)', collect)
+        .option('-w, --workload <name>', 'only this workload instead of the suites (repeatable)', collect)
+        .option('--processes <n>', 'processes per build (default 20)', number('--processes', true))
+        .option('--no-bisect', 'do not bisect new alerts')
+        .option(
+          '--max-bisections <n>',
+          'bisections per nightly at most (default 3)',
+          number('--max-bisections', true),
+        )
+        .option(
+          '--bisect-processes <n>',
+          "processes per build in a bisection's first round (default 10, doubling)",
+          number('--bisect-processes', true),
+        )
+        .option(
+          '--portal-url <url>',
+          'public URL of the portal, for links in notifications ($LANGPERF_PORTAL_URL)',
+        )
+        .option('--lock <path>', 'lock file (default <build cache>/nightly.lock)'),
+    ),
+  ).action(async (opts) => setStatus(await nightlyCommand(ctx, opts)))
+}

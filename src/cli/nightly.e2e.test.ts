@@ -1,0 +1,482 @@
+import assert from 'node:assert/strict'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { after, before, describe, test } from 'node:test'
+import { parseConfig } from '../model/index.ts'
+import { runNightly } from '../pipeline/index.ts'
+import { buildServer } from '../server/index.ts'
+import { openSqliteStore, type Store } from '../store/index.ts'
+import { main } from './main.ts'
+import type { Io } from './output.ts'
+
+// The nightly end to end on a toy runtime: a git repository of a tiny interpreter — a C file
+// that embeds CPython (Py_BytesMain) — built by `make` with a generic recipe. Thirty commits,
+// mostly harmless; one breaks the build (fixed by the next); one installs a C profile hook
+// that burns time on every call, so every workload gets much slower (tracing mode plus the
+// hook: about 2.5× here). The nightly backfills every third commit, detects the change,
+// bisects it to that commit, notifies a local webhook, and the portal's API shows the builds,
+// the failed build and the alert with its culprit. Lives in cli/ (layer 5) because it drives
+// the pipeline, the CLI and the server together.
+
+/** A python3.X-config that can link an embedded interpreter, or null (the test is skipped). */
+function findPythonConfig(): string | null {
+  const candidates: string[] = []
+  const pyenv = '/root/.pyenv/versions'
+  try {
+    for (const v of readdirSync(pyenv).sort((a, b) =>
+      a.startsWith('3.11') ? -1 : b.startsWith('3.11') ? 1 : 0,
+    )) {
+      const minor = /^3\.(\d+)\./.exec(v)?.[1]
+      if (minor !== undefined && Number(minor) >= 8)
+        candidates.push(join(pyenv, v, 'bin', `python3.${minor}-config`))
+    }
+  } catch {
+    // No pyenv here.
+  }
+  candidates.push('python3-config')
+  for (const c of candidates) {
+    const r = spawnSync(c, ['--ldflags', '--embed'], { encoding: 'utf8' })
+    if (r.status === 0) return c
+  }
+  return null
+}
+
+const PYTHON_CONFIG = findPythonConfig()
+const TOTAL_COMMITS = 30
+const BROKEN = 8 // breaks the build; commit 9 fixes it
+const SLOW = 19 // installs the profile hook
+const WORKLOADS = ['calls_closures', 'generators']
+
+const FAST_MAIN = (version: string) => `/* toy ${version}: a tiny interpreter that embeds CPython. */
+#include <Python.h>
+
+int main(int argc, char **argv) { return Py_BytesMain(argc, argv); }
+`
+
+const SLOW_MAIN = (
+  version: string,
+) => `/* toy ${version}: a tiny interpreter that embeds CPython, now with a call hook. */
+#include <Python.h>
+#include <frameobject.h>
+
+/* Burns a little time on every call: an accidental per-call cost. */
+static int burn(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
+  (void)obj; (void)frame; (void)arg;
+  if (what == PyTrace_CALL || what == PyTrace_C_CALL) {
+    volatile unsigned sink = 0;
+    for (unsigned i = 0; i < 600; i++) sink += i;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  PyStatus status;
+  PyConfig config;
+  PyConfig_InitPythonConfig(&config);
+  status = PyConfig_SetBytesArgv(&config, argc, argv);
+  if (PyStatus_Exception(status)) goto fail;
+  status = Py_InitializeFromConfig(&config);
+  if (PyStatus_Exception(status)) goto fail;
+  PyConfig_Clear(&config);
+  PyEval_SetProfile(burn, NULL);
+  return Py_RunMain();
+fail:
+  PyConfig_Clear(&config);
+  if (PyStatus_IsExit(status)) return status.exitcode;
+  Py_ExitStatusException(status);
+}
+`
+
+const MAKEFILE = `# The toy runtime: one C file linked against libpython (PYTHON_CONFIG names python3.X-config).
+python3: main.c
+\t$(CC) -O1 -o python3 main.c $$($(PYTHON_CONFIG) --cflags --embed) $$($(PYTHON_CONFIG) --ldflags --embed)
+`
+
+interface ToyRepo {
+  readonly origin: string
+  readonly shas: readonly string[]
+}
+
+/** Makes the toy runtime's history: commit i has author date 2024-01-01 00:i:00 UTC. */
+function makeToyRepo(root: string): ToyRepo {
+  const origin = join(root, 'toy')
+  mkdirSync(origin)
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Toy',
+    GIT_AUTHOR_EMAIL: 'toy@example.org',
+    GIT_COMMITTER_NAME: 'Toy',
+    GIT_COMMITTER_EMAIL: 'toy@example.org',
+  }
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: origin, env, encoding: 'utf8' }).trim()
+  git('init', '--quiet', '--initial-branch=main')
+  const shas: string[] = []
+  let slow = false
+  for (let i = 0; i < TOTAL_COMMITS; i++) {
+    const version = `0.${i}`
+    let subject = `Bump the version to ${version}`
+    if (i === SLOW) {
+      slow = true
+      subject = 'Initialise with PyConfig and install a call hook'
+    }
+    let main = slow ? SLOW_MAIN(version) : FAST_MAIN(version)
+    if (i === BROKEN) {
+      main = `${main}\nint broken( {\n`
+      subject = 'Start a helper (does not compile)'
+    }
+    if (i === BROKEN + 1) subject = 'Fix the build'
+    writeFileSync(join(origin, 'main.c'), main)
+    writeFileSync(join(origin, 'Makefile'), MAKEFILE)
+    writeFileSync(join(origin, 'VERSION'), `${version}\n`)
+    git('add', '--', 'main.c', 'Makefile', 'VERSION')
+    const date = `2024-01-01T00:${String(i).padStart(2, '0')}:00Z`
+    execFileSync('git', ['commit', '--quiet', '-m', subject], {
+      cwd: origin,
+      env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    })
+    shas.push(git('rev-parse', 'HEAD'))
+  }
+  return { origin, shas }
+}
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = []
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(Buffer.from(chunk))
+      cb()
+    },
+  })
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') }
+}
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = sink()
+  const err = sink()
+  const io: Io = { out: out.stream, err: err.stream, isTty: false }
+  const code = await main(['node', 'langperf', ...args], io, process.env)
+  return { code, out: out.text(), err: err.text() }
+}
+
+describe('the nightly end to end on a toy runtime that embeds CPython', {
+  skip: PYTHON_CONFIG === null ? 'no python3.X-config with --embed found' : false,
+}, () => {
+  let root = ''
+  let repo: ToyRepo
+  let configPath = ''
+  let db = ''
+  let server: Server
+  const received: { path: string; body: Record<string, unknown> }[] = []
+  const t0 = performance.now()
+  const machine = 'toy-bench'
+  /** Sampling for a short test: 3 processes × (1 warm-up + 2 values) of at least 10 ms. */
+  const sampling = ['--processes', '3', '--warmups', '1', '--values', '2', '--min-time', '0.01']
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'langperf-e2e-'))
+    repo = makeToyRepo(root)
+    server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => {
+        body += c
+      })
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body: JSON.parse(body) as Record<string, unknown> })
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    configPath = join(root, 'langperf.toml')
+    db = join(root, 'langperf.db')
+    writeFileSync(
+      configPath,
+      `[store]
+location = "langperf.db"
+
+[[runtimes]]
+name = "toy"
+family = "generic"
+remote = "toy"
+branches = ["main"]
+
+[runtimes.configs.default]
+build = ["make"]
+install = ["mkdir -p \\"$PREFIX/bin\\"", "cp python3 \\"$PREFIX/bin/python3\\""]
+executable = "bin/python3"
+env = { PYTHON_CONFIG = "${PYTHON_CONFIG}" }
+
+[suites]
+default = ["quick"]
+
+[schedule]
+backfill_every = 3
+
+[[notify]]
+kind = "webhook"
+name = "hook"
+url = "http://127.0.0.1:${port}/hook"
+
+[build]
+cache_dir = "cache"
+jobs = 1
+step_timeout = "2m"
+
+[bisect]
+max_builds = 6
+repeats = 3
+`,
+    )
+  })
+
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve))
+    rmSync(root, { recursive: true, force: true })
+    // The figure the brief asks for: how long the whole scenario takes on this machine.
+    process.stderr.write(`nightly end to end: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
+  })
+
+  test('a nightly interrupted half-way stores what finished and leaves the rest to the next one', async () => {
+    const store = await openSqliteStore(db)
+    const controller = new AbortController()
+    let results = 0
+    // Abort after the first result of the second commit: its run keeps that one workload.
+    const watched = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'addResult') {
+          return async (...args: Parameters<Store['addResult']>) => {
+            const r = await target.addResult(...args)
+            if (++results === WORKLOADS.length + 1) controller.abort()
+            return r
+          }
+        }
+        const v = Reflect.get(target, prop, receiver)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    }) as Store
+    try {
+      const config = parseConfig(readFileSync(configPath, 'utf8'), configPath)
+      const report = await runNightly(
+        config,
+        { store: watched, signal: controller.signal, log: () => {} },
+        {
+          machine,
+          backfill: TOTAL_COMMITS,
+          workloads: WORKLOADS,
+          sampling: { processes: 3, warmups: 1, values: 2, minTimeS: 0.01 },
+          portalUrl: 'http://portal.test',
+        },
+      )
+      assert.equal(report.interrupted, true)
+      assert.equal(report.planned.length, 10, 'every third of 30 commits, the newest included')
+      assert.deepEqual(
+        report.commits.map((c) => c.measure),
+        ['measured'],
+      )
+      const steps = await store.listPipelineSteps({ kind: 'measure' })
+      assert.deepEqual(
+        steps.rows.map((s) => [
+          repo.shas.indexOf(s.key.split(':').at(-1)!),
+          s.status,
+          s.detail.error ?? null,
+        ]),
+        [
+          [2, 'done', null],
+          [5, 'failed', 'interrupted'],
+        ],
+      )
+      assert.equal(received.length, 0, 'nothing detected, nothing sent')
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('the next nightly resumes, records the failed build, detects the slowdown, bisects it to its commit and notifies', async () => {
+    const r = await cli(
+      'nightly',
+      '--config',
+      configPath,
+      '--backfill',
+      String(TOTAL_COMMITS),
+      '--machine',
+      machine,
+      '-w',
+      WORKLOADS[0]!,
+      '-w',
+      WORKLOADS[1]!,
+      ...sampling,
+      '--bisect-processes',
+      '4',
+      '--portal-url',
+      'http://portal.test',
+      '--json',
+    )
+    assert.equal(r.code, 0, r.err)
+    const report = JSON.parse(r.out)
+    // Commits 5, 8 … 29: commit 2 was measured before the interruption, 5 was half-way.
+    const measuredIdx = (report.commits as { sha: string; measure: string }[]).map((c) => [
+      repo.shas.indexOf(c.sha),
+      c.measure,
+    ])
+    assert.deepEqual(measuredIdx.slice(0, 2), [
+      [5, 'measured'],
+      [BROKEN, 'build-failed'],
+    ])
+    assert.equal(measuredIdx.length, 9)
+    assert.ok(measuredIdx.slice(2).every(([, m]) => m === 'measured'))
+    assert.deepEqual(report.errors, [])
+    // The interrupted commit (5) was finished without measuring its stored workload again.
+    const store = await openSqliteStore(db)
+    try {
+      const step5 = await store.getPipelineStep(`measure:${machine}:toy:default:${repo.shas[5]}`)
+      assert.equal(step5?.status, 'done')
+      assert.equal(step5?.attempts, 2)
+      const runs5 = (step5!.detail.runIds as number[]).map(Number)
+      assert.equal(runs5.length, 2)
+      const results5 = (await Promise.all(runs5.map((id) => store.getResults(id)))).flat()
+      assert.deepEqual(results5.map((x) => x.workload.name).sort(), [...WORKLOADS].sort())
+      assert.equal((await store.getRun(runs5[0]!))?.status, 'interrupted')
+
+      // Detection: one commit alert whose blame range holds the slow commit.
+      const alerts = (await store.listAlerts({ kind: 'commit' })).rows
+      assert.equal(alerts.length, 1, JSON.stringify(alerts))
+      const alert = alerts[0]!
+      const good = repo.shas.indexOf(alert.lastGoodCommit)
+      const bad = repo.shas.indexOf(alert.firstBadCommit)
+      assert.ok(good < SLOW && SLOW <= bad, `blame range ${good}..${bad}`)
+      assert.equal(alert.direction, 'regression')
+      // Bisection named exactly the slow commit and recorded it with its ratios.
+      assert.equal(alert.culpritCommit, repo.shas[SLOW])
+      assert.match(alert.culpritNote ?? '', /against its parent .*calls_closures \d+\.\d{3}× \[/)
+      assert.deepEqual(
+        report.bisections.map((b: { alertId: number; state: string; culprit: string }) => [
+          b.alertId,
+          b.state,
+          b.culprit,
+        ]),
+        [[alert.id, 'culprit', repo.shas[SLOW]]],
+      )
+      // Notifications: the new alert, then its culprit, each once, at the webhook.
+      const events = report.notifications.map(
+        (n: { event: string; state: string }) => `${n.event}:${n.state}`,
+      )
+      assert.deepEqual(events, ['new:delivered', 'culprit:delivered'])
+      assert.equal(received.length, 2)
+      assert.equal(received[0]!.path, '/hook')
+      assert.match(JSON.stringify(received[0]!.body), new RegExp(`${alert.id}`))
+      assert.match(JSON.stringify(received[1]!.body), new RegExp(repo.shas[SLOW]!.slice(0, 7)))
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('the portal shows the builds, the failed build as failed points and the alert with its culprit', async () => {
+    const store = await openSqliteStore(db)
+    try {
+      const app = await buildServer(store)
+      const get = async (url: string) => {
+        const res = await app.inject({ method: 'GET', url })
+        assert.equal(res.statusCode, 200, `${url}: ${res.body}`)
+        return res.json()
+      }
+      const series = await get(`/api/v1/series?machine=${machine}&runtime=toy`)
+      assert.deepEqual(
+        series.items.map((s: { workload: string }) => s.workload).sort(),
+        [...WORKLOADS].sort(),
+      )
+      const points = await get(
+        `/api/v1/series/points?machine=${machine}&runtime=toy&config=default&branch=main&workload=calls_closures&failed=1`,
+      )
+      const nightly = points.points.filter(
+        (p: { runId: number }) => p.runId > 0, // every point, bisection runs included
+      ) as { commitSha: string; state: string; runId: number }[]
+      const failed = nightly.filter((p) => p.state === 'failed')
+      assert.deepEqual(
+        failed.map((p) => repo.shas.indexOf(p.commitSha)),
+        [BROKEN],
+      )
+      const run = await get(`/api/v1/runs/${failed[0]!.runId}`)
+      assert.equal(run.run.metadata.build_status, 'failed')
+      assert.match(JSON.stringify(run), /build-failed/)
+      const builds = await get('/api/v1/builds?runtime=toy&limit=100')
+      assert.ok(builds.items.length >= 10)
+      const alerts = await get('/api/v1/alerts?runtime=toy')
+      const id = alerts.items.find((a: { kind: string }) => a.kind === 'commit').id
+      const alert = await get(`/api/v1/alerts/${id}`)
+      assert.equal(alert.culpritCommit, repo.shas[SLOW])
+      assert.ok(
+        alert.changes.some((c: { series: { workload: string } }) => WORKLOADS.includes(c.series.workload)),
+      )
+      await app.close()
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('a second nightly finds everything done and sends nothing again', async () => {
+    const r = await cli(
+      'nightly',
+      '--config',
+      configPath,
+      '--backfill',
+      String(TOTAL_COMMITS),
+      '--machine',
+      machine,
+      '-w',
+      WORKLOADS[0]!,
+      '-w',
+      WORKLOADS[1]!,
+      ...sampling,
+      '--json',
+    )
+    assert.equal(r.code, 0, r.err)
+    const report = JSON.parse(r.out)
+    assert.equal(report.commits.length, 0)
+    assert.equal(report.detections[0].state, 'done-before')
+    assert.ok(report.notifications.every((n: { state: string }) => n.state === 'done-before'))
+    assert.ok(report.bisections.every((b: { state: string }) => b.state === 'done-before'))
+    assert.equal(received.length, 2)
+  })
+
+  test('a nightly started while another holds the lock exits with status 75 and names the holder', async () => {
+    const lock = join(root, 'cache', 'nightly.lock')
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2024-01-02T02:00:00.000Z' }),
+    )
+    try {
+      const r = await cli('nightly', '--config', configPath, '--machine', machine)
+      assert.equal(r.code, 75)
+      assert.match(r.err, new RegExp(`another nightly \\(pid ${process.pid} on`))
+    } finally {
+      rmSync(lock, { force: true })
+    }
+  })
+
+  test('langperf nightly --dry-run prints the plan and builds nothing', async () => {
+    const r = await cli(
+      'nightly',
+      '--config',
+      configPath,
+      '--machine',
+      'another-bench',
+      '--dry-run',
+      '--json',
+    )
+    assert.equal(r.code, 0, r.err)
+    const report = JSON.parse(r.out)
+    assert.equal(report.dryRun, true)
+    assert.deepEqual(
+      report.planned.map((p: { sha: string }) => p.sha),
+      [repo.shas[TOTAL_COMMITS - 1]],
+      'a machine without history starts at the head',
+    )
+    assert.equal(report.commits.length, 0)
+  })
+})
