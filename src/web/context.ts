@@ -26,6 +26,31 @@ export interface PageContext {
   readonly generatedAt?: string
   /** Whether admins can triage here (a server); a static report has no server to write to. */
   readonly canTriage: boolean
+  /**
+   * Memory for facts that never change once written (the workload means of a complete run), kept
+   * across requests; absent: nothing is remembered.
+   */
+  readonly memo?: Memo
+}
+
+/** A bounded memory of immutable facts by key; the oldest go first. */
+export class Memo {
+  readonly #entries = new Map<string, unknown>()
+  readonly #maxEntries: number
+  constructor(maxEntries = 20_000) {
+    this.#maxEntries = maxEntries
+  }
+  /** The value remembered under `key`, or `make()`'s, remembered. */
+  async get<T>(key: string, make: () => Promise<T>): Promise<T> {
+    if (this.#entries.has(key)) return this.#entries.get(key) as T
+    const value = await make()
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value
+      if (oldest !== undefined) this.#entries.delete(oldest)
+    }
+    this.#entries.set(key, value)
+    return value
+  }
 }
 
 /** A rendered page: its status, title, place in the navigation and content. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ApiClient } from '../api/index.ts'
 import { type Assets, loadAssets } from './assets.ts'
-import type { PageContext } from './context.ts'
+import { Memo, type PageContext } from './context.ts'
 import { Layout, renderDocument } from './html.tsx'
 import { type PageRef, parseSeriesKey, type SeriesRef, serverLinks } from './links.ts'
 import { errorPage, renderPage } from './pages/index.tsx'
@@ -99,7 +99,13 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
     ...(options.commitUrl === undefined ? {} : { commitUrl: options.commitUrl }),
     assetVersion: assets.version,
   })
-  const ctx: PageContext = { api, links, version: options.version ?? '0.1.0', canTriage: true }
+  const ctx: PageContext = {
+    api,
+    links,
+    version: options.version ?? '0.1.0',
+    canTriage: true,
+    memo: new Memo(),
+  }
 
   async function send(reply: FastifyReply, make: () => PageRef) {
     let status: number

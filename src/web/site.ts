@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { ApiClient } from '../api/index.ts'
 import { loadAssets } from './assets.ts'
-import { allPages, type PageContext } from './context.ts'
+import { allPages, Memo, type PageContext } from './context.ts'
 import { type PageRef, staticLinks, staticPath } from './links.ts'
 import { renderPage } from './pages/index.tsx'
 
@@ -69,6 +69,7 @@ export async function renderSite(
   await mkdir(join(outDir, 'assets'), { recursive: true })
   for (const asset of assets.files.values()) await writeFile(join(outDir, 'assets', asset.name), asset.bytes)
 
+  const memo = new Memo()
   const pages: string[] = []
   for (let i = 0; i < queue.length; i++) {
     const ref = queue[i]!
@@ -83,6 +84,7 @@ export async function renderSite(
       version: options.version ?? '0.1.0',
       generatedAt,
       canTriage: false,
+      memo,
     }
     const { html } = await renderPage(ctx, ref)
     await mkdir(dirname(join(outDir, path)), { recursive: true })

@@ -37,14 +37,18 @@ async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | 
   const runs = page.items.filter((r) => r.build.branch === row.branch).slice(0, SPARK_RUNS)
   const means: Map<string, number>[] = []
   for (const run of runs) {
-    const detail = await ctx.api.getRun({ params: { id: run.id } })
-    const m = new Map<string, number>()
-    for (const r of detail.results) {
-      if (r.outcome.state === 'measured' && r.summary.mean !== null && r.summary.mean > 0) {
-        m.set(`${r.workload.name}@${r.workload.version}`, r.summary.mean)
+    const read = async () => {
+      const detail = await ctx.api.getRun({ params: { id: run.id } })
+      const m = new Map<string, number>()
+      for (const r of detail.results) {
+        if (r.outcome.state === 'measured' && r.summary.mean !== null && r.summary.mean > 0) {
+          m.set(`${r.workload.name}@${r.workload.version}`, r.summary.mean)
+        }
       }
+      return m
     }
-    means.push(m)
+    // A complete run's results never change: its means are remembered across requests.
+    means.push(ctx.memo === undefined ? await read() : await ctx.memo.get(`run-means:${run.id}`, read))
   }
   const newest = means[0]
   if (newest === undefined) return []
