@@ -17,6 +17,7 @@ import {
 import { buildServer, hashTokenSecret, newTokenSecret } from '../server/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
 import { createWebRoutes, PAGE_CSP, renderSite } from '../web/index.ts'
+import { main } from './main.ts'
 
 // The dashboard end to end, on a seeded SQLite database: the real pyperf files of CPython's
 // history in shared/data (8 runs), a synthetic series with a 25 % step so detection records an
@@ -288,6 +289,51 @@ describe('dashboard pages on a seeded database', () => {
     assert.ok(checked > 100, `${checked} links checked`)
     assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /static report generated 2024-11-02 00:00/)
   })
+})
+
+test('langperf report writes the site from a database and refuses a commit URL that is not http(s)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'langperf-report-cli-'))
+  const db = join(dir, 'perf.db')
+  const store = await openSqliteStore(db)
+  await store.insertRuns(
+    syntheticRuns()
+      .slice(0, 3)
+      .map((d) => documentToRun(LangperfRunDocumentSchema.parse(d))),
+  )
+  await store.close()
+  let out = ''
+  let err = ''
+  const io = {
+    out: {
+      write: (t: string) => {
+        out += t
+        return true
+      },
+    },
+    err: {
+      write: (t: string) => {
+        err += t
+        return true
+      },
+    },
+    isTty: false,
+  } as unknown as Parameters<typeof main>[1]
+  const site = join(dir, 'site')
+  const code = await main(['node', 'langperf', 'report', '--out', site, '--db', db], io, {})
+  assert.equal(code, 0, err)
+  assert.equal(out.trim(), join(site, 'index.html'))
+  assert.match(err, /wrote \d+ pages and 6 data files/)
+  assert.ok(existsSync(join(site, 'runs', '1.html')))
+  const bad = await main(
+    ['node', 'langperf', 'report', '--out', site, '--db', db, '--commit-url', 'javascript:x/{sha}'],
+    io,
+    {},
+  )
+  assert.equal(bad, 2)
+  assert.match(
+    err,
+    /expected --commit-url \(or \$LANGPERF_COMMIT_URL\) to be an http\(s\) URL containing \{sha\}/,
+  )
 })
 
 const noChromium = existsSync(CHROMIUM)
