@@ -393,10 +393,9 @@ repeats = 3
       const points = await get(
         `/api/v1/series/points?machine=${machine}&runtime=toy&config=default&branch=main&workload=calls_closures&failed=1`,
       )
-      const nightly = points.points.filter(
-        (p: { runId: number }) => p.runId > 0, // every point, bisection runs included
-      ) as { commitSha: string; state: string; runId: number }[]
-      const failed = nightly.filter((p) => p.state === 'failed')
+      // Every point of the series, bisection measurements included (their runs say purpose "bisect").
+      const all = points.points as { commitSha: string; state: string; runId: number }[]
+      const failed = all.filter((p) => p.state === 'failed')
       assert.deepEqual(
         failed.map((p) => repo.shas.indexOf(p.commitSha)),
         [BROKEN],
@@ -457,6 +456,48 @@ repeats = 3
     } finally {
       rmSync(lock, { force: true })
     }
+  })
+
+  test('langperf bisect by hand names the same commit, with cached builds', async () => {
+    const r = await cli(
+      'bisect',
+      '--config',
+      configPath,
+      '--machine',
+      machine,
+      '--good',
+      repo.shas[SLOW - 1]!,
+      '--bad',
+      repo.shas[SLOW + 1]!,
+      '-w',
+      'calls_closures',
+      '--processes',
+      '4',
+      '--warmups',
+      '1',
+      '--values',
+      '2',
+      '--min-time',
+      '0.01',
+      '--json',
+    )
+    assert.equal(r.code, 0, r.err)
+    const result = JSON.parse(r.out)
+    assert.equal(result.outcome.kind, 'culprit')
+    assert.equal(result.outcome.culprit.sha, repo.shas[SLOW])
+    assert.equal(result.outcome.steps.length, 1)
+    assert.match(r.err, /bisect [0-9a-f]{12}\.\.[0-9a-f]{12}: 2 commits in the range/)
+    const missing = await cli(
+      'bisect',
+      '--config',
+      configPath,
+      '--bad',
+      repo.shas[23]!,
+      '-w',
+      'calls_closures',
+    )
+    assert.equal(missing.code, 2)
+    assert.match(missing.err, /expected both --good and --bad/)
   })
 
   test('langperf nightly --dry-run prints the plan and builds nothing', async () => {
