@@ -73,6 +73,8 @@ export function AlertList(props: {
   readonly ctx: PageContext
   readonly alerts: readonly Alert[]
   readonly triage: boolean
+  /** For infrastructure alerts: what changed and how many workloads moved, by alert id. */
+  readonly infra?: ReadonlyMap<number, string>
 }) {
   const { ctx } = props
   if (props.alerts.length === 0) return <p class="empty">No alerts.</p>
@@ -107,6 +109,11 @@ export function AlertList(props: {
               </td>
               <td>
                 <KindBadge kind={a.kind} />
+                {props.infra?.get(a.id) !== undefined ? (
+                  <div class="small muted infra-why" title={props.infra.get(a.id)}>
+                    {clip(props.infra.get(a.id) ?? '', 140)}
+                  </div>
+                ) : null}
               </td>
               <td>
                 <Direction direction={a.direction} />
@@ -141,11 +148,34 @@ export function AlertList(props: {
   )
 }
 
+function clip(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text
+}
+
+/** What changed under an infrastructure alert and how many of the crossing workloads moved. */
+export function infrastructureText(changes: readonly Change[]): string {
+  const c = changes.find((x) => x.kind === 'infrastructure')
+  if (c === undefined) return ''
+  const fields = Array.isArray(c.details.infrastructure) ? c.details.infrastructure.map(String) : []
+  const moved = c.details.seriesMoved
+  const crossing = c.details.seriesCrossing
+  const parts = [...fields]
+  if (typeof moved === 'number' && typeof crossing === 'number')
+    parts.push(`${moved} of ${crossing} workloads moved`)
+  return parts.join('; ')
+}
+
 /** The alerts page: new alerts first, then the rest, newest first within each. */
 export async function alertsPage(ctx: PageContext): Promise<PageResult> {
   const all = await allPages((offset, limit) => ctx.api.listAlerts({ query: { offset, limit } }), 2000)
   const fresh = all.filter((a) => a.triage === 'new')
   const rest = all.filter((a) => a.triage !== 'new')
+  // Infrastructure alerts say what changed under them: the first 100 are read with their changes.
+  const infra = new Map<number, string>()
+  for (const a of all.filter((x) => x.kind === 'infrastructure').slice(0, 100)) {
+    const text = infrastructureText((await ctx.api.getAlert({ params: { id: a.id } })).changes)
+    if (text !== '') infra.set(a.id, text)
+  }
   const body = (
     <>
       <h1>Alerts</h1>
@@ -156,9 +186,9 @@ export async function alertsPage(ctx: PageContext): Promise<PageResult> {
         {ctx.canTriage ? ' Admins can triage each alert with their token.' : ''}
       </p>
       <h2>New ({fresh.length})</h2>
-      <AlertList ctx={ctx} alerts={fresh} triage />
+      <AlertList ctx={ctx} alerts={fresh} triage infra={infra} />
       <h2>Triaged ({rest.length})</h2>
-      <AlertList ctx={ctx} alerts={rest} triage />
+      <AlertList ctx={ctx} alerts={rest} triage infra={infra} />
     </>
   )
   return { status: 200, title: 'Alerts', section: 'alerts', body }
