@@ -46,6 +46,13 @@ function findPythonConfig(): string | null {
 }
 
 const PYTHON_CONFIG = findPythonConfig()
+/** Why the test cannot run here, or false. */
+const SKIP =
+  PYTHON_CONFIG === null
+    ? 'no python3.X-config with --embed found'
+    : spawnSync('make', ['--version']).status !== 0 || spawnSync('cc', ['--version']).status !== 0
+      ? 'make and a C compiler (cc) are needed to build the toy runtime'
+      : false
 const TOTAL_COMMITS = 30
 const BROKEN = 8 // breaks the build; commit 9 fixes it
 const SLOW = 19 // installs the profile hook

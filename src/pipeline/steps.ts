@@ -29,11 +29,6 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** The step `key` as recorded, or undefined. */
-export function stepOf(journal: Journal, key: string): Promise<PipelineStepRow | undefined> {
-  return journal.store.getPipelineStep(key)
-}
-
 /**
  * Runs step `key` once: skipped when done before (its detail returned), when it failed too often,
  * or when another live worker has it; otherwise `fn` runs with the step's previous detail (what a

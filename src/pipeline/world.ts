@@ -10,7 +10,7 @@ import {
   type Mirror,
   resolveJobs,
 } from '../build/index.ts'
-import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
+import { assertNever, type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import {
   type BuildConfigDefinition,
   type BuildSpec,
@@ -237,7 +237,7 @@ function logBuildEvent(world: World, e: BuildEvent): void {
     case 'evicted':
       return
     default:
-      return
+      assertNever(e)
   }
 }
 
