@@ -15,7 +15,14 @@ export interface ProcessSamples {
 /** Why a workload produced no trustworthy result. */
 // build-failed: the build of the runtime failed, so the workload could not run (nightly; shown as a
 // failed build on the timeline, not a gap).
-export const FAILURE_REASONS = ['crashed', 'timeout', 'bad-output', 'error', 'unstable', 'build-failed'] as const
+export const FAILURE_REASONS = [
+  'crashed',
+  'timeout',
+  'bad-output',
+  'error',
+  'unstable',
+  'build-failed',
+] as const
 /** One of FAILURE_REASONS. */
 export type FailureReason = (typeof FAILURE_REASONS)[number]
 

@@ -247,7 +247,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
       const row = await seriesWhere(trx.selectFrom('changes').select(['id', 'alert_id', 'status']), k.series)
         .where('first_bad_build_id', '=', k.firstBadBuildId)
         .executeTakeFirst()
-      if (!row || row.status !== 'provisional') continue
+      if (row?.status !== 'provisional') continue
       await trx
         .updateTable('changes')
         .set({ status: 'withdrawn', updated_at: batch.at })
