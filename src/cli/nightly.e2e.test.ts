@@ -172,7 +172,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('the nightly end to end on a toy runtime that embeds CPython', {
-  skip: PYTHON_CONFIG === null ? 'no python3.X-config with --embed found' : false,
+  skip: SKIP,
 }, () => {
   let root = ''
   let repo: ToyRepo
