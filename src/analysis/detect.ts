@@ -94,6 +94,13 @@ async function runsOf(
   return out
 }
 
+/** The epoch key of every run of a series' group (machine × runtime × config × branch), by run id. */
+export async function groupEpochs(store: Store, key: SeriesKey): Promise<Map<number, string>> {
+  const out = new Map<number, string>()
+  for (const [id, run] of await runsOf(store, key, new Map())) out.set(id, epochKey(epochFacts(run)))
+  return out
+}
+
 /**
  * Analyses one series: its points ordered by commit date (UTC), each with the epoch of its run;
  * failed builds count as failed points, never as gaps. Undefined (with the reason) when the

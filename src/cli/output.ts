@@ -1,5 +1,7 @@
 import type { Writable } from 'node:stream'
 
+export { formatPercent, formatRatio, formatSeconds, formatValue } from '../lib/format.ts'
+
 // Output for people and for programs: tables on stdout for people, `--json` for scripts,
 // logs and progress on stderr so stdout stays clean.
 
@@ -50,35 +52,4 @@ export function table(
       .join('  ')
       .trimEnd()
   return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n')
-}
-
-/** A duration in seconds with a unit people read at a glance: 12.3 ms, 1.05 s, 2 min 5 s. */
-export function formatSeconds(s: number | null | undefined): string {
-  if (s === null || s === undefined || !Number.isFinite(s)) return '–'
-  const a = Math.abs(s)
-  if (a >= 120) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
-  if (a >= 1) return `${s.toFixed(2)} s`
-  if (a >= 1e-3) return `${(s * 1e3).toFixed(2)} ms`
-  if (a >= 1e-6) return `${(s * 1e6).toFixed(2)} µs`
-  return `${(s * 1e9).toFixed(1)} ns`
-}
-
-/** A value in its unit: seconds get formatSeconds, others a plain number with the unit. */
-export function formatValue(v: number | null | undefined, unit: string): string {
-  if (unit === 'second') return formatSeconds(v)
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–'
-  return `${Number(v.toPrecision(4))} ${unit}`
-}
-
-/** A ratio as `1.052×`. */
-export function formatRatio(r: number): string {
-  return Number.isFinite(r) ? `${r.toFixed(3)}×` : '–'
-}
-
-/** A ratio as a signed percent change: `+5.2 %`, `−3.0 %`. */
-export function formatPercent(r: number): string {
-  if (!Number.isFinite(r)) return '–'
-  const p = (r - 1) * 100
-  const sign = p > 0 ? '+' : p < 0 ? '−' : '±'
-  return `${sign}${Math.abs(p).toFixed(1)} %`
 }

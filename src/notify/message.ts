@@ -1,3 +1,4 @@
+import { formatPercent, formatRatio } from '../lib/format.ts'
 import { badInput, quote } from '../lib/index.ts'
 
 // The transport-neutral alert message: everything a person needs to react, already decided
@@ -256,18 +257,7 @@ function messageSummary(m: {
   return `${plural(m.changeCount, 'change')}: ${plural(m.regressions, 'regression')}, ${plural(m.improvements, 'improvement')}${on}${configs}${blame}`
 }
 
-/** A ratio as `1.083×`. */
-export function formatRatio(r: number): string {
-  return Number.isFinite(r) ? `${r.toFixed(3)}×` : '–'
-}
-
-/** A ratio as a signed percent change: `+8.3 %`, `−3.0 %` (as the CLI prints it). */
-export function formatPercent(r: number): string {
-  if (!Number.isFinite(r)) return '–'
-  const p = (r - 1) * 100
-  const sign = p > 0 ? '+' : p < 0 ? '−' : '±'
-  return `${sign}${Math.abs(p).toFixed(1)} %`
-}
+export { formatPercent, formatRatio }
 
 /** A change's magnitude with its interval: `1.083× [1.071, 1.095] +8.3 %`. */
 export function formatMagnitude(c: Pick<MessageChange, 'ratio' | 'ratioLow' | 'ratioHigh'>): string {

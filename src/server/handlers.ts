@@ -4,7 +4,7 @@ import {
   type CompareReport,
   compareRuns,
   decodePyperfBytes,
-  epochFacts,
+  groupEpochs,
   parsePyperf,
   pyperfToRun,
   resolveRunSelector,
@@ -20,7 +20,7 @@ import {
 } from '../api/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
-import { epochKey, meanTInterval } from '../stats/index.ts'
+import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import type { HandlerCall, ServerLimits } from './server.ts'
@@ -243,24 +243,6 @@ function toCompareDto(report: CompareReport) {
   }
 }
 
-/** The epoch key of each run of a series' group (machine × runtime × config × branch), by run id. */
-async function epochsOfGroup(store: Store, key: SeriesKey): Promise<Map<number, string>> {
-  const out = new Map<number, string>()
-  for (let offset = 0; ; offset += 1000) {
-    const page = await store.listRuns({
-      machine: key.machine,
-      runtime: key.runtime,
-      config: key.config,
-      ...(key.branch !== null ? { branch: key.branch } : {}),
-      limit: 1000,
-      offset,
-    })
-    for (const r of page.rows) out.set(r.id, epochKey(epochFacts(r)))
-    if (page.rows.length < 1000) break
-  }
-  return out
-}
-
 /**
  * Adds the asked-for extras to series points: the 95 % t interval of the mean of process means
  * (the timeline's band) and the run's epoch key (its boundaries are drawn as lines).
@@ -272,7 +254,7 @@ async function withPointExtras(
   options: { readonly raw: boolean; readonly interval: boolean; readonly epochs: boolean },
 ) {
   if (!options.interval && !options.epochs) return points
-  const epochs = options.epochs ? await epochsOfGroup(store, key) : undefined
+  const epochs = options.epochs ? await groupEpochs(store, key) : undefined
   return points.map((p) => {
     const { processMeans, ...rest } = p
     let interval: { low: number; high: number; confidence: number } | null | undefined

@@ -1,6 +1,18 @@
 // Formatting shared by the server-rendered pages and the browser islands: numbers with their
 // units, ratios and intervals, verdicts as words and symbols. Pure and browser-safe: it imports
-// nothing, so the islands' bundle can use it.
+// only lib/format.ts (numbers), so the islands' bundle can use it.
+
+export {
+  formatBytes,
+  formatInterval,
+  formatP,
+  formatPercent as formatChange,
+  formatRatio,
+  formatSeconds,
+  formatValue,
+  shortSha,
+  significant,
+} from '../lib/format.ts'
 
 /** The verdicts a comparison gives (api's VERDICTS). */
 export type Verdict = 'faster' | 'slower' | 'no-difference' | 'insufficient'
@@ -14,83 +26,6 @@ export const VERDICT_LABELS: Readonly<Record<Verdict, { readonly symbol: string;
   faster: { symbol: '▼', word: 'faster' },
   'no-difference': { symbol: '=', word: 'same' },
   insufficient: { symbol: '?', word: 'not enough data' },
-}
-
-/** A number with `digits` significant digits, without exponent for everyday magnitudes. */
-export function significant(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) return '–'
-  if (value === 0) return '0'
-  const abs = Math.abs(value)
-  if (abs >= 1e-3 && abs < 1e6) {
-    const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)))
-    return value.toFixed(Math.min(decimals, 12))
-  }
-  return value.toPrecision(digits)
-}
-
-/** A duration in seconds as ns, µs, ms or s with three significant digits. */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–'
-  const abs = Math.abs(seconds)
-  if (abs === 0) return '0 s'
-  if (abs < 1e-6) return `${significant(seconds * 1e9)} ns`
-  if (abs < 1e-3) return `${significant(seconds * 1e6)} µs`
-  if (abs < 1) return `${significant(seconds * 1e3)} ms`
-  return `${significant(seconds)} s`
-}
-
-/** A byte count as B, kB, MB or GB (powers of 1000) with three significant digits. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '–'
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let v = bytes
-  let i = 0
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  return `${significant(v)} ${units[i]}`
-}
-
-/** A value in its unit (`second`, `byte`, anything else as a plain number). */
-export function formatValue(value: number | null | undefined, unit: string): string {
-  if (value === null || value === undefined) return '–'
-  if (unit === 'second') return formatSeconds(value)
-  if (unit === 'byte') return formatBytes(value)
-  return significant(value)
-}
-
-/** A ratio as `1.042×`. */
-export function formatRatio(ratio: number | null | undefined): string {
-  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–'
-  return `${ratio.toFixed(3)}×`
-}
-
-/** A ratio's change as a signed percentage: 1.042 → `+4.2 %`. */
-export function formatChange(ratio: number | null | undefined): string {
-  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–'
-  const pct = (ratio - 1) * 100
-  if (Math.abs(pct) < 0.05) return '±0.0 %'
-  const text = Math.abs(pct) < 10 ? pct.toFixed(1) : pct.toFixed(0)
-  return `${pct >= 0 ? '+' : '−'}${text.replace('-', '')} %`
-}
-
-/** An interval as `[0.981, 1.013]`. */
-export function formatInterval(low: number | null | undefined, high: number | null | undefined): string {
-  if (low === null || low === undefined || high === null || high === undefined) return ''
-  return `[${low.toFixed(3)}, ${high.toFixed(3)}]`
-}
-
-/** A p-value: `< 0.001` below a thousandth, else three decimals. */
-export function formatP(p: number | null | undefined): string {
-  if (p === null || p === undefined || !Number.isFinite(p)) return '–'
-  return p < 0.001 ? '< 0.001' : p.toFixed(3)
-}
-
-/** A commit SHA shortened to 10 characters (or `–`). */
-export function shortSha(sha: string | null | undefined): string {
-  if (sha === null || sha === undefined || sha === '') return '–'
-  return sha.length > 10 ? sha.slice(0, 10) : sha
 }
 
 /** An ISO time as `2024-05-01 12:00` (UTC), or `–`. */
