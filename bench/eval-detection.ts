@@ -30,7 +30,9 @@ const argValue = (name: string) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
 }
-const DATA = argValue('--data') ?? '/work/shared/data/cpython-pyperformance-pythonperf2'
+const DATA =
+  argValue('--data') ??
+  `${process.env.LANGPERF_SHARED_DATA ?? '/work/shared/data'}/cpython-pyperformance-pythonperf2`
 const SEEDS = Number(argValue('--seeds') ?? 5)
 const LONG_SEEDS = Number(argValue('--long-seeds') ?? 2)
 const JSON_OUT = args.includes('--json')

@@ -8,8 +8,7 @@ import type { RunWithResults, WorkloadResult } from '../src/model/index.ts'
 import { parseCsv } from './csv.ts'
 
 /** Where the data set lives on these machines. */
-export const PYTHONPERF_DIR = new URL('../../shared/data/cpython-pyperformance-pythonperf2/', import.meta.url)
-  .pathname
+export const PYTHONPERF_DIR = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../shared/data', import.meta.url).pathname}/cpython-pyperformance-pythonperf2/`
 
 /** The runs of the data set that have raw values, oldest commit first. */
 export function loadPythonperfRuns(dir = PYTHONPERF_DIR): RunWithResults[] {

@@ -4,7 +4,7 @@
 // so this script lists the files itself and refuses to pass when it found none.
 // Usage: node scripts/test.mjs [substring…]   (only files whose path contains a substring)
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -39,9 +39,16 @@ if (files.length === 0) {
   process.exit(1)
 }
 console.error(`Running ${files.length} test files`)
+// The published data in ../shared/data lets tests check importers and the detector on real
+// history. Tests read its location from LANGPERF_SHARED_DATA; when unset, the first of the
+// repository's sibling shared/data and /work/shared/data that exists (a clone elsewhere, as CI
+// may make, still finds it); tests that need it skip with the reason when it is absent.
+const sharedData =
+  process.env.LANGPERF_SHARED_DATA ??
+  [join(root, '..', 'shared', 'data'), '/work/shared/data'].find((p) => existsSync(p))
 const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, LANGPERF_TEST: '1' },
+  env: { ...process.env, LANGPERF_TEST: '1', ...(sharedData ? { LANGPERF_SHARED_DATA: sharedData } : {}) },
 })
 process.exit(res.status ?? 1)

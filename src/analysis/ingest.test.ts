@@ -8,7 +8,7 @@ import { LangperfError } from '../lib/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import { exportPyperf, importPyperfFiles } from './ingest.ts'
 
-const DATA_DIR = new URL('../../../shared/data/pyperf-json-pythonperf2/', import.meta.url).pathname
+const DATA_DIR = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/pyperf-json-pythonperf2/`
 const realFiles = existsSync(DATA_DIR)
   ? readdirSync(DATA_DIR)
       .filter((f) => f.endsWith('.json.gz'))

@@ -14,7 +14,7 @@ import {
   toUtcIso,
 } from './pyperf.ts'
 
-const DATA_DIR = new URL('../../../shared/data/pyperf-json-pythonperf2/', import.meta.url).pathname
+const DATA_DIR = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/pyperf-json-pythonperf2/`
 
 const minimal = {
   version: '1.0',

@@ -28,7 +28,10 @@ import { main } from './main.ts'
 // test-artifacts/dashboard/.
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
-const PYPERF_DIR = resolve(repo, '../shared/data/pyperf-json-pythonperf2')
+const PYPERF_DIR = resolve(
+  process.env.LANGPERF_SHARED_DATA ?? resolve(repo, '../shared/data'),
+  'pyperf-json-pythonperf2',
+)
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(repo, 'test-artifacts', 'dashboard')
 const COMMIT_URL = 'https://github.com/python/cpython/commit/{sha}'

@@ -11,7 +11,7 @@ import type { Io } from './output.ts'
 // The CLI end to end, in-process: real SQLite files, real interpreters, real pyperf files.
 
 const tmp = mkdtempSync(join(tmpdir(), 'langperf-cli-'))
-const DATA_DIR = new URL('../../../shared/data/pyperf-json-pythonperf2/', import.meta.url).pathname
+const DATA_DIR = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/pyperf-json-pythonperf2/`
 
 function sink(): { stream: Writable; text: () => string; bytes: () => Buffer } {
   const chunks: Buffer[] = []

@@ -197,5 +197,5 @@ test('messageForAlert() takes a stored alert and links its commits on the runtim
   assert.equal(m.blame.culprit?.url, `https://github.com/python/cpython/commit/${sha('c')}`)
   assert.equal(m.blame.rangeUrl, `https://github.com/python/cpython/compare/${sha('a')}...${sha('b')}`)
   assert.equal(m.links.comparison, 'https://perf.example.org/compare?base=build%3A1&candidate=build%3A2')
-  assert.equal(m.title, 'Alert 5: cpython main slower, up to +10.0 % (nbody)')
+  assert.equal(m.title, 'Alert 5: cpython main slower, up to +10 % (nbody)')
 })

@@ -17,10 +17,7 @@ import { buildServer, hashTokenSecret, newTokenSecret } from './index.ts'
 // Every route through Fastify's inject() on a real SQLite store: what a client sees (status,
 // body, headers) and what the database holds afterwards.
 
-const PYPERF_FILE = new URL(
-  '../../../shared/data/pyperf-json-pythonperf2/bm-20240414-3.13.0a6+-a74f117.json.gz',
-  import.meta.url,
-).pathname
+const PYPERF_FILE = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/pyperf-json-pythonperf2/bm-20240414-3.13.0a6+-a74f117.json.gz`
 
 /** A run stored directly, as a fixture. */
 function run(options: ExampleRunDocumentOptions) {

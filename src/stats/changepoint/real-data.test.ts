@@ -12,7 +12,9 @@ import type { SeriesPoint } from './types.ts'
 // Inside it: typing_runtime_protocols got ~45 % slower between 550483b and 2c45148 (ground truth
 // GT04), in the same range where the kernel went from 5.15.0-97 to 5.15.0-105; and telco got
 // ~20× slower in the newest build, 9762122, when _decimal stopped being built (GT06).
-const DATA_DIR = process.env.LANGPERF_PYPERF_SLICE ?? '/work/shared/data/pyperf-json-pythonperf2'
+const DATA_DIR =
+  process.env.LANGPERF_PYPERF_SLICE ??
+  `${process.env.LANGPERF_SHARED_DATA ?? '/work/shared/data'}/pyperf-json-pythonperf2`
 const skip = existsSync(DATA_DIR) ? false : `shared data directory ${DATA_DIR} is absent`
 
 interface PyperfRun {
