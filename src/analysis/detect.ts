@@ -114,6 +114,7 @@ export async function analyseSeries(
   const points = await store.getSeriesPoints(series, {
     withProcessMeans: true,
     states: ['measured', 'failed'],
+    excludeSuites: [BISECT_PURPOSE],
   })
   const dated = points.filter((p) => p.commitDateUtc !== null)
   if (dated.length === 0) {

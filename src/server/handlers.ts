@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib'
 import type { z } from 'zod'
 import {
+  BISECT_PURPOSE,
   type CompareReport,
   compareRuns,
   decodePyperfBytes,
@@ -374,8 +375,11 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
         workload: query.workload,
         workloadVersion: version,
       }
+      // Bisection's runs measure a few builds to answer one question; the timeline is the
+      // nightly history, so they are left out (they stay in /runs).
       const points = await store.getSeriesPoints(key, {
         withProcessMeans: query.raw || query.interval,
+        excludeSuites: [BISECT_PURPOSE],
         ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
       })
       if (

@@ -518,6 +518,27 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     })
 
     describe('series', () => {
+      test('getSeriesPoints() leaves out the runs of excluded suites', () =>
+        withStore(async (store) => {
+          await store.insertRuns([
+            exampleRunWithResults({}, { workloads: ['nbody'] }),
+            exampleRunWithResults(
+              { startedAt: '2024-10-02T10:00:00Z', suite: 'bisect' },
+              { workloads: ['nbody'] },
+            ),
+          ])
+          const key = {
+            machine: 'bench-1',
+            runtime: 'cpython',
+            config: 'pgo-lto',
+            branch: 'main',
+            workload: 'nbody',
+            workloadVersion: 'v1hash000000',
+          }
+          assert.equal((await store.getSeriesPoints(key)).length, 2)
+          assert.equal((await store.getSeriesPoints(key, { excludeSuites: ['bisect'] })).length, 1)
+        }))
+
       test('listSeries() lists each machine × runtime × config × branch × workload version with its measured points', () =>
         withStore(async (store) => {
           const local = exampleBuild('l1', { branch: null, identity: 'local:1' })

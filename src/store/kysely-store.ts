@@ -1005,6 +1005,9 @@ class KyselyStore implements Store {
       )
       .where('r.run_id', 'in', seriesRuns)
       .where('r.state', 'in', [...states])
+      .$if((options.excludeSuites ?? []).length > 0, (q) =>
+        q.where('ru.suite', 'not in', [...(options.excludeSuites ?? [])]),
+      )
       .orderBy('b.commit_date_utc', (ob) => ob.asc().nullsLast())
       .orderBy('ru.started_at')
       .orderBy('ru.id')

@@ -244,6 +244,11 @@ export interface SeriesPointQuery {
   readonly withProcessMeans?: boolean
   /** Result states to include; `['measured']` when absent. */
   readonly states?: readonly ResultState[]
+  /**
+   * Leave out the runs of these suites (e.g. `bisect`: bisection's measurements of a few
+   * workloads, kept as data but not part of the nightly history).
+   */
+  readonly excludeSuites?: readonly string[]
 }
 
 /** One result in a series, with the build and run it belongs to. */
