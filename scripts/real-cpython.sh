@@ -180,21 +180,38 @@ EOF
 
 langperf() { (cd "$ROOT" && ./bin/langperf.mjs "$@"); }
 
+run_ids() { # a `langperf run --json` output file → its run ids, space-separated
+  python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["runIds"])' "$1"
+}
+
 stage_run() {
   mkdir -p "$RESULTS"
-  local commits
+  local commits pythons=() sha py
   mapfile -t commits < <(git -C "$SRC_REPO" rev-list --first-parent --reverse main)
-  log "mini nightly: the quick suite on the default build of each commit"
+  : >"$RESULTS/runs.tsv"
+  log "mini nightly (1): the quick suite on the default build of each commit, one run per commit, --fast"
   for sha in "${commits[@]}"; do
-    local py
     py="$(python_of default "$sha")"
     [[ -n "$py" ]] || { log "no default build of $sha"; continue; }
+    pythons+=(--python "$py")
     log "run ${sha:0:12} with $py"
     langperf run --python "$py" --suite quick --fast --no-progress --db "$DB" --json >"$RESULTS/run-default-${sha:0:12}.json"
+    printf 'separate\t%s\n' "$(run_ids "$RESULTS/run-default-${sha:0:12}.json")" >>"$RESULTS/runs.tsv"
   done
-  log "PGO+LTO against default on the pristine commit, interleaved in one run"
-  langperf run --python "$(python_of default "${commits[0]}")" --python "$(python_of pgo-lto "${commits[0]}")" \
-    --suite quick --fast --no-progress --db "$DB" --json >"$RESULTS/run-pgo-vs-default.json"
+  # Separate runs minutes apart on a shared machine carry its drift; interleaving the commits'
+  # builds process by process in one run cancels it (the same A B / B A rule as any comparison).
+  log "mini nightly (2): the default builds of all commits interleaved in one run, default preset"
+  langperf run "${pythons[@]}" --suite quick --no-progress --db "$DB" --json >"$RESULTS/run-interleaved.json"
+  printf 'interleaved\t%s\n' "$(run_ids "$RESULTS/run-interleaved.json")" >>"$RESULTS/runs.tsv"
+  log "PGO+LTO against default on the pristine commit, interleaved: --fast, then the default preset"
+  local base pgo
+  base="$(python_of default "${commits[0]}")"
+  pgo="$(python_of pgo-lto "${commits[0]}")"
+  langperf run --python "$base" --python "$pgo" --suite quick --fast --no-progress --db "$DB" --json >"$RESULTS/run-pgo-fast.json"
+  printf 'pgo-fast\t%s\n' "$(run_ids "$RESULTS/run-pgo-fast.json")" >>"$RESULTS/runs.tsv"
+  langperf run --python "$base" --python "$pgo" --suite quick --no-progress --db "$DB" --json >"$RESULTS/run-pgo-default.json"
+  printf 'pgo-default\t%s\n' "$(run_ids "$RESULTS/run-pgo-default.json")" >>"$RESULTS/runs.tsv"
+  cat "$RESULTS/runs.tsv" >&2
 }
 
 stage_report() {
@@ -213,6 +230,24 @@ for (commit, config), b in seen.items():
     why = f' ({b["failure"]["reason"]})' if b["failure"] else ""
     print(f'{commit[:12]} {config:14} {b["status"]:12} total={b["buildDurationMs"] / 1000:.0f} {steps}{why}')
 EOF
+  local kind ids separate=()
+  while IFS=$'\t' read -r kind ids; do
+    local -a list
+    read -r -a list <<<"$ids"
+    case "$kind" in
+    separate) separate+=("${list[0]}") ;;
+    interleaved | pgo-fast | pgo-default)
+      for ((i = 1; i < ${#list[@]}; i++)); do
+        log "$kind: run ${list[i]} against run ${list[i - 1]}"
+        langperf compare "${list[i - 1]}" "${list[i]}" --db "$DB"
+      done
+      ;;
+    esac
+  done <"$RESULTS/runs.tsv"
+  for ((i = 1; i < ${#separate[@]}; i++)); do
+    log "separate runs: run ${separate[i]} against run ${separate[i - 1]} (the commit before)"
+    langperf compare "${separate[i - 1]}" "${separate[i]}" --db "$DB"
+  done
 }
 
 stages=("$@")
