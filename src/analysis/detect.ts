@@ -19,6 +19,7 @@ import type {
   Store,
 } from '../store/index.ts'
 import { epochFacts, lowerIsBetter } from './epochs.ts'
+import { type PairedEvidence, pairedDetails, pairedEvidence, preparedIndexes } from './paired.ts'
 
 // The `detect` use case: read every series (or a filtered few), run the change-point detector
 // on each, and record what it found as changes grouped into alerts. Idempotent: a second pass
@@ -58,6 +59,26 @@ export interface DetectReport {
   readonly withdrawnChangeIds: readonly number[]
   /** Infrastructure boundaries seen (never blamed on a commit). */
   readonly epochBoundaries: number
+  /** Commit changes whose first bad build has an interleaved pair with a build of the old level. */
+  readonly pairedChanges: number
+  /** Provisional changes this pass recorded as confirmed because their pair confirmed them. */
+  readonly confirmedByPair: number
+  /** Changes not raised (or withdrawn) because their interleaved pair showed no such step. */
+  readonly dismissedByPair: readonly DismissedByPair[]
+}
+
+/** A change the detector reported that its interleaved pair ruled out. */
+export interface DismissedByPair {
+  readonly series: SeriesKey
+  /** What the detector said: provisional (newest build) or confirmed (history). */
+  readonly state: 'provisional' | 'confirmed'
+  readonly lastGoodCommit: string | null
+  readonly firstBadCommit: string | null
+  /** The detector's estimate. */
+  readonly ratio: number
+  readonly ratioLow: number
+  readonly ratioHigh: number
+  readonly paired: PairedEvidence
 }
 
 /** Options of detectAndRecord. */
@@ -241,6 +262,9 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
   // cause, and the alert says so (details.seriesMoved / seriesCrossing).
   const crossing = new Map<string, { crossing: number; moved: number }>()
   const infrastructure: { key: string; input: ChangeInput }[] = []
+  const dismissedByPair: DismissedByPair[] = []
+  let confirmedByPair = 0
+  let pairedChanges = 0
   for (const [i, info] of all.entries()) {
     const series: SeriesKey = {
       machine: info.machine,
@@ -276,16 +300,21 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
       }
       crossing.set(k, seen)
     }
-    const found: ChangeInput[] = []
-    for (const c of a.detection.changes) {
-      const input = toInput(series, c, byResult, unit)
-      if (input) found.push(input)
-    }
     // Keep the blame of changes already recorded: when more builds move a detected step's
     // estimated position by a build or two, it is the same step, not a new one.
     const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
-    const orderOf = new Map(a.points.map((p, idx) => [p.buildId, idx]))
-    for (const f of found) {
+    // Positions of builds among the series' commits (prepared points), not among its results: a
+    // build measured twice (its own nightly run and a reference run) is one position.
+    const resultIndex = preparedIndexes(a.detection)
+    const orderOf = new Map<number, number>()
+    for (const p of a.points) {
+      const idx = resultIndex.get(p.resultId)
+      if (idx !== undefined && !orderOf.has(p.buildId)) orderOf.set(p.buildId, idx)
+    }
+    const seriesRuns = await runsOf(store, series, runs)
+    for (const c of a.detection.changes) {
+      const f = toInput(series, c, byResult, unit)
+      if (!f) continue
       const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
       const same = known.find((k) => {
         const kIdx = orderOf.get(k.firstBad.buildId)
@@ -298,7 +327,46 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
           Math.abs(kIdx - fIdx) <= 2
         )
       })
-      changes.push(same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f)
+      const blamed = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
+      // The interleaved pair of the blamed first bad build and a build of the old level, if any.
+      const at = { firstBadIndex: (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex }
+      const evidence = pairedEvidence(a.detection, c, a.points, seriesRuns, {
+        lowerIsBetter: lowerIsBetter(unit),
+        at,
+      })
+      const storedConfirmed = known.some(
+        (k) => k.firstBad.buildId === blamed.firstBad.buildId && k.status === 'confirmed',
+      )
+      const decided = decidePaired(blamed, evidence, storedConfirmed)
+      switch (decided.effect) {
+        case 'none':
+          changes.push(decided.input)
+          break
+        case 'confirmed':
+          confirmedByPair++
+          pairedChanges++
+          changes.push(decided.input)
+          break
+        case 'kept':
+          pairedChanges++
+          changes.push(decided.input)
+          break
+        case 'dismissed':
+          pairedChanges++
+          dismissedByPair.push({
+            series,
+            state: c.state,
+            lastGoodCommit: blamed.lastGood.commitSha,
+            firstBadCommit: blamed.firstBad.commitSha,
+            ratio: blamed.ratio,
+            ratioLow: blamed.ratioLow,
+            ratioHigh: blamed.ratioHigh,
+            paired: decided.evidence,
+          })
+          break
+        default:
+          decided satisfies never
+      }
     }
     // Provisional changes the detector no longer reports are withdrawn.
     const reported = new Set(
@@ -333,6 +401,47 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
     confirmedChangeIds: outcome.confirmedChangeIds,
     withdrawnChangeIds: outcome.withdrawnChangeIds,
     epochBoundaries,
+    pairedChanges,
+    confirmedByPair,
+    dismissedByPair,
+  }
+}
+
+/** How the paired evidence changed a detected change. */
+type PairedDecision =
+  | { readonly effect: 'none'; readonly input: ChangeInput }
+  | { readonly effect: 'confirmed' | 'kept'; readonly input: ChangeInput }
+  | { readonly effect: 'dismissed'; readonly evidence: PairedEvidence }
+
+/**
+ * The rule of docs/stats.md ("From detection to alerts"): a pair that confirms the step makes it
+ * confirmed at once; a pair that contradicts it keeps it from being raised (a provisional change
+ * recorded earlier is then withdrawn), unless it is already recorded as confirmed, which is never
+ * downgraded; otherwise the detector's verdict stands. The pair's numbers go into details.paired.
+ */
+function decidePaired(
+  input: ChangeInput,
+  evidence: PairedEvidence | null,
+  storedConfirmed: boolean,
+): PairedDecision {
+  if (evidence === null) return { effect: 'none', input }
+  const withEvidence: ChangeInput = {
+    ...input,
+    details: { ...input.details, paired: pairedDetails(evidence) },
+  }
+  switch (evidence.verdict) {
+    case 'confirms':
+      return {
+        effect: input.status === 'provisional' ? 'confirmed' : 'kept',
+        input: { ...withEvidence, status: 'confirmed' },
+      }
+    case 'contradicts':
+      return storedConfirmed ? { effect: 'kept', input: withEvidence } : { effect: 'dismissed', evidence }
+    case 'disagrees':
+    case 'inconclusive':
+      return { effect: 'kept', input: withEvidence }
+    default:
+      return evidence.verdict satisfies never
   }
 }
 

@@ -47,6 +47,18 @@ export interface MeasureOptions {
   readonly builds?: readonly BuildSpec[]
   /** Extra run metadata (e.g. the build log of a nightly build). */
   readonly metadata?: JsonObject
+  /**
+   * Metadata of the run of interpreter `index` only, merged over `metadata`. It is asked for just
+   * before that run is begun, with the ids of the runs begun before it (the plan's order) and the
+   * group id, so a run can name another of its group: the nightly's candidate names its reference.
+   */
+  readonly runMetadata?: (index: number, group: RunGroupSoFar) => JsonObject
+}
+
+/** The runs of one `measureAndStore` call begun so far, and their shared group id. */
+export interface RunGroupSoFar {
+  readonly runIds: readonly number[]
+  readonly groupId: string
 }
 
 /** Ids of the runs written, one per interpreter, in the plan's order, and how it ended. */
@@ -88,6 +100,7 @@ export async function measureAndStore(
       groupId: plan.interpreters.length > 1 ? groupId : null,
       metadata: {
         ...options.metadata,
+        ...options.runMetadata?.(i, { runIds: [...runIds], groupId }),
         min_time_s: plan.preset.minTimeS,
         interleaved: plan.interpreters.length > 1,
         interpreters_in_group: plan.interpreters.length,

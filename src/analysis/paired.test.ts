@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createRng } from '../lib/index.ts'
+import type { MachineEnvironment, RunWithResults, WorkloadResult } from '../model/index.ts'
+import { openSqliteStore, type Store } from '../store/index.ts'
+import { detectAndRecord } from './detect.ts'
+import { judgePair, REFERENCE_PURPOSE } from './paired.ts'
+
+// The paired rule: the judgement alone, then through the real SQLite store with synthetic nightly
+// histories in which each build is measured interleaved with the one before it (a chain), and
+// each night's drift hits both builds of its pair alike, as on a shared machine.
+
+const rng = createRng(11)
+function normal(): number {
+  const u = Math.max(rng(), 1e-12)
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng())
+}
+
+/** n log-normal process means around `level` with `spread` (relative) between processes. */
+function means(level: number, n: number, spread = 0.01): number[] {
+  return Array.from({ length: n }, () => level * Math.exp(spread * normal()))
+}
+
+const step30 = { direction: 'regression', ratio: 1.3, ratioLow: 1.18, ratioHigh: 1.43 } as const
+
+test('judgePair() confirms a step its pair shows the same way, with overlapping intervals', () => {
+  const r = judgePair(step30, means(0.1, 10), means(0.128, 10), { lowerIsBetter: true })
+  assert.equal(r.verdict, 'confirms')
+  assert.equal(r.comparison.verdict, 'slower')
+})
+
+test('judgePair() says a precise pair without a difference contradicts the step', () => {
+  const r = judgePair(step30, means(0.1, 10), means(0.1, 10), { lowerIsBetter: true })
+  assert.equal(r.comparison.verdict, 'no-difference')
+  assert.equal(r.verdict, 'contradicts')
+})
+
+test('judgePair() calls a pair too imprecise to rule the step out inconclusive, not a contradiction', () => {
+  // Two processes a side with 20 % spread: the 99 % interval holds both 1 and 1.3.
+  const r = judgePair(step30, [0.1, 0.125], [0.09, 0.128], { lowerIsBetter: true })
+  assert.equal(r.comparison.verdict, 'no-difference')
+  assert.equal(r.verdict, 'inconclusive')
+  const one = judgePair(step30, [0.1], [0.13, 0.13], { lowerIsBetter: true })
+  assert.equal(one.comparison.verdict, 'insufficient')
+  assert.equal(one.verdict, 'inconclusive')
+})
+
+test('judgePair() says a pair that moves the other way, or far less, disagrees', () => {
+  const faster = judgePair(step30, means(0.1, 10), means(0.09, 10), { lowerIsBetter: true })
+  assert.equal(faster.comparison.verdict, 'faster')
+  assert.equal(faster.verdict, 'disagrees')
+  const small = judgePair(step30, means(0.1, 10, 0.002), means(0.103, 10, 0.002), { lowerIsBetter: true })
+  assert.equal(small.comparison.verdict, 'slower')
+  assert.equal(small.verdict, 'disagrees')
+})
+
+test('judgePair() reads a rise of a throughput as an improvement', () => {
+  const up = { direction: 'improvement', ratio: 1.3, ratioLow: 1.18, ratioHigh: 1.43 } as const
+  const r = judgePair(up, means(100, 10), means(130, 10), { lowerIsBetter: false })
+  assert.equal(r.comparison.verdict, 'faster')
+  assert.equal(r.verdict, 'confirms')
+})
+
+// --- through the store ------------------------------------------------------------------------
+
+const sha = (i: number) => `${i.toString(16).padStart(8, '0')}${'abcdef'.repeat(5)}00`
+const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i, 3)).toISOString()
+
+const ENV: MachineEnvironment = {
+  fingerprint: {
+    hostname: 'box',
+    cpuModel: 'CPU',
+    logicalCpus: 2,
+    physicalCores: 2,
+    memoryBytes: 1e10,
+    kernel: '6.1.0',
+    os: 'linux',
+    arch: 'x64',
+  },
+  tuning: {
+    governors: [],
+    turbo: 'unknown',
+    smt: 'unknown',
+    aslr: 2,
+    loadAverage1m: 1,
+    isolatedCpus: '',
+    cpuFrequenciesMhz: [],
+    virtualized: true,
+    perfCounters: false,
+  },
+  warnings: [],
+}
+
+/** 10 processes × 3 values around level × drift: 1 % between processes, 0.5 % within. */
+function result(name: string, level: number): WorkloadResult {
+  return {
+    workload: { name, version: 'v1' },
+    unit: 'second',
+    loops: 1,
+    innerLoops: 1,
+    processes: means(level, 10).map((m) => ({
+      warmups: [],
+      values: [0, 1, 2].map(() => m * (1 + 0.005 * normal())),
+      metadata: {},
+    })),
+    outcome: { state: 'measured' },
+    metadata: {},
+  }
+}
+
+function run(
+  i: number,
+  levels: Readonly<Record<string, number>>,
+  drift: number,
+  metadata: RunWithResults['run']['metadata'],
+  groupId: string | null,
+): RunWithResults {
+  return {
+    run: {
+      machine: 'box',
+      environment: ENV,
+      build: {
+        runtime: 'cpython',
+        version: '3.14.0a1+',
+        config: 'default',
+        commitSha: sha(i),
+        commitDateUtc: day(i),
+        branch: 'main',
+        mergeBase: null,
+        identity: `cpython:${sha(i)}:default`,
+        interpreter: null,
+        metadata: {},
+      },
+      suite: 'quick',
+      preset: 'default',
+      harnessVersion: 'langperf-harness protocol 1',
+      source: 'langperf',
+      startedAt: day(i).replace('T03', 'T05'),
+      groupId,
+      metadata,
+    },
+    status: 'complete',
+    finishedAt: null,
+    results: Object.entries(levels).map(([name, level]) => result(name, level * drift)),
+  }
+}
+
+/** One night of the nightly: build `i` at `levels`, measured with build `i − 1` (at `previous`) when i > 0. */
+async function night(
+  store: Store,
+  i: number,
+  levels: Readonly<Record<string, number>>,
+  previous: Readonly<Record<string, number>> | null,
+  drift: number,
+): Promise<{ readonly runId: number; readonly referenceRunId: number | null }> {
+  if (previous === null) {
+    const [runId] = await store.insertRuns([run(i, levels, drift, { purpose: 'nightly' }, null)])
+    return { runId: runId!, referenceRunId: null }
+  }
+  const group = `pair-${i}`
+  const [referenceRunId] = await store.insertRuns([
+    run(i - 1, previous, drift, { purpose: REFERENCE_PURPOSE, pair_group: group }, group),
+  ])
+  const [runId] = await store.insertRuns([
+    run(
+      i,
+      levels,
+      drift,
+      { purpose: 'nightly', reference_run_id: referenceRunId!, pair_group: group },
+      group,
+    ),
+  ])
+  return { runId: runId!, referenceRunId: referenceRunId! }
+}
+
+/** Nights 0 … n − 1 at `levels`, each night's drift within ±1 %. */
+async function chain(store: Store, n: number, levels: Readonly<Record<string, number>>): Promise<void> {
+  for (let i = 0; i < n; i++) await night(store, i, levels, i === 0 ? null : levels, 1 + 0.01 * normal())
+}
+
+const FLAT = { a: 0.1, b: 0.2 }
+
+test('a provisional jump at the newest build is confirmed at once by its interleaved pair', async () => {
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 30, FLAT)
+  const newest = await night(store, 30, { a: 0.13, b: 0.2 }, FLAT, 1.004)
+  const report = await detectAndRecord(store)
+  assert.equal(report.newAlerts.length, 1, JSON.stringify(report.newAlerts))
+  const alert = report.newAlerts[0]!
+  assert.equal(alert.status, 'confirmed', 'no longer provisional: the pair confirms it')
+  assert.equal(alert.firstBadCommit, sha(30))
+  assert.equal(alert.lastGoodCommit, sha(29))
+  assert.equal(report.confirmedByPair, 1)
+  assert.equal(report.dismissedByPair.length, 0)
+  const change = alert.changes[0]!
+  assert.equal(change.series.workload, 'a')
+  const paired = change.details.paired as Record<string, unknown>
+  assert.equal(paired.verdict, 'confirms')
+  assert.equal(paired.comparison, 'slower')
+  assert.equal(paired.runId, newest.runId)
+  assert.equal(paired.referenceRunId, newest.referenceRunId)
+  assert.equal(paired.referenceCommit, sha(29))
+  assert.equal(paired.confidence, 0.99)
+  const [ratio, low, high] = [paired.ratio, paired.low, paired.high] as number[]
+  assert.ok(low! < 1.3 && 1.3 < high! && Math.abs(ratio! - 1.3) < 0.03, `${ratio} [${low}, ${high}]`)
+  // Idempotent: a second pass adds and changes nothing.
+  const again = await detectAndRecord(store)
+  assert.equal(again.newAlerts.length, 0)
+  assert.equal(again.newChangeIds.length, 0)
+  assert.equal(again.confirmedChangeIds.length, 0)
+  assert.deepEqual(again.updatedAlertIds, [])
+  assert.equal((await store.listAlerts()).total, 1)
+  await store.close()
+})
+
+test('without pairs the same jump stays provisional, so the pair is what confirms it', async () => {
+  const store = await openSqliteStore(':memory:')
+  for (let i = 0; i < 30; i++) await store.insertRuns([run(i, FLAT, 1 + 0.01 * normal(), {}, null)])
+  await store.insertRuns([run(30, { a: 0.13, b: 0.2 }, 1.004, {}, null)])
+  const report = await detectAndRecord(store)
+  assert.equal(report.newAlerts[0]?.status, 'provisional')
+  assert.equal(report.pairedChanges, 0)
+  await store.close()
+})
+
+test('a provisional jump made by drift is dismissed by a pair that shows no difference', async () => {
+  // The README-only commit of docs/real-cpython.md: the whole machine 25 % slower that night, for
+  // both builds of the pair, and no change in the code.
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 30, FLAT)
+  await night(store, 30, FLAT, FLAT, 1.25)
+  const report = await detectAndRecord(store)
+  assert.equal(report.newAlerts.length, 0, JSON.stringify(report.newAlerts.map((a) => a.changes)))
+  const newest = report.dismissedByPair.filter((d) => d.firstBadCommit === sha(30))
+  assert.deepEqual(newest.map((d) => [d.series.workload, d.state]).sort(), [
+    ['a', 'provisional'],
+    ['b', 'provisional'],
+  ])
+  // The reference re-run of build 29 that night carries the drift too, so build 29's two
+  // observations average to a step in the history, which the detector confirms; the pair of
+  // night 29 (28 against 29) shows nothing there either.
+  const before = report.dismissedByPair.filter((d) => d.firstBadCommit === sha(29))
+  assert.ok(before.every((d) => d.state === 'confirmed'))
+  for (const d of report.dismissedByPair) {
+    assert.ok(d.ratio > 1.1, `the detector saw ${d.ratio}`)
+    assert.equal(d.paired.verdict, 'contradicts')
+    assert.ok(d.paired.low! < 1 && 1 < d.paired.high!)
+  }
+  assert.equal((await store.listAlerts()).total, 0)
+  const again = await detectAndRecord(store)
+  assert.equal(again.newChangeIds.length, 0)
+  assert.equal((await store.listAlerts()).total, 0)
+  await store.close()
+})
+
+test('drift that lasts several nights is not raised as a confirmed change when the pairs show nothing', async () => {
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 30, FLAT)
+  for (let i = 30; i < 34; i++) await night(store, i, FLAT, FLAT, 1.25)
+  const report = await detectAndRecord(store)
+  assert.equal(report.newAlerts.filter((a) => a.kind === 'commit').length, 0)
+  assert.ok(report.dismissedByPair.length >= 2, JSON.stringify(report.dismissedByPair.map((d) => d.state)))
+  await store.close()
+})
+
+test('a pair that disagrees with the detector leaves the change provisional, with the pair in its details', async () => {
+  // The night is 27 % slow for both builds and the commit adds a real 3 %: the detector sees +31 %,
+  // the pair a significant +3 %, far below the detector's interval.
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 30, FLAT)
+  await night(store, 30, { a: 0.103, b: 0.2 }, FLAT, 1.27)
+  const report = await detectAndRecord(store)
+  const a = report.newAlerts.flatMap((x) => x.changes).find((c) => c.series.workload === 'a')
+  assert.ok(a, JSON.stringify(report.newAlerts))
+  assert.equal(a.status, 'provisional')
+  const paired = a.details.paired as Record<string, unknown>
+  assert.equal(paired.verdict, 'disagrees')
+  assert.equal(paired.comparison, 'slower')
+  assert.ok((paired.high as number) < a.ratioLow, `${paired.high} < ${a.ratioLow}`)
+  assert.equal(report.confirmedByPair, 0)
+  // Workload b moved by drift alone: dismissed.
+  assert.deepEqual(
+    report.dismissedByPair.filter((d) => d.firstBadCommit === sha(30)).map((d) => d.series.workload),
+    ['b'],
+  )
+  await store.close()
+})
+
+test('a pair whose reference is not on the old level is not used', async () => {
+  // The reference named is an older build across an earlier step: its pair compares two levels
+  // of history, not the step in question.
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 30, FLAT)
+  const high = { a: 0.12, b: 0.2 }
+  for (let i = 30; i < 45; i++) await night(store, i, high, i === 30 ? FLAT : high, 1 + 0.01 * normal())
+  const group = 'pair-odd'
+  const [ref] = await store.insertRuns([
+    run(20, FLAT, 1, { purpose: REFERENCE_PURPOSE, pair_group: group }, group),
+  ])
+  await store.insertRuns([
+    run(
+      45,
+      { a: 0.156, b: 0.2 },
+      1,
+      { purpose: 'nightly', reference_run_id: ref!, pair_group: group },
+      group,
+    ),
+  ])
+  const report = await detectAndRecord(store)
+  const newest = report.newAlerts.find((x) => x.firstBadCommit === sha(45))
+  assert.ok(newest, JSON.stringify(report.newAlerts.map((x) => [x.firstBadCommit, x.status])))
+  assert.equal(newest.status, 'provisional')
+  assert.equal(newest.changes[0]!.details.paired, undefined)
+  await store.close()
+})
