@@ -63,6 +63,7 @@ test('the example configuration at the repository root parses, with every sectio
   assert.deepEqual(suitesFor(config, 'cpython'), ['default'])
   assert.equal(config.build.cacheMaxBytes, 50 * 2 ** 30)
   assert.equal(config.build.stepTimeoutMs, 3 * 3600 * 1000)
+  assert.deepEqual(config.nightly, { reference: 'previous' })
 })
 
 test('parseConfig() fills every default for an empty file', () => {
@@ -78,6 +79,15 @@ test('parseConfig() fills every default for an empty file', () => {
     stepTimeoutMs: 3 * 3600 * 1000,
   })
   assert.deepEqual(config.bisect, { enabled: true, maxBuilds: 12, repeats: 3 })
+  assert.deepEqual(config.nightly, { reference: 'previous' })
+})
+
+test('parseConfig() reads [nightly] reference and names the values it accepts', () => {
+  assert.equal(parseConfig('[nightly]\nreference = "none"\n', 'langperf.toml').nightly.reference, 'none')
+  assert.equal(
+    errorOf('[nightly]\nreference = "last"\n'),
+    'Cannot load configuration "langperf.toml": nightly.reference expected one of "previous", "none", found "last"',
+  )
 })
 
 test('parseConfig() predefines the named CPython configs and builds a CPython runtime without configs in default', () => {

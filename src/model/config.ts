@@ -180,6 +180,20 @@ export interface BuildSettings {
   readonly stepTimeoutMs: number
 }
 
+/**
+ * What the nightly measures each new commit beside: `previous`, the newest commit of the same
+ * branch × config measured before it on this machine, interleaved in one run; `none`, nothing.
+ */
+export const NIGHTLY_REFERENCES = ['previous', 'none'] as const
+/** One of NIGHTLY_REFERENCES. */
+export type NightlyReference = (typeof NIGHTLY_REFERENCES)[number]
+
+/** Nightly measurement settings. */
+export interface NightlySettings {
+  /** The reference build measured interleaved with each new commit (docs/nightly.md). */
+  readonly reference: NightlyReference
+}
+
 /** Bisection limits. */
 export interface BisectSettings {
   readonly enabled: boolean
@@ -202,6 +216,7 @@ export interface LangperfConfig {
   /** Named releases (git refs) per runtime name, e.g. `{ cpython: ['v3.12.0'] }`. */
   readonly baselines: Readonly<Record<string, readonly string[]>>
   readonly build: BuildSettings
+  readonly nightly: NightlySettings
   readonly bisect: BisectSettings
 }
 
@@ -509,6 +524,14 @@ const rootSchema = table(
       },
       'the build settings',
     ).optional(),
+    nightly: table(
+      {
+        reference: z
+          .enum(NIGHTLY_REFERENCES, { error: `one of ${NIGHTLY_REFERENCES.map((r) => `"${r}"`).join(', ')}` })
+          .optional(),
+      },
+      'the nightly settings',
+    ).optional(),
     bisect: table(
       {
         enabled: z.boolean({ error: 'true or false' }).optional(),
@@ -541,6 +564,7 @@ export const CONFIG_DEFAULTS = {
   githubApiUrl: 'https://api.github.com',
   bisectMaxBuilds: 12,
   bisectRepeats: 3,
+  nightlyReference: 'previous',
 } as const
 
 // --- parsing ---------------------------------------------------------------------------------
@@ -809,6 +833,9 @@ function build(raw: RawConfig, fileName: string): LangperfConfig {
       cacheMaxBytes: parseSizeBytes(raw.build?.cache_max_size ?? CONFIG_DEFAULTS.cacheMaxSize) as number,
       jobs: raw.build?.jobs ?? CONFIG_DEFAULTS.jobs,
       stepTimeoutMs: parseDurationMs(raw.build?.step_timeout ?? CONFIG_DEFAULTS.stepTimeout) as number,
+    },
+    nightly: {
+      reference: raw.nightly?.reference ?? CONFIG_DEFAULTS.nightlyReference,
     },
     bisect: {
       enabled: raw.bisect?.enabled ?? true,
