@@ -253,13 +253,14 @@ repeats = 3
     const store = await openSqliteStore(db)
     const controller = new AbortController()
     let results = 0
-    // Abort after the first result of the second commit: its run keeps that one workload.
+    // Abort once the second commit's pair (measured interleaved with the first) has stored its
+    // first workload on both builds: its run keeps that one workload.
     const watched = new Proxy(store, {
       get(target, prop, receiver) {
         if (prop === 'addResult') {
           return async (...args: Parameters<Store['addResult']>) => {
             const r = await target.addResult(...args)
-            if (++results === WORKLOADS.length + 1) controller.abort()
+            if (++results === WORKLOADS.length + 2) controller.abort()
             return r
           }
         }
@@ -282,6 +283,17 @@ repeats = 3
       )
       assert.equal(report.interrupted, true)
       assert.equal(report.planned.length, 10, 'every third of 30 commits, the newest included')
+      // Each planned commit is measured beside the one planned before it (a chain).
+      assert.deepEqual(
+        report.planned
+          .slice(0, 3)
+          .map((p) => [repo.shas.indexOf(p.sha), p.reference && repo.shas.indexOf(p.reference)]),
+        [
+          [2, null],
+          [5, 2],
+          [8, 5],
+        ],
+      )
       assert.deepEqual(
         report.commits.map((c) => c.measure),
         ['measured'],
@@ -337,6 +349,18 @@ repeats = 3
     ])
     assert.equal(measuredIdx.length, 9)
     assert.ok(measuredIdx.slice(2).every(([, m]) => m === 'measured'))
+    // Each measured beside the newest commit measured before it with a working build: 11 passes
+    // over the failed build of 8.
+    const references = (report.commits as { sha: string; reference: string | null }[]).map((c) => [
+      repo.shas.indexOf(c.sha),
+      c.reference === null ? null : repo.shas.indexOf(c.reference),
+    ])
+    assert.deepEqual(references.slice(0, 4), [
+      [5, 2],
+      [BROKEN, null],
+      [11, 5],
+      [14, 11],
+    ])
     assert.deepEqual(report.errors, [])
     // The interrupted commit (5) was finished without measuring its stored workload again.
     const store = await openSqliteStore(db)
@@ -349,6 +373,14 @@ repeats = 3
       const results5 = (await Promise.all(runs5.map((id) => store.getResults(id)))).flat()
       assert.deepEqual(results5.map((x) => x.workload.name).sort(), [...WORKLOADS].sort())
       assert.equal((await store.getRun(runs5[0]!))?.status, 'interrupted')
+      // Its reference (commit 2) was measured beside it in both attempts, each run marked.
+      assert.equal(step5?.detail.reference, repo.shas[2])
+      const refs5 = (step5!.detail.referenceRunIds as number[]).map(Number)
+      assert.equal(refs5.length, 2)
+      const ref5 = await store.getRun(refs5[1]!)
+      assert.equal(ref5?.metadata.purpose, 'reference')
+      assert.equal(ref5?.build.commitSha, repo.shas[2])
+      assert.equal((await store.getRun(runs5[1]!))?.metadata.reference_run_id, refs5[1])
 
       // Detection: one commit alert whose blame range holds the slow commit.
       const alerts = (await store.listAlerts({ kind: 'commit' })).rows
@@ -358,6 +390,19 @@ repeats = 3
       const bad = repo.shas.indexOf(alert.firstBadCommit)
       assert.ok(good < SLOW && SLOW <= bad, `blame range ${good}..${bad}`)
       assert.equal(alert.direction, 'regression')
+      assert.equal(alert.status, 'confirmed')
+      // The first bad build was measured interleaved with the last good one: the pair shows the
+      // step (on 3 processes a side a 99 % interval can be too wide to say more than
+      // "inconclusive", never that the step is not there).
+      const detail = await store.getAlert(alert.id)
+      const verdicts = (detail?.changes ?? []).map(
+        (c) => (c.details.paired as { verdict?: string } | undefined)?.verdict,
+      )
+      assert.ok(verdicts.includes('confirms'), JSON.stringify(detail?.changes.map((c) => c.details.paired)))
+      assert.ok(
+        verdicts.every((v) => v === 'confirms' || v === 'inconclusive'),
+        verdicts.join(', '),
+      )
       // Bisection named exactly the slow commit and recorded it with its ratios.
       assert.equal(alert.culpritCommit, repo.shas[SLOW])
       assert.match(alert.culpritNote ?? '', /against its parent .*calls_closures \d+\.\d{3}× \[/)

@@ -1,15 +1,18 @@
-import { BISECT_PURPOSE, detectAndRecord } from '../analysis/index.ts'
+import { BISECT_PURPOSE, detectAndRecord, REFERENCE_PURPOSE } from '../analysis/index.ts'
 import { type Artifact, type CommitInfo, listCommits, type Mirror } from '../build/index.ts'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type {
   BuildConfigDefinition,
+  BuildSpec,
   LangperfConfig,
+  NightlyReference,
   RuntimeConfig,
   WorkloadDefinition,
 } from '../model/index.ts'
 import { alertMessageFrom, createTransport, repositoryLinks, type Transport } from '../notify/index.ts'
+import type { Interpreter } from '../runner/index.ts'
 import type { DetectOptions } from '../stats/index.ts'
-import type { RunRow } from '../store/index.ts'
+import type { PipelineStepRow, RunRow } from '../store/index.ts'
 import { bisectAlert, type RunBisectOptions } from './bisect-run.ts'
 import { acquireLock, type HeldLock } from './lock.ts'
 import { DEFAULT_MAX_NEW_COMMITS, planCommits } from './select.ts'
@@ -35,7 +38,10 @@ import {
 // The nightly cycle (docs/nightly.md). Under a lock, for each runtime × branch: fetch the mirror,
 // plan the new first-parent commits (or a backfill, every k-th), and for each commit × config
 // build (cached) → measure the suite → store; a failed build is stored as a run whose results
-// failed with `build-failed`. Then detect over the branch's series on this machine, notify every
+// failed with `build-failed`. Each new commit is measured interleaved with a reference build, the
+// newest commit of that branch × config measured before it here (`[nightly] reference`), in one
+// run: both runs are stored, and detection judges the newest build's step by that pair, which the
+// machine's drift between nights cannot move (docs/real-cpython.md). Then detect over the branch's series on this machine, notify every
 // target of each new or newly confirmed alert, and bisect new commit alerts (a capped number per
 // night), notifying again when a culprit is found.
 //
@@ -76,6 +82,8 @@ export interface NightlyOptions {
   readonly maxNewCommits?: number
   /** Change-point detection settings (default: docs/stats.md). */
   readonly detect?: DetectOptions
+  /** The build measured beside each new commit (default: `[nightly] reference`). */
+  readonly reference?: NightlyReference
 }
 
 /** The nightly's world: the pipeline's, plus the notification transports. */
@@ -92,13 +100,20 @@ export interface PlannedBuild {
   readonly sha: string
   readonly subject: string
   readonly commitDateUtc: string
+  /** The commit measured beside it, interleaved (the newest measured before it), or null. */
+  readonly reference: string | null
 }
 
 /** What happened to one commit × config. */
 export interface CommitReport extends PlannedBuild {
   readonly build: 'ok' | 'failed' | 'unsupported' | 'skipped' | 'error'
   readonly measure: 'measured' | 'build-failed' | 'done-before' | 'failed' | 'busy'
+  /** The commit's own runs. */
   readonly runIds: readonly number[]
+  /** The runs of the reference build measured beside it (purpose `reference`). */
+  readonly referenceRunIds: readonly number[]
+  /** Why it was measured alone, when it was. */
+  readonly referenceSkipped?: string
   readonly error?: string
 }
 
@@ -109,6 +124,10 @@ export interface DetectionReport {
   readonly state: 'done' | 'done-before' | 'failed' | 'skipped'
   readonly newAlertIds: readonly number[]
   readonly confirmedAlertIds: readonly number[]
+  /** Provisional changes recorded as confirmed at once because their interleaved pair showed them. */
+  readonly confirmedByPair: number
+  /** Changes not raised (or withdrawn) because their interleaved pair showed no such step. */
+  readonly dismissedByPair: number
   readonly error?: string
 }
 
@@ -261,15 +280,24 @@ export async function runNightly(
   }
 }
 
+/** What this machine measured of a runtime × config × branch. */
+interface MeasuredHistory {
+  /** Shas measured: done measure steps and complete nightly runs (failed builds included). */
+  readonly measured: Set<string>
+  /** Those whose build failed or was unsupported: stored as failed builds, nothing to run. */
+  readonly failed: Set<string>
+}
+
 /** Shas measured for runtime × config on this machine: done measure steps and complete nightly runs. */
 async function measuredShas(
   state: State,
   runtime: RuntimeConfig,
   config: string,
   branch: string,
-): Promise<Set<string>> {
+): Promise<MeasuredHistory> {
   const { world } = state
   const out = new Set<string>()
+  const failed = new Set<string>()
   const prefix = `measure:${world.machine}:${runtime.name}:${config}:`
   for (let offset = 0; ; offset += 1000) {
     const page = await world.store.listPipelineSteps({
@@ -279,7 +307,10 @@ async function measuredShas(
       limit: 1000,
       offset,
     })
-    for (const s of page.rows) out.add(s.key.slice(prefix.length))
+    for (const s of page.rows) {
+      out.add(s.key.slice(prefix.length))
+      if (s.detail.status === 'build-failed') failed.add(s.key.slice(prefix.length))
+    }
     if (page.rows.length < 1000) break
   }
   // Runs stored without the journal (an earlier tool, a journal reset): the newest thousand suffice
@@ -294,9 +325,47 @@ async function measuredShas(
   for (const r of runs.rows) {
     if (r.status === 'complete' && r.build.commitSha !== null && r.metadata.purpose !== BISECT_PURPOSE) {
       out.add(r.build.commitSha)
+      const status = r.metadata.build_status
+      if (typeof status === 'string' && status !== 'ok') failed.add(r.build.commitSha)
     }
   }
-  return out
+  return { measured: out, failed }
+}
+
+/** What a new commit is measured beside: a reference commit, or nothing and why. */
+type ReferenceChoice =
+  | { readonly kind: 'commit'; readonly commit: CommitInfo }
+  | { readonly kind: 'none'; readonly reason: string }
+
+/**
+ * The reference of `sha` (`[nightly] reference = "previous"`): the newest commit before it in
+ * first-parent order that this machine measured with a working build. A commit whose build failed
+ * is passed over: it has nothing to run, and the detector's last good build is the newest one that ran.
+ */
+function referenceOf(
+  commits: readonly CommitInfo[],
+  sha: string,
+  history: MeasuredHistory,
+  mode: NightlyReference,
+  label: string,
+): ReferenceChoice {
+  switch (mode) {
+    case 'none':
+      return { kind: 'none', reason: 'no reference: [nightly] reference = "none"' }
+    case 'previous': {
+      const at = commits.findIndex((c) => c.sha === sha)
+      for (let j = at - 1; j >= 0; j--) {
+        const c = commits[j] as CommitInfo
+        if (history.measured.has(c.sha) && !history.failed.has(c.sha)) return { kind: 'commit', commit: c }
+      }
+      return {
+        kind: 'none',
+        reason: `no reference: no earlier commit of ${label} among the ${commits.length} listed was measured with a working build on this machine`,
+      }
+    }
+    default:
+      return mode satisfies never
+  }
 }
 
 async function nightlyRuntime(state: State, runtime: RuntimeConfig): Promise<void> {
@@ -309,10 +378,14 @@ async function nightlyRuntime(state: State, runtime: RuntimeConfig): Promise<voi
     checkInterrupt(world)
     const commits = await listCommits(mirror, branch, { limit: Math.max(options.backfill ?? 0, maxNew) + 1 })
     const measured = new Map<string, Set<string>>()
+    const histories = new Map<string, MeasuredHistory>()
     const plannedByConfig = new Map<string, Set<string>>()
+    const referenceMode = options.reference ?? world.config.nightly.reference
     for (const cfg of runtime.configs) {
-      const done = await measuredShas(state, runtime, cfg.name, branch)
+      const history = await measuredShas(state, runtime, cfg.name, branch)
+      const done = history.measured
       measured.set(cfg.name, done)
+      histories.set(cfg.name, history)
       const planned = planCommits(commits, {
         measured: done,
         every: options.every ?? 1,
@@ -327,9 +400,19 @@ async function nightlyRuntime(state: State, runtime: RuntimeConfig): Promise<voi
     world.log(
       `${runtime.name} ${branch}: ${commits.length} recent commits, ${ordered.length} to measure${ordered.length ? ` (${ordered[0]!.sha.slice(0, 12)} … ${ordered.at(-1)!.sha.slice(0, 12)})` : ''}`,
     )
+    // The plan's references assume every planned build works; the live choice below knows better.
+    const simulated = new Map(
+      runtime.configs.map((cfg) => {
+        const h = histories.get(cfg.name) as MeasuredHistory
+        return [cfg.name, { measured: new Set(h.measured), failed: new Set(h.failed) }] as const
+      }),
+    )
     for (const c of ordered) {
       for (const cfg of runtime.configs) {
         if (!plannedByConfig.get(cfg.name)?.has(c.sha)) continue
+        const sim = simulated.get(cfg.name) as MeasuredHistory
+        const ref = referenceOf(commits, c.sha, sim, referenceMode, `${branch} × ${cfg.name}`)
+        sim.measured.add(c.sha)
         state.report.planned.push({
           runtime: runtime.name,
           branch,
@@ -337,6 +420,7 @@ async function nightlyRuntime(state: State, runtime: RuntimeConfig): Promise<voi
           sha: c.sha,
           subject: c.subject,
           commitDateUtc: c.authorDateUtc,
+          reference: ref.kind === 'commit' ? ref.commit.sha : null,
         })
       }
     }
@@ -348,10 +432,24 @@ async function nightlyRuntime(state: State, runtime: RuntimeConfig): Promise<voi
         world.log(
           `[${i + 1}/${ordered.length}] ${runtime.name} ${cfg.name} ${c.sha.slice(0, 12)} ${quote(c.subject, 60)}`,
         )
-        const r = await buildAndMeasure(state, { runtime, cfg, branch, commit: c, mirror, suite, workloads })
+        const history = histories.get(cfg.name) as MeasuredHistory
+        const reference = referenceOf(commits, c.sha, history, referenceMode, `${branch} × ${cfg.name}`)
+        const r = await buildAndMeasure(state, {
+          runtime,
+          cfg,
+          branch,
+          commit: c,
+          mirror,
+          suite,
+          workloads,
+          reference,
+        })
         state.report.commits.push(r)
         if (r.measure === 'measured' || r.measure === 'build-failed' || r.measure === 'done-before') {
-          measured.get(cfg.name)?.add(c.sha)
+          history.measured.add(c.sha)
+        }
+        if (r.measure === 'build-failed' || r.build === 'failed' || r.build === 'unsupported') {
+          history.failed.add(c.sha)
         }
       }
     }
@@ -368,6 +466,7 @@ interface CommitJob {
   readonly mirror: Mirror
   readonly suite: string
   readonly workloads: readonly WorkloadDefinition[]
+  readonly reference: ReferenceChoice
 }
 
 function stepKey(kind: string, world: World, job: Pick<CommitJob, 'runtime' | 'cfg' | 'commit'>): string {
@@ -383,11 +482,12 @@ async function buildAndMeasure(state: State, job: CommitJob): Promise<CommitRepo
     sha: job.commit.sha,
     subject: job.commit.subject,
     commitDateUtc: job.commit.authorDateUtc,
+    reference: job.reference.kind === 'commit' ? job.reference.commit.sha : null,
   }
   const measureKey = stepKey('measure', world, job)
   const before = await world.store.getPipelineStep(measureKey)
   if (before?.status === 'done') {
-    return { ...base, build: 'skipped', measure: 'done-before', runIds: numbers(before.detail.runIds) }
+    return { ...pairOf(base, before.detail), build: 'skipped', measure: 'done-before' }
   }
   let artifact: Artifact | undefined
   const buildKey = stepKey('build', world, job)
@@ -410,11 +510,16 @@ async function buildAndMeasure(state: State, job: CommitJob): Promise<CommitRepo
   if (artifact === undefined) {
     const message = built.state === 'failed' || built.state === 'gave-up' ? built.error : built.state
     state.report.errors.push({ step: buildKey, message })
-    return { ...base, build: 'error', measure: 'failed', runIds: [], error: message }
+    return { ...base, build: 'error', measure: 'failed', runIds: [], referenceRunIds: [], error: message }
   }
   const a = artifact
-  const measured = await runStep(journal, 'measure', measureKey, (previous) =>
-    measureStep(state, job, a, measureKey, previous?.attempts ?? 0),
+  // The claim records the reference chosen, so a later attempt can find this one's runs.
+  const measured = await runStep(
+    journal,
+    'measure',
+    measureKey,
+    (previous) => measureStep(state, job, a, measureKey, previous),
+    job.reference.kind === 'commit' ? { detail: { reference_commit: job.reference.commit.sha } } : {},
   )
   const build = a.manifest.status
   return reportOf(state, base, build, measureKey, measured)
@@ -422,6 +527,20 @@ async function buildAndMeasure(state: State, job: CommitJob): Promise<CommitRepo
 
 function numbers(v: unknown): number[] {
   return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []
+}
+
+/** The run ids and reference of a measure step's detail, over the planned build. */
+function pairOf(
+  base: PlannedBuild,
+  detail: JsonObject,
+): Pick<CommitReport, 'runIds' | 'referenceRunIds' | 'referenceSkipped'> & PlannedBuild {
+  return {
+    ...base,
+    reference: typeof detail.reference === 'string' ? detail.reference : null,
+    runIds: numbers(detail.runIds),
+    referenceRunIds: numbers(detail.referenceRunIds),
+    ...(typeof detail.referenceSkipped === 'string' ? { referenceSkipped: detail.referenceSkipped } : {}),
+  }
 }
 
 function reportOf(
@@ -434,20 +553,19 @@ function reportOf(
   switch (outcome.state) {
     case 'done':
       return {
-        ...base,
+        ...pairOf(base, outcome.detail),
         build,
         measure: outcome.detail.status === 'build-failed' ? 'build-failed' : 'measured',
-        runIds: numbers(outcome.detail.runIds),
       }
     case 'done-before':
-      return { ...base, build, measure: 'done-before', runIds: numbers(outcome.detail.runIds) }
+      return { ...pairOf(base, outcome.detail), build, measure: 'done-before' }
     case 'busy':
-      return { ...base, build, measure: 'busy', runIds: [] }
+      return { ...base, build, measure: 'busy', runIds: [], referenceRunIds: [] }
     case 'failed':
     case 'gave-up':
       if (outcome.error === 'interrupted') throw new Interrupted('interrupted')
       state.report.errors.push({ step: key, message: outcome.error })
-      return { ...base, build, measure: 'failed', runIds: [], error: outcome.error }
+      return { ...base, build, measure: 'failed', runIds: [], referenceRunIds: [], error: outcome.error }
     default:
       return outcome satisfies never
   }
@@ -467,13 +585,25 @@ async function measureStep(
   job: CommitJob,
   artifact: Artifact,
   key: string,
-  attemptsBefore: number,
+  previous: PipelineStepRow | undefined,
 ): Promise<JsonObject> {
   const { world, options } = state
   const identity = buildIdentity(job.runtime.name, job.commit.sha, job.cfg.name)
   // A step that ran before and died: close its runs as interrupted, keep their complete results.
-  const earlier = attemptsBefore > 0 ? await runsOfStep(state, identity, key) : []
-  for (const r of earlier) {
+  // Its reference runs belong to the reference build, named in the step's claim.
+  const earlier = previous ? await runsOfStep(state, identity, key) : []
+  const earlierReferences: RunRow[] = []
+  if (previous) {
+    const shas = new Set<string>()
+    if (typeof previous.detail.reference_commit === 'string') shas.add(previous.detail.reference_commit)
+    if (job.reference.kind === 'commit') shas.add(job.reference.commit.sha)
+    for (const sha of shas) {
+      earlierReferences.push(
+        ...(await runsOfStep(state, buildIdentity(job.runtime.name, sha, job.cfg.name), key)),
+      )
+    }
+  }
+  for (const r of [...earlier, ...earlierReferences]) {
     if (r.status === 'running') await world.store.finishRun(r.id, 'interrupted', world.now().toISOString())
   }
   const metadata: JsonObject = { purpose: 'nightly', pipeline_step: key }
@@ -481,8 +611,8 @@ async function measureStep(
     const stored = earlier.find(
       (r) => r.metadata.build_status !== undefined && r.metadata.build_status !== 'ok',
     )
-    if (stored) return { status: 'build-failed', runIds: [stored.id] }
-    const [previous] = await world.store.findBuilds({
+    if (stored) return { status: 'build-failed', runIds: [stored.id], referenceRunIds: [] }
+    const [previousBuild] = await world.store.findBuilds({
       runtime: job.runtime.name,
       config: job.cfg.name,
       limit: 1,
@@ -494,11 +624,11 @@ async function measureStep(
       job.commit,
       artifact,
       null,
-      previous?.version ?? 'unknown',
+      previousBuild?.version ?? 'unknown',
     )
     const runId = await storeFailedBuild(world, spec, artifact, job.suite, job.workloads, metadata)
     world.log(`  build ${artifact.manifest.status}: stored as a failed build (run ${runId})`)
-    return { status: 'build-failed', runIds: [runId] }
+    return { status: 'build-failed', runIds: [runId], referenceRunIds: [] }
   }
   const done = new Set<string>()
   for (const r of earlier) {
@@ -510,7 +640,21 @@ async function measureStep(
   if (earlier.length > 0)
     world.log(`  resuming: ${done.size} workload(s) stored before, ${todo.length} to measure`)
   const earlierIds = earlier.map((r) => r.id)
-  if (todo.length === 0) return { status: 'measured', runIds: earlierIds, resumed: true }
+  const earlierReferenceIds = earlierReferences.map((r) => r.id)
+  const pairDetail = (reference: ReferencePrepared | null, skipped: string | null): JsonObject => ({
+    reference: reference?.commit.sha ?? null,
+    ...(skipped !== null ? { referenceSkipped: skipped } : {}),
+  })
+  if (todo.length === 0) {
+    return {
+      status: 'measured',
+      runIds: earlierIds,
+      referenceRunIds: earlierReferenceIds,
+      resumed: true,
+      reference:
+        typeof previous?.detail.reference_commit === 'string' ? previous.detail.reference_commit : null,
+    }
+  }
   const interpreter = await interpreterOf(world, artifact)
   const spec = buildSpecOf(
     job.runtime,
@@ -522,23 +666,139 @@ async function measureStep(
     interpreter.info.version,
   )
   const sampling = options.sampling ?? {}
+  const preset = presetOf(sampling)
+  const prepared = await prepareReference(state, job, preset.minTimeS)
+  const reference = prepared.kind === 'pair' ? prepared : null
+  const skipped = prepared.kind === 'alone' ? prepared.reason : null
+  if (reference) world.log(`  interleaved with ${reference.commit.sha.slice(0, 12)} (reference)`)
+  else world.log(`  measured alone (${skipped})`)
+  const resumes = (ids: readonly number[]): JsonObject => (ids.length > 0 ? { resumes_runs: [...ids] } : {})
   const outcome = await measureBuilds(world, {
-    interpreters: [interpreter],
-    builds: [spec],
+    interpreters: reference ? [reference.interpreter, interpreter] : [interpreter],
+    builds: reference ? [reference.spec, spec] : [spec],
     workloads: todo,
-    preset: presetOf(sampling),
+    preset,
     suite: job.suite,
     timeoutMs: sampling.timeoutMs ?? 600_000,
     metadata: {
       ...metadata,
       ...buildMetadata(artifact),
       ...(options.workloads ? { workloads_filter: [...options.workloads] } : {}),
-      ...(earlier.length > 0 ? { resumes_runs: earlierIds } : {}),
     },
+    // The reference's run says what it is and whose reference it was; the commit's run names
+    // the reference run of its pair, which detection judges its step by (analysis/paired.ts).
+    runMetadata: (index, group) => {
+      if (reference === null) return { ...resumes(earlierIds), reference_skipped: skipped }
+      if (index === 0) {
+        return {
+          ...buildMetadata(reference.artifact),
+          purpose: REFERENCE_PURPOSE,
+          pair_group: group.groupId,
+          reference_for: job.commit.sha,
+          ...resumes(earlierReferenceIds),
+        }
+      }
+      return {
+        reference_run_id: group.runIds[0] ?? null,
+        reference_commit: reference.commit.sha,
+        pair_group: group.groupId,
+        ...resumes(earlierIds),
+      }
+    },
+    ...(reference?.frozenLoops ? { frozenLoops: reference.frozenLoops } : {}),
   })
   for (const f of outcome.failures) world.log(`  failed: ${f}`)
   if (outcome.status === 'interrupted') throw new Interrupted('interrupted')
-  return { status: 'measured', runIds: [...earlierIds, ...outcome.runIds], failures: [...outcome.failures] }
+  const own = reference ? outcome.runIds.slice(1) : outcome.runIds
+  const theirs = reference ? outcome.runIds.slice(0, 1) : []
+  return {
+    status: 'measured',
+    runIds: [...earlierIds, ...own],
+    referenceRunIds: [...earlierReferenceIds, ...theirs],
+    ...pairDetail(reference, skipped),
+    failures: [...outcome.failures],
+  }
+}
+
+/** A reference build ready to measure beside the new commit. */
+interface ReferencePrepared {
+  readonly kind: 'pair'
+  readonly commit: CommitInfo
+  readonly artifact: Artifact
+  readonly interpreter: Interpreter
+  readonly spec: BuildSpec
+  /** Its loop counts from its newest stored run, for both builds of the pair. */
+  readonly frozenLoops: Readonly<Record<string, number>> | undefined
+}
+
+/**
+ * The reference build of `job`, from the build cache (rebuilt if it was evicted) and described,
+ * or why the commit is measured alone. Nothing here fails the step: without its reference the
+ * commit is still measured, as before pairs existed.
+ */
+async function prepareReference(
+  state: State,
+  job: CommitJob,
+  minTimeS: number,
+): Promise<ReferencePrepared | { readonly kind: 'alone'; readonly reason: string }> {
+  const { world } = state
+  if (job.reference.kind === 'none') return { kind: 'alone', reason: job.reference.reason }
+  const commit = job.reference.commit
+  const label = `reference ${commit.sha.slice(0, 12)}`
+  try {
+    const artifact = await buildCommit(world, job.runtime, job.cfg, job.mirror, commit.sha)
+    if (artifact.manifest.status !== 'ok') {
+      return { kind: 'alone', reason: `${label}: its build is ${artifact.manifest.status} now` }
+    }
+    const interpreter = await interpreterOf(world, artifact)
+    const spec = buildSpecOf(
+      job.runtime,
+      job.cfg.name,
+      job.branch,
+      commit,
+      artifact,
+      interpreter,
+      interpreter.info.version,
+    )
+    const frozenLoops = await storedLoops(state, spec.identity, minTimeS)
+    return { kind: 'pair', commit, artifact, interpreter, spec, frozenLoops }
+  } catch (error) {
+    return { kind: 'alone', reason: `${label}: ${errorText(error)}` }
+  }
+}
+
+/**
+ * The loop count of each workload in the newest stored nightly runs of a build on this machine
+ * measured with the same minimum value duration (newest first; a resumed measurement spreads a
+ * build's workloads over several runs). Both builds of a pair run at these counts: the count moves
+ * a workload's mean (METHODS.md: pyperf's recalibration jumps by 2× and moves the mean), so a pair
+ * must share it, and reusing the reference's keeps its new observation comparable with its old
+ * ones — loops frozen along the history, as the Faster CPython team does.
+ */
+async function storedLoops(
+  state: State,
+  identity: string,
+  minTimeS: number,
+): Promise<Readonly<Record<string, number>> | undefined> {
+  const { world } = state
+  const [build] = await world.store.findBuilds({ identity, limit: 1 })
+  if (build === undefined) return undefined
+  const page = await world.store.listRuns({ buildId: build.id, machine: world.machine, limit: 1000 })
+  const runs = page.rows
+    .filter(
+      (r) =>
+        r.status !== 'running' && r.metadata.purpose !== BISECT_PURPOSE && r.metadata.min_time_s === minTimeS,
+    )
+    .sort((a, b) => b.id - a.id)
+    .slice(0, 10)
+  const loops: Record<string, number> = {}
+  for (const run of runs) {
+    for (const r of await world.store.getResults(run.id)) {
+      if (r.outcome.state === 'measured' && Number.isInteger(r.loops) && r.loops >= 1)
+        loops[r.workload.name] ??= r.loops
+    }
+  }
+  return Object.keys(loops).length > 0 ? loops : undefined
 }
 
 async function detectNotifyBisect(
@@ -557,6 +817,8 @@ async function detectNotifyBisect(
       state: 'skipped',
       newAlertIds: [],
       confirmedAlertIds: [],
+      confirmedByPair: 0,
+      dismissedByPair: 0,
     })
     return
   }
@@ -576,13 +838,23 @@ async function detectNotifyBisect(
       if (a?.status === 'confirmed' && a.changes.some((c) => r.confirmedChangeIds.includes(c.id)))
         confirmed.push(id)
     }
+    const paired = r.pairedChanges
+      ? `; ${r.pairedChanges} judged by their interleaved pair: ${r.confirmedByPair} confirmed at once, ${r.dismissedByPair.length} dismissed`
+      : ''
     world.log(
-      `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)`,
+      `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)${paired}`,
     )
+    for (const d of r.dismissedByPair) {
+      world.log(
+        `  dismissed ${d.series.workload} ${d.series.config} ${d.firstBadCommit?.slice(0, 12)}: history ${d.ratio.toFixed(3)}×, interleaved pair ${d.paired.ratio?.toFixed(3)}× [${d.paired.low?.toFixed(3)}, ${d.paired.high?.toFixed(3)}]`,
+      )
+    }
     return {
       newAlertIds: r.newAlerts.map((a) => a.id),
       confirmedAlertIds: confirmed,
       seriesScanned: r.seriesScanned,
+      confirmedByPair: r.confirmedByPair,
+      dismissedByPair: r.dismissedByPair.length,
     }
   })
   if (detected.state !== 'done' && detected.state !== 'done-before') {
@@ -594,6 +866,8 @@ async function detectNotifyBisect(
       state: 'failed',
       newAlertIds: [],
       confirmedAlertIds: [],
+      confirmedByPair: 0,
+      dismissedByPair: 0,
       error,
     })
     return
@@ -606,6 +880,8 @@ async function detectNotifyBisect(
     state: detected.state,
     newAlertIds: newIds,
     confirmedAlertIds: confirmedIds,
+    confirmedByPair: Number(detected.detail.confirmedByPair ?? 0),
+    dismissedByPair: Number(detected.detail.dismissedByPair ?? 0),
   })
   for (const id of newIds) await notify(state, runtime, id, 'new')
   for (const id of confirmedIds) await notify(state, runtime, id, 'confirmed')

@@ -1,6 +1,11 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { type BISECT_PURPOSE, measureAndStore } from '../analysis/index.ts'
+import {
+  type BISECT_PURPOSE,
+  measureAndStore,
+  type REFERENCE_PURPOSE,
+  type RunGroupSoFar,
+} from '../analysis/index.ts'
 import {
   type Artifact,
   type BuildEvent,
@@ -39,9 +44,12 @@ import type { Store } from '../store/index.ts'
 
 // The pipeline's view of the world: the store, the clock, the environment, the log, and the
 // rooms it composes (build, runner, analysis). Runs the pipeline stores carry `purpose` in
-// their metadata: `nightly` runs are the history detection reads; `bisect` runs are measurements
-// made to answer one question about a few builds, kept as data but left out of detection
-// (analysis/detect.ts), so their interleaved, smaller samples never move a series' blame.
+// their metadata: `nightly` runs are the history detection reads; `reference` runs are the
+// nightly's re-measurements of an older build interleaved with a new commit, part of that history
+// too (one more observation of the older build) and the pair detection judges a step by;
+// `bisect` runs are measurements made to answer one question about a few builds, kept as data
+// but left out of detection (analysis/detect.ts), so their interleaved, smaller samples never
+// move a series' blame.
 
 /** The world the pipeline runs in; tests replace parts of it. */
 export interface PipelineDeps {
@@ -70,8 +78,8 @@ export interface SamplingOptions {
   readonly timeoutMs?: number
 }
 
-/** Why a run was stored: the nightly history, or a bisection's measurement. */
-export type RunPurpose = 'nightly' | typeof BISECT_PURPOSE
+/** Why a run was stored: the nightly history (a new commit, or its reference), or a bisection's measurement. */
+export type RunPurpose = 'nightly' | typeof REFERENCE_PURPOSE | typeof BISECT_PURPOSE
 
 /** The resolved world: defaults filled in. */
 export interface World {
@@ -388,10 +396,13 @@ export async function measureBuilds(
     readonly suite: string
     readonly timeoutMs: number
     readonly metadata: JsonObject
+    /** Metadata of one run only, merged over `metadata` (measureAndStore's `runMetadata`). */
+    readonly runMetadata?: (index: number, group: RunGroupSoFar) => JsonObject
     readonly frozenLoops?: Readonly<Record<string, number>>
   },
 ): Promise<{
   readonly runIds: readonly number[]
+  readonly groupId: string
   readonly status: 'complete' | 'interrupted'
   readonly means: MeansByInterpreter
   readonly loops: Readonly<Record<string, number>>
@@ -415,6 +426,7 @@ export async function measureBuilds(
       suite: input.suite,
       builds: input.builds,
       metadata: input.metadata,
+      ...(input.runMetadata ? { runMetadata: input.runMetadata } : {}),
       now: world.now,
       ...(world.signal ? { signal: world.signal } : {}),
       onEvent: (e) => {
@@ -433,7 +445,14 @@ export async function measureBuilds(
       },
     },
   )
-  return { runIds: outcome.runIds, status: outcome.status, means, loops, failures }
+  return {
+    runIds: outcome.runIds,
+    groupId: outcome.groupId,
+    status: outcome.status,
+    means,
+    loops,
+    failures,
+  }
 }
 
 /** Where the nightly lock lives by default: beside the build cache, which is per machine. */

@@ -163,6 +163,12 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
       ctx.io,
       `${report.newAlerts.length} new alert(s), ${report.newChangeIds.length} new change(s), ${report.confirmedChangeIds.length} confirmed, ${report.withdrawnChangeIds.length} withdrawn; ${report.updatedAlertIds.length} existing alert(s) updated.`,
     )
+    if (report.pairedChanges > 0) {
+      println(
+        ctx.io,
+        `${report.pairedChanges} change(s) judged by their interleaved pair: ${report.confirmedByPair} provisional confirmed at once, ${report.dismissedByPair.length} dismissed (the pair showed no such step).`,
+      )
+    }
     for (const a of report.newAlerts) {
       println(ctx.io)
       println(ctx.io, renderAlert(a, 10))

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { LangperfError, quote } from '../../lib/index.ts'
-import { type LangperfConfig, parseConfig } from '../../model/index.ts'
+import {
+  type LangperfConfig,
+  NIGHTLY_REFERENCES,
+  type NightlyReference,
+  parseConfig,
+} from '../../model/index.ts'
 import {
   NIGHTLY_LOCKED_EXIT_STATUS,
   NightlyLockedError,
@@ -51,6 +56,18 @@ export interface NightlyCommandOptions extends ConfigOptions, SamplingCliOptions
   readonly bisectProcesses?: number
   readonly portalUrl?: string
   readonly lock?: string
+  readonly reference?: string
+}
+
+/** The `--reference` value, checked. */
+function referenceFrom(value: string): NightlyReference {
+  if (!(NIGHTLY_REFERENCES as readonly string[]).includes(value)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --reference ${quote(value)}: expected one of ${NIGHTLY_REFERENCES.join(', ')}`,
+    )
+  }
+  return value as NightlyReference
 }
 
 /** Reads and validates the configuration file. */
@@ -167,13 +184,14 @@ function printReport(ctx: Ctx, r: NightlyReport): void {
       println(
         io,
         table(
-          ['runtime', 'branch', 'config', 'commit', 'date (UTC)', 'subject'],
+          ['runtime', 'branch', 'config', 'commit', 'date (UTC)', 'reference', 'subject'],
           r.planned.map((p) => [
             p.runtime,
             p.branch,
             p.config,
             p.sha.slice(0, 12),
             p.commitDateUtc,
+            p.reference?.slice(0, 12) ?? '—',
             p.subject.slice(0, 60),
           ]),
         ),
@@ -191,7 +209,7 @@ function printReport(ctx: Ctx, r: NightlyReport): void {
     println(
       io,
       table(
-        ['runtime', 'config', 'commit', 'build', 'measure', 'runs'],
+        ['runtime', 'config', 'commit', 'build', 'measure', 'runs', 'reference (runs)'],
         r.commits.map((c) => [
           c.runtime,
           c.config,
@@ -199,6 +217,7 @@ function printReport(ctx: Ctx, r: NightlyReport): void {
           c.build,
           c.measure,
           c.runIds.join(' '),
+          c.reference ? `${c.reference.slice(0, 12)} (${c.referenceRunIds.join(' ')})` : '—',
         ]),
       ),
     )
@@ -206,7 +225,7 @@ function printReport(ctx: Ctx, r: NightlyReport): void {
   for (const d of r.detections) {
     println(
       io,
-      `detect ${d.runtime}/${d.branch}: ${d.state}; new alerts ${d.newAlertIds.join(', ') || 'none'}${d.confirmedAlertIds.length ? `; confirmed ${d.confirmedAlertIds.join(', ')}` : ''}`,
+      `detect ${d.runtime}/${d.branch}: ${d.state}; new alerts ${d.newAlertIds.join(', ') || 'none'}${d.confirmedAlertIds.length ? `; confirmed ${d.confirmedAlertIds.join(', ')}` : ''}${d.confirmedByPair || d.dismissedByPair ? `; by interleaved pairs: ${d.confirmedByPair} confirmed at once, ${d.dismissedByPair} dismissed` : ''}`,
     )
   }
   for (const n of r.notifications)
@@ -242,6 +261,7 @@ export async function nightlyCommand(ctx: Ctx, options: NightlyCommandOptions): 
           ...(options.bisectProcesses !== undefined ? { bisectStartProcesses: options.bisectProcesses } : {}),
           ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
           ...(options.lock !== undefined ? { lockPath: resolve(options.lock) } : {}),
+          ...(options.reference !== undefined ? { reference: referenceFrom(options.reference) } : {}),
         },
       ),
     )
@@ -300,7 +320,11 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
           '--portal-url <url>',
           'public URL of the portal, for links in notifications ($LANGPERF_PORTAL_URL)',
         )
-        .option('--lock <path>', 'lock file (default <build cache>/nightly.lock)'),
+        .option('--lock <path>', 'lock file (default <build cache>/nightly.lock)')
+        .option(
+          '--reference <mode>',
+          'previous: measure each new commit interleaved with the newest one measured before it; none: alone (default: [nightly] reference)',
+        ),
     ),
   ).action(async (opts) => setStatus(await nightlyCommand(ctx, opts)))
 }
