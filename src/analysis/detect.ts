@@ -19,7 +19,13 @@ import type {
   Store,
 } from '../store/index.ts'
 import { epochFacts, lowerIsBetter } from './epochs.ts'
-import { type PairedEvidence, pairedDetails, pairedEvidence, preparedIndexes } from './paired.ts'
+import {
+  type PairedEvidence,
+  pairedDetails,
+  pairedEvidence,
+  preparedIndexes,
+  REFERENCE_PURPOSE,
+} from './paired.ts'
 
 // The `detect` use case: read every series (or a filtered few), run the change-point detector
 // on each, and record what it found as changes grouped into alerts. Idempotent: a second pass
@@ -42,6 +48,8 @@ export interface SkippedSeries {
 export interface SeriesAnalysis {
   readonly series: SeriesKey
   readonly points: readonly SeriesPoint[]
+  /** Points of reference runs, kept out of the detector's input and used only as pairs. */
+  readonly references: readonly SeriesPoint[]
   readonly detection: Detection
   /** Epoch facts of each point's run, by result id. */
   readonly epochs: ReadonlyMap<number, string>
@@ -84,6 +92,14 @@ export interface DismissedByPair {
 /** Options of detectAndRecord. */
 export interface DetectRunOptions {
   readonly filter?: SeriesQuery
+  /**
+   * Merge reference runs into the detector's history as more builds of their commit (default
+   * false: they are pairs only). A chain of pairs makes neighbouring builds share a night's
+   * drift, which the detector's noise model, learned from successive differences, does not know:
+   * merged, they made false steps several times more frequent in bench/paired-rule.ts. Kept for
+   * that measurement.
+   */
+  readonly referencesInHistory?: boolean
   readonly detect?: DetectOptions
   readonly now?: () => Date
   readonly onProgress?: (done: number, total: number) => void
@@ -124,13 +140,19 @@ export async function groupEpochs(store: Store, key: SeriesKey): Promise<Map<num
 
 /**
  * Analyses one series: its points ordered by commit date (UTC), each with the epoch of its run;
- * failed builds count as failed points, never as gaps. Undefined (with the reason) when the
- * series cannot be ordered by commit.
+ * failed builds count as failed points, never as gaps; bisection runs are left out, and reference
+ * runs are set aside as pairs (`references`). Undefined (with the reason) when the series cannot
+ * be ordered by commit.
  */
 export async function analyseSeries(
   store: Store,
   series: SeriesKey,
-  options: { readonly detect?: DetectOptions; readonly runs?: Map<string, Map<number, RunRow>> } = {},
+  options: {
+    readonly detect?: DetectOptions
+    readonly runs?: Map<string, Map<number, RunRow>>
+    /** See DetectRunOptions.referencesInHistory. */
+    readonly referencesInHistory?: boolean
+  } = {},
 ): Promise<SeriesAnalysis | { readonly skipped: string }> {
   const points = await store.getSeriesPoints(series, {
     withProcessMeans: true,
@@ -144,7 +166,11 @@ export async function analyseSeries(
     }
   }
   const runs = await runsOf(store, series, options.runs ?? new Map())
-  const withCommit = dated.filter((p) => runs.get(p.runId)?.metadata.purpose !== BISECT_PURPOSE)
+  const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
+  const references = options.referencesInHistory ? [] : dated.filter((p) => purpose(p) === REFERENCE_PURPOSE)
+  const withCommit = dated.filter(
+    (p) => purpose(p) !== BISECT_PURPOSE && (options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE),
+  )
   if (withCommit.length === 0) return { skipped: 'every point of this series is a bisection measurement' }
   const epochs = new Map<number, string>()
   const input: DetectPoint[] = []
@@ -163,7 +189,7 @@ export async function analyseSeries(
   }
   const unit = withCommit.find((p) => p.state === 'measured')?.unit ?? 'second'
   const detection = detectChanges(input, { lowerIsBetter: lowerIsBetter(unit), ...options.detect })
-  return { series, points: withCommit, detection, epochs }
+  return { series, points: withCommit, references, detection, epochs }
 }
 
 /** The fields that differ between two epoch keys, as `field: old → new`. */
@@ -278,6 +304,7 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
     const a = await analyseSeries(store, series, {
       ...(options.detect ? { detect: options.detect } : {}),
       runs,
+      ...(options.referencesInHistory ? { referencesInHistory: true } : {}),
     })
     if ('skipped' in a) {
       skipped.push({ series, reason: a.skipped })
@@ -333,6 +360,7 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
       const evidence = pairedEvidence(a.detection, c, a.points, seriesRuns, {
         lowerIsBetter: lowerIsBetter(unit),
         at,
+        references: a.references,
       })
       const storedConfirmed = known.some(
         (k) => k.firstBad.buildId === blamed.firstBad.buildId && k.status === 'confirmed',

@@ -133,20 +133,28 @@ export interface StepPosition {
  * bad build that names a reference run, whose result in this series is on the old level — the
  * last good build, or an earlier build with no other step or epoch boundary between it and the
  * change. Several: the one with the most process means, then the newest. Null when there is none.
+ * `points` are the series' points the detector read; `references` the reference runs' points
+ * kept out of it (placed by their build's position among `points`).
  */
 export function findPair(
   detection: Detection,
   change: Change,
   points: readonly SeriesPoint[],
   runs: ReadonlyMap<number, RunRow>,
-  at: StepPosition = change,
+  options: { readonly at?: StepPosition; readonly references?: readonly SeriesPoint[] } = {},
 ): FoundPair | null {
+  const at = options.at ?? change
   const bad = detection.points[at.firstBadIndex]
   if (bad === undefined) return null
   const byResult = new Map(points.map((p) => [p.resultId, p]))
   const byRun = new Map<number, SeriesPoint>()
-  for (const p of points) byRun.set(p.runId, p)
+  for (const p of [...points, ...(options.references ?? [])]) byRun.set(p.runId, p)
   const indexOfResult = preparedIndexes(detection)
+  const indexOfBuild = new Map<number, number>()
+  for (const p of points) {
+    const idx = indexOfResult.get(p.resultId)
+    if (idx !== undefined && !indexOfBuild.has(p.buildId)) indexOfBuild.set(p.buildId, idx)
+  }
   const size = (p: FoundPair) =>
     (p.reference.processMeans?.length ?? 0) + (p.candidate.processMeans?.length ?? 0)
   let best: FoundPair | null = null
@@ -157,7 +165,7 @@ export function findPair(
     if (refRunId === null) continue
     const reference = byRun.get(refRunId)
     if (!usable(reference)) continue
-    const refIndex = indexOfResult.get(reference.resultId)
+    const refIndex = indexOfResult.get(reference.resultId) ?? indexOfBuild.get(reference.buildId)
     if (refIndex === undefined || !onOldLevel(detection, change, at, refIndex)) continue
     const found: FoundPair = { reference, candidate }
     if (
@@ -208,9 +216,14 @@ export function pairedEvidence(
     readonly confidence?: number
     /** Judge the step at this position (a blame kept from an earlier pass) instead of the detector's. */
     readonly at?: StepPosition
+    /** Points of reference runs the detector did not read. */
+    readonly references?: readonly SeriesPoint[]
   },
 ): PairedEvidence | null {
-  const pair = findPair(detection, change, points, runs, options.at ?? change)
+  const pair = findPair(detection, change, points, runs, {
+    ...(options.at ? { at: options.at } : {}),
+    ...(options.references ? { references: options.references } : {}),
+  })
   if (pair === null) return null
   const referenceMeans = pair.reference.processMeans ?? []
   const candidateMeans = pair.candidate.processMeans ?? []
