@@ -21,8 +21,9 @@ import type { RunRow, SeriesPoint } from '../store/index.ts'
 
 /**
  * `metadata.purpose` of a reference run: a real measurement of an older build, made interleaved
- * with a new commit so the two compare without drift. It stays part of the nightly history (one
- * more observation of that build, merged with its others by the detector).
+ * with a new commit so the two compare without drift. It is stored and shown with the nightly
+ * history; the change-point detector reads it as the pair of that commit, not as one more point of
+ * the older build (detect.ts, `referencesInHistory`, says why).
  */
 export const REFERENCE_PURPOSE = 'reference'
 

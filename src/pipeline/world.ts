@@ -45,8 +45,8 @@ import type { Store } from '../store/index.ts'
 // The pipeline's view of the world: the store, the clock, the environment, the log, and the
 // rooms it composes (build, runner, analysis). Runs the pipeline stores carry `purpose` in
 // their metadata: `nightly` runs are the history detection reads; `reference` runs are the
-// nightly's re-measurements of an older build interleaved with a new commit, part of that history
-// too (one more observation of the older build) and the pair detection judges a step by;
+// nightly's re-measurements of an older build interleaved with a new commit, stored and shown
+// with the history, which detection reads as the pair that judges the new commit's step;
 // `bisect` runs are measurements made to answer one question about a few builds, kept as data
 // but left out of detection (analysis/detect.ts), so their interleaved, smaller samples never
 // move a series' blame.
