@@ -9,7 +9,8 @@
 # repository is made from it (the pristine tree, then three small commits of ours, one of which
 # deliberately slows generators down), and that repository is the runtime's remote.
 #
-# Usage: scripts/real-cpython.sh [stage…]     stages: prepare repo build run report (default: all)
+# Usage: scripts/real-cpython.sh [stage…]     stages: prepare repo build run report (default: all),
+#   and paired (after build: the nightly with reference pairs, docs/real-cpython.md)
 # Environment: WORK (default /tmp/langperf-real-cpython) holds everything: sources, the git
 # repository, the build cache, the database, logs. Nothing is written inside the checkout.
 set -euo pipefail
@@ -250,13 +251,51 @@ EOF
   done
 }
 
+stage_paired() { # the nightly with reference pairs over the default builds (docs/real-cpython.md)
+  local dir="$WORK/paired" preset
+  mkdir -p "$dir"
+  cat >"$dir/langperf.toml" <<EOF
+# Written by scripts/real-cpython.sh (stage paired): the default builds, from the build stage's cache.
+[store]
+location = "$dir/langperf.db"
+
+[[runtimes]]
+name = "cpython"
+family = "cpython"
+remote = "$SRC_REPO"
+branches = ["main"]
+
+[runtimes.configs.default]
+
+[suites]
+default = ["quick"]
+
+[build]
+cache_dir = "$WORK/cache"
+cache_max_size = "20 GiB"
+step_timeout = "3h"
+
+[bisect]
+enabled = false
+EOF
+  # One machine name per preset keeps the two histories apart in one store.
+  for preset in fast default; do
+    local -a sampling=()
+    if [[ $preset == fast ]]; then sampling=(--fast); fi
+    log "paired nightly over the four commits, $preset preset (each commit interleaved with the one before it)"
+    langperf nightly --config "$dir/langperf.toml" --backfill 4 --machine "paired-$preset" "${sampling[@]}" \
+      --json >"$dir/nightly-$preset.json" 2>"$dir/nightly-$preset.log"
+    (cd "$ROOT" && node --import tsx bench/paired-real.ts "$dir/nightly-$preset.json" "$dir/langperf.db")
+  done
+}
+
 stages=("$@")
 [[ ${#stages[@]} -gt 0 ]] || stages=(prepare repo build run report)
 for s in "${stages[@]}"; do
   case "$s" in
-  prepare | repo | build | run | report) "stage_$s" ;;
+  prepare | repo | build | run | report | paired) "stage_$s" ;;
   *)
-    echo "Unknown stage \"$s\": expected prepare, repo, build, run or report" >&2
+    echo "Unknown stage \"$s\": expected prepare, repo, build, run, report or paired" >&2
     exit 2
     ;;
   esac
