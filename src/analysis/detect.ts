@@ -1,3 +1,4 @@
+import type { JsonObject } from '../lib/index.ts'
 import {
   type Change,
   type Detection,
@@ -7,6 +8,7 @@ import {
   type EpochBoundary,
   epochKey,
   orderFromCommitDate,
+  type StepEstimate,
 } from '../stats/index.ts'
 import type {
   AlertDetail,
@@ -209,6 +211,37 @@ export function epochChanges(from: string, to: string): string[] {
   return out
 }
 
+/** The change a step between two stored points stands for: blame ends, ratio, interval, p. */
+function stepInput(
+  kind: ChangeInput['kind'],
+  series: SeriesKey,
+  good: SeriesPoint,
+  bad: SeriesPoint,
+  step: StepEstimate,
+  rest: Pick<ChangeInput, 'unit' | 'direction' | 'status'> & { readonly details: JsonObject },
+): ChangeInput {
+  return {
+    kind,
+    series,
+    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
+    unit: rest.unit,
+    ratio: step.ratio,
+    ratioLow: step.ratioLow,
+    ratioHigh: step.ratioHigh,
+    pValue: step.pValue,
+    direction: rest.direction,
+    status: rest.status,
+    details: {
+      pointsBefore: step.pointsBefore,
+      pointsAfter: step.pointsAfter,
+      dof: step.dof,
+      logStderr: step.logStderr,
+      ...rest.details,
+    },
+  }
+}
+
 /** A significant step across an epoch boundary, recorded as an infrastructure change. */
 function boundaryInput(
   series: SeriesKey,
@@ -220,28 +253,15 @@ function boundaryInput(
   const bad = byResult.get(Number(boundary.id))
   const s = boundary.step
   if (!good || !bad || !s || !boundary.significant) return null
-  return {
-    kind: 'infrastructure',
-    series,
-    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
-    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
+  return stepInput('infrastructure', series, good, bad, s, {
     unit,
-    ratio: s.ratio,
-    ratioLow: s.ratioLow,
-    ratioHigh: s.ratioHigh,
-    pValue: s.pValue,
     direction: s.logRatio > 0 === lowerIsBetter(unit) ? 'regression' : 'improvement',
     status: 'confirmed',
-    details: {
-      pointsBefore: s.pointsBefore,
-      pointsAfter: s.pointsAfter,
-      dof: s.dof,
-      logStderr: s.logStderr,
-      infrastructure: epochChanges(boundary.fromEpoch, boundary.toEpoch),
-    },
-  }
+    details: { infrastructure: epochChanges(boundary.fromEpoch, boundary.toEpoch) },
+  })
 }
 
+/** A change the detector reported between two stored points, recorded as a commit change. */
 function toInput(
   series: SeriesKey,
   change: Change,
@@ -251,27 +271,12 @@ function toInput(
   const good = byResult.get(Number(change.lastGoodId))
   const bad = byResult.get(Number(change.firstBadId))
   if (!good || !bad) return null
-  const s = change.step
-  return {
-    kind: 'commit',
-    series,
-    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
-    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
+  return stepInput('commit', series, good, bad, change.step, {
     unit,
-    ratio: s.ratio,
-    ratioLow: s.ratioLow,
-    ratioHigh: s.ratioHigh,
-    pValue: s.pValue,
     direction: change.direction,
     status: change.state,
-    details: {
-      pointsBefore: s.pointsBefore,
-      pointsAfter: s.pointsAfter,
-      dof: s.dof,
-      logStderr: s.logStderr,
-      unmeasuredResultIds: change.unmeasuredIds.map(Number),
-    },
-  }
+    details: { unmeasuredResultIds: change.unmeasuredIds.map(Number) },
+  })
 }
 
 /** Runs detection over the stored series and records changes and alerts. */
