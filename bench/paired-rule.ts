@@ -22,8 +22,8 @@
 import { parseArgs } from 'node:util'
 import { detectAndRecord, REFERENCE_PURPOSE } from '../src/analysis/index.ts'
 import { createRng, type Rng } from '../src/lib/index.ts'
-import type { MachineEnvironment, RunWithResults, WorkloadResult } from '../src/model/index.ts'
-import { openSqliteStore, type Store } from '../src/store/index.ts'
+import type { RunWithResults, WorkloadResult } from '../src/model/index.ts'
+import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../src/store/index.ts'
 
 const { values } = parseArgs({
   options: {
@@ -38,30 +38,7 @@ const NIGHTS = 30
 const LEVELS = { a: 0.1, b: 0.2 } as const
 const PROCESS_SPREAD = 0.05
 
-const ENV: MachineEnvironment = {
-  fingerprint: {
-    hostname: 'sim',
-    cpuModel: 'CPU',
-    logicalCpus: 2,
-    physicalCores: 2,
-    memoryBytes: 1e10,
-    kernel: '6.1.0',
-    os: 'linux',
-    arch: 'x64',
-  },
-  tuning: {
-    governors: [],
-    turbo: 'unknown',
-    smt: 'unknown',
-    aslr: 2,
-    loadAverage1m: 1,
-    isolatedCpus: '',
-    cpuFrequenciesMhz: [],
-    virtualized: true,
-    perfCounters: false,
-  },
-  warnings: [],
-}
+const ENV = exampleEnvironment(exampleFingerprint({ hostname: 'sim' }))
 
 function normal(rng: Rng): number {
   const u = Math.max(rng(), 1e-12)

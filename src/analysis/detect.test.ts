@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import type { MachineEnvironment, RunWithResults, WorkloadResult } from '../model/index.ts'
-import { openSqliteStore, type Store } from '../store/index.ts'
+import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../store/index.ts'
 import { BISECT_PURPOSE, detectAndRecord } from './detect.ts'
 
 // Synthetic nightly histories with known truth, through the real SQLite store.
@@ -17,30 +17,7 @@ const sha = (i: number) => `${i.toString(16).padStart(8, '0')}${'c0ffee'.repeat(
 const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i, 3)).toISOString()
 
 function env(kernel: string): MachineEnvironment {
-  return {
-    fingerprint: {
-      hostname: 'box',
-      cpuModel: 'CPU',
-      logicalCpus: 8,
-      physicalCores: 4,
-      memoryBytes: 1e10,
-      kernel,
-      os: 'linux',
-      arch: 'x64',
-    },
-    tuning: {
-      governors: ['performance'],
-      turbo: 'off',
-      smt: 'off',
-      aslr: 2,
-      loadAverage1m: 0.1,
-      isolatedCpus: '2-7',
-      cpuFrequenciesMhz: [],
-      virtualized: false,
-      perfCounters: true,
-    },
-    warnings: [],
-  }
+  return exampleEnvironment(exampleFingerprint({ hostname: 'box', kernel }))
 }
 
 /** One workload result: 10 processes × 3 values around `level`, 1 % between-build noise, 0.5 % within. */

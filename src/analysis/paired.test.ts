@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
-import type { MachineEnvironment, RunWithResults, WorkloadResult } from '../model/index.ts'
-import { openSqliteStore, type Store } from '../store/index.ts'
+import type { RunWithResults, WorkloadResult } from '../model/index.ts'
+import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../store/index.ts'
 import { analyseSeries, detectAndRecord } from './detect.ts'
 import { judgePair, REFERENCE_PURPOSE } from './paired.ts'
 
@@ -66,30 +66,7 @@ test('judgePair() reads a rise of a throughput as an improvement', () => {
 const sha = (i: number) => `${i.toString(16).padStart(8, '0')}${'abcdef'.repeat(5)}00`
 const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i, 3)).toISOString()
 
-const ENV: MachineEnvironment = {
-  fingerprint: {
-    hostname: 'box',
-    cpuModel: 'CPU',
-    logicalCpus: 2,
-    physicalCores: 2,
-    memoryBytes: 1e10,
-    kernel: '6.1.0',
-    os: 'linux',
-    arch: 'x64',
-  },
-  tuning: {
-    governors: [],
-    turbo: 'unknown',
-    smt: 'unknown',
-    aslr: 2,
-    loadAverage1m: 1,
-    isolatedCpus: '',
-    cpuFrequenciesMhz: [],
-    virtualized: true,
-    perfCounters: false,
-  },
-  warnings: [],
-}
+const ENV = exampleEnvironment(exampleFingerprint({ hostname: 'box' }))
 
 /** 10 processes × 3 values around level × drift: 1 % between processes, 0.5 % within. */
 function result(name: string, level: number): WorkloadResult {

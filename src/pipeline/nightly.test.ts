@@ -4,8 +4,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type MachineEnvironment, parseConfig } from '../model/index.ts'
-import { openSqliteStore, type RunRow, type Store } from '../store/index.ts'
+import { parseConfig } from '../model/index.ts'
+import {
+  exampleEnvironment,
+  exampleFingerprint,
+  openSqliteStore,
+  type RunRow,
+  type Store,
+} from '../store/index.ts'
 import { runNightly } from './nightly.ts'
 
 // The nightly's reference pairs on a runtime whose "build" installs a one-line shell script that
@@ -29,30 +35,7 @@ const WORKLOADS = ['generators', 'calls_closures']
 const SAMPLING = { processes: 2, warmups: 0, values: 1, minTimeS: 0.005 }
 const MACHINE = 'pair-bench'
 
-const ENV: MachineEnvironment = {
-  fingerprint: {
-    hostname: MACHINE,
-    cpuModel: 'CPU',
-    logicalCpus: 2,
-    physicalCores: 2,
-    memoryBytes: 1e10,
-    kernel: '6.1.0',
-    os: 'linux',
-    arch: 'x64',
-  },
-  tuning: {
-    governors: [],
-    turbo: 'unknown',
-    smt: 'unknown',
-    aslr: 2,
-    loadAverage1m: 1,
-    isolatedCpus: '',
-    cpuFrequenciesMhz: [],
-    virtualized: true,
-    perfCounters: false,
-  },
-  warnings: [],
-}
+const ENV = exampleEnvironment(exampleFingerprint({ hostname: MACHINE }))
 
 /** A repository of `n` commits, each a script `python3` that execs the real interpreter. */
 function makeRepo(root: string, n: number): string[] {
