@@ -16,7 +16,7 @@ import {
   type SamplingOptions,
 } from '../../pipeline/index.ts'
 import { openStore, type Store } from '../../store/index.ts'
-import type { CommonOptions, Ctx } from '../context.ts'
+import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
 import { collect, common, number } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 
@@ -93,8 +93,7 @@ export async function openConfiguredStore(
   options: CommonOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<Store> {
-  if (options.db !== undefined)
-    return openStore(/^postgres(?:ql)?:\/\//.test(options.db) ? options.db : resolve(options.db))
+  if (options.db !== undefined) return openStore(storeLocation(options, env))
   const s = config.store
   switch (s.kind) {
     case 'sqlite':

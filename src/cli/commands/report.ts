@@ -5,9 +5,9 @@ import { LangperfError } from '../../lib/index.ts'
 import { buildServer } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
 import { renderSite } from '../../web/index.ts'
-import type { CommonOptions, Ctx } from '../context.ts'
+import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
 import { log } from '../output.ts'
-import { dashboardOptions, storeLocation } from './serve.ts'
+import { dashboardOptions } from './serve.ts'
 
 // `langperf report --out DIR`: the dashboard as a static site. The pages are the server's, read
 // through the same API answered in-process (no socket), written with relative links and their

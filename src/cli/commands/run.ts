@@ -15,7 +15,7 @@ import {
   type SuiteEvent,
   samplingFor,
 } from '../../runner/index.ts'
-import { type CommonOptions, type Ctx, dbPath, withStore } from '../context.ts'
+import { type CommonOptions, type Ctx, displayLocation, storeLocation, withStore } from '../context.ts'
 import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
 import { renderResultsTable } from './show.ts'
 
@@ -117,7 +117,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const machine = options.machine ?? hostname()
   log(
     io,
-    `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${dbPath(options, ctx.env)}`,
+    `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${displayLocation(storeLocation(options, ctx.env))}`,
   )
   for (const [i, interp] of interpreters.entries()) {
     const s = samplingFor(interp, preset)

@@ -5,7 +5,7 @@ import { LangperfError } from '../../lib/index.ts'
 import { buildServer, type WebRoutes } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
 import { checkCommitUrl, createWebRoutes } from '../../web/index.ts'
-import { type CommonOptions, type Ctx, dbPath } from '../context.ts'
+import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
 import { log } from '../output.ts'
 
 // `langperf serve`: the portal's HTTP server over the database. Listens on 127.0.0.1 unless told
@@ -35,13 +35,6 @@ export interface ServeDeps {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-
-/** The database location: a postgres:// URL as given, else a SQLite path like every command. */
-export function storeLocation(options: CommonOptions, env: NodeJS.ProcessEnv): string {
-  const given = options.db ?? env.LANGPERF_DB
-  if (given !== undefined && /^postgres(?:ql)?:\/\//.test(given)) return given
-  return dbPath(options, env)
-}
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {

@@ -4,6 +4,7 @@ import { LangperfError, quote } from '../../lib/index.ts'
 import { hashTokenSecret, newTokenSecret } from '../../server/index.ts'
 import { TOKEN_ROLES, type TokenRole, type TokenRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
+import { collect, common } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 
 // `langperf token create|list|revoke`: API tokens. The secret is printed once, on stdout, and
@@ -100,19 +101,12 @@ function tokenId(text: string): number {
   return n
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value]
-}
-
 /** Adds `token create|list|revoke` to the program. */
 export function addTokenCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   const token = program
     .command('token')
     .description('API tokens: an agent token writes results, an admin token also triages and manages tokens')
-  const db = (cmd: Command) =>
-    cmd
-      .option('--db <path>', 'SQLite database file (default: $LANGPERF_DB or ./langperf.db)')
-      .option('--json', 'print machine-readable JSON on stdout')
+  const db = common
   db(
     token
       .command('create')
