@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
@@ -7,7 +7,10 @@ import {
   addWorktree,
   commitsBetween,
   ensureMirror,
+  findGitDir,
+  firstParentShas,
   isAncestor,
+  listBranchTips,
   listCommits,
   midpointCommit,
   midpointOf,
@@ -152,4 +155,76 @@ test('parseLog() reads NUL-separated records and rejects garbage', () => {
     () => parseLog('not a record\0'),
     (e) => e instanceof LangperfError && e.code === 'internal',
   )
+})
+
+test("findGitDir() finds a work tree's .git and a bare repository, and null for a plain directory", async () => {
+  const scratch = makeTestRepo('langperf-gitdir-')
+  try {
+    assert.equal(await findGitDir(scratch.origin), join(scratch.origin, '.git'))
+    assert.equal(await findGitDir(join(scratch.origin, '.git')), join(scratch.origin, '.git'))
+    const mirror = await ensureMirror(scratch.origin, join(scratch.root, 'mirrors'))
+    assert.equal(await findGitDir(mirror.gitDir), mirror.gitDir)
+    // A directory inside a work tree is no repository of its own: git does not search upwards.
+    mkdirSync(join(scratch.origin, 'sub'))
+    assert.equal(await findGitDir(join(scratch.origin, 'sub')), null)
+    assert.equal(await findGitDir(join(scratch.root, 'missing')), null)
+  } finally {
+    scratch.cleanup()
+  }
+})
+
+test('listBranchTips() lists branches and remote-tracking branches, not tags or symbolic refs', async () => {
+  const scratch = makeTestRepo('langperf-tips-')
+  try {
+    const first = scratch.git('rev-parse', 'HEAD')
+    scratch.git('branch', '3.13')
+    scratch.git('tag', 'v1.0')
+    const second = scratch.commit({ a: '1' }, 'Second')
+    const clone = join(scratch.root, 'clone')
+    scratch.git('clone', '--quiet', scratch.origin, clone)
+    const tips = await listBranchTips({ remote: clone, gitDir: join(clone, '.git') })
+    assert.deepEqual(
+      [...tips].sort((a, b) => a.ref.localeCompare(b.ref)),
+      [
+        { ref: 'refs/heads/main', sha: second },
+        { ref: 'refs/remotes/origin/3.13', sha: first },
+        { ref: 'refs/remotes/origin/main', sha: second },
+      ],
+    )
+  } finally {
+    scratch.cleanup()
+  }
+})
+
+test('firstParentShas() lists first parents newest first, root last, and refuses option-like revisions', async () => {
+  const scratch = makeTestRepo('langperf-fp-')
+  try {
+    const mirror = { remote: scratch.origin, gitDir: join(scratch.origin, '.git') }
+    const root = scratch.git('rev-parse', 'HEAD')
+    scratch.git('checkout', '--quiet', '-b', 'side')
+    const side = scratch.commit({ side: '1' }, 'Side')
+    scratch.git('checkout', '--quiet', 'main')
+    const a = scratch.commit({ a: '1' }, 'A')
+    scratch.git(
+      '-c',
+      'user.name=T',
+      '-c',
+      'user.email=t@example.org',
+      'merge',
+      '--quiet',
+      '--no-ff',
+      '-m',
+      'Merge',
+      'side',
+    )
+    const merge = scratch.git('rev-parse', 'HEAD')
+    assert.deepEqual(await firstParentShas(mirror, 'main'), [merge, a, root])
+    assert.deepEqual(await firstParentShas(mirror, side), [side, root])
+    await assert.rejects(
+      firstParentShas(mirror, '--output=/tmp/x'),
+      (e) => e instanceof LangperfError && e.code === 'bad-input',
+    )
+  } finally {
+    scratch.cleanup()
+  }
 })

@@ -361,3 +361,80 @@ export async function withWorktree<T>(
     await removeWorktree(worktree, options)
   }
 }
+
+/**
+ * The absolute git directory of `path`: a bare repository or a `.git` directory itself, or a
+ * work tree whose `.git` is one; null when it is none. Passed as `--git-dir`, so git never
+ * searches the parent directories for another repository.
+ */
+export async function findGitDir(path: string, options: GitOptions = {}): Promise<string | null> {
+  for (const candidate of [path, join(path, '.git')]) {
+    try {
+      const out = await runGit(['--git-dir', candidate, 'rev-parse', '--absolute-git-dir'], options)
+      return out.trim()
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error
+    }
+  }
+  return null
+}
+
+/** A branch or remote-tracking branch: its full ref name (untrusted data) and the commit it points at. */
+export interface BranchTip {
+  /** `refs/heads/main`, `refs/remotes/origin/3.13`. */
+  readonly ref: string
+  readonly sha: string
+}
+
+/**
+ * Every branch (`refs/heads/*`) and remote-tracking branch (`refs/remotes/*`) that points at a
+ * commit, symbolic refs (`origin/HEAD`) skipped. Ref names are untrusted: read from NUL-framed
+ * output, and only names `isSafeRefName` accepts are kept.
+ */
+export async function listBranchTips(mirror: Mirror, options: GitOptions = {}): Promise<BranchTip[]> {
+  const out = await runGit(
+    [
+      '--git-dir',
+      mirror.gitDir,
+      'for-each-ref',
+      '--format=%(objectname)%00%(objecttype)%00%(symref)%00%(refname)',
+      'refs/heads/',
+      'refs/remotes/',
+    ],
+    options,
+  )
+  const tips: BranchTip[] = []
+  for (const line of out.split('\n')) {
+    const [sha, type, symref, ref] = line.split('\0')
+    if (sha === undefined || ref === undefined || !SHA_RE.test(sha)) continue
+    if (type !== 'commit' || symref !== '' || !isSafeRefName(ref)) continue
+    tips.push({ ref, sha })
+  }
+  return tips
+}
+
+/**
+ * The first-parent history of `rev`, newest first (`git rev-list --first-parent`): full shas,
+ * the root last, so a commit's index from the end is its number of first-parent ancestors.
+ */
+export async function firstParentShas(
+  mirror: Mirror,
+  rev: string,
+  options: GitOptions = {},
+): Promise<string[]> {
+  checkRev(rev, 'list the first-parent history of')
+  const out = await runGit(
+    ['--git-dir', mirror.gitDir, 'rev-list', '--first-parent', '--end-of-options', rev, '--'],
+    options,
+  )
+  const shas = out.split('\n').filter((line) => line !== '')
+  for (const sha of shas) {
+    if (!SHA_RE.test(sha)) {
+      throw new LangperfError(
+        'internal',
+        `Cannot parse git rev-list line ${quote(sha)}: expected a commit sha`,
+      )
+    }
+  }
+  return shas
+}

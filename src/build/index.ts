@@ -25,12 +25,16 @@ export {
 } from './cache.ts'
 export {
   addWorktree,
+  type BranchTip,
   type CommitInfo,
   commitsBetween,
   ensureMirror,
+  findGitDir,
+  firstParentShas,
   GitError,
   type GitOptions,
   isAncestor,
+  listBranchTips,
   listCommits,
   type Mirror,
   midpointCommit,

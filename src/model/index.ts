@@ -2,6 +2,7 @@
 export * from './build.ts'
 export * from './config.ts'
 export * from './interpreter.ts'
+export * from './lineage.ts'
 export * from './machine.ts'
 export * from './result.ts'
 export * from './run.ts'
