@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { LangperfError } from '../lib/index.ts'
@@ -9,9 +9,13 @@ import { openSqliteStore } from '../store/index.ts'
 import { exportPyperf, importPyperfFiles } from './ingest.ts'
 
 const DATA_DIR = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/pyperf-json-pythonperf2/`
+// Every tenth real file (tags, hashes, branches, every config) and the one the assertions name:
+// the store round trip of each takes a second, and pyperf.test.ts reads all of them without one.
 const realFiles = existsSync(DATA_DIR)
   ? readdirSync(DATA_DIR)
       .filter((f) => f.endsWith('.json.gz'))
+      .sort()
+      .filter((f, i) => i % 10 === 0 || f.includes('-a74f117.') || f.includes('-dcaf33a-JIT.'))
       .map((f) => join(DATA_DIR, f))
   : []
 
@@ -41,17 +45,33 @@ test('a real pyperformance history imports completely and exports back unchanged
       const exported = JSON.parse((await exportPyperf(store, runIds[i]!)).toString('utf8'))
       assert.deepEqual(exported, original, `${file}: export of the stored run is the original document`)
       // Re-import of the export gives identical values and metadata again.
-      const again = join(tmp, `again-${i}.json.gz`)
+      // Under its own name: the name carries the build config (-JIT).
+      mkdirSync(join(tmp, `again-${i}`))
+      const again = join(tmp, `again-${i}`, basename(file))
       writeFileSync(again, await exportPyperf(store, runIds[i]!, { gzip: true }))
-      const [id2] = (await importPyperfFiles(store, [again])).runIds
-      const twice = JSON.parse((await exportPyperf(store, id2!)).toString('utf8'))
-      assert.deepEqual(twice, original)
+      const reimport = await importPyperfFiles(store, [again])
+      assert.deepEqual(reimport.runIds, [runIds[i]], 'its own export is the same results, stored once')
+      assert.deepEqual(reimport.alreadyImported, [0])
     }
-    const run = await store.getRun(runIds[0]!)
+    const at = (name: string) => runIds[realFiles.findIndex((f) => f.includes(name))]!
+    const run = await store.getRun(at('-a74f117.'))
     assert.equal(run?.metadata.benchmark_hash, '9983f9')
     assert.equal(run?.metadata.performance_version, '1.10.0')
     assert.equal(run?.build.commitSha?.startsWith('a74f117'), true)
     assert.equal(run?.build.mergeBase?.length, 40)
+    // Placed on main by its alpha version (its ref is a hash); the config read from the file name.
+    assert.equal(run?.build.branch, 'main')
+    assert.equal(run?.build.metadata.lineage_rule, 'version-alpha')
+    const jit = await store.getRun(at('-dcaf33a-JIT.'))
+    assert.equal(jit?.build.config, 'jit')
+    assert.equal(jit?.build.branch, 'main')
+    // A suite upgrade does not split series: the workload version is the suite's name.
+    const results = await store.getResults(at('-a74f117.'))
+    assert.ok(results.every((r) => r.workload.version === 'pyperformance'))
+    // Importing the same files again stores nothing and names the runs stored before.
+    const again = await importPyperfFiles(store, realFiles)
+    assert.equal(again.alreadyImported.length, realFiles.length)
+    assert.deepEqual(again.runIds, runIds)
   } finally {
     await store.close()
   }

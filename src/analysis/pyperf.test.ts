@@ -106,9 +106,13 @@ test('toUtcIso() converts offsets to UTC and reads naive pyperf dates as UTC', (
   assert.equal(toUtcIso('garbage'), null)
 })
 
-test('configFromFileName() reads the +CONFIG suffix bench_runner puts in file names', () => {
+test('configFromFileName() reads the flags bench_runner puts after the commit hash', () => {
   assert.equal(configFromFileName('bm-20240320-x-3.13.0a5+-dcaf33a+JIT.json'), 'jit')
+  assert.equal(configFromFileName('bm-20240320-3.13.0a5+-dcaf33a-JIT.json.gz'), 'jit')
+  assert.equal(configFromFileName('bm-20231122-3.13.0a2-9c4347e-PYTHON_UOPS.json.gz'), 'python_uops')
+  assert.equal(configFromFileName('bm-20240622-3.14.0a0-4717aaa-JIT,NOGIL.json'), 'jit+nogil')
   assert.equal(configFromFileName('bm-20240414-3.13.0a6+-a74f117.json.gz'), null)
+  assert.equal(configFromFileName('results.json'), null)
 })
 
 test('overrides win over what the metadata implies', () => {
@@ -129,7 +133,10 @@ test('every real pyperf file exports back to the document it came from', {
     const text = decodePyperfBytes(readFileSync(join(DATA_DIR, f)), f)
     const original = JSON.parse(text)
     const run = pyperfToRun(parsePyperf(text, f), f)
-    assert.equal(run.run.build.commitSha?.length, 40, `${f}: full commit hash recovered`)
+    // The full hash is recovered where the producer recorded it as the ref; a tag names none.
+    const ref = String(original.metadata.commit_branch ?? '')
+    const expected = /^[0-9a-f]{40}$/.test(ref) ? ref : original.metadata.commit_id
+    assert.equal(run.run.build.commitSha, expected, `${f}: commit recovered`)
     const back = JSON.parse(encodePyperf(runToPyperf(run)).toString('utf8'))
     assert.deepEqual(back, original, `${f} round-trips`)
   }

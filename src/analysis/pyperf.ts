@@ -1,6 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { badInput, isJsonObject, type JsonObject, type JsonValue, quote, sha256Hex } from '../lib/index.ts'
-import type { BuildSpec, ProcessSamples, RunWithResults, WorkloadResult } from '../model/index.ts'
+import {
+  type BuildSpec,
+  type LineageFacts,
+  type Placement,
+  type ProcessSamples,
+  placeByRules,
+  type RunWithResults,
+  type WorkloadResult,
+} from '../model/index.ts'
 
 // pyperf JSON, format version "1.0" (the format pyperformance writes; pyperf's own docs call it
 // "version 1.0" of the JSON file format):
@@ -223,20 +231,50 @@ function commonBenchmarkValue(doc: PyperfDocument, key: string): string | null {
   return best
 }
 
-/** bench_runner names files `…-<sha7>+JIT.json`: a `+SUFFIX` before the extension names the config. */
+/**
+ * bench_runner names its result files `bm-<date>-<version>-<sha7>[-FLAGS].json` (some copies write
+ * `+FLAGS`): the flags after the commit hash name the build config (`JIT`, `NOGIL`, `PYTHON_UOPS`,
+ * several joined by `,`); none means the default build. Lower-cased, several joined by `+`.
+ * @example configFromFileName('bm-20240320-3.13.0a5+-dcaf33a-JIT.json.gz') === 'jit'
+ */
 export function configFromFileName(name: string): string | null {
-  const m = /\+([A-Za-z][A-Za-z0-9_]*)\.json(?:\.gz)?$/.exec(name)
-  return m?.[1] ? m[1].toLowerCase() : null
+  const m = /-[0-9a-f]{7,40}[-+]([A-Za-z][A-Za-z0-9_]*(?:,[A-Za-z][A-Za-z0-9_]*)*)\.json(?:\.gz)?$/.exec(name)
+  return m?.[1] ? m[1].toLowerCase().split(',').join('+') : null
+}
+
+/** Where an imported build lies in its runtime's history, when something better than the rules knows. */
+export interface ImportLineage {
+  readonly placement: Placement
+  /** Position on the branch's first-parent line (ancestry order); null when not known. */
+  readonly historyOrder: number | null
+  /** The full commit sha the repository resolved, if any. */
+  readonly fullSha?: string | null
+}
+
+/** What the producer recorded that places a pyperf document's build (see model/lineage.ts). */
+export function pyperfLineageFacts(doc: PyperfDocument): LineageFacts {
+  const meta = doc.metadata
+  const commitId = str(meta.commit_id)
+  const ref = str(meta.commit_branch)
+  return {
+    version: commonBenchmarkValue(doc, 'python_version'),
+    ref,
+    fork: str(meta.commit_fork),
+    commitSha: commitId ?? (ref && FULL_SHA_RE.test(ref) ? ref : null),
+  }
 }
 
 /**
  * Turns a validated pyperf document into a langperf run, keeping every value and every metadata
- * key at its level; the overrides win over what the metadata implies.
+ * key at its level; the overrides win over what the metadata implies. The build's branch is its
+ * line of development: `lineage` when a repository placed it, else the rules of model/lineage.ts;
+ * the recorded ref, the rule and its note are kept in the build's metadata.
  */
 export function pyperfToRun(
   doc: PyperfDocument,
   name: string,
   overrides: PyperfImportOverrides = {},
+  lineage?: ImportLineage,
 ): RunWithResults {
   const meta = doc.metadata
   const pythonVersion = commonBenchmarkValue(doc, 'python_version')
@@ -246,11 +284,15 @@ export function pyperfToRun(
   const commitId = str(meta.commit_id)
   const commitBranch = str(meta.commit_branch)
   // Some producers put the full hash in commit_branch when the ref benchmarked was a hash.
-  const commitSha =
+  const recordedSha =
     commitBranch && FULL_SHA_RE.test(commitBranch) && commitId && commitBranch.startsWith(commitId)
       ? commitBranch.toLowerCase()
       : commitId
-  const branch = overrides.branch ?? (commitBranch && !FULL_SHA_RE.test(commitBranch) ? commitBranch : null)
+  const commitSha = lineage?.fullSha ?? recordedSha
+  const placement: Placement = overrides.branch
+    ? { branch: overrides.branch, rule: 'override', note: `--branch ${overrides.branch}` }
+    : (lineage?.placement ?? placeByRules(pyperfLineageFacts(doc)))
+  const branch = placement.branch
   const identity = commitSha
     ? `${runtime}:${commitSha}:${config}`
     : `${runtime}:${version}:${config}:${sha256Hex(`${pythonVersion}|${str(meta.python_compiler) ?? ''}`, 12)}`
@@ -270,12 +312,20 @@ export function pyperfToRun(
         ? { python_compiler: commonBenchmarkValue(doc, 'python_compiler')! }
         : {}),
       ...(commitId ? { commit_id: commitId } : {}),
+      ...(commitBranch ? { ref: commitBranch } : {}),
+      lineage_rule: placement.rule,
+      lineage_note: placement.note,
+      ...(lineage?.historyOrder !== undefined && lineage.historyOrder !== null
+        ? { history_order: lineage.historyOrder }
+        : {}),
     },
   }
-  // The suite release is the workloads' version. pyperformance's benchmark_hash changes with the
-  // suite's build (requirements, options) and flips back and forth between builds, so it is an
-  // epoch fact (analysis/epochs.ts), not a version: splitting series on it would fragment history.
-  const workloadVersion = str(meta.performance_version) ?? str(meta.benchmark_hash) ?? 'unversioned'
+  // A pyperformance file says nothing of each benchmark's code, so the workload's version is the
+  // suite's name: one series per benchmark across suite releases. The release and the suite's
+  // build (performance_version, benchmark_hash) are epoch facts (analysis/epochs.ts): a suite
+  // upgrade is a boundary inside the series, judged by how many workloads moved at it.
+  const suite = str(meta.performance_version) ? 'pyperformance' : 'pyperf'
+  const workloadVersion = suite
   let firstDate: string | null = null
   let lastDate: string | null = null
   const results: WorkloadResult[] = doc.benchmarks.map((b) => {
@@ -305,7 +355,7 @@ export function pyperfToRun(
       machine,
       environment: null,
       build,
-      suite: str(meta.performance_version) ? 'pyperformance' : 'pyperf',
+      suite,
       preset: 'import',
       harnessVersion: `pyperf ${str(meta.perf_version) ?? 'unknown'}`,
       source: 'pyperf-import',
@@ -320,7 +370,7 @@ export function pyperfToRun(
 }
 
 /** Keys langperf adds on import and removes again on export. */
-const IMPORT_ONLY_KEYS = new Set(['langperf_import_file'])
+const IMPORT_ONLY_KEYS = new Set(['langperf_import_file', 'langperf_import_digest'])
 
 /** What export needs to know about a run. */
 export interface ExportableRun {

@@ -96,8 +96,8 @@ async function seed(): Promise<Seeded> {
     const files = readdirSync(PYPERF_DIR)
       .filter((f) => f.endsWith('.json.gz'))
       .map((f) => join(PYPERF_DIR, f))
-    // These files name the commit as their branch (commit_branch): the history is main's.
-    await importPyperfFiles(store, files, { machine: 'pythonperf2', branch: 'main' })
+    // The importer places each build on its line (main, 3.13, …) and reads the config from the name.
+    await importPyperfFiles(store, files, { overrides: { machine: 'pythonperf2' } })
   }
   // The API refuses markup in workload names; older imports and other stores may hold anything, so
   // the store gets one directly and the pages must still show it as text.

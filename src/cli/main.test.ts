@@ -99,10 +99,19 @@ test('import, compare with a CI gate, and export of real pyperf files', {
   // Two builds on either side of the typing_runtime_protocols regression (2024-04-23..25).
   const first = join(DATA_DIR, 'bm-20240422-3.13.0a6+-550483b.json.gz')
   const second = join(DATA_DIR, 'bm-20240425-3.13.0a6+-2c45148.json.gz')
-  const last = join(DATA_DIR, files[files.length - 1]!)
+  const last = join(DATA_DIR, 'bm-20240504-3.13.0a6+-999f0c5.json.gz')
   const imp = await cli('import', 'pyperf', first, second, last, '--db', db)
   assert.equal(imp.code, 0, imp.err)
-  assert.match(imp.out, /run 1: .* 100 benchmarks, 6280 values/)
+  assert.match(imp.out, /run 1: .* on pythonperf2, line main, 100 benchmarks, 6280 values/)
+  // Each file's ref is a hash: the alpha version places the build on main, and the import says so.
+  assert.match(
+    imp.err,
+    /lineage version-alpha: 3 file\(s\), e\.g\. .*version 3\.13\.0a6\+ is only built from main/,
+  )
+  // Importing them again stores nothing.
+  const twice = await cli('import', 'pyperf', first, second, last, '--db', db)
+  assert.equal(twice.code, 0, twice.err)
+  assert.match(twice.err, /Imported 0 file\(s\); 3 already imported/)
   // The last file ran with another suite build (benchmark_hash 23f352): compared, with a caveat.
   const other = await cli('compare', '1', '3', '--db', db)
   assert.match(other.out, /Caveat: suiteVersion differs \(1\.10\.0 #9983f9 vs 1\.10\.0 #23f352\)/)

@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely'
-import { assertNever, canonicalJson, type JsonObject, LangperfError, quote, sha256Hex } from '../lib/index.ts'
+import {
+  assertNever,
+  canonicalJson,
+  isJsonObject,
+  type JsonObject,
+  LangperfError,
+  quote,
+  sha256Hex,
+} from '../lib/index.ts'
 import {
   type BuildSpec,
   type EnvironmentWarning,
@@ -41,6 +49,7 @@ import type {
 import type { Database } from './schema.ts'
 import { summarizeProcesses } from './summary.ts'
 import {
+  type BuildLineageInput,
   type BuildPage,
   type BuildQuery,
   type BuildRow,
@@ -693,6 +702,36 @@ class KyselyStore implements Store {
         .executeTakeFirstOrThrow(),
     ])
     return { rows, total: num(count.n) }
+  }
+
+  async setBuildLineage(buildId: number, input: BuildLineageInput): Promise<BuildRow> {
+    const what = 'set the lineage of a build'
+    this.#writable(what)
+    checkId(buildId, 'buildId', what)
+    if (input.branch !== null) checkName(input.branch, 'branch', what)
+    if (!isJsonObject(input.metadata)) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected metadata to be an object, found ${quote(input.metadata)}`,
+      )
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('builds as b')
+        .innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
+        .select(BUILD_COLUMNS)
+        .where('b.id', '=', buildId)
+        .executeTakeFirst()
+      if (row === undefined) throw new LangperfError('not-found', `Cannot ${what}: no build ${buildId}`)
+      const stored = toBuildRow(row)
+      const metadata = { ...stored.metadata, ...input.metadata }
+      await trx
+        .updateTable('builds')
+        .set({ branch: input.branch, metadata: JSON.stringify(metadata) })
+        .where('id', '=', buildId)
+        .execute()
+      return { ...stored, branch: input.branch, metadata }
+    })
   }
 
   async listRuntimes(): Promise<RuntimeInfo[]> {

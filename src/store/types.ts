@@ -155,6 +155,13 @@ export interface ResultQuery {
   readonly workloads?: readonly string[]
 }
 
+/** A build's new line of development (`setBuildLineage`). */
+export interface BuildLineageInput {
+  readonly branch: string | null
+  /** Keys merged into the build's metadata (lineage rule, note, history order…). */
+  readonly metadata: JsonObject
+}
+
 /** Filters of `findBuilds`; all optional, combined with AND. */
 export interface BuildQuery {
   readonly runtime?: string
@@ -360,6 +367,13 @@ export interface Store {
   findBuilds(query?: BuildQuery): Promise<BuildRow[]>
   /** One page of `findBuilds` with the count of every match. */
   listBuilds(query?: BuildQuery): Promise<BuildPage>
+  /**
+   * Moves a build to another line of development (a lineage rule or a repository placed it
+   * better): sets its branch and merges `metadata` into its metadata. Its series are re-keyed;
+   * changes recorded on the old series are left for detection to supersede. `not-found` for an
+   * unknown id.
+   */
+  setBuildLineage(buildId: number, input: BuildLineageInput): Promise<BuildRow>
   /** Every runtime family with its configs and their build and run counts, by name. */
   listRuntimes(): Promise<RuntimeInfo[]>
   /**

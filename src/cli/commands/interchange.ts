@@ -1,5 +1,11 @@
 import { writeFile } from 'node:fs/promises'
-import { exportPyperf, importPyperfFiles, resolveRunSelector } from '../../analysis/index.ts'
+import {
+  exportPyperf,
+  importPyperfFiles,
+  openLineageRepository,
+  placeInRepository,
+  resolveRunSelector,
+} from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
 import { log, printJson, println } from '../output.ts'
@@ -22,6 +28,8 @@ export interface ImportOptions extends CommonOptions {
   readonly config?: string
   readonly machine?: string
   readonly branch?: string
+  readonly repo?: string
+  readonly strict?: boolean
 }
 
 /** `langperf import pyperf FILE…`: all files or none. */
@@ -39,29 +47,71 @@ export async function importCommand(
     ...(options.machine ? { machine: options.machine } : {}),
     ...(options.branch ? { branch: options.branch } : {}),
   }
+  const repository = options.repo ? await openLineageRepository(options.repo) : null
   return withStore(options, async (store) => {
-    const { runIds, runs } = await importPyperfFiles(store, files, overrides)
+    const report = await importPyperfFiles(store, files, {
+      overrides,
+      ...(repository
+        ? {
+            place: async (facts) => {
+              const p = await placeInRepository(repository, facts)
+              return {
+                lineage: { placement: p.placement, historyOrder: p.historyOrder, fullSha: p.fullSha },
+                warnings: p.warnings,
+              }
+            },
+          }
+        : {}),
+      ...(options.strict ? { strict: true } : {}),
+    })
+    const { runIds } = report
+    const already = new Set(report.alreadyImported)
     if (options.json) {
-      printJson(
-        ctx.io,
-        runIds.map((id, i) => ({
-          runId: id,
-          file: files[i],
-          workloads: runs[i]?.results.length,
-          build: runs[i]?.run.build,
+      printJson(ctx.io, {
+        runs: report.files.map((f, i) => ({
+          runId: runIds[i],
+          file: f.path,
+          alreadyImported: already.has(i),
+          workloads: f.run.results.length,
+          build: f.run.run.build,
+          warnings: f.warnings,
         })),
-      )
+        rekeyed: report.rekeyed,
+        warnings: report.warnings,
+      })
       return 0
     }
-    for (const [i, id] of runIds.entries()) {
-      const r = runs[i]!
+    for (const [i, f] of report.files.entries()) {
+      const r = f.run
+      const b = r.run.build
       const values = r.results.reduce((n, x) => n + x.processes.reduce((m, p) => m + p.values.length, 0), 0)
       println(
         ctx.io,
-        `run ${id}: ${files[i]} → ${r.run.build.runtime}-${r.run.build.version} ${r.run.build.config}${r.run.build.commitSha ? ` ${r.run.build.commitSha.slice(0, 10)}` : ''} on ${r.run.machine}, ${r.results.length} benchmarks, ${values} values`,
+        `run ${runIds[i]}: ${f.path} → ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${r.run.machine}, line ${b.branch ?? '(unplaced)'}, ${r.results.length} benchmarks, ${values} values${already.has(i) ? ' (already imported: nothing stored)' : ''}`,
       )
     }
-    log(ctx.io, `Imported ${runIds.length} file(s)`)
+    for (const w of report.warnings) log(ctx.io, `warning: ${w}`)
+    // What the placement inferred, by rule: the user can check the rules against the files.
+    const byRule = new Map<string, { count: number; example: string }>()
+    for (const f of report.files) {
+      const rule = String(f.run.run.build.metadata.lineage_rule ?? 'unplaced')
+      const seen = byRule.get(rule)
+      if (seen) seen.count++
+      else
+        byRule.set(rule, { count: 1, example: `${f.path}: ${String(f.run.run.build.metadata.lineage_note)}` })
+    }
+    for (const [rule, { count, example }] of byRule)
+      log(ctx.io, `lineage ${rule}: ${count} file(s), e.g. ${example}`)
+    for (const k of report.rekeyed)
+      log(
+        ctx.io,
+        `re-keyed build ${k.buildId}: line ${k.from ?? '(none)'} → ${k.to ?? '(none)'} (run \`langperf detect\` to follow)`,
+      )
+    const stored = runIds.length - report.alreadyImported.length
+    log(
+      ctx.io,
+      `Imported ${stored} file(s)${report.alreadyImported.length > 0 ? `; ${report.alreadyImported.length} already imported` : ''}`,
+    )
     return 0
   })
 }
