@@ -5,7 +5,6 @@ import {
   type DetectOptions,
   type SeriesPoint as DetectPoint,
   detectChanges,
-  type EpochBoundary,
   epochKey,
   orderFromCommitDate,
   type StepEstimate,
@@ -14,6 +13,7 @@ import type {
   AlertDetail,
   ChangeInput,
   ChangeKey,
+  ChangeRow,
   RunRow,
   SeriesKey,
   SeriesPoint,
@@ -46,6 +46,31 @@ export interface SkippedSeries {
   readonly reason: string
 }
 
+/**
+ * How a series' builds are put in history order: by position on the branch's first-parent line
+ * when every build has one (a repository placed them), else by commit date (UTC).
+ */
+export type HistoryOrder = 'ancestry' | 'commit-date'
+
+/** A change of infrastructure between two consecutive builds of a series (an epoch boundary). */
+export interface EpochTransition {
+  /** Prepared index of the first build on the new infrastructure. */
+  readonly index: number
+  /** Its build id, which names the transition across the series of one group. */
+  readonly buildId: number
+  readonly previousBuildId: number
+  /** `field: old → new` for each fact that changed. */
+  readonly changed: readonly string[]
+  /**
+   * This series' level shift across the transition: mean log value of up to SHIFT_BUILDS
+   * measured builds after it minus the same before it.
+   */
+  readonly shift: number
+}
+
+/** Builds on each side of an infrastructure change that estimate a series' shift across it. */
+export const SHIFT_BUILDS = 3
+
 /** One series analysed: the detector's answer and what each of its point ids means. */
 export interface SeriesAnalysis {
   readonly series: SeriesKey
@@ -55,6 +80,9 @@ export interface SeriesAnalysis {
   readonly detection: Detection
   /** Epoch facts of each point's run, by result id. */
   readonly epochs: ReadonlyMap<number, string>
+  readonly order: HistoryOrder
+  /** Where the infrastructure changed along the series, oldest first. */
+  readonly transitions: readonly EpochTransition[]
 }
 
 /** Outcome of a detection pass. */
@@ -67,8 +95,14 @@ export interface DetectReport {
   readonly newChangeIds: readonly number[]
   readonly confirmedChangeIds: readonly number[]
   readonly withdrawnChangeIds: readonly number[]
-  /** Infrastructure boundaries seen (never blamed on a commit). */
+  /** Infrastructure changes seen along the series (epoch transitions, counted once per group). */
   readonly epochBoundaries: number
+  /** Changes whose blame range crosses an infrastructure change, and how they were judged. */
+  readonly judgedAtBoundaries: { readonly infrastructure: number; readonly commit: number }
+  /** Series ordered by ancestry and by commit date. */
+  readonly orders: { readonly ancestry: number; readonly commitDate: number }
+  /** Changes withdrawn because their series no longer exists (its builds moved to another line). */
+  readonly superseded: number
   /** Commit changes whose first bad build has an interleaved pair with a build of the old level. */
   readonly pairedChanges: number
   /** Provisional changes this pass recorded as confirmed because their pair confirmed them. */
@@ -107,13 +141,69 @@ export interface DetectRunOptions {
   readonly onProgress?: (done: number, total: number) => void
 }
 
+/**
+ * How far, in robust standard deviations of the whole group's shifts at one infrastructure
+ * change, a step must stand from their median to be blamed on a commit rather than on the
+ * infrastructure. A kernel, CPU setting or suite upgrade moves many workloads by various amounts
+ * (the crowd); a commit in the same range moves a few far beyond that crowd.
+ */
+export const OUTLIER_SPREADS = 3
+
+/** Fewest workloads crossing an infrastructure change for their spread to be trusted. */
+export const MIN_CROWD = 5
+
+/** How the workloads of one group moved across one infrastructure change. */
+export interface Crowd {
+  /** Workloads with builds on both sides. */
+  readonly crossing: number
+  /** Of them, those with a detected step whose blame range holds the change. */
+  readonly moved: number
+  /** Median of their log shifts. */
+  readonly median: number
+  /** Robust standard deviation of their log shifts (1.4826 × MAD). */
+  readonly spread: number
+}
+
+/**
+ * The verdict on a step of log size `logRatio` across an infrastructure change (docs/stats.md,
+ * "Epochs"): `commit` when it stands more than OUTLIER_SPREADS robust spreads from the median of
+ * the group's shifts there (it moved where the others did not), else `infrastructure`. With fewer
+ * than MIN_CROWD workloads crossing, the spread cannot be told, and the step is infrastructure
+ * unless few of many moved (a quarter or fewer).
+ * @example boundaryVerdict(Math.log(1.45), { crossing: 100, moved: 3, median: 0.005, spread: 0.012 }) === 'commit'
+ */
+export function boundaryVerdict(logRatio: number, crowd: Crowd): 'commit' | 'infrastructure' {
+  if (crowd.crossing < MIN_CROWD) return crowd.moved * 4 <= crowd.crossing ? 'commit' : 'infrastructure'
+  return Math.abs(logRatio - crowd.median) > OUTLIER_SPREADS * crowd.spread ? 'commit' : 'infrastructure'
+}
+
+/** The crowd of shifts at one transition. */
+function crowdOf(shifts: readonly number[], moved: number): Crowd {
+  const m = median(shifts)
+  return {
+    crossing: shifts.length,
+    moved,
+    median: m,
+    spread: MAD_TO_SIGMA * median(shifts.map((x) => Math.abs(x - m))),
+  }
+}
+
+const MAD_TO_SIGMA = 1.482602218505602
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 /** Runs of one group (machine × runtime × config × branch), by id, fetched once per pass. */
 async function runsOf(
   store: Store,
   key: SeriesKey,
   cache: Map<string, Map<number, RunRow>>,
 ): Promise<Map<number, RunRow>> {
-  const k = JSON.stringify([key.machine, key.runtime, key.config, key.branch])
+  const k = groupOf(key)
   const hit = cache.get(k)
   if (hit) return hit
   const out = new Map<number, RunRow>()
@@ -133,6 +223,11 @@ async function runsOf(
   return out
 }
 
+/** The group of a series: machine × runtime × config × branch (the builds it shares with others). */
+function groupOf(key: SeriesKey): string {
+  return JSON.stringify([key.machine, key.runtime, key.config, key.branch])
+}
+
 /** The epoch key of every run of a series' group (machine × runtime × config × branch), by run id. */
 export async function groupEpochs(store: Store, key: SeriesKey): Promise<Map<number, string>> {
   const out = new Map<number, string>()
@@ -140,11 +235,121 @@ export async function groupEpochs(store: Store, key: SeriesKey): Promise<Map<num
   return out
 }
 
+/** A series as read from the store: what the pure analysis needs, nothing more. */
+export interface LoadedSeries {
+  readonly series: SeriesKey
+  /** Measured and failed points, bisection runs left out. */
+  readonly points: readonly SeriesPoint[]
+  /** The runs of the series' group, by id. */
+  readonly runs: ReadonlyMap<number, RunRow>
+  /** Its changes recorded before, provisional or confirmed. */
+  readonly known: readonly ChangeRow[]
+}
+
+/** Reads one series for analysis. */
+export async function loadSeries(
+  store: Store,
+  series: SeriesKey,
+  runs: Map<string, Map<number, RunRow>> = new Map(),
+): Promise<LoadedSeries> {
+  const points = await store.getSeriesPoints(series, {
+    withProcessMeans: true,
+    states: ['measured', 'failed'],
+    excludeSuites: [BISECT_PURPOSE],
+  })
+  const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
+  return { series, points, runs: await runsOf(store, series, runs), known }
+}
+
+/** The history position of a build: its first-parent position when a repository placed it. */
+function historyOrderOf(run: RunRow | undefined): number | null {
+  const v = run?.build.metadata.history_order
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
 /**
- * Analyses one series: its points ordered by commit date (UTC), each with the epoch of its run;
- * failed builds count as failed points, never as gaps; bisection runs are left out, and reference
- * runs are set aside as pairs (`references`). Undefined (with the reason) when the series cannot
- * be ordered by commit.
+ * Analyses one loaded series (pure): its points in history order (ancestry where every build has
+ * a first-parent position, else commit date), failed builds as failed points, bisection runs left
+ * out, reference runs set aside as pairs (`references`). The detector reads the whole series as
+ * one history: an infrastructure change does not cut it; where the infrastructure changed is
+ * listed (`transitions`) so a step there can be judged across the series of the group
+ * (`planDetection`). Skipped (with the reason) when the series has no history order.
+ */
+export function analyseLoaded(
+  loaded: LoadedSeries,
+  options: { readonly detect?: DetectOptions; readonly referencesInHistory?: boolean } = {},
+): SeriesAnalysis | { readonly skipped: string } {
+  const { series, runs } = loaded
+  const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
+  const eligible = loaded.points.filter((p) => purpose(p) !== BISECT_PURPOSE)
+  const ancestry = eligible.length > 0 && eligible.every((p) => historyOrderOf(runs.get(p.runId)) !== null)
+  const ordered = ancestry ? eligible : eligible.filter((p) => p.commitDateUtc !== null)
+  if (ordered.length === 0) {
+    return {
+      skipped:
+        eligible.length === 0
+          ? 'every point of this series is a bisection measurement'
+          : 'no build in this series has a commit date, so it has no history order (local interpreters)',
+    }
+  }
+  const references = options.referencesInHistory
+    ? []
+    : ordered.filter((p) => purpose(p) === REFERENCE_PURPOSE)
+  const withCommit = ordered.filter((p) => options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE)
+  if (withCommit.length === 0) return { skipped: 'every point of this series is a reference measurement' }
+  const epochs = new Map<number, string>()
+  const input: DetectPoint[] = []
+  for (const p of withCommit) {
+    const run = runs.get(p.runId)
+    epochs.set(p.resultId, run ? epochKey(epochFacts(run)) : 'unknown-run')
+    const measured = p.state === 'measured' && p.summary.mean !== null
+    input.push({
+      id: String(p.resultId),
+      order: ancestry ? (historyOrderOf(run) as number) : orderFromCommitDate(p.commitDateUtc!),
+      // One history: epochs are judged afterwards, across the group (see planDetection).
+      epoch: '',
+      value: measured ? p.summary.mean : null,
+      ...(measured && p.processMeans && p.processMeans.length >= 2 ? { processMeans: p.processMeans } : {}),
+    })
+  }
+  const unit = withCommit.find((p) => p.state === 'measured')?.unit ?? 'second'
+  const detection = detectChanges(input, { lowerIsBetter: lowerIsBetter(unit), ...options.detect })
+  const byResult = new Map(withCommit.map((p) => [p.resultId, p]))
+  const transitions: EpochTransition[] = []
+  const measured = detection.points.filter((pp) => pp.state === 'measured')
+  let previous: { epoch: string; buildId: number } | null = null
+  for (const [m, pp] of measured.entries()) {
+    const point = byResult.get(Number(pp.id))
+    const epoch = epochs.get(Number(pp.id))
+    if (!point || epoch === undefined) continue
+    if (previous && previous.epoch !== epoch) {
+      const side = (from: number, to: number) => {
+        const logs = measured.slice(Math.max(0, from), to).map((x) => x.logValue)
+        return logs.reduce((sum, v) => sum + v, 0) / logs.length
+      }
+      transitions.push({
+        index: pp.index,
+        buildId: point.buildId,
+        previousBuildId: previous.buildId,
+        changed: epochChanges(previous.epoch, epoch),
+        shift: side(m, m + SHIFT_BUILDS) - side(m - SHIFT_BUILDS, m),
+      })
+    }
+    previous = { epoch, buildId: point.buildId }
+  }
+  return {
+    series,
+    points: withCommit,
+    references,
+    detection,
+    epochs,
+    order: ancestry ? 'ancestry' : 'commit-date',
+    transitions,
+  }
+}
+
+/**
+ * Analyses one series from the store (see analyseLoaded).
  */
 export async function analyseSeries(
   store: Store,
@@ -156,42 +361,11 @@ export async function analyseSeries(
     readonly referencesInHistory?: boolean
   } = {},
 ): Promise<SeriesAnalysis | { readonly skipped: string }> {
-  const points = await store.getSeriesPoints(series, {
-    withProcessMeans: true,
-    states: ['measured', 'failed'],
-    excludeSuites: [BISECT_PURPOSE],
+  const loaded = await loadSeries(store, series, options.runs ?? new Map())
+  return analyseLoaded(loaded, {
+    ...(options.detect ? { detect: options.detect } : {}),
+    ...(options.referencesInHistory ? { referencesInHistory: true } : {}),
   })
-  const dated = points.filter((p) => p.commitDateUtc !== null)
-  if (dated.length === 0) {
-    return {
-      skipped: 'no build in this series has a commit date, so it has no history order (local interpreters)',
-    }
-  }
-  const runs = await runsOf(store, series, options.runs ?? new Map())
-  const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
-  const references = options.referencesInHistory ? [] : dated.filter((p) => purpose(p) === REFERENCE_PURPOSE)
-  const withCommit = dated.filter(
-    (p) => purpose(p) !== BISECT_PURPOSE && (options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE),
-  )
-  if (withCommit.length === 0) return { skipped: 'every point of this series is a bisection measurement' }
-  const epochs = new Map<number, string>()
-  const input: DetectPoint[] = []
-  for (const p of withCommit) {
-    const run = runs.get(p.runId)
-    const epoch = run ? epochKey(epochFacts(run)) : 'unknown-run'
-    epochs.set(p.resultId, epoch)
-    const measured = p.state === 'measured' && p.summary.mean !== null
-    input.push({
-      id: String(p.resultId),
-      order: orderFromCommitDate(p.commitDateUtc!),
-      epoch,
-      value: measured ? p.summary.mean : null,
-      ...(measured && p.processMeans && p.processMeans.length >= 2 ? { processMeans: p.processMeans } : {}),
-    })
-  }
-  const unit = withCommit.find((p) => p.state === 'measured')?.unit ?? 'second'
-  const detection = detectChanges(input, { lowerIsBetter: lowerIsBetter(unit), ...options.detect })
-  return { series, points: withCommit, references, detection, epochs }
 }
 
 /** The fields that differ between two epoch keys, as `field: old → new`. */
@@ -211,57 +385,7 @@ export function epochChanges(from: string, to: string): string[] {
   return out
 }
 
-/** The change a step between two stored points stands for: blame ends, ratio, interval, p. */
-function stepInput(
-  kind: ChangeInput['kind'],
-  series: SeriesKey,
-  good: SeriesPoint,
-  bad: SeriesPoint,
-  step: StepEstimate,
-  rest: Pick<ChangeInput, 'unit' | 'direction' | 'status'> & { readonly details: JsonObject },
-): ChangeInput {
-  return {
-    kind,
-    series,
-    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
-    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
-    unit: rest.unit,
-    ratio: step.ratio,
-    ratioLow: step.ratioLow,
-    ratioHigh: step.ratioHigh,
-    pValue: step.pValue,
-    direction: rest.direction,
-    status: rest.status,
-    details: {
-      pointsBefore: step.pointsBefore,
-      pointsAfter: step.pointsAfter,
-      dof: step.dof,
-      logStderr: step.logStderr,
-      ...rest.details,
-    },
-  }
-}
-
-/** A significant step across an epoch boundary, recorded as an infrastructure change. */
-function boundaryInput(
-  series: SeriesKey,
-  boundary: EpochBoundary,
-  byResult: ReadonlyMap<number, SeriesPoint>,
-  unit: string,
-): ChangeInput | null {
-  const good = byResult.get(Number(boundary.previousId))
-  const bad = byResult.get(Number(boundary.id))
-  const s = boundary.step
-  if (!good || !bad || !s || !boundary.significant) return null
-  return stepInput('infrastructure', series, good, bad, s, {
-    unit,
-    direction: s.logRatio > 0 === lowerIsBetter(unit) ? 'regression' : 'improvement',
-    status: 'confirmed',
-    details: { infrastructure: epochChanges(boundary.fromEpoch, boundary.toEpoch) },
-  })
-}
-
-/** A change the detector reported between two stored points, recorded as a commit change. */
+/** A change the detector reported between two stored points, as a commit change for now. */
 function toInput(
   series: SeriesKey,
   change: Change,
@@ -271,70 +395,106 @@ function toInput(
   const good = byResult.get(Number(change.lastGoodId))
   const bad = byResult.get(Number(change.firstBadId))
   if (!good || !bad) return null
-  return stepInput('commit', series, good, bad, change.step, {
+  const step: StepEstimate = change.step
+  return {
+    kind: 'commit',
+    series,
+    lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+    firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
     unit,
+    ratio: step.ratio,
+    ratioLow: step.ratioLow,
+    ratioHigh: step.ratioHigh,
+    pValue: step.pValue,
     direction: change.direction,
     status: change.state,
-    details: { unmeasuredResultIds: change.unmeasuredIds.map(Number) },
-  })
+    details: {
+      pointsBefore: step.pointsBefore,
+      pointsAfter: step.pointsAfter,
+      dof: step.dof,
+      logStderr: step.logStderr,
+      unmeasuredResultIds: change.unmeasuredIds.map(Number),
+    },
+  }
 }
 
-/** Runs detection over the stored series and records changes and alerts. */
-export async function detectAndRecord(store: Store, options: DetectRunOptions = {}): Promise<DetectReport> {
-  const now = options.now ?? (() => new Date())
-  const all = await store.listSeries(options.filter ?? {})
-  const runs = new Map<string, Map<number, RunRow>>()
+/** What one detection pass will record, decided without the store. */
+export interface DetectionPlan {
+  readonly changes: readonly ChangeInput[]
+  readonly withdrawn: readonly ChangeKey[]
+  readonly superseded: readonly (ChangeKey & { readonly reason: string })[]
+  readonly skipped: readonly SkippedSeries[]
+  readonly seriesScanned: number
+  readonly epochBoundaries: number
+  readonly judgedAtBoundaries: { readonly infrastructure: number; readonly commit: number }
+  readonly orders: { readonly ancestry: number; readonly commitDate: number }
+  readonly pairedChanges: number
+  readonly confirmedByPair: number
+  readonly dismissedByPair: readonly DismissedByPair[]
+}
+
+/** A detected change of one series, with the prepared positions its blame covers. */
+interface Candidate {
+  readonly analysis: SeriesAnalysis
+  readonly change: Change
+  readonly input: ChangeInput
+  /** The blame kept from an earlier pass, if this is the same step. */
+  readonly same: ChangeRow | undefined
+  /** Prepared indexes (last good, first bad] of the blamed range. */
+  readonly lastGoodIndex: number
+  readonly firstBadIndex: number
+  /** Transitions inside the blamed range. */
+  readonly crossed: readonly EpochTransition[]
+}
+
+/**
+ * The pure core of a detection pass (docs/stats.md, "From detection to alerts"): analyse each
+ * series, keep the blame of steps recorded before, judge steps whose blame range crosses an
+ * infrastructure change by how many of the group's workloads moved there (infrastructure when
+ * at least INFRASTRUCTURE_SHARE did, else a commit in the range), apply the paired rule to commit
+ * changes, withdraw provisional changes no longer reported, and supersede the changes of series
+ * that no longer exist (`orphans`: recorded changes whose series was not loaded).
+ */
+export function planDetection(
+  loaded: readonly LoadedSeries[],
+  options: {
+    readonly detect?: DetectOptions
+    readonly referencesInHistory?: boolean
+    readonly orphans?: readonly ChangeRow[]
+    readonly onProgress?: (done: number, total: number) => void
+  } = {},
+): DetectionPlan {
   const skipped: SkippedSeries[] = []
-  const changes: ChangeInput[] = []
-  const withdrawn: ChangeKey[] = []
-  let epochBoundaries = 0
-  // Per boundary (machine × runtime × config × branch × build pair): how many workloads cross it
-  // and how many of them moved. When only a few of many move, a commit in the range is the likelier
-  // cause, and the alert says so (details.seriesMoved / seriesCrossing).
-  const crossing = new Map<string, { crossing: number; moved: number }>()
-  const infrastructure: { key: string; input: ChangeInput }[] = []
-  const dismissedByPair: DismissedByPair[] = []
-  let confirmedByPair = 0
-  let pairedChanges = 0
-  for (const [i, info] of all.entries()) {
-    const series: SeriesKey = {
-      machine: info.machine,
-      runtime: info.runtime,
-      config: info.config,
-      branch: info.branch,
-      workload: info.workload,
-      workloadVersion: info.workloadVersion,
+  const analyses: SeriesAnalysis[] = []
+  const orders = { ancestry: 0, commitDate: 0 }
+  for (const [i, l] of loaded.entries()) {
+    options.onProgress?.(i, loaded.length)
+    const a = analyseLoaded(l, options)
+    if ('skipped' in a) skipped.push({ series: l.series, reason: a.skipped })
+    else {
+      analyses.push(a)
+      if (a.order === 'ancestry') orders.ancestry++
+      else orders.commitDate++
     }
-    options.onProgress?.(i, all.length)
-    const a = await analyseSeries(store, series, {
-      ...(options.detect ? { detect: options.detect } : {}),
-      runs,
-      ...(options.referencesInHistory ? { referencesInHistory: true } : {}),
-    })
-    if ('skipped' in a) {
-      skipped.push({ series, reason: a.skipped })
-      continue
+  }
+  options.onProgress?.(loaded.length, loaded.length)
+  const knownBySeries = new Map(loaded.map((l) => [seriesId(l.series), l.known]))
+  // Pass 1: every series' candidate changes, and which transitions each crosses.
+  const shifts = new Map<string, number[]>()
+  const moved = new Map<string, Set<string>>()
+  // A transition is named by the first build on the new infrastructure: series that lack a build
+  // before it (a workload added later) still cross the same change.
+  const transitionKey = (a: SeriesAnalysis, t: EpochTransition) => `${groupOf(a.series)}|${t.buildId}`
+  const candidates: Candidate[] = []
+  for (const a of analyses) {
+    for (const t of a.transitions) {
+      const list = shifts.get(transitionKey(a, t)) ?? []
+      if (Number.isFinite(t.shift)) list.push(t.shift)
+      shifts.set(transitionKey(a, t), list)
     }
-    epochBoundaries += a.detection.epochs.length
     const byResult = new Map(a.points.map((p) => [p.resultId, p]))
     const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
-    for (const b of a.detection.epochs) {
-      const good = byResult.get(Number(b.previousId))
-      const bad = byResult.get(Number(b.id))
-      if (!good || !bad) continue
-      const k = `${series.machine}|${series.runtime}|${series.config}|${series.branch}|${good.buildId}|${bad.buildId}`
-      const seen = crossing.get(k) ?? { crossing: 0, moved: 0 }
-      seen.crossing++
-      const input = boundaryInput(series, b, byResult, unit)
-      if (input) {
-        seen.moved++
-        infrastructure.push({ key: k, input })
-      }
-      crossing.set(k, seen)
-    }
-    // Keep the blame of changes already recorded: when more builds move a detected step's
-    // estimated position by a build or two, it is the same step, not a new one.
-    const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
+    const known = knownBySeries.get(seriesId(a.series)) ?? []
     // Positions of builds among the series' commits (prepared points), not among its results: a
     // build measured twice (its own nightly run and a reference run) is one position.
     const resultIndex = preparedIndexes(a.detection)
@@ -343,10 +503,11 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
       const idx = resultIndex.get(p.resultId)
       if (idx !== undefined && !orderOf.has(p.buildId)) orderOf.set(p.buildId, idx)
     }
-    const seriesRuns = await runsOf(store, series, runs)
     for (const c of a.detection.changes) {
-      const f = toInput(series, c, byResult, unit)
+      const f = toInput(a.series, c, byResult, unit)
       if (!f) continue
+      // Keep the blame of changes already recorded: when more builds move a detected step's
+      // estimated position by a build or two, it is the same step, not a new one.
       const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
       const same = known.find((k) => {
         const kIdx = orderOf.get(k.firstBad.buildId)
@@ -359,84 +520,200 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
           Math.abs(kIdx - fIdx) <= 2
         )
       })
-      const blamed = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
-      // The interleaved pair of the blamed first bad build and a build of the old level, if any.
-      const at = { firstBadIndex: (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex }
-      const evidence = pairedEvidence(a.detection, c, a.points, seriesRuns, {
-        lowerIsBetter: lowerIsBetter(unit),
-        at,
-        references: a.references,
+      const input = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
+      const lastGoodIndex = (same && orderOf.get(same.lastGood.buildId)) ?? c.lastGoodIndex
+      const firstBadIndex = (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex
+      const crossed = a.transitions.filter((t) => t.index > lastGoodIndex && t.index <= firstBadIndex)
+      for (const t of crossed) {
+        const k = transitionKey(a, t)
+        const set = moved.get(k) ?? new Set<string>()
+        set.add(seriesId(a.series))
+        moved.set(k, set)
+      }
+      candidates.push({ analysis: a, change: c, input, same, lastGoodIndex, firstBadIndex, crossed })
+    }
+  }
+  // Pass 2: judge, pair, record.
+  const changes: ChangeInput[] = []
+  const withdrawn: ChangeKey[] = []
+  const dismissedByPair: DismissedByPair[] = []
+  const judgedAtBoundaries = { infrastructure: 0, commit: 0 }
+  let confirmedByPair = 0
+  let pairedChanges = 0
+  for (const cand of candidates) {
+    const { analysis: a, change: c, crossed } = cand
+    let input = cand.input
+    if (crossed.length > 0) {
+      const logRatio = Math.log(input.ratio)
+      const judged = crossed.map((t) => {
+        const key = transitionKey(a, t)
+        const crowd = crowdOf(shifts.get(key) ?? [], moved.get(key)?.size ?? 0)
+        return { t, crowd, verdict: boundaryVerdict(logRatio, crowd) }
       })
-      const storedConfirmed = known.some(
-        (k) => k.firstBad.buildId === blamed.firstBad.buildId && k.status === 'confirmed',
-      )
-      const decided = decidePaired(blamed, evidence, storedConfirmed)
-      switch (decided.effect) {
-        case 'none':
-          changes.push(decided.input)
-          break
-        case 'confirmed':
-          confirmedByPair++
-          pairedChanges++
-          changes.push(decided.input)
-          break
-        case 'kept':
-          pairedChanges++
-          changes.push(decided.input)
-          break
-        case 'dismissed':
-          pairedChanges++
-          dismissedByPair.push({
-            series,
-            state: c.state,
-            lastGoodCommit: blamed.lastGood.commitSha,
-            firstBadCommit: blamed.firstBad.commitSha,
-            ratio: blamed.ratio,
-            ratioLow: blamed.ratioLow,
-            ratioHigh: blamed.ratioHigh,
-            paired: decided.evidence,
-          })
-          break
-        default:
-          decided satisfies never
+      const infra = judged.find((j) => j.verdict === 'infrastructure')
+      const shown = infra ?? judged[0]!
+      const boundary: JsonObject = {
+        infrastructure: shown.t.changed,
+        seriesCrossing: shown.crowd.crossing,
+        seriesMoved: shown.crowd.moved,
+        crowdMedian: Math.exp(shown.crowd.median),
+        crowdSpread: shown.crowd.spread,
       }
-    }
-    // Provisional changes the detector no longer reports are withdrawn.
-    const reported = new Set(
-      changes.filter((c) => sameSeries(c.series, series)).map((c) => c.firstBad.buildId),
-    )
-    for (const k of known) {
-      if (k.status === 'provisional' && !reported.has(k.firstBad.buildId)) {
-        withdrawn.push({ series, firstBadBuildId: k.firstBad.buildId })
+      if (infra) {
+        judgedAtBoundaries.infrastructure++
+        changes.push({ ...input, kind: 'infrastructure', details: { ...input.details, ...boundary } })
+        continue
       }
+      judgedAtBoundaries.commit++
+      input = { ...input, details: { ...input.details, epochCrossed: boundary } }
     }
-  }
-  options.onProgress?.(all.length, all.length)
-  for (const { key, input } of infrastructure) {
-    const c = crossing.get(key)!
-    changes.push({
-      ...input,
-      details: { ...input.details, seriesCrossing: c.crossing, seriesMoved: c.moved },
+    const unit = input.unit
+    const seriesRuns = loaded.find((l) => seriesId(l.series) === seriesId(a.series))?.runs ?? new Map()
+    // The interleaved pair of the blamed first bad build and a build of the old level, if any.
+    const evidence = pairedEvidence(a.detection, c, a.points, seriesRuns, {
+      lowerIsBetter: lowerIsBetter(unit),
+      at: { firstBadIndex: cand.firstBadIndex },
+      references: a.references,
     })
+    const known = knownBySeries.get(seriesId(a.series)) ?? []
+    const storedConfirmed = known.some(
+      (k) => k.firstBad.buildId === input.firstBad.buildId && k.status === 'confirmed',
+    )
+    const decided = decidePaired(input, evidence, storedConfirmed)
+    switch (decided.effect) {
+      case 'none':
+        changes.push(decided.input)
+        break
+      case 'confirmed':
+        confirmedByPair++
+        pairedChanges++
+        changes.push(decided.input)
+        break
+      case 'kept':
+        pairedChanges++
+        changes.push(decided.input)
+        break
+      case 'dismissed':
+        pairedChanges++
+        dismissedByPair.push({
+          series: a.series,
+          state: c.state,
+          lastGoodCommit: input.lastGood.commitSha,
+          firstBadCommit: input.firstBad.commitSha,
+          ratio: input.ratio,
+          ratioLow: input.ratioLow,
+          ratioHigh: input.ratioHigh,
+          paired: decided.evidence,
+        })
+        break
+      default:
+        decided satisfies never
+    }
   }
-  const outcome = await store.applyDetection({ changes, withdrawn, at: now().toISOString() })
+  // Provisional changes the detector no longer reports are withdrawn.
+  const reported = new Set(changes.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
+  for (const a of analyses) {
+    for (const k of knownBySeries.get(seriesId(a.series)) ?? []) {
+      if (k.status === 'provisional' && !reported.has(`${seriesId(a.series)}|${k.firstBad.buildId}`)) {
+        withdrawn.push({ series: a.series, firstBadBuildId: k.firstBad.buildId })
+      }
+    }
+  }
+  const superseded = (options.orphans ?? []).map((k) => ({
+    series: k.series,
+    firstBadBuildId: k.firstBad.buildId,
+    reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
+  }))
+  return {
+    changes,
+    withdrawn,
+    superseded,
+    skipped,
+    seriesScanned: analyses.length,
+    epochBoundaries: shifts.size,
+    judgedAtBoundaries,
+    orders,
+    pairedChanges,
+    confirmedByPair,
+    dismissedByPair,
+  }
+}
+
+function seriesId(k: SeriesKey): string {
+  return JSON.stringify([k.machine, k.runtime, k.config, k.branch, k.workload, k.workloadVersion])
+}
+
+/** Every recorded change (provisional or confirmed) whose series is not among `present`. */
+async function orphanChanges(store: Store, present: ReadonlySet<string>): Promise<ChangeRow[]> {
+  const out: ChangeRow[] = []
+  for (let offset = 0; ; offset += 5000) {
+    const page = await store.listChanges({ status: ['provisional', 'confirmed'], limit: 5000, offset })
+    for (const c of page.rows) if (!present.has(seriesId(c.series))) out.push(c)
+    if (page.rows.length < 5000) break
+  }
+  return out
+}
+
+/**
+ * Runs detection over the stored series and records changes and alerts: load (every series and
+ * its recorded changes) → plan (pure, `planDetection`) → apply (one transaction).
+ */
+export async function detectAndRecord(store: Store, options: DetectRunOptions = {}): Promise<DetectReport> {
+  const now = options.now ?? (() => new Date())
+  const all = await store.listSeries(options.filter ?? {})
+  const runs = new Map<string, Map<number, RunRow>>()
+  const loaded: LoadedSeries[] = []
+  for (const [i, info] of all.entries()) {
+    options.onProgress?.(i, 2 * all.length)
+    const series: SeriesKey = {
+      machine: info.machine,
+      runtime: info.runtime,
+      config: info.config,
+      branch: info.branch,
+      workload: info.workload,
+      workloadVersion: info.workloadVersion,
+    }
+    loaded.push(await loadSeries(store, series, runs))
+  }
+  // Orphans are looked for only on a full pass: a filtered pass does not see every series.
+  const orphans =
+    options.filter && Object.keys(options.filter).length > 0
+      ? []
+      : await orphanChanges(store, new Set(loaded.map((l) => seriesId(l.series))))
+  const plan = planDetection(loaded, {
+    ...(options.detect ? { detect: options.detect } : {}),
+    ...(options.referencesInHistory ? { referencesInHistory: true } : {}),
+    orphans,
+    ...(options.onProgress
+      ? { onProgress: (done: number, total: number) => options.onProgress?.(total + done, 2 * total) }
+      : {}),
+  })
+  const outcome = await store.applyDetection({
+    changes: plan.changes,
+    withdrawn: plan.withdrawn,
+    superseded: plan.superseded,
+    at: now().toISOString(),
+  })
   const newAlerts: AlertDetail[] = []
   for (const id of outcome.newAlertIds) {
     const a = await store.getAlert(id)
     if (a) newAlerts.push(a)
   }
   return {
-    seriesScanned: all.length - skipped.length,
-    skipped,
+    seriesScanned: plan.seriesScanned,
+    skipped: plan.skipped,
     newAlerts,
     updatedAlertIds: outcome.touchedAlertIds.filter((id) => !outcome.newAlertIds.includes(id)),
     newChangeIds: outcome.newChangeIds,
     confirmedChangeIds: outcome.confirmedChangeIds,
     withdrawnChangeIds: outcome.withdrawnChangeIds,
-    epochBoundaries,
-    pairedChanges,
-    confirmedByPair,
-    dismissedByPair,
+    epochBoundaries: plan.epochBoundaries,
+    judgedAtBoundaries: plan.judgedAtBoundaries,
+    orders: plan.orders,
+    superseded: plan.superseded.length,
+    pairedChanges: plan.pairedChanges,
+    confirmedByPair: plan.confirmedByPair,
+    dismissedByPair: plan.dismissedByPair,
   }
 }
 
@@ -476,15 +753,4 @@ function decidePaired(
     default:
       return evidence.verdict satisfies never
   }
-}
-
-function sameSeries(a: SeriesKey, b: SeriesKey): boolean {
-  return (
-    a.machine === b.machine &&
-    a.runtime === b.runtime &&
-    a.config === b.config &&
-    a.branch === b.branch &&
-    a.workload === b.workload &&
-    a.workloadVersion === b.workloadVersion
-  )
 }

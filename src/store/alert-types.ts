@@ -64,6 +64,12 @@ export interface DetectionBatch {
   readonly changes: readonly ChangeInput[]
   /** Provisional changes that later builds did not confirm. */
   readonly withdrawn: readonly ChangeKey[]
+  /**
+   * Changes of series that no longer exist (their builds moved to another line of development):
+   * withdrawn whatever their status, with `details.superseded` saying why. Their alerts keep
+   * their triage.
+   */
+  readonly superseded?: readonly (ChangeKey & { readonly reason: string })[]
   /** ISO UTC time of the pass. */
   readonly at: string
 }

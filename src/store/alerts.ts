@@ -134,12 +134,71 @@ async function refreshAlert(trx: Trx, alertId: number, at: string): Promise<void
     .execute()
 }
 
+/**
+ * The alert a change belongs to (runtime × branch × blame range × kind), created when missing; a
+ * new alert made for a change leaving `fromAlertId` inherits that alert's triage.
+ */
+async function alertFor(
+  trx: Trx,
+  c: ChangeInput,
+  at: string,
+  fromAlertId: number | null,
+  newAlertIds: number[],
+): Promise<number> {
+  const branch = c.series.branch ?? ''
+  const lastGoodCommit = commitOf(c.lastGood)
+  const firstBadCommit = commitOf(c.firstBad)
+  const found = await trx
+    .selectFrom('alerts')
+    .select(['id'])
+    .where('runtime', '=', c.series.runtime)
+    .where('branch', '=', branch)
+    .where('last_good_commit', '=', lastGoodCommit)
+    .where('first_bad_commit', '=', firstBadCommit)
+    .where('kind', '=', c.kind)
+    .executeTakeFirst()
+  if (found) return num(found.id)
+  const from =
+    fromAlertId === null
+      ? undefined
+      : await trx
+          .selectFrom('alerts')
+          .select(['triage', 'triage_note', 'triage_link', 'triaged_at'])
+          .where('id', '=', fromAlertId)
+          .executeTakeFirst()
+  const created = await trx
+    .insertInto('alerts')
+    .values({
+      runtime: c.series.runtime,
+      branch,
+      last_good_commit: lastGoodCommit,
+      first_bad_commit: firstBadCommit,
+      kind: c.kind,
+      last_good_build_id: c.lastGood.buildId,
+      first_bad_build_id: c.firstBad.buildId,
+      status: c.status,
+      direction: c.direction,
+      triage: from?.triage ?? 'new',
+      triage_note: from?.triage_note ?? null,
+      triage_link: from?.triage_link ?? null,
+      triaged_at: from?.triaged_at ?? null,
+      culprit_commit: null,
+      culprit_note: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .returning(['id'])
+    .executeTakeFirstOrThrow()
+  newAlertIds.push(num(created.id))
+  return num(created.id)
+}
+
 /** Records one detection pass in one transaction (see DetectionBatch). */
 export async function applyDetection(db: Db, batch: DetectionBatch): Promise<DetectionOutcome> {
   const what = 'record detected changes'
   checkIsoUtc(batch.at, 'at', what)
   for (const c of batch.changes) checkChange(c, what)
-  for (const k of batch.withdrawn) {
+  for (const k of [...batch.withdrawn, ...(batch.superseded ?? [])]) {
     checkSeriesKey(k.series, what)
     checkId(k.firstBadBuildId, 'firstBadBuildId', what)
   }
@@ -157,6 +216,12 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
         const was = existing.status as ChangeStatus
         // Never downgrade: a confirmed change stays confirmed; numbers are refreshed.
         const status: ChangeStatus = was === 'confirmed' ? 'confirmed' : c.status
+        // A change judged again with another kind (infrastructure ↔ commit) moves to the alert of
+        // that kind; a new alert for it inherits the triage of the one it leaves.
+        const moved = existing.kind !== c.kind
+        const alertId = moved
+          ? await alertFor(trx, c, batch.at, num(existing.alert_id), newAlertIds)
+          : existing.alert_id
         await trx
           .updateTable('changes')
           .set({
@@ -165,53 +230,20 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
             ratio_high: c.ratioHigh,
             p_value: c.pValue,
             status,
+            kind: c.kind,
+            alert_id: alertId,
             details: JSON.stringify(c.details),
-            updated_at: was === status ? existing.updated_at : batch.at,
+            updated_at: was === status && !moved ? existing.updated_at : batch.at,
           })
           .where('id', '=', existing.id)
           .execute()
         if (was !== 'confirmed' && status === 'confirmed') confirmedChangeIds.push(num(existing.id))
-        if (was !== status) touched.add(num(existing.alert_id))
+        if (was !== status || moved) touched.add(num(existing.alert_id))
+        if (moved) touched.add(num(alertId))
         continue
       }
       const branch = c.series.branch ?? ''
-      const lastGoodCommit = commitOf(c.lastGood)
-      const firstBadCommit = commitOf(c.firstBad)
-      let alert = await trx
-        .selectFrom('alerts')
-        .select(['id'])
-        .where('runtime', '=', c.series.runtime)
-        .where('branch', '=', branch)
-        .where('last_good_commit', '=', lastGoodCommit)
-        .where('first_bad_commit', '=', firstBadCommit)
-        .where('kind', '=', c.kind)
-        .executeTakeFirst()
-      if (!alert) {
-        alert = await trx
-          .insertInto('alerts')
-          .values({
-            runtime: c.series.runtime,
-            branch,
-            last_good_commit: lastGoodCommit,
-            first_bad_commit: firstBadCommit,
-            kind: c.kind,
-            last_good_build_id: c.lastGood.buildId,
-            first_bad_build_id: c.firstBad.buildId,
-            status: c.status,
-            direction: c.direction,
-            triage: 'new',
-            triage_note: null,
-            triage_link: null,
-            triaged_at: null,
-            culprit_commit: null,
-            culprit_note: null,
-            created_at: batch.at,
-            updated_at: batch.at,
-          })
-          .returning(['id'])
-          .executeTakeFirstOrThrow()
-        newAlertIds.push(num(alert.id))
-      }
+      const alert = { id: await alertFor(trx, c, batch.at, null, newAlertIds) }
       const inserted = await trx
         .insertInto('changes')
         .values({
@@ -251,6 +283,23 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
       await trx
         .updateTable('changes')
         .set({ status: 'withdrawn', updated_at: batch.at })
+        .where('id', '=', row.id)
+        .execute()
+      withdrawnChangeIds.push(num(row.id))
+      touched.add(num(row.alert_id))
+    }
+    for (const k of batch.superseded ?? []) {
+      const row = await seriesWhere(
+        trx.selectFrom('changes').select(['id', 'alert_id', 'status', 'details']),
+        k.series,
+      )
+        .where('first_bad_build_id', '=', k.firstBadBuildId)
+        .executeTakeFirst()
+      if (row === undefined || row.status === 'withdrawn') continue
+      const details = { ...JSON.parse(row.details), superseded: k.reason }
+      await trx
+        .updateTable('changes')
+        .set({ status: 'withdrawn', details: JSON.stringify(details), updated_at: batch.at })
         .where('id', '=', row.id)
         .execute()
       withdrawnChangeIds.push(num(row.id))
