@@ -147,7 +147,7 @@ export interface DetectRunOptions {
  * infrastructure. A kernel, CPU setting or suite upgrade moves many workloads by various amounts
  * (the crowd); a commit in the same range moves a few far beyond that crowd.
  */
-export const OUTLIER_SPREADS = 3
+export const OUTLIER_SPREADS = 5
 
 /** Fewest workloads crossing an infrastructure change for their spread to be trusted. */
 export const MIN_CROWD = 5

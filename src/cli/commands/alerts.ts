@@ -22,6 +22,7 @@ export interface DetectCommandOptions extends CommonOptions {
   readonly workload?: string
   readonly pValue?: number
   readonly minMagnitude?: number
+  readonly noiseMultiplier?: number
   readonly window?: number
 }
 
@@ -123,6 +124,7 @@ function numberOption(value: number | undefined, label: string, lo: number, hi: 
 export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Promise<number> {
   const pValue = numberOption(options.pValue, '--p-value', 0, 1)
   const minMagnitudePct = numberOption(options.minMagnitude, '--min-magnitude', -1e-9, 100)
+  const noiseMultiplier = numberOption(options.noiseMultiplier, '--noise-multiplier', 0, 100)
   const window = options.window
   if (window !== undefined && !(Number.isInteger(window) && window >= 4)) {
     throw new LangperfError('bad-input', `Cannot use --window ${window}: expected an integer of at least 4`)
@@ -141,6 +143,7 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
       detect: {
         ...(pValue !== undefined ? { maxPValue: pValue } : {}),
         ...(minMagnitudePct !== undefined ? { minMagnitude: minMagnitudePct / 100 } : {}),
+        ...(noiseMultiplier !== undefined ? { noiseMultiplier } : {}),
         ...(window !== undefined ? { window } : {}),
       },
       onProgress: (done, total) => {
@@ -157,8 +160,21 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
     }
     println(
       ctx.io,
-      `Scanned ${report.seriesScanned} series (${report.skipped.length} skipped), ${report.epochBoundaries} infrastructure boundaries (never blamed on a commit).`,
+      `Scanned ${report.seriesScanned} series (${report.skipped.length} skipped; ${report.orders.ancestry} ordered by git ancestry, ${report.orders.commitDate} by commit date), ${report.epochBoundaries} infrastructure change(s) along them.`,
     )
+    const judged = report.judgedAtBoundaries
+    if (judged.infrastructure + judged.commit > 0) {
+      println(
+        ctx.io,
+        `Steps across an infrastructure change: ${judged.infrastructure} judged infrastructure (the suite moved with them), ${judged.commit} blamed on a commit in the range (they stand out of how the suite moved).`,
+      )
+    }
+    if (report.superseded > 0) {
+      println(
+        ctx.io,
+        `${report.superseded} change(s) superseded: their series no longer exist (builds placed on another line); their alerts keep their triage.`,
+      )
+    }
     println(
       ctx.io,
       `${report.newAlerts.length} new alert(s), ${report.newChangeIds.length} new change(s), ${report.confirmedChangeIds.length} confirmed, ${report.withdrawnChangeIds.length} withdrawn; ${report.updatedAlertIds.length} existing alert(s) updated.`,
@@ -299,8 +315,10 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
       .command('detect')
       .description(
         'Find the commits that changed performance in every stored series (or a filter): E-Divisive change points\n' +
-          'confirmed on between-build noise, a provisional verdict on the newest build, infrastructure changes kept\n' +
-          'apart. Records changes grouped by blame range into alerts; running it again adds nothing',
+          'confirmed on between-build noise, a provisional verdict on the newest build. A step across an infrastructure\n' +
+          'change (kernel, CPU setting, suite or harness upgrade, compiler) is infrastructure when the suite moved with it,\n' +
+          'a commit in the range when it stands out. Records changes grouped by blame range into alerts; running it\n' +
+          'again adds nothing',
       )
       .option('--machine <name>', 'only this machine')
       .option('--runtime <name>', 'only this runtime')
@@ -312,6 +330,11 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
         '--min-magnitude <pct>',
         'smallest change reported, in percent (default 1)',
         number('--min-magnitude', false),
+      )
+      .option(
+        '--noise-multiplier <k>',
+        "smallest change reported is also k × the series' between-build noise (default 2)",
+        number('--noise-multiplier', false),
       )
       .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
   ).action(async (opts) => setStatus(await detectCommand(ctx, opts)))

@@ -3,6 +3,7 @@ import { bestSplit, energyTable } from './energy.ts'
 import {
   type Block,
   estimateNoise,
+  localNoise,
   type MeasuredSeries,
   MIN_LOG_VARIANCE,
   measuredSeries,
@@ -18,6 +19,7 @@ import {
   type Direction,
   type EpochBoundary,
   type NewestVerdict,
+  type NoiseModel,
   type PreparedPoint,
   type ResolvedOptions,
   resolveOptions,
@@ -173,18 +175,26 @@ function mergeWeak(context: StepContext, block: Block, weak: readonly number[]):
 function confirm(context: StepContext, block: Block, candidates: readonly number[]): Confirmed[] {
   const cps = [...candidates]
   const { confirmWindow, maxPValue } = context.options
+  // Each candidate is judged against the noise of its own stretch of history (localNoise).
+  const noiseAt: NoiseModel[] = []
   const test = (i: number) => {
     const cp = cps[i] ?? 0
     const l0 = Math.max(cps[i - 1] ?? block.start, cp - confirmWindow)
     const r1 = Math.min(cps[i + 1] ?? block.end, cp + confirmWindow)
-    return stepTest(context, l0, cp, cp, r1)
+    const noise = localNoise(context.series, context.noise, context.options, l0, cp, r1)
+    noiseAt[i] = noise
+    const local =
+      noise === context.noise
+        ? context
+        : { ...context, noise, variances: pointVariances(context.series, noise) }
+    return stepTest(local, l0, cp, cp, r1)
   }
   const stats = cps.map((_, i) => test(i))
   for (;;) {
     let worst = -1
     for (let i = 0; i < stats.length; i++) {
       const s = stats[i]
-      if (s === undefined || passes(s, context.noise, maxPValue)) continue
+      if (s === undefined || passes(s, noiseAt[i] ?? context.noise, maxPValue)) continue
       const w = stats[worst]
       if (
         w === undefined ||
@@ -196,6 +206,7 @@ function confirm(context: StepContext, block: Block, candidates: readonly number
     if (worst < 0) break
     cps.splice(worst, 1)
     stats.splice(worst, 1)
+    noiseAt.splice(worst, 1)
     if (worst - 1 >= 0) stats[worst - 1] = test(worst - 1)
     if (worst < cps.length) stats[worst] = test(worst)
   }

@@ -136,3 +136,39 @@ export function median(values: readonly number[]): number {
   if (sorted.length % 2 === 1) return sorted[mid] ?? Number.NaN
   return ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
 }
+
+/** Fewest successive differences around a candidate for a local noise estimate. */
+export const MIN_LOCAL_DIFFERENCES = 4
+
+/**
+ * The noise a candidate step at measured position `cp` is judged against: the series' model, or a
+ * local one learned from the successive differences inside its window [l0, r1) (the difference
+ * across `cp` itself left out) when that is larger. Builds far apart in history (release tags
+ * months apart) differ by more than builds a day apart: the development between them is noise
+ * to a step test there, and the series-wide model, learned mostly from recent daily builds, would
+ * call every such difference a change. A local model smaller than the series' is not used: a
+ * quiet stretch must not make ordinary noise significant.
+ */
+export function localNoise(
+  series: MeasuredSeries,
+  noise: NoiseModel,
+  options: ResolvedOptions,
+  l0: number,
+  cp: number,
+  r1: number,
+): NoiseModel {
+  const diffs: number[] = []
+  for (let i = l0 + 1; i < r1; i++)
+    if (i !== cp) diffs.push(Math.abs((series.y[i] ?? 0) - (series.y[i - 1] ?? 0)))
+  if (diffs.length < MIN_LOCAL_DIFFERENCES) return noise
+  const sigma = (MAD_TO_SIGMA * median(diffs)) / Math.SQRT2
+  if (!(sigma > noise.buildSigmaLog)) return noise
+  return {
+    buildSigmaLog: sigma,
+    withinSigmaLog: noise.withinSigmaLog,
+    extraSigmaLog: Math.sqrt(Math.max(0, sigma ** 2 - noise.withinSigmaLog ** 2)),
+    differences: diffs.length,
+    dof: MAD_EFFICIENCY * diffs.length,
+    floorLog: Math.max(Math.log1p(options.minMagnitude), options.noiseMultiplier * sigma),
+  }
+}
