@@ -1,5 +1,6 @@
 import { formatPercent, formatRatio } from '../lib/format.ts'
-import { badInput, quote } from '../lib/index.ts'
+import { badInput, type JsonObject, quote } from '../lib/index.ts'
+import { boundaryNote, boundaryOf } from '../model/index.ts'
 
 // The transport-neutral alert message: everything a person needs to react, already decided
 // (which changes, which links), so that each renderer only lays it out. The pipeline builds it
@@ -56,6 +57,11 @@ export interface AlertMessage {
   readonly blame: MessageBlame
   /** For infrastructure alerts: what changed (kernel, CPU settings, harness…); else empty. */
   readonly infrastructure: readonly string[]
+  /**
+   * The infrastructure change the blame range crosses and how it was judged, in the words the
+   * CLI and the dashboard use (model/boundary.ts); null when the range crosses none.
+   */
+  readonly boundary: string | null
   /** The largest changes first, at most `maxChanges` of them. */
   readonly changes: readonly MessageChange[]
   /** How many changes the alert has in all (those not withdrawn). */
@@ -92,6 +98,8 @@ export interface AlertLike {
 
 /** The fields of a stored change that a message needs (the store's `ChangeRow` has them). */
 export interface ChangeLike {
+  /** `commit` or `infrastructure`: how detection judged the step. */
+  readonly kind?: string
   readonly series: { readonly workload: string; readonly config: string; readonly machine: string }
   readonly ratio: number
   readonly ratioLow: number
@@ -188,6 +196,11 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
     alert.kind === 'infrastructure' && infraDetail !== undefined
       ? infraDetail.filter((x): x is string => typeof x === 'string')
       : []
+  const judged = (c: ChangeLike) =>
+    boundaryOf({ kind: c.kind ?? alert.kind, details: c.details as JsonObject })
+  const crossing = live.find((c) => (c.kind ?? alert.kind) === alert.kind && judged(c) !== null)
+  const boundaryFacts = crossing ? judged(crossing) : null
+  const boundary = boundaryFacts ? boundaryNote(alert.kind, boundaryFacts) : null
   const bothShas = SHA_RE.test(alert.lastGoodCommit) && SHA_RE.test(alert.firstBadCommit)
   const culprit = alert.culpritCommit === null ? null : ref(alert.culpritCommit)
   const regressions = live.filter((c) => c.direction === 'regression').length
@@ -222,6 +235,7 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
       culpritNote: alert.culpritNote,
     },
     infrastructure,
+    boundary,
     links: {
       alert: alertPageUrl(portalUrl, alert.id),
       comparison: comparePageUrl(portalUrl, alert.lastGoodBuildId, alert.firstBadBuildId),

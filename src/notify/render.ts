@@ -153,7 +153,8 @@ function blameLines(m: AlertMessage, ref: (r: CommitRef) => string, esc: (s: str
   }
   const range = `after ${ref(m.blame.lastGood)} (last good), up to and including ${ref(m.blame.firstBad)} (first bad)`
   out.push(`${m.kind === 'infrastructure' ? 'Range' : 'Blame'}: ${range}`)
-  if (m.kind === 'infrastructure') {
+  if (m.boundary !== null) out.push(esc(m.boundary))
+  else if (m.kind === 'infrastructure') {
     const what = m.infrastructure.length > 0 ? esc(m.infrastructure.join('; ')) : 'the setup'
     out.push(
       `Not blamed on a commit: ${what} changed in this range; re-run the last good build on the new setup to tell them apart.`,

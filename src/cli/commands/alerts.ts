@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { type DetectReport, detectAndRecord } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
+import { boundaryNote, boundaryOf } from '../../model/index.ts'
 import {
   type AlertDetail,
   type AlertRow,
@@ -72,18 +73,9 @@ export function renderAlert(a: AlertDetail, maxChanges = 50): string {
     `${infra ? 'Range' : 'Blame'}: after ${a.lastGoodCommit} (last good), up to and including ${a.firstBadCommit} (first bad)`,
     `${a.changeCount} change(s): ${a.regressions} regression(s), ${a.improvements} improvement(s) on ${a.machines.join(', ') || '–'} (${a.configs.join(', ') || '–'})`,
   ]
-  if (infra) {
-    const first = a.changes[0]?.details
-    const what = Array.isArray(first?.infrastructure) ? first.infrastructure.join('; ') : 'the infrastructure'
-    lines.push(`Not blamed on a commit: ${what} changed in this range.`)
-    const crossing = Number(first?.seriesCrossing)
-    const moved = Number(first?.seriesMoved)
-    if (crossing > 0) {
-      lines.push(
-        `${moved} of ${crossing} workloads moved at this boundary${moved * 4 < crossing ? ': so few that a commit in the range is the likelier cause' : ''}; re-run the last good build on the new setup to tell them apart.`,
-      )
-    }
-  }
+  const crossing = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
+  const boundary = crossing ? boundaryOf(crossing) : null
+  if (boundary) lines.push(boundaryNote(a.kind, boundary))
   if (a.triageNote || a.triageLink)
     lines.push(`Note: ${a.triageNote ?? ''}${a.triageLink ? ` ${a.triageLink}` : ''}`)
   if (a.culpritCommit || a.culpritNote)

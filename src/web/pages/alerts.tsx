@@ -1,3 +1,4 @@
+import { boundaryNote, boundaryOf } from '../../model/index.ts'
 import { TableWrap } from '../components.tsx'
 import { type Alert, allPages, type Change, type PageContext, type PageResult } from '../context.ts'
 import { formatChange, formatDate, formatInterval, formatP, formatRatio } from '../format.ts'
@@ -155,13 +156,10 @@ function clip(text: string, maxChars: number): string {
 /** What changed under an infrastructure alert and how many of the crossing workloads moved. */
 export function infrastructureText(changes: readonly Change[]): string {
   const c = changes.find((x) => x.kind === 'infrastructure')
-  if (c === undefined) return ''
-  const fields = Array.isArray(c.details.infrastructure) ? c.details.infrastructure.map(String) : []
-  const moved = c.details.seriesMoved
-  const crossing = c.details.seriesCrossing
-  const parts = [...fields]
-  if (typeof moved === 'number' && typeof crossing === 'number')
-    parts.push(`${moved} of ${crossing} workloads moved`)
+  const b = c === undefined ? null : boundaryOf(c)
+  if (b === null) return ''
+  const parts = [...b.changed]
+  if (b.moved !== null && b.crossing !== null) parts.push(`${b.moved} of ${b.crossing} workloads moved`)
   return parts.join('; ')
 }
 
@@ -181,8 +179,9 @@ export async function alertsPage(ctx: PageContext): Promise<PageResult> {
       <h1>Alerts</h1>
       <p class="lede">
         Changes that share one blame range (last build at the old level … first build at the new one) are one
-        alert. Infrastructure alerts (<span aria-hidden="true">⚙</span>) cross a change of kernel, CPU
-        configuration, suite, harness or compiler and are never blamed on a commit.
+        alert. Infrastructure alerts (<span aria-hidden="true">⚙</span>) are steps at a change of kernel, CPU
+        configuration, suite, harness or compiler that the suite moved with; a step there that stands far out
+        of how the suite moved is blamed on a commit in the range instead.
         {ctx.canTriage ? ' Admins can triage each alert with their token.' : ''}
       </p>
       <h2>New ({fresh.length})</h2>
@@ -226,10 +225,9 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
       }
     }),
   )
-  const infra = a.changes.find((c) => c.kind === 'infrastructure')
-  const fields = infra ? infra.details.infrastructure : undefined
-  const crossing = infra?.details.seriesCrossing
-  const moved = infra?.details.seriesMoved
+  // The infrastructure change in the range, said the same way as the CLI and the notifications.
+  const boundaryChange = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
+  const boundary = boundaryChange ? boundaryOf(boundaryChange) : null
   const body = (
     <>
       <h1>
@@ -267,19 +265,8 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
             : []),
         ]}
       />
-      {a.kind === 'infrastructure' ? (
-        <Notice kind="warn">
-          This range crosses an epoch boundary
-          {Array.isArray(fields) && fields.length > 0 ? <>: {fields.map(String).join('; ')}</> : null}.
-          {typeof crossing === 'number' && typeof moved === 'number' ? (
-            <>
-              {' '}
-              {moved} of {crossing} workloads moved
-              {moved < crossing / 2 ? ' — few of many, so a commit in the range is the likelier cause' : ''}.
-            </>
-          ) : null}{' '}
-          Re-running the old build on the new setup tells infrastructure and commits apart.
-        </Notice>
+      {boundary !== null ? (
+        <Notice kind={a.kind === 'infrastructure' ? 'warn' : 'info'}>{boundaryNote(a.kind, boundary)}</Notice>
       ) : null}
       <h2>Changes</h2>
       <TableWrap label="Changes of the alert">

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createRng } from '../lib/index.ts'
+import { boundaryNote, boundaryOf } from '../model/index.ts'
+import { exampleEnvironment, exampleFingerprint, type RunRow, type SeriesPoint } from '../store/index.ts'
+import { boundaryVerdict, type LoadedSeries, planDetection } from './detect.ts'
+
+// planDetection is the pure core of a detection pass: these tests hand it loaded series (points
+// and runs as the store returns them) and read its plan, with no database.
+
+const rng = createRng(11)
+function normal(): number {
+  const u = Math.max(rng(), 1e-12)
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng())
+}
+
+const sha = (i: number) => `${i.toString(16).padStart(8, '0')}${'ab12'.repeat(8)}`
+const day = (i: number) => new Date(Date.UTC(2024, 2, 1 + i, 3)).toISOString()
+
+/** Run `i` of a nightly history: build `i`, on `kernel`. */
+function run(i: number, kernel: string, metadata: Record<string, number> = {}): RunRow {
+  return {
+    id: i + 1,
+    machineId: 1,
+    machine: 'box',
+    environment: exampleEnvironment(exampleFingerprint({ hostname: 'box', kernel })),
+    build: {
+      id: i + 1,
+      runtime: 'cpython',
+      version: '3.14.0a0',
+      config: 'default',
+      commitSha: sha(i),
+      commitDateUtc: day(i),
+      branch: 'main',
+      mergeBase: null,
+      identity: `cpython:${sha(i)}:default`,
+      interpreter: null,
+      metadata,
+    },
+    suite: 'default',
+    preset: 'default',
+    harnessVersion: '1',
+    source: 'langperf',
+    startedAt: day(i),
+    groupId: null,
+    metadata: {},
+    status: 'complete',
+    finishedAt: day(i),
+    resultCount: 1,
+  }
+}
+
+/** A point of workload `w` (index `wi`) in run `i` at `level`, with 10 process means. */
+function point(i: number, wi: number, level: number): SeriesPoint {
+  const build = level * (1 + 0.004 * normal())
+  const processMeans = Array.from({ length: 10 }, () => build * (1 + 0.003 * normal()))
+  const mean = processMeans.reduce((a, b) => a + b, 0) / processMeans.length
+  return {
+    resultId: i * 100 + wi + 1,
+    runId: i + 1,
+    buildId: i + 1,
+    commitSha: sha(i),
+    commitDateUtc: day(i),
+    runStartedAt: day(i),
+    runStatus: 'complete',
+    state: 'measured',
+    unit: 'second',
+    summary: {
+      nProcesses: 10,
+      nValues: 30,
+      mean,
+      stdevProcessMeans: null,
+      min: null,
+      max: null,
+      median: null,
+    },
+    processMeans,
+  }
+}
+
+/**
+ * Twelve workloads over 40 nightly builds; the kernel changes at build 20. `kernelShift` moves
+ * every workload there; `commitShift` moves workload `w0` only, at the same build.
+ */
+function history(kernelShift: number, commitShift: number, order?: (i: number) => number): LoadedSeries[] {
+  const runs = new Map<number, RunRow>()
+  for (let i = 0; i < 40; i++) {
+    runs.set(i + 1, run(i, i < 20 ? '6.1.0' : '6.6.0', order ? { history_order: order(i) } : {}))
+  }
+  return Array.from({ length: 12 }, (_, wi) => ({
+    series: {
+      machine: 'box',
+      runtime: 'cpython',
+      config: 'default',
+      branch: 'main',
+      workload: `w${wi}`,
+      workloadVersion: 'v1',
+    },
+    points: Array.from({ length: 40 }, (_, i) => {
+      const after = i >= 20
+      const level = 0.01 * (1 + wi / 10) * (after ? kernelShift * (wi === 0 ? commitShift : 1) : 1)
+      return point(i, wi, level)
+    }),
+    runs,
+    known: [],
+  }))
+}
+
+test('boundaryVerdict() blames a step that stands out of the crowd on a commit', () => {
+  const crowd = { crossing: 100, moved: 3, median: Math.log(1.002), spread: 0.012 }
+  assert.equal(boundaryVerdict(Math.log(1.45), crowd), 'commit')
+  assert.equal(boundaryVerdict(Math.log(1.03), crowd), 'infrastructure')
+  // Everything moved by about 8 %: an 8 % step is the crowd's.
+  assert.equal(
+    boundaryVerdict(Math.log(1.08), { ...crowd, median: Math.log(1.08), moved: 60 }),
+    'infrastructure',
+  )
+  // Too few workloads to learn a spread: the share of those that moved decides.
+  assert.equal(
+    boundaryVerdict(Math.log(1.5), { crossing: 2, moved: 2, median: 0, spread: 0 }),
+    'infrastructure',
+  )
+  assert.equal(boundaryVerdict(Math.log(1.5), { crossing: 4, moved: 1, median: 0, spread: 0 }), 'commit')
+})
+
+test('a kernel upgrade that moves every workload is infrastructure; one workload far beyond it is a commit', () => {
+  const plan = planDetection(history(1.06, 1.45))
+  assert.equal(plan.seriesScanned, 12)
+  assert.equal(plan.epochBoundaries, 1)
+  const at20 = plan.changes.filter((c) => c.firstBad.buildId === 21)
+  assert.equal(
+    at20.length,
+    12,
+    JSON.stringify(plan.changes.map((c) => [c.series.workload, c.firstBad.buildId])),
+  )
+  const commit = at20.filter((c) => c.kind === 'commit')
+  assert.deepEqual(
+    commit.map((c) => c.series.workload),
+    ['w0'],
+  )
+  assert.ok(at20.filter((c) => c.kind === 'infrastructure').length === 11)
+  // Both kinds say the same about the boundary, in the words every output uses.
+  const b = boundaryOf(commit[0]!)
+  assert.ok(b !== null)
+  assert.deepEqual(b.changed, ['kernel: linux 6.1.0 → linux 6.6.0'])
+  assert.equal(b.crossing, 12)
+  assert.equal(b.moved, 12)
+  assert.match(
+    boundaryNote('commit', b),
+    /stands far out of how the suite moved there \(12 of 12 workloads moved, typically ×1\.0[56]\d\)/,
+  )
+  const infra = at20.find((c) => c.kind === 'infrastructure')!
+  assert.match(
+    boundaryNote('infrastructure', boundaryOf(infra)!),
+    /^kernel: linux 6\.1\.0 → linux 6\.6\.0 changed in this range/,
+  )
+})
+
+test('a kernel upgrade that moves nothing leaves a lone commit step blamed on the commit', () => {
+  const plan = planDetection(history(1, 1.2))
+  assert.deepEqual(
+    plan.changes.map((c) => [c.series.workload, c.kind, c.firstBad.buildId]),
+    [['w0', 'commit', 21]],
+  )
+  assert.equal(plan.judgedAtBoundaries.commit, 1)
+})
+
+test('builds a repository placed are ordered by ancestry, not by commit date', () => {
+  // Commit dates run backwards; the first-parent positions run forwards.
+  const loaded = history(1, 1.2, (i) => 1000 + i).map((l) => ({
+    ...l,
+    points: l.points.map((p, i) => ({ ...p, commitDateUtc: day(100 - i) })),
+  }))
+  const plan = planDetection(loaded)
+  assert.equal(plan.orders.ancestry, 12)
+  assert.deepEqual(
+    plan.changes.map((c) => [c.series.workload, c.direction, c.lastGood.buildId, c.firstBad.buildId]),
+    [['w0', 'regression', 20, 21]],
+  )
+  // By date, the same history reads as an improvement at the other end.
+  const byDate = planDetection(
+    history(1, 1.2).map((l) => ({
+      ...l,
+      points: l.points.map((p, i) => ({ ...p, commitDateUtc: day(100 - i) })),
+    })),
+  )
+  assert.equal(byDate.orders.commitDate, 12)
+  assert.equal(byDate.changes[0]?.direction, 'improvement')
+})
+
+test('changes recorded on series that no longer exist are superseded, with the reason', () => {
+  const loaded = history(1, 1)
+  const orphan = {
+    id: 9,
+    alertId: 3,
+    kind: 'commit' as const,
+    series: { ...loaded[0]!.series, branch: 'v3.13.0a4' },
+    lastGood: { buildId: 1, resultId: 1, commitSha: null },
+    firstBad: { buildId: 2, resultId: 2, commitSha: null },
+    unit: 'second',
+    ratio: 1.1,
+    ratioLow: 1.05,
+    ratioHigh: 1.15,
+    pValue: 1e-5,
+    direction: 'regression' as const,
+    status: 'confirmed' as const,
+    details: {},
+    createdAt: day(0),
+    updatedAt: day(0),
+  }
+  const plan = planDetection(loaded, { orphans: [orphan] })
+  assert.equal(plan.superseded.length, 1)
+  assert.equal(plan.superseded[0]!.firstBadBuildId, 2)
+  assert.match(plan.superseded[0]!.reason, /branch v3\.13\.0a4.*no longer exists/)
+})
