@@ -1,725 +1,667 @@
-// Evaluates langperf's change-point detector on real, published CPython history (pyperformance
-// on the Faster CPython team's machine pythonperf2) against a naive baseline (≥ 5 % against the
-// previous build), side by side. Nothing here tunes the detector: it runs with its defaults.
+// Evaluates change detection the way a user meets it: the raw pyperf result files of a real,
+// published history (pyperformance on the Faster CPython team's machine pythonperf2) go through
+// `langperf import pyperf` and `langperf detect`, run as child processes of the product's own CLI
+// into a fresh database, and what `detect --json` reports is scored against the documented events.
+// Nothing is told to the importer (no --config, --machine or --branch): it must infer them.
 //
-//   node --import tsx bench/eval-detection.ts [--data DIR] [--seeds N] [--aa-cuts benchmark|config]
-//                                             [--set option=value …] [--json]
+//   node --import tsx bench/eval-detection.ts                     # every figure: 2–2.5 min on 2 cores
+//   node --import tsx bench/eval-detection.ts --json              # one JSON object on stdout
+//   node --import tsx bench/eval-detection.ts --only history      # the real history only (~30 s)
+//   node --import tsx bench/eval-detection.ts --only synthetic --align build --seeds 5
 //
-// Figures (definitions in docs/stats.md, "Evaluation"):
-//   recall       ground_truth_observations.csv: a hit is a change in that (config, benchmark) whose
-//                first bad build lies in (run_before, run_after] and whose direction matches
-//   A/A          real between-build noise: residuals from stretch medians (dense period, one epoch,
-//                no documented event), pooled per workload, randomly permuted (several seeds)
-//   power        steps of 1, 2, 5, 10 % injected into the A/A series, replayed build by build
-//   unexplained  changes in the real history matching neither a documented event nor an epoch
-//   newest       how many builds after the first bad one the first report comes, replaying history
-import { readFileSync } from 'node:fs'
+// Options: --files DIR (the pyperf files; default $LANGPERF_SHARED_DATA/pyperf-json-pythonperf2,
+// else /work/shared/data/…), --truth DIR (the CSVs; default …/cpython-pyperformance-pythonperf2),
+// --seeds N (3), --rounds N (step sets per seed, 2), --step-share F (share of the benchmarks
+// stepped per step size in a step set, 0.1), --align benchmark|build|none (benchmark),
+// --max-gap-days D (the stretch's builds at most D days apart, 14), --jobs N (imports and detects
+// run at once, 2), --only history|synthetic, --keep (keep the temporary
+// directory with every file and database), --json. Progress goes to stderr.
+//
+// Figures
+//
+// Real history (every file of the files directory, all configs, main, branches and tags):
+//   recall        ground_truth_observations.csv rows of lineage main (event × config × benchmark).
+//                 An observation is hit when `detect` reports a change of that benchmark and config
+//                 (configs compared lower-cased), not withdrawn, whose first bad commit lies in the
+//                 window (commit_before, commit_after], or whose blame range (last good, first bad]
+//                 holds commit_after. Positions are in the commit order of the observation's
+//                 lineage: runs.csv rows of that config and lineage, CPython's own fork, not
+//                 one-benchmark runs, ordered by commit_date_utc then bench_start. Commits compare
+//                 by their first 7 hex characters. Direction is not required (counted apart).
+//   by commit     observations hit by a change of kind `commit` (blamed on a commit) rather than
+//                 only by an `infrastructure` change (a step across an epoch boundary).
+//   unexplained   `commit` changes that hit no observation, per 1,000 points; points = rows of
+//                 benchmark_results.csv whose run counts as above (the whole history, 12,298).
+//                 Not all are false: the data set documents only some events.
+//   infrastructure  changes of kind `infrastructure`, counted apart (never blamed on a commit).
+//
+// Synthetic sets, from real values: the longest stretch of consecutive main-line `default` builds
+// on one environment (kernel, CPU configuration, pyperf, pyperformance, benchmark_hash) in
+// runs.csv, at most --max-gap-days apart (so daily builds, not release tags months apart: on this
+// data d610d82..550483b, 9 builds, 99 benchmarks). Their real result files are rewritten with fake
+// but well-formed commits (hash, date one a day, parent) in a new order, keeping every other
+// metadata key and every per-process value. Levels are aligned first (--align). The default,
+// `benchmark`, divides each build's values of a benchmark by the ratio of that build's median to
+// the stretch median: real development inside the stretch goes, and so does most between-build
+// noise (what remains is the real process-to-process residual): optimistic. `build` divides each
+// build by one build-wide factor and keeps each benchmark's own between-build differences,
+// undocumented real moves included (the stretch holds GT05, for one): pessimistic. Each set is
+// imported and detected alone, into its own database.
+//   A/A           whole builds shuffled (seeded, src/lib/rng.ts); any change reported is a false
+//                 alarm: per 1,000 points (benchmark × build) of the A/A sets.
+//   steps         in a step set (builds shuffled anew), disjoint random shares of the benchmarks get
+//                 a 2, 5 or 10 % slowdown from the third-last build on, so that 3 builds of the new
+//                 level exist. Found = a regression change of that benchmark whose first bad build
+//                 is one of those 3, or whose blame range (last good, first bad] holds the first
+//                 stepped build. Reported per step size, and for 5 % steps of quiet benchmarks:
+//                 between-build noise over the stretch (real order, before alignment)
+//                 σ = 1.4826 · median |Δ log mean| / √2 below 1.5 %.
+//   extra         changes on the unstepped benchmarks of step sets (false alarms there).
+//
+// The former evaluation through a side loader that read runs.csv (and so knew each run's line
+// and config) is gone: it measured the detector, not the product.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createRng, type Rng } from '../src/lib/index.ts'
+import { fileURLToPath } from 'node:url'
+import { createRng } from '../src/lib/rng.ts'
 import {
-  type Detection,
-  detectChanges,
-  epochKey,
-  orderFromCommitDate,
-  type SeriesPoint,
-} from '../src/stats/changepoint/index.ts'
-import { parseCsv } from './csv.ts'
+  ALIGNMENTS,
+  type Alignment,
+  commitKey,
+  type Injection,
+  loadTruth,
+  longestStretch,
+  readStretch,
+  type SyntheticSet,
+  shuffled,
+  writeSet,
+} from './eval-sets.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BIN = join(ROOT, 'bin', 'langperf.mjs')
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
 
 const args = process.argv.slice(2)
 const argValue = (name: string) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
 }
-const DATA =
-  argValue('--data') ??
-  `${process.env.LANGPERF_SHARED_DATA ?? '/work/shared/data'}/cpython-pyperformance-pythonperf2`
-const SEEDS = Number(argValue('--seeds') ?? 5)
-const LONG_SEEDS = Number(argValue('--long-seeds') ?? 2)
+const SHARED = process.env.LANGPERF_SHARED_DATA ?? '/work/shared/data'
+const FILES_DIR = argValue('--files') ?? join(SHARED, 'pyperf-json-pythonperf2')
+const TRUTH_DIR = argValue('--truth') ?? join(SHARED, 'cpython-pyperformance-pythonperf2')
+const numberArg = (name: string, fallback: number, integer: boolean, min: number) => {
+  const v = Number(argValue(name) ?? fallback)
+  if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    throw new Error(`${name}: expected ${integer ? 'an integer' : 'a number'} of at least ${min}`)
+  }
+  return v
+}
+const SEEDS = numberArg('--seeds', 3, true, 1)
+const ROUNDS = numberArg('--rounds', 2, true, 0)
+const STEP_SHARE = numberArg('--step-share', 0.1, false, 0)
+const JOBS = numberArg('--jobs', 2, true, 1)
+const ALIGN = (argValue('--align') ?? 'benchmark') as Alignment
+const ONLY = argValue('--only')
+const KEEP = args.includes('--keep')
 const JSON_OUT = args.includes('--json')
-const AA_CUTS = argValue('--aa-cuts') === 'config' ? 'config' : 'benchmark'
-// --set name=value (repeatable): detector options, for sensitivity runs; defaults otherwise.
-const OPTIONS: Record<string, number | boolean> = {}
-args.forEach((a, i) => {
-  if (a !== '--set') return
-  const [name, value] = (args[i + 1] ?? '').split('=')
-  if (name) OPTIONS[name] = value === 'true' ? true : value === 'false' ? false : Number(value)
-})
-const detect = (points: readonly SeriesPoint[]): Detection => detectChanges(points, OPTIONS)
-const EPOCH_FIELDS = ['workloadVersion', 'suiteVersion', 'kernel', 'cpuConfig'] as const
-// The dense, daily main-line period (README of the data set); before it, mostly release tags
-// months apart, whose differences are development, not noise.
-const DENSE_FROM = orderFromCommitDate('2024-03-20T00:00:00Z')
-const NAIVE_THRESHOLD = Math.log(1.05)
-const STEPS = [0.01, 0.02, 0.05, 0.1] as const
+const STEPS = [0.02, 0.05, 0.1] as const
+/** Builds of the new level a step set holds (the step starts at the third-last build). */
+const AFTER = 3
+const QUIET_SIGMA = 0.015
+const MAX_GAP_DAYS = numberArg('--max-gap-days', 14, false, 0)
 
-const log = (line: string) => {
-  if (!JSON_OUT) console.log(line)
+if (!ALIGNMENTS.includes(ALIGN)) throw new Error(`--align: expected one of ${ALIGNMENTS.join(', ')}`)
+if (ONLY !== undefined && ONLY !== 'history' && ONLY !== 'synthetic') {
+  throw new Error('--only: expected history or synthetic')
 }
 
-// ---------------------------------------------------------------------------------------------
-// Loading
+const started = performance.now()
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`
+const progress = (line: string) => process.stderr.write(`[${elapsed()}] ${line}\n`)
 
-interface Run {
-  readonly runId: string
+// ---------------------------------------------------------------------------------------------
+// The product's CLI
+
+function cli(argv: readonly string[]): Promise<string> {
+  const env = { ...process.env }
+  delete env.LANGPERF_DB
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'))
+      else {
+        const tail = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-15).join('\n')
+        reject(new Error(`langperf ${argv.slice(0, 2).join(' ')} … exited with ${code}:\n${tail}`))
+      }
+    })
+  })
+}
+
+/** A change as `detect --json` reports it (its documented fields), flattened for scoring. */
+interface Found {
+  readonly kind: string
+  readonly status: string
   readonly config: string
-  readonly order: number
-  readonly epoch: string
-  readonly commit: string
+  readonly branch: string | null
+  readonly workload: string
+  readonly lastGood: string
+  readonly firstBad: string
+  readonly direction: string
+  readonly ratio: number
 }
 
-interface Obs {
-  readonly event: string
-  readonly kind: 'regression' | 'improvement'
-  readonly key: string
-  readonly runBefore: string
-  readonly runAfter: string
-}
+/** What the detect JSON lacked or held in an unexpected shape, to report. */
+const jsonNotes = new Set<string>()
 
-const runsCsv = parseCsv(readFileSync(join(DATA, 'runs.csv'), 'utf8'))
-const runs = new Map<string, Run>()
-for (const r of runsCsv) {
-  // Main line only; partial runs (a result file with a handful of benchmarks) are skipped.
-  if (r.lineage !== 'main' || Number(r.n_benchmarks) < 10) continue
-  const runId = r.run_id ?? ''
-  runs.set(runId, {
-    runId,
-    config: r.config ?? '',
-    order: orderFromCommitDate(r.commit_date_utc ?? ''),
-    commit: r.commit ?? '',
-    epoch: epochKey(
-      {
-        workloadVersion: r.benchmark_hash,
-        suiteVersion: r.pyperformance_version,
-        kernel: r.platform,
-        cpuConfig: r.cpu_config,
-      },
-      EPOCH_FIELDS,
-    ),
-  })
-}
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
 
-const processMeansOf = new Map<string, number[]>()
-for (const line of readFileSync(join(DATA, 'raw_values.jsonl'), 'utf8').split('\n')) {
-  if (line.trim() === '') continue
-  const rec = JSON.parse(line) as { run_id: string; benchmark: string; values: number[][] }
-  const means = rec.values.filter((v) => v.length > 0).map((v) => v.reduce((a, b) => a + b, 0) / v.length)
-  processMeansOf.set(`${rec.run_id}|${rec.benchmark}`, means)
-}
-
-interface Point extends SeriesPoint {
-  readonly runId: string
-}
-
-const seriesOf = new Map<string, Point[]>()
-for (const r of parseCsv(readFileSync(join(DATA, 'benchmark_results.csv'), 'utf8'))) {
-  const run = runs.get(r.run_id ?? '')
-  if (run === undefined) continue
-  const key = `${run.config}|${r.benchmark}`
-  const means = processMeansOf.get(`${run.runId}|${r.benchmark}`)
-  const mean = means !== undefined ? means.reduce((a, b) => a + b, 0) / means.length : Number(r.mean)
-  const sd = Number(r.stdev_of_process_means)
-  const nProc = Number(r.n_processes)
-  const point: Point = {
-    id: run.runId,
-    runId: run.runId,
-    order: run.order,
-    epoch: run.epoch,
-    value: mean,
-    ...(Number.isFinite(sd) && nProc > 1 ? { stderr: sd / Math.sqrt(nProc) } : {}),
-    ...(means !== undefined ? { processMeans: means } : {}),
+/** The changes of a `detect --json` report: newAlerts[].changes[] (a fresh database: all are new). */
+function changesOf(report: unknown): Found[] {
+  if (!isObject(report) || !Array.isArray(report.newAlerts)) {
+    jsonNotes.add('detect --json: no newAlerts array')
+    return []
   }
-  const list = seriesOf.get(key) ?? []
-  list.push(point)
-  seriesOf.set(key, list)
-}
-for (const list of seriesOf.values()) list.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id))
-
-const observations: Obs[] = parseCsv(readFileSync(join(DATA, 'ground_truth_observations.csv'), 'utf8'))
-  .filter((o) => o.lineage === 'main')
-  .map((o) => ({
-    event: o.event_id ?? '',
-    kind: o.kind === 'improvement' ? 'improvement' : 'regression',
-    key: `${o.config}|${o.benchmark}`,
-    runBefore: o.run_before ?? '',
-    runAfter: o.run_after ?? '',
-  }))
-
-const windowsOf = new Map<string, { lo: number; hi: number; obs: Obs }[]>()
-for (const o of observations) {
-  const lo = runs.get(o.runBefore)?.order
-  const hi = runs.get(o.runAfter)?.order
-  if (lo === undefined || hi === undefined) continue
-  const list = windowsOf.get(o.key) ?? []
-  list.push({ lo, hi, obs: o })
-  windowsOf.set(o.key, list)
-}
-const inDocumentedWindow = (key: string, order: number) =>
-  (windowsOf.get(key) ?? []).some((w) => order > w.lo && order <= w.hi)
-
-// ---------------------------------------------------------------------------------------------
-// The two detectors, as lists of reported steps on one series
-
-interface Report {
-  readonly firstBadOrder: number
-  readonly firstBadId: string
-  readonly logRatio: number
-  /** 'change' = blamed on commits; 'boundary' = reported as an infrastructure step. */
-  readonly kind: 'change' | 'boundary'
-  readonly state: 'confirmed' | 'provisional' | 'boundary'
-  /** True when the previous measured build ran on another epoch. */
-  readonly acrossEpochs: boolean
-}
-
-function langperfReports(d: Detection): Report[] {
-  const out: Report[] = []
-  for (const c of d.changes) {
-    const bad = d.points[c.firstBadIndex]
-    const good = d.points[c.lastGoodIndex]
-    out.push({
-      firstBadOrder: bad?.order ?? 0,
-      firstBadId: c.firstBadId,
-      logRatio: c.step.logRatio,
-      kind: 'change',
-      state: c.state,
-      acrossEpochs: good?.epoch !== bad?.epoch,
-    })
-  }
-  for (const b of d.epochs) {
-    if (!b.significant || b.step === null) continue
-    out.push({
-      firstBadOrder: d.points[b.index]?.order ?? 0,
-      firstBadId: b.id,
-      logRatio: b.step.logRatio,
-      kind: 'boundary',
-      state: 'boundary',
-      acrossEpochs: true,
-    })
-  }
-  return out
-}
-
-function naiveReports(points: readonly SeriesPoint[]): Report[] {
-  const measured = points.filter((p) => p.value !== null && p.value > 0)
-  const out: Report[] = []
-  for (let i = 1; i < measured.length; i++) {
-    const a = measured[i - 1] as SeriesPoint
-    const b = measured[i] as SeriesPoint
-    const logRatio = Math.log((b.value ?? 1) / (a.value ?? 1))
-    if (Math.abs(logRatio) >= NAIVE_THRESHOLD) {
+  const out: Found[] = []
+  const seen = new Set<unknown>()
+  for (const alert of report.newAlerts) {
+    if (!isObject(alert)) continue
+    if (!Array.isArray(alert.changes)) {
+      jsonNotes.add('newAlerts[]: no changes array')
+      continue
+    }
+    for (const c of alert.changes) {
+      if (!isObject(c)) continue
+      if (c.id !== undefined) {
+        if (seen.has(c.id)) continue
+        seen.add(c.id)
+      }
+      const series = isObject(c.series) ? c.series : {}
+      const lastGood = isObject(c.lastGood) ? c.lastGood : {}
+      const firstBad = isObject(c.firstBad) ? c.firstBad : {}
+      const text = (v: unknown, what: string): string => {
+        if (typeof v === 'string') return v
+        jsonNotes.add(`change without ${what}`)
+        return ''
+      }
+      let kind = c.kind
+      if (typeof kind !== 'string') {
+        jsonNotes.add('change without kind (the alert kind used)')
+        kind = alert.kind
+      }
       out.push({
-        firstBadOrder: b.order,
-        firstBadId: b.id,
-        logRatio,
-        kind: 'change',
-        state: 'confirmed',
-        acrossEpochs: a.epoch !== b.epoch,
+        kind: typeof kind === 'string' ? kind : '',
+        status: text(c.status, 'status'),
+        config: text(series.config, 'series.config'),
+        branch: typeof series.branch === 'string' ? series.branch : null,
+        workload: text(series.workload, 'series.workload'),
+        lastGood: commitKey(text(lastGood.commitSha, 'lastGood.commitSha')),
+        firstBad: commitKey(text(firstBad.commitSha, 'firstBad.commitSha')),
+        direction: text(c.direction, 'direction'),
+        ratio: typeof c.ratio === 'number' ? c.ratio : Number.NaN,
       })
     }
+  }
+  return out.filter((c) => c.status !== 'withdrawn')
+}
+
+/** The counts of a detect report (its top-level numbers and objects of numbers), as printed. */
+function countsOf(report: unknown): Record<string, unknown> {
+  if (!isObject(report)) return {}
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(report)) {
+    if (typeof v === 'number') out[k] = v
+    else if (Array.isArray(v)) out[k] = v.length
+    else if (isObject(v) && Object.values(v).every((x) => typeof x === 'number')) out[k] = v
   }
   return out
 }
 
-const directionOk = (kind: Obs['kind'], logRatio: number) => (kind === 'regression') === logRatio > 0
-
-// ---------------------------------------------------------------------------------------------
-// 1. Real history: recall, unexplained changes, epochs blamed on commits, run time
-
-interface HistoryFigures {
-  observations: number
-  hitsAsChange: number
-  hitsAsBoundary: number
-  hits: number
-  misses: string[]
-  points: number
-  series: number
-  changes: number
-  provisional: number
-  unexplained: number
-  /** Unexplained changes whose first bad build is in the dense, daily period. */
-  unexplainedDense: number
-  pointsDense: number
-  explainedByEvent: number
-  boundaryReports: number
-  blamedAcrossEpochs: number
+interface Detected {
+  readonly changes: readonly Found[]
+  /** Counts of the detect report (seriesScanned, epochBoundaries, lengths of its lists, …). */
+  readonly counts: Record<string, unknown>
 }
 
-function emptyHistory(): HistoryFigures {
-  return {
-    observations: 0,
-    hitsAsChange: 0,
-    hitsAsBoundary: 0,
-    hits: 0,
-    misses: [],
-    points: 0,
-    series: 0,
-    changes: 0,
-    provisional: 0,
-    unexplained: 0,
-    unexplainedDense: 0,
-    pointsDense: 0,
-    explainedByEvent: 0,
-    boundaryReports: 0,
-    blamedAcrossEpochs: 0,
-  }
-}
-
-const history = { langperf: emptyHistory(), naive: emptyHistory() }
-// Unexplained langperf changes, to check which recur at the same commit in another build config
-// (a hint that they are real but undocumented events rather than noise).
-const unexplainedChanges: { key: string; commit: string; logRatio: number }[] = []
-const detections = new Map<string, Detection>()
-let historyMs = 0
-for (const [key, points] of seriesOf) {
+/** Imports `files` into a new database in `dir` and returns what `detect --json` reports. */
+async function importAndDetect(label: string, dir: string, files: readonly string[]): Promise<Detected> {
+  mkdirSync(dir, { recursive: true })
+  const db = join(dir, 'langperf.db')
   const t0 = performance.now()
-  const d = detect(points)
-  historyMs += performance.now() - t0
-  detections.set(key, d)
-  for (const [name, reports] of [
-    ['langperf', langperfReports(d)],
-    ['naive', naiveReports(points)],
-  ] as const) {
-    const h = history[name]
-    h.series++
-    h.points += points.length
-    h.pointsDense += points.filter((p) => p.order >= DENSE_FROM).length
-    for (const r of reports) {
-      if (r.kind === 'boundary') {
-        h.boundaryReports++
-        continue
-      }
-      h.changes++
-      if (r.state === 'provisional') h.provisional++
-      if (r.acrossEpochs) h.blamedAcrossEpochs++
-      if (inDocumentedWindow(key, r.firstBadOrder)) h.explainedByEvent++
-      else if (!r.acrossEpochs) {
-        h.unexplained++
-        if (r.firstBadOrder >= DENSE_FROM) h.unexplainedDense++
-        if (name === 'langperf') {
-          unexplainedChanges.push({ key, commit: runs.get(r.firstBadId)?.commit ?? '', logRatio: r.logRatio })
-        }
-      }
-    }
+  const imported = await cli(['import', 'pyperf', ...files, '--db', db])
+  const t1 = performance.now()
+  const detected = await cli(['detect', '--db', db, '--json'])
+  if (KEEP) {
+    writeFileSync(join(dir, 'import.txt'), imported)
+    writeFileSync(join(dir, 'detect.json'), detected)
   }
-}
-
-for (const o of observations) {
-  const points = seriesOf.get(o.key)
-  const d = detections.get(o.key)
-  const lo = runs.get(o.runBefore)?.order
-  const hi = runs.get(o.runAfter)?.order
-  if (points === undefined || d === undefined || lo === undefined || hi === undefined) {
-    for (const h of Object.values(history)) {
-      h.observations++
-      h.misses.push(`${o.event} ${o.key} (no series)`)
-    }
-    continue
-  }
-  for (const [name, reports] of [
-    ['langperf', langperfReports(d)],
-    ['naive', naiveReports(points)],
-  ] as const) {
-    const h = history[name]
-    h.observations++
-    const hit = reports.filter(
-      (r) => r.firstBadOrder > lo && r.firstBadOrder <= hi && directionOk(o.kind, r.logRatio),
-    )
-    if (hit.some((r) => r.kind === 'change')) h.hitsAsChange++
-    else if (hit.some((r) => r.kind === 'boundary')) h.hitsAsBoundary++
-    if (hit.length > 0) h.hits++
-    else h.misses.push(`${o.event} ${o.key}`)
-  }
-}
-
-// Newest-point lateness: replay each observed series build by build and note how many builds
-// after the first bad one (0 = on the first bad build itself) the first report in the window comes.
-const lateness: { obs: string; buildsLate: number | null; via: string }[] = []
-for (const o of observations) {
-  const points = seriesOf.get(o.key)
-  const lo = runs.get(o.runBefore)?.order
-  const hi = runs.get(o.runAfter)?.order
-  if (points === undefined || lo === undefined || hi === undefined) continue
-  const firstBad = points.findIndex((p) => p.order > lo)
-  let result: { buildsLate: number | null; via: string } = { buildsLate: null, via: 'never' }
-  for (let end = firstBad; end < points.length && end >= 0; end++) {
-    const prefix = points.slice(0, end + 1)
-    const reports = langperfReports(detect(prefix)).filter(
-      (r) => r.firstBadOrder > lo && r.firstBadOrder <= hi && directionOk(o.kind, r.logRatio),
-    )
-    const first = reports[0]
-    if (first !== undefined) {
-      result = { buildsLate: end - firstBad, via: first.state }
-      break
-    }
-  }
-  lateness.push({ obs: `${o.event} ${o.key}`, ...result })
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2. A/A series from real between-build noise
-
-interface Residual {
-  readonly r: number
-  readonly relStderr: number | undefined
-  readonly relProcessMeans: readonly number[] | undefined
-}
-
-function residualPools(): Map<string, Residual[]> {
-  const pools = new Map<string, Residual[]>()
-  for (const [key, points] of seriesOf) {
-    // Cut the series into stretches: same epoch, dense period, never across a documented event
-    // of this benchmark. With --aa-cuts config, every event of the build config cuts and the
-    // builds inside its window are left out: an event (a broken build, a GC redesign) can move
-    // benchmarks it does not list. That removes such undocumented moves from the "noise" but
-    // leaves far fewer points.
-    const config = key.split('|')[0]
-    const cuts = new Set<number>()
-    const inEvent = new Set<number>()
-    for (const [otherKey, windows] of windowsOf) {
-      if (AA_CUTS === 'config' ? otherKey.split('|')[0] !== config : otherKey !== key) continue
-      for (const w of windows) {
-        const i = points.findIndex((p) => p.order > w.lo)
-        if (i >= 0) cuts.add(i)
-        if (AA_CUTS !== 'config') continue
-        points.forEach((p, j) => {
-          if (p.order > w.lo && p.order <= w.hi) inEvent.add(j)
-        })
-      }
-    }
-    const stretches: Point[][] = []
-    let current: Point[] = []
-    points.forEach((p, i) => {
-      const prev = points[i - 1]
-      if (p.order < DENSE_FROM || p.value === null) return
-      if (current.length > 0 && (prev?.epoch !== p.epoch || cuts.has(i))) {
-        stretches.push(current)
-        current = []
-      }
-      if (!inEvent.has(i)) current.push(p)
-    })
-    if (current.length > 0) stretches.push(current)
-    const pool: Residual[] = []
-    for (const s of stretches) {
-      // Centring on the median of fewer than 4 builds would shrink the noise too much.
-      if (s.length < 4) continue
-      const logs = s.map((p) => Math.log(p.value ?? 1))
-      const sorted = [...logs].sort((a, b) => a - b)
-      const mid = sorted.length >> 1
-      const centre =
-        sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-      s.forEach((p, i) => {
-        const v = p.value ?? 1
-        pool.push({
-          r: (logs[i] ?? 0) - centre,
-          relStderr: p.stderr === undefined ? undefined : p.stderr / v,
-          relProcessMeans: p.processMeans?.map((m) => m / v),
-        })
-      })
-    }
-    if (pool.length >= 8) pools.set(key, pool)
-  }
-  return pools
-}
-
-function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1))
-    const t = out[i] as T
-    out[i] = out[j] as T
-    out[j] = t
-  }
-  return out
-}
-
-/** A series drawn from a pool: a permutation (short, as in the data) or a bootstrap resample. */
-type Draw = (pool: readonly Residual[], rng: Rng) => Residual[]
-const permute: Draw = (pool, rng) => shuffled(pool, rng)
-const LONG_BUILDS = 100
-const resample: Draw = (pool, rng) =>
-  Array.from({ length: LONG_BUILDS }, () => pool[Math.floor(rng() * pool.length)] as Residual)
-
-function toSeries(draw: readonly Residual[], step = 0, stepAt = Number.POSITIVE_INFINITY): SeriesPoint[] {
-  return draw.map((res, i) => {
-    const value = Math.exp(res.r) * (i >= stepAt ? 1 + step : 1)
-    return {
-      id: `b${i}`,
-      order: i,
-      epoch: 'aa',
-      value,
-      ...(res.relStderr !== undefined ? { stderr: res.relStderr * value } : {}),
-      ...(res.relProcessMeans !== undefined
-        ? { processMeans: res.relProcessMeans.map((m) => m * value) }
-        : {}),
-    }
-  })
-}
-
-interface PowerRow {
-  step: number
-  trials: number
-  found: number
-  within3: number
-  latencies: number[]
-  confirmedWithin3: number
-  naiveFound: number
-  /** Trials and finds within 3 builds by the series' own noise σ (from the step-free series). */
-  bySigma: Record<SigmaBand, { trials: number; within3: number }>
-}
-
-const SIGMA_BANDS = ['σ < 1 %', '1–2 %', '≥ 2 %'] as const
-type SigmaBand = (typeof SIGMA_BANDS)[number]
-const bandOf = (sigma: number): SigmaBand => (sigma < 0.01 ? 'σ < 1 %' : sigma < 0.02 ? '1–2 %' : '≥ 2 %')
-
-interface AaStudy {
-  series: number
-  points: number
-  confirmed: number
-  provisional: number
-  naive: number
-  nightlyVerdicts: number
-  nightlyProvisional: number
-  power: PowerRow[]
+  const report: unknown = JSON.parse(detected)
+  const changes = changesOf(report)
+  const t2 = performance.now()
+  progress(
+    `${label}: ${files.length} files imported in ${((t1 - t0) / 1000).toFixed(1)} s, detect ${((t2 - t1) / 1000).toFixed(1)} s, ${changes.length} changes`,
+  )
+  return { changes, counts: countsOf(report) }
 }
 
 /**
- * False alarms on A/A series drawn from each pool, and power for steps injected into them.
- * Nightly replays (one detection per prefix) cover the newest `replayTail` builds of each series.
+ * Runs tasks with at most `jobs` at once, results in order. After a failure no task starts and
+ * the running ones are awaited (no child process outlives the script), then the first error is thrown.
  */
-function aaStudy(
-  pools: ReadonlyMap<string, Residual[]>,
-  draw: Draw,
-  seeds: number,
-  replayTail: number,
-): AaStudy {
-  const study: AaStudy = {
-    series: 0,
-    points: 0,
-    confirmed: 0,
-    provisional: 0,
-    naive: 0,
-    nightlyVerdicts: 0,
-    nightlyProvisional: 0,
-    power: STEPS.map((step) => ({
-      step,
-      trials: 0,
-      found: 0,
-      within3: 0,
-      latencies: [],
-      confirmedWithin3: 0,
-      naiveFound: 0,
-      bySigma: Object.fromEntries(
-        SIGMA_BANDS.map((b) => [b, { trials: 0, within3: 0 }]),
-      ) as PowerRow['bySigma'],
-    })),
-  }
-  let seed = 1
-  for (const pool of pools.values()) {
-    for (let s = 0; s < seeds; s++) {
-      const drawn = draw(pool, createRng(seed++))
-      const points = toSeries(drawn)
-      study.series++
-      study.points += points.length
-      const d = detect(points)
-      const band = bandOf(d.noise.buildSigmaLog)
-      for (const c of d.changes) {
-        if (c.state === 'confirmed') study.confirmed++
-        else study.provisional++
-      }
-      study.naive += naiveReports(points).length
-      // Nightly replay: how often does the newest build raise a provisional alert on pure noise?
-      for (let end = Math.max(2, points.length - replayTail); end < points.length; end++) {
-        const v = detect(points.slice(0, end + 1)).newest
-        study.nightlyVerdicts++
-        if (v.kind === 'provisional') study.nightlyProvisional++
-      }
-      // Power: a step with at least 4 builds before it (mid-series, or replayTail from the end).
-      const at = Math.max(4, Math.floor(points.length / 2), points.length - replayTail)
-      for (const row of study.power) {
-        const stepped = toSeries(drawn, row.step, at)
-        row.trials++
-        let first: number | null = null
-        let firstConfirmed: number | null = null
-        for (let end = at; end < stepped.length; end++) {
-          const found = detect(stepped.slice(0, end + 1))
-          const hit = found.changes.find((c) => c.firstBadId === `b${at}` && c.step.logRatio > 0)
-          if (hit !== undefined && first === null) first = end - at + 1
-          if (hit?.state === 'confirmed') {
-            firstConfirmed = end - at + 1
-            break
-          }
-        }
-        row.bySigma[band].trials++
-        if (first !== null) {
-          row.found++
-          row.latencies.push(first)
-          if (first <= 3) {
-            row.within3++
-            row.bySigma[band].within3++
-          }
-        }
-        if (firstConfirmed !== null && firstConfirmed <= 3) row.confirmedWithin3++
-        if (naiveReports(stepped).some((r) => r.firstBadId === `b${at}` && r.logRatio > 0)) row.naiveFound++
+async function pool<T>(tasks: readonly (() => Promise<T>)[], jobs: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length)
+  const errors: unknown[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < tasks.length && errors.length === 0) {
+      const i = next++
+      try {
+        results[i] = await (tasks[i] as () => Promise<T>)()
+      } catch (err) {
+        errors.push(err)
       }
     }
   }
-  return study
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker))
+  if (errors.length > 0) throw errors[0]
+  return results
 }
 
-const pools = residualPools()
-const shortStudy = aaStudy(pools, permute, SEEDS, Number.POSITIVE_INFINITY)
-const longStudy = aaStudy(pools, resample, LONG_SEEDS, 10)
+// ---------------------------------------------------------------------------------------------
+// Scoring
+
+const truth = loadTruth(TRUTH_DIR)
+const per1000 = (n: number, points: number) => (points === 0 ? Number.NaN : (1000 * n) / points)
+
+interface HistoryFigures {
+  files: number
+  observations: number
+  hits: number
+  hitsByCommit: number
+  hitsRightDirection: number
+  misses: string[]
+  /** Hits only by an infrastructure change. */
+  hitsOnlyInfrastructure: string[]
+  changes: number
+  commitChanges: number
+  provisional: number
+  unexplained: number
+  unexplainedMain: number
+  points: number
+  unexplainedPer1000: number
+  infrastructureChanges: number
+  infrastructureHitting: number
+  /** Change counts by kind × config × branch, as the product named them. */
+  byLine: Record<string, number>
+  /** Each observation and the changes that hit it. */
+  detail: { observation: string; hitBy: string[] }[]
+  /** What detect counted (seriesScanned, epochBoundaries, …). */
+  detect: Record<string, unknown>
+}
+
+const describe = (c: Found) =>
+  `${c.kind} ${c.status} ${c.direction} ${c.config}/${c.branch ?? '–'} ${c.workload} (${c.lastGood}..${c.firstBad}] ×${c.ratio.toFixed(3)}`
+
+function scoreHistory({ changes, counts }: Detected, files: number): HistoryFigures {
+  const observations = truth.observations.filter((o) => o.lineage === 'main')
+  const hitting = new Set<Found>()
+  const f: HistoryFigures = {
+    files,
+    observations: observations.length,
+    hits: 0,
+    hitsByCommit: 0,
+    hitsRightDirection: 0,
+    misses: [],
+    hitsOnlyInfrastructure: [],
+    changes: changes.length,
+    commitChanges: changes.filter((c) => c.kind === 'commit').length,
+    provisional: changes.filter((c) => c.status === 'provisional').length,
+    unexplained: 0,
+    unexplainedMain: 0,
+    points: truth.points,
+    unexplainedPer1000: 0,
+    infrastructureChanges: changes.filter((c) => c.kind === 'infrastructure').length,
+    infrastructureHitting: 0,
+    byLine: {},
+    detail: [],
+    detect: counts,
+  }
+  for (const c of changes) {
+    const k = `${c.kind} ${c.config} ${c.branch ?? '(none)'}`
+    f.byLine[k] = (f.byLine[k] ?? 0) + 1
+  }
+  for (const o of observations) {
+    const order = truth.order(o.config, o.lineage)
+    const lo = order.get(o.commitBefore)
+    const hi = order.get(o.commitAfter)
+    const what = `${o.event} ${o.config} ${o.benchmark} (${o.commitBefore}..${o.commitAfter}] ×${o.ratio.toFixed(3)}`
+    if (lo === undefined || hi === undefined) {
+      f.misses.push(`${what}: window not in the ${o.lineage} commit order`)
+      f.detail.push({ observation: what, hitBy: [] })
+      continue
+    }
+    const hits = changes.filter((c) => {
+      if (c.config.toLowerCase() !== o.config.toLowerCase() || c.workload !== o.benchmark) return false
+      const bad = order.get(c.firstBad)
+      const good = order.get(c.lastGood)
+      if (bad === undefined) return false
+      return (bad > lo && bad <= hi) || (good !== undefined && good < hi && hi <= bad)
+    })
+    for (const c of hits) hitting.add(c)
+    f.detail.push({ observation: what, hitBy: hits.map(describe) })
+    if (hits.length === 0) {
+      f.misses.push(what)
+      continue
+    }
+    f.hits++
+    if (hits.some((c) => c.kind === 'commit')) f.hitsByCommit++
+    else f.hitsOnlyInfrastructure.push(what)
+    if (hits.some((c) => c.direction === o.kind)) f.hitsRightDirection++
+  }
+  for (const c of changes) {
+    if (c.kind === 'infrastructure' && hitting.has(c)) f.infrastructureHitting++
+    if (c.kind !== 'commit' || hitting.has(c)) continue
+    f.unexplained++
+    if (c.branch === 'main') f.unexplainedMain++
+  }
+  f.unexplainedPer1000 = per1000(f.unexplained, f.points)
+  return f
+}
+
+interface StepTally {
+  injected: number
+  found: number
+  exact: number
+  byCommit: number
+  quietInjected: number
+  quietFound: number
+}
+
+interface SyntheticFigures {
+  stretch: { builds: string[]; environment: string; benchmarks: number; quiet: number; medianSigma: number }
+  align: Alignment
+  seeds: number
+  rounds: number
+  aa: { sets: number; points: number; changes: number; commitChanges: number; per1000: number }
+  steps: Record<string, StepTally>
+  stepSetsUnstepped: { points: number; changes: number; per1000: number }
+}
+
+/** Whether a change reports an injected step: right series, slower, first bad where it belongs. */
+function findsStep(c: Found, inj: Injection, set: SyntheticSet): boolean {
+  if (c.workload !== inj.benchmark) return false
+  const slower = c.direction ? c.direction === 'regression' : c.ratio > 1
+  if (!slower) return false
+  const bad = set.position.get(c.firstBad)
+  const good = set.position.get(c.lastGood)
+  if (bad === undefined) return false
+  return (bad >= inj.at && bad < inj.at + AFTER) || (good !== undefined && good < inj.at && inj.at <= bad)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The evaluation
+
+const work = mkdtempSync(join(tmpdir(), 'langperf-eval-'))
+progress(`working in ${work}${KEEP ? ' (kept)' : ''}`)
+
+/** One import + detect into its own database. */
+interface Task {
+  readonly label: string
+  readonly files: readonly string[]
+}
+
+function historyTask(): Task {
+  const files = readdirSync(FILES_DIR)
+    .filter((f) => /\.json(\.gz)?$/.test(f))
+    .sort()
+    .map((f) => join(FILES_DIR, f))
+  return { label: 'history', files }
+}
+
+/** The synthetic sets, written to disk, and how to score what detect finds in them. */
+function syntheticSets() {
+  const runs = longestStretch(truth, { maxGapDays: MAX_GAP_DAYS })
+  if (runs.length < AFTER + 4)
+    throw new Error(`the longest one-environment stretch has ${runs.length} builds`)
+  const stretch = readStretch(FILES_DIR, runs)
+  progress(
+    `synthetic: stretch ${runs[0]?.commit}..${runs.at(-1)?.commit} (${runs.length} builds, ${stretch.benchmarks.length} benchmarks, environment ${runs[0]?.environment})`,
+  )
+  const indexes = runs.map((_, i) => i)
+  const at = runs.length - AFTER
+  const sets: { set: SyntheticSet; kind: 'aa' | 'steps' }[] = []
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const rng = createRng(seed)
+    const aaName = `aa-${seed}`
+    const aaDir = join(work, aaName)
+    mkdirSync(aaDir)
+    sets.push({
+      kind: 'aa',
+      set: writeSet(stretch, { name: aaName, dir: aaDir, order: shuffled(indexes, rng), align: ALIGN }),
+    })
+    for (let round = 1; round <= ROUNDS; round++) {
+      const name = `steps-${seed}-${round}`
+      const dir = join(work, name)
+      mkdirSync(dir)
+      const order = shuffled(indexes, rng)
+      const picked = shuffled(stretch.benchmarks, rng)
+      const share = Math.max(1, Math.round(STEP_SHARE * stretch.benchmarks.length))
+      const injections: Injection[] = STEPS.flatMap((size, s) =>
+        picked.slice(s * share, (s + 1) * share).map((benchmark) => ({ benchmark, size, at })),
+      )
+      sets.push({ kind: 'steps', set: writeSet(stretch, { name, dir, order, align: ALIGN, injections }) })
+    }
+  }
+  if (KEEP) {
+    for (const { set } of sets) {
+      const { name, builds, injections, points } = set
+      const positions = Object.fromEntries(set.position)
+      writeFileSync(
+        join(work, name, 'set.json'),
+        JSON.stringify({ name, stretch: runs.map((r) => r.commit), builds, positions, injections, points }),
+      )
+    }
+  }
+  const score = (found: readonly Detected[]): SyntheticFigures => {
+    const sigmas = stretch.benchmarks.map((b) => stretch.sigma.get(b) as number).sort((a, b) => a - b)
+    const figures: SyntheticFigures = {
+      stretch: {
+        builds: runs.map((r) => r.commit),
+        environment: runs[0]?.environment ?? '',
+        benchmarks: stretch.benchmarks.length,
+        quiet: sigmas.filter((s) => s < QUIET_SIGMA).length,
+        medianSigma: sigmas[sigmas.length >> 1] ?? Number.NaN,
+      },
+      align: ALIGN,
+      seeds: SEEDS,
+      rounds: ROUNDS,
+      aa: { sets: 0, points: 0, changes: 0, commitChanges: 0, per1000: 0 },
+      steps: Object.fromEntries(
+        STEPS.map((s) => [
+          String(s),
+          { injected: 0, found: 0, exact: 0, byCommit: 0, quietInjected: 0, quietFound: 0 },
+        ]),
+      ),
+      stepSetsUnstepped: { points: 0, changes: 0, per1000: 0 },
+    }
+    sets.forEach(({ set, kind }, i) => {
+      const changes = (found[i] as Detected).changes
+      if (kind === 'aa') {
+        figures.aa.sets++
+        figures.aa.points += set.points
+        figures.aa.changes += changes.length
+        figures.aa.commitChanges += changes.filter((c) => c.kind === 'commit').length
+        return
+      }
+      const stepped = new Set(set.injections.map((inj) => inj.benchmark))
+      figures.stepSetsUnstepped.points += set.points - stepped.size * set.builds.length
+      figures.stepSetsUnstepped.changes += changes.filter((c) => !stepped.has(c.workload)).length
+      for (const inj of set.injections) {
+        const t = figures.steps[String(inj.size)] as StepTally
+        const hits = changes.filter((c) => findsStep(c, inj, set))
+        const quiet = (stretch.sigma.get(inj.benchmark) as number) < QUIET_SIGMA
+        t.injected++
+        if (quiet) t.quietInjected++
+        if (hits.length === 0) continue
+        t.found++
+        if (quiet) t.quietFound++
+        if (hits.some((c) => set.position.get(c.firstBad) === inj.at)) t.exact++
+        if (hits.some((c) => c.kind === 'commit')) t.byCommit++
+      }
+    })
+    figures.aa.per1000 = per1000(figures.aa.changes, figures.aa.points)
+    figures.stepSetsUnstepped.per1000 = per1000(
+      figures.stepSetsUnstepped.changes,
+      figures.stepSetsUnstepped.points,
+    )
+    return figures
+  }
+  return { tasks: sets.map(({ set }): Task => ({ label: set.name, files: set.files })), score }
+}
+
+let history: HistoryFigures | null = null
+let synthetic: SyntheticFigures | null = null
+try {
+  const tasks: Task[] = []
+  const hist = ONLY === 'synthetic' ? null : historyTask()
+  if (hist) {
+    tasks.push(hist)
+    progress(`history: ${hist.files.length} files from ${FILES_DIR}`)
+  }
+  const synth = ONLY === 'history' ? null : syntheticSets()
+  if (synth) tasks.push(...synth.tasks)
+  const found = await pool(
+    tasks.map((t) => () => importAndDetect(t.label, join(work, t.label), t.files)),
+    JOBS,
+  )
+  if (hist) history = scoreHistory(found[0] as Detected, hist.files.length)
+  if (synth) synthetic = synth.score(found.slice(hist ? 1 : 0))
+} finally {
+  if (!KEEP) rmSync(work, { recursive: true, force: true })
+}
+const seconds = (performance.now() - started) / 1000
 
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const per1000 = (count: number, points: number) => (points === 0 ? 0 : (1000 * count) / points)
-const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)} %`)
-const fmt = (x: number) => x.toFixed(2)
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] ?? Number.NaN)
-}
-const lp = history.langperf
-const nv = history.naive
-const lateKnown = lateness.filter((l) => l.buildsLate !== null).map((l) => l.buildsLate as number)
-
-const aaSummary = (study: AaStudy) => ({
-  series: study.series,
-  points: study.points,
-  confirmedPer1000: per1000(study.confirmed, study.points),
-  provisionalPer1000: per1000(study.provisional, study.points),
-  naivePer1000: per1000(study.naive, study.points),
-  nightlyVerdicts: study.nightlyVerdicts,
-  nightlyProvisionalPer1000: per1000(study.nightlyProvisional, study.nightlyVerdicts),
-  power: study.power.map((p) => ({
-    step: p.step,
-    trials: p.trials,
-    found: p.found / p.trials,
-    within3: p.within3 / p.trials,
-    confirmedWithin3: p.confirmedWithin3 / p.trials,
-    medianBuilds: median(p.latencies),
-    naiveFound: p.naiveFound / p.trials,
-    within3BySigma: Object.fromEntries(
-      SIGMA_BANDS.map((b) => [
-        b,
-        { trials: p.bySigma[b].trials, within3: p.bySigma[b].within3 / p.bySigma[b].trials },
-      ]),
-    ),
-  })),
-})
-
-const summary = {
-  data: DATA,
-  options: OPTIONS,
-  aaCuts: AA_CUTS,
-  history: {
-    series: lp.series,
-    points: lp.points,
-    runTimeMs: Math.round(historyMs),
-    langperf: lp,
-    naive: nv,
-  },
-  newestLateness: lateness,
-  unexplainedChanges,
-  aaShort: { seeds: SEEDS, ...aaSummary(shortStudy) },
-  aaLong: { seeds: LONG_SEEDS, builds: LONG_BUILDS, ...aaSummary(longStudy) },
-}
-
-function logAa(title: string, a: ReturnType<typeof aaSummary>) {
-  log(title)
-  log(
-    `  false alarms per 1,000 points             ${fmt(a.confirmedPer1000).padEnd(16)}${fmt(a.naivePer1000)}   (confirmed; + provisional at the newest build: ${fmt(a.provisionalPer1000)})`,
-  )
-  log(
-    `  provisional alerts per 1,000 nightly verdicts ${fmt(a.nightlyProvisionalPer1000)}   (${a.nightlyVerdicts} replayed nights)`,
-  )
-  log('  power (step injected, replayed build by build; found = reported with the right blame)')
-  log('  step    found    within 3 builds   confirmed within 3   median builds   naive found')
-  for (const p of a.power) {
-    log(
-      `  ${`${(p.step * 100).toFixed(0)} %`.padEnd(8)}${pct(p.found, 1).padEnd(9)}${pct(p.within3, 1).padEnd(18)}${pct(p.confirmedWithin3, 1).padEnd(21)}${String(p.medianBuilds).padEnd(16)}${pct(p.naiveFound, 1)}`,
-    )
-  }
-  log("  found within 3 builds, by the workload's own between-build σ:")
-  for (const p of a.power) {
-    log(
-      `  ${`${(p.step * 100).toFixed(0)} %`.padEnd(8)}${SIGMA_BANDS.map((b) => `${b}: ${pct(p.within3BySigma[b]?.within3 ?? 0, 1)} of ${p.within3BySigma[b]?.trials}`).join('   ')}`,
-    )
-  }
-}
+const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(0)} %`)
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–')
 
 if (JSON_OUT) {
-  console.log(JSON.stringify(summary, null, 2))
-} else {
-  log(
-    `Data: ${DATA}${Object.keys(OPTIONS).length ? `  options ${JSON.stringify(OPTIONS)}` : ''}  A/A cuts per ${AA_CUTS}`,
-  )
-  log(`Real history: ${lp.series} series (main line, per config × benchmark), ${lp.points} points`)
-  log('')
-  log('                                            langperf        naive ≥5 %')
-  log(
-    `recall (ground-truth observations)          ${pct(lp.hits, lp.observations).padEnd(16)}${pct(nv.hits, nv.observations)}   (${lp.hits}/${lp.observations} vs ${nv.hits}/${nv.observations})`,
-  )
-  log(`  of which blamed on commits                ${String(lp.hitsAsChange).padEnd(16)}${nv.hitsAsChange}`)
-  log(
-    `  of which reported at an epoch boundary    ${String(lp.hitsAsBoundary).padEnd(16)}–   (infrastructure changed in the same range)`,
-  )
-  log(
-    `changes reported on the history            ${String(lp.changes).padEnd(16)}${nv.changes}   (${lp.provisional} provisional)`,
-  )
-  log(
-    `unexplained changes per 1,000 points        ${fmt(per1000(lp.unexplained, lp.points)).padEnd(16)}${fmt(per1000(nv.unexplained, nv.points))}   (${lp.unexplained} vs ${nv.unexplained})`,
-  )
-  log(
-    `  in the dense period (daily builds)        ${fmt(per1000(lp.unexplainedDense, lp.pointsDense)).padEnd(16)}${fmt(per1000(nv.unexplainedDense, nv.pointsDense))}   (${lp.unexplainedDense} vs ${nv.unexplainedDense} in ${lp.pointsDense} points; before it, release tags months apart)`,
-  )
-  log(
-    `epoch boundaries blamed on a commit         ${String(lp.blamedAcrossEpochs).padEnd(16)}${nv.blamedAcrossEpochs}`,
-  )
-  log(`infrastructure steps reported as such      ${String(lp.boundaryReports).padEnd(16)}–`)
-  log('')
-  logAa(
-    `A/A as in the data: real residuals permuted, ${summary.aaShort.series} series, ${summary.aaShort.points} points (${SEEDS} seeds per workload)`,
-    summary.aaShort,
-  )
-  log('')
-  logAa(
-    `A/A of a mature series: the same residuals resampled to ${LONG_BUILDS} builds, ${summary.aaLong.series} series (${LONG_SEEDS} seeds per workload; steps ${10} builds from the end)`,
-    summary.aaLong,
-  )
-  log('')
-  for (const via of ['provisional', 'confirmed', 'boundary', 'never']) {
-    const rows = lateness.filter((l) => l.via === via)
-    if (rows.length === 0) continue
-    const hist = new Map<string, number>()
-    for (const l of rows) {
-      const k = l.buildsLate === null ? 'never' : String(l.buildsLate)
-      hist.set(k, (hist.get(k) ?? 0) + 1)
-    }
-    log(
-      `newest-point lateness, first reported as ${via}: ${rows.length} observations; builds after the first bad one (0 = on it): ${[
-        ...hist.entries(),
-      ]
-        .sort()
-        .map(([k, v]) => `${k}: ${v}`)
-        .join(', ')}`,
-    )
-  }
-  log(`  median over all reported: ${median(lateKnown)} builds`)
-  const twins = unexplainedChanges.filter((u) =>
-    unexplainedChanges.some(
-      (o) =>
-        o !== u &&
-        o.commit === u.commit &&
-        o.key.split('|')[1] === u.key.split('|')[1] &&
-        Math.sign(o.logRatio) === Math.sign(u.logRatio),
+  console.log(
+    JSON.stringify(
+      {
+        filesDir: FILES_DIR,
+        truthDir: TRUTH_DIR,
+        seconds: Math.round(seconds * 10) / 10,
+        history,
+        synthetic,
+        detectJsonNotes: [...jsonNotes],
+      },
+      null,
+      2,
     ),
   )
-  log(
-    `unexplained changes that recur at the same commit, same direction, in another build config: ${twins.length} of ${unexplainedChanges.length}`,
-  )
-  log(`run time, whole history once: ${historyMs.toFixed(0)} ms`)
-  log('')
-  log(`langperf misses: ${lp.misses.length === 0 ? 'none' : ''}`)
-  for (const m of lp.misses) log(`  ${m}`)
+} else {
+  const rows: [string, string, string][] = []
+  if (history) {
+    const h = history
+    rows.push(
+      [
+        'recall (documented observations, lineage main)',
+        pct(h.hits, h.observations),
+        `${h.hits}/${h.observations}`,
+      ],
+      [
+        '  … hit by a commit change',
+        pct(h.hitsByCommit, h.observations),
+        `${h.hitsByCommit}/${h.observations}`,
+      ],
+      [
+        '  … with the documented direction',
+        pct(h.hitsRightDirection, h.observations),
+        String(h.hitsRightDirection),
+      ],
+      [
+        'unexplained commit changes per 1,000 points',
+        fmt(h.unexplainedPer1000),
+        `${h.unexplained} of ${h.commitChanges} in ${h.points} points (${h.unexplainedMain} on main)`,
+      ],
+      [
+        'infrastructure changes (apart)',
+        String(h.infrastructureChanges),
+        `${h.infrastructureHitting} of them on an observation`,
+      ],
+      ['changes reported', String(h.changes), `${h.provisional} provisional; ${h.files} files imported`],
+    )
+  }
+  if (synthetic) {
+    const s = synthetic
+    rows.push([
+      'A/A false alarms per 1,000 points',
+      fmt(s.aa.per1000),
+      `${s.aa.changes} (${s.aa.commitChanges} commit) in ${s.aa.points} points, ${s.aa.sets} sets`,
+    ])
+    for (const size of STEPS) {
+      const t = s.steps[String(size)] as StepTally
+      rows.push([
+        `${size * 100} % steps found within ${AFTER} builds`,
+        pct(t.found, t.injected),
+        `${t.found}/${t.injected} (${t.exact} exact first bad, ${t.byCommit} as commit changes)`,
+      ])
+    }
+    const five = s.steps['0.05'] as StepTally
+    rows.push(
+      [
+        `  5 % steps, benchmarks with σ < ${QUIET_SIGMA * 100} %`,
+        pct(five.quietFound, five.quietInjected),
+        `${five.quietFound}/${five.quietInjected}`,
+      ],
+      [
+        'false alarms on unstepped benchmarks of step sets',
+        fmt(s.stepSetsUnstepped.per1000),
+        `${s.stepSetsUnstepped.changes} in ${s.stepSetsUnstepped.points} points`,
+      ],
+    )
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length))
+  const w1 = Math.max(...rows.map((r) => r[1].length))
+  console.log('Change detection through `langperf import pyperf` + `langperf detect` (product path)')
+  console.log(`files ${FILES_DIR}\ntruth ${TRUTH_DIR}`)
+  if (synthetic) {
+    const st = synthetic.stretch
+    console.log(
+      `synthetic sets from ${st.builds.length} default builds ${st.builds[0]}..${st.builds.at(-1)}, ${st.benchmarks} benchmarks (median σ ${(100 * st.medianSigma).toFixed(2)} %, ${st.quiet} with σ < ${QUIET_SIGMA * 100} %), align ${synthetic.align}, ${synthetic.seeds} seeds × (1 A/A + ${synthetic.rounds} step sets)`,
+    )
+  }
+  console.log('')
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`)
+  if (history) {
+    console.log('')
+    console.log(`misses (${history.misses.length}):`)
+    for (const m of history.misses) console.log(`  ${m}`)
+    console.log(`hit only by an infrastructure change (${history.hitsOnlyInfrastructure.length}):`)
+    for (const m of history.hitsOnlyInfrastructure) console.log(`  ${m}`)
+    console.log(
+      `changes by kind, config, line: ${Object.entries(history.byLine)
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join('; ')}`,
+    )
+    console.log(`detect counted: ${JSON.stringify(history.detect)}`)
+  }
+  if (jsonNotes.size > 0) console.log(`detect --json: ${[...jsonNotes].join('; ')}`)
+  console.log(`run time ${seconds.toFixed(1)} s`)
 }
