@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { type JsonObject, LangperfError } from '../lib/index.ts'
-import { type BuildSpec, inferBuildConfig, type MachineEnvironment, type RunSpec } from '../model/index.ts'
+import {
+  type BuildSpec,
+  inferBuildConfig,
+  type MachineEnvironment,
+  placeByRules,
+  type RunSpec,
+} from '../model/index.ts'
 import {
   HARNESS_PROTOCOL_VERSION,
   type Interpreter,
@@ -18,17 +24,20 @@ import type { Store } from '../store/index.ts'
 /** The build an interpreter measured locally stands for. */
 export function buildFromInterpreter(interp: Interpreter): BuildSpec {
   const info = interp.info
+  // No commit: a released interpreter is a line of its own, its version (model/lineage.ts), so
+  // python3.11 and python3.12 on one machine are two series, never one history.
+  const placed = placeByRules({ version: info.version, ref: null, fork: null, commitSha: null })
   return {
     runtime: info.implementation,
     version: info.version,
     config: inferBuildConfig(info),
     commitSha: null,
     commitDateUtc: null,
-    branch: null,
+    branch: placed.branch,
     mergeBase: null,
     identity: `local:${interp.identity}`,
     interpreter: info,
-    metadata: { found_as: interp.foundAs, origin: interp.origin },
+    metadata: { found_as: interp.foundAs, origin: interp.origin, lineage_rule: placed.rule },
   }
 }
 

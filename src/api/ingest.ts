@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { FAILURE_REASONS, RUN_SOURCES, type RunWithResults, WORKLOAD_NAME_RE } from '../model/index.ts'
+import {
+  FAILURE_REASONS,
+  placeByRules,
+  RUN_SOURCES,
+  type RunWithResults,
+  WORKLOAD_NAME_RE,
+} from '../model/index.ts'
 import { EnvironmentSchema, InterpreterInfoSchema, IsoUtc, JsonObjectSchema, Name } from './schemas.ts'
 
 /*
@@ -124,7 +130,16 @@ export function defaultBuildIdentity(build: {
 
 /** The run a validated document describes, ready for `store.insertRuns`. */
 export function documentToRun(doc: LangperfRunDocument): RunWithResults {
-  const { identity, ...build } = doc.run.build
+  const { identity, ...given } = doc.run.build
+  // A build with neither commit nor branch is a released interpreter: its version is its line
+  // (model/lineage.ts), as for interpreters measured locally.
+  const build =
+    given.branch === null && given.commitSha === null
+      ? {
+          ...given,
+          branch: placeByRules({ version: given.version, ref: null, fork: null, commitSha: null }).branch,
+        }
+      : given
   return {
     run: { ...doc.run, build: { ...build, identity: identity ?? defaultBuildIdentity(build) } },
     status: doc.status,
