@@ -122,3 +122,42 @@ test('truncated files and other format versions are refused with the file name',
     await store.close()
   }
 })
+
+test('a commit date in the future and an unplaceable build are warnings naming the file; --strict refuses', async () => {
+  const future = join(tmp, 'future.json')
+  const d = doc('cccc333', [0.1, 0.2])
+  writeFileSync(
+    future,
+    JSON.stringify({ ...d, metadata: { ...d.metadata, commit_date: '2031-01-01T00:00:00+00:00' } }),
+  )
+  const plain = join(tmp, 'plain.json')
+  // A hash with a version no rule reads: no line of development.
+  const p = doc('dddd444', [0.1, 0.2])
+  writeFileSync(
+    plain,
+    JSON.stringify({ ...p, benchmarks: [{ ...p.benchmarks[0]!, metadata: { name: 'w' } }] }),
+  )
+  const store = await openSqliteStore(join(tmp, 'warn.db'))
+  const now = () => new Date('2026-01-01T00:00:00Z')
+  try {
+    await assert.rejects(
+      importPyperfFiles(store, [future, plain], { strict: true, now }),
+      (err: unknown) =>
+        err instanceof LangperfError &&
+        err.message.includes('2 warning(s), nothing imported') &&
+        err.message.includes(`${future}: commit date 2031-01-01T00:00:00.000Z is in the future`) &&
+        err.message.includes(`${plain}: commit dddd444, no ref and no version: no rule places it`),
+    )
+    assert.equal((await store.listRuns()).total, 0, 'nothing stored')
+    const report = await importPyperfFiles(store, [future, plain], { now })
+    assert.equal(report.runIds.length, 2)
+    assert.equal(report.warnings.length, 2)
+    const placed = report.files.map((f) => [f.run.run.build.branch, f.run.run.build.metadata.lineage_rule])
+    assert.deepEqual(placed, [
+      ['3.12', 'version-release'],
+      [null, 'unplaced'],
+    ])
+  } finally {
+    await store.close()
+  }
+})

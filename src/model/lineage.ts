@@ -137,7 +137,7 @@ export function placeByRules(facts: LineageFacts): Placement {
     return {
       branch: null,
       rule: 'unplaced',
-      note: `${ref ? `commit hash ${ref.slice(0, 10)}` : 'no ref'} and ${version ? `version "${version}"` : 'no version'}: no rule places it (give --repo or --branch)`,
+      note: `commit ${(facts.commitSha ?? ref ?? '').slice(0, 10)}, ${ref ? 'a hash as its ref' : 'no ref'} and ${version ? `version "${version}"` : 'no version'}: no rule places it (give --repo or --branch)`,
     }
   }
   if (version) {
