@@ -22,9 +22,12 @@ import type {
 } from '../store/index.ts'
 import { epochFacts, lowerIsBetter } from './epochs.ts'
 import {
+  PAIR_ROUND_PURPOSE,
   type PairedEvidence,
   pairedDetails,
   pairedEvidence,
+  pairOnly,
+  pairRaisedChanges,
   preparedIndexes,
   REFERENCE_PURPOSE,
 } from './paired.ts'
@@ -75,6 +78,8 @@ export interface DetectReport {
   readonly confirmedByPair: number
   /** Changes not raised (or withdrawn) because their interleaved pair showed no such step. */
   readonly dismissedByPair: readonly DismissedByPair[]
+  /** Provisional changes raised by a decisive interleaved pair where the detector reported none. */
+  readonly raisedByPair: number
 }
 
 /** A change the detector reported that its interleaved pair ruled out. */
@@ -103,6 +108,8 @@ export interface DetectRunOptions {
    */
   readonly referencesInHistory?: boolean
   readonly detect?: DetectOptions
+  /** Practical threshold of the pairs, |ratio − 1| (default DEFAULT_PAIR_THRESHOLD, analysis/paired.ts). */
+  readonly pairThreshold?: number
   readonly now?: () => Date
   readonly onProgress?: (done: number, total: number) => void
 }
@@ -169,9 +176,15 @@ export async function analyseSeries(
   }
   const runs = await runsOf(store, series, options.runs ?? new Map())
   const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
-  const references = options.referencesInHistory ? [] : dated.filter((p) => purpose(p) === REFERENCE_PURPOSE)
+  // Pair rounds (more processes of a pair's builds, the same night) are never history points.
+  const references = dated.filter((p) =>
+    options.referencesInHistory ? purpose(p) === PAIR_ROUND_PURPOSE : pairOnly(purpose(p)),
+  )
   const withCommit = dated.filter(
-    (p) => purpose(p) !== BISECT_PURPOSE && (options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE),
+    (p) =>
+      purpose(p) !== BISECT_PURPOSE &&
+      purpose(p) !== PAIR_ROUND_PURPOSE &&
+      (options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE),
   )
   if (withCommit.length === 0) return { skipped: 'every point of this series is a bisection measurement' }
   const epochs = new Map<number, string>()
@@ -296,6 +309,7 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
   const dismissedByPair: DismissedByPair[] = []
   let confirmedByPair = 0
   let pairedChanges = 0
+  let raisedByPair = 0
   for (const [i, info] of all.entries()) {
     const series: SeriesKey = {
       machine: info.machine,
@@ -401,6 +415,22 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
           decided satisfies never
       }
     }
+    // --- issue 18: a decisive pair raises a provisional change by itself (analysis/paired.ts). ---
+    const raised = pairRaisedChanges({
+      series,
+      detection: a.detection,
+      points: a.points,
+      references: a.references,
+      runs: seriesRuns,
+      recorded: changes.filter((c) => sameSeries(c.series, series)),
+      known,
+      unit,
+      lowerIsBetter: lowerIsBetter(unit),
+      ...(options.pairThreshold !== undefined ? { threshold: options.pairThreshold } : {}),
+    })
+    raisedByPair += raised.length
+    changes.push(...raised)
+    // --- end issue 18 ---
     // Provisional changes the detector no longer reports are withdrawn.
     const reported = new Set(
       changes.filter((c) => sameSeries(c.series, series)).map((c) => c.firstBad.buildId),
@@ -437,6 +467,7 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
     pairedChanges,
     confirmedByPair,
     dismissedByPair,
+    raisedByPair,
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type Detection,
   type Verdict,
 } from '../stats/index.ts'
-import type { RunRow, SeriesPoint } from '../store/index.ts'
+import type { ChangeInput, ChangeRow, RunRow, SeriesKey, SeriesPoint } from '../store/index.ts'
 
 // Paired, interleaved evidence for a detected step (docs/stats.md, "From detection to alerts").
 // The nightly measures each new commit C interleaved with a reference build R, the newest commit
@@ -26,6 +26,29 @@ import type { RunRow, SeriesPoint } from '../store/index.ts'
  * the older build (detect.ts, `referencesInHistory`, says why).
  */
 export const REFERENCE_PURPOSE = 'reference'
+
+/**
+ * `metadata.purpose` of the runs of a pair's later rounds: when a pair's interval is too wide to
+ * tell whether a workload changed by the practical threshold, the nightly measures the undecided
+ * workloads again on both builds, interleaved, doubling the processes (pipeline/pair.ts). Each
+ * round's run names the run it extends (`metadata.extends_run_id`); its process means are added
+ * to that run's when the pair is judged, and the detector leaves it out of the history (it is the
+ * same build on the same night, not another observation of its level).
+ */
+export const PAIR_ROUND_PURPOSE = 'pair-round'
+
+/** True for runs that are read as pairs only and kept out of the detector's history: references and pair rounds. */
+export function pairOnly(purpose: unknown): boolean {
+  return purpose === REFERENCE_PURPOSE || purpose === PAIR_ROUND_PURPOSE
+}
+
+/**
+ * The practical threshold of a pair, as |ratio − 1|: the smallest change the nightly's pair must be
+ * able to see or rule out (`[nightly] pair_threshold`). 10 %: on a shared 2-core machine the
+ * process-to-process spread is about 10 % (METHODS.md), so ruling out 10 % at 99 % takes about
+ * 20 processes a side (the fast preset's 6, doubled twice), while 5 % would take about 70.
+ */
+export const DEFAULT_PAIR_THRESHOLD = 0.1
 
 /**
  * Two-sided confidence of the paired interval: α = 0.01, Pinpoint's level and the one bisection
@@ -226,8 +249,9 @@ export function pairedEvidence(
     ...(options.references ? { references: options.references } : {}),
   })
   if (pair === null) return null
-  const referenceMeans = pair.reference.processMeans ?? []
-  const candidateMeans = pair.candidate.processMeans ?? []
+  // A pair that grew (pipeline/pair.ts) is judged on every round's processes.
+  const referenceMeans = withRounds(pair.reference, options.references ?? [], runs)
+  const candidateMeans = withRounds(pair.candidate, options.references ?? [], runs)
   const { verdict, comparison } = judgePair(
     { direction: change.direction, ...change.step },
     referenceMeans,
@@ -265,4 +289,197 @@ export function pairedDetails(e: PairedEvidence): JsonObject {
     comparison: e.comparison,
     verdict: e.verdict,
   }
+}
+
+/**
+ * What a pair says on its own, at the practical threshold t (`pairState`):
+ * - `change`: the interval excludes 1 and |ratio − 1| ≥ t (compareTwo's verdict with minEffect t);
+ * - `no-change`: the interval lies inside (1 − t, 1 + t): a change of the size that matters is ruled out;
+ * - `undecided`: neither (the interval holds 1 and reaches past 1 ± t, or excludes 1 with a smaller
+ *   estimate while still reaching past 1 ± t, or too few processes): measure more.
+ */
+export const PAIR_STATES = ['change', 'no-change', 'undecided'] as const
+/** One of PAIR_STATES. */
+export type PairState = (typeof PAIR_STATES)[number]
+
+/** Options of pairState. */
+export interface PairStateOptions {
+  readonly lowerIsBetter: boolean
+  /** |ratio − 1| that matters (default DEFAULT_PAIR_THRESHOLD). */
+  readonly threshold?: number
+  /** Two-sided confidence (default PAIRED_CONFIDENCE). */
+  readonly confidence?: number
+}
+
+/**
+ * Judges an interleaved pair by itself: a change of at least the practical threshold, none, or
+ * undecided (measure more). The adaptive pair (pipeline/pair.ts) grows until no workload is
+ * undecided or its budget runs out; a pair in state `change` raises a provisional change by itself
+ * (pairRaisedChanges).
+ */
+export function pairState(
+  referenceMeans: readonly number[],
+  candidateMeans: readonly number[],
+  options: PairStateOptions,
+): { readonly state: PairState; readonly comparison: ComparisonResult } {
+  const threshold = options.threshold ?? DEFAULT_PAIR_THRESHOLD
+  const comparison = compareTwo(referenceMeans, candidateMeans, {
+    confidence: options.confidence ?? PAIRED_CONFIDENCE,
+    lowerIsBetter: options.lowerIsBetter,
+    minEffect: threshold,
+  })
+  if (comparison.kind === 'insufficient') return { state: 'undecided', comparison }
+  switch (comparison.verdict) {
+    case 'slower':
+    case 'faster':
+      return { state: 'change', comparison }
+    case 'no-difference':
+      return {
+        state: comparison.low > 1 - threshold && comparison.high < 1 + threshold ? 'no-change' : 'undecided',
+        comparison,
+      }
+    default:
+      return assertNever(comparison)
+  }
+}
+
+/**
+ * The process means of `point` with those of the later rounds that extend its run (runs of purpose
+ * PAIR_ROUND_PURPOSE whose `metadata.extends_run_id` is its run), found among `extra` points.
+ */
+export function withRounds(
+  point: SeriesPoint,
+  extra: readonly SeriesPoint[],
+  runs: ReadonlyMap<number, RunRow>,
+): readonly number[] {
+  const out = [...(point.processMeans ?? [])]
+  for (const p of extra) {
+    const run = runs.get(p.runId)
+    if (run?.metadata.purpose !== PAIR_ROUND_PURPOSE || run.metadata.extends_run_id !== point.runId) continue
+    if (p.state === 'measured' && p.processMeans) out.push(...p.processMeans)
+  }
+  return out
+}
+
+/** What pairRaisedChanges reads: one analysed series and what this pass records for it. */
+export interface PairRaiseInput {
+  readonly series: SeriesKey
+  readonly detection: Detection
+  /** The series' points the detector read. */
+  readonly points: readonly SeriesPoint[]
+  /** Points kept out of the history: reference runs and pair rounds. */
+  readonly references: readonly SeriesPoint[]
+  readonly runs: ReadonlyMap<number, RunRow>
+  /** The commit changes this pass records for the series (the detector's, judged by their pairs). */
+  readonly recorded: readonly ChangeInput[]
+  /** Changes stored before this pass (provisional or confirmed). */
+  readonly known: readonly Pick<ChangeRow, 'status' | 'direction' | 'firstBad'>[]
+  readonly unit: string
+  readonly lowerIsBetter: boolean
+  /** Practical threshold (default DEFAULT_PAIR_THRESHOLD). */
+  readonly threshold?: number
+  readonly confidence?: number
+}
+
+/** Builds on either side of a change the detector already reports that still count as the same step. */
+const SAME_STEP_BUILDS = 2
+
+/**
+ * The provisional changes that decisive pairs raise by themselves (docs/stats.md, "From detection
+ * to alerts"). A pair C/R — a build C measured interleaved with R, an earlier build of its
+ * series on the same level (same epoch, no boundary between) — in state `change` (its 99 %
+ * interval excludes 1, and the ratio is at least the practical threshold away from 1) is direct
+ * evidence of a step in (R, C], whatever the history says yet: on a noisy machine one build
+ * measured under other conditions can hide a step from the history for nights. So it is raised as
+ * a provisional commit change, blame (R, C], to be confirmed by the detector on later nights (a
+ * change it reports at C then takes over). Not raised when the detector already reports a change
+ * the same way within two builds of C, or one is stored confirmed there (the same step), or when
+ * the pair is C with itself. Pure: stored points and metadata in, change inputs out.
+ */
+export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
+  const { detection, points, references, runs } = input
+  const indexOfResult = preparedIndexes(detection)
+  const indexOfBuild = new Map<number, number>()
+  for (const p of points) {
+    const idx = indexOfResult.get(p.resultId)
+    if (idx !== undefined && !indexOfBuild.has(p.buildId)) indexOfBuild.set(p.buildId, idx)
+  }
+  const byRun = new Map<number, SeriesPoint>()
+  for (const p of [...points, ...references]) byRun.set(p.runId, p)
+  const near = (buildId: number, at: number) => {
+    const idx = indexOfBuild.get(buildId)
+    return idx !== undefined && Math.abs(idx - at) <= SAME_STEP_BUILDS
+  }
+  // One pair per candidate build: the one with the most process means, then the newest.
+  const best = new Map<number, { candidate: SeriesPoint; reference: SeriesPoint; n: number }>()
+  for (const candidate of points) {
+    if (!usable(candidate)) continue
+    const reference = byRun.get(referenceRunIdOf(runs.get(candidate.runId)) ?? -1)
+    if (!usable(reference) || reference.buildId === candidate.buildId) continue
+    const n = (candidate.processMeans?.length ?? 0) + (reference.processMeans?.length ?? 0)
+    const seen = best.get(candidate.buildId)
+    if (seen === undefined || n > seen.n || (n === seen.n && candidate.runId > seen.candidate.runId))
+      best.set(candidate.buildId, { candidate, reference, n })
+  }
+  const out: ChangeInput[] = []
+  for (const { candidate, reference } of best.values()) {
+    const at = indexOfResult.get(candidate.resultId)
+    const from = indexOfBuild.get(reference.buildId)
+    if (at === undefined || from === undefined || from >= at) continue
+    if (detection.points[from]?.epoch !== detection.points[at]?.epoch) continue
+    if (detection.epochs.some((b) => b.index > from && b.index <= at)) continue
+    const referenceMeans = withRounds(reference, references, runs)
+    const candidateMeans = withRounds(candidate, references, runs)
+    const { state, comparison } = pairState(referenceMeans, candidateMeans, {
+      lowerIsBetter: input.lowerIsBetter,
+      ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
+      ...(input.confidence !== undefined ? { confidence: input.confidence } : {}),
+    })
+    if (state !== 'change' || comparison.kind !== 'comparison') continue
+    const direction = comparison.verdict === 'slower' ? 'regression' : 'improvement'
+    if (input.recorded.some((c) => c.direction === direction && near(c.firstBad.buildId, at))) continue
+    if (
+      input.known.some(
+        (k) =>
+          k.status === 'confirmed' &&
+          k.firstBad.buildId !== candidate.buildId &&
+          k.direction === direction &&
+          near(k.firstBad.buildId, at),
+      )
+    )
+      continue
+    // Blame from the reference build's own history point when there is one.
+    const good = points.find((p) => p.buildId === reference.buildId && p.state === 'measured') ?? reference
+    const confidence = input.confidence ?? PAIRED_CONFIDENCE
+    out.push({
+      kind: 'commit',
+      series: input.series,
+      lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+      firstBad: { buildId: candidate.buildId, resultId: candidate.resultId, commitSha: candidate.commitSha },
+      unit: input.unit,
+      ratio: comparison.ratio,
+      ratioLow: comparison.low,
+      ratioHigh: comparison.high,
+      pValue: comparison.welch.p,
+      direction,
+      status: 'provisional',
+      details: {
+        raisedBy: 'pair',
+        threshold: input.threshold ?? DEFAULT_PAIR_THRESHOLD,
+        paired: {
+          ratio: comparison.ratio,
+          low: comparison.low,
+          high: comparison.high,
+          confidence,
+          referenceRunId: reference.runId,
+          runId: candidate.runId,
+          referenceCommit: reference.commitSha,
+          processes: [referenceMeans.length, candidateMeans.length],
+          comparison: comparison.verdict,
+          verdict: 'raises',
+        },
+      },
+    })
+  }
+  return out
 }
