@@ -1,4 +1,5 @@
 import { LangperfError, quote } from '../lib/index.ts'
+import { doublingRound } from './rounds.ts'
 import {
   BISECT_ALPHA,
   type CulpritVerdict,
@@ -243,7 +244,7 @@ export async function bisectWith(
     let round = 0
     for (round = 1; round <= maxRounds; round++) {
       if (options.signal?.aborted) return inconclusive('interrupted')
-      const add = round === 1 ? startProcesses : processes
+      const add = doublingRound(round, startProcesses, processes)
       log(
         `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
       )
@@ -336,7 +337,7 @@ export async function bisectWith(
   stepNo++
   for (let round = 1; round <= maxRounds; round++) {
     if (options.signal?.aborted) return inconclusive('interrupted')
-    const add = round === 1 ? startProcesses : processes
+    const add = doublingRound(round, startProcesses, processes)
     log(
       `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
     )
