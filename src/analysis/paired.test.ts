@@ -370,12 +370,42 @@ test('pairState() tells a change, no change and undecided apart at the practical
     [0.102, 0.104, 0.106, 0.108, 0.11, 0.112],
     lower,
   ) // 1.069× [1.011, 1.132]
-  assert.equal(wide.comparison.kind === 'comparison' && wide.comparison.low > 1, true)
+  assert.equal(wide.comparison !== null && wide.comparison.low > 1, true)
   assert.equal(wide.state, 'undecided')
   // A throughput that rises is a change too (an improvement).
   const up = pairState(means(100, 20), means(130, 20), { lowerIsBetter: false, threshold: 0.1 })
   assert.equal(up.state, 'change')
-  assert.equal(up.comparison.verdict, 'faster')
+  assert.equal(up.comparison?.verdict, 'faster')
+})
+
+test('pairState() compares an interleaved pair process by process', () => {
+  // Log ratios 0.1, 0.2, 0.3: mean 0.2, sd 0.1, n 3.
+  // scipy.stats.ttest_1samp([0.1, 0.2, 0.3], 0) → t = 3.4641, p = 0.07418; t(0.975, 2) = 4.3027
+  const r = pairState([1, 1, 1], [Math.exp(0.1), Math.exp(0.2), Math.exp(0.3)], {
+    lowerIsBetter: true,
+    confidence: 0.95,
+    interleaved: true,
+  })
+  assert.equal(r.comparison?.method, 'paired')
+  assert.ok(Math.abs(r.comparison!.pValue - 0.07418) < 1e-4, String(r.comparison!.pValue))
+  assert.ok(Math.abs(r.comparison!.ratio - Math.exp(0.2)) < 1e-12)
+  assert.ok(Math.abs(Math.log(r.comparison!.high) - (0.2 + (4.302653 * 0.1) / Math.sqrt(3))) < 1e-5)
+  assert.equal(r.state, 'undecided')
+  // A shared machine: each round's load (±30 %) hits both builds alike; the candidate is 20 % slower.
+  const load = Array.from({ length: 12 }, () => Math.exp(0.3 * normal()))
+  const ref = load.map((l) => 0.1 * l * Math.exp(0.02 * normal()))
+  const cand = load.map((l) => 0.12 * l * Math.exp(0.02 * normal()))
+  const independent = pairState(ref, cand, { lowerIsBetter: true })
+  const interleaved = pairState(ref, cand, { lowerIsBetter: true, interleaved: true })
+  assert.equal(independent.comparison?.method, 'welch')
+  assert.equal(independent.state, 'undecided')
+  assert.equal(interleaved.state, 'change')
+  assert.equal(interleaved.comparison?.verdict, 'slower')
+  // Sides of different lengths (a round lost on one side) fall back to Welch.
+  assert.equal(
+    pairState(ref, cand.slice(1), { lowerIsBetter: true, interleaved: true }).comparison?.method,
+    'welch',
+  )
 })
 
 /** The history of the issue: a first build measured alone and high, two on the level, a real step. */

@@ -4,7 +4,11 @@ import {
   type ComparisonResult,
   compareTwo,
   type Detection,
+  mean,
+  studentTQuantile,
+  studentTTwoSidedP,
   type Verdict,
+  variance,
 } from '../stats/index.ts'
 import type { ChangeInput, ChangeRow, RunRow, SeriesKey, SeriesPoint } from '../store/index.ts'
 
@@ -309,6 +313,52 @@ export interface PairStateOptions {
   readonly threshold?: number
   /** Two-sided confidence (default PAIRED_CONFIDENCE). */
   readonly confidence?: number
+  /**
+   * The i-th process means of the two sides ran next to each other (the runner's interleaved
+   * rounds, A B / B A): compare them process by process (default false: as independent samples).
+   */
+  readonly interleaved?: boolean
+}
+
+/** A pair's ratio candidate/reference with its interval, from pairState. */
+export interface PairComparison {
+  readonly kind: 'comparison'
+  /** `paired`: a t interval of the process-by-process log ratios; `welch`: compareTwo's log-t. */
+  readonly method: 'paired' | 'welch'
+  readonly ratio: number
+  readonly low: number
+  readonly high: number
+  /** Two-sided p of the ratio being 1. */
+  readonly pValue: number
+  readonly confidence: number
+  /** slower / faster: the interval excludes 1 and |ratio − 1| ≥ threshold (compareTwo's rule). */
+  readonly verdict: Exclude<Verdict, 'insufficient'>
+  readonly processes: readonly [number, number]
+}
+
+/**
+ * The process-by-process comparison of an interleaved pair: d_i = ln c_i − ln r_i over the rounds
+ * (process i of each side ran next to the other), exp(mean d ± t(1 − α/2, n − 1) · sd(d)/√n).
+ * On a shared machine the load moves over seconds, so neighbouring processes share most of it:
+ * in the toy nightly of src/cli/nightly.e2e.test.ts (load 6–9 on 2 cores) adjacent process means
+ * correlated at 0.5–0.9 and this standard error was 2–3 times smaller than Welch's, which treats
+ * the sides as independent. Null when the sides differ in length (a round lost on one side) or
+ * have fewer than 3 processes.
+ */
+function interleavedInterval(
+  reference: readonly number[],
+  candidate: readonly number[],
+  confidence: number,
+): { ratio: number; low: number; high: number; pValue: number } | null {
+  const n = reference.length
+  if (n !== candidate.length || n < 3) return null
+  if (![...reference, ...candidate].every((x) => Number.isFinite(x) && x > 0)) return null
+  const d = candidate.map((c, i) => Math.log(c) - Math.log(reference[i] as number))
+  const m = mean(d)
+  const se = Math.sqrt(variance(d) / n)
+  const half = se === 0 ? 0 : studentTQuantile(1 - (1 - confidence) / 2, n - 1) * se
+  const pValue = se === 0 ? (m === 0 ? 1 : 0) : studentTTwoSidedP(m / se, n - 1)
+  return { ratio: Math.exp(m), low: Math.exp(m - half), high: Math.exp(m + half), pValue }
 }
 
 /**
@@ -321,14 +371,42 @@ export function pairState(
   referenceMeans: readonly number[],
   candidateMeans: readonly number[],
   options: PairStateOptions,
-): { readonly state: PairState; readonly comparison: ComparisonResult } {
+): { readonly state: PairState; readonly comparison: PairComparison | null } {
   const threshold = options.threshold ?? DEFAULT_PAIR_THRESHOLD
-  const comparison = compareTwo(referenceMeans, candidateMeans, {
-    confidence: options.confidence ?? PAIRED_CONFIDENCE,
-    lowerIsBetter: options.lowerIsBetter,
-    minEffect: threshold,
-  })
-  if (comparison.kind === 'insufficient') return { state: 'undecided', comparison }
+  const confidence = options.confidence ?? PAIRED_CONFIDENCE
+  const processes = [referenceMeans.length, candidateMeans.length] as const
+  let comparison: PairComparison | null = null
+  const paired = options.interleaved ? interleavedInterval(referenceMeans, candidateMeans, confidence) : null
+  if (paired !== null) {
+    const significant = paired.low > 1 || paired.high < 1
+    const verdict =
+      significant && Math.abs(paired.ratio - 1) >= threshold
+        ? paired.high < 1 === options.lowerIsBetter
+          ? 'faster'
+          : 'slower'
+        : 'no-difference'
+    comparison = { kind: 'comparison', method: 'paired', ...paired, confidence, verdict, processes }
+  } else {
+    const c = compareTwo(referenceMeans, candidateMeans, {
+      confidence,
+      lowerIsBetter: options.lowerIsBetter,
+      minEffect: threshold,
+    })
+    if (c.kind === 'comparison') {
+      comparison = {
+        kind: 'comparison',
+        method: 'welch',
+        ratio: c.ratio,
+        low: c.low,
+        high: c.high,
+        pValue: c.welch.p,
+        confidence,
+        verdict: c.verdict,
+        processes,
+      }
+    }
+  }
+  if (comparison === null) return { state: 'undecided', comparison }
   switch (comparison.verdict) {
     case 'slower':
     case 'faster':
@@ -339,7 +417,7 @@ export function pairState(
         comparison,
       }
     default:
-      return assertNever(comparison)
+      return assertNever(comparison.verdict)
   }
 }
 
@@ -353,7 +431,8 @@ export function withRounds(
   runs: ReadonlyMap<number, RunRow>,
 ): readonly number[] {
   const out = [...(point.processMeans ?? [])]
-  for (const p of extra) {
+  // Rounds in the order they were measured, so both sides of an interleaved pair stay aligned.
+  for (const p of [...extra].sort((a, b) => a.runId - b.runId)) {
     const run = runs.get(p.runId)
     if (run?.metadata.purpose !== PAIR_ROUND_PURPOSE || run.metadata.extends_run_id !== point.runId) continue
     if (p.state === 'measured' && p.processMeans) out.push(...p.processMeans)
@@ -430,12 +509,17 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
     if (detection.epochs.some((b) => b.index > from && b.index <= at)) continue
     const referenceMeans = withRounds(reference, references, runs)
     const candidateMeans = withRounds(candidate, references, runs)
+    // Process by process when both runs say they were measured interleaved (one group, A B / B A).
+    const interleaved =
+      runs.get(candidate.runId)?.metadata.interleaved === true &&
+      runs.get(reference.runId)?.metadata.interleaved === true
     const { state, comparison } = pairState(referenceMeans, candidateMeans, {
       lowerIsBetter: input.lowerIsBetter,
+      interleaved,
       ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
       ...(input.confidence !== undefined ? { confidence: input.confidence } : {}),
     })
-    if (state !== 'change' || comparison.kind !== 'comparison') continue
+    if (state !== 'change' || comparison === null) continue
     const direction = comparison.verdict === 'slower' ? 'regression' : 'improvement'
     if (input.recorded.some((c) => c.direction === direction && near(c.firstBad.buildId, at))) continue
     if (
@@ -460,7 +544,7 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
       ratio: comparison.ratio,
       ratioLow: comparison.low,
       ratioHigh: comparison.high,
-      pValue: comparison.welch.p,
+      pValue: comparison.pValue,
       direction,
       status: 'provisional',
       details: {
@@ -476,6 +560,7 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
           referenceCommit: reference.commitSha,
           processes: [referenceMeans.length, candidateMeans.length],
           comparison: comparison.verdict,
+          method: comparison.method,
           verdict: 'raises',
         },
       },

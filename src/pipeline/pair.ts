@@ -19,7 +19,10 @@ export interface PairRoundMeans {
   readonly candidate: ReadonlyMap<string, readonly number[]>
 }
 
-/** Measures `workloads` on both builds of the pair, interleaved, `processes` processes each. */
+/**
+ * Measures `workloads` on both builds of the pair, interleaved, `processes` processes each: the
+ * i-th process mean of one side ran next to the i-th of the other.
+ */
 export type PairMeasure = (
   workloads: readonly string[],
   processes: number,
@@ -35,6 +38,8 @@ export interface PairGrowthOptions {
   /** Practical threshold, |ratio − 1| (default DEFAULT_PAIR_THRESHOLD). */
   readonly threshold?: number
   readonly lowerIsBetter?: boolean
+  /** The i-th processes of the two builds ran next to each other in every round (default true: PairMeasure's contract). */
+  readonly interleaved?: boolean
   readonly log?: (line: string) => void
   /** Stops between rounds. */
   readonly signal?: AbortSignal
@@ -95,6 +100,7 @@ export async function growPair(
     states[w] = pairState(reference.get(w) ?? [], candidate.get(w) ?? [], {
       lowerIsBetter: options.lowerIsBetter ?? true,
       threshold,
+      interleaved: options.interleaved ?? true,
     }).state
     processes[w] = Math.min(reference.get(w)?.length ?? 0, candidate.get(w)?.length ?? 0)
   }
