@@ -264,7 +264,8 @@ export async function bisectWith(
           mid: samplesOf(samples, mid.sha, w),
           bad: samplesOf(samples, bad, w),
         })),
-        { alpha, ...(request.primary !== undefined ? { primary: request.primary } : {}) },
+        // The probe measures the three builds in interleaved rounds: judge them round by round.
+        { alpha, interleaved: true, ...(request.primary !== undefined ? { primary: request.primary } : {}) },
       )
       if (verdict.verdict === 'like-good' || verdict.verdict === 'like-bad') break
     }
@@ -353,7 +354,7 @@ export async function bisectWith(
         child: samplesOf(samples, bad, w),
         expectedSign: directions.get(w) ?? request.directions?.[w] ?? 1,
       })),
-      { alpha },
+      { alpha, interleaved: true },
     )
     if (confirmation.verdict !== 'undecided') break
   }
