@@ -4,7 +4,7 @@ import { createRng } from '../lib/index.ts'
 import type { RunWithResults, WorkloadResult } from '../model/index.ts'
 import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../store/index.ts'
 import { analyseSeries, detectAndRecord } from './detect.ts'
-import { judgePair, PAIR_ROUND_PURPOSE, pairState, REFERENCE_PURPOSE } from './paired.ts'
+import { judgePair, PAIR_ROUND_PURPOSE, pairLookConfidence, pairState, REFERENCE_PURPOSE } from './paired.ts'
 
 // The paired rule: the judgement alone, then through the real SQLite store with synthetic nightly
 // histories in which each build is measured interleaved with the one before it (a chain), and
@@ -507,4 +507,11 @@ test("a pair's later rounds are added to its processes and kept out of the histo
   assert.equal(raised.length, 1, JSON.stringify(second.newAlerts.map((a) => a.changes)))
   assert.deepEqual((raised[0]!.details.paired as { processes: number[] }).processes, [43, 43])
   await store.close()
+})
+
+test('pairLookConfidence() splits α over the looks a pair may take (Bonferroni)', () => {
+  assert.equal(pairLookConfidence(1), 0.99)
+  assert.ok(Math.abs(pairLookConfidence(4) - 0.9975) < 1e-15)
+  assert.equal(pairLookConfidence(0), 0.99, 'no budget recorded: one look')
+  assert.ok(Math.abs(pairLookConfidence(2, 0.95) - 0.975) < 1e-15)
 })

@@ -793,6 +793,8 @@ async function measureStep(
         reference_run_id: group.runIds[0] ?? null,
         reference_commit: reference.commit.sha,
         pair_group: group.groupId,
+        // The looks its pair may take: detection judges it at α / pair_budget (analysis/paired.ts).
+        pair_budget: options.pairBudget ?? world.config.nightly.pairBudget,
         ...resumes(earlierIds),
       }
     },

@@ -1,4 +1,4 @@
-import { DEFAULT_PAIR_THRESHOLD, type PairState, pairState } from '../analysis/index.ts'
+import { DEFAULT_PAIR_THRESHOLD, type PairState, pairLookConfidence, pairState } from '../analysis/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import { doublingRound, doublingTotal } from './rounds.ts'
 
@@ -101,6 +101,8 @@ export async function growPair(
       lowerIsBetter: options.lowerIsBetter ?? true,
       threshold,
       interleaved: options.interleaved ?? true,
+      // Up to `budget` looks at the same pair: each at α/budget (pairLookConfidence).
+      confidence: pairLookConfidence(budget),
     }).state
     processes[w] = Math.min(reference.get(w)?.length ?? 0, candidate.get(w)?.length ?? 0)
   }
