@@ -742,10 +742,11 @@ describe('the nightly on a shared machine catches a 20 % step on one workload', 
 
   // Unfinished (issue 18): on this machine shared with other jobs (load 4–9 besides the busy loop)
   // the toy's step came out between +8 % and +33 % from run to run, and process means spread
-  // 10–45 %; the pair raised the nbody alert in three runs of four, but bisection stayed
-  // undecided once and a pair of unchanged builds raised a false generators alert once (before
-  // looks were Bonferroni-corrected). It runs, and its failures are reported, but as a todo until
-  // it passes reliably; the clean history below is a plain test.
+  // 10–45 %. Of four runs while this was written, the nbody alert was raised in the two with 4
+  // rounds (none with 3); in one the bisection then stayed undecided (before it judged rounds
+  // process by process), in the other a pair of unchanged builds raised a false generators alert
+  // (before a pair's looks were Bonferroni-corrected). It runs, and its failures are reported, but
+  // as a todo until it passes reliably; the clean history below is a plain test.
   test('with a CPU-bound process beside it, the nightly raises an alert on the one workload that slowed and bisects it to its commit', {
     todo: 'not yet reliable on a loaded 2-core machine (issue 18)',
   }, async () => {
