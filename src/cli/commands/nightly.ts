@@ -342,15 +342,16 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
         )
         .option(
           '--pair-budget <rounds>',
-          "rounds a pair may measure at most: while a workload's interval cannot rule out a change of the\n" +
-            'pair threshold, it is measured again on both builds, doubling its processes; 1 = never grow\n' +
+          "rounds a pair may measure at most: while a workload's interval cannot rule out a change of the " +
+            'pair threshold, it is measured again on both builds, doubling its processes; 1 = never grow ' +
             '(default: [nightly] pair_budget, 3)',
           number('--pair-budget', true),
         )
         .option(
           '--pair-threshold <fraction>',
-          'the change a pair must see or rule out, e.g. 0.1 for 10 %; a pair at 99 % at least this far from 1\n' +
-            'raises a provisional change by itself (default: [nightly] pair_threshold, 0.1)',
+          'the change a pair must see or rule out, e.g. 0.1 for 10 %; a pair whose 99 % interval (α split ' +
+            'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
+            '(default: [nightly] pair_threshold, 0.1)',
           number('--pair-threshold', false),
         ),
     ),
