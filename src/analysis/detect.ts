@@ -22,9 +22,12 @@ import type {
 } from '../store/index.ts'
 import { epochFacts, lowerIsBetter } from './epochs.ts'
 import {
+  PAIR_ROUND_PURPOSE,
   type PairedEvidence,
   pairedDetails,
   pairedEvidence,
+  pairOnly,
+  pairRaisedChanges,
   preparedIndexes,
   REFERENCE_PURPOSE,
 } from './paired.ts'
@@ -109,6 +112,8 @@ export interface DetectReport {
   readonly confirmedByPair: number
   /** Changes not raised (or withdrawn) because their interleaved pair showed no such step. */
   readonly dismissedByPair: readonly DismissedByPair[]
+  /** Provisional changes raised by a decisive interleaved pair where the detector reported none. */
+  readonly raisedByPair: number
 }
 
 /** A change the detector reported that its interleaved pair ruled out. */
@@ -137,6 +142,8 @@ export interface DetectRunOptions {
    */
   readonly referencesInHistory?: boolean
   readonly detect?: DetectOptions
+  /** Practical threshold of the pairs, |ratio − 1| (default DEFAULT_PAIR_THRESHOLD, analysis/paired.ts). */
+  readonly pairThreshold?: number
   readonly now?: () => Date
   readonly onProgress?: (done: number, total: number) => void
 }
@@ -292,10 +299,14 @@ export function analyseLoaded(
           : 'no build in this series has a commit date, so it has no history order (local interpreters)',
     }
   }
-  const references = options.referencesInHistory
-    ? []
-    : ordered.filter((p) => purpose(p) === REFERENCE_PURPOSE)
-  const withCommit = ordered.filter((p) => options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE)
+  // Pair rounds (more processes of a pair's builds, the same night) are never history points.
+  const references = ordered.filter((p) =>
+    options.referencesInHistory ? purpose(p) === PAIR_ROUND_PURPOSE : pairOnly(purpose(p)),
+  )
+  const withCommit = ordered.filter(
+    (p) =>
+      purpose(p) !== PAIR_ROUND_PURPOSE && (options.referencesInHistory || purpose(p) !== REFERENCE_PURPOSE),
+  )
   if (withCommit.length === 0) return { skipped: 'every point of this series is a reference measurement' }
   const epochs = new Map<number, string>()
   const input: DetectPoint[] = []
@@ -431,6 +442,7 @@ export interface DetectionPlan {
   readonly pairedChanges: number
   readonly confirmedByPair: number
   readonly dismissedByPair: readonly DismissedByPair[]
+  readonly raisedByPair: number
 }
 
 /** A detected change of one series, with the prepared positions its blame covers. */
@@ -460,6 +472,7 @@ export function planDetection(
   options: {
     readonly detect?: DetectOptions
     readonly referencesInHistory?: boolean
+    readonly pairThreshold?: number
     readonly orphans?: readonly ChangeRow[]
     readonly onProgress?: (done: number, total: number) => void
   } = {},
@@ -479,6 +492,7 @@ export function planDetection(
   }
   options.onProgress?.(loaded.length, loaded.length)
   const knownBySeries = new Map(loaded.map((l) => [seriesId(l.series), l.known]))
+  const runsBySeries = new Map(loaded.map((l) => [seriesId(l.series), l.runs]))
   // Pass 1: every series' candidate changes, and which transitions each crosses.
   const shifts = new Map<string, number[]>()
   const moved = new Map<string, Set<string>>()
@@ -568,7 +582,7 @@ export function planDetection(
       input = { ...input, details: { ...input.details, epochCrossed: boundary } }
     }
     const unit = input.unit
-    const seriesRuns = loaded.find((l) => seriesId(l.series) === seriesId(a.series))?.runs ?? new Map()
+    const seriesRuns = runsBySeries.get(seriesId(a.series)) ?? new Map()
     // The interleaved pair of the blamed first bad build and a build of the old level, if any.
     const evidence = pairedEvidence(a.detection, c, a.points, seriesRuns, {
       lowerIsBetter: lowerIsBetter(unit),
@@ -610,6 +624,26 @@ export function planDetection(
         decided satisfies never
     }
   }
+  // A decisive interleaved pair raises a provisional change by itself where the detector
+  // reported none (analysis/paired.ts, pairRaisedChanges).
+  let raisedByPair = 0
+  for (const a of analyses) {
+    const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
+    const raised = pairRaisedChanges({
+      series: a.series,
+      detection: a.detection,
+      points: a.points,
+      references: a.references,
+      runs: runsBySeries.get(seriesId(a.series)) ?? new Map(),
+      recorded: changes.filter((c) => seriesId(c.series) === seriesId(a.series)),
+      known: knownBySeries.get(seriesId(a.series)) ?? [],
+      unit,
+      lowerIsBetter: lowerIsBetter(unit),
+      ...(options.pairThreshold !== undefined ? { threshold: options.pairThreshold } : {}),
+    })
+    raisedByPair += raised.length
+    changes.push(...raised)
+  }
   // Provisional changes the detector no longer reports are withdrawn.
   const reported = new Set(changes.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
   for (const a of analyses) {
@@ -636,6 +670,7 @@ export function planDetection(
     pairedChanges,
     confirmedByPair,
     dismissedByPair,
+    raisedByPair,
   }
 }
 
@@ -683,6 +718,7 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
   const plan = planDetection(loaded, {
     ...(options.detect ? { detect: options.detect } : {}),
     ...(options.referencesInHistory ? { referencesInHistory: true } : {}),
+    ...(options.pairThreshold !== undefined ? { pairThreshold: options.pairThreshold } : {}),
     orphans,
     ...(options.onProgress
       ? { onProgress: (done: number, total: number) => options.onProgress?.(total + done, 2 * total) }
@@ -714,6 +750,7 @@ export async function detectAndRecord(store: Store, options: DetectRunOptions = 
     pairedChanges: plan.pairedChanges,
     confirmedByPair: plan.confirmedByPair,
     dismissedByPair: plan.dismissedByPair,
+    raisedByPair: plan.raisedByPair,
   }
 }
 

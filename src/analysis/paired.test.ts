@@ -4,7 +4,7 @@ import { createRng } from '../lib/index.ts'
 import type { RunWithResults, WorkloadResult } from '../model/index.ts'
 import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../store/index.ts'
 import { analyseSeries, detectAndRecord } from './detect.ts'
-import { judgePair, REFERENCE_PURPOSE } from './paired.ts'
+import { judgePair, PAIR_ROUND_PURPOSE, pairLookConfidence, pairState, REFERENCE_PURPOSE } from './paired.ts'
 
 // The paired rule: the judgement alone, then through the real SQLite store with synthetic nightly
 // histories in which each build is measured interleaved with the one before it (a chain), and
@@ -69,13 +69,13 @@ const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i, 3)).toISOString()
 const ENV = exampleEnvironment(exampleFingerprint({ hostname: 'box' }))
 
 /** 10 processes × 3 values around level × drift: 1 % between processes, 0.5 % within. */
-function result(name: string, level: number): WorkloadResult {
+function result(name: string, level: number, n = 10, spread = 0.01): WorkloadResult {
   return {
     workload: { name, version: 'v1' },
     unit: 'second',
     loops: 1,
     innerLoops: 1,
-    processes: means(level, 10).map((m) => ({
+    processes: means(level, n, spread).map((m) => ({
       warmups: [],
       values: [0, 1, 2].map(() => m * (1 + 0.005 * normal())),
       metadata: {},
@@ -91,6 +91,7 @@ function run(
   drift: number,
   metadata: RunWithResults['run']['metadata'],
   groupId: string | null,
+  processes: { readonly n: number; readonly spread: number } = { n: 10, spread: 0.01 },
 ): RunWithResults {
   return {
     run: {
@@ -118,7 +119,9 @@ function run(
     },
     status: 'complete',
     finishedAt: null,
-    results: Object.entries(levels).map(([name, level]) => result(name, level * drift)),
+    results: Object.entries(levels).map(([name, level]) =>
+      result(name, level * drift, processes.n, processes.spread),
+    ),
   }
 }
 
@@ -343,4 +346,172 @@ test('a pair whose reference is not on the old level is not used', async () => {
   assert.equal(newest.status, 'provisional')
   assert.equal(newest.changes[0]!.details.paired, undefined)
   await store.close()
+})
+
+// --- issue 18: pairs on their own -------------------------------------------------------------
+
+test('pairState() tells a change, no change and undecided apart at the practical threshold', () => {
+  const lower = { lowerIsBetter: true, threshold: 0.1 }
+  // [reference, candidate, expected]: 20 processes a side with 1 % spread are precise; 3 with 15 % are not.
+  const cases: [string, number[], number[], string][] = [
+    ['+20 %, precise', means(0.1, 20), means(0.12, 20), 'change'],
+    ['−20 %, precise', means(0.1, 20), means(0.08, 20), 'change'],
+    ['equal, precise', means(0.1, 20), means(0.1, 20), 'no-change'],
+    ['+3 %, precise: significant, but below the threshold', means(0.1, 20), means(0.103, 20), 'no-change'],
+    ['equal, imprecise', means(0.1, 3, 0.15), means(0.1, 3, 0.15), 'undecided'],
+    ['one process', [0.1], [0.12, 0.12], 'undecided'],
+  ]
+  for (const [label, ref, cand, expected] of cases) {
+    assert.equal(pairState(ref, cand, lower).state, expected, label)
+  }
+  // A significant change whose estimate is under the threshold while its interval reaches past it.
+  const wide = pairState(
+    [0.1, 0.101, 0.099, 0.1, 0.1005, 0.0995],
+    [0.102, 0.104, 0.106, 0.108, 0.11, 0.112],
+    lower,
+  ) // 1.069× [1.011, 1.132]
+  assert.equal(wide.comparison !== null && wide.comparison.low > 1, true)
+  assert.equal(wide.state, 'undecided')
+  // A throughput that rises is a change too (an improvement).
+  const up = pairState(means(100, 20), means(130, 20), { lowerIsBetter: false, threshold: 0.1 })
+  assert.equal(up.state, 'change')
+  assert.equal(up.comparison?.verdict, 'faster')
+})
+
+test('pairState() compares an interleaved pair process by process', () => {
+  // Log ratios 0.1, 0.2, 0.3: mean 0.2, sd 0.1, n 3.
+  // scipy.stats.ttest_1samp([0.1, 0.2, 0.3], 0) → t = 3.4641, p = 0.07418; t(0.975, 2) = 4.3027
+  const r = pairState([1, 1, 1], [Math.exp(0.1), Math.exp(0.2), Math.exp(0.3)], {
+    lowerIsBetter: true,
+    confidence: 0.95,
+    interleaved: true,
+  })
+  assert.equal(r.comparison?.method, 'paired')
+  assert.ok(Math.abs(r.comparison!.pValue - 0.07418) < 1e-4, String(r.comparison!.pValue))
+  assert.ok(Math.abs(r.comparison!.ratio - Math.exp(0.2)) < 1e-12)
+  assert.ok(Math.abs(Math.log(r.comparison!.high) - (0.2 + (4.302653 * 0.1) / Math.sqrt(3))) < 1e-5)
+  assert.equal(r.state, 'undecided')
+  // A shared machine: each round's load (±30 %) hits both builds alike; the candidate is 20 % slower.
+  const load = Array.from({ length: 12 }, () => Math.exp(0.3 * normal()))
+  const ref = load.map((l) => 0.1 * l * Math.exp(0.02 * normal()))
+  const cand = load.map((l) => 0.12 * l * Math.exp(0.02 * normal()))
+  const independent = pairState(ref, cand, { lowerIsBetter: true })
+  const interleaved = pairState(ref, cand, { lowerIsBetter: true, interleaved: true })
+  assert.equal(independent.comparison?.method, 'welch')
+  assert.equal(independent.state, 'undecided')
+  assert.equal(interleaved.state, 'change')
+  assert.equal(interleaved.comparison?.verdict, 'slower')
+  // Sides of different lengths (a round lost on one side) fall back to Welch.
+  assert.equal(
+    pairState(ref, cand.slice(1), { lowerIsBetter: true, interleaved: true }).comparison?.method,
+    'welch',
+  )
+})
+
+/** The history of the issue: a first build measured alone and high, two on the level, a real step. */
+async function issueHistory(store: Store, step: number): Promise<void> {
+  const noisy = { n: 6, spread: 0.02 }
+  await store.insertRuns([run(0, { a: 0.145, b: 0.2 }, 1, { purpose: 'nightly' }, null, noisy)])
+  const levels = [
+    { a: 0.1, b: 0.2 },
+    { a: 0.1, b: 0.2 },
+    { a: 0.1 * step, b: 0.2 },
+    { a: 0.1 * step, b: 0.2 },
+  ]
+  const drifts = [1, 1.001, 1.39 / step, 1.24 / step]
+  for (let i = 1; i < 5; i++) {
+    const group = `pair-${i}`
+    const prev = i === 1 ? { a: 0.1, b: 0.2 } : levels[i - 2]!
+    const [ref] = await store.insertRuns([
+      run(i - 1, prev, drifts[i - 1]!, { purpose: REFERENCE_PURPOSE, pair_group: group }, group, noisy),
+    ])
+    await store.insertRuns([
+      run(
+        i,
+        levels[i - 1]!,
+        drifts[i - 1]!,
+        { purpose: 'nightly', reference_run_id: ref!, pair_group: group },
+        group,
+        noisy,
+      ),
+    ])
+  }
+}
+
+test('a decisive pair raises a provisional change by itself where the history shows none yet', async () => {
+  const store = await openSqliteStore(':memory:')
+  await issueHistory(store, 1.2)
+  const report = await detectAndRecord(store)
+  const commit = report.newAlerts.filter((a) => a.kind === 'commit')
+  assert.equal(commit.length, 1, JSON.stringify(report.newAlerts.map((a) => a.changes)))
+  const alert = commit[0]!
+  assert.equal(alert.status, 'provisional')
+  assert.equal(alert.lastGoodCommit, sha(2))
+  assert.equal(alert.firstBadCommit, sha(3))
+  assert.equal(report.raisedByPair, 1)
+  const change = alert.changes[0]!
+  assert.equal(change.series.workload, 'a')
+  assert.equal(change.details.raisedBy, 'pair')
+  assert.equal((change.details.paired as { verdict: string }).verdict, 'raises')
+  assert.ok(change.ratioLow > 1.1 && change.ratioHigh < 1.35, `${change.ratioLow}..${change.ratioHigh}`)
+  // Idempotent: the same change is raised again, nothing new recorded, nothing withdrawn.
+  const again = await detectAndRecord(store)
+  assert.equal(again.newChangeIds.length, 0)
+  assert.equal(again.withdrawnChangeIds.length, 0)
+  assert.equal((await store.getAlert(alert.id))?.status, 'provisional')
+  await store.close()
+})
+
+test('the same noisy history without a step raises nothing', async () => {
+  const store = await openSqliteStore(':memory:')
+  await issueHistory(store, 1)
+  const report = await detectAndRecord(store)
+  assert.equal(report.raisedByPair, 0)
+  assert.equal(report.newAlerts.filter((a) => a.kind === 'commit').length, 0)
+  await store.close()
+})
+
+test("a pair's later rounds are added to its processes and kept out of the history", async () => {
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 12, FLAT)
+  const wide = { n: 3, spread: 0.15 }
+  const group = 'pair-12'
+  const [ref] = await store.insertRuns([
+    run(11, { a: 0.1 }, 1, { purpose: REFERENCE_PURPOSE, pair_group: group }, group, wide),
+  ])
+  const [cand] = await store.insertRuns([
+    run(12, { a: 0.115 }, 1, { purpose: 'nightly', reference_run_id: ref!, pair_group: group }, group, wide),
+  ])
+  const first = await detectAndRecord(store, { filter: { workload: 'a' } })
+  assert.equal(first.raisedByPair, 0, 'three processes a side cannot tell')
+  // Two more rounds of 20 precise processes on each build, the same night.
+  for (const [i, level, extends_run_id] of [
+    [11, 0.1, ref!],
+    [12, 0.115, cand!],
+    [11, 0.1, ref!],
+    [12, 0.115, cand!],
+  ] as const) {
+    await store.insertRuns([
+      run(i, { a: level }, 1, { purpose: PAIR_ROUND_PURPOSE, extends_run_id, pair_round: 2 }, group, {
+        n: 20,
+        spread: 0.01,
+      }),
+    ])
+  }
+  const series = (await store.listSeries({ workload: 'a' }))[0]!
+  const analysed = await analyseSeries(store, { ...series })
+  assert.ok(!('skipped' in analysed))
+  assert.equal(analysed.detection.points.length, 13, 'one point per build: rounds are not history')
+  const second = await detectAndRecord(store, { filter: { workload: 'a' } })
+  const raised = second.newAlerts.flatMap((a) => a.changes).filter((c) => c.details.raisedBy === 'pair')
+  assert.equal(raised.length, 1, JSON.stringify(second.newAlerts.map((a) => a.changes)))
+  assert.deepEqual((raised[0]!.details.paired as { processes: number[] }).processes, [43, 43])
+  await store.close()
+})
+
+test('pairLookConfidence() splits α over the looks a pair may take (Bonferroni)', () => {
+  assert.equal(pairLookConfidence(1), 0.99)
+  assert.ok(Math.abs(pairLookConfidence(4) - 0.9975) < 1e-15)
+  assert.equal(pairLookConfidence(0), 0.99, 'no budget recorded: one look')
+  assert.ok(Math.abs(pairLookConfidence(2, 0.95) - 0.975) < 1e-15)
 })

@@ -4,9 +4,13 @@ import {
   type ComparisonResult,
   compareTwo,
   type Detection,
+  mean,
+  studentTQuantile,
+  studentTTwoSidedP,
   type Verdict,
+  variance,
 } from '../stats/index.ts'
-import type { RunRow, SeriesPoint } from '../store/index.ts'
+import type { ChangeInput, ChangeRow, RunRow, SeriesKey, SeriesPoint } from '../store/index.ts'
 
 // Paired, interleaved evidence for a detected step (docs/stats.md, "From detection to alerts").
 // The nightly measures each new commit C interleaved with a reference build R, the newest commit
@@ -26,6 +30,29 @@ import type { RunRow, SeriesPoint } from '../store/index.ts'
  * the older build (detect.ts, `referencesInHistory`, says why).
  */
 export const REFERENCE_PURPOSE = 'reference'
+
+/**
+ * `metadata.purpose` of the runs of a pair's later rounds: when a pair's interval is too wide to
+ * tell whether a workload changed by the practical threshold, the nightly measures the undecided
+ * workloads again on both builds, interleaved, doubling the processes (pipeline/pair.ts). Each
+ * round's run names the run it extends (`metadata.extends_run_id`); its process means are added
+ * to that run's when the pair is judged, and the detector leaves it out of the history (it is the
+ * same build on the same night, not another observation of its level).
+ */
+export const PAIR_ROUND_PURPOSE = 'pair-round'
+
+/** True for runs that are read as pairs only and kept out of the detector's history: references and pair rounds. */
+export function pairOnly(purpose: unknown): boolean {
+  return purpose === REFERENCE_PURPOSE || purpose === PAIR_ROUND_PURPOSE
+}
+
+/**
+ * The practical threshold of a pair, as |ratio − 1|: the smallest change the nightly's pair must be
+ * able to see or rule out (`[nightly] pair_threshold`). 10 %: on a shared 2-core machine the
+ * process-to-process spread is about 10 % (METHODS.md), so ruling out 10 % at 99 % takes about
+ * 20 processes a side (the fast preset's 6, doubled twice), while 5 % would take about 70.
+ */
+export const DEFAULT_PAIR_THRESHOLD = 0.1
 
 /**
  * Two-sided confidence of the paired interval: α = 0.01, Pinpoint's level and the one bisection
@@ -226,8 +253,9 @@ export function pairedEvidence(
     ...(options.references ? { references: options.references } : {}),
   })
   if (pair === null) return null
-  const referenceMeans = pair.reference.processMeans ?? []
-  const candidateMeans = pair.candidate.processMeans ?? []
+  // A pair that grew (pipeline/pair.ts) is judged on every round's processes.
+  const referenceMeans = withRounds(pair.reference, options.references ?? [], runs)
+  const candidateMeans = withRounds(pair.candidate, options.references ?? [], runs)
   const { verdict, comparison } = judgePair(
     { direction: change.direction, ...change.step },
     referenceMeans,
@@ -265,4 +293,295 @@ export function pairedDetails(e: PairedEvidence): JsonObject {
     comparison: e.comparison,
     verdict: e.verdict,
   }
+}
+
+/**
+ * What a pair says on its own, at the practical threshold t (`pairState`):
+ * - `change`: the interval excludes 1 and |ratio − 1| ≥ t (compareTwo's verdict with minEffect t);
+ * - `no-change`: the interval lies inside (1 − t, 1 + t): a change of the size that matters is ruled out;
+ * - `undecided`: neither (the interval holds 1 and reaches past 1 ± t, or excludes 1 with a smaller
+ *   estimate while still reaching past 1 ± t, or too few processes): measure more.
+ */
+export const PAIR_STATES = ['change', 'no-change', 'undecided'] as const
+/** One of PAIR_STATES. */
+export type PairState = (typeof PAIR_STATES)[number]
+
+/** Options of pairState. */
+export interface PairStateOptions {
+  readonly lowerIsBetter: boolean
+  /** |ratio − 1| that matters (default DEFAULT_PAIR_THRESHOLD). */
+  readonly threshold?: number
+  /** Two-sided confidence (default PAIRED_CONFIDENCE). */
+  readonly confidence?: number
+  /**
+   * The i-th process means of the two sides ran next to each other (the runner's interleaved
+   * rounds, A B / B A): compare them process by process (default false: as independent samples).
+   */
+  readonly interleaved?: boolean
+}
+
+/** A pair's ratio candidate/reference with its interval, from pairState. */
+export interface PairComparison {
+  readonly kind: 'comparison'
+  /** `paired`: a t interval of the process-by-process log ratios; `welch`: compareTwo's log-t. */
+  readonly method: 'paired' | 'welch'
+  readonly ratio: number
+  readonly low: number
+  readonly high: number
+  /** Two-sided p of the ratio being 1. */
+  readonly pValue: number
+  readonly confidence: number
+  /** slower / faster: the interval excludes 1 and |ratio − 1| ≥ threshold (compareTwo's rule). */
+  readonly verdict: Exclude<Verdict, 'insufficient'>
+  readonly processes: readonly [number, number]
+}
+
+/**
+ * The process-by-process comparison of an interleaved pair: d_i = ln c_i − ln r_i over the rounds
+ * (process i of each side ran next to the other), exp(mean d ± t(1 − α/2, n − 1) · sd(d)/√n).
+ * On a shared machine the load moves over seconds, so neighbouring processes share most of it:
+ * in the toy nightly of src/cli/nightly.e2e.test.ts (load 6–9 on 2 cores) adjacent process means
+ * correlated at 0.5–0.9 and this standard error was 2–3 times smaller than Welch's, which treats
+ * the sides as independent. Null when the sides differ in length (a round lost on one side) or
+ * have fewer than 3 processes.
+ */
+function interleavedInterval(
+  reference: readonly number[],
+  candidate: readonly number[],
+  confidence: number,
+): { ratio: number; low: number; high: number; pValue: number } | null {
+  const n = reference.length
+  if (n !== candidate.length || n < 3) return null
+  if (![...reference, ...candidate].every((x) => Number.isFinite(x) && x > 0)) return null
+  const d = candidate.map((c, i) => Math.log(c) - Math.log(reference[i] as number))
+  const m = mean(d)
+  const se = Math.sqrt(variance(d) / n)
+  const half = se === 0 ? 0 : studentTQuantile(1 - (1 - confidence) / 2, n - 1) * se
+  const pValue = se === 0 ? (m === 0 ? 1 : 0) : studentTTwoSidedP(m / se, n - 1)
+  return { ratio: Math.exp(m), low: Math.exp(m - half), high: Math.exp(m + half), pValue }
+}
+
+/**
+ * Judges an interleaved pair by itself: a change of at least the practical threshold, none, or
+ * undecided (measure more). The adaptive pair (pipeline/pair.ts) grows until no workload is
+ * undecided or its budget runs out; a pair in state `change` raises a provisional change by itself
+ * (pairRaisedChanges).
+ */
+export function pairState(
+  referenceMeans: readonly number[],
+  candidateMeans: readonly number[],
+  options: PairStateOptions,
+): { readonly state: PairState; readonly comparison: PairComparison | null } {
+  const threshold = options.threshold ?? DEFAULT_PAIR_THRESHOLD
+  const confidence = options.confidence ?? PAIRED_CONFIDENCE
+  const processes = [referenceMeans.length, candidateMeans.length] as const
+  let comparison: PairComparison | null = null
+  const paired = options.interleaved ? interleavedInterval(referenceMeans, candidateMeans, confidence) : null
+  if (paired !== null) {
+    const significant = paired.low > 1 || paired.high < 1
+    const verdict =
+      significant && Math.abs(paired.ratio - 1) >= threshold
+        ? paired.high < 1 === options.lowerIsBetter
+          ? 'faster'
+          : 'slower'
+        : 'no-difference'
+    comparison = { kind: 'comparison', method: 'paired', ...paired, confidence, verdict, processes }
+  } else {
+    const c = compareTwo(referenceMeans, candidateMeans, {
+      confidence,
+      lowerIsBetter: options.lowerIsBetter,
+      minEffect: threshold,
+    })
+    if (c.kind === 'comparison') {
+      comparison = {
+        kind: 'comparison',
+        method: 'welch',
+        ratio: c.ratio,
+        low: c.low,
+        high: c.high,
+        pValue: c.welch.p,
+        confidence,
+        verdict: c.verdict,
+        processes,
+      }
+    }
+  }
+  if (comparison === null) return { state: 'undecided', comparison }
+  switch (comparison.verdict) {
+    case 'slower':
+    case 'faster':
+      return { state: 'change', comparison }
+    case 'no-difference':
+      return {
+        state: comparison.low > 1 - threshold && comparison.high < 1 + threshold ? 'no-change' : 'undecided',
+        comparison,
+      }
+    default:
+      return assertNever(comparison.verdict)
+  }
+}
+
+/**
+ * The process means of `point` with those of the later rounds that extend its run (runs of purpose
+ * PAIR_ROUND_PURPOSE whose `metadata.extends_run_id` is its run), found among `extra` points.
+ */
+export function withRounds(
+  point: SeriesPoint,
+  extra: readonly SeriesPoint[],
+  runs: ReadonlyMap<number, RunRow>,
+): readonly number[] {
+  const out = [...(point.processMeans ?? [])]
+  // Rounds in the order they were measured, so both sides of an interleaved pair stay aligned.
+  for (const p of [...extra].sort((a, b) => a.runId - b.runId)) {
+    const run = runs.get(p.runId)
+    if (run?.metadata.purpose !== PAIR_ROUND_PURPOSE || run.metadata.extends_run_id !== point.runId) continue
+    if (p.state === 'measured' && p.processMeans) out.push(...p.processMeans)
+  }
+  return out
+}
+
+/** What pairRaisedChanges reads: one analysed series and what this pass records for it. */
+export interface PairRaiseInput {
+  readonly series: SeriesKey
+  readonly detection: Detection
+  /** The series' points the detector read. */
+  readonly points: readonly SeriesPoint[]
+  /** Points kept out of the history: reference runs and pair rounds. */
+  readonly references: readonly SeriesPoint[]
+  readonly runs: ReadonlyMap<number, RunRow>
+  /** The commit changes this pass records for the series (the detector's, judged by their pairs). */
+  readonly recorded: readonly ChangeInput[]
+  /** Changes stored before this pass (provisional or confirmed). */
+  readonly known: readonly Pick<ChangeRow, 'status' | 'direction' | 'firstBad'>[]
+  readonly unit: string
+  readonly lowerIsBetter: boolean
+  /** Practical threshold (default DEFAULT_PAIR_THRESHOLD). */
+  readonly threshold?: number
+  readonly confidence?: number
+}
+
+/**
+ * The confidence of each look of a pair that may be measured in up to `looks` rounds (its budget),
+ * judged after each: Bonferroni's bound, α/looks per look, keeps the chance that any look calls a
+ * change where there is none at α (PAIRED_CONFIDENCE's 1 %). Judging every round at 99 % would
+ * not: in the end-to-end test, a pair of unchanged builds grown to 4 rounds came out 0.851×
+ * [0.729, 0.994] at its last look.
+ */
+export function pairLookConfidence(looks: number, confidence = PAIRED_CONFIDENCE): number {
+  const k = Number.isInteger(looks) && looks >= 1 ? looks : 1
+  return 1 - (1 - confidence) / k
+}
+
+/** Builds on either side of a change the detector already reports that still count as the same step. */
+const SAME_STEP_BUILDS = 2
+
+/**
+ * The provisional changes that decisive pairs raise by themselves (docs/stats.md, "From detection
+ * to alerts"). A pair C/R — a build C measured interleaved with R, an earlier build of its
+ * series on the same level (same epoch, no boundary between) — in state `change` (its 99 %
+ * interval excludes 1, and the ratio is at least the practical threshold away from 1) is direct
+ * evidence of a step in (R, C], whatever the history says yet: on a noisy machine one build
+ * measured under other conditions can hide a step from the history for nights. So it is raised as
+ * a provisional commit change, blame (R, C], to be confirmed by the detector on later nights (a
+ * change it reports at C then takes over). Not raised when the detector already reports a change
+ * the same way within two builds of C, or one is stored confirmed there (the same step), or when
+ * the pair is C with itself. Pure: stored points and metadata in, change inputs out.
+ */
+export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
+  const { detection, points, references, runs } = input
+  const indexOfResult = preparedIndexes(detection)
+  const indexOfBuild = new Map<number, number>()
+  for (const p of points) {
+    const idx = indexOfResult.get(p.resultId)
+    if (idx !== undefined && !indexOfBuild.has(p.buildId)) indexOfBuild.set(p.buildId, idx)
+  }
+  const byRun = new Map<number, SeriesPoint>()
+  for (const p of [...points, ...references]) byRun.set(p.runId, p)
+  const near = (buildId: number, at: number) => {
+    const idx = indexOfBuild.get(buildId)
+    return idx !== undefined && Math.abs(idx - at) <= SAME_STEP_BUILDS
+  }
+  // One pair per candidate build: the one with the most process means, then the newest.
+  const best = new Map<number, { candidate: SeriesPoint; reference: SeriesPoint; n: number }>()
+  for (const candidate of points) {
+    if (!usable(candidate)) continue
+    const reference = byRun.get(referenceRunIdOf(runs.get(candidate.runId)) ?? -1)
+    if (!usable(reference) || reference.buildId === candidate.buildId) continue
+    const n = (candidate.processMeans?.length ?? 0) + (reference.processMeans?.length ?? 0)
+    const seen = best.get(candidate.buildId)
+    if (seen === undefined || n > seen.n || (n === seen.n && candidate.runId > seen.candidate.runId))
+      best.set(candidate.buildId, { candidate, reference, n })
+  }
+  const out: ChangeInput[] = []
+  for (const { candidate, reference } of best.values()) {
+    const at = indexOfResult.get(candidate.resultId)
+    const from = indexOfBuild.get(reference.buildId)
+    if (at === undefined || from === undefined || from >= at) continue
+    if (detection.points[from]?.epoch !== detection.points[at]?.epoch) continue
+    if (detection.epochs.some((b) => b.index > from && b.index <= at)) continue
+    const referenceMeans = withRounds(reference, references, runs)
+    const candidateMeans = withRounds(candidate, references, runs)
+    // Process by process when both runs say they were measured interleaved (one group, A B / B A).
+    const interleaved =
+      runs.get(candidate.runId)?.metadata.interleaved === true &&
+      runs.get(reference.runId)?.metadata.interleaved === true
+    // Judged at the level of each of the looks its budget allowed (the nightly's `pair_budget`
+    // on the candidate's run; 1 when absent or not a small integer).
+    const budget = runs.get(candidate.runId)?.metadata.pair_budget
+    const looks =
+      typeof budget === 'number' && Number.isInteger(budget) && budget >= 1 && budget <= 10 ? budget : 1
+    const { state, comparison } = pairState(referenceMeans, candidateMeans, {
+      lowerIsBetter: input.lowerIsBetter,
+      interleaved,
+      ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
+      confidence: pairLookConfidence(looks, input.confidence ?? PAIRED_CONFIDENCE),
+    })
+    if (state !== 'change' || comparison === null) continue
+    const direction = comparison.verdict === 'slower' ? 'regression' : 'improvement'
+    if (input.recorded.some((c) => c.direction === direction && near(c.firstBad.buildId, at))) continue
+    if (
+      input.known.some(
+        (k) =>
+          k.status === 'confirmed' &&
+          k.firstBad.buildId !== candidate.buildId &&
+          k.direction === direction &&
+          near(k.firstBad.buildId, at),
+      )
+    )
+      continue
+    // Blame from the reference build's own history point when there is one.
+    const good = points.find((p) => p.buildId === reference.buildId && p.state === 'measured') ?? reference
+    const confidence = comparison.confidence
+    out.push({
+      kind: 'commit',
+      series: input.series,
+      lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+      firstBad: { buildId: candidate.buildId, resultId: candidate.resultId, commitSha: candidate.commitSha },
+      unit: input.unit,
+      ratio: comparison.ratio,
+      ratioLow: comparison.low,
+      ratioHigh: comparison.high,
+      pValue: comparison.pValue,
+      direction,
+      status: 'provisional',
+      details: {
+        raisedBy: 'pair',
+        threshold: input.threshold ?? DEFAULT_PAIR_THRESHOLD,
+        paired: {
+          ratio: comparison.ratio,
+          low: comparison.low,
+          high: comparison.high,
+          confidence,
+          referenceRunId: reference.runId,
+          runId: candidate.runId,
+          referenceCommit: reference.commitSha,
+          processes: [referenceMeans.length, candidateMeans.length],
+          comparison: comparison.verdict,
+          method: comparison.method,
+          verdict: 'raises',
+        },
+      },
+    })
+  }
+  return out
 }

@@ -63,7 +63,7 @@ test('the example configuration at the repository root parses, with every sectio
   assert.deepEqual(suitesFor(config, 'cpython'), ['default'])
   assert.equal(config.build.cacheMaxBytes, 50 * 2 ** 30)
   assert.equal(config.build.stepTimeoutMs, 3 * 3600 * 1000)
-  assert.deepEqual(config.nightly, { reference: 'previous' })
+  assert.deepEqual(config.nightly, { reference: 'previous', pairBudget: 3, pairThreshold: 0.1 })
 })
 
 test('parseConfig() fills every default for an empty file', () => {
@@ -79,7 +79,7 @@ test('parseConfig() fills every default for an empty file', () => {
     stepTimeoutMs: 3 * 3600 * 1000,
   })
   assert.deepEqual(config.bisect, { enabled: true, maxBuilds: 12, repeats: 3 })
-  assert.deepEqual(config.nightly, { reference: 'previous' })
+  assert.deepEqual(config.nightly, { reference: 'previous', pairBudget: 3, pairThreshold: 0.1 })
 })
 
 test('parseConfig() reads [nightly] reference and names the values it accepts', () => {
@@ -87,6 +87,17 @@ test('parseConfig() reads [nightly] reference and names the values it accepts', 
   assert.equal(
     errorOf('[nightly]\nreference = "last"\n'),
     'Cannot load configuration "langperf.toml": nightly.reference expected one of "previous", "none", found "last"',
+  )
+})
+
+test('parseConfig() reads [nightly] pair_budget and pair_threshold and rejects values out of range', () => {
+  const c = parseConfig('[nightly]\npair_budget = 1\npair_threshold = 0.05\n', 'langperf.toml')
+  assert.equal(c.nightly.pairBudget, 1)
+  assert.equal(c.nightly.pairThreshold, 0.05)
+  assert.match(errorOf('[nightly]\npair_budget = 0\n'), /nightly\.pair_budget expected a positive integer/)
+  assert.match(
+    errorOf('[nightly]\npair_threshold = 10\n'),
+    /nightly\.pair_threshold expected a fraction between 0 and 1/,
   )
 })
 

@@ -192,6 +192,10 @@ export type NightlyReference = (typeof NIGHTLY_REFERENCES)[number]
 export interface NightlySettings {
   /** The reference build measured interleaved with each new commit (docs/nightly.md). */
   readonly reference: NightlyReference
+  /** Rounds a pair may measure at most, the first included; each doubles its processes (1 = never grow). */
+  readonly pairBudget: number
+  /** The practical threshold of a pair, |ratio − 1|: the change it must be able to see or rule out. */
+  readonly pairThreshold: number
 }
 
 /** Bisection limits. */
@@ -529,6 +533,16 @@ const rootSchema = table(
         reference: z
           .enum(NIGHTLY_REFERENCES, { error: `one of ${NIGHTLY_REFERENCES.map((r) => `"${r}"`).join(', ')}` })
           .optional(),
+        pair_budget: positiveInt('a positive integer (rounds; 1 = never grow a pair)')
+          .max(10, {
+            error: 'a positive integer (rounds; 1 = never grow a pair)',
+          })
+          .optional(),
+        pair_threshold: z
+          .number({ error: 'a fraction between 0 and 1, such as 0.1 for 10 %' })
+          .gt(0, { error: 'a fraction between 0 and 1, such as 0.1 for 10 %' })
+          .lt(1, { error: 'a fraction between 0 and 1, such as 0.1 for 10 %' })
+          .optional(),
       },
       'the nightly settings',
     ).optional(),
@@ -565,6 +579,8 @@ export const CONFIG_DEFAULTS = {
   bisectMaxBuilds: 12,
   bisectRepeats: 3,
   nightlyReference: 'previous',
+  nightlyPairBudget: 3,
+  nightlyPairThreshold: 0.1,
 } as const
 
 // --- parsing ---------------------------------------------------------------------------------
@@ -836,6 +852,8 @@ function build(raw: RawConfig, fileName: string): LangperfConfig {
     },
     nightly: {
       reference: raw.nightly?.reference ?? CONFIG_DEFAULTS.nightlyReference,
+      pairBudget: raw.nightly?.pair_budget ?? CONFIG_DEFAULTS.nightlyPairBudget,
+      pairThreshold: raw.nightly?.pair_threshold ?? CONFIG_DEFAULTS.nightlyPairThreshold,
     },
     bisect: {
       enabled: raw.bisect?.enabled ?? true,

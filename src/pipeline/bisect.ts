@@ -1,4 +1,5 @@
 import { LangperfError, quote } from '../lib/index.ts'
+import { doublingRound } from './rounds.ts'
 import {
   BISECT_ALPHA,
   type CulpritVerdict,
@@ -243,7 +244,7 @@ export async function bisectWith(
     let round = 0
     for (round = 1; round <= maxRounds; round++) {
       if (options.signal?.aborted) return inconclusive('interrupted')
-      const add = round === 1 ? startProcesses : processes
+      const add = doublingRound(round, startProcesses, processes)
       log(
         `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
       )
@@ -263,7 +264,8 @@ export async function bisectWith(
           mid: samplesOf(samples, mid.sha, w),
           bad: samplesOf(samples, bad, w),
         })),
-        { alpha, ...(request.primary !== undefined ? { primary: request.primary } : {}) },
+        // The probe measures the three builds in interleaved rounds: judge them round by round.
+        { alpha, interleaved: true, ...(request.primary !== undefined ? { primary: request.primary } : {}) },
       )
       if (verdict.verdict === 'like-good' || verdict.verdict === 'like-bad') break
     }
@@ -336,7 +338,7 @@ export async function bisectWith(
   stepNo++
   for (let round = 1; round <= maxRounds; round++) {
     if (options.signal?.aborted) return inconclusive('interrupted')
-    const add = round === 1 ? startProcesses : processes
+    const add = doublingRound(round, startProcesses, processes)
     log(
       `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
     )
@@ -352,7 +354,7 @@ export async function bisectWith(
         child: samplesOf(samples, bad, w),
         expectedSign: directions.get(w) ?? request.directions?.[w] ?? 1,
       })),
-      { alpha },
+      { alpha, interleaved: true },
     )
     if (confirmation.verdict !== 'undecided') break
   }

@@ -40,9 +40,18 @@ export {
   type NightlyReport,
   type NotificationReport,
   type NotifyEvent,
+  type PairReport,
   type PlannedBuild,
   runNightly,
 } from './nightly.ts'
+export {
+  DEFAULT_PAIR_BUDGET,
+  growPair,
+  type PairGrowth,
+  type PairGrowthOptions,
+  type PairMeasure,
+  type PairRoundMeans,
+} from './pair.ts'
 export { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
 export { DEFAULT_MAX_NEW_COMMITS, everyKth, type PlanCommitsOptions, planCommits } from './select.ts'
 export * from './verdict.ts'

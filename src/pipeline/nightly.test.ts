@@ -179,8 +179,8 @@ describe('the nightly measures each new commit interleaved with its reference', 
           if (prop === 'addResult') {
             return async (...args: Parameters<Store['addResult']>) => {
               const r = await target.addResult(...args)
-              // 2 results for commit 0 alone, 4 for the pair 0/1, then 2 for the first workload of 1/2.
-              if (++results === 2 + 4 + 2) controller.abort()
+              // 4 for commit 0 beside itself, 4 for the pair 0/1, then 2 for the first workload of 1/2.
+              if (++results === 4 + 4 + 2) controller.abort()
               return r
             }
           }
@@ -191,7 +191,7 @@ describe('the nightly measures each new commit interleaved with its reference', 
       const first = await runNightly(
         config,
         { store: watched, signal: controller.signal, readEnvironment: async () => ENV },
-        { machine: MACHINE, backfill: 4, workloads: WORKLOADS, sampling: SAMPLING },
+        { machine: MACHINE, backfill: 4, workloads: WORKLOADS, sampling: SAMPLING, pairBudget: 1 },
       )
       assert.equal(first.interrupted, true)
       assert.deepEqual(
@@ -201,12 +201,21 @@ describe('the nightly measures each new commit interleaved with its reference', 
           [1, 'measured', 0],
         ],
       )
+      // The first build has no reference: it is measured twice, interleaved with itself.
       const alone = first.commits[0]!
       assert.equal(alone.referenceRunIds.length, 0)
+      assert.equal(alone.besideItself, true)
       assert.match(alone.referenceSkipped ?? '', /no earlier commit of main × default/)
       const [aloneRun] = await runsOf(store, alone.runIds)
       assert.match(String(aloneRun!.metadata.reference_skipped), /no earlier commit/)
-      assert.equal(aloneRun!.metadata.interleaved, false)
+      assert.equal(aloneRun!.metadata.interleaved, true)
+      assert.equal(aloneRun!.metadata.beside_itself, true)
+      const twin = (await store.listRuns({ groupId: aloneRun!.groupId! })).rows.find(
+        (r) => r.id !== aloneRun!.id,
+      )
+      assert.equal(twin?.build.commitSha, shas[0])
+      assert.equal(twin?.metadata.purpose, 'reference')
+      assert.equal(twin?.metadata.reference_for, shas[0])
       await checkPair(store, shas[1]!, shas[0]!)
       const cut = await store.getPipelineStep(`measure:${MACHINE}:toy:default:${shas[2]}`)
       assert.equal(cut?.status, 'failed')
@@ -217,7 +226,7 @@ describe('the nightly measures each new commit interleaved with its reference', 
       const second = await runNightly(
         config,
         { store, readEnvironment: async () => ENV },
-        { machine: MACHINE, backfill: 4, workloads: WORKLOADS, sampling: SAMPLING },
+        { machine: MACHINE, backfill: 4, workloads: WORKLOADS, sampling: SAMPLING, pairBudget: 1 },
       )
       assert.equal(second.interrupted, false)
       assert.deepEqual(second.errors, [])
@@ -249,15 +258,71 @@ describe('the nightly measures each new commit interleaved with its reference', 
       assert.deepEqual(own[1]!.metadata.resumes_runs, [own[0]!.id])
       assert.deepEqual(theirs[1]!.metadata.resumes_runs, [theirs[0]!.id])
       await checkPair(store, shas[3]!, shas[2]!)
-      // Each build now has two observations but the newest: its own run and its reference run.
+      // Each build now has two observations but the newest: its own run and its reference run
+      // (the first, three: it was also measured beside itself).
       const counts = await Promise.all(
         shas.map(async (sha) => {
           const [b] = await store.findBuilds({ identity: `toy:${sha}:default` })
           return (await store.listRuns({ buildId: b!.id, status: 'complete' })).total
         }),
       )
-      assert.deepEqual(counts, [2, 2, 2, 1])
+      assert.deepEqual(counts, [3, 2, 2, 1])
       assert.equal(second.detections[0]?.state, 'done')
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('a pair too imprecise to decide grows, doubling its processes, and says when its budget ran out', async () => {
+    const config = parseConfig(configText(root), join(root, 'langperf.toml'))
+    const store = await openSqliteStore(':memory:')
+    try {
+      // Two processes a side cannot rule out a change of 1 %: every round is needed.
+      const report = await runNightly(
+        config,
+        { store, readEnvironment: async () => ENV },
+        {
+          machine: MACHINE,
+          backfill: 2,
+          workloads: ['generators'],
+          sampling: SAMPLING,
+          pairBudget: 3,
+          pairThreshold: 0.01,
+        },
+      )
+      assert.deepEqual(report.errors, [])
+      const c = report.commits[1]!
+      assert.equal(c.reference, shas[shas.length - 2])
+      assert.equal(c.pair?.rounds, 3)
+      assert.equal(c.pair?.budget, 3)
+      // 2 + 4 more processes on each of the two builds.
+      assert.equal(c.pair?.addedProcesses, 2 * (2 + 4))
+      assert.deepEqual(c.pair?.undecided, c.pair?.budgetExhausted ? ['generators'] : [])
+      const step = await store.getPipelineStep(`measure:${MACHINE}:toy:default:${c.sha}`)
+      const pair = step!.detail.pair as { roundRunIds: number[]; states: Record<string, string> }
+      assert.equal(pair.roundRunIds.length, 4, 'two rounds, one run per build each')
+      const [own] = c.runIds
+      const [theirs] = c.referenceRunIds
+      const rounds = await runsOf(store, pair.roundRunIds)
+      assert.deepEqual(
+        rounds.map((r) => [
+          r.metadata.purpose,
+          r.metadata.pair_round,
+          r.metadata.extends_run_id,
+          r.build.commitSha,
+        ]),
+        [
+          ['pair-round', 2, theirs, shas[shas.length - 2]],
+          ['pair-round', 2, own, c.sha],
+          ['pair-round', 3, theirs, shas[shas.length - 2]],
+          ['pair-round', 3, own, c.sha],
+        ],
+      )
+      const processes = async (r: RunRow) => (await store.getResults(r.id))[0]!.processMeans.length
+      assert.deepEqual(await Promise.all(rounds.map(processes)), [2, 2, 4, 4])
+      const loops = async (r: RunRow) => (await store.getResults(r.id))[0]!.loops
+      const all = await runsOf(store, [own!, theirs!, ...pair.roundRunIds])
+      assert.equal(new Set(await Promise.all(all.map(loops))).size, 1, 'every round at the same loop count')
     } finally {
       await store.close()
     }

@@ -1,4 +1,10 @@
-import { BISECT_PURPOSE, detectAndRecord, REFERENCE_PURPOSE } from '../analysis/index.ts'
+import {
+  BISECT_PURPOSE,
+  detectAndRecord,
+  PAIR_ROUND_PURPOSE,
+  pairOnly,
+  REFERENCE_PURPOSE,
+} from '../analysis/index.ts'
 import { type Artifact, type CommitInfo, listCommits, type Mirror } from '../build/index.ts'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type {
@@ -15,6 +21,7 @@ import type { DetectOptions } from '../stats/index.ts'
 import type { PipelineStepRow, RunRow } from '../store/index.ts'
 import { bisectAlert, type RunBisectOptions } from './bisect-run.ts'
 import { acquireLock, type HeldLock } from './lock.ts'
+import { growPair } from './pair.ts'
 import { DEFAULT_MAX_NEW_COMMITS, planCommits } from './select.ts'
 import { errorText, type Journal, runStep, type StepOutcome } from './steps.ts'
 import {
@@ -27,6 +34,7 @@ import {
   measureBuilds,
   mirrorOf,
   type PipelineDeps,
+  pickWorkloads,
   presetOf,
   type SamplingOptions,
   storeFailedBuild,
@@ -84,6 +92,10 @@ export interface NightlyOptions {
   readonly detect?: DetectOptions
   /** The build measured beside each new commit (default: `[nightly] reference`). */
   readonly reference?: NightlyReference
+  /** Rounds a pair may measure at most, doubling its processes (default: `[nightly] pair_budget`; 1 = never grow). */
+  readonly pairBudget?: number
+  /** The practical threshold of a pair, |ratio − 1| (default: `[nightly] pair_threshold`). */
+  readonly pairThreshold?: number
 }
 
 /** The nightly's world: the pipeline's, plus the notification transports. */
@@ -112,9 +124,24 @@ export interface CommitReport extends PlannedBuild {
   readonly runIds: readonly number[]
   /** The runs of the reference build measured beside it (purpose `reference`). */
   readonly referenceRunIds: readonly number[]
-  /** Why it was measured alone, when it was. */
+  /** Why it was measured without a reference, when it was. */
   readonly referenceSkipped?: string
+  /** Measured twice, interleaved with itself, for want of a reference (the first build of a history). */
+  readonly besideItself?: boolean
+  /** How its pair grew (adaptive pair): rounds, extra processes, and the workloads the budget left undecided. */
+  readonly pair?: PairReport
   readonly error?: string
+}
+
+/** What the adaptive pair of one commit did (pair.ts). */
+export interface PairReport {
+  readonly rounds: number
+  readonly budget: number
+  /** Processes measured beyond the first round, summed over workloads and both builds. */
+  readonly addedProcesses: number
+  /** Workloads still undecided when the budget ran out. */
+  readonly undecided: readonly string[]
+  readonly budgetExhausted: boolean
 }
 
 /** One detection pass of a runtime × branch. */
@@ -128,6 +155,8 @@ export interface DetectionReport {
   readonly confirmedByPair: number
   /** Changes not raised (or withdrawn) because their interleaved pair showed no such step. */
   readonly dismissedByPair: number
+  /** Provisional changes raised by a decisive pair where the history showed none yet. */
+  readonly raisedByPair: number
   readonly error?: string
 }
 
@@ -232,6 +261,20 @@ export async function runNightly(
     )
   }
   presetOf(options.sampling ?? {}) // Validates the sampling before anything is fetched.
+  const pairBudget = options.pairBudget ?? config.nightly.pairBudget
+  if (!Number.isInteger(pairBudget) || pairBudget < 1 || pairBudget > 10) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot grow pairs with a budget of ${quote(pairBudget)} rounds: expected an integer from 1 to 10`,
+    )
+  }
+  const pairThreshold = options.pairThreshold ?? config.nightly.pairThreshold
+  if (!(pairThreshold > 0 && pairThreshold < 1)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use a pair threshold of ${quote(pairThreshold)}: expected a fraction between 0 and 1, such as 0.1 for 10 %`,
+    )
+  }
   let lock: HeldLock | null = null
   if (!options.dryRun) {
     lock = await acquireLock(options.lockPath ?? defaultLockPath(config), { now: world.now, log: world.log })
@@ -540,6 +583,23 @@ function pairOf(
     runIds: numbers(detail.runIds),
     referenceRunIds: numbers(detail.referenceRunIds),
     ...(typeof detail.referenceSkipped === 'string' ? { referenceSkipped: detail.referenceSkipped } : {}),
+    ...(detail.besideItself === true ? { besideItself: true } : {}),
+    ...(pairReportOf(detail.pair) ? { pair: pairReportOf(detail.pair) as PairReport } : {}),
+  }
+}
+
+/** The adaptive pair's account in a measure step's detail, as reported. */
+function pairReportOf(v: unknown): PairReport | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null
+  const d = v as JsonObject
+  return {
+    rounds: Number(d.rounds ?? 1),
+    budget: Number(d.budget ?? 1),
+    addedProcesses: Number(d.addedProcesses ?? 0),
+    undecided: Array.isArray(d.undecided)
+      ? d.undecided.filter((x): x is string => typeof x === 'string')
+      : [],
+    budgetExhausted: d.budgetExhausted === true,
   }
 }
 
@@ -591,19 +651,23 @@ async function measureStep(
   const identity = buildIdentity(job.runtime.name, job.commit.sha, job.cfg.name)
   // A step that ran before and died: close its runs as interrupted, keep their complete results.
   // Its reference runs belong to the reference build, named in the step's claim.
-  const earlier = previous ? await runsOfStep(state, identity, key) : []
+  // Its own build's runs of purpose `reference` (measured beside itself) and `pair-round` are
+  // closed too, but only its nightly runs say which workloads are done.
+  const stepRuns = previous ? await runsOfStep(state, identity, key) : []
+  const earlier = stepRuns.filter((r) => !pairOnly(r.metadata.purpose))
   const earlierReferences: RunRow[] = []
+  const earlierRounds: RunRow[] = stepRuns.filter((r) => pairOnly(r.metadata.purpose))
   if (previous) {
     const shas = new Set<string>()
     if (typeof previous.detail.reference_commit === 'string') shas.add(previous.detail.reference_commit)
     if (job.reference.kind === 'commit') shas.add(job.reference.commit.sha)
+    shas.delete(job.commit.sha)
     for (const sha of shas) {
-      earlierReferences.push(
-        ...(await runsOfStep(state, buildIdentity(job.runtime.name, sha, job.cfg.name), key)),
-      )
+      for (const r of await runsOfStep(state, buildIdentity(job.runtime.name, sha, job.cfg.name), key))
+        (r.metadata.purpose === PAIR_ROUND_PURPOSE ? earlierRounds : earlierReferences).push(r)
     }
   }
-  for (const r of [...earlier, ...earlierReferences]) {
+  for (const r of [...earlier, ...earlierReferences, ...earlierRounds]) {
     if (r.status === 'running') await world.store.finishRun(r.id, 'interrupted', world.now().toISOString())
   }
   const metadata: JsonObject = { purpose: 'nightly', pipeline_step: key }
@@ -670,12 +734,23 @@ async function measureStep(
   const prepared = await prepareReference(state, job, preset.minTimeS)
   const reference = prepared.kind === 'pair' ? prepared : null
   const skipped = prepared.kind === 'alone' ? prepared.reason : null
+  // Without a reference (the first build of a history), the build is measured twice, interleaved
+  // with itself, unless pairs are off: its run then has the shape of every other night's (two
+  // interpreters alternating, twice the wall time), not a run of its own under other conditions.
+  const referenceMode = options.reference ?? world.config.nightly.reference
+  const besideItself = reference === null && referenceMode !== 'none'
   if (reference) world.log(`  interleaved with ${reference.commit.sha.slice(0, 12)} (reference)`)
+  else if (besideItself) world.log(`  measured twice, interleaved with itself (${skipped})`)
   else world.log(`  measured alone (${skipped})`)
   const resumes = (ids: readonly number[]): JsonObject => (ids.length > 0 ? { resumes_runs: [...ids] } : {})
+  const paired = reference !== null || besideItself
   const outcome = await measureBuilds(world, {
-    interpreters: reference ? [reference.interpreter, interpreter] : [interpreter],
-    builds: reference ? [reference.spec, spec] : [spec],
+    interpreters: reference
+      ? [reference.interpreter, interpreter]
+      : besideItself
+        ? [interpreter, interpreter]
+        : [interpreter],
+    builds: reference ? [reference.spec, spec] : besideItself ? [spec, spec] : [spec],
     workloads: todo,
     preset,
     suite: job.suite,
@@ -688,6 +763,22 @@ async function measureStep(
     // The reference's run says what it is and whose reference it was; the commit's run names
     // the reference run of its pair, which detection judges its step by (analysis/paired.ts).
     runMetadata: (index, group) => {
+      if (reference === null && besideItself) {
+        if (index === 0) {
+          return {
+            purpose: REFERENCE_PURPOSE,
+            pair_group: group.groupId,
+            reference_for: job.commit.sha,
+            beside_itself: true,
+          }
+        }
+        return {
+          ...resumes(earlierIds),
+          reference_skipped: skipped,
+          beside_itself: true,
+          pair_group: group.groupId,
+        }
+      }
       if (reference === null) return { ...resumes(earlierIds), reference_skipped: skipped }
       if (index === 0) {
         return {
@@ -702,6 +793,8 @@ async function measureStep(
         reference_run_id: group.runIds[0] ?? null,
         reference_commit: reference.commit.sha,
         pair_group: group.groupId,
+        // The looks its pair may take: detection judges it at α / pair_budget (analysis/paired.ts).
+        pair_budget: options.pairBudget ?? world.config.nightly.pairBudget,
         ...resumes(earlierIds),
       }
     },
@@ -709,14 +802,111 @@ async function measureStep(
   })
   for (const f of outcome.failures) world.log(`  failed: ${f}`)
   if (outcome.status === 'interrupted') throw new Interrupted('interrupted')
-  const own = reference ? outcome.runIds.slice(1) : outcome.runIds
+  const own = paired ? outcome.runIds.slice(1) : outcome.runIds
   const theirs = reference ? outcome.runIds.slice(0, 1) : []
+  const growth = reference
+    ? await growReferencePair(state, job, {
+        reference,
+        interpreter,
+        spec,
+        workloads: todo,
+        outcome,
+        metadata: { ...metadata, ...buildMetadata(artifact) },
+      })
+    : null
   return {
     status: 'measured',
     runIds: [...earlierIds, ...own],
     referenceRunIds: [...earlierReferenceIds, ...theirs],
     ...pairDetail(reference, skipped),
+    ...(besideItself ? { besideItself: true, selfReferenceRunIds: outcome.runIds.slice(0, 1) } : {}),
+    ...(growth ? { pair: growth } : {}),
     failures: [...outcome.failures],
+  }
+}
+
+/**
+ * Grows the pair just measured (pair.ts): the workloads whose interval cannot yet tell a change of
+ * the practical threshold from none are measured again on both builds, interleaved, doubling
+ * their processes, within `[nightly] pair_budget` rounds. Each round stores one run per build of
+ * purpose `pair-round` naming the run it extends; detection adds their processes to the pair.
+ * Returns the step journal's account: rounds, processes, states, and where the budget ran out.
+ */
+async function growReferencePair(
+  state: State,
+  job: CommitJob,
+  input: {
+    readonly reference: ReferencePrepared
+    readonly interpreter: Interpreter
+    readonly spec: BuildSpec
+    readonly workloads: readonly WorkloadDefinition[]
+    readonly outcome: Awaited<ReturnType<typeof measureBuilds>>
+    readonly metadata: JsonObject
+  },
+): Promise<JsonObject> {
+  const { world, options } = state
+  const sampling = options.sampling ?? {}
+  const budget = options.pairBudget ?? world.config.nightly.pairBudget
+  const threshold = options.pairThreshold ?? world.config.nightly.pairThreshold
+  const { outcome, reference } = input
+  const [referenceRunId, candidateRunId] = outcome.runIds
+  // The first round's processes per build, as measured (the preset's, plain or JIT).
+  const firstCounts = [...(outcome.means.get(1)?.values() ?? [])].map((xs) => xs.length)
+  const startProcesses =
+    firstCounts.length > 0 ? Math.max(2, ...firstCounts) : presetOf(sampling).plain.processes
+  const roundRunIds: number[] = []
+  const loops = { ...(reference.frozenLoops ?? {}), ...outcome.loops }
+  const growth = await growPair(
+    async (names, processes, round) => {
+      const o = await measureBuilds(world, {
+        interpreters: [reference.interpreter, input.interpreter],
+        builds: [reference.spec, input.spec],
+        workloads: pickWorkloads(input.workloads, names),
+        preset: presetOf(sampling, processes),
+        suite: job.suite,
+        timeoutMs: sampling.timeoutMs ?? 600_000,
+        metadata: input.metadata,
+        runMetadata: (index, group) => ({
+          ...(index === 0 ? buildMetadata(reference.artifact) : {}),
+          purpose: PAIR_ROUND_PURPOSE,
+          pair_round: round,
+          pair_budget: budget,
+          pair_group: group.groupId,
+          extends_run_id: (index === 0 ? referenceRunId : candidateRunId) ?? null,
+        }),
+        frozenLoops: loops,
+      })
+      roundRunIds.push(...o.runIds)
+      for (const f of o.failures) world.log(`  failed: ${f}`)
+      if (o.status === 'interrupted') throw new Interrupted('interrupted')
+      return { reference: o.means.get(0) ?? new Map(), candidate: o.means.get(1) ?? new Map() }
+    },
+    { reference: outcome.means.get(0) ?? new Map(), candidate: outcome.means.get(1) ?? new Map() },
+    {
+      budget,
+      startProcesses,
+      threshold,
+      log: world.log,
+      ...(world.signal ? { signal: world.signal } : {}),
+    },
+  )
+  if (growth.interrupted) throw new Interrupted('interrupted')
+  const decided = Object.entries(growth.states)
+    .map(([w, s]) => `${w} ${s} (${growth.processes[w]} processes)`)
+    .join(', ')
+  world.log(
+    `  pair: ${decided}${growth.budgetExhausted ? `; budget of ${budget} rounds ran out with ${growth.undecided.join(', ')} undecided` : ''}`,
+  )
+  return {
+    rounds: growth.rounds,
+    budget,
+    threshold,
+    states: { ...growth.states },
+    processes: { ...growth.processes },
+    undecided: [...growth.undecided],
+    budgetExhausted: growth.budgetExhausted,
+    addedProcesses: growth.addedProcesses,
+    roundRunIds,
   }
 }
 
@@ -819,6 +1009,7 @@ async function detectNotifyBisect(
       confirmedAlertIds: [],
       confirmedByPair: 0,
       dismissedByPair: 0,
+      raisedByPair: 0,
     })
     return
   }
@@ -830,6 +1021,7 @@ async function detectNotifyBisect(
     const r = await detectAndRecord(world.store, {
       filter: { machine: world.machine, runtime: runtime.name, branch },
       now: world.now,
+      pairThreshold: options.pairThreshold ?? world.config.nightly.pairThreshold,
       ...(options.detect ? { detect: options.detect } : {}),
     })
     const confirmed: number[] = []
@@ -841,8 +1033,9 @@ async function detectNotifyBisect(
     const paired = r.pairedChanges
       ? `; ${r.pairedChanges} judged by their interleaved pair: ${r.confirmedByPair} confirmed at once, ${r.dismissedByPair.length} dismissed`
       : ''
+    const raised = r.raisedByPair ? `; ${r.raisedByPair} raised by a decisive pair alone (provisional)` : ''
     world.log(
-      `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)${paired}`,
+      `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)${paired}${raised}`,
     )
     for (const d of r.dismissedByPair) {
       world.log(
@@ -855,6 +1048,7 @@ async function detectNotifyBisect(
       seriesScanned: r.seriesScanned,
       confirmedByPair: r.confirmedByPair,
       dismissedByPair: r.dismissedByPair.length,
+      raisedByPair: r.raisedByPair,
     }
   })
   if (detected.state !== 'done' && detected.state !== 'done-before') {
@@ -868,6 +1062,7 @@ async function detectNotifyBisect(
       confirmedAlertIds: [],
       confirmedByPair: 0,
       dismissedByPair: 0,
+      raisedByPair: 0,
       error,
     })
     return
@@ -882,6 +1077,7 @@ async function detectNotifyBisect(
     confirmedAlertIds: confirmedIds,
     confirmedByPair: Number(detected.detail.confirmedByPair ?? 0),
     dismissedByPair: Number(detected.detail.dismissedByPair ?? 0),
+    raisedByPair: Number(detected.detail.raisedByPair ?? 0),
   })
   for (const id of newIds) await notify(state, runtime, id, 'new')
   for (const id of confirmedIds) await notify(state, runtime, id, 'confirmed')

@@ -158,3 +158,28 @@ test('judgeCulprit() confirms a change in the direction the ends moved and rejec
     'undecided',
   )
 })
+
+test('compareEnds() with interleaved rounds is a t interval of the round-by-round log ratios', () => {
+  // Log ratios 0.1, 0.2, 0.3: mean 0.2, sd 0.1, n 3 (scipy.stats.ttest_1samp([0.1, 0.2, 0.3], 0) → t = 3.4641).
+  const e = compareEnds([1, 1, 1], [Math.exp(0.1), Math.exp(0.2), Math.exp(0.3)], { interleaved: true })!
+  assert.ok(Math.abs(e.logRatio - 0.2) < 1e-12)
+  assert.ok(Math.abs(e.stderr - 0.1 / Math.sqrt(3)) < 1e-12)
+  assert.equal(e.dof, 2)
+})
+
+test('judgeMidpoint() and judgeCulprit() with interleaved rounds see through load that hits every build of a round alike', () => {
+  // Each round's load (±30 %) multiplies good, midpoint and bad alike; the bad end is 20 % slower
+  // and the midpoint is like the good end; 2 % noise of their own.
+  const r = createRng(18)
+  const z = () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r())
+  const load = Array.from({ length: 12 }, () => Math.exp(0.3 * z()))
+  const side = (level: number) => load.map((l) => level * l * Math.exp(0.02 * z()))
+  const triple = { workload: 'nbody', good: side(1), mid: side(1), bad: side(1.2) }
+  assert.equal(judgeMidpoint([triple]).verdict, 'ends-same', 'as independent samples the load hides the step')
+  const v = judgeMidpoint([triple], { interleaved: true })
+  assert.equal(v.verdict, 'like-good')
+  const c = judgeCulprit([{ workload: 'nbody', parent: triple.mid, child: triple.bad, expectedSign: 1 }], {
+    interleaved: true,
+  })
+  assert.equal(c.verdict, 'confirmed')
+})

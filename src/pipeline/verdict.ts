@@ -94,15 +94,58 @@ function checkAlpha(alpha: number): void {
     throw badInput(`Cannot bisect with alpha ${quote(alpha)}: expected 0 < alpha < 1`)
 }
 
-/** The ends of one workload: ratio bad/good of geometric means with its (1 − α) Welch interval on logs. */
+/**
+ * Log differences of aligned samples, side − base, when both sides have the same length ≥ 3 and
+ * only positive values: the i-th values ran next to each other (interleaved rounds), so their
+ * difference cancels the load the machine carried then. Null otherwise (callers fall back to
+ * treating the sides as independent).
+ */
+function alignedLogDiffs(base: readonly number[], side: readonly number[]): number[] | null {
+  if (base.length !== side.length || base.length < 3) return null
+  if (![...base, ...side].every((x) => Number.isFinite(x) && x > 0)) return null
+  return side.map((x, i) => Math.log(x) - Math.log(base[i] as number))
+}
+
+/** Sample covariance of two equally long series (divisor n − 1). */
+function covariance(a: readonly number[], b: readonly number[]): number {
+  const ma = mean(a)
+  const mb = mean(b)
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += ((a[i] as number) - ma) * ((b[i] as number) - mb)
+  return s / (a.length - 1)
+}
+
+/** Options of the verdicts: α, and whether the i-th processes of every side ran next to each other. */
+export interface VerdictOptions {
+  readonly alpha?: number
+  /**
+   * The sides were measured in interleaved rounds (A B C / C B A): compare them round by round,
+   * which cancels the machine's load during each round (default false: independent samples).
+   * Sides of unequal length fall back to independent samples.
+   */
+  readonly interleaved?: boolean
+}
+
+/**
+ * The ends of one workload: ratio bad/good of geometric means with its (1 − α) interval on logs:
+ * Welch's, or with `interleaved` a t interval of the round-by-round log ratios (n − 1 dof).
+ */
 export function compareEnds(
   good: readonly number[],
   bad: readonly number[],
-  options: { readonly alpha?: number } = {},
+  options: VerdictOptions = {},
 ): EndsEstimate | null {
   const alpha = options.alpha ?? BISECT_ALPHA
   checkAlpha(alpha)
-  const e = logRatioStderr(good, bad)
+  const diffs = options.interleaved ? alignedLogDiffs(good, bad) : null
+  const e = diffs
+    ? {
+        kind: 'log-ratio' as const,
+        logRatio: mean(diffs),
+        stderr: Math.sqrt(variance(diffs) / diffs.length),
+        dof: diffs.length - 1,
+      }
+    : logRatioStderr(good, bad)
   if (e.kind === 'insufficient') return null
   const half = e.stderr === 0 ? 0 : tQuantile(alpha, e.dof) * e.stderr
   return {
@@ -131,10 +174,29 @@ export function midpointPosition(
   good: readonly number[],
   mid: readonly number[],
   bad: readonly number[],
-  options: { readonly alpha?: number } = {},
+  options: VerdictOptions = {},
 ): PositionEstimate | null {
   const alpha = options.alpha ?? BISECT_ALPHA
   checkAlpha(alpha)
+  const a1 = options.interleaved ? alignedLogDiffs(good, mid) : null
+  const a2 = options.interleaved ? alignedLogDiffs(good, bad) : null
+  if (a1 !== null && a2 !== null) {
+    // Round by round: d1 = ℓm − ℓg and d2 = ℓb − ℓg share each round's load; by the delta method
+    // Var f ≈ (V11 − 2 f V12 + f² V22) / d̄2², Vjk = cov(dj, dk)/n, with n − 1 dof.
+    const n = a1.length
+    const d1 = mean(a1)
+    const d2 = mean(a2)
+    if (d2 === 0) return null
+    const f = d1 / d2
+    const varF = Math.max(
+      0,
+      (variance(a1) - 2 * f * covariance(a1, a2) + f * f * variance(a2)) / n / (d2 * d2),
+    )
+    const stderr = Math.sqrt(varF)
+    const dof = n - 1
+    const half = stderr === 0 ? 0 : tQuantile(alpha, dof) * stderr
+    return { f, stderr, dof, low: f - half, high: f + half }
+  }
   const g = logMoments(good)
   const m = logMoments(mid)
   const b = logMoments(bad)
@@ -196,12 +258,13 @@ export function poolPositions(
  */
 export function judgeMidpoint(
   triples: readonly WorkloadTriple[],
-  options: { readonly alpha?: number; readonly primary?: string } = {},
+  options: VerdictOptions & { readonly primary?: string } = {},
 ): MidpointVerdict {
   const alpha = options.alpha ?? BISECT_ALPHA
+  const interleaved = options.interleaved === true
   const workloads: WorkloadPosition[] = triples.map((t) => {
-    const ends = compareEnds(t.good, t.bad, { alpha })
-    const position = ends?.differ ? midpointPosition(t.good, t.mid, t.bad, { alpha }) : null
+    const ends = compareEnds(t.good, t.bad, { alpha, interleaved })
+    const position = ends?.differ ? midpointPosition(t.good, t.mid, t.bad, { alpha, interleaved }) : null
     return {
       workload: t.workload,
       ends,
@@ -252,13 +315,13 @@ export function judgeCulprit(
     readonly child: readonly number[]
     readonly expectedSign: 1 | -1
   }[],
-  options: { readonly alpha?: number } = {},
+  options: VerdictOptions = {},
 ): CulpritVerdict {
   const alpha = options.alpha ?? BISECT_ALPHA
   checkAlpha(alpha)
   const workloads: CulpritWorkload[] = pairs.map((p) => ({
     workload: p.workload,
-    estimate: compareEnds(p.parent, p.child, { alpha }),
+    estimate: compareEnds(p.parent, p.child, { alpha, interleaved: options.interleaved === true }),
     expectedSign: p.expectedSign,
   }))
   const usable = workloads.filter((w) => w.estimate !== null)

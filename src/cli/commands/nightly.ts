@@ -57,6 +57,8 @@ export interface NightlyCommandOptions extends ConfigOptions, SamplingCliOptions
   readonly portalUrl?: string
   readonly lock?: string
   readonly reference?: string
+  readonly pairBudget?: number
+  readonly pairThreshold?: number
 }
 
 /** The `--reference` value, checked. */
@@ -216,15 +218,27 @@ function printReport(ctx: Ctx, r: NightlyReport): void {
           c.build,
           c.measure,
           c.runIds.join(' '),
-          c.reference ? `${c.reference.slice(0, 12)} (${c.referenceRunIds.join(' ')})` : '—',
+          c.reference
+            ? `${c.reference.slice(0, 12)} (${c.referenceRunIds.join(' ')})`
+            : c.besideItself
+              ? 'itself'
+              : '—',
         ]),
       ),
     )
   }
+  for (const c of r.commits) {
+    if (c.pair?.budgetExhausted) {
+      println(
+        io,
+        `pair ${c.sha.slice(0, 12)}: the budget of ${c.pair.budget} rounds ran out with ${c.pair.undecided.join(', ')} undecided`,
+      )
+    }
+  }
   for (const d of r.detections) {
     println(
       io,
-      `detect ${d.runtime}/${d.branch}: ${d.state}; new alerts ${d.newAlertIds.join(', ') || 'none'}${d.confirmedAlertIds.length ? `; confirmed ${d.confirmedAlertIds.join(', ')}` : ''}${d.confirmedByPair || d.dismissedByPair ? `; by interleaved pairs: ${d.confirmedByPair} confirmed at once, ${d.dismissedByPair} dismissed` : ''}`,
+      `detect ${d.runtime}/${d.branch}: ${d.state}; new alerts ${d.newAlertIds.join(', ') || 'none'}${d.confirmedAlertIds.length ? `; confirmed ${d.confirmedAlertIds.join(', ')}` : ''}${d.confirmedByPair || d.dismissedByPair ? `; by interleaved pairs: ${d.confirmedByPair} confirmed at once, ${d.dismissedByPair} dismissed` : ''}${d.raisedByPair ? `; ${d.raisedByPair} raised by a decisive pair alone (provisional)` : ''}`,
     )
   }
   for (const n of r.notifications)
@@ -261,6 +275,8 @@ export async function nightlyCommand(ctx: Ctx, options: NightlyCommandOptions): 
           ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
           ...(options.lock !== undefined ? { lockPath: resolve(options.lock) } : {}),
           ...(options.reference !== undefined ? { reference: referenceFrom(options.reference) } : {}),
+          ...(options.pairBudget !== undefined ? { pairBudget: options.pairBudget } : {}),
+          ...(options.pairThreshold !== undefined ? { pairThreshold: options.pairThreshold } : {}),
         },
       ),
     )
@@ -323,6 +339,20 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
         .option(
           '--reference <mode>',
           'previous: measure each new commit interleaved with the newest one measured before it; none: alone (default: [nightly] reference)',
+        )
+        .option(
+          '--pair-budget <rounds>',
+          "rounds a pair may measure at most: while a workload's interval cannot rule out a change of the " +
+            'pair threshold, it is measured again on both builds, doubling its processes; 1 = never grow ' +
+            '(default: [nightly] pair_budget, 3)',
+          number('--pair-budget', true),
+        )
+        .option(
+          '--pair-threshold <fraction>',
+          'the change a pair must see or rule out, e.g. 0.1 for 10 %; a pair whose 99 % interval (α split ' +
+            'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
+            '(default: [nightly] pair_threshold, 0.1)',
+          number('--pair-threshold', false),
         ),
     ),
   ).action(async (opts) => setStatus(await nightlyCommand(ctx, opts)))
