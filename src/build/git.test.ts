@@ -79,6 +79,14 @@ test('listCommits() lists a branch since a commit in first-parent order, oldest 
     newestTwo.map((c) => c.sha),
     [merge, hostile],
   )
+  // Positions on the first-parent line: the side branch's commit is not on it.
+  const all = await listCommits(mirror, 'main', { limit: 1000 })
+  assert.deepEqual(
+    all.map((c) => c.firstParentPosition),
+    all.map((_, i) => i),
+  )
+  assert.equal(commits[2]?.firstParentPosition, all.length - 1)
+  assert.equal(newestTwo[0]?.firstParentPosition, all.length - 2)
 })
 
 test('commitsBetween() gives the commits strictly between good and bad, and midpointCommit() the middle one', async () => {

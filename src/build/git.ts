@@ -27,6 +27,11 @@ export interface CommitInfo {
   readonly authorDateUtc: string
   /** The subject line: untrusted text, for display only. */
   readonly subject: string
+  /**
+   * Position on the branch's first-parent line (its first-parent ancestors; the root is 0), when
+   * listed from a branch: the history order of the commit, which dates are not.
+   */
+  readonly firstParentPosition?: number
 }
 
 /** Options for git calls. */
@@ -250,7 +255,18 @@ export async function listCommits(
     options.since === undefined ? [head] : [head, `^${await resolveCommit(mirror, options.since, options)}`]
   const limit = options.since === undefined ? (options.limit ?? 100) : options.limit
   const commits = await log(mirror, revs, { ...options, ...(limit === undefined ? {} : { limit }) })
-  return commits.reverse()
+  // The listing is the newest stretch of head's first-parent line, so each commit's position
+  // follows from head's.
+  const count = Number(
+    (
+      await runGit(['--git-dir', mirror.gitDir, 'rev-list', '--first-parent', '--count', head], options)
+    ).trim(),
+  )
+  return commits
+    .reverse()
+    .map((c, i, all) =>
+      Number.isInteger(count) && count > 0 ? { ...c, firstParentPosition: count - all.length + i } : c,
+    )
 }
 
 /** True when `ancestor` is `descendant` or one of its ancestors. */

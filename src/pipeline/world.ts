@@ -283,7 +283,7 @@ export function buildSpecOf(
   runtime: RuntimeConfig,
   configName: string,
   branch: string | null,
-  commit: { readonly sha: string; readonly authorDateUtc: string },
+  commit: { readonly sha: string; readonly authorDateUtc: string; readonly firstParentPosition?: number },
   artifact: Artifact,
   interpreter: Interpreter | null,
   versionFallback: string,
@@ -303,6 +303,8 @@ export function buildSpecOf(
       config_hash: artifact.manifest.configHash,
       build_status: artifact.manifest.status,
       build_duration_ms: artifact.manifest.buildDurationMs,
+      // Its place on the branch's first-parent line: detection orders the series by ancestry.
+      ...(commit.firstParentPosition !== undefined ? { history_order: commit.firstParentPosition } : {}),
     },
   }
 }
