@@ -182,6 +182,10 @@ export async function importPyperfFiles(
     alreadyImported.push(i)
     runIds[i] = stored.runId
     const b = f.run.run.build
+    // Re-keying writes before the batch's insert: a lineage is derived from the files and the
+    // rules, so a batch refused after it loses no data (the same import re-keys the same way).
+    // Unfinished: a new file of a build stored under an older placement joins that build's line;
+    // only files imported before re-key their build.
     if (
       !moved.has(stored.build.id) &&
       (stored.build.branch !== b.branch || stored.build.metadata.history_order !== b.metadata.history_order)
