@@ -390,9 +390,11 @@ export function epochChanges(from: string, to: string): string[] {
     )
   const a = parse(from)
   const b = parse(to)
+  // Values as recorded: the key escapes its separators (stats/changepoint/epochs.ts).
+  const plain = (v: string | undefined) => (v === undefined ? '?' : v.replace(/\\([\\;=])/g, '$1'))
   const out: string[] = []
   for (const [field, value] of b)
-    if (a.get(field) !== value) out.push(`${field}: ${a.get(field) ?? '?'} → ${value}`)
+    if (a.get(field) !== value) out.push(`${field}: ${plain(a.get(field))} → ${plain(value)}`)
   return out
 }
 

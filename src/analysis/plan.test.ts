@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import { boundaryNote, boundaryOf } from '../model/index.ts'
+import { epochKey } from '../stats/index.ts'
 import { exampleEnvironment, exampleFingerprint, type RunRow, type SeriesPoint } from '../store/index.ts'
-import { boundaryVerdict, type LoadedSeries, planDetection } from './detect.ts'
+import { boundaryVerdict, epochChanges, type LoadedSeries, planDetection } from './detect.ts'
 
 // planDetection is the pure core of a detection pass: these tests hand it loaded series (points
 // and runs as the store returns them) and read its plan, with no database.
@@ -212,4 +213,15 @@ test('changes recorded on series that no longer exist are superseded, with the r
   assert.equal(plan.superseded.length, 1)
   assert.equal(plan.superseded[0]!.firstBadBuildId, 2)
   assert.match(plan.superseded[0]!.reason, /branch v3\.13\.0a4.*no longer exists/)
+})
+
+test('epochChanges() names each changed fact with its values as recorded, separators unescaped', () => {
+  const from = epochKey({ cpuConfig: '0=driver:intel_pstate; 1-23=powersave', kernel: 'k1' }, [
+    'cpuConfig',
+    'kernel',
+  ])
+  const to = epochKey({ cpuConfig: '0-23=driver:intel_pstate', kernel: 'k1' }, ['cpuConfig', 'kernel'])
+  assert.deepEqual(epochChanges(from, to), [
+    'cpuConfig: 0=driver:intel_pstate; 1-23=powersave → 0-23=driver:intel_pstate',
+  ])
 })
