@@ -58,6 +58,10 @@ const MAD_EFFICIENCY = 0.3675
 // Smallest variance of a log value: keeps a constant series (a deterministic metric) from
 // dividing by zero; 1e-9 on a log scale is far below any timer's resolution.
 export const MIN_LOG_VARIANCE = 1e-18
+/** The 90th percentile of the standard normal: |Δ| ≤ 1.2816 σ_Δ for 80 % of normal differences. */
+const Z80 = 1.2815515655446004
+/** Fewest differences for a percentile read of the noise's tail. */
+const MIN_TAIL_DIFFERENCES = 8
 
 /**
  * Learns the between-build noise of a series from its own recent history.
@@ -68,7 +72,9 @@ export const MIN_LOG_VARIANCE = 1e-18
  * them. (Qn, more efficient at the normal, was tried: it tracks the narrow core of real benchmark
  * noise and lets its heavy tails through as false alarms; see docs/stats.md ("Change-point detection").) When
  * the median is zero (a quantised metric with mostly equal values), the mean absolute difference
- * × √(π/2) stands in.
+ * × √(π/2) stands in. With at least 8 differences, σ is at least what their 80th percentile
+ * implies at the normal (q80 / 1.2816 / √2): a workload whose builds land in one of two levels
+ * has a small median difference and many large ones, and the median alone calls its jumps steps.
  */
 export function estimateNoise(series: MeasuredSeries, options: ResolvedOptions): NoiseModel {
   const diffs: number[] = []
@@ -89,6 +95,13 @@ export function estimateNoise(series: MeasuredSeries, options: ResolvedOptions):
       let sum = 0
       for (const d of diffs) sum += d
       sigmaDiff = (sum / m) * Math.sqrt(Math.PI / 2)
+    }
+    // Heavy or two-moded build noise (a workload that lands in one of two levels build by build)
+    // leaves the median difference small and the 80th percentile large: read the scale there too.
+    if (m >= MIN_TAIL_DIFFERENCES) {
+      const sorted = [...diffs].sort((x, y) => x - y)
+      const q80 = sorted[Math.floor(0.8 * (m - 1))] ?? 0
+      sigmaDiff = Math.max(sigmaDiff, q80 / Z80)
     }
   }
   const buildSigma = sigmaDiff / Math.SQRT2
