@@ -6,6 +6,8 @@ import {
   type SeriesPoint as DetectPoint,
   detectChanges,
   epochKey,
+  mad,
+  median,
   orderFromCommitDate,
   type StepEstimate,
 } from '../stats/index.ts'
@@ -184,24 +186,10 @@ export function boundaryVerdict(logRatio: number, crowd: Crowd): 'commit' | 'inf
   return Math.abs(logRatio - crowd.median) > OUTLIER_SPREADS * crowd.spread ? 'commit' : 'infrastructure'
 }
 
-/** The crowd of shifts at one transition. */
+/** The crowd of shifts at one transition (an empty crowd has no spread). */
 function crowdOf(shifts: readonly number[], moved: number): Crowd {
-  const m = median(shifts)
-  return {
-    crossing: shifts.length,
-    moved,
-    median: m,
-    spread: MAD_TO_SIGMA * median(shifts.map((x) => Math.abs(x - m))),
-  }
-}
-
-const MAD_TO_SIGMA = 1.482602218505602
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  if (shifts.length === 0) return { crossing: 0, moved, median: 0, spread: 0 }
+  return { crossing: shifts.length, moved, median: median(shifts), spread: mad(shifts) }
 }
 
 /** Runs of one group (machine × runtime × config × branch), by id, fetched once per pass. */
@@ -452,8 +440,6 @@ interface Candidate {
   readonly analysis: SeriesAnalysis
   readonly change: Change
   readonly input: ChangeInput
-  /** The blame kept from an earlier pass, if this is the same step. */
-  readonly same: ChangeRow | undefined
   /** Prepared indexes (last good, first bad] of the blamed range. */
   readonly lastGoodIndex: number
   readonly firstBadIndex: number
@@ -546,7 +532,7 @@ export function planDetection(
         set.add(seriesId(a.series))
         moved.set(k, set)
       }
-      candidates.push({ analysis: a, change: c, input, same, lastGoodIndex, firstBadIndex, crossed })
+      candidates.push({ analysis: a, change: c, input, lastGoodIndex, firstBadIndex, crossed })
     }
   }
   // Pass 2: judge, pair, record.
