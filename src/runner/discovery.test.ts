@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
-import { candidatePaths, discoverInterpreters, interpreterIdentity } from './discovery.ts'
+import { candidatePaths, discoverInterpreters, interpreterIdentity, resolvePythonName } from './discovery.ts'
 
 test('an explicit --python that does not exist is refused before anything runs', async () => {
   await assert.rejects(
@@ -60,4 +60,64 @@ test('discovery finds python3 on PATH and every pyenv version present', async ()
     const refused = rejected.find((r) => r.path === c.path)
     assert.ok(versions.has(dirVersion) || refused, `pyenv ${dirVersion} found (${c.path})`)
   }
+})
+
+/** A fake machine: PATH dirs and a pyenv root holding executable files (contents irrelevant). */
+function fakeMachine(files: readonly string[]): { root: string; env: NodeJS.ProcessEnv } {
+  const root = mkdtempSync(join(tmpdir(), 'langperf-disc-'))
+  for (const f of files) {
+    mkdirSync(dirname(join(root, f)), { recursive: true })
+    writeFileSync(join(root, f), '#!/bin/sh\nexit 0\n')
+    chmodSync(join(root, f), 0o755)
+  }
+  const env = {
+    PATH: [join(root, 'pyenv', 'shims'), join(root, 'usr', 'bin')].join(delimiter),
+    PYENV_ROOT: join(root, 'pyenv'),
+    HOME: root,
+  }
+  return { root, env }
+}
+
+test('a versioned name the pyenv shim would refuse resolves to the pyenv version that has it', async () => {
+  const { root, env } = fakeMachine([
+    'pyenv/shims/python3',
+    'pyenv/shims/python3.12',
+    'pyenv/versions/3.11.7/bin/python3.11',
+    'pyenv/versions/3.12.0/bin/python3.12',
+    'pyenv/versions/3.12.1/bin/python3.12',
+    'usr/bin/python3.11',
+  ])
+  assert.equal(await resolvePythonName('python3.12', env), join(root, 'pyenv/versions/3.12.1/bin/python3.12'))
+  // A plain name is what the shell runs: the shim, which runs pyenv's active version.
+  assert.equal(await resolvePythonName('python3', env), join(root, 'pyenv/shims/python3'))
+  // Not a shim on PATH: as the shell would run it.
+  assert.equal(await resolvePythonName('python3.11', env), join(root, 'usr/bin/python3.11'))
+  assert.equal(await resolvePythonName('python3.99', env), null)
+  assert.equal(await resolvePythonName('./here/python', env), './here/python')
+})
+
+test('discovery lists the Pythons behind a pyenv shim on PATH, and skips versioned shims', async () => {
+  const { root, env } = fakeMachine([
+    'pyenv/shims/python3',
+    'pyenv/shims/python3.12',
+    'pyenv/versions/3.12.1/bin/python3',
+    'usr/bin/python3',
+    'usr/bin/python3.11',
+    'usr/bin/python3-config',
+  ])
+  const paths = (await candidatePaths(env)).map((c) => `${c.path.slice(root.length + 1)} (${c.origin})`)
+  assert.deepEqual(paths, [
+    'pyenv/shims/python3 (PATH)',
+    'pyenv/versions/3.12.1/bin/python3 (pyenv)',
+    'usr/bin/python3 (PATH)',
+    'usr/bin/python3.11 (PATH)',
+  ])
+})
+
+test('a --python name nothing has says where it looked and how to list what there is', async () => {
+  const { env } = fakeMachine(['usr/bin/python3'])
+  await assert.rejects(
+    discoverInterpreters({ explicit: ['python3.99'], env }),
+    /Cannot use --python "python3.99": expected an executable file or a name on PATH or in pyenv, found nothing; `langperf interpreters` lists/,
+  )
 })

@@ -65,41 +65,104 @@ async function isExecutableFile(path: string): Promise<boolean> {
 }
 
 async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  return (await allOnPath(name, env))[0] ?? null
+}
+
+/** Every executable called `name` in the PATH directories, in PATH order. */
+async function allOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const out: string[] = []
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue
     const p = join(dir, name)
-    if (await isExecutableFile(p)) return p
-  }
-  return null
-}
-
-/** Candidate paths from PATH, pyenv and PyPy, in a stable order, with their origin. */
-export async function candidatePaths(env: NodeJS.ProcessEnv): Promise<{ path: string; origin: string }[]> {
-  const out: { path: string; origin: string }[] = []
-  for (const name of ['python3', 'python']) {
-    const p = await onPath(name, env)
-    if (p) out.push({ path: p, origin: 'PATH' })
-  }
-  const pyenvRoot = env.PYENV_ROOT ?? join(env.HOME ?? homedir(), '.pyenv')
-  try {
-    const versions = (await readdir(join(pyenvRoot, 'versions'))).sort(compareVersionNames)
-    for (const v of versions) {
-      for (const exe of ['python3', 'python', 'pypy3', 'pypy', 'python2']) {
-        const p = join(pyenvRoot, 'versions', v, 'bin', exe)
-        if (await isExecutableFile(p)) {
-          out.push({ path: p, origin: 'pyenv' })
-          break
-        }
-      }
-    }
-  } catch {
-    // No pyenv.
-  }
-  for (const name of ['pypy3', 'pypy']) {
-    const p = await onPath(name, env)
-    if (p) out.push({ path: p, origin: 'PATH' })
+    if (await isExecutableFile(p)) out.push(p)
   }
   return out
+}
+
+function pyenvRootOf(env: NodeJS.ProcessEnv): string {
+  return env.PYENV_ROOT ?? join(env.HOME ?? homedir(), '.pyenv')
+}
+
+/** pyenv's installed versions, oldest first (`[]` without pyenv). */
+async function pyenvVersions(env: NodeJS.ProcessEnv): Promise<string[]> {
+  try {
+    return (await readdir(join(pyenvRootOf(env), 'versions'))).sort(compareVersionNames)
+  } catch {
+    return []
+  }
+}
+
+/** True for a pyenv shim: a script that runs whichever version pyenv has active. */
+function isPyenvShim(path: string, env: NodeJS.ProcessEnv): boolean {
+  return path.startsWith(join(pyenvRootOf(env), 'shims') + '/')
+}
+
+/** Versioned CPython names looked for in PATH directories (`python3.11`), besides the plain ones. */
+const VERSIONED_NAME = /^python\d\.\d+$/
+
+/**
+ * Candidate paths from PATH, pyenv and PyPy, in a stable order, with their origin. The first
+ * `python3` on PATH comes first (runs compare against the first interpreter found); then every
+ * pyenv version; then the other Pythons in PATH directories (`/usr/bin/python3` behind a pyenv
+ * shim, `python3.11` beside `python3`), then PyPy. Shims other than the plain names are skipped:
+ * they only run the version pyenv has active. Duplicates are merged later by real path.
+ */
+export async function candidatePaths(env: NodeJS.ProcessEnv): Promise<{ path: string; origin: string }[]> {
+  const first: { path: string; origin: string }[] = []
+  const rest: { path: string; origin: string }[] = []
+  for (const name of ['python3', 'python']) {
+    const [head, ...others] = await allOnPath(name, env)
+    if (head) first.push({ path: head, origin: 'PATH' })
+    for (const p of others) rest.push({ path: p, origin: 'PATH' })
+  }
+  const pyenv: { path: string; origin: string }[] = []
+  for (const v of await pyenvVersions(env)) {
+    for (const exe of ['python3', 'python', 'pypy3', 'pypy', 'python2']) {
+      const p = join(pyenvRootOf(env), 'versions', v, 'bin', exe)
+      if (await isExecutableFile(p)) {
+        pyenv.push({ path: p, origin: 'pyenv' })
+        break
+      }
+    }
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir || isPyenvShim(join(dir, 'x'), env)) continue
+    let names: string[]
+    try {
+      names = (await readdir(dir)).filter((n) => VERSIONED_NAME.test(n)).sort(compareVersionNames)
+    } catch {
+      continue
+    }
+    for (const n of names) {
+      const p = join(dir, n)
+      if (await isExecutableFile(p)) rest.push({ path: p, origin: 'PATH' })
+    }
+  }
+  const pypy: { path: string; origin: string }[] = []
+  for (const name of ['pypy3', 'pypy']) {
+    const p = await onPath(name, env)
+    if (p) pypy.push({ path: p, origin: 'PATH' })
+  }
+  return [...first, ...pyenv, ...rest, ...pypy]
+}
+
+/**
+ * The executable a `--python` argument names. A path is taken as is. A bare name is what the
+ * shell would run (the first on PATH), except that a pyenv shim for a versioned name
+ * (`python3.12`), which runs only if pyenv has that version active, gives way to the newest pyenv
+ * version that has the name (`~/.pyenv/versions/3.12.1/bin/python3.12`), then to a real file
+ * further down PATH. Null when nothing has the name.
+ */
+export async function resolvePythonName(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  if (name.includes('/')) return name
+  const hits = await allOnPath(name, env)
+  const head = hits[0]
+  if (head !== undefined && !(isPyenvShim(head, env) && /\d\.\d/.test(name))) return head
+  for (const v of (await pyenvVersions(env)).reverse()) {
+    const p = join(pyenvRootOf(env), 'versions', v, 'bin', name)
+    if (await isExecutableFile(p)) return p
+  }
+  return hits.find((p) => !isPyenvShim(p, env)) ?? head ?? null
 }
 
 /** Orders `3.9.18` before `3.10.13` (numeric parts compared as numbers). */
@@ -160,13 +223,13 @@ export async function discoverInterpreters(
   const explicit = options.explicit ?? []
   const candidates: { path: string; origin: string }[] = []
   for (const p of explicit) {
-    const resolved = p.includes('/') ? p : ((await onPath(p, env)) ?? p)
+    const resolved = (await resolvePythonName(p, env)) ?? p
     if (!(await isExecutableFile(resolved))) {
       throw new LangperfError(
         'bad-input',
-        `Cannot use --python "${p}": expected an executable file${p.includes('/') ? '' : ' or a name on PATH'}, found ${
+        `Cannot use --python "${p}": expected an executable file${p.includes('/') ? '' : ' or a name on PATH or in pyenv'}, found ${
           (await exists(resolved)) ? 'a file that is not executable' : 'nothing'
-        }`,
+        }; \`langperf interpreters\` lists the Pythons discovery finds, with their paths`,
       )
     }
     candidates.push({ path: resolved, origin: '--python' })
@@ -188,7 +251,10 @@ export async function discoverInterpreters(
     const res = await describeInterpreter(c.path, { env, timeoutMs: options.timeoutMs ?? 30_000 })
     if (!res.ok) {
       if (c.origin === '--python') {
-        throw new LangperfError('bad-input', `Cannot use --python "${c.path}": it ${res.reason}`)
+        const hint = isPyenvShim(c.path, env)
+          ? ': it is a pyenv shim, which runs only the versions pyenv has active; give the path of the version (`langperf interpreters` lists them)'
+          : ''
+        throw new LangperfError('bad-input', `Cannot use --python "${c.path}": it ${res.reason}${hint}`)
       }
       rejected.push({ path: c.path, origin: c.origin, reason: res.reason })
       continue
