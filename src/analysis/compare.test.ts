@@ -106,6 +106,11 @@ test('compareRuns() finds the real slowdown, no change where there is none, and 
   assert.match(why.gone!, /only in the base run/)
   assert.match(why.changed!, /versions differ/)
   assert.ok(report.geometricMean.kind === 'geometric-mean-ratio')
+  // The two columns shown divide to the ratio shown, even for the noisy workload.
+  for (const r of report.rows) {
+    assert.ok(r.comparison.kind === 'comparison')
+    assert.ok(Math.abs(r.candidateMean! / r.baseMean! - r.comparison.ratio) < 1e-9, r.workload)
+  }
   await store.close()
 })
 
@@ -134,5 +139,47 @@ test('resolveRunSelector() reads ids, latest, versions and commit prefixes, and 
   await assert.rejects(resolveRunSelector(store, '3.1'), /matches 2 builds/)
   await assert.rejects(resolveRunSelector(store, '999'), /Cannot find run 999/)
   await assert.rejects(resolveRunSelector(store, 'nope'), /Cannot find a run for "nope"/)
+  await store.close()
+})
+
+test('resolveRunSelector() passes over runs interrupted before any result, and says so when only those exist', async () => {
+  const { store, cand } = await seeded()
+  // A later run of 3.13.0 that stored nothing (interrupted): `latest` and the build skip it.
+  const empty = { ...run('3.13.0', 'bbbb2222', []), status: 'interrupted' as const }
+  const [interrupted] = await store.insertRuns([
+    { ...empty, run: { ...empty.run, startedAt: '2024-01-03T00:00:00.000Z' } },
+  ])
+  assert.equal(await resolveRunSelector(store, 'latest'), cand)
+  assert.equal(await resolveRunSelector(store, '3.13.0'), cand)
+  // A run id is taken as given.
+  assert.equal(await resolveRunSelector(store, String(interrupted)), interrupted)
+  // A build whose only run is empty is refused with the reason.
+  const [, lone] = await store.insertRuns([
+    { ...run('3.14.0', 'cccc3333', [result('slow', 0.1, 0.01)]) },
+    { ...run('3.15.0', 'dddd4444', []), status: 'interrupted' as const },
+  ])
+  await assert.rejects(
+    resolveRunSelector(store, '3.15.0'),
+    new RegExp(
+      `Cannot use a run of "3.15.0": its 1 run\\(s\\) hold no result \\(interrupted before a workload finished: run ${lone}, status interrupted\\)`,
+    ),
+  )
+  await store.close()
+})
+
+test('an ambiguous selector names every build it matches, up to a dozen, and how many more', async () => {
+  const store = await openSqliteStore(':memory:')
+  await store.insertRuns(
+    Array.from({ length: 14 }, (_, i) =>
+      run(`3.12.${i}`, `${(0xa000 + i).toString(16)}0000`, [result('w', 0.1, 0.01)]),
+    ),
+  )
+  const err = await resolveRunSelector(store, '3.12').then(
+    () => assert.fail('expected an error'),
+    (e: Error) => e.message,
+  )
+  assert.match(err, /matches 14 builds \(/)
+  assert.match(err, / and 2 more\); give a run id/)
+  assert.equal(err.match(/cpython-3\.12\.\d+ default/g)?.length, 12)
   await store.close()
 })

@@ -1,9 +1,16 @@
 import { LangperfError } from '../lib/index.ts'
-import type { Store } from '../store/index.ts'
+import type { RunRow, Store } from '../store/index.ts'
 
 // Resolves what people type to name a run: `12` (a run id), `latest`, or a build: a version
 // (`3.12.1`, or a prefix such as `3.12` when only one build matches), `cpython-3.12.1`, or a
-// commit prefix of at least 4 hex digits; a build names its newest run.
+// commit prefix of at least 4 hex digits; a build names its newest run. `latest` and a build
+// skip runs that hold no result (a run interrupted before its first workload finished): there is
+// nothing in them to compare or export. A run id is taken as given.
+
+/** Runs looked at, newest first, for one with results. */
+const RUNS_SCANNED = 100
+/** Builds named in the error of an ambiguous selector. */
+const BUILDS_NAMED = 12
 
 /** The run a selector names, or a clear error that lists what would have matched. */
 export async function resolveRunSelector(store: Store, selector: string): Promise<number> {
@@ -18,11 +25,10 @@ export async function resolveRunSelector(store: Store, selector: string): Promis
     return id
   }
   if (text === 'latest') {
-    const page = await store.listRuns({ limit: 1 })
-    const row = page.rows[0]
-    if (!row)
+    const page = await store.listRuns({ limit: RUNS_SCANNED })
+    if (page.rows.length === 0)
       throw new LangperfError('not-found', 'Cannot find the latest run: the database holds no run yet')
-    return row.id
+    return withResults(page.rows, 'the latest run', page.total)
   }
   const labelMatch = /^([a-z][a-z0-9_]*)-(\d.*)$/.exec(text)
   const runtime = labelMatch?.[1]
@@ -43,16 +49,31 @@ export async function resolveRunSelector(store: Store, selector: string): Promis
   const ids = new Set(matches.map((b) => b.id))
   if (ids.size > 1) {
     const names = matches
-      .slice(0, 8)
-      .map((b) => `${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''}`)
+      .slice(0, BUILDS_NAMED)
+      .map(
+        (b) =>
+          `${b.runtime}-${b.version} ${b.config}${b.branch ? ` ${b.branch}` : ''}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''}`,
+      )
+    const more = ids.size > names.length ? ` and ${ids.size - names.length} more` : ''
     throw new LangperfError(
       'bad-input',
-      `Cannot choose a run for "${selector}": it matches ${ids.size} builds (${names.join('; ')}); give a run id or a longer selector`,
+      `Cannot choose a run for "${selector}": it matches ${ids.size} builds (${names.join('; ')}${more}); give a run id or a longer selector`,
     )
   }
-  const page = await store.listRuns({ buildId: matches[0]!.id, limit: 1 })
-  const row = page.rows[0]
-  if (!row)
+  const page = await store.listRuns({ buildId: matches[0]!.id, limit: RUNS_SCANNED })
+  if (page.rows.length === 0)
     throw new LangperfError('not-found', `Cannot find a run of build "${selector}": the build has no run`)
-  return row.id
+  return withResults(page.rows, `a run of "${selector}"`, page.total)
+}
+
+/** The newest of `rows` (newest first) holding a result, or an error saying the runs are empty. */
+function withResults(rows: readonly RunRow[], what: string, total: number): number {
+  const row = rows.find((r) => r.resultCount > 0)
+  if (row) return row.id
+  const scanned =
+    rows.length < total ? `the ${rows.length} newest of ${total} runs` : `its ${rows.length} run(s)`
+  throw new LangperfError(
+    'not-found',
+    `Cannot use ${what}: ${scanned} hold no result (interrupted before a workload finished: run ${rows[0]?.id}, status ${rows[0]?.status}); give a run id (\`langperf show\` lists them)`,
+  )
 }
