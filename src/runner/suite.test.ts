@@ -155,18 +155,43 @@ test('a workload that needs a newer Python is skipped with the reason', async ()
   assert.equal(results[0]!.result.processes.length, 0)
 })
 
-test('an aborted suite stops between processes', async () => {
+test('an aborted suite stops between processes and keeps the processes it measured, marked incomplete', async () => {
   const py = await python3()
   const controller = new AbortController()
   let processes = 0
+  const results: WorkloadResult[] = []
   await measureSuite(
     { interpreters: [py], workloads: [ok, ok], preset: tiny, timeoutMs: 20_000 },
     {
       signal: controller.signal,
       onEvent: (e) => {
-        if (e.kind === 'process' && ++processes === 2) controller.abort()
+        // Calibration, then the first two of three worker processes: stop.
+        if (e.kind === 'process' && ++processes === 3) controller.abort()
+        if (e.kind === 'result') results.push(e.result)
       },
     },
   )
-  assert.equal(processes, 2)
+  assert.equal(processes, 3)
+  assert.equal(results.length, 1, 'the workload under way is reported; the next one never started')
+  const r = results[0]!
+  assert.equal(r.outcome.state, 'measured')
+  assert.equal(r.processes.filter((p) => p.values.length > 0).length, 2)
+  assert.deepEqual(r.metadata.incomplete, { reason: 'interrupted', processes: 2, planned: 3 })
+})
+
+test('an aborted suite reports nothing for a workload with no process measured yet', async () => {
+  const py = await python3()
+  const controller = new AbortController()
+  const results: WorkloadResult[] = []
+  await measureSuite(
+    { interpreters: [py], workloads: [ok], preset: tiny, timeoutMs: 20_000 },
+    {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.kind === 'process') controller.abort() // after calibration only
+        if (e.kind === 'result') results.push(e.result)
+      },
+    },
+  )
+  assert.deepEqual(results, [])
 })

@@ -162,7 +162,9 @@ function toProcess(r: HarnessResult, extraMeta: Record<string, JsonValue>): Proc
 /**
  * Measures every workload on every interpreter, reporting progress and each finished
  * (interpreter, workload) result through `onEvent`. Stops early, between processes, when
- * `signal` is aborted (results already reported stay complete).
+ * `signal` is aborted: results already reported stay complete, and the workload under way is
+ * reported with the processes it measured, its metadata saying `incomplete` (how many of how
+ * many), so that minutes of measuring are not thrown away.
  */
 export async function measureSuite(
   plan: SuitePlan,
@@ -246,11 +248,15 @@ export async function measureSuite(
     }
     // 2. Interleaved rounds, alternating the order.
     const rounds = Math.max(0, ...sides.map((s) => s.sampling.processes))
-    for (let round = 0; round < rounds; round++) {
+    let interrupted = false
+    measuring: for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse()
       for (const side of order) {
         if (side.skipped || round >= side.sampling.processes) continue
-        if (options.signal?.aborted) return
+        if (options.signal?.aborted) {
+          interrupted = true
+          break measuring
+        }
         if (side.failure) {
           done++ // A failed side's remaining processes count as done for the progress bar.
           continue
@@ -287,12 +293,17 @@ export async function measureSuite(
         })
       }
     }
-    // 3. One result per interpreter.
+    // 3. One result per interpreter; when interrupted, the processes measured so far, marked.
     for (const side of sides) {
+      const measured = side.processes.filter((p) => p.values.length > 0).length
+      if (interrupted && (side.skipped || side.failure || measured === 0)) continue
       const metadata: JsonObject = {
         ...(side.calibration ? { calibration: side.calibration } : {}),
         sampling: { ...side.sampling },
         interleaved_with: plan.interpreters.length,
+        ...(interrupted
+          ? { incomplete: { reason: 'interrupted', processes: measured, planned: side.sampling.processes } }
+          : {}),
       }
       const base = {
         workload: { name: def.manifest.name, version: def.version },
@@ -309,5 +320,6 @@ export async function measureSuite(
           : { ...base, outcome: { state: 'measured' } }
       await options.onEvent({ kind: 'result', interpreterIndex: side.index, result, definition: def })
     }
+    if (interrupted) return
   }
 }
