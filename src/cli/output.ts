@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 
-export { formatPercent, formatRatio, formatSeconds, formatValue } from '../lib/format.ts'
+export { formatPercent, formatRatio, formatSeconds, formatTimeLeft, formatValue } from '../lib/format.ts'
 
 // Output for people and for programs: tables on stdout for people, `--json` for scripts,
 // logs and progress on stderr so stdout stays clean.

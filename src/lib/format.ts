@@ -26,6 +26,21 @@ export function formatSeconds(seconds: number): string {
   return `${significant(seconds)} s`
 }
 
+/**
+ * Time left as a clock reads: `45s`, `28m05s`, `1h02m`. Rounded to whole seconds before it is
+ * split, so 28 min 59.6 s reads `29m00s`, never `28m60s`; '–' when unknown.
+ */
+export function formatTimeLeft(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–'
+  const total = Math.round(seconds)
+  const h = Math.floor(total / 3600)
+  const m = Math.floor((total % 3600) / 60)
+  const s = total % 60
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`
+  if (m > 0) return `${m}m${String(s).padStart(2, '0')}s`
+  return `${s}s`
+}
+
 /** A byte count as B, kB, MB or GB (powers of 1000) with three significant digits. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '–'

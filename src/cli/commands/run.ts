@@ -15,8 +15,14 @@ import {
   type SuiteEvent,
   samplingFor,
 } from '../../runner/index.ts'
-import { type CommonOptions, type Ctx, displayLocation, storeLocation, withStore } from '../context.ts'
-import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
+import {
+  type CommonOptions,
+  type Ctx,
+  displayLocation,
+  storeLocation,
+  withStoreCreating,
+} from '../context.ts'
+import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
 import { renderResultsTable } from './show.ts'
 
 /** Options of `langperf run`. */
@@ -141,7 +147,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     if (interrupts > 1) process.exit(130)
     log(
       io,
-      '\nInterrupted: finishing the current process, then storing what is complete (Ctrl-C again to quit at once)',
+      '\nInterrupted: finishing the current process, then storing what was measured (Ctrl-C again to quit at once)',
     )
     controller.abort()
   }
@@ -150,8 +156,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const bar = new cliProgress.SingleBar(
     {
       stream: io.err,
-      format:
-        ' {bar} {percentage}% | {workload} | {interp} process {process}/{processes} | {eta_formatted} left',
+      format: ' {bar} {percentage}% | {workload} | {interp} process {process}/{processes} | {left} left',
       hideCursor: io.isTty,
       noTTYOutput: true,
       notTTYSchedule: 10_000,
@@ -161,12 +166,17 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     cliProgress.Presets.shades_classic,
   )
   const labels = interpreters.map((i) => interpreterLabel(i.info))
+  let startedMs = 0
   const onEvent = (e: SuiteEvent) => {
     if (!showBar) return
-    if (e.kind === 'start')
-      bar.start(e.totalProcesses, 0, { workload: '', interp: '', process: 0, processes: 0 })
-    else if (e.kind === 'process') {
+    if (e.kind === 'start') {
+      startedMs = Date.now()
+      bar.start(e.totalProcesses, 0, { workload: '', interp: '', process: 0, processes: 0, left: '–' })
+    } else if (e.kind === 'process') {
+      // Time left from the pace so far (processes of one workload take about as long as each other).
+      const perProcess = (Date.now() - startedMs) / 1000 / e.done
       bar.update(e.done, {
+        left: formatTimeLeft(perProcess * (e.total - e.done)),
         workload: e.workload,
         interp: labels[e.interpreterIndex] ?? '',
         process: e.process === 0 ? 'calibration' : e.process,
@@ -182,7 +192,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     }
   }
   try {
-    return await withStore(options, async (store) => {
+    return await withStoreCreating(options, async (store) => {
       await store.markInterruptedRuns({
         startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
       })

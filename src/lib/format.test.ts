@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { formatTimeLeft } from './format.ts'
+
+test('time left rounds to whole seconds before splitting, so a minute never shows 60 seconds', () => {
+  assert.equal(formatTimeLeft(1739.6), '29m00s')
+  assert.equal(formatTimeLeft(1739.4), '28m59s')
+  assert.equal(formatTimeLeft(59.5), '1m00s')
+  assert.equal(formatTimeLeft(42), '42s')
+  assert.equal(formatTimeLeft(3599.7), '1h00m')
+  assert.equal(formatTimeLeft(3 * 3600 + 5 * 60 + 9), '3h05m')
+  assert.equal(formatTimeLeft(Number.NaN), '–')
+  assert.equal(formatTimeLeft(-1), '–')
+})
