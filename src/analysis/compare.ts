@@ -3,6 +3,7 @@ import {
   type ComparisonResult,
   compareTwo,
   type GeometricMeanRatio,
+  geometricMean,
   geometricMeanRatio,
   type Insufficient,
   type WorkloadPair,
@@ -20,7 +21,12 @@ export interface CompareRow {
   readonly workload: string
   readonly unit: string
   readonly tags: readonly string[]
+  /**
+   * Geometric mean of the base's per-process means: the statistic the ratio is made of, so that
+   * candidateMean / baseMean is the ratio shown (null without measured processes).
+   */
   readonly baseMean: number | null
+  /** Geometric mean of the candidate's per-process means. */
   readonly candidateMean: number | null
   readonly comparison: ComparisonResult
   /** True when the two sides ran different workload versions (only with allowVersionMismatch). */
@@ -132,8 +138,8 @@ export async function compareRuns(
       workload: b.workload.name,
       unit: b.unit,
       tags,
-      baseMean: b.summary.mean,
-      candidateMean: c.summary.mean,
+      baseMean: geometricMeanOf(b.processMeans),
+      candidateMean: geometricMeanOf(c.processMeans),
       comparison,
       versionsDiffer,
     })
@@ -182,4 +188,10 @@ export function slowdownsOver(report: CompareReport, pct: number): string[] {
   const g = report.geometricMean
   if (g.kind !== 'insufficient' && g.measurement.low > 1 && g.estimate >= limit) out.push('geometric mean')
   return out
+}
+
+/** Geometric mean of the per-process means, null when there is none to take. */
+function geometricMeanOf(values: readonly number[]): number | null {
+  const g = geometricMean(values)
+  return Number.isFinite(g) && g > 0 ? g : null
 }

@@ -39,7 +39,7 @@ export function renderCompare(report: CompareReport): string {
   lines.push(`Base:      ${runLabel(report.base)}`)
   lines.push(`Candidate: ${runLabel(report.candidate)}`)
   lines.push(
-    `Ratio = candidate / base of per-process means; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called` : ''}`,
+    `base, candidate: geometric means of per-process means; ratio = candidate / base; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called` : ''}`,
   )
   for (const c of report.caveats) {
     lines.push(
