@@ -68,6 +68,10 @@ test('parsePyperf() reads a minimal document and keeps every level of metadata',
 test('parsePyperf() names the file, the place, what was expected and what was found', () => {
   rejects('', /^Cannot import "bad.json": expected pyperf JSON, found an empty file$/)
   rejects('{"version": "1.0", "benchmarks": [', /expected pyperf JSON, found truncated JSON/)
+  rejects(
+    'Mean +- std dev: 10.2 ms +- 0.3 ms\n',
+    /expected pyperf JSON, found text that is not JSON \(it begins "Mean \+- std dev: 10.2 ms"\)/,
+  )
   rejects('[1, 2]', /expected a pyperf JSON object, found an array/)
   rejects(JSON.stringify({ ...minimal, version: '0.9' }), /expected pyperf format version 1\.0, found "0\.9"/)
   rejects(JSON.stringify({ metadata: {}, benchmarks: [] }), /no "version" field/)

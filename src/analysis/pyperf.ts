@@ -98,12 +98,15 @@ export function parsePyperf(text: string, name: string): PyperfDocument {
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
     const trimmed = text.trimEnd()
+    const start = trimmed.trimStart()
     const found =
       trimmed.length === 0
         ? 'an empty file'
-        : /[}\]]$/.test(trimmed)
-          ? `invalid JSON (${why})`
-          : `truncated JSON (${why})`
+        : !/^[{[]/.test(start)
+          ? `text that is not JSON (it begins ${JSON.stringify(start.slice(0, 24))})`
+          : /[}\]]$/.test(trimmed)
+            ? `invalid JSON (${why})`
+            : `truncated JSON (${why})`
     return fail('', 'pyperf JSON', found)
   }
   if (!isJsonObject(doc)) return fail('', 'a pyperf JSON object', describeFound(doc))
