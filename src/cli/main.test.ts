@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
-import { main } from './main.ts'
+import type { Command } from 'commander'
+import { buildProgram, main, proseOf } from './main.ts'
 import type { Io } from './output.ts'
 
 // The CLI end to end, in-process: real SQLite files, real interpreters, real pyperf files.
@@ -40,6 +41,49 @@ test('--help teaches the commands', async () => {
   const run = await cli('run', '--help')
   assert.match(run.out, /--fast/)
   assert.match(run.out, /--python <path>/)
+})
+
+test('every --help wraps whole sentences to 80 columns and says --db takes SQLite or PostgreSQL', () => {
+  const io: Io = { out: sink().stream, err: sink().stream, isTty: false }
+  const all: Command[] = []
+  const walk = (c: Command) => {
+    all.push(c)
+    c.commands.forEach(walk)
+  }
+  walk(buildProgram({ io, env: process.env }, () => {}))
+  assert.ok(all.length > 20, `${all.length} commands`)
+  for (const cmd of all) {
+    const help = cmd.helpInformation()
+    for (const line of help.split('\n')) assert.ok(line.length <= 80, `${cmd.name()}: ${line}`)
+    // The description block, rejoined, is the description with no break of its own.
+    const block = help.split('\n\n')[1] ?? ''
+    if (cmd.description())
+      assert.equal(block.split('\n').join(' ').trim(), proseOf(cmd.description()).trim(), cmd.name())
+    const db = cmd.options.find((o) => o.long === '--db')
+    if (db) assert.match(db.description, /SQLite file or a postgres:\/\/ URL/)
+  }
+})
+
+test('commands that read never create a database: a missing file is an error naming what creates one', async () => {
+  const missing = join(tmp, 'never-created.db')
+  for (const args of [
+    ['show'],
+    ['compare', '1', '2'],
+    ['export', 'pyperf', 'latest'],
+    ['alerts'],
+    ['detect'],
+    ['token', 'list'],
+    ['report', '--out', join(tmp, 'never-site')],
+  ]) {
+    const r = await cli(...args, '--db', missing)
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`)
+    assert.match(
+      r.err,
+      /Cannot open the database .*never-created\.db: no such file\. Nothing is stored there yet \(`langperf run` or `langperf import` create it\)/,
+    )
+    assert.equal(existsSync(missing), false, `${args.join(' ')} created the file`)
+  }
+  assert.equal(existsSync(join(tmp, 'never-site')), false)
 })
 
 test('run measures an interpreter into the database and show lists it', async () => {

@@ -36,6 +36,11 @@ const EXIT_CODES: Readonly<Record<LangperfError['code'], number>> = {
   internal: 4,
 }
 
+/** A description with its single line breaks made spaces (blank lines kept as paragraphs). */
+export function proseOf(text: string): string {
+  return text.replace(/([^\n])\n(?!\n)/g, '$1 ')
+}
+
 /** Builds the program; `run` resolves with the exit status through `setStatus`. */
 export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Command {
   const program = new Command('langperf')
@@ -45,6 +50,10 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
     )
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
+    // Descriptions are written as prose: a single line break inside one is a space, so Commander
+    // wraps whole sentences to the terminal's width; a blank line stays a paragraph break.
+    // Set before any command is added, so that every subcommand inherits it.
+    .configureHelp({ commandDescription: (cmd) => proseOf(cmd.description()) })
     .configureOutput({
       writeOut: (s) => ctx.io.out.write(s),
       writeErr: (s) => ctx.io.err.write(s),

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { parseConfig } from '../model/index.ts'
-import type { AlertDetail } from '../store/index.ts'
+import { type AlertDetail, openSqliteStore } from '../store/index.ts'
 import { messageForAlert } from './commands/notify.ts'
 import { main } from './main.ts'
 
@@ -129,7 +129,9 @@ test('notify test names the missing environment variable and the known targets',
 })
 
 test('notify send refuses an alert that is not stored', async () => {
-  const r = await cli({}, 'notify', 'send', '7', '--config', config, '--db', join(tmp, 'empty.db'))
+  const empty = join(tmp, 'empty.db')
+  await (await openSqliteStore(empty)).close()
+  const r = await cli({}, 'notify', 'send', '7', '--config', config, '--db', empty)
   assert.equal(r.code, 2)
   assert.equal(r.err, 'langperf: Cannot find alert 7: expected an id that `langperf alerts` lists\n')
 })

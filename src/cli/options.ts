@@ -24,6 +24,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 /** Adds `--db` and `--json`, which every command that reads the database accepts. */
 export function common(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--db <path>', 'SQLite database file (default: $LANGPERF_DB or ./langperf.db)'))
+    .addOption(
+      new Option(
+        '--db <path>',
+        'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+      ),
+    )
     .option('--json', 'print machine-readable JSON on stdout')
 }

@@ -7,7 +7,7 @@ import {
   resolveRunSelector,
 } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
-import { type CommonOptions, type Ctx, withStore } from '../context.ts'
+import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../context.ts'
 import { log, printJson, println } from '../output.ts'
 
 /** The formats `import` and `export` know. */
@@ -48,7 +48,7 @@ export async function importCommand(
     ...(options.branch ? { branch: options.branch } : {}),
   }
   const repository = options.repo ? await openLineageRepository(options.repo) : null
-  return withStore(options, async (store) => {
+  return withStoreCreating(options, async (store) => {
     const report = await importPyperfFiles(store, files, {
       overrides,
       ...(repository

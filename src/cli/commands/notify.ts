@@ -173,7 +173,10 @@ export function addNotifyCommands(program: Command, ctx: Ctx, setStatus: (code: 
     )
     .option('--config <file>', 'configuration file (default: ./langperf.toml)')
     .option('--portal-url <url>', `the portal's address, for links (default: ${DEFAULT_PORTAL_URL})`)
-    .option('--db <path>', 'SQLite database file (default: $LANGPERF_DB or ./langperf.db)')
+    .option(
+      '--db <path>',
+      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+    )
     .option('--json', 'print the delivery results as JSON on stdout')
     .action(async (id: number, opts: NotifySendOptions) => setStatus(await notifySendCommand(ctx, id, opts)))
 }

@@ -5,7 +5,7 @@ import { LangperfError } from '../../lib/index.ts'
 import { buildServer } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
 import { renderSite } from '../../web/index.ts'
-import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
+import { type CommonOptions, type Ctx, existingStoreLocation } from '../context.ts'
 import { log } from '../output.ts'
 import { dashboardOptions } from './serve.ts'
 
@@ -59,7 +59,7 @@ export async function reportCommand(ctx: Ctx, options: ReportOptions): Promise<n
     }
     return write(ctx, createApiClient(options.baseUrl), options)
   }
-  const store = await openStore(storeLocation(options, ctx.env))
+  const store = await openStore(existingStoreLocation(options, ctx.env))
   try {
     // The API without a socket: the client the server hands its dashboard hook, answered in-process.
     let api: ApiClient | undefined
@@ -91,7 +91,10 @@ export function addReportCommand(program: Command, ctx: Ctx, setStatus: (code: n
         'with relative links and the data embedded: open DIR/index.html from disk or publish DIR anywhere',
     )
     .requiredOption('-o, --out <dir>', 'directory to write (created; existing files are overwritten)')
-    .option('--db <path>', 'SQLite file or postgres:// URL (default: $LANGPERF_DB or ./langperf.db)')
+    .option(
+      '--db <path>',
+      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+    )
     .option('--base-url <url>', 'read from the API of this langperf server instead of a database')
     .option('--json', 'print a JSON summary on stdout')
     .option(

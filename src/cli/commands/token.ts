@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander'
 import { LangperfError, quote } from '../../lib/index.ts'
 import { hashTokenSecret, newTokenSecret } from '../../server/index.ts'
 import { TOKEN_ROLES, type TokenRole, type TokenRow } from '../../store/index.ts'
-import { type CommonOptions, type Ctx, withStore } from '../context.ts'
+import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../context.ts'
 import { collect, common } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 
@@ -26,7 +26,7 @@ export async function tokenCreateCommand(ctx: Ctx, options: TokenCreateOptions):
     )
   }
   const secret = newTokenSecret()
-  return withStore(options, async (store) => {
+  return withStoreCreating(options, async (store) => {
     const token = await store.createToken({
       name: options.name,
       role: options.role as TokenRole,
