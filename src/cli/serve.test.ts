@@ -89,3 +89,62 @@ test('serve listens on 127.0.0.1, accepts a token made by the CLI, and stops whe
   const shown = await cli('show', '--json', '--db', db)
   assert.equal(shown.code, 0)
 })
+
+/** Starts `serve` on a free port with `options`; returns its URL, its stderr and how to stop it. */
+async function served(options: { logFormat?: string }) {
+  const db = join(tmp, `log-${options.logFormat ?? 'default'}.db`)
+  const err = sink()
+  const io: Io = { out: sink().stream, err: err.stream, isTty: false }
+  let stop: (value: string) => void = () => {}
+  const stopped = new Promise<string>((resolve) => {
+    stop = resolve
+  })
+  const serving = serveCommand({ io, env: {} }, { db, port: 0, ...options }, { stop: stopped })
+  let url: string | undefined
+  for (let i = 0; i < 200 && url === undefined; i++) {
+    url = /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(err.text())?.[1]
+    if (url === undefined) await new Promise((r) => setTimeout(r, 25))
+  }
+  assert.ok(url, err.text())
+  const close = async () => {
+    stop('SIGTERM')
+    return await serving
+  }
+  return { url, err, close }
+}
+
+test('serve logs one readable line per request by default', async () => {
+  const s = await served({})
+  assert.equal((await fetch(`${s.url}/api/v1/runs`)).status, 200)
+  assert.equal((await fetch(`${s.url}/api/v1/runs/999`)).status, 404)
+  assert.equal(await s.close(), 0)
+  const lines = s.err
+    .text()
+    .split('\n')
+    .filter((l) => l.includes('/api/v1/runs'))
+  assert.equal(lines.length, 2, s.err.text())
+  assert.match(lines[0]!, /^\d\d:\d\d:\d\d GET \/api\/v1\/runs 200 \d+\.\d ms$/)
+  assert.match(lines[1]!, /^\d\d:\d\d:\d\d GET \/api\/v1\/runs\/999 404 \d+\.\d ms$/)
+})
+
+test('serve --log-format json writes one JSON record per request, and refuses an unknown format', async () => {
+  const s = await served({ logFormat: 'json' })
+  assert.equal((await fetch(`${s.url}/api/v1/runs`)).status, 200)
+  assert.equal(await s.close(), 0)
+  const records = s.err
+    .text()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { url?: string; statusCode?: number; msg: string })
+  const access = records.filter((r) => r.url === '/api/v1/runs')
+  assert.equal(access.length, 1)
+  assert.equal(access[0]!.statusCode, 200)
+  assert.match(access[0]!.msg, /^GET \/api\/v1\/runs 200 /)
+  await assert.rejects(
+    serveCommand(
+      { io: { out: sink().stream, err: sink().stream, isTty: false }, env: {} },
+      { logFormat: 'xml' },
+    ),
+    /expected --log-format to be one of text, json, found "xml"/,
+  )
+})

@@ -137,6 +137,8 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   const now = options.now ?? (() => new Date())
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    // One access record per request (the onResponse hook below), not Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: SMALL_BODY_LIMIT_BYTES,
     // Machine and workload names may be long; Fastify's default would answer 404 past 100 characters.
     routerOptions: { maxParamLength: 500 },
@@ -173,6 +175,20 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   app.decorateRequest('langperfStartNs', 0n)
   app.addHook('onRequest', async (request) => {
     request.langperfStartNs = process.hrtime.bigint()
+  })
+  // The access log: one record per request, its message readable on its own.
+  app.addHook('onResponse', async (request, reply) => {
+    const ms = Number(process.hrtime.bigint() - request.langperfStartNs) / 1e6
+    const path = request.url.length > 200 ? `${request.url.slice(0, 200)}…` : request.url
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(ms * 10) / 10,
+      },
+      `${request.method} ${path} ${reply.statusCode} ${ms.toFixed(1)} ms`,
+    )
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const token = request.langperfToken

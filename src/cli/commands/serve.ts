@@ -9,8 +9,8 @@ import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
 import { log } from '../output.ts'
 
 // `langperf serve`: the portal's HTTP server over the database. Listens on 127.0.0.1 unless told
-// otherwise (exposing the write API to a network is a decision, not a default), logs JSON lines
-// with pino on stderr, and on SIGINT or SIGTERM stops accepting, finishes the requests in
+// otherwise (exposing the write API to a network is a decision, not a default), logs one line per
+// request on stderr (readable text, or pino's JSON lines with --log-format json), and on SIGINT or SIGTERM stops accepting, finishes the requests in
 // flight and closes the database before exiting.
 
 /** Default port of `langperf serve`. */
@@ -22,6 +22,8 @@ export interface ServeOptions extends CommonOptions {
   readonly port?: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   readonly logLevel?: string
+  /** `text` (default): one readable line per record; `json`: pino's JSON lines. */
+  readonly logFormat?: string
   /** Commit URL pattern with `{sha}` for the dashboard's commit links; $LANGPERF_COMMIT_URL when absent. */
   readonly commitUrl?: string
 }
@@ -35,6 +37,42 @@ export interface ServeDeps {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const LOG_FORMATS = ['text', 'json'] as const
+/** pino's numeric levels, as words. */
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+}
+
+/**
+ * A destination for pino that writes each JSON record as one readable line on `out`:
+ * `09:20:01 GET /api/v1/runs 200 3.1 ms` for the access log, `09:20:01 warn <message>: <error>`
+ * for the rest (the level shown when it is not info).
+ */
+export function textLogDestination(out: NodeJS.WritableStream): { write(line: string): void } {
+  return {
+    write(line: string) {
+      let record: Record<string, unknown>
+      try {
+        record = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        out.write(line.endsWith('\n') ? line : `${line}\n`)
+        return
+      }
+      const time = new Date(typeof record.time === 'number' ? record.time : Date.now())
+        .toISOString()
+        .slice(11, 19)
+      const level = LEVEL_NAMES[typeof record.level === 'number' ? record.level : 30] ?? 'info'
+      const err = record.err as { message?: unknown } | undefined
+      const why = err && typeof err.message === 'string' ? `: ${err.message}` : ''
+      out.write(`${time}${level === 'info' ? '' : ` ${level}`} ${String(record.msg ?? '')}${why}\n`)
+    },
+  }
+}
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -59,8 +97,18 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
       `Cannot serve: expected --log-level to be one of ${LOG_LEVELS.join(', ')}, found "${level}"`,
     )
   }
+  const format = options.logFormat ?? 'text'
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot serve: expected --log-format to be one of ${LOG_FORMATS.join(', ')}, found "${format}"`,
+    )
+  }
   const web = deps.web ?? createWebRoutes(dashboardOptions(options, ctx.env, 'serve'))
-  const logger = pino({ level, base: { name: 'langperf' } }, pino.destination({ dest: 2, sync: true }))
+  const logger = pino(
+    { level, base: { name: 'langperf' } },
+    format === 'json' ? ctx.io.err : textLogDestination(ctx.io.err),
+  )
   const location = storeLocation(options, ctx.env)
   const store = await openStore(location)
   const stop = deps.stop ?? untilSignal()
@@ -128,8 +176,15 @@ export function addServeCommand(
     )
     .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
     .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, port)
-    .option('--db <path>', 'SQLite file or postgres:// URL (default: $LANGPERF_DB or ./langperf.db)')
+    .option(
+      '--db <path>',
+      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+    )
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
+    .option(
+      '--log-format <format>',
+      'text: one readable line per request on stderr (default); json: JSON lines for a log collector',
+    )
     .option(
       '--commit-url <pattern>',
       'dashboard links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
