@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import type { JsonObject } from '../lib/index.ts'
 import { parseConfig } from '../model/index.ts'
 import {
   exampleEnvironment,
@@ -12,7 +13,7 @@ import {
   type RunRow,
   type Store,
 } from '../store/index.ts'
-import { runNightly } from './nightly.ts'
+import { pairProcessesOf, runNightly } from './nightly.ts'
 
 // The nightly's reference pairs on a runtime whose "build" installs a one-line shell script that
 // runs this machine's Python: every commit is the same interpreter, so the test is about the
@@ -327,4 +328,20 @@ describe('the nightly measures each new commit interleaved with its reference', 
       await store.close()
     }
   })
+})
+
+test("a bisection starts from what the alert's interleaved pair needed: the most processes over its changes", () => {
+  const change = (details: JsonObject) => ({ details })
+  assert.equal(pairProcessesOf({ changes: [] }), 0)
+  assert.equal(pairProcessesOf({ changes: [change({}), change({ paired: null })] }), 0)
+  assert.equal(
+    pairProcessesOf({
+      changes: [
+        change({ paired: { processes: [30, 30] } }),
+        change({ raisedBy: 'pair', paired: { processes: [90, 88] } }),
+        change({ paired: { processes: 'garbage' } }),
+      ],
+    }),
+    90,
+  )
 })

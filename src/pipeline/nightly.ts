@@ -19,6 +19,7 @@ import { alertMessageFrom, createTransport, repositoryLinks, type Transport } fr
 import type { Interpreter } from '../runner/index.ts'
 import type { DetectOptions } from '../stats/index.ts'
 import type { PipelineStepRow, RunRow } from '../store/index.ts'
+import { BISECT_DEFAULTS } from './bisect.ts'
 import { bisectAlert, type RunBisectOptions } from './bisect-run.ts'
 import { acquireLock, type HeldLock } from './lock.ts'
 import { growPair } from './pair.ts'
@@ -1137,6 +1138,27 @@ async function notify(
   }
 }
 
+/**
+ * The processes per build the interleaved pair behind an alert needed to decide (the most over
+ * its changes; 0 when no pair decided any). A midpoint must be told from the same two ends by the
+ * same step, so the bisection starts at half of it: its second round reaches what the pair
+ * needed, its third twice that. Fewer would leave it undecided on the machine where the pair
+ * needed that many (a 15–20 % step on a shared machine took a pair about 90 processes).
+ */
+export function pairProcessesOf(alert: {
+  readonly changes: readonly { readonly details: JsonObject }[]
+}): number {
+  let most = 0
+  for (const c of alert.changes) {
+    const paired = c.details.paired
+    if (paired === null || typeof paired !== 'object' || Array.isArray(paired)) continue
+    const processes = (paired as JsonObject).processes
+    if (!Array.isArray(processes)) continue
+    for (const n of processes) if (typeof n === 'number' && Number.isFinite(n)) most = Math.max(most, n)
+  }
+  return most
+}
+
 async function bisectOne(state: State, runtime: RuntimeConfig, alertId: number): Promise<void> {
   const { world, journal, options } = state
   const key = `bisect:${world.machine}:${alertId}`
@@ -1156,10 +1178,14 @@ async function bisectOne(state: State, runtime: RuntimeConfig, alertId: number):
   if (previous?.status !== 'done') state.bisectionsStarted++
   const alert = await world.store.getAlert(alertId)
   if (alert === undefined) return
+  const start = Math.max(
+    options.bisectStartProcesses ?? BISECT_DEFAULTS.startProcesses,
+    Math.ceil(pairProcessesOf(alert) / 2),
+  )
   const bisectOptions: RunBisectOptions = {
     maxBuilds: world.config.bisect.maxBuilds,
     maxRounds: world.config.bisect.repeats,
-    ...(options.bisectStartProcesses !== undefined ? { startProcesses: options.bisectStartProcesses } : {}),
+    startProcesses: start,
     ...(options.sampling ? { sampling: options.sampling } : {}),
     log: world.log,
   }

@@ -328,7 +328,7 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
         )
         .option(
           '--bisect-processes <n>',
-          "processes per build in a bisection's first round (default 10, doubling)",
+          "processes per build in a bisection's first round (default 10, or half of what the alert's interleaved pair needed when that is more; each round doubles)",
           number('--bisect-processes', true),
         )
         .option(
