@@ -1,5 +1,5 @@
 import { resolveRunSelector } from '../../analysis/index.ts'
-import { createRng } from '../../lib/index.ts'
+import { createRng, type JsonObject } from '../../lib/index.ts'
 import { summarize } from '../../stats/index.ts'
 import type { ResultRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
@@ -27,14 +27,15 @@ export function renderResultsTable(results: readonly ResultRow[]): string {
       s.kind === 'summary' && Number.isFinite(s.relativeHalfWidth)
         ? `±${(s.relativeHalfWidth * 100).toFixed(1)} %`
         : '–'
+    const incomplete = incompleteOf(r.metadata)
     return [
       r.workload.name,
-      'measured',
+      incomplete ? 'incomplete' : 'measured',
       formatValue(r.summary.mean, r.unit),
       ci,
       String(r.summary.nProcesses),
       String(r.summary.nValues),
-      '',
+      incomplete ? `${incomplete.reason}: ${incomplete.processes} of ${incomplete.planned} processes` : '',
     ]
   })
   return table(['workload', 'state', 'mean', '95 % CI', 'processes', 'values', 'reason'], rows, [
@@ -45,6 +46,18 @@ export function renderResultsTable(results: readonly ResultRow[]): string {
     'right',
     'right',
   ])
+}
+
+/** A result's `incomplete` mark (an interrupted run kept what it measured), or null. */
+function incompleteOf(metadata: JsonObject): { reason: string; processes: number; planned: number } | null {
+  const m = metadata.incomplete
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return null
+  const o = m as JsonObject
+  return {
+    reason: typeof o.reason === 'string' ? o.reason : 'incomplete',
+    processes: typeof o.processes === 'number' ? o.processes : 0,
+    planned: typeof o.planned === 'number' ? o.planned : 0,
+  }
 }
 
 /** `langperf show [RUN]`: the list of runs, or one run with its environment and results. */
