@@ -3,7 +3,8 @@ import { describe, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import type { ChangeInput } from './alert-types.ts'
 import { exampleBuild, exampleRunWithResults } from './fixtures.ts'
-import type { SeriesKey, Store } from './types.ts'
+import type { Store } from './roles.ts'
+import type { SeriesKey } from './types.ts'
 
 // Contract of changes and alerts (part of storeContract): grouping by blame range, idempotent
 // detection, provisional → confirmed / withdrawn, triage that detection never overturns.

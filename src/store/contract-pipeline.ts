@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
-import type { Store } from './types.ts'
+import type { Store } from './roles.ts'
 
 // Contract of the nightly pipeline's step journal (part of storeContract): a done step is never
 // restarted, a failed or abandoned running one is (attempts counted), a running one that is not

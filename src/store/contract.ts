@@ -12,7 +12,7 @@ import {
   exampleRunSpec,
   exampleRunWithResults,
 } from './fixtures.ts'
-import type { Store } from './types.ts'
+import type { Store } from './roles.ts'
 
 // The definition of a correct Store: every implementation registers these tests with its own
 // `open`, which must return a new, empty, migrated store each time (a fresh SQLite file, a fresh

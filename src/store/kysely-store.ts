@@ -46,6 +46,7 @@ import type {
   PipelineStepRow,
   PipelineStepStart,
 } from './pipeline-types.ts'
+import type { Store } from './roles.ts'
 import type { Database } from './schema.ts'
 import { summarizeProcesses } from './summary.ts'
 import {
@@ -75,7 +76,6 @@ import {
   type SeriesPoint,
   type SeriesPointQuery,
   type SeriesQuery,
-  type Store,
   type StoreDialect,
   TOKEN_ROLES,
   type TokenRecord,
