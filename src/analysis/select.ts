@@ -1,12 +1,12 @@
 import { LangperfError } from '../lib/index.ts'
-import type { Store } from '../store/index.ts'
+import type { BuildCatalog, RunReader } from '../store/index.ts'
 
 // Resolves what people type to name a run: `12` (a run id), `latest`, or a build: a version
 // (`3.12.1`, or a prefix such as `3.12` when only one build matches), `cpython-3.12.1`, or a
 // commit prefix of at least 4 hex digits; a build names its newest run.
 
 /** The run a selector names, or a clear error that lists what would have matched. */
-export async function resolveRunSelector(store: Store, selector: string): Promise<number> {
+export async function resolveRunSelector(store: RunReader & BuildCatalog, selector: string): Promise<number> {
   const text = selector.trim()
   if (/^\d+$/.test(text)) {
     const id = Number(text)
