@@ -8,7 +8,7 @@ import {
   type Insufficient,
   type WorkloadPair,
 } from '../stats/index.ts'
-import type { ResultRow, RunRow, Store } from '../store/index.ts'
+import type { BuildCatalog, ResultRow, RunReader, RunRow } from '../store/index.ts'
 import { epochDifferences } from './epochs.ts'
 
 // The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
@@ -76,7 +76,7 @@ function tagsOf(result: ResultRow, manifestTags: ReadonlyMap<string, readonly st
 
 /** Compares two stored runs workload by workload. */
 export async function compareRuns(
-  store: Store,
+  store: RunReader & BuildCatalog,
   baseRunId: number,
   candidateRunId: number,
   options: CompareRunsOptions = {},

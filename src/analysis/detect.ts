@@ -13,14 +13,16 @@ import {
 } from '../stats/index.ts'
 import type {
   AlertDetail,
+  AlertLog,
   ChangeInput,
   ChangeKey,
   ChangeRow,
+  RunReader,
   RunRow,
   SeriesKey,
   SeriesPoint,
   SeriesQuery,
-  Store,
+  SeriesReader,
 } from '../store/index.ts'
 import { epochFacts, lowerIsBetter } from './epochs.ts'
 import {
@@ -192,9 +194,15 @@ function crowdOf(shifts: readonly number[], moved: number): Crowd {
   return { crossing: shifts.length, moved, median: median(shifts), spread: mad(shifts) }
 }
 
+/**
+ * What detection uses of the store: it reads series, the runs of their groups and the changes
+ * recorded before, and records changes and alerts.
+ */
+export type DetectionStore = SeriesReader & RunReader & AlertLog
+
 /** Runs of one group (machine × runtime × config × branch), by id, fetched once per pass. */
 async function runsOf(
-  store: Store,
+  store: RunReader,
   key: SeriesKey,
   cache: Map<string, Map<number, RunRow>>,
 ): Promise<Map<number, RunRow>> {
@@ -224,7 +232,7 @@ function groupOf(key: SeriesKey): string {
 }
 
 /** The epoch key of every run of a series' group (machine × runtime × config × branch), by run id. */
-export async function groupEpochs(store: Store, key: SeriesKey): Promise<Map<number, string>> {
+export async function groupEpochs(store: RunReader, key: SeriesKey): Promise<Map<number, string>> {
   const out = new Map<number, string>()
   for (const [id, run] of await runsOf(store, key, new Map())) out.set(id, epochKey(epochFacts(run)))
   return out
@@ -243,7 +251,7 @@ export interface LoadedSeries {
 
 /** Reads one series for analysis. */
 export async function loadSeries(
-  store: Store,
+  store: DetectionStore,
   series: SeriesKey,
   runs: Map<string, Map<number, RunRow>> = new Map(),
 ): Promise<LoadedSeries> {
@@ -351,7 +359,7 @@ export function analyseLoaded(
  * Analyses one series from the store (see analyseLoaded).
  */
 export async function analyseSeries(
-  store: Store,
+  store: DetectionStore,
   series: SeriesKey,
   options: {
     readonly detect?: DetectOptions
@@ -667,7 +675,7 @@ function seriesId(k: SeriesKey): string {
 }
 
 /** Every recorded change (provisional or confirmed) whose series is not among `present`. */
-async function orphanChanges(store: Store, present: ReadonlySet<string>): Promise<ChangeRow[]> {
+async function orphanChanges(store: AlertLog, present: ReadonlySet<string>): Promise<ChangeRow[]> {
   const out: ChangeRow[] = []
   for (let offset = 0; ; offset += 5000) {
     const page = await store.listChanges({ status: ['provisional', 'confirmed'], limit: 5000, offset })
@@ -681,7 +689,10 @@ async function orphanChanges(store: Store, present: ReadonlySet<string>): Promis
  * Runs detection over the stored series and records changes and alerts: load (every series and
  * its recorded changes) → plan (pure, `planDetection`) → apply (one transaction).
  */
-export async function detectAndRecord(store: Store, options: DetectRunOptions = {}): Promise<DetectReport> {
+export async function detectAndRecord(
+  store: DetectionStore,
+  options: DetectRunOptions = {},
+): Promise<DetectReport> {
   const now = options.now ?? (() => new Date())
   const all = await store.listSeries(options.filter ?? {})
   const runs = new Map<string, Map<number, RunRow>>()

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { canonicalJson, type JsonObject, LangperfError, sha256Hex } from '../lib/index.ts'
 import type { LineageFacts, RunWithResults } from '../model/index.ts'
-import type { BuildRow, Store } from '../store/index.ts'
+import type { BuildCatalog, BuildRow, RunReader, RunWriter } from '../store/index.ts'
 import {
   decodePyperfBytes,
   encodePyperf,
@@ -119,7 +119,7 @@ export interface PyperfImportReport {
 
 /** The stored run of an earlier import of the same file, if any. */
 async function storedImport(
-  store: Store,
+  store: RunReader & BuildCatalog,
   file: ConvertedFile,
 ): Promise<{ runId: number; build: BuildRow } | null> {
   const [build] = await store.findBuilds({ identity: file.run.run.build.identity, limit: 1 })
@@ -148,7 +148,7 @@ async function storedImport(
  * reads differently is moved (re-keyed). With `strict`, any warning refuses the whole batch.
  */
 export async function importPyperfFiles(
-  store: Store,
+  store: RunWriter & RunReader & BuildCatalog,
   paths: readonly string[],
   options: PyperfImportOptions = {},
 ): Promise<PyperfImportReport> {
@@ -209,7 +209,7 @@ export async function importPyperfFiles(
 
 /** A stored run as pyperf JSON (gzipped on request). */
 export async function exportPyperf(
-  store: Store,
+  store: RunReader,
   runId: number,
   options: { readonly gzip?: boolean } = {},
 ): Promise<Buffer> {

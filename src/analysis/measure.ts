@@ -14,7 +14,7 @@ import {
   type SuiteEvent,
   type SuitePlan,
 } from '../runner/index.ts'
-import type { Store } from '../store/index.ts'
+import type { RunWriter } from '../store/index.ts'
 
 // The `run` use case: measure a suite on several interpreters (interleaved) and store each
 // interpreter's results as its own run, the runs of one invocation sharing a group id. Each
@@ -79,7 +79,7 @@ export interface MeasureOutcome {
 
 /** Measures the plan and stores every result as it completes. */
 export async function measureAndStore(
-  store: Store,
+  store: RunWriter,
   plan: SuitePlan,
   options: MeasureOptions,
 ): Promise<MeasureOutcome> {
@@ -141,7 +141,7 @@ export async function measureAndStore(
 }
 
 async function finishAll(
-  store: Store,
+  store: RunWriter,
   runIds: readonly number[],
   status: 'complete' | 'interrupted',
   now: () => Date,

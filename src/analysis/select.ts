@@ -1,5 +1,5 @@
 import { LangperfError } from '../lib/index.ts'
-import type { RunRow, Store } from '../store/index.ts'
+import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
 // Resolves what people type to name a run: `12` (a run id), `latest`, or a build: a version
 // (`3.12.1`, or a prefix such as `3.12` when only one build matches), `cpython-3.12.1`, or a
@@ -13,7 +13,7 @@ const RUNS_SCANNED = 100
 const BUILDS_NAMED = 12
 
 /** The run a selector names, or a clear error that lists what would have matched. */
-export async function resolveRunSelector(store: Store, selector: string): Promise<number> {
+export async function resolveRunSelector(store: RunReader & BuildCatalog, selector: string): Promise<number> {
   const text = selector.trim()
   if (/^\d+$/.test(text)) {
     const id = Number(text)

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { openSqliteStore } from '../store/index.ts'
+import { openSqliteStore, type Store } from '../store/index.ts'
 import { type Journal, runStep } from './steps.ts'
 
-async function journal(overrides: Partial<Journal> = {}): Promise<Journal> {
+/** A journal over a fresh in-memory store, which the test closes at its end. */
+async function journal(): Promise<Journal & { readonly store: Store }> {
   let minute = 0
   return {
     store: await openSqliteStore(':memory:'),
     now: () => new Date(Date.UTC(2024, 9, 1, 2, minute++)),
     staleBefore: '2024-10-01T02:00:00.000Z',
     maxAttempts: 2,
-    ...overrides,
   }
 }
 

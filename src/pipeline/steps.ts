@@ -1,5 +1,5 @@
 import type { JsonObject } from '../lib/index.ts'
-import type { PipelineStepKind, PipelineStepRow, Store } from '../store/index.ts'
+import type { PipelineJournal, PipelineStepKind, PipelineStepRow } from '../store/index.ts'
 
 // The step journal as the pipeline uses it: claim a step, skip it when it was done before, run
 // it, record done or failed. A failed step is retried by later nightlies until it has failed
@@ -8,7 +8,7 @@ import type { PipelineStepKind, PipelineStepRow, Store } from '../store/index.ts
 
 /** How the pipeline reaches the journal. */
 export interface Journal {
-  readonly store: Store
+  readonly store: PipelineJournal
   readonly now: () => Date
   /** Start of this nightly (its lock): running steps from before it are abandoned. */
   readonly staleBefore: string

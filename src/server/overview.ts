@@ -1,6 +1,6 @@
 import { compareRuns } from '../analysis/index.ts'
 import type { GeometricMeanRatio, Insufficient } from '../stats/index.ts'
-import type { RunRow, Store } from '../store/index.ts'
+import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
 // The overview: for each machine × runtime × config × branch, its latest run against the one
 // before it (the geometric mean of per-workload ratios with its interval, from compareRuns) and
@@ -121,7 +121,7 @@ export interface OverviewQuery {
  * successive calls (the server keeps one) so that unchanged pairs are not compared again.
  */
 export async function computeOverview(
-  store: Store,
+  store: RunReader & BuildCatalog,
   query: OverviewQuery = {},
   memo: OverviewMemo = new OverviewMemo(),
 ) {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Selectable, Transaction } from 'kysely'
 import { LangperfError, quote } from '../lib/index.ts'
 import {
   type AlertDetail,
@@ -21,6 +21,7 @@ import {
   type TriageInput,
   type TriageState,
 } from './alert-types.ts'
+import { type Db, num } from './rows.ts'
 import type { AlertsTable, ChangesTable, Database } from './schema.ts'
 import type { SeriesKey } from './types.ts'
 import { checkId, checkIsoUtc, checkJsonObject, checkName } from './validate.ts'
@@ -30,10 +31,7 @@ import { checkId, checkIsoUtc, checkJsonObject, checkName } from './validate.ts'
 // (runtime, branch, last good commit, first bad commit). Triage belongs to people: nothing here
 // but triageAlert writes it.
 
-type Db = Kysely<Database>
 type Trx = Transaction<Database>
-
-const num = (v: number | string | bigint): number => (typeof v === 'number' ? v : Number(v))
 
 /** The commit text of a blame end: its sha, or `build:<id>` when the build has none. */
 function commitOf(end: { readonly commitSha: string | null; readonly buildId: number }): string {
@@ -134,17 +132,22 @@ async function refreshAlert(trx: Trx, alertId: number, at: string): Promise<void
     .execute()
 }
 
+/** Where alertFor() files a change: the pass's time, the alert it leaves, the new alerts so far. */
+interface AlertPlacing {
+  /** ISO UTC time of the detection pass. */
+  readonly at: string
+  /** The alert the change belonged to before, if any (its triage passes to a new alert). */
+  readonly fromAlertId: number | null
+  /** Ids of the alerts this pass created; a new one is appended. */
+  readonly newAlertIds: number[]
+}
+
 /**
  * The alert a change belongs to (runtime × branch × blame range × kind), created when missing; a
  * new alert made for a change leaving `fromAlertId` inherits that alert's triage.
  */
-async function alertFor(
-  trx: Trx,
-  c: ChangeInput,
-  at: string,
-  fromAlertId: number | null,
-  newAlertIds: number[],
-): Promise<number> {
+async function alertFor(trx: Trx, c: ChangeInput, placing: AlertPlacing): Promise<number> {
+  const { at, fromAlertId, newAlertIds } = placing
   const branch = c.series.branch ?? ''
   const lastGoodCommit = commitOf(c.lastGood)
   const firstBadCommit = commitOf(c.firstBad)
@@ -220,7 +223,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
         // that kind; a new alert for it inherits the triage of the one it leaves.
         const moved = existing.kind !== c.kind
         const alertId = moved
-          ? await alertFor(trx, c, batch.at, num(existing.alert_id), newAlertIds)
+          ? await alertFor(trx, c, { at: batch.at, fromAlertId: num(existing.alert_id), newAlertIds })
           : existing.alert_id
         await trx
           .updateTable('changes')
@@ -243,7 +246,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
         continue
       }
       const branch = c.series.branch ?? ''
-      const alert = { id: await alertFor(trx, c, batch.at, null, newAlertIds) }
+      const alert = { id: await alertFor(trx, c, { at: batch.at, fromAlertId: null, newAlertIds }) }
       const inserted = await trx
         .insertInto('changes')
         .values({
@@ -400,13 +403,17 @@ function toAlertRow(a: Selectable<AlertsTable>, changes: readonly ChangeRow[]): 
   }
 }
 
+/**
+ * The limit and offset of a page query: `bounds.fallback` items from 0 when absent, bad-input
+ * for a limit outside 1–`bounds.max` or a negative offset.
+ */
 function checkPage(
-  limit: number | undefined,
-  offset: number | undefined,
-  max: number,
-  fallback: number,
+  page: { readonly limit?: number; readonly offset?: number },
+  bounds: { readonly max: number; readonly fallback: number },
   what: string,
 ) {
+  const { limit, offset } = page
+  const { max, fallback } = bounds
   const l = limit ?? fallback
   const o = offset ?? 0
   if (!Number.isSafeInteger(l) || l < 1 || l > max) {
@@ -423,7 +430,7 @@ function checkPage(
 /** Alerts matching the filters, newest first. */
 export async function listAlerts(db: Db, query: AlertQuery = {}): Promise<AlertPage> {
   const what = 'list alerts'
-  const { limit, offset } = checkPage(query.limit, query.offset, 1000, 50, what)
+  const { limit, offset } = checkPage(query, { max: 1000, fallback: 50 }, what)
   for (const t of query.triage ?? []) {
     if (!(TRIAGE_STATES as readonly string[]).includes(t)) {
       throw new LangperfError(
@@ -497,7 +504,7 @@ export async function listChanges(
   query: ChangeQuery = {},
 ): Promise<{ rows: ChangeRow[]; total: number }> {
   const what = 'list changes'
-  const { limit, offset } = checkPage(query.limit, query.offset, 5000, 1000, what)
+  const { limit, offset } = checkPage(query, { max: 5000, fallback: 1000 }, what)
   let q = db.selectFrom('changes')
   if (query.series) q = seriesWhere(q, query.series)
   if (query.alertId !== undefined) q = q.where('alert_id', '=', checkId(query.alertId, 'alertId', what))

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import type { ChangeInput } from './alert-types.ts'
+import { exampleSeriesKey, type OpenStore, registerPart, type WithStore } from './contract-helpers.ts'
 import { exampleBuild, exampleRunWithResults } from './fixtures.ts'
-import type { SeriesKey, Store } from './types.ts'
+import type { Store } from './roles.ts'
 
 // Contract of changes and alerts (part of storeContract): grouping by blame range, idempotent
 // detection, provisional → confirmed / withdrawn, triage that detection never overturns.
@@ -33,27 +34,19 @@ async function seed(store: Store) {
   return ids
 }
 
-function key(workload: string): SeriesKey {
-  return {
-    machine: 'bench-1',
-    runtime: 'cpython',
-    config: 'pgo-lto',
-    branch: 'main',
-    workload,
-    workloadVersion: 'v1hash000000',
-  }
-}
-
+/**
+ * A change of `workload` blamed on the range from seeded build `good` to seeded build `bad`
+ * (indices into what seed() returned), confirmed unless `overrides` say otherwise.
+ */
 function change(
   ids: Awaited<ReturnType<typeof seed>>,
   workload: string,
-  good: number,
-  bad: number,
+  [good, bad]: readonly [good: number, bad: number],
   overrides: Partial<ChangeInput> = {},
 ): ChangeInput {
   return {
     kind: 'commit',
-    series: key(workload),
+    series: exampleSeriesKey(workload),
     lastGood: {
       buildId: ids[good]!.buildId,
       resultId: ids[good]!.results[workload]!,
@@ -72,203 +65,200 @@ function change(
   }
 }
 
-/** Registers the alerts part of the Store contract. */
-export function alertsContract(name: string, open: () => Promise<Store>): void {
-  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
-    const store = await open()
-    try {
-      await fn(store)
-    } finally {
-      await store.close()
-    }
-  }
+/** Registers the alerts part of the Store contract (AlertLog). */
+export function alertsContract(name: string, open: OpenStore): void {
+  registerPart({ name, open, title: 'changes and alerts' }, [groupingAndStatus, triageAndCulprits])
+}
 
-  describe(`Store contract: ${name}: changes and alerts`, () => {
-    test('changes that share a blame range form one alert, with the commits of both ends', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const out = await store.applyDetection({
-          changes: [
-            change(ids, 'nbody', 0, 1),
-            change(ids, 'richards', 0, 1, { ratio: 1.3, ratioLow: 1.2, ratioHigh: 1.4 }),
-          ],
-          withdrawn: [],
-          at: '2024-10-02T12:00:00.000Z',
-        })
-        assert.equal(out.newAlertIds.length, 1)
-        assert.equal(out.newChangeIds.length, 2)
-        const alert = await store.getAlert(out.newAlertIds[0]!)
-        assert.ok(alert)
-        assert.equal(alert.lastGoodCommit, SHA(1))
-        assert.equal(alert.firstBadCommit, SHA(2))
-        assert.equal(alert.status, 'confirmed')
-        assert.equal(alert.direction, 'regression')
-        assert.equal(alert.triage, 'new')
-        assert.equal(alert.changeCount, 2)
-        assert.equal(alert.largest?.workload, 'richards')
-        assert.deepEqual(alert.machines, ['bench-1'])
-        assert.equal(alert.changes[0]!.firstBad.commitSha, SHA(2))
-        assert.deepEqual(alert.changes[0]!.details, { pointsBefore: 10, pointsAfter: 3 })
-      }))
+/** Changes grouped into alerts by blame range, recorded idempotently, confirmed or withdrawn. */
+function groupingAndStatus(withStore: WithStore): void {
+  test('changes that share a blame range form one alert, with the commits of both ends', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const out = await store.applyDetection({
+        changes: [
+          change(ids, 'nbody', [0, 1]),
+          change(ids, 'richards', [0, 1], { ratio: 1.3, ratioLow: 1.2, ratioHigh: 1.4 }),
+        ],
+        withdrawn: [],
+        at: '2024-10-02T12:00:00.000Z',
+      })
+      assert.equal(out.newAlertIds.length, 1)
+      assert.equal(out.newChangeIds.length, 2)
+      const alert = await store.getAlert(out.newAlertIds[0]!)
+      assert.ok(alert)
+      assert.equal(alert.lastGoodCommit, SHA(1))
+      assert.equal(alert.firstBadCommit, SHA(2))
+      assert.equal(alert.status, 'confirmed')
+      assert.equal(alert.direction, 'regression')
+      assert.equal(alert.triage, 'new')
+      assert.equal(alert.changeCount, 2)
+      assert.equal(alert.largest?.workload, 'richards')
+      assert.deepEqual(alert.machines, ['bench-1'])
+      assert.equal(alert.changes[0]!.firstBad.commitSha, SHA(2))
+      assert.deepEqual(alert.changes[0]!.details, { pointsBefore: 10, pointsAfter: 3 })
+    }))
 
-    test('recording the same detection again adds nothing', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const batch = { changes: [change(ids, 'nbody', 0, 1)], withdrawn: [], at: '2024-10-02T12:00:00.000Z' }
-        await store.applyDetection(batch)
-        const again = await store.applyDetection({ ...batch, at: '2024-10-03T12:00:00.000Z' })
-        assert.deepEqual(again, {
-          newAlertIds: [],
-          newChangeIds: [],
-          confirmedChangeIds: [],
-          withdrawnChangeIds: [],
-          touchedAlertIds: [],
-        })
-        assert.equal((await store.listAlerts()).total, 1)
-        assert.equal((await store.listChanges()).total, 1)
-      }))
+  test('recording the same detection again adds nothing', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const batch = { changes: [change(ids, 'nbody', [0, 1])], withdrawn: [], at: '2024-10-02T12:00:00.000Z' }
+      await store.applyDetection(batch)
+      const again = await store.applyDetection({ ...batch, at: '2024-10-03T12:00:00.000Z' })
+      assert.deepEqual(again, {
+        newAlertIds: [],
+        newChangeIds: [],
+        confirmedChangeIds: [],
+        withdrawnChangeIds: [],
+        touchedAlertIds: [],
+      })
+      assert.equal((await store.listAlerts()).total, 1)
+      assert.equal((await store.listChanges()).total, 1)
+    }))
 
-    test('a provisional change is confirmed or withdrawn later, and a confirmed one never goes back', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const at = '2024-10-02T12:00:00.000Z'
-        const p = await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 1, { status: 'provisional' })],
+  test('a provisional change is confirmed or withdrawn later, and a confirmed one never goes back', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const at = '2024-10-02T12:00:00.000Z'
+      const p = await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 1], { status: 'provisional' })],
+        withdrawn: [],
+        at,
+      })
+      assert.equal((await store.getAlert(p.newAlertIds[0]!))?.status, 'provisional')
+      const c = await store.applyDetection({ changes: [change(ids, 'nbody', [0, 1])], withdrawn: [], at })
+      assert.equal(c.confirmedChangeIds.length, 1)
+      const down = await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 1], { status: 'provisional' })],
+        withdrawn: [],
+        at,
+      })
+      assert.deepEqual(down.confirmedChangeIds, [])
+      assert.equal((await store.getAlert(p.newAlertIds[0]!))?.status, 'confirmed')
+      // Withdrawal touches provisional changes only.
+      const w = await store.applyDetection({
+        changes: [],
+        withdrawn: [{ series: exampleSeriesKey('nbody'), firstBadBuildId: ids[1]!.buildId }],
+        at,
+      })
+      assert.deepEqual(w.withdrawnChangeIds, [])
+      const q = await store.applyDetection({
+        changes: [change(ids, 'richards', [1, 2], { status: 'provisional' })],
+        withdrawn: [],
+        at,
+      })
+      const w2 = await store.applyDetection({
+        changes: [],
+        withdrawn: [{ series: exampleSeriesKey('richards'), firstBadBuildId: ids[2]!.buildId }],
+        at,
+      })
+      assert.equal(w2.withdrawnChangeIds.length, 1)
+      const withdrawn = await store.getAlert(q.newAlertIds[0]!)
+      assert.equal(withdrawn?.status, 'withdrawn')
+      assert.equal(withdrawn?.changeCount, 0)
+      assert.equal((await store.listAlerts({ status: ['confirmed'] })).total, 1)
+    }))
+}
+
+/** Triage that detection never overturns, refused input, kinds of alert and culprits. */
+function triageAndCulprits(withStore: WithStore): void {
+  test('triage is kept whatever detection does later, and lists filter on it', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const at = '2024-10-02T12:00:00.000Z'
+      const { newAlertIds } = await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 1])],
+        withdrawn: [],
+        at,
+      })
+      const id = newAlertIds[0]!
+      const t = await store.triageAlert(id, {
+        triage: 'acknowledged',
+        note: 'Looking <b>now</b>',
+        link: 'https://example.org/issue/1',
+        at: '2024-10-02T13:00:00.000Z',
+      })
+      assert.equal(t.triage, 'acknowledged')
+      assert.equal(t.triageNote, 'Looking <b>now</b>', 'stored as given; escaping is the renderer’s job')
+      await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 1]), change(ids, 'richards', [0, 1])],
+        withdrawn: [],
+        at: '2024-10-03T12:00:00.000Z',
+      })
+      const after = await store.getAlert(id)
+      assert.equal(after?.triage, 'acknowledged')
+      assert.equal(after?.changeCount, 2, 'a later change with the same blame range joins the alert')
+      assert.equal((await store.listAlerts({ triage: ['new'] })).total, 0)
+      assert.equal((await store.listAlerts({ triage: ['acknowledged'] })).total, 1)
+      assert.equal((await store.listAlerts({ machine: 'bench-1' })).total, 1)
+      assert.equal((await store.listAlerts({ machine: 'other' })).total, 0)
+    }))
+
+  test('bad triage input and unknown alerts are refused with clear errors', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const { newAlertIds } = await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 1])],
+        withdrawn: [],
+        at: '2024-10-02T12:00:00.000Z',
+      })
+      const id = newAlertIds[0]!
+      const at = '2024-10-02T13:00:00.000Z'
+      await assert.rejects(
+        store.triageAlert(id, { triage: 'maybe' as never, at }),
+        (e: unknown) =>
+          e instanceof LangperfError &&
+          e.code === 'bad-input' &&
+          /expected a state among new, acknowledged/.test(e.message),
+      )
+      await assert.rejects(
+        store.triageAlert(id, { triage: 'fixed', link: 'javascript:alert(1)', at }),
+        /expected link to start with http/,
+      )
+      await assert.rejects(
+        store.triageAlert(999, { triage: 'fixed', at }),
+        (e: unknown) => e instanceof LangperfError && e.code === 'not-found',
+      )
+      await assert.rejects(
+        store.applyDetection({
+          changes: [change(ids, 'nbody', [0, 1], { ratio: Number.NaN })],
           withdrawn: [],
           at,
-        })
-        assert.equal((await store.getAlert(p.newAlertIds[0]!))?.status, 'provisional')
-        const c = await store.applyDetection({ changes: [change(ids, 'nbody', 0, 1)], withdrawn: [], at })
-        assert.equal(c.confirmedChangeIds.length, 1)
-        const down = await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 1, { status: 'provisional' })],
-          withdrawn: [],
-          at,
-        })
-        assert.deepEqual(down.confirmedChangeIds, [])
-        assert.equal((await store.getAlert(p.newAlertIds[0]!))?.status, 'confirmed')
-        // Withdrawal touches provisional changes only.
-        const w = await store.applyDetection({
-          changes: [],
-          withdrawn: [{ series: key('nbody'), firstBadBuildId: ids[1]!.buildId }],
-          at,
-        })
-        assert.deepEqual(w.withdrawnChangeIds, [])
-        const q = await store.applyDetection({
-          changes: [change(ids, 'richards', 1, 2, { status: 'provisional' })],
-          withdrawn: [],
-          at,
-        })
-        const w2 = await store.applyDetection({
-          changes: [],
-          withdrawn: [{ series: key('richards'), firstBadBuildId: ids[2]!.buildId }],
-          at,
-        })
-        assert.equal(w2.withdrawnChangeIds.length, 1)
-        const withdrawn = await store.getAlert(q.newAlertIds[0]!)
-        assert.equal(withdrawn?.status, 'withdrawn')
-        assert.equal(withdrawn?.changeCount, 0)
-        assert.equal((await store.listAlerts({ status: ['confirmed'] })).total, 1)
-      }))
+        }),
+        /expected ratio to be a positive number/,
+      )
+      assert.equal(await store.getAlert(12345), undefined)
+    }))
 
-    test('triage is kept whatever detection does later, and lists filter on it', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const at = '2024-10-02T12:00:00.000Z'
-        const { newAlertIds } = await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 1)],
-          withdrawn: [],
-          at,
-        })
-        const id = newAlertIds[0]!
-        const t = await store.triageAlert(id, {
-          triage: 'acknowledged',
-          note: 'Looking <b>now</b>',
-          link: 'https://example.org/issue/1',
-          at: '2024-10-02T13:00:00.000Z',
-        })
-        assert.equal(t.triage, 'acknowledged')
-        assert.equal(t.triageNote, 'Looking <b>now</b>', 'stored as given; escaping is the renderer’s job')
-        await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 1), change(ids, 'richards', 0, 1)],
-          withdrawn: [],
-          at: '2024-10-03T12:00:00.000Z',
-        })
-        const after = await store.getAlert(id)
-        assert.equal(after?.triage, 'acknowledged')
-        assert.equal(after?.changeCount, 2, 'a later change with the same blame range joins the alert')
-        assert.equal((await store.listAlerts({ triage: ['new'] })).total, 0)
-        assert.equal((await store.listAlerts({ triage: ['acknowledged'] })).total, 1)
-        assert.equal((await store.listAlerts({ machine: 'bench-1' })).total, 1)
-        assert.equal((await store.listAlerts({ machine: 'other' })).total, 0)
-      }))
+  test('an infrastructure step and a commit change with the same range are two alerts', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const out = await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 1]), change(ids, 'richards', [0, 1], { kind: 'infrastructure' })],
+        withdrawn: [],
+        at: '2024-10-02T12:00:00.000Z',
+      })
+      assert.equal(out.newAlertIds.length, 2)
+      const infra = await store.listAlerts({ kind: 'infrastructure' })
+      assert.equal(infra.total, 1)
+      assert.equal(infra.rows[0]!.kind, 'infrastructure')
+      assert.equal((await store.getAlert(infra.rows[0]!.id))?.changes[0]?.kind, 'infrastructure')
+    }))
 
-    test('bad triage input and unknown alerts are refused with clear errors', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const { newAlertIds } = await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 1)],
-          withdrawn: [],
-          at: '2024-10-02T12:00:00.000Z',
-        })
-        const id = newAlertIds[0]!
-        const at = '2024-10-02T13:00:00.000Z'
-        await assert.rejects(
-          store.triageAlert(id, { triage: 'maybe' as never, at }),
-          (e: unknown) =>
-            e instanceof LangperfError &&
-            e.code === 'bad-input' &&
-            /expected a state among new, acknowledged/.test(e.message),
-        )
-        await assert.rejects(
-          store.triageAlert(id, { triage: 'fixed', link: 'javascript:alert(1)', at }),
-          /expected link to start with http/,
-        )
-        await assert.rejects(
-          store.triageAlert(999, { triage: 'fixed', at }),
-          (e: unknown) => e instanceof LangperfError && e.code === 'not-found',
-        )
-        await assert.rejects(
-          store.applyDetection({
-            changes: [change(ids, 'nbody', 0, 1, { ratio: Number.NaN })],
-            withdrawn: [],
-            at,
-          }),
-          /expected ratio to be a positive number/,
-        )
-        assert.equal(await store.getAlert(12345), undefined)
-      }))
-
-    test('an infrastructure step and a commit change with the same range are two alerts', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const out = await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 1), change(ids, 'richards', 0, 1, { kind: 'infrastructure' })],
-          withdrawn: [],
-          at: '2024-10-02T12:00:00.000Z',
-        })
-        assert.equal(out.newAlertIds.length, 2)
-        const infra = await store.listAlerts({ kind: 'infrastructure' })
-        assert.equal(infra.total, 1)
-        assert.equal(infra.rows[0]!.kind, 'infrastructure')
-        assert.equal((await store.getAlert(infra.rows[0]!.id))?.changes[0]?.kind, 'infrastructure')
-      }))
-
-    test('bisection records a culprit on the alert', () =>
-      withStore(async (store) => {
-        const ids = await seed(store)
-        const { newAlertIds } = await store.applyDetection({
-          changes: [change(ids, 'nbody', 0, 2)],
-          withdrawn: [],
-          at: '2024-10-02T12:00:00.000Z',
-        })
-        const a = await store.setAlertCulprit(newAlertIds[0]!, {
-          commit: SHA(2),
-          note: 'confirmed against its parent',
-          at: '2024-10-04T00:00:00.000Z',
-        })
-        assert.equal(a.culpritCommit, SHA(2))
-        assert.equal(a.culpritNote, 'confirmed against its parent')
-      }))
-  })
+  test('bisection records a culprit on the alert', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const { newAlertIds } = await store.applyDetection({
+        changes: [change(ids, 'nbody', [0, 2])],
+        withdrawn: [],
+        at: '2024-10-02T12:00:00.000Z',
+      })
+      const a = await store.setAlertCulprit(newAlertIds[0]!, {
+        commit: SHA(2),
+        note: 'confirmed against its parent',
+        at: '2024-10-04T00:00:00.000Z',
+      })
+      assert.equal(a.culpritCommit, SHA(2))
+      assert.equal(a.culpritNote, 'confirmed against its parent')
+    }))
 }

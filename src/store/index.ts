@@ -1,7 +1,8 @@
 /**
- * langperf's persistence: the Store interface, its SQLite and PostgreSQL implementations
- * (`openStore` picks one by location), migrations, and what a new implementation needs. The
- * contract tests live in `contract.ts`, imported by tests only since it registers node:test tests.
+ * langperf's persistence: the Store interface and its role interfaces (roles.ts), its SQLite and
+ * PostgreSQL implementations (`openStore` picks one by location), migrations, and what a new
+ * implementation needs. The contract tests live in `contract.ts`, imported by tests only since it
+ * registers node:test tests.
  */
 
 export * from './alert-types.ts'
@@ -19,6 +20,7 @@ export {
 export { type OpenStoreOptions, openPostgresStore, openStore } from './open.ts'
 export * from './pipeline-types.ts'
 export type { PostgresStoreOptions } from './postgres/index.ts'
+export type * from './roles.ts'
 export type { Database } from './schema.ts'
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite/index.ts'
 export { summarizeProcesses } from './summary.ts'

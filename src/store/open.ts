@@ -1,6 +1,6 @@
 import type { PostgresStoreOptions } from './postgres/index.ts'
+import type { Store } from './roles.ts'
 import { openSqliteStore } from './sqlite/index.ts'
-import type { Store } from './types.ts'
 
 /** Options of `openStore`: those of either dialect; each ignores the other's. */
 export interface OpenStoreOptions {

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import {
   PIPELINE_STEP_KINDS,
@@ -12,7 +12,8 @@ import {
   type PipelineStepStart,
   type PipelineStepStatus,
 } from './pipeline-types.ts'
-import type { Database, PipelineStepsTable } from './schema.ts'
+import { type Db, num } from './rows.ts'
+import type { PipelineStepsTable } from './schema.ts'
 import { checkIsoUtc, checkJsonObject, checkName } from './validate.ts'
 
 // The nightly pipeline's step journal over Kysely, for every dialect. Claiming a step is one
@@ -20,10 +21,6 @@ import { checkIsoUtc, checkJsonObject, checkName } from './validate.ts'
 // can never both start it. Whether a `running` step belongs to a dead process is the caller's
 // knowledge, not the store's: the nightly holds a lock, so a step that was running before it took
 // the lock is abandoned (`staleBefore`).
-
-type Db = Kysely<Database>
-
-const num = (v: number | string | bigint): number => (typeof v === 'number' ? v : Number(v))
 
 /** Longest step key: keys name a runtime, config, commit and machine, never free text. */
 const MAX_KEY_CHARS = 500

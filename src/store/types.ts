@@ -6,34 +6,15 @@ import type {
   ResultState,
   RunSpec,
   RunStatus,
-  RunWithResults,
   WorkloadKey,
   WorkloadManifest,
   WorkloadResult,
 } from '../model/index.ts'
-import type {
-  AlertDetail,
-  AlertPage,
-  AlertQuery,
-  ChangeQuery,
-  ChangeRow,
-  CulpritInput,
-  DetectionBatch,
-  DetectionOutcome,
-  TriageInput,
-} from './alert-types.ts'
-import type {
-  PipelineStepClaim,
-  PipelineStepEnd,
-  PipelineStepPage,
-  PipelineStepQuery,
-  PipelineStepRow,
-  PipelineStepStart,
-} from './pipeline-types.ts'
 
-// Row and query types of the store. Conventions: camelCase fields, ids as numbers, dates as the
-// ISO 8601 UTC strings they were written with, JSON columns parsed. Every implementation (SQLite,
-// PostgreSQL) returns exactly these shapes, normalising whatever its driver gives.
+// Row and query types of the store; the interfaces that take and return them are in roles.ts.
+// Conventions: camelCase fields, ids as numbers, dates as the ISO 8601 UTC strings they were
+// written with, JSON columns parsed. Every implementation (SQLite, PostgreSQL) returns exactly
+// these shapes, normalising whatever its driver gives.
 
 /** The SQL engines the store runs on. */
 export const STORE_DIALECTS = ['sqlite', 'postgres'] as const
@@ -318,123 +299,3 @@ export interface NewToken {
 
 /** A manifest to store with a workload version: the model's type or any JSON object. */
 export type ManifestInput = WorkloadManifest | JsonObject
-
-/**
- * langperf's persistence: every run, build, machine and raw sample. Async and dialect-neutral so
- * SQLite and PostgreSQL implementations are interchangeable; `storeContract()` is the definition
- * of correct behaviour. Invalid input throws LangperfError `bad-input`; an unknown id `not-found`;
- * writing to a finished run or a second result for the same workload `conflict`.
- */
-export interface Store {
-  readonly dialect: StoreDialect
-  /** Releases the connection(s); the store is unusable afterwards. */
-  close(): Promise<void>
-
-  /**
-   * Starts a run measured live: upserts the machine (and its fingerprint), the runtime and the
-   * build (by identity), then inserts the run as `running`, all in one transaction.
-   */
-  beginRun(spec: RunSpec): Promise<{ readonly runId: number }>
-  /** Adds one workload's result to a running run, atomically with its samples. */
-  addResult(
-    runId: number,
-    result: WorkloadResult,
-    options?: { readonly manifest?: ManifestInput },
-  ): Promise<{ readonly resultId: number }>
-  /** Marks a running run `complete` or `interrupted` at `finishedAt` (ISO UTC). */
-  finishRun(runId: number, status: 'complete' | 'interrupted', finishedAt: string): Promise<void>
-  /** Stores whole runs (import, API ingest) in one transaction: all of them or none. Returns their ids. */
-  insertRuns(runs: readonly RunWithResults[]): Promise<number[]>
-  /**
-   * Marks runs left `running` by a crashed process as `interrupted` (finishedAt stays null);
-   * returns how many. Their stored results stay: each is complete with its samples.
-   */
-  markInterruptedRuns(options?: InterruptOptions): Promise<number>
-
-  /** One run, or undefined when there is none with this id. */
-  getRun(runId: number): Promise<RunRow | undefined>
-  /** A run with every result and sample, exactly as the model describes it (for export). */
-  getRunWithResults(runId: number): Promise<RunWithResults | undefined>
-  /** Runs matching the filters, newest `startedAt` first, one page at a time. */
-  listRuns(query?: RunQuery): Promise<RunPage>
-  /** Results of a run in the order they were stored; samples only when asked for. */
-  getResults(
-    runId: number,
-    options: ResultQuery & { readonly withSamples: true },
-  ): Promise<ResultRowWithSamples[]>
-  getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]>
-  /** Builds matching the filters, newest commit date first (builds without one last). */
-  findBuilds(query?: BuildQuery): Promise<BuildRow[]>
-  /** One page of `findBuilds` with the count of every match. */
-  listBuilds(query?: BuildQuery): Promise<BuildPage>
-  /**
-   * Moves a build to another line of development (a lineage rule or a repository placed it
-   * better): sets its branch and merges `metadata` into its metadata. Its series are re-keyed;
-   * changes recorded on the old series are left for detection to supersede. `not-found` for an
-   * unknown id.
-   */
-  setBuildLineage(buildId: number, input: BuildLineageInput): Promise<BuildRow>
-  /** Every runtime family with its configs and their build and run counts, by name. */
-  listRuntimes(): Promise<RuntimeInfo[]>
-  /**
-   * For each machine × runtime × config × branch that has runs, its latest runs (by
-   * `startedAt`, then id), ordered by machine, runtime, config and branch (null first).
-   */
-  latestRunsByGroup(query?: LatestRunsQuery): Promise<RunGroup[]>
-  /** Every machine, by name. */
-  listMachines(): Promise<MachineRow[]>
-  /** One machine with its fingerprint history, or undefined. */
-  getMachine(name: string): Promise<MachineDetail | undefined>
-  /** Every workload version, by name then version. */
-  listWorkloads(options?: { readonly name?: string }): Promise<WorkloadRow[]>
-
-  /** Distinct series with their count of measured points, ordered by their key. */
-  listSeries(query?: SeriesQuery): Promise<SeriesInfo[]>
-  /**
-   * The points of one series ordered by the build's commit date (UTC; builds without one last),
-   * then by run start, then by run id.
-   */
-  getSeriesPoints(key: SeriesKey, options?: SeriesPointQuery): Promise<SeriesPoint[]>
-
-  /** Stores a new API token; a second token with the same hash is a conflict. */
-  createToken(token: NewToken): Promise<TokenRow>
-  /** The token whose secret hashes to `hash` (revoked ones too), or undefined. */
-  findTokenByHash(hash: string): Promise<TokenRecord | undefined>
-  /** Every token, revoked ones included, by id. */
-  listTokens(): Promise<TokenRow[]>
-  /** Revokes a token at `revokedAt` (ISO UTC); revoking it again keeps the first time. Unknown id: not-found. */
-  revokeToken(id: number, revokedAt: string): Promise<TokenRow>
-  /** Records that a token was used at `usedAt` (ISO UTC). */
-  touchToken(id: number, usedAt: string): Promise<void>
-
-  /**
-   * Records one detection pass atomically: new changes join the alert of their blame range
-   * (created when new), known changes are refreshed (a confirmed one is never downgraded),
-   * provisional ones listed in `withdrawn` are withdrawn. Triage is never touched.
-   */
-  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome>
-  /** Alerts matching the filters, newest first. */
-  listAlerts(query?: AlertQuery): Promise<AlertPage>
-  /** One alert with all its changes, or undefined. */
-  getAlert(id: number): Promise<AlertDetail | undefined>
-  /** Changes matching the filters, oldest first. */
-  listChanges(query?: ChangeQuery): Promise<{ readonly rows: readonly ChangeRow[]; readonly total: number }>
-  /** Sets an alert's triage state with a note or link; unknown id: not-found. */
-  triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
-  /** Records what bisection found for an alert. */
-  setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail>
-
-  /**
-   * Starts a step of the nightly pipeline's journal: a new step is inserted as running; a failed
-   * one, or a running one started before `staleBefore`, is restarted (attempts + 1); a done one is
-   * returned unchanged as `done`, a running one that is not stale as `busy`. Atomic: of concurrent
-   * claims of one step, at most one starts it.
-   */
-  startPipelineStep(input: PipelineStepStart): Promise<PipelineStepClaim>
-  /** Ends a running step as done or failed; unknown key: not-found; a step not running: conflict. */
-  finishPipelineStep(key: string, input: PipelineStepEnd): Promise<PipelineStepRow>
-  /** One step of the journal by key, or undefined. */
-  getPipelineStep(key: string): Promise<PipelineStepRow | undefined>
-  /** Steps of the journal matching the filters, oldest start first. */
-  listPipelineSteps(query?: PipelineStepQuery): Promise<PipelineStepPage>
-}

@@ -3,8 +3,8 @@ import pg from 'pg'
 import { LangperfError, quote } from '../../lib/index.ts'
 import { createKyselyStore } from '../kysely-store.ts'
 import { latestMigrationName, migrateToLatest, pendingMigrations } from '../migrations/index.ts'
+import type { Store } from '../roles.ts'
 import type { Database } from '../schema.ts'
-import type { Store } from '../types.ts'
 
 /** Options of `openPostgresStore`. */
 export interface PostgresStoreOptions {

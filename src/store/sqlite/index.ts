@@ -10,8 +10,8 @@ import {
 import { LangperfError, quote } from '../../lib/index.ts'
 import { createKyselyStore } from '../kysely-store.ts'
 import { latestMigrationName, migrateToLatest, pendingMigrations } from '../migrations/index.ts'
+import type { Store } from '../roles.ts'
 import type { Database } from '../schema.ts'
-import type { Store } from '../types.ts'
 
 /** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import {
+  exampleSeriesKey,
+  failedResult,
+  type OpenStore,
+  registerPart,
+  rejectsWith,
+  type WithStore,
+} from './contract-helpers.ts'
+import { exampleBuild, exampleRunSpec, exampleRunWithResults } from './fixtures.ts'
+
+// Contract of series (part of storeContract): which series exist with their measured points, and
+// the points of one series in commit-date order, with process means and other states on request.
+
+/** Registers the series part of the Store contract (SeriesReader). */
+export function seriesContract(name: string, open: OpenStore): void {
+  registerPart({ name, open, title: 'series' }, [series])
+}
+
+/** Listing series and reading their points. */
+function series(withStore: WithStore): void {
+  describe('series', () => {
+    seriesListing(withStore)
+    seriesPoints(withStore)
+  })
+}
+
+/** listSeries() and the suites getSeriesPoints() leaves out. */
+function seriesListing(withStore: WithStore): void {
+  test('getSeriesPoints() leaves out the runs of excluded suites', () =>
+    withStore(async (store) => {
+      await store.insertRuns([
+        exampleRunWithResults({}, { workloads: ['nbody'] }),
+        exampleRunWithResults(
+          { startedAt: '2024-10-02T10:00:00Z', suite: 'bisect' },
+          { workloads: ['nbody'] },
+        ),
+      ])
+      const key = exampleSeriesKey('nbody')
+      assert.equal((await store.getSeriesPoints(key)).length, 2)
+      assert.equal((await store.getSeriesPoints(key, { excludeSuites: ['bisect'] })).length, 1)
+    }))
+
+  test('listSeries() lists each machine × runtime × config × branch × workload version with its measured points', () =>
+    withStore(async (store) => {
+      const local = exampleBuild('l1', { branch: null, identity: 'local:1' })
+      await store.insertRuns([
+        exampleRunWithResults({}, { workloads: ['nbody', 'richards'] }),
+        exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z' }, { workloads: ['nbody'] }),
+        exampleRunWithResults({ build: local }, { workloads: ['nbody'] }),
+      ])
+      const { runId } = await store.beginRun(exampleRunSpec())
+      await store.addResult(runId, failedResult())
+      const series = await store.listSeries()
+      assert.deepEqual(
+        series.map((s) => [s.branch, s.workload, s.points]),
+        [
+          [null, 'nbody', 1],
+          ['main', 'nbody', 2],
+          ['main', 'richards', 1],
+          ['main', 'spectral_norm', 0],
+        ],
+      )
+      assert.deepEqual(
+        (await store.listSeries({ branch: null })).map((s) => s.workload),
+        ['nbody'],
+      )
+      assert.deepEqual(
+        (await store.listSeries({ workload: 'richards' })).map((s) => [s.machine, s.runtime, s.config]),
+        [['bench-1', 'cpython', 'pgo-lto']],
+      )
+      assert.deepEqual(await store.listSeries({ machine: 'other' }), [])
+    }))
+}
+
+/** The order of getSeriesPoints(), its process means and its states. */
+function seriesPoints(withStore: WithStore): void {
+  test('getSeriesPoints() orders by the commit date column (UTC), then by run start', () =>
+    withStore(async (store) => {
+      // Commit dates with offsets are converted by the caller; the store orders by what it
+      // stores. As raw strings these would sort the other way round.
+      const late = new Date('2024-05-01T23:30:00-05:00').toISOString() // 2024-05-02T04:30:00.000Z
+      const early = new Date('2024-05-02T01:00:00+02:00').toISOString() // 2024-05-01T23:00:00.000Z
+      const runs = [
+        ['c-late', late, '2024-06-01T00:00:00Z'],
+        ['c-early', early, '2024-06-03T00:00:00Z'],
+        ['c-early', early, '2024-06-02T00:00:00Z'],
+        ['c-none', null, '2024-05-15T00:00:00Z'],
+        ['c-first', '2024-04-01T00:00:00Z', '2024-06-04T00:00:00Z'],
+      ] as const
+      for (const [sha, date, startedAt] of runs) {
+        const build = exampleBuild(sha, { commitDateUtc: date })
+        await store.insertRuns([exampleRunWithResults({ build, startedAt }, { workloads: ['nbody'] })])
+      }
+      const key = exampleSeriesKey('nbody')
+      const points = await store.getSeriesPoints(key)
+      assert.deepEqual(
+        points.map((p) => [p.commitSha, p.runStartedAt]),
+        [
+          ['c-first', '2024-06-04T00:00:00Z'],
+          ['c-early', '2024-06-02T00:00:00Z'],
+          ['c-early', '2024-06-03T00:00:00Z'],
+          ['c-late', '2024-06-01T00:00:00Z'],
+          ['c-none', '2024-05-15T00:00:00Z'],
+        ],
+      )
+      assert.equal(points[1]?.commitDateUtc, '2024-05-01T23:00:00.000Z')
+      assert.ok(points.every((p) => p.processMeans === undefined && p.summary.nValues === 9))
+      assert.deepEqual(await store.getSeriesPoints({ ...key, branch: null }), [])
+      assert.deepEqual(await store.getSeriesPoints({ ...key, workloadVersion: 'other' }), [])
+    }))
+
+  test('getSeriesPoints() returns process means on request and failed points when asked', () =>
+    withStore(async (store) => {
+      const [runId] = await store.insertRuns([exampleRunWithResults({}, { workloads: ['spectral_norm'] })])
+      const { runId: liveId } = await store.beginRun(exampleRunSpec({ startedAt: '2024-10-02T00:00:00Z' }))
+      await store.addResult(liveId, failedResult())
+      const key = exampleSeriesKey('spectral_norm')
+      const measured = await store.getSeriesPoints(key, { withProcessMeans: true })
+      assert.equal(measured.length, 1)
+      const [stored] = await store.getResults(runId!)
+      assert.deepEqual(measured[0]?.processMeans, stored?.processMeans)
+      assert.equal(measured[0]?.summary.mean, stored?.summary.mean)
+      const all = await store.getSeriesPoints(key, { states: ['measured', 'failed'] })
+      assert.deepEqual(
+        all.map((p) => [p.state, p.runStatus, p.summary.mean === null]),
+        [
+          ['measured', 'complete', false],
+          ['failed', 'running', true],
+        ],
+      )
+      await rejectsWith(store.getSeriesPoints(key, { states: ['lost' as 'failed'] }), 'bad-input', /lost/)
+    }))
+}

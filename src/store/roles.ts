@@ -1,0 +1,213 @@
+import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
+import type {
+  AlertDetail,
+  AlertPage,
+  AlertQuery,
+  ChangeQuery,
+  ChangeRow,
+  CulpritInput,
+  DetectionBatch,
+  DetectionOutcome,
+  TriageInput,
+} from './alert-types.ts'
+import type {
+  PipelineStepClaim,
+  PipelineStepEnd,
+  PipelineStepPage,
+  PipelineStepQuery,
+  PipelineStepRow,
+  PipelineStepStart,
+} from './pipeline-types.ts'
+import type {
+  BuildLineageInput,
+  BuildPage,
+  BuildQuery,
+  BuildRow,
+  InterruptOptions,
+  LatestRunsQuery,
+  MachineDetail,
+  MachineRow,
+  ManifestInput,
+  NewToken,
+  ResultQuery,
+  ResultRow,
+  ResultRowWithSamples,
+  RunGroup,
+  RunPage,
+  RunQuery,
+  RunRow,
+  RuntimeInfo,
+  SeriesInfo,
+  SeriesKey,
+  SeriesPoint,
+  SeriesPointQuery,
+  SeriesQuery,
+  StoreDialect,
+  TokenRecord,
+  TokenRow,
+  WorkloadRow,
+} from './types.ts'
+
+// The store's role interfaces: each names what one kind of consumer does with the store, so a
+// function can ask for the narrow role it uses (detection reads series, the runner writes runs)
+// and a test can hand it a small fake. `Store` is all of them together: what an implementation
+// provides and what `storeContract()` checks. Invalid input throws LangperfError `bad-input`; an
+// unknown id `not-found`; writing to a finished run or a second result for the same workload
+// `conflict`.
+
+/** The connection itself: which engine it is and how to release it. */
+export interface StoreHandle {
+  readonly dialect: StoreDialect
+  /** Releases the connection(s); the store is unusable afterwards. */
+  close(): Promise<void>
+}
+
+/** Writes runs and their results: measured live, imported, received from agents. */
+export interface RunWriter {
+  /**
+   * Starts a run measured live: upserts the machine (and its fingerprint), the runtime and the
+   * build (by identity), then inserts the run as `running`, all in one transaction.
+   */
+  beginRun(spec: RunSpec): Promise<{ readonly runId: number }>
+  /** Adds one workload's result to a running run, atomically with its samples. */
+  addResult(
+    runId: number,
+    result: WorkloadResult,
+    options?: { readonly manifest?: ManifestInput },
+  ): Promise<{ readonly resultId: number }>
+  /** Marks a running run `complete` or `interrupted` at `finishedAt` (ISO UTC). */
+  finishRun(runId: number, status: 'complete' | 'interrupted', finishedAt: string): Promise<void>
+  /** Stores whole runs (import, API ingest) in one transaction: all of them or none. Returns their ids. */
+  insertRuns(runs: readonly RunWithResults[]): Promise<number[]>
+  /**
+   * Marks runs left `running` by a crashed process as `interrupted` (finishedAt stays null);
+   * returns how many. Their stored results stay: each is complete with its samples.
+   */
+  markInterruptedRuns(options?: InterruptOptions): Promise<number>
+}
+
+/** Reads runs and their results: comparison, export, the dashboard's run pages. */
+export interface RunReader {
+  /** One run, or undefined when there is none with this id. */
+  getRun(runId: number): Promise<RunRow | undefined>
+  /** A run with every result and sample, exactly as the model describes it (for export). */
+  getRunWithResults(runId: number): Promise<RunWithResults | undefined>
+  /** Runs matching the filters, newest `startedAt` first, one page at a time. */
+  listRuns(query?: RunQuery): Promise<RunPage>
+  /** Results of a run in the order they were stored; samples only when asked for. */
+  getResults(
+    runId: number,
+    options: ResultQuery & { readonly withSamples: true },
+  ): Promise<ResultRowWithSamples[]>
+  getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]>
+  /**
+   * For each machine × runtime × config × branch that has runs, its latest runs (by
+   * `startedAt`, then id), ordered by machine, runtime, config and branch (null first).
+   */
+  latestRunsByGroup(query?: LatestRunsQuery): Promise<RunGroup[]>
+}
+
+/** The catalogue of what was measured: runtimes, their builds (and their lineage), workloads. */
+export interface BuildCatalog {
+  /** Builds matching the filters, newest commit date first (builds without one last). */
+  findBuilds(query?: BuildQuery): Promise<BuildRow[]>
+  /** One page of `findBuilds` with the count of every match. */
+  listBuilds(query?: BuildQuery): Promise<BuildPage>
+  /**
+   * Moves a build to another line of development (a lineage rule or a repository placed it
+   * better): sets its branch and merges `metadata` into its metadata. Its series are re-keyed;
+   * changes recorded on the old series are left for detection to supersede. `not-found` for an
+   * unknown id.
+   */
+  setBuildLineage(buildId: number, input: BuildLineageInput): Promise<BuildRow>
+  /** Every runtime family with its configs and their build and run counts, by name. */
+  listRuntimes(): Promise<RuntimeInfo[]>
+  /** Every workload version, by name then version. */
+  listWorkloads(options?: { readonly name?: string }): Promise<WorkloadRow[]>
+}
+
+/** The machines runs were measured on, with the history of their fingerprints. */
+export interface MachineRegistry {
+  /** Every machine, by name. */
+  listMachines(): Promise<MachineRow[]>
+  /** One machine with its fingerprint history, or undefined. */
+  getMachine(name: string): Promise<MachineDetail | undefined>
+}
+
+/** Reads series (one workload version × runtime × config × branch on one machine) for detection and charts. */
+export interface SeriesReader {
+  /** Distinct series with their count of measured points, ordered by their key. */
+  listSeries(query?: SeriesQuery): Promise<SeriesInfo[]>
+  /**
+   * The points of one series ordered by the build's commit date (UTC; builds without one last),
+   * then by run start, then by run id.
+   */
+  getSeriesPoints(key: SeriesKey, options?: SeriesPointQuery): Promise<SeriesPoint[]>
+}
+
+/** API tokens: created and revoked by admins, found and touched when a request authenticates. */
+export interface TokenStore {
+  /** Stores a new API token; a second token with the same hash is a conflict. */
+  createToken(token: NewToken): Promise<TokenRow>
+  /** The token whose secret hashes to `hash` (revoked ones too), or undefined. */
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>
+  /** Every token, revoked ones included, by id. */
+  listTokens(): Promise<TokenRow[]>
+  /** Revokes a token at `revokedAt` (ISO UTC); revoking it again keeps the first time. Unknown id: not-found. */
+  revokeToken(id: number, revokedAt: string): Promise<TokenRow>
+  /** Records that a token was used at `usedAt` (ISO UTC). */
+  touchToken(id: number, usedAt: string): Promise<void>
+}
+
+/** Detected changes and the alerts they are grouped into: written by detection, triaged by people. */
+export interface AlertLog {
+  /**
+   * Records one detection pass atomically: new changes join the alert of their blame range
+   * (created when new), known changes are refreshed (a confirmed one is never downgraded),
+   * provisional ones listed in `withdrawn` are withdrawn. Triage is never touched.
+   */
+  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome>
+  /** Alerts matching the filters, newest first. */
+  listAlerts(query?: AlertQuery): Promise<AlertPage>
+  /** One alert with all its changes, or undefined. */
+  getAlert(id: number): Promise<AlertDetail | undefined>
+  /** Changes matching the filters, oldest first. */
+  listChanges(query?: ChangeQuery): Promise<{ readonly rows: readonly ChangeRow[]; readonly total: number }>
+  /** Sets an alert's triage state with a note or link; unknown id: not-found. */
+  triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
+  /** Records what bisection found for an alert. */
+  setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail>
+}
+
+/** The nightly pipeline's step journal, which lets a nightly that died resume where it stopped. */
+export interface PipelineJournal {
+  /**
+   * Starts a step of the nightly pipeline's journal: a new step is inserted as running; a failed
+   * one, or a running one started before `staleBefore`, is restarted (attempts + 1); a done one is
+   * returned unchanged as `done`, a running one that is not stale as `busy`. Atomic: of concurrent
+   * claims of one step, at most one starts it.
+   */
+  startPipelineStep(input: PipelineStepStart): Promise<PipelineStepClaim>
+  /** Ends a running step as done or failed; unknown key: not-found; a step not running: conflict. */
+  finishPipelineStep(key: string, input: PipelineStepEnd): Promise<PipelineStepRow>
+  /** One step of the journal by key, or undefined. */
+  getPipelineStep(key: string): Promise<PipelineStepRow | undefined>
+  /** Steps of the journal matching the filters, oldest start first. */
+  listPipelineSteps(query?: PipelineStepQuery): Promise<PipelineStepPage>
+}
+
+/**
+ * langperf's persistence: every run, build, machine and raw sample, and what was found in them.
+ * Async and dialect-neutral so SQLite and PostgreSQL implementations are interchangeable;
+ * `storeContract()` is the definition of correct behaviour. It is every role above at once.
+ */
+export interface Store
+  extends StoreHandle,
+    RunWriter,
+    RunReader,
+    BuildCatalog,
+    MachineRegistry,
+    SeriesReader,
+    TokenStore,
+    AlertLog,
+    PipelineJournal {}

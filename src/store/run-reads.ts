@@ -1,0 +1,432 @@
+import { assertNever, type JsonObject, LangperfError, quote } from '../lib/index.ts'
+import {
+  type BuildSpec,
+  type EnvironmentWarning,
+  type MachineEnvironment,
+  type MachineFingerprint,
+  type MachineTuning,
+  type ProcessSamples,
+  type ResultOutcome,
+  RUN_STATUSES,
+  type RunSource,
+  type RunStatus,
+  type RunWithResults,
+  type WorkloadResult,
+} from '../model/index.ts'
+import {
+  BUILD_COLUMNS,
+  type BuildColumns,
+  byteOrder,
+  checkLimit,
+  checkOffset,
+  type Db,
+  json,
+  jsonOrNull,
+  num,
+  SUMMARY_COLUMNS,
+  toBuildRow,
+  toState,
+  toSummary,
+} from './rows.ts'
+import type {
+  BuildRow,
+  LatestRunsQuery,
+  ResultQuery,
+  ResultRow,
+  ResultRowWithSamples,
+  RunGroup,
+  RunPage,
+  RunQuery,
+  RunRow,
+} from './types.ts'
+import { checkId } from './validate.ts'
+
+// Reading runs and their results (RunReader): one run, a run whole for export, pages of runs,
+// a run's results with or without samples, and the latest runs of every machine × runtime ×
+// config × branch for the dashboard.
+
+const DEFAULT_RUN_LIMIT = 50
+
+/** The columns of a run as selectRunColumns() names them. */
+interface RunColumns extends BuildColumns {
+  id: number | string
+  machine_id: number | string
+  machine: string
+  suite: string
+  preset: string
+  harness_version: string
+  source: string
+  status: string
+  started_at: string
+  finished_at: string | null
+  group_id: string | null
+  environment: string | null
+  warnings: string
+  metadata: string
+  result_count: number | string | bigint
+}
+
+/** A run as the store returns it, from its columns. */
+function toRunRow(r: RunColumns): RunRow {
+  const env = jsonOrNull<{ fingerprint: MachineFingerprint; tuning: MachineTuning }>(r.environment)
+  const environment: MachineEnvironment | null =
+    env === null
+      ? null
+      : { fingerprint: env.fingerprint, tuning: env.tuning, warnings: json<EnvironmentWarning[]>(r.warnings) }
+  return {
+    id: num(r.id),
+    machineId: num(r.machine_id),
+    machine: r.machine,
+    environment,
+    build: toBuildRow(r),
+    suite: r.suite,
+    preset: r.preset,
+    harnessVersion: r.harness_version,
+    source: r.source as RunSource,
+    startedAt: r.started_at,
+    groupId: r.group_id,
+    metadata: json<JsonObject>(r.metadata),
+    status: r.status as RunStatus,
+    finishedAt: r.finished_at,
+    resultCount: num(r.result_count),
+  }
+}
+
+/** A result's outcome from its state columns. */
+function toOutcome(r: {
+  state: string
+  failure_reason: string | null
+  message: string | null
+  stderr_tail: string | null
+}): ResultOutcome {
+  const state = toState(r.state)
+  switch (state) {
+    case 'measured':
+      return { state }
+    case 'failed':
+      return {
+        state,
+        reason: r.failure_reason as Extract<ResultOutcome, { state: 'failed' }>['reason'],
+        message: r.message ?? '',
+        stderrTail: r.stderr_tail ?? '',
+      }
+    case 'skipped':
+      return { state, message: r.message ?? '' }
+    default:
+      return assertNever(state)
+  }
+}
+
+/** Drops the store's ids from a build so it compares equal to the BuildSpec it came from. */
+function toBuildSpec(b: BuildRow): BuildSpec {
+  const { id: _id, ...spec } = b
+  return spec
+}
+
+/** Runs joined with their machine, build and runtime, as `r`, `m`, `b`, `rt`. */
+function runsQuery(db: Db) {
+  return db
+    .selectFrom('runs as r')
+    .innerJoin('machines as m', 'm.id', 'r.machine_id')
+    .innerJoin('builds as b', 'b.id', 'r.build_id')
+    .innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
+}
+
+/** The columns RunColumns names, over a runsQuery() with any filters added. */
+function selectRunColumns(q: ReturnType<typeof runsQuery>) {
+  return q
+    .select(BUILD_COLUMNS)
+    .select([
+      'r.id',
+      'r.machine_id',
+      'm.name as machine',
+      'r.suite',
+      'r.preset',
+      'r.harness_version',
+      'r.source',
+      'r.status',
+      'r.started_at',
+      'r.finished_at',
+      'r.group_id',
+      'r.environment',
+      'r.warnings',
+      'r.metadata',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('results as res')
+        .select(eb.fn.countAll().as('n'))
+        .whereRef('res.run_id', '=', 'r.id')
+        .as('result_count'),
+    )
+}
+
+/** One run, or undefined. */
+export async function getRun(db: Db, runId: number): Promise<RunRow | undefined> {
+  const what = `get run ${runId}`
+  checkId(runId, 'runId', what)
+  const row = await selectRunColumns(runsQuery(db)).where('r.id', '=', runId).executeTakeFirst()
+  return row === undefined ? undefined : toRunRow(row as RunColumns)
+}
+
+/** A run with every result and sample, as the model describes it (for export), or undefined. */
+export async function getRunWithResults(db: Db, runId: number): Promise<RunWithResults | undefined> {
+  const run = await getRun(db, runId)
+  if (run === undefined) return undefined
+  const results = await getResults(db, runId, { withSamples: true })
+  return {
+    run: {
+      machine: run.machine,
+      environment: run.environment,
+      build: toBuildSpec(run.build),
+      suite: run.suite,
+      preset: run.preset,
+      harnessVersion: run.harnessVersion,
+      source: run.source,
+      startedAt: run.startedAt,
+      groupId: run.groupId,
+      metadata: run.metadata,
+    },
+    status: run.status,
+    finishedAt: run.finishedAt,
+    results: results.map(
+      (r): WorkloadResult => ({
+        workload: r.workload,
+        unit: r.unit,
+        loops: r.loops,
+        innerLoops: r.innerLoops,
+        processes: r.processes,
+        outcome: r.outcome,
+        metadata: r.metadata,
+      }),
+    ),
+  }
+}
+
+/** One page of the runs matching the filters, newest `startedAt` first, with the count of all. */
+export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunPage> {
+  const what = 'list runs'
+  const limit = checkLimit(query.limit, DEFAULT_RUN_LIMIT, what)
+  const offset = checkOffset(query.offset, what)
+  let q = runsQuery(db)
+  if (query.machine !== undefined) q = q.where('m.name', '=', query.machine)
+  if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
+  if (query.config !== undefined) q = q.where('b.config', '=', query.config)
+  if (query.branch !== undefined) q = q.where('b.branch', '=', query.branch)
+  if (query.status !== undefined) q = q.where('r.status', '=', query.status)
+  if (query.groupId !== undefined) q = q.where('r.group_id', '=', query.groupId)
+  if (query.suite !== undefined) q = q.where('r.suite', '=', query.suite)
+  if (query.buildId !== undefined) q = q.where('r.build_id', '=', checkId(query.buildId, 'buildId', what))
+  const [rows, count] = await Promise.all([
+    selectRunColumns(q)
+      .orderBy('r.started_at', 'desc')
+      .orderBy('r.id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { rows: rows.map((r) => toRunRow(r as RunColumns)), total: num(count.n) }
+}
+
+/** Results of a run in the order they were stored; samples only when asked for. */
+export function getResults(
+  db: Db,
+  runId: number,
+  options: ResultQuery & { readonly withSamples: true },
+): Promise<ResultRowWithSamples[]>
+export function getResults(db: Db, runId: number, options?: ResultQuery): Promise<ResultRow[]>
+export async function getResults(db: Db, runId: number, options: ResultQuery = {}): Promise<ResultRow[]> {
+  const what = `get results of run ${runId}`
+  checkId(runId, 'runId', what)
+  let q = db
+    .selectFrom('results as r')
+    .innerJoin('workloads as w', 'w.id', 'r.workload_id')
+    .select([
+      'r.id',
+      'r.run_id',
+      'r.workload_id',
+      'w.name as workload_name',
+      'w.version as workload_version',
+      'r.state',
+      'r.failure_reason',
+      'r.message',
+      'r.stderr_tail',
+      'r.unit',
+      'r.loops',
+      'r.inner_loops',
+      'r.metadata',
+      ...SUMMARY_COLUMNS,
+      'r.process_means',
+    ])
+    .where('r.run_id', '=', runId)
+    // Insertion order: the order the suite ran them in, and the order an import had them in,
+    // so a run exported again lists its workloads as it was given.
+    .orderBy('r.id')
+  if (options.workloads !== undefined) {
+    if (options.workloads.length === 0) return []
+    q = q.where('w.name', 'in', [...options.workloads])
+  }
+  const rows = await q.execute()
+  const base = rows.map(
+    (r): ResultRow => ({
+      id: num(r.id),
+      runId: num(r.run_id),
+      workloadId: num(r.workload_id),
+      workload: { name: r.workload_name, version: r.workload_version },
+      unit: r.unit,
+      loops: num(r.loops),
+      innerLoops: num(r.inner_loops),
+      outcome: toOutcome(r),
+      metadata: json<JsonObject>(r.metadata),
+      summary: toSummary(r),
+      processMeans: json<number[]>(r.process_means),
+    }),
+  )
+  if (options.withSamples !== true || base.length === 0) return base
+  let sq = db
+    .selectFrom('result_samples as s')
+    .innerJoin('results as r', 'r.id', 's.result_id')
+    .select(['s.result_id', 's.processes'])
+    .where('r.run_id', '=', runId)
+  // Only the samples of the selected workloads: they are most of a run's bytes.
+  if (options.workloads !== undefined)
+    sq = sq.where(
+      's.result_id',
+      'in',
+      base.map((r) => r.id),
+    )
+  const samples = await sq.execute()
+  const byId = new Map(samples.map((s) => [num(s.result_id), s.processes]))
+  return base.map((r): ResultRowWithSamples => {
+    const processes = byId.get(r.id)
+    if (processes === undefined) {
+      throw new LangperfError('internal', `Result ${r.id} of run ${runId} has no samples row`)
+    }
+    return { ...r, processes: json<ProcessSamples[]>(processes) }
+  })
+}
+
+/** A machine × runtime × config × branch that has runs, with the ids the per-group query needs. */
+interface RunGroupKey {
+  readonly machine_id: number
+  readonly machine: string
+  readonly runtime_id: number
+  readonly runtime: string
+  readonly config: string
+  readonly branch: string | null
+}
+
+/** The run groups with the state of `runs` they were read at (see runGroups); one per store. */
+export interface RunGroupCache {
+  current: { readonly key: string; readonly groups: readonly RunGroupKey[] } | undefined
+}
+
+/**
+ * Every machine × runtime × config × branch that has runs, sorted. Finding them reads every
+ * run (20 ms for 33 k runs), so the list is kept until the runs change: runs are never
+ * deleted and a run never changes machine or build, so the count and the largest id of the
+ * runs (read from the primary key and the smallest index) tell when it is stale, whichever
+ * process wrote.
+ */
+async function runGroups(db: Db, cache: RunGroupCache): Promise<readonly RunGroupKey[]> {
+  const stamp = await db
+    .selectFrom('runs')
+    .select((eb) => [eb.fn.max('id').as('max_id'), eb.fn.countAll().as('n')])
+    .executeTakeFirstOrThrow()
+  const key = `${stamp.max_id ?? 0}:${stamp.n}`
+  if (cache.current?.key === key) return cache.current.groups
+  const rows = await runsQuery(db)
+    .select([
+      'r.machine_id',
+      'm.name as machine',
+      'b.runtime_id',
+      'rt.name as runtime',
+      'b.config',
+      'b.branch',
+    ])
+    .distinct()
+    .execute()
+  const groups = rows
+    .map((g) => ({ ...g, machine_id: num(g.machine_id), runtime_id: num(g.runtime_id) }))
+    .sort(
+      (a, b) =>
+        byteOrder(a.machine, b.machine) ||
+        byteOrder(a.runtime, b.runtime) ||
+        byteOrder(a.config, b.config) ||
+        (a.branch === b.branch
+          ? 0
+          : a.branch === null
+            ? -1
+            : b.branch === null
+              ? 1
+              : byteOrder(a.branch, b.branch)),
+    )
+  cache.current = { key, groups }
+  return groups
+}
+
+/** The latest runs of each machine × runtime × config × branch, as `query` selects them. */
+export async function latestRunsByGroup(
+  db: Db,
+  cache: RunGroupCache,
+  query: LatestRunsQuery = {},
+): Promise<RunGroup[]> {
+  const what = 'list the latest runs by group'
+  const perGroup = query.perGroup ?? 2
+  if (!Number.isSafeInteger(perGroup) || perGroup < 1 || perGroup > 100) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${what}: expected perGroup between 1 and 100, found ${quote(perGroup)}`,
+    )
+  }
+  const statuses = query.statuses
+  if (statuses !== undefined) {
+    if (statuses.length === 0) return []
+    for (const s of statuses) {
+      if (!(RUN_STATUSES as readonly unknown[]).includes(s)) {
+        throw new LangperfError(
+          'bad-input',
+          `Cannot ${what}: expected statuses among ${RUN_STATUSES.join(', ')}, found ${quote(s)}`,
+        )
+      }
+    }
+  }
+  const filtered = () => {
+    let q = runsQuery(db)
+    if (query.machine !== undefined) q = q.where('m.name', '=', query.machine)
+    if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
+    if (statuses !== undefined) q = q.where('r.status', 'in', [...statuses])
+    return q
+  }
+  const groups = (await runGroups(db, cache)).filter(
+    (g) =>
+      (query.machine === undefined || g.machine === query.machine) &&
+      (query.runtime === undefined || g.runtime === query.runtime),
+  )
+  const out: RunGroup[] = []
+  for (const g of groups) {
+    // One small query per group: each walks runs_machine_started_idx backwards and stops after
+    // `perGroup` matches, where a window function would sort every run of the store.
+    const rows = await selectRunColumns(
+      filtered()
+        .where('r.machine_id', '=', g.machine_id)
+        .where('b.runtime_id', '=', g.runtime_id)
+        .where('b.config', '=', g.config)
+        .where('b.branch', g.branch === null ? 'is' : '=', g.branch),
+    )
+      .orderBy('r.started_at', 'desc')
+      .orderBy('r.id', 'desc')
+      .limit(perGroup)
+      .execute()
+    out.push({
+      machine: g.machine,
+      runtime: g.runtime,
+      config: g.config,
+      branch: g.branch,
+      runs: rows.map((r) => toRunRow(r as RunColumns)),
+    })
+  }
+  if (statuses !== undefined) return out.filter((g) => g.runs.length > 0)
+  return out
+}
