@@ -167,6 +167,16 @@ test('resolveRunSelector() passes over runs interrupted before any result, and s
   await store.close()
 })
 
+test('latest is the run stored last: an import of runs measured long ago, not the local run before it', async () => {
+  const { store } = await seeded()
+  const imported = run('3.10.0', 'eeee5555', [result('slow', 0.1, 0.01)])
+  const [id] = await store.insertRuns([
+    { ...imported, run: { ...imported.run, startedAt: '2019-05-01T00:00:00.000Z' } },
+  ])
+  assert.equal(await resolveRunSelector(store, 'latest'), id)
+  await store.close()
+})
+
 test('an ambiguous selector names every build it matches, up to a dozen, and how many more', async () => {
   const store = await openSqliteStore(':memory:')
   await store.insertRuns(

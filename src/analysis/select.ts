@@ -3,7 +3,8 @@ import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
 // Resolves what people type to name a run: `12` (a run id), `latest`, or a build: a version
 // (`3.12.1`, or a prefix such as `3.12` when only one build matches), `cpython-3.12.1`, or a
-// commit prefix of at least 4 hex digits; a build names its newest run. `latest` and a build
+// commit prefix of at least 4 hex digits; a build names its newest run. `latest` is the run
+// stored last (an import just made, although its runs were measured long ago). `latest` and a build
 // skip runs that hold no result (a run interrupted before its first workload finished): there is
 // nothing in them to compare or export. A run id is taken as given.
 
@@ -25,7 +26,7 @@ export async function resolveRunSelector(store: RunReader & BuildCatalog, select
     return id
   }
   if (text === 'latest') {
-    const page = await store.listRuns({ limit: RUNS_SCANNED })
+    const page = await store.listRuns({ order: 'stored', limit: RUNS_SCANNED })
     if (page.rows.length === 0)
       throw new LangperfError('not-found', 'Cannot find the latest run: the database holds no run yet')
     return withResults(page.rows, 'the latest run', page.total)

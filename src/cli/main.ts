@@ -99,7 +99,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
       .command('compare')
       .description(
         'Compare two runs workload by workload: ratio of per-process means with its 95 % interval and a verdict,\n' +
-          'slowest first, and the geometric mean. A and B: a run id, "latest", a version (3.12.1), runtime-version\n' +
+          'slowest first, and the geometric mean. A and B: a run id, "latest" (the run stored last), a version (3.12.1), runtime-version\n' +
           '(cpython-3.12.1) or a commit prefix (its newest run)',
       )
       .argument('<base>', 'the reference run')
@@ -125,7 +125,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
     program
       .command('show')
       .description(
-        'List runs, or show one run (id, "latest", version or commit prefix) with its environment and results',
+        'List runs, or show one run (id, "latest" = the run stored last, version or commit prefix) with its environment and results',
       )
       .argument('[run]', 'run to show')
       .option('--limit <n>', 'runs per page (default 20)', number('--limit', true))
@@ -165,7 +165,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
         'Export a run as pyperf JSON 1.0 (readable by `python -m pyperf` tools); an imported run gives back its file',
       )
       .argument('<format>', 'file format: pyperf')
-      .argument('<run>', 'run id, "latest", version or commit prefix')
+      .argument('<run>', 'run id, "latest" (the run stored last), a version or a commit prefix')
       .option('-o, --out <file>', 'write to FILE (gzipped when it ends in .gz) instead of stdout')
       .option('--gzip', 'gzip the output'),
   ).action(async (format, run, opts) => setStatus(await exportCommand(ctx, format, run, opts)))

@@ -238,6 +238,25 @@ function runListing(withStore: WithStore): void {
         await rejectsWith(store.listRuns({ offset: -1 }), 'bad-input', /offset/)
       }))
 
+    test('listRuns() in stored order puts the run stored last first, whenever it ran', () =>
+      withStore(async (store) => {
+        const ids = await store.insertRuns(
+          [3, 1, 7].map((d) => exampleRunWithResults({ startedAt: `2024-10-0${d}T10:00:00Z` })),
+        )
+        // Imported last, but measured long before the others.
+        const [old] = await store.insertRuns([exampleRunWithResults({ startedAt: '2020-01-01T00:00:00Z' })])
+        assert.deepEqual(
+          (await store.listRuns({ order: 'stored' })).rows.map((r) => r.id),
+          [old, ...[...ids].reverse()],
+        )
+        assert.equal((await store.listRuns({ order: 'started', limit: 1 })).rows[0]?.id, ids[2])
+        await rejectsWith(
+          store.listRuns({ order: 'sideways' as 'stored' }),
+          'bad-input',
+          /expected order "started" or "stored"/,
+        )
+      }))
+
     test('listRuns() filters by machine, runtime, config, branch, status, group, suite and build', () =>
       withStore(async (store) => {
         const pypy = exampleBuild('p1', {

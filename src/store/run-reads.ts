@@ -1,4 +1,4 @@
-import { assertNever, type JsonObject, LangperfError, quote } from '../lib/index.ts'
+import { assertNever, badInput, type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import {
   type BuildSpec,
   type EnvironmentWarning,
@@ -203,7 +203,7 @@ export async function getRunWithResults(db: Db, runId: number): Promise<RunWithR
   }
 }
 
-/** One page of the runs matching the filters, newest `startedAt` first, with the count of all. */
+/** One page of the runs matching the filters, newest `startedAt` (or last stored) first, with the count of all. */
 export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunPage> {
   const what = 'list runs'
   const limit = checkLimit(query.limit, DEFAULT_RUN_LIMIT, what)
@@ -217,13 +217,15 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunPage> {
   if (query.groupId !== undefined) q = q.where('r.group_id', '=', query.groupId)
   if (query.suite !== undefined) q = q.where('r.suite', '=', query.suite)
   if (query.buildId !== undefined) q = q.where('r.build_id', '=', checkId(query.buildId, 'buildId', what))
+  if (query.order !== undefined && query.order !== 'started' && query.order !== 'stored') {
+    throw badInput(`Cannot ${what}: expected order "started" or "stored", found ${quote(query.order)}`)
+  }
+  const ordered =
+    query.order === 'stored'
+      ? selectRunColumns(q).orderBy('r.id', 'desc')
+      : selectRunColumns(q).orderBy('r.started_at', 'desc').orderBy('r.id', 'desc')
   const [rows, count] = await Promise.all([
-    selectRunColumns(q)
-      .orderBy('r.started_at', 'desc')
-      .orderBy('r.id', 'desc')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
+    ordered.limit(limit).offset(offset).execute(),
     q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
   ])
   return { rows: rows.map((r) => toRunRow(r as RunColumns)), total: num(count.n) }

@@ -120,6 +120,11 @@ export interface RunQuery {
   readonly groupId?: string
   readonly suite?: string
   readonly buildId?: number
+  /**
+   * `started` (default): newest `startedAt` first, the order runs were measured in (an imported
+   * file keeps the time it ran elsewhere); `stored`: the run stored last first.
+   */
+  readonly order?: 'started' | 'stored'
 }
 
 /** One page of runs, newest first, with the count of all runs matching the filters. */
