@@ -12,14 +12,15 @@ export interface CommonOptions {
 
 /** The database path: `--db`, else $LANGPERF_DB, else ./langperf.db. */
 export function dbPath(options: CommonOptions, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(options.db ?? env.LANGPERF_DB ?? 'langperf.db')
+  // An empty $LANGPERF_DB (`LANGPERF_DB= langperf …`) is unset, not the current directory.
+  return resolve(options.db ?? (env.LANGPERF_DB || undefined) ?? 'langperf.db')
 }
 
 const POSTGRES_URL_RE = /^postgres(?:ql)?:\/\//
 
 /** The store location: a postgres:// URL as given (`--db` or $LANGPERF_DB), else a SQLite path. */
 export function storeLocation(options: CommonOptions, env: NodeJS.ProcessEnv = process.env): string {
-  const given = options.db ?? env.LANGPERF_DB
+  const given = options.db ?? (env.LANGPERF_DB || undefined)
   if (given !== undefined && POSTGRES_URL_RE.test(given)) return given
   return dbPath(options, env)
 }

@@ -794,6 +794,11 @@ describe('the nightly on a shared machine catches a 20 % step on one workload', 
       busy.kill('SIGKILL')
     }
     process.stderr.write(`  regressed nightly: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+    // The bisection's progress, for the figures (and to see where an undecided one stopped).
+    for (const line of r.err
+      .split('\n')
+      .filter((l) => /bisect|round \d|confirming|: like-|undecided/.test(l)))
+      process.stderr.write(`  ${line.trim()}\n`)
     assert.equal(r.code, 0, r.err)
     const report = JSON.parse(r.out)
     process.stderr.write(`  pairs: ${pairFigures(report)}\n`)

@@ -43,10 +43,17 @@ async function unavailable(): Promise<string | null> {
 
 const SKIP = await unavailable()
 
+/** This process's environment without $LANGPERF_DB: the tour uses the default database. */
+function tourEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env.LANGPERF_DB
+  return env
+}
+
 /** Runs one shell line in `cwd`; resolves with its status and output. */
 function sh(line: string, cwd: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', line], { cwd, env: { ...process.env, LANGPERF_DB: '' } })
+    const child = spawn('bash', ['-c', line], { cwd, env: tourEnv() })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => {

@@ -1190,8 +1190,9 @@ async function bisectOne(state: State, runtime: RuntimeConfig, alertId: number):
     log: world.log,
   }
   const ran = await runStep(journal, 'bisect', key, async () => {
+    const needed = pairProcessesOf(alert)
     world.log(
-      `${runtime.name}: bisecting alert ${alertId} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)})`,
+      `${runtime.name}: bisecting alert ${alertId} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)}), ${start} processes per build in the first round${needed > 0 ? ` (its interleaved pair needed ${needed})` : ''}`,
     )
     const r = await bisectAlert(world, alert, bisectOptions)
     switch (r.kind) {
