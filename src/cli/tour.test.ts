@@ -70,10 +70,7 @@ function sh(line: string, cwd: string): Promise<{ code: number | null; out: stri
 function serveOnce(line: string, cwd: string): Promise<{ code: number | null; page: number; err: string }> {
   return new Promise((resolve, reject) => {
     // exec: the signal reaches langperf itself, not a shell around it.
-    const child = spawn('bash', ['-c', `exec ${line} --port 0`], {
-      cwd,
-      env: { ...process.env, LANGPERF_DB: '' },
-    })
+    const child = spawn('bash', ['-c', `exec ${line} --port 0`], { cwd, env: tourEnv() })
     let err = ''
     let page = 0
     const timer = setTimeout(() => {
