@@ -7,8 +7,8 @@
 // 2 bad arguments or configuration, 3 git or the disk failed.
 import { readFileSync } from 'node:fs'
 import { cachePaths, ensureBuilt, ensureMirror, resolveJobs } from '../src/build/index.ts'
+import { parseConfig } from '../src/config/index.ts'
 import { LangperfError } from '../src/lib/index.ts'
-import { parseConfig } from '../src/model/index.ts'
 
 function usage(message: string): never {
   process.stderr.write(

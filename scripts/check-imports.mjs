@@ -9,32 +9,38 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const src = join(root, 'src')
 
-/** Layer of each room: a room may import rooms with a strictly smaller number. */
+/**
+ * Layer of each room: a room may import rooms with a strictly smaller number. `config` (the
+ * parser of langperf.toml) sits just above `model`, whose configuration types it fills, and
+ * below every room that reads a configuration file, tests included (notify, build, pipeline, cli).
+ * The farm's rooms (a job queue, the agent on each machine) will take their layers when they come.
+ */
 export const LAYERS = {
   lib: 0,
   model: 1,
-  stats: 2,
-  store: 2,
-  build: 2,
-  runner: 2,
-  api: 2,
-  notify: 2,
-  analysis: 3,
-  queue: 3,
-  web: 3,
-  pipeline: 4,
-  server: 4,
-  agent: 4,
-  cli: 5,
+  config: 2,
+  stats: 3,
+  store: 3,
+  build: 3,
+  runner: 3,
+  api: 3,
+  notify: 3,
+  analysis: 4,
+  web: 4,
+  pipeline: 5,
+  server: 5,
+  cli: 6,
 }
 
 /**
  * Rooms that may import only some lower rooms. `web` renders pages from API data only, so it
  * stays usable in the browser and in the static report: it talks to the rest through `api/`.
+ * `notify` holds messages and transports only; its tests build targets from a configuration
+ * text with `config`.
  */
 export const ONLY = {
   web: ['lib', 'model', 'api'],
-  notify: ['lib', 'model'],
+  notify: ['lib', 'model', 'config'],
 }
 
 function walk(dir) {

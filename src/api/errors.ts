@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { valueAt } from '../lib/json.ts'
 
 // Turning validation problems into the one-sentence messages of CONTRIBUTING.md: the action,
 // where the problem is, what was expected and what was found. Zod gives a list of issues; the
@@ -59,16 +60,6 @@ function foundSize(origin: string | undefined, input: unknown): string {
   if (origin === 'string' && typeof input === 'string') return `${input.length} characters`
   if (Array.isArray(input)) return `${input.length} items`
   return describeFound(input)
-}
-
-/** The value at `path` inside `root`, or undefined. */
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v = root
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined
-    v = (v as Record<PropertyKey, unknown>)[p]
-  }
-  return v
 }
 
 /** What an issue expected and what it found, in words. */

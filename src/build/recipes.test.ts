@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { CPYTHON_NAMED_CONFIGS, type CpythonRecipe, parseConfig } from '../model/index.ts'
+import { parseConfig } from '../config/index.ts'
+import { CPYTHON_NAMED_CONFIGS, type CpythonRecipe } from '../model/index.ts'
 import {
   cpythonPlan,
   findExecutable,

@@ -26,3 +26,16 @@ export function canonicalJson(value: unknown): string {
     return v
   })
 }
+
+/**
+ * The value at `path` inside `root` (object keys and array indices), or undefined where the path
+ * leaves the tree: validation messages use it to quote the value a problem is about.
+ */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<PropertyKey, unknown>)[p]
+  }
+  return v
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { parseConfig } from '../model/index.ts'
+import { parseConfig } from '../config/index.ts'
 import { alertMessageFrom } from './message.ts'
 import { createTransport, failingTransport, notifyAll } from './targets.ts'
 import { type HttpReceiver, startHttpReceiver, TEST_LINKS, testAlert } from './testing.ts'

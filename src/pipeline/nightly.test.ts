@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { parseConfig } from '../config/index.ts'
 import type { JsonObject } from '../lib/index.ts'
-import { parseConfig } from '../model/index.ts'
 import {
   exampleEnvironment,
   exampleFingerprint,

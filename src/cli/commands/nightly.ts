@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import {
-  type LangperfConfig,
-  NIGHTLY_REFERENCES,
-  type NightlyReference,
-  parseConfig,
-} from '../../model/index.ts'
+import { type LangperfConfig, NIGHTLY_REFERENCES, type NightlyReference } from '../../model/index.ts'
 import {
   NIGHTLY_LOCKED_EXIT_STATUS,
   NightlyLockedError,

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
+import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import { type LangperfConfig, type NotifyTarget, parseConfig } from '../../model/index.ts'
+import type { LangperfConfig, NotifyTarget } from '../../model/index.ts'
 import {
   type AlertMessage,
   alertMessageFrom,
