@@ -19,7 +19,7 @@ import type { Io } from './output.ts'
 // that burns time on every call, so every workload gets much slower (tracing mode plus the
 // hook: about 2.5× here). The nightly backfills every third commit, detects the change,
 // bisects it to that commit, notifies a local webhook, and the portal's API shows the builds,
-// the failed build and the alert with its culprit. Lives in cli/ (layer 5) because it drives
+// the failed build and the alert with its culprit. Lives in cli/ (layer 6) because it drives
 // the pipeline, the CLI and the server together.
 
 /** A python3.X-config that can link an embedded interpreter, or null (the test is skipped). */
