@@ -16,9 +16,9 @@ export type RecipeKind = (typeof RECIPE_KINDS)[number]
 
 /**
  * The `configure` arguments of CPython's named build configs, used when a config of that name
- * gives no `configure` of its own. Sources: CPython's configure.ac and Doc/using/configure.rst
- * (`--enable-optimizations` is PGO, `--with-lto` link-time optimisation, `--enable-experimental-jit`
- * since 3.13, `--disable-gil` since 3.13, `--with-pydebug` the debug build).
+ * gives no `configure` of its own: `--enable-optimizations` is PGO, `--with-lto` link-time
+ * optimisation, `--enable-experimental-jit` (CPython 3.13 and later) the JIT, `--disable-gil`
+ * (3.13 and later) the free-threaded build, `--with-pydebug` the debug build.
  */
 export const CPYTHON_NAMED_CONFIGS: Readonly<Record<string, readonly string[]>> = {
   default: [],
