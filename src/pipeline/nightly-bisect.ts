@@ -76,7 +76,7 @@ async function bisectOne(context: NightlyContext, runtime: RuntimeConfig, alertI
   if (previous?.status !== 'done') context.bisectionsStarted++
   const alert = await world.store.getAlert(alertId)
   if (alert === undefined) return
-  const ran = await runStep(journal, 'bisect', key, () => bisectStep(context, runtime, alert))
+  const ran = await runStep(journal, { kind: 'bisect', key }, () => bisectStep(context, runtime, alert))
   if (ran.state === 'failed' && ran.error === 'interrupted') throw new Interrupted('interrupted')
   if (ran.state === 'done' || ran.state === 'done-before') {
     const d = ran.detail

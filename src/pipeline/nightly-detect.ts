@@ -47,7 +47,7 @@ export async function detectAndNotify(
   // One detection per state of the history: keyed by the newest measured commit, so a nightly
   // that measured nothing new does not detect again, and one that crashed after measuring does.
   const key = `detect:${world.machine}:${runtime.name}:${branch}:${newest.sha}`
-  const detected = await runStep(journal, 'detect', key, () => detectStep(context, scope))
+  const detected = await runStep(journal, { kind: 'detect', key }, () => detectStep(context, scope))
   if (detected.state !== 'done' && detected.state !== 'done-before') {
     const error = detected.state === 'busy' ? 'busy' : detected.error
     context.report.errors.push({ step: key, message: error })

@@ -3,7 +3,7 @@ import { type JsonObject, quote } from '../lib/index.ts'
 import { checkInterrupt, Interrupted, type NightlyContext } from './nightly-context.ts'
 import { measureStep } from './nightly-measure-step.ts'
 import { type BranchPlan, scopeOf } from './nightly-plan.ts'
-import { type CommitJob, type MeasuredHistory, referenceOf } from './nightly-reference.ts'
+import { buildSourceOf, type CommitJob, type MeasuredHistory, referenceOf } from './nightly-reference.ts'
 import { type CommitReport, type PlannedBuild, pairOf } from './nightly-report.ts'
 import { runStep, type StepOutcome } from './steps.ts'
 import { buildCommit, type World } from './world.ts'
@@ -87,10 +87,12 @@ async function buildAndMeasure(context: NightlyContext, job: CommitJob): Promise
   // The claim records the reference chosen, so a later attempt can find this one's runs.
   const measured = await runStep(
     journal,
-    'measure',
-    measureKey,
+    {
+      kind: 'measure',
+      key: measureKey,
+      ...(job.reference.kind === 'commit' ? { detail: { reference_commit: job.reference.commit.sha } } : {}),
+    },
     (previous) => measureStep(context, { job, artifact: built, key: measureKey, previous }),
-    job.reference.kind === 'commit' ? { detail: { reference_commit: job.reference.commit.sha } } : {},
   )
   return reportOf(context, { base, build: built.manifest.status, key: measureKey, outcome: measured })
 }
@@ -103,8 +105,8 @@ async function buildStep(context: NightlyContext, job: CommitJob): Promise<Artif
   const { world, journal } = context
   let artifact: Artifact | undefined
   const buildKey = stepKey('build', world, job)
-  const built = await runStep(journal, 'build', buildKey, async () => {
-    artifact = await buildCommit(world, job.runtime, job.cfg, job.mirror, job.commit.sha)
+  const built = await runStep(journal, { kind: 'build', key: buildKey }, async () => {
+    artifact = await buildCommit(world, buildSourceOf(job), job.commit.sha)
     const m = artifact.manifest
     return {
       status: m.status,
@@ -117,7 +119,7 @@ async function buildStep(context: NightlyContext, job: CommitJob): Promise<Artif
   })
   if (built.state === 'done-before') {
     // Built by a nightly that stopped before measuring: the cache has it (or builds it again).
-    artifact = await buildCommit(world, job.runtime, job.cfg, job.mirror, job.commit.sha)
+    artifact = await buildCommit(world, buildSourceOf(job), job.commit.sha)
   }
   if (artifact !== undefined) return artifact
   const message = built.state === 'failed' || built.state === 'gave-up' ? built.error : built.state

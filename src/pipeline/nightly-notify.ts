@@ -32,14 +32,14 @@ export async function notify(
   })
   for (const t of transports) {
     const key = `notify:${alertId}:${t.name}:${event}`
-    const sent = await runStep(journal, 'notify', key, async () => {
+    const sent = await runStep(journal, { kind: 'notify', key }, async () => {
       const r = await t.send(message)
       if (r.state === 'failed') throw new Error(r.reason)
       return { delivered: r.detail, attempts: r.attempts, url: r.url }
     })
     if (event === 'new' && sent.state === 'done' && alert.status === 'confirmed') {
       // The first message already says "confirmed": the confirmation needs no second one.
-      await runStep(journal, 'notify', `notify:${alertId}:${t.name}:confirmed`, async () => ({
+      await runStep(journal, { kind: 'notify', key: `notify:${alertId}:${t.name}:confirmed` }, async () => ({
         covered_by: key,
       }))
     }

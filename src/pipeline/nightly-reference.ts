@@ -10,7 +10,7 @@ import type {
 import type { Interpreter } from '../runner/index.ts'
 import type { NightlyContext } from './nightly-context.ts'
 import { errorText } from './steps.ts'
-import { buildCommit, buildSpecOf, interpreterOf } from './world.ts'
+import { type BuildSource, buildCommit, buildSpecOf, interpreterOf } from './world.ts'
 
 // The reference of a new commit: which build it is measured beside (`[nightly] reference`), and
 // that build made ready to run, with the loop counts both builds of the pair share.
@@ -75,6 +75,11 @@ export interface CommitJob {
   readonly reference: ReferenceChoice
 }
 
+/** Where `job`'s builds come from, as buildCommit takes it. */
+export function buildSourceOf(job: CommitJob): BuildSource {
+  return { runtime: job.runtime, buildConfig: job.cfg, mirror: job.mirror }
+}
+
 /** The BuildSpec of a working build of `commit` for `job`'s runtime × config × branch. */
 export function runnableSpecOf(
   job: CommitJob,
@@ -119,7 +124,7 @@ export async function prepareReference(
   const commit = job.reference.commit
   const label = `reference ${commit.sha.slice(0, 12)}`
   try {
-    const artifact = await buildCommit(world, job.runtime, job.cfg, job.mirror, commit.sha)
+    const artifact = await buildCommit(world, buildSourceOf(job), commit.sha)
     if (artifact.manifest.status !== 'ok') {
       return { kind: 'alone', reason: `${label}: its build is ${artifact.manifest.status} now` }
     }

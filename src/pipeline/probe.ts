@@ -73,7 +73,7 @@ export function createBuildProbe(world: World, options: BuildProbeOptions): Buil
     async prepare(sha) {
       if (ready.has(sha)) return { ok: true }
       await commitOf(sha)
-      const artifact = await buildCommit(world, options.runtime, options.buildConfig, options.mirror, sha)
+      const artifact = await buildCommit(world, options, sha)
       const m = artifact.manifest
       if (m.status !== 'ok') {
         return {

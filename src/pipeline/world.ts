@@ -205,14 +205,16 @@ export function presetOf(sampling: SamplingOptions, processes?: number): Preset 
   })
 }
 
+/** Where a commit is built from: the runtime, its build config and its mirror. */
+export interface BuildSource {
+  readonly runtime: RuntimeConfig
+  readonly buildConfig: BuildConfigDefinition
+  readonly mirror: Mirror
+}
+
 /** Builds (or finds in the cache) one commit of a runtime in one config. */
-export async function buildCommit(
-  world: World,
-  runtime: RuntimeConfig,
-  buildConfig: BuildConfigDefinition,
-  mirror: Mirror,
-  sha: string,
-): Promise<Artifact> {
+export async function buildCommit(world: World, source: BuildSource, sha: string): Promise<Artifact> {
+  const { runtime, buildConfig, mirror } = source
   const b = world.config.build
   return ensureBuilt(
     { runtime: runtime.name, config: buildConfig.name, recipe: buildConfig.recipe, mirror, commit: sha },
