@@ -31,19 +31,18 @@ export {
   NIGHTLY_LOCKED_EXIT_STATUS,
   NightlyLockedError,
 } from './lock.ts'
-export {
-  type BisectionReport,
-  type CommitReport,
-  type DetectionReport,
-  type NightlyDeps,
-  type NightlyOptions,
-  type NightlyReport,
-  type NotificationReport,
-  type NotifyEvent,
-  type PairReport,
-  type PlannedBuild,
-  runNightly,
-} from './nightly.ts'
+export { runNightly } from './nightly.ts'
+export type { NightlyDeps, NightlyOptions } from './nightly-context.ts'
+export type {
+  BisectionReport,
+  CommitReport,
+  DetectionReport,
+  NightlyReport,
+  NotificationReport,
+  NotifyEvent,
+  PairReport,
+  PlannedBuild,
+} from './nightly-report.ts'
 export {
   DEFAULT_PAIR_BUDGET,
   growPair,

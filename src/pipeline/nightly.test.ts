@@ -13,7 +13,8 @@ import {
   type RunRow,
   type Store,
 } from '../store/index.ts'
-import { pairProcessesOf, runNightly } from './nightly.ts'
+import { runNightly } from './nightly.ts'
+import { pairProcessesOf } from './nightly-bisect.ts'
 
 // The nightly's reference pairs on a runtime whose "build" installs a one-line shell script that
 // runs this machine's Python: every commit is the same interpreter, so the test is about the

@@ -73,7 +73,7 @@ export function createBuildProbe(world: World, options: BuildProbeOptions): Buil
     async prepare(sha) {
       if (ready.has(sha)) return { ok: true }
       await commitOf(sha)
-      const artifact = await buildCommit(world, options.runtime, options.buildConfig, options.mirror, sha)
+      const artifact = await buildCommit(world, options, sha)
       const m = artifact.manifest
       if (m.status !== 'ok') {
         return {
@@ -96,15 +96,15 @@ export function createBuildProbe(world: World, options: BuildProbeOptions): Buil
         return { sha, ...r }
       })
       const builds: BuildSpec[] = sides.map((s) =>
-        buildSpecOf(
-          options.runtime,
-          options.buildConfig.name,
-          options.branch,
-          commits.get(s.sha) as CommitInfo,
-          s.artifact,
-          s.interpreter,
-          s.interpreter.info.version,
-        ),
+        buildSpecOf({
+          runtime: options.runtime,
+          configName: options.buildConfig.name,
+          branch: options.branch,
+          commit: commits.get(s.sha) as CommitInfo,
+          artifact: s.artifact,
+          interpreter: s.interpreter,
+          versionFallback: s.interpreter.info.version,
+        }),
       )
       const outcome = await measureBuilds(world, {
         interpreters: sides.map((s) => s.interpreter),

@@ -17,9 +17,9 @@ async function journal(): Promise<Journal & { readonly store: Store }> {
 test('runStep() runs a new step once and skips it, with its detail, when it is done', async () => {
   const j = await journal()
   let calls = 0
-  const first = await runStep(j, 'build', 'build:a', async () => ({ n: ++calls }))
+  const first = await runStep(j, { kind: 'build', key: 'build:a' }, async () => ({ n: ++calls }))
   assert.deepEqual(first, { state: 'done', detail: { n: 1 }, attempts: 1 })
-  const second = await runStep(j, 'build', 'build:a', async () => ({ n: ++calls }))
+  const second = await runStep(j, { kind: 'build', key: 'build:a' }, async () => ({ n: ++calls }))
   assert.deepEqual(second, { state: 'done-before', detail: { n: 1 } })
   assert.equal(calls, 1)
   await j.store.close()
@@ -30,15 +30,15 @@ test('runStep() records a thrown error as a failed step, retries it, and gives u
   const boom = async (): Promise<Record<string, never>> => {
     throw new Error('make: *** [python3] Error 1')
   }
-  assert.deepEqual(await runStep(j, 'build', 'build:b', boom), {
+  assert.deepEqual(await runStep(j, { kind: 'build', key: 'build:b' }, boom), {
     state: 'failed',
     error: 'make: *** [python3] Error 1',
     attempts: 1,
   })
   assert.equal((await j.store.getPipelineStep('build:b'))?.detail.error, 'make: *** [python3] Error 1')
-  assert.equal((await runStep(j, 'build', 'build:b', boom)).state, 'failed')
+  assert.equal((await runStep(j, { kind: 'build', key: 'build:b' }, boom)).state, 'failed')
   let ran = false
-  const third = await runStep(j, 'build', 'build:b', async () => {
+  const third = await runStep(j, { kind: 'build', key: 'build:b' }, async () => {
     ran = true
     return {}
   })
@@ -56,7 +56,7 @@ test('runStep() redoes a step left running by a dead nightly and hands it what t
     detail: { x: 1 },
   })
   let seen: unknown
-  const out = await runStep(j, 'measure', 'measure:c', async (previous) => {
+  const out = await runStep(j, { kind: 'measure', key: 'measure:c' }, async (previous) => {
     seen = previous
     return { ok: true }
   })
@@ -75,7 +75,7 @@ test('runStep() leaves a step that another live worker started after this nightl
     at: '2024-10-01T02:30:00.000Z',
   })
   let ran = false
-  const out = await runStep(j, 'notify', 'notify:1:hook:new', async () => {
+  const out = await runStep(j, { kind: 'notify', key: 'notify:1:hook:new' }, async () => {
     ran = true
     return {}
   })

@@ -16,6 +16,14 @@ export interface Journal {
   readonly maxAttempts: number
 }
 
+/** One step of the journal: its kind, its key, and what its claim records (if anything). */
+export interface JournalStep {
+  readonly kind: PipelineStepKind
+  readonly key: string
+  /** Recorded with the claim, before the step runs, for a later attempt to read. */
+  readonly detail?: JsonObject
+}
+
 /** What happened to one step. */
 export type StepOutcome<T extends JsonObject> =
   | { readonly state: 'done'; readonly detail: T; readonly attempts: number }
@@ -37,11 +45,10 @@ export function errorText(error: unknown): string {
  */
 export async function runStep<T extends JsonObject>(
   journal: Journal,
-  kind: PipelineStepKind,
-  key: string,
+  step: JournalStep,
   fn: (previous: PipelineStepRow | undefined) => Promise<T>,
-  options: { readonly detail?: JsonObject } = {},
 ): Promise<StepOutcome<T>> {
+  const { kind, key } = step
   const previous = await journal.store.getPipelineStep(key)
   if (previous?.status === 'done') return { state: 'done-before', detail: previous.detail }
   if (previous?.status === 'failed' && previous.attempts >= journal.maxAttempts) {
@@ -52,7 +59,7 @@ export async function runStep<T extends JsonObject>(
     key,
     at: journal.now().toISOString(),
     staleBefore: journal.staleBefore,
-    ...(options.detail ? { detail: options.detail } : {}),
+    ...(step.detail ? { detail: step.detail } : {}),
   })
   if (claim.outcome === 'done') return { state: 'done-before', detail: claim.step.detail }
   if (claim.outcome === 'busy') return { state: 'busy' }

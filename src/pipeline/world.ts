@@ -205,14 +205,16 @@ export function presetOf(sampling: SamplingOptions, processes?: number): Preset 
   })
 }
 
+/** Where a commit is built from: the runtime, its build config and its mirror. */
+export interface BuildSource {
+  readonly runtime: RuntimeConfig
+  readonly buildConfig: BuildConfigDefinition
+  readonly mirror: Mirror
+}
+
 /** Builds (or finds in the cache) one commit of a runtime in one config. */
-export async function buildCommit(
-  world: World,
-  runtime: RuntimeConfig,
-  buildConfig: BuildConfigDefinition,
-  mirror: Mirror,
-  sha: string,
-): Promise<Artifact> {
+export async function buildCommit(world: World, source: BuildSource, sha: string): Promise<Artifact> {
+  const { runtime, buildConfig, mirror } = source
   const b = world.config.build
   return ensureBuilt(
     { runtime: runtime.name, config: buildConfig.name, recipe: buildConfig.recipe, mirror, commit: sha },
@@ -278,16 +280,26 @@ export function buildIdentity(runtime: string, sha: string, config: string): str
   return `${runtime}:${sha}:${config}`
 }
 
-/** The BuildSpec an artifact stands for. */
-export function buildSpecOf(
-  runtime: RuntimeConfig,
-  configName: string,
-  branch: string | null,
-  commit: { readonly sha: string; readonly authorDateUtc: string; readonly firstParentPosition?: number },
-  artifact: Artifact,
-  interpreter: Interpreter | null,
-  versionFallback: string,
-): BuildSpec {
+/** What a BuildSpec is made of: the built commit × config, and its interpreter when it runs. */
+export interface BuildSpecInput {
+  readonly runtime: RuntimeConfig
+  readonly configName: string
+  readonly branch: string | null
+  readonly commit: {
+    readonly sha: string
+    readonly authorDateUtc: string
+    readonly firstParentPosition?: number
+  }
+  readonly artifact: Artifact
+  /** Null for a build that does not run (failed or unsupported). */
+  readonly interpreter: Interpreter | null
+  /** The version recorded when there is no interpreter to report its own. */
+  readonly versionFallback: string
+}
+
+/** The BuildSpec an artifact stands for: what a run stored of it names as its build. */
+export function buildSpecOf(input: BuildSpecInput): BuildSpec {
+  const { runtime, configName, branch, commit, artifact, interpreter, versionFallback } = input
   return {
     runtime: runtime.name,
     version: interpreter?.info.version ?? versionFallback,
@@ -328,12 +340,15 @@ export function buildMetadata(artifact: Artifact): JsonObject {
  */
 export async function storeFailedBuild(
   world: World,
-  spec: BuildSpec,
-  artifact: Artifact,
-  suite: string,
-  workloads: readonly WorkloadDefinition[],
-  metadata: JsonObject,
+  failed: {
+    readonly spec: BuildSpec
+    readonly artifact: Artifact
+    readonly suite: string
+    readonly workloads: readonly WorkloadDefinition[]
+    readonly metadata: JsonObject
+  },
 ): Promise<number> {
+  const { spec, artifact, suite, workloads, metadata } = failed
   const m = artifact.manifest
   const at = world.now().toISOString()
   const failure = m.failure
