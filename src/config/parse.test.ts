@@ -71,7 +71,7 @@ test('parseConfig() fills every default for an empty file', () => {
     jobs: 'auto',
     stepTimeoutMs: 3 * 3600 * 1000,
   })
-  assert.deepEqual(config.bisect, { enabled: true, maxBuilds: 12, repeats: 3 })
+  assert.deepEqual(config.bisect, { enabled: true, maxBuilds: 12, repeats: 5 })
   assert.deepEqual(config.nightly, { reference: 'previous', pairBudget: 3, pairThreshold: 0.1 })
 })
 

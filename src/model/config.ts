@@ -227,7 +227,7 @@ export const CONFIG_DEFAULTS = {
   smtpPort: 587,
   githubApiUrl: 'https://api.github.com',
   bisectMaxBuilds: 12,
-  bisectRepeats: 3,
+  bisectRepeats: 5,
   nightlyReference: 'previous',
   nightlyPairBudget: 3,
   nightlyPairThreshold: 0.1,

@@ -64,7 +64,7 @@ export interface BisectOptions {
 }
 
 /** Defaults of BisectOptions. */
-export const BISECT_DEFAULTS = { startProcesses: 10, maxRounds: 3, maxBuilds: 12 } as const
+export const BISECT_DEFAULTS = { startProcesses: 10, maxRounds: 5, maxBuilds: 12 } as const
 
 /** What to bisect. */
 export interface BisectRequest {
