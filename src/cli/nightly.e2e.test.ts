@@ -766,19 +766,15 @@ describe('the nightly on a shared machine catches a 20 % step on one workload', 
       )
       .join('; ')
 
-  // Unfinished (issue 18): on this machine shared with other jobs (load 4–9 besides the busy loop)
-  // the toy's step came out between +8 % and +33 % from run to run, and process means spread
-  // 10–45 %. Of four runs while this was written, the nbody alert was raised in the two with 4
-  // rounds (none with 3); in one the bisection then stayed undecided (before it judged rounds
-  // process by process), in the other a pair of unchanged builds raised a false generators alert
-  // (before a pair's looks were Bonferroni-corrected). A fifth run, with both fixes, at load about
-  // 3: the right alert and only it (nbody 1.146× [1.011, 1.300], raised by its pair), then
-  // bisection undecided at its first midpoint after [bisect] repeats = 3 rounds (24 processes:
-  // f = −0.20 [−1.07, 0.67]), in 699 s. It runs, and its failures are reported, but as a todo
-  // until it passes reliably; the clean history below is a plain test.
-  test('with a CPU-bound process beside it, the nightly raises an alert on the one workload that slowed and bisects it to its commit', {
-    todo: 'not yet reliable on a loaded 2-core machine (issue 18)',
-  }, async () => {
+  // On this machine shared with other jobs (load 3–6 besides the busy loop) the toy's step comes
+  // out between +8 % and +33 % from run to run and process means spread 10–45 %. What it took
+  // (issue 18): a pair that grows until it decides (4 rounds here), judged process by process with
+  // Bonferroni-corrected looks, raising the change by itself; a bisection that starts from the
+  // processes the pair needed and may double up to [bisect] repeats = 5 rounds. Before the last two,
+  // the bisection stayed undecided at its first midpoint after 24 processes in 3 runs of 4. With
+  // them: the nbody alert alone (1.155× [1.029, 1.295], raised by its pair), bisected to commit 8
+  // (1.189× [1.090, 1.296] against its parent, 2 builds), in 680 s at load 4–5.
+  test('with a CPU-bound process beside it, the nightly raises an alert on the one workload that slowed and bisects it to its commit', async () => {
     const shas = execFileSync('git', ['rev-list', '--reverse', 'main'], {
       cwd: join(root, 'regressed', 'toy'),
       encoding: 'utf8',
