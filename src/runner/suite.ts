@@ -3,7 +3,13 @@ import type { FailureReason, ProcessSamples, WorkloadDefinition, WorkloadResult 
 import type { Interpreter } from './discovery.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
-import { HARNESS_PATH, type HarnessResult, parseHarnessOutput } from './protocol.ts'
+import {
+  HARNESS_PATH,
+  type HarnessResult,
+  type HarnessRunOptions,
+  harnessRunArgs,
+  parseHarnessOutput,
+} from './protocol.ts'
 import { supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
@@ -135,19 +141,18 @@ interface SideState {
   calibration: JsonObject | null
 }
 
-function harnessArgs(def: WorkloadDefinition, extra: readonly string[]): string[] {
+/** The harness command line of a `run` of `def`: its parameters and inner loops, then how to measure. */
+function harnessArgs(
+  def: WorkloadDefinition,
+  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values'>,
+): string[] {
   return [
     HARNESS_PATH,
-    '--result-fd',
-    '3',
-    'run',
-    '--workload',
-    def.entryPath,
-    '--params',
-    JSON.stringify(def.manifest.parameters),
-    '--inner-loops',
-    String(def.manifest.innerLoops),
-    ...extra,
+    ...harnessRunArgs(def.entryPath, {
+      params: def.manifest.parameters,
+      innerLoops: def.manifest.innerLoops,
+      ...options,
+    }),
   ]
 }
 
@@ -207,15 +212,11 @@ export async function measureSuite(
       } else {
         const out = await runWorker(
           side.interpreter.info.executable,
-          harnessArgs(def, [
-            '--calibrate',
-            '--min-time',
-            String(plan.preset.minTimeS),
-            '--warmups',
-            '0',
-            '--values',
-            '0',
-          ]),
+          harnessArgs(def, {
+            loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
+            warmups: 0,
+            values: 0,
+          }),
           { timeoutMs, env },
         )
         const c = classifyWorker(out)
@@ -263,14 +264,11 @@ export async function measureSuite(
         }
         const out = await runWorker(
           side.interpreter.info.executable,
-          harnessArgs(def, [
-            '--loops',
-            String(side.loops),
-            '--warmups',
-            String(side.sampling.warmups),
-            '--values',
-            String(side.sampling.values),
-          ]),
+          harnessArgs(def, {
+            loopMode: { mode: 'fixed', loops: side.loops },
+            warmups: side.sampling.warmups,
+            values: side.sampling.values,
+          }),
           { timeoutMs, env },
         )
         const c = classifyWorker(out)
