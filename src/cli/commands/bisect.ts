@@ -12,7 +12,7 @@ import {
   samplingFrom,
   withInterrupt,
   withSamplingOptions,
-} from './nightly.ts'
+} from './pipeline-options.ts'
 
 // `langperf bisect --good A --bad B --workload W`: the nightly's bisection by hand. Builds the
 // midpoints of (A, B] of a runtime of langperf.toml, measures the workloads interleaved with both
