@@ -11,13 +11,13 @@ import {
 import type { Ctx } from '../context.ts'
 import { collect, common, number } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
+import { withInterrupt } from './interrupt.ts'
 import {
   type ConfigOptions,
   loadConfigFile,
   openConfiguredStore,
   type SamplingCliOptions,
   samplingFrom,
-  withInterrupt,
   withSamplingOptions,
 } from './pipeline-options.ts'
 

@@ -5,12 +5,11 @@ import { LangperfError, quote } from '../../lib/index.ts'
 import { type LangperfConfig, parseConfig } from '../../model/index.ts'
 import type { SamplingOptions } from '../../pipeline/index.ts'
 import { openStore, type Store } from '../../store/index.ts'
-import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
+import { type CommonOptions, storeLocation } from '../context.ts'
 import { number } from '../options.ts'
-import { log } from '../output.ts'
 
 // What the commands that drive the pipeline (`nightly`, `bisect`) share: the configuration file,
-// the store it names, the sampling options and Ctrl-C handling.
+// the store it names and the sampling options.
 
 /** Options shared by the commands that read a langperf.toml. */
 export interface ConfigOptions extends CommonOptions {
@@ -114,22 +113,4 @@ export function withSamplingOptions(cmd: Command): Command {
       number('--timeout', false),
     )
     .option('--machine <name>', 'machine name recorded on the runs (default: hostname)')
-}
-
-/** Calls `fn` with a signal aborted by the first Ctrl-C; a second one exits at once. */
-export async function withInterrupt<T>(ctx: Ctx, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController()
-  let count = 0
-  const onSigint = () => {
-    count++
-    if (count > 1) process.exit(130)
-    log(ctx.io, '\nInterrupted: finishing the current process, then stopping (Ctrl-C again to quit at once)')
-    controller.abort()
-  }
-  process.on('SIGINT', onSigint)
-  try {
-    return await fn(controller.signal)
-  } finally {
-    process.off('SIGINT', onSigint)
-  }
 }
