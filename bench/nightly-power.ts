@@ -19,7 +19,7 @@
 // night share its between-build draw (interleaving cancels the night's drift, which is what pairs
 // are for), and every process mean gets its own within-pair draw, multiplied by `scale` (1: the
 // quiet dedicated machine the data come from; 8: about the 10 % process spread of a shared 2-core
-// VM, METHODS.md). `history` nights at the old level, then the step at build `history`, then one
+// VM, docs/stats.md, "Noise on the project's machines"). `history` nights at the old level, then the step at build `history`, then one
 // more night. "Flagged within one night": after the night of the step, a commit alert (provisional
 // or confirmed) on the stepped workload whose blame range holds the step; "within two": the same
 // after the next night. False alerts: A/A trials (no step), every commit change recorded over the

@@ -4,9 +4,9 @@
 //
 //   node --import tsx bench/presets.ts [--workload nbody] [--python python3] [--presets fast,default,rigorous]
 //
-// For scale, pyperf's documented defaults on these machines (../shared/METHODS.md): nbody on
-// CPython 3.11 with `pyperf` default settings took 16.6 s for a ±4.7 % interval; --rigorous
-// ±3.5–5.4 % in 31–41 s.
+// For scale, pyperf 2.10 with its default settings on the project's 2-core machines: nbody on
+// CPython 3.11 took 16.6 s for a ±4.7 % interval; --rigorous ±3.5–5.4 % in 31–41 s
+// (docs/stats.md, "Noise on the project's machines").
 import { parseArgs } from 'node:util'
 import { createRng } from '../src/lib/index.ts'
 import { processMeans, type WorkloadResult } from '../src/model/index.ts'

@@ -463,16 +463,89 @@ interface Candidate {
  * changes, withdraw provisional changes no longer reported, and supersede the changes of series
  * that no longer exist (`orphans`: recorded changes whose series was not loaded).
  */
-export function planDetection(
-  loaded: readonly LoadedSeries[],
-  options: {
-    readonly detect?: DetectOptions
-    readonly referencesInHistory?: boolean
-    readonly pairThreshold?: number
-    readonly orphans?: readonly ChangeRow[]
-    readonly onProgress?: (done: number, total: number) => void
-  } = {},
-): DetectionPlan {
+export function planDetection(loaded: readonly LoadedSeries[], options: PlanOptions = {}): DetectionPlan {
+  const { analyses, skipped, orders } = analyseAll(loaded, options)
+  const seriesOf: SeriesInputs = {
+    known: new Map(loaded.map((l) => [seriesId(l.series), l.known])),
+    runs: new Map(loaded.map((l) => [seriesId(l.series), l.runs])),
+  }
+  // Pass 1: every series' candidate changes, and which transitions each crosses.
+  const crowds: Crowds = { shifts: new Map(), moved: new Map() }
+  const candidates = analyses.flatMap((a) =>
+    seriesCandidates(a, seriesOf.known.get(seriesId(a.series)) ?? [], crowds),
+  )
+  // Pass 2: judge, pair, record.
+  const tally: PairTally = { changes: [], dismissedByPair: [], confirmedByPair: 0, pairedChanges: 0 }
+  const judgedAtBoundaries = { infrastructure: 0, commit: 0 }
+  for (const cand of candidates) {
+    const judged = judgeAtBoundaries(cand, crowds)
+    if (judged.kind === 'infrastructure') {
+      judgedAtBoundaries.infrastructure++
+      tally.changes.push(judged.input)
+      continue
+    }
+    if (cand.crossed.length > 0) judgedAtBoundaries.commit++
+    applyPairRule(cand, judged.input, seriesOf, tally)
+  }
+  const { changes } = tally
+  // A decisive interleaved pair raises a provisional change by itself where the detector
+  // reported none (analysis/paired.ts, pairRaisedChanges).
+  const raised = analyses.flatMap((a) => raisedByPair(a, changes, seriesOf, options.pairThreshold))
+  changes.push(...raised)
+  return {
+    changes,
+    withdrawn: withdrawnChanges(analyses, changes, seriesOf),
+    superseded: (options.orphans ?? []).map((k) => ({
+      series: k.series,
+      firstBadBuildId: k.firstBad.buildId,
+      reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
+    })),
+    skipped,
+    seriesScanned: analyses.length,
+    epochBoundaries: crowds.shifts.size,
+    judgedAtBoundaries,
+    orders,
+    pairedChanges: tally.pairedChanges,
+    confirmedByPair: tally.confirmedByPair,
+    dismissedByPair: tally.dismissedByPair,
+    raisedByPair: raised.length,
+  }
+}
+
+/** Options of planDetection. */
+interface PlanOptions {
+  readonly detect?: DetectOptions
+  readonly referencesInHistory?: boolean
+  readonly pairThreshold?: number
+  readonly orphans?: readonly ChangeRow[]
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+/** What each series brought besides its points, by seriesId: its recorded changes and its group's runs. */
+interface SeriesInputs {
+  readonly known: ReadonlyMap<string, readonly ChangeRow[]>
+  readonly runs: ReadonlyMap<string, ReadonlyMap<number, RunRow>>
+}
+
+/**
+ * Per infrastructure transition (transitionKey): the shifts the series crossing it show, and the
+ * series whose changes' blame ranges cross it.
+ */
+interface Crowds {
+  readonly shifts: Map<string, number[]>
+  readonly moved: Map<string, Set<string>>
+}
+
+/** What the paired rule decided, accumulated over the candidates. */
+interface PairTally {
+  readonly changes: ChangeInput[]
+  readonly dismissedByPair: DismissedByPair[]
+  confirmedByPair: number
+  pairedChanges: number
+}
+
+/** Every series analysed (reporting progress), the skipped ones with their reason, and how each was ordered. */
+function analyseAll(loaded: readonly LoadedSeries[], options: PlanOptions) {
   const skipped: SkippedSeries[] = []
   const analyses: SeriesAnalysis[] = []
   const orders = { ancestry: 0, commitDate: 0 }
@@ -487,187 +560,203 @@ export function planDetection(
     }
   }
   options.onProgress?.(loaded.length, loaded.length)
-  const knownBySeries = new Map(loaded.map((l) => [seriesId(l.series), l.known]))
-  const runsBySeries = new Map(loaded.map((l) => [seriesId(l.series), l.runs]))
-  // Pass 1: every series' candidate changes, and which transitions each crosses.
-  const shifts = new Map<string, number[]>()
-  const moved = new Map<string, Set<string>>()
-  // A transition is named by the first build on the new infrastructure: series that lack a build
-  // before it (a workload added later) still cross the same change.
-  const transitionKey = (a: SeriesAnalysis, t: EpochTransition) => `${groupOf(a.series)}|${t.buildId}`
+  return { analyses, skipped, orders }
+}
+
+/**
+ * A transition is named by the first build on the new infrastructure: series that lack a build
+ * before it (a workload added later) still cross the same change.
+ */
+function transitionKey(a: SeriesAnalysis, t: EpochTransition): string {
+  return `${groupOf(a.series)}|${t.buildId}`
+}
+
+/**
+ * The detected changes of one series as candidates, the blame of changes recorded before kept;
+ * records the series' shifts at each transition and which transitions its changes cross.
+ */
+function seriesCandidates(a: SeriesAnalysis, known: readonly ChangeRow[], crowds: Crowds): Candidate[] {
+  for (const t of a.transitions) {
+    const list = crowds.shifts.get(transitionKey(a, t)) ?? []
+    if (Number.isFinite(t.shift)) list.push(t.shift)
+    crowds.shifts.set(transitionKey(a, t), list)
+  }
+  const byResult = new Map(a.points.map((p) => [p.resultId, p]))
+  const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
+  const orderOf = buildPositions(a)
   const candidates: Candidate[] = []
-  for (const a of analyses) {
-    for (const t of a.transitions) {
-      const list = shifts.get(transitionKey(a, t)) ?? []
-      if (Number.isFinite(t.shift)) list.push(t.shift)
-      shifts.set(transitionKey(a, t), list)
+  for (const c of a.detection.changes) {
+    const f = toInput(a.series, c, byResult, unit)
+    if (!f) continue
+    // Keep the blame of changes already recorded: when more builds move a detected step's
+    // estimated position by a build or two, it is the same step, not a new one.
+    const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
+    const same = known.find((k) => {
+      const kIdx = orderOf.get(k.firstBad.buildId)
+      const gIdx = orderOf.get(k.lastGood.buildId)
+      return (
+        k.direction === f.direction &&
+        kIdx !== undefined &&
+        gIdx !== undefined &&
+        kIdx !== fIdx &&
+        Math.abs(kIdx - fIdx) <= 2
+      )
+    })
+    const input = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
+    const lastGoodIndex = (same && orderOf.get(same.lastGood.buildId)) ?? c.lastGoodIndex
+    const firstBadIndex = (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex
+    const crossed = a.transitions.filter((t) => t.index > lastGoodIndex && t.index <= firstBadIndex)
+    for (const t of crossed) {
+      const k = transitionKey(a, t)
+      const set = crowds.moved.get(k) ?? new Set<string>()
+      set.add(seriesId(a.series))
+      crowds.moved.set(k, set)
     }
-    const byResult = new Map(a.points.map((p) => [p.resultId, p]))
-    const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
-    const known = knownBySeries.get(seriesId(a.series)) ?? []
-    // Positions of builds among the series' commits (prepared points), not among its results: a
-    // build measured twice (its own nightly run and a reference run) is one position.
-    const resultIndex = preparedIndexes(a.detection)
-    const orderOf = new Map<number, number>()
-    for (const p of a.points) {
-      const idx = resultIndex.get(p.resultId)
-      if (idx !== undefined && !orderOf.has(p.buildId)) orderOf.set(p.buildId, idx)
-    }
-    for (const c of a.detection.changes) {
-      const f = toInput(a.series, c, byResult, unit)
-      if (!f) continue
-      // Keep the blame of changes already recorded: when more builds move a detected step's
-      // estimated position by a build or two, it is the same step, not a new one.
-      const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
-      const same = known.find((k) => {
-        const kIdx = orderOf.get(k.firstBad.buildId)
-        const gIdx = orderOf.get(k.lastGood.buildId)
-        return (
-          k.direction === f.direction &&
-          kIdx !== undefined &&
-          gIdx !== undefined &&
-          kIdx !== fIdx &&
-          Math.abs(kIdx - fIdx) <= 2
-        )
-      })
-      const input = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
-      const lastGoodIndex = (same && orderOf.get(same.lastGood.buildId)) ?? c.lastGoodIndex
-      const firstBadIndex = (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex
-      const crossed = a.transitions.filter((t) => t.index > lastGoodIndex && t.index <= firstBadIndex)
-      for (const t of crossed) {
-        const k = transitionKey(a, t)
-        const set = moved.get(k) ?? new Set<string>()
-        set.add(seriesId(a.series))
-        moved.set(k, set)
-      }
-      candidates.push({ analysis: a, change: c, input, lastGoodIndex, firstBadIndex, crossed })
+    candidates.push({ analysis: a, change: c, input, lastGoodIndex, firstBadIndex, crossed })
+  }
+  return candidates
+}
+
+/**
+ * Positions of builds among the series' commits (prepared points), not among its results: a
+ * build measured twice (its own nightly run and a reference run) is one position.
+ */
+function buildPositions(a: SeriesAnalysis): Map<number, number> {
+  const resultIndex = preparedIndexes(a.detection)
+  const orderOf = new Map<number, number>()
+  for (const p of a.points) {
+    const idx = resultIndex.get(p.resultId)
+    if (idx !== undefined && !orderOf.has(p.buildId)) orderOf.set(p.buildId, idx)
+  }
+  return orderOf
+}
+
+/**
+ * A candidate whose blame range crosses infrastructure changes, judged by how many of the group's
+ * workloads moved there: infrastructure (with the boundary's figures), else a commit change
+ * carrying the boundary it crossed. A candidate that crosses none is a commit change as it is.
+ */
+function judgeAtBoundaries(
+  cand: Candidate,
+  crowds: Crowds,
+): { readonly kind: 'infrastructure' | 'commit'; readonly input: ChangeInput } {
+  const { analysis: a, crossed, input } = cand
+  if (crossed.length === 0) return { kind: 'commit', input }
+  const logRatio = Math.log(input.ratio)
+  const judged = crossed.map((t) => {
+    const key = transitionKey(a, t)
+    const crowd = crowdOf(crowds.shifts.get(key) ?? [], crowds.moved.get(key)?.size ?? 0)
+    return { t, crowd, verdict: boundaryVerdict(logRatio, crowd) }
+  })
+  const infra = judged.find((j) => j.verdict === 'infrastructure')
+  const shown = infra ?? judged[0]!
+  const boundary: JsonObject = {
+    infrastructure: shown.t.changed,
+    seriesCrossing: shown.crowd.crossing,
+    seriesMoved: shown.crowd.moved,
+    crowdMedian: Math.exp(shown.crowd.median),
+    crowdSpread: shown.crowd.spread,
+  }
+  if (infra) {
+    return {
+      kind: 'infrastructure',
+      input: { ...input, kind: 'infrastructure', details: { ...input.details, ...boundary } },
     }
   }
-  // Pass 2: judge, pair, record.
-  const changes: ChangeInput[] = []
-  const withdrawn: ChangeKey[] = []
-  const dismissedByPair: DismissedByPair[] = []
-  const judgedAtBoundaries = { infrastructure: 0, commit: 0 }
-  let confirmedByPair = 0
-  let pairedChanges = 0
-  for (const cand of candidates) {
-    const { analysis: a, change: c, crossed } = cand
-    let input = cand.input
-    if (crossed.length > 0) {
-      const logRatio = Math.log(input.ratio)
-      const judged = crossed.map((t) => {
-        const key = transitionKey(a, t)
-        const crowd = crowdOf(shifts.get(key) ?? [], moved.get(key)?.size ?? 0)
-        return { t, crowd, verdict: boundaryVerdict(logRatio, crowd) }
-      })
-      const infra = judged.find((j) => j.verdict === 'infrastructure')
-      const shown = infra ?? judged[0]!
-      const boundary: JsonObject = {
-        infrastructure: shown.t.changed,
-        seriesCrossing: shown.crowd.crossing,
-        seriesMoved: shown.crowd.moved,
-        crowdMedian: Math.exp(shown.crowd.median),
-        crowdSpread: shown.crowd.spread,
-      }
-      if (infra) {
-        judgedAtBoundaries.infrastructure++
-        changes.push({ ...input, kind: 'infrastructure', details: { ...input.details, ...boundary } })
-        continue
-      }
-      judgedAtBoundaries.commit++
-      input = { ...input, details: { ...input.details, epochCrossed: boundary } }
-    }
-    const unit = input.unit
-    const seriesRuns = runsBySeries.get(seriesId(a.series)) ?? new Map()
-    // The interleaved pair of the blamed first bad build and a build of the old level, if any.
-    const evidence = pairedEvidence(a.detection, c, a.points, seriesRuns, {
-      lowerIsBetter: lowerIsBetter(unit),
+  return { kind: 'commit', input: { ...input, details: { ...input.details, epochCrossed: boundary } } }
+}
+
+/**
+ * The paired rule on a commit change: the interleaved pair of the blamed first bad build and a
+ * build of the old level, if any, confirms, keeps or dismisses it (decidePaired); tallied.
+ */
+function applyPairRule(cand: Candidate, input: ChangeInput, seriesOf: SeriesInputs, tally: PairTally): void {
+  const { analysis: a, change: c } = cand
+  const evidence = pairedEvidence(
+    a.detection,
+    c,
+    a.points,
+    seriesOf.runs.get(seriesId(a.series)) ?? new Map(),
+    {
+      lowerIsBetter: lowerIsBetter(input.unit),
       at: { firstBadIndex: cand.firstBadIndex },
       references: a.references,
-    })
-    const known = knownBySeries.get(seriesId(a.series)) ?? []
-    const storedConfirmed = known.some(
-      (k) => k.firstBad.buildId === input.firstBad.buildId && k.status === 'confirmed',
-    )
-    const decided = decidePaired(input, evidence, storedConfirmed)
-    switch (decided.effect) {
-      case 'none':
-        changes.push(decided.input)
-        break
-      case 'confirmed':
-        confirmedByPair++
-        pairedChanges++
-        changes.push(decided.input)
-        break
-      case 'kept':
-        pairedChanges++
-        changes.push(decided.input)
-        break
-      case 'dismissed':
-        pairedChanges++
-        dismissedByPair.push({
-          series: a.series,
-          state: c.state,
-          lastGoodCommit: input.lastGood.commitSha,
-          firstBadCommit: input.firstBad.commitSha,
-          ratio: input.ratio,
-          ratioLow: input.ratioLow,
-          ratioHigh: input.ratioHigh,
-          paired: decided.evidence,
-        })
-        break
-      default:
-        decided satisfies never
-    }
+    },
+  )
+  const known = seriesOf.known.get(seriesId(a.series)) ?? []
+  const storedConfirmed = known.some(
+    (k) => k.firstBad.buildId === input.firstBad.buildId && k.status === 'confirmed',
+  )
+  const decided = decidePaired(input, evidence, storedConfirmed)
+  switch (decided.effect) {
+    case 'none':
+      tally.changes.push(decided.input)
+      break
+    case 'confirmed':
+      tally.confirmedByPair++
+      tally.pairedChanges++
+      tally.changes.push(decided.input)
+      break
+    case 'kept':
+      tally.pairedChanges++
+      tally.changes.push(decided.input)
+      break
+    case 'dismissed':
+      tally.pairedChanges++
+      tally.dismissedByPair.push({
+        series: a.series,
+        state: c.state,
+        lastGoodCommit: input.lastGood.commitSha,
+        firstBadCommit: input.firstBad.commitSha,
+        ratio: input.ratio,
+        ratioLow: input.ratioLow,
+        ratioHigh: input.ratioHigh,
+        paired: decided.evidence,
+      })
+      break
+    default:
+      decided satisfies never
   }
-  // A decisive interleaved pair raises a provisional change by itself where the detector
-  // reported none (analysis/paired.ts, pairRaisedChanges).
-  let raisedByPair = 0
-  for (const a of analyses) {
-    const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
-    const raised = pairRaisedChanges({
-      series: a.series,
-      detection: a.detection,
-      points: a.points,
-      references: a.references,
-      runs: runsBySeries.get(seriesId(a.series)) ?? new Map(),
-      recorded: changes.filter((c) => seriesId(c.series) === seriesId(a.series)),
-      known: knownBySeries.get(seriesId(a.series)) ?? [],
-      unit,
-      lowerIsBetter: lowerIsBetter(unit),
-      ...(options.pairThreshold !== undefined ? { threshold: options.pairThreshold } : {}),
-    })
-    raisedByPair += raised.length
-    changes.push(...raised)
-  }
-  // Provisional changes the detector no longer reports are withdrawn.
+}
+
+/** The provisional changes a decisive interleaved pair raises in one series beside those recorded. */
+function raisedByPair(
+  a: SeriesAnalysis,
+  changes: readonly ChangeInput[],
+  seriesOf: SeriesInputs,
+  pairThreshold: number | undefined,
+): ChangeInput[] {
+  const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
+  return pairRaisedChanges({
+    series: a.series,
+    detection: a.detection,
+    points: a.points,
+    references: a.references,
+    runs: seriesOf.runs.get(seriesId(a.series)) ?? new Map(),
+    recorded: changes.filter((c) => seriesId(c.series) === seriesId(a.series)),
+    known: seriesOf.known.get(seriesId(a.series)) ?? [],
+    unit,
+    lowerIsBetter: lowerIsBetter(unit),
+    ...(pairThreshold !== undefined ? { threshold: pairThreshold } : {}),
+  })
+}
+
+/** Provisional changes the detector no longer reports are withdrawn. */
+function withdrawnChanges(
+  analyses: readonly SeriesAnalysis[],
+  changes: readonly ChangeInput[],
+  seriesOf: SeriesInputs,
+): ChangeKey[] {
   const reported = new Set(changes.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
+  const withdrawn: ChangeKey[] = []
   for (const a of analyses) {
-    for (const k of knownBySeries.get(seriesId(a.series)) ?? []) {
+    for (const k of seriesOf.known.get(seriesId(a.series)) ?? []) {
       if (k.status === 'provisional' && !reported.has(`${seriesId(a.series)}|${k.firstBad.buildId}`)) {
         withdrawn.push({ series: a.series, firstBadBuildId: k.firstBad.buildId })
       }
     }
   }
-  const superseded = (options.orphans ?? []).map((k) => ({
-    series: k.series,
-    firstBadBuildId: k.firstBad.buildId,
-    reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
-  }))
-  return {
-    changes,
-    withdrawn,
-    superseded,
-    skipped,
-    seriesScanned: analyses.length,
-    epochBoundaries: shifts.size,
-    judgedAtBoundaries,
-    orders,
-    pairedChanges,
-    confirmedByPair,
-    dismissedByPair,
-    raisedByPair,
-  }
+  return withdrawn
 }
 
 function seriesId(k: SeriesKey): string {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { type GitFixture, gitMissing, initGitRepo } from '../build/index.ts'
 import { LangperfError } from '../lib/index.ts'
 import { type LineageFacts, placeByRules } from '../model/index.ts'
 import { type LineageRepository, openLineageRepository, placeInRepository } from './lineage-repo.ts'
@@ -17,70 +17,48 @@ import { type LineageRepository, openLineageRepository, placeInRepository } from
 
 const skip = gitMissing()
 
-/** Why the tests cannot run, or false. */
-function gitMissing(): string | false {
-  try {
-    execFileSync('git', ['--version'], { stdio: 'ignore' })
-    return false
-  } catch {
-    return 'git is not installed'
-  }
-}
-
 const root = mkdtempSync(join(tmpdir(), 'langperf-lineage-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 const origin = join(root, 'origin')
-const env = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-  GIT_AUTHOR_DATE: '2024-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2024-01-01T00:00:00Z',
-}
+/** The repository of the history drawn above; made by makeHistory(). */
+let fixture: GitFixture | undefined
 
-/** Runs git in `cwd` with a fixed identity and dates. */
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim()
+/** Runs git in the fixture's work tree (another with `-C dir`), with a fixed identity and dates. */
+function git(...args: string[]): string {
+  return (fixture as GitFixture).git(...args)
 }
 
 /** Commits a file change at `minute` past midnight (commit and author date); returns the sha. */
 function commit(name: string, minute: number): string {
-  writeFileSync(join(origin, name), name)
-  git(origin, 'add', '--', name)
-  const date = `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z`
-  execFileSync('git', ['commit', '--quiet', '-m', name], {
-    cwd: origin,
-    env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  return (fixture as GitFixture).commit({ [name]: name }, name, {
+    date: `2024-01-01T00:${String(minute).padStart(2, '0')}:00Z`,
   })
-  return git(origin, 'rev-parse', 'HEAD')
 }
 
 /** Builds the history drawn above. */
 function makeHistory() {
-  mkdirSync(origin)
-  git(origin, 'init', '--quiet', '--initial-branch=main')
+  fixture = initGitRepo(origin, {
+    GIT_AUTHOR_DATE: '2024-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2024-01-01T00:00:00Z',
+  })
   const c0 = commit('c0', 1)
   const c1 = commit('c1', 5)
   const c2 = commit('c2', 3)
-  git(origin, 'tag', '-a', '-m', 'Python 3.13.0a1', 'v3.13.0a1')
+  git('tag', '-a', '-m', 'Python 3.13.0a1', 'v3.13.0a1')
   const c3 = commit('c3', 6)
-  git(origin, 'checkout', '--quiet', '-b', '3.13')
+  git('checkout', '--quiet', '-b', '3.13')
   const b1 = commit('b1', 7)
-  git(origin, 'tag', 'v3.13.0b1')
+  git('tag', 'v3.13.0b1')
   const b2 = commit('b2', 8)
-  git(origin, 'checkout', '--quiet', 'main')
+  git('checkout', '--quiet', 'main')
   const c4 = commit('c4', 9)
-  git(origin, 'checkout', '--quiet', '-b', 'side')
+  git('checkout', '--quiet', '-b', 'side')
   const s1 = commit('s1', 10)
-  git(origin, 'checkout', '--quiet', 'main')
+  git('checkout', '--quiet', 'main')
   const c5 = commit('c5', 11)
-  git(origin, 'merge', '--quiet', '--no-ff', '-m', 'Merge side', 'side')
-  const m = git(origin, 'rev-parse', 'HEAD')
-  git(origin, 'branch', '--quiet', '-D', 'side')
+  git('merge', '--quiet', '--no-ff', '-m', 'Merge side', 'side')
+  const m = git('rev-parse', 'HEAD')
+  git('branch', '--quiet', '-D', 'side')
   const c6 = commit('c6', 12)
   return { c0, c1, c2, c3, b1, b2, c4, s1, c5, m, c6 }
 }
@@ -102,7 +80,7 @@ async function repo(): Promise<LineageRepository> {
 }
 
 test('the fixture has commit dates out of ancestry order', { skip }, () => {
-  const date = (sha: string) => Number(git(origin, 'show', '-s', '--format=%ct', sha))
+  const date = (sha: string) => Number(git('show', '-s', '--format=%ct', sha))
   assert.ok(date(h.c2) < date(h.c1))
 })
 
@@ -230,13 +208,13 @@ test('openLineageRepository() opens PATH/.git, a bare repository and a clone wit
   const dotGit = await openLineageRepository(join(origin, '.git'))
   assert.equal(dotGit.gitDir, join(origin, '.git'))
   const bare = join(root, 'bare.git')
-  git(root, 'clone', '--quiet', '--bare', origin, bare)
+  git('-C', root, 'clone', '--quiet', '--bare', origin, bare)
   const fromBare = await placeInRepository(await openLineageRepository(bare), facts({ commitSha: h.b1 }))
   assert.equal(fromBare.placement.branch, '3.13')
   assert.equal(fromBare.historyOrder, 4)
   // A clone has local main plus origin/main, origin/3.13 and origin/HEAD: names without the prefix.
   const clone = join(root, 'clone')
-  git(root, 'clone', '--quiet', origin, clone)
+  git('-C', root, 'clone', '--quiet', origin, clone)
   const fromClone = await openLineageRepository(clone)
   const b2 = await placeInRepository(fromClone, facts({ commitSha: h.b2, ref: '3.13' }))
   assert.equal(b2.placement.branch, '3.13')
@@ -250,8 +228,8 @@ test('placeInRepository() takes the first branch by name when several non-trunk 
   skip,
 }, async () => {
   const bare = join(root, 'ambiguous.git')
-  git(root, 'clone', '--quiet', '--bare', origin, bare)
-  git(bare, 'branch', '3.13-fixes', h.b2)
+  git('-C', root, 'clone', '--quiet', '--bare', origin, bare)
+  git('-C', bare, 'branch', '3.13-fixes', h.b2)
   const p = await placeInRepository(await openLineageRepository(bare), facts({ commitSha: h.b1 }))
   assert.equal(p.placement.branch, '3.13')
   assert.equal(p.placement.rule, 'repository')

@@ -49,7 +49,8 @@ export function pairOnly(purpose: unknown): boolean {
 /**
  * The practical threshold of a pair, as |ratio − 1|: the smallest change the nightly's pair must be
  * able to see or rule out (`[nightly] pair_threshold`). 10 %: on a shared 2-core machine the
- * process-to-process spread is about 10 % (METHODS.md), so ruling out 10 % at 99 % takes about
+ * process-to-process spread is about 10 % (9–16 % measured: docs/stats.md, "Noise on the project's
+ * machines"), so ruling out 10 % at 99 % takes about
  * 20 processes a side (the fast preset's 6, doubled twice), while 5 % would take about 70.
  */
 export const DEFAULT_PAIR_THRESHOLD = 0.1

@@ -66,8 +66,8 @@ export interface RouteDefinition {
   readonly response: z.ZodType
   /**
    * Whether the server validates and serializes the response through `response`. Off for routes
-   * whose answers can hold thousands of points or samples: validating each would cost more than
-   * the query (STACK.md).
+   * whose answers can hold thousands of points or samples: a zod response schema checks every
+   * element, which would cost more than the query.
    */
   readonly validateResponse: boolean
 }

@@ -63,3 +63,13 @@ export {
   type StepRecord,
   unsupportedConfigureOptions,
 } from './recipes.ts'
+// Test support: the scratch git repositories of the tests of every room (not used in production).
+export {
+  FIXTURE_MAKEFILE,
+  GIT_TEST_ENV,
+  type GitFixture,
+  gitMissing,
+  initGitRepo,
+  makeTestRepo,
+  type TestRepo,
+} from './testing.ts'

@@ -353,7 +353,8 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     s = await seed()
     await s.app.listen({ host: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`
-    // playwright gives each launch a fresh user-data-dir; flags from STACK.md.
+    // playwright gives each launch a fresh user-data-dir. Debian's Chromium as root in a container:
+    // no sandbox, no GPU, and none of the background network services it would start.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, test } from 'node:test'
+import { gitMissing, initGitRepo } from '../build/index.ts'
 import { createRng } from '../lib/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import { main } from './main.ts'
@@ -16,44 +16,19 @@ import { main } from './main.ts'
 const root = mkdtempSync(join(tmpdir(), 'langperf-lineage-cli-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
-function gitMissing(): string | false {
-  try {
-    execFileSync('git', ['--version'], { stdio: 'ignore' })
-    return false
-  } catch {
-    return 'git is not installed'
-  }
-}
 const skip = gitMissing()
 
 const repo = join(root, 'cpython')
-const env = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-}
 
 /** 24 commits on main whose commit dates run backwards for the last twelve; returns the shas. */
 function makeRepo(): { shas: string[]; dates: string[] } {
-  mkdirSync(repo)
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env, encoding: 'utf8' }).trim()
-  git('init', '--quiet', '--initial-branch=main')
+  const { commit } = initGitRepo(repo)
   const shas: string[] = []
   const dates: string[] = []
   for (let i = 0; i < 24; i++) {
     // Dates go forward, then (a rebased stretch) backwards: ancestry is the only true order.
     const date = new Date(Date.UTC(2024, 3, i < 12 ? 1 + i : 40 - i, 12)).toISOString()
-    writeFileSync(join(repo, 'f'), String(i))
-    git('add', 'f')
-    execFileSync('git', ['commit', '--quiet', '-m', `c${i}`], {
-      cwd: repo,
-      env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-    })
-    shas.push(git('rev-parse', 'HEAD'))
+    shas.push(commit({ f: String(i) }, `c${i}`, { date }))
     dates.push(date)
   }
   return { shas, dates }

@@ -6,6 +6,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
+import { initGitRepo } from '../build/index.ts'
 import { parseConfig } from '../config/index.ts'
 import { runNightly } from '../pipeline/index.ts'
 import { buildServer } from '../server/index.ts'
@@ -130,18 +131,7 @@ const HOOKED: ToyHistory = {
 /** Makes the toy runtime's history: commit i has author date 2024-01-01 00:i:00 UTC. */
 function makeToyRepo(root: string, history: ToyHistory = HOOKED): ToyRepo {
   const origin = join(root, history.dir)
-  mkdirSync(origin)
-  const env = {
-    ...process.env,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'Toy',
-    GIT_AUTHOR_EMAIL: 'toy@example.org',
-    GIT_COMMITTER_NAME: 'Toy',
-    GIT_COMMITTER_EMAIL: 'toy@example.org',
-  }
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: origin, env, encoding: 'utf8' }).trim()
-  git('init', '--quiet', '--initial-branch=main')
+  const { commit } = initGitRepo(origin)
   const shas: string[] = []
   let slow = false
   for (let i = 0; i < history.total; i++) {
@@ -157,16 +147,8 @@ function makeToyRepo(root: string, history: ToyHistory = HOOKED): ToyRepo {
       subject = 'Start a helper (does not compile)'
     }
     if (history.broken !== null && i === history.broken + 1) subject = 'Fix the build'
-    writeFileSync(join(origin, 'main.c'), main)
-    writeFileSync(join(origin, 'Makefile'), MAKEFILE)
-    writeFileSync(join(origin, 'VERSION'), `${version}\n`)
-    git('add', '--', 'main.c', 'Makefile', 'VERSION')
     const date = `2024-01-01T00:${String(i).padStart(2, '0')}:00Z`
-    execFileSync('git', ['commit', '--quiet', '-m', subject], {
-      cwd: origin,
-      env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-    })
-    shas.push(git('rev-parse', 'HEAD'))
+    shas.push(commit({ 'main.c': main, Makefile: MAKEFILE, VERSION: `${version}\n` }, subject, { date }))
   }
   return { origin, shas }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatTimeLeft } from './format.ts'
+import { formatTimeLeft, significant } from './format.ts'
 
 test('time left rounds to whole seconds before splitting, so a minute never shows 60 seconds', () => {
   assert.equal(formatTimeLeft(1739.6), '29m00s')
@@ -11,4 +11,13 @@ test('time left rounds to whole seconds before splitting, so a minute never show
   assert.equal(formatTimeLeft(3 * 3600 + 5 * 60 + 9), '3h05m')
   assert.equal(formatTimeLeft(Number.NaN), '–')
   assert.equal(formatTimeLeft(-1), '–')
+})
+
+test('significant digits are counted after rounding, so 9.996 reads 10.0, not 10.00', () => {
+  assert.equal(significant(9.996), '10.0')
+  assert.equal(significant(0.09996), '0.100')
+  assert.equal(significant(999.6), '1000')
+  assert.equal(significant(1.234), '1.23')
+  assert.equal(significant(-9.996), '-10.0')
+  assert.equal(significant(0.0012345), '0.00123')
 })

@@ -7,10 +7,13 @@
 export function significant(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return '–'
   if (value === 0) return '0'
-  const abs = Math.abs(value)
+  // Round to the significant digits first: 9.996 rounds to 10.0, whose decimals are one fewer
+  // than 9.996's (computing them before rounding printed 10.00).
+  const rounded = Number(value.toPrecision(digits))
+  const abs = Math.abs(rounded)
   if (abs >= 1e-3 && abs < 1e6) {
     const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)))
-    return value.toFixed(Math.min(decimals, 12))
+    return rounded.toFixed(Math.min(decimals, 12))
   }
   return value.toPrecision(digits)
 }

@@ -63,117 +63,12 @@ type Posted = { readonly detail: string; readonly url: string | null }
  * @example createGithubTransport({ name: 'gh', repo: 'python/cpython', token: env.GITHUB_TOKEN ?? '' })
  */
 export function createGithubTransport(settings: GithubSettings, options: GithubOptions = {}): Transport {
-  const api = (settings.apiUrl ?? 'https://api.github.com').replace(/\/+$/, '')
-  const now = options.now ?? Date.now
-  const maxPages = options.maxIssuePages ?? 10
   const base = { target: settings.name, kind: 'github' as const }
-  const headers = {
-    accept: 'application/vnd.github+json',
-    authorization: `Bearer ${settings.token}`,
-    'x-github-api-version': GITHUB_API_VERSION,
-    // GitHub refuses requests without a User-Agent.
-    'user-agent': 'langperf',
+  const repo: GithubRepo = {
+    call: githubCaller(settings, options),
+    path: `/repos/${settings.repo.split('/').map(encodeURIComponent).join('/')}`,
+    maxPages: options.maxIssuePages ?? 10,
   }
-  const repoPath = `/repos/${settings.repo.split('/').map(encodeURIComponent).join('/')}`
-
-  /** One API call, its status judged; GitHub's JSON error `message` quoted in reasons. */
-  async function call(
-    method: 'GET' | 'POST',
-    path: string,
-    json?: unknown,
-  ): Promise<AttemptOutcome<HttpResponse>> {
-    const label = `${method} ${path}`
-    const sent = await httpRequest(
-      { method, url: `${api}${path}`, headers, ...(json === undefined ? {} : { json }), label },
-      options,
-    )
-    if (!sent.ok) return sent
-    const judged = judgeStatus(sent.value, label, now(), githubExplain)
-    // A spent rate limit is a 403 (or 429) with x-ratelimit-remaining: 0 and a reset time in
-    // epoch seconds (docs.github.com, "Rate limits for the REST API"): wait, don't give up.
-    if (judged.ok) return judged
-    const { status, headers: h } = sent.value
-    if (status === 403 || status === 429) {
-      const retryAfter = h.get('retry-after')
-      if (retryAfter !== null && /^\d+$/.test(retryAfter.trim())) {
-        return { ...judged, retryable: true, retryAfterMs: Number(retryAfter) * 1000 }
-      }
-      if (h.get('x-ratelimit-remaining') === '0') {
-        const resetMs = Number(h.get('x-ratelimit-reset')) * 1000
-        return Number.isFinite(resetMs)
-          ? { ...judged, retryable: true, retryAfterMs: Math.max(0, resetMs - now()) }
-          : { ...judged, retryable: true }
-      }
-    }
-    const hint = STATUS_HINTS[status]
-    return hint === undefined ? judged : { ...judged, reason: `${judged.reason} (${hint})` }
-  }
-
-  /** The open issue whose body holds the marker, if any. */
-  async function findIssue(marker: string): Promise<AttemptOutcome<Posted | null>> {
-    for (let page = 1; page <= maxPages; page++) {
-      const listed = await call(
-        'GET',
-        `${repoPath}/issues?state=open&sort=created&direction=desc&per_page=${PAGE_SIZE}&page=${page}`,
-      )
-      if (!listed.ok) return listed
-      const items = parseArray(listed.value.body)
-      for (const item of items) {
-        // The issues list includes pull requests; only issues count.
-        if (item.pull_request === undefined && typeof item.body === 'string' && item.body.includes(marker)) {
-          return {
-            ok: true,
-            value: { detail: `already reported in issue #${String(item.number)}`, url: str(item.html_url) },
-          }
-        }
-      }
-      if (items.length < PAGE_SIZE) break
-    }
-    return { ok: true, value: null }
-  }
-
-  async function postIssue(message: AlertMessage, body: string): Promise<AttemptOutcome<Posted>> {
-    const found = await findIssue(alertMarker(message.alertId))
-    if (!found.ok || found.value !== null) return found as AttemptOutcome<Posted>
-    const title =
-      message.title.length > TITLE_MAX_CHARS
-        ? `${message.title.slice(0, TITLE_MAX_CHARS - 1)}…`
-        : message.title
-    const created = await call('POST', `${repoPath}/issues`, { title, body })
-    if (!created.ok) return created
-    const issue = parseObject(created.value.body)
-    return { ok: true, value: { detail: `created issue #${String(issue.number)}`, url: str(issue.html_url) } }
-  }
-
-  /** A comment on the culprit; null when the commit is not in the repository (so an issue is opened). */
-  async function postCommitComment(
-    sha: string,
-    body: string,
-    marker: string,
-  ): Promise<AttemptOutcome<Posted | null>> {
-    const path = `${repoPath}/commits/${encodeURIComponent(sha)}/comments`
-    const listed = await call('GET', `${path}?per_page=${PAGE_SIZE}`)
-    if (!listed.ok) return isMissingCommit(listed) ? { ok: true, value: null } : listed
-    const existing = parseArray(listed.value.body).find(
-      (c) => typeof c.body === 'string' && c.body.includes(marker),
-    )
-    if (existing !== undefined) {
-      return {
-        ok: true,
-        value: { detail: `already commented on ${sha.slice(0, 10)}`, url: str(existing.html_url) },
-      }
-    }
-    const created = await call('POST', path, { body })
-    if (!created.ok) return isMissingCommit(created) ? { ok: true, value: null } : created
-    return {
-      ok: true,
-      value: {
-        detail: `commented on ${sha.slice(0, 10)}`,
-        url: str(parseObject(created.value.body).html_url),
-      },
-    }
-  }
-
   return {
     name: settings.name,
     kind: 'github',
@@ -183,10 +78,10 @@ export function createGithubTransport(settings: GithubSettings, options: GithubO
       const culprit = message.blame.culprit
       const outcome = await withRetries(async (): Promise<AttemptOutcome<Posted>> => {
         if (culprit !== null && /^[0-9a-f]{7,64}$/i.test(culprit.sha)) {
-          const commented = await postCommitComment(culprit.sha, body, marker)
+          const commented = await postCommitComment(repo, culprit.sha, body, marker)
           if (!commented.ok || commented.value !== null) return commented as AttemptOutcome<Posted>
         }
-        return postIssue(message, body)
+        return postIssue(repo, message, body)
       }, options)
       if (outcome.ok) {
         return { ...base, state: 'delivered', attempts: outcome.attempts, ...outcome.value }
@@ -200,6 +95,139 @@ export function createGithubTransport(settings: GithubSettings, options: GithubO
         ]),
         retryable: outcome.retryable,
       }
+    },
+  }
+}
+
+/** One API call, its status judged. */
+type GithubCall = (
+  method: 'GET' | 'POST',
+  path: string,
+  json?: unknown,
+) => Promise<AttemptOutcome<HttpResponse>>
+
+/** The repository as the transport talks to it: the API call, the repository's path, pages of issues to search. */
+interface GithubRepo {
+  readonly call: GithubCall
+  readonly path: string
+  readonly maxPages: number
+}
+
+/** The API call of `settings`: GitHub's headers; GitHub's JSON error `message` quoted in reasons, with a hint. */
+function githubCaller(settings: GithubSettings, options: GithubOptions): GithubCall {
+  const api = (settings.apiUrl ?? 'https://api.github.com').replace(/\/+$/, '')
+  const now = options.now ?? Date.now
+  const headers = {
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${settings.token}`,
+    'x-github-api-version': GITHUB_API_VERSION,
+    // GitHub refuses requests without a User-Agent.
+    'user-agent': 'langperf',
+  }
+  return async (method, path, json) => {
+    const label = `${method} ${path}`
+    const sent = await httpRequest(
+      { method, url: `${api}${path}`, headers, ...(json === undefined ? {} : { json }), label },
+      options,
+    )
+    if (!sent.ok) return sent
+    const judged = judgeStatus(sent.value, label, now(), githubExplain)
+    if (judged.ok) return judged
+    const limited = rateLimited(judged, sent.value, now())
+    if (limited !== undefined) return limited
+    const hint = STATUS_HINTS[sent.value.status]
+    return hint === undefined ? judged : { ...judged, reason: `${judged.reason} (${hint})` }
+  }
+}
+
+/**
+ * A spent rate limit is a 403 (or 429) with x-ratelimit-remaining: 0 and a reset time in epoch
+ * seconds, or a Retry-After (docs.github.com, "Rate limits for the REST API"): wait, don't give
+ * up. The failure made retryable, undefined for any other failure.
+ */
+function rateLimited<F extends { readonly ok: false }>(
+  judged: F,
+  response: HttpResponse,
+  nowMs: number,
+): (F & { retryable: true; retryAfterMs?: number }) | undefined {
+  const { status, headers: h } = response
+  if (status !== 403 && status !== 429) return undefined
+  const retryAfter = h.get('retry-after')
+  if (retryAfter !== null && /^\d+$/.test(retryAfter.trim())) {
+    return { ...judged, retryable: true, retryAfterMs: Number(retryAfter) * 1000 }
+  }
+  if (h.get('x-ratelimit-remaining') !== '0') return undefined
+  const resetMs = Number(h.get('x-ratelimit-reset')) * 1000
+  return Number.isFinite(resetMs)
+    ? { ...judged, retryable: true, retryAfterMs: Math.max(0, resetMs - nowMs) }
+    : { ...judged, retryable: true }
+}
+
+/** The open issue whose body holds the marker, if any. */
+async function findIssue(repo: GithubRepo, marker: string): Promise<AttemptOutcome<Posted | null>> {
+  for (let page = 1; page <= repo.maxPages; page++) {
+    const listed = await repo.call(
+      'GET',
+      `${repo.path}/issues?state=open&sort=created&direction=desc&per_page=${PAGE_SIZE}&page=${page}`,
+    )
+    if (!listed.ok) return listed
+    const items = parseArray(listed.value.body)
+    for (const item of items) {
+      // The issues list includes pull requests; only issues count.
+      if (item.pull_request === undefined && typeof item.body === 'string' && item.body.includes(marker)) {
+        return {
+          ok: true,
+          value: { detail: `already reported in issue #${String(item.number)}`, url: str(item.html_url) },
+        }
+      }
+    }
+    if (items.length < PAGE_SIZE) break
+  }
+  return { ok: true, value: null }
+}
+
+/** The alert's issue: the one already open with its marker, else a new one. */
+async function postIssue(
+  repo: GithubRepo,
+  message: AlertMessage,
+  body: string,
+): Promise<AttemptOutcome<Posted>> {
+  const found = await findIssue(repo, alertMarker(message.alertId))
+  if (!found.ok || found.value !== null) return found as AttemptOutcome<Posted>
+  const title =
+    message.title.length > TITLE_MAX_CHARS ? `${message.title.slice(0, TITLE_MAX_CHARS - 1)}…` : message.title
+  const created = await repo.call('POST', `${repo.path}/issues`, { title, body })
+  if (!created.ok) return created
+  const issue = parseObject(created.value.body)
+  return { ok: true, value: { detail: `created issue #${String(issue.number)}`, url: str(issue.html_url) } }
+}
+
+/** A comment on the culprit; null when the commit is not in the repository (so an issue is opened). */
+async function postCommitComment(
+  repo: GithubRepo,
+  sha: string,
+  body: string,
+  marker: string,
+): Promise<AttemptOutcome<Posted | null>> {
+  const path = `${repo.path}/commits/${encodeURIComponent(sha)}/comments`
+  const listed = await repo.call('GET', `${path}?per_page=${PAGE_SIZE}`)
+  if (!listed.ok) return isMissingCommit(listed) ? { ok: true, value: null } : listed
+  const existing = parseArray(listed.value.body).find(
+    (c) => typeof c.body === 'string' && c.body.includes(marker),
+  )
+  if (existing !== undefined) {
+    return {
+      ok: true,
+      value: { detail: `already commented on ${sha.slice(0, 10)}`, url: str(existing.html_url) },
+    }
+  }
+  const created = await repo.call('POST', path, { body })
+  if (!created.ok) return isMissingCommit(created) ? { ok: true, value: null } : created
+  return {
+    ok: true,
+    value: {
+      detail: `commented on ${sha.slice(0, 10)}`,
+      url: str(parseObject(created.value.body).html_url),
     },
   }
 }

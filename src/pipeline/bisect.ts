@@ -154,23 +154,7 @@ export async function bisectWith(
   request: BisectRequest,
   options: BisectOptions = {},
 ): Promise<BisectOutcome> {
-  const startProcesses = options.startProcesses ?? BISECT_DEFAULTS.startProcesses
-  const maxRounds = options.maxRounds ?? BISECT_DEFAULTS.maxRounds
-  const maxBuilds = options.maxBuilds ?? BISECT_DEFAULTS.maxBuilds
-  const alpha = options.alpha ?? BISECT_ALPHA
-  const log = options.log ?? (() => {})
-  for (const [label, v, min] of [
-    ['startProcesses', startProcesses, 2],
-    ['maxRounds', maxRounds, 1],
-    ['maxBuilds', maxBuilds, 1],
-  ] as const) {
-    if (!Number.isInteger(v) || v < min) {
-      throw new LangperfError(
-        'bad-input',
-        `Cannot bisect with ${label} ${quote(v)}: expected an integer ≥ ${min}`,
-      )
-    }
-  }
+  const settings = bisectSettings(options)
   if (request.workloads.length === 0) {
     throw new LangperfError('bad-input', 'Cannot bisect: expected at least one workload to measure')
   }
@@ -183,81 +167,194 @@ export async function bisectWith(
       )
     }
   }
-  let good = request.good
-  let bad = request.bad
-  let candidates = [...(await probe.between(good, bad))]
-  const failedBuilds = new Set<string>()
-  const steps: BisectStep[] = []
-  const built = new Set<string>()
-  /** Which way each workload moved from good to bad, from the ends as measured here. */
-  const directions = new Map<string, 1 | -1>()
-  let stepNo = 0
-  log(
-    `bisect ${short(good)}..${short(bad)}: ${candidates.length + 1} commits in the range, workloads ${request.workloads.join(', ')}`,
-  )
-  const inconclusive = (reason: string): BisectOutcome => {
-    const note = `inconclusive: ${reason}; the change is in ${short(good)}..${short(bad)} (${candidates.length + 1} commits; ${built.size} builds)`
-    log(`bisect: ${note}`)
-    return { kind: 'inconclusive', reason, good, bad, steps, builds: built.size, note }
+  const b: Bisection = {
+    probe,
+    request,
+    settings,
+    good: request.good,
+    bad: request.bad,
+    candidates: [...(await probe.between(request.good, request.bad))],
+    failedBuilds: new Set(),
+    steps: [],
+    built: new Set(),
+    directions: new Map(),
+    stepNo: 0,
   }
+  settings.log(
+    `bisect ${short(b.good)}..${short(b.bad)}: ${b.candidates.length + 1} commits in the range, workloads ${request.workloads.join(', ')}`,
+  )
+  while (b.candidates.length > 0) {
+    const outcome = await bisectStep(b)
+    if (outcome !== undefined) return outcome
+  }
+  return confirmCulprit(b)
+}
 
-  while (candidates.length > 0) {
-    if (options.signal?.aborted) return inconclusive('interrupted')
-    const usable = candidates.filter((c) => !failedBuilds.has(c.sha))
-    if (usable.length === 0) {
-      return inconclusive(
-        `every commit left in the range failed to build (${candidates.map((c) => short(c.sha)).join(', ')})`,
+/** The options with their defaults, checked. */
+interface BisectSettings {
+  readonly startProcesses: number
+  readonly maxRounds: number
+  readonly maxBuilds: number
+  readonly alpha: number
+  readonly log: (line: string) => void
+  readonly signal: AbortSignal | undefined
+}
+
+/** A bisection under way: the range (good, bad] narrowed so far and what it took. */
+interface Bisection {
+  readonly probe: BisectProbe
+  readonly request: BisectRequest
+  readonly settings: BisectSettings
+  good: string
+  bad: string
+  /** The commits of (good, bad), oldest first. */
+  candidates: BisectCommit[]
+  readonly failedBuilds: Set<string>
+  readonly steps: BisectStep[]
+  readonly built: Set<string>
+  /** Which way each workload moved from good to bad, from the ends as measured here. */
+  readonly directions: Map<string, 1 | -1>
+  stepNo: number
+}
+
+/** The options with their defaults; refuses counts that are not integers or too small. */
+function bisectSettings(options: BisectOptions): BisectSettings {
+  const settings: BisectSettings = {
+    startProcesses: options.startProcesses ?? BISECT_DEFAULTS.startProcesses,
+    maxRounds: options.maxRounds ?? BISECT_DEFAULTS.maxRounds,
+    maxBuilds: options.maxBuilds ?? BISECT_DEFAULTS.maxBuilds,
+    alpha: options.alpha ?? BISECT_ALPHA,
+    log: options.log ?? (() => {}),
+    signal: options.signal,
+  }
+  for (const [label, v, min] of [
+    ['startProcesses', settings.startProcesses, 2],
+    ['maxRounds', settings.maxRounds, 1],
+    ['maxBuilds', settings.maxBuilds, 1],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot bisect with ${label} ${quote(v)}: expected an integer ≥ ${min}`,
       )
     }
-    // The usable commit nearest the middle of the range (the lower middle for an even count).
-    const middle = (candidates.length - 1) / 2
-    const mid = usable.reduce((best, c) =>
-      Math.abs(candidates.indexOf(c) - middle) < Math.abs(candidates.indexOf(best) - middle) ? c : best,
+  }
+  return settings
+}
+
+/** The inconclusive answer, with the narrowest range reached. */
+function inconclusive(b: Bisection, reason: string): BisectOutcome {
+  const note = `inconclusive: ${reason}; the change is in ${short(b.good)}..${short(b.bad)} (${b.candidates.length + 1} commits; ${b.built.size} builds)`
+  b.settings.log(`bisect: ${note}`)
+  const { good, bad, steps } = b
+  return { kind: 'inconclusive', reason, good, bad, steps, builds: b.built.size, note }
+}
+
+/** Records a step at `mid` on the range as it stands. */
+function recordStep(
+  b: Bisection,
+  mid: BisectCommit,
+  result: Pick<BisectStep, 'outcome' | 'processes' | 'rounds' | 'position' | 'split' | 'note'>,
+): void {
+  b.steps.push({
+    sha: mid.sha,
+    subject: mid.subject,
+    good: b.good,
+    bad: b.bad,
+    candidates: b.candidates.length,
+    ...result,
+  })
+}
+
+/** One step: build and measure the midpoint, then narrow the range; an answer when the bisection ends here. */
+async function bisectStep(b: Bisection): Promise<BisectOutcome | undefined> {
+  if (b.settings.signal?.aborted) return inconclusive(b, 'interrupted')
+  const usable = b.candidates.filter((c) => !b.failedBuilds.has(c.sha))
+  if (usable.length === 0) {
+    return inconclusive(
+      b,
+      `every commit left in the range failed to build (${b.candidates.map((c) => short(c.sha)).join(', ')})`,
     )
-    if (!built.has(mid.sha) && built.size >= maxBuilds) {
-      return inconclusive(`the cap of ${maxBuilds} builds was reached`)
-    }
-    built.add(mid.sha)
-    stepNo++
-    const ready = await probe.prepare(mid.sha)
-    if (!ready.ok) {
-      failedBuilds.add(mid.sha)
-      log(`  ${short(mid.sha)} cannot be measured (${ready.reason}): set aside`)
-      steps.push({
-        sha: mid.sha,
-        subject: mid.subject,
-        good,
-        bad,
-        candidates: candidates.length,
-        outcome: 'build-failed',
-        processes: 0,
-        rounds: 0,
-        position: null,
-        split: false,
-        note: ready.reason,
-      })
-      continue
-    }
-    const samples: Samples = new Map()
-    let verdict: MidpointVerdict | null = null
-    let processes = 0
-    let round = 0
-    for (round = 1; round <= maxRounds; round++) {
-      if (options.signal?.aborted) return inconclusive('interrupted')
-      const add = doublingRound(round, startProcesses, processes)
-      log(
-        `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
-      )
-      addSamples(
-        samples,
-        await probe.measure([good, mid.sha, bad], request.workloads, add, {
-          round,
-          phase: 'midpoint',
-          step: stepNo,
-        }),
-      )
-      processes += add
-      verdict = judgeMidpoint(
+  }
+  // The usable commit nearest the middle of the range (the lower middle for an even count).
+  const middle = (b.candidates.length - 1) / 2
+  const mid = usable.reduce((best, c) =>
+    Math.abs(b.candidates.indexOf(c) - middle) < Math.abs(b.candidates.indexOf(best) - middle) ? c : best,
+  )
+  if (!b.built.has(mid.sha) && b.built.size >= b.settings.maxBuilds) {
+    return inconclusive(b, `the cap of ${b.settings.maxBuilds} builds was reached`)
+  }
+  b.built.add(mid.sha)
+  b.stepNo++
+  const ready = await b.probe.prepare(mid.sha)
+  if (!ready.ok) {
+    b.failedBuilds.add(mid.sha)
+    b.settings.log(`  ${short(mid.sha)} cannot be measured (${ready.reason}): set aside`)
+    recordStep(b, mid, {
+      outcome: 'build-failed',
+      processes: 0,
+      rounds: 0,
+      position: null,
+      split: false,
+      note: ready.reason,
+    })
+    return undefined
+  }
+  const measured = await measureMidpoint(b, mid)
+  if (measured === undefined) return inconclusive(b, 'interrupted')
+  return narrow(b, mid, measured)
+}
+
+/** What rounds of measurement gave: the last verdict, the processes of each build, the rounds run. */
+interface Measured<V> {
+  readonly verdict: V
+  readonly processes: number
+  readonly rounds: number
+}
+
+/**
+ * Measures `shas` interleaved in doubling rounds until `decided` says the verdict is reached or
+ * the rounds run out; undefined when interrupted. `describe` is the round's log line.
+ */
+async function measureInRounds<V>(
+  b: Bisection,
+  shas: readonly string[],
+  phase: 'midpoint' | 'confirm',
+  steps: {
+    readonly describe: (round: number, add: number) => string
+    readonly judge: (samples: Samples) => V
+    readonly decided: (verdict: V) => boolean
+  },
+): Promise<Measured<V> | undefined> {
+  const { settings } = b
+  const samples: Samples = new Map()
+  let verdict: V | undefined
+  let processes = 0
+  let round = 0
+  for (round = 1; round <= settings.maxRounds; round++) {
+    if (settings.signal?.aborted) return undefined
+    const add = doublingRound(round, settings.startProcesses, processes)
+    settings.log(steps.describe(round, add))
+    addSamples(
+      samples,
+      await b.probe.measure(shas, b.request.workloads, add, { round, phase, step: b.stepNo }),
+    )
+    processes += add
+    verdict = steps.judge(samples)
+    if (steps.decided(verdict)) break
+  }
+  // maxRounds ≥ 1 (bisectSettings), so there is a verdict.
+  return { verdict: verdict as V, processes, rounds: Math.min(round, settings.maxRounds) }
+}
+
+/** The midpoint's verdict after doubling rounds of good, midpoint and bad interleaved; undefined when interrupted. */
+function measureMidpoint(b: Bisection, mid: BisectCommit): Promise<Measured<MidpointVerdict> | undefined> {
+  const { good, bad, request, settings } = b
+  return measureInRounds(b, [good, mid.sha, bad], 'midpoint', {
+    describe: (round, add) =>
+      `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
+    judge: (samples) =>
+      judgeMidpoint(
         request.workloads.map((w) => ({
           workload: w,
           good: samplesOf(samples, good, w),
@@ -265,100 +362,97 @@ export async function bisectWith(
           bad: samplesOf(samples, bad, w),
         })),
         // The probe measures the three builds in interleaved rounds: judge them round by round.
-        { alpha, interleaved: true, ...(request.primary !== undefined ? { primary: request.primary } : {}) },
-      )
-      if (verdict.verdict === 'like-good' || verdict.verdict === 'like-bad') break
-    }
-    const v = verdict!
-    for (const w of v.workloads) {
-      if (w.ends?.differ) directions.set(w.workload, w.ends.logRatio > 0 ? 1 : -1)
-    }
-    const pos = v.pooled ? { f: v.pooled.f, low: v.pooled.low, high: v.pooled.high } : null
-    const where = pos
-      ? `f = ${pos.f.toFixed(2)} [${pos.low.toFixed(2)}, ${pos.high.toFixed(2)}]`
-      : 'no position'
-    log(
-      `  ${short(mid.sha)}: ${v.verdict} (${where}, ${processes} processes)${v.split ? ', workloads disagree' : ''}`,
-    )
-    steps.push({
-      sha: mid.sha,
-      subject: mid.subject,
-      good,
-      bad,
-      candidates: candidates.length,
-      outcome: v.verdict,
-      processes,
-      rounds: Math.min(round, maxRounds),
-      position: pos,
-      split: v.split,
-      note: v.workloads
-        .map((w) =>
-          w.position
-            ? `${w.workload} f = ${w.position.f.toFixed(2)} [${w.position.low.toFixed(2)}, ${w.position.high.toFixed(2)}]`
-            : `${w.workload}: ends do not differ`,
-        )
-        .join('; '),
-    })
-    if (v.verdict === 'ends-same') {
-      return inconclusive(
-        `the ends do not differ in ${processes} processes each (could not reproduce the change)`,
-      )
-    }
-    if (v.verdict === 'undecided') {
-      return inconclusive(
-        `${short(mid.sha)} stayed between the ends after ${processes} processes each (${where})`,
-      )
-    }
-    const i = candidates.indexOf(mid)
-    if (v.verdict === 'like-good') {
-      good = mid.sha
-      candidates = candidates.slice(i + 1)
-    } else {
-      bad = mid.sha
-      candidates = candidates.slice(0, i)
-    }
-  }
+        {
+          alpha: settings.alpha,
+          interleaved: true,
+          ...(request.primary !== undefined ? { primary: request.primary } : {}),
+        },
+      ),
+    decided: (v) => v.verdict === 'like-good' || v.verdict === 'like-bad',
+  })
+}
 
-  // One commit left: `bad`, whose first parent is `good`. Confirm it against its parent,
-  // interleaved: it must move each workload the way the ends did.
-  const culprit = await probe.commit(bad)
+/**
+ * Records the midpoint's step and narrows the range to the side it is like; an inconclusive
+ * answer when the ends do not differ or the midpoint stayed between them.
+ */
+function narrow(
+  b: Bisection,
+  mid: BisectCommit,
+  measured: Measured<MidpointVerdict>,
+): BisectOutcome | undefined {
+  const { verdict: v, processes } = measured
+  for (const w of v.workloads) {
+    if (w.ends?.differ) b.directions.set(w.workload, w.ends.logRatio > 0 ? 1 : -1)
+  }
+  const pos = v.pooled ? { f: v.pooled.f, low: v.pooled.low, high: v.pooled.high } : null
+  const where = pos
+    ? `f = ${pos.f.toFixed(2)} [${pos.low.toFixed(2)}, ${pos.high.toFixed(2)}]`
+    : 'no position'
+  b.settings.log(
+    `  ${short(mid.sha)}: ${v.verdict} (${where}, ${processes} processes)${v.split ? ', workloads disagree' : ''}`,
+  )
+  recordStep(b, mid, {
+    outcome: v.verdict,
+    processes,
+    rounds: measured.rounds,
+    position: pos,
+    split: v.split,
+    note: v.workloads
+      .map((w) =>
+        w.position
+          ? `${w.workload} f = ${w.position.f.toFixed(2)} [${w.position.low.toFixed(2)}, ${w.position.high.toFixed(2)}]`
+          : `${w.workload}: ends do not differ`,
+      )
+      .join('; '),
+  })
+  if (v.verdict === 'ends-same') {
+    return inconclusive(
+      b,
+      `the ends do not differ in ${processes} processes each (could not reproduce the change)`,
+    )
+  }
+  if (v.verdict === 'undecided') {
+    return inconclusive(
+      b,
+      `${short(mid.sha)} stayed between the ends after ${processes} processes each (${where})`,
+    )
+  }
+  const i = b.candidates.indexOf(mid)
+  if (v.verdict === 'like-good') {
+    b.good = mid.sha
+    b.candidates = b.candidates.slice(i + 1)
+  } else {
+    b.bad = mid.sha
+    b.candidates = b.candidates.slice(0, i)
+  }
+  return undefined
+}
+
+/**
+ * One commit left: `bad`, whose first parent is `good`. Confirms it against its parent,
+ * interleaved: it must move each workload the way the ends did.
+ */
+async function confirmCulprit(b: Bisection): Promise<BisectOutcome> {
+  const { bad, good, settings } = b
+  const culprit = await b.probe.commit(bad)
   const parent = culprit.parent ?? good
   if (parent !== good) {
     // Not reached with first-parent candidates; kept so a probe with another notion of range stays correct.
-    if (!built.has(parent) && built.size >= maxBuilds)
-      return inconclusive(`the cap of ${maxBuilds} builds was reached`)
-    built.add(parent)
-    const ready = await probe.prepare(parent)
+    if (!b.built.has(parent) && b.built.size >= settings.maxBuilds)
+      return inconclusive(b, `the cap of ${settings.maxBuilds} builds was reached`)
+    b.built.add(parent)
+    const ready = await b.probe.prepare(parent)
     if (!ready.ok)
-      return inconclusive(`the parent ${short(parent)} of ${short(bad)} cannot be measured: ${ready.reason}`)
+      return inconclusive(
+        b,
+        `the parent ${short(parent)} of ${short(bad)} cannot be measured: ${ready.reason}`,
+      )
   }
-  const samples: Samples = new Map()
-  let confirmation: CulpritVerdict | null = null
-  let processes = 0
-  stepNo++
-  for (let round = 1; round <= maxRounds; round++) {
-    if (options.signal?.aborted) return inconclusive('interrupted')
-    const add = doublingRound(round, startProcesses, processes)
-    log(
-      `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
-    )
-    addSamples(
-      samples,
-      await probe.measure([parent, bad], request.workloads, add, { round, phase: 'confirm', step: stepNo }),
-    )
-    processes += add
-    confirmation = judgeCulprit(
-      request.workloads.map((w) => ({
-        workload: w,
-        parent: samplesOf(samples, parent, w),
-        child: samplesOf(samples, bad, w),
-        expectedSign: directions.get(w) ?? request.directions?.[w] ?? 1,
-      })),
-      { alpha, interleaved: true },
-    )
-    if (confirmation.verdict !== 'undecided') break
-  }
-  const c = confirmation!
+  b.stepNo++
+  const measured = await measureConfirmation(b, parent)
+  if (measured === undefined) return inconclusive(b, 'interrupted')
+  const { verdict: c, processes } = measured
   const ratios = c.workloads
     .filter((w) => w.estimate !== null)
     .map(
@@ -366,21 +460,42 @@ export async function bisectWith(
         `${w.workload} ${fmtRatio(w.estimate!.ratio)}× [${fmtRatio(w.estimate!.ratioLow)}, ${fmtRatio(w.estimate!.ratioHigh)}]`,
     )
     .join(', ')
-  const level = `${Math.round((1 - alpha) * 100)} % intervals`
+  const level = `${Math.round((1 - settings.alpha) * 100)} % intervals`
   if (c.verdict !== 'confirmed') {
     return inconclusive(
+      b,
       `${short(bad)} ${c.verdict === 'contradicted' ? 'moved the other way' : 'did not show the change'} against its parent ${short(parent)} (${ratios || 'no measurement'}; ${level}, ${processes} processes each)`,
     )
   }
-  const note = `${short(bad)}${culprit.subject ? ` ${quote(culprit.subject, 80)}` : ''} against its parent ${short(parent)}: ${ratios} (ratio culprit/parent, ${level}, ${processes} processes each, interleaved); found in ${built.size} builds`
-  log(`bisect: culprit ${note}`)
+  const note = `${short(bad)}${culprit.subject ? ` ${quote(culprit.subject, 80)}` : ''} against its parent ${short(parent)}: ${ratios} (ratio culprit/parent, ${level}, ${processes} processes each, interleaved); found in ${b.built.size} builds`
+  settings.log(`bisect: culprit ${note}`)
   return {
     kind: 'culprit',
     culprit: { sha: culprit.sha, subject: culprit.subject },
     parent,
     confirmation: c,
-    steps,
-    builds: built.size,
+    steps: b.steps,
+    builds: b.built.size,
     note,
   }
+}
+
+/** The culprit against its parent after doubling rounds, interleaved; undefined when interrupted. */
+function measureConfirmation(b: Bisection, parent: string): Promise<Measured<CulpritVerdict> | undefined> {
+  const { bad, request, settings } = b
+  return measureInRounds(b, [parent, bad], 'confirm', {
+    describe: (round, add) =>
+      `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
+    judge: (samples) =>
+      judgeCulprit(
+        request.workloads.map((w) => ({
+          workload: w,
+          parent: samplesOf(samples, parent, w),
+          child: samplesOf(samples, bad, w),
+          expectedSign: b.directions.get(w) ?? request.directions?.[w] ?? 1,
+        })),
+        { alpha: settings.alpha, interleaved: true },
+      ),
+    decided: (c) => c.verdict !== 'undecided',
+  })
 }

@@ -141,7 +141,7 @@ export async function prepareReference(
  * The loop count of each workload in the newest stored nightly runs of a build on this machine
  * measured with the same minimum value duration (newest first; a resumed measurement spreads a
  * build's workloads over several runs). Both builds of a pair run at these counts: the count moves
- * a workload's mean (METHODS.md: pyperf's recalibration jumps by 2× and moves the mean), so a pair
+ * a workload's mean (pyperf's loop calibration moves in powers of two, and a workload's mean moves with it), so a pair
  * must share it, and reusing the reference's keeps its new observation comparable with its old
  * ones — loops frozen along the history, as the Faster CPython team does.
  */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { initGitRepo } from '../build/index.ts'
 import { parseConfig } from '../config/index.ts'
 import type { JsonObject } from '../lib/index.ts'
 import {
@@ -41,29 +42,15 @@ const ENV = exampleEnvironment(exampleFingerprint({ hostname: MACHINE }))
 
 /** A repository of `n` commits, each a script `python3` that execs the real interpreter. */
 function makeRepo(root: string, n: number): string[] {
-  const origin = join(root, 'origin')
-  mkdirSync(origin)
-  const env = {
-    ...process.env,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'Test',
-    GIT_AUTHOR_EMAIL: 'test@example.org',
-    GIT_COMMITTER_NAME: 'Test',
-    GIT_COMMITTER_EMAIL: 'test@example.org',
-  }
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: origin, env, encoding: 'utf8' }).trim()
-  git('init', '--quiet', '--initial-branch=main')
+  const { commit } = initGitRepo(join(root, 'origin'))
   const shas: string[] = []
   for (let i = 0; i < n; i++) {
-    writeFileSync(join(origin, 'python3'), `#!/bin/sh\n# version 0.${i}\nexec ${PYTHON} "$@"\n`)
-    git('add', '--', 'python3')
-    const date = `2024-01-01T00:${String(i).padStart(2, '0')}:00Z`
-    execFileSync('git', ['commit', '--quiet', '-m', `Version 0.${i}`], {
-      cwd: origin,
-      env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-    })
-    shas.push(git('rev-parse', 'HEAD'))
+    const script = `#!/bin/sh\n# version 0.${i}\nexec ${PYTHON} "$@"\n`
+    shas.push(
+      commit({ python3: script }, `Version 0.${i}`, {
+        date: `2024-01-01T00:${String(i).padStart(2, '0')}:00Z`,
+      }),
+    )
   }
   return shas
 }

@@ -3,7 +3,8 @@ import { logRatioStderr, mean, satterthwaiteDof, studentTQuantile, variance } fr
 
 // The decisions of bisection, pure: where a midpoint build sits between the two ends, and
 // whether a culprit changes performance against its parent. Inputs are per-process means of one
-// workload on each build, measured interleaved (the process is the unit of noise, METHODS.md).
+// workload on each build, measured interleaved (the process is the unit of noise: docs/stats.md,
+// "Why per-process means").
 //
 // Position of a midpoint. On log means ℓg, ℓm, ℓb (each the mean of the log process means, with
 // variance vx = s²(log x)/nx), the midpoint's position between the ends is

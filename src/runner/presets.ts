@@ -25,8 +25,10 @@ export type PresetName = (typeof PRESET_NAMES)[number]
 
 // pyperf's defaults: 20 processes × (1 warm-up + 3 values), values ≥ 100 ms; --fast is 6 × (1 + 3);
 // --rigorous doubles the processes. JIT interpreters: pyperf documents 6 processes × 10 values with
-// 10 warm-ups (METHODS.md); Barrett et al. (OOPSLA 2017) show many never settle, so warm-ups are
-// generous here and the values after them are kept for steady-state analysis.
+// 10 warm-ups (pyperf docs, "Runner class"; pyperf 2.10 runs one, psf/pyperf#245 restores them);
+// Barrett et al. ("Virtual machine warmup blows hot and cold", OOPSLA 2017) show many never
+// settle, so warm-ups are generous here and the values after them are kept for steady-state
+// analysis.
 const PRESETS: Readonly<Record<PresetName, Preset>> = {
   fast: {
     name: 'fast',

@@ -241,6 +241,8 @@ test('harnessRunArgs() spells every option the way the harness reads it', () => 
       '/w.py',
       '--params',
       '{"n":10}',
+      '--inner-loops',
+      '4',
       '--calibrate',
       '--min-time',
       '0.1',
@@ -250,8 +252,6 @@ test('harnessRunArgs() spells every option the way the harness reads it', () => 
       '0',
       '--values',
       '0',
-      '--inner-loops',
-      '4',
     ],
   )
 })

@@ -346,7 +346,8 @@ export function harnessDescribeArgs(resultFd: number = HARNESS_RESULT_FD): strin
 }
 
 /**
- * Arguments after the harness path for `run`.
+ * Arguments after the harness path for `run`: the one spelling of the harness's command line,
+ * used by measureSuite for calibration and measurement processes alike.
  * @example
  * spawn(python, [HARNESS_PATH, ...harnessRunArgs(entryPath, { loopMode: { mode: 'fixed', loops: 64 } })],
  *   { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
@@ -360,6 +361,7 @@ export function harnessRunArgs(workloadPath: string, options: HarnessRunOptions)
     workloadPath,
   ]
   if (options.params !== undefined) args.push('--params', JSON.stringify(options.params))
+  if (options.innerLoops !== undefined) args.push('--inner-loops', String(options.innerLoops))
   const mode = options.loopMode
   switch (mode.mode) {
     case 'fixed':
@@ -375,6 +377,5 @@ export function harnessRunArgs(workloadPath: string, options: HarnessRunOptions)
   }
   if (options.warmups !== undefined) args.push('--warmups', String(options.warmups))
   if (options.values !== undefined) args.push('--values', String(options.values))
-  if (options.innerLoops !== undefined) args.push('--inner-loops', String(options.innerLoops))
   return args
 }

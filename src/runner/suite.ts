@@ -3,7 +3,13 @@ import type { FailureReason, ProcessSamples, WorkloadDefinition, WorkloadResult 
 import type { Interpreter } from './discovery.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
-import { HARNESS_PATH, type HarnessResult, parseHarnessOutput } from './protocol.ts'
+import {
+  HARNESS_PATH,
+  type HarnessResult,
+  type HarnessRunOptions,
+  harnessRunArgs,
+  parseHarnessOutput,
+} from './protocol.ts'
 import { supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
@@ -135,19 +141,18 @@ interface SideState {
   calibration: JsonObject | null
 }
 
-function harnessArgs(def: WorkloadDefinition, extra: readonly string[]): string[] {
+/** The harness command line of a `run` of `def`: its parameters and inner loops, then how to measure. */
+function harnessArgs(
+  def: WorkloadDefinition,
+  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values'>,
+): string[] {
   return [
     HARNESS_PATH,
-    '--result-fd',
-    '3',
-    'run',
-    '--workload',
-    def.entryPath,
-    '--params',
-    JSON.stringify(def.manifest.parameters),
-    '--inner-loops',
-    String(def.manifest.innerLoops),
-    ...extra,
+    ...harnessRunArgs(def.entryPath, {
+      params: def.manifest.parameters,
+      innerLoops: def.manifest.innerLoops,
+      ...options,
+    }),
   ]
 }
 
@@ -170,8 +175,47 @@ export async function measureSuite(
   plan: SuitePlan,
   options: { readonly onEvent: (e: SuiteEvent) => void | Promise<void>; readonly signal?: AbortSignal },
 ): Promise<void> {
-  const env = workerEnv(process.env, plan.env)
-  const timeoutMs = plan.timeoutMs
+  const suite: SuiteRun = {
+    plan,
+    onEvent: options.onEvent,
+    signal: options.signal,
+    worker: { timeoutMs: plan.timeoutMs, env: workerEnv(process.env, plan.env) },
+    progress: { done: 0, total: countProcesses(plan) },
+  }
+  await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
+  for (const def of plan.workloads) {
+    if (options.signal?.aborted) return
+    const sides = newSides(plan, def)
+    // 1. Calibrate (or reuse frozen loops).
+    for (const side of sides) {
+      if (side.skipped) continue
+      if (options.signal?.aborted) return
+      await calibrate(suite, def, side)
+    }
+    // 2. Interleaved rounds, alternating the order.
+    const interrupted = await measureRounds(suite, def, sides)
+    // 3. One result per interpreter; when interrupted, the processes measured so far, marked.
+    for (const side of sides) {
+      const result = sideResult(plan, def, side, interrupted)
+      if (result !== undefined) {
+        await options.onEvent({ kind: 'result', interpreterIndex: side.index, result, definition: def })
+      }
+    }
+    if (interrupted) return
+  }
+}
+
+/** A suite under way: its plan, where events go, how workers run, and the progress so far. */
+interface SuiteRun {
+  readonly plan: SuitePlan
+  readonly onEvent: (e: SuiteEvent) => void | Promise<void>
+  readonly signal: AbortSignal | undefined
+  readonly worker: { readonly timeoutMs: number; readonly env: NodeJS.ProcessEnv }
+  readonly progress: { done: number; readonly total: number }
+}
+
+/** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
+function countProcesses(plan: SuitePlan): number {
   let total = 0
   for (const def of plan.workloads) {
     for (const interp of plan.interpreters) {
@@ -179,147 +223,151 @@ export async function measureSuite(
       total += 1 + samplingFor(interp, plan.preset).processes
     }
   }
-  await options.onEvent({ kind: 'start', totalProcesses: total })
-  let done = 0
-  for (const def of plan.workloads) {
-    if (options.signal?.aborted) return
-    const sides: SideState[] = plan.interpreters.map((interpreter, index) => ({
-      interpreter,
-      index,
-      sampling: samplingFor(interpreter, plan.preset),
-      loops: 1,
-      innerLoops: def.manifest.innerLoops,
-      processes: [],
-      failure: null,
-      skipped: supportsPython(def.manifest, interpreter.info.version)
-        ? null
-        : `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`,
-      calibration: null,
-    }))
-    // 1. Calibrate (or reuse frozen loops).
-    for (const side of sides) {
-      if (side.skipped) continue
-      if (options.signal?.aborted) return
-      const frozen = plan.frozenLoops?.[def.manifest.name]
-      if (frozen !== undefined) {
-        side.loops = frozen
-        side.calibration = { frozen_loops: frozen }
-      } else {
-        const out = await runWorker(
-          side.interpreter.info.executable,
-          harnessArgs(def, [
-            '--calibrate',
-            '--min-time',
-            String(plan.preset.minTimeS),
-            '--warmups',
-            '0',
-            '--values',
-            '0',
-          ]),
-          { timeoutMs, env },
-        )
-        const c = classifyWorker(out)
-        if (c.ok) {
-          side.loops = c.result.loops
-          side.processes.push(
-            toProcess(c.result, {
-              calibrate_loops: c.result.loops,
-              worker_wall_ms: Math.round(out.wallTimeMs),
-            }),
-          )
-          side.calibration = { loops: c.result.loops, min_time_s: plan.preset.minTimeS }
-        } else
-          side.failure = {
-            reason: c.reason,
-            message: `Calibration failed: ${c.message}`,
-            stderrTail: c.stderrTail,
-          }
+  return total
+}
+
+/** One side per interpreter for workload `def`; a side is skipped when its Python is too old. */
+function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
+  return plan.interpreters.map((interpreter, index) => ({
+    interpreter,
+    index,
+    sampling: samplingFor(interpreter, plan.preset),
+    loops: 1,
+    innerLoops: def.manifest.innerLoops,
+    processes: [],
+    failure: null,
+    skipped: supportsPython(def.manifest, interpreter.info.version)
+      ? null
+      : `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`,
+    calibration: null,
+  }))
+}
+
+/** Counts one process done and reports it: process 0 is the calibration. */
+async function reportProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, process: number) {
+  suite.progress.done++
+  await suite.onEvent({
+    kind: 'process',
+    workload: def.manifest.name,
+    interpreterIndex: side.index,
+    process,
+    processes: side.sampling.processes,
+    done: suite.progress.done,
+    total: suite.progress.total,
+  })
+}
+
+/** Finds the side's loop count with one calibration process, or takes the plan's frozen loops. */
+async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideState): Promise<void> {
+  const { plan } = suite
+  const frozen = plan.frozenLoops?.[def.manifest.name]
+  if (frozen !== undefined) {
+    side.loops = frozen
+    side.calibration = { frozen_loops: frozen }
+  } else {
+    const out = await runWorker(
+      side.interpreter.info.executable,
+      harnessArgs(def, {
+        loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
+        warmups: 0,
+        values: 0,
+      }),
+      suite.worker,
+    )
+    const c = classifyWorker(out)
+    if (c.ok) {
+      side.loops = c.result.loops
+      side.processes.push(
+        toProcess(c.result, {
+          calibrate_loops: c.result.loops,
+          worker_wall_ms: Math.round(out.wallTimeMs),
+        }),
+      )
+      side.calibration = { loops: c.result.loops, min_time_s: plan.preset.minTimeS }
+    } else
+      side.failure = {
+        reason: c.reason,
+        message: `Calibration failed: ${c.message}`,
+        stderrTail: c.stderrTail,
       }
-      done++
-      await options.onEvent({
-        kind: 'process',
-        workload: def.manifest.name,
-        interpreterIndex: side.index,
-        process: 0,
-        processes: side.sampling.processes,
-        done,
-        total,
-      })
-    }
-    // 2. Interleaved rounds, alternating the order.
-    const rounds = Math.max(0, ...sides.map((s) => s.sampling.processes))
-    let interrupted = false
-    measuring: for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? sides : [...sides].reverse()
-      for (const side of order) {
-        if (side.skipped || round >= side.sampling.processes) continue
-        if (options.signal?.aborted) {
-          interrupted = true
-          break measuring
-        }
-        if (side.failure) {
-          done++ // A failed side's remaining processes count as done for the progress bar.
-          continue
-        }
-        const out = await runWorker(
-          side.interpreter.info.executable,
-          harnessArgs(def, [
-            '--loops',
-            String(side.loops),
-            '--warmups',
-            String(side.sampling.warmups),
-            '--values',
-            String(side.sampling.values),
-          ]),
-          { timeoutMs, env },
-        )
-        const c = classifyWorker(out)
-        if (c.ok) side.processes.push(toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }))
-        else
-          side.failure = {
-            reason: c.reason,
-            message: `Process ${round + 1}: ${c.message}`,
-            stderrTail: c.stderrTail,
-          }
-        done++
-        await options.onEvent({
-          kind: 'process',
-          workload: def.manifest.name,
-          interpreterIndex: side.index,
-          process: round + 1,
-          processes: side.sampling.processes,
-          done,
-          total,
-        })
-      }
-    }
-    // 3. One result per interpreter; when interrupted, the processes measured so far, marked.
-    for (const side of sides) {
-      const measured = side.processes.filter((p) => p.values.length > 0).length
-      if (interrupted && (side.skipped || side.failure || measured === 0)) continue
-      const metadata: JsonObject = {
-        ...(side.calibration ? { calibration: side.calibration } : {}),
-        sampling: { ...side.sampling },
-        interleaved_with: plan.interpreters.length,
-        ...(interrupted
-          ? { incomplete: { reason: 'interrupted', processes: measured, planned: side.sampling.processes } }
-          : {}),
-      }
-      const base = {
-        workload: { name: def.manifest.name, version: def.version },
-        unit: 'second',
-        loops: side.loops,
-        innerLoops: side.innerLoops,
-        processes: side.processes,
-        metadata,
-      }
-      const result: WorkloadResult = side.skipped
-        ? { ...base, processes: [], outcome: { state: 'skipped', message: side.skipped } }
-        : side.failure
-          ? { ...base, outcome: { state: 'failed', ...side.failure } }
-          : { ...base, outcome: { state: 'measured' } }
-      await options.onEvent({ kind: 'result', interpreterIndex: side.index, result, definition: def })
-    }
-    if (interrupted) return
   }
+  await reportProcess(suite, def, side, 0)
+}
+
+/**
+ * The measuring processes, in rounds that alternate the order of the sides. Returns whether the
+ * signal interrupted them.
+ */
+async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: readonly SideState[]) {
+  const rounds = Math.max(0, ...sides.map((s) => s.sampling.processes))
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? sides : [...sides].reverse()
+    for (const side of order) {
+      if (side.skipped || round >= side.sampling.processes) continue
+      if (suite.signal?.aborted) return true
+      if (side.failure) {
+        suite.progress.done++ // A failed side's remaining processes count as done for the progress bar.
+        continue
+      }
+      await measureProcess(suite, def, side, round)
+    }
+  }
+  return false
+}
+
+/** One measuring process of a side, with the calibrated loops; a failure ends the side's measuring. */
+async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, round: number) {
+  const out = await runWorker(
+    side.interpreter.info.executable,
+    harnessArgs(def, {
+      loopMode: { mode: 'fixed', loops: side.loops },
+      warmups: side.sampling.warmups,
+      values: side.sampling.values,
+    }),
+    suite.worker,
+  )
+  const c = classifyWorker(out)
+  if (c.ok) side.processes.push(toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }))
+  else
+    side.failure = {
+      reason: c.reason,
+      message: `Process ${round + 1}: ${c.message}`,
+      stderrTail: c.stderrTail,
+    }
+  await reportProcess(suite, def, side, round + 1)
+}
+
+/**
+ * The side's result: skipped, failed or measured, with its sampling and calibration; when
+ * interrupted, only a side with measured processes has one, marked incomplete.
+ */
+function sideResult(
+  plan: SuitePlan,
+  def: WorkloadDefinition,
+  side: SideState,
+  interrupted: boolean,
+): WorkloadResult | undefined {
+  const measured = side.processes.filter((p) => p.values.length > 0).length
+  if (interrupted && (side.skipped || side.failure || measured === 0)) return undefined
+  const metadata: JsonObject = {
+    ...(side.calibration ? { calibration: side.calibration } : {}),
+    sampling: { ...side.sampling },
+    interleaved_with: plan.interpreters.length,
+    ...(interrupted
+      ? { incomplete: { reason: 'interrupted', processes: measured, planned: side.sampling.processes } }
+      : {}),
+  }
+  const base = {
+    workload: { name: def.manifest.name, version: def.version },
+    unit: 'second',
+    loops: side.loops,
+    innerLoops: side.innerLoops,
+    processes: side.processes,
+    metadata,
+  }
+  return side.skipped
+    ? { ...base, processes: [], outcome: { state: 'skipped', message: side.skipped } }
+    : side.failure
+      ? { ...base, outcome: { state: 'failed', ...side.failure } }
+      : { ...base, outcome: { state: 'measured' } }
 }

@@ -24,8 +24,8 @@ import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
-import type { HandlerCall, ServerLimits } from './server.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
+import type { HandlerCall, ServerLimits } from './types.ts'
 
 // One handler per route of api/ROUTES, typed by the route's schemas: params, query and body
 // arrive validated; what a handler returns must have the route's response type.
@@ -276,10 +276,104 @@ function runRowList(rows: readonly RunRow[]) {
   return rows.map(toRunDto)
 }
 
-/** The handlers of every route over `store`. */
+/** The one version of `workload`; refuses a workload unknown or with several versions. */
+async function onlyVersionOf(store: Store, workload: string, action: string): Promise<string> {
+  const versions = await store.listWorkloads({ name: workload })
+  if (versions.length === 0) {
+    throw new LangperfError('not-found', `Cannot ${action}: no workload is named ${quote(workload)}`)
+  }
+  if (versions.length > 1) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: workload ${quote(workload)} has ${versions.length} versions (${versions
+        .slice(0, 5)
+        .map((v) => v.version)
+        .join(', ')}${versions.length > 5 ? ', …' : ''}); expected query parameter "version" naming one`,
+    )
+  }
+  return versions[0]?.version ?? ''
+}
+
+/** Refuses a series with no point at all, measured, failed or skipped (an unknown series). */
+async function refuseUnknownSeries(store: Store, key: SeriesKey, action: string): Promise<void> {
+  if ((await store.getSeriesPoints(key, { states: ['failed', 'skipped'] })).length > 0) return
+  throw new LangperfError(
+    'not-found',
+    `Cannot ${action}: no series is ${[key.machine, key.runtime, key.config, key.branch ?? '(no branch)', `${key.workload}@${key.workloadVersion}`].map((s) => quote(s)).join(' × ')}; /api/v1/series lists them`,
+  )
+}
+
+/** The series the changes query names: all five of its parts, or none (every series). */
+function changesSeries(query: QueryOf<'listChanges'>, action: string): SeriesKey | undefined {
+  const parts = [query.machine, query.runtime, query.config, query.workload, query.version]
+  const given = parts.filter((p) => p !== undefined).length
+  if ((given > 0 && given < parts.length) || (given === 0 && query.branch !== undefined)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: expected all of machine, runtime, config, workload and version to name a series, or none of them`,
+    )
+  }
+  return given === 0
+    ? undefined
+    : {
+        machine: query.machine ?? '',
+        runtime: query.runtime ?? '',
+        config: query.config ?? '',
+        branch: query.branch ?? null,
+        workload: query.workload ?? '',
+        workloadVersion: query.version ?? '',
+      }
+}
+
+/** The langperf-run document in an upload's bytes: UTF-8 JSON, no `__proto__` keys, valid. */
+function parseRunDocument(bytes: Buffer, action: string) {
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: expected UTF-8 JSON, found bytes that are not UTF-8`,
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${action}: expected a langperf-run JSON document, found ${text.trim() === '' ? 'an empty body' : `invalid JSON (${why})`}`,
+    )
+  }
+  refuseProtoKeys(text, action)
+  const parsed = LangperfRunDocumentSchema.safeParse(json, { reportInput: true })
+  if (!parsed.success) {
+    throw new LangperfError('bad-input', formatIssues(parsed.error.issues, { action, location: 'body' }))
+  }
+  return parsed.data
+}
+
+/**
+ * The handlers of every route over `store`, one group per part of the API, so that server.ts
+ * registers them by route name.
+ */
 export function makeHandlers(store: Store, context: HandlerContext): Handlers {
-  const { limits, now } = context
-  const overviewMemo = new OverviewMemo()
+  return {
+    ...inventoryHandlers(store, context),
+    ...runHandlers(store),
+    ...seriesHandlers(store),
+    ...alertHandlers(store, context),
+    ...ingestHandlers(store, context),
+    ...tokenHandlers(store, context),
+  }
+}
+
+/** Health, the API document and what is measured: runtimes, machines, workloads. */
+function inventoryHandlers(
+  store: Store,
+  context: HandlerContext,
+): Pick<Handlers, 'health' | 'openapi' | 'listRuntimes' | 'listMachines' | 'getMachine' | 'listWorkloads'> {
   return {
     health: async () => ({ status: 'ok', version: context.version, dialect: store.dialect }),
     openapi: async () => buildOpenApiDocument({ version: context.version }),
@@ -297,6 +391,12 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
     },
     listWorkloads: async ({ query }) =>
       page(await store.listWorkloads(query.name === undefined ? {} : { name: query.name }), query),
+  }
+}
+
+/** Builds, runs and the list of series. */
+function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | 'getRun' | 'listSeries'> {
+  return {
     listBuilds: async ({ query }) => {
       const { rows, total } = await store.listBuilds({
         limit: query.limit,
@@ -343,30 +443,16 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
       })
       return page(all, query)
     },
+  }
+}
+
+/** Series points, comparisons and the overview. */
+function seriesHandlers(store: Store): Pick<Handlers, 'getSeriesPoints' | 'compare' | 'overview'> {
+  const overviewMemo = new OverviewMemo()
+  return {
     getSeriesPoints: async ({ query }) => {
       const action = ROUTES.getSeriesPoints.action
-      let version = query.version
-      if (version === undefined) {
-        const versions = await store.listWorkloads({ name: query.workload })
-        if (versions.length === 0) {
-          throw new LangperfError(
-            'not-found',
-            `Cannot ${action}: no workload is named ${quote(query.workload)}`,
-          )
-        }
-        if (versions.length > 1) {
-          throw new LangperfError(
-            'bad-input',
-            `Cannot ${action}: workload ${quote(query.workload)} has ${versions.length} versions (${versions
-              .slice(0, 5)
-              .map((v) => v.version)
-              .join(
-                ', ',
-              )}${versions.length > 5 ? ', …' : ''}); expected query parameter "version" naming one`,
-          )
-        }
-        version = versions[0]?.version ?? ''
-      }
+      const version = query.version ?? (await onlyVersionOf(store, query.workload, action))
       const key = {
         machine: query.machine,
         runtime: query.runtime,
@@ -382,15 +468,7 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
         excludeSuites: [BISECT_PURPOSE],
         ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
       })
-      if (
-        points.length === 0 &&
-        (await store.getSeriesPoints(key, { states: ['failed', 'skipped'] })).length === 0
-      ) {
-        throw new LangperfError(
-          'not-found',
-          `Cannot ${action}: no series is ${[key.machine, key.runtime, key.config, key.branch ?? '(no branch)', `${key.workload}@${key.workloadVersion}`].map((s) => quote(s)).join(' × ')}; /api/v1/series lists them`,
-        )
-      }
+      if (points.length === 0) await refuseUnknownSeries(store, key, action)
       return {
         series: key,
         points: await withPointExtras(store, key, points, {
@@ -423,27 +501,19 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
         },
         overviewMemo,
       ),
+  }
+}
+
+/** Changes and alerts, and their triage. */
+function alertHandlers(
+  store: Store,
+  context: HandlerContext,
+): Pick<Handlers, 'listChanges' | 'listAlerts' | 'getAlert' | 'triageAlert'> {
+  const { now } = context
+  return {
     listChanges: async ({ query }) => {
       const action = ROUTES.listChanges.action
-      const parts = [query.machine, query.runtime, query.config, query.workload, query.version]
-      const given = parts.filter((p) => p !== undefined).length
-      if ((given > 0 && given < parts.length) || (given === 0 && query.branch !== undefined)) {
-        throw new LangperfError(
-          'bad-input',
-          `Cannot ${action}: expected all of machine, runtime, config, workload and version to name a series, or none of them`,
-        )
-      }
-      const series =
-        given === 0
-          ? undefined
-          : {
-              machine: query.machine ?? '',
-              runtime: query.runtime ?? '',
-              config: query.config ?? '',
-              branch: query.branch ?? null,
-              workload: query.workload ?? '',
-              workloadVersion: query.version ?? '',
-            }
+      const series = changesSeries(query, action)
       const { rows, total } = await store.listChanges({
         limit: query.limit,
         offset: query.offset,
@@ -480,34 +550,17 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
         ...(body.link === undefined ? {} : { link: body.link }),
         at: now().toISOString(),
       }),
+  }
+}
+
+/** The uploads: langperf-run documents and pyperf files. */
+function ingestHandlers(store: Store, context: HandlerContext): Pick<Handlers, 'ingestRun' | 'ingestPyperf'> {
+  const { limits } = context
+  return {
     ingestRun: async ({ body, headers, token }) => {
       const action = ROUTES.ingestRun.action
       const bytes = decodeUpload(body, headers, action, limits)
-      let text: string
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-      } catch {
-        throw new LangperfError(
-          'bad-input',
-          `Cannot ${action}: expected UTF-8 JSON, found bytes that are not UTF-8`,
-        )
-      }
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error)
-        throw new LangperfError(
-          'bad-input',
-          `Cannot ${action}: expected a langperf-run JSON document, found ${text.trim() === '' ? 'an empty body' : `invalid JSON (${why})`}`,
-        )
-      }
-      refuseProtoKeys(text, action)
-      const parsed = LangperfRunDocumentSchema.safeParse(json, { reportInput: true })
-      if (!parsed.success) {
-        throw new LangperfError('bad-input', formatIssues(parsed.error.issues, { action, location: 'body' }))
-      }
-      const runs = [documentToRun(parsed.data)]
+      const runs = [documentToRun(parseRunDocument(bytes, action))]
       checkScope(token, runs, action)
       return storeRuns(store, runs)
     },
@@ -526,6 +579,16 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
       checkScope(token, [run], action)
       return storeRuns(store, [run])
     },
+  }
+}
+
+/** API tokens: list, create, revoke. */
+function tokenHandlers(
+  store: Store,
+  context: HandlerContext,
+): Pick<Handlers, 'listTokens' | 'createToken' | 'revokeToken'> {
+  const { now } = context
+  return {
     listTokens: async () => ({ items: await store.listTokens() }),
     createToken: async ({ body }) => {
       const secret = newTokenSecret()

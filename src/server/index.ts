@@ -3,16 +3,12 @@
  * where the dashboard (web/) plugs its pages in.
  */
 
-export { computeOverview, OverviewMemo, type OverviewQuery } from './overview.ts'
 export {
-  buildServer,
   DEFAULT_DECOMPRESSED_LIMIT_BYTES,
   DEFAULT_JSON_BODY_LIMIT_BYTES,
   DEFAULT_PYPERF_BODY_LIMIT_BYTES,
-  type HandlerCall,
-  type ServerLimits,
-  type ServerOptions,
-  type WebContext,
-  type WebRoutes,
-} from './server.ts'
+} from './limits.ts'
+export { computeOverview, OverviewMemo, type OverviewQuery } from './overview.ts'
+export { buildServer } from './server.ts'
 export { hashesEqual, hashTokenSecret, looksLikeTokenSecret, newTokenSecret, TOKEN_PREFIX } from './tokens.ts'
+export type { HandlerCall, ServerLimits, ServerOptions, WebContext, WebRoutes } from './types.ts'

@@ -8,7 +8,8 @@ test('mean() of 1..4 is 2.5', () => {
 })
 
 test('mean() keeps large, close values exact', () => {
-  // Instruction counts of the size METHODS.md quotes (≈ 2.5e8) that differ by a few units.
+  // Instruction counts of the size callgrind gives for nbody on CPython 3.11 (≈ 2.5e8; docs/stats.md,
+  // "Noise on the project's machines") that differ by a few units.
   assert.equal(mean([250_433_097, 250_433_098, 250_433_099]), 250_433_098)
   assert.equal(mean([0.1, 0.1, 0.1]), 0.1)
 })

@@ -11,7 +11,7 @@ export function summarizeProcesses(processes: readonly ProcessSamples[]): {
   readonly processMeans: number[]
 } {
   // Average per process first: values inside one process share cache and JIT state, so the
-  // spread of process means is the honest noise (pyperf; METHODS.md).
+  // spread of process means is the honest noise (pyperf's documentation, "Runs, values, warmups, outer and inner loops").
   const means = processMeans(processes)
   const values: number[] = []
   for (const p of processes) for (const v of p.values) values.push(v)

@@ -80,7 +80,7 @@ export interface ResultSummary {
   readonly nProcesses: number
   /** Values over all processes (warm-ups excluded). */
   readonly nValues: number
-  /** Mean of per-process means: the process is the unit of noise (pyperf, METHODS.md). */
+  /** Mean of per-process means: the process is the unit of noise (as pyperf computes it). */
   readonly mean: number | null
   /** Sample standard deviation (n − 1) of per-process means; null below 2 processes. */
   readonly stdevProcessMeans: number | null

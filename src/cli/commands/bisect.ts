@@ -4,15 +4,15 @@ import { bisect, type ManualBisectResult } from '../../pipeline/index.ts'
 import type { Ctx } from '../context.ts'
 import { collect, common, number } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
+import { withInterrupt } from './interrupt.ts'
 import {
   type ConfigOptions,
   loadConfigFile,
   openConfiguredStore,
   type SamplingCliOptions,
   samplingFrom,
-  withInterrupt,
   withSamplingOptions,
-} from './nightly.ts'
+} from './pipeline-options.ts'
 
 // `langperf bisect --good A --bad B --workload W`: the nightly's bisection by hand. Builds the
 // midpoints of (A, B] of a runtime of langperf.toml, measures the workloads interleaved with both

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import cliProgress from 'cli-progress'
+import type { Command } from 'commander'
 import { type CompareReport, compareRuns, measureAndStore } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
@@ -10,11 +11,13 @@ import {
   type Interpreter,
   loadSuites,
   loadWorkloads,
+  type Preset,
   readEnvironment,
   resolveSuite,
   type SuiteEvent,
   samplingFor,
 } from '../../runner/index.ts'
+import type { Store } from '../../store/index.ts'
 import {
   type CommonOptions,
   type Ctx,
@@ -22,7 +25,9 @@ import {
   storeLocation,
   withStoreCreating,
 } from '../context.ts'
+import { collect, common, number } from '../options.ts'
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
+import { withInterrupt } from './interrupt.ts'
 import { renderResultsTable } from './show.ts'
 
 /** Options of `langperf run`. */
@@ -88,18 +93,7 @@ function estimateSeconds(
 
 /** `langperf run`: measures interpreters × suite into the database and prints the comparison. */
 export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number> {
-  const io = ctx.io
-  if (options.fast && options.rigorous)
-    throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
-  const preset = customizePreset(
-    getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'),
-    {
-      ...(options.processes !== undefined ? { processes: options.processes } : {}),
-      ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
-      ...(options.values !== undefined ? { values: options.values } : {}),
-      ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
-    },
-  )
+  const preset = presetFrom(options)
   const timeoutS = options.timeout ?? 600
   if (!(timeoutS > 0))
     throw new LangperfError(
@@ -107,6 +101,53 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       `Cannot use --timeout ${timeoutS}: expected a positive number of seconds`,
     )
   const { suite, workloads } = await selectWorkloads(options)
+  const interpreters = await findInterpreters(ctx, options)
+  const environment = await readEnvironment()
+  const machine = options.machine ?? hostname()
+  logPlan(ctx, options, { suite, workloads, preset, interpreters, environment })
+  const showBar = options.progress !== false && !options.json
+  const progress = progressBar(
+    ctx.io,
+    interpreters.map((i) => interpreterLabel(i.info)),
+    showBar,
+  )
+  try {
+    return await withInterrupt(
+      ctx,
+      (signal) =>
+        withStoreCreating(options, async (store) => {
+          await store.markInterruptedRuns({
+            startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
+          })
+          const outcome = await measureAndStore(
+            store,
+            { interpreters, workloads, preset, timeoutMs: timeoutS * 1000 },
+            { machine, environment, suite, onEvent: progress.onEvent, signal },
+          )
+          progress.stop()
+          return printOutcome(ctx, store, outcome, options)
+        }),
+      'storing what was measured',
+    )
+  } finally {
+    progress.stop()
+  }
+}
+
+/** The preset of the options (--fast, --rigorous or default) with their overrides. */
+function presetFrom(options: RunOptions): Preset {
+  if (options.fast && options.rigorous)
+    throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
+  return customizePreset(getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'), {
+    ...(options.processes !== undefined ? { processes: options.processes } : {}),
+    ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
+    ...(options.values !== undefined ? { values: options.values } : {}),
+    ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
+  })
+}
+
+/** The interpreters to measure (--python, and discovery); says which it skipped and why. */
+async function findInterpreters(ctx: Ctx, options: RunOptions): Promise<Interpreter[]> {
   const { interpreters, rejected } = await discoverInterpreters({
     env: ctx.env,
     ...(options.python ? { explicit: options.python } : {}),
@@ -118,9 +159,24 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       'Cannot run: no Python interpreter found (looked on PATH and in pyenv); give one with --python PATH',
     )
   }
-  for (const r of rejected) log(io, `skipped ${r.path} (${r.origin}): ${r.reason}`)
-  const environment = await readEnvironment()
-  const machine = options.machine ?? hostname()
+  for (const r of rejected) log(ctx.io, `skipped ${r.path} (${r.origin}): ${r.reason}`)
+  return [...interpreters]
+}
+
+/** Says on stderr what is about to be measured, how, for about how long, and the machine's warnings. */
+function logPlan(
+  ctx: Ctx,
+  options: RunOptions,
+  plan: {
+    readonly suite: string
+    readonly workloads: readonly WorkloadDefinition[]
+    readonly preset: Preset
+    readonly interpreters: readonly Interpreter[]
+    readonly environment: Awaited<ReturnType<typeof readEnvironment>>
+  },
+): void {
+  const { io } = ctx
+  const { suite, workloads, preset, interpreters, environment } = plan
   log(
     io,
     `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${displayLocation(storeLocation(options, ctx.env))}`,
@@ -139,20 +195,17 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
   if (environment.warnings.length)
     log(io, '  (`langperf system check` explains each warning and how to fix it)')
+}
 
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = () => {
-    interrupts++
-    if (interrupts > 1) process.exit(130)
-    log(
-      io,
-      '\nInterrupted: finishing the current process, then storing what was measured (Ctrl-C again to quit at once)',
-    )
-    controller.abort()
-  }
-  process.on('SIGINT', onSigint)
-  const showBar = options.progress !== false && !options.json
+/**
+ * The progress bar on stderr, fed by the suite's events: done processes, time left, the workload
+ * and interpreter under way; a failed workload is said on its own line. Nothing when `show` is false.
+ */
+function progressBar(
+  io: Ctx['io'],
+  labels: readonly string[],
+  show: boolean,
+): { readonly onEvent: (e: SuiteEvent) => void; readonly stop: () => void } {
   const bar = new cliProgress.SingleBar(
     {
       stream: io.err,
@@ -165,10 +218,9 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     },
     cliProgress.Presets.shades_classic,
   )
-  const labels = interpreters.map((i) => interpreterLabel(i.info))
   let startedMs = 0
   const onEvent = (e: SuiteEvent) => {
-    if (!showBar) return
+    if (!show) return
     if (e.kind === 'start') {
       startedMs = Date.now()
       bar.start(e.totalProcesses, 0, { workload: '', interp: '', process: 0, processes: 0, left: '–' })
@@ -191,41 +243,44 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       bar.start(bar.getTotal(), bar.getProgress() * bar.getTotal())
     }
   }
-  try {
-    return await withStoreCreating(options, async (store) => {
-      await store.markInterruptedRuns({
-        startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
-      })
-      const outcome = await measureAndStore(
-        store,
-        { interpreters, workloads, preset, timeoutMs: timeoutS * 1000 },
-        { machine, environment, suite, onEvent, signal: controller.signal },
-      )
-      if (showBar) bar.stop()
-      const reports: CompareReport[] = []
-      const [baseId, ...others] = outcome.runIds
-      if (baseId !== undefined) for (const id of others) reports.push(await compareRuns(store, baseId, id))
-      if (options.json) {
-        printJson(io, { ...outcome, comparisons: reports })
-        return outcome.status === 'complete' ? 0 : 130
-      }
-      println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
-      if (reports.length > 0) printMatrix(ctx, reports)
-      else if (baseId !== undefined) {
-        println(io)
-        println(io, renderResultsTable(await store.getResults(baseId)))
-        println(io)
-        println(
-          io,
-          `Details: \`langperf show ${baseId}\`; compare with another run: \`langperf compare ${baseId} <run>\`.`,
-        )
-      }
-      return outcome.status === 'complete' ? 0 : 130
-    })
-  } finally {
-    process.off('SIGINT', onSigint)
-    if (showBar) bar.stop()
+  return {
+    onEvent,
+    stop: () => {
+      if (show) bar.stop()
+    },
   }
+}
+
+/**
+ * Prints what was stored: every candidate against the first interpreter, or the one run's
+ * results (JSON with --json). Returns the exit status: 0 complete, 130 interrupted.
+ */
+async function printOutcome(
+  ctx: Ctx,
+  store: Store,
+  outcome: Awaited<ReturnType<typeof measureAndStore>>,
+  options: RunOptions,
+): Promise<number> {
+  const { io } = ctx
+  const reports: CompareReport[] = []
+  const [baseId, ...others] = outcome.runIds
+  if (baseId !== undefined) for (const id of others) reports.push(await compareRuns(store, baseId, id))
+  if (options.json) {
+    printJson(io, { ...outcome, comparisons: reports })
+    return outcome.status === 'complete' ? 0 : 130
+  }
+  println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
+  if (reports.length > 0) printMatrix(ctx, reports)
+  else if (baseId !== undefined) {
+    println(io)
+    println(io, renderResultsTable(await store.getResults(baseId)))
+    println(io)
+    println(
+      io,
+      `Details: \`langperf show ${baseId}\`; compare with another run: \`langperf compare ${baseId} <run>\`.`,
+    )
+  }
+  return outcome.status === 'complete' ? 0 : 130
 }
 
 /** `cpython-3.12.1`, with the config when it is not the default. */
@@ -302,4 +357,41 @@ function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
     io,
     `Details: \`langperf compare ${base.id} ${reports[0]!.candidate.id}\`; every run: \`langperf show\`.`,
   )
+}
+
+/** Registers `langperf run` (measure interpreters × a suite) on the program. */
+export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('run')
+      .description(
+        'Measure interpreters × a suite: fresh processes, calibrated loops frozen per workload, interleaved A B / B A,\n' +
+          'every raw value stored; then print each interpreter against the first',
+      )
+      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
+      .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
+      .option(
+        '-p, --python <path>',
+        'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
+        collect,
+      )
+      .option('--discover', 'with --python: also measure the interpreters discovery finds')
+      .option('--fast', 'quick look: 6 processes × (1 warm-up + 3 values); JIT: 4 × (6 + 4)')
+      .option('--rigorous', 'careful: 40 processes × (1 + 3); JIT: 12 × (20 + 10)')
+      .option('--processes <n>', 'override the number of processes', number('--processes', true))
+      .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
+      .option('--values <n>', 'override values per process', number('--values', true))
+      .option(
+        '--min-time <seconds>',
+        'minimum duration of one value; loops are calibrated to reach it (default 0.1)',
+        number('--min-time', false),
+      )
+      .option(
+        '--timeout <seconds>',
+        'kill a worker process after this long (default 600)',
+        number('--timeout', false),
+      )
+      .option('--machine <name>', 'machine name to record (default: hostname)')
+      .option('--no-progress', 'no progress bar'),
+  ).action(async (opts) => setStatus(await runCommand(ctx, opts)))
 }

@@ -193,7 +193,10 @@ export interface DetectOptions {
   readonly provisionalPValue?: number
   /** Smallest relative step ever reported (0.01 = 1 %). */
   readonly minMagnitude?: number
-  /** The floor is also k × the series' robust between-build σ (k = 1, METHODS.md). */
+  /**
+   * The floor is also k × the series' robust between-build σ (k = 1: a step below one build's
+   * noise is not reported; docs/stats.md, "Floor").
+   */
   readonly noiseMultiplier?: number
   /** Builds on each side used to confirm a candidate (Perfherder: 12 back, 12 forward). */
   readonly confirmWindow?: number

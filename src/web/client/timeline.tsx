@@ -8,8 +8,9 @@ import { commitHref } from '../links.ts'
 // band, several series overlaid; change points and epoch boundaries are vertical lines of their
 // own styles and failed builds are × marks on the axis, never gaps. Drag zooms, the wheel zooms
 // around the pointer, shift-drag and the arrow buttons pan, double-click resets; a click pins the
-// tooltip so its links can be followed. uPlot draws a million points in about 0.1 s (STACK.md),
-// so 10,000 are drawn as they are, without thinning.
+// tooltip so its links can be followed. uPlot draws 150,000 points from a cold start in about
+// 90 ms and scales linearly at about 31,000 points per ms (uPlot's README, "Performance"), so
+// 10,000 are drawn as they are, without thinning.
 
 /** Okabe–Ito colours (Okabe & Ito 2008, "Color Universal Design"), told apart by colour-blind readers. */
 export const SERIES_COLOURS = [
@@ -141,6 +142,336 @@ function TooltipBody(props: { readonly data: TimelineIslandProps; readonly hover
   )
 }
 
+/** The colour of the k-th series (the palette repeats past eight series). */
+function colourOf(k: number): string {
+  return SERIES_COLOURS[k % SERIES_COLOURS.length]!
+}
+
+/**
+ * uPlot's series and bands: per series its mean as a line, and its high and low as two
+ * invisible series whose band is filled in the series' colour.
+ */
+function plotSeries(series: readonly TimelineSeriesData[]): {
+  readonly series: uPlot.Series[]
+  readonly bands: uPlot.Band[]
+} {
+  const uSeries: uPlot.Series[] = [{}]
+  const bands: uPlot.Band[] = []
+  series.forEach((s, k) => {
+    const colour = colourOf(k)
+    const base = uSeries.length
+    uSeries.push({
+      label: s.label,
+      stroke: colour,
+      width: 1.5,
+      spanGaps: true,
+      points: { show: s.x.length <= 600, size: 4, fill: colour },
+    })
+    uSeries.push({
+      label: `${s.label} high`,
+      stroke: 'transparent',
+      points: { show: false },
+      spanGaps: true,
+    })
+    uSeries.push({
+      label: `${s.label} low`,
+      stroke: 'transparent',
+      points: { show: false },
+      spanGaps: true,
+    })
+    bands.push({ series: [base + 1, base + 2], fill: `${colour}33` })
+  })
+  return { series: uSeries, bands }
+}
+
+/** Epoch boundaries: dashed grey lines half-way between the two builds. */
+function drawEpochs(u: uPlot, s: TimelineSeriesData, dark: boolean, dpr: number): void {
+  const { ctx } = u
+  const { top, height } = u.bbox
+  ctx.setLineDash([4 * dpr, 4 * dpr])
+  ctx.strokeStyle = dark ? '#aaa' : '#666'
+  ctx.lineWidth = 1 * dpr
+  for (const e of s.epochs) {
+    const a = s.x[e.index - 1]
+    const b = s.x[e.index]
+    if (a === undefined || b === undefined) continue
+    const px = u.valToPos((a + b) / 2, 'x', true)
+    ctx.beginPath()
+    ctx.moveTo(px, top)
+    ctx.lineTo(px, top + height)
+    ctx.stroke()
+  }
+}
+
+/** Change points: solid lines at the first build of the new level, ▲ or ▼ on top. */
+function drawChanges(u: uPlot, s: TimelineSeriesData, dpr: number): void {
+  const { ctx } = u
+  const { top, height } = u.bbox
+  ctx.setLineDash([])
+  ctx.lineWidth = 2 * dpr
+  ctx.font = `${12 * dpr}px system-ui, sans-serif`
+  ctx.textAlign = 'center'
+  for (const c of s.changes) {
+    const xv = s.x[c.index]
+    if (xv === undefined) continue
+    const px = u.valToPos(xv, 'x', true)
+    const col = c.direction === 'regression' ? REGRESSION : IMPROVEMENT
+    ctx.strokeStyle = col
+    ctx.fillStyle = col
+    ctx.globalAlpha = c.status === 'provisional' ? 0.5 : 0.9
+    ctx.beginPath()
+    ctx.moveTo(px, top + 14 * dpr)
+    ctx.lineTo(px, top + height)
+    ctx.stroke()
+    ctx.fillText(c.direction === 'regression' ? '▲' : '▼', px, top + 12 * dpr)
+    ctx.globalAlpha = 1
+  }
+}
+
+/** Failed builds: × marks along the bottom of the plot, in the series' colour. */
+function drawFailures(u: uPlot, s: TimelineSeriesData, colour: string, dpr: number): void {
+  const { ctx } = u
+  const { top, height } = u.bbox
+  ctx.strokeStyle = colour
+  ctx.lineWidth = 2 * dpr
+  const r = 4 * dpr
+  const y = top + height - 8 * dpr
+  for (let i = 0; i < s.state.length; i++) {
+    if (s.state[i] === 'm') continue
+    const xv = s.x[i]
+    if (xv === undefined) continue
+    const px = u.valToPos(xv, 'x', true)
+    ctx.beginPath()
+    ctx.moveTo(px - r, y - r)
+    ctx.lineTo(px + r, y + r)
+    ctx.moveTo(px + r, y - r)
+    ctx.lineTo(px - r, y + r)
+    ctx.stroke()
+  }
+}
+
+/** Draws every series' epoch boundaries, change points and failed builds over the plot. */
+function drawMarks(u: uPlot, series: readonly TimelineSeriesData[], dark: boolean): void {
+  const dpr = window.devicePixelRatio || 1
+  u.ctx.save()
+  series.forEach((s, k) => {
+    drawEpochs(u, s, dark, dpr)
+    drawChanges(u, s, dpr)
+    drawFailures(u, s, colourOf(k), dpr)
+  })
+  u.ctx.restore()
+}
+
+/** What the plot calls back: after each draw, and when the cursor moves. */
+interface PlotCallbacks {
+  readonly draw: (u: uPlot) => void
+  readonly setCursor: (u: uPlot) => void
+}
+
+/** uPlot's options: size, series and bands, time x axis, drag zoom, axes in the theme's colours. */
+function plotOptions(
+  width: number,
+  series: readonly TimelineSeriesData[],
+  dark: boolean,
+  callbacks: PlotCallbacks,
+): uPlot.Options {
+  const grid = dark ? 'rgba(255,255,255,0.12)' : 'rgba(0,0,0,0.08)'
+  const text = dark ? '#ddd' : '#222'
+  const unit = series[0]?.unit ?? 'second'
+  const { series: uSeries, bands } = plotSeries(series)
+  return {
+    width: Math.max(300, width),
+    height: 380,
+    series: uSeries,
+    bands,
+    legend: { show: false },
+    scales: { x: { time: true } },
+    cursor: {
+      lock: true,
+      drag: { x: true, y: false, setScale: true },
+      points: { size: 8 },
+    },
+    axes: [
+      { stroke: text, grid: { stroke: grid }, ticks: { stroke: grid } },
+      {
+        stroke: text,
+        grid: { stroke: grid },
+        ticks: { stroke: grid },
+        size: 70,
+        values: (_u, splits) => splits.map((v) => formatValue(v, unit)),
+      },
+    ],
+    hooks: { draw: [callbacks.draw], setCursor: [callbacks.setCursor] },
+  }
+}
+
+/**
+ * The navigation of the plot: the wheel zooms the x axis around the pointer, shift-drag pans,
+ * a click calls `onClick`. Returns what removes the window's listeners.
+ */
+function attachNavigation(plot: uPlot, xs: readonly number[], onClick: () => void): () => void {
+  const over = plot.over
+  const onWheel = (e: WheelEvent) => {
+    e.preventDefault()
+    const { min, max } = plot.scales.x as { min: number; max: number }
+    const at = plot.posToVal(e.offsetX, 'x')
+    const factor = e.deltaY < 0 ? 0.8 : 1.25
+    const full = [xs[0] ?? min, xs[xs.length - 1] ?? max]
+    const nmin = Math.max(full[0]!, at - (at - min) * factor)
+    const nmax = Math.min(full[1]!, at + (max - at) * factor)
+    if (nmax - nmin > 1) plot.setScale('x', { min: nmin, max: nmax })
+  }
+  let panFrom: { x: number; min: number; max: number } | null = null
+  const onDown = (e: MouseEvent) => {
+    if (!e.shiftKey) return
+    e.preventDefault()
+    e.stopPropagation()
+    const { min, max } = plot.scales.x as { min: number; max: number }
+    panFrom = { x: e.clientX, min, max }
+  }
+  const onMove = (e: MouseEvent) => {
+    if (panFrom === null) return
+    const perPx = (panFrom.max - panFrom.min) / plot.bbox.width / (1 / (window.devicePixelRatio || 1))
+    const dx = (e.clientX - panFrom.x) * perPx
+    plot.setScale('x', { min: panFrom.min - dx, max: panFrom.max - dx })
+  }
+  const onUp = () => {
+    panFrom = null
+  }
+  over.addEventListener('wheel', onWheel, { passive: false })
+  over.addEventListener('mousedown', onDown, true)
+  over.addEventListener('click', onClick)
+  window.addEventListener('mousemove', onMove)
+  window.addEventListener('mouseup', onUp)
+  return () => {
+    window.removeEventListener('mousemove', onMove)
+    window.removeEventListener('mouseup', onUp)
+  }
+}
+
+/** Records the first draw's timing for bench/timeline-draw.ts and marks the page ready. */
+function firstDrawReporter(t0: number, points: number): () => void {
+  let firstDraw = true
+  return () => {
+    if (!firstDraw) return
+    firstDraw = false
+    const drawMs = performance.now() - t0
+    requestAnimationFrame(() => {
+      window.langperfTimeline = { points, drawMs, paintMs: performance.now() - t0 }
+      document.documentElement.dataset.timelineReady = '1'
+    })
+  }
+}
+
+/**
+ * Draws the uPlot chart of `series` into `el`, reporting the hovered x through `setHover` and
+ * clicks through `onClick`. Returns the plot and what tears it down.
+ */
+function mountPlot(
+  el: HTMLDivElement,
+  series: readonly TimelineSeriesData[],
+  setHover: (hover: Hover | null) => void,
+  onClick: () => void,
+): { readonly plot: uPlot; readonly destroy: () => void } {
+  const t0 = performance.now()
+  const data = alignedData(series)
+  const xs = data[0] as number[]
+  // For each series, where each aligned x falls in its own columns.
+  const indexOf = series.map((s) => new Map(s.x.map((x, i) => [x, i])))
+  const dark = isDark()
+  const reportFirstDraw = firstDrawReporter(
+    t0,
+    series.reduce((n, s) => n + s.x.length, 0),
+  )
+  const opts = plotOptions(el.clientWidth, series, dark, {
+    draw: (u) => {
+      drawMarks(u, series, dark)
+      reportFirstDraw()
+    },
+    setCursor: (u) => {
+      const idx = u.cursor.idx
+      if (idx === null || idx === undefined) {
+        setHover(null)
+        return
+      }
+      const x = xs[idx]
+      if (x === undefined) return
+      setHover({
+        left: (u.cursor.left ?? 0) + u.over.offsetLeft,
+        top: (u.cursor.top ?? 0) + u.over.offsetTop,
+        x,
+        points: indexOf.map((m) => m.get(x)),
+      })
+    },
+  })
+  const plot = new uPlot(opts, data, el)
+  const detach = attachNavigation(plot, xs, onClick)
+  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height: 380 }))
+  resize.observe(el)
+  return {
+    plot,
+    destroy: () => {
+      resize.disconnect()
+      detach()
+      plot.destroy()
+    },
+  }
+}
+
+/** Pans the plot's x axis by a quarter of its width, left (-1) or right (1). */
+function panPlot(plot: uPlot | null, direction: number): void {
+  if (plot === null) return
+  const { min, max } = plot.scales.x as { min: number; max: number }
+  const d = (max - min) * 0.25 * direction
+  plot.setScale('x', { min: min + d, max: max + d })
+}
+
+/** Zooms the plot back out to every point. */
+function resetZoom(plot: uPlot | null): void {
+  const xs = plot?.data[0]
+  if (plot === null || xs === undefined || xs.length === 0) return
+  plot.setScale('x', { min: xs[0]!, max: xs[xs.length - 1]! })
+}
+
+/** The legend (one entry per series, linked when there are several) and the pan and reset buttons. */
+function TimelineToolbar(props: {
+  readonly series: readonly TimelineSeriesData[]
+  readonly plot: { readonly current: uPlot | null }
+}) {
+  const { series, plot } = props
+  return (
+    <div class="timeline-toolbar">
+      <ul class="timeline-legend">
+        {series.map((s, k) => (
+          <li key={s.label}>
+            <span class="tt-swatch" data-k={k % SERIES_COLOURS.length} aria-hidden="true" />{' '}
+            {series.length > 1 ? <a href={s.href}>{s.label}</a> : s.label}{' '}
+            <span class="muted small">({s.x.length} builds)</span>
+          </li>
+        ))}
+      </ul>
+      <span class="timeline-buttons">
+        <button type="button" onClick={() => panPlot(plot.current, -1)} aria-label="Pan left">
+          ◀
+        </button>
+        <button type="button" onClick={() => panPlot(plot.current, 1)} aria-label="Pan right">
+          ▶
+        </button>
+        <button type="button" onClick={() => resetZoom(plot.current)}>
+          Reset zoom
+        </button>
+      </span>
+    </div>
+  )
+}
+
+/** Where the tooltip goes: beside the pointer, on the side of the plot with more room. */
+function tooltipStyle(hover: Hover, plotWidth: number) {
+  return hover.left > plotWidth / 2
+    ? { right: `${plotWidth - hover.left + 14}px`, top: `${Math.max(0, hover.top - 10)}px` }
+    : { left: `${hover.left + 14}px`, top: `${Math.max(0, hover.top - 10)}px` }
+}
+
 /** The timeline chart with its toolbar, legend and tooltip. */
 export function TimelineIsland(props: TimelineIslandProps) {
   const holder = useRef<HTMLDivElement>(null)
@@ -151,257 +482,21 @@ export function TimelineIsland(props: TimelineIslandProps) {
   useEffect(() => {
     const el = holder.current
     if (el === null) return
-    const t0 = performance.now()
-    const data = alignedData(props.series)
-    const xs = data[0] as number[]
-    // For each series, where each aligned x falls in its own columns.
-    const indexOf = props.series.map((s) => new Map(s.x.map((x, i) => [x, i])))
-    const dark = isDark()
-    const grid = dark ? 'rgba(255,255,255,0.12)' : 'rgba(0,0,0,0.08)'
-    const text = dark ? '#ddd' : '#222'
-    const unit = props.series[0]?.unit ?? 'second'
-    const total = props.series.reduce((n, s) => n + s.x.length, 0)
-    const uSeries: uPlot.Series[] = [{}]
-    const bands: uPlot.Band[] = []
-    props.series.forEach((s, k) => {
-      const colour = SERIES_COLOURS[k % SERIES_COLOURS.length]!
-      const base = uSeries.length
-      uSeries.push({
-        label: s.label,
-        stroke: colour,
-        width: 1.5,
-        spanGaps: true,
-        points: { show: s.x.length <= 600, size: 4, fill: colour },
-      })
-      uSeries.push({
-        label: `${s.label} high`,
-        stroke: 'transparent',
-        points: { show: false },
-        spanGaps: true,
-      })
-      uSeries.push({
-        label: `${s.label} low`,
-        stroke: 'transparent',
-        points: { show: false },
-        spanGaps: true,
-      })
-      bands.push({ series: [base + 1, base + 2], fill: `${colour}33` })
-    })
-    let firstDraw = true
-    const drawMarks = (u: uPlot) => {
-      const ctx = u.ctx
-      const { top, height } = u.bbox
-      const dpr = window.devicePixelRatio || 1
-      ctx.save()
-      props.series.forEach((s, k) => {
-        const colour = SERIES_COLOURS[k % SERIES_COLOURS.length]!
-        // Epoch boundaries: dashed grey lines half-way between the two builds.
-        ctx.setLineDash([4 * dpr, 4 * dpr])
-        ctx.strokeStyle = dark ? '#aaa' : '#666'
-        ctx.lineWidth = 1 * dpr
-        for (const e of s.epochs) {
-          const a = s.x[e.index - 1]
-          const b = s.x[e.index]
-          if (a === undefined || b === undefined) continue
-          const px = u.valToPos((a + b) / 2, 'x', true)
-          ctx.beginPath()
-          ctx.moveTo(px, top)
-          ctx.lineTo(px, top + height)
-          ctx.stroke()
-        }
-        // Change points: solid lines at the first build of the new level, ▲ or ▼ on top.
-        ctx.setLineDash([])
-        ctx.lineWidth = 2 * dpr
-        ctx.font = `${12 * dpr}px system-ui, sans-serif`
-        ctx.textAlign = 'center'
-        for (const c of s.changes) {
-          const xv = s.x[c.index]
-          if (xv === undefined) continue
-          const px = u.valToPos(xv, 'x', true)
-          const col = c.direction === 'regression' ? REGRESSION : IMPROVEMENT
-          ctx.strokeStyle = col
-          ctx.fillStyle = col
-          ctx.globalAlpha = c.status === 'provisional' ? 0.5 : 0.9
-          ctx.beginPath()
-          ctx.moveTo(px, top + 14 * dpr)
-          ctx.lineTo(px, top + height)
-          ctx.stroke()
-          ctx.fillText(c.direction === 'regression' ? '▲' : '▼', px, top + 12 * dpr)
-          ctx.globalAlpha = 1
-        }
-        // Failed builds: × marks along the bottom of the plot, in the series' colour.
-        ctx.strokeStyle = colour
-        ctx.lineWidth = 2 * dpr
-        const r = 4 * dpr
-        const y = top + height - 8 * dpr
-        for (let i = 0; i < s.state.length; i++) {
-          if (s.state[i] === 'm') continue
-          const xv = s.x[i]
-          if (xv === undefined) continue
-          const px = u.valToPos(xv, 'x', true)
-          ctx.beginPath()
-          ctx.moveTo(px - r, y - r)
-          ctx.lineTo(px + r, y + r)
-          ctx.moveTo(px + r, y - r)
-          ctx.lineTo(px - r, y + r)
-          ctx.stroke()
-        }
-      })
-      ctx.restore()
-      if (firstDraw) {
-        firstDraw = false
-        const drawMs = performance.now() - t0
-        requestAnimationFrame(() => {
-          window.langperfTimeline = { points: total, drawMs, paintMs: performance.now() - t0 }
-          document.documentElement.dataset.timelineReady = '1'
-        })
-      }
-    }
-    const opts: uPlot.Options = {
-      width: Math.max(300, el.clientWidth),
-      height: 380,
-      series: uSeries,
-      bands,
-      legend: { show: false },
-      scales: { x: { time: true } },
-      cursor: {
-        lock: true,
-        drag: { x: true, y: false, setScale: true },
-        points: { size: 8 },
-      },
-      axes: [
-        { stroke: text, grid: { stroke: grid }, ticks: { stroke: grid } },
-        {
-          stroke: text,
-          grid: { stroke: grid },
-          ticks: { stroke: grid },
-          size: 70,
-          values: (_u, splits) => splits.map((v) => formatValue(v, unit)),
-        },
-      ],
-      hooks: {
-        draw: [drawMarks],
-        setCursor: [
-          (u) => {
-            const idx = u.cursor.idx
-            if (idx === null || idx === undefined) {
-              setHover(null)
-              return
-            }
-            const x = xs[idx]
-            if (x === undefined) return
-            setHover({
-              left: (u.cursor.left ?? 0) + u.over.offsetLeft,
-              top: (u.cursor.top ?? 0) + u.over.offsetTop,
-              x,
-              points: indexOf.map((m) => m.get(x)),
-            })
-          },
-        ],
-      },
-    }
-    const plot = new uPlot(opts, data, el)
+    const { plot, destroy } = mountPlot(el, props.series, setHover, () => setLocked((l) => !l))
     plotRef.current = plot
-    const over = plot.over
-    // Wheel: zoom the x axis around the pointer.
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault()
-      const { min, max } = plot.scales.x as { min: number; max: number }
-      const at = plot.posToVal(e.offsetX, 'x')
-      const factor = e.deltaY < 0 ? 0.8 : 1.25
-      const full = [xs[0] ?? min, xs[xs.length - 1] ?? max]
-      const nmin = Math.max(full[0]!, at - (at - min) * factor)
-      const nmax = Math.min(full[1]!, at + (max - at) * factor)
-      if (nmax - nmin > 1) plot.setScale('x', { min: nmin, max: nmax })
-    }
-    // Shift-drag: pan.
-    let panFrom: { x: number; min: number; max: number } | null = null
-    const onDown = (e: MouseEvent) => {
-      if (!e.shiftKey) return
-      e.preventDefault()
-      e.stopPropagation()
-      const { min, max } = plot.scales.x as { min: number; max: number }
-      panFrom = { x: e.clientX, min, max }
-    }
-    const onMove = (e: MouseEvent) => {
-      if (panFrom === null) return
-      const perPx = (panFrom.max - panFrom.min) / plot.bbox.width / (1 / (window.devicePixelRatio || 1))
-      const dx = (e.clientX - panFrom.x) * perPx
-      plot.setScale('x', { min: panFrom.min - dx, max: panFrom.max - dx })
-    }
-    const onUp = () => {
-      panFrom = null
-    }
-    const onClick = () => setLocked((l) => !l)
-    over.addEventListener('wheel', onWheel, { passive: false })
-    over.addEventListener('mousedown', onDown, true)
-    over.addEventListener('click', onClick)
-    window.addEventListener('mousemove', onMove)
-    window.addEventListener('mouseup', onUp)
-    const resize = new ResizeObserver(() =>
-      plot.setSize({ width: Math.max(300, el.clientWidth), height: 380 }),
-    )
-    resize.observe(el)
-    return () => {
-      resize.disconnect()
-      window.removeEventListener('mousemove', onMove)
-      window.removeEventListener('mouseup', onUp)
-      plot.destroy()
-    }
+    return destroy
   }, [props])
-
-  const pan = (direction: number) => {
-    const plot = plotRef.current
-    if (plot === null) return
-    const { min, max } = plot.scales.x as { min: number; max: number }
-    const d = (max - min) * 0.25 * direction
-    plot.setScale('x', { min: min + d, max: max + d })
-  }
-  const reset = () => {
-    const plot = plotRef.current
-    const xs = plot?.data[0]
-    if (plot === null || xs === undefined || xs.length === 0) return
-    plot.setScale('x', { min: xs[0]!, max: xs[xs.length - 1]! })
-  }
 
   return (
     <div class="timeline">
-      <div class="timeline-toolbar">
-        <ul class="timeline-legend">
-          {props.series.map((s, k) => (
-            <li key={s.label}>
-              <span class="tt-swatch" data-k={k % SERIES_COLOURS.length} aria-hidden="true" />{' '}
-              {props.series.length > 1 ? <a href={s.href}>{s.label}</a> : s.label}{' '}
-              <span class="muted small">({s.x.length} builds)</span>
-            </li>
-          ))}
-        </ul>
-        <span class="timeline-buttons">
-          <button type="button" onClick={() => pan(-1)} aria-label="Pan left">
-            ◀
-          </button>
-          <button type="button" onClick={() => pan(1)} aria-label="Pan right">
-            ▶
-          </button>
-          <button type="button" onClick={reset}>
-            Reset zoom
-          </button>
-        </span>
-      </div>
+      <TimelineToolbar series={props.series} plot={plotRef} />
       <div class="timeline-plot">
         <div ref={holder} class="timeline-canvas" />
         {hover !== null ? (
           <div
             class={`timeline-tooltip${locked ? ' locked' : ''}`}
             // Preact sets styles through the CSSOM, which the page's CSP allows (no style attribute).
-            style={
-              hover.left > (holder.current?.clientWidth ?? 0) / 2
-                ? {
-                    right: `${(holder.current?.clientWidth ?? 0) - hover.left + 14}px`,
-                    top: `${Math.max(0, hover.top - 10)}px`,
-                  }
-                : { left: `${hover.left + 14}px`, top: `${Math.max(0, hover.top - 10)}px` }
-            }
+            style={tooltipStyle(hover, holder.current?.clientWidth ?? 0)}
           >
             <TooltipBody data={props} hover={hover} />
           </div>

@@ -73,33 +73,12 @@ function RunSide(props: { readonly ctx: PageContext; readonly run: Run; readonly
   )
 }
 
+type CompareRef = { readonly base: string; readonly candidate: string; readonly tags?: readonly string[] }
+
 /** The compare page of `base` and `candidate` (API selectors; `previous` for the run before). */
-export async function comparePage(
-  ctx: PageContext,
-  ref: { readonly base: string; readonly candidate: string; readonly tags?: readonly string[] },
-): Promise<PageResult> {
-  let base = ref.base
-  if (base === PREVIOUS) {
-    const self = await ctx.api.compare({ query: { base: ref.candidate, candidate: ref.candidate } })
-    const prev = await previousRun(ctx, self.candidate)
-    if (prev === undefined) {
-      return {
-        status: 404,
-        title: 'Compare',
-        section: 'compare',
-        body: (
-          <>
-            <h1>Compare</h1>
-            <Notice kind="error">
-              Run {self.candidate.id} ({runLabel(self.candidate)}) is the first of its series: there is no run
-              before it to compare with.
-            </Notice>
-          </>
-        ),
-      }
-    }
-    base = String(prev.id)
-  }
+export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<PageResult> {
+  const base = await resolveBase(ctx, ref)
+  if (typeof base !== 'string') return base
   const tags = ref.tags ?? []
   const [c, all]: [Out<'compare'>, Out<'compare'> | undefined] = await Promise.all([
     ctx.api.compare({
@@ -110,22 +89,7 @@ export async function comparePage(
       : Promise.resolve(undefined),
   ])
   const allTags = [...new Set((all ?? c).rows.flatMap((r) => r.tags))].sort()
-  const cand = c.candidate
-  const rows: CompareRowData[] = sortRows(c.rows).map((r) => ({
-    ...r,
-    timelineHref: ctx.links.page({
-      page: 'timeline',
-      series: {
-        machine: cand.machine,
-        runtime: cand.build.runtime,
-        config: cand.build.config,
-        branch: cand.build.branch,
-        workload: r.workload,
-        workloadVersion: '',
-      },
-      also: [],
-    }),
-  }))
+  const rows = rowsWithTimelines(ctx, c)
   const permalink = ctx.links.page({
     page: 'compare',
     base,
@@ -138,84 +102,27 @@ export async function comparePage(
     counts: c.counts,
     confidence: c.confidence,
     baseLabel: runLabel(c.base),
-    candidateLabel: runLabel(cand),
+    candidateLabel: runLabel(c.candidate),
     serverTags: tags,
     permalink,
     clientTags: ctx.links.mode === 'static',
   }
-  const versionsDiffer = rows.filter((r) => r.versionsDiffer).length
   const server = ctx.links.mode === 'server'
   const body = (
     <>
       <h1>Compare</h1>
-      {server ? (
-        <form class="picker" method="get" action="/compare">
-          <label>
-            base <input name="base" value={ref.base} size={14} />
-          </label>
-          <label>
-            candidate <input name="candidate" value={ref.candidate} size={14} />
-          </label>
-          <button type="submit">Compare</button>
-          <span class="small muted">
-            a run id, <code>build:ID</code>, a version, <code>runtime-version</code>, a commit prefix or{' '}
-            <code>latest</code>; base <code>previous</code>: the run before
-          </span>
-        </form>
-      ) : null}
+      {server ? <ComparePicker selectors={ref} /> : null}
       <div class="sides">
         <RunSide ctx={ctx} run={c.base} side="base" />
         <div class="arrow" aria-hidden="true">
           →
         </div>
-        <RunSide ctx={ctx} run={cand} side="candidate" />
+        <RunSide ctx={ctx} run={c.candidate} side="candidate" />
       </div>
-      <p class="headline">
-        Geometric mean{tags.length > 0 ? <> of workloads tagged {tags.join(', ')}</> : null}:{' '}
-        <GeometricMean value={c.geometricMean} />
-        <span class="counts">
-          {' '}
-          · <span class="verdict-slower">▲ {c.counts.slower} slower</span> ·{' '}
-          <span class="verdict-faster">▼ {c.counts.faster} faster</span> · = {c.counts.same} same
-        </span>
-      </p>
-      {c.base.machine !== cand.machine ? (
-        <Notice kind="warn">
-          The two runs were measured on different machines ({c.base.machine}, {cand.machine}): the ratios mix
-          the machines with the builds.
-        </Notice>
-      ) : null}
-      {versionsDiffer > 0 ? (
-        <Notice kind="warn">
-          {versionsDiffer} workloads have different versions in the two runs (marked ≠ version).
-        </Notice>
-      ) : null}
-      {c.uncompared.length > 0 ? (
-        <details class="uncompared">
-          <summary>{c.uncompared.length} workloads not compared</summary>
-          <ul>
-            {c.uncompared.map((u) => (
-              <li key={u.workload}>
-                {u.workload}: {u.why}
-              </li>
-            ))}
-          </ul>
-        </details>
-      ) : null}
+      <CompareHeadline c={c} tags={tags} />
+      <CompareNotices c={c} rows={rows} />
       {server && allTags.length > 0 ? (
-        <form class="tags-form" method="get" action="/compare">
-          <input type="hidden" name="base" value={base} />
-          <input type="hidden" name="candidate" value={ref.candidate} />
-          <fieldset>
-            <legend>Only workloads tagged</legend>
-            {allTags.map((t) => (
-              <label key={t} class="chip">
-                <input type="checkbox" name="tag" value={t} checked={tags.includes(t)} /> {t}
-              </label>
-            ))}
-            <button type="submit">Filter</button>
-          </fieldset>
-        </form>
+        <TagFilter base={base} candidate={ref.candidate} allTags={allTags} tags={tags} />
       ) : null}
       <Island name="compare" id="compare" data={props}>
         <CompareTable rows={rows} confidence={c.confidence} />
@@ -237,4 +144,143 @@ export async function comparePage(
     section: 'compare',
     body,
   }
+}
+
+/**
+ * The base selector: as given, or for `previous` the id of the run before the candidate; the
+ * 404 page when the candidate is the first of its series.
+ */
+async function resolveBase(ctx: PageContext, ref: CompareRef): Promise<string | PageResult> {
+  if (ref.base !== PREVIOUS) return ref.base
+  const self = await ctx.api.compare({ query: { base: ref.candidate, candidate: ref.candidate } })
+  const prev = await previousRun(ctx, self.candidate)
+  if (prev !== undefined) return String(prev.id)
+  return {
+    status: 404,
+    title: 'Compare',
+    section: 'compare',
+    body: (
+      <>
+        <h1>Compare</h1>
+        <Notice kind="error">
+          Run {self.candidate.id} ({runLabel(self.candidate)}) is the first of its series: there is no run
+          before it to compare with.
+        </Notice>
+      </>
+    ),
+  }
+}
+
+/** The comparison's rows, slowest first, each linked to its workload's timeline on the candidate's series. */
+function rowsWithTimelines(ctx: PageContext, c: Out<'compare'>): CompareRowData[] {
+  const cand = c.candidate
+  return sortRows(c.rows).map((r) => ({
+    ...r,
+    timelineHref: ctx.links.page({
+      page: 'timeline',
+      series: {
+        machine: cand.machine,
+        runtime: cand.build.runtime,
+        config: cand.build.config,
+        branch: cand.build.branch,
+        workload: r.workload,
+        workloadVersion: '',
+      },
+      also: [],
+    }),
+  }))
+}
+
+/** The form that picks the two runs (server only: it is a GET form). */
+function ComparePicker(props: { readonly selectors: CompareRef }) {
+  const ref = props.selectors
+  return (
+    <form class="picker" method="get" action="/compare">
+      <label>
+        base <input name="base" value={ref.base} size={14} />
+      </label>
+      <label>
+        candidate <input name="candidate" value={ref.candidate} size={14} />
+      </label>
+      <button type="submit">Compare</button>
+      <span class="small muted">
+        a run id, <code>build:ID</code>, a version, <code>runtime-version</code>, a commit prefix or{' '}
+        <code>latest</code>; base <code>previous</code>: the run before
+      </span>
+    </form>
+  )
+}
+
+/** The headline: the geometric mean with its interval and how many workloads went each way. */
+function CompareHeadline(props: { readonly c: Out<'compare'>; readonly tags: readonly string[] }) {
+  const { c, tags } = props
+  return (
+    <p class="headline">
+      Geometric mean{tags.length > 0 ? <> of workloads tagged {tags.join(', ')}</> : null}:{' '}
+      <GeometricMean value={c.geometricMean} />
+      <span class="counts">
+        {' '}
+        · <span class="verdict-slower">▲ {c.counts.slower} slower</span> ·{' '}
+        <span class="verdict-faster">▼ {c.counts.faster} faster</span> · = {c.counts.same} same
+      </span>
+    </p>
+  )
+}
+
+/** The caveats: two machines, workloads whose versions differ, workloads not compared and why. */
+function CompareNotices(props: { readonly c: Out<'compare'>; readonly rows: readonly CompareRowData[] }) {
+  const { c, rows } = props
+  const versionsDiffer = rows.filter((r) => r.versionsDiffer).length
+  return (
+    <>
+      {c.base.machine !== c.candidate.machine ? (
+        <Notice kind="warn">
+          The two runs were measured on different machines ({c.base.machine}, {c.candidate.machine}): the
+          ratios mix the machines with the builds.
+        </Notice>
+      ) : null}
+      {versionsDiffer > 0 ? (
+        <Notice kind="warn">
+          {versionsDiffer} workloads have different versions in the two runs (marked ≠ version).
+        </Notice>
+      ) : null}
+      {c.uncompared.length > 0 ? (
+        <details class="uncompared">
+          <summary>{c.uncompared.length} workloads not compared</summary>
+          <ul>
+            {c.uncompared.map((u) => (
+              <li key={u.workload}>
+                {u.workload}: {u.why}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
+  )
+}
+
+/** The tag filter (server only: it is a GET form). */
+function TagFilter(props: {
+  readonly base: string
+  readonly candidate: string
+  readonly allTags: readonly string[]
+  readonly tags: readonly string[]
+}) {
+  const { base, candidate, allTags, tags } = props
+  return (
+    <form class="tags-form" method="get" action="/compare">
+      <input type="hidden" name="base" value={base} />
+      <input type="hidden" name="candidate" value={candidate} />
+      <fieldset>
+        <legend>Only workloads tagged</legend>
+        {allTags.map((t) => (
+          <label key={t} class="chip">
+            <input type="checkbox" name="tag" value={t} checked={tags.includes(t)} /> {t}
+          </label>
+        ))}
+        <button type="submit">Filter</button>
+      </fieldset>
+    </form>
+  )
 }

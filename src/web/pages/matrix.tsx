@@ -20,6 +20,8 @@ function columnLabel(row: OverviewRow): string {
 }
 
 type Compared = { readonly row: OverviewRow; readonly result: Out<'compare'> | { readonly error: string } }
+type ComparedOk = { row: OverviewRow; result: Out<'compare'> }
+type BaselineOption = MatrixIslandProps['options'][number]
 
 /** The matrix page against `baseline` (a run selector; the first runtime's latest run when null). */
 export async function matrixPage(
@@ -42,7 +44,41 @@ export async function matrixPage(
     }
   }
   const baseline = ref.baseline ?? String(rows[0]!.latest.id)
-  const compared: Compared[] = await Promise.all(
+  const compared = await compareEach(ctx, rows, baseline)
+  const ok = compared.filter((c): c is ComparedOk => !('error' in c.result))
+  const baseRun = ok[0]?.result.base
+  const options = baselineOptions(ctx, rows, { baseline, baseRun, machine: ref.machine })
+  const machines = [...new Set(rows.map((r) => r.machine))]
+  const body = (
+    <>
+      <h1>Matrix</h1>
+      <MatrixLede ctx={ctx} baseRun={baseRun} />
+      <Island name="matrix" id="matrix" data={{ options, selected: baseline }}>
+        <BaselinePicker ctx={ctx} options={options} baseline={baseline} machine={ref.machine} />
+      </Island>
+      {machines.length > 1 || ref.machine !== null ? (
+        <MachineLinks ctx={ctx} machines={machines} baseline={ref.baseline} machine={ref.machine} />
+      ) : null}
+      {compared
+        .filter((c) => 'error' in c.result)
+        .map((c) => (
+          <Notice kind="warn" key={`${c.row.machine}|${columnLabel(c.row)}`}>
+            {columnLabel(c.row)} on {c.row.machine}: {'error' in c.result ? c.result.error : ''}
+          </Notice>
+        ))}
+      <MatrixTable ctx={ctx} ok={ok} />
+    </>
+  )
+  return { status: 200, title: 'Matrix', section: 'matrix', body }
+}
+
+/** Each row's latest run compared with the baseline; a comparison the API refuses keeps its message. */
+async function compareEach(
+  ctx: PageContext,
+  rows: readonly OverviewRow[],
+  baseline: string,
+): Promise<Compared[]> {
+  return Promise.all(
     rows.map(async (row) => {
       try {
         return {
@@ -59,176 +95,202 @@ export async function matrixPage(
       }
     }),
   )
-  const ok = compared.filter((c): c is { row: OverviewRow; result: Out<'compare'> } => !('error' in c.result))
-  const baseRun = ok[0]?.result.base
-  const workloads = [...new Set(ok.flatMap((c) => c.result.rows.map((r) => r.workload)))].sort()
-  const cells = new Map(ok.map((c) => [c.row, new Map(c.result.rows.map((r) => [r.workload, r]))]))
-  const options: MatrixIslandProps['options'][number][] = rows.map((r) => ({
+}
+
+/** The baselines to choose from: every row's latest run, and the baseline asked for when it is none of them. */
+function baselineOptions(
+  ctx: PageContext,
+  rows: readonly OverviewRow[],
+  current: {
+    readonly baseline: string
+    readonly baseRun: Out<'compare'>['base'] | undefined
+    readonly machine: string | null
+  },
+): BaselineOption[] {
+  const { baseline, baseRun, machine } = current
+  const options: BaselineOption[] = rows.map((r) => ({
     value: String(r.latest.id),
     label: `${columnLabel(r)} on ${r.machine} (${r.latest.version}, run ${r.latest.id})`,
-    href: ctx.links.page({ page: 'matrix', baseline: String(r.latest.id), machine: ref.machine }),
+    href: ctx.links.page({ page: 'matrix', baseline: String(r.latest.id), machine }),
   }))
   if (!options.some((o) => o.value === baseline)) {
     options.unshift({
       value: baseline,
       label: baseRun ? `${baseRun.build.runtime} ${baseRun.build.version} (${baseline})` : baseline,
-      href: ctx.links.page({ page: 'matrix', baseline, machine: ref.machine }),
+      href: ctx.links.page({ page: 'matrix', baseline, machine }),
     })
   }
-  const machines = [...new Set(rows.map((r) => r.machine))]
-  const picker =
-    ctx.links.mode === 'server' ? (
-      <form class="picker" method="get" action="/matrix">
-        <label>
-          baseline{' '}
-          <select name="baseline">
-            {options.map((o) => (
-              <option key={o.value} value={o.value} selected={o.value === baseline}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        {ref.machine !== null ? <input type="hidden" name="machine" value={ref.machine} /> : null}
-        <button type="submit">Show</button>
-      </form>
-    ) : (
-      <nav class="baseline-links" aria-label="Baselines">
-        Baseline:{' '}
-        {options.map((o, i) => (
-          <span key={o.value}>
-            {i > 0 ? ' · ' : ''}
-            {o.value === baseline ? <strong>{o.label}</strong> : <a href={o.href}>{o.label}</a>}
-          </span>
-        ))}
-      </nav>
-    )
-  const body = (
-    <>
-      <h1>Matrix</h1>
-      <p class="lede">
-        Each runtime and config's latest run against the baseline
-        {baseRun ? (
-          <>
-            {' '}
-            <a href={ctx.links.page({ page: 'run', id: baseRun.id })}>
-              {baseRun.build.runtime} {baseRun.build.version} {baseRun.build.config} on {baseRun.machine}
-            </a>
-          </>
-        ) : null}
-        , workload by workload: time ratio, below 1 is faster; ≠ marks a workload whose version differs from
-        the baseline's. <span class="verdict-slower">▲ slower</span>,{' '}
-        <span class="verdict-faster">▼ faster</span>, = no significant difference.
-      </p>
-      <Island name="matrix" id="matrix" data={{ options, selected: baseline }}>
-        {picker}
-      </Island>
-      {machines.length > 1 || ref.machine !== null ? (
-        <p class="small">
-          Machine:{' '}
-          {ref.machine !== null ? (
-            <a href={ctx.links.page({ page: 'matrix', baseline: ref.baseline, machine: null })}>all</a>
-          ) : (
-            <strong>all</strong>
-          )}
-          {machines.map((m) => (
-            <span key={m}>
-              {' · '}
-              {m === ref.machine ? (
-                <strong>{m}</strong>
-              ) : (
-                <a href={ctx.links.page({ page: 'matrix', baseline: ref.baseline, machine: m })}>{m}</a>
-              )}
-            </span>
-          ))}
-        </p>
+  return options
+}
+
+/** What the matrix shows, against which baseline run, and how to read a cell. */
+function MatrixLede(props: {
+  readonly ctx: PageContext
+  readonly baseRun: Out<'compare'>['base'] | undefined
+}) {
+  const { ctx, baseRun } = props
+  return (
+    <p class="lede">
+      Each runtime and config's latest run against the baseline
+      {baseRun ? (
+        <>
+          {' '}
+          <a href={ctx.links.page({ page: 'run', id: baseRun.id })}>
+            {baseRun.build.runtime} {baseRun.build.version} {baseRun.build.config} on {baseRun.machine}
+          </a>
+        </>
       ) : null}
-      {compared
-        .filter((c) => 'error' in c.result)
-        .map((c) => (
-          <Notice kind="warn" key={`${c.row.machine}|${columnLabel(c.row)}`}>
-            {columnLabel(c.row)} on {c.row.machine}: {'error' in c.result ? c.result.error : ''}
-          </Notice>
-        ))}
-      <TableWrap label="Matrix of ratios">
-        <table class="data matrix">
-          <thead>
-            <tr>
-              <th scope="col">workload</th>
-              {ok.map((c) => (
-                <th scope="col" key={c.row.latest.id} class="num">
-                  {columnLabel(c.row)}
-                  <div class="small muted">
-                    {c.row.machine} · {c.row.latest.version}
-                  </div>
-                </th>
-              ))}
-            </tr>
-            <tr class="gm-row">
-              <th scope="row">geometric mean</th>
-              {ok.map((c) => (
-                <td key={c.row.latest.id} class="num">
-                  <a
-                    class="plain"
-                    href={ctx.links.page({
-                      page: 'compare',
-                      base: String(c.result.base.id),
-                      candidate: String(c.result.candidate.id),
-                    })}
-                  >
-                    <GeometricMean value={c.result.geometricMean} compact />
-                  </a>
-                </td>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {workloads.map((w) => (
-              <tr key={w}>
-                <th scope="row" class="name">
-                  {w}
-                </th>
-                {ok.map((c) => {
-                  const r = cells.get(c.row)?.get(w)
-                  if (r === undefined) {
-                    return (
-                      <td key={c.row.latest.id} class="num muted">
-                        –
-                      </td>
-                    )
-                  }
-                  if (c.result.candidate.id === c.result.base.id) {
-                    return (
-                      <td key={c.row.latest.id} class="num muted">
-                        baseline
-                      </td>
-                    )
-                  }
-                  const significant = r.verdict === 'slower' || r.verdict === 'faster'
-                  const v = VERDICT_LABELS[r.verdict]
-                  return (
-                    <td
-                      key={c.row.latest.id}
-                      class={`num cell ${heatClass(significant ? heatStep(r.ratio) : 0)}`}
-                      title={`${w}: ${formatRatio(r.ratio)} ${formatInterval(r.low, r.high)} ${v.word}${r.reason ? ` (${r.reason})` : ''}`}
-                    >
-                      {r.versionsDiffer ? (
-                        <span class="warn-mark" title="The workload's versions differ between the two runs">
-                          ≠{' '}
-                        </span>
-                      ) : null}
-                      {r.ratio === null ? '–' : formatChange(r.ratio)}{' '}
-                      <span aria-hidden="true">{v.symbol}</span>
-                      <span class="sr-only">{v.word}</span>
-                    </td>
-                  )
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
-    </>
+      , workload by workload: time ratio, below 1 is faster; ≠ marks a workload whose version differs from the
+      baseline's. <span class="verdict-slower">▲ slower</span>, <span class="verdict-faster">▼ faster</span>,
+      = no significant difference.
+    </p>
   )
-  return { status: 200, title: 'Matrix', section: 'matrix', body }
+}
+
+/** The baseline picker: a form on the server, plain links in the static report. */
+function BaselinePicker(props: {
+  readonly ctx: PageContext
+  readonly options: readonly BaselineOption[]
+  readonly baseline: string
+  readonly machine: string | null
+}) {
+  const { ctx, options, baseline, machine } = props
+  return ctx.links.mode === 'server' ? (
+    <form class="picker" method="get" action="/matrix">
+      <label>
+        baseline{' '}
+        <select name="baseline">
+          {options.map((o) => (
+            <option key={o.value} value={o.value} selected={o.value === baseline}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {machine !== null ? <input type="hidden" name="machine" value={machine} /> : null}
+      <button type="submit">Show</button>
+    </form>
+  ) : (
+    <nav class="baseline-links" aria-label="Baselines">
+      Baseline:{' '}
+      {options.map((o, i) => (
+        <span key={o.value}>
+          {i > 0 ? ' · ' : ''}
+          {o.value === baseline ? <strong>{o.label}</strong> : <a href={o.href}>{o.label}</a>}
+        </span>
+      ))}
+    </nav>
+  )
+}
+
+/** The machine filter: all machines, or one. */
+function MachineLinks(props: {
+  readonly ctx: PageContext
+  readonly machines: readonly string[]
+  readonly baseline: string | null
+  readonly machine: string | null
+}) {
+  const { ctx, machines, baseline, machine } = props
+  return (
+    <p class="small">
+      Machine:{' '}
+      {machine !== null ? (
+        <a href={ctx.links.page({ page: 'matrix', baseline, machine: null })}>all</a>
+      ) : (
+        <strong>all</strong>
+      )}
+      {machines.map((m) => (
+        <span key={m}>
+          {' · '}
+          {m === machine ? (
+            <strong>{m}</strong>
+          ) : (
+            <a href={ctx.links.page({ page: 'matrix', baseline, machine: m })}>{m}</a>
+          )}
+        </span>
+      ))}
+    </p>
+  )
+}
+
+/** The heat map: one column per compared run, its geometric mean on top, one row per workload. */
+function MatrixTable(props: { readonly ctx: PageContext; readonly ok: readonly ComparedOk[] }) {
+  const { ctx, ok } = props
+  const workloads = [...new Set(ok.flatMap((c) => c.result.rows.map((r) => r.workload)))].sort()
+  const cells = new Map(ok.map((c) => [c.row, new Map(c.result.rows.map((r) => [r.workload, r]))]))
+  return (
+    <TableWrap label="Matrix of ratios">
+      <table class="data matrix">
+        <thead>
+          <tr>
+            <th scope="col">workload</th>
+            {ok.map((c) => (
+              <th scope="col" key={c.row.latest.id} class="num">
+                {columnLabel(c.row)}
+                <div class="small muted">
+                  {c.row.machine} · {c.row.latest.version}
+                </div>
+              </th>
+            ))}
+          </tr>
+          <tr class="gm-row">
+            <th scope="row">geometric mean</th>
+            {ok.map((c) => (
+              <td key={c.row.latest.id} class="num">
+                <a
+                  class="plain"
+                  href={ctx.links.page({
+                    page: 'compare',
+                    base: String(c.result.base.id),
+                    candidate: String(c.result.candidate.id),
+                  })}
+                >
+                  <GeometricMean value={c.result.geometricMean} compact />
+                </a>
+              </td>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {workloads.map((w) => (
+            <tr key={w}>
+              <th scope="row" class="name">
+                {w}
+              </th>
+              {ok.map((c) => (
+                <MatrixCell key={c.row.latest.id} workload={w} compared={c} row={cells.get(c.row)?.get(w)} />
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  )
+}
+
+/** One cell: the ratio with its verdict's heat, symbol and word; – when unmeasured, "baseline" for the baseline's own column. */
+function MatrixCell(props: {
+  readonly workload: string
+  readonly compared: ComparedOk
+  readonly row: Out<'compare'>['rows'][number] | undefined
+}) {
+  const { workload: w, compared: c, row: r } = props
+  if (r === undefined) return <td class="num muted">–</td>
+  if (c.result.candidate.id === c.result.base.id) return <td class="num muted">baseline</td>
+  const significant = r.verdict === 'slower' || r.verdict === 'faster'
+  const v = VERDICT_LABELS[r.verdict]
+  return (
+    <td
+      class={`num cell ${heatClass(significant ? heatStep(r.ratio) : 0)}`}
+      title={`${w}: ${formatRatio(r.ratio)} ${formatInterval(r.low, r.high)} ${v.word}${r.reason ? ` (${r.reason})` : ''}`}
+    >
+      {r.versionsDiffer ? (
+        <span class="warn-mark" title="The workload's versions differ between the two runs">
+          ≠{' '}
+        </span>
+      ) : null}
+      {r.ratio === null ? '–' : formatChange(r.ratio)} <span aria-hidden="true">{v.symbol}</span>
+      <span class="sr-only">{v.word}</span>
+    </td>
+  )
 }

@@ -159,105 +159,12 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
         </p>
       ) : null}
       {machines.map((machine) => (
-        <section key={machine} class="machine-block">
-          <h2>
-            <a href={ctx.links.page({ page: 'machine', name: machine })}>{machine}</a>
-          </h2>
-          <TableWrap label={`Runtimes on ${machine}`}>
-            <table class="data overview-table">
-              <thead>
-                <tr>
-                  <th scope="col">runtime · config · branch</th>
-                  <th scope="col">latest build</th>
-                  <th scope="col">status</th>
-                  <th scope="col">against previous</th>
-                  <th scope="col" class="num">
-                    <span title="workloads significantly slower / faster / the same">▲ / ▼ / =</span>
-                  </th>
-                  <th scope="col">against baseline</th>
-                  <th scope="col">last {SPARK_RUNS} runs</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows
-                  .filter((r) => r.row.machine === machine)
-                  .map(({ row, spark, baseline: b }) => (
-                    <tr key={`${row.runtime}|${row.config}|${row.branch}`}>
-                      <th scope="row" class="name">
-                        {row.runtime} <span class="muted">·</span> {row.config}
-                        {row.branch !== null ? (
-                          <>
-                            {' '}
-                            <span class="muted">·</span> {row.branch}
-                          </>
-                        ) : null}
-                      </th>
-                      <td>
-                        <a href={ctx.links.page({ page: 'run', id: row.latest.id })}>{row.latest.version}</a>{' '}
-                        <CommitLink links={ctx.links} sha={row.latest.commitSha} />
-                        <div class="muted small">
-                          {formatDate(row.latest.commitDateUtc ?? row.latest.startedAt)}
-                        </div>
-                      </td>
-                      <td>
-                        <StatusBadge status={row.latest.status} />
-                        {row.results.failed > 0 ? (
-                          <div class="small bad-text">
-                            ✗ {row.results.failed} failed workload{row.results.failed === 1 ? '' : 's'}
-                          </div>
-                        ) : null}
-                      </td>
-                      <td>
-                        {row.previous !== null ? (
-                          <a
-                            class="plain"
-                            href={ctx.links.page({
-                              page: 'compare',
-                              base: String(row.previous.id),
-                              candidate: String(row.latest.id),
-                            })}
-                            title={`Compare with ${row.previous.version} ${shortSha(row.previous.commitSha)}`}
-                          >
-                            <GeometricMean value={row.geometricMean} compact />
-                          </a>
-                        ) : (
-                          <span class="muted">first run</span>
-                        )}
-                      </td>
-                      <td class="num">
-                        <span class="verdict-slower">{row.changes.slower} ▲</span> /{' '}
-                        <span class="verdict-faster">{row.changes.faster} ▼</span> / {row.changes.same} =
-                      </td>
-                      <td>
-                        {b === null ? (
-                          <span
-                            class="muted"
-                            title="No release build of this runtime and config was measured on this machine"
-                          >
-                            no release
-                          </span>
-                        ) : (
-                          <>
-                            <span class="small muted">{b.label}</span>{' '}
-                            {b.href !== null ? (
-                              <a class="plain" href={b.href}>
-                                <GeometricMean value={b.geometricMean} compact />
-                              </a>
-                            ) : (
-                              <GeometricMean value={b.geometricMean} compact />
-                            )}
-                          </>
-                        )}
-                      </td>
-                      <td>
-                        <Sparkline values={spark} label={sparkLabel(spark)} />
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        </section>
+        <MachineBlock
+          key={machine}
+          ctx={ctx}
+          machine={machine}
+          rows={rows.filter((r) => r.row.machine === machine)}
+        />
       ))}
       <section>
         <h2>Newest alerts</h2>
@@ -269,6 +176,135 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     </>
   )
   return { status: 200, title: 'Overview', section: 'overview', body }
+}
+
+/** One overview row: the latest run, its sparkline and its baseline cell. */
+interface OverviewLine {
+  readonly row: OverviewRow
+  readonly spark: (number | null)[]
+  readonly baseline: BaselineCell | null
+}
+
+/** One machine's runtimes: a table of their latest runs against the previous run and the baseline. */
+function MachineBlock(props: {
+  readonly ctx: PageContext
+  readonly machine: string
+  readonly rows: readonly OverviewLine[]
+}) {
+  const { ctx, machine, rows } = props
+  return (
+    <section class="machine-block">
+      <h2>
+        <a href={ctx.links.page({ page: 'machine', name: machine })}>{machine}</a>
+      </h2>
+      <TableWrap label={`Runtimes on ${machine}`}>
+        <table class="data overview-table">
+          <thead>
+            <tr>
+              <th scope="col">runtime · config · branch</th>
+              <th scope="col">latest build</th>
+              <th scope="col">status</th>
+              <th scope="col">against previous</th>
+              <th scope="col" class="num">
+                <span title="workloads significantly slower / faster / the same">▲ / ▼ / =</span>
+              </th>
+              <th scope="col">against baseline</th>
+              <th scope="col">last {SPARK_RUNS} runs</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((line) => (
+              <OverviewTableRow
+                key={`${line.row.runtime}|${line.row.config}|${line.row.branch}`}
+                ctx={ctx}
+                line={line}
+              />
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+    </section>
+  )
+}
+
+/** One runtime · config · branch: its latest build, status, ratios and sparkline. */
+function OverviewTableRow(props: { readonly ctx: PageContext; readonly line: OverviewLine }) {
+  const { ctx } = props
+  const { row, spark, baseline: b } = props.line
+  return (
+    <tr>
+      <th scope="row" class="name">
+        {row.runtime} <span class="muted">·</span> {row.config}
+        {row.branch !== null ? (
+          <>
+            {' '}
+            <span class="muted">·</span> {row.branch}
+          </>
+        ) : null}
+      </th>
+      <td>
+        <a href={ctx.links.page({ page: 'run', id: row.latest.id })}>{row.latest.version}</a>{' '}
+        <CommitLink links={ctx.links} sha={row.latest.commitSha} />
+        <div class="muted small">{formatDate(row.latest.commitDateUtc ?? row.latest.startedAt)}</div>
+      </td>
+      <td>
+        <StatusBadge status={row.latest.status} />
+        {row.results.failed > 0 ? (
+          <div class="small bad-text">
+            ✗ {row.results.failed} failed workload{row.results.failed === 1 ? '' : 's'}
+          </div>
+        ) : null}
+      </td>
+      <td>
+        {row.previous !== null ? (
+          <a
+            class="plain"
+            href={ctx.links.page({
+              page: 'compare',
+              base: String(row.previous.id),
+              candidate: String(row.latest.id),
+            })}
+            title={`Compare with ${row.previous.version} ${shortSha(row.previous.commitSha)}`}
+          >
+            <GeometricMean value={row.geometricMean} compact />
+          </a>
+        ) : (
+          <span class="muted">first run</span>
+        )}
+      </td>
+      <td class="num">
+        <span class="verdict-slower">{row.changes.slower} ▲</span> /{' '}
+        <span class="verdict-faster">{row.changes.faster} ▼</span> / {row.changes.same} =
+      </td>
+      <td>
+        <BaselineCellView cell={b} />
+      </td>
+      <td>
+        <Sparkline values={spark} label={sparkLabel(spark)} />
+      </td>
+    </tr>
+  )
+}
+
+/** The ratio against the baseline, linked to its comparison when there is one; "no release" without a baseline. */
+function BaselineCellView(props: { readonly cell: BaselineCell | null }) {
+  const b = props.cell
+  return b === null ? (
+    <span class="muted" title="No release build of this runtime and config was measured on this machine">
+      no release
+    </span>
+  ) : (
+    <>
+      <span class="small muted">{b.label}</span>{' '}
+      {b.href !== null ? (
+        <a class="plain" href={b.href}>
+          <GeometricMean value={b.geometricMean} compact />
+        </a>
+      ) : (
+        <GeometricMean value={b.geometricMean} compact />
+      )}
+    </>
+  )
 }
 
 function sparkLabel(values: readonly (number | null)[]): string {

@@ -1,5 +1,5 @@
 import { StatusBadge, TableWrap } from '../components.tsx'
-import type { PageContext, PageResult } from '../context.ts'
+import type { Out, PageContext, PageResult } from '../context.ts'
 import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
 import { PREVIOUS } from './compare.tsx'
 import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
@@ -7,25 +7,14 @@ import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
 // Run and machine pages: where a run was measured (environment, warnings), what it measured and
 // what failed with its reason; a machine's fingerprint and its history.
 
+type RunDetail = Out<'getRun'>['run']
+type RunResult = Out<'getRun'>['results'][number]
+
 /** One run: its build, environment, warnings, results and failures. */
 export async function runPage(ctx: PageContext, id: number): Promise<PageResult> {
   const { run, results } = await ctx.api.getRun({ params: { id } })
   const b = run.build
-  const env = run.environment
   const failed = results.filter((r) => r.outcome.state !== 'measured')
-  const series = (workload: string, version: string) =>
-    ctx.links.page({
-      page: 'timeline',
-      series: {
-        machine: run.machine,
-        runtime: b.runtime,
-        config: b.config,
-        branch: b.branch,
-        workload,
-        workloadVersion: version,
-      },
-      also: [],
-    })
   const body = (
     <>
       <h1>
@@ -41,180 +30,233 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
       <div class="columns">
         <section>
           <h2>Build</h2>
-          <FactTable
-            label="Build"
-            rows={[
-              ['runtime', b.runtime],
-              ['version', b.version],
-              ['config', b.config],
-              ['branch', b.branch ?? '–'],
-              ['commit', <CommitLink links={ctx.links} sha={b.commitSha} key="c" />],
-              ['commit date', formatDate(b.commitDateUtc)],
-              ['identity', <code key="i">{b.identity}</code>],
-              ...(b.interpreter !== null
-                ? ([
-                    ['compiler', b.interpreter.compiler],
-                    ['JIT', b.interpreter.jit],
-                    ['free threading', b.interpreter.freeThreading],
-                  ] as const)
-                : []),
-            ]}
-          />
+          <BuildFacts ctx={ctx} run={run} />
         </section>
         <section>
           <h2>Run</h2>
-          <FactTable
-            label="Run"
-            rows={[
-              ['status', <StatusBadge status={run.status} key="s" />],
-              ['started', formatDate(run.startedAt)],
-              ['finished', formatDate(run.finishedAt)],
-              ['suite', run.suite],
-              ['preset', run.preset],
-              ['harness', run.harnessVersion],
-              ['source', run.source],
-              ['results', `${results.length} (${failed.length} not measured)`],
-            ]}
-          />
+          <RunFacts run={run} results={results.length} failed={failed.length} />
         </section>
       </div>
       <h2>Environment</h2>
-      {env === null ? (
-        <p class="muted">Not recorded (imported results carry only their metadata, below).</p>
-      ) : (
-        <>
-          {env.warnings.length === 0 ? (
-            <Notice kind="info">No warnings: the machine was set up for benchmarking.</Notice>
-          ) : (
-            env.warnings.map((w) => (
-              <Notice kind="warn" key={w.code}>
-                <strong>{w.message}</strong> <span class="small">{w.advice}</span>
-              </Notice>
-            ))
-          )}
-          <FactTable
-            label="Environment"
-            rows={[
-              ['CPU', `${env.fingerprint.cpuModel} (${env.fingerprint.logicalCpus} logical CPUs)`],
-              ['memory', formatBytes(env.fingerprint.memoryBytes)],
-              ['kernel', `${env.fingerprint.os} ${env.fingerprint.kernel} ${env.fingerprint.arch}`],
-              ['governors', env.tuning.governors.join(', ') || '–'],
-              ['turbo · SMT · ASLR', `${env.tuning.turbo} · ${env.tuning.smt} · ${env.tuning.aslr ?? '?'}`],
-              ['load (1 min)', significant(env.tuning.loadAverage1m)],
-              ['isolated CPUs', env.tuning.isolatedCpus || '–'],
-              ['virtualized', env.tuning.virtualized ? 'yes' : 'no'],
-            ]}
-          />
-        </>
-      )}
-      {failed.length > 0 ? (
-        <>
-          <h2>Failed and skipped workloads ({failed.length})</h2>
-          <TableWrap label="Failed workloads">
-            <table class="data">
-              <thead>
-                <tr>
-                  <th scope="col">workload</th>
-                  <th scope="col">state</th>
-                  <th scope="col">reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {failed.map((r) => (
-                  <tr key={r.id}>
-                    <th scope="row" class="name">
-                      {r.workload.name}
-                    </th>
-                    <td class="bad-text">✗ {r.outcome.state}</td>
-                    <td>
-                      {r.outcome.state === 'failed' ? (
-                        <>
-                          <strong>{r.outcome.reason}</strong>: {r.outcome.message}
-                          {r.outcome.stderrTail !== '' ? (
-                            <details>
-                              <summary>stderr</summary>
-                              <pre>{r.outcome.stderrTail}</pre>
-                            </details>
-                          ) : null}
-                        </>
-                      ) : r.outcome.state === 'skipped' ? (
-                        r.outcome.message
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        </>
-      ) : null}
+      <EnvironmentSection env={run.environment} />
+      {failed.length > 0 ? <FailedWorkloads failed={failed} /> : null}
       <h2>Results ({results.length - failed.length} measured)</h2>
-      <TableWrap label="Results">
+      <ResultsTable ctx={ctx} run={run} results={results} />
+      <MetadataDetails label="Build metadata" metadata={b.metadata} />
+      <MetadataDetails label="Metadata" metadata={run.metadata} />
+    </>
+  )
+  return { status: 200, title: `Run ${run.id}`, section: 'run', body }
+}
+
+/** The build's facts: runtime, version, config, branch, commit, identity and the interpreter's make. */
+function BuildFacts(props: { readonly ctx: PageContext; readonly run: RunDetail }) {
+  const b = props.run.build
+  return (
+    <FactTable
+      label="Build"
+      rows={[
+        ['runtime', b.runtime],
+        ['version', b.version],
+        ['config', b.config],
+        ['branch', b.branch ?? '–'],
+        ['commit', <CommitLink links={props.ctx.links} sha={b.commitSha} key="c" />],
+        ['commit date', formatDate(b.commitDateUtc)],
+        ['identity', <code key="i">{b.identity}</code>],
+        ...(b.interpreter !== null
+          ? ([
+              ['compiler', b.interpreter.compiler],
+              ['JIT', b.interpreter.jit],
+              ['free threading', b.interpreter.freeThreading],
+            ] as const)
+          : []),
+      ]}
+    />
+  )
+}
+
+/** The run's facts: status, times, suite, preset, harness, source and how many results. */
+function RunFacts(props: { readonly run: RunDetail; readonly results: number; readonly failed: number }) {
+  const { run } = props
+  return (
+    <FactTable
+      label="Run"
+      rows={[
+        ['status', <StatusBadge status={run.status} key="s" />],
+        ['started', formatDate(run.startedAt)],
+        ['finished', formatDate(run.finishedAt)],
+        ['suite', run.suite],
+        ['preset', run.preset],
+        ['harness', run.harnessVersion],
+        ['source', run.source],
+        ['results', `${props.results} (${props.failed} not measured)`],
+      ]}
+    />
+  )
+}
+
+/** Where the run was measured: the environment's warnings (or none) and the machine's facts. */
+function EnvironmentSection(props: { readonly env: RunDetail['environment'] }) {
+  const { env } = props
+  if (env === null) {
+    return <p class="muted">Not recorded (imported results carry only their metadata, below).</p>
+  }
+  return (
+    <>
+      {env.warnings.length === 0 ? (
+        <Notice kind="info">No warnings: the machine was set up for benchmarking.</Notice>
+      ) : (
+        env.warnings.map((w) => (
+          <Notice kind="warn" key={w.code}>
+            <strong>{w.message}</strong> <span class="small">{w.advice}</span>
+          </Notice>
+        ))
+      )}
+      <FactTable
+        label="Environment"
+        rows={[
+          ['CPU', `${env.fingerprint.cpuModel} (${env.fingerprint.logicalCpus} logical CPUs)`],
+          ['memory', formatBytes(env.fingerprint.memoryBytes)],
+          ['kernel', `${env.fingerprint.os} ${env.fingerprint.kernel} ${env.fingerprint.arch}`],
+          ['governors', env.tuning.governors.join(', ') || '–'],
+          ['turbo · SMT · ASLR', `${env.tuning.turbo} · ${env.tuning.smt} · ${env.tuning.aslr ?? '?'}`],
+          ['load (1 min)', significant(env.tuning.loadAverage1m)],
+          ['isolated CPUs', env.tuning.isolatedCpus || '–'],
+          ['virtualized', env.tuning.virtualized ? 'yes' : 'no'],
+        ]}
+      />
+    </>
+  )
+}
+
+/** The workloads that were not measured, each with its state and reason (and stderr when it failed). */
+function FailedWorkloads(props: { readonly failed: readonly RunResult[] }) {
+  const { failed } = props
+  return (
+    <>
+      <h2>Failed and skipped workloads ({failed.length})</h2>
+      <TableWrap label="Failed workloads">
         <table class="data">
           <thead>
             <tr>
               <th scope="col">workload</th>
-              <th scope="col" class="num">
-                mean
-              </th>
-              <th scope="col" class="num">
-                sd of process means
-              </th>
-              <th scope="col" class="num">
-                min … max
-              </th>
-              <th scope="col" class="num">
-                processes × values
-              </th>
-              <th scope="col" class="num">
-                loops
-              </th>
+              <th scope="col">state</th>
+              <th scope="col">reason</th>
             </tr>
           </thead>
           <tbody>
-            {results
-              .filter((r) => r.outcome.state === 'measured')
-              .map((r) => (
-                <tr key={r.id}>
-                  <th scope="row" class="name">
-                    <a href={series(r.workload.name, r.workload.version)}>{r.workload.name}</a>
-                  </th>
-                  <td class="num">{formatValue(r.summary.mean, r.unit)}</td>
-                  <td class="num">{formatValue(r.summary.stdevProcessMeans, r.unit)}</td>
-                  <td class="num muted">
-                    {formatValue(r.summary.min, r.unit)} … {formatValue(r.summary.max, r.unit)}
-                  </td>
-                  <td class="num">
-                    {r.summary.nProcesses} ×{' '}
-                    {r.summary.nProcesses > 0 ? Math.round(r.summary.nValues / r.summary.nProcesses) : 0}
-                  </td>
-                  <td class="num">{r.loops}</td>
-                </tr>
-              ))}
+            {failed.map((r) => (
+              <tr key={r.id}>
+                <th scope="row" class="name">
+                  {r.workload.name}
+                </th>
+                <td class="bad-text">✗ {r.outcome.state}</td>
+                <td>
+                  {r.outcome.state === 'failed' ? (
+                    <>
+                      <strong>{r.outcome.reason}</strong>: {r.outcome.message}
+                      {r.outcome.stderrTail !== '' ? (
+                        <details>
+                          <summary>stderr</summary>
+                          <pre>{r.outcome.stderrTail}</pre>
+                        </details>
+                      ) : null}
+                    </>
+                  ) : r.outcome.state === 'skipped' ? (
+                    r.outcome.message
+                  ) : null}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </TableWrap>
-      {Object.keys(b.metadata).length > 0 ? (
-        <details>
-          <summary>Build metadata ({Object.keys(b.metadata).length} keys)</summary>
-          <FactTable
-            label="Build metadata"
-            rows={Object.entries(b.metadata).map(([k, v]) => [k, jsonText(v)] as const)}
-          />
-        </details>
-      ) : null}
-      {Object.keys(run.metadata).length > 0 ? (
-        <details>
-          <summary>Metadata ({Object.keys(run.metadata).length} keys)</summary>
-          <FactTable
-            label="Metadata"
-            rows={Object.entries(run.metadata).map(([k, v]) => [k, jsonText(v)] as const)}
-          />
-        </details>
-      ) : null}
     </>
   )
-  return { status: 200, title: `Run ${run.id}`, section: 'run', body }
+}
+
+/** The measured workloads: mean, spread, range, processes × values and loops, each linked to its timeline. */
+function ResultsTable(props: {
+  readonly ctx: PageContext
+  readonly run: RunDetail
+  readonly results: readonly RunResult[]
+}) {
+  const { ctx, run, results } = props
+  const b = run.build
+  const series = (workload: string, version: string) =>
+    ctx.links.page({
+      page: 'timeline',
+      series: {
+        machine: run.machine,
+        runtime: b.runtime,
+        config: b.config,
+        branch: b.branch,
+        workload,
+        workloadVersion: version,
+      },
+      also: [],
+    })
+  return (
+    <TableWrap label="Results">
+      <table class="data">
+        <thead>
+          <tr>
+            <th scope="col">workload</th>
+            <th scope="col" class="num">
+              mean
+            </th>
+            <th scope="col" class="num">
+              sd of process means
+            </th>
+            <th scope="col" class="num">
+              min … max
+            </th>
+            <th scope="col" class="num">
+              processes × values
+            </th>
+            <th scope="col" class="num">
+              loops
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {results
+            .filter((r) => r.outcome.state === 'measured')
+            .map((r) => (
+              <tr key={r.id}>
+                <th scope="row" class="name">
+                  <a href={series(r.workload.name, r.workload.version)}>{r.workload.name}</a>
+                </th>
+                <td class="num">{formatValue(r.summary.mean, r.unit)}</td>
+                <td class="num">{formatValue(r.summary.stdevProcessMeans, r.unit)}</td>
+                <td class="num muted">
+                  {formatValue(r.summary.min, r.unit)} … {formatValue(r.summary.max, r.unit)}
+                </td>
+                <td class="num">
+                  {r.summary.nProcesses} ×{' '}
+                  {r.summary.nProcesses > 0 ? Math.round(r.summary.nValues / r.summary.nProcesses) : 0}
+                </td>
+                <td class="num">{r.loops}</td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  )
+}
+
+/** A metadata record as a folded table of its keys, nothing when it is empty. */
+function MetadataDetails(props: { readonly label: string; readonly metadata: RunDetail['metadata'] }) {
+  const { label, metadata } = props
+  if (Object.keys(metadata).length === 0) return null
+  return (
+    <details>
+      <summary>
+        {label} ({Object.keys(metadata).length} keys)
+      </summary>
+      <FactTable label={label} rows={Object.entries(metadata).map(([k, v]) => [k, jsonText(v)] as const)} />
+    </details>
+  )
 }
 
 /** One machine: its fingerprint, the history of its fingerprints and its latest runs. */

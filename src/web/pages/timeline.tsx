@@ -128,6 +128,8 @@ async function seriesData(
   return { data, points }
 }
 
+type LoadedSeries = Awaited<ReturnType<typeof seriesData>>
+
 /** The timeline page of `series`, with `also` overlaid. */
 export async function timelinePage(
   ctx: PageContext,
@@ -150,27 +152,12 @@ export async function timelinePage(
       ),
     }
   }
-  const overlays: SeriesRef[] = []
-  for (const a of ref.also) {
-    const r = await resolveSeries(ctx, a)
-    if (r !== undefined && seriesKey(r) !== seriesKey(primary)) overlays.push(r)
-  }
+  const overlays = await resolveOverlays(ctx, primary, ref.also)
   const all = [primary, ...overlays.slice(0, 8)]
   const loaded = await Promise.all(
     all.map((s, i) => seriesData(ctx, s, labelOf(s, i === 0 ? undefined : primary))),
   )
-  if (ctx.links.mode === 'static') {
-    // The report writes the comparison of each build with the one before it: the chart links there.
-    for (const { points } of loaded) {
-      for (let i = 1; i < points.length; i++) {
-        ctx.links.page({
-          page: 'compare',
-          base: String(points[i - 1]!.runId),
-          candidate: String(points[i]!.runId),
-        })
-      }
-    }
-  }
+  if (ctx.links.mode === 'static') linkComparisons(ctx, loaded)
   const siblings = (await ctx.api.listSeries({ query: { workload: primary.workload, limit: 1000 } })).items
   const props: TimelineIslandProps = {
     series: loaded.map((l) => l.data),
@@ -179,23 +166,12 @@ export async function timelinePage(
     runTemplate: ctx.links.runTemplate,
   }
   const first = loaded[0]!
-  const newest = first.points
-    .map((p, i) => ({ p, i }))
-    .slice(-TABLE_POINTS)
-    .reverse()
-  const measured = first.points.filter((p) => p.state === 'measured').length
-  const failed = first.points.filter((p) => p.state === 'failed').length
   const body = (
     <>
       <h1>
         {primary.workload} <span class="muted small">v {primary.workloadVersion}</span>
       </h1>
-      <p class="lede">
-        {labelOf(primary, undefined)}: {first.points.length} builds ({measured} measured
-        {failed > 0 ? `, ${failed} failed` : ''}), {first.data.changes.length} detected changes,{' '}
-        {first.data.epochs.length} epoch boundaries. Each point is the mean of its process means; the band is
-        its 95 % t interval.
-      </p>
+      <TimelineLede primary={primary} first={first} />
       <Island name="timeline" id="timeline" data={props}>
         <p class="small muted noscript-note">
           The interactive chart needs JavaScript; the newest points are listed below.
@@ -209,92 +185,158 @@ export async function timelinePage(
         <span class="key key-failed">× failed build</span>.
       </div>
       {siblings.length > 1 && ctx.links.mode === 'server' ? (
-        <form class="overlay-form" method="get" action="/timeline">
-          <input type="hidden" name="machine" value={primary.machine} />
-          <input type="hidden" name="runtime" value={primary.runtime} />
-          <input type="hidden" name="config" value={primary.config} />
-          {primary.branch !== null ? <input type="hidden" name="branch" value={primary.branch} /> : null}
-          <input type="hidden" name="workload" value={primary.workload} />
-          <input type="hidden" name="version" value={primary.workloadVersion} />
-          <fieldset>
-            <legend>Overlay the same workload on</legend>
-            {siblings
-              .filter((s) => seriesKey(s) !== seriesKey(primary))
-              .slice(0, 40)
-              .map((s) => (
-                <label key={seriesKey(s)} class="chip">
-                  <input
-                    type="checkbox"
-                    name="also"
-                    value={seriesKey(s)}
-                    checked={overlays.some((o) => seriesKey(o) === seriesKey(s))}
-                  />{' '}
-                  {labelOf(s, primary)}
-                  <span class="muted">({s.points})</span>
-                </label>
-              ))}
-            <button type="submit">Overlay</button>
-          </fieldset>
-        </form>
+        <OverlayForm primary={primary} overlays={overlays} siblings={siblings} />
       ) : null}
       <h2>Newest builds</h2>
-      <TableWrap label="Newest builds">
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">commit</th>
-              <th scope="col">date</th>
-              <th scope="col" class="num">
-                mean
-              </th>
-              <th scope="col" class="num">
-                95 % interval
-              </th>
-              <th scope="col">state</th>
-              <th scope="col">links</th>
-            </tr>
-          </thead>
-          <tbody>
-            {newest.map(({ p, i }) => {
-              const prev = i > 0 ? first.points[i - 1] : undefined
-              return (
-                <tr key={p.resultId}>
-                  <td>
-                    <CommitLink links={ctx.links} sha={p.commitSha} />
-                  </td>
-                  <td>{formatDate(p.commitDateUtc ?? p.runStartedAt)}</td>
-                  <td class="num">{p.state === 'measured' ? formatValue(p.summary.mean, p.unit) : '–'}</td>
-                  <td class="num muted">
-                    {p.interval
-                      ? `${formatValue(p.interval.low, p.unit)} – ${formatValue(p.interval.high, p.unit)}`
-                      : ''}
-                  </td>
-                  <td>{p.state === 'measured' ? 'measured' : <span class="bad-text">✗ {p.state}</span>}</td>
-                  <td>
-                    <a href={ctx.links.page({ page: 'run', id: p.runId })}>run {p.runId}</a>
-                    {prev !== undefined ? (
-                      <>
-                        {' '}
-                        ·{' '}
-                        <a
-                          href={ctx.links.page({
-                            page: 'compare',
-                            base: String(prev.runId),
-                            candidate: String(p.runId),
-                          })}
-                        >
-                          against previous
-                        </a>
-                      </>
-                    ) : null}
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      </TableWrap>
+      <NewestBuilds ctx={ctx} points={first.points} />
     </>
   )
   return { status: 200, title: `${primary.workload} timeline`, section: 'timeline', body }
+}
+
+/** The series to overlay, resolved, without those that are the primary series. */
+async function resolveOverlays(
+  ctx: PageContext,
+  primary: SeriesRef,
+  also: readonly SeriesRef[],
+): Promise<SeriesRef[]> {
+  const overlays: SeriesRef[] = []
+  for (const a of also) {
+    const r = await resolveSeries(ctx, a)
+    if (r !== undefined && seriesKey(r) !== seriesKey(primary)) overlays.push(r)
+  }
+  return overlays
+}
+
+/** The report writes the comparison of each build with the one before it: the chart links there. */
+function linkComparisons(ctx: PageContext, loaded: readonly LoadedSeries[]): void {
+  for (const { points } of loaded) {
+    for (let i = 1; i < points.length; i++) {
+      ctx.links.page({
+        page: 'compare',
+        base: String(points[i - 1]!.runId),
+        candidate: String(points[i]!.runId),
+      })
+    }
+  }
+}
+
+/** What the chart shows: builds measured and failed, changes, epoch boundaries, how a point reads. */
+function TimelineLede(props: { readonly primary: SeriesRef; readonly first: LoadedSeries }) {
+  const { primary, first } = props
+  const measured = first.points.filter((p) => p.state === 'measured').length
+  const failed = first.points.filter((p) => p.state === 'failed').length
+  return (
+    <p class="lede">
+      {labelOf(primary, undefined)}: {first.points.length} builds ({measured} measured
+      {failed > 0 ? `, ${failed} failed` : ''}), {first.data.changes.length} detected changes,{' '}
+      {first.data.epochs.length} epoch boundaries. Each point is the mean of its process means; the band is
+      its 95 % t interval.
+    </p>
+  )
+}
+
+/** The form that overlays the same workload's other series (server only: it is a GET form). */
+function OverlayForm(props: {
+  readonly primary: SeriesRef
+  readonly overlays: readonly SeriesRef[]
+  readonly siblings: Out<'listSeries'>['items']
+}) {
+  const { primary, overlays, siblings } = props
+  return (
+    <form class="overlay-form" method="get" action="/timeline">
+      <input type="hidden" name="machine" value={primary.machine} />
+      <input type="hidden" name="runtime" value={primary.runtime} />
+      <input type="hidden" name="config" value={primary.config} />
+      {primary.branch !== null ? <input type="hidden" name="branch" value={primary.branch} /> : null}
+      <input type="hidden" name="workload" value={primary.workload} />
+      <input type="hidden" name="version" value={primary.workloadVersion} />
+      <fieldset>
+        <legend>Overlay the same workload on</legend>
+        {siblings
+          .filter((s) => seriesKey(s) !== seriesKey(primary))
+          .slice(0, 40)
+          .map((s) => (
+            <label key={seriesKey(s)} class="chip">
+              <input
+                type="checkbox"
+                name="also"
+                value={seriesKey(s)}
+                checked={overlays.some((o) => seriesKey(o) === seriesKey(s))}
+              />{' '}
+              {labelOf(s, primary)}
+              <span class="muted">({s.points})</span>
+            </label>
+          ))}
+        <button type="submit">Overlay</button>
+      </fieldset>
+    </form>
+  )
+}
+
+/** The newest points as a table (what the page shows without JavaScript), newest first. */
+function NewestBuilds(props: { readonly ctx: PageContext; readonly points: Points }) {
+  const { ctx, points } = props
+  const newest = points
+    .map((p, i) => ({ p, i }))
+    .slice(-TABLE_POINTS)
+    .reverse()
+  return (
+    <TableWrap label="Newest builds">
+      <table class="data">
+        <thead>
+          <tr>
+            <th scope="col">commit</th>
+            <th scope="col">date</th>
+            <th scope="col" class="num">
+              mean
+            </th>
+            <th scope="col" class="num">
+              95 % interval
+            </th>
+            <th scope="col">state</th>
+            <th scope="col">links</th>
+          </tr>
+        </thead>
+        <tbody>
+          {newest.map(({ p, i }) => {
+            const prev = i > 0 ? points[i - 1] : undefined
+            return (
+              <tr key={p.resultId}>
+                <td>
+                  <CommitLink links={ctx.links} sha={p.commitSha} />
+                </td>
+                <td>{formatDate(p.commitDateUtc ?? p.runStartedAt)}</td>
+                <td class="num">{p.state === 'measured' ? formatValue(p.summary.mean, p.unit) : '–'}</td>
+                <td class="num muted">
+                  {p.interval
+                    ? `${formatValue(p.interval.low, p.unit)} – ${formatValue(p.interval.high, p.unit)}`
+                    : ''}
+                </td>
+                <td>{p.state === 'measured' ? 'measured' : <span class="bad-text">✗ {p.state}</span>}</td>
+                <td>
+                  <a href={ctx.links.page({ page: 'run', id: p.runId })}>run {p.runId}</a>
+                  {prev !== undefined ? (
+                    <>
+                      {' '}
+                      ·{' '}
+                      <a
+                        href={ctx.links.page({
+                          page: 'compare',
+                          base: String(prev.runId),
+                          candidate: String(p.runId),
+                        })}
+                      >
+                        against previous
+                      </a>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+    </TableWrap>
+  )
 }

@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { parseConfig } from '../../config/index.ts'
+import { LangperfError, quote } from '../../lib/index.ts'
+import type { LangperfConfig } from '../../model/index.ts'
+import type { SamplingOptions } from '../../pipeline/index.ts'
+import { openStore, type Store } from '../../store/index.ts'
+import { type CommonOptions, storeLocation } from '../context.ts'
+import { number } from '../options.ts'
+
+// What the commands that drive the pipeline (`nightly`, `bisect`) share: the configuration file,
+// the store it names and the sampling options.
+
+/** Options shared by the commands that read a langperf.toml. */
+export interface ConfigOptions extends CommonOptions {
+  /** Path of the configuration (default ./langperf.toml). */
+  readonly config?: string
+}
+
+/** Sampling options shared by `nightly` and `bisect`. */
+export interface SamplingCliOptions {
+  readonly fast?: boolean
+  readonly rigorous?: boolean
+  readonly warmups?: number
+  readonly values?: number
+  readonly minTime?: number
+  readonly timeout?: number
+  readonly machine?: string
+}
+
+/** Reads and validates the configuration file. */
+export async function loadConfigFile(options: ConfigOptions): Promise<LangperfConfig> {
+  const path = resolve(options.config ?? 'langperf.toml')
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new LangperfError(
+      code === 'ENOENT' ? 'not-found' : 'unavailable',
+      `Cannot read configuration ${quote(path, 200)}: ${code === 'ENOENT' ? 'no such file (copy langperf.example.toml to langperf.toml, or give --config PATH)' : (error as Error).message}`,
+      { cause: error },
+    )
+  }
+  return parseConfig(text, path)
+}
+
+/** The store: `--db` when given, else the configuration's `[store]`. */
+export async function openConfiguredStore(
+  config: LangperfConfig,
+  options: CommonOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Store> {
+  if (options.db !== undefined) return openStore(storeLocation(options, env))
+  const s = config.store
+  switch (s.kind) {
+    case 'sqlite':
+      return openStore(s.path)
+    case 'postgres':
+      return openStore(s.url)
+    case 'env': {
+      const location = env[s.variable]
+      if (location === undefined || location.trim() === '') {
+        throw new LangperfError(
+          'bad-input',
+          `Cannot open the store: ${quote(config.file)} names the environment variable ${quote(s.variable)}, which is not set`,
+        )
+      }
+      return openStore(location.trim())
+    }
+    default:
+      return s satisfies never
+  }
+}
+
+/** The sampling options from the command line. */
+export function samplingFrom(options: SamplingCliOptions, processes?: number): SamplingOptions {
+  if (options.fast && options.rigorous) {
+    throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
+  }
+  if (options.timeout !== undefined && !(options.timeout > 0)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --timeout ${options.timeout}: expected a positive number of seconds`,
+    )
+  }
+  return {
+    preset: options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default',
+    ...(processes !== undefined ? { processes } : {}),
+    ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
+    ...(options.values !== undefined ? { values: options.values } : {}),
+    ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
+    ...(options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {}),
+  }
+}
+
+/** Adds `--config` and the sampling options to a command. */
+export function withSamplingOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <path>', 'configuration file (default ./langperf.toml)')
+    .option('--fast', 'sample with the fast preset: 6 processes × (1 warm-up + 3 values)')
+    .option('--rigorous', 'sample with the rigorous preset: 40 processes × (1 + 3)')
+    .option('--warmups <n>', 'warm-ups per process', number('--warmups', true))
+    .option('--values <n>', 'values per process', number('--values', true))
+    .option(
+      '--min-time <seconds>',
+      'minimum duration of one value (default 0.1)',
+      number('--min-time', false),
+    )
+    .option(
+      '--timeout <seconds>',
+      'kill a worker process after this long (default 600)',
+      number('--timeout', false),
+    )
+    .option('--machine <name>', 'machine name recorded on the runs (default: hostname)')
+}
