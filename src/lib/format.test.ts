@@ -20,4 +20,5 @@ test('significant digits are counted after rounding, so 9.996 reads 10.0, not 10
   assert.equal(significant(1.234), '1.23')
   assert.equal(significant(-9.996), '-10.0')
   assert.equal(significant(0.0012345), '0.00123')
+  assert.equal(significant(123456), '123456')
 })

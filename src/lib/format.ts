@@ -7,13 +7,12 @@
 export function significant(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return '–'
   if (value === 0) return '0'
-  // Round to the significant digits first: 9.996 rounds to 10.0, whose decimals are one fewer
-  // than 9.996's (computing them before rounding printed 10.00).
-  const rounded = Number(value.toPrecision(digits))
-  const abs = Math.abs(rounded)
+  // The decimals follow the magnitude after rounding: 9.996 rounds to 10.0, which has one decimal
+  // fewer than 9.996 (counting them before rounding printed 10.00). Whole digits are never dropped.
+  const abs = Math.abs(Number(value.toPrecision(digits)))
   if (abs >= 1e-3 && abs < 1e6) {
     const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)))
-    return rounded.toFixed(Math.min(decimals, 12))
+    return value.toFixed(Math.min(decimals, 12))
   }
   return value.toPrecision(digits)
 }
