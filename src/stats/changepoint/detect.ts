@@ -134,7 +134,7 @@ function splitWindow(context: StepContext, start: number, end: number, maxPValue
       if (c !== null && (pick === null || c.q > pick.q)) pick = { s, e, ...c }
     }
     if (pick === null) break
-    const step = stepTest(context, pick.s, pick.tau, pick.tau, pick.e)
+    const step = stepTest(context, { start: pick.s, end: pick.tau }, { start: pick.tau, end: pick.e })
     if (!(step.pValue <= maxPValue)) break
     cuts.push(pick.tau)
     cuts.sort((a, b) => a - b)
@@ -152,7 +152,11 @@ function mergeWeak(context: StepContext, block: Block, weak: readonly number[]):
   const cps = [...weak]
   const { maxPValue } = context.options
   const test = (i: number) =>
-    stepTest(context, cps[i - 1] ?? block.start, cps[i] ?? 0, cps[i] ?? 0, cps[i + 1] ?? block.end)
+    stepTest(
+      context,
+      { start: cps[i - 1] ?? block.start, end: cps[i] ?? 0 },
+      { start: cps[i] ?? 0, end: cps[i + 1] ?? block.end },
+    )
   const stats = cps.map((_, i) => test(i))
   while (cps.length > 0) {
     let weakest = argMax(stats, (s) => s.pValue)
@@ -187,7 +191,7 @@ function confirm(context: StepContext, block: Block, candidates: readonly number
       noise === context.noise
         ? context
         : { ...context, noise, variances: pointVariances(context.series, noise) }
-    return stepTest(local, l0, cp, cp, r1)
+    return stepTest(local, { start: l0, end: cp }, { start: cp, end: r1 })
   }
   const stats = cps.map((_, i) => test(i))
   for (;;) {
@@ -277,7 +281,7 @@ function boundaries(
     const firstCp = cutsByBlock[b]?.[0] ?? after.end
     const l0 = Math.max(lastCp, before.end - options.confirmWindow)
     const r1 = Math.min(firstCp, after.start + options.confirmWindow)
-    const step = stepTest(context, l0, before.end, after.start, r1)
+    const step = stepTest(context, { start: l0, end: before.end }, { start: after.start, end: r1 })
     const index = series.pointIndex[after.start] ?? 0
     const previousIndex = series.pointIndex[before.end - 1] ?? 0
     out.push({
@@ -338,7 +342,11 @@ function judgeNewestMeasured(
   const vNew = context.variances[position] ?? MIN_LOG_VARIANCE
   const dof = Math.min(
     noise.dof,
-    kurtosisDof(options.tailDof, 1 / centreVariance ** 2 / nb, 1 / centreVariance, 1 / vNew ** 2, 1 / vNew),
+    kurtosisDof(
+      options.tailDof,
+      { fourth: 1 / centreVariance ** 2 / nb, weight: 1 / centreVariance },
+      { fourth: 1 / vNew ** 2, weight: 1 / vNew },
+    ),
   )
   let pValue = logStderr > 0 ? studentTTwoSidedP(logRatio / logStderr, dof) : logRatio === 0 ? 1 : 0
   if (Number.isNaN(pValue)) pValue = 1

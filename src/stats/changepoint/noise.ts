@@ -1,9 +1,13 @@
 import type { NoiseModel, PreparedMeasured, PreparedPoint, ResolvedOptions } from './types.ts'
 
-/** A run of consecutive measured builds sharing one epoch: [start, end) in measured positions. */
-export interface Block {
+/** Consecutive measured builds [start, end), in measured positions. */
+export interface Range {
   readonly start: number
   readonly end: number
+}
+
+/** A run of consecutive measured builds sharing one epoch: [start, end) in measured positions. */
+export interface Block extends Range {
   readonly epoch: string
 }
 
