@@ -4,7 +4,6 @@ import {
   type Block,
   estimateNoise,
   localNoise,
-  type MeasuredSeries,
   MIN_LOG_VARIANCE,
   measuredSeries,
   median,
@@ -21,7 +20,6 @@ import {
   type NewestVerdict,
   type NoiseModel,
   type PreparedPoint,
-  type ResolvedOptions,
   resolveOptions,
   type SeriesPoint,
   type StepEstimate,
@@ -59,7 +57,7 @@ export function detectChanges(points: readonly SeriesPoint[], options: DetectOpt
   const changes: Change[] = []
   series.blocks.forEach((block, b) => {
     for (const { position, step } of confirmedByBlock[b] ?? []) {
-      changes.push(makeChange(prepared.points, series, block, position, step, 'confirmed', opts))
+      changes.push(makeChange(context, prepared.points, block, { position, step, state: 'confirmed' }))
     }
   })
   const judged = judgeNewestMeasured(context, prepared.points, confirmedByBlock)
@@ -185,7 +183,7 @@ function confirm(context: StepContext, block: Block, candidates: readonly number
     const cp = cps[i] ?? 0
     const l0 = Math.max(cps[i - 1] ?? block.start, cp - confirmWindow)
     const r1 = Math.min(cps[i + 1] ?? block.end, cp + confirmWindow)
-    const noise = localNoise(context.series, context.noise, context.options, l0, cp, r1)
+    const noise = localNoise(context, { start: l0, end: r1 }, cp)
     noiseAt[i] = noise
     const local =
       noise === context.noise
@@ -234,15 +232,19 @@ function direction(logRatio: number, lowerIsBetter: boolean): Direction {
   return logRatio > 0 === lowerIsBetter ? 'regression' : 'improvement'
 }
 
+/**
+ * The change for a step `found` at a measured position of `block` (the first build of the new
+ * level): the last good build is the measured one before it, the first bad the one at it, and the
+ * unmeasured builds between them are listed.
+ */
 function makeChange(
+  context: StepContext,
   points: readonly PreparedPoint[],
-  series: MeasuredSeries,
   block: Block,
-  position: number,
-  step: StepEstimate,
-  state: Change['state'],
-  options: ResolvedOptions,
+  found: { readonly position: number; readonly step: StepEstimate; readonly state: Change['state'] },
 ): Change {
+  const { series, options } = context
+  const { position, step, state } = found
   const lastGoodIndex = series.pointIndex[position - 1] ?? 0
   const firstBadIndex = series.pointIndex[position] ?? 0
   const unmeasuredIds: string[] = []
@@ -366,6 +368,6 @@ function judgeNewestMeasured(
   if (pValue > options.provisionalPValue) {
     return { kind: 'not-enough-evidence', id: newestPoint.id, reason: 'inconclusive', step }
   }
-  const change = makeChange(points, series, block, position, step, 'provisional', options)
+  const change = makeChange(context, points, block, { position, step, state: 'provisional' })
   return { kind: 'provisional', id: newestPoint.id, change }
 }

@@ -1,14 +1,11 @@
 import { studentTQuantile, studentTTwoSidedP } from '../distributions.ts'
-import type { MeasuredSeries, Range } from './noise.ts'
-import type { NoiseModel, ResolvedOptions, StepEstimate } from './types.ts'
+import type { MeasuredSeries, NoiseContext, Range } from './noise.ts'
+import type { NoiseModel, StepEstimate } from './types.ts'
 
 /** What a step test needs besides the two ranges: the series, its noise and the options. */
-export interface StepContext {
-  readonly series: MeasuredSeries
+export interface StepContext extends NoiseContext {
   /** Variance of each log value under the noise model (`pointVariances`). */
   readonly variances: Float64Array
-  readonly noise: NoiseModel
-  readonly options: ResolvedOptions
 }
 
 /**
