@@ -673,10 +673,8 @@ function judgeAtBoundaries(
 function applyPairRule(cand: Candidate, input: ChangeInput, seriesOf: SeriesInputs, tally: PairTally): void {
   const { analysis: a, change: c } = cand
   const evidence = pairedEvidence(
-    a.detection,
+    { detection: a.detection, points: a.points, runs: seriesOf.runs.get(seriesId(a.series)) ?? new Map() },
     c,
-    a.points,
-    seriesOf.runs.get(seriesId(a.series)) ?? new Map(),
     {
       lowerIsBetter: lowerIsBetter(input.unit),
       at: { firstBadIndex: cand.firstBadIndex },
