@@ -157,21 +157,27 @@ export interface StepPosition {
   readonly firstBadIndex: number
 }
 
+/** One series as the detector saw it: its detection, the points it read, and their runs by id. */
+export interface DetectedSeries {
+  readonly detection: Detection
+  readonly points: readonly SeriesPoint[]
+  readonly runs: ReadonlyMap<number, RunRow>
+}
+
 /**
  * The interleaved pair that tests `change` (at `at`, default its own position): a run of its first
  * bad build that names a reference run, whose result in this series is on the old level — the
  * last good build, or an earlier build with no other step or epoch boundary between it and the
  * change. Several: the one with the most process means, then the newest. Null when there is none.
- * `points` are the series' points the detector read; `references` the reference runs' points
- * kept out of it (placed by their build's position among `points`).
+ * `references` are the reference runs' points kept out of the detector's input (placed by their
+ * build's position among `series.points`).
  */
 export function findPair(
-  detection: Detection,
+  series: DetectedSeries,
   change: Change,
-  points: readonly SeriesPoint[],
-  runs: ReadonlyMap<number, RunRow>,
   options: { readonly at?: StepPosition; readonly references?: readonly SeriesPoint[] } = {},
 ): FoundPair | null {
+  const { detection, points, runs } = series
   const at = options.at ?? change
   const bad = detection.points[at.firstBadIndex]
   if (bad === undefined) return null
@@ -236,10 +242,8 @@ function onOldLevel(detection: Detection, change: Change, at: StepPosition, inde
  * is the one the pair is held against, wherever the step is blamed.
  */
 export function pairedEvidence(
-  detection: Detection,
+  series: DetectedSeries,
   change: Change,
-  points: readonly SeriesPoint[],
-  runs: ReadonlyMap<number, RunRow>,
   options: {
     readonly lowerIsBetter: boolean
     readonly confidence?: number
@@ -249,14 +253,14 @@ export function pairedEvidence(
     readonly references?: readonly SeriesPoint[]
   },
 ): PairedEvidence | null {
-  const pair = findPair(detection, change, points, runs, {
+  const pair = findPair(series, change, {
     ...(options.at ? { at: options.at } : {}),
     ...(options.references ? { references: options.references } : {}),
   })
   if (pair === null) return null
   // A pair that grew (pipeline/pair.ts) is judged on every round's processes.
-  const referenceMeans = withRounds(pair.reference, options.references ?? [], runs)
-  const candidateMeans = withRounds(pair.candidate, options.references ?? [], runs)
+  const referenceMeans = withRounds(pair.reference, options.references ?? [], series.runs)
+  const candidateMeans = withRounds(pair.candidate, options.references ?? [], series.runs)
   const { verdict, comparison } = judgePair(
     { direction: change.direction, ...change.step },
     referenceMeans,

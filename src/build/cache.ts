@@ -350,18 +350,25 @@ export async function ensureBuilt(request: BuildRequest, options: EnsureBuiltOpt
   const key = artifactKey(commit, hash)
   const running = pending.get(key)
   if (running !== undefined) return running
-  const promise = buildOrReuse(request, commit, hash, key, options).finally(() => pending.delete(key))
+  const promise = buildOrReuse(request, { commit, hash, key }, options).finally(() => pending.delete(key))
   pending.set(key, promise)
   return promise
 }
 
+/** What names an artifact: its resolved commit, its recipe's config hash, and the cache key of both. */
+interface ArtifactId {
+  readonly commit: string
+  readonly hash: string
+  readonly key: string
+}
+
+/** ensureBuilt's work once no other call in this process is at artifact `id`: reuse it from the cache, or build it now. */
 async function buildOrReuse(
   request: BuildRequest,
-  commit: string,
-  hash: string,
-  key: string,
+  id: ArtifactId,
   options: EnsureBuiltOptions,
 ): Promise<Artifact> {
+  const { commit, hash, key } = id
   const now = options.now ?? (() => new Date())
   const dir = join(artifactsDir(options.cacheDir), key)
   if (options.rebuild !== true) {
@@ -388,7 +395,7 @@ async function buildOrReuse(
   const worktreeDir = join(cachePaths(options.cacheDir).worktrees, key)
   let outcome: Awaited<ReturnType<typeof runRecipe>>
   try {
-    outcome = await withWorktree(request.mirror, commit, worktreeDir, (worktree) =>
+    outcome = await withWorktree({ mirror: request.mirror, sha: commit, dir: worktreeDir }, (worktree) =>
       runRecipe(
         request.recipe,
         { srcDir: worktree.dir, prefix: prefixDir, jobs: options.jobs, commit },

@@ -362,15 +362,16 @@ export async function removeWorktree(worktree: Worktree, options: GitOptions = {
   await runGit(['--git-dir', worktree.mirror.gitDir, 'worktree', 'prune'], options)
 }
 
-/** Runs `fn` in a fresh worktree of `sha` under `dir`, removing it afterwards whatever happens. */
+/**
+ * Runs `fn` in a fresh worktree of `checkout.sha` from `checkout.mirror` under `checkout.dir`,
+ * removing it afterwards whatever happens.
+ */
 export async function withWorktree<T>(
-  mirror: Mirror,
-  sha: string,
-  dir: string,
+  checkout: { readonly mirror: Mirror; readonly sha: string; readonly dir: string },
   fn: (worktree: Worktree) => Promise<T>,
   options: GitOptions = {},
 ): Promise<T> {
-  const worktree = await addWorktree(mirror, sha, dir, options)
+  const worktree = await addWorktree(checkout.mirror, checkout.sha, checkout.dir, options)
   try {
     return await fn(worktree)
   } finally {

@@ -173,16 +173,16 @@ const KILL_GRACE_MS = 5_000
 const TAIL_BYTES = 4096
 
 /**
- * Spawns `file args` in `cwd` (no shell), appending its output to `log`; never rejects.
- * On timeout the whole process group gets SIGTERM, then SIGKILL after a grace period.
+ * Spawns `file args` in `options.cwd` with `options.env` (no shell), appending its output to
+ * `log` and handing each chunk to `options.onData`; never rejects. After `options.timeoutMs`
+ * the whole process group gets SIGTERM, then SIGKILL after a grace period.
  */
 function spawnStep(
   step: PlannedStep,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
   log: WriteStream,
-  options: { timeoutMs: number; onData: (chunk: Buffer) => void },
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; onData: (chunk: Buffer) => void },
 ): Promise<StepExit> {
+  const { cwd, env } = options
   const t0 = performance.now()
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>
@@ -318,7 +318,12 @@ export async function runRecipe(
       writeLine(log, `\n$ ${command}`)
       options.onEvent?.({ kind: 'step-start', step: step.name, command })
       tail = Buffer.alloc(0)
-      const exit = await spawnStep(step, ctx.srcDir, env, log, { timeoutMs: options.stepTimeoutMs, onData })
+      const exit = await spawnStep(step, log, {
+        cwd: ctx.srcDir,
+        env,
+        timeoutMs: options.stepTimeoutMs,
+        onData,
+      })
       const record: StepRecord = {
         name: step.name,
         command,

@@ -1,4 +1,4 @@
-import { type AlertLike, type AlertMessage, alertMessageFrom } from './message.ts'
+import { type AlertLike, type AlertMessage, alertMessageFrom, type ChangeLike } from './message.ts'
 
 // A made-up alert for `langperf notify test`: realistic enough to show every part of a message
 // (magnitudes with intervals, a blame range, the portal links), and marked as a test
@@ -22,9 +22,9 @@ export const SAMPLE_ALERT: AlertLike = {
   machines: ['bench-1'],
   configs: ['default', 'pgo-lto'],
   changes: [
-    change('json_dumps', 'default', 1.083, 1.071, 1.095),
-    change('regex_compile', 'pgo-lto', 1.041, 1.029, 1.053),
-    change('nbody', 'default', 1.022, 1.012, 1.032),
+    change('json_dumps', 'default', { ratio: 1.083, ratioLow: 1.071, ratioHigh: 1.095 }),
+    change('regex_compile', 'pgo-lto', { ratio: 1.041, ratioLow: 1.029, ratioHigh: 1.053 }),
+    change('nbody', 'default', { ratio: 1.022, ratioLow: 1.012, ratioHigh: 1.032 }),
   ],
 }
 
@@ -41,7 +41,12 @@ export function sampleAlertMessage(portalUrl: string): AlertMessage {
   }
 }
 
-function change(workload: string, config: string, ratio: number, ratioLow: number, ratioHigh: number) {
+/** A confirmed regression of `workload` under `config` on the sample's machine, by the ratios given. */
+function change(
+  workload: string,
+  config: string,
+  { ratio, ratioLow, ratioHigh }: Pick<ChangeLike, 'ratio' | 'ratioLow' | 'ratioHigh'>,
+) {
   return {
     series: { workload, config, machine: 'bench-1' },
     ratio,

@@ -92,9 +92,7 @@ export const HOSTILE_WORKLOAD = '<img src=x onerror=alert(1)> @channel *bold* | 
 export function testAlert(overrides: Partial<AlertLike> = {}): AlertLike {
   const change = (
     workload: string,
-    ratio: number,
-    ratioLow: number,
-    ratioHigh: number,
+    { ratio, ratioLow, ratioHigh }: Pick<ChangeLike, 'ratio' | 'ratioLow' | 'ratioHigh'>,
     status: ChangeLike['status'] = 'confirmed',
   ): ChangeLike => ({
     series: { workload, config: 'default', machine: 'bench-1' },
@@ -121,10 +119,10 @@ export function testAlert(overrides: Partial<AlertLike> = {}): AlertLike {
     machines: ['bench-1'],
     configs: ['default'],
     changes: [
-      change('nbody', 1.021, 1.011, 1.031),
-      change(HOSTILE_WORKLOAD, 1.083, 1.071, 1.095),
-      change('regex_compile', 1.041, 1.029, 1.053),
-      change('withdrawn_one', 1.5, 1.4, 1.6, 'withdrawn'),
+      change('nbody', { ratio: 1.021, ratioLow: 1.011, ratioHigh: 1.031 }),
+      change(HOSTILE_WORKLOAD, { ratio: 1.083, ratioLow: 1.071, ratioHigh: 1.095 }),
+      change('regex_compile', { ratio: 1.041, ratioLow: 1.029, ratioHigh: 1.053 }),
+      change('withdrawn_one', { ratio: 1.5, ratioLow: 1.4, ratioHigh: 1.6 }, 'withdrawn'),
     ],
     ...overrides,
   }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { serializerCompiler } from 'fastify-type-provider-zod'
 import { createApiClient, ROUTE_NAMES, ROUTES, type RouteDefinition, type RouteName } from '../api/index.ts'
 import type { Store } from '../store/index.ts'
@@ -40,7 +40,7 @@ function createFastify(options: ServerOptions): FastifyInstance {
   return Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     // One access record per request (the onResponse hook of hooks.ts), not Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: SMALL_BODY_LIMIT_BYTES,
     // Machine and workload names may be long; Fastify's default would answer 404 past 100 characters.
     routerOptions: { maxParamLength: 500 },

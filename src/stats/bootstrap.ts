@@ -65,33 +65,37 @@ export function bootstrapCi(
   const alpha = (1 - confidence) / 2
   switch (method) {
     case 'percentile':
-      return intervalAt(sorted, estimate, alpha, 1 - alpha, confidence, 'percentile')
+      return intervalAt(
+        sorted,
+        { low: alpha, high: 1 - alpha },
+        { estimate, confidence, method: 'percentile' },
+      )
     case 'bca': {
       const levels = bcaLevels(sorted, estimate, jackknife(samples, statistic), alpha)
       if (levels.kind === 'insufficient') return levels
-      return intervalAt(sorted, estimate, levels.low, levels.high, confidence, 'bca')
+      return intervalAt(sorted, levels, { estimate, confidence, method: 'bca' })
     }
     default:
       return assertNever(method)
   }
 }
 
-/** The interval between the `low` and `high` quantiles of the sorted replicates. */
+/**
+ * The interval between the `levels.low` and `levels.high` quantiles of the sorted replicates,
+ * labelled with the sample's estimate and the confidence and method it was built with.
+ */
 function intervalAt(
   sorted: SortedSamples,
-  estimate: number,
-  low: number,
-  high: number,
-  confidence: number,
-  method: 'percentile' | 'bca',
+  levels: { readonly low: number; readonly high: number },
+  label: { readonly estimate: number; readonly confidence: number; readonly method: 'percentile' | 'bca' },
 ): IntervalResult {
   return {
     kind: 'interval',
-    estimate,
-    low: quantile(sorted, low),
-    high: quantile(sorted, high),
-    confidence,
-    method,
+    estimate: label.estimate,
+    low: quantile(sorted, levels.low),
+    high: quantile(sorted, levels.high),
+    confidence: label.confidence,
+    method: label.method,
   }
 }
 

@@ -4,7 +4,6 @@ import {
   type Block,
   estimateNoise,
   localNoise,
-  type MeasuredSeries,
   MIN_LOG_VARIANCE,
   measuredSeries,
   median,
@@ -21,7 +20,6 @@ import {
   type NewestVerdict,
   type NoiseModel,
   type PreparedPoint,
-  type ResolvedOptions,
   resolveOptions,
   type SeriesPoint,
   type StepEstimate,
@@ -59,7 +57,7 @@ export function detectChanges(points: readonly SeriesPoint[], options: DetectOpt
   const changes: Change[] = []
   series.blocks.forEach((block, b) => {
     for (const { position, step } of confirmedByBlock[b] ?? []) {
-      changes.push(makeChange(prepared.points, series, block, position, step, 'confirmed', opts))
+      changes.push(makeChange(context, prepared.points, block, { position, step, state: 'confirmed' }))
     }
   })
   const judged = judgeNewestMeasured(context, prepared.points, confirmedByBlock)
@@ -134,7 +132,7 @@ function splitWindow(context: StepContext, start: number, end: number, maxPValue
       if (c !== null && (pick === null || c.q > pick.q)) pick = { s, e, ...c }
     }
     if (pick === null) break
-    const step = stepTest(context, pick.s, pick.tau, pick.tau, pick.e)
+    const step = stepTest(context, { start: pick.s, end: pick.tau }, { start: pick.tau, end: pick.e })
     if (!(step.pValue <= maxPValue)) break
     cuts.push(pick.tau)
     cuts.sort((a, b) => a - b)
@@ -152,7 +150,11 @@ function mergeWeak(context: StepContext, block: Block, weak: readonly number[]):
   const cps = [...weak]
   const { maxPValue } = context.options
   const test = (i: number) =>
-    stepTest(context, cps[i - 1] ?? block.start, cps[i] ?? 0, cps[i] ?? 0, cps[i + 1] ?? block.end)
+    stepTest(
+      context,
+      { start: cps[i - 1] ?? block.start, end: cps[i] ?? 0 },
+      { start: cps[i] ?? 0, end: cps[i + 1] ?? block.end },
+    )
   const stats = cps.map((_, i) => test(i))
   while (cps.length > 0) {
     let weakest = argMax(stats, (s) => s.pValue)
@@ -181,13 +183,13 @@ function confirm(context: StepContext, block: Block, candidates: readonly number
     const cp = cps[i] ?? 0
     const l0 = Math.max(cps[i - 1] ?? block.start, cp - confirmWindow)
     const r1 = Math.min(cps[i + 1] ?? block.end, cp + confirmWindow)
-    const noise = localNoise(context.series, context.noise, context.options, l0, cp, r1)
+    const noise = localNoise(context, { start: l0, end: r1 }, cp)
     noiseAt[i] = noise
     const local =
       noise === context.noise
         ? context
         : { ...context, noise, variances: pointVariances(context.series, noise) }
-    return stepTest(local, l0, cp, cp, r1)
+    return stepTest(local, { start: l0, end: cp }, { start: cp, end: r1 })
   }
   const stats = cps.map((_, i) => test(i))
   for (;;) {
@@ -230,15 +232,19 @@ function direction(logRatio: number, lowerIsBetter: boolean): Direction {
   return logRatio > 0 === lowerIsBetter ? 'regression' : 'improvement'
 }
 
+/**
+ * The change for a step `found` at a measured position of `block` (the first build of the new
+ * level): the last good build is the measured one before it, the first bad the one at it, and the
+ * unmeasured builds between them are listed.
+ */
 function makeChange(
+  context: StepContext,
   points: readonly PreparedPoint[],
-  series: MeasuredSeries,
   block: Block,
-  position: number,
-  step: StepEstimate,
-  state: Change['state'],
-  options: ResolvedOptions,
+  found: { readonly position: number; readonly step: StepEstimate; readonly state: Change['state'] },
 ): Change {
+  const { series, options } = context
+  const { position, step, state } = found
   const lastGoodIndex = series.pointIndex[position - 1] ?? 0
   const firstBadIndex = series.pointIndex[position] ?? 0
   const unmeasuredIds: string[] = []
@@ -277,7 +283,7 @@ function boundaries(
     const firstCp = cutsByBlock[b]?.[0] ?? after.end
     const l0 = Math.max(lastCp, before.end - options.confirmWindow)
     const r1 = Math.min(firstCp, after.start + options.confirmWindow)
-    const step = stepTest(context, l0, before.end, after.start, r1)
+    const step = stepTest(context, { start: l0, end: before.end }, { start: after.start, end: r1 })
     const index = series.pointIndex[after.start] ?? 0
     const previousIndex = series.pointIndex[before.end - 1] ?? 0
     out.push({
@@ -338,7 +344,11 @@ function judgeNewestMeasured(
   const vNew = context.variances[position] ?? MIN_LOG_VARIANCE
   const dof = Math.min(
     noise.dof,
-    kurtosisDof(options.tailDof, 1 / centreVariance ** 2 / nb, 1 / centreVariance, 1 / vNew ** 2, 1 / vNew),
+    kurtosisDof(
+      options.tailDof,
+      { fourth: 1 / centreVariance ** 2 / nb, weight: 1 / centreVariance },
+      { fourth: 1 / vNew ** 2, weight: 1 / vNew },
+    ),
   )
   let pValue = logStderr > 0 ? studentTTwoSidedP(logRatio / logStderr, dof) : logRatio === 0 ? 1 : 0
   if (Number.isNaN(pValue)) pValue = 1
@@ -358,6 +368,6 @@ function judgeNewestMeasured(
   if (pValue > options.provisionalPValue) {
     return { kind: 'not-enough-evidence', id: newestPoint.id, reason: 'inconclusive', step }
   }
-  const change = makeChange(points, series, block, position, step, 'provisional', options)
+  const change = makeChange(context, points, block, { position, step, state: 'provisional' })
   return { kind: 'provisional', id: newestPoint.id, change }
 }

@@ -1,9 +1,13 @@
 import type { NoiseModel, PreparedMeasured, PreparedPoint, ResolvedOptions } from './types.ts'
 
-/** A run of consecutive measured builds sharing one epoch: [start, end) in measured positions. */
-export interface Block {
+/** Consecutive measured builds [start, end), in measured positions. */
+export interface Range {
   readonly start: number
   readonly end: number
+}
+
+/** A run of consecutive measured builds sharing one epoch: [start, end) in measured positions. */
+export interface Block extends Range {
   readonly epoch: string
 }
 
@@ -21,6 +25,13 @@ export interface MeasuredSeries {
   /** Within-build standard error of each log value, NaN when unknown. */
   readonly logStderr: Float64Array
   readonly blocks: readonly Block[]
+}
+
+/** A measured series with its noise model and the detector's options. */
+export interface NoiseContext {
+  readonly series: MeasuredSeries
+  readonly noise: NoiseModel
+  readonly options: ResolvedOptions
 }
 
 /** Lays out the measured points and cuts them into epoch blocks. */
@@ -155,23 +166,17 @@ export const MIN_LOCAL_DIFFERENCES = 4
 
 /**
  * The noise a candidate step at measured position `cp` is judged against: the series' model, or a
- * local one learned from the successive differences inside its window [l0, r1) (the difference
- * across `cp` itself left out) when that is larger. Builds far apart in history (release tags
+ * local one learned from the successive differences inside its `window` (the difference across
+ * `cp` itself left out) when that is larger. Builds far apart in history (release tags
  * months apart) differ by more than builds a day apart: the development between them is noise
  * to a step test there, and the series-wide model, learned mostly from recent daily builds, would
  * call every such difference a change. A local model smaller than the series' is not used: a
  * quiet stretch must not make ordinary noise significant.
  */
-export function localNoise(
-  series: MeasuredSeries,
-  noise: NoiseModel,
-  options: ResolvedOptions,
-  l0: number,
-  cp: number,
-  r1: number,
-): NoiseModel {
+export function localNoise(context: NoiseContext, window: Range, cp: number): NoiseModel {
+  const { series, noise, options } = context
   const diffs: number[] = []
-  for (let i = l0 + 1; i < r1; i++)
+  for (let i = window.start + 1; i < window.end; i++)
     if (i !== cp) diffs.push(Math.abs((series.y[i] ?? 0) - (series.y[i - 1] ?? 0)))
   if (diffs.length < MIN_LOCAL_DIFFERENCES) return noise
   const sigma = (MAD_TO_SIGMA * median(diffs)) / Math.SQRT2

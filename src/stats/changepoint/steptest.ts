@@ -1,19 +1,16 @@
 import { studentTQuantile, studentTTwoSidedP } from '../distributions.ts'
-import type { MeasuredSeries } from './noise.ts'
-import type { NoiseModel, ResolvedOptions, StepEstimate } from './types.ts'
+import type { MeasuredSeries, NoiseContext, Range } from './noise.ts'
+import type { NoiseModel, StepEstimate } from './types.ts'
 
 /** What a step test needs besides the two ranges: the series, its noise and the options. */
-export interface StepContext {
-  readonly series: MeasuredSeries
+export interface StepContext extends NoiseContext {
   /** Variance of each log value under the noise model (`pointVariances`). */
   readonly variances: Float64Array
-  readonly noise: NoiseModel
-  readonly options: ResolvedOptions
 }
 
 /**
- * Tests for a level shift between builds [l0, l1) and [r0, r1) (measured positions), with builds
- * as the unit of replication.
+ * Tests for a level shift between the builds of `left` and those of `right` (measured positions),
+ * with builds as the unit of replication.
  *
  * Each side's level is the mean of its builds' log values weighted by 1 / variance. The common
  * scale φ of those variances is a moderated estimate (Smyth 2004): the noise model's prior, worth
@@ -23,16 +20,18 @@ export interface StepContext {
  * build's noise is t_ν (heavy-tailed): one odd build cannot pass for a step, while means of many
  * builds are judged almost as under normal noise.
  */
-export function stepTest(context: StepContext, l0: number, l1: number, r0: number, r1: number): StepEstimate {
+export function stepTest(context: StepContext, left: Range, right: Range): StepEstimate {
   const { series, variances, noise, options } = context
-  const left = weightedSide(series.y, variances, series.builds, l0, l1)
-  const right = weightedSide(series.y, variances, series.builds, r0, r1)
-  const logRatio = right.mean - left.mean
-  const rss = left.rss + right.rss
-  const segmentDof = l1 - l0 + (r1 - r0) - 2
+  const before = weightedSide(series, variances, left)
+  const after = weightedSide(series, variances, right)
+  const logRatio = after.mean - before.mean
+  const rss = before.rss + after.rss
+  const pointsBefore = left.end - left.start
+  const pointsAfter = right.end - right.start
+  const segmentDof = pointsBefore + pointsAfter - 2
   const pooledDof = noise.dof + segmentDof
-  const base = { pointsBefore: l1 - l0, pointsAfter: r1 - r0, logRatio, ratio: Math.exp(logRatio) }
-  if (!(pooledDof > 0) || left.weight === 0 || right.weight === 0) {
+  const base = { pointsBefore, pointsAfter, logRatio, ratio: Math.exp(logRatio) }
+  if (!(pooledDof > 0) || before.weight === 0 || after.weight === 0) {
     return {
       ...base,
       ratioLow: 0,
@@ -43,11 +42,8 @@ export function stepTest(context: StepContext, l0: number, l1: number, r0: numbe
     }
   }
   const scale = (noise.dof + rss) / pooledDof
-  const logStderr = Math.sqrt(scale * (1 / left.weight + 1 / right.weight))
-  const dof = Math.min(
-    pooledDof,
-    kurtosisDof(options.tailDof, left.fourth, left.weight, right.fourth, right.weight),
-  )
+  const logStderr = Math.sqrt(scale * (1 / before.weight + 1 / after.weight))
+  const dof = Math.min(pooledDof, kurtosisDof(options.tailDof, before, after))
   let pValue: number
   if (logStderr > 0) pValue = studentTTwoSidedP(logRatio / logStderr, dof)
   else pValue = logRatio === 0 ? 1 : 0
@@ -63,12 +59,17 @@ export function stepTest(context: StepContext, l0: number, l1: number, r0: numbe
   }
 }
 
-interface Side {
-  readonly mean: number
+/** What `kurtosisDof` needs of one side of a step: its total weight and fourth-moment sum. */
+export interface SideWeights {
+  /** W = Σ w_i, the sum of the 1 / variance weights. */
   readonly weight: number
-  readonly rss: number
   /** Σ w_i² / k_i: with the weights, gives the fourth-moment share of each build. */
   readonly fourth: number
+}
+
+interface Side extends SideWeights {
+  readonly mean: number
+  readonly rss: number
 }
 
 // Winsorising limit in noise-model standard deviations. Under normal noise it clips 0.27 % of
@@ -77,18 +78,14 @@ interface Side {
 const WINSOR_Z = 3
 
 /**
- * One side's level: the mean of its log values weighted by 1 / variance, after winsorising each
- * value to within 3 noise-model σ of the side's median. One gross outlier (real build noise has
- * them) then moves neither the level nor the residual spread by more than three σ, instead of
- * hiding a real step next to it; normal noise is almost never clipped.
+ * One side's level: the mean of the log values of the builds in `range` weighted by 1 / variance,
+ * after winsorising each value to within 3 noise-model σ of the side's median. One gross outlier
+ * (real build noise has them) then moves neither the level nor the residual spread by more than
+ * three σ, instead of hiding a real step next to it; normal noise is almost never clipped.
  */
-function weightedSide(
-  y: Float64Array,
-  variances: Float64Array,
-  builds: Int32Array,
-  start: number,
-  end: number,
-): Side {
+function weightedSide(series: MeasuredSeries, variances: Float64Array, range: Range): Side {
+  const { y, builds } = series
+  const { start, end } = range
   const count = end - start
   if (count <= 0) return { mean: Number.NaN, weight: 0, rss: 0, fourth: 0 }
   const centre = count <= 2 ? 0 : medianOf(y, start, end)
@@ -128,18 +125,13 @@ function medianOf(y: Float64Array, start: number, end: number): number {
  * Δ = Σ a_i ε_i with a_i = ±w_i / W_side and Var(ε_i) = 1 / w_i, so
  * kurt(Δ) = κ · Σ a_i⁴ Var(ε_i)² / (Σ a_i² Var(ε_i))² = κ · (Σ_L w²/W_L⁴ + Σ_R w²/W_R⁴) / (1/W_L + 1/W_R)²,
  * and t_d has excess kurtosis 6 / (d − 4), so d = 4 + 6 / kurt(Δ). One build against many gives
- * d ≈ ν; twelve against twelve gives d ≈ 4 + 24 (ν − 4).
+ * d ≈ ν; twelve against twelve gives d ≈ 4 + 24 (ν − 4). `left` and `right` give each side's
+ * W and its Σ w² (each term divided by the builds merged into the point).
  */
-export function kurtosisDof(
-  tailDof: number,
-  leftFourth: number,
-  leftWeight: number,
-  rightFourth: number,
-  rightWeight: number,
-): number {
+export function kurtosisDof(tailDof: number, left: SideWeights, right: SideWeights): number {
   const kappa = 6 / (tailDof - 4)
-  const num = leftFourth / leftWeight ** 4 + rightFourth / rightWeight ** 4
-  const den = (1 / leftWeight + 1 / rightWeight) ** 2
+  const num = left.fourth / left.weight ** 4 + right.fourth / right.weight ** 4
+  const den = (1 / left.weight + 1 / right.weight) ** 2
   const kurt = (kappa * num) / den
   return kurt > 0 ? 4 + 6 / kurt : Number.POSITIVE_INFINITY
 }

@@ -1,0 +1,399 @@
+import type { JsonObject } from '../lib/index.ts'
+import type { Change, DetectOptions } from '../stats/index.ts'
+import type { ChangeInput, ChangeKey, ChangeRow, RunRow, SeriesKey } from '../store/index.ts'
+import {
+  analyseLoaded,
+  boundaryVerdict,
+  crowdOf,
+  type DismissedByPair,
+  type EpochTransition,
+  groupOf,
+  type LoadedSeries,
+  type SeriesAnalysis,
+  type SkippedSeries,
+  toInput,
+} from './detect-series.ts'
+import { lowerIsBetter } from './epochs.ts'
+import {
+  type PairedEvidence,
+  pairedDetails,
+  pairedEvidence,
+  pairRaisedChanges,
+  preparedIndexes,
+} from './paired.ts'
+
+// Detection's second step, pure: from every loaded series, what one pass records (changes by
+// kind after the crowd judgement at epoch boundaries and the paired rule), withdraws and
+// supersedes. Table-tested without a database (plan.test.ts).
+
+/** What one detection pass will record, decided without the store. */
+export interface DetectionPlan {
+  readonly changes: readonly ChangeInput[]
+  readonly withdrawn: readonly ChangeKey[]
+  readonly superseded: readonly (ChangeKey & { readonly reason: string })[]
+  readonly skipped: readonly SkippedSeries[]
+  readonly seriesScanned: number
+  readonly epochBoundaries: number
+  readonly judgedAtBoundaries: { readonly infrastructure: number; readonly commit: number }
+  readonly orders: { readonly ancestry: number; readonly commitDate: number }
+  readonly pairedChanges: number
+  readonly confirmedByPair: number
+  readonly dismissedByPair: readonly DismissedByPair[]
+  readonly raisedByPair: number
+}
+
+/** A detected change of one series, with the prepared positions its blame covers. */
+interface Candidate {
+  readonly analysis: SeriesAnalysis
+  readonly change: Change
+  readonly input: ChangeInput
+  /** Prepared indexes (last good, first bad] of the blamed range. */
+  readonly lastGoodIndex: number
+  readonly firstBadIndex: number
+  /** Transitions inside the blamed range. */
+  readonly crossed: readonly EpochTransition[]
+}
+
+/**
+ * The pure core of a detection pass (docs/stats.md, "From detection to alerts"): analyse each
+ * series, keep the blame of steps recorded before, judge steps whose blame range crosses an
+ * infrastructure change by how many of the group's workloads moved there (infrastructure when
+ * at least INFRASTRUCTURE_SHARE did, else a commit in the range), apply the paired rule to commit
+ * changes, withdraw provisional changes no longer reported, and supersede the changes of series
+ * that no longer exist (`orphans`: recorded changes whose series was not loaded).
+ */
+export function planDetection(loaded: readonly LoadedSeries[], options: PlanOptions = {}): DetectionPlan {
+  const { analyses, skipped, orders } = analyseAll(loaded, options)
+  const seriesOf: SeriesInputs = {
+    known: new Map(loaded.map((l) => [seriesId(l.series), l.known])),
+    runs: new Map(loaded.map((l) => [seriesId(l.series), l.runs])),
+  }
+  // Pass 1: every series' candidate changes, and which transitions each crosses.
+  const crowds: Crowds = { shifts: new Map(), moved: new Map() }
+  const candidates = analyses.flatMap((a) =>
+    seriesCandidates(a, seriesOf.known.get(seriesId(a.series)) ?? [], crowds),
+  )
+  // Pass 2: judge, pair, record.
+  const tally: PairTally = { changes: [], dismissedByPair: [], confirmedByPair: 0, pairedChanges: 0 }
+  const judgedAtBoundaries = { infrastructure: 0, commit: 0 }
+  for (const cand of candidates) {
+    const judged = judgeAtBoundaries(cand, crowds)
+    if (judged.kind === 'infrastructure') {
+      judgedAtBoundaries.infrastructure++
+      tally.changes.push(judged.input)
+      continue
+    }
+    if (cand.crossed.length > 0) judgedAtBoundaries.commit++
+    applyPairRule(cand, judged.input, seriesOf, tally)
+  }
+  const { changes } = tally
+  // A decisive interleaved pair raises a provisional change by itself where the detector
+  // reported none (analysis/paired.ts, pairRaisedChanges).
+  const raised = analyses.flatMap((a) => raisedByPair(a, changes, seriesOf, options.pairThreshold))
+  changes.push(...raised)
+  return {
+    changes,
+    withdrawn: withdrawnChanges(analyses, changes, seriesOf),
+    superseded: (options.orphans ?? []).map((k) => ({
+      series: k.series,
+      firstBadBuildId: k.firstBad.buildId,
+      reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
+    })),
+    skipped,
+    seriesScanned: analyses.length,
+    epochBoundaries: crowds.shifts.size,
+    judgedAtBoundaries,
+    orders,
+    pairedChanges: tally.pairedChanges,
+    confirmedByPair: tally.confirmedByPair,
+    dismissedByPair: tally.dismissedByPair,
+    raisedByPair: raised.length,
+  }
+}
+
+/** Options of planDetection. */
+interface PlanOptions {
+  readonly detect?: DetectOptions
+  readonly referencesInHistory?: boolean
+  readonly pairThreshold?: number
+  readonly orphans?: readonly ChangeRow[]
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+/** What each series brought besides its points, by seriesId: its recorded changes and its group's runs. */
+interface SeriesInputs {
+  readonly known: ReadonlyMap<string, readonly ChangeRow[]>
+  readonly runs: ReadonlyMap<string, ReadonlyMap<number, RunRow>>
+}
+
+/**
+ * Per infrastructure transition (transitionKey): the shifts the series crossing it show, and the
+ * series whose changes' blame ranges cross it.
+ */
+interface Crowds {
+  readonly shifts: Map<string, number[]>
+  readonly moved: Map<string, Set<string>>
+}
+
+/** What the paired rule decided, accumulated over the candidates. */
+interface PairTally {
+  readonly changes: ChangeInput[]
+  readonly dismissedByPair: DismissedByPair[]
+  confirmedByPair: number
+  pairedChanges: number
+}
+
+/** Every series analysed (reporting progress), the skipped ones with their reason, and how each was ordered. */
+function analyseAll(loaded: readonly LoadedSeries[], options: PlanOptions) {
+  const skipped: SkippedSeries[] = []
+  const analyses: SeriesAnalysis[] = []
+  const orders = { ancestry: 0, commitDate: 0 }
+  for (const [i, l] of loaded.entries()) {
+    options.onProgress?.(i, loaded.length)
+    const a = analyseLoaded(l, options)
+    if ('skipped' in a) skipped.push({ series: l.series, reason: a.skipped })
+    else {
+      analyses.push(a)
+      if (a.order === 'ancestry') orders.ancestry++
+      else orders.commitDate++
+    }
+  }
+  options.onProgress?.(loaded.length, loaded.length)
+  return { analyses, skipped, orders }
+}
+
+/**
+ * A transition is named by the first build on the new infrastructure: series that lack a build
+ * before it (a workload added later) still cross the same change.
+ */
+function transitionKey(a: SeriesAnalysis, t: EpochTransition): string {
+  return `${groupOf(a.series)}|${t.buildId}`
+}
+
+/**
+ * The detected changes of one series as candidates, the blame of changes recorded before kept;
+ * records the series' shifts at each transition and which transitions its changes cross.
+ */
+function seriesCandidates(a: SeriesAnalysis, known: readonly ChangeRow[], crowds: Crowds): Candidate[] {
+  for (const t of a.transitions) {
+    const list = crowds.shifts.get(transitionKey(a, t)) ?? []
+    if (Number.isFinite(t.shift)) list.push(t.shift)
+    crowds.shifts.set(transitionKey(a, t), list)
+  }
+  const byResult = new Map(a.points.map((p) => [p.resultId, p]))
+  const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
+  const orderOf = buildPositions(a)
+  const candidates: Candidate[] = []
+  for (const c of a.detection.changes) {
+    const f = toInput(a.series, c, byResult, unit)
+    if (!f) continue
+    // Keep the blame of changes already recorded: when more builds move a detected step's
+    // estimated position by a build or two, it is the same step, not a new one.
+    const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
+    const same = known.find((k) => {
+      const kIdx = orderOf.get(k.firstBad.buildId)
+      const gIdx = orderOf.get(k.lastGood.buildId)
+      return (
+        k.direction === f.direction &&
+        kIdx !== undefined &&
+        gIdx !== undefined &&
+        kIdx !== fIdx &&
+        Math.abs(kIdx - fIdx) <= 2
+      )
+    })
+    const input = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
+    const lastGoodIndex = (same && orderOf.get(same.lastGood.buildId)) ?? c.lastGoodIndex
+    const firstBadIndex = (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex
+    const crossed = a.transitions.filter((t) => t.index > lastGoodIndex && t.index <= firstBadIndex)
+    for (const t of crossed) {
+      const k = transitionKey(a, t)
+      const set = crowds.moved.get(k) ?? new Set<string>()
+      set.add(seriesId(a.series))
+      crowds.moved.set(k, set)
+    }
+    candidates.push({ analysis: a, change: c, input, lastGoodIndex, firstBadIndex, crossed })
+  }
+  return candidates
+}
+
+/**
+ * Positions of builds among the series' commits (prepared points), not among its results: a
+ * build measured twice (its own nightly run and a reference run) is one position.
+ */
+function buildPositions(a: SeriesAnalysis): Map<number, number> {
+  const resultIndex = preparedIndexes(a.detection)
+  const orderOf = new Map<number, number>()
+  for (const p of a.points) {
+    const idx = resultIndex.get(p.resultId)
+    if (idx !== undefined && !orderOf.has(p.buildId)) orderOf.set(p.buildId, idx)
+  }
+  return orderOf
+}
+
+/**
+ * A candidate whose blame range crosses infrastructure changes, judged by how many of the group's
+ * workloads moved there: infrastructure (with the boundary's figures), else a commit change
+ * carrying the boundary it crossed. A candidate that crosses none is a commit change as it is.
+ */
+function judgeAtBoundaries(
+  cand: Candidate,
+  crowds: Crowds,
+): { readonly kind: 'infrastructure' | 'commit'; readonly input: ChangeInput } {
+  const { analysis: a, crossed, input } = cand
+  if (crossed.length === 0) return { kind: 'commit', input }
+  const logRatio = Math.log(input.ratio)
+  const judged = crossed.map((t) => {
+    const key = transitionKey(a, t)
+    const crowd = crowdOf(crowds.shifts.get(key) ?? [], crowds.moved.get(key)?.size ?? 0)
+    return { t, crowd, verdict: boundaryVerdict(logRatio, crowd) }
+  })
+  const infra = judged.find((j) => j.verdict === 'infrastructure')
+  const shown = infra ?? judged[0]!
+  const boundary: JsonObject = {
+    infrastructure: shown.t.changed,
+    seriesCrossing: shown.crowd.crossing,
+    seriesMoved: shown.crowd.moved,
+    crowdMedian: Math.exp(shown.crowd.median),
+    crowdSpread: shown.crowd.spread,
+  }
+  if (infra) {
+    return {
+      kind: 'infrastructure',
+      input: { ...input, kind: 'infrastructure', details: { ...input.details, ...boundary } },
+    }
+  }
+  return { kind: 'commit', input: { ...input, details: { ...input.details, epochCrossed: boundary } } }
+}
+
+/**
+ * The paired rule on a commit change: the interleaved pair of the blamed first bad build and a
+ * build of the old level, if any, confirms, keeps or dismisses it (decidePaired); tallied.
+ */
+function applyPairRule(cand: Candidate, input: ChangeInput, seriesOf: SeriesInputs, tally: PairTally): void {
+  const { analysis: a, change: c } = cand
+  const evidence = pairedEvidence(
+    { detection: a.detection, points: a.points, runs: seriesOf.runs.get(seriesId(a.series)) ?? new Map() },
+    c,
+    {
+      lowerIsBetter: lowerIsBetter(input.unit),
+      at: { firstBadIndex: cand.firstBadIndex },
+      references: a.references,
+    },
+  )
+  const known = seriesOf.known.get(seriesId(a.series)) ?? []
+  const storedConfirmed = known.some(
+    (k) => k.firstBad.buildId === input.firstBad.buildId && k.status === 'confirmed',
+  )
+  const decided = decidePaired(input, evidence, storedConfirmed)
+  switch (decided.effect) {
+    case 'none':
+      tally.changes.push(decided.input)
+      break
+    case 'confirmed':
+      tally.confirmedByPair++
+      tally.pairedChanges++
+      tally.changes.push(decided.input)
+      break
+    case 'kept':
+      tally.pairedChanges++
+      tally.changes.push(decided.input)
+      break
+    case 'dismissed':
+      tally.pairedChanges++
+      tally.dismissedByPair.push({
+        series: a.series,
+        state: c.state,
+        lastGoodCommit: input.lastGood.commitSha,
+        firstBadCommit: input.firstBad.commitSha,
+        ratio: input.ratio,
+        ratioLow: input.ratioLow,
+        ratioHigh: input.ratioHigh,
+        paired: decided.evidence,
+      })
+      break
+    default:
+      decided satisfies never
+  }
+}
+
+/** The provisional changes a decisive interleaved pair raises in one series beside those recorded. */
+function raisedByPair(
+  a: SeriesAnalysis,
+  changes: readonly ChangeInput[],
+  seriesOf: SeriesInputs,
+  pairThreshold: number | undefined,
+): ChangeInput[] {
+  const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
+  return pairRaisedChanges({
+    series: a.series,
+    detection: a.detection,
+    points: a.points,
+    references: a.references,
+    runs: seriesOf.runs.get(seriesId(a.series)) ?? new Map(),
+    recorded: changes.filter((c) => seriesId(c.series) === seriesId(a.series)),
+    known: seriesOf.known.get(seriesId(a.series)) ?? [],
+    unit,
+    lowerIsBetter: lowerIsBetter(unit),
+    ...(pairThreshold !== undefined ? { threshold: pairThreshold } : {}),
+  })
+}
+
+/** Provisional changes the detector no longer reports are withdrawn. */
+function withdrawnChanges(
+  analyses: readonly SeriesAnalysis[],
+  changes: readonly ChangeInput[],
+  seriesOf: SeriesInputs,
+): ChangeKey[] {
+  const reported = new Set(changes.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
+  const withdrawn: ChangeKey[] = []
+  for (const a of analyses) {
+    for (const k of seriesOf.known.get(seriesId(a.series)) ?? []) {
+      if (k.status === 'provisional' && !reported.has(`${seriesId(a.series)}|${k.firstBad.buildId}`)) {
+        withdrawn.push({ series: a.series, firstBadBuildId: k.firstBad.buildId })
+      }
+    }
+  }
+  return withdrawn
+}
+
+export function seriesId(k: SeriesKey): string {
+  return JSON.stringify([k.machine, k.runtime, k.config, k.branch, k.workload, k.workloadVersion])
+}
+
+/** How the paired evidence changed a detected change. */
+type PairedDecision =
+  | { readonly effect: 'none'; readonly input: ChangeInput }
+  | { readonly effect: 'confirmed' | 'kept'; readonly input: ChangeInput }
+  | { readonly effect: 'dismissed'; readonly evidence: PairedEvidence }
+
+/**
+ * The rule of docs/stats.md ("From detection to alerts"): a pair that confirms the step makes it
+ * confirmed at once; a pair that contradicts it keeps it from being raised (a provisional change
+ * recorded earlier is then withdrawn), unless it is already recorded as confirmed, which is never
+ * downgraded; otherwise the detector's verdict stands. The pair's numbers go into details.paired.
+ */
+function decidePaired(
+  input: ChangeInput,
+  evidence: PairedEvidence | null,
+  storedConfirmed: boolean,
+): PairedDecision {
+  if (evidence === null) return { effect: 'none', input }
+  const withEvidence: ChangeInput = {
+    ...input,
+    details: { ...input.details, paired: pairedDetails(evidence) },
+  }
+  switch (evidence.verdict) {
+    case 'confirms':
+      return {
+        effect: input.status === 'provisional' ? 'confirmed' : 'kept',
+        input: { ...withEvidence, status: 'confirmed' },
+      }
+    case 'contradicts':
+      return storedConfirmed ? { effect: 'kept', input: withEvidence } : { effect: 'dismissed', evidence }
+    case 'disagrees':
+    case 'inconclusive':
+      return { effect: 'kept', input: withEvidence }
+    default:
+      return evidence.verdict satisfies never
+  }
+}
