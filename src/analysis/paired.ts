@@ -345,7 +345,7 @@ export interface PairComparison {
  * The process-by-process comparison of an interleaved pair: d_i = ln c_i − ln r_i over the rounds
  * (process i of each side ran next to the other), exp(mean d ± t(1 − α/2, n − 1) · sd(d)/√n).
  * On a shared machine the load moves over seconds, so neighbouring processes share most of it:
- * in the toy nightly of src/cli/nightly.e2e.test.ts (load 6–9 on 2 cores) adjacent process means
+ * in the toy nightly of src/cli/nightly-shared.e2e.test.ts (load 6–9 on 2 cores) adjacent process means
  * correlated at 0.5–0.9 and this standard error was 2–3 times smaller than Welch's, which treats
  * the sides as independent. Null when the sides differ in length (a round lost on one side) or
  * have fewer than 3 processes.

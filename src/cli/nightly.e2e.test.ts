@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
-import { initGitRepo } from '../build/index.ts'
 import { parseConfig } from '../config/index.ts'
 import { runNightly } from '../pipeline/index.ts'
 import { buildServer } from '../server/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
-import { main } from './main.ts'
-import type { Io } from './output.ts'
+import {
+  cli,
+  makeToyRepo,
+  PYTHON_CONFIG,
+  TOY_SKIP as SKIP,
+  type ToyHistory,
+  type ToyRepo,
+} from './toy-runtime.ts'
 
 // The nightly end to end on a toy runtime: a git repository of a tiny interpreter — a C file
 // that embeds CPython (Py_BytesMain) — built by `make` with a generic recipe. Thirty commits,
@@ -23,47 +26,10 @@ import type { Io } from './output.ts'
 // the failed build and the alert with its culprit. Lives in cli/ (layer 6) because it drives
 // the pipeline, the CLI and the server together.
 
-/** A python3.X-config that can link an embedded interpreter, or null (the test is skipped). */
-function findPythonConfig(): string | null {
-  const candidates: string[] = []
-  const pyenv = '/root/.pyenv/versions'
-  try {
-    for (const v of readdirSync(pyenv).sort((a, b) =>
-      a.startsWith('3.11') ? -1 : b.startsWith('3.11') ? 1 : 0,
-    )) {
-      const minor = /^3\.(\d+)\./.exec(v)?.[1]
-      if (minor !== undefined && Number(minor) >= 8)
-        candidates.push(join(pyenv, v, 'bin', `python3.${minor}-config`))
-    }
-  } catch {
-    // No pyenv here.
-  }
-  candidates.push('python3-config')
-  for (const c of candidates) {
-    const r = spawnSync(c, ['--ldflags', '--embed'], { encoding: 'utf8' })
-    if (r.status === 0) return c
-  }
-  return null
-}
-
-const PYTHON_CONFIG = findPythonConfig()
-/** Why the test cannot run here, or false. */
-const SKIP =
-  PYTHON_CONFIG === null
-    ? 'no python3.X-config with --embed found'
-    : spawnSync('make', ['--version']).status !== 0 || spawnSync('cc', ['--version']).status !== 0
-      ? 'make and a C compiler (cc) are needed to build the toy runtime'
-      : false
 const TOTAL_COMMITS = 30
 const BROKEN = 8 // breaks the build; commit 9 fixes it
 const SLOW = 19 // installs the profile hook
 const WORKLOADS = ['calls_closures', 'generators']
-
-const FAST_MAIN = (version: string) => `/* toy ${version}: a tiny interpreter that embeds CPython. */
-#include <Python.h>
-
-int main(int argc, char **argv) { return Py_BytesMain(argc, argv); }
-`
 
 const SLOW_MAIN = (
   version: string,
@@ -99,26 +65,6 @@ fail:
 }
 `
 
-const MAKEFILE = `# The toy runtime: one C file linked against libpython (PYTHON_CONFIG names python3.X-config).
-python3: main.c
-\t$(CC) -O1 -o python3 main.c $$($(PYTHON_CONFIG) --cflags --embed) $$($(PYTHON_CONFIG) --ldflags --embed)
-`
-
-interface ToyRepo {
-  readonly origin: string
-  readonly shas: readonly string[]
-}
-
-/** A history of the toy runtime: how many commits, which breaks the build, which slows it and how. */
-interface ToyHistory {
-  readonly dir: string
-  readonly total: number
-  readonly broken: number | null
-  readonly slow: number | null
-  readonly slowMain: (version: string) => string
-  readonly slowSubject: string
-}
-
 const HOOKED: ToyHistory = {
   dir: 'toy',
   total: TOTAL_COMMITS,
@@ -126,50 +72,6 @@ const HOOKED: ToyHistory = {
   slow: SLOW,
   slowMain: SLOW_MAIN,
   slowSubject: 'Initialise with PyConfig and install a call hook',
-}
-
-/** Makes the toy runtime's history: commit i has author date 2024-01-01 00:i:00 UTC. */
-function makeToyRepo(root: string, history: ToyHistory = HOOKED): ToyRepo {
-  const origin = join(root, history.dir)
-  const { commit } = initGitRepo(origin)
-  const shas: string[] = []
-  let slow = false
-  for (let i = 0; i < history.total; i++) {
-    const version = `0.${i}`
-    let subject = `Bump the version to ${version}`
-    if (i === history.slow) {
-      slow = true
-      subject = history.slowSubject
-    }
-    let main = slow ? history.slowMain(version) : FAST_MAIN(version)
-    if (i === history.broken) {
-      main = `${main}\nint broken( {\n`
-      subject = 'Start a helper (does not compile)'
-    }
-    if (history.broken !== null && i === history.broken + 1) subject = 'Fix the build'
-    const date = `2024-01-01T00:${String(i).padStart(2, '0')}:00Z`
-    shas.push(commit({ 'main.c': main, Makefile: MAKEFILE, VERSION: `${version}\n` }, subject, { date }))
-  }
-  return { origin, shas }
-}
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = []
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(Buffer.from(chunk))
-      cb()
-    },
-  })
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') }
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = sink()
-  const err = sink()
-  const io: Io = { out: out.stream, err: err.stream, isTty: false }
-  const code = await main(['node', 'langperf', ...args], io, process.env)
-  return { code, out: out.text(), err: err.text() }
 }
 
 describe('the nightly end to end on a toy runtime that embeds CPython', {
@@ -205,7 +107,7 @@ describe('the nightly end to end on a toy runtime that embeds CPython', {
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'langperf-e2e-'))
-    repo = makeToyRepo(root)
+    repo = makeToyRepo(root, HOOKED)
     server = createServer((req, res) => {
       let body = ''
       req.on('data', (c) => {
@@ -599,236 +501,5 @@ repeats = 3
       'a machine without history starts at the head',
     )
     assert.equal(report.commits.length, 0)
-  })
-})
-
-// --- issue 18: what users meet ------------------------------------------------------------------
-//
-// A real regression is small and local: one C-level change makes float-heavy code about 20 %
-// slower and leaves the rest alone. Here the toy's commit 8 wraps float division
-// (PyFloat_Type's nb_true_divide, which CPython 3.11's specialising interpreter does not inline)
-// in a function that burns a little time first: nbody (a division per pair of bodies per step)
-// gets about 15–25 % slower on this machine, generators (no float division) not at all. The
-// nightly runs as a new user runs it — `--backfill 13 --every 3 --fast`, bisection on — while a
-// CPU-bound process runs beside it on this 2-core machine, as on a shared box. It must raise the
-// alert on nbody, none on generators, and bisect it to commit 8; the same history without the
-// change must raise nothing.
-
-const FLOAT_COMMITS = 13
-const FLOAT_SLOW = 8
-/** Iterations burnt per float division: about +20 % on nbody (BURN 150: +15–19 %, 200: +24–30 % here). */
-const FLOAT_BURN = 160
-const FLOAT_WORKLOADS = ['nbody', 'generators']
-
-const FLOAT_MAIN = (
-  version: string,
-) => `/* toy ${version}: embeds CPython; float division checks its operands first. */
-#include <Python.h>
-
-static binaryfunc float_true_divide;
-
-/* An accidental per-division cost, as a careless C-level change would add. */
-static PyObject *checked_true_divide(PyObject *a, PyObject *b) {
-  volatile unsigned sink = 0;
-  for (unsigned i = 0; i < ${FLOAT_BURN}; i++) sink += i;
-  return float_true_divide(a, b);
-}
-
-int main(int argc, char **argv) {
-  PyStatus status;
-  PyConfig config;
-  PyConfig_InitPythonConfig(&config);
-  status = PyConfig_SetBytesArgv(&config, argc, argv);
-  if (PyStatus_Exception(status)) goto fail;
-  status = Py_InitializeFromConfig(&config);
-  if (PyStatus_Exception(status)) goto fail;
-  PyConfig_Clear(&config);
-  float_true_divide = PyFloat_Type.tp_as_number->nb_true_divide;
-  PyFloat_Type.tp_as_number->nb_true_divide = checked_true_divide;
-  return Py_RunMain();
-fail:
-  PyConfig_Clear(&config);
-  if (PyStatus_IsExit(status)) return status.exitcode;
-  Py_ExitStatusException(status);
-}
-`
-
-/** A CPU-bound child process (bounded to 10 minutes), so the nightly shares the machine. */
-function busyLoop(): ChildProcess {
-  return spawn(process.execPath, ['-e', 'const end = Date.now() + 600000; while (Date.now() < end) {}'], {
-    stdio: 'ignore',
-  })
-}
-
-function floatConfig(root: string, remote: string): string {
-  return `[store]
-location = "langperf.db"
-
-[[runtimes]]
-name = "toy"
-family = "generic"
-remote = "${remote}"
-branches = ["main"]
-
-[runtimes.configs.default]
-build = ["make"]
-install = ["mkdir -p \\"$PREFIX/bin\\"", "cp python3 \\"$PREFIX/bin/python3\\""]
-executable = "bin/python3"
-env = { PYTHON_CONFIG = "${PYTHON_CONFIG}" }
-
-[build]
-cache_dir = "${join(root, 'cache')}"
-jobs = 1
-step_timeout = "2m"
-`
-}
-
-describe('the nightly on a shared machine catches a 20 % step on one workload', { skip: SKIP }, () => {
-  let root = ''
-  const t0 = performance.now()
-  /** As a new user runs it (the fast preset: 6 processes × (1 + 3) values of at least 100 ms). */
-  const nightly = (dir: string) =>
-    cli(
-      'nightly',
-      '--config',
-      join(root, dir, 'langperf.toml'),
-      '--machine',
-      'shared-box',
-      '--backfill',
-      String(FLOAT_COMMITS),
-      '--every',
-      '3',
-      '--fast',
-      // The default budget (3 rounds: 6 → 24 processes) ran out before deciding a +14 % step on
-      // nbody when other jobs loaded this 2-core machine to 4–9 besides the busy loop; 4 rounds
-      // (48 processes) is what the pair needs here to decide.
-      '--pair-budget',
-      '4',
-      '-w',
-      FLOAT_WORKLOADS[0]!,
-      '-w',
-      FLOAT_WORKLOADS[1]!,
-      '--bisect-processes',
-      '6',
-      '--json',
-    )
-
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'langperf-e2e-float-'))
-    for (const [dir, slow] of [
-      ['regressed', FLOAT_SLOW],
-      ['clean', null],
-    ] as const) {
-      mkdirSync(join(root, dir))
-      makeToyRepo(join(root, dir), {
-        dir: 'toy',
-        total: FLOAT_COMMITS,
-        broken: null,
-        slow,
-        slowMain: FLOAT_MAIN,
-        slowSubject: 'Check the operands of float division',
-      })
-      writeFileSync(join(root, dir, 'langperf.toml'), floatConfig(join(root, dir), join(root, dir, 'toy')))
-    }
-  })
-
-  after(() => {
-    rmSync(root, { recursive: true, force: true })
-    process.stderr.write(`nightly on a shared machine: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
-  })
-
-  /** What the adaptive pairs added: rounds and processes per commit, for the figures. */
-  const pairFigures = (report: {
-    commits: { sha: string; pair?: { rounds: number; addedProcesses: number; budgetExhausted: boolean } }[]
-  }) =>
-    report.commits
-      .map(
-        (c) =>
-          `${c.sha.slice(0, 7)}: ${c.pair ? `${c.pair.rounds} round(s), +${c.pair.addedProcesses} processes${c.pair.budgetExhausted ? ', budget ran out' : ''}` : 'no pair'}`,
-      )
-      .join('; ')
-
-  // On this machine shared with other jobs (load 3–6 besides the busy loop) the toy's step comes
-  // out between +8 % and +33 % from run to run and process means spread 10–45 %. What it took
-  // (issue 18): a pair that grows until it decides (4 rounds here), judged process by process with
-  // Bonferroni-corrected looks, raising the change by itself; a bisection that starts from the
-  // processes the pair needed and may double up to [bisect] repeats = 5 rounds. Before the last two,
-  // the bisection stayed undecided at its first midpoint after 24 processes in 3 runs of 4. With
-  // them: the nbody alert alone (1.155× [1.029, 1.295], raised by its pair), bisected to commit 8
-  // (1.189× [1.090, 1.296] against its parent, 2 builds), in 680 s at load 4–5.
-  test('with a CPU-bound process beside it, the nightly raises an alert on the one workload that slowed and bisects it to its commit', async () => {
-    const shas = execFileSync('git', ['rev-list', '--reverse', 'main'], {
-      cwd: join(root, 'regressed', 'toy'),
-      encoding: 'utf8',
-    })
-      .trim()
-      .split('\n')
-    const busy = busyLoop()
-    let r: Awaited<ReturnType<typeof cli>>
-    const started = performance.now()
-    try {
-      r = await nightly('regressed')
-    } finally {
-      busy.kill('SIGKILL')
-    }
-    process.stderr.write(`  regressed nightly: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
-    // The bisection's progress, for the figures (and to see where an undecided one stopped).
-    for (const line of r.err
-      .split('\n')
-      .filter((l) => /bisect|round \d|confirming|: like-|undecided/.test(l)))
-      process.stderr.write(`  ${line.trim()}\n`)
-    assert.equal(r.code, 0, r.err)
-    const report = JSON.parse(r.out)
-    process.stderr.write(`  pairs: ${pairFigures(report)}\n`)
-    assert.deepEqual(report.errors, [])
-    assert.deepEqual(
-      report.commits.map((c: { sha: string }) => shas.indexOf(c.sha)),
-      [0, 3, 6, 9, 12],
-    )
-    assert.equal(report.commits[0].besideItself, true, 'the first build is measured beside itself')
-    const store = await openSqliteStore(join(root, 'regressed', 'langperf.db'))
-    try {
-      const alerts = (await store.listAlerts({ kind: 'commit' })).rows
-      const details = await Promise.all(alerts.map((a) => store.getAlert(a.id)))
-      const changes = details.flatMap((a) => a?.changes ?? []).filter((c) => c.status !== 'withdrawn')
-      // The step on nbody, in the range (6, 9]; nothing on generators.
-      const nbody = changes.filter((c) => c.series.workload === 'nbody' && c.direction === 'regression')
-      assert.ok(nbody.length >= 1, JSON.stringify(details))
-      assert.deepEqual(
-        changes.filter((c) => c.series.workload !== 'nbody'),
-        [],
-        'no change on the workload that did not slow',
-      )
-      const alert = details.find((a) => a?.changes.some((c) => nbody.includes(c)))!
-      assert.deepEqual([shas.indexOf(alert.lastGoodCommit), shas.indexOf(alert.firstBadCommit)], [6, 9])
-      process.stderr.write(
-        `  alert ${alert.id}: ${alert.status}, nbody ${nbody.map((c) => `${c.ratio.toFixed(3)}× [${c.ratioLow.toFixed(3)}, ${c.ratioHigh.toFixed(3)}] ${c.details.raisedBy === 'pair' ? 'raised by its pair' : 'by the history'}`).join(', ')}\n`,
-      )
-      // Bisection named commit 8 and confirmed it against its parent.
-      assert.equal(alert.culpritCommit, shas[FLOAT_SLOW], alert.culpritNote ?? '')
-      assert.match(alert.culpritNote ?? '', /against its parent .*nbody \d+\.\d{3}× \[/)
-    } finally {
-      await store.close()
-    }
-  })
-
-  test('the same history without the step raises nothing, with the same process beside it', async () => {
-    const busy = busyLoop()
-    let r: Awaited<ReturnType<typeof cli>>
-    const started = performance.now()
-    try {
-      r = await nightly('clean')
-    } finally {
-      busy.kill('SIGKILL')
-    }
-    process.stderr.write(`  clean nightly: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
-    assert.equal(r.code, 0, r.err)
-    const report = JSON.parse(r.out)
-    process.stderr.write(`  pairs: ${pairFigures(report)}\n`)
-    assert.deepEqual(report.errors, [])
-    assert.equal(report.commits.length, 5)
-    assert.deepEqual(report.detections[0].newAlertIds, [])
-    assert.equal(report.detections[0].raisedByPair, 0)
-    assert.deepEqual(report.bisections, [])
   })
 })
