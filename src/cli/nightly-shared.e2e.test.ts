@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { openSqliteStore } from '../store/index.ts'
-import { cli, makeToyRepo, PYTHON_CONFIG, TOY_SKIP as SKIP } from './toy-runtime.ts'
+import { cli, makeToyRepo, TOY_SKIP as SKIP, toyConfigToml } from './toy-runtime.ts'
 
 // The nightly on a shared machine (issue 18: what users meet).
 //
@@ -66,21 +66,7 @@ function busyLoop(): ChildProcess {
 }
 
 function floatConfig(root: string, remote: string): string {
-  return `[store]
-location = "langperf.db"
-
-[[runtimes]]
-name = "toy"
-family = "generic"
-remote = "${remote}"
-branches = ["main"]
-
-[runtimes.configs.default]
-build = ["make"]
-install = ["mkdir -p \\"$PREFIX/bin\\"", "cp python3 \\"$PREFIX/bin/python3\\""]
-executable = "bin/python3"
-env = { PYTHON_CONFIG = "${PYTHON_CONFIG}" }
-
+  return `${toyConfigToml(remote)}
 [build]
 cache_dir = "${join(root, 'cache')}"
 jobs = 1

@@ -11,10 +11,10 @@ import { openSqliteStore, type Store } from '../store/index.ts'
 import {
   cli,
   makeToyRepo,
-  PYTHON_CONFIG,
   TOY_SKIP as SKIP,
   type ToyHistory,
   type ToyRepo,
+  toyConfigToml,
 } from './toy-runtime.ts'
 
 // The nightly end to end on a toy runtime: a git repository of a tiny interpreter — a C file
@@ -124,21 +124,7 @@ describe('the nightly end to end on a toy runtime that embeds CPython', {
     db = join(root, 'langperf.db')
     writeFileSync(
       configPath,
-      `[store]
-location = "langperf.db"
-
-[[runtimes]]
-name = "toy"
-family = "generic"
-remote = "toy"
-branches = ["main"]
-
-[runtimes.configs.default]
-build = ["make"]
-install = ["mkdir -p \\"$PREFIX/bin\\"", "cp python3 \\"$PREFIX/bin/python3\\""]
-executable = "bin/python3"
-env = { PYTHON_CONFIG = "${PYTHON_CONFIG}" }
-
+      `${toyConfigToml('toy')}
 [suites]
 default = ["quick"]
 

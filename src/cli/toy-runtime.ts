@@ -50,6 +50,28 @@ export const FAST_MAIN = (version: string) => `/* toy ${version}: a tiny interpr
 int main(int argc, char **argv) { return Py_BytesMain(argc, argv); }
 `
 
+/**
+ * The start of a langperf.toml for the toy: the store beside it and the toy runtime, cloned
+ * from `remote` and built with make against PYTHON_CONFIG; tests append their own sections.
+ */
+export function toyConfigToml(remote: string): string {
+  return `[store]
+location = "langperf.db"
+
+[[runtimes]]
+name = "toy"
+family = "generic"
+remote = "${remote}"
+branches = ["main"]
+
+[runtimes.configs.default]
+build = ["make"]
+install = ["mkdir -p \\"$PREFIX/bin\\"", "cp python3 \\"$PREFIX/bin/python3\\""]
+executable = "bin/python3"
+env = { PYTHON_CONFIG = "${PYTHON_CONFIG}" }
+`
+}
+
 /** The toy's Makefile. */
 export const MAKEFILE = `# The toy runtime: one C file linked against libpython (PYTHON_CONFIG names python3.X-config).
 python3: main.c
