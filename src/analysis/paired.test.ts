@@ -54,6 +54,22 @@ test('judgePair() says a pair that moves the other way, or far less, disagrees',
   assert.equal(small.verdict, 'disagrees')
 })
 
+test('judgePair() says a pair showing a larger step than the history still confirms it', () => {
+  // A noisy minute can inflate one side of a short pair: 2× where the history saw 1.3× [1.18, 1.43].
+  const larger = judgePair(step30, means(0.1, 10), means(0.2, 10), { lowerIsBetter: true })
+  assert.equal(larger.comparison.verdict, 'slower')
+  assert.ok(larger.comparison.kind === 'comparison' && larger.comparison.low > step30.ratioHigh)
+  assert.equal(larger.verdict, 'confirms')
+  // The same on the other side of 1: a speed-up larger than detected.
+  const down = { direction: 'improvement', ratio: 0.77, ratioLow: 0.7, ratioHigh: 0.85 } as const
+  const faster = judgePair(down, means(0.1, 10), means(0.05, 10), { lowerIsBetter: true })
+  assert.equal(faster.comparison.verdict, 'faster')
+  assert.equal(faster.verdict, 'confirms')
+  // A larger step the wrong way is still a disagreement.
+  const wrongWay = judgePair(down, means(0.1, 10), means(0.2, 10), { lowerIsBetter: true })
+  assert.equal(wrongWay.verdict, 'disagrees')
+})
+
 test('judgePair() reads a rise of a throughput as an improvement', () => {
   const up = { direction: 'improvement', ratio: 1.3, ratioLow: 1.18, ratioHigh: 1.43 } as const
   const r = judgePair(up, means(100, 10), means(130, 10), { lowerIsBetter: false })

@@ -65,10 +65,12 @@ export const PAIRED_CONFIDENCE = 0.99
 
 /**
  * What the pair says about the detector's step:
- * - `confirms`: the paired interval excludes 1 on the step's side and overlaps the detector's interval;
+ * - `confirms`: the paired interval excludes 1 on the step's side and reaches the detector's interval
+ *   (overlaps it, or lies beyond it, away from 1: the pair shows a step at least as large);
  * - `contradicts`: the paired interval holds 1 and excludes the detector's estimate (precise enough
  *   to rule out the step the history shows);
- * - `disagrees`: significant, but the other way, or far from the detector's interval;
+ * - `disagrees`: significant, but the other way, or entirely between 1 and the detector's interval
+ *   (a step much smaller than the history shows);
  * - `inconclusive`: the interval holds both 1 and the detector's estimate, or the pair has too few processes.
  */
 export const PAIRED_VERDICTS = ['confirms', 'contradicts', 'disagrees', 'inconclusive'] as const
@@ -132,8 +134,12 @@ export function judgePair(
     case 'slower':
     case 'faster': {
       const sameWay = (comparison.verdict === 'slower') === (step.direction === 'regression')
-      const overlaps = low <= step.ratioHigh && high >= step.ratioLow
-      return { verdict: sameWay && overlaps ? 'confirms' : 'disagrees', comparison }
+      // "Reaches": the pair's interval is not wholly on 1's side of the detector's. A pair that
+      // shows a larger step than the history (a noisy minute inflates one side of a short pair)
+      // still shows that the step is there; one that shows a much smaller step does not show
+      // the step the alert reports.
+      const reaches = step.ratio >= 1 ? high >= step.ratioLow : low <= step.ratioHigh
+      return { verdict: sameWay && reaches ? 'confirms' : 'disagrees', comparison }
     }
     default:
       return assertNever(comparison)
