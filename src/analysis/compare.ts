@@ -4,12 +4,15 @@ import {
   compareTwo,
   type GeometricMeanRatio,
   geometricMean,
-  geometricMeanRatio,
+  geometricMeanRatioFromEstimates,
   type Insufficient,
-  type WorkloadPair,
+  type LogRatioEstimate,
+  logRatioStderr,
 } from '../stats/index.ts'
 import type { BuildCatalog, ResultRow, RunReader, RunRow } from '../store/index.ts'
+import { type BetweenRunNoise, learnAcrossRuns, ratioExtraVariance } from './between-runs.ts'
 import { epochDifferences } from './epochs.ts'
+import { type CompareCaveat, separateRunCaveats } from './run-caveats.ts'
 
 // The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
 // with its interval and verdict, sorted, and the geometric mean over the workloads both sides
@@ -31,6 +34,10 @@ export interface CompareRow {
   readonly comparison: ComparisonResult
   /** True when the two sides ran different workload versions (only with allowVersionMismatch). */
   readonly versionsDiffer: boolean
+  /** The between-run noise in the interval (separate runs); null when the runs were interleaved. */
+  readonly betweenRuns: BetweenRunNoise | null
+  /** The loop counts per value when they differ (a different calibration); null when equal. */
+  readonly loops: { readonly base: number; readonly candidate: number } | null
 }
 
 /** A workload present on only one side, measured on one side only, or in two versions. */
@@ -49,8 +56,16 @@ export interface CompareReport {
   readonly rows: readonly CompareRow[]
   readonly uncompared: readonly UncomparedRow[]
   readonly geometricMean: GeometricMeanRatio | Insufficient
-  /** Infrastructure the two runs do not share (kernel, CPU configuration, compiler, suite…). */
-  readonly caveats: readonly { readonly field: string; readonly base: string; readonly candidate: string }[]
+  /**
+   * Whether the runs were measured together; when not, the intervals include between-run noise
+   * (`suite`: that of the geometric mean; each row carries its own).
+   */
+  readonly acrossRuns: { readonly interleaved: boolean; readonly suite: BetweenRunNoise | null }
+  /**
+   * Facts the two runs do not share: infrastructure (kernel, CPU configuration, compiler,
+   * suite…), and for separate runs loop counts and machine load.
+   */
+  readonly caveats: readonly CompareCaveat[]
 }
 
 /** Options of compareRuns. */
@@ -104,7 +119,7 @@ export async function compareRuns(
   const baseNames = new Set(baseResults.map((r) => r.workload.name))
   const rows: CompareRow[] = []
   const uncompared: UncomparedRow[] = []
-  const pairs: WorkloadPair[] = []
+  const toCompare: { b: ResultRow; c: ResultRow; tags: string[]; versionsDiffer: boolean }[] = []
   const wanted = options.tags && options.tags.length > 0 ? new Set(options.tags) : null
   for (const b of baseResults) {
     const c = candByName.get(b.workload.name)
@@ -133,7 +148,27 @@ export async function compareRuns(
       })
       continue
     }
-    const comparison = compareTwo(b.processMeans, c.processMeans, { confidence, minEffect })
+    toCompare.push({ b, c, tags, versionsDiffer })
+  }
+  const acrossRuns = await learnAcrossRuns(
+    store,
+    base,
+    candidate,
+    new Map(
+      toCompare.map(({ b, c }) => [
+        b.workload.name,
+        { base: b.workload.version, candidate: c.workload.version },
+      ]),
+    ),
+  )
+  const estimates: LogRatioEstimate[] = []
+  for (const { b, c, tags, versionsDiffer } of toCompare) {
+    const noise = acrossRuns.workloads.get(b.workload.name)
+    const comparison = compareTwo(b.processMeans, c.processMeans, {
+      confidence,
+      minEffect,
+      ...(noise ? { extraLogVariance: ratioExtraVariance(noise) } : {}),
+    })
     rows.push({
       workload: b.workload.name,
       unit: b.unit,
@@ -142,8 +177,11 @@ export async function compareRuns(
       candidateMean: geometricMeanOf(c.processMeans),
       comparison,
       versionsDiffer,
+      betweenRuns: noise ?? null,
+      loops: b.loops === c.loops ? null : { base: b.loops, candidate: c.loops },
     })
-    if (comparison.kind === 'comparison') pairs.push({ base: b.processMeans, candidate: c.processMeans })
+    const estimate = logRatioStderr(b.processMeans, c.processMeans)
+    if (comparison.kind === 'comparison' && estimate.kind === 'log-ratio') estimates.push(estimate)
   }
   for (const c of candResults) {
     if (baseNames.has(c.workload.name)) continue
@@ -154,8 +192,11 @@ export async function compareRuns(
     r.comparison.kind === 'comparison' ? r.comparison.ratio : Number.NEGATIVE_INFINITY
   rows.sort((x, y) => ratioOf(y) - ratioOf(x) || x.workload.localeCompare(y.workload))
   const geometricMean =
-    pairs.length > 0
-      ? geometricMeanRatio(pairs, { confidence })
+    estimates.length > 0
+      ? geometricMeanRatioFromEstimates(estimates, {
+          confidence,
+          ...(acrossRuns.suite ? { extraLogVariance: ratioExtraVariance(acrossRuns.suite) } : {}),
+        })
       : ({ kind: 'insufficient', reason: 'No workload was compared' } as const)
   return {
     base,
@@ -165,7 +206,8 @@ export async function compareRuns(
     rows,
     uncompared,
     geometricMean,
-    caveats: epochDifferences(base, candidate),
+    acrossRuns: { interleaved: acrossRuns.interleaved, suite: acrossRuns.suite },
+    caveats: [...epochDifferences(base, candidate), ...separateRunCaveats(base, candidate, rows)],
   }
 }
 

@@ -1,4 +1,5 @@
 /** Use cases over stored data: measure, ingest, compare, export. */
+export * from './between-runs.ts'
 export * from './compare.ts'
 export * from './detect.ts'
 export * from './epochs.ts'
@@ -7,4 +8,5 @@ export * from './lineage-repo.ts'
 export * from './measure.ts'
 export * from './paired.ts'
 export * from './pyperf.ts'
+export * from './run-caveats.ts'
 export * from './select.ts'

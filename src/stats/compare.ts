@@ -2,7 +2,12 @@ import { assertNever, badInput, quote, type Rng } from '../lib/index.ts'
 import { checkConfidence, checkPositiveSample } from './checks.ts'
 import { mean } from './descriptive.ts'
 import { type MannWhitneyResult, mannWhitneyU } from './mannwhitney.ts'
-import { bootstrapRatioInterval, fiellerRatioInterval, logTRatioInterval } from './ratio.ts'
+import {
+  bootstrapRatioInterval,
+  type ExtraLogVariance,
+  fiellerRatioInterval,
+  logTRatioInterval,
+} from './ratio.ts'
 import type { IntervalResult } from './result.ts'
 import { type TTestResult, welchTTest } from './ttest.ts'
 
@@ -29,7 +34,13 @@ interface CompareCommonOptions {
 /** Options of compareTwo: the bootstrap method needs an Rng, the others take none. */
 export type CompareOptions = CompareCommonOptions &
   (
-    | { readonly method?: 'log-t' | 'fieller'; readonly rng?: Rng }
+    | {
+        readonly method?: 'log-t'
+        readonly rng?: Rng
+        /** Between-run noise added to the log ratio's variance (separate runs; log-t only). */
+        readonly extraLogVariance?: ExtraLogVariance
+      }
+    | { readonly method: 'fieller'; readonly rng?: Rng }
     | { readonly method: 'bootstrap'; readonly rng: Rng; readonly resamples?: number }
   )
 
@@ -103,7 +114,10 @@ export function compareTwo(
   switch (options.method) {
     case undefined:
     case 'log-t':
-      interval = logTRatioInterval(base, candidate, { confidence })
+      interval = logTRatioInterval(base, candidate, {
+        confidence,
+        ...(options.extraLogVariance ? { extraLogVariance: options.extraLogVariance } : {}),
+      })
       break
     case 'fieller':
       interval = fiellerRatioInterval(base, candidate, { confidence })

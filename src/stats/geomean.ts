@@ -3,7 +3,7 @@ import { randomInt } from '../lib/index.ts'
 import { checkConfidence, checkPositiveSample, checkResamples } from './checks.ts'
 import { mean, quantile, sortSamples } from './descriptive.ts'
 import { studentTQuantile } from './distributions.ts'
-import { type LogRatioEstimate, logRatioStderr } from './ratio.ts'
+import { type ExtraLogVariance, type LogRatioEstimate, logRatioStderr, withExtraVariance } from './ratio.ts'
 import { type Insufficient, type Interval, type IntervalResult, insufficient } from './result.ts'
 import { meanTInterval, satterthwaiteDof } from './ttest.ts'
 
@@ -40,6 +40,12 @@ export interface GeometricMeanRatio {
 export interface GeometricMeanOptions {
   /** Default 0.95. */
   readonly confidence?: number
+  /**
+   * Between-run noise of the suite's geometric mean, added once to the measurement interval's
+   * variance (separate runs: a machine's drift moves every workload alike, so it does not
+   * average out over workloads).
+   */
+  readonly extraLogVariance?: ExtraLogVariance
 }
 
 /**
@@ -84,10 +90,17 @@ export function geometricMeanRatioFromEstimates(
   const center = mean(logRatios)
   let sumVariance = 0
   for (const e of estimates) sumVariance += e.stderr * e.stderr
-  const stderr = Math.sqrt(sumVariance) / k
-  // The 1/k² scale cancels in Satterthwaite's ratio, and Σ seᵢ⁴/νᵢ over workloads equals the
-  // sum over all 2k sample terms, so this is Welch's dof when k = 1.
-  const dof = satterthwaiteDof(estimates.map((e) => ({ variance: e.stderr * e.stderr, dof: e.dof })))
+  // Welch–Satterthwaite over the workloads' terms (Welch's dof when k = 1), then the
+  // between-run term when the runs were separate.
+  const measured: LogRatioEstimate = {
+    kind: 'log-ratio',
+    logRatio: 0,
+    stderr: Math.sqrt(sumVariance) / k,
+    dof: satterthwaiteDof(estimates.map((e) => ({ variance: (e.stderr * e.stderr) / (k * k), dof: e.dof }))),
+  }
+  const { stderr, dof } = options.extraLogVariance
+    ? withExtraVariance(measured, options.extraLogVariance)
+    : measured
   const halfWidth = stderr === 0 ? 0 : studentTQuantile(1 - (1 - confidence) / 2, dof) * stderr
   const estimate = Math.exp(center)
   const across = meanTInterval(logRatios, { confidence })

@@ -1,4 +1,4 @@
-import type { Rng } from '../lib/index.ts'
+import { badInput, quote, type Rng } from '../lib/index.ts'
 import { resample } from './bootstrap.ts'
 import { checkConfidence, checkPositiveSample, checkResamples } from './checks.ts'
 import { mean, quantile, sortSamples, variance } from './descriptive.ts'
@@ -46,6 +46,35 @@ export function logRatioStderr(
   }
 }
 
+/**
+ * Variance a log ratio gains from outside its two samples: the noise between separately run
+ * measurements of the same build (docs/stats.md, "Comparing separate runs"), with the degrees
+ * of freedom of its estimate (Infinity for a stated default that was not estimated).
+ */
+export interface ExtraLogVariance {
+  readonly variance: number
+  readonly dof: number
+}
+
+/**
+ * The estimate with `extra.variance` added to its squared standard error, the degrees of
+ * freedom combined by Welch–Satterthwaite.
+ */
+export function withExtraVariance(estimate: LogRatioEstimate, extra: ExtraLogVariance): LogRatioEstimate {
+  if (!(extra.variance >= 0 && Number.isFinite(extra.variance) && extra.dof > 0)) {
+    throw badInput(
+      `Cannot widen a ratio interval: expected a variance ≥ 0 and dof > 0, found ${quote(extra.variance)} and ${quote(extra.dof)}`,
+    )
+  }
+  if (extra.variance === 0) return estimate
+  const own = estimate.stderr * estimate.stderr
+  const total = own + extra.variance
+  const terms = [{ variance: own, dof: estimate.dof }, extra]
+  const dof = satterthwaiteDof(terms)
+  // Only a term of infinite dof left (a stated default on an exact estimate): a normal quantile.
+  return { ...estimate, stderr: Math.sqrt(total), dof: Number.isNaN(dof) ? Number.POSITIVE_INFINITY : dof }
+}
+
 /** exp(logRatio ± t(1 − α/2, dof) · stderr); a zero stderr gives a zero-width interval. */
 export function logRatioInterval(estimate: LogRatioEstimate, confidence: number): Interval {
   checkConfidence(confidence, 'compute a ratio interval')
@@ -68,13 +97,14 @@ export function logRatioInterval(estimate: LogRatioEstimate, confidence: number)
 export function logTRatioInterval(
   base: readonly number[],
   candidate: readonly number[],
-  options: { readonly confidence?: number } = {},
+  options: { readonly confidence?: number; readonly extraLogVariance?: ExtraLogVariance } = {},
 ): IntervalResult {
   const confidence = options.confidence ?? 0.95
   checkConfidence(confidence, 'compute a ratio interval')
   const estimate = logRatioStderr(base, candidate)
   if (estimate.kind === 'insufficient') return estimate
-  return logRatioInterval(estimate, confidence)
+  const widened = options.extraLogVariance ? withExtraVariance(estimate, options.extraLogVariance) : estimate
+  return logRatioInterval(widened, confidence)
 }
 
 /**

@@ -1,5 +1,11 @@
 import type { Command } from 'commander'
-import { type CompareReport, compareRuns, resolveRunSelector, slowdownsOver } from '../../analysis/index.ts'
+import {
+  type CompareReport,
+  compareRuns,
+  DEFAULT_BETWEEN_RUN_SIGMA,
+  resolveRunSelector,
+  slowdownsOver,
+} from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import type { Verdict } from '../../stats/index.ts'
 import type { RunRow } from '../../store/index.ts'
@@ -35,6 +41,24 @@ export function runLabel(r: RunRow): string {
   return `run ${r.id}: ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${r.machine} (${r.startedAt.slice(0, 10)})`
 }
 
+/** What the intervals include for runs measured separately (nothing for interleaved runs). */
+export function acrossRunsLines(report: CompareReport): string[] {
+  const suite = report.acrossRuns.suite
+  if (report.acrossRuns.interleaved || suite === null) return []
+  const learned = report.rows.filter((r) => r.betweenRuns?.source === 'learned').length
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`
+  const how =
+    learned === 0
+      ? `a stated default of ${pct(DEFAULT_BETWEEN_RUN_SIGMA)} per run, until repeated runs of these builds on this machine teach it`
+      : `learned from repeated runs of these builds on their machine for ${learned} of ${report.rows.length} workloads` +
+        (suite.source === 'learned'
+          ? ` (the geometric mean: ± ${pct(suite.sigma)} per run, ${suite.runs} runs)`
+          : `, a stated default of ${pct(DEFAULT_BETWEEN_RUN_SIGMA)} elsewhere`)
+  return [
+    `Separate runs (not measured together): the intervals include the noise between runs, ${how}. Measure both builds in one \`langperf run\` for the tightest comparison.`,
+  ]
+}
+
 /** Renders a comparison report as text. */
 export function renderCompare(report: CompareReport): string {
   const lines: string[] = []
@@ -43,9 +67,12 @@ export function renderCompare(report: CompareReport): string {
   lines.push(
     `base, candidate: geometric means of per-process means; ratio = candidate / base; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called` : ''}`,
   )
+  lines.push(...acrossRunsLines(report))
   for (const c of report.caveats) {
     lines.push(
-      `Caveat: ${c.field} differs (${c.base} vs ${c.candidate}): part of a difference may be infrastructure`,
+      c.note === undefined
+        ? `Caveat: ${c.field} differs (${c.base} vs ${c.candidate}): part of a difference may be infrastructure`
+        : `Caveat: ${c.field} (${c.base} vs ${c.candidate}): ${c.note}`,
     )
   }
   lines.push('')

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createRng } from '../lib/index.ts'
+import type { RunSpec, WorkloadResult } from '../model/index.ts'
+import {
+  exampleBuild,
+  exampleEnvironment,
+  exampleRunSpec,
+  openSqliteStore,
+  type Store,
+} from '../store/index.ts'
+import { DEFAULT_BETWEEN_RUN_SIGMA, learnAcrossRuns } from './between-runs.ts'
+import { compareRuns } from './compare.ts'
+import { loadsDiffer } from './run-caveats.ts'
+
+// Runs of one build whose means move from run to run by a few percent while each run's own
+// processes agree to 0.1 %: the situation of a shared machine, where a comparison of two
+// separate runs with only the within-run interval calls differences that are not there.
+
+const rng = createRng(20261206)
+
+function result(
+  name: string,
+  meanS: number,
+  options: { loops?: number; processes?: number } = {},
+): WorkloadResult {
+  return {
+    workload: { name, version: 'v1' },
+    unit: 'second',
+    loops: options.loops ?? 4,
+    innerLoops: 1,
+    processes: Array.from({ length: options.processes ?? 10 }, () => ({
+      warmups: [],
+      values: [0, 1, 2].map(() => meanS * (1 + 0.001 * (rng() - 0.5))),
+      metadata: {},
+    })),
+    outcome: { state: 'measured' },
+    metadata: {},
+  }
+}
+
+const BUILD_A = exampleBuild('a'.repeat(40))
+const BUILD_B = exampleBuild('b'.repeat(40))
+
+async function store(
+  runs: readonly { spec?: Partial<RunSpec>; results: WorkloadResult[] }[],
+): Promise<{ store: Store; ids: number[] }> {
+  const s = await openSqliteStore(':memory:')
+  const ids = await s.insertRuns(
+    runs.map((r, i) => ({
+      run: exampleRunSpec({ startedAt: `2024-10-0${i + 1}T10:00:00.000Z`, build: BUILD_A, ...r.spec }),
+      status: 'complete' as const,
+      finishedAt: null,
+      results: r.results,
+    })),
+  )
+  return { store: s, ids }
+}
+
+test('two runs measured together (one group) are compared on their own processes', async () => {
+  const { store: s, ids } = await store([
+    { spec: { groupId: 'g1' }, results: [result('nbody', 0.1)] },
+    { spec: { groupId: 'g1', build: BUILD_B }, results: [result('nbody', 0.102)] },
+  ])
+  const report = await compareRuns(s, ids[0]!, ids[1]!)
+  assert.equal(report.acrossRuns.interleaved, true)
+  assert.equal(report.rows[0]?.betweenRuns, null)
+  const c = report.rows[0]!.comparison
+  assert.ok(c.kind === 'comparison' && c.verdict === 'slower', JSON.stringify(c))
+  await s.close()
+})
+
+test('two separate runs without repeats use the stated default between-run noise, and say so', async () => {
+  const { store: s, ids } = await store([
+    { results: [result('nbody', 0.1), result('go', 0.2)] },
+    { spec: { build: BUILD_B }, results: [result('nbody', 0.102), result('go', 0.22)] },
+  ])
+  const report = await compareRuns(s, ids[0]!, ids[1]!)
+  assert.equal(report.acrossRuns.interleaved, false)
+  assert.equal(report.acrossRuns.suite?.source, 'default')
+  const byName = new Map(report.rows.map((r) => [r.workload, r]))
+  const nbody = byName.get('nbody')!
+  assert.equal(nbody.betweenRuns?.source, 'default')
+  assert.equal(nbody.betweenRuns?.sigma, DEFAULT_BETWEEN_RUN_SIGMA)
+  // 2 % between runs that the processes alone (0.1 % apart) would call: the interval now holds 1.
+  assert.ok(nbody.comparison.kind === 'comparison')
+  assert.equal(nbody.comparison.verdict, 'no-difference')
+  assert.ok(nbody.comparison.low < 1 && nbody.comparison.high > 1.02)
+  // A real 10 % difference is still called.
+  const go = byName.get('go')!
+  assert.ok(go.comparison.kind === 'comparison')
+  assert.equal(go.comparison.verdict, 'slower')
+  await s.close()
+})
+
+test('repeated runs of the compared build teach the between-run noise, and A/A of separate runs covers 1', async () => {
+  // Six runs of one build whose means wander by about 4 % (run-to-run), each run precise.
+  const levels = [1.0, 1.05, 0.97, 1.03, 0.95, 1.01]
+  const { store: s, ids } = await store(levels.map((l) => ({ results: [result('nbody', 0.1 * l)] })))
+  const across = await learnAcrossRuns(
+    s,
+    (await s.getRun(ids[0]!))!,
+    (await s.getRun(ids[1]!))!,
+    new Map([['nbody', { base: 'v1', candidate: 'v1' }]]),
+  )
+  const nbody = across.workloads.get('nbody')!
+  assert.equal(nbody.source, 'learned')
+  assert.equal(nbody.runs, 6)
+  assert.equal(nbody.dof, 5)
+  // The sample σ of the six log levels, less the (tiny) within-run part.
+  const logs = levels.map(Math.log)
+  const m = logs.reduce((a, b) => a + b, 0) / logs.length
+  const sd = Math.sqrt(logs.reduce((a, x) => a + (x - m) ** 2, 0) / (logs.length - 1))
+  assert.ok(Math.abs(nbody.sigma - sd) < 0.001, `${nbody.sigma} vs ${sd}`)
+  // Every pair of these runs of one build is now "no difference".
+  for (let i = 0; i + 1 < ids.length; i++) {
+    const report = await compareRuns(s, ids[i]!, ids[i + 1]!)
+    const c = report.rows[0]!.comparison
+    assert.ok(c.kind === 'comparison' && c.low <= 1 && c.high >= 1, `${i}: ${JSON.stringify(c)}`)
+    assert.equal(report.acrossRuns.suite?.source, 'learned')
+  }
+  await s.close()
+})
+
+test('separate runs with different loop counts or a loaded machine carry caveats naming the facts', async () => {
+  const loaded = exampleEnvironment()
+  const busy = { ...loaded, tuning: { ...loaded.tuning, loadAverage1m: 9.5 } }
+  const { store: s, ids } = await store([
+    { results: [result('nbody', 0.1, { loops: 2 }), result('go', 0.2)] },
+    {
+      spec: { build: BUILD_B, environment: busy },
+      results: [result('nbody', 0.1, { loops: 4 }), result('go', 0.2)],
+    },
+  ])
+  const report = await compareRuns(s, ids[0]!, ids[1]!)
+  const loops = report.caveats.find((c) => c.field === 'loops')
+  assert.deepEqual([loops?.base, loops?.candidate], ['nbody 2', 'nbody 4'])
+  const load = report.caveats.find((c) => c.field === 'load')
+  assert.equal(load?.candidate, '9.50')
+  assert.match(load?.note ?? '', /on \d+ CPUs/)
+  await s.close()
+})
+
+test('loadsDiffer() flags a load above the CPU count or a very different one', () => {
+  assert.equal(loadsDiffer({ load: 0.3, cpus: 2 }, { load: 0.5, cpus: 2 }), false)
+  assert.equal(loadsDiffer({ load: 0.3, cpus: 2 }, { load: 2.5, cpus: 2 }), true)
+  assert.equal(loadsDiffer({ load: 0.3, cpus: 8 }, { load: 5, cpus: 8 }), true)
+  assert.equal(loadsDiffer({ load: 3, cpus: 8 }, { load: 5, cpus: 8 }), false)
+  assert.equal(loadsDiffer({ load: 30, cpus: null }, { load: 0, cpus: null }), false)
+})

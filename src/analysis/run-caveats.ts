@@ -1,0 +1,77 @@
+import type { RunRow } from '../store/index.ts'
+import { measuredTogether } from './between-runs.ts'
+
+// What two separately measured runs did not share besides their infrastructure: the calibrated
+// loop counts and the machine's load. Either moves a build's mean from run to run by more than
+// its interval says (a value of 2 loops and one of 4 amortise the loop's overhead differently; a
+// load above the CPU count makes the processes wait for a CPU).
+
+/** A fact the two runs of a comparison do not share, and what it may do to the ratios. */
+export interface CompareCaveat {
+  readonly field: string
+  readonly base: string
+  readonly candidate: string
+  /** What the difference may do; absent for infrastructure ("part of a difference may be infrastructure"). */
+  readonly note?: string
+}
+
+/** Workloads named in a loops caveat before "and N more". */
+const NAMED_WORKLOADS = 4
+
+/** The load average (1 min) a run recorded and its machine's CPU count, when known. */
+function loadOf(run: RunRow): { load: number; cpus: number | null } | null {
+  const env = run.environment
+  if (env) return { load: env.tuning.loadAverage1m, cpus: env.fingerprint.logicalCpus }
+  const fromMeta = run.metadata.load_avg_1min
+  return typeof fromMeta === 'number' && Number.isFinite(fromMeta) ? { load: fromMeta, cpus: null } : null
+}
+
+/**
+ * Load was high or very different: above the CPU count on either side, or one side more than
+ * twice the other with the higher above half the CPUs.
+ */
+export function loadsDiffer(
+  a: { readonly load: number; readonly cpus: number | null },
+  b: { readonly load: number; readonly cpus: number | null },
+): boolean {
+  const cpus = a.cpus ?? b.cpus
+  if (cpus === null) return false
+  const hi = Math.max(a.load, b.load)
+  const lo = Math.min(a.load, b.load)
+  return hi > cpus || (hi > cpus / 2 && hi > 2 * lo)
+}
+
+/** The caveats of comparing runs that were not measured together; none when they were. */
+export function separateRunCaveats(
+  base: RunRow,
+  candidate: RunRow,
+  rows: readonly { readonly workload: string; readonly loops: { base: number; candidate: number } | null }[],
+): CompareCaveat[] {
+  if (measuredTogether(base, candidate)) return []
+  const out: CompareCaveat[] = []
+  const differ = rows.filter((r) => r.loops !== null)
+  if (differ.length > 0) {
+    const named = differ.slice(0, NAMED_WORKLOADS)
+    const more = differ.length > named.length ? ` and ${differ.length - named.length} more` : ''
+    const side = (pick: (l: { base: number; candidate: number }) => number) =>
+      named.map((r) => `${r.workload} ${r.loops ? pick(r.loops) : '?'}`).join(', ') + more
+    out.push({
+      field: 'loops',
+      base: side((l) => l.base),
+      candidate: side((l) => l.candidate),
+      note: 'the runs calibrated different loop counts, which moves a mean by itself; freeze the loops (run both in one `langperf run`) to compare like with like',
+    })
+  }
+  const a = loadOf(base)
+  const b = loadOf(candidate)
+  if (a && b && loadsDiffer(a, b)) {
+    const cpus = a.cpus ?? b.cpus
+    out.push({
+      field: 'load',
+      base: a.load.toFixed(2),
+      candidate: b.load.toFixed(2),
+      note: `load average (1 min) on ${cpus} CPUs: other work competed with one run or both, which moves means between runs`,
+    })
+  }
+  return out
+}
