@@ -115,6 +115,28 @@ test('run measures an interpreter into the database and show lists it', async ()
   assert.equal(results[0].workload.name, 'nbody')
   assert.equal(results[0].outcome.state, 'measured')
   assert.equal(results[0].processes.length, 3, 'calibration process plus two workers, every sample kept')
+
+  // A second run of the same interpreter reuses the loop count (no calibration process), and
+  // says so; --recalibrate calibrates again.
+  const quick = ['--workload', 'nbody', '--python', 'python3', '--processes', '2', '--values', '1']
+  const again = await cli('run', ...quick, '--min-time', '0.01', '--db', db, '--no-progress')
+  assert.equal(again.code, 0, again.err)
+  assert.match(
+    again.err,
+    /loops of 1 of 1 workloads reused from earlier runs on .* \(--recalibrate to calibrate again\)/,
+  )
+  const second = JSON.parse((await cli('show', '2', '--db', db, '--json', '--samples')).out)
+  assert.equal(second.results[0].processes.length, 2, 'two workers, no calibration')
+  assert.equal(second.results[0].loops, results[0].loops)
+  assert.deepEqual(second.results[0].metadata.calibration, { frozen_loops: results[0].loops })
+  const fresh = await cli('run', ...quick, '--min-time', '0.01', '--db', db, '--no-progress', '--recalibrate')
+  assert.equal(fresh.code, 0, fresh.err)
+  assert.doesNotMatch(fresh.err, /reused from earlier runs/)
+  const third = JSON.parse((await cli('show', '3', '--db', db, '--json', '--samples')).out)
+  assert.equal(third.results[0].processes.length, 3)
+  // Another minimum value duration is another calibration.
+  const other = await cli('run', ...quick, '--min-time', '0.02', '--db', db, '--no-progress')
+  assert.doesNotMatch(other.err, /reused from earlier runs/)
 })
 
 test('bad input fails with a clear message and exit status 2 before anything runs', async () => {

@@ -1,4 +1,4 @@
-import { BISECT_PURPOSE } from '../analysis/index.ts'
+import { storedLoopCounts } from '../analysis/index.ts'
 import type { Artifact, CommitInfo, Mirror } from '../build/index.ts'
 import type {
   BuildConfigDefinition,
@@ -138,35 +138,15 @@ export async function prepareReference(
 }
 
 /**
- * The loop count of each workload in the newest stored nightly runs of a build on this machine
- * measured with the same minimum value duration (newest first; a resumed measurement spreads a
- * build's workloads over several runs). Both builds of a pair run at these counts: the count moves
- * a workload's mean (pyperf's loop calibration moves in powers of two, and a workload's mean moves with it), so a pair
- * must share it, and reusing the reference's keeps its new observation comparable with its old
- * ones — loops frozen along the history, as the Faster CPython team does.
+ * The reference's loop counts (storedLoopCounts). Both builds of a pair run at these counts: the
+ * count moves a workload's mean, so a pair must share it, and reusing the reference's keeps its
+ * new observation comparable with its old ones — loops frozen along the history.
  */
-async function storedLoops(
+function storedLoops(
   context: NightlyContext,
   identity: string,
   minTimeS: number,
 ): Promise<Readonly<Record<string, number>> | undefined> {
   const { world } = context
-  const [build] = await world.store.findBuilds({ identity, limit: 1 })
-  if (build === undefined) return undefined
-  const page = await world.store.listRuns({ buildId: build.id, machine: world.machine, limit: 1000 })
-  const runs = page.rows
-    .filter(
-      (r) =>
-        r.status !== 'running' && r.metadata.purpose !== BISECT_PURPOSE && r.metadata.min_time_s === minTimeS,
-    )
-    .sort((a, b) => b.id - a.id)
-    .slice(0, 10)
-  const loops: Record<string, number> = {}
-  for (const run of runs) {
-    for (const r of await world.store.getResults(run.id)) {
-      if (r.outcome.state === 'measured' && Number.isInteger(r.loops) && r.loops >= 1)
-        loops[r.workload.name] ??= r.loops
-    }
-  }
-  return Object.keys(loops).length > 0 ? loops : undefined
+  return storedLoopCounts(world.store, { identity, machine: world.machine, minTimeS })
 }

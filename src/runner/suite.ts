@@ -29,6 +29,11 @@ export interface SuitePlan {
   readonly env?: Readonly<Record<string, string>>
   /** Loop counts to reuse instead of calibrating, by workload name (frozen across runs). */
   readonly frozenLoops?: Readonly<Record<string, number>>
+  /**
+   * The same per interpreter, in the plan's order (each its own stored counts); a workload absent
+   * there falls back to `frozenLoops`, then to a calibration.
+   */
+  readonly frozenLoopsByInterpreter?: readonly (Readonly<Record<string, number>> | undefined)[]
 }
 
 /** Progress of a suite, for bars and logs. */
@@ -260,7 +265,8 @@ async function reportProcess(suite: SuiteRun, def: WorkloadDefinition, side: Sid
 /** Finds the side's loop count with one calibration process, or takes the plan's frozen loops. */
 async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideState): Promise<void> {
   const { plan } = suite
-  const frozen = plan.frozenLoops?.[def.manifest.name]
+  const name = def.manifest.name
+  const frozen = plan.frozenLoopsByInterpreter?.[side.index]?.[name] ?? plan.frozenLoops?.[name]
   if (frozen !== undefined) {
     side.loops = frozen
     side.calibration = { frozen_loops: frozen }

@@ -1,7 +1,13 @@
 import { hostname } from 'node:os'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
-import { type CompareReport, compareRuns, measureAndStore } from '../../analysis/index.ts'
+import {
+  buildFromInterpreter,
+  type CompareReport,
+  compareRuns,
+  measureAndStore,
+  storedLoopCounts,
+} from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
@@ -17,7 +23,7 @@ import {
   type SuiteEvent,
   samplingFor,
 } from '../../runner/index.ts'
-import type { Store } from '../../store/index.ts'
+import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
 import {
   type CommonOptions,
   type Ctx,
@@ -45,6 +51,8 @@ export interface RunOptions extends CommonOptions {
   readonly timeout?: number
   readonly machine?: string
   readonly progress?: boolean
+  /** Calibrate every workload's loops again instead of reusing the counts of earlier runs. */
+  readonly recalibrate?: boolean
 }
 
 /** Picks the workloads: `--workload` names (any order) or the suite. */
@@ -119,9 +127,18 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
           await store.markInterruptedRuns({
             startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
           })
+          const frozenLoopsByInterpreter = options.recalibrate
+            ? undefined
+            : await frozenLoopsOf(ctx, store, { interpreters, workloads, machine, minTimeS: preset.minTimeS })
           const outcome = await measureAndStore(
             store,
-            { interpreters, workloads, preset, timeoutMs: timeoutS * 1000 },
+            {
+              interpreters,
+              workloads,
+              preset,
+              timeoutMs: timeoutS * 1000,
+              ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
+            },
             { machine, environment, suite, onEvent: progress.onEvent, signal },
           )
           progress.stop()
@@ -132,6 +149,41 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   } finally {
     progress.stop()
   }
+}
+
+/**
+ * Each interpreter's loop counts from its earlier runs on this machine (same workload versions,
+ * same minimum value duration), so that runs of one interpreter stay comparable; says how many
+ * workloads reuse them.
+ */
+async function frozenLoopsOf(
+  ctx: Ctx,
+  store: BuildCatalog & RunReader,
+  plan: {
+    readonly interpreters: readonly Interpreter[]
+    readonly workloads: readonly WorkloadDefinition[]
+    readonly machine: string
+    readonly minTimeS: number
+  },
+): Promise<(Readonly<Record<string, number>> | undefined)[]> {
+  const versions = new Map(plan.workloads.map((w) => [w.manifest.name, w.version]))
+  const out: (Readonly<Record<string, number>> | undefined)[] = []
+  for (const [i, interp] of plan.interpreters.entries()) {
+    const loops = await storedLoopCounts(store, {
+      identity: buildFromInterpreter(interp).identity,
+      machine: plan.machine,
+      minTimeS: plan.minTimeS,
+      versions,
+    })
+    out.push(loops)
+    const n = loops ? plan.workloads.filter((w) => loops[w.manifest.name] !== undefined).length : 0
+    if (n > 0)
+      log(
+        ctx.io,
+        `  [${i + 1}] loops of ${n} of ${plan.workloads.length} workloads reused from earlier runs on ${plan.machine} (--recalibrate to calibrate again)`,
+      )
+  }
+  return out
 }
 
 /** The preset of the options (--fast, --rigorous or default) with their overrides. */
@@ -392,6 +444,10 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         number('--timeout', false),
       )
       .option('--machine <name>', 'machine name to record (default: hostname)')
+      .option(
+        '--recalibrate',
+        "calibrate every workload's loops again (by default an interpreter reuses the loop counts of its earlier runs on this machine, so its runs stay comparable)",
+      )
       .option('--no-progress', 'no progress bar'),
   ).action(async (opts) => setStatus(await runCommand(ctx, opts)))
 }
