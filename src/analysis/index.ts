@@ -1,4 +1,5 @@
 /** Use cases over stored data: measure, ingest, compare, export. */
+export * from './adaptive.ts'
 export * from './between-runs.ts'
 export * from './compare.ts'
 export * from './detect.ts'

@@ -16,6 +16,20 @@ export function number(label: string, integer: boolean) {
   }
 }
 
+/** A commander parser for a percentage, `1` or `1%` (returned as 1). */
+export function percent(label: string) {
+  const parse = number(label, false)
+  return (text: string): number => {
+    const v = parse(text.trim().replace(/\s*%$/, ''))
+    if (!(v > 0 && v < 100)) {
+      throw new InvalidArgumentError(
+        `expected a percentage above 0 and below 100 for ${label}, found "${text}"`,
+      )
+    }
+    return v
+  }
+}
+
 /** A commander reducer for repeatable options. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]

@@ -115,6 +115,59 @@ test('measureSuite() interleaves interpreters, alternating the order every round
   assert.deepEqual(done, [1, 2, 3, 4, 5, 6, 7, 8], 'progress counts every process once')
 })
 
+test('adaptive sampling stops at the round its rule is settled, or at the bound, and records which', async () => {
+  const py = await python3()
+  const seen: number[] = []
+  const run = async (settleAt: number | null) => {
+    const results: WorkloadResult[] = []
+    const events: SuiteEvent[] = []
+    await measureSuite(
+      {
+        interpreters: [py],
+        workloads: [ok],
+        preset: tiny,
+        timeoutMs: 20_000,
+        adaptive: {
+          minProcesses: 2,
+          maxProcesses: 5,
+          settled: (sides) => {
+            const n = sides[0]!.processMeans.length
+            seen.push(n)
+            return settleAt !== null && n >= settleAt
+          },
+          describe: { rule: 'test' },
+        },
+      },
+      {
+        onEvent: (e) => {
+          events.push(e)
+          if (e.kind === 'result') results.push(e.result)
+        },
+      },
+    )
+    return { result: results[0]!, events }
+  }
+  const settled = await run(3)
+  assert.deepEqual(seen, [2, 3], 'asked after each round from the minimum on')
+  assert.equal(settled.result.processes.length, 1 + 3, 'calibration plus the three processes it took')
+  assert.deepEqual(settled.result.metadata.sampling, {
+    processes: 3,
+    warmups: 1,
+    values: 2,
+    adaptive: { rule: 'test', min_processes: 2, max_processes: 5, settled: true },
+  })
+  const last = settled.events.filter((e) => e.kind === 'process').at(-1)
+  assert.ok(last?.kind === 'process' && last.done === last.total, 'the bar ends full')
+  seen.length = 0
+  const bounded = await run(null)
+  assert.equal(bounded.result.processes.length, 1 + 5, 'never settled: the bound')
+  assert.deepEqual(seen, [2, 3, 4], 'not asked after the last round')
+  assert.equal(
+    (bounded.result.metadata.sampling as { adaptive: { settled: boolean } }).adaptive.settled,
+    false,
+  )
+})
+
 test('a workload that prints on stdout and stderr is measured normally', async () => {
   const { results } = await measure([await python3()], [noisy])
   assert.equal(results[0]!.result.outcome.state, 'measured')

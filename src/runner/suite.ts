@@ -1,5 +1,11 @@
 import type { JsonObject, JsonValue } from '../lib/index.ts'
-import type { FailureReason, ProcessSamples, WorkloadDefinition, WorkloadResult } from '../model/index.ts'
+import {
+  type FailureReason,
+  type ProcessSamples,
+  processMeans,
+  type WorkloadDefinition,
+  type WorkloadResult,
+} from '../model/index.ts'
 import type { Interpreter } from './discovery.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
@@ -34,6 +40,27 @@ export interface SuitePlan {
    * there falls back to `frozenLoops`, then to a calibration.
    */
   readonly frozenLoopsByInterpreter?: readonly (Readonly<Record<string, number>> | undefined)[]
+  /**
+   * Adaptive sampling: after each round from `minProcesses` on, `settled` reads every side's
+   * process means and says whether to stop; otherwise rounds go on up to `maxProcesses` per side.
+   * The sampling's `processes` are ignored (the rule is built above the runner, with statistics).
+   */
+  readonly adaptive?: AdaptiveSampling
+}
+
+/** What a stop rule reads: one side's process means so far. */
+export interface SideSnapshot {
+  readonly index: number
+  readonly processMeans: readonly number[]
+}
+
+/** A stop rule and its bounds (SuitePlan.adaptive). */
+export interface AdaptiveSampling {
+  readonly minProcesses: number
+  readonly maxProcesses: number
+  readonly settled: (sides: readonly SideSnapshot[]) => boolean
+  /** Recorded in each result's `sampling.adaptive` (the rule's settings). */
+  readonly describe: JsonObject
 }
 
 /** Progress of a suite, for bars and logs. */
@@ -144,6 +171,8 @@ interface SideState {
   failure: { reason: FailureReason; message: string; stderrTail: string } | null
   skipped: string | null
   calibration: JsonObject | null
+  /** How adaptive sampling ended for this side: settled by the rule, or at the bound. */
+  adaptiveStop?: { readonly settled: boolean; readonly processes: number }
 }
 
 /** The harness command line of a `run` of `def`: its parameters and inner loops, then how to measure. */
@@ -225,10 +254,15 @@ function countProcesses(plan: SuitePlan): number {
   for (const def of plan.workloads) {
     for (const interp of plan.interpreters) {
       if (!supportsPython(def.manifest, interp.info.version)) continue
-      total += 1 + samplingFor(interp, plan.preset).processes
+      total += 1 + processCap(plan, samplingFor(interp, plan.preset))
     }
   }
   return total
+}
+
+/** The most measuring processes a side may run: the sampling's, or the adaptive bound. */
+function processCap(plan: SuitePlan, sampling: Sampling): number {
+  return plan.adaptive ? plan.adaptive.maxProcesses : sampling.processes
 }
 
 /** One side per interpreter for workload `def`; a side is skipped when its Python is too old. */
@@ -251,15 +285,25 @@ function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
 /** Counts one process done and reports it: process 0 is the calibration. */
 async function reportProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, process: number) {
   suite.progress.done++
-  await suite.onEvent({
+  await suite.onEvent(processEvent(suite, def, side, process))
+}
+
+/** The progress event after process `process` of a side. */
+function processEvent(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  side: SideState,
+  process: number,
+): SuiteEvent {
+  return {
     kind: 'process',
     workload: def.manifest.name,
     interpreterIndex: side.index,
     process,
-    processes: side.sampling.processes,
+    processes: processCap(suite.plan, side.sampling),
     done: suite.progress.done,
     total: suite.progress.total,
-  })
+  }
 }
 
 /** Finds the side's loop count with one calibration process, or takes the plan's frozen loops. */
@@ -305,11 +349,13 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
  * signal interrupted them.
  */
 async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: readonly SideState[]) {
-  const rounds = Math.max(0, ...sides.map((s) => s.sampling.processes))
+  const { adaptive } = suite.plan
+  const cap = (side: SideState) => processCap(suite.plan, side.sampling)
+  const rounds = Math.max(0, ...sides.map(cap))
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse()
     for (const side of order) {
-      if (side.skipped || round >= side.sampling.processes) continue
+      if (side.skipped || round >= cap(side)) continue
       if (suite.signal?.aborted) return true
       if (side.failure) {
         suite.progress.done++ // A failed side's remaining processes count as done for the progress bar.
@@ -317,8 +363,29 @@ async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: re
       }
       await measureProcess(suite, def, side, round)
     }
+    if (adaptive && round + 1 >= adaptive.minProcesses && round + 1 < rounds && settledNow(adaptive, sides)) {
+      // The rest of the bound counts as done for the progress bar, which hears it at once.
+      for (const side of sides) if (!side.skipped) suite.progress.done += Math.max(0, cap(side) - (round + 1))
+      for (const side of sides) side.adaptiveStop = { settled: true, processes: round + 1 }
+      const last = order[order.length - 1]
+      if (last) await suite.onEvent(processEvent(suite, def, last, round + 1))
+      return false
+    }
   }
+  if (adaptive) for (const side of sides) side.adaptiveStop = { settled: false, processes: rounds }
   return false
+}
+
+/** The stop rule on the sides still measuring (skipped and failed ones have nothing to settle). */
+function settledNow(adaptive: AdaptiveSampling, sides: readonly SideState[]): boolean {
+  const live = sides.filter((s) => !s.skipped && !s.failure)
+  if (live.length === 0) return true
+  return adaptive.settled(
+    live.map((s) => ({
+      index: s.index,
+      processMeans: processMeans(s.processes.filter((p) => p.values.length > 0)),
+    })),
+  )
 }
 
 /** One measuring process of a side, with the calibrated loops; a failure ends the side's measuring. */
@@ -357,10 +424,29 @@ function sideResult(
   if (interrupted && (side.skipped || side.failure || measured === 0)) return undefined
   const metadata: JsonObject = {
     ...(side.calibration ? { calibration: side.calibration } : {}),
-    sampling: { ...side.sampling },
+    sampling: {
+      ...side.sampling,
+      ...(plan.adaptive
+        ? {
+            processes: measured,
+            adaptive: {
+              ...plan.adaptive.describe,
+              min_processes: plan.adaptive.minProcesses,
+              max_processes: plan.adaptive.maxProcesses,
+              settled: side.adaptiveStop?.settled ?? false,
+            },
+          }
+        : {}),
+    },
     interleaved_with: plan.interpreters.length,
     ...(interrupted
-      ? { incomplete: { reason: 'interrupted', processes: measured, planned: side.sampling.processes } }
+      ? {
+          incomplete: {
+            reason: 'interrupted',
+            processes: measured,
+            planned: processCap(plan, side.sampling),
+          },
+        }
       : {}),
   }
   const base = {

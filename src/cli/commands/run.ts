@@ -6,11 +6,13 @@ import {
   type CompareReport,
   compareRuns,
   measureAndStore,
+  precisionRule,
   storedLoopCounts,
 } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
+  type AdaptiveSampling,
   customizePreset,
   discoverInterpreters,
   getPreset,
@@ -31,7 +33,7 @@ import {
   storeLocation,
   withStoreCreating,
 } from '../context.ts'
-import { collect, common, number } from '../options.ts'
+import { collect, common, number, percent } from '../options.ts'
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
 import { renderResultsTable } from './show.ts'
@@ -53,6 +55,10 @@ export interface RunOptions extends CommonOptions {
   readonly progress?: boolean
   /** Calibrate every workload's loops again instead of reusing the counts of earlier runs. */
   readonly recalibrate?: boolean
+  /** Adaptive sampling: stop a workload once its interval is within ± this many percent. */
+  readonly precision?: number
+  /** With --precision: the most processes per interpreter and workload. */
+  readonly maxProcesses?: number
 }
 
 /** Picks the workloads: `--workload` names (any order) or the suite. */
@@ -108,6 +114,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       'bad-input',
       `Cannot use --timeout ${timeoutS}: expected a positive number of seconds`,
     )
+  const adaptive = adaptiveFrom(options)
   const { suite, workloads } = await selectWorkloads(options)
   const interpreters = await findInterpreters(ctx, options)
   const environment = await readEnvironment()
@@ -138,6 +145,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               preset,
               timeoutMs: timeoutS * 1000,
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
+              ...(adaptive ? { adaptive } : {}),
             },
             { machine, environment, suite, onEvent: progress.onEvent, signal },
           )
@@ -184,6 +192,22 @@ async function frozenLoopsOf(
       )
   }
   return out
+}
+
+/** The stop rule of --precision (with --processes as its minimum), or none. */
+function adaptiveFrom(options: RunOptions): AdaptiveSampling | undefined {
+  if (options.precision === undefined) {
+    if (options.maxProcesses !== undefined)
+      throw new LangperfError(
+        'bad-input',
+        'Cannot use --max-processes without --precision: it bounds adaptive sampling',
+      )
+    return undefined
+  }
+  return precisionRule(options.precision / 100, {
+    ...(options.processes !== undefined ? { minProcesses: Math.max(2, options.processes) } : {}),
+    ...(options.maxProcesses !== undefined ? { maxProcesses: options.maxProcesses } : {}),
+  })
 }
 
 /** The preset of the options (--fast, --rigorous or default) with their overrides. */
@@ -233,11 +257,15 @@ function logPlan(
     io,
     `langperf run: suite ${suite} (${workloads.length} workloads), preset ${preset.name}, database ${displayLocation(storeLocation(options, ctx.env))}`,
   )
+  const adaptive = adaptiveFrom(options)
   for (const [i, interp] of interpreters.entries()) {
     const s = samplingFor(interp, preset)
+    const processes = adaptive
+      ? `${adaptive.minProcesses}–${adaptive.maxProcesses} processes, until ± ${options.precision} %`
+      : `${s.processes} processes`
     log(
       io,
-      `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${s.processes} processes × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
+      `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${processes} × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
     )
   }
   log(
@@ -322,6 +350,20 @@ async function printOutcome(
     return outcome.status === 'complete' ? 0 : 130
   }
   println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
+  if (options.precision !== undefined && baseId !== undefined) {
+    const unsettled = new Set<string>()
+    for (const id of outcome.runIds) {
+      for (const r of await store.getResults(id)) {
+        const adaptive = (r.metadata.sampling as { adaptive?: { settled?: boolean } } | undefined)?.adaptive
+        if (r.outcome.state === 'measured' && adaptive?.settled === false) unsettled.add(r.workload.name)
+      }
+    }
+    if (unsettled.size > 0)
+      println(
+        io,
+        `Not within ± ${options.precision} % at the bound of processes: ${[...unsettled].join(', ')} (the machine is noisier than that precision allows in this many processes; \`langperf system check\` says why, or raise --max-processes)`,
+      )
+  }
   if (reports.length > 0) printMatrix(ctx, reports)
   else if (baseId !== undefined) {
     println(io)
@@ -444,6 +486,16 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         number('--timeout', false),
       )
       .option('--machine <name>', 'machine name to record (default: hostname)')
+      .option(
+        '--precision <percent>',
+        'adaptive sampling (`1` or `1%`): keep starting processes until the 95 % interval of each mean (of each ratio to the first interpreter, with several) is within ± this many percent, or a ratio is beyond doubt; --processes is then the minimum (default 4)',
+        percent('--precision'),
+      )
+      .option(
+        '--max-processes <n>',
+        'with --precision: the most processes per interpreter and workload (default 40)',
+        number('--max-processes', true),
+      )
       .option(
         '--recalibrate',
         "calibrate every workload's loops again (by default an interpreter reuses the loop counts of its earlier runs on this machine, so its runs stay comparable)",
