@@ -5,7 +5,7 @@
 // included — and with the within-run interval alone (Welch on the process means, what compare
 // said before). With --against, also runs a second interpreter in separate runs and prints how
 // many of its workloads compare calls changed, beside the truth from one interleaved run of
-// both with more processes.
+// both with more processes, and what the separate runs said per workload.
 //
 //   node --import tsx bench/separate-runs.ts [--python python3] [--runs 8]
 //        [--workloads nbody,generators,json_roundtrip,regex_logs] [--against python3.12]
@@ -121,15 +121,21 @@ try {
   console.log(`  within-run interval alone covers 1.0:      ${coveredWithin}/${n} = ${pct(coveredWithin)}`)
   console.log(`  between-run noise: ${[...sources].map(([s, k]) => `${s} ${k}`).join(', ')}`)
   if (values.against && others.length > 0) {
-    // The truth: one interleaved run of both, twice the processes of --fast.
-    const [t0, t1] = run([values.python, values.against], ['--processes', '12'])
+    // The truth: one interleaved run of both, four times the processes of --fast.
+    const [t0, t1] = run([values.python, values.against], ['--processes', '24'])
     const truth = new Map(compare(t0!, t1!).map((r) => [r.workload, r.comparison]))
     let called = 0
     let calls = 0
+    const verdicts = new Map<string, { ratios: number[]; said: Map<string, number> }>()
     for (let i = 0; i < Math.min(ids.length, others.length); i++) {
       for (const r of compare(ids[i]!, others[i]!)) {
+        if (r.comparison.kind !== 'comparison') continue
+        const v = verdicts.get(r.workload) ?? { ratios: [], said: new Map<string, number>() }
+        v.ratios.push(r.comparison.ratio)
+        v.said.set(r.comparison.verdict, (v.said.get(r.comparison.verdict) ?? 0) + 1)
+        verdicts.set(r.workload, v)
         const t = truth.get(r.workload)
-        if (t?.kind !== 'comparison' || r.comparison.kind !== 'comparison') continue
+        if (t?.kind !== 'comparison') continue
         if (Math.abs(Math.log(t.ratio)) < Math.log(1.1) || t.verdict === 'no-difference') continue
         calls += 1
         called += r.comparison.verdict === t.verdict ? 1 : 0
@@ -138,6 +144,12 @@ try {
     console.log(
       `${values.python} vs ${values.against}: of the workload comparisons whose interleaved truth differs by ≥ 10 %, separate runs called ${called}/${calls} the same way`,
     )
+    for (const [w, v] of verdicts) {
+      const sorted = [...v.ratios].sort((a, b) => a - b)
+      console.log(
+        `  separate runs, ${w}: median ratio ${sorted[Math.floor(sorted.length / 2)]?.toFixed(3)}; ${[...v.said].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      )
+    }
     for (const [w, t] of truth) {
       if (t.kind === 'comparison')
         console.log(`  truth ${w}: ${t.ratio.toFixed(3)} [${t.low.toFixed(3)}, ${t.high.toFixed(3)}]`)
