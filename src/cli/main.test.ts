@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import type { Command } from 'commander'
+import { DEFAULT_DETECT_OPTIONS } from '../stats/index.ts'
 import { buildProgram, main, proseOf } from './main.ts'
 import type { Io } from './output.ts'
 
@@ -41,6 +42,14 @@ test('--help teaches the commands', async () => {
   const run = await cli('run', '--help')
   assert.match(run.out, /--fast/)
   assert.match(run.out, /--python <path>/)
+  // The defaults detect's help states are the detector's (the help once said 2 where it used 1).
+  const detect = (await cli('detect', '--help')).out.replace(/\s+/g, ' ')
+  const stated = (flag: string) =>
+    Number(new RegExp(`${flag} <[a-z]+> [^(]*\\(default ([0-9.]+)\\)`).exec(detect)?.[1])
+  assert.equal(stated('--p-value'), DEFAULT_DETECT_OPTIONS.maxPValue)
+  assert.equal(stated('--min-magnitude'), DEFAULT_DETECT_OPTIONS.minMagnitude * 100)
+  assert.equal(stated('--noise-multiplier'), DEFAULT_DETECT_OPTIONS.noiseMultiplier)
+  assert.equal(stated('--window'), DEFAULT_DETECT_OPTIONS.window)
 })
 
 test('every --help wraps whole sentences to 80 columns and says --db takes SQLite or PostgreSQL', () => {

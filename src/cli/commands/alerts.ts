@@ -325,7 +325,7 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
       )
       .option(
         '--noise-multiplier <k>',
-        "smallest change reported is also k × the series' between-build noise (default 2)",
+        "smallest change reported is also k × the series' between-build noise (default 1)",
         number('--noise-multiplier', false),
       )
       .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
