@@ -138,11 +138,33 @@ test('run measures an interpreter into the database and show lists it', async ()
   assert.equal(second.results[0].processes.length, 2, 'two workers, no calibration')
   assert.equal(second.results[0].loops, results[0].loops)
   assert.deepEqual(second.results[0].metadata.calibration, { frozen_loops: results[0].loops })
-  const fresh = await cli('run', ...quick, '--min-time', '0.01', '--db', db, '--no-progress', '--recalibrate')
+  // --recalibrate, here with every worker pinned to CPU 0 (taskset), which each process records.
+  const fresh = await cli(
+    'run',
+    ...quick,
+    '--min-time',
+    '0.01',
+    '--db',
+    db,
+    '--no-progress',
+    '--recalibrate',
+    '--cpus',
+    '0',
+  )
   assert.equal(fresh.code, 0, fresh.err)
   assert.doesNotMatch(fresh.err, /reused from earlier runs/)
   const third = JSON.parse((await cli('show', '3', '--db', db, '--json', '--samples')).out)
   assert.equal(third.results[0].processes.length, 3)
+  assert.deepEqual(
+    third.results[0].processes.map((p: { metadata: { cpu_list?: string } }) => p.metadata.cpu_list),
+    ['0', '0', '0'],
+  )
+  assert.equal(third.run.metadata.cpu_list, '0')
+  assert.equal(
+    second.results[0].processes[0].metadata.cpu_list,
+    undefined,
+    'no isolated CPU here: not pinned',
+  )
   // Another minimum value duration is another calibration.
   const other = await cli('run', ...quick, '--min-time', '0.02', '--db', db, '--no-progress')
   assert.doesNotMatch(other.err, /reused from earlier runs/)
@@ -163,6 +185,9 @@ test('bad input fails with a clear message and exit status 2 before anything run
   const badPrecision = await cli('run', '--precision', '0%', '--db', db)
   assert.equal(badPrecision.code, 2)
   assert.match(badPrecision.err, /expected a percentage above 0 and below 100 for --precision, found "0%"/)
+  const badCpus = await cli('run', '--cpus', '0;rm', '--db', db)
+  assert.equal(badCpus.code, 2)
+  assert.match(badCpus.err, /Cannot pin to --cpus 0;rm: expected auto, none or a list like 1 or 2-3,5/)
   const boundAlone = await cli('run', '--max-processes', '10', '--db', db)
   assert.equal(boundAlone.code, 2)
   assert.match(boundAlone.err, /Cannot use --max-processes without --precision/)

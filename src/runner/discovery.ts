@@ -64,7 +64,8 @@ async function isExecutableFile(path: string): Promise<boolean> {
   }
 }
 
-async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+/** The first executable called `name` in the PATH directories, or null. */
+export async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   return (await allOnPath(name, env))[0] ?? null
 }
 

@@ -30,7 +30,15 @@ export interface WorkerOptions {
   readonly maxResultBytes?: number
   /** Bytes of stderr kept for failure reports. */
   readonly tailBytes?: number
+  /**
+   * CPUs the worker may run on (`taskset -c` syntax, e.g. `1` or `2-3`), set by `taskset`
+   * before the interpreter starts; absent: wherever the scheduler puts it.
+   */
+  readonly cpuList?: string
 }
+
+/** A `taskset -c` CPU list: numbers and ranges separated by commas. */
+export const CPU_LIST_PATTERN = /^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/
 
 const RESULT_FD = 3
 
@@ -52,7 +60,11 @@ export function runWorker(
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>
     try {
-      child = spawn(executable, [...args], {
+      const [command, argv] =
+        options.cpuList === undefined
+          ? [executable, [...args]]
+          : ['taskset', ['-c', options.cpuList, executable, ...args]]
+      child = spawn(command, argv, {
         cwd: options.cwd,
         env: options.env,
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

@@ -40,6 +40,8 @@ export interface SuitePlan {
    * there falls back to `frozenLoops`, then to a calibration.
    */
   readonly frozenLoopsByInterpreter?: readonly (Readonly<Record<string, number>> | undefined)[]
+  /** Pin every worker to these CPUs (`taskset -c` syntax); recorded in each process's metadata. */
+  readonly cpuList?: string
   /**
    * Adaptive sampling: after each round from `minProcesses` on, `settled` reads every side's
    * process means and says whether to stop; otherwise rounds go on up to `maxProcesses` per side.
@@ -190,11 +192,15 @@ function harnessArgs(
   ]
 }
 
-function toProcess(r: HarnessResult, extraMeta: Record<string, JsonValue>): ProcessSamples {
+function toProcess(r: HarnessResult, extraMeta: Record<string, JsonValue>, cpuList?: string): ProcessSamples {
   return {
     warmups: r.warmups.map(([l, v]) => [l, v] as const),
     values: [...r.values],
-    metadata: { ...(r.metadata as JsonObject), ...extraMeta },
+    metadata: {
+      ...(r.metadata as JsonObject),
+      ...extraMeta,
+      ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+    },
   }
 }
 
@@ -213,7 +219,11 @@ export async function measureSuite(
     plan,
     onEvent: options.onEvent,
     signal: options.signal,
-    worker: { timeoutMs: plan.timeoutMs, env: workerEnv(process.env, plan.env) },
+    worker: {
+      timeoutMs: plan.timeoutMs,
+      env: workerEnv(process.env, plan.env),
+      ...(plan.cpuList === undefined ? {} : { cpuList: plan.cpuList }),
+    },
     progress: { done: 0, total: countProcesses(plan) },
   }
   await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
@@ -244,7 +254,7 @@ interface SuiteRun {
   readonly plan: SuitePlan
   readonly onEvent: (e: SuiteEvent) => void | Promise<void>
   readonly signal: AbortSignal | undefined
-  readonly worker: { readonly timeoutMs: number; readonly env: NodeJS.ProcessEnv }
+  readonly worker: { readonly timeoutMs: number; readonly env: NodeJS.ProcessEnv; readonly cpuList?: string }
   readonly progress: { done: number; readonly total: number }
 }
 
@@ -328,10 +338,11 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
     if (c.ok) {
       side.loops = c.result.loops
       side.processes.push(
-        toProcess(c.result, {
-          calibrate_loops: c.result.loops,
-          worker_wall_ms: Math.round(out.wallTimeMs),
-        }),
+        toProcess(
+          c.result,
+          { calibrate_loops: c.result.loops, worker_wall_ms: Math.round(out.wallTimeMs) },
+          plan.cpuList,
+        ),
       )
       side.calibration = { loops: c.result.loops, min_time_s: plan.preset.minTimeS }
     } else
@@ -400,7 +411,10 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
     suite.worker,
   )
   const c = classifyWorker(out)
-  if (c.ok) side.processes.push(toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }))
+  if (c.ok)
+    side.processes.push(
+      toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }, suite.plan.cpuList),
+    )
   else
     side.failure = {
       reason: c.reason,

@@ -13,12 +13,14 @@ import { LangperfError } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
+  CPU_LIST_PATTERN,
   customizePreset,
   discoverInterpreters,
   getPreset,
   type Interpreter,
   loadSuites,
   loadWorkloads,
+  onPath,
   type Preset,
   readEnvironment,
   resolveSuite,
@@ -59,6 +61,8 @@ export interface RunOptions extends CommonOptions {
   readonly precision?: number
   /** With --precision: the most processes per interpreter and workload. */
   readonly maxProcesses?: number
+  /** CPUs to pin workers to (`2-3`), `none`, or `auto` (default: the isolated CPUs, if any). */
+  readonly cpus?: string
 }
 
 /** Picks the workloads: `--workload` names (any order) or the suite. */
@@ -118,6 +122,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const { suite, workloads } = await selectWorkloads(options)
   const interpreters = await findInterpreters(ctx, options)
   const environment = await readEnvironment()
+  const cpuList = await cpuListFrom(options.cpus ?? 'auto', environment, ctx.env)
   const machine = options.machine ?? hostname()
   logPlan(ctx, options, { suite, workloads, preset, interpreters, environment })
   const showBar = options.progress !== false && !options.json
@@ -146,8 +151,16 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               timeoutMs: timeoutS * 1000,
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
               ...(adaptive ? { adaptive } : {}),
+              ...(cpuList === undefined ? {} : { cpuList }),
             },
-            { machine, environment, suite, onEvent: progress.onEvent, signal },
+            {
+              machine,
+              environment,
+              suite,
+              onEvent: progress.onEvent,
+              signal,
+              ...(cpuList === undefined ? {} : { metadata: { cpu_list: cpuList } }),
+            },
           )
           progress.stop()
           return printOutcome(ctx, store, outcome, options)
@@ -192,6 +205,41 @@ async function frozenLoopsOf(
       )
   }
   return out
+}
+
+/**
+ * The CPUs workers are pinned to: `auto` takes the CPUs isolated from the scheduler (pinning
+ * elsewhere on a shared machine only stops a worker escaping a busy CPU), `none` pins nothing,
+ * a list is checked against the machine's CPUs. Pinning needs `taskset` (util-linux).
+ */
+async function cpuListFrom(
+  value: string,
+  environment: Awaited<ReturnType<typeof readEnvironment>>,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  if (value === 'none') return undefined
+  const auto = value === 'auto'
+  const list = auto ? environment.tuning.isolatedCpus : value
+  if (auto && list === '') return undefined
+  if (!CPU_LIST_PATTERN.test(list)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot pin to --cpus ${value}: expected auto, none or a list like 1 or 2-3,5`,
+    )
+  }
+  const cpus = environment.fingerprint.logicalCpus
+  const highest = Math.max(...list.split(/[,-]/).map(Number))
+  if (highest >= cpus) {
+    throw new LangperfError('bad-input', `Cannot pin to CPU ${highest}: this machine has CPUs 0-${cpus - 1}`)
+  }
+  if ((await onPath('taskset', env)) === null) {
+    if (auto) return undefined
+    throw new LangperfError(
+      'unavailable',
+      'Cannot pin workers to CPUs: `taskset` (util-linux) is not installed',
+    )
+  }
+  return list
 }
 
 /** The stop rule of --precision (with --processes as its minimum), or none. */
@@ -495,6 +543,10 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         '--max-processes <n>',
         'with --precision: the most processes per interpreter and workload (default 40)',
         number('--max-processes', true),
+      )
+      .option(
+        '--cpus <list>',
+        'pin every worker to these CPUs (like 1 or 2-3, with taskset), none, or auto: the CPUs isolated from the scheduler, if any (default)',
       )
       .option(
         '--recalibrate',
