@@ -17,7 +17,7 @@ const TEST_TOOL_CACHE = join(tmpdir(), 'langperf-test-cache')
 
 const tmp = mkdtempSync(join(tmpdir(), 'langperf-pyspy-'))
 
-test('pySpyRecordArgs() records collapsed stacks at the rate, by function, of the command after --', () => {
+test('pySpyRecordArgs() records collapsed stacks at the rate, by function, with whole paths, of the command after --', () => {
   assert.deepEqual(
     pySpyRecordArgs('/usr/bin/python3', ['h.py', '--x'], { rateHz: 250, outFile: '/t/o.txt' }),
     [
@@ -27,6 +27,7 @@ test('pySpyRecordArgs() records collapsed stacks at the rate, by function, of th
       '--rate',
       '250',
       '--function',
+      '--full-filenames',
       '--output',
       '/t/o.txt',
       '--',
@@ -92,6 +93,6 @@ test('a harness process runs under py-spy: its result passes through, its hot fu
   const parsed = parseHarnessOutput(r.outcome.resultText)
   assert.ok(parsed.ok && parsed.message.kind === 'result', r.outcome.resultText)
   assert.ok(r.stacks !== null)
-  assert.match(r.stacks, /;burn \(.*hot\.py:1\) \d+$/m)
+  assert.match(r.stacks, new RegExp(`;burn \\(${workload}:1\\) \\d+$`, 'm'))
   assert.ok(r.reported !== null && r.reported.samples > 0, r.outcome.stdoutTail)
 })

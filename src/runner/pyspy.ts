@@ -166,7 +166,9 @@ export interface PySpyRecordOptions {
 
 /**
  * py-spy's arguments to record `executable args…` as collapsed stacks. `--function` makes each
- * frame's line the first line of its function, so a function is one frame whatever line ran.
+ * frame's line the first line of its function, so a function is one frame whatever line ran;
+ * `--full-filenames` keeps paths whole (py-spy otherwise cuts them to the package part, and every
+ * workload's file is `workload.py`).
  * Not `--subprocesses`: the harness runs the workload in its own process, and following children
  * (the start-up workloads' interpreters) would mix their stacks into the worker's. Not `--idle`:
  * a thread waiting is not where the time of a CPU-bound workload goes. Not `--native`: C frames
@@ -184,6 +186,7 @@ export function pySpyRecordArgs(
     '--rate',
     String(options.rateHz),
     '--function',
+    '--full-filenames',
     '--output',
     options.outFile,
     '--',
@@ -194,7 +197,10 @@ export function pySpyRecordArgs(
 
 /** One worker process run under py-spy: the worker's outcome, and what py-spy recorded. */
 export interface ProfiledWorker {
-  /** The py-spy process's outcome; its result channel is the harness's (fd 3 is inherited). */
+  /**
+   * The py-spy process's outcome; its result channel is the harness's (fd 3 is inherited). Its
+   * exit status is py-spy's, made 0 when py-spy's only error was the harmless one of #759.
+   */
   readonly outcome: WorkerOutcome
   /** The collapsed stacks py-spy wrote, or null when it wrote none. */
   readonly stacks: string | null
@@ -232,5 +238,7 @@ export async function runProfiledWorker(
   const reported = m ? { samples: Number(m[1]), errors: Number(m[2]) } : null
   const errorLine = /^Error: (.+)$/m.exec(outcome.stderrTail)?.[1]?.trim() ?? null
   const harmless = stacks !== null && errorLine !== null && /os error 10\b/.test(errorLine)
-  return { outcome, stacks, reported, error: harmless ? null : errorLine }
+  // py-spy's status is its own; after #759 alone, the worker's is taken as the success it was.
+  const status = harmless && outcome.exitCode === 1 ? { ...outcome, exitCode: 0 } : outcome
+  return { outcome: status, stacks, reported, error: harmless ? null : errorLine }
 }
