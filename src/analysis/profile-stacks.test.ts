@@ -5,6 +5,7 @@ import {
   mergeCollapsedStacks,
   parseCollapsedStacks,
   parseFrame,
+  stacksThrough,
   topFunctions,
 } from './profile-stacks.ts'
 
@@ -102,4 +103,11 @@ test('diffProfiles() gives the change in self share in points with its interval,
   const g = d.rows.find((r) => r.name === 'g')!
   assert.equal(g.significant, false)
   assert.ok(g.low < 0 && g.high > 0)
+})
+
+test('stacksThrough() keeps the stacks with a frame it accepts and recounts their samples', () => {
+  const through = stacksThrough(parseCollapsedStacks(A), (f) => f.name === 'f')
+  assert.equal(through.samples, 30)
+  assert.equal(through.stacks.length, 2)
+  assert.equal(topFunctions(through, { lines: 'definition' }).rows[0]?.selfPercent, 100)
 })

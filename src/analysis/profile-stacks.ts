@@ -70,6 +70,12 @@ export function parseCollapsedStacks(text: string): ParsedStacks {
   return { stacks, samples, unreadLines }
 }
 
+/** The stacks with a frame that `keep` accepts (e.g. the harness's timed loop), their samples recounted. */
+export function stacksThrough(parsed: ParsedStacks, keep: (frame: StackFrame) => boolean): ParsedStacks {
+  const stacks = parsed.stacks.filter((s) => s.frames.some(keep))
+  return { stacks, samples: stacks.reduce((n, s) => n + s.count, 0), unreadLines: parsed.unreadLines }
+}
+
 /**
  * One collapsed-stack text from several (the processes of one profile): identical stacks have
  * their counts summed; lines sorted by stack, so the same samples always give the same text.

@@ -7,6 +7,7 @@ import type { JsonObject } from '../lib/index.ts'
 import { interpreterLabel, type MachineEnvironment, type WorkloadDefinition } from '../model/index.ts'
 import {
   classifyWorker,
+  HARNESS_TIMED_FUNCTIONS,
   type Interpreter,
   PY_SPY_VERSION,
   runProfiledWorker,
@@ -18,7 +19,13 @@ import {
 } from '../runner/index.ts'
 import type { NewProfile, ProfileState, ProfileStore } from '../store/index.ts'
 import { buildFromInterpreter } from './measure.ts'
-import { mergeCollapsedStacks, parseCollapsedStacks } from './profile-stacks.ts'
+import {
+  mergeCollapsedStacks,
+  type ParsedStacks,
+  parseCollapsedStacks,
+  type StackFrame,
+  stacksThrough,
+} from './profile-stacks.ts'
 
 // The `profile` use case: where a workload's time goes on each interpreter. Its processes are
 // its own, never the timed ones (a profiler slows what it samples): per interpreter the loop
@@ -269,6 +276,32 @@ function profileOf(
     sampleCount: parseCollapsedStacks(merged).samples,
     stacksGzip: gzipSync(merged),
   }
+}
+
+/** Whether a frame is the harness's timed loop (`_time_step`, `_time_with_time_loops` of langperf_harness.py). */
+export function isTimedFrame(frame: StackFrame): boolean {
+  return (
+    (HARNESS_TIMED_FUNCTIONS as readonly string[]).includes(frame.name) &&
+    /(^|[/\\])langperf_harness\.py$/.test(frame.file)
+  )
+}
+
+/**
+ * The stacks a stored profile's views read: by default only those sampled inside a timed value
+ * (through the harness's timed loop), so interpreter start-up, imports and `make()` are left out;
+ * every stack with `wholeProcess`, or when no stack went through it. Says how many samples the
+ * process had in all.
+ */
+export function profileStacks(
+  stacksGzip: Uint8Array,
+  options: { readonly wholeProcess?: boolean } = {},
+): { readonly stacks: ParsedStacks; readonly processSamples: number; readonly timedOnly: boolean } {
+  const all = parseCollapsedStacks(stacksText(stacksGzip))
+  const timed = stacksThrough(all, isTimedFrame)
+  // No timed sample at all (a harness whose timing functions are named otherwise): every sample.
+  if (options.wholeProcess || timed.samples === 0)
+    return { stacks: all, processSamples: all.samples, timedOnly: false }
+  return { stacks: timed, processSamples: all.samples, timedOnly: true }
 }
 
 /** The collapsed-stack text of a stored profile's gzip bytes. */

@@ -43,7 +43,14 @@ test('profile finds where nbody spends its time on python3, stores it, and shows
   assert.equal(profile.tool, 'py-spy')
   assert.equal(profile.processes, 1)
   assert.ok(profile.sampleCount > 100, String(profile.sampleCount))
-  assert.equal(profile.top.rows[0].name, 'advance')
+  assert.equal(profile.view.top.rows[0].name, 'advance')
+  // By default only samples inside timed values count: start-up and imports are left out.
+  assert.equal(profile.view.timedOnly, true)
+  assert.ok(profile.view.top.samples < profile.view.processSamples)
+  assert.ok(profile.view.top.samples > 0.5 * profile.view.processSamples)
+  assert.match(r.out, /\d+ of \d+ samples in timed values/)
+  const whole = JSON.parse((await cli('profile', 'show', id, '--db', db, '--json', '--whole-process')).out)
+  assert.equal(whole.view.top.samples, profile.sampleCount)
 
   const listed = await cli('profile', 'list', '--db', db)
   assert.match(listed.out, new RegExp(`^\\s*${id}\\s+nbody\\s+cpython-\\S+\\s+\\S+\\s+profiled\\s+\\d+`, 'm'))

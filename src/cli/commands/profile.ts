@@ -8,9 +8,8 @@ import {
   type FrameLines,
   type FunctionChange,
   type FunctionRow,
-  parseCollapsedStacks,
   profileAndStore,
-  stacksText,
+  profileStacks,
   storedLoopCounts,
   type TopFunctions,
   topFunctions,
@@ -46,11 +45,14 @@ export interface ProfileOptions extends CommonOptions {
   readonly config?: string
   readonly recalibrate?: boolean
   readonly top?: number
+  readonly wholeProcess?: boolean
 }
 
 /** Options of `profile show`, `profile diff` and `profile list`. */
 export interface ProfileViewOptions extends CommonOptions {
   readonly top?: number
+  /** Count every sample, start-up included, not only those in timed values. */
+  readonly wholeProcess?: boolean
   readonly workload?: string
   readonly limit?: number
 }
@@ -180,19 +182,20 @@ async function findInterpreters(ctx: Ctx, paths: readonly string[]): Promise<Int
 
 /** Prints each stored profile (its top functions, or why there is none) and, with two, their differential. */
 function printRecorded(ctx: Ctx, profiles: readonly ProfileWithStacks[], options: ProfileOptions): void {
-  const tops = profiles.map((p) => (p.stacksGzip === null ? null : topOf(p)))
+  const views = profiles.map((p) => viewOf(p, options))
+  const tops = views.map((v) => v?.top ?? null)
   if (options.json) {
     const [a, b] = tops
     printJson(ctx.io, {
-      profiles: profiles.map(({ stacksGzip: _, ...p }, i) => ({ ...p, top: tops[i] ?? null })),
+      profiles: profiles.map(({ stacksGzip: _, ...p }, i) => ({ ...p, view: views[i] ?? null })),
       ...(a && b && profiles.length === 2 ? { diff: diffProfiles(a, b) } : {}),
     })
     return
   }
   for (const [i, p] of profiles.entries()) {
     println(ctx.io, headerOf(p))
-    const top = tops[i]
-    if (top) println(ctx.io, renderTopTable(top, options.top ?? DEFAULT_TOP))
+    const view = views[i]
+    if (view) println(ctx.io, `${scopeOf(view)}\n${renderTopTable(view.top, options.top ?? DEFAULT_TOP)}`)
     println(ctx.io)
   }
   const [a, b] = tops
@@ -210,10 +213,27 @@ function labelOf(p: ProfileRow): string {
   return `${p.build.runtime}-${p.build.version}`
 }
 
-/** The top functions of a stored profile. */
-function topOf(p: ProfileWithStacks): TopFunctions {
+/** What a view of a profile reads: its top functions over the timed values (or every sample). */
+interface View {
+  readonly top: TopFunctions
+  /** Every sample of the profile's processes. */
+  readonly processSamples: number
+  readonly timedOnly: boolean
+}
+
+/** The view of a stored profile, or null when it has no stacks. */
+function viewOf(p: ProfileWithStacks, options: { readonly wholeProcess?: boolean }): View | null {
+  if (p.stacksGzip === null) return null
   const lines: FrameLines = p.metadata.lines === 'current' ? 'current' : 'definition'
-  return topFunctions(parseCollapsedStacks(stacksText(p.stacksGzip ?? new Uint8Array())), { lines })
+  const s = profileStacks(p.stacksGzip, { wholeProcess: options.wholeProcess ?? false })
+  return { top: topFunctions(s.stacks, { lines }), processSamples: s.processSamples, timedOnly: s.timedOnly }
+}
+
+/** Which samples a view counts. */
+function scopeOf(v: View): string {
+  return v.timedOnly
+    ? `${v.top.samples} of ${v.processSamples} samples in timed values (start-up, imports and make() left out; --whole-process counts every sample)`
+    : `every sample of the processes: ${v.processSamples}`
 }
 
 /** One line saying what a profile is; for one not profiled, why. */
@@ -305,12 +325,12 @@ async function showCommand(ctx: Ctx, id: string, options: ProfileViewOptions): P
     options,
     async (store) => {
       const p = await mustGet(store, profileId(id))
-      const top = p.stacksGzip === null ? null : topOf(p)
+      const view = viewOf(p, options)
       const { stacksGzip: _, ...row } = p
-      if (options.json) printJson(ctx.io, { ...row, top })
+      if (options.json) printJson(ctx.io, { ...row, view })
       else {
         println(ctx.io, headerOf(p))
-        if (top) println(ctx.io, renderTopTable(top, options.top ?? DEFAULT_TOP))
+        if (view) println(ctx.io, `${scopeOf(view)}\n${renderTopTable(view.top, options.top ?? DEFAULT_TOP)}`)
       }
       return 0
     },
@@ -331,11 +351,14 @@ async function diffCommand(ctx: Ctx, a: string, b: string, options: ProfileViewO
             'unavailable',
             `Cannot compare profile ${p.id}: it is ${p.state} (${p.message ?? 'no stacks'})`,
           )
-      const diff = diffProfiles(topOf(pa), topOf(pb))
+      const va = viewOf(pa, options)
+      const vb = viewOf(pb, options)
+      if (va === null || vb === null) throw new LangperfError('internal', 'A profiled profile without stacks')
+      const diff = diffProfiles(va.top, vb.top)
       if (options.json) printJson(ctx.io, diff)
       else {
-        println(ctx.io, `A: ${headerOf(pa)}`)
-        println(ctx.io, `B: ${headerOf(pb)}`)
+        println(ctx.io, `A: ${headerOf(pa)}; ${scopeOf(va)}`)
+        println(ctx.io, `B: ${headerOf(pb)}; ${scopeOf(vb)}`)
         println(ctx.io, renderDiffTable(diff, options.top ?? DEFAULT_TOP))
       }
       return 0
@@ -412,14 +435,22 @@ export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code:
         "langperf's cache (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
       )
       .option('--config <path>', 'configuration file naming the cache (default ./langperf.toml when present)')
-      .option('--recalibrate', 'calibrate the loops again instead of reusing those of earlier runs'),
+      .option('--recalibrate', 'calibrate the loops again instead of reusing those of earlier runs')
+      .option(
+        '--whole-process',
+        'count every sample, start-up and imports included (default: only those in timed values)',
+      ),
   ).action(async (workload, opts) => setStatus(await profileCommand(ctx, workload, opts)))
   common(
     profile
       .command('show')
       .description("A stored profile's top functions: self and total samples with their shares")
       .argument('<id>', 'profile id')
-      .option('--top <n>', 'functions shown (default 15)', number('--top', true)),
+      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
+      .option(
+        '--whole-process',
+        'count every sample, start-up and imports included (default: only those in timed values)',
+      ),
   ).action(async (id, opts) => setStatus(await showCommand(ctx, id, opts)))
   common(
     profile
@@ -429,7 +460,11 @@ export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code:
       )
       .argument('<a>', 'reference profile id')
       .argument('<b>', 'profile compared with it')
-      .option('--top <n>', 'functions shown (default 15)', number('--top', true)),
+      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
+      .option(
+        '--whole-process',
+        'count every sample, start-up and imports included (default: only those in timed values)',
+      ),
   ).action(async (a, b, opts) => setStatus(await diffCommand(ctx, a, b, opts)))
   common(
     profile
