@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { gzipSync } from 'node:zlib'
-import { isTimedFrame, profileStacks, stacksText } from './profile.ts'
+import { describeInterpreter, interpreterIdentity, loadWorkloads } from '../runner/index.ts'
+import { exampleEnvironment, openSqliteStore } from '../store/index.ts'
+import { isTimedFrame, profileAndStore, profileStacks, stacksText } from './profile.ts'
 
 // The views' choice of samples: by default those inside the harness's timed loop.
 
@@ -34,4 +36,46 @@ test('profileStacks() counts the timed samples by default, every sample with who
 test('profileStacks() counts every sample when none was taken in a timed value', () => {
   const s = profileStacks(gzipSync('main (/w/a.py:1);f (/w/a.py:3) 5\n'))
   assert.deepEqual([s.stacks.samples, s.processSamples, s.timedOnly], [5, 5, false])
+})
+
+test('profileAndStore() stores an unavailable profile with the reason when py-spy could not be installed', async (t) => {
+  const d = await describeInterpreter('python3')
+  if (!d.ok) {
+    t.skip(`no python3: ${d.reason}`)
+    return
+  }
+  const interpreter = {
+    identity: interpreterIdentity(d.info),
+    info: d.info,
+    foundAs: 'python3',
+    origin: '--python',
+  }
+  const workload = (await loadWorkloads()).find((w) => w.manifest.name === 'nbody')
+  assert.ok(workload)
+  const store = await openSqliteStore(':memory:')
+  try {
+    const reason =
+      'Cannot install py-spy==0.4.2 with "python3 -m pip install --target": No matching distribution'
+    const out = await profileAndStore(
+      store,
+      {
+        interpreters: [interpreter],
+        workload,
+        pySpy: { ok: false, reason },
+        durationS: 1,
+        processes: 1,
+        rateHz: 250,
+        minTimeS: 0.1,
+      },
+      { machine: 'bench-1', environment: exampleEnvironment(), now: () => new Date('2024-10-01T10:00:00Z') },
+    )
+    const p = await store.getProfile(out.profileIds[0] ?? 0)
+    assert.equal(p?.state, 'unavailable')
+    assert.equal(p?.message, reason)
+    assert.equal(p?.processes, 0)
+    assert.equal(p?.build.identity, `local:${interpreter.identity}`)
+    assert.deepEqual(p?.workload, { name: 'nbody', version: workload.version })
+  } finally {
+    await store.close()
+  }
 })
