@@ -7,6 +7,7 @@ import { addInterchangeCommands } from './commands/interchange.ts'
 import { addInventoryCommands } from './commands/inventory.ts'
 import { addNightlyCommand } from './commands/nightly.ts'
 import { addNotifyCommands } from './commands/notify.ts'
+import { addProfileCommands } from './commands/profile.ts'
 import { addReportCommand } from './commands/report.ts'
 import { addRunCommand } from './commands/run.ts'
 import { addServeCommand } from './commands/serve.ts'
@@ -72,6 +73,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   addServeCommand(program, ctx, setStatus)
   addReportCommand(program, ctx, setStatus)
   addTokenCommands(program, ctx, setStatus)
+  addProfileCommands(program, ctx, setStatus)
   return program
 }
 

@@ -16,6 +16,8 @@ export interface WorkerOutcome {
   readonly resultTruncated: boolean
   /** Last bytes of stderr (and of stdout, prefixed) for failure reports. */
   readonly stderrTail: string
+  /** Last bytes of stdout (what a wrapper such as a profiler says after the child ends). */
+  readonly stdoutTail: string
   readonly wallTimeMs: number
   /** Set when the process could not be started at all (ENOENT, EACCES…). */
   readonly spawnError: string | null
@@ -117,6 +119,7 @@ export function runWorker(
         resultText: result.toString('utf8'),
         resultTruncated: truncated,
         stderrTail: tail,
+        stdoutTail: stdoutText,
         wallTimeMs: performance.now() - t0,
         spawnError,
       })
@@ -132,6 +135,7 @@ function failedSpawn(err: unknown, t0: number): WorkerOutcome {
     resultText: '',
     resultTruncated: false,
     stderrTail: '',
+    stdoutTail: '',
     wallTimeMs: performance.now() - t0,
     spawnError: err instanceof Error ? err.message : String(err),
   }

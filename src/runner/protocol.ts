@@ -17,6 +17,13 @@ export const HARNESS_PATH: string = fileURLToPath(
   new URL('../../harness/python/langperf_harness.py', import.meta.url),
 )
 
+/**
+ * The harness's functions that hold a timed value (`_time_step`: the loop of `step()` calls
+ * between two clock reads; `_time_with_time_loops`: the workload's own timing): a sampled stack
+ * through one of them was taken inside the timed part of the process, not in its start-up.
+ */
+export const HARNESS_TIMED_FUNCTIONS = ['_time_step', '_time_with_time_loops'] as const
+
 /** The file descriptor the runner opens for results (`stdio[3]` of the child). */
 export const HARNESS_RESULT_FD = 3
 

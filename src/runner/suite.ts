@@ -177,8 +177,11 @@ interface SideState {
   adaptiveStop?: { readonly settled: boolean; readonly processes: number }
 }
 
-/** The harness command line of a `run` of `def`: its parameters and inner loops, then how to measure. */
-function harnessArgs(
+/**
+ * The harness command line of a `run` of `def` (the harness path first): its parameters and inner
+ * loops, then how to measure. Shared with the profiler, which runs the same command under py-spy.
+ */
+export function workloadHarnessArgs(
   def: WorkloadDefinition,
   options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values'>,
 ): string[] {
@@ -327,7 +330,7 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
   } else {
     const out = await runWorker(
       side.interpreter.info.executable,
-      harnessArgs(def, {
+      workloadHarnessArgs(def, {
         loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
         warmups: 0,
         values: 0,
@@ -403,7 +406,7 @@ function settledNow(adaptive: AdaptiveSampling, sides: readonly SideState[]): bo
 async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, round: number) {
   const out = await runWorker(
     side.interpreter.info.executable,
-    harnessArgs(def, {
+    workloadHarnessArgs(def, {
       loopMode: { mode: 'fixed', loops: side.loops },
       warmups: side.sampling.warmups,
       values: side.sampling.values,

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, LangperfError, quote } from '../lib/index.ts'
-import type { BuildSpec, WorkloadResult } from '../model/index.ts'
+import type { BuildSpec, WorkloadKey } from '../model/index.ts'
 import {
   BUILD_COLUMNS,
   byteOrder,
@@ -239,13 +239,13 @@ export async function upsertBuild(trx: Db, build: BuildSpec, what: string): Prom
   return stored.id
 }
 
-/** The id of the result's workload version, inserted when new; a manifest given later fills an empty one. */
+/** The id of a workload version, inserted when new; a manifest given later fills an empty one. */
 export async function upsertWorkload(
   trx: Db,
-  result: WorkloadResult,
+  workload: WorkloadKey,
   manifest: ManifestInput | null,
 ): Promise<number> {
-  const { name, version } = result.workload
+  const { name, version } = workload
   const existing = await trx
     .selectFrom('workloads')
     .select(['id', 'manifest'])

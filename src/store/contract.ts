@@ -4,6 +4,7 @@ import { buildsContract } from './contract-builds.ts'
 import { type OpenStore, rejectsWith } from './contract-helpers.ts'
 import { machinesContract } from './contract-machines.ts'
 import { pipelineContract } from './contract-pipeline.ts'
+import { profilesContract } from './contract-profiles.ts'
 import { runsContract } from './contract-runs.ts'
 import { seriesContract } from './contract-series.ts'
 import { tokensContract } from './contract-tokens.ts'
@@ -19,6 +20,7 @@ import { exampleRunSpec } from './fixtures.ts'
 export function storeContract(name: string, open: OpenStore): void {
   alertsContract(name, open)
   pipelineContract(name, open)
+  profilesContract(name, open)
   runsContract(name, open)
   validationContract(name, open)
   buildsContract(name, open)

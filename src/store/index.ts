@@ -20,6 +20,7 @@ export {
 export { type OpenStoreOptions, openPostgresStore, openStore } from './open.ts'
 export * from './pipeline-types.ts'
 export type { PostgresStoreOptions } from './postgres/index.ts'
+export * from './profile-types.ts'
 export type * from './roles.ts'
 export type { Database } from './schema.ts'
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite/index.ts'

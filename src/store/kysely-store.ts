@@ -24,6 +24,8 @@ import type {
   PipelineStepRow,
   PipelineStepStart,
 } from './pipeline-types.ts'
+import type { NewProfile, ProfilePage, ProfileQuery, ProfileWithStacks } from './profile-types.ts'
+import * as profiles from './profiles.ts'
 import type { Store } from './roles.ts'
 import type { Db } from './rows.ts'
 import * as runReads from './run-reads.ts'
@@ -63,7 +65,7 @@ import type {
 
 // The Store over a Kysely<Database>, shared by every dialect: a façade that guards each call (a
 // closed store, a read-only one) and hands it to the module of its aggregate — run-writes.ts,
-// run-reads.ts, builds.ts, machines.ts, series.ts, tokens.ts, alerts.ts, pipeline.ts — whose
+// run-reads.ts, builds.ts, machines.ts, series.ts, tokens.ts, alerts.ts, pipeline.ts, profiles.ts — whose
 // free functions hold the queries. Only portable SQL is used: INSERT … ON CONFLICT DO NOTHING …
 // RETURNING (SQLite ≥ 3.35, PostgreSQL ≥ 9.5), NULLS LAST (SQLite ≥ 3.30), CASE, COUNT, SUM.
 
@@ -278,5 +280,21 @@ class KyselyStore implements Store {
 
   listPipelineSteps(query?: PipelineStepQuery): Promise<PipelineStepPage> {
     return this.#read('list pipeline steps', (db) => pipeline.listPipelineSteps(db, query))
+  }
+
+  // ---- profiles (profiles.ts) ----
+
+  addProfile(profile: NewProfile): Promise<{ readonly profileId: number }> {
+    return this.#write(`store a profile of ${quote(profile?.workload?.name)}`, (db) =>
+      profiles.addProfile(db, profile),
+    )
+  }
+
+  getProfile(id: number): Promise<ProfileWithStacks | undefined> {
+    return this.#read(`get profile ${quote(id)}`, (db) => profiles.getProfile(db, id))
+  }
+
+  listProfiles(query?: ProfileQuery): Promise<ProfilePage> {
+    return this.#read('list profiles', (db) => profiles.listProfiles(db, query))
   }
 }

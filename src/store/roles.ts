@@ -18,6 +18,7 @@ import type {
   PipelineStepRow,
   PipelineStepStart,
 } from './pipeline-types.ts'
+import type { NewProfile, ProfilePage, ProfileQuery, ProfileWithStacks } from './profile-types.ts'
 import type {
   BuildLineageInput,
   BuildPage,
@@ -196,6 +197,20 @@ export interface PipelineJournal {
   listPipelineSteps(query?: PipelineStepQuery): Promise<PipelineStepPage>
 }
 
+/** Profiles of workloads (where their time goes): stored by `langperf profile`, read by its views. */
+export interface ProfileStore {
+  /**
+   * Stores a profile, upserting its machine, build and workload as a run does, in one transaction.
+   * Stacks larger than MAX_PROFILE_STACKS_BYTES are `too-large`; a run id of another machine or
+   * build is a conflict, an unknown one not-found.
+   */
+  addProfile(profile: NewProfile): Promise<{ readonly profileId: number }>
+  /** One profile with its compressed stacks, or undefined. */
+  getProfile(id: number): Promise<ProfileWithStacks | undefined>
+  /** Profiles matching the filters, newest first, without their stacks. */
+  listProfiles(query?: ProfileQuery): Promise<ProfilePage>
+}
+
 /**
  * langperf's persistence: every run, build, machine and raw sample, and what was found in them.
  * Async and dialect-neutral so SQLite and PostgreSQL implementations are interchangeable;
@@ -210,4 +225,5 @@ export interface Store
     SeriesReader,
     TokenStore,
     AlertLog,
-    PipelineJournal {}
+    PipelineJournal,
+    ProfileStore {}

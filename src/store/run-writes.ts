@@ -211,7 +211,7 @@ async function insertResult(
   result: WorkloadResult,
   options: ResultInsert,
 ): Promise<number> {
-  const workloadId = await upsertWorkload(trx, result, options.manifest)
+  const workloadId = await upsertWorkload(trx, result.workload, options.manifest)
   if (options.checkDuplicate) {
     const dup = await trx
       .selectFrom('results')

@@ -180,6 +180,29 @@ export interface PipelineStepsTable {
   finished_at: string | null
 }
 
+/** `profiles`: sampled profiles of a workload on a build (0006_profiles). */
+export interface ProfilesTable {
+  id: Generated<DbInt>
+  machine_id: DbInt
+  fingerprint_id: DbInt | null
+  build_id: DbInt
+  workload_id: DbInt
+  run_id: DbInt | null
+  group_id: string | null
+  tool: string
+  tool_version: string
+  rate_hz: DbFloat
+  processes: DbInt
+  state: string
+  message: string | null
+  sample_count: DbInt
+  /** gzip of the collapsed stacks: a Buffer from both drivers. */
+  stacks: Uint8Array | null
+  stacks_bytes: DbInt
+  metadata: string
+  created_at: string
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -194,4 +217,5 @@ export interface Database {
   alerts: AlertsTable
   changes: ChangesTable
   pipeline_steps: PipelineStepsTable
+  profiles: ProfilesTable
 }

@@ -110,7 +110,8 @@ function checkJsonValue(value: unknown, path: string, what: string, depth: numbe
   }
 }
 
-function checkBuild(build: BuildSpec, what: string): void {
+/** Throws unless a BuildSpec can be stored as it is. */
+export function checkBuild(build: BuildSpec, what: string): void {
   if (!isJsonObject(build))
     throw badInput(`Cannot ${what}: expected build to be an object, found ${quote(build)}`)
   checkName(build.runtime, 'build.runtime', what)
@@ -125,7 +126,8 @@ function checkBuild(build: BuildSpec, what: string): void {
   checkJsonObject(build.metadata, 'build.metadata', what)
 }
 
-function checkEnvironment(env: MachineEnvironment, what: string): void {
+/** Throws unless a machine environment can be stored as it is. */
+export function checkEnvironment(env: MachineEnvironment, what: string): void {
   checkJsonObject(env, 'environment', what)
   if (!isJsonObject(env.fingerprint)) {
     throw badInput(

@@ -6,6 +6,7 @@ import { tokensMigration } from './0002_tokens.ts'
 import { changesAlertsMigration } from './0003_changes_alerts.ts'
 import { pipelineMigration } from './0004_pipeline.ts'
 import { lineageMigration } from './0005_lineage.ts'
+import { profilesMigration } from './0006_profiles.ts'
 
 // Migrations are registered here in code, not found by scanning a directory: the list is
 // checked by the compiler, survives bundling, and needs no filesystem access at run time.
@@ -19,6 +20,7 @@ export function migrations(dialect: StoreDialect): Readonly<Record<string, Migra
     '0003_changes_alerts': changesAlertsMigration(dialect),
     '0004_pipeline': pipelineMigration(dialect),
     '0005_lineage': lineageMigration(dialect),
+    '0006_profiles': profilesMigration(dialect),
   }
 }
 
