@@ -405,6 +405,16 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined)
       const unmounted = await page.locator('[data-island]:not([data-mounted])').count()
       assert.equal(unmounted, 0, `${name}: every island mounted`)
+      // Every numeric cell, header or body, is right-aligned with tabular figures.
+      const misaligned = await page.$$eval('table td.num, table th.num', (cells) =>
+        cells
+          .filter((c) => {
+            const style = getComputedStyle(c)
+            return style.textAlign !== 'right' || !style.fontVariantNumeric.includes('tabular-nums')
+          })
+          .map((c) => `${c.tagName} ${c.textContent?.trim().slice(0, 30)}`),
+      )
+      assert.deepEqual(misaligned, [], `${name}: numbers right-aligned`)
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
       await page.close()
     }
