@@ -459,6 +459,49 @@ export const ChangeSchema = z.object({
   updatedAt: z.string(),
 })
 
+/**
+ * A series as the workloads index shows it: its newest measured means (the sparkline), its
+ * noise floor between builds and its latest detected change.
+ */
+export const SeriesSummarySchema = SeriesInfoSchema.extend({
+  /** The workload version's tags (from its manifest). */
+  tags: z.array(z.string()),
+  /** The unit of its values; null without a measured point. */
+  unit: z.string().nullable(),
+  /** The newest measured means (mean of process means), oldest first, at most `spark` of them. */
+  values: z.array(z.number()),
+  /** The newest measured point. */
+  latest: z
+    .object({
+      runId: Id,
+      commitSha: z.string().nullable(),
+      commitDateUtc: z.string().nullable(),
+      mean: z.number(),
+    })
+    .nullable(),
+  /**
+   * The typical relative difference between consecutive builds (median |Δ ln mean| as a
+   * ratio − 1) over the newest 100, with how many differences it was read from; null below 2.
+   */
+  noise: z.object({ relative: z.number(), differences: z.number().int() }).nullable(),
+  /** The newest change detected in the series that is not withdrawn. */
+  latestChange: z
+    .object({
+      id: Id,
+      alertId: Id,
+      kind: z.enum(CHANGE_KINDS),
+      direction: z.enum(CHANGE_DIRECTIONS),
+      status: z.enum(CHANGE_STATUSES),
+      ratio: z.number(),
+      ratioLow: z.number(),
+      ratioHigh: z.number(),
+      firstBadCommit: z.string().nullable(),
+      /** The run of the first build at the new level, when it is a point of the series. */
+      firstBadRunId: Id.nullable(),
+    })
+    .nullable(),
+})
+
 /** Changes that share one blame range (commit range) of one runtime and branch. */
 export const AlertSchema = z.object({
   id: Id,

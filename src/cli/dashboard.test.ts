@@ -146,6 +146,7 @@ function pages(s: Seeded): [string, string][] {
   const last = s.runIds[s.runIds.length - 1]!
   return [
     ['overview', '/'],
+    ['workloads', '/workloads'],
     ['alerts', '/alerts'],
     ['alert', `/alerts/${s.alertId}`],
     ['run', `/runs/${last}`],
@@ -236,6 +237,44 @@ describe('dashboard pages on a seeded database', () => {
       await s.app.inject({ method: 'GET', url: `/compare?base=${s.runIds[0]}&candidate=${last}&tag=micro` })
     ).body
     assert.match(tagged, /of workloads tagged micro/)
+  })
+
+  test('the workloads index groups every series by workload with its noise floor and latest change', async () => {
+    const index = (await s.app.inject({ method: 'GET', url: '/workloads' })).body
+    assert.match(index, /<a href="\/workloads" aria-current="page">Workloads<\/a>/, 'in the menu')
+    assert.match(index, /<th scope="rowgroup" colspan="6">nbody <span class="muted small">v v1<\/span>/)
+    // The ci-box nbody series: linked to its timeline, its ±0.3 % noise and the 25 % step detected.
+    const row = index.match(
+      /<tr><th scope="row" class="name"><a href="(\/timeline\?[^"]*workload=nbody[^"]*)">cpython · jit · main · ci-box<\/a>[\s\S]*?<\/tr>/,
+    )
+    assert.ok(row, 'a row for nbody on ci-box')
+    assert.match(
+      row[1]!,
+      /machine=ci-box&amp;runtime=cpython&amp;config=jit&amp;branch=main&amp;workload=nbody&amp;version=v1/,
+    )
+    assert.match(row[0], /<td class="num" title="from 11 differences">± 0\.\d %<\/td>/)
+    assert.match(row[0], /href="\/alerts\/\d+"><span aria-hidden="true">▲<\/span> regression \+25 %/)
+    assert.match(row[0], /<svg class="spark"/)
+    const searched = (await s.app.inject({ method: 'GET', url: '/workloads?q=NBOD' })).body
+    assert.match(searched, /value="NBOD"/)
+    assert.doesNotMatch(searched, /richards/)
+    assert.match(searched, /\d+ series of \d+ workloads? matching “NBOD”/)
+    const hostile = (
+      await s.app.inject({ method: 'GET', url: `/workloads?q=${encodeURIComponent(HOSTILE)}` })
+    ).body
+    assert.doesNotMatch(hostile, /<script>alert/)
+    const tooLong = await s.app.inject({ method: 'GET', url: `/workloads?q=${'x'.repeat(101)}` })
+    assert.equal(tooLong.statusCode, 400)
+    assert.match(
+      tooLong.body,
+      /query parameter &quot;q&quot; is longer than 100 characters|query parameter "q" is longer/,
+    )
+    // A timeline without a whole series is the index, searching for the workload when named.
+    const bare = await s.app.inject({ method: 'GET', url: '/timeline' })
+    assert.equal(bare.statusCode, 302)
+    assert.equal(bare.headers.location, '/workloads')
+    const named = await s.app.inject({ method: 'GET', url: '/timeline?workload=nbody&machine=ci-box' })
+    assert.equal(named.headers.location, '/workloads?q=nbody')
   })
 
   test('a missing run answers a 404 page and a malformed parameter a 400 page, both in the layout', async () => {

@@ -24,6 +24,7 @@ import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
+import { summarizeSeries } from './series-summary.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
 import type { HandlerCall, ServerLimits } from './types.ts'
 
@@ -447,9 +448,12 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
 }
 
 /** Series points, comparisons and the overview. */
-function seriesHandlers(store: Store): Pick<Handlers, 'getSeriesPoints' | 'compare' | 'overview'> {
+function seriesHandlers(
+  store: Store,
+): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview'> {
   const overviewMemo = new OverviewMemo()
   return {
+    summarizeSeries: async ({ query }) => summarizeSeries(store, query),
     getSeriesPoints: async ({ query }) => {
       const action = ROUTES.getSeriesPoints.action
       const version = query.version ?? (await onlyVersionOf(store, query.workload, action))

@@ -8,7 +8,16 @@ import type { Links } from './links.ts'
 // values; the one raw insertion is island data, JSON made inert in a script element (below).
 
 /** Where a page sits in the navigation. */
-export type Section = 'overview' | 'matrix' | 'alerts' | 'compare' | 'timeline' | 'run' | 'machine' | 'error'
+export type Section =
+  | 'overview'
+  | 'workloads'
+  | 'matrix'
+  | 'alerts'
+  | 'compare'
+  | 'timeline'
+  | 'run'
+  | 'machine'
+  | 'error'
 
 /** What every page is rendered with. */
 export interface PageShell {
@@ -70,6 +79,7 @@ const NAV: readonly {
   readonly ref: Parameters<Links['page']>[0]
 }[] = [
   { section: 'overview', label: 'Overview', ref: { page: 'overview' } },
+  { section: 'workloads', label: 'Workloads', ref: { page: 'workloads' } },
   { section: 'matrix', label: 'Matrix', ref: { page: 'matrix', baseline: null, machine: null } },
   { section: 'alerts', label: 'Alerts', ref: { page: 'alerts' } },
 ]

@@ -19,6 +19,12 @@ export interface SeriesRef {
 /** A page of the dashboard, as data: what the report writes and what links point to. */
 export type PageRef =
   | { readonly page: 'overview'; readonly baseline?: string | null }
+  | {
+      readonly page: 'workloads'
+      /** Part of a workload name (a server filters on it; the report writes the whole index). */
+      readonly q?: string | null
+      readonly tag?: string | null
+    }
   | { readonly page: 'timeline'; readonly series: SeriesRef; readonly also: readonly SeriesRef[] }
   | {
       readonly page: 'compare'
@@ -90,6 +96,8 @@ export function staticPath(ref: PageRef): string {
       return ref.baseline === undefined || ref.baseline === null
         ? 'index.html'
         : `index-${slug(ref.baseline, 30)}-${fnv1a(ref.baseline)}.html`
+    case 'workloads':
+      return 'workloads.html'
     case 'alerts':
       return 'alerts.html'
     case 'alert':
@@ -126,6 +134,10 @@ export function serverPath(ref: PageRef): string {
     case 'overview':
       if (ref.baseline !== undefined && ref.baseline !== null) q.set('baseline', ref.baseline)
       return q.size === 0 ? '/' : `/?${q}`
+    case 'workloads':
+      if (ref.q !== undefined && ref.q !== null) q.set('q', ref.q)
+      if (ref.tag !== undefined && ref.tag !== null) q.set('tag', ref.tag)
+      return q.size === 0 ? '/workloads' : `/workloads?${q}`
     case 'alerts':
       return '/alerts'
     case 'alert':

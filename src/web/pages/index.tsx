@@ -9,6 +9,7 @@ import { overviewPage } from './overview.tsx'
 import { Notice } from './parts.tsx'
 import { machinePage, runPage } from './run.tsx'
 import { timelinePage } from './timeline.tsx'
+import { workloadsPage } from './workloads.tsx'
 
 // One entry point for every page: a PageRef in, the HTML document and its status out. Used by
 // the server's routes and by the static report alike.
@@ -18,6 +19,8 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
   switch (ref.page) {
     case 'overview':
       return overviewPage(ctx, ref.baseline ?? null)
+    case 'workloads':
+      return workloadsPage(ctx, ref)
     case 'timeline':
       return timelinePage(ctx, ref)
     case 'compare':
