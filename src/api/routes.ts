@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RUN_STATUSES } from '../model/index.ts'
+import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
   AlertDetailSchema,
@@ -348,8 +348,10 @@ export const ROUTES = {
         .number<string | number>()
         .min(0)
         .max(10)
-        .default(0)
-        .describe('Smallest |ratio − 1| called a change'),
+        .default(DEFAULT_MIN_EFFECT)
+        .describe(
+          'Smallest |ratio − 1| called a change: a smaller ratio reads as no difference even when significant',
+        ),
       tag: z
         .union([Text, z.array(Text).max(50)])
         .optional()

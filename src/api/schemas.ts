@@ -361,7 +361,12 @@ export const CompareRowSchema = z.object({
 
 /** The geometric mean of per-workload ratios, or why there is none. */
 export const GeometricMeanSchema = z.discriminatedUnion('kind', [
-  IntervalSchema.extend({ kind: z.literal('interval'), workloads: z.number().int() }),
+  IntervalSchema.extend({
+    kind: z.literal('interval'),
+    workloads: z.number().int(),
+    /** By the rule of every workload's: the interval excludes 1 and the estimate is at least minEffect from 1. */
+    verdict: z.enum(VERDICTS).exclude(['insufficient']),
+  }),
   z.object({ kind: z.literal('insufficient'), reason: z.string() }),
 ])
 

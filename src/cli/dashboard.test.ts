@@ -154,6 +154,7 @@ function pages(s: Seeded): [string, string][] {
     ['matrix', '/matrix'],
     ['compare', `/compare?base=${first}&candidate=${last}`],
     ['compare-previous', `/compare?candidate=${last}`],
+    ['compare-picker', '/compare'],
     ['timeline', TIMELINE_NBODY],
     ['timeline-hostile', TIMELINE_HOSTILE],
     ...(existsSync(PYPERF_DIR)
@@ -277,6 +278,47 @@ describe('dashboard pages on a seeded database', () => {
     assert.equal(named.headers.location, '/workloads?q=nbody')
   })
 
+  test('/compare alone picks the two newest builds of one runtime on one machine; the threshold decides the verdict', async () => {
+    const picker = (await s.app.inject({ method: 'GET', url: '/compare' })).body
+    assert.match(picker, /<a href="\/compare" aria-current="page">Compare<\/a>/, 'in the menu')
+    const base = picker.match(/<input name="base" value="(\d+)"/)?.[1]
+    const candidate = picker.match(/<input name="candidate" value="(\d+)"/)?.[1]
+    assert.ok(base !== undefined && candidate !== undefined, 'both fields filled in with run ids')
+    const [b, c] = await Promise.all([s.store.getRun(Number(base)), s.store.getRun(Number(candidate))])
+    assert.ok(b && c)
+    assert.equal(b.machine, c.machine)
+    assert.equal(b.build.runtime, c.build.runtime)
+    assert.equal(b.build.config, c.build.config)
+    assert.notEqual(b.build.id, c.build.id)
+    assert.equal(
+      c.id,
+      (await s.store.listRuns({ status: 'complete', limit: 1 })).rows[0]?.id,
+      'the newest run',
+    )
+    assert.match(picker, /name="threshold" type="number"[^>]* value="1"/)
+    assert.match(picker, /<datalist id="compare-suggestions"><option value="latest"/)
+    assert.match(picker, /<form class="picker" method="get" action="\/compare">/)
+    const prefilled = (await s.app.inject({ method: 'GET', url: '/compare?base=3.12.0&threshold=5' })).body
+    assert.match(prefilled, /<input name="base" value="3\.12\.0"/)
+    assert.match(prefilled, /value="5"/)
+    // nbody is 25 % slower from first to last: slower at the default 1 %, "=" at a 30 % threshold.
+    const first = s.runIds[0]
+    const last = s.runIds[s.runIds.length - 1]
+    const strict = (
+      await s.app.inject({ method: 'GET', url: `/compare?base=${first}&candidate=${last}&threshold=30` })
+    ).body
+    assert.match(
+      strict,
+      /\| nbody \| 10\.0 ms \| 12\.\d ms \| 1\.2\d\d× \| \[[\d.]+, [\d.]+\] \| \+2\d % \| = same \|/,
+    )
+    assert.match(strict, /changes under 30 % are not called/)
+    assert.match(strict, /moved by at least <!-- -->30 %|moved by at least 30 %/)
+    assert.match(
+      strict,
+      /<input type="hidden" name="threshold" value="30"\/>|name="threshold"[^>]*value="30"/,
+    )
+  })
+
   test('a missing run answers a 404 page and a malformed parameter a 400 page, both in the layout', async () => {
     const missing = await s.app.inject({ method: 'GET', url: '/runs/99999' })
     assert.equal(missing.statusCode, 404)
@@ -284,11 +326,14 @@ describe('dashboard pages on a seeded database', () => {
     const bad = await s.app.inject({ method: 'GET', url: '/runs/abc' })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /expected a positive integer id/)
-    const noCandidate = await s.app.inject({ method: 'GET', url: '/compare?base=1' })
-    assert.equal(noCandidate.statusCode, 400)
+    const badThreshold = await s.app.inject({
+      method: 'GET',
+      url: '/compare?base=1&candidate=2&threshold=abc',
+    })
+    assert.equal(badThreshold.statusCode, 400)
     assert.match(
-      noCandidate.body,
-      /expected query parameter &quot;candidate&quot;|expected query parameter "candidate"/,
+      badThreshold.body,
+      /query parameter (&quot;|")threshold(&quot;|") expected a percentage from 0 to 100/,
     )
     const asset = await s.app.inject({ method: 'GET', url: '/assets/islands.js' })
     assert.equal(asset.statusCode, 200)

@@ -240,7 +240,11 @@ function toCompareDto(report: CompareReport) {
     minEffect: report.minEffect,
     rows,
     uncompared: report.uncompared,
-    geometricMean: toGeometricMean(report.geometricMean, rows.filter((r) => r.ratio !== null).length),
+    geometricMean: toGeometricMean(
+      report.geometricMean,
+      rows.filter((r) => r.ratio !== null).length,
+      report.geometricMeanVerdict,
+    ),
     counts: { slower: count('slower'), faster: count('faster'), same: count('no-difference') },
   }
 }

@@ -348,6 +348,41 @@ describe('public read routes', () => {
     )
   })
 
+  test('GET /api/v1/compare calls a change only when significant and beyond minEffect (1 % unless given)', async () => {
+    const [a, b] = f.runIds
+    type Answer = {
+      minEffect: number
+      rows: { workload: string; verdict: string; low: number }[]
+      geometricMean: { kind: string; verdict: string; low: number; estimate: number }
+    }
+    const byDefault = (await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}` }))
+      .body as unknown as Answer
+    assert.equal(byDefault.minEffect, 0.01)
+    // nbody 20 % slower, the others the same: the geometric mean is about 6 % slower and significant.
+    assert.ok(byDefault.geometricMean.low > 1, JSON.stringify(byDefault.geometricMean))
+    assert.equal(byDefault.geometricMean.verdict, 'slower')
+    // A threshold above both: the same intervals now read "no difference", rows and geometric mean alike.
+    const strict = (
+      await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}&minEffect=0.25` })
+    ).body as unknown as Answer
+    assert.equal(strict.minEffect, 0.25)
+    const nbody = strict.rows.find((x) => x.workload === 'nbody')
+    assert.ok(nbody !== undefined && nbody.low > 1, 'still significant')
+    assert.equal(nbody.verdict, 'no-difference')
+    assert.equal(strict.geometricMean.verdict, 'no-difference')
+    const between = (
+      await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}&minEffect=0.1` })
+    ).body as unknown as Answer
+    assert.equal(between.rows.find((x) => x.workload === 'nbody')?.verdict, 'slower')
+    assert.equal(between.geometricMean.verdict, 'no-difference', 'the geometric mean moved by less than 10 %')
+    assertError(
+      await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}&minEffect=-1` }),
+      400,
+      'bad-input',
+      /"minEffect"/,
+    )
+  })
+
   test('GET /api/v1/overview gives each machine × runtime × config × branch its latest run against the previous', async () => {
     const r = await call(f.app, { method: 'GET', url: '/api/v1/overview' })
     assert.equal(r.status, 200, JSON.stringify(r.body))

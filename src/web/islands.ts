@@ -33,6 +33,8 @@ export type GeometricMeanData =
       readonly high: number
       readonly confidence: number
       readonly workloads: number
+      /** The API's verdict: the interval excludes 1 and the estimate is at least minEffect from 1. */
+      readonly verdict: Exclude<Verdict, 'insufficient'>
     }
   | { readonly kind: 'insufficient'; readonly reason: string }
 
@@ -42,6 +44,8 @@ export interface CompareIslandProps {
   readonly geometricMean: GeometricMeanData
   readonly counts: { readonly slower: number; readonly faster: number; readonly same: number }
   readonly confidence: number
+  /** Smallest |ratio − 1| called a change (0.01: 1 %). */
+  readonly minEffect: number
   readonly baseLabel: string
   readonly candidateLabel: string
   /** Tags filtered on the server (`tag=`), for the Markdown headline. */

@@ -90,6 +90,24 @@ function optionalText(max: number) {
     .refine((v) => v === null || v.length <= max, { message: `is longer than ${max} characters` })
 }
 
+/** The comparison's query: two selectors, tags, the verdict's threshold in percent. */
+const CompareQuery = z.object({
+  base: optionalText(200),
+  candidate: optionalText(200),
+  tag: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((t) => t !== ''))
+    .refine((v) => v.length <= 50 && v.every((t) => t.length <= 200), {
+      message: 'expected at most 50 tags of at most 200 characters',
+    }),
+  threshold: optionalText(20)
+    .refine((v) => v === null || (/^\d+(\.\d+)?$/.test(v) && Number(v) <= 100), {
+      message: 'expected a percentage from 0 to 100, like 1 or 0.5',
+    })
+    .transform((v) => (v === null ? null : Number(v))),
+})
+
 /** The workloads index's query: part of a name and a tag. */
 const WorkloadsQuery = z.object({ q: optionalText(100), tag: optionalText(100) })
 
@@ -181,13 +199,15 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
     return send(reply, () => timelineRef(req.query as Query))
   })
   app.get('/compare', (req, reply) =>
-    send(reply, () => {
-      const q = req.query as Query
+    send(reply, (): PageRef => {
+      const q = parseQuery(CompareQuery, req.query as Query, 'comparison')
+      if (q.candidate === null) return { page: 'compare-picker', base: q.base, threshold: q.threshold }
       return {
         page: 'compare',
-        base: one(q, 'base') ?? 'previous',
-        candidate: need(q, 'candidate', 'comparison'),
-        tags: many(q, 'tag').slice(0, 50),
+        base: q.base ?? 'previous',
+        candidate: q.candidate,
+        tags: q.tag,
+        threshold: q.threshold,
       }
     }),
   )

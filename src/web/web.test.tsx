@@ -102,9 +102,11 @@ describe('escaping untrusted strings', () => {
         high: 1.0,
         confidence: 0.95,
         workloads: 2,
+        verdict: 'no-difference',
       },
       counts: { slower: 1, faster: 1, same: 0 },
       confidence: 0.95,
+      minEffect: 0.01,
       baseLabel: 'cpython 3.12.0 on bench-1',
       candidateLabel: `cpython ${HOSTILE}`,
       serverTags: [],
@@ -115,7 +117,8 @@ describe('escaping untrusted strings', () => {
     assert.doesNotMatch(md, /<img|<script|!\[i\]\(/)
     assert.match(md, /\| workload \| base \| candidate \| ratio \| interval \| change \| verdict \| p \|/)
     assert.match(md, /\| 1\.100× \| \[1\.095, 1\.105\] \| \+10 % \| ▲ slower \| < 0\.001 \|/)
-    assert.match(md, /Geometric mean of 2 workloads: \*\*0\.995×\*\* \[0\.990, 1\.000\] \(−0\.5 %\)/)
+    assert.match(md, /Geometric mean of 2 workloads: \*\*0\.995×\*\* \[0\.990, 1\.000\] \(−0\.5 %\) = same/)
+    assert.match(md, /without significant difference = \(changes under 1 % are not called\)/)
     assert.match(md, /\[Full comparison\]\(https:\/\/perf\.example\/compare\?base=1&candidate=2\)/)
   })
 })

@@ -4,6 +4,7 @@ import { Layout, renderDocument } from '../html.tsx'
 import type { PageRef } from '../links.ts'
 import { alertPage, alertsPage } from './alerts.tsx'
 import { comparePage } from './compare.tsx'
+import { comparePickerPage } from './compare-picker.tsx'
 import { matrixPage } from './matrix.tsx'
 import { overviewPage } from './overview.tsx'
 import { Notice } from './parts.tsx'
@@ -25,6 +26,8 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
       return timelinePage(ctx, ref)
     case 'compare':
       return comparePage(ctx, ref)
+    case 'compare-picker':
+      return comparePickerPage(ctx, ref)
     case 'matrix':
       return matrixPage(ctx, ref)
     case 'alerts':
