@@ -500,6 +500,20 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       )
       assert.deepEqual(misaligned, [], `${name}: numbers right-aligned`)
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+      // On a 390 px phone the page itself never scrolls sideways; wide tables scroll in their box.
+      await page.setViewportSize({ width: 390, height: 844 })
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth
+        const wide = [...document.querySelectorAll('main *')]
+          .filter(
+            (e) =>
+              e.getBoundingClientRect().right > width + 1 &&
+              e.closest('.table-wrap, .timeline-plot') === null,
+          )
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+        return { scroll: document.documentElement.scrollWidth, width, wide: [...new Set(wide)].slice(0, 5) }
+      })
+      assert.ok(overflow.scroll <= overflow.width, `${name} at 390 px: ${JSON.stringify(overflow)}`)
       await page.close()
     }
     const { page } = await open(
@@ -526,6 +540,12 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       () => (window as unknown as { langperfTimeline?: { points: number } }).langperfTimeline,
     )
     assert.equal(timing?.points, 12)
+    // The log scale redraws the chart and keeps it; unticked, it is linear again.
+    await page.locator('.timeline-buttons input[type="checkbox"]').check()
+    await page.waitForSelector('html[data-timeline-scale="log"]')
+    await page.screenshot({ path: join(SHOTS, 'flow-timeline-log.png') })
+    await page.locator('.timeline-buttons input[type="checkbox"]').uncheck()
+    await page.waitForSelector('html[data-timeline-scale="linear"]')
     // Hover a point late in the series: the tooltip shows commit, date and value ± interval.
     const box = (await page.locator('.u-over').boundingBox())!
     await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2)

@@ -7,7 +7,7 @@ import { renderToString } from 'preact-render-to-string'
 import { LangperfError } from '../lib/index.ts'
 import { loadAssets } from './assets.ts'
 import { CompareTable, Sparkline } from './components.tsx'
-import { formatChange, formatSeconds, heatStep, significant } from './format.ts'
+import { formatChange, formatSeconds, heatStep, logTicks, significant } from './format.ts'
 import { Island, jsonForScript } from './html.tsx'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
 import {
@@ -196,6 +196,14 @@ describe('formatting', () => {
     assert.equal(formatChange(0.8), '−20 %')
     assert.equal(significant(123456), '123456')
     assert.equal(significant(0.000012345), '0.0000123')
+  })
+
+  test('log-scale ticks spread evenly in ratio between the ends, at three significant digits', () => {
+    assert.deepEqual(logTicks(0.01, 0.0125), [0.01, 0.0106, 0.0112, 0.0118, 0.0125])
+    const ticks = logTicks(1, 16)
+    assert.deepEqual(ticks, [1, 2, 4, 8, 16])
+    assert.deepEqual(logTicks(2, 2), [2])
+    assert.deepEqual(logTicks(0, 1), [])
   })
 
   test('heat steps grow with the size of the change and point the right way', () => {
