@@ -260,6 +260,14 @@ describe('dashboard pages on a seeded database', () => {
     assert.match(searched, /value="NBOD"/)
     assert.doesNotMatch(searched, /richards/)
     assert.match(searched, /\d+ series of \d+ workloads? matching “NBOD”/)
+    // The tag filter keeps the workloads with that tag (the synthetic runs tag theirs "micro").
+    const tagged = (await s.app.inject({ method: 'GET', url: '/workloads?tag=micro' })).body
+    assert.match(
+      tagged,
+      /<option value="micro" selected="">micro<\/option>|<option value="micro" selected>micro<\/option>/,
+    )
+    assert.match(tagged, /cpython · jit · main · ci-box/)
+    assert.doesNotMatch(tagged, /v pyperformance/)
     const hostile = (
       await s.app.inject({ method: 'GET', url: `/workloads?q=${encodeURIComponent(HOSTILE)}` })
     ).body
