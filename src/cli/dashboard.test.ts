@@ -580,6 +580,30 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await page.close()
   })
 
+  test('the workloads index filters its rows as you type, and Enter searches on the server', async () => {
+    const { page, errors } = await open(`${base}/workloads`)
+    const groups = page.locator('tbody[data-workload]')
+    const all = await groups.count()
+    await page.locator('.island-workloads input[type="search"]').fill('NBO')
+    const visible = page.locator('tbody[data-workload]:not([hidden])')
+    const names = await visible.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.workload))
+    assert.ok(names.length >= 1 && names.length < all, `${names.length} of ${all}`)
+    assert.ok(
+      names.every((n) => n?.includes('nbo')),
+      names.join(', '),
+    )
+    assert.match(
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
+      await page.locator('.island-workloads [aria-live]').innerText(),
+      new RegExp(`^${names.length} of ${all} workloads shown`),
+    )
+    await page.locator('.island-workloads input[type="search"]').press('Enter')
+    await page.waitForURL(/\/workloads\?q=NBO/)
+    assert.equal(await page.locator('tbody[data-workload]').count(), names.length)
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
   test('an admin triages an alert with their token and the row shows the new state', async () => {
     const { page, errors } = await open(`${base}/alerts/${s.alertId}`)
     const island = page.locator('.island-triage').first()

@@ -113,12 +113,25 @@ export interface TriageIslandProps {
   readonly endpoint: string
 }
 
+/** Props of the workloads island: the search as the page was asked for, the tags to offer. */
+export interface WorkloadsIslandProps {
+  readonly q: string
+  /** '' for any tag. */
+  readonly tag: string
+  readonly tags: readonly string[]
+  /** Workload groups on the page. */
+  readonly groups: number
+  /** Where the form submits on a server (`/workloads`); null in a static report (live filter only). */
+  readonly action: string | null
+}
+
 /** The island names and their props. */
 export interface IslandProps {
   readonly compare: CompareIslandProps
   readonly timeline: TimelineIslandProps
   readonly matrix: MatrixIslandProps
   readonly triage: TriageIslandProps
+  readonly workloads: WorkloadsIslandProps
 }
 
 /** One of the islands. */

@@ -1,6 +1,7 @@
 import { Sparkline, TableWrap } from '../components.tsx'
 import { allPages, type PageContext, type PageResult, type SeriesSummary } from '../context.ts'
 import { formatChange, formatDay, formatValue } from '../format.ts'
+import { Island } from '../html.tsx'
 import type { SeriesRef } from '../links.ts'
 import { CommitLink, Notice } from './parts.tsx'
 
@@ -40,7 +41,19 @@ export async function workloadsPage(
         half of them differ by more); a change smaller than it needs many builds to be seen. The sparkline
         shows the newest {SPARK_POINTS} means.
       </p>
-      {ctx.links.mode === 'server' ? <SearchForm q={q} tag={tag} allTags={allTags} /> : null}
+      <Island
+        name="workloads"
+        id="workloads"
+        data={{
+          q: q ?? '',
+          tag: tag ?? '',
+          tags: allTags,
+          groups: groups.length,
+          action: ctx.links.mode === 'server' ? '/workloads' : null,
+        }}
+      >
+        {ctx.links.mode === 'server' ? <SearchForm q={q} tag={tag} allTags={allTags} /> : null}
+      </Island>
       {total > all.length ? (
         <Notice kind="warn">
           Showing the first {all.length} of {total} series: search for a workload to narrow the list.
@@ -143,7 +156,7 @@ function WorkloadsTable(props: { readonly ctx: PageContext; readonly groups: rea
           </tr>
         </thead>
         {props.groups.map((g) => (
-          <tbody key={`${g.workload}@${g.version}`}>
+          <tbody key={`${g.workload}@${g.version}`} data-workload={g.workload} data-tags={g.tags.join(' ')}>
             <tr class="group-row">
               <th scope="rowgroup" colSpan={6}>
                 {g.workload} <span class="muted small">v {g.version}</span>
