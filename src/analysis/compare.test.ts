@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import type { RunWithResults, WorkloadResult } from '../model/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
-import { compareRuns, slowdownsOver } from './compare.ts'
+import { compareRuns, geometricMeanVerdict, slowdownsOver } from './compare.ts'
 import { resolveRunSelector } from './select.ts'
 
 // Synthetic runs with a known truth: workload "slow" is 10 % slower in the candidate, "same" is
@@ -126,6 +126,43 @@ test('compareRuns() with a minimum effect does not call changes below it', async
   const { store, base, cand } = await seeded()
   const report = await compareRuns(store, base, cand, { minEffect: 0.2 })
   assert.equal(report.rows.find((r) => r.workload === 'slow')!.comparison.verdict, 'no-difference')
+  await store.close()
+})
+
+test('geometricMeanVerdict() calls a change only when the interval excludes 1 and it reaches minEffect', () => {
+  const g = (estimate: number, low: number, high: number) => ({
+    kind: 'geometric-mean-ratio' as const,
+    estimate,
+    measurement: {
+      kind: 'interval' as const,
+      estimate,
+      low,
+      high,
+      confidence: 0.95,
+      method: 'log-t' as const,
+    },
+    acrossWorkloads: { kind: 'insufficient' as const, reason: 'one workload' },
+    ratios: [estimate],
+  })
+  // 0.5 % slower and certain: a change at minEffect 0, none at the default 1 %.
+  assert.equal(geometricMeanVerdict(g(1.005, 1.003, 1.007), 0), 'slower')
+  assert.equal(geometricMeanVerdict(g(1.005, 1.003, 1.007), 0.01), 'no-difference')
+  assert.equal(geometricMeanVerdict(g(0.95, 0.93, 0.97), 0.01), 'faster')
+  // 5 % slower but not certain: no change whatever the threshold.
+  assert.equal(geometricMeanVerdict(g(1.05, 0.99, 1.11), 0), 'no-difference')
+  assert.equal(geometricMeanVerdict({ kind: 'insufficient', reason: 'none' }, 0.01), 'insufficient')
+})
+
+test('compareRuns() uses a 1 % minimum effect by default, and the geometric mean follows the same rule', async () => {
+  const { store, base, cand } = await seeded()
+  const byDefault = await compareRuns(store, base, cand)
+  assert.equal(byDefault.minEffect, 0.01)
+  const g = byDefault.geometricMean
+  assert.ok(g.kind === 'geometric-mean-ratio')
+  assert.equal(byDefault.geometricMeanVerdict, geometricMeanVerdict(g, 0.01))
+  const strict = await compareRuns(store, base, cand, { minEffect: 0.5 })
+  assert.equal(strict.geometricMeanVerdict, 'no-difference')
+  assert.deepEqual(slowdownsOver(strict, 0), [], 'the gate trips only on what the verdict calls slower')
   await store.close()
 })
 

@@ -1,4 +1,5 @@
 import { type JsonValue, LangperfError } from '../lib/index.ts'
+import { DEFAULT_MIN_EFFECT } from '../model/index.ts'
 import {
   type ComparisonResult,
   compareTwo,
@@ -8,6 +9,8 @@ import {
   type Insufficient,
   type LogRatioEstimate,
   logRatioStderr,
+  type Verdict,
+  verdictOf,
 } from '../stats/index.ts'
 import type { BuildCatalog, ResultRow, RunReader, RunRow } from '../store/index.ts'
 import { type BetweenRunNoise, learnAcrossRuns, ratioExtraVariance } from './between-runs.ts'
@@ -56,6 +59,8 @@ export interface CompareReport {
   readonly rows: readonly CompareRow[]
   readonly uncompared: readonly UncomparedRow[]
   readonly geometricMean: GeometricMeanRatio | Insufficient
+  /** The geometric mean's verdict, by the rule of every row (geometricMeanVerdict). */
+  readonly geometricMeanVerdict: Verdict
   /**
    * Whether the runs were measured together; when not, the intervals include between-run noise
    * (`suite`: that of the geometric mean; each row carries its own).
@@ -71,7 +76,7 @@ export interface CompareReport {
 /** Options of compareRuns. */
 export interface CompareRunsOptions {
   readonly confidence?: number
-  /** Smallest |ratio − 1| called a change (default 0: the interval decides alone). */
+  /** Smallest |ratio − 1| called a change; DEFAULT_MIN_EFFECT (1 %) when absent, 0: the interval decides alone. */
   readonly minEffect?: number
   /** Keep only workloads with one of these tags. */
   readonly tags?: readonly string[]
@@ -97,7 +102,7 @@ export async function compareRuns(
   options: CompareRunsOptions = {},
 ): Promise<CompareReport> {
   const confidence = options.confidence ?? 0.95
-  const minEffect = options.minEffect ?? 0
+  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT
   const [base, candidate] = await Promise.all([store.getRun(baseRunId), store.getRun(candidateRunId)])
   if (!base) throw new LangperfError('not-found', `Cannot compare run ${baseRunId}: no such run`)
   if (!candidate) throw new LangperfError('not-found', `Cannot compare run ${candidateRunId}: no such run`)
@@ -206,9 +211,19 @@ export async function compareRuns(
     rows,
     uncompared,
     geometricMean,
+    geometricMeanVerdict: geometricMeanVerdict(geometricMean, minEffect),
     acrossRuns: { interleaved: acrossRuns.interleaved, suite: acrossRuns.suite },
     caveats: [...epochDifferences(base, candidate), ...separateRunCaveats(base, candidate, rows)],
   }
+}
+
+/**
+ * The verdict of a geometric mean, by the rule of every workload's (stats' verdictOf): slower or
+ * faster only when its measurement interval excludes 1 and it is at least `minEffect` from 1.
+ */
+export function geometricMeanVerdict(g: GeometricMeanRatio | Insufficient, minEffect: number): Verdict {
+  if (g.kind === 'insufficient') return 'insufficient'
+  return verdictOf(g.measurement.low, g.measurement.high, g.estimate, { lowerIsBetter: true, minEffect })
 }
 
 /**
@@ -228,7 +243,8 @@ export function slowdownsOver(report: CompareReport, pct: number): string[] {
     }
   }
   const g = report.geometricMean
-  if (g.kind !== 'insufficient' && g.measurement.low > 1 && g.estimate >= limit) out.push('geometric mean')
+  if (g.kind !== 'insufficient' && report.geometricMeanVerdict === 'slower' && g.estimate >= limit)
+    out.push('geometric mean')
   return out
 }
 

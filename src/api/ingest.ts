@@ -82,11 +82,18 @@ const OutcomeInput = z.discriminatedUnion('state', [
   z.strictObject({ state: z.literal('skipped'), message: z.string().max(10_000) }),
 ])
 
+/**
+ * The one rule for a workload's name in an upload, langperf-run document or pyperf file (the
+ * benchmark's name): lower-case letters, digits, `_`, `-` and `.`, as the runner's manifests.
+ * Nothing with markup, spaces or control characters reaches the store through the API.
+ */
+export const WorkloadNameSchema = z.string().regex(WORKLOAD_NAME_RE, {
+  message: 'a workload name of lower-case letters, digits, "_", "-" and ".", 1–100 characters',
+})
+
 const ResultInput = z.strictObject({
   workload: z.strictObject({
-    name: z.string().regex(WORKLOAD_NAME_RE, {
-      message: 'a workload name of lower-case letters, digits, "_", "-" and ".", 1–100 characters',
-    }),
+    name: WorkloadNameSchema,
     version: Name.describe('Content hash of the workload: a changed workload is a new series'),
   }),
   unit: z.enum(['second', 'byte', 'integer']).default('second'),

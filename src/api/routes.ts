@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RUN_STATUSES } from '../model/index.ts'
+import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
   AlertDetailSchema,
@@ -24,6 +24,7 @@ import {
   RuntimeSchema,
   SeriesInfoSchema,
   SeriesPointsSchema,
+  SeriesSummarySchema,
   TokenSchema,
   TRIAGE_STATES,
   WorkloadSchema,
@@ -78,6 +79,15 @@ function route<const R extends RouteDefinition>(r: R): R {
 }
 
 const Text = z.string().min(1).max(200)
+
+/** The filters that select series: every part of their key but the workload version. */
+const SeriesFilters = {
+  machine: Text.optional(),
+  runtime: Text.optional(),
+  config: Text.optional(),
+  branch: Text.optional(),
+  workload: Text.optional(),
+}
 
 /** A query parameter that may repeat (`?status=a&status=b`): one value or a list, read as a list. */
 function Repeated<T extends z.ZodType>(item: T) {
@@ -276,15 +286,33 @@ export const ROUTES = {
     auth: 'public',
     query: z.strictObject({
       ...PageQuery.shape,
-      machine: Text.optional(),
-      runtime: Text.optional(),
-      config: Text.optional(),
-      branch: Text.optional(),
-      workload: Text.optional(),
+      ...SeriesFilters,
     }),
     bodyKind: 'none',
     status: 200,
     response: pageOf(SeriesInfoSchema),
+    validateResponse: true,
+  }),
+  summarizeSeries: route({
+    method: 'GET',
+    path: '/api/v1/series/summaries',
+    action: 'summarize series',
+    summary:
+      'Series ordered by workload, each with its newest means, its noise between builds and its latest change',
+    description:
+      '`q` keeps workloads whose name contains it (any case), `tag` those whose manifest has that tag; `spark` is how many of the newest measured means each series carries (2–100, 20). The noise is the median relative difference between consecutive builds over the newest 100.',
+    tag: 'series',
+    auth: 'public',
+    query: z.strictObject({
+      ...PageQuery.shape,
+      ...SeriesFilters,
+      q: Text.optional().describe('Part of a workload name, any case'),
+      tag: Text.optional().describe("A tag of the workload's manifest"),
+      spark: z.coerce.number<string | number>().int().min(2).max(100).default(20),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(SeriesSummarySchema),
     validateResponse: true,
   }),
   getSeriesPoints: route({
@@ -320,8 +348,10 @@ export const ROUTES = {
         .number<string | number>()
         .min(0)
         .max(10)
-        .default(0)
-        .describe('Smallest |ratio − 1| called a change'),
+        .default(DEFAULT_MIN_EFFECT)
+        .describe(
+          'Smallest |ratio − 1| called a change: a smaller ratio reads as no difference even when significant',
+        ),
       tag: z
         .union([Text, z.array(Text).max(50)])
         .optional()

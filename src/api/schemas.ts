@@ -361,7 +361,12 @@ export const CompareRowSchema = z.object({
 
 /** The geometric mean of per-workload ratios, or why there is none. */
 export const GeometricMeanSchema = z.discriminatedUnion('kind', [
-  IntervalSchema.extend({ kind: z.literal('interval'), workloads: z.number().int() }),
+  IntervalSchema.extend({
+    kind: z.literal('interval'),
+    workloads: z.number().int(),
+    /** By the rule of every workload's: the interval excludes 1 and the estimate is at least minEffect from 1. */
+    verdict: z.enum(VERDICTS).exclude(['insufficient']),
+  }),
   z.object({ kind: z.literal('insufficient'), reason: z.string() }),
 ])
 
@@ -457,6 +462,49 @@ export const ChangeSchema = z.object({
   details: JsonObjectSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
+})
+
+/**
+ * A series as the workloads index shows it: its newest measured means (the sparkline), its
+ * noise floor between builds and its latest detected change.
+ */
+export const SeriesSummarySchema = SeriesInfoSchema.extend({
+  /** The workload version's tags (from its manifest). */
+  tags: z.array(z.string()),
+  /** The unit of its values; null without a measured point. */
+  unit: z.string().nullable(),
+  /** The newest measured means (mean of process means), oldest first, at most `spark` of them. */
+  values: z.array(z.number()),
+  /** The newest measured point. */
+  latest: z
+    .object({
+      runId: Id,
+      commitSha: z.string().nullable(),
+      commitDateUtc: z.string().nullable(),
+      mean: z.number(),
+    })
+    .nullable(),
+  /**
+   * The typical relative difference between consecutive builds (median |Δ ln mean| as a
+   * ratio − 1) over the newest 100, with how many differences it was read from; null below 2.
+   */
+  noise: z.object({ relative: z.number(), differences: z.number().int() }).nullable(),
+  /** The newest change detected in the series that is not withdrawn. */
+  latestChange: z
+    .object({
+      id: Id,
+      alertId: Id,
+      kind: z.enum(CHANGE_KINDS),
+      direction: z.enum(CHANGE_DIRECTIONS),
+      status: z.enum(CHANGE_STATUSES),
+      ratio: z.number(),
+      ratioLow: z.number(),
+      ratioHigh: z.number(),
+      firstBadCommit: z.string().nullable(),
+      /** The run of the first build at the new level, when it is a point of the series. */
+      firstBadRunId: Id.nullable(),
+    })
+    .nullable(),
 })
 
 /** Changes that share one blame range (commit range) of one runtime and branch. */

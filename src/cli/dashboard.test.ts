@@ -146,6 +146,7 @@ function pages(s: Seeded): [string, string][] {
   const last = s.runIds[s.runIds.length - 1]!
   return [
     ['overview', '/'],
+    ['workloads', '/workloads'],
     ['alerts', '/alerts'],
     ['alert', `/alerts/${s.alertId}`],
     ['run', `/runs/${last}`],
@@ -153,6 +154,7 @@ function pages(s: Seeded): [string, string][] {
     ['matrix', '/matrix'],
     ['compare', `/compare?base=${first}&candidate=${last}`],
     ['compare-previous', `/compare?candidate=${last}`],
+    ['compare-picker', '/compare'],
     ['timeline', TIMELINE_NBODY],
     ['timeline-hostile', TIMELINE_HOSTILE],
     ...(existsSync(PYPERF_DIR)
@@ -238,6 +240,93 @@ describe('dashboard pages on a seeded database', () => {
     assert.match(tagged, /of workloads tagged micro/)
   })
 
+  test('the workloads index groups every series by workload with its noise floor and latest change', async () => {
+    const index = (await s.app.inject({ method: 'GET', url: '/workloads' })).body
+    assert.match(index, /<a href="\/workloads" aria-current="page">Workloads<\/a>/, 'in the menu')
+    assert.match(index, /<th scope="rowgroup" colspan="6">nbody <span class="muted small">v v1<\/span>/)
+    // The ci-box nbody series: linked to its timeline, its ±0.3 % noise and the 25 % step detected.
+    const row = index.match(
+      /<tr><th scope="row" class="name"><a href="(\/timeline\?[^"]*workload=nbody[^"]*)">cpython · jit · main · ci-box<\/a>[\s\S]*?<\/tr>/,
+    )
+    assert.ok(row, 'a row for nbody on ci-box')
+    assert.match(
+      row[1]!,
+      /machine=ci-box&amp;runtime=cpython&amp;config=jit&amp;branch=main&amp;workload=nbody&amp;version=v1/,
+    )
+    assert.match(row[0], /<td class="num" title="from 11 differences">± 0\.\d %<\/td>/)
+    assert.match(row[0], /href="\/alerts\/\d+"><span aria-hidden="true">▲<\/span> regression \+25 %/)
+    assert.match(row[0], /<svg class="spark"/)
+    const searched = (await s.app.inject({ method: 'GET', url: '/workloads?q=NBOD' })).body
+    assert.match(searched, /value="NBOD"/)
+    assert.doesNotMatch(searched, /richards/)
+    assert.match(searched, /\d+ series of \d+ workloads? matching “NBOD”/)
+    // The tag filter keeps the workloads with that tag (the synthetic runs tag theirs "micro").
+    const tagged = (await s.app.inject({ method: 'GET', url: '/workloads?tag=micro' })).body
+    assert.match(
+      tagged,
+      /<option value="micro" selected="">micro<\/option>|<option value="micro" selected>micro<\/option>/,
+    )
+    assert.match(tagged, /cpython · jit · main · ci-box/)
+    assert.doesNotMatch(tagged, /v pyperformance/)
+    const hostile = (
+      await s.app.inject({ method: 'GET', url: `/workloads?q=${encodeURIComponent(HOSTILE)}` })
+    ).body
+    assert.doesNotMatch(hostile, /<script>alert/)
+    const tooLong = await s.app.inject({ method: 'GET', url: `/workloads?q=${'x'.repeat(101)}` })
+    assert.equal(tooLong.statusCode, 400)
+    assert.match(
+      tooLong.body,
+      /query parameter &quot;q&quot; is longer than 100 characters|query parameter "q" is longer/,
+    )
+    // A timeline without a whole series is the index, searching for the workload when named.
+    const bare = await s.app.inject({ method: 'GET', url: '/timeline' })
+    assert.equal(bare.statusCode, 302)
+    assert.equal(bare.headers.location, '/workloads')
+    const named = await s.app.inject({ method: 'GET', url: '/timeline?workload=nbody&machine=ci-box' })
+    assert.equal(named.headers.location, '/workloads?q=nbody')
+  })
+
+  test('/compare alone picks the two newest builds of one runtime on one machine; the threshold decides the verdict', async () => {
+    const picker = (await s.app.inject({ method: 'GET', url: '/compare' })).body
+    assert.match(picker, /<a href="\/compare" aria-current="page">Compare<\/a>/, 'in the menu')
+    const base = picker.match(/<input name="base" value="(\d+)"/)?.[1]
+    const candidate = picker.match(/<input name="candidate" value="(\d+)"/)?.[1]
+    assert.ok(base !== undefined && candidate !== undefined, 'both fields filled in with run ids')
+    const [b, c] = await Promise.all([s.store.getRun(Number(base)), s.store.getRun(Number(candidate))])
+    assert.ok(b && c)
+    assert.equal(b.machine, c.machine)
+    assert.equal(b.build.runtime, c.build.runtime)
+    assert.equal(b.build.config, c.build.config)
+    assert.notEqual(b.build.id, c.build.id)
+    assert.equal(
+      c.id,
+      (await s.store.listRuns({ status: 'complete', limit: 1 })).rows[0]?.id,
+      'the newest run',
+    )
+    assert.match(picker, /name="threshold" type="number"[^>]* value="1"/)
+    assert.match(picker, /<datalist id="compare-suggestions"><option value="latest"/)
+    assert.match(picker, /<form class="picker" method="get" action="\/compare">/)
+    const prefilled = (await s.app.inject({ method: 'GET', url: '/compare?base=3.12.0&threshold=5' })).body
+    assert.match(prefilled, /<input name="base" value="3\.12\.0"/)
+    assert.match(prefilled, /value="5"/)
+    // nbody is 25 % slower from first to last: slower at the default 1 %, "=" at a 30 % threshold.
+    const first = s.runIds[0]
+    const last = s.runIds[s.runIds.length - 1]
+    const strict = (
+      await s.app.inject({ method: 'GET', url: `/compare?base=${first}&candidate=${last}&threshold=30` })
+    ).body
+    assert.match(
+      strict,
+      /\| nbody \| 10\.0 ms \| 12\.\d ms \| 1\.2\d\d× \| \[[\d.]+, [\d.]+\] \| \+2\d % \| = same \|/,
+    )
+    assert.match(strict, /changes under 30 % are not called/)
+    assert.match(strict, /moved by at least <!-- -->30 %|moved by at least 30 %/)
+    assert.match(
+      strict,
+      /<input type="hidden" name="threshold" value="30"\/>|name="threshold"[^>]*value="30"/,
+    )
+  })
+
   test('a missing run answers a 404 page and a malformed parameter a 400 page, both in the layout', async () => {
     const missing = await s.app.inject({ method: 'GET', url: '/runs/99999' })
     assert.equal(missing.statusCode, 404)
@@ -245,11 +334,14 @@ describe('dashboard pages on a seeded database', () => {
     const bad = await s.app.inject({ method: 'GET', url: '/runs/abc' })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /expected a positive integer id/)
-    const noCandidate = await s.app.inject({ method: 'GET', url: '/compare?base=1' })
-    assert.equal(noCandidate.statusCode, 400)
+    const badThreshold = await s.app.inject({
+      method: 'GET',
+      url: '/compare?base=1&candidate=2&threshold=abc',
+    })
+    assert.equal(badThreshold.statusCode, 400)
     assert.match(
-      noCandidate.body,
-      /expected query parameter &quot;candidate&quot;|expected query parameter "candidate"/,
+      badThreshold.body,
+      /query parameter (&quot;|")threshold(&quot;|") expected a percentage from 0 to 100/,
     )
     const asset = await s.app.inject({ method: 'GET', url: '/assets/islands.js' })
     assert.equal(asset.statusCode, 200)
@@ -405,7 +497,31 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined)
       const unmounted = await page.locator('[data-island]:not([data-mounted])').count()
       assert.equal(unmounted, 0, `${name}: every island mounted`)
+      // Every numeric cell, header or body, is right-aligned with tabular figures.
+      const misaligned = await page.$$eval('table td.num, table th.num', (cells) =>
+        cells
+          .filter((c) => {
+            const style = getComputedStyle(c)
+            return style.textAlign !== 'right' || !style.fontVariantNumeric.includes('tabular-nums')
+          })
+          .map((c) => `${c.tagName} ${c.textContent?.trim().slice(0, 30)}`),
+      )
+      assert.deepEqual(misaligned, [], `${name}: numbers right-aligned`)
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+      // On a 390 px phone the page itself never scrolls sideways; wide tables scroll in their box.
+      await page.setViewportSize({ width: 390, height: 844 })
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth
+        const wide = [...document.querySelectorAll('main *')]
+          .filter(
+            (e) =>
+              e.getBoundingClientRect().right > width + 1 &&
+              e.closest('.table-wrap, .timeline-plot') === null,
+          )
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+        return { scroll: document.documentElement.scrollWidth, width, wide: [...new Set(wide)].slice(0, 5) }
+      })
+      assert.ok(overflow.scroll <= overflow.width, `${name} at 390 px: ${JSON.stringify(overflow)}`)
       await page.close()
     }
     const { page } = await open(
@@ -432,6 +548,12 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       () => (window as unknown as { langperfTimeline?: { points: number } }).langperfTimeline,
     )
     assert.equal(timing?.points, 12)
+    // The log scale redraws the chart and keeps it; unticked, it is linear again.
+    await page.locator('.timeline-buttons input[type="checkbox"]').check()
+    await page.waitForSelector('html[data-timeline-scale="log"]')
+    await page.screenshot({ path: join(SHOTS, 'flow-timeline-log.png') })
+    await page.locator('.timeline-buttons input[type="checkbox"]').uncheck()
+    await page.waitForSelector('html[data-timeline-scale="linear"]')
     // Hover a point late in the series: the tooltip shows commit, date and value ± interval.
     const box = (await page.locator('.u-over').boundingBox())!
     await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2)
@@ -454,6 +576,30 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await page.locator('.compare-island input[type="search"]').fill('nbo')
     assert.equal(await page.locator('.compare-island tbody tr').count(), 1)
     await page.screenshot({ path: join(SHOTS, 'flow-compare.png'), fullPage: true })
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
+  test('the workloads index filters its rows as you type, and Enter searches on the server', async () => {
+    const { page, errors } = await open(`${base}/workloads`)
+    const groups = page.locator('tbody[data-workload]')
+    const all = await groups.count()
+    await page.locator('.island-workloads input[type="search"]').fill('NBO')
+    const visible = page.locator('tbody[data-workload]:not([hidden])')
+    const names = await visible.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.workload))
+    assert.ok(names.length >= 1 && names.length < all, `${names.length} of ${all}`)
+    assert.ok(
+      names.every((n) => n?.includes('nbo')),
+      names.join(', '),
+    )
+    assert.match(
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
+      await page.locator('.island-workloads [aria-live]').innerText(),
+      new RegExp(`^${names.length} of ${all} workloads shown`),
+    )
+    await page.locator('.island-workloads input[type="search"]').press('Enter')
+    await page.waitForURL(/\/workloads\?q=NBO/)
+    assert.equal(await page.locator('tbody[data-workload]').count(), names.length)
     assert.deepEqual(errors, [])
     await page.close()
   })

@@ -1,6 +1,7 @@
 /** langperf's domain vocabulary: pure types and small pure helpers. */
 export * from './boundary.ts'
 export * from './build.ts'
+export * from './compare.ts'
 export * from './config.ts'
 export * from './interpreter.ts'
 export * from './lineage.ts'

@@ -18,12 +18,15 @@ import {
   ROUTES,
   type RouteName,
   type RouteOutput,
+  WorkloadNameSchema,
 } from '../api/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
+import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
+import { summarizeSeries } from './series-summary.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
 import type { HandlerCall, ServerLimits } from './types.ts'
 
@@ -168,6 +171,21 @@ function refuseProtoKeys(text: string, action: string): void {
   }
 }
 
+/**
+ * Refuses a pyperf upload whose benchmark names break the rule a langperf-run document's workload
+ * names follow (api's WorkloadNameSchema): one rule for both upload routes.
+ */
+function checkWorkloadNames(run: RunWithResults, action: string): void {
+  const issues = run.results.flatMap((r, i) => {
+    const parsed = WorkloadNameSchema.safeParse(r.workload.name, { reportInput: true })
+    return parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({ ...issue, path: ['benchmarks', i, 'metadata', 'name'] }))
+  })
+  if (issues.length > 0)
+    throw new LangperfError('bad-input', formatIssues(issues, { action, location: 'body' }))
+}
+
 /** Refuses a run for a machine outside the token's scopes (an empty scope list allows every machine). */
 function checkScope(token: TokenRecord | null, runs: readonly RunWithResults[], action: string): void {
   if (token === null || token.scopes.length === 0) return
@@ -239,7 +257,11 @@ function toCompareDto(report: CompareReport) {
     minEffect: report.minEffect,
     rows,
     uncompared: report.uncompared,
-    geometricMean: toGeometricMean(report.geometricMean, rows.filter((r) => r.ratio !== null).length),
+    geometricMean: toGeometricMean(
+      report.geometricMean,
+      rows.filter((r) => r.ratio !== null).length,
+      report.geometricMeanVerdict,
+    ),
     counts: { slower: count('slower'), faster: count('faster'), same: count('no-difference') },
   }
 }
@@ -336,6 +358,7 @@ function parseRunDocument(bytes: Buffer, action: string) {
       `Cannot ${action}: expected UTF-8 JSON, found bytes that are not UTF-8`,
     )
   }
+  checkJsonDepth(text, action)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -447,9 +470,12 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
 }
 
 /** Series points, comparisons and the overview. */
-function seriesHandlers(store: Store): Pick<Handlers, 'getSeriesPoints' | 'compare' | 'overview'> {
+function seriesHandlers(
+  store: Store,
+): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview'> {
   const overviewMemo = new OverviewMemo()
   return {
+    summarizeSeries: async ({ query }) => summarizeSeries(store, query),
     getSeriesPoints: async ({ query }) => {
       const action = ROUTES.getSeriesPoints.action
       const version = query.version ?? (await onlyVersionOf(store, query.workload, action))
@@ -569,6 +595,7 @@ function ingestHandlers(store: Store, context: HandlerContext): Pick<Handlers, '
       const name = query.name ?? 'upload.json'
       const bytes = decodeUpload(body, headers, action, limits)
       const text = decodePyperfBytes(bytes, name)
+      checkJsonDepth(text, action)
       refuseProtoKeys(text, action)
       const run = pyperfToRun(parsePyperf(text, name), name, {
         ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
@@ -576,6 +603,7 @@ function ingestHandlers(store: Store, context: HandlerContext): Pick<Handlers, '
         ...(query.machine === undefined ? {} : { machine: query.machine }),
         ...(query.branch === undefined ? {} : { branch: query.branch }),
       })
+      checkWorkloadNames(run, action)
       checkScope(token, [run], action)
       return storeRuns(store, [run])
     },

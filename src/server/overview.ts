@@ -1,5 +1,5 @@
 import { compareRuns } from '../analysis/index.ts'
-import type { GeometricMeanRatio, Insufficient } from '../stats/index.ts'
+import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
 import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
 // The overview: for each machine × runtime × config × branch, its latest run against the one
@@ -41,8 +41,9 @@ export function toRunDto(r: RunRow) {
 }
 
 /** The API's form of a geometric mean: its measurement interval, or why there is none. */
-export function toGeometricMean(g: GeometricMeanRatio | Insufficient, workloads: number) {
-  if (g.kind === 'insufficient') return { kind: 'insufficient' as const, reason: g.reason }
+export function toGeometricMean(g: GeometricMeanRatio | Insufficient, workloads: number, verdict: Verdict) {
+  if (g.kind === 'insufficient' || verdict === 'insufficient')
+    return { kind: 'insufficient' as const, reason: g.kind === 'insufficient' ? g.reason : 'Not enough data' }
   return {
     kind: 'interval' as const,
     estimate: g.estimate,
@@ -50,6 +51,7 @@ export function toGeometricMean(g: GeometricMeanRatio | Insufficient, workloads:
     high: g.measurement.high,
     confidence: g.measurement.confidence,
     workloads,
+    verdict,
   }
 }
 
@@ -157,7 +159,10 @@ export async function computeOverview(
               else if (verdict === 'no-difference') changes.same += 1
               if (row.comparison.kind === 'comparison') compared += 1
             }
-            return { geometricMean: toGeometricMean(report.geometricMean, compared), changes }
+            return {
+              geometricMean: toGeometricMean(report.geometricMean, compared, report.geometricMeanVerdict),
+              changes,
+            }
           })
     rows.push({
       machine: g.machine,

@@ -35,6 +35,9 @@ describe('writing with tokens', () => {
     JSON.stringify(
       exampleRunDocument({ commitSha: 'eeee5555', startedAt: '2024-10-04T10:00:00Z', ...options }),
     )
+  /** A small pyperf file of one benchmark, its top-level metadata holding `extra` as "x". */
+  const pyperfDoc = (name: string, extra = '0') =>
+    `{"version": "1.0", "metadata": {"hostname": "h", "python_version": "3.12.0", "x": ${extra}}, "benchmarks": [{"metadata": {"name": ${JSON.stringify(name)}}, "runs": [{"metadata": {}, "values": [0.5, 0.6]}, {"metadata": {}, "values": [0.5, 0.6]}]}]}`
   const post = (url: string, payload: string | Buffer, headers: Record<string, string> = {}) =>
     call(f.app, { method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } })
 
@@ -173,6 +176,63 @@ describe('writing with tokens', () => {
     )
     assert.equal(({} as Record<string, unknown>).polluted, undefined)
     assert.equal(await runCount(f.store), before)
+  })
+
+  test('metadata nested thousands of levels deep gets a 400 naming the depth limit on both upload routes', async () => {
+    const before = await runCount(f.store)
+    const auth = bearer(f.secrets.agent)
+    // 10,000 nested arrays: about 20 kB, under the body caps; a recursive validator would overflow its stack.
+    const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`
+    const run = JSON.stringify({
+      ...exampleRunDocument(),
+      run: { ...exampleRunDocument().run, metadata: { x: 0 } },
+    })
+    const message =
+      /^Cannot ingest [a-z ]+: expected JSON nested at most 64 levels deep \(arrays and objects\), found deeper nesting at character \d+$/
+    assertError(
+      await post('/api/v1/runs', run.replace('{"x":0}', `{"x":${deep}}`), auth),
+      400,
+      'bad-input',
+      message,
+    )
+    assertError(
+      await post('/api/v1/runs/pyperf?machine=bench-1', pyperfDoc('nbody', `{"x":${deep}}`), auth),
+      400,
+      'bad-input',
+      message,
+    )
+    // 64 levels are allowed, and brackets inside strings do not count.
+    const ok = `{"x":${'['.repeat(58)}"${'['.repeat(200)}"${']'.repeat(58)}}`
+    const stored = await post(
+      '/api/v1/runs',
+      run.replace('{"x":0}', ok).replace('a1b2c3d4', 'deadbeef'),
+      auth,
+    )
+    assert.equal(stored.status, 201, JSON.stringify(stored.body))
+    assert.equal(await runCount(f.store), before + 1)
+  })
+
+  test('one workload name rule for both upload routes: markup in a pyperf benchmark name is refused', async () => {
+    const before = await runCount(f.store)
+    const auth = bearer(f.secrets.agent)
+    const name = '<img src=x onerror=alert(1)>'
+    const langperf = exampleRunDocument()
+    const named = {
+      ...langperf,
+      results: [{ ...langperf.results[0]!, workload: { name, version: 'v1' } }],
+    }
+    const rule =
+      /to be a workload name of lower-case letters, digits, "_", "-" and "\.", 1–100 characters, found "<img src=x onerror=alert\(1\)>"$/
+    const viaRun = await post('/api/v1/runs', JSON.stringify(named), auth)
+    assertError(viaRun, 400, 'bad-input', rule)
+    assert.match(String(viaRun.body.message), /^Cannot ingest run: expected "results\[0\]\.workload\.name"/)
+    const viaPyperf = await post('/api/v1/runs/pyperf?machine=bench-1', pyperfDoc(name), auth)
+    assertError(viaPyperf, 400, 'bad-input', rule)
+    assert.match(String(viaPyperf.body.message), /expected "benchmarks\[0\]\.metadata\.name"/)
+    assert.equal(await runCount(f.store), before)
+    // A name the rule allows is stored through the pyperf route as through the other.
+    const fine = await post('/api/v1/runs/pyperf?machine=bench-1', pyperfDoc('json_dumps-2.x'), auth)
+    assert.equal(fine.status, 201, JSON.stringify(fine.body))
   })
 
   test('POST /api/v1/runs/pyperf stores a real pyperf file, plain or gzip, with overrides', {

@@ -196,6 +196,55 @@ describe('public read routes', () => {
     ])
   })
 
+  test('GET /api/v1/series/summaries orders series by workload with their newest means, noise floor and tags', async () => {
+    const r = await call(f.app, { method: 'GET', url: '/api/v1/series/summaries?machine=bench-1' })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    type Summary = {
+      workload: string
+      tags: string[]
+      unit: string
+      values: number[]
+      latest: { commitSha: string; mean: number }
+      noise: { relative: number; differences: number } | null
+      latestChange: unknown
+    }
+    const items = r.body.items as Summary[]
+    assert.equal(r.body.total, 3)
+    assert.deepEqual(
+      items.map((x) => x.workload),
+      ['json_dumps', 'nbody', 'richards'],
+    )
+    const nbody = items[1]!
+    assert.deepEqual(nbody.tags, ['micro'])
+    assert.equal(nbody.unit, 'second')
+    assert.equal(nbody.values.length, 3)
+    assert.equal(nbody.latest.commitSha, 'cccc3333')
+    // nbody went 10 ms → 12 ms → 12 ms: the median |Δ ln| is ln(1.2) / 2, √1.2 − 1 ≈ 9.5 %.
+    assert.ok(
+      Math.abs((nbody.noise?.relative ?? 0) - (Math.sqrt(1.2) - 1)) < 1e-9,
+      JSON.stringify(nbody.noise),
+    )
+    assert.equal(nbody.noise?.differences, 2)
+    assert.equal(nbody.latestChange, null)
+    const searched = await call(f.app, { method: 'GET', url: '/api/v1/series/summaries?q=BOD&spark=2' })
+    assert.deepEqual(
+      (searched.body.items as Summary[]).map((x) => [x.workload, x.values.length]),
+      [
+        ['nbody', 2],
+        ['nbody', 1],
+      ],
+      'bench-1 (its newest 2 of 3 means), then bench-2',
+    )
+    const tagged = await call(f.app, { method: 'GET', url: '/api/v1/series/summaries?tag=micro' })
+    assert.equal(tagged.body.total, 6, 'every workload of both machines')
+    const untagged = await call(f.app, { method: 'GET', url: '/api/v1/series/summaries?tag=none' })
+    assert.equal(untagged.body.total, 0)
+    const bad = await call(f.app, { method: 'GET', url: '/api/v1/series/summaries?spark=1' })
+    assertError(bad, 400, 'bad-input', /spark/)
+    const long = await call(f.app, { method: 'GET', url: `/api/v1/series/summaries?q=${'x'.repeat(201)}` })
+    assertError(long, 400, 'bad-input', /"q"/)
+  })
+
   test('GET /api/v1/series/points gives the points in commit order; raw=1 adds process means', async () => {
     const url =
       '/api/v1/series/points?machine=bench-1&runtime=cpython&config=default&branch=main&workload=nbody'
@@ -296,6 +345,41 @@ describe('public read routes', () => {
       400,
       'bad-input',
       /"confidence" to be below 1, found 2/,
+    )
+  })
+
+  test('GET /api/v1/compare calls a change only when significant and beyond minEffect (1 % unless given)', async () => {
+    const [a, b] = f.runIds
+    type Answer = {
+      minEffect: number
+      rows: { workload: string; verdict: string; low: number }[]
+      geometricMean: { kind: string; verdict: string; low: number; estimate: number }
+    }
+    const byDefault = (await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}` }))
+      .body as unknown as Answer
+    assert.equal(byDefault.minEffect, 0.01)
+    // nbody 20 % slower, the others the same: the geometric mean is about 6 % slower and significant.
+    assert.ok(byDefault.geometricMean.low > 1, JSON.stringify(byDefault.geometricMean))
+    assert.equal(byDefault.geometricMean.verdict, 'slower')
+    // A threshold above both: the same intervals now read "no difference", rows and geometric mean alike.
+    const strict = (
+      await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}&minEffect=0.25` })
+    ).body as unknown as Answer
+    assert.equal(strict.minEffect, 0.25)
+    const nbody = strict.rows.find((x) => x.workload === 'nbody')
+    assert.ok(nbody !== undefined && nbody.low > 1, 'still significant')
+    assert.equal(nbody.verdict, 'no-difference')
+    assert.equal(strict.geometricMean.verdict, 'no-difference')
+    const between = (
+      await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}&minEffect=0.1` })
+    ).body as unknown as Answer
+    assert.equal(between.rows.find((x) => x.workload === 'nbody')?.verdict, 'slower')
+    assert.equal(between.geometricMean.verdict, 'no-difference', 'the geometric mean moved by less than 10 %')
+    assertError(
+      await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}&minEffect=-1` }),
+      400,
+      'bad-input',
+      /"minEffect"/,
     )
   })
 

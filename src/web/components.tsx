@@ -26,14 +26,6 @@ export function VerdictBadge(props: { readonly verdict: Verdict; readonly title?
   )
 }
 
-/** The verdict of a ratio's interval: both ends above 1 slower, both below faster, else same. */
-export function verdictOfInterval(low: number | null, high: number | null): Verdict {
-  if (low === null || high === null) return 'insufficient'
-  if (low > 1) return 'slower'
-  if (high < 1) return 'faster'
-  return 'no-difference'
-}
-
 /** Ratio, interval and change of a geometric mean, or why there is none. */
 export function GeometricMean(props: { readonly value: GeometricMeanData; readonly compact?: boolean }) {
   const g = props.value
@@ -44,7 +36,7 @@ export function GeometricMean(props: { readonly value: GeometricMeanData; readon
       </span>
     )
   }
-  const verdict = verdictOfInterval(g.low, g.high)
+  const verdict = g.verdict
   return (
     <span class="gm">
       <strong class="num">{formatRatio(g.estimate)}</strong>{' '}

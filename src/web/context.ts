@@ -12,6 +12,8 @@ export type Out<K extends keyof typeof ROUTES> = RouteOutput<(typeof ROUTES)[K]>
 export type Run = Out<'listRuns'>['items'][number]
 /** One row of the overview. */
 export type OverviewRow = Out<'overview'>['rows'][number]
+/** A series of the workloads index, with its newest means, noise floor and latest change. */
+export type SeriesSummary = Out<'summarizeSeries'>['items'][number]
 /** An alert without its changes. */
 export type Alert = Out<'listAlerts'>['items'][number]
 /** One change of an alert. */

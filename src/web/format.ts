@@ -58,3 +58,16 @@ export function heatStep(ratio: number | null | undefined, lowerIsBetter = true)
 export function heatClass(step: number): string {
   return step === 0 ? 'heat-0' : step > 0 ? `heat-p${step}` : `heat-m${-step}`
 }
+
+/**
+ * About five ticks spread evenly on a log scale between `min` and `max`, at three significant
+ * digits: uPlot's own log ticks fall on powers of ten and their multiples, so a series that moves
+ * between 10 and 12.5 ms would get one tick or none.
+ */
+export function logTicks(min: number, max: number, count = 5): number[] {
+  if (!(min > 0 && max > min)) return min > 0 ? [min] : []
+  const step = Math.log(max / min) / (count - 1)
+  const ticks = new Set<number>()
+  for (let i = 0; i < count; i++) ticks.add(Number((min * Math.exp(step * i)).toPrecision(3)))
+  return [...ticks].filter((t) => t >= min && t <= max)
+}

@@ -8,7 +8,16 @@ import type { Links } from './links.ts'
 // values; the one raw insertion is island data, JSON made inert in a script element (below).
 
 /** Where a page sits in the navigation. */
-export type Section = 'overview' | 'matrix' | 'alerts' | 'compare' | 'timeline' | 'run' | 'machine' | 'error'
+export type Section =
+  | 'overview'
+  | 'workloads'
+  | 'matrix'
+  | 'alerts'
+  | 'compare'
+  | 'timeline'
+  | 'run'
+  | 'machine'
+  | 'error'
 
 /** What every page is rendered with. */
 export interface PageShell {
@@ -68,8 +77,12 @@ const NAV: readonly {
   readonly section: Section
   readonly label: string
   readonly ref: Parameters<Links['page']>[0]
+  /** Only on a server: the page is a form whose answer a static report cannot hold. */
+  readonly serverOnly?: boolean
 }[] = [
   { section: 'overview', label: 'Overview', ref: { page: 'overview' } },
+  { section: 'workloads', label: 'Workloads', ref: { page: 'workloads' } },
+  { section: 'compare', label: 'Compare', ref: { page: 'compare-picker' }, serverOnly: true },
   { section: 'matrix', label: 'Matrix', ref: { page: 'matrix', baseline: null, machine: null } },
   { section: 'alerts', label: 'Alerts', ref: { page: 'alerts' } },
 ]
@@ -97,7 +110,7 @@ export function Layout(props: PageShell & { readonly children: ComponentChildren
               langperf
             </a>
             <ul>
-              {NAV.map((n) => (
+              {NAV.filter((n) => n.serverOnly !== true || links.mode === 'server').map((n) => (
                 <li key={n.section}>
                   <a href={links.page(n.ref)} aria-current={n.section === props.section ? 'page' : undefined}>
                     {n.label}

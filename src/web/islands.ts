@@ -33,6 +33,8 @@ export type GeometricMeanData =
       readonly high: number
       readonly confidence: number
       readonly workloads: number
+      /** The API's verdict: the interval excludes 1 and the estimate is at least minEffect from 1. */
+      readonly verdict: Exclude<Verdict, 'insufficient'>
     }
   | { readonly kind: 'insufficient'; readonly reason: string }
 
@@ -42,6 +44,8 @@ export interface CompareIslandProps {
   readonly geometricMean: GeometricMeanData
   readonly counts: { readonly slower: number; readonly faster: number; readonly same: number }
   readonly confidence: number
+  /** Smallest |ratio − 1| called a change (0.01: 1 %). */
+  readonly minEffect: number
   readonly baseLabel: string
   readonly candidateLabel: string
   /** Tags filtered on the server (`tag=`), for the Markdown headline. */
@@ -109,12 +113,25 @@ export interface TriageIslandProps {
   readonly endpoint: string
 }
 
+/** Props of the workloads island: the search as the page was asked for, the tags to offer. */
+export interface WorkloadsIslandProps {
+  readonly q: string
+  /** '' for any tag. */
+  readonly tag: string
+  readonly tags: readonly string[]
+  /** Workload groups on the page. */
+  readonly groups: number
+  /** Where the form submits on a server (`/workloads`); null in a static report (live filter only). */
+  readonly action: string | null
+}
+
 /** The island names and their props. */
 export interface IslandProps {
   readonly compare: CompareIslandProps
   readonly timeline: TimelineIslandProps
   readonly matrix: MatrixIslandProps
   readonly triage: TriageIslandProps
+  readonly workloads: WorkloadsIslandProps
 }
 
 /** One of the islands. */

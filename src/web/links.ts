@@ -19,6 +19,12 @@ export interface SeriesRef {
 /** A page of the dashboard, as data: what the report writes and what links point to. */
 export type PageRef =
   | { readonly page: 'overview'; readonly baseline?: string | null }
+  | {
+      readonly page: 'workloads'
+      /** Part of a workload name (a server filters on it; the report writes the whole index). */
+      readonly q?: string | null
+      readonly tag?: string | null
+    }
   | { readonly page: 'timeline'; readonly series: SeriesRef; readonly also: readonly SeriesRef[] }
   | {
       readonly page: 'compare'
@@ -26,6 +32,14 @@ export type PageRef =
       readonly candidate: string
       /** Only workloads with one of these tags (the server recomputes the geometric mean). */
       readonly tags?: readonly string[]
+      /** Smallest change called, in percent; the API's default (1 %) when absent. */
+      readonly threshold?: number | null
+    }
+  | {
+      /** The form that picks two builds to compare (a server's; the report has no such page). */
+      readonly page: 'compare-picker'
+      readonly base?: string | null
+      readonly threshold?: number | null
     }
   | { readonly page: 'matrix'; readonly baseline: string | null; readonly machine: string | null }
   | { readonly page: 'alerts' }
@@ -90,6 +104,8 @@ export function staticPath(ref: PageRef): string {
       return ref.baseline === undefined || ref.baseline === null
         ? 'index.html'
         : `index-${slug(ref.baseline, 30)}-${fnv1a(ref.baseline)}.html`
+    case 'workloads':
+      return 'workloads.html'
     case 'alerts':
       return 'alerts.html'
     case 'alert':
@@ -98,11 +114,14 @@ export function staticPath(ref: PageRef): string {
       return `runs/${ref.id}.html`
     case 'machine':
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
+    case 'compare-picker':
+      return 'compare.html'
     case 'compare': {
       // Two run ids (what the report links to from timelines) give a name the islands can build.
+      const threshold = ref.threshold === undefined || ref.threshold === null ? '' : `-t${ref.threshold}`
       if (/^\d+$/.test(ref.base) && /^\d+$/.test(ref.candidate))
-        return `compare/${ref.base}--${ref.candidate}.html`
-      const key = `${ref.base}\n${ref.candidate}`
+        return `compare/${ref.base}--${ref.candidate}${threshold}.html`
+      const key = `${ref.base}\n${ref.candidate}${threshold}`
       return `compare/${slug(ref.base, 30)}--${slug(ref.candidate, 30)}-${fnv1a(key)}.html`
     }
     case 'matrix': {
@@ -126,6 +145,10 @@ export function serverPath(ref: PageRef): string {
     case 'overview':
       if (ref.baseline !== undefined && ref.baseline !== null) q.set('baseline', ref.baseline)
       return q.size === 0 ? '/' : `/?${q}`
+    case 'workloads':
+      if (ref.q !== undefined && ref.q !== null) q.set('q', ref.q)
+      if (ref.tag !== undefined && ref.tag !== null) q.set('tag', ref.tag)
+      return q.size === 0 ? '/workloads' : `/workloads?${q}`
     case 'alerts':
       return '/alerts'
     case 'alert':
@@ -138,7 +161,12 @@ export function serverPath(ref: PageRef): string {
       q.set('base', ref.base)
       q.set('candidate', ref.candidate)
       for (const t of ref.tags ?? []) q.append('tag', t)
+      if (ref.threshold !== undefined && ref.threshold !== null) q.set('threshold', String(ref.threshold))
       return `/compare?${q}`
+    case 'compare-picker':
+      if (ref.base !== undefined && ref.base !== null) q.set('base', ref.base)
+      if (ref.threshold !== undefined && ref.threshold !== null) q.set('threshold', String(ref.threshold))
+      return q.size === 0 ? '/compare' : `/compare?${q}`
     case 'matrix':
       if (ref.baseline !== null) q.set('baseline', ref.baseline)
       if (ref.machine !== null) q.set('machine', ref.machine)

@@ -26,14 +26,15 @@ export function compareMarkdown(
   lines.push('')
   const g = props.geometricMean
   if (g.kind === 'interval') {
+    const v = VERDICT_LABELS[g.verdict]
     lines.push(
-      `Geometric mean of ${g.workloads} workloads: **${formatRatio(g.estimate)}** ${formatInterval(g.low, g.high)} (${formatChange(g.estimate)})${props.serverTags.length > 0 ? `, tags ${props.serverTags.map(escapeMarkdown).join(', ')}` : ''}`,
+      `Geometric mean of ${g.workloads} workloads: **${formatRatio(g.estimate)}** ${formatInterval(g.low, g.high)} (${formatChange(g.estimate)}) ${v.symbol} ${v.word}${props.serverTags.length > 0 ? `, tags ${props.serverTags.map(escapeMarkdown).join(', ')}` : ''}`,
     )
   } else {
     lines.push(`Geometric mean: not available (${escapeMarkdown(g.reason)})`)
   }
   lines.push(
-    `${props.counts.slower} slower ▲, ${props.counts.faster} faster ▼, ${props.counts.same} without significant difference =`,
+    `${props.counts.slower} slower ▲, ${props.counts.faster} faster ▼, ${props.counts.same} without significant difference =${props.minEffect > 0 ? ` (changes under ${Number((props.minEffect * 100).toFixed(2))} % are not called)` : ''}`,
   )
   lines.push('')
   lines.push('| workload | base | candidate | ratio | interval | change | verdict | p |')

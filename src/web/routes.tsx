@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { z } from 'zod'
 import type { ApiClient } from '../api/index.ts'
 import { type Assets, loadAssets } from './assets.ts'
 import { Memo, type PageContext } from './context.ts'
 import { Layout, renderDocument } from './html.tsx'
-import { type PageRef, parseSeriesKey, type SeriesRef, serverLinks } from './links.ts'
+import { type PageRef, parseSeriesKey, type SeriesRef, serverLinks, serverPath } from './links.ts'
 import { errorPage, renderPage } from './pages/index.tsx'
 
 // The dashboard on the portal's server: one GET route per page, each reading its data through
@@ -67,6 +68,58 @@ function id(text: string, what: string): number {
     )
   }
   return Number(text)
+}
+
+/** A page's query parsed by `schema`; a BadRequest naming the parameter when it does not fit. */
+function parseQuery<T>(schema: z.ZodType<T>, q: Query, page: string): T {
+  const parsed = schema.safeParse(q)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  throw new BadRequest(
+    `Cannot show the ${page}: query parameter ${JSON.stringify(String(issue?.path[0] ?? '?'))} ${issue?.message ?? 'is not valid'}`,
+  )
+}
+
+/** One optional text parameter: the first value if repeated, empty as absent, at most `max` characters. */
+function optionalText(max: number) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (Array.isArray(v) ? v[0] : v))
+    .transform((v) => (v === undefined || v.trim() === '' ? null : v.trim()))
+    .refine((v) => v === null || v.length <= max, { message: `is longer than ${max} characters` })
+}
+
+/** The comparison's query: two selectors, tags, the verdict's threshold in percent. */
+const CompareQuery = z.object({
+  base: optionalText(200),
+  candidate: optionalText(200),
+  tag: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((t) => t !== ''))
+    .refine((v) => v.length <= 50 && v.every((t) => t.length <= 200), {
+      message: 'expected at most 50 tags of at most 200 characters',
+    }),
+  threshold: optionalText(20)
+    .refine((v) => v === null || (/^\d+(\.\d+)?$/.test(v) && Number(v) <= 100), {
+      message: 'expected a percentage from 0 to 100, like 1 or 0.5',
+    })
+    .transform((v) => (v === null ? null : Number(v))),
+})
+
+/** The workloads index's query: part of a name and a tag. */
+const WorkloadsQuery = z.object({ q: optionalText(100), tag: optionalText(100) })
+
+/**
+ * Where `/timeline` without a whole series goes: the workloads index, searching for the workload
+ * when one was named. Undefined when the query names a series.
+ */
+export function timelineFallback(q: Query): string | undefined {
+  if (['machine', 'runtime', 'config', 'workload'].every((name) => one(q, name) !== undefined))
+    return undefined
+  const workload = one(q, 'workload')
+  return serverPath({ page: 'workloads', q: workload === undefined ? null : workload.slice(0, 100) })
 }
 
 /** The timeline's series from the query: the primary one and `also=` overlays (compact keys). */
@@ -134,15 +187,27 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   app.get('/', (req, reply) =>
     send(reply, () => ({ page: 'overview', baseline: one(req.query as Query, 'baseline') ?? null })),
   )
-  app.get('/timeline', (req, reply) => send(reply, () => timelineRef(req.query as Query)))
+  app.get('/workloads', (req, reply) =>
+    send(reply, () => ({
+      page: 'workloads',
+      ...parseQuery(WorkloadsQuery, req.query as Query, 'workloads'),
+    })),
+  )
+  app.get('/timeline', (req, reply) => {
+    const fallback = timelineFallback(req.query as Query)
+    if (fallback !== undefined) return reply.redirect(fallback, 302)
+    return send(reply, () => timelineRef(req.query as Query))
+  })
   app.get('/compare', (req, reply) =>
-    send(reply, () => {
-      const q = req.query as Query
+    send(reply, (): PageRef => {
+      const q = parseQuery(CompareQuery, req.query as Query, 'comparison')
+      if (q.candidate === null) return { page: 'compare-picker', base: q.base, threshold: q.threshold }
       return {
         page: 'compare',
-        base: one(q, 'base') ?? 'previous',
-        candidate: need(q, 'candidate', 'comparison'),
-        tags: many(q, 'tag').slice(0, 50),
+        base: q.base ?? 'previous',
+        candidate: q.candidate,
+        tags: q.tag,
+        threshold: q.threshold,
       }
     }),
   )

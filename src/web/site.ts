@@ -61,6 +61,7 @@ export async function renderSite(
     queue.push(ref)
   }
   enqueue({ page: 'overview' })
+  enqueue({ page: 'workloads' })
   enqueue({ page: 'alerts' })
   enqueue({ page: 'matrix', baseline: null, machine: null })
   const runs = await allPages((offset, limit) => api.listRuns({ query: { offset, limit } }), maxPages)

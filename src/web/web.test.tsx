@@ -7,7 +7,7 @@ import { renderToString } from 'preact-render-to-string'
 import { LangperfError } from '../lib/index.ts'
 import { loadAssets } from './assets.ts'
 import { CompareTable, Sparkline } from './components.tsx'
-import { formatChange, formatSeconds, heatStep, significant } from './format.ts'
+import { formatChange, formatSeconds, heatStep, logTicks, significant } from './format.ts'
 import { Island, jsonForScript } from './html.tsx'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
 import {
@@ -102,9 +102,11 @@ describe('escaping untrusted strings', () => {
         high: 1.0,
         confidence: 0.95,
         workloads: 2,
+        verdict: 'no-difference',
       },
       counts: { slower: 1, faster: 1, same: 0 },
       confidence: 0.95,
+      minEffect: 0.01,
       baseLabel: 'cpython 3.12.0 on bench-1',
       candidateLabel: `cpython ${HOSTILE}`,
       serverTags: [],
@@ -115,7 +117,8 @@ describe('escaping untrusted strings', () => {
     assert.doesNotMatch(md, /<img|<script|!\[i\]\(/)
     assert.match(md, /\| workload \| base \| candidate \| ratio \| interval \| change \| verdict \| p \|/)
     assert.match(md, /\| 1\.100× \| \[1\.095, 1\.105\] \| \+10 % \| ▲ slower \| < 0\.001 \|/)
-    assert.match(md, /Geometric mean of 2 workloads: \*\*0\.995×\*\* \[0\.990, 1\.000\] \(−0\.5 %\)/)
+    assert.match(md, /Geometric mean of 2 workloads: \*\*0\.995×\*\* \[0\.990, 1\.000\] \(−0\.5 %\) = same/)
+    assert.match(md, /without significant difference = \(changes under 1 % are not called\)/)
     assert.match(md, /\[Full comparison\]\(https:\/\/perf\.example\/compare\?base=1&candidate=2\)/)
   })
 })
@@ -193,6 +196,14 @@ describe('formatting', () => {
     assert.equal(formatChange(0.8), '−20 %')
     assert.equal(significant(123456), '123456')
     assert.equal(significant(0.000012345), '0.0000123')
+  })
+
+  test('log-scale ticks spread evenly in ratio between the ends, at three significant digits', () => {
+    assert.deepEqual(logTicks(0.01, 0.0125), [0.01, 0.0106, 0.0112, 0.0118, 0.0125])
+    const ticks = logTicks(1, 16)
+    assert.deepEqual(ticks, [1, 2, 4, 8, 16])
+    assert.deepEqual(logTicks(2, 2), [2])
+    assert.deepEqual(logTicks(0, 1), [])
   })
 
   test('heat steps grow with the size of the change and point the right way', () => {

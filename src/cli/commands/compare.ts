@@ -7,6 +7,7 @@ import {
   slowdownsOver,
 } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
+import { DEFAULT_MIN_EFFECT } from '../../model/index.ts'
 import type { Verdict } from '../../stats/index.ts'
 import type { RunRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
@@ -65,7 +66,7 @@ export function renderCompare(report: CompareReport): string {
   lines.push(`Base:      ${runLabel(report.base)}`)
   lines.push(`Candidate: ${runLabel(report.candidate)}`)
   lines.push(
-    `base, candidate: geometric means of per-process means; ratio = candidate / base; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called` : ''}`,
+    `base, candidate: geometric means of per-process means; ratio = candidate / base; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called, however significant` : ''}`,
   )
   lines.push(...acrossRunsLines(report))
   for (const c of report.caveats) {
@@ -114,8 +115,7 @@ export function renderCompare(report: CompareReport): string {
   lines.push('')
   if (g.kind === 'insufficient') lines.push(`Geometric mean: not enough data (${g.reason})`)
   else {
-    const verdict =
-      g.measurement.high < 1 ? 'faster' : g.measurement.low > 1 ? 'slower' : 'no significant difference'
+    const verdict = verdictWord(report.geometricMeanVerdict)
     lines.push(
       `Geometric mean of ${g.ratios.length} workloads: ${formatRatio(g.estimate)} [${g.measurement.low.toFixed(3)}, ${g.measurement.high.toFixed(3)}] ${formatPercent(g.estimate)} — ${verdict}`,
     )
@@ -156,7 +156,7 @@ export async function compareCommand(
       `Cannot use --fail-on-slowdown ${pct}: expected a percentage ≥ 0, e.g. 5`,
     )
   }
-  const minEffectPct = options.minEffect ?? 0
+  const minEffectPct = options.minEffect ?? DEFAULT_MIN_EFFECT * 100
   if (!(Number.isFinite(minEffectPct) && minEffectPct >= 0)) {
     throw new LangperfError(
       'bad-input',
@@ -208,7 +208,7 @@ export function addCompareCommand(program: Command, ctx: Ctx, setStatus: (code: 
       )
       .option(
         '--min-effect <pct>',
-        'do not call changes smaller than PCT % (default 0: the interval decides)',
+        `do not call changes smaller than PCT %, however significant (default ${DEFAULT_MIN_EFFECT * 100}; 0: the interval decides alone)`,
         number('--min-effect', false),
       )
       .option('--tag <tag>', 'only workloads with this tag (repeatable)', collect)

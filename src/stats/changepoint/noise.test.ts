@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../../lib/index.ts'
-import { estimateNoise, measuredSeries, median, pointVariances } from './noise.ts'
+import { buildToBuildNoise, estimateNoise, measuredSeries, median, pointVariances } from './noise.ts'
 import { prepareSeries } from './prepare.ts'
 import { resolveOptions, type SeriesPoint } from './types.ts'
 
@@ -76,4 +76,19 @@ test('pointVariances() weighs a build with noisy processes less and merged build
 test('median() of odd and even lists', () => {
   assert.equal(median([3, 1, 2]), 2)
   assert.equal(median([4, 1, 3, 2]), 2.5)
+})
+
+test('buildToBuildNoise() is the median relative difference between consecutive builds', () => {
+  // |Δ ln| = ln 1.02, ln 1.02, ln 1.10 (a step), ln 1.01: the median is between ln 1.01 and ln 1.02.
+  const values = [1, 1.02, 1, 1.1, 1.1 * 1.01]
+  const noise = buildToBuildNoise(values)
+  assert.equal(noise?.differences, 4)
+  const expected = Math.expm1((Math.log(1.02) + Math.log(1.02)) / 2)
+  assert.ok(Math.abs((noise?.relative ?? 0) - expected) < 1e-12, `${noise?.relative}`)
+  // A window keeps the newest differences; values that are not finite and positive are skipped.
+  assert.equal(buildToBuildNoise([1, 2, 1, 1.01, Number.NaN, 1, 0], 2)?.relative.toFixed(6), '0.010000')
+  assert.equal(buildToBuildNoise([1, 1.01]), undefined)
+  assert.equal(buildToBuildNoise([]), undefined)
+  // A constant series has no noise at all.
+  assert.deepEqual(buildToBuildNoise([3, 3, 3]), { relative: 0, differences: 2 })
 })

@@ -153,6 +153,32 @@ export function pointVariances(series: MeasuredSeries, noise: NoiseModel): Float
   return out
 }
 
+/** The typical build-to-build difference of a series (`buildToBuildNoise`). */
+export interface BuildNoise {
+  /** exp(median |Δ ln y|) − 1: the relative difference between consecutive builds half of them exceed. */
+  readonly relative: number
+  /** Successive differences it was read from. */
+  readonly differences: number
+}
+
+/**
+ * The noise floor people read on a series: the median absolute difference of log values between
+ * consecutive builds, as a relative difference (0.012 = "± 1.2 % between builds"). The same
+ * successive differences `estimateNoise` learns detection's noise from, over the newest `window`
+ * (its default noiseWindow, 100), but without its σ scaling: it says how far apart two
+ * neighbouring builds typically are, not a standard deviation. Values that are not finite and
+ * positive are skipped; undefined below 2 differences.
+ */
+export function buildToBuildNoise(values: readonly number[], window = 100): BuildNoise | undefined {
+  const logs = values.filter((v) => Number.isFinite(v) && v > 0).map(Math.log)
+  const diffs: number[] = []
+  for (let i = logs.length - 1; i > 0 && diffs.length < window; i--) {
+    diffs.push(Math.abs((logs[i] ?? 0) - (logs[i - 1] ?? 0)))
+  }
+  if (diffs.length < 2) return undefined
+  return { relative: Math.expm1(median(diffs)), differences: diffs.length }
+}
+
 /** Median of a non-empty list (mean of the two middle values for an even count). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -6,6 +6,7 @@ import { CompareIsland } from './compare.tsx'
 import { MatrixIsland } from './matrix.tsx'
 import { TimelineIsland } from './timeline.tsx'
 import { TriageIsland } from './triage.tsx'
+import { WorkloadsIsland } from './workloads.tsx'
 
 // The browser entry: finds every island placeholder the server rendered, reads its JSON data and
 // mounts its component in place of the no-JavaScript fallback. One classic script (not a module),
@@ -16,6 +17,7 @@ const ISLANDS: { readonly [N in IslandName]: (props: IslandProps[N]) => preact.J
   timeline: TimelineIsland,
   matrix: MatrixIsland,
   triage: TriageIsland,
+  workloads: WorkloadsIsland,
 }
 
 function mount(el: HTMLElement): void {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
-import { formatDate, formatValue, shortSha } from '../format.ts'
+import { formatDate, formatValue, logTicks, shortSha } from '../format.ts'
 import type { TimelineIslandProps, TimelineSeriesData } from '../islands.ts'
 import { commitHref } from '../links.ts'
 
@@ -268,24 +268,38 @@ interface PlotCallbacks {
   readonly setCursor: (u: uPlot) => void
 }
 
+/** Headroom of the log scale's range: 2 % beyond the lowest and highest value. */
+const LOG_PAD = 1.02
+
+/** The y scale and its axis's ticks: linear (uPlot's default), or logarithmic with ticks of its own. */
+function yScale(log: boolean): { scale: uPlot.Scale; splits?: uPlot.Axis['splits'] } {
+  if (!log) return { scale: {} }
+  return {
+    scale: { distr: 3, log: 10, range: (_u, min, max) => [min / LOG_PAD, max * LOG_PAD] },
+    splits: (_u, _axis, min, max) => logTicks(min, max),
+  }
+}
+
 /** uPlot's options: size, series and bands, time x axis, drag zoom, axes in the theme's colours. */
 function plotOptions(
   width: number,
   series: readonly TimelineSeriesData[],
   dark: boolean,
   callbacks: PlotCallbacks,
+  log = false,
 ): uPlot.Options {
   const grid = dark ? 'rgba(255,255,255,0.12)' : 'rgba(0,0,0,0.08)'
   const text = dark ? '#ddd' : '#222'
   const unit = series[0]?.unit ?? 'second'
   const { series: uSeries, bands } = plotSeries(series)
+  const y = yScale(log)
   return {
     width: Math.max(300, width),
     height: 380,
     series: uSeries,
     bands,
     legend: { show: false },
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, y: y.scale },
     cursor: {
       lock: true,
       drag: { x: true, y: false, setScale: true },
@@ -299,6 +313,7 @@ function plotOptions(
         ticks: { stroke: grid },
         size: 70,
         values: (_u, splits) => splits.map((v) => formatValue(v, unit)),
+        ...(y.splits === undefined ? {} : { splits: y.splits }),
       },
     ],
     hooks: { draw: [callbacks.draw], setCursor: [callbacks.setCursor] },
@@ -350,7 +365,7 @@ function attachNavigation(plot: uPlot, xs: readonly number[], onClick: () => voi
 }
 
 /** Records the first draw's timing for bench/timeline-draw.ts and marks the page ready. */
-function firstDrawReporter(t0: number, points: number): () => void {
+function firstDrawReporter(t0: number, points: number, log: boolean): () => void {
   let firstDraw = true
   return () => {
     if (!firstDraw) return
@@ -359,6 +374,7 @@ function firstDrawReporter(t0: number, points: number): () => void {
     requestAnimationFrame(() => {
       window.langperfTimeline = { points, drawMs, paintMs: performance.now() - t0 }
       document.documentElement.dataset.timelineReady = '1'
+      document.documentElement.dataset.timelineScale = log ? 'log' : 'linear'
     })
   }
 }
@@ -372,6 +388,7 @@ function mountPlot(
   series: readonly TimelineSeriesData[],
   setHover: (hover: Hover | null) => void,
   onClick: () => void,
+  log: boolean,
 ): { readonly plot: uPlot; readonly destroy: () => void } {
   const t0 = performance.now()
   const data = alignedData(series)
@@ -382,28 +399,35 @@ function mountPlot(
   const reportFirstDraw = firstDrawReporter(
     t0,
     series.reduce((n, s) => n + s.x.length, 0),
+    log,
   )
-  const opts = plotOptions(el.clientWidth, series, dark, {
-    draw: (u) => {
-      drawMarks(u, series, dark)
-      reportFirstDraw()
+  const opts = plotOptions(
+    el.clientWidth,
+    series,
+    dark,
+    {
+      draw: (u) => {
+        drawMarks(u, series, dark)
+        reportFirstDraw()
+      },
+      setCursor: (u) => {
+        const idx = u.cursor.idx
+        if (idx === null || idx === undefined) {
+          setHover(null)
+          return
+        }
+        const x = xs[idx]
+        if (x === undefined) return
+        setHover({
+          left: (u.cursor.left ?? 0) + u.over.offsetLeft,
+          top: (u.cursor.top ?? 0) + u.over.offsetTop,
+          x,
+          points: indexOf.map((m) => m.get(x)),
+        })
+      },
     },
-    setCursor: (u) => {
-      const idx = u.cursor.idx
-      if (idx === null || idx === undefined) {
-        setHover(null)
-        return
-      }
-      const x = xs[idx]
-      if (x === undefined) return
-      setHover({
-        left: (u.cursor.left ?? 0) + u.over.offsetLeft,
-        top: (u.cursor.top ?? 0) + u.over.offsetTop,
-        x,
-        points: indexOf.map((m) => m.get(x)),
-      })
-    },
-  })
+    log,
+  )
   const plot = new uPlot(opts, data, el)
   const detach = attachNavigation(plot, xs, onClick)
   const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height: 380 }))
@@ -437,8 +461,10 @@ function resetZoom(plot: uPlot | null): void {
 function TimelineToolbar(props: {
   readonly series: readonly TimelineSeriesData[]
   readonly plot: { readonly current: uPlot | null }
+  /** The log scale's state and switch; absent when a value is not positive (no log of it). */
+  readonly log?: { readonly on: boolean; readonly set: (on: boolean) => void }
 }) {
-  const { series, plot } = props
+  const { series, plot, log } = props
   return (
     <div class="timeline-toolbar">
       <ul class="timeline-legend">
@@ -451,6 +477,12 @@ function TimelineToolbar(props: {
         ))}
       </ul>
       <span class="timeline-buttons">
+        {log !== undefined ? (
+          <label class="chip" title="A logarithmic y axis: equal ratios look equal at any level">
+            <input type="checkbox" checked={log.on} onChange={(e) => log.set(e.currentTarget.checked)} /> log
+            scale
+          </label>
+        ) : null}
         <button type="button" onClick={() => panPlot(plot.current, -1)} aria-label="Pan left">
           ◀
         </button>
@@ -478,18 +510,28 @@ export function TimelineIsland(props: TimelineIslandProps) {
   const plotRef = useRef<uPlot | null>(null)
   const [hover, setHover] = useState<Hover | null>(null)
   const [locked, setLocked] = useState(false)
+  const [log, setLog] = useState(false)
+  const canLog = props.series.every((s) => [...s.mean, ...s.low].every((v) => v === null || v > 0))
 
   useEffect(() => {
     const el = holder.current
     if (el === null) return
-    const { plot, destroy } = mountPlot(el, props.series, setHover, () => setLocked((l) => !l))
+    // A switch of scale keeps the zoom: the x range shown is carried to the new plot.
+    const shown = plotRef.current?.scales.x
+    const { plot, destroy } = mountPlot(el, props.series, setHover, () => setLocked((l) => !l), log)
+    if (shown?.min !== undefined && shown.max !== undefined && plotRef.current !== null)
+      plot.setScale('x', { min: shown.min, max: shown.max })
     plotRef.current = plot
     return destroy
-  }, [props])
+  }, [props, log])
 
   return (
     <div class="timeline">
-      <TimelineToolbar series={props.series} plot={plotRef} />
+      <TimelineToolbar
+        series={props.series}
+        plot={plotRef}
+        {...(canLog ? { log: { on: log, set: setLog } } : {})}
+      />
       <div class="timeline-plot">
         <div ref={holder} class="timeline-canvas" />
         {hover !== null ? (

@@ -73,19 +73,27 @@ function RunSide(props: { readonly ctx: PageContext; readonly run: Run; readonly
   )
 }
 
-type CompareRef = { readonly base: string; readonly candidate: string; readonly tags?: readonly string[] }
+type CompareRef = {
+  readonly base: string
+  readonly candidate: string
+  readonly tags?: readonly string[]
+  /** Smallest change called, in percent; the API's default when absent. */
+  readonly threshold?: number | null
+}
 
 /** The compare page of `base` and `candidate` (API selectors; `previous` for the run before). */
 export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<PageResult> {
   const base = await resolveBase(ctx, ref)
   if (typeof base !== 'string') return base
   const tags = ref.tags ?? []
+  const threshold = ref.threshold ?? null
+  const minEffect = threshold === null ? {} : { minEffect: threshold / 100 }
   const [c, all]: [Out<'compare'>, Out<'compare'> | undefined] = await Promise.all([
     ctx.api.compare({
-      query: { base, candidate: ref.candidate, ...(tags.length > 0 ? { tag: [...tags] } : {}) },
+      query: { base, candidate: ref.candidate, ...minEffect, ...(tags.length > 0 ? { tag: [...tags] } : {}) },
     }),
     tags.length > 0
-      ? ctx.api.compare({ query: { base, candidate: ref.candidate } })
+      ? ctx.api.compare({ query: { base, candidate: ref.candidate, ...minEffect } })
       : Promise.resolve(undefined),
   ])
   const allTags = [...new Set((all ?? c).rows.flatMap((r) => r.tags))].sort()
@@ -95,12 +103,14 @@ export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<Pa
     base,
     candidate: ref.candidate,
     ...(tags.length > 0 ? { tags } : {}),
+    ...(threshold === null ? {} : { threshold }),
   })
   const props: CompareIslandProps = {
     rows,
     geometricMean: c.geometricMean,
     counts: c.counts,
     confidence: c.confidence,
+    minEffect: c.minEffect,
     baseLabel: runLabel(c.base),
     candidateLabel: runLabel(c.candidate),
     serverTags: tags,
@@ -111,7 +121,7 @@ export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<Pa
   const body = (
     <>
       <h1>Compare</h1>
-      {server ? <ComparePicker selectors={ref} /> : null}
+      {server ? <ComparePicker selectors={ref} threshold={c.minEffect * 100} /> : null}
       <div class="sides">
         <RunSide ctx={ctx} run={c.base} side="base" />
         <div class="arrow" aria-hidden="true">
@@ -122,7 +132,13 @@ export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<Pa
       <CompareHeadline c={c} tags={tags} />
       <CompareNotices c={c} rows={rows} />
       {server && allTags.length > 0 ? (
-        <TagFilter base={base} candidate={ref.candidate} allTags={allTags} tags={tags} />
+        <TagFilter
+          base={base}
+          candidate={ref.candidate}
+          threshold={threshold}
+          allTags={allTags}
+          tags={tags}
+        />
       ) : null}
       <Island name="compare" id="compare" data={props}>
         <CompareTable rows={rows} confidence={c.confidence} />
@@ -134,7 +150,9 @@ export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<Pa
       <p class="small muted">
         Permalink: <a href={permalink}>{permalink}</a> · the intervals are {Math.round(c.confidence * 100)} %
         Welch intervals on log process means; the geometric mean's interval is the measurement interval of
-        docs/stats.md.
+        docs/stats.md. A workload or the geometric mean is called slower or faster only when its interval
+        excludes 1 and it moved by at least {formatThreshold(c.minEffect)}; otherwise it reads = with its
+        interval.
       </p>
     </>
   )
@@ -191,18 +209,49 @@ function rowsWithTimelines(ctx: PageContext, c: Out<'compare'>): CompareRowData[
   }))
 }
 
+/** A minimum effect (a fraction) as people read it: `1 %`, `0.5 %`. */
+export function formatThreshold(minEffect: number): string {
+  return `${Number((minEffect * 100).toFixed(2))} %`
+}
+
 /** The form that picks the two runs (server only: it is a GET form). */
-function ComparePicker(props: { readonly selectors: CompareRef }) {
+export function ComparePicker(props: {
+  readonly selectors: { readonly base: string; readonly candidate: string }
+  readonly threshold: number
+  /** Suggestions for the two fields: a value and its label. */
+  readonly suggestions?: readonly { readonly value: string; readonly label: string }[]
+}) {
   const ref = props.selectors
+  const list = props.suggestions === undefined ? {} : { list: 'compare-suggestions' }
   return (
     <form class="picker" method="get" action="/compare">
       <label>
-        base <input name="base" value={ref.base} size={14} />
+        base <input name="base" value={ref.base} size={14} required {...list} />
       </label>
       <label>
-        candidate <input name="candidate" value={ref.candidate} size={14} />
+        candidate <input name="candidate" value={ref.candidate} size={14} required {...list} />
+      </label>
+      <label title="smallest change called slower or faster, however significant">
+        threshold{' '}
+        <input
+          name="threshold"
+          type="number"
+          min={0}
+          max={100}
+          step="any"
+          value={String(Number(props.threshold.toFixed(2)))}
+          class="threshold"
+        />{' '}
+        %
       </label>
       <button type="submit">Compare</button>
+      {props.suggestions === undefined ? null : (
+        <datalist id="compare-suggestions">
+          {props.suggestions.map((s) => (
+            <option key={s.value} value={s.value} label={s.label} />
+          ))}
+        </datalist>
+      )}
       <span class="small muted">
         a run id, <code>build:ID</code>, a version, <code>runtime-version</code>, a commit prefix or{' '}
         <code>latest</code>; base <code>previous</code>: the run before
@@ -264,6 +313,7 @@ function CompareNotices(props: { readonly c: Out<'compare'>; readonly rows: read
 function TagFilter(props: {
   readonly base: string
   readonly candidate: string
+  readonly threshold: number | null
   readonly allTags: readonly string[]
   readonly tags: readonly string[]
 }) {
@@ -272,6 +322,9 @@ function TagFilter(props: {
     <form class="tags-form" method="get" action="/compare">
       <input type="hidden" name="base" value={base} />
       <input type="hidden" name="candidate" value={candidate} />
+      {props.threshold !== null ? (
+        <input type="hidden" name="threshold" value={String(props.threshold)} />
+      ) : null}
       <fieldset>
         <legend>Only workloads tagged</legend>
         {allTags.map((t) => (

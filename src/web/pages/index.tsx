@@ -4,11 +4,13 @@ import { Layout, renderDocument } from '../html.tsx'
 import type { PageRef } from '../links.ts'
 import { alertPage, alertsPage } from './alerts.tsx'
 import { comparePage } from './compare.tsx'
+import { comparePickerPage } from './compare-picker.tsx'
 import { matrixPage } from './matrix.tsx'
 import { overviewPage } from './overview.tsx'
 import { Notice } from './parts.tsx'
 import { machinePage, runPage } from './run.tsx'
 import { timelinePage } from './timeline.tsx'
+import { workloadsPage } from './workloads.tsx'
 
 // One entry point for every page: a PageRef in, the HTML document and its status out. Used by
 // the server's routes and by the static report alike.
@@ -18,10 +20,14 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
   switch (ref.page) {
     case 'overview':
       return overviewPage(ctx, ref.baseline ?? null)
+    case 'workloads':
+      return workloadsPage(ctx, ref)
     case 'timeline':
       return timelinePage(ctx, ref)
     case 'compare':
       return comparePage(ctx, ref)
+    case 'compare-picker':
+      return comparePickerPage(ctx, ref)
     case 'matrix':
       return matrixPage(ctx, ref)
     case 'alerts':

@@ -20,7 +20,7 @@ import { CommitLink } from './parts.tsx'
 const SPARK_RUNS = 12
 
 /** A final release version (3.12.1, 3.13), not an alpha, beta, release candidate or dev build. */
-const RELEASE_RE = /^\d+\.\d+(?:\.\d+)?$/
+export const RELEASE_RE = /^\d+\.\d+(?:\.\d+)?$/
 
 /** The geometric mean of run means relative to the newest run, oldest first (the sparkline). */
 async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | null)[]> {

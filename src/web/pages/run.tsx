@@ -300,7 +300,9 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
                 <th scope="col">to</th>
                 <th scope="col">CPU</th>
                 <th scope="col">kernel</th>
-                <th scope="col">memory</th>
+                <th scope="col" class="num">
+                  memory
+                </th>
                 <th scope="col">hash</th>
               </tr>
             </thead>
@@ -315,7 +317,7 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
                   <td>
                     {h.fingerprint.os} {h.fingerprint.kernel}
                   </td>
-                  <td>{formatBytes(h.fingerprint.memoryBytes)}</td>
+                  <td class="num">{formatBytes(h.fingerprint.memoryBytes)}</td>
                   <td>
                     <code>{h.hash.slice(0, 12)}</code>
                   </td>
