@@ -338,6 +338,17 @@ export const IntervalSchema = z.object({
 /** The verdicts of a comparison. */
 export const VERDICTS = ['faster', 'slower', 'no-difference', 'insufficient'] as const
 
+/** The noise between separate runs in a comparison's interval: learned, or the stated default. */
+export const BetweenRunNoiseSchema = z.object({
+  source: z.enum(['learned', 'default']),
+  /** σ of one run's log mean beyond its within-run error (≈ relative). */
+  sigma: z.number(),
+  /** Degrees of freedom of sigma; null for the stated default (not estimated). */
+  dof: z.number().nullable(),
+  /** Runs it was learned from (0 for the default). */
+  runs: z.number().int(),
+})
+
 /** One workload of a comparison. */
 export const CompareRowSchema = z.object({
   workload: z.string(),
@@ -357,6 +368,10 @@ export const CompareRowSchema = z.object({
   /** Why the comparison is insufficient; null otherwise. */
   reason: z.string().nullable(),
   versionsDiffer: z.boolean(),
+  /** The between-run noise in this row's interval; null when the runs were interleaved. */
+  betweenRuns: BetweenRunNoiseSchema.nullable(),
+  /** Loop counts per value when the two sides differ; null when equal. */
+  loops: z.object({ base: z.number().int(), candidate: z.number().int() }).nullable(),
 })
 
 /** The geometric mean of per-workload ratios, or why there is none. */
@@ -380,6 +395,16 @@ export const CompareSchema = z.object({
   uncompared: z.array(z.object({ workload: z.string(), why: z.string() })),
   geometricMean: GeometricMeanSchema,
   counts: z.object({ slower: z.number().int(), faster: z.number().int(), same: z.number().int() }),
+  /**
+   * Whether the runs were measured together (one group, interleaved); when not, every interval
+   * includes the noise between runs, `suite` being the geometric mean's (docs/stats.md,
+   * "Comparing separate runs").
+   */
+  acrossRuns: z.object({ interleaved: z.boolean(), suite: BetweenRunNoiseSchema.nullable() }),
+  /** Facts the runs do not share: infrastructure, and for separate runs loop counts and load. */
+  caveats: z.array(
+    z.object({ field: z.string(), base: z.string(), candidate: z.string(), note: z.string().nullable() }),
+  ),
 })
 
 /** A run in the overview: enough to link to it and label it. */

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib'
 import type { z } from 'zod'
 import {
+  type BetweenRunNoise,
   BISECT_PURPOSE,
   type CompareReport,
   compareRuns,
@@ -247,6 +248,8 @@ function toCompareDto(report: CompareReport) {
       nCandidate: c.nCandidate,
       reason: c.kind === 'comparison' ? null : c.reason,
       versionsDiffer: r.versionsDiffer,
+      betweenRuns: r.betweenRuns ? noiseDto(r.betweenRuns) : null,
+      loops: r.loops,
     }
   })
   const count = (v: string) => rows.filter((r) => r.verdict === v).length
@@ -263,7 +266,17 @@ function toCompareDto(report: CompareReport) {
       report.geometricMeanVerdict,
     ),
     counts: { slower: count('slower'), faster: count('faster'), same: count('no-difference') },
+    acrossRuns: {
+      interleaved: report.acrossRuns.interleaved,
+      suite: report.acrossRuns.suite ? noiseDto(report.acrossRuns.suite) : null,
+    },
+    caveats: report.caveats.map((c) => ({ ...c, note: c.note ?? null })),
   }
+}
+
+/** Between-run noise for JSON: the default's infinite dof is null. */
+function noiseDto(n: BetweenRunNoise) {
+  return { source: n.source, sigma: n.sigma, dof: Number.isFinite(n.dof) ? n.dof : null, runs: n.runs }
 }
 
 /**

@@ -327,6 +327,21 @@ describe('public read routes', () => {
     assert.equal(rows.find((x) => x.workload === 'richards')?.verdict, 'no-difference')
     assert.equal((r.body.geometricMean as { kind: string }).kind, 'interval')
     assert.deepEqual(r.body.counts, { slower: 1, faster: 0, same: 2 })
+    // Two runs measured apart: the intervals include between-run noise, the stated default here.
+    const across = r.body.acrossRuns as {
+      interleaved: boolean
+      suite: { source: string; dof: number | null }
+    }
+    assert.equal(across.interleaved, false)
+    assert.deepEqual([across.suite.source, across.suite.dof], ['default', null])
+    const betweenRuns = (rows as unknown as { betweenRuns: { source: string; sigma: number } }[]).map(
+      (x) => x.betweenRuns,
+    )
+    assert.ok(
+      betweenRuns.every((n) => n.source === 'default' && n.sigma === 0.02),
+      JSON.stringify(betweenRuns),
+    )
+    assert.ok(Array.isArray(r.body.caveats))
     const baseRun = await f.store.getRun(a ?? 0)
     const byBuild = await call(f.app, {
       method: 'GET',

@@ -54,6 +54,8 @@ export interface CompareIslandProps {
   readonly permalink: string
   /** Offer tag filtering in the page (a static report; a server recomputes with `tag=` instead). */
   readonly clientTags: boolean
+  /** What the intervals include because the runs were measured separately; null when together. */
+  readonly separateRuns: string | null
 }
 
 /** One series of a timeline, in columns (one entry per point, commit order). */

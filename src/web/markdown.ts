@@ -36,6 +36,7 @@ export function compareMarkdown(
   lines.push(
     `${props.counts.slower} slower ▲, ${props.counts.faster} faster ▼, ${props.counts.same} without significant difference =${props.minEffect > 0 ? ` (changes under ${Number((props.minEffect * 100).toFixed(2))} % are not called)` : ''}`,
   )
+  if (props.separateRuns !== null) lines.push('', `_${escapeMarkdown(props.separateRuns)}_`)
   lines.push('')
   lines.push('| workload | base | candidate | ratio | interval | change | verdict | p |')
   lines.push('|---|--:|--:|--:|--:|--:|---|--:|')

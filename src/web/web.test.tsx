@@ -112,6 +112,7 @@ describe('escaping untrusted strings', () => {
       serverTags: [],
       permalink: 'https://perf.example/compare?base=1&candidate=2',
       clientTags: false,
+      separateRuns: null,
     }
     const md = compareMarkdown(props)
     assert.doesNotMatch(md, /<img|<script|!\[i\]\(/)
@@ -120,6 +121,13 @@ describe('escaping untrusted strings', () => {
     assert.match(md, /Geometric mean of 2 workloads: \*\*0\.995×\*\* \[0\.990, 1\.000\] \(−0\.5 %\) = same/)
     assert.match(md, /without significant difference = \(changes under 1 % are not called\)/)
     assert.match(md, /\[Full comparison\]\(https:\/\/perf\.example\/compare\?base=1&candidate=2\)/)
+    assert.doesNotMatch(md, /measured separately/)
+    // Runs measured separately: the export says what the intervals include.
+    const apart = compareMarkdown({
+      ...props,
+      separateRuns: 'The two runs were measured separately, ± 2.0 % per run.',
+    })
+    assert.match(apart, /\n_The two runs were measured separately, ± 2\.0 % per run\._\n/)
   })
 })
 

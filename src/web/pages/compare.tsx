@@ -116,6 +116,7 @@ export async function comparePage(ctx: PageContext, ref: CompareRef): Promise<Pa
     serverTags: tags,
     permalink,
     clientTags: ctx.links.mode === 'static',
+    separateRuns: separateRunsText(c),
   }
   const server = ctx.links.mode === 'server'
   const body = (
@@ -293,6 +294,20 @@ function CompareNotices(props: { readonly c: Out<'compare'>; readonly rows: read
           {versionsDiffer} workloads have different versions in the two runs (marked ≠ version).
         </Notice>
       ) : null}
+      {separateRunsText(c) !== null ? <Notice kind="info">{separateRunsText(c)}</Notice> : null}
+      {c.caveats.length > 0 ? (
+        <Notice kind="warn">
+          What the two runs do not share:
+          <ul class="caveats">
+            {c.caveats.map((k) => (
+              <li key={k.field}>
+                <strong>{k.field}</strong>: {k.base} against {k.candidate} —{' '}
+                {k.note ?? 'part of a difference may be infrastructure'}
+              </li>
+            ))}
+          </ul>
+        </Notice>
+      ) : null}
       {c.uncompared.length > 0 ? (
         <details class="uncompared">
           <summary>{c.uncompared.length} workloads not compared</summary>
@@ -307,6 +322,26 @@ function CompareNotices(props: { readonly c: Out<'compare'>; readonly rows: read
       ) : null}
     </>
   )
+}
+
+/**
+ * What the intervals include when the runs were measured separately (docs/stats.md, "Comparing
+ * separate runs"); null when they were measured together.
+ */
+export function separateRunsText(c: Out<'compare'>): string | null {
+  const suite = c.acrossRuns.suite
+  if (c.acrossRuns.interleaved || suite === null) return null
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`
+  const learned = c.rows.filter((r) => r.betweenRuns?.source === 'learned').length
+  const how =
+    learned === 0
+      ? `a stated ± ${pct(suite.sigma)} per run until repeated runs of these builds on this machine teach it`
+      : `learned from repeated runs of these builds for ${learned} of ${c.rows.length} workloads${
+          suite.source === 'learned'
+            ? ` (the geometric mean: ± ${pct(suite.sigma)} per run, ${suite.runs} runs)`
+            : ''
+        }`
+  return `The two runs were measured separately, not together: every interval includes the noise between runs, ${how}. Measure both builds in one langperf run for the tightest comparison.`
 }
 
 /** The tag filter (server only: it is a GET form). */
