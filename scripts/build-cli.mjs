@@ -16,8 +16,8 @@ import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outDir = fileURLToPath(new URL('../dist/cli/', import.meta.url))
-/** Files whose change makes the build stale besides its inputs: this script. */
-const BUILD_FILES = ['scripts/build-cli.mjs']
+/** Files whose change makes the build stale besides its inputs: this script, and what esbuild reads of the package. */
+const BUILD_FILES = ['scripts/build-cli.mjs', 'package.json', 'tsconfig.json']
 /**
  * Packages copied into the build: pure JavaScript spread over hundreds of small modules, whose
  * loading dominated `langperf show` (kysely, zod) or that are CommonJS on the way (jstat).
