@@ -2,9 +2,11 @@
 // Compiles the command line with esbuild: src/cli/main.ts and what it imports into dist/cli/
 // (ES modules; code that only some commands need goes into chunks loaded when they run), so that
 // `langperf` starts without transpiling TypeScript. Packages stay in node_modules (imported, not
-// copied). Runs on `npm ci` through the `prepare` script; `npm run build:cli` by hand.
+// copied), except the few of BUNDLED. Runs on `npm ci` through the `prepare` script; `npm run
+// build:cli` by hand.
 //
-// Last it writes dist/cli/inputs.json: every source file the build read, with its mtime and size.
+// Last it writes dist/cli/inputs.json: every file the build read (a bundled package by its
+// package.json) and BUILD_FILES, each with its mtime and size.
 // bin/langperf.mjs runs dist/cli only while each of those files is unchanged, else the sources
 // through tsx (a missing or half-written build has no inputs.json). Reading files relative to
 // `import.meta.url` keeps working: in each source file it becomes that file's URL, relative to
