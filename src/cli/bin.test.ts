@@ -91,6 +91,55 @@ test('the compiled command line prints the same help as the sources, imports, sh
   assert.ok(names.includes('alloc_objects'), names.join(', '))
 })
 
+/** The packages of node_modules that the compiled `langperf ARGS` imports (a resolve hook logs them). */
+function packagesLoaded(...args: string[]): string[] {
+  const log = join(pkg, 'loaded.txt')
+  writeFileSync(log, '')
+  writeFileSync(
+    join(pkg, 'resolve-log.mjs'),
+    `import { appendFileSync } from 'node:fs'
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context)
+  appendFileSync(${JSON.stringify(log)}, r.url + '\\n')
+  return r
+}
+`,
+  )
+  writeFileSync(
+    join(pkg, 'hook.mjs'),
+    "import { register } from 'node:module'\nregister(new URL('./resolve-log.mjs', import.meta.url))\n",
+  )
+  const r = spawnSync(
+    process.execPath,
+    ['--import', join(pkg, 'hook.mjs'), join(pkg, 'bin/langperf.mjs'), ...args],
+    { cwd: pkg, env: { ...process.env, LANGPERF_CLI: 'dist', LANGPERF_DB: db }, encoding: 'utf8' },
+  )
+  assert.equal(r.status, 0, r.stderr)
+  const names = readFileSync(log, 'utf8')
+    .split('\n')
+    .map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1])
+  return [...new Set(names.filter((n) => n !== undefined))].sort()
+}
+
+test('the compiled --help imports commander alone from node_modules, show none of the server, web or mail packages', () => {
+  if (!existsSync(join(pkg, 'dist/cli/inputs.json'))) buildCli()
+  assert.deepEqual(packagesLoaded('--help'), ['commander'])
+  const show = packagesLoaded('show')
+  assert.ok(show.includes('better-sqlite3'), show.join(', '))
+  for (const heavy of [
+    'fastify',
+    'pino',
+    'pg',
+    'nodemailer',
+    'preact',
+    'preact-render-to-string',
+    'smol-toml',
+  ])
+    assert.ok(!show.includes(heavy), `show imports ${heavy}: ${show.join(', ')}`)
+  // Bundled into dist/cli (their hundreds of modules are slow to load one by one).
+  for (const bundled of ['kysely', 'zod', 'jstat']) assert.ok(!show.includes(bundled), show.join(', '))
+})
+
 test('after an edit under src/ the bin runs the sources until the next build', () => {
   if (!existsSync(join(pkg, 'dist/cli/inputs.json'))) buildCli()
   const program = join(pkg, 'src/cli/program.ts')
