@@ -18,14 +18,7 @@ import { createRng } from '../src/lib/index.ts'
 import type { ProcessSamples, RunWithResults, WorkloadResult } from '../src/model/index.ts'
 import { buildServer } from '../src/server/index.ts'
 import { openSqliteStore } from '../src/store/index.ts'
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  if (i < 0) return fallback
-  const v = Number(process.argv[i + 1])
-  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name}: expected a positive integer`)
-  return v
-}
+import { arg, percentile } from './shared.ts'
 
 const DAYS = arg('days', 1825)
 const WORKLOADS = arg('workloads', 100)
@@ -151,11 +144,6 @@ async function buildDatabase(): Promise<void> {
     `generated: ${fmt(runs)} runs, ${fmt(runs * WORKLOADS)} results, ${fmt(runs * WORKLOADS * PROCESSES * VALUES)} values in ${fmt(s, 1)} s (${fmt((runs * WORKLOADS) / s)} results/s); file ${fmt(statSync(dbFile).size / 1e6)} MB`,
   )
   await import('node:fs/promises').then((fs) => fs.writeFile(doneFile, new Date().toISOString()))
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
-  return sorted[i] ?? Number.NaN
 }
 
 async function main(): Promise<void> {

@@ -1,21 +1,23 @@
 import { Command, CommanderError } from 'commander'
 import { LangperfError } from '../lib/index.ts'
-import { addAlertCommands } from './commands/alerts.ts'
-import { addBisectCommand } from './commands/bisect.ts'
-import { addCompareCommand } from './commands/compare.ts'
-import { addInterchangeCommands } from './commands/interchange.ts'
-import { addInventoryCommands } from './commands/inventory.ts'
-import { addNightlyCommand } from './commands/nightly.ts'
-import { addNotifyCommands } from './commands/notify.ts'
-import { addProfileCommands } from './commands/profile.ts'
-import { addReportCommand } from './commands/report.ts'
-import { addRunCommand } from './commands/run.ts'
-import { addServeCommand } from './commands/serve.ts'
-import { addShowCommand } from './commands/show.ts'
-import { addSystemCommands } from './commands/system.ts'
-import { addTokenCommands } from './commands/token.ts'
 import type { Ctx } from './context.ts'
 import { type Io, processIo } from './output.ts'
+import {
+  addAlertCommands,
+  addBisectCommand,
+  addCompareCommand,
+  addInterchangeCommands,
+  addInventoryCommands,
+  addNightlyCommand,
+  addNotifyCommands,
+  addProfileCommands,
+  addReportCommand,
+  addRunCommand,
+  addServeCommand,
+  addShowCommand,
+  addSystemCommands,
+  addTokenCommands,
+} from './program.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
 // codes. Exit codes: 0 success; 1 a check failed (a slowdown over --fail-on-slowdown); 2 bad

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander'
 
 // Option helpers shared by every command, so `--db`, `--json` and number parsing read the same
-// everywhere.
+// everywhere; the command line (program.ts) loads this file for `--help`, so it imports commander only.
 
 /** A commander parser for a number (or integer) option that names the option when it fails. */
 export function number(label: string, integer: boolean) {
@@ -46,3 +46,58 @@ export function common(cmd: Command): Command {
     )
     .option('--json', 'print machine-readable JSON on stdout')
 }
+
+/** Adds `--config` and the sampling options to a command. */
+export function withSamplingOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <path>', 'configuration file (default ./langperf.toml)')
+    .option('--fast', 'sample with the fast preset: 6 processes × (1 warm-up + 3 values)')
+    .option('--rigorous', 'sample with the rigorous preset: 40 processes × (1 + 3)')
+    .option('--warmups <n>', 'warm-ups per process', number('--warmups', true))
+    .option('--values <n>', 'values per process', number('--values', true))
+    .option(
+      '--min-time <seconds>',
+      'minimum duration of one value (default 0.1)',
+      number('--min-time', false),
+    )
+    .option(
+      '--timeout <seconds>',
+      'kill a worker process after this long (default 600)',
+      number('--timeout', false),
+    )
+    .option('--machine <name>', 'machine name recorded on the runs (default: hostname)')
+}
+
+/** A commander parser for `--port`: 0–65535 (0 picks a free port). */
+export function port(text: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n > 65535) {
+    throw new InvalidArgumentError(`expected a port number 0–65535 for --port, found "${text}"`)
+  }
+  return n
+}
+
+/** A commander parser for a positive integer id that names what it is (`alert`, `token`). */
+export function positiveId(what: string) {
+  return (text: string): number => {
+    const n = Number(text)
+    if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) {
+      throw new InvalidArgumentError(
+        `expected ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id (a positive integer), found "${text}"`,
+      )
+    }
+    return n
+  }
+}
+
+/** Parses an alert id argument. */
+export const alertId = positiveId('alert')
+/** Parses a token id argument. */
+export const tokenId = positiveId('token')
+
+/** Default port of `langperf serve`. */
+export const DEFAULT_PORT = 8080
+/** The portal's address in notifications when `--portal-url` is not given. */
+export const DEFAULT_PORTAL_URL = 'http://127.0.0.1:8080'
+/** pino's levels, as `langperf serve --log-level` accepts them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

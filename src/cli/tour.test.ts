@@ -13,8 +13,8 @@ import { resolvePythonName } from '../runner/index.ts'
 // database the README says the tour adds to). `serve` runs until stopped: it must report its
 // address and answer its dashboard before Ctrl-C (SIGINT) stops it with status 0.
 //
-// The clone gets this checkout's node_modules by a symlink and its web bundle built as `npm ci`
-// would (the `prepare` script), so the test does not download anything. It clones what is
+// The clone gets this checkout's node_modules by a symlink and its web bundle and compiled command
+// line built as `npm ci` would (the `prepare` script), so the test does not download anything. It clones what is
 // committed (HEAD), as CI does.
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -100,7 +100,8 @@ describe("the README's tour in a fresh clone", { skip: SKIP ?? false }, () => {
     clone = join(tmp, 'langperf')
     execFileSync('git', ['clone', '--quiet', root, clone])
     symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'))
-    execFileSync(process.execPath, ['scripts/build-web.mjs'], { cwd: clone, stdio: 'ignore' })
+    for (const script of ['scripts/build-web.mjs', 'scripts/build-cli.mjs'])
+      execFileSync(process.execPath, [script], { cwd: clone, stdio: 'ignore' })
   })
   after(() => rmSync(tmp, { recursive: true, force: true }))
 

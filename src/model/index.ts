@@ -1,4 +1,5 @@
 /** langperf's domain vocabulary: pure types and small pure helpers. */
+export * from './alert.ts'
 export * from './boundary.ts'
 export * from './build.ts'
 export * from './compare.ts'

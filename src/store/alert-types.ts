@@ -1,12 +1,11 @@
 import type { JsonObject } from '../lib/index.ts'
+import type { TriageState } from '../model/index.ts'
 import type { SeriesKey } from './types.ts'
 
 // Row and input types of detected changes and alerts (migrations/0003_changes_alerts.ts).
 
-/** States people give an alert; detection never changes them. */
-export const TRIAGE_STATES = ['new', 'acknowledged', 'invalid', 'fixed', 'wont-fix'] as const
-/** One of TRIAGE_STATES. */
-export type TriageState = (typeof TRIAGE_STATES)[number]
+// The triage states live in model/ (the command line names them in its help without the store).
+export { TRIAGE_STATES, type TriageState } from '../model/index.ts'
 
 /** How sure detection is of a change: later builds confirm or withdraw a provisional one. */
 export const CHANGE_STATUSES = ['provisional', 'confirmed', 'withdrawn'] as const

@@ -1,4 +1,3 @@
-import type { Command } from 'commander'
 import { type DetectReport, detectAndRecord } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { boundaryNote, boundaryOf } from '../../model/index.ts'
@@ -11,7 +10,6 @@ import {
   type TriageState,
 } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { collect, common, number } from '../options.ts'
 import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
 
 /** Options of `langperf detect`. */
@@ -298,66 +296,4 @@ export async function alertsTriageCommand(
       )
     return 0
   })
-}
-
-/** Adds `detect` and `alerts list|show|triage` to the program. */
-export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  common(
-    program
-      .command('detect')
-      .description(
-        'Find the commits that changed performance in every stored series (or a filter): E-Divisive change points\n' +
-          'confirmed on between-build noise, a provisional verdict on the newest build. A step across an infrastructure\n' +
-          'change (kernel, CPU setting, suite or harness upgrade, compiler) is infrastructure when the suite moved with it,\n' +
-          'a commit in the range when it stands out. Records changes grouped by blame range into alerts; running it\n' +
-          'again adds nothing',
-      )
-      .option('--machine <name>', 'only this machine')
-      .option('--runtime <name>', 'only this runtime')
-      .option('--config <name>', 'only this build config')
-      .option('--branch <name>', 'only this branch')
-      .option('--workload <name>', 'only this workload')
-      .option('--p-value <p>', 'significance a change must reach (default 0.001)', number('--p-value', false))
-      .option(
-        '--min-magnitude <pct>',
-        'smallest change reported, in percent (default 1)',
-        number('--min-magnitude', false),
-      )
-      .option(
-        '--noise-multiplier <k>',
-        "smallest change reported is also k × the series' between-build noise (default 1)",
-        number('--noise-multiplier', false),
-      )
-      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
-  ).action(async (opts) => setStatus(await detectCommand(ctx, opts)))
-
-  const alerts = program
-    .command('alerts')
-    .description(
-      'Alerts: detected changes grouped by blame range, with triage states (new, acknowledged, invalid, fixed, wont-fix)',
-    )
-  common(
-    alerts
-      .command('list', { isDefault: true })
-      .description('Open alerts (new and acknowledged, not withdrawn), newest first')
-      .option('--triage <state>', 'only alerts in this triage state (repeatable)', collect)
-      .option('--all', 'every alert, triaged and withdrawn ones too')
-      .option('--runtime <name>', 'only this runtime')
-      .option('--kind <kind>', 'only commit or infrastructure alerts')
-      .option('--machine <name>', 'only alerts with a change on this machine')
-      .option('--limit <n>', 'alerts per page (default 50)', number('--limit', true))
-      .option('--offset <n>', 'skip this many alerts', number('--offset', true)),
-  ).action(async (opts) => setStatus(await alertsListCommand(ctx, opts)))
-  common(
-    alerts.command('show').description('One alert with every change').argument('<id>', 'alert id'),
-  ).action(async (id, opts) => setStatus(await alertsShowCommand(ctx, id, opts)))
-  common(
-    alerts
-      .command('triage')
-      .description('Set the triage state of an alert; detection never changes it afterwards')
-      .argument('<id>', 'alert id')
-      .argument('<state>', TRIAGE_STATES.join(' | '))
-      .option('--note <text>', 'why (shown with the alert)')
-      .option('--link <url>', 'an issue or pull request (http or https)'),
-  ).action(async (id, state, opts) => setStatus(await alertsTriageCommand(ctx, id, state, opts)))
 }

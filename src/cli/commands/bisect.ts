@@ -1,8 +1,6 @@
-import type { Command } from 'commander'
 import { LangperfError } from '../../lib/index.ts'
 import { bisect, type ManualBisectResult } from '../../pipeline/index.ts'
 import type { Ctx } from '../context.ts'
-import { collect, common, number } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
 import {
@@ -11,7 +9,6 @@ import {
   openConfiguredStore,
   type SamplingCliOptions,
   samplingFrom,
-  withSamplingOptions,
 } from './pipeline-options.ts'
 
 // `langperf bisect --good A --bad B --workload W`: the nightly's bisection by hand. Builds the
@@ -96,44 +93,4 @@ export async function bisectCommand(ctx: Ctx, options: BisectCommandOptions): Pr
   } finally {
     await store.close()
   }
-}
-
-/** Registers `langperf bisect`. */
-export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  withSamplingOptions(
-    common(
-      program
-        .command('bisect')
-        .description(
-          'Find the commit of (good, bad] that changed a workload: build midpoints (cached), measure them interleaved with\n' +
-            'both ends, repeats doubling until the verdict is clear (α = 0.01), then confirm the culprit against its parent',
-        )
-        .option('--good <rev>', 'a commit, tag or branch known to be good')
-        .option('--bad <rev>', 'a descendant of it known to be bad')
-        .option('-w, --workload <name>', 'workload that changed (repeatable)', collect)
-        .option('--runtime <name>', 'runtime of langperf.toml (default: its only one)')
-        .option('--build-config <name>', 'build config (default: the runtime’s first)')
-        .option('--branch <name>', 'branch recorded on new builds (default: the runtime’s first)')
-        .option(
-          '--alert <id>',
-          'record the culprit (or "inconclusive: …") on this alert',
-          number('--alert', true),
-        )
-        .option(
-          '--processes <n>',
-          'processes per build in the first round (default 10, doubling)',
-          number('--processes', true),
-        )
-        .option(
-          '--repeats <n>',
-          'rounds per commit at most (default: [bisect] repeats)',
-          number('--repeats', true),
-        )
-        .option(
-          '--max-builds <n>',
-          'builds at most (default: [bisect] max_builds)',
-          number('--max-builds', true),
-        ),
-    ),
-  ).action(async (opts) => setStatus(await bisectCommand(ctx, opts)))
 }

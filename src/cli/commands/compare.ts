@@ -1,4 +1,3 @@
-import type { Command } from 'commander'
 import {
   type CompareReport,
   compareRuns,
@@ -11,7 +10,6 @@ import { DEFAULT_MIN_EFFECT } from '../../model/index.ts'
 import type { Verdict } from '../../stats/index.ts'
 import type { RunRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { collect, common, number } from '../options.ts'
 import { formatPercent, formatRatio, formatValue, printJson, println, table } from '../output.ts'
 
 /** Options of `langperf compare`. */
@@ -187,34 +185,4 @@ export async function compareCommand(
     }
     return failing.length > 0 ? 1 : 0
   })
-}
-
-/** Registers `langperf compare` (two runs workload by workload) on the program. */
-export function addCompareCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  common(
-    program
-      .command('compare')
-      .description(
-        'Compare two runs workload by workload: ratio of per-process means with its 95 % interval and a verdict,\n' +
-          'slowest first, and the geometric mean. A and B: a run id, "latest" (the run stored last), a version (3.12.1), runtime-version\n' +
-          '(cpython-3.12.1) or a commit prefix (its newest run)',
-      )
-      .argument('<base>', 'the reference run')
-      .argument('<candidate>', 'the run compared with it')
-      .option(
-        '--fail-on-slowdown <pct>',
-        'exit with status 1 when a workload or the geometric mean is significantly slower by PCT % or more',
-        number('--fail-on-slowdown', false),
-      )
-      .option(
-        '--min-effect <pct>',
-        `do not call changes smaller than PCT %, however significant (default ${DEFAULT_MIN_EFFECT * 100}; 0: the interval decides alone)`,
-        number('--min-effect', false),
-      )
-      .option('--tag <tag>', 'only workloads with this tag (repeatable)', collect)
-      .option(
-        '--allow-version-mismatch',
-        'also compare workloads whose versions differ (e.g. another benchmark_hash); marked in the table',
-      ),
-  ).action(async (a, b, opts) => setStatus(await compareCommand(ctx, a, b, opts)))
 }

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises'
-import type { Command } from 'commander'
 import {
   exportPyperf,
   importPyperfFiles,
@@ -9,7 +8,6 @@ import {
 } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../context.ts'
-import { common } from '../options.ts'
 import { log, printJson, println } from '../output.ts'
 
 /** The formats `import` and `export` know. */
@@ -148,44 +146,4 @@ export async function exportCommand(
     } else ctx.io.out.write(bytes)
     return 0
   })
-}
-
-/** Registers `langperf import` and `langperf export` (pyperf JSON in and out) on the program. */
-export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  common(
-    program
-      .command('import')
-      .description(
-        'Import result files (all or none: a bad file leaves the database unchanged). pyperf JSON 1.0, plain or gzipped;\n' +
-          'every value and metadata key is kept, including commit_id, commit_date, commit_branch, benchmark_hash.\n' +
-          'Each build is placed on its line of development (docs/lineage.md): by git ancestry with --repo, else by rules —\n' +
-          'a recorded branch as is, an alpha tag (v3.13.0a4) or alpha version (3.14.0a0+) on main, any other tag or\n' +
-          "version (v3.13.0b1, 3.13.0b1+) on its X.Y branch, a fork's commit on fork/branch. The config comes from the\n" +
-          "file name's -FLAGS after the commit hash (bench_runner: -JIT, -NOGIL, -PYTHON_UOPS), else default.\n" +
-          'Importing a file again stores nothing new (and re-keys its build if the placement changed).',
-      )
-      .argument('<format>', 'file format: pyperf')
-      .argument('<files...>', 'files to import')
-      .option('--runtime <name>', 'runtime family instead of python_implementation (e.g. pypy)')
-      .option('--config <name>', "build config instead of the file name's flags (e.g. pgo-lto, jit)")
-      .option('--machine <name>', 'machine name instead of the hostname metadata')
-      .option('--branch <name>', 'line of development instead of the placement rules (e.g. main)')
-      .option(
-        '--repo <path>',
-        "the runtime's git repository: place and order commits by first-parent ancestry",
-      )
-      .option('--strict', 'refuse the whole batch when any file contradicts itself or the repository'),
-  ).action(async (format, files, opts) => setStatus(await importCommand(ctx, format, files, opts)))
-
-  common(
-    program
-      .command('export')
-      .description(
-        'Export a run as pyperf JSON 1.0 (readable by `python -m pyperf` tools); an imported run gives back its file',
-      )
-      .argument('<format>', 'file format: pyperf')
-      .argument('<run>', 'run id, "latest" (the run stored last), a version or a commit prefix')
-      .option('-o, --out <file>', 'write to FILE (gzipped when it ends in .gz) instead of stdout')
-      .option('--gzip', 'gzip the output'),
-  ).action(async (format, run, opts) => setStatus(await exportCommand(ctx, format, run, opts)))
 }

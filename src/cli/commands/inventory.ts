@@ -1,8 +1,6 @@
-import type { Command } from 'commander'
 import { inferBuildConfig, interpreterLabel } from '../../model/index.ts'
 import { discoverInterpreters, loadSuites, loadWorkloads } from '../../runner/index.ts'
 import type { CommonOptions, Ctx } from '../context.ts'
-import { collect, common } from '../options.ts'
 import { printJson, println, table } from '../output.ts'
 
 /** `langperf interpreters`: what discovery finds, identified by what each reports. */
@@ -59,20 +57,4 @@ export async function workloadsCommand(ctx: Ctx, options: CommonOptions): Promis
   println(ctx.io)
   for (const s of suites) println(ctx.io, `suite ${s.name} (${s.workloads.length}): ${s.description}`)
   return 0
-}
-
-/** Registers `langperf interpreters` and `langperf workloads` (what can be measured) on the program. */
-export function addInventoryCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  common(
-    program
-      .command('interpreters')
-      .description(
-        'List the interpreters found on PATH and in pyenv, identified by what each reports about itself',
-      )
-      .option('-p, --python <path>', 'also describe this interpreter (repeatable)', collect),
-  ).action(async (opts) => setStatus(await interpretersCommand(ctx, opts)))
-
-  common(program.command('workloads').description('List the built-in workloads and suites')).action(
-    async (opts) => setStatus(await workloadsCommand(ctx, opts)),
-  )
 }

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import type { Command } from 'commander'
 import { LangperfError, quote } from '../../lib/index.ts'
 import { NIGHTLY_REFERENCES, type NightlyReference } from '../../model/index.ts'
 import {
@@ -9,7 +8,6 @@ import {
   runNightly,
 } from '../../pipeline/index.ts'
 import type { Ctx } from '../context.ts'
-import { collect, common, number } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
 import {
@@ -18,7 +16,6 @@ import {
   openConfiguredStore,
   type SamplingCliOptions,
   samplingFrom,
-  withSamplingOptions,
 } from './pipeline-options.ts'
 
 // `langperf nightly`: one cycle of the nightly pipeline (src/pipeline, docs/nightly.md) over the
@@ -172,67 +169,4 @@ export async function nightlyCommand(ctx: Ctx, options: NightlyCommandOptions): 
   } finally {
     await store.close()
   }
-}
-
-/** Registers `langperf nightly`. */
-export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  withSamplingOptions(
-    common(
-      program
-        .command('nightly')
-        .description(
-          'One nightly cycle over the runtimes of langperf.toml: for each branch × config, the new first-parent commits →\n' +
-            'build → measure → store → detect → notify → bisect. Resumes after a crash without redoing finished steps;\n' +
-            'exits with 75 when another nightly holds the lock (docs/nightly.md)',
-        )
-        .option(
-          '--backfill <n>',
-          'fill the history of the last N commits of each branch',
-          number('--backfill', true),
-        )
-        .option(
-          '--every <k>',
-          'measure every k-th commit, always the newest (default: [schedule] backfill_every)',
-          number('--every', true),
-        )
-        .option('--dry-run', 'print the plan (fetches the mirrors), build and measure nothing')
-        .option('--runtime <name>', 'only this runtime (repeatable)', collect)
-        .option('-w, --workload <name>', 'only this workload instead of the suites (repeatable)', collect)
-        .option('--processes <n>', 'processes per build (default 20)', number('--processes', true))
-        .option('--no-bisect', 'do not bisect new alerts')
-        .option(
-          '--max-bisections <n>',
-          'bisections per nightly at most (default 3)',
-          number('--max-bisections', true),
-        )
-        .option(
-          '--bisect-processes <n>',
-          "processes per build in a bisection's first round (default 10, or half of what the alert's interleaved pair needed when that is more; each round doubles)",
-          number('--bisect-processes', true),
-        )
-        .option(
-          '--portal-url <url>',
-          'public URL of the portal, for links in notifications ($LANGPERF_PORTAL_URL)',
-        )
-        .option('--lock <path>', 'lock file (default <build cache>/nightly.lock)')
-        .option(
-          '--reference <mode>',
-          'previous: measure each new commit interleaved with the newest one measured before it; none: alone (default: [nightly] reference)',
-        )
-        .option(
-          '--pair-budget <rounds>',
-          "rounds a pair may measure at most: while a workload's interval cannot rule out a change of the " +
-            'pair threshold, it is measured again on both builds, doubling its processes; 1 = never grow ' +
-            '(default: [nightly] pair_budget, 3)',
-          number('--pair-budget', true),
-        )
-        .option(
-          '--pair-threshold <fraction>',
-          'the change a pair must see or rule out, e.g. 0.1 for 10 %; a pair whose 99 % interval (α split ' +
-            'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
-            '(default: [nightly] pair_threshold, 0.1)',
-          number('--pair-threshold', false),
-        ),
-    ),
-  ).action(async (opts) => setStatus(await nightlyCommand(ctx, opts)))
 }

@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import type { Command } from 'commander'
-import { InvalidArgumentError } from 'commander'
 import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
 import type { LangperfConfig, NotifyTarget } from '../../model/index.ts'
@@ -15,7 +13,7 @@ import {
 } from '../../notify/index.ts'
 import type { AlertDetail } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { collect } from '../options.ts'
+import { DEFAULT_PORTAL_URL } from '../options.ts'
 import { log, printJson, println } from '../output.ts'
 
 // `langperf notify test|send`: check a notification target with a sample message, or send a
@@ -23,7 +21,6 @@ import { log, printJson, println } from '../output.ts'
 // environment. Exit status 0 when every message was delivered, 3 when one was not.
 
 /** Where the portal runs when --portal-url is not given: `langperf serve`'s default address. */
-const DEFAULT_PORTAL_URL = 'http://127.0.0.1:8080'
 
 /** Options of `langperf notify test`. */
 export interface NotifyTestOptions {
@@ -137,47 +134,4 @@ export function resultLine(r: DeliveryResult): string {
   if (r.state === 'delivered')
     return `Delivered to ${who} in ${tries}: ${r.detail}${r.url ? ` ${r.url}` : ''}`
   return `Not delivered to ${who}${r.retryable ? ' (may succeed later)' : ''}: ${r.reason}`
-}
-
-function alertId(text: string): number {
-  const n = Number(text)
-  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected an alert id (a positive integer), found "${text}"`)
-  }
-  return n
-}
-
-/** Adds `notify test|send` to the program. */
-export function addNotifyCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  const notify = program
-    .command('notify')
-    .description('Notifications ([[notify]] in langperf.toml): check a target, or send a stored alert again')
-  notify
-    .command('test')
-    .description(
-      'Send a sample alert (marked as a test) to one configured target, to check its URL, token or SMTP login;\n' +
-        'exit status 3 when it was not delivered, with the reason',
-    )
-    .requiredOption('--target <name>', 'the [[notify]] target, by its name')
-    .option('--config <file>', 'configuration file (default: ./langperf.toml)')
-    .option('--portal-url <url>', `the portal's address, for links (default: ${DEFAULT_PORTAL_URL})`)
-    .option('--json', 'print the delivery result as JSON on stdout')
-    .action(async (opts: NotifyTestOptions) => setStatus(await notifyTestCommand(ctx, opts)))
-  notify
-    .command('send')
-    .description('Send a stored alert to the configured targets (all, or those named by --target)')
-    .argument('<alert>', 'alert id (see `langperf alerts`)', alertId)
-    .option(
-      '--target <name>',
-      'a [[notify]] target, by its name (repeatable; default: every target)',
-      collect,
-    )
-    .option('--config <file>', 'configuration file (default: ./langperf.toml)')
-    .option('--portal-url <url>', `the portal's address, for links (default: ${DEFAULT_PORTAL_URL})`)
-    .option(
-      '--db <path>',
-      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
-    )
-    .option('--json', 'print the delivery results as JSON on stdout')
-    .action(async (id: number, opts: NotifySendOptions) => setStatus(await notifySendCommand(ctx, id, opts)))
 }

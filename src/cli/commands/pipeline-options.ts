@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Command } from 'commander'
 import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
 import type { LangperfConfig } from '../../model/index.ts'
 import type { SamplingOptions } from '../../pipeline/index.ts'
 import { openStore, type Store } from '../../store/index.ts'
 import { type CommonOptions, storeLocation } from '../context.ts'
-import { number } from '../options.ts'
 
 // What the commands that drive the pipeline (`nightly`, `bisect`) share: the configuration file,
 // the store it names and the sampling options.
@@ -93,25 +91,4 @@ export function samplingFrom(options: SamplingCliOptions, processes?: number): S
     ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {}),
   }
-}
-
-/** Adds `--config` and the sampling options to a command. */
-export function withSamplingOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <path>', 'configuration file (default ./langperf.toml)')
-    .option('--fast', 'sample with the fast preset: 6 processes × (1 warm-up + 3 values)')
-    .option('--rigorous', 'sample with the rigorous preset: 40 processes × (1 + 3)')
-    .option('--warmups <n>', 'warm-ups per process', number('--warmups', true))
-    .option('--values <n>', 'values per process', number('--values', true))
-    .option(
-      '--min-time <seconds>',
-      'minimum duration of one value (default 0.1)',
-      number('--min-time', false),
-    )
-    .option(
-      '--timeout <seconds>',
-      'kill a worker process after this long (default 600)',
-      number('--timeout', false),
-    )
-    .option('--machine <name>', 'machine name recorded on the runs (default: hostname)')
 }

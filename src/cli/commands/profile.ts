@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import type { Command } from 'commander'
 import {
   buildFromInterpreter,
   diffProfiles,
@@ -26,7 +25,6 @@ import {
 } from '../../runner/index.ts'
 import type { ProfileRow, ProfileWithStacks, Store } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../context.ts'
-import { collect, common, number } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 import { loadConfigFile } from './pipeline-options.ts'
 
@@ -320,7 +318,7 @@ async function mustGet(store: Store, id: number): Promise<ProfileWithStacks> {
 }
 
 /** `langperf profile show ID`. */
-async function showCommand(ctx: Ctx, id: string, options: ProfileViewOptions): Promise<number> {
+export async function showCommand(ctx: Ctx, id: string, options: ProfileViewOptions): Promise<number> {
   return withStore(
     options,
     async (store) => {
@@ -339,7 +337,12 @@ async function showCommand(ctx: Ctx, id: string, options: ProfileViewOptions): P
 }
 
 /** `langperf profile diff A B`. */
-async function diffCommand(ctx: Ctx, a: string, b: string, options: ProfileViewOptions): Promise<number> {
+export async function diffCommand(
+  ctx: Ctx,
+  a: string,
+  b: string,
+  options: ProfileViewOptions,
+): Promise<number> {
   return withStore(
     options,
     async (store) => {
@@ -368,7 +371,7 @@ async function diffCommand(ctx: Ctx, a: string, b: string, options: ProfileViewO
 }
 
 /** `langperf profile list`. */
-async function listCommand(ctx: Ctx, options: ProfileViewOptions): Promise<number> {
+export async function listCommand(ctx: Ctx, options: ProfileViewOptions): Promise<number> {
   return withStore(
     options,
     async (store) => {
@@ -398,79 +401,4 @@ async function listCommand(ctx: Ctx, options: ProfileViewOptions): Promise<numbe
     },
     ctx.env,
   )
-}
-
-/** Registers `langperf profile` (record, show, diff, list) on the program. */
-export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  const profile = program
-    .command('profile')
-    .description(
-      'Where the time goes: profile a workload with py-spy in processes of its own (never the timed ones),\n' +
-        'store the profile, and read it as its top functions or as the differential of two (docs/profiles.md)',
-    )
-  common(
-    profile
-      .command('record', { isDefault: true })
-      .description(
-        'Profile WORKLOAD on each --python (two: interleaved, then their differential); py-spy is installed into\n' +
-          "langperf's cache on first use. Where it cannot profile (PyPy), the stored profile says why",
-      )
-      .argument('<workload>', 'workload name (see `langperf workloads`)')
-      .option('-p, --python <path>', 'interpreter to profile (repeatable; two give a differential)', collect)
-      .option(
-        '--duration <seconds>',
-        'profiled seconds per interpreter (default 10)',
-        number('--duration', false),
-      )
-      .option(
-        '--processes <n>',
-        'profiled processes per interpreter (default 2)',
-        number('--processes', true),
-      )
-      .option('--rate <hz>', 'samples per second (default 250)', number('--rate', true))
-      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
-      .option('--machine <name>', 'machine name to record (default: hostname)')
-      .option(
-        '--cache-dir <dir>',
-        "langperf's cache (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
-      )
-      .option('--config <path>', 'configuration file naming the cache (default ./langperf.toml when present)')
-      .option('--recalibrate', 'calibrate the loops again instead of reusing those of earlier runs')
-      .option(
-        '--whole-process',
-        'count every sample, start-up and imports included (default: only those in timed values)',
-      ),
-  ).action(async (workload, opts) => setStatus(await profileCommand(ctx, workload, opts)))
-  common(
-    profile
-      .command('show')
-      .description("A stored profile's top functions: self and total samples with their shares")
-      .argument('<id>', 'profile id')
-      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
-      .option(
-        '--whole-process',
-        'count every sample, start-up and imports included (default: only those in timed values)',
-      ),
-  ).action(async (id, opts) => setStatus(await showCommand(ctx, id, opts)))
-  common(
-    profile
-      .command('diff')
-      .description(
-        'The differential of two profiles: per function, the change in self share (B − A) with its interval',
-      )
-      .argument('<a>', 'reference profile id')
-      .argument('<b>', 'profile compared with it')
-      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
-      .option(
-        '--whole-process',
-        'count every sample, start-up and imports included (default: only those in timed values)',
-      ),
-  ).action(async (a, b, opts) => setStatus(await diffCommand(ctx, a, b, opts)))
-  common(
-    profile
-      .command('list')
-      .description('Stored profiles, newest first')
-      .option('--workload <name>', 'only this workload')
-      .option('--limit <n>', 'at most this many (default 50)', number('--limit', true)),
-  ).action(async (opts) => setStatus(await listCommand(ctx, opts)))
 }

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { type Command, InvalidArgumentError } from 'commander'
 import { type ApiClient, createApiClient } from '../../api/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { buildServer } from '../../server/index.ts'
@@ -80,32 +79,4 @@ export async function reportCommand(ctx: Ctx, options: ReportOptions): Promise<n
   } finally {
     await store.close()
   }
-}
-
-/** Adds `report` to the program. */
-export function addReportCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  program
-    .command('report')
-    .description(
-      'Write the dashboard as a static site (overview, timelines, comparisons, matrix, alerts, runs, machines)\n' +
-        'with relative links and the data embedded: open DIR/index.html from disk or publish DIR anywhere',
-    )
-    .requiredOption('-o, --out <dir>', 'directory to write (created; existing files are overwritten)')
-    .option(
-      '--db <path>',
-      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
-    )
-    .option('--base-url <url>', 'read from the API of this langperf server instead of a database')
-    .option('--json', 'print a JSON summary on stdout')
-    .option(
-      '--commit-url <pattern>',
-      'links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
-    )
-    .option('--max-pages <n>', 'most pages to write (default 5000)', (text: string) => {
-      const n = Number(text)
-      if (!/^\d+$/.test(text) || n < 1)
-        throw new InvalidArgumentError(`expected a positive integer for --max-pages, found "${text}"`)
-      return n
-    })
-    .action(async (opts: ReportOptions) => setStatus(await reportCommand(ctx, opts)))
 }

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os'
 import cliProgress from 'cli-progress'
-import type { Command } from 'commander'
 import {
   buildFromInterpreter,
   type CompareReport,
@@ -35,7 +34,6 @@ import {
   storeLocation,
   withStoreCreating,
 } from '../context.ts'
-import { collect, common, number, percent } from '../options.ts'
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
 import { renderResultsTable } from './show.ts'
@@ -499,59 +497,4 @@ function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
     io,
     `Details: \`langperf compare ${base.id} ${reports[0]!.candidate.id}\`; every run: \`langperf show\`.`,
   )
-}
-
-/** Registers `langperf run` (measure interpreters × a suite) on the program. */
-export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  common(
-    program
-      .command('run')
-      .description(
-        'Measure interpreters × a suite: fresh processes, calibrated loops frozen per workload, interleaved A B / B A,\n' +
-          'every raw value stored; then print each interpreter against the first',
-      )
-      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
-      .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
-      .option(
-        '-p, --python <path>',
-        'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
-        collect,
-      )
-      .option('--discover', 'with --python: also measure the interpreters discovery finds')
-      .option('--fast', 'quick look: 6 processes × (1 warm-up + 3 values); JIT: 4 × (6 + 4)')
-      .option('--rigorous', 'careful: 40 processes × (1 + 3); JIT: 12 × (20 + 10)')
-      .option('--processes <n>', 'override the number of processes', number('--processes', true))
-      .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
-      .option('--values <n>', 'override values per process', number('--values', true))
-      .option(
-        '--min-time <seconds>',
-        'minimum duration of one value; loops are calibrated to reach it (default 0.1)',
-        number('--min-time', false),
-      )
-      .option(
-        '--timeout <seconds>',
-        'kill a worker process after this long (default 600)',
-        number('--timeout', false),
-      )
-      .option('--machine <name>', 'machine name to record (default: hostname)')
-      .option(
-        '--precision <percent>',
-        'adaptive sampling (`1` or `1%`): keep starting processes until the 95 % interval of each mean (of each ratio to the first interpreter, with several) is within ± this many percent, or a ratio is beyond doubt; --processes is then the minimum (default 4)',
-        percent('--precision'),
-      )
-      .option(
-        '--max-processes <n>',
-        'with --precision: the most processes per interpreter and workload (default 40)',
-        number('--max-processes', true),
-      )
-      .option(
-        '--cpus <list>',
-        'pin every worker to these CPUs (like 1 or 2-3, with taskset), none, or auto: the CPUs isolated from the scheduler, if any (default)',
-      )
-      .option(
-        '--recalibrate',
-        "calibrate every workload's loops again (by default an interpreter reuses the loop counts of its earlier runs on this machine, so its runs stay comparable)",
-      )
-      .option('--no-progress', 'no progress bar'),
-  ).action(async (opts) => setStatus(await runCommand(ctx, opts)))
 }

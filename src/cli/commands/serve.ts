@@ -1,20 +1,16 @@
-import type { Command } from 'commander'
-import { InvalidArgumentError } from 'commander'
 import { pino } from 'pino'
 import { LangperfError } from '../../lib/index.ts'
 import { buildServer, type WebRoutes } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
 import { checkCommitUrl, createWebRoutes } from '../../web/index.ts'
 import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
+import { DEFAULT_PORT, LOG_LEVELS } from '../options.ts'
 import { log } from '../output.ts'
 
 // `langperf serve`: the portal's HTTP server over the database. Listens on 127.0.0.1 unless told
 // otherwise (exposing the write API to a network is a decision, not a default), logs one line per
 // request on stderr (readable text, or pino's JSON lines with --log-format json), and on SIGINT or SIGTERM stops accepting, finishes the requests in
 // flight and closes the database before exiting.
-
-/** Default port of `langperf serve`. */
-export const DEFAULT_PORT = 8080
 
 /** Options of `langperf serve`. */
 export interface ServeOptions extends CommonOptions {
@@ -36,7 +32,6 @@ export interface ServeDeps {
   readonly stop?: Promise<unknown>
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const LOG_FORMATS = ['text', 'json'] as const
 /** pino's numeric levels, as words. */
 const LEVEL_NAMES: Record<number, string> = {
@@ -151,43 +146,4 @@ export function dashboardOptions(
       `Cannot ${action}: expected --commit-url (or $LANGPERF_COMMIT_URL) to be an http(s) URL containing {sha}, like https://github.com/python/cpython/commit/{sha}, found ${JSON.stringify(pattern)}`,
     )
   }
-}
-
-function port(text: string): number {
-  const n = Number(text)
-  if (!/^\d+$/.test(text) || n > 65535) {
-    throw new InvalidArgumentError(`expected a port number 0–65535 for --port, found "${text}"`)
-  }
-  return n
-}
-
-/** Adds `serve` to the program. */
-export function addServeCommand(
-  program: Command,
-  ctx: Ctx,
-  setStatus: (code: number) => void,
-  deps: ServeDeps = {},
-): void {
-  program
-    .command('serve')
-    .description(
-      'Serve the HTTP API (and the dashboard) over the database until SIGINT or SIGTERM.\n' +
-        'Reads are public; writes need a token from `langperf token create`',
-    )
-    .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
-    .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, port)
-    .option(
-      '--db <path>',
-      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
-    )
-    .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
-    .option(
-      '--log-format <format>',
-      'text: one readable line per request on stderr (default); json: JSON lines for a log collector',
-    )
-    .option(
-      '--commit-url <pattern>',
-      'dashboard links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
-    )
-    .action(async (opts: ServeOptions) => setStatus(await serveCommand(ctx, opts, deps)))
 }

@@ -1,10 +1,8 @@
-import type { Command } from 'commander'
 import { resolveRunSelector } from '../../analysis/index.ts'
 import { createRng, type JsonObject } from '../../lib/index.ts'
 import { summarize } from '../../stats/index.ts'
 import type { ResultRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { common, number } from '../options.ts'
 import { formatValue, printJson, println, table } from '../output.ts'
 import { runLabel } from './compare.ts'
 
@@ -152,19 +150,4 @@ export async function showCommand(
     }
     return 0
   })
-}
-
-/** Registers `langperf show` (list runs, or show one) on the program. */
-export function addShowCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  common(
-    program
-      .command('show')
-      .description(
-        'List runs, or show one run (id, "latest" = the run stored last, version or commit prefix) with its environment and results',
-      )
-      .argument('[run]', 'run to show')
-      .option('--limit <n>', 'runs per page (default 20)', number('--limit', true))
-      .option('--offset <n>', 'skip this many runs', number('--offset', true))
-      .option('--samples', 'with --json and a run: include every raw sample'),
-  ).action(async (run, opts) => setStatus(await showCommand(ctx, run, opts)))
 }

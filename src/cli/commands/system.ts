@@ -1,7 +1,5 @@
-import type { Command } from 'commander'
 import { readEnvironment } from '../../runner/index.ts'
 import type { CommonOptions, Ctx } from '../context.ts'
-import { common } from '../options.ts'
 import { printJson, println } from '../output.ts'
 
 /** `langperf system check`: how the machine is set up, and what to fix before benchmarking. */
@@ -51,17 +49,4 @@ export async function systemCheck(
     println(io, `    fix: ${w.advice}`)
   }
   return options.strict ? 1 : 0
-}
-
-/** Registers `langperf system check` (is the machine set up for benchmarking?) on the program. */
-export function addSystemCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  const system = program.command('system').description('The machine: is it set up for benchmarking?')
-  common(
-    system
-      .command('check')
-      .description(
-        'Print the machine fingerprint and tuning (governor, turbo, SMT, ASLR, load, isolated CPUs) with advice for each problem',
-      )
-      .option('--strict', 'exit with status 1 when there is any warning'),
-  ).action(async (opts) => setStatus(await systemCheck(ctx, opts)))
 }

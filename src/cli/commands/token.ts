@@ -1,10 +1,7 @@
-import type { Command } from 'commander'
-import { InvalidArgumentError } from 'commander'
 import { LangperfError, quote } from '../../lib/index.ts'
 import { hashTokenSecret, newTokenSecret } from '../../server/index.ts'
 import { TOKEN_ROLES, type TokenRole, type TokenRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../context.ts'
-import { collect, common } from '../options.ts'
 import { log, printJson, println, table } from '../output.ts'
 
 // `langperf token create|list|revoke`: API tokens. The secret is printed once, on stdout, and
@@ -91,37 +88,4 @@ export async function tokenRevokeCommand(ctx: Ctx, id: number, options: CommonOp
     else log(ctx.io, `Token ${token.id} (${quote(token.name)}) is revoked since ${token.revokedAt}`)
     return 0
   })
-}
-
-function tokenId(text: string): number {
-  const n = Number(text)
-  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError(`expected a token id (a positive integer), found "${text}"`)
-  }
-  return n
-}
-
-/** Adds `token create|list|revoke` to the program. */
-export function addTokenCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  const token = program
-    .command('token')
-    .description('API tokens: an agent token writes results, an admin token also triages and manages tokens')
-  const db = common
-  db(
-    token
-      .command('create')
-      .description('Create a token and print its secret once (only its SHA-256 is stored)')
-      .requiredOption('--role <role>', `agent or admin`)
-      .requiredOption('--name <name>', 'who or what uses it, e.g. "ci bench-1"')
-      .option('--scope <machine>', 'machine it may write for (repeatable; default: every machine)', collect),
-  ).action(async (opts: TokenCreateOptions) => setStatus(await tokenCreateCommand(ctx, opts)))
-  db(token.command('list').description('List every token (never a secret)')).action(
-    async (opts: CommonOptions) => setStatus(await tokenListCommand(ctx, opts)),
-  )
-  db(
-    token
-      .command('revoke')
-      .description('Revoke a token: the API refuses it from now on')
-      .argument('<id>', 'token id (see `langperf token list`)', tokenId),
-  ).action(async (id: number, opts: CommonOptions) => setStatus(await tokenRevokeCommand(ctx, id, opts)))
 }

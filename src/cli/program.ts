@@ -1,0 +1,624 @@
+import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
+import { DEFAULT_MIN_EFFECT, TRIAGE_STATES } from '../model/index.ts'
+import type { NotifySendOptions, NotifyTestOptions } from './commands/notify.ts'
+import type { ReportOptions } from './commands/report.ts'
+import type { ServeOptions } from './commands/serve.ts'
+import type { TokenCreateOptions } from './commands/token.ts'
+import type { CommonOptions, Ctx } from './context.ts'
+import {
+  alertId,
+  collect,
+  common,
+  DEFAULT_PORT,
+  DEFAULT_PORTAL_URL,
+  LOG_LEVELS,
+  number,
+  percent,
+  port,
+  tokenId,
+  withSamplingOptions,
+} from './options.ts'
+
+// The command line itself: every command's arguments, options and help text. An action imports
+// its implementation (commands/*.ts) when it runs, so that `langperf --help`, or one command,
+// loads neither the modules nor the packages of the others (fastify, kysely, zod, …): keep this
+// file's imports to commander, options.ts, model/ and types.
+
+/** Registers `langperf run` (measure interpreters × a suite) on the program. */
+export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('run')
+      .description(
+        'Measure interpreters × a suite: fresh processes, calibrated loops frozen per workload, interleaved A B / B A,\n' +
+          'every raw value stored; then print each interpreter against the first',
+      )
+      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
+      .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
+      .option(
+        '-p, --python <path>',
+        'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
+        collect,
+      )
+      .option('--discover', 'with --python: also measure the interpreters discovery finds')
+      .option('--fast', 'quick look: 6 processes × (1 warm-up + 3 values); JIT: 4 × (6 + 4)')
+      .option('--rigorous', 'careful: 40 processes × (1 + 3); JIT: 12 × (20 + 10)')
+      .option('--processes <n>', 'override the number of processes', number('--processes', true))
+      .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
+      .option('--values <n>', 'override values per process', number('--values', true))
+      .option(
+        '--min-time <seconds>',
+        'minimum duration of one value; loops are calibrated to reach it (default 0.1)',
+        number('--min-time', false),
+      )
+      .option(
+        '--timeout <seconds>',
+        'kill a worker process after this long (default 600)',
+        number('--timeout', false),
+      )
+      .option('--machine <name>', 'machine name to record (default: hostname)')
+      .option(
+        '--precision <percent>',
+        'adaptive sampling (`1` or `1%`): keep starting processes until the 95 % interval of each mean (of each ratio to the first interpreter, with several) is within ± this many percent, or a ratio is beyond doubt; --processes is then the minimum (default 4)',
+        percent('--precision'),
+      )
+      .option(
+        '--max-processes <n>',
+        'with --precision: the most processes per interpreter and workload (default 40)',
+        number('--max-processes', true),
+      )
+      .option(
+        '--cpus <list>',
+        'pin every worker to these CPUs (like 1 or 2-3, with taskset), none, or auto: the CPUs isolated from the scheduler, if any (default)',
+      )
+      .option(
+        '--recalibrate',
+        "calibrate every workload's loops again (by default an interpreter reuses the loop counts of its earlier runs on this machine, so its runs stay comparable)",
+      )
+      .option('--no-progress', 'no progress bar'),
+  ).action(async (opts) => {
+    const { runCommand } = await import('./commands/run.ts')
+    setStatus(await runCommand(ctx, opts))
+  })
+}
+
+/** Registers `langperf compare` (two runs workload by workload) on the program. */
+export function addCompareCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('compare')
+      .description(
+        'Compare two runs workload by workload: ratio of per-process means with its 95 % interval and a verdict,\n' +
+          'slowest first, and the geometric mean. A and B: a run id, "latest" (the run stored last), a version (3.12.1), runtime-version\n' +
+          '(cpython-3.12.1) or a commit prefix (its newest run)',
+      )
+      .argument('<base>', 'the reference run')
+      .argument('<candidate>', 'the run compared with it')
+      .option(
+        '--fail-on-slowdown <pct>',
+        'exit with status 1 when a workload or the geometric mean is significantly slower by PCT % or more',
+        number('--fail-on-slowdown', false),
+      )
+      .option(
+        '--min-effect <pct>',
+        `do not call changes smaller than PCT %, however significant (default ${DEFAULT_MIN_EFFECT * 100}; 0: the interval decides alone)`,
+        number('--min-effect', false),
+      )
+      .option('--tag <tag>', 'only workloads with this tag (repeatable)', collect)
+      .option(
+        '--allow-version-mismatch',
+        'also compare workloads whose versions differ (e.g. another benchmark_hash); marked in the table',
+      ),
+  ).action(async (a, b, opts) => {
+    const { compareCommand } = await import('./commands/compare.ts')
+    setStatus(await compareCommand(ctx, a, b, opts))
+  })
+}
+
+/** Registers `langperf show` (list runs, or show one) on the program. */
+export function addShowCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('show')
+      .description(
+        'List runs, or show one run (id, "latest" = the run stored last, version or commit prefix) with its environment and results',
+      )
+      .argument('[run]', 'run to show')
+      .option('--limit <n>', 'runs per page (default 20)', number('--limit', true))
+      .option('--offset <n>', 'skip this many runs', number('--offset', true))
+      .option('--samples', 'with --json and a run: include every raw sample'),
+  ).action(async (run, opts) => {
+    const { showCommand } = await import('./commands/show.ts')
+    setStatus(await showCommand(ctx, run, opts))
+  })
+}
+
+/** Registers `langperf import` and `langperf export` (pyperf JSON in and out) on the program. */
+export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('import')
+      .description(
+        'Import result files (all or none: a bad file leaves the database unchanged). pyperf JSON 1.0, plain or gzipped;\n' +
+          'every value and metadata key is kept, including commit_id, commit_date, commit_branch, benchmark_hash.\n' +
+          'Each build is placed on its line of development (docs/lineage.md): by git ancestry with --repo, else by rules —\n' +
+          'a recorded branch as is, an alpha tag (v3.13.0a4) or alpha version (3.14.0a0+) on main, any other tag or\n' +
+          "version (v3.13.0b1, 3.13.0b1+) on its X.Y branch, a fork's commit on fork/branch. The config comes from the\n" +
+          "file name's -FLAGS after the commit hash (bench_runner: -JIT, -NOGIL, -PYTHON_UOPS), else default.\n" +
+          'Importing a file again stores nothing new (and re-keys its build if the placement changed).',
+      )
+      .argument('<format>', 'file format: pyperf')
+      .argument('<files...>', 'files to import')
+      .option('--runtime <name>', 'runtime family instead of python_implementation (e.g. pypy)')
+      .option('--config <name>', "build config instead of the file name's flags (e.g. pgo-lto, jit)")
+      .option('--machine <name>', 'machine name instead of the hostname metadata')
+      .option('--branch <name>', 'line of development instead of the placement rules (e.g. main)')
+      .option(
+        '--repo <path>',
+        "the runtime's git repository: place and order commits by first-parent ancestry",
+      )
+      .option('--strict', 'refuse the whole batch when any file contradicts itself or the repository'),
+  ).action(async (format, files, opts) => {
+    const { importCommand } = await import('./commands/interchange.ts')
+    setStatus(await importCommand(ctx, format, files, opts))
+  })
+
+  common(
+    program
+      .command('export')
+      .description(
+        'Export a run as pyperf JSON 1.0 (readable by `python -m pyperf` tools); an imported run gives back its file',
+      )
+      .argument('<format>', 'file format: pyperf')
+      .argument('<run>', 'run id, "latest" (the run stored last), a version or a commit prefix')
+      .option('-o, --out <file>', 'write to FILE (gzipped when it ends in .gz) instead of stdout')
+      .option('--gzip', 'gzip the output'),
+  ).action(async (format, run, opts) => {
+    const { exportCommand } = await import('./commands/interchange.ts')
+    setStatus(await exportCommand(ctx, format, run, opts))
+  })
+}
+
+/** Registers `langperf system check` (is the machine set up for benchmarking?) on the program. */
+export function addSystemCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  const system = program.command('system').description('The machine: is it set up for benchmarking?')
+  common(
+    system
+      .command('check')
+      .description(
+        'Print the machine fingerprint and tuning (governor, turbo, SMT, ASLR, load, isolated CPUs) with advice for each problem',
+      )
+      .option('--strict', 'exit with status 1 when there is any warning'),
+  ).action(async (opts) => {
+    const { systemCheck } = await import('./commands/system.ts')
+    setStatus(await systemCheck(ctx, opts))
+  })
+}
+
+/** Registers `langperf interpreters` and `langperf workloads` (what can be measured) on the program. */
+export function addInventoryCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('interpreters')
+      .description(
+        'List the interpreters found on PATH and in pyenv, identified by what each reports about itself',
+      )
+      .option('-p, --python <path>', 'also describe this interpreter (repeatable)', collect),
+  ).action(async (opts) => {
+    const { interpretersCommand } = await import('./commands/inventory.ts')
+    setStatus(await interpretersCommand(ctx, opts))
+  })
+
+  common(program.command('workloads').description('List the built-in workloads and suites')).action(
+    async (opts) => {
+      const { workloadsCommand } = await import('./commands/inventory.ts')
+      setStatus(await workloadsCommand(ctx, opts))
+    },
+  )
+}
+
+/** Adds `detect` and `alerts list|show|triage` to the program. */
+export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('detect')
+      .description(
+        'Find the commits that changed performance in every stored series (or a filter): E-Divisive change points\n' +
+          'confirmed on between-build noise, a provisional verdict on the newest build. A step across an infrastructure\n' +
+          'change (kernel, CPU setting, suite or harness upgrade, compiler) is infrastructure when the suite moved with it,\n' +
+          'a commit in the range when it stands out. Records changes grouped by blame range into alerts; running it\n' +
+          'again adds nothing',
+      )
+      .option('--machine <name>', 'only this machine')
+      .option('--runtime <name>', 'only this runtime')
+      .option('--config <name>', 'only this build config')
+      .option('--branch <name>', 'only this branch')
+      .option('--workload <name>', 'only this workload')
+      .option('--p-value <p>', 'significance a change must reach (default 0.001)', number('--p-value', false))
+      .option(
+        '--min-magnitude <pct>',
+        'smallest change reported, in percent (default 1)',
+        number('--min-magnitude', false),
+      )
+      .option(
+        '--noise-multiplier <k>',
+        "smallest change reported is also k × the series' between-build noise (default 1)",
+        number('--noise-multiplier', false),
+      )
+      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
+  ).action(async (opts) => {
+    const { detectCommand } = await import('./commands/alerts.ts')
+    setStatus(await detectCommand(ctx, opts))
+  })
+
+  const alerts = program
+    .command('alerts')
+    .description(
+      'Alerts: detected changes grouped by blame range, with triage states (new, acknowledged, invalid, fixed, wont-fix)',
+    )
+  common(
+    alerts
+      .command('list', { isDefault: true })
+      .description('Open alerts (new and acknowledged, not withdrawn), newest first')
+      .option('--triage <state>', 'only alerts in this triage state (repeatable)', collect)
+      .option('--all', 'every alert, triaged and withdrawn ones too')
+      .option('--runtime <name>', 'only this runtime')
+      .option('--kind <kind>', 'only commit or infrastructure alerts')
+      .option('--machine <name>', 'only alerts with a change on this machine')
+      .option('--limit <n>', 'alerts per page (default 50)', number('--limit', true))
+      .option('--offset <n>', 'skip this many alerts', number('--offset', true)),
+  ).action(async (opts) => {
+    const { alertsListCommand } = await import('./commands/alerts.ts')
+    setStatus(await alertsListCommand(ctx, opts))
+  })
+  common(
+    alerts.command('show').description('One alert with every change').argument('<id>', 'alert id'),
+  ).action(async (id, opts) => {
+    const { alertsShowCommand } = await import('./commands/alerts.ts')
+    setStatus(await alertsShowCommand(ctx, id, opts))
+  })
+  common(
+    alerts
+      .command('triage')
+      .description('Set the triage state of an alert; detection never changes it afterwards')
+      .argument('<id>', 'alert id')
+      .argument('<state>', TRIAGE_STATES.join(' | '))
+      .option('--note <text>', 'why (shown with the alert)')
+      .option('--link <url>', 'an issue or pull request (http or https)'),
+  ).action(async (id, state, opts) => {
+    const { alertsTriageCommand } = await import('./commands/alerts.ts')
+    setStatus(await alertsTriageCommand(ctx, id, state, opts))
+  })
+}
+
+/** Registers `langperf nightly`. */
+export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  withSamplingOptions(
+    common(
+      program
+        .command('nightly')
+        .description(
+          'One nightly cycle over the runtimes of langperf.toml: for each branch × config, the new first-parent commits →\n' +
+            'build → measure → store → detect → notify → bisect. Resumes after a crash without redoing finished steps;\n' +
+            'exits with 75 when another nightly holds the lock (docs/nightly.md)',
+        )
+        .option(
+          '--backfill <n>',
+          'fill the history of the last N commits of each branch',
+          number('--backfill', true),
+        )
+        .option(
+          '--every <k>',
+          'measure every k-th commit, always the newest (default: [schedule] backfill_every)',
+          number('--every', true),
+        )
+        .option('--dry-run', 'print the plan (fetches the mirrors), build and measure nothing')
+        .option('--runtime <name>', 'only this runtime (repeatable)', collect)
+        .option('-w, --workload <name>', 'only this workload instead of the suites (repeatable)', collect)
+        .option('--processes <n>', 'processes per build (default 20)', number('--processes', true))
+        .option('--no-bisect', 'do not bisect new alerts')
+        .option(
+          '--max-bisections <n>',
+          'bisections per nightly at most (default 3)',
+          number('--max-bisections', true),
+        )
+        .option(
+          '--bisect-processes <n>',
+          "processes per build in a bisection's first round (default 10, or half of what the alert's interleaved pair needed when that is more; each round doubles)",
+          number('--bisect-processes', true),
+        )
+        .option(
+          '--portal-url <url>',
+          'public URL of the portal, for links in notifications ($LANGPERF_PORTAL_URL)',
+        )
+        .option('--lock <path>', 'lock file (default <build cache>/nightly.lock)')
+        .option(
+          '--reference <mode>',
+          'previous: measure each new commit interleaved with the newest one measured before it; none: alone (default: [nightly] reference)',
+        )
+        .option(
+          '--pair-budget <rounds>',
+          "rounds a pair may measure at most: while a workload's interval cannot rule out a change of the " +
+            'pair threshold, it is measured again on both builds, doubling its processes; 1 = never grow ' +
+            '(default: [nightly] pair_budget, 3)',
+          number('--pair-budget', true),
+        )
+        .option(
+          '--pair-threshold <fraction>',
+          'the change a pair must see or rule out, e.g. 0.1 for 10 %; a pair whose 99 % interval (α split ' +
+            'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
+            '(default: [nightly] pair_threshold, 0.1)',
+          number('--pair-threshold', false),
+        ),
+    ),
+  ).action(async (opts) => {
+    const { nightlyCommand } = await import('./commands/nightly.ts')
+    setStatus(await nightlyCommand(ctx, opts))
+  })
+}
+
+/** Registers `langperf bisect`. */
+export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  withSamplingOptions(
+    common(
+      program
+        .command('bisect')
+        .description(
+          'Find the commit of (good, bad] that changed a workload: build midpoints (cached), measure them interleaved with\n' +
+            'both ends, repeats doubling until the verdict is clear (α = 0.01), then confirm the culprit against its parent',
+        )
+        .option('--good <rev>', 'a commit, tag or branch known to be good')
+        .option('--bad <rev>', 'a descendant of it known to be bad')
+        .option('-w, --workload <name>', 'workload that changed (repeatable)', collect)
+        .option('--runtime <name>', 'runtime of langperf.toml (default: its only one)')
+        .option('--build-config <name>', 'build config (default: the runtime’s first)')
+        .option('--branch <name>', 'branch recorded on new builds (default: the runtime’s first)')
+        .option(
+          '--alert <id>',
+          'record the culprit (or "inconclusive: …") on this alert',
+          number('--alert', true),
+        )
+        .option(
+          '--processes <n>',
+          'processes per build in the first round (default 10, doubling)',
+          number('--processes', true),
+        )
+        .option(
+          '--repeats <n>',
+          'rounds per commit at most (default: [bisect] repeats)',
+          number('--repeats', true),
+        )
+        .option(
+          '--max-builds <n>',
+          'builds at most (default: [bisect] max_builds)',
+          number('--max-builds', true),
+        ),
+    ),
+  ).action(async (opts) => {
+    const { bisectCommand } = await import('./commands/bisect.ts')
+    setStatus(await bisectCommand(ctx, opts))
+  })
+}
+
+/** Adds `notify test|send` to the program. */
+export function addNotifyCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  const notify = program
+    .command('notify')
+    .description('Notifications ([[notify]] in langperf.toml): check a target, or send a stored alert again')
+  notify
+    .command('test')
+    .description(
+      'Send a sample alert (marked as a test) to one configured target, to check its URL, token or SMTP login;\n' +
+        'exit status 3 when it was not delivered, with the reason',
+    )
+    .requiredOption('--target <name>', 'the [[notify]] target, by its name')
+    .option('--config <file>', 'configuration file (default: ./langperf.toml)')
+    .option('--portal-url <url>', `the portal's address, for links (default: ${DEFAULT_PORTAL_URL})`)
+    .option('--json', 'print the delivery result as JSON on stdout')
+    .action(async (opts: NotifyTestOptions) => {
+      const { notifyTestCommand } = await import('./commands/notify.ts')
+      setStatus(await notifyTestCommand(ctx, opts))
+    })
+  notify
+    .command('send')
+    .description('Send a stored alert to the configured targets (all, or those named by --target)')
+    .argument('<alert>', 'alert id (see `langperf alerts`)', alertId)
+    .option(
+      '--target <name>',
+      'a [[notify]] target, by its name (repeatable; default: every target)',
+      collect,
+    )
+    .option('--config <file>', 'configuration file (default: ./langperf.toml)')
+    .option('--portal-url <url>', `the portal's address, for links (default: ${DEFAULT_PORTAL_URL})`)
+    .option(
+      '--db <path>',
+      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+    )
+    .option('--json', 'print the delivery results as JSON on stdout')
+    .action(async (id: number, opts: NotifySendOptions) => {
+      const { notifySendCommand } = await import('./commands/notify.ts')
+      setStatus(await notifySendCommand(ctx, id, opts))
+    })
+}
+
+/** Adds `serve` to the program. */
+export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  program
+    .command('serve')
+    .description(
+      'Serve the HTTP API (and the dashboard) over the database until SIGINT or SIGTERM.\n' +
+        'Reads are public; writes need a token from `langperf token create`',
+    )
+    .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
+    .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, port)
+    .option(
+      '--db <path>',
+      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+    )
+    .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (default info)`)
+    .option(
+      '--log-format <format>',
+      'text: one readable line per request on stderr (default); json: JSON lines for a log collector',
+    )
+    .option(
+      '--commit-url <pattern>',
+      'dashboard links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
+    )
+    .action(async (opts: ServeOptions) => {
+      const { serveCommand } = await import('./commands/serve.ts')
+      setStatus(await serveCommand(ctx, opts))
+    })
+}
+
+/** Adds `report` to the program. */
+export function addReportCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  program
+    .command('report')
+    .description(
+      'Write the dashboard as a static site (overview, timelines, comparisons, matrix, alerts, runs, machines)\n' +
+        'with relative links and the data embedded: open DIR/index.html from disk or publish DIR anywhere',
+    )
+    .requiredOption('-o, --out <dir>', 'directory to write (created; existing files are overwritten)')
+    .option(
+      '--db <path>',
+      'the database: an SQLite file or a postgres:// URL (default: $LANGPERF_DB or ./langperf.db)',
+    )
+    .option('--base-url <url>', 'read from the API of this langperf server instead of a database')
+    .option('--json', 'print a JSON summary on stdout')
+    .option(
+      '--commit-url <pattern>',
+      'links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
+    )
+    .option('--max-pages <n>', 'most pages to write (default 5000)', (text: string) => {
+      const n = Number(text)
+      if (!/^\d+$/.test(text) || n < 1)
+        throw new InvalidArgumentError(`expected a positive integer for --max-pages, found "${text}"`)
+      return n
+    })
+    .action(async (opts: ReportOptions) => {
+      const { reportCommand } = await import('./commands/report.ts')
+      setStatus(await reportCommand(ctx, opts))
+    })
+}
+
+/** Adds `token create|list|revoke` to the program. */
+export function addTokenCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  const token = program
+    .command('token')
+    .description('API tokens: an agent token writes results, an admin token also triages and manages tokens')
+  const db = common
+  db(
+    token
+      .command('create')
+      .description('Create a token and print its secret once (only its SHA-256 is stored)')
+      .requiredOption('--role <role>', `agent or admin`)
+      .requiredOption('--name <name>', 'who or what uses it, e.g. "ci bench-1"')
+      .option('--scope <machine>', 'machine it may write for (repeatable; default: every machine)', collect),
+  ).action(async (opts: TokenCreateOptions) => {
+    const { tokenCreateCommand } = await import('./commands/token.ts')
+    setStatus(await tokenCreateCommand(ctx, opts))
+  })
+  db(token.command('list').description('List every token (never a secret)')).action(
+    async (opts: CommonOptions) => {
+      const { tokenListCommand } = await import('./commands/token.ts')
+      setStatus(await tokenListCommand(ctx, opts))
+    },
+  )
+  db(
+    token
+      .command('revoke')
+      .description('Revoke a token: the API refuses it from now on')
+      .argument('<id>', 'token id (see `langperf token list`)', tokenId),
+  ).action(async (id: number, opts: CommonOptions) => {
+    const { tokenRevokeCommand } = await import('./commands/token.ts')
+    setStatus(await tokenRevokeCommand(ctx, id, opts))
+  })
+}
+
+/** Registers `langperf profile` (record, show, diff, list) on the program. */
+export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  const profile = program
+    .command('profile')
+    .description(
+      'Where the time goes: profile a workload with py-spy in processes of its own (never the timed ones),\n' +
+        'store the profile, and read it as its top functions or as the differential of two (docs/profiles.md)',
+    )
+  common(
+    profile
+      .command('record', { isDefault: true })
+      .description(
+        'Profile WORKLOAD on each --python (two: interleaved, then their differential); py-spy is installed into\n' +
+          "langperf's cache on first use. Where it cannot profile (PyPy), the stored profile says why",
+      )
+      .argument('<workload>', 'workload name (see `langperf workloads`)')
+      .option('-p, --python <path>', 'interpreter to profile (repeatable; two give a differential)', collect)
+      .option(
+        '--duration <seconds>',
+        'profiled seconds per interpreter (default 10)',
+        number('--duration', false),
+      )
+      .option(
+        '--processes <n>',
+        'profiled processes per interpreter (default 2)',
+        number('--processes', true),
+      )
+      .option('--rate <hz>', 'samples per second (default 250)', number('--rate', true))
+      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
+      .option('--machine <name>', 'machine name to record (default: hostname)')
+      .option(
+        '--cache-dir <dir>',
+        "langperf's cache (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
+      )
+      .option('--config <path>', 'configuration file naming the cache (default ./langperf.toml when present)')
+      .option('--recalibrate', 'calibrate the loops again instead of reusing those of earlier runs')
+      .option(
+        '--whole-process',
+        'count every sample, start-up and imports included (default: only those in timed values)',
+      ),
+  ).action(async (workload, opts) => {
+    const { profileCommand } = await import('./commands/profile.ts')
+    setStatus(await profileCommand(ctx, workload, opts))
+  })
+  common(
+    profile
+      .command('show')
+      .description("A stored profile's top functions: self and total samples with their shares")
+      .argument('<id>', 'profile id')
+      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
+      .option(
+        '--whole-process',
+        'count every sample, start-up and imports included (default: only those in timed values)',
+      ),
+  ).action(async (id, opts) => {
+    const { showCommand } = await import('./commands/profile.ts')
+    setStatus(await showCommand(ctx, id, opts))
+  })
+  common(
+    profile
+      .command('diff')
+      .description(
+        'The differential of two profiles: per function, the change in self share (B − A) with its interval',
+      )
+      .argument('<a>', 'reference profile id')
+      .argument('<b>', 'profile compared with it')
+      .option('--top <n>', 'functions shown (default 15)', number('--top', true))
+      .option(
+        '--whole-process',
+        'count every sample, start-up and imports included (default: only those in timed values)',
+      ),
+  ).action(async (a, b, opts) => {
+    const { diffCommand } = await import('./commands/profile.ts')
+    setStatus(await diffCommand(ctx, a, b, opts))
+  })
+  common(
+    profile
+      .command('list')
+      .description('Stored profiles, newest first')
+      .option('--workload <name>', 'only this workload')
+      .option('--limit <n>', 'at most this many (default 50)', number('--limit', true)),
+  ).action(async (opts) => {
+    const { listCommand } = await import('./commands/profile.ts')
+    setStatus(await listCommand(ctx, opts))
+  })
+}
