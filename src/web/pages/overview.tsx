@@ -150,7 +150,8 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
         The latest run of every runtime and build config on every machine, against the run before it and
         against a baseline
         {baseline === null ? ' (the newest release measured on that machine)' : <> ({baseline})</>}. Ratios
-        are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster.
+        are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster. Each
+        release against the next: <a href={ctx.links.page({ page: 'releases' })}>releases</a>.
       </p>
       {rows.length === 0 ? (
         <p class="empty">
