@@ -144,6 +144,17 @@ describe('release, matrix and machine pages', () => {
     assert.equal(missing.status, 404)
   })
 
+  test('the matrix defaults to the machine with the most runs against its oldest release, and says so', async () => {
+    const page = await get(s.app, '/matrix')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /Machine <strong>big-box<\/strong>/)
+    assert.match(page.body, /baseline <strong>cpython 3\.12\.0/)
+    assert.doesNotMatch(page.body, /<th[^>]*>[^<]*<div class="small muted">small-box/)
+    const other = await get(s.app, '/matrix?machine=small-box')
+    assert.match(other.body, /Machine <strong>small-box<\/strong>/)
+    assert.match(other.body, /<form[^>]*action="\/matrix"/)
+  })
+
   test('the static report writes the releases index and every release page', async () => {
     const out = mkdtempSync(join(tmpdir(), 'langperf-pages-'))
     const report = await renderSite(s.api, out)
