@@ -155,6 +155,18 @@ describe('release, matrix and machine pages', () => {
     assert.match(other.body, /<form[^>]*action="\/matrix"/)
   })
 
+  test('a machine without a fingerprint shows the imported metadata and when it changed', async () => {
+    const page = await get(s.app, '/machines/big-box')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /imported metadata/)
+    assert.match(page.body, /Intel\(R\) Xeon\(R\) CPU E3-1220 v5/)
+    assert.match(page.body, /speed-python/)
+    assert.match(page.body, /GCC 11\.2/)
+    assert.match(page.body, /Environment changes/)
+    assert.match(page.body, /Linux-5\.15 → Linux-6\.1/)
+    assert.match(page.body, /isolated=2-3 → isolated=1-3/)
+  })
+
   test('the static report writes the releases index and every release page', async () => {
     const out = mkdtempSync(join(tmpdir(), 'langperf-pages-'))
     const report = await renderSite(s.api, out)

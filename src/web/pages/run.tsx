@@ -2,6 +2,7 @@ import { StatusBadge, TableWrap } from '../components.tsx'
 import type { Out, PageContext, PageResult } from '../context.ts'
 import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
 import { PREVIOUS } from './compare.tsx'
+import { machineRuns, metadataSection } from './machine-facts.tsx'
 import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
 
 // Run and machine pages: where a run was measured (environment, warnings), what it measured and
@@ -261,9 +262,10 @@ function MetadataDetails(props: { readonly label: string; readonly metadata: Run
 
 /** One machine: its fingerprint, the history of its fingerprints and its latest runs. */
 export async function machinePage(ctx: PageContext, name: string): Promise<PageResult> {
-  const [m, runs] = await Promise.all([
+  const [m, runs, all] = await Promise.all([
     ctx.api.getMachine({ params: { name } }),
     ctx.api.listRuns({ query: { machine: name, limit: 50 } }),
+    machineRuns(ctx, name),
   ])
   const f = m.fingerprint
   const body = (
@@ -286,8 +288,9 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
           ]}
         />
       ) : (
-        <p class="muted">No fingerprint recorded (imported results only).</p>
+        <p class="muted">No langperf fingerprint recorded (imported results only).</p>
       )}
+      {metadataSection(ctx, all)}
       <h2>Fingerprint history ({m.fingerprints.length})</h2>
       {m.fingerprints.length === 0 ? (
         <p class="muted">None recorded.</p>
