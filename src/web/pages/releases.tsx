@@ -1,5 +1,12 @@
 import { CompareTable, GeometricMean, TableWrap } from '../components.tsx'
-import { clientErrorMessage, type Out, type PageContext, type PageResult, type Run } from '../context.ts'
+import {
+  allPages,
+  clientErrorMessage,
+  type Out,
+  type PageContext,
+  type PageResult,
+  type Run,
+} from '../context.ts'
 import { formatDate } from '../format.ts'
 import { rowsWithTimelines } from './compare.tsx'
 import { compareVersions, RELEASE_RE } from './overview.tsx'
@@ -10,8 +17,8 @@ import { Notice } from './parts.tsx'
 // workload. A release is a build whose version is a final release (X.Y.Z, no a/b/rc/+ suffix);
 // its run on a machine and config is the newest complete run of a build of that version there.
 
-/** Builds read per runtime and config when looking for releases. */
-const MAX_BUILDS = 1000
+/** Builds read per runtime and config when looking for releases (newest first). */
+const MAX_BUILDS = 20_000
 
 /** One machine and config on which a runtime's releases were measured, oldest release first. */
 export interface ReleaseLine {
@@ -57,9 +64,11 @@ export async function releaseLines(ctx: PageContext, machine?: string): Promise<
       if (!buildsOf.has(key)) {
         buildsOf.set(
           key,
-          ctx.api
-            .listBuilds({ query: { runtime: p.runtime, config: p.config, limit: MAX_BUILDS } })
-            .then((page) => page.items.filter((b) => RELEASE_RE.test(b.version))),
+          allPages(
+            (offset, limit) =>
+              ctx.api.listBuilds({ query: { runtime: p.runtime, config: p.config, offset, limit } }),
+            MAX_BUILDS,
+          ).then((builds) => builds.filter((b) => RELEASE_RE.test(b.version))),
         )
       }
       const builds = await buildsOf.get(key)!
