@@ -1,10 +1,12 @@
 import { GeometricMean, TableWrap } from '../components.tsx'
 import {
   clientErrorMessage,
+  compareFinished,
   type Out,
   type OverviewRow,
   type PageContext,
   type PageResult,
+  type Run,
 } from '../context.ts'
 import { formatChange, formatInterval, formatRatio, heatClass, heatStep, VERDICT_LABELS } from '../format.ts'
 import { Island } from '../html.tsx'
@@ -40,10 +42,10 @@ async function busiestMachine(ctx: PageContext, machines: readonly string[]): Pr
 }
 
 /** The default baseline on `machine`: the run of the oldest release measured there, or none. */
-async function oldestRelease(ctx: PageContext, machine: string): Promise<string | null> {
+async function oldestRelease(ctx: PageContext, machine: string): Promise<Run | null> {
   const firsts = (await releaseLines(ctx, machine)).map((l) => l.releases[0]!)
   firsts.sort((a, b) => compareVersions(a.version, b.version) || a.run.id - b.run.id)
-  return firsts[0] === undefined ? null : String(firsts[0].run.id)
+  return firsts[0]?.run ?? null
 }
 
 /**
@@ -72,8 +74,11 @@ export async function matrixPage(
       ),
     }
   }
-  const baseline = ref.baseline ?? (await oldestRelease(ctx, machine)) ?? String(rows[0]!.latest.id)
-  const compared = await compareEach(ctx, rows, baseline)
+  const release = ref.baseline === null ? await oldestRelease(ctx, machine) : null
+  const baseline = ref.baseline ?? (release === null ? String(rows[0]!.latest.id) : String(release.id))
+  // A baseline known by its run (the default ones) lets finished comparisons be remembered.
+  const known = release ?? (ref.baseline === null ? rows[0]!.latest : null)
+  const compared = await compareEach(ctx, rows, baseline, known)
   const ok = compared.filter((c): c is ComparedOk => !('error' in c.result))
   const baseRun = ok[0]?.result.base
   const options = baselineOptions(ctx, rows, { baseline, baseRun, machine: ref.machine })
@@ -117,6 +122,7 @@ async function compareEach(
   ctx: PageContext,
   rows: readonly OverviewRow[],
   baseline: string,
+  known: { readonly id: number; readonly status: string } | null,
 ): Promise<Compared[]> {
   return Promise.all(
     rows.map(async (row) => {
@@ -124,9 +130,12 @@ async function compareEach(
         return {
           row,
           // Across runtimes and releases the suite versions often differ: compare anyway, marked ≠.
-          result: await ctx.api.compare({
-            query: { base: baseline, candidate: String(row.latest.id), allowVersionMismatch: true },
-          }),
+          result:
+            known === null
+              ? await ctx.api.compare({
+                  query: { base: baseline, candidate: String(row.latest.id), allowVersionMismatch: true },
+                })
+              : await compareFinished(ctx, known, row.latest, { allowVersionMismatch: true }),
         }
       } catch (error) {
         const message = clientErrorMessage(error)

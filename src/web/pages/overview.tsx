@@ -2,6 +2,7 @@ import { GeometricMean, Sparkline, StatusBadge, TableWrap } from '../components.
 import {
   type Alert,
   clientErrorMessage,
+  compareFinished,
   type OverviewRow,
   type PageContext,
   type PageResult,
@@ -106,17 +107,21 @@ async function baselineCell(
 ): Promise<BaselineCell | null> {
   let base: string
   let label: string
+  let baseRun: Run | undefined
   if (selector === null) {
-    const run = await releaseBaseline(ctx, row)
-    if (run === undefined) return null
-    base = String(run.id)
-    label = `${run.build.runtime} ${run.build.version}`
+    baseRun = await releaseBaseline(ctx, row)
+    if (baseRun === undefined) return null
+    base = String(baseRun.id)
+    label = `${baseRun.build.runtime} ${baseRun.build.version}`
   } else {
     base = selector
     label = selector
   }
   try {
-    const c = await ctx.api.compare({ query: { base, candidate: String(row.latest.id) } })
+    const c =
+      baseRun === undefined
+        ? await ctx.api.compare({ query: { base, candidate: String(row.latest.id) } })
+        : await compareFinished(ctx, baseRun, row.latest)
     return {
       label: selector === null ? label : `${c.base.build.runtime} ${c.base.build.version}`,
       href: ctx.links.page({ page: 'compare', base: String(c.base.id), candidate: String(row.latest.id) }),

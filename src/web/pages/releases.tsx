@@ -2,6 +2,7 @@ import { CompareTable, GeometricMean, TableWrap } from '../components.tsx'
 import {
   allPages,
   clientErrorMessage,
+  compareFinished,
   type Out,
   type PageContext,
   type PageResult,
@@ -194,13 +195,7 @@ export async function releasePage(
   const compared: Compared[] = await Promise.all(
     pair.places.map(async (place) => {
       try {
-        const result = await ctx.api.compare({
-          query: {
-            base: String(place.base.id),
-            candidate: String(place.candidate.id),
-            allowVersionMismatch: true,
-          },
-        })
+        const result = await compareFinished(ctx, place.base, place.candidate, { allowVersionMismatch: true })
         return { place, result }
       } catch (error) {
         const message = clientErrorMessage(error)
