@@ -16,17 +16,20 @@ import { Notice } from './parts.tsx'
 // Releases: for every runtime, each release against the next one measured on the same machine
 // and config (3.12.0 → 3.13.0), with the geometric mean per machine and config and the table by
 // workload. A release is a build whose version is a final release (X.Y.Z, no a/b/rc/+ suffix);
-// its run on a machine and config is the newest complete run of a build of that version there.
+// its run on a machine and config is the newest complete run of the newest build of that version
+// measured there.
 
 /** Builds read per runtime and config when looking for releases (newest first). */
 const MAX_BUILDS = 20_000
+/** Builds of one version tried on a machine before giving the version up there. */
+const MAX_TRIES = 20
 
 /** One machine and config on which a runtime's releases were measured, oldest release first. */
 export interface ReleaseLine {
   readonly machine: string
   readonly runtime: string
   readonly config: string
-  /** The run of each release: the newest complete run of a build of that version. */
+  /** The run of each release: the newest complete run of the newest build of that version measured there. */
   readonly releases: readonly { readonly version: string; readonly run: Run }[]
 }
 
@@ -73,15 +76,19 @@ export async function releaseLines(ctx: PageContext, machine?: string): Promise<
         )
       }
       const builds = await buildsOf.get(key)!
+      // Builds come newest commit first: a version's run is that of its newest build measured here
+      // (a version rebuilt at many commits, like a runtime that keeps its version between
+      // releases, costs at most MAX_TRIES look-ups).
       const byVersion = new Map<string, Run>()
+      const tries = new Map<string, number>()
       for (const b of builds) {
+        const tried = tries.get(b.version) ?? 0
+        if (byVersion.has(b.version) || tried >= MAX_TRIES) continue
+        tries.set(b.version, tried + 1)
         const runs = await ctx.api.listRuns({
           query: { build: b.id, machine: p.machine, status: 'complete', limit: 1 },
         })
-        const run = runs.items[0]
-        const known = byVersion.get(b.version)
-        if (run !== undefined && (known === undefined || run.startedAt > known.startedAt))
-          byVersion.set(b.version, run)
+        if (runs.items[0] !== undefined) byVersion.set(b.version, runs.items[0])
       }
       if (byVersion.size === 0) continue
       const releases = [...byVersion]
@@ -127,7 +134,8 @@ export async function releasesPage(ctx: PageContext): Promise<PageResult> {
       <h1>Releases</h1>
       <p class="lede">
         Each release of a runtime against the next release measured on the same machine and config (final
-        releases X.Y.Z only; the run of a release is the newest complete run of a build of that version).
+        releases X.Y.Z only; the run of a release is the newest complete run of the newest build of that
+        version measured there).
       </p>
       {pairs.length === 0 ? (
         <p class="empty">No two releases of a runtime measured on the same machine and config yet.</p>
