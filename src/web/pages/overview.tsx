@@ -68,9 +68,23 @@ async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | 
   return values.reverse()
 }
 
+/** The builds of each runtime and config read while rendering one overview. */
+type SharedBuilds = Map<string, ReturnType<PageContext['api']['listBuilds']>>
+
 /** A baseline for one row: the newest final release of the runtime and config measured on the machine. */
-async function releaseBaseline(ctx: PageContext, row: OverviewRow): Promise<Run | undefined> {
-  const builds = await ctx.api.listBuilds({ query: { runtime: row.runtime, config: row.config, limit: 200 } })
+async function releaseBaseline(
+  ctx: PageContext,
+  row: OverviewRow,
+  shared: SharedBuilds,
+): Promise<Run | undefined> {
+  // Rows of one runtime and config (one per machine and branch) share one read of its builds.
+  const key = JSON.stringify([row.runtime, row.config])
+  let read = shared.get(key)
+  if (read === undefined) {
+    read = ctx.api.listBuilds({ query: { runtime: row.runtime, config: row.config, limit: 200 } })
+    shared.set(key, read)
+  }
+  const builds = await read
   const releases = builds.items
     .filter((b) => RELEASE_RE.test(b.version) && b.id !== row.latest.buildId)
     .sort((a, b) => compareVersions(b.version, a.version))
@@ -104,12 +118,13 @@ async function baselineCell(
   ctx: PageContext,
   row: OverviewRow,
   selector: string | null,
+  shared: SharedBuilds,
 ): Promise<BaselineCell | null> {
   let base: string
   let label: string
   let baseRun: Run | undefined
   if (selector === null) {
-    baseRun = await releaseBaseline(ctx, row)
+    baseRun = await releaseBaseline(ctx, row, shared)
     if (baseRun === undefined) return null
     base = String(baseRun.id)
     label = `${baseRun.build.runtime} ${baseRun.build.version}`
@@ -140,11 +155,12 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     ctx.api.overview(),
     ctx.api.listAlerts({ query: { limit: 8 } }),
   ])
+  const shared: SharedBuilds = new Map()
   const rows = await Promise.all(
     overview.rows.map(async (row) => ({
       row,
       spark: await sparkline(ctx, row),
-      baseline: await baselineCell(ctx, row, baseline),
+      baseline: await baselineCell(ctx, row, baseline, shared),
     })),
   )
   const machines = [...new Set(rows.map((r) => r.row.machine))]
