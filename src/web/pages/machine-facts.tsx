@@ -65,6 +65,11 @@ export function factHistory(runs: readonly Run[]): {
   return { latest, changes }
 }
 
+/** True when one of `runs` records one of the facts. */
+export function hasMetadataFacts(runs: readonly Run[]): boolean {
+  return runs.some((r) => METADATA_FACTS.some((f) => f.read(r) !== null))
+}
+
 /** Every run of the machine (up to MAX_RUNS, newest first), for its facts' history. */
 export function machineRuns(ctx: PageContext, name: string): Promise<Run[]> {
   return allPages((offset, limit) => ctx.api.listRuns({ query: { machine: name, offset, limit } }), MAX_RUNS)

@@ -2,7 +2,7 @@ import { StatusBadge, TableWrap } from '../components.tsx'
 import type { Out, PageContext, PageResult } from '../context.ts'
 import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
 import { PREVIOUS } from './compare.tsx'
-import { machineRuns, metadataSection } from './machine-facts.tsx'
+import { hasMetadataFacts, machineRuns, metadataSection } from './machine-facts.tsx'
 import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
 
 // Run and machine pages: where a run was measured (environment, warnings), what it measured and
@@ -262,11 +262,12 @@ function MetadataDetails(props: { readonly label: string; readonly metadata: Run
 
 /** One machine: its fingerprint, the history of its fingerprints and its latest runs. */
 export async function machinePage(ctx: PageContext, name: string): Promise<PageResult> {
-  const [m, runs, all] = await Promise.all([
+  const [m, runs] = await Promise.all([
     ctx.api.getMachine({ params: { name } }),
     ctx.api.listRuns({ query: { machine: name, limit: 50 } }),
-    machineRuns(ctx, name),
   ])
+  // The history of the imported facts needs every run; it is read only when the latest runs record some.
+  const all = hasMetadataFacts(runs.items) ? await machineRuns(ctx, name) : runs.items
   const f = m.fingerprint
   const body = (
     <>
