@@ -164,6 +164,9 @@ function pages(s: Seeded): [string, string][] {
             '/timeline?machine=pythonperf2&runtime=cpython&config=default&branch=main&workload=nbody',
           ],
           ['machine-real', '/machines/pythonperf2'],
+          // Two consecutive releases of the files (3.10.4 and 3.10.10) on the same machine and config.
+          ['releases', '/releases'],
+          ['release', '/releases/cpython/3.10.4/3.10.10'],
         ] as [string, string][])
       : []),
   ]

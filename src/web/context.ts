@@ -90,3 +90,33 @@ export async function allPages<T>(
   }
   return out
 }
+
+/** A run as far as compareFinished needs it: its id and status. */
+interface RunStatus {
+  readonly id: number
+  readonly status: string
+}
+
+/**
+ * The API's comparison of two runs by id. When both are finished (not running) it is remembered
+ * in `ctx.memo`: the store refuses results for a finished run, so their comparison does not
+ * change (the reasoning of the server's OverviewMemo).
+ */
+export async function compareFinished(
+  ctx: PageContext,
+  base: RunStatus,
+  candidate: RunStatus,
+  options: { readonly allowVersionMismatch?: boolean } = {},
+): Promise<Out<'compare'>> {
+  const read = () =>
+    ctx.api.compare({
+      query: {
+        base: String(base.id),
+        candidate: String(candidate.id),
+        ...(options.allowVersionMismatch ? { allowVersionMismatch: true } : {}),
+      },
+    })
+  const finished = base.status !== 'running' && candidate.status !== 'running'
+  if (ctx.memo === undefined || !finished) return read()
+  return ctx.memo.get(`compare:${base.id}:${candidate.id}:${options.allowVersionMismatch === true}`, read)
+}

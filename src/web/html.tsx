@@ -17,6 +17,7 @@ export type Section =
   | 'timeline'
   | 'run'
   | 'machine'
+  | 'releases'
   | 'error'
 
 /** What every page is rendered with. */
@@ -84,6 +85,7 @@ const NAV: readonly {
   { section: 'workloads', label: 'Workloads', ref: { page: 'workloads' } },
   { section: 'compare', label: 'Compare', ref: { page: 'compare-picker' }, serverOnly: true },
   { section: 'matrix', label: 'Matrix', ref: { page: 'matrix', baseline: null, machine: null } },
+  { section: 'releases', label: 'Releases', ref: { page: 'releases' } },
   { section: 'alerts', label: 'Alerts', ref: { page: 'alerts' } },
 ]
 

@@ -46,6 +46,10 @@ export type PageRef =
   | { readonly page: 'alert'; readonly id: number }
   | { readonly page: 'run'; readonly id: number }
   | { readonly page: 'machine'; readonly name: string }
+  /** Every pair of consecutive releases measured on some machine. */
+  | { readonly page: 'releases' }
+  /** One runtime's release `from` against the next release `to`, on every machine and config. */
+  | { readonly page: 'release'; readonly runtime: string; readonly from: string; readonly to: string }
 
 /** The compact key of a series, for `also=` parameters: its six parts URI-encoded, joined by `,`. */
 export function seriesKey(s: SeriesRef): string {
@@ -116,6 +120,12 @@ export function staticPath(ref: PageRef): string {
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
     case 'compare-picker':
       return 'compare.html'
+    case 'releases':
+      return 'releases.html'
+    case 'release': {
+      const key = `${ref.runtime}\n${ref.from}\n${ref.to}`
+      return `releases/${slug(`${ref.runtime}-${ref.from}--${ref.to}`)}-${fnv1a(key)}.html`
+    }
     case 'compare': {
       // Two run ids (what the report links to from timelines) give a name the islands can build.
       const threshold = ref.threshold === undefined || ref.threshold === null ? '' : `-t${ref.threshold}`
@@ -157,6 +167,10 @@ export function serverPath(ref: PageRef): string {
       return `/runs/${ref.id}`
     case 'machine':
       return `/machines/${encodeURIComponent(ref.name)}`
+    case 'releases':
+      return '/releases'
+    case 'release':
+      return `/releases/${[ref.runtime, ref.from, ref.to].map((p) => encodeURIComponent(p)).join('/')}`
     case 'compare':
       q.set('base', ref.base)
       q.set('candidate', ref.candidate)

@@ -227,6 +227,13 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   app.get('/machines/:name', (req, reply) =>
     send(reply, () => ({ page: 'machine', name: (req.params as { name: string }).name })),
   )
+  app.get('/releases', (_req, reply) => send(reply, () => ({ page: 'releases' })))
+  app.get('/releases/:runtime/:from/:to', (req, reply) =>
+    send(reply, () => {
+      const p = req.params as { runtime: string; from: string; to: string }
+      return { page: 'release', runtime: p.runtime, from: p.from, to: p.to }
+    }),
+  )
   app.get('/assets/:name', (req, reply) => {
     const asset = assets.files.get((req.params as { name: string }).name)
     if (asset === undefined) {

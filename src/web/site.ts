@@ -64,6 +64,7 @@ export async function renderSite(
   enqueue({ page: 'workloads' })
   enqueue({ page: 'alerts' })
   enqueue({ page: 'matrix', baseline: null, machine: null })
+  enqueue({ page: 'releases' })
   const runs = await allPages((offset, limit) => api.listRuns({ query: { offset, limit } }), maxPages)
   for (const r of runs) enqueue({ page: 'run', id: r.id })
 

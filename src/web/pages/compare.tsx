@@ -191,7 +191,7 @@ async function resolveBase(ctx: PageContext, ref: CompareRef): Promise<string | 
 }
 
 /** The comparison's rows, slowest first, each linked to its workload's timeline on the candidate's series. */
-function rowsWithTimelines(ctx: PageContext, c: Out<'compare'>): CompareRowData[] {
+export function rowsWithTimelines(ctx: PageContext, c: Out<'compare'>): CompareRowData[] {
   const cand = c.candidate
   return sortRows(c.rows).map((r) => ({
     ...r,

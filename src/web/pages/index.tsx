@@ -8,6 +8,7 @@ import { comparePickerPage } from './compare-picker.tsx'
 import { matrixPage } from './matrix.tsx'
 import { overviewPage } from './overview.tsx'
 import { Notice } from './parts.tsx'
+import { releasePage, releasesPage } from './releases.tsx'
 import { machinePage, runPage } from './run.tsx'
 import { timelinePage } from './timeline.tsx'
 import { workloadsPage } from './workloads.tsx'
@@ -38,6 +39,10 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
       return runPage(ctx, ref.id)
     case 'machine':
       return machinePage(ctx, ref.name)
+    case 'releases':
+      return releasesPage(ctx)
+    case 'release':
+      return releasePage(ctx, ref)
   }
 }
 

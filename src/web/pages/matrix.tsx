@@ -1,15 +1,19 @@
 import { GeometricMean, TableWrap } from '../components.tsx'
 import {
   clientErrorMessage,
+  compareFinished,
   type Out,
   type OverviewRow,
   type PageContext,
   type PageResult,
+  type Run,
 } from '../context.ts'
 import { formatChange, formatInterval, formatRatio, heatClass, heatStep, VERDICT_LABELS } from '../format.ts'
 import { Island } from '../html.tsx'
 import type { MatrixIslandProps } from '../islands.ts'
+import { compareVersions } from './overview.tsx'
 import { Notice } from './parts.tsx'
+import { releaseLines } from './releases.tsx'
 
 // The matrix: every runtime and config (the latest run of each machine × runtime × config ×
 // branch) against one baseline, workload by workload, as a heat map. The colours run from blue
@@ -23,14 +27,41 @@ type Compared = { readonly row: OverviewRow; readonly result: Out<'compare'> | {
 type ComparedOk = { row: OverviewRow; result: Out<'compare'> }
 type BaselineOption = MatrixIslandProps['options'][number]
 
-/** The matrix page against `baseline` (a run selector; the first runtime's latest run when null). */
+/** The machine with the most runs (the first of them on a tie). */
+async function busiestMachine(ctx: PageContext, machines: readonly string[]): Promise<string | null> {
+  let best: string | null = null
+  let most = -1
+  for (const m of machines) {
+    const { total } = await ctx.api.listRuns({ query: { machine: m, limit: 1 } })
+    if (total > most) {
+      best = m
+      most = total
+    }
+  }
+  return best
+}
+
+/** The default baseline on `machine`: the run of the oldest release measured there, or none. */
+async function oldestRelease(ctx: PageContext, machine: string): Promise<Run | null> {
+  const firsts = (await releaseLines(ctx, machine)).map((l) => l.releases[0]!)
+  firsts.sort((a, b) => compareVersions(a.version, b.version) || a.run.id - b.run.id)
+  return firsts[0]?.run ?? null
+}
+
+/**
+ * The matrix page: on one machine (`machine`, else the one with the most runs), each runtime and
+ * config's latest run against `baseline` (a run selector; the oldest release measured on the
+ * machine, else the first row's latest run, when null).
+ */
 export async function matrixPage(
   ctx: PageContext,
   ref: { readonly baseline: string | null; readonly machine: string | null },
 ): Promise<PageResult> {
-  const overview = await ctx.api.overview(ref.machine === null ? {} : { query: { machine: ref.machine } })
-  const rows = overview.rows
-  if (rows.length === 0) {
+  const overview = await ctx.api.overview()
+  const machines = [...new Set(overview.rows.map((r) => r.machine))]
+  const machine = ref.machine ?? (await busiestMachine(ctx, machines))
+  const rows = overview.rows.filter((r) => r.machine === machine)
+  if (rows.length === 0 || machine === null) {
     return {
       status: 200,
       title: 'Matrix',
@@ -43,21 +74,35 @@ export async function matrixPage(
       ),
     }
   }
-  const baseline = ref.baseline ?? String(rows[0]!.latest.id)
-  const compared = await compareEach(ctx, rows, baseline)
+  const release = ref.baseline === null ? await oldestRelease(ctx, machine) : null
+  const baseline = ref.baseline ?? (release === null ? String(rows[0]!.latest.id) : String(release.id))
+  // A baseline known by its run (the default ones) lets finished comparisons be remembered.
+  const known = release ?? (ref.baseline === null ? rows[0]!.latest : null)
+  const compared = await compareEach(ctx, rows, baseline, known)
   const ok = compared.filter((c): c is ComparedOk => !('error' in c.result))
   const baseRun = ok[0]?.result.base
   const options = baselineOptions(ctx, rows, { baseline, baseRun, machine: ref.machine })
-  const machines = [...new Set(rows.map((r) => r.machine))]
   const body = (
     <>
       <h1>Matrix</h1>
+      <p class="matrix-question">
+        Machine <strong>{machine}</strong>
+        {ref.machine === null ? <span class="muted"> (the one with the most runs)</span> : null}, baseline{' '}
+        <strong>
+          {baseRun
+            ? `${baseRun.build.runtime} ${baseRun.build.version} ${baseRun.build.config} (run ${baseRun.id} on ${baseRun.machine})`
+            : baseline}
+        </strong>
+        {ref.baseline === null ? (
+          <span class="muted"> (the oldest release measured on this machine, else its first runtime)</span>
+        ) : null}
+      </p>
       <MatrixLede ctx={ctx} baseRun={baseRun} />
       <Island name="matrix" id="matrix" data={{ options, selected: baseline }}>
         <BaselinePicker ctx={ctx} options={options} baseline={baseline} machine={ref.machine} />
       </Island>
-      {machines.length > 1 || ref.machine !== null ? (
-        <MachineLinks ctx={ctx} machines={machines} baseline={ref.baseline} machine={ref.machine} />
+      {machines.length > 1 ? (
+        <MachineLinks ctx={ctx} machines={machines} baseline={ref.baseline} machine={machine} />
       ) : null}
       {compared
         .filter((c) => 'error' in c.result)
@@ -69,7 +114,7 @@ export async function matrixPage(
       <MatrixTable ctx={ctx} ok={ok} />
     </>
   )
-  return { status: 200, title: 'Matrix', section: 'matrix', body }
+  return { status: 200, title: `Matrix on ${machine}`, section: 'matrix', body }
 }
 
 /** Each row's latest run compared with the baseline; a comparison the API refuses keeps its message. */
@@ -77,6 +122,7 @@ async function compareEach(
   ctx: PageContext,
   rows: readonly OverviewRow[],
   baseline: string,
+  known: { readonly id: number; readonly status: string } | null,
 ): Promise<Compared[]> {
   return Promise.all(
     rows.map(async (row) => {
@@ -84,9 +130,12 @@ async function compareEach(
         return {
           row,
           // Across runtimes and releases the suite versions often differ: compare anyway, marked ≠.
-          result: await ctx.api.compare({
-            query: { base: baseline, candidate: String(row.latest.id), allowVersionMismatch: true },
-          }),
+          result:
+            known === null
+              ? await ctx.api.compare({
+                  query: { base: baseline, candidate: String(row.latest.id), allowVersionMismatch: true },
+                })
+              : await compareFinished(ctx, known, row.latest, { allowVersionMismatch: true }),
         }
       } catch (error) {
         const message = clientErrorMessage(error)
@@ -183,25 +232,20 @@ function BaselinePicker(props: {
   )
 }
 
-/** The machine filter: all machines, or one. */
+/** The other machines' matrices (each against its own default baseline unless one was chosen). */
 function MachineLinks(props: {
   readonly ctx: PageContext
   readonly machines: readonly string[]
   readonly baseline: string | null
-  readonly machine: string | null
+  readonly machine: string
 }) {
   const { ctx, machines, baseline, machine } = props
   return (
     <p class="small">
-      Machine:{' '}
-      {machine !== null ? (
-        <a href={ctx.links.page({ page: 'matrix', baseline, machine: null })}>all</a>
-      ) : (
-        <strong>all</strong>
-      )}
-      {machines.map((m) => (
+      Machines:{' '}
+      {machines.map((m, i) => (
         <span key={m}>
-          {' · '}
+          {i > 0 ? ' · ' : ''}
           {m === machine ? (
             <strong>{m}</strong>
           ) : (

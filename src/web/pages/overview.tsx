@@ -2,6 +2,7 @@ import { GeometricMean, Sparkline, StatusBadge, TableWrap } from '../components.
 import {
   type Alert,
   clientErrorMessage,
+  compareFinished,
   type OverviewRow,
   type PageContext,
   type PageResult,
@@ -67,9 +68,23 @@ async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | 
   return values.reverse()
 }
 
+/** The builds of each runtime and config read while rendering one overview. */
+type SharedBuilds = Map<string, ReturnType<PageContext['api']['listBuilds']>>
+
 /** A baseline for one row: the newest final release of the runtime and config measured on the machine. */
-async function releaseBaseline(ctx: PageContext, row: OverviewRow): Promise<Run | undefined> {
-  const builds = await ctx.api.listBuilds({ query: { runtime: row.runtime, config: row.config, limit: 200 } })
+async function releaseBaseline(
+  ctx: PageContext,
+  row: OverviewRow,
+  shared: SharedBuilds,
+): Promise<Run | undefined> {
+  // Rows of one runtime and config (one per machine and branch) share one read of its builds.
+  const key = JSON.stringify([row.runtime, row.config])
+  let read = shared.get(key)
+  if (read === undefined) {
+    read = ctx.api.listBuilds({ query: { runtime: row.runtime, config: row.config, limit: 200 } })
+    shared.set(key, read)
+  }
+  const builds = await read
   const releases = builds.items
     .filter((b) => RELEASE_RE.test(b.version) && b.id !== row.latest.buildId)
     .sort((a, b) => compareVersions(b.version, a.version))
@@ -103,20 +118,25 @@ async function baselineCell(
   ctx: PageContext,
   row: OverviewRow,
   selector: string | null,
+  shared: SharedBuilds,
 ): Promise<BaselineCell | null> {
   let base: string
   let label: string
+  let baseRun: Run | undefined
   if (selector === null) {
-    const run = await releaseBaseline(ctx, row)
-    if (run === undefined) return null
-    base = String(run.id)
-    label = `${run.build.runtime} ${run.build.version}`
+    baseRun = await releaseBaseline(ctx, row, shared)
+    if (baseRun === undefined) return null
+    base = String(baseRun.id)
+    label = `${baseRun.build.runtime} ${baseRun.build.version}`
   } else {
     base = selector
     label = selector
   }
   try {
-    const c = await ctx.api.compare({ query: { base, candidate: String(row.latest.id) } })
+    const c =
+      baseRun === undefined
+        ? await ctx.api.compare({ query: { base, candidate: String(row.latest.id) } })
+        : await compareFinished(ctx, baseRun, row.latest)
     return {
       label: selector === null ? label : `${c.base.build.runtime} ${c.base.build.version}`,
       href: ctx.links.page({ page: 'compare', base: String(c.base.id), candidate: String(row.latest.id) }),
@@ -135,11 +155,12 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     ctx.api.overview(),
     ctx.api.listAlerts({ query: { limit: 8 } }),
   ])
+  const shared: SharedBuilds = new Map()
   const rows = await Promise.all(
     overview.rows.map(async (row) => ({
       row,
       spark: await sparkline(ctx, row),
-      baseline: await baselineCell(ctx, row, baseline),
+      baseline: await baselineCell(ctx, row, baseline, shared),
     })),
   )
   const machines = [...new Set(rows.map((r) => r.row.machine))]
@@ -150,7 +171,8 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
         The latest run of every runtime and build config on every machine, against the run before it and
         against a baseline
         {baseline === null ? ' (the newest release measured on that machine)' : <> ({baseline})</>}. Ratios
-        are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster.
+        are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster. Each
+        release against the next: <a href={ctx.links.page({ page: 'releases' })}>releases</a>.
       </p>
       {rows.length === 0 ? (
         <p class="empty">

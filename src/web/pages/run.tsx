@@ -2,6 +2,7 @@ import { StatusBadge, TableWrap } from '../components.tsx'
 import type { Out, PageContext, PageResult } from '../context.ts'
 import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
 import { PREVIOUS } from './compare.tsx'
+import { hasMetadataFacts, machineRuns, metadataSection } from './machine-facts.tsx'
 import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
 
 // Run and machine pages: where a run was measured (environment, warnings), what it measured and
@@ -265,6 +266,8 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
     ctx.api.getMachine({ params: { name } }),
     ctx.api.listRuns({ query: { machine: name, limit: 50 } }),
   ])
+  // The history of the imported facts needs every run; it is read only when the latest runs record some.
+  const all = hasMetadataFacts(runs.items) ? await machineRuns(ctx, name) : runs.items
   const f = m.fingerprint
   const body = (
     <>
@@ -286,8 +289,9 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
           ]}
         />
       ) : (
-        <p class="muted">No fingerprint recorded (imported results only).</p>
+        <p class="muted">No langperf fingerprint recorded (imported results only).</p>
       )}
+      {metadataSection(ctx, all)}
       <h2>Fingerprint history ({m.fingerprints.length})</h2>
       {m.fingerprints.length === 0 ? (
         <p class="muted">None recorded.</p>

@@ -1,0 +1,76 @@
+// Server time of every dashboard page on the portal-sized database of bench/api-speed.ts (with
+// cpython default and jit also measured at four releases, see bench/portal-store.ts). Prints
+// figures; asserts nothing.
+//   node --import tsx bench/page-speed.ts [--days N] [--workloads N] [--rebuild] [--repeat N]
+// For each page: cold, the first request on a freshly started server (a new store and server,
+// nothing remembered), then warm, p50/p95 of the server's own time (Server-Timing) over --repeat
+// requests (default 10) after one more.
+import { buildServer } from '../src/server/index.ts'
+import { openSqliteStore } from '../src/store/index.ts'
+import { createWebRoutes } from '../src/web/index.ts'
+import { arg, fmt, MACHINES, percentile, portalDatabase, workloadNames } from './portal-store.ts'
+
+const DAYS = arg('days', 1825)
+const WORKLOADS = arg('workloads', 100)
+const REPEAT = arg('repeat', 10)
+const REBUILD = process.argv.includes('--rebuild')
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
+
+async function start(dbFile: string) {
+  const store = await openSqliteStore(dbFile)
+  const app = await buildServer(store, { web: createWebRoutes() })
+  return { store, app }
+}
+
+function serverMs(headers: Record<string, unknown>): number {
+  return Number(/dur=([\d.]+)/.exec(String(headers['server-timing']))?.[1])
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `== page speed: ${DAYS} days × ${MACHINES.length} machines × 6 configs × ${WORKLOADS} workloads, with releases`,
+  )
+  const dbFile = await portalDatabase({ days: DAYS, workloads: WORKLOADS, rebuild: REBUILD, releases: true })
+  const probe = await openSqliteStore(dbFile)
+  const latest = (
+    await probe.listRuns({ limit: 2, machine: MACHINES[0], runtime: 'cpython', config: 'default' })
+  ).rows
+  await probe.close()
+  const w0 = workloadNames(WORKLOADS)[0]
+  const pages: [string, string][] = [
+    ['overview', '/'],
+    ['workloads', '/workloads'],
+    [
+      'timeline',
+      `/timeline?machine=${MACHINES[0]}&runtime=cpython&config=default&branch=main&workload=${w0}&version=v1`,
+    ],
+    ['compare', `/compare?base=${latest[1]?.id}&candidate=${latest[0]?.id}`],
+    ['matrix', '/matrix'],
+    ['machine', `/machines/${MACHINES[0]}`],
+    ['alerts', '/alerts'],
+    ['releases', '/releases'],
+    ['release', '/releases/cpython/3.12.0/3.13.0'],
+  ]
+  for (const [name, url] of pages) {
+    if (ONLY !== undefined && name !== ONLY) continue
+    const { store, app } = await start(dbFile)
+    try {
+      const first = await app.inject({ method: 'GET', url })
+      if (first.statusCode !== 200)
+        throw new Error(`${url} answered ${first.statusCode}: ${first.body.slice(0, 300)}`)
+      const cold = serverMs(first.headers)
+      await app.inject({ method: 'GET', url })
+      const warm: number[] = []
+      for (let i = 0; i < REPEAT; i++) warm.push(serverMs((await app.inject({ method: 'GET', url })).headers))
+      warm.sort((a, b) => a - b)
+      console.log(
+        `${name.padEnd(9)} cold ${fmt(cold, 1).padStart(9)} ms; warm p50 ${fmt(percentile(warm, 0.5), 1).padStart(9)} ms, p95 ${fmt(percentile(warm, 0.95), 1).padStart(9)} ms; ${fmt(first.rawPayload.length / 1024)} KiB (n=${REPEAT})  ${url}`,
+      )
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  }
+}
+
+await main()

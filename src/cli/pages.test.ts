@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { type ApiClient, documentToRun, exampleRunDocument, LangperfRunDocumentSchema } from '../api/index.ts'
+import { buildServer } from '../server/index.ts'
+import { openSqliteStore, type Store } from '../store/index.ts'
+import { createWebRoutes, renderSite } from '../web/index.ts'
+
+// The release comparisons, the matrix's default question and the machine page of imported runs,
+// through the server on a small seeded store: cpython 3.12.0, 3.13.0 and a 3.14 dev build on
+// "big-box" (the machine with the most runs), 3.13.0 only on "small-box", and pyperf-like
+// metadata whose kernel and CPU configuration change between runs.
+
+interface Seeded {
+  readonly store: Store
+  readonly app: FastifyInstance
+  readonly api: ApiClient
+}
+
+function run(opts: {
+  machine: string
+  version: string
+  day: number
+  meanS: number
+  config?: string
+  metadata?: Record<string, string>
+}) {
+  const day = String(opts.day).padStart(2, '0')
+  const doc = exampleRunDocument({
+    machine: opts.machine,
+    version: opts.version,
+    config: opts.config ?? 'default',
+    commitSha: `${(0xbeef00 + opts.day).toString(16)}${'0'.repeat(34)}`.slice(0, 40),
+    startedAt: `2024-10-${day}T10:00:00Z`,
+    meanS: opts.meanS,
+    processes: 6,
+    branch: null,
+  })
+  const withMeta = { ...doc, run: { ...doc.run, metadata: opts.metadata ?? {} } }
+  return documentToRun(LangperfRunDocumentSchema.parse(withMeta))
+}
+
+const PYPERF_META = {
+  cpu_model_name: 'Intel(R) Xeon(R) CPU E3-1220 v5',
+  cpu_count: '4',
+  hostname: 'speed-python',
+  python_compiler: 'GCC 11.2',
+}
+
+async function seed(): Promise<Seeded> {
+  const store = await openSqliteStore(':memory:')
+  await store.insertRuns([
+    run({
+      machine: 'big-box',
+      version: '3.12.0',
+      day: 1,
+      meanS: 0.02,
+      metadata: { ...PYPERF_META, platform: 'Linux-5.15', cpu_config: 'isolated=2-3' },
+    }),
+    run({
+      machine: 'big-box',
+      version: '3.13.0',
+      day: 2,
+      meanS: 0.01,
+      metadata: { ...PYPERF_META, platform: 'Linux-6.1', cpu_config: 'isolated=2-3' },
+    }),
+    run({
+      machine: 'big-box',
+      version: '3.13.0',
+      day: 3,
+      meanS: 0.01,
+      metadata: { ...PYPERF_META, platform: 'Linux-6.1', cpu_config: 'isolated=1-3' },
+    }),
+    run({
+      machine: 'big-box',
+      version: '3.14.0a1+',
+      day: 4,
+      meanS: 0.01,
+      metadata: { ...PYPERF_META, platform: 'Linux-6.1', cpu_config: 'isolated=1-3' },
+    }),
+    run({ machine: 'small-box', version: '3.13.0', day: 5, meanS: 0.01 }),
+  ])
+  let api: ApiClient | undefined
+  const web = createWebRoutes()
+  const app = await buildServer(store, {
+    web: {
+      register: async (a, context) => {
+        api = context.api
+        await web.register(a, context)
+      },
+    },
+  })
+  assert.ok(api)
+  return { store, app, api }
+}
+
+async function get(app: FastifyInstance, url: string): Promise<{ status: number; body: string }> {
+  const res = await app.inject({ method: 'GET', url })
+  return { status: res.statusCode, body: res.body }
+}
+
+describe('release, matrix and machine pages', () => {
+  let s: Seeded
+  before(async () => {
+    s = await seed()
+  })
+  after(async () => {
+    await s.app.close()
+    await s.store.close()
+  })
+
+  test('/releases lists each pair of consecutive releases measured on a machine, linked from the overview', async () => {
+    const overview = await get(s.app, '/')
+    assert.match(overview.body, /href="\/releases"/)
+    const index = await get(s.app, '/releases')
+    assert.equal(index.status, 200)
+    assert.match(index.body, /href="\/releases\/cpython\/3\.12\.0\/3\.13\.0"/)
+    // A dev build is no release, and small-box measured only one release.
+    assert.doesNotMatch(index.body, /3\.14\.0a1/)
+    assert.doesNotMatch(index.body, /small-box/)
+  })
+
+  test('a release page shows the geometric mean per machine and config and the table by workload', async () => {
+    const page = await get(s.app, '/releases/cpython/3.12.0/3.13.0')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /cpython 3\.12\.0 → 3\.13\.0/)
+    assert.match(page.body, /big-box/)
+    // The newest complete run of 3.13.0 on big-box is the third run (day 3).
+    const runs = await s.api.listRuns({ query: { machine: 'big-box', limit: 10 } })
+    const newest313 = runs.items.find(
+      (r) => r.build.version === '3.13.0' && r.startedAt.startsWith('2024-10-03'),
+    )
+    assert.ok(newest313)
+    assert.match(page.body, new RegExp(`href="/runs/${newest313.id}"`))
+    // Twice as fast: 0.5 and ▼ faster, in the geometric mean and for each workload.
+    assert.match(page.body, /0\.500/)
+    assert.match(page.body, /faster/)
+    assert.match(page.body, /compare-table/)
+    for (const w of ['nbody', 'richards', 'json_dumps']) assert.match(page.body, new RegExp(w))
+    const missing = await get(s.app, '/releases/cpython/3.11.0/3.13.0')
+    assert.equal(missing.status, 404)
+  })
+
+  test('the matrix defaults to the machine with the most runs against its oldest release, and says so', async () => {
+    const page = await get(s.app, '/matrix')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /Machine <strong>big-box<\/strong>/)
+    assert.match(page.body, /baseline <strong>cpython 3\.12\.0/)
+    assert.doesNotMatch(page.body, /<th[^>]*>[^<]*<div class="small muted">small-box/)
+    const other = await get(s.app, '/matrix?machine=small-box')
+    assert.match(other.body, /Machine <strong>small-box<\/strong>/)
+    assert.match(other.body, /<form[^>]*action="\/matrix"/)
+  })
+
+  test('a machine without a fingerprint shows the imported metadata and when it changed', async () => {
+    const page = await get(s.app, '/machines/big-box')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /imported metadata/)
+    assert.match(page.body, /Intel\(R\) Xeon\(R\) CPU E3-1220 v5/)
+    assert.match(page.body, /speed-python/)
+    assert.match(page.body, /GCC 11\.2/)
+    assert.match(page.body, /Environment changes/)
+    assert.match(page.body, /Linux-5\.15 → Linux-6\.1/)
+    assert.match(page.body, /isolated=2-3 → isolated=1-3/)
+  })
+
+  test('the static report writes the releases index and every release page', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'langperf-pages-'))
+    const report = await renderSite(s.api, out)
+    assert.ok(report.pages.includes('releases.html'))
+    const release = report.pages.find((p) => p.startsWith('releases/'))
+    assert.ok(release, 'a release page is written')
+    assert.match(readFileSync(join(out, release), 'utf8'), /3\.12\.0 → 3\.13\.0/)
+  })
+})
