@@ -7,6 +7,7 @@ import {
   API_TOKEN_ROLES,
   BuildSchema,
   CHANGE_DIRECTIONS,
+  CHANGE_KINDS,
   CHANGE_STATUSES,
   ChangeSchema,
   CompareSchema,
@@ -79,6 +80,12 @@ function route<const R extends RouteDefinition>(r: R): R {
 }
 
 const Text = z.string().min(1).max(200)
+
+/** A calendar date, `YYYY-MM-DD` (UTC). */
+const DateText = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2024-05-01')
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'expected a real date')
 
 /** The filters that select series: every part of their key but the workload version. */
 const SeriesFilters = {
@@ -414,8 +421,28 @@ export const ROUTES = {
       status: Repeated(z.enum(CHANGE_STATUSES)).describe('Detection states (repeatable)'),
       runtime: Text.optional(),
       branch: Text.optional(),
-      machine: Text.optional(),
+      machine: Text.optional().describe('Only alerts with a change on this machine'),
+      config: Text.optional().describe('Only alerts with a change on this build config'),
+      kind: z.enum(CHANGE_KINDS).optional(),
       direction: z.enum([...CHANGE_DIRECTIONS, 'mixed']).optional(),
+      minChange: z.coerce
+        .number<string | number>()
+        .gt(0)
+        .max(10_000)
+        .optional()
+        .describe('Only alerts with a change of at least this many percent either way'),
+      from: DateText.optional().describe(
+        'Only alerts whose first bad build was committed on or after this date',
+      ),
+      to: DateText.optional().describe(
+        'Only alerts whose first bad build was committed on or before this date',
+      ),
+      showAcknowledged: z
+        .enum(['true', 'false'])
+        .optional()
+        .describe(
+          'true: also alerts acknowledged until a time not yet passed (hidden by default unless triage names acknowledged)',
+        ),
     }),
     bodyKind: 'none',
     status: 200,
@@ -448,6 +475,18 @@ export const ROUTES = {
       triage: z.enum(TRIAGE_STATES),
       note: z.string().max(10_000).nullable().optional(),
       link: z.string().max(2_000).nullable().optional().describe('An http(s) URL: the issue or pull request'),
+      until: z
+        .union([
+          DateText,
+          z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'expected an ISO 8601 UTC time'),
+        ])
+        .nullable()
+        .optional()
+        .describe(
+          'Only with acknowledged: known and expected until this date (the end of that day, UTC) or ISO UTC time; in the future, at most a year ahead',
+        ),
     }),
     status: 200,
     response: AlertDetailSchema,

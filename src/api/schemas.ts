@@ -548,6 +548,14 @@ export const AlertSchema = z.object({
   triageNote: z.string().nullable(),
   triageLink: z.string().nullable(),
   triagedAt: z.string().nullable(),
+  acknowledgedUntil: z
+    .string()
+    .nullable()
+    .describe('ISO UTC: an acknowledged alert is known and expected until then (null: no expiry)'),
+  firstBadCommitDate: z
+    .string()
+    .nullable()
+    .describe('The commit date of the first build at the new level, when known'),
   culpritCommit: z.string().nullable(),
   culpritNote: z.string().nullable(),
   createdAt: z.string(),

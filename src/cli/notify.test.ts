@@ -153,6 +153,8 @@ test('messageForAlert() takes a stored alert and links its commits on the runtim
     triageNote: null,
     triageLink: null,
     triagedAt: null,
+    acknowledgedUntil: null,
+    firstBadCommitDate: null,
     culpritCommit: sha('c'),
     culpritNote: 'bisected',
     createdAt: '2026-11-27T00:00:00.000Z',

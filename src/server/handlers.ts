@@ -543,6 +543,16 @@ function seriesHandlers(
   }
 }
 
+/** The start (UTC) of the day after `date` (`YYYY-MM-DD`): the exclusive end of a date range. */
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString()
+}
+
+/** A date (`YYYY-MM-DD`) as the last millisecond of that day, UTC; a time as it is. */
+function endOfDay(dateOrTime: string): string {
+  return dateOrTime.length === 10 ? `${dateOrTime}T23:59:59.999Z` : dateOrTime
+}
+
 /** Changes and alerts, and their triage. */
 function alertHandlers(
   store: Store,
@@ -572,6 +582,15 @@ function alertHandlers(
         ...(query.branch === undefined ? {} : { branch: query.branch }),
         ...(query.machine === undefined ? {} : { machine: query.machine }),
         ...(query.direction === undefined ? {} : { direction: query.direction }),
+        ...(query.config === undefined ? {} : { config: query.config }),
+        ...(query.kind === undefined ? {} : { kind: query.kind }),
+        ...(query.minChange === undefined ? {} : { minChangePercent: query.minChange }),
+        ...(query.from === undefined ? {} : { commitFrom: `${query.from}T00:00:00Z` }),
+        ...(query.to === undefined ? {} : { commitBefore: nextDay(query.to) }),
+        // Acknowledged until a time still ahead: known and expected, so left out unless asked for.
+        ...(query.showAcknowledged === 'true' || query.triage?.includes('acknowledged')
+          ? {}
+          : { hideAcknowledgedAt: now().toISOString() }),
       })
       return { items: rows, total, limit: query.limit, offset: query.offset }
     },
@@ -587,6 +606,7 @@ function alertHandlers(
         triage: body.triage,
         ...(body.note === undefined ? {} : { note: body.note }),
         ...(body.link === undefined ? {} : { link: body.link }),
+        ...(body.until === undefined || body.until === null ? {} : { until: endOfDay(body.until) }),
         at: now().toISOString(),
       }),
   }
