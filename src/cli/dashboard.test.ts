@@ -327,6 +327,68 @@ describe('dashboard pages on a seeded database', () => {
     )
   })
 
+  test('the alerts list filters with a GET form and shows the first bad build’s commit date', async () => {
+    const get = async (url: string) => {
+      const r = await s.app.inject({ method: 'GET', url })
+      assert.equal(r.statusCode, 200, r.body.slice(0, 500))
+      return r.body
+    }
+    const all = await get('/alerts')
+    assert.match(all, /<form class="picker alert-filters" method="get" action="\/alerts">/)
+    assert.match(all, /committed 2024-10-07/, 'the 7th build is the first at the new level')
+    const rowOf = (html: string) => new RegExp(`data-alert="${s.alertId}"`).test(html)
+    assert.ok(rowOf(all))
+    const kept = await get('/alerts?machine=ci-box&config=jit&kind=commit&direction=regression&minChange=20')
+    assert.ok(rowOf(kept), 'a 25 % step passes a 20 % minimum')
+    assert.match(kept, /<h2>Matching \(\d+\)<\/h2>/)
+    assert.match(kept, /<option value="commit" selected/)
+    assert.match(kept, /name="minChange" type="number"[^>]* value="20"/)
+    assert.ok(!rowOf(await get('/alerts?machine=ci-box&minChange=30')), 'not a 30 % minimum')
+    assert.ok(!rowOf(await get('/alerts?to=2024-10-06')), 'committed after the range')
+    assert.ok(rowOf(await get('/alerts?from=2024-10-07&to=2024-10-07')))
+    assert.ok(!rowOf(await get('/alerts?triage=fixed')))
+    const bad = await s.app.inject({ method: 'GET', url: '/alerts?minChange=lots' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /query parameter (&quot;|")minChange(&quot;|") expected a percentage/)
+    assert.equal((await s.app.inject({ method: 'GET', url: '/alerts?kind=other' })).statusCode, 400)
+  })
+
+  test('an alert acknowledged until a later date leaves the list until then, and shows again once expired', async () => {
+    const get = async (url: string) => (await s.app.inject({ method: 'GET', url })).body
+    const row = (html: string) => new RegExp(`data-alert="${s.alertId}"[\\s\\S]*?</tr>`).exec(html)?.[0]
+    const now = new Date()
+    const until = new Date(now.getTime() + 30 * 86_400_000).toISOString()
+    try {
+      await s.store.triageAlert(s.alertId, {
+        triage: 'acknowledged',
+        note: 'new GC',
+        until,
+        at: now.toISOString(),
+      })
+      const list = await get('/alerts')
+      assert.equal(row(list), undefined, 'hidden while the acknowledgement holds')
+      assert.match(
+        list,
+        /1 alert is acknowledged until a later date and not listed \(<a href="\/alerts\?acknowledged=on">show<\/a>\)/,
+      )
+      const shown = row(await get('/alerts?acknowledged=on'))
+      assert.ok(shown)
+      assert.match(shown, new RegExp(`known, expected until ${until.slice(0, 10)}`))
+      assert.match(await get(`/alerts/${s.alertId}`), /known, expected until/)
+      // Acknowledged in January until February: the expiry has passed, so it is listed again.
+      await s.store.triageAlert(s.alertId, {
+        triage: 'acknowledged',
+        until: '2024-02-01T00:00:00.000Z',
+        at: '2024-01-01T00:00:00.000Z',
+      })
+      const expired = row(await get('/alerts'))
+      assert.ok(expired, 'listed again after the expiry')
+      assert.match(expired, /acknowledgement expired 2024-02-01/)
+    } finally {
+      await s.store.triageAlert(s.alertId, { triage: 'new', note: null, at: now.toISOString() })
+    }
+  })
+
   test('a missing run answers a 404 page and a malformed parameter a 400 page, both in the layout', async () => {
     const missing = await s.app.inject({ method: 'GET', url: '/runs/99999' })
     assert.equal(missing.statusCode, 404)
