@@ -552,6 +552,10 @@ export const AlertSchema = z.object({
     .string()
     .nullable()
     .describe('ISO UTC: an acknowledged alert is known and expected until then (null: no expiry)'),
+  lastGoodCommitDate: z
+    .string()
+    .nullable()
+    .describe('The commit date of the last build at the old level, when known'),
   firstBadCommitDate: z
     .string()
     .nullable()

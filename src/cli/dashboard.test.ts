@@ -327,6 +327,45 @@ describe('dashboard pages on a seeded database', () => {
     )
   })
 
+  test('an alert page draws the moved series around the blame range, says the bisection and lists similar alerts', async () => {
+    const get = async () => (await s.app.inject({ method: 'GET', url: `/alerts/${s.alertId}` })).body
+    const page = await get()
+    assert.match(page, /<h2>The moved series<\/h2>/)
+    assert.match(page, /<figure class="small-multiple" data-workload="nbody">/)
+    assert.match(
+      page,
+      /<svg class="sm-chart"[^>]*aria-label="nbody on ci-box · jit: \+25 %; \d+ builds, the blame range shaded"/,
+    )
+    assert.match(page, /<rect class="blame-band" x="[\d.]+" y="0" width="[\d.]+"/)
+    assert.match(page, /<h2>Paired runs<\/h2>/)
+    assert.match(page, /<h2>Similar alerts \(\d+\)<\/h2>/)
+    assert.match(page, /not bisected/)
+    const before = await s.store.getAlert(s.alertId)
+    try {
+      await s.store.setAlertCulprit(s.alertId, {
+        commit: 'abc0060000000000000000000000000000000000',
+        note: `confirmed against its parent ${HOSTILE}`,
+        at: '2024-11-02T00:00:00.000Z',
+      })
+      const bisected = await get()
+      assert.match(
+        bisected,
+        /culprit <a class="sha" href="https:\/\/github\.com\/python\/cpython\/commit\/abc006/,
+      )
+      assert.match(
+        bisected,
+        /confirmed against its parent &lt;script>|confirmed against its parent &lt;script&gt;/,
+      )
+      assert.doesNotMatch(bisected, /<script>alert/)
+    } finally {
+      await s.store.setAlertCulprit(s.alertId, {
+        commit: before?.culpritCommit ?? null,
+        note: before?.culpritNote ?? '',
+        at: '2024-11-02T00:00:00.000Z',
+      })
+    }
+  })
+
   test('the alerts list filters with a GET form and shows the first bad build’s commit date', async () => {
     const get = async (url: string) => {
       const r = await s.app.inject({ method: 'GET', url })

@@ -154,6 +154,7 @@ test('messageForAlert() takes a stored alert and links its commits on the runtim
     triageLink: null,
     triagedAt: null,
     acknowledgedUntil: null,
+    lastGoodCommitDate: null,
     firstBadCommitDate: null,
     culpritCommit: sha('c'),
     culpritNote: 'bisected',

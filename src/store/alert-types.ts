@@ -112,6 +112,8 @@ export interface AlertRow {
   readonly triagedAt: string | null
   /** ISO UTC: an `acknowledged` alert is known and expected until then; null without expiry. */
   readonly acknowledgedUntil: string | null
+  /** The commit date (ISO UTC) of the last build at the old level, when the build has one. */
+  readonly lastGoodCommitDate: string | null
   /** The commit date (ISO UTC) of the first build at the new level, when the build has one. */
   readonly firstBadCommitDate: string | null
   readonly culpritCommit: string | null

@@ -415,6 +415,7 @@ function toAlertRow(
     triageLink: a.triage_link,
     triagedAt: a.triaged_at,
     acknowledgedUntil: a.acknowledged_until,
+    lastGoodCommitDate: dates.get(num(a.last_good_build_id)) ?? null,
     firstBadCommitDate: dates.get(num(a.first_bad_build_id)) ?? null,
     culpritCommit: a.culprit_commit,
     culpritNote: a.culprit_note,
@@ -553,7 +554,7 @@ export async function listAlerts(db: Db, query: AlertQuery = {}): Promise<AlertP
   for (const c of changes) byAlert.set(c.alertId, [...(byAlert.get(c.alertId) ?? []), c])
   const dates = await commitDates(
     db,
-    alerts.map((a) => num(a.first_bad_build_id)),
+    alerts.flatMap((a) => [num(a.last_good_build_id), num(a.first_bad_build_id)]),
   )
   return {
     rows: alerts.map((a) => toAlertRow(a, byAlert.get(num(a.id)) ?? [], dates)),
@@ -570,7 +571,7 @@ export async function getAlert(db: Db, id: number): Promise<AlertDetail | undefi
     await db.selectFrom('changes').selectAll().where('alert_id', '=', id).orderBy('id').execute()
   ).map(toChangeRow)
   const changes = await withCommits(db, rows)
-  const dates = await commitDates(db, [num(a.first_bad_build_id)])
+  const dates = await commitDates(db, [num(a.last_good_build_id), num(a.first_bad_build_id)])
   return { ...toAlertRow(a, changes, dates), changes }
 }
 

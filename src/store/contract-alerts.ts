@@ -287,6 +287,7 @@ function expiryAndFilters(withStore: WithStore): void {
       const until = '2024-11-01T00:00:00.000Z'
       const a = await store.triageAlert(id, { triage: 'acknowledged', note: 'expected', until, at })
       assert.equal(a.acknowledgedUntil, until)
+      assert.equal(a.lastGoodCommitDate, '2024-10-01T08:30:00Z')
       assert.equal(a.firstBadCommitDate, '2024-10-02T08:30:00Z')
       assert.equal((await store.listAlerts({ hideAcknowledgedAt: at })).total, 0)
       assert.equal((await store.listAlerts({ hideAcknowledgedAt: '2024-10-31T23:59:59.000Z' })).total, 0)

@@ -4,6 +4,7 @@ import { type Alert, allPages, type Change, type PageContext, type PageResult } 
 import { formatChange, formatDate, formatDay, formatInterval, formatP, formatRatio } from '../format.ts'
 import { Island } from '../html.tsx'
 import type { AlertFilters, SeriesRef } from '../links.ts'
+import { Heads, PairedEvidence, similarAlerts, smallMultiples } from './alert-evidence.tsx'
 import { CommitLink, FactTable, Notice } from './parts.tsx'
 
 // Alerts: changes grouped by blame range (the store groups them), new ones first, with triage
@@ -369,6 +370,25 @@ export async function alertsPage(ctx: PageContext, filters: AlertFilters = {}): 
   return { status: 200, title: 'Alerts', section: 'alerts', body }
 }
 
+/** What bisection found: the culprit with its note, the note alone, or that it has not run. */
+function Bisection(props: { readonly ctx: PageContext; readonly alert: Alert }) {
+  const a = props.alert
+  if (a.culpritCommit === null && (a.culpritNote === null || a.culpritNote === ''))
+    return <span class="muted">not bisected</span>
+  return (
+    <span class="bisection">
+      {a.culpritCommit !== null ? (
+        <>
+          culprit <CommitLink links={props.ctx.links} sha={a.culpritCommit} />
+        </>
+      ) : (
+        'no culprit named'
+      )}
+      {a.culpritNote !== null && a.culpritNote !== '' ? <div class="small muted">{a.culpritNote}</div> : null}
+    </span>
+  )
+}
+
 /** The run of `buildId` on `machine` (the newest), to compare across a change. */
 async function runOf(ctx: PageContext, cache: Map<string, number | null>, buildId: number, machine: string) {
   const key = `${buildId}|${machine}`
@@ -404,6 +424,7 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
   // The infrastructure change in the range, said the same way as the CLI and the notifications.
   const boundaryChange = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
   const boundary = boundaryChange ? boundaryOf(boundaryChange) : null
+  const [multiples, similar] = await Promise.all([smallMultiples(ctx, a.changes), similarAlerts(ctx, a)])
   const body = (
     <>
       <h1>
@@ -436,35 +457,36 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
                 ] as const,
               ]
             : []),
-          ...(a.culpritCommit !== null
-            ? [['culprit', <CommitLink links={ctx.links} sha={a.culpritCommit} key="c" />] as const]
-            : []),
+          ['bisection', <Bisection ctx={ctx} alert={a} key="b" />],
         ]}
       />
       {boundary !== null ? (
         <Notice kind={a.kind === 'infrastructure' ? 'warn' : 'info'}>{boundaryNote(a.kind, boundary)}</Notice>
       ) : null}
+      <h2>The moved series</h2>
+      {multiples}
+      <h2>Paired runs</h2>
+      <PairedEvidence ctx={ctx} changes={a.changes} />
+      <h2>Similar alerts ({similar.length})</h2>
+      <p class="small muted">
+        Alerts of {a.runtime} whose blame range overlaps this one (by commit date), on any machine or config.
+      </p>
+      <AlertList ctx={ctx} alerts={similar} triage={false} />
       <h2>Changes</h2>
       <TableWrap label="Changes of the alert">
         <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">workload</th>
-              <th scope="col">machine · config</th>
-              <th scope="col" class="num">
-                ratio
-              </th>
-              <th scope="col" class="num">
-                interval
-              </th>
-              <th scope="col">direction</th>
-              <th scope="col">status</th>
-              <th scope="col" class="num">
-                p
-              </th>
-              <th scope="col">compare</th>
-            </tr>
-          </thead>
+          <Heads
+            cols={[
+              'workload',
+              'machine · config',
+              '#ratio',
+              '#interval',
+              'direction',
+              'status',
+              '#p',
+              'compare',
+            ]}
+          />
           <tbody>
             {changes.map(({ change: c, compareHref, timelineHref }) => (
               <tr key={c.id}>
