@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
+  AlertCommitsSchema,
   AlertDetailSchema,
   AlertSchema,
   API_TOKEN_ROLES,
@@ -460,6 +461,23 @@ export const ROUTES = {
     bodyKind: 'none',
     status: 200,
     response: AlertDetailSchema,
+    validateResponse: true,
+  }),
+  getAlertCommits: route({
+    method: 'GET',
+    path: '/api/v1/alerts/:id/commits',
+    action: 'list the commits of an alert',
+    summary:
+      'The commits of an alert’s blame range (last good, first bad], from the runtime’s local git mirror',
+    description:
+      'Newest first, at most `limit` (default 200), with date, author and subject; `total` counts them all. Without a mirror (the server was started without the configuration, or the nightly has not cloned it yet) `listed` is false and `reason` says why. Links come from the runtime’s `commit_url` and `compare_url`.',
+    tag: 'changes',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({ limit: z.coerce.number<string | number>().int().min(1).max(1000).default(200) }),
+    bodyKind: 'none',
+    status: 200,
+    response: AlertCommitsSchema,
     validateResponse: true,
   }),
   triageAlert: route({

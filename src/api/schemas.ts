@@ -574,6 +574,32 @@ export const AlertSchema = z.object({
     .nullable(),
 })
 
+/** The commits of an alert's blame range, read from the runtime's local git mirror when there is one. */
+export const AlertCommitsSchema = z.object({
+  runtime: z.string(),
+  lastGoodCommit: z.string(),
+  firstBadCommit: z.string(),
+  /** Links from the runtime's commit_url / compare_url; null without a template or a hex sha. */
+  lastGoodUrl: z.string().nullable(),
+  firstBadUrl: z.string().nullable(),
+  compareUrl: z.string().nullable(),
+  /** Whether the commits were read from a local mirror; when not, `reason` says why. */
+  listed: z.boolean(),
+  reason: z.string().nullable(),
+  /** Commits in the range (last good, first bad]; null when not listed. */
+  total: z.number().int().nullable(),
+  /** Newest first, at most `limit`. */
+  commits: z.array(
+    z.object({
+      sha: z.string(),
+      authorDateUtc: z.string(),
+      author: z.string(),
+      subject: z.string(),
+      url: z.string().nullable(),
+    }),
+  ),
+})
+
 /** An alert with every change. */
 export const AlertDetailSchema = AlertSchema.extend({ changes: z.array(ChangeSchema) })
 

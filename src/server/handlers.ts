@@ -25,11 +25,12 @@ import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
+import { alertCommits } from './alert-commits.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import { summarizeSeries } from './series-summary.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
-import type { HandlerCall, ServerLimits } from './types.ts'
+import type { HandlerCall, RuntimeSource, ServerLimits } from './types.ts'
 
 // One handler per route of api/ROUTES, typed by the route's schemas: params, query and body
 // arrive validated; what a handler returns must have the route's response type.
@@ -75,6 +76,8 @@ export interface HandlerContext {
   readonly limits: ServerLimits
   readonly now: () => Date
   readonly version: string
+  /** The configured runtimes' sources (mirrors and link templates). */
+  readonly runtimes: readonly RuntimeSource[]
 }
 
 function page<T>(all: readonly T[], query: { readonly limit: number; readonly offset: number }) {
@@ -557,7 +560,7 @@ function endOfDay(dateOrTime: string): string {
 function alertHandlers(
   store: Store,
   context: HandlerContext,
-): Pick<Handlers, 'listChanges' | 'listAlerts' | 'getAlert' | 'triageAlert'> {
+): Pick<Handlers, 'listChanges' | 'listAlerts' | 'getAlert' | 'getAlertCommits' | 'triageAlert'> {
   const { now } = context
   return {
     listChanges: async ({ query }) => {
@@ -600,6 +603,16 @@ function alertHandlers(
         throw new LangperfError('not-found', `Cannot get alert ${params.id}: no alert has that id`)
       }
       return alert
+    },
+    getAlertCommits: async ({ params, query }) => {
+      const alert = await store.getAlert(params.id)
+      if (alert === undefined) {
+        throw new LangperfError(
+          'not-found',
+          `Cannot list the commits of alert ${params.id}: no alert has that id`,
+        )
+      }
+      return alertCommits(alert, context.runtimes, query.limit)
     },
     triageAlert: async ({ params, body }) =>
       store.triageAlert(params.id, {

@@ -446,6 +446,26 @@ describe('changes and alerts', () => {
     )
   })
 
+  test('GET /api/v1/alerts/:id/commits says why it lists no commits without a configured mirror', async () => {
+    const r = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}/commits` })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.equal(r.body.listed, false)
+    assert.match(String(r.body.reason), /not in the server's configuration/)
+    assert.deepEqual(r.body.commits, [])
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/alerts/999/commits' }),
+      404,
+      'not-found',
+      /alert 999/,
+    )
+    assertError(
+      await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}/commits?limit=5000` }),
+      400,
+      'bad-input',
+      /limit/,
+    )
+  })
+
   test('GET /api/v1/changes lists the changes of an alert or of a whole series, never half a series', async () => {
     const byAlert = await call(f.app, { method: 'GET', url: `/api/v1/changes?alert=${alertId}` })
     assert.equal(byAlert.body.total, 1)
