@@ -330,6 +330,11 @@ describe('dashboard pages on a seeded database', () => {
   test('an alert page draws the moved series around the blame range, says the bisection and lists similar alerts', async () => {
     const get = async () => (await s.app.inject({ method: 'GET', url: `/alerts/${s.alertId}` })).body
     const page = await get()
+    assert.match(page, /<h2>Commits in the range<\/h2>/)
+    assert.match(
+      page,
+      /Commits not listed: Runtime (&quot;|")cpython(&quot;|") is not in the server's configuration/,
+    )
     assert.match(page, /<h2>The moved series<\/h2>/)
     assert.match(page, /<figure class="small-multiple" data-workload="nbody">/)
     assert.match(

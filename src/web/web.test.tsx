@@ -23,6 +23,7 @@ import {
   staticPath,
 } from './links.ts'
 import { compareMarkdown, escapeMarkdown } from './markdown.ts'
+import { CommitRange } from './pages/alert-commits.tsx'
 import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
@@ -310,5 +311,64 @@ describe('alert evidence', () => {
     )
     assert.ok(rangesOverlap(alert(null, null), alert(null, null)))
     assert.ok(!rangesOverlap(alert(null, null), alert(null, null, ['a1', 'c3'])))
+  })
+})
+
+describe('commits of a blame range', () => {
+  const ctx = { links: serverLinks() } as unknown as PageContext
+  const good = 'a'.repeat(40)
+  const bad = 'b'.repeat(40)
+  const base = {
+    runtime: 'cpython',
+    lastGoodCommit: good,
+    firstBadCommit: bad,
+    lastGoodUrl: `https://forge.example/c/${good}`,
+    firstBadUrl: `https://forge.example/c/${bad}`,
+    compareUrl: `https://forge.example/compare/${good}...${bad}`,
+  }
+
+  test('lists date, linked sha, author and subject as text, and counts what it left out', () => {
+    const html = renderToString(
+      <CommitRange
+        ctx={ctx}
+        range={{
+          ...base,
+          listed: true,
+          reason: null,
+          total: 250,
+          commits: [
+            {
+              sha: bad,
+              authorDateUtc: '2024-10-02T08:30:00Z',
+              author: IMG,
+              subject: HOSTILE,
+              url: 'javascript:alert(1)',
+            },
+          ],
+        }}
+      />,
+    )
+    assert.doesNotMatch(html, /<script>alert|<img src=x|href="javascript/)
+    assert.match(html, /&lt;script>alert\(1\)&lt;\/script>|&lt;script&gt;/)
+    assert.match(html, /2024-10-02 08:30/)
+    assert.match(
+      html,
+      /250 commits in \(last good, first bad\], newest first; the newest 1 are listed, 249 more are not/,
+    )
+    assert.match(
+      html,
+      new RegExp(`href="https://forge.example/compare/${good}...${bad}"[^>]*>compare the range`),
+    )
+  })
+
+  test('without a mirror says why and shows the two ends, linked', () => {
+    const html = renderToString(
+      <CommitRange
+        ctx={ctx}
+        range={{ ...base, listed: false, reason: 'No local mirror yet', total: null, commits: [] }}
+      />,
+    )
+    assert.match(html, /Commits not listed: No local mirror yet\./)
+    assert.match(html, new RegExp(`href="https://forge.example/c/${bad}"`))
   })
 })

@@ -4,6 +4,7 @@ import { type Alert, allPages, type Change, type PageContext, type PageResult } 
 import { formatChange, formatDate, formatDay, formatInterval, formatP, formatRatio } from '../format.ts'
 import { Island } from '../html.tsx'
 import type { AlertFilters, SeriesRef } from '../links.ts'
+import { CommitRange, MAX_LISTED } from './alert-commits.tsx'
 import { Heads, PairedEvidence, similarAlerts, smallMultiples } from './alert-evidence.tsx'
 import { CommitLink, FactTable, Notice } from './parts.tsx'
 
@@ -424,7 +425,11 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
   // The infrastructure change in the range, said the same way as the CLI and the notifications.
   const boundaryChange = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
   const boundary = boundaryChange ? boundaryOf(boundaryChange) : null
-  const [multiples, similar] = await Promise.all([smallMultiples(ctx, a.changes), similarAlerts(ctx, a)])
+  const [multiples, similar, range] = await Promise.all([
+    smallMultiples(ctx, a.changes),
+    similarAlerts(ctx, a),
+    ctx.api.getAlertCommits({ params: { id: a.id }, query: { limit: MAX_LISTED } }),
+  ])
   const body = (
     <>
       <h1>
@@ -463,6 +468,8 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
       {boundary !== null ? (
         <Notice kind={a.kind === 'infrastructure' ? 'warn' : 'info'}>{boundaryNote(a.kind, boundary)}</Notice>
       ) : null}
+      <h2>Commits in the range</h2>
+      <CommitRange ctx={ctx} range={range} />
       <h2>The moved series</h2>
       {multiples}
       <h2>Paired runs</h2>
