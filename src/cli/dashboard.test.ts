@@ -717,14 +717,21 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await island.locator('input[type="password"]').fill(s.adminSecret)
     await island.locator('button', { hasText: 'Use token' }).click()
     await island.locator('select').selectOption('acknowledged')
+    // Acknowledged offers an expiry: known and expected until that day.
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+    await island.locator('input[type="date"]').fill(until)
     await island.locator('input[aria-label="Note"]').fill(`bisecting ${HOSTILE}`)
     await island.locator('button', { hasText: 'Save' }).click()
     await island.locator('[data-triage="acknowledged"]').waitFor()
+    const shown = new RegExp(`acknowledged until ${until} — bisecting <script>alert\\(1\\)</script>`)
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
-    assert.match(await island.innerText(), /acknowledged — bisecting <script>alert\(1\)<\/script>/)
+    assert.match(await island.innerText(), shown)
     const stored = await s.store.getAlert(s.alertId)
     assert.equal(stored?.triage, 'acknowledged')
     assert.equal(stored?.triageNote, `bisecting ${HOSTILE}`)
+    assert.equal(stored?.acknowledgedUntil, `${until}T23:59:59.999Z`)
+    // The alert's page draws its moved series with the blame range shaded.
+    assert.ok((await page.locator('.small-multiple svg .blame-band').count()) >= 1)
     await page.screenshot({ path: join(SHOTS, 'triage.png'), fullPage: true })
     // A wrong token is refused with the API's sentence, and forgotten.
     await page.evaluate(() => sessionStorage.setItem('langperf-admin-token', 'lp_wrong'))
@@ -742,6 +749,8 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       errors.join('\n'),
     )
     await page.close()
+    // Back to new, so the alert stays in the default lists the report crawls.
+    await s.store.triageAlert(s.alertId, { triage: 'new', at: new Date().toISOString() })
   })
 
   test('the static report works from file:// with its islands and the timeline chart', async () => {
