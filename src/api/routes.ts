@@ -2,11 +2,13 @@ import { z } from 'zod'
 import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
+  AlertCommitsSchema,
   AlertDetailSchema,
   AlertSchema,
   API_TOKEN_ROLES,
   BuildSchema,
   CHANGE_DIRECTIONS,
+  CHANGE_KINDS,
   CHANGE_STATUSES,
   ChangeSchema,
   CompareSchema,
@@ -79,6 +81,12 @@ function route<const R extends RouteDefinition>(r: R): R {
 }
 
 const Text = z.string().min(1).max(200)
+
+/** A calendar date, `YYYY-MM-DD` (UTC). */
+const DateText = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2024-05-01')
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'expected a real date')
 
 /** The filters that select series: every part of their key but the workload version. */
 const SeriesFilters = {
@@ -414,8 +422,28 @@ export const ROUTES = {
       status: Repeated(z.enum(CHANGE_STATUSES)).describe('Detection states (repeatable)'),
       runtime: Text.optional(),
       branch: Text.optional(),
-      machine: Text.optional(),
+      machine: Text.optional().describe('Only alerts with a change on this machine'),
+      config: Text.optional().describe('Only alerts with a change on this build config'),
+      kind: z.enum(CHANGE_KINDS).optional(),
       direction: z.enum([...CHANGE_DIRECTIONS, 'mixed']).optional(),
+      minChange: z.coerce
+        .number<string | number>()
+        .gt(0)
+        .max(10_000)
+        .optional()
+        .describe('Only alerts with a change of at least this many percent either way'),
+      from: DateText.optional().describe(
+        'Only alerts whose first bad build was committed on or after this date',
+      ),
+      to: DateText.optional().describe(
+        'Only alerts whose first bad build was committed on or before this date',
+      ),
+      showAcknowledged: z
+        .enum(['true', 'false'])
+        .optional()
+        .describe(
+          'true: also alerts acknowledged until a time not yet passed (hidden by default unless triage names acknowledged)',
+        ),
     }),
     bodyKind: 'none',
     status: 200,
@@ -435,6 +463,23 @@ export const ROUTES = {
     response: AlertDetailSchema,
     validateResponse: true,
   }),
+  getAlertCommits: route({
+    method: 'GET',
+    path: '/api/v1/alerts/:id/commits',
+    action: 'list the commits of an alert',
+    summary:
+      'The commits of an alert’s blame range (last good, first bad], from the runtime’s local git mirror',
+    description:
+      'Newest first, at most `limit` (default 200), with date, author and subject; `total` counts them all. Without a mirror (the server was started without the configuration, or the nightly has not cloned it yet) `listed` is false and `reason` says why. Links come from the runtime’s `commit_url` and `compare_url`.',
+    tag: 'changes',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({ limit: z.coerce.number<string | number>().int().min(1).max(1000).default(200) }),
+    bodyKind: 'none',
+    status: 200,
+    response: AlertCommitsSchema,
+    validateResponse: true,
+  }),
   triageAlert: route({
     method: 'POST',
     path: '/api/v1/alerts/:id/triage',
@@ -448,6 +493,18 @@ export const ROUTES = {
       triage: z.enum(TRIAGE_STATES),
       note: z.string().max(10_000).nullable().optional(),
       link: z.string().max(2_000).nullable().optional().describe('An http(s) URL: the issue or pull request'),
+      until: z
+        .union([
+          DateText,
+          z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'expected an ISO 8601 UTC time'),
+        ])
+        .nullable()
+        .optional()
+        .describe(
+          'Only with acknowledged: known and expected until this date (the end of that day, UTC) or ISO UTC time; in the future, at most a year ahead',
+        ),
     }),
     status: 200,
     response: AlertDetailSchema,

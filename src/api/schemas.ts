@@ -548,6 +548,18 @@ export const AlertSchema = z.object({
   triageNote: z.string().nullable(),
   triageLink: z.string().nullable(),
   triagedAt: z.string().nullable(),
+  acknowledgedUntil: z
+    .string()
+    .nullable()
+    .describe('ISO UTC: an acknowledged alert is known and expected until then (null: no expiry)'),
+  lastGoodCommitDate: z
+    .string()
+    .nullable()
+    .describe('The commit date of the last build at the old level, when known'),
+  firstBadCommitDate: z
+    .string()
+    .nullable()
+    .describe('The commit date of the first build at the new level, when known'),
   culpritCommit: z.string().nullable(),
   culpritNote: z.string().nullable(),
   createdAt: z.string(),
@@ -560,6 +572,32 @@ export const AlertSchema = z.object({
   largest: z
     .object({ workload: z.string(), ratio: z.number(), ratioLow: z.number(), ratioHigh: z.number() })
     .nullable(),
+})
+
+/** The commits of an alert's blame range, read from the runtime's local git mirror when there is one. */
+export const AlertCommitsSchema = z.object({
+  runtime: z.string(),
+  lastGoodCommit: z.string(),
+  firstBadCommit: z.string(),
+  /** Links from the runtime's commit_url / compare_url; null without a template or a hex sha. */
+  lastGoodUrl: z.string().nullable(),
+  firstBadUrl: z.string().nullable(),
+  compareUrl: z.string().nullable(),
+  /** Whether the commits were read from a local mirror; when not, `reason` says why. */
+  listed: z.boolean(),
+  reason: z.string().nullable(),
+  /** Commits in the range (last good, first bad]; null when not listed. */
+  total: z.number().int().nullable(),
+  /** Newest first, at most `limit`. */
+  commits: z.array(
+    z.object({
+      sha: z.string(),
+      authorDateUtc: z.string(),
+      author: z.string(),
+      subject: z.string(),
+      url: z.string().nullable(),
+    }),
+  ),
 })
 
 /** An alert with every change. */

@@ -16,6 +16,7 @@ import {
   midpointOf,
   mirrorDirName,
   parseLog,
+  rangeCommits,
   removeWorktree,
   resolveCommit,
   runGit,
@@ -235,4 +236,34 @@ test('firstParentShas() lists first parents newest first, root last, and refuses
   } finally {
     scratch.cleanup()
   }
+})
+
+test('rangeCommits() lists (good, bad] newest first with author and subject as written, capped, with the total', async () => {
+  const mirror = await ensureMirror(repo.origin, mirrorsDir)
+  const good = await resolveCommit(mirror, 'main')
+  const subjects = ['Add <b>bold</b> & "quotes"', 'Speed up \u001f dicts', 'Third']
+  const shas = subjects.map((subject, i) => repo.commit({ [`r${i}`]: String(i) }, subject))
+  await ensureMirror(repo.origin, mirrorsDir)
+  const bad = shas[2] as string
+  const all = await rangeCommits(mirror, good, bad, { limit: 200 })
+  assert.equal(all.total, 3)
+  assert.deepEqual(
+    all.commits.map((c) => c.sha),
+    [...shas].reverse(),
+  )
+  assert.equal(
+    all.commits[2]?.subject,
+    'Add <b>bold</b> & "quotes"',
+    'data, kept as written; escaping is the page’s job',
+  )
+  assert.equal(all.commits[1]?.subject, 'Speed up \u001f dicts', 'a separator in a subject is rejoined')
+  assert.match(all.commits[0]?.author ?? '', /\S/)
+  assert.match(all.commits[0]?.authorDateUtc ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
+  const capped = await rangeCommits(mirror, good, bad, { limit: 2 })
+  assert.deepEqual([capped.commits.length, capped.total], [2, 3])
+  await assert.rejects(
+    rangeCommits(mirror, good, 'f'.repeat(40), { limit: 2 }),
+    (e) => e instanceof LangperfError && e.code === 'not-found',
+  )
+  await assert.rejects(rangeCommits(mirror, good, bad, { limit: 0 }), /limit 1–1000/)
 })

@@ -311,6 +311,74 @@ export async function commitsBetween(
   return inRange.filter((c) => c.sha !== b)
 }
 
+/** One commit of a blame range, for people to read. */
+export interface RangeCommit {
+  readonly sha: string
+  /** Author date, ISO 8601 UTC. */
+  readonly authorDateUtc: string
+  /** Untrusted text, at most 200 characters. */
+  readonly author: string
+  /** Untrusted text, at most 300 characters. */
+  readonly subject: string
+}
+
+/**
+ * The commits of the range (`good`, `bad`] on `bad`'s first-parent line, newest first, at most
+ * `limit` (1–1000) of them, and how many there are in all. One `git log -z` with a NUL-separated
+ * format (never a shell); `not-found` when an end is not in the mirror.
+ */
+export async function rangeCommits(
+  mirror: Mirror,
+  good: string,
+  bad: string,
+  options: GitOptions & { readonly limit: number },
+): Promise<{ readonly commits: readonly RangeCommit[]; readonly total: number }> {
+  if (!(Number.isSafeInteger(options.limit) && options.limit >= 1 && options.limit <= 1000)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot list a range: expected limit 1–1000, found ${quote(options.limit)}`,
+    )
+  }
+  const [g, b] = [await resolveCommit(mirror, good, options), await resolveCommit(mirror, bad, options)]
+  const git = ['--git-dir', mirror.gitDir]
+  const out = await runGit(
+    [
+      ...git,
+      'log',
+      '-z',
+      '--first-parent',
+      '--no-color',
+      `--max-count=${options.limit}`,
+      `--format=%H${FIELD}%at${FIELD}%an${FIELD}%s`,
+      '--end-of-options',
+      b,
+      `^${g}`,
+      '--',
+    ],
+    options,
+  )
+  const commits: RangeCommit[] = []
+  for (const record of out.split('\0')) {
+    const [sha, at, author, ...subject] = record.replace(/^\n/, '').split(FIELD)
+    if (sha === undefined || !SHA_RE.test(sha) || at === undefined) continue
+    commits.push({
+      sha,
+      authorDateUtc: new Date(Number(at) * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+      author: (author ?? '').slice(0, 200),
+      subject: subject.join(FIELD).slice(0, 300),
+    })
+  }
+  const total = Number(
+    (
+      await runGit(
+        [...git, 'rev-list', '--first-parent', '--count', '--end-of-options', b, `^${g}`, '--'],
+        options,
+      )
+    ).trim(),
+  )
+  return { commits, total: Number.isSafeInteger(total) ? total : commits.length }
+}
+
 /**
  * The commit to test next when bisecting `candidates` (oldest first, as `commitsBetween`
  * gives them): the middle one, the lower middle for an even count; null when there is none

@@ -41,6 +41,8 @@ export {
   midpointOf,
   mirrorDirName,
   parseLog,
+  type RangeCommit,
+  rangeCommits,
   removeWorktree,
   resolveCommit,
   runGit,

@@ -330,6 +330,112 @@ describe('dashboard pages on a seeded database', () => {
     )
   })
 
+  test('an alert page draws the moved series around the blame range, says the bisection and lists similar alerts', async () => {
+    const get = async () => (await s.app.inject({ method: 'GET', url: `/alerts/${s.alertId}` })).body
+    const page = await get()
+    assert.match(page, /<h2>Commits in the range<\/h2>/)
+    assert.match(
+      page,
+      /Commits not listed: Runtime (&quot;|")cpython(&quot;|") is not in the server's configuration/,
+    )
+    assert.match(page, /<h2>The moved series<\/h2>/)
+    assert.match(page, /<figure class="small-multiple" data-workload="nbody">/)
+    assert.match(
+      page,
+      /<svg class="sm-chart"[^>]*aria-label="nbody on ci-box · jit: \+25 %; \d+ builds, the blame range shaded"/,
+    )
+    assert.match(page, /<rect class="blame-band" x="[\d.]+" y="0" width="[\d.]+"/)
+    assert.match(page, /<h2>Paired runs<\/h2>/)
+    assert.match(page, /<h2>Similar alerts \(\d+\)<\/h2>/)
+    assert.match(page, /not bisected/)
+    const before = await s.store.getAlert(s.alertId)
+    try {
+      await s.store.setAlertCulprit(s.alertId, {
+        commit: 'abc0060000000000000000000000000000000000',
+        note: `confirmed against its parent ${HOSTILE}`,
+        at: '2024-11-02T00:00:00.000Z',
+      })
+      const bisected = await get()
+      assert.match(
+        bisected,
+        /culprit <a class="sha" href="https:\/\/github\.com\/python\/cpython\/commit\/abc006/,
+      )
+      assert.match(
+        bisected,
+        /confirmed against its parent &lt;script>|confirmed against its parent &lt;script&gt;/,
+      )
+      assert.doesNotMatch(bisected, /<script>alert/)
+    } finally {
+      await s.store.setAlertCulprit(s.alertId, {
+        commit: before?.culpritCommit ?? null,
+        note: before?.culpritNote ?? '',
+        at: '2024-11-02T00:00:00.000Z',
+      })
+    }
+  })
+
+  test('the alerts list filters with a GET form and shows the first bad build’s commit date', async () => {
+    const get = async (url: string) => {
+      const r = await s.app.inject({ method: 'GET', url })
+      assert.equal(r.statusCode, 200, r.body.slice(0, 500))
+      return r.body
+    }
+    const all = await get('/alerts')
+    assert.match(all, /<form class="picker alert-filters" method="get" action="\/alerts">/)
+    assert.match(all, /committed 2024-10-07/, 'the 7th build is the first at the new level')
+    const rowOf = (html: string) => new RegExp(`data-alert="${s.alertId}"`).test(html)
+    assert.ok(rowOf(all))
+    const kept = await get('/alerts?machine=ci-box&config=jit&kind=commit&direction=regression&minChange=20')
+    assert.ok(rowOf(kept), 'a 25 % step passes a 20 % minimum')
+    assert.match(kept, /<h2>Matching \(\d+\)<\/h2>/)
+    assert.match(kept, /<option value="commit" selected/)
+    assert.match(kept, /name="minChange" type="number"[^>]* value="20"/)
+    assert.ok(!rowOf(await get('/alerts?machine=ci-box&minChange=30')), 'not a 30 % minimum')
+    assert.ok(!rowOf(await get('/alerts?to=2024-10-06')), 'committed after the range')
+    assert.ok(rowOf(await get('/alerts?from=2024-10-07&to=2024-10-07')))
+    assert.ok(!rowOf(await get('/alerts?triage=fixed')))
+    const bad = await s.app.inject({ method: 'GET', url: '/alerts?minChange=lots' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /query parameter (&quot;|")minChange(&quot;|") expected a percentage/)
+    assert.equal((await s.app.inject({ method: 'GET', url: '/alerts?kind=other' })).statusCode, 400)
+  })
+
+  test('an alert acknowledged until a later date leaves the list until then, and shows again once expired', async () => {
+    const get = async (url: string) => (await s.app.inject({ method: 'GET', url })).body
+    const row = (html: string) => new RegExp(`data-alert="${s.alertId}"[\\s\\S]*?</tr>`).exec(html)?.[0]
+    const now = new Date()
+    const until = new Date(now.getTime() + 30 * 86_400_000).toISOString()
+    try {
+      await s.store.triageAlert(s.alertId, {
+        triage: 'acknowledged',
+        note: 'new GC',
+        until,
+        at: now.toISOString(),
+      })
+      const list = await get('/alerts')
+      assert.equal(row(list), undefined, 'hidden while the acknowledgement holds')
+      assert.match(
+        list,
+        /1 alert is acknowledged until a later date and not listed \(<a href="\/alerts\?acknowledged=on">show<\/a>\)/,
+      )
+      const shown = row(await get('/alerts?acknowledged=on'))
+      assert.ok(shown)
+      assert.match(shown, new RegExp(`known, expected until ${until.slice(0, 10)}`))
+      assert.match(await get(`/alerts/${s.alertId}`), /known, expected until/)
+      // Acknowledged in January until February: the expiry has passed, so it is listed again.
+      await s.store.triageAlert(s.alertId, {
+        triage: 'acknowledged',
+        until: '2024-02-01T00:00:00.000Z',
+        at: '2024-01-01T00:00:00.000Z',
+      })
+      const expired = row(await get('/alerts'))
+      assert.ok(expired, 'listed again after the expiry')
+      assert.match(expired, /acknowledgement expired 2024-02-01/)
+    } finally {
+      await s.store.triageAlert(s.alertId, { triage: 'new', note: null, at: now.toISOString() })
+    }
+  })
+
   test('a missing run answers a 404 page and a malformed parameter a 400 page, both in the layout', async () => {
     const missing = await s.app.inject({ method: 'GET', url: '/runs/99999' })
     assert.equal(missing.statusCode, 404)
@@ -614,14 +720,21 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
     await island.locator('input[type="password"]').fill(s.adminSecret)
     await island.locator('button', { hasText: 'Use token' }).click()
     await island.locator('select').selectOption('acknowledged')
+    // Acknowledged offers an expiry: known and expected until that day.
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+    await island.locator('input[type="date"]').fill(until)
     await island.locator('input[aria-label="Note"]').fill(`bisecting ${HOSTILE}`)
     await island.locator('button', { hasText: 'Save' }).click()
     await island.locator('[data-triage="acknowledged"]').waitFor()
+    const shown = new RegExp(`acknowledged until ${until} — bisecting <script>alert\\(1\\)</script>`)
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property
-    assert.match(await island.innerText(), /acknowledged — bisecting <script>alert\(1\)<\/script>/)
+    assert.match(await island.innerText(), shown)
     const stored = await s.store.getAlert(s.alertId)
     assert.equal(stored?.triage, 'acknowledged')
     assert.equal(stored?.triageNote, `bisecting ${HOSTILE}`)
+    assert.equal(stored?.acknowledgedUntil, `${until}T23:59:59.999Z`)
+    // The alert's page draws its moved series with the blame range shaded.
+    assert.ok((await page.locator('.small-multiple svg .blame-band').count()) >= 1)
     await page.screenshot({ path: join(SHOTS, 'triage.png'), fullPage: true })
     // A wrong token is refused with the API's sentence, and forgotten.
     await page.evaluate(() => sessionStorage.setItem('langperf-admin-token', 'lp_wrong'))
@@ -639,6 +752,8 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       errors.join('\n'),
     )
     await page.close()
+    // Back to new, so the alert stays in the default lists the report crawls.
+    await s.store.triageAlert(s.alertId, { triage: 'new', at: new Date().toISOString() })
   })
 
   test('the static report works from file:// with its islands and the timeline chart', async () => {

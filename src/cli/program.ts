@@ -285,7 +285,11 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
       .argument('<id>', 'alert id')
       .argument('<state>', TRIAGE_STATES.join(' | '))
       .option('--note <text>', 'why (shown with the alert)')
-      .option('--link <url>', 'an issue or pull request (http or https)'),
+      .option('--link <url>', 'an issue or pull request (http or https)')
+      .option(
+        '--until <date>',
+        'with acknowledged: known and expected until this date (YYYY-MM-DD, through its end, UTC) or ISO UTC time, at most a year ahead; hidden from the dashboard’s default alerts list until then',
+      ),
   ).action(async (id, state, opts) => {
     const { alertsTriageCommand } = await import('./commands/alerts.ts')
     setStatus(await alertsTriageCommand(ctx, id, state, opts))
@@ -464,6 +468,10 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     .option(
       '--commit-url <pattern>',
       'dashboard links to commits, {sha} replaced (default $LANGPERF_COMMIT_URL), e.g. https://github.com/python/cpython/commit/{sha}',
+    )
+    .option(
+      '--config <path>',
+      "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url",
     )
     .action(async (opts: ServeOptions) => {
       const { serveCommand } = await import('./commands/serve.ts')

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { createApiClient, exampleRunDocument } from '../api/index.ts'
-import { serveCommand } from './commands/serve.ts'
+import { mirrorDirName } from '../build/index.ts'
+import { parseConfig } from '../config/index.ts'
+import { runtimeSources, serveCommand } from './commands/serve.ts'
 import { main } from './main.ts'
 import type { Io } from './output.ts'
 
@@ -147,4 +149,18 @@ test('serve --log-format json writes one JSON record per request, and refuses an
     ),
     /expected --log-format to be one of text, json, found "xml"/,
   )
+})
+
+test('serve --config finds each runtime’s mirror under the cache directory and its link templates', async () => {
+  const dir = mkdtempSync(join(tmp, 'config-'))
+  const remote = 'https://github.com/python/cpython.git'
+  const text = `[build]\ncache_dir = "cache"\n[[runtimes]]\nname = "cpython"\nfamily = "cpython"\nremote = "${remote}"\nbranches = ["main"]\ncommit_url = "https://github.com/python/cpython/commit/{sha}"\n[[runtimes]]\nname = "pypy"\nfamily = "cpython"\nremote = "https://github.com/pypy/pypy.git"\nbranches = ["main"]\n`
+  const config = parseConfig(text, join(dir, 'langperf.toml'))
+  const mirror = join(dir, 'cache', 'mirrors', mirrorDirName(remote))
+  mkdirSync(mirror, { recursive: true })
+  const [cpython, pypy] = runtimeSources(config)
+  assert.equal(cpython?.gitDir, mirror)
+  assert.equal(cpython?.commitUrl, 'https://github.com/python/cpython/commit/{sha}')
+  assert.equal(pypy?.gitDir, null, 'no mirror cloned yet')
+  assert.equal(pypy?.commitUrl, undefined)
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
-import { CPYTHON_NAMED_CONFIGS, type LangperfConfig, suitesFor } from '../model/index.ts'
+import { CPYTHON_NAMED_CONFIGS, type LangperfConfig, linkFromTemplate, suitesFor } from '../model/index.ts'
 import { parseConfig } from './parse.ts'
 
 const CPYTHON = `
@@ -275,5 +275,40 @@ test('parseConfig() accepts a time of day or a cron expression, not both, and ch
   assert.match(
     errorOf('[schedule]\ntimezone = "Mars/Olympus"\n'),
     /schedule\.timezone expected an IANA time zone/,
+  )
+})
+
+test('parseConfig() reads a runtime’s commit_url and compare_url, only http(s) with their placeholders', () => {
+  const config = parseConfig(
+    `${CPYTHON}commit_url = "https://github.com/python/cpython/commit/{sha}"\ncompare_url = "https://github.com/python/cpython/compare/{from}...{to}"\n`,
+    'langperf.toml',
+  )
+  const rt = config.runtimes[0]!
+  assert.equal(rt.commitUrl, 'https://github.com/python/cpython/commit/{sha}')
+  assert.equal(
+    linkFromTemplate(rt.commitUrl, { sha: 'abc1234' }),
+    'https://github.com/python/cpython/commit/abc1234',
+  )
+  assert.equal(
+    linkFromTemplate(rt.compareUrl, { from: 'abc1234', to: 'def5678' }),
+    'https://github.com/python/cpython/compare/abc1234...def5678',
+  )
+  assert.equal(linkFromTemplate(rt.commitUrl, { sha: 'build:12' }), undefined, 'only hex shas make links')
+  assert.equal(linkFromTemplate(rt.compareUrl, { from: 'abc1234', to: null }), undefined)
+  assert.equal(parseConfig(CPYTHON, 'langperf.toml').runtimes[0]?.commitUrl, undefined)
+  for (const bad of [
+    'javascript:alert(1)//{sha}',
+    'https://example.org/commit/',
+    'https://example.org/{sha}/{other}',
+    'https://example.org/"{sha}',
+  ]) {
+    assert.match(
+      errorOf(`${CPYTHON}commit_url = ${JSON.stringify(bad)}\n`),
+      /runtimes\.cpython\.commit_url expected an http\(s\) URL with \{sha\}/,
+    )
+  }
+  assert.match(
+    errorOf(`${CPYTHON}compare_url = "https://example.org/compare/{from}"\n`),
+    /compare_url expected an http\(s\) URL with \{from\} and \{to\}/,
   )
 })

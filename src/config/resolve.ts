@@ -37,6 +37,8 @@ export function resolveConfig(raw: RawConfig, fileName: string): LangperfConfig 
         name: configName,
         recipe: buildRecipe(def, configName, rt.family),
       })),
+      ...(rt.commit_url === undefined ? {} : { commitUrl: rt.commit_url }),
+      ...(rt.compare_url === undefined ? {} : { compareUrl: rt.compare_url }),
     })),
     machines: (raw.machines ?? []).map((m) => ({ name: m.name, expect: buildExpectations(m.expect ?? {}) })),
     suites: {

@@ -69,6 +69,23 @@ export const configSchema = table(
   'a build config',
 )
 
+/** A link template: an http(s) URL holding each of `placeholders` (`{sha}`) and no other. */
+function urlTemplate(placeholders: readonly string[], what: string) {
+  return z
+    .string({ error: what })
+    .max(2000, { error: what })
+    .refine(
+      (t) => {
+        if (!/^https?:\/\/[^\s/]+/i.test(t) || /[\s<>"']/.test(t)) return false
+        const used = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1])
+        return (
+          placeholders.every((p) => used.includes(p)) && used.every((u) => placeholders.includes(u ?? ''))
+        )
+      },
+      { error: what },
+    )
+}
+
 /** A `[[runtimes]]` table. */
 export const runtimeSchema = table(
   {
@@ -82,6 +99,14 @@ export const runtimeSchema = table(
       .array(refName, { error: 'an array of branch names' })
       .min(1, { error: 'at least one branch' }),
     configs: z.record(z.string(), configSchema, { error: 'tables of build configs' }).optional(),
+    commit_url: urlTemplate(
+      ['sha'],
+      'an http(s) URL with {sha}, such as "https://github.com/python/cpython/commit/{sha}"',
+    ).optional(),
+    compare_url: urlTemplate(
+      ['from', 'to'],
+      'an http(s) URL with {from} and {to}, such as "https://github.com/python/cpython/compare/{from}...{to}"',
+    ).optional(),
   },
   'a runtime',
 )

@@ -68,6 +68,32 @@ export interface RuntimeConfig {
   readonly branches: readonly string[]
   /** In the order the file gives them. */
   readonly configs: readonly BuildConfigDefinition[]
+  /** A link to one commit: an http(s) URL with `{sha}` (see `linkFromTemplate`). */
+  readonly commitUrl?: string
+  /** A link to a range of commits: an http(s) URL with `{from}` and `{to}`. */
+  readonly compareUrl?: string
+}
+
+/**
+ * A link from a configured template (`commit_url`, `compare_url`): each `{name}` replaced by its
+ * sha, URL-encoded. Undefined unless the template is an http(s) URL and every value is a hex sha
+ * of 7 to 64 digits (anything else is data that must not make a link).
+ */
+export function linkFromTemplate(
+  template: string | undefined,
+  values: Readonly<Record<string, string | null>>,
+): string | undefined {
+  if (template === undefined || !/^https?:\/\//i.test(template)) return undefined
+  let ok = true
+  const url = template.replace(/\{([a-z]+)\}/g, (_m, key: string) => {
+    const v = values[key]
+    if (v === undefined || v === null || !/^[0-9a-f]{7,64}$/i.test(v)) {
+      ok = false
+      return ''
+    }
+    return encodeURIComponent(v)
+  })
+  return ok ? url : undefined
 }
 
 /** Where results are stored. */

@@ -25,11 +25,12 @@ import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
+import { alertCommits } from './alert-commits.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import { summarizeSeries } from './series-summary.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
-import type { HandlerCall, ServerLimits } from './types.ts'
+import type { HandlerCall, RuntimeSource, ServerLimits } from './types.ts'
 
 // One handler per route of api/ROUTES, typed by the route's schemas: params, query and body
 // arrive validated; what a handler returns must have the route's response type.
@@ -75,6 +76,8 @@ export interface HandlerContext {
   readonly limits: ServerLimits
   readonly now: () => Date
   readonly version: string
+  /** The configured runtimes' sources (mirrors and link templates). */
+  readonly runtimes: readonly RuntimeSource[]
 }
 
 function page<T>(all: readonly T[], query: { readonly limit: number; readonly offset: number }) {
@@ -543,11 +546,21 @@ function seriesHandlers(
   }
 }
 
+/** The start (UTC) of the day after `date` (`YYYY-MM-DD`): the exclusive end of a date range. */
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString()
+}
+
+/** A date (`YYYY-MM-DD`) as the last millisecond of that day, UTC; a time as it is. */
+function endOfDay(dateOrTime: string): string {
+  return dateOrTime.length === 10 ? `${dateOrTime}T23:59:59.999Z` : dateOrTime
+}
+
 /** Changes and alerts, and their triage. */
 function alertHandlers(
   store: Store,
   context: HandlerContext,
-): Pick<Handlers, 'listChanges' | 'listAlerts' | 'getAlert' | 'triageAlert'> {
+): Pick<Handlers, 'listChanges' | 'listAlerts' | 'getAlert' | 'getAlertCommits' | 'triageAlert'> {
   const { now } = context
   return {
     listChanges: async ({ query }) => {
@@ -572,6 +585,15 @@ function alertHandlers(
         ...(query.branch === undefined ? {} : { branch: query.branch }),
         ...(query.machine === undefined ? {} : { machine: query.machine }),
         ...(query.direction === undefined ? {} : { direction: query.direction }),
+        ...(query.config === undefined ? {} : { config: query.config }),
+        ...(query.kind === undefined ? {} : { kind: query.kind }),
+        ...(query.minChange === undefined ? {} : { minChangePercent: query.minChange }),
+        ...(query.from === undefined ? {} : { commitFrom: `${query.from}T00:00:00Z` }),
+        ...(query.to === undefined ? {} : { commitBefore: nextDay(query.to) }),
+        // Acknowledged until a time still ahead: known and expected, so left out unless asked for.
+        ...(query.showAcknowledged === 'true' || query.triage?.includes('acknowledged')
+          ? {}
+          : { hideAcknowledgedAt: now().toISOString() }),
       })
       return { items: rows, total, limit: query.limit, offset: query.offset }
     },
@@ -582,11 +604,22 @@ function alertHandlers(
       }
       return alert
     },
+    getAlertCommits: async ({ params, query }) => {
+      const alert = await store.getAlert(params.id)
+      if (alert === undefined) {
+        throw new LangperfError(
+          'not-found',
+          `Cannot list the commits of alert ${params.id}: no alert has that id`,
+        )
+      }
+      return alertCommits(alert, context.runtimes, query.limit)
+    },
     triageAlert: async ({ params, body }) =>
       store.triageAlert(params.id, {
         triage: body.triage,
         ...(body.note === undefined ? {} : { note: body.note }),
         ...(body.link === undefined ? {} : { link: body.link }),
+        ...(body.until === undefined || body.until === null ? {} : { until: endOfDay(body.until) }),
         at: now().toISOString(),
       }),
   }

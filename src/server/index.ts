@@ -11,4 +11,11 @@ export {
 export { computeOverview, OverviewMemo, type OverviewQuery } from './overview.ts'
 export { buildServer } from './server.ts'
 export { hashesEqual, hashTokenSecret, looksLikeTokenSecret, newTokenSecret, TOKEN_PREFIX } from './tokens.ts'
-export type { HandlerCall, ServerLimits, ServerOptions, WebContext, WebRoutes } from './types.ts'
+export type {
+  HandlerCall,
+  RuntimeSource,
+  ServerLimits,
+  ServerOptions,
+  WebContext,
+  WebRoutes,
+} from './types.ts'

@@ -446,6 +446,26 @@ describe('changes and alerts', () => {
     )
   })
 
+  test('GET /api/v1/alerts/:id/commits says why it lists no commits without a configured mirror', async () => {
+    const r = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}/commits` })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.equal(r.body.listed, false)
+    assert.match(String(r.body.reason), /not in the server's configuration/)
+    assert.deepEqual(r.body.commits, [])
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/alerts/999/commits' }),
+      404,
+      'not-found',
+      /alert 999/,
+    )
+    assertError(
+      await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}/commits?limit=5000` }),
+      400,
+      'bad-input',
+      /limit/,
+    )
+  })
+
   test('GET /api/v1/changes lists the changes of an alert or of a whole series, never half a series', async () => {
     const byAlert = await call(f.app, { method: 'GET', url: `/api/v1/changes?alert=${alertId}` })
     assert.equal(byAlert.body.total, 1)
@@ -508,6 +528,98 @@ describe('changes and alerts', () => {
       400,
       'bad-input',
       /expected "triage" to be one of "new", "acknowledged", "invalid", "fixed", "wont-fix", found "done"/,
+    )
+  })
+
+  test('an acknowledgement until a date hides the alert from the default list until then', async () => {
+    const url = `/api/v1/alerts/${alertId}/triage`
+    const admin = bearer(f.secrets.admin)
+    const r = await call(f.app, {
+      method: 'POST',
+      url,
+      payload: { triage: 'acknowledged', note: 'expected: new GC', until: '2024-12-01' },
+      headers: admin,
+    })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.equal(
+      r.body.acknowledgedUntil,
+      '2024-12-01T23:59:59.999Z',
+      'a date means the end of that day, UTC',
+    )
+    const list = async (query: string) =>
+      (await call(f.app, { method: 'GET', url: `/api/v1/alerts${query}` })).body as {
+        total: number
+        items: { acknowledgedUntil: string | null }[]
+      }
+    assert.equal((await list('')).total, 0, 'hidden by default while the acknowledgement holds')
+    assert.equal((await list('?showAcknowledged=true')).total, 1)
+    const named = await list('?triage=acknowledged')
+    assert.equal(named.total, 1, 'asking for acknowledged alerts shows them')
+    assert.equal(named.items[0]?.acknowledgedUntil, '2024-12-01T23:59:59.999Z')
+    for (const [until, message] of [
+      ['2024-10-01', /after now/],
+      ['2026-01-01', /at most 366 days/],
+      ['next week', /until/],
+      ['2024-02-30', /real date|until/],
+    ] as const) {
+      assertError(
+        await call(f.app, {
+          method: 'POST',
+          url,
+          payload: { triage: 'acknowledged', until },
+          headers: admin,
+        }),
+        400,
+        'bad-input',
+        message,
+      )
+    }
+    assertError(
+      await call(f.app, {
+        method: 'POST',
+        url,
+        payload: { triage: 'fixed', until: '2024-12-01' },
+        headers: admin,
+      }),
+      400,
+      'bad-input',
+      /only with acknowledged/,
+    )
+    const back = await call(f.app, { method: 'POST', url, payload: { triage: 'new' }, headers: admin })
+    assert.equal(back.body.acknowledgedUntil, null, 'another triage clears the expiry')
+    assert.equal((await list('')).total, 1)
+  })
+
+  test('GET /api/v1/alerts filters on kind, config, direction, size and the first bad commit date', async () => {
+    const total = async (query: string) => {
+      const r = await call(f.app, { method: 'GET', url: `/api/v1/alerts?${query}` })
+      assert.equal(r.status, 200, JSON.stringify(r.body))
+      return r.body.total as number
+    }
+    const [alert] = (await call(f.app, { method: 'GET', url: '/api/v1/alerts' })).body.items as {
+      firstBadCommitDate: string | null
+    }[]
+    const day = alert?.firstBadCommitDate?.slice(0, 10)
+    assert.ok(day, 'the first bad build has a commit date')
+    assert.equal(await total('kind=commit&config=default&direction=regression'), 1)
+    assert.equal(await total('kind=infrastructure'), 0)
+    assert.equal(await total('config=other'), 0)
+    assert.equal(await total('minChange=15'), 1, 'a 20 % change is at least 15 %')
+    assert.equal(await total('minChange=25'), 0)
+    assert.equal(await total(`from=${day}&to=${day}`), 1)
+    assert.equal(await total('to=2000-01-01'), 0)
+    assert.equal(await total('from=2999-01-01'), 0)
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/alerts?minChange=-3' }),
+      400,
+      'bad-input',
+      /minChange/,
+    )
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/alerts?from=yesterday' }),
+      400,
+      'bad-input',
+      /from/,
     )
   })
 })

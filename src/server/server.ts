@@ -29,7 +29,12 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
   installRequestHooks(app, store, now)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
-  const handlers = makeHandlers(store, { limits, now, version: options.version ?? '0.1.0' })
+  const handlers = makeHandlers(store, {
+    limits,
+    now,
+    version: options.version ?? '0.1.0',
+    runtimes: options.runtimes ?? [],
+  })
   await registerRoutes(app, store, handlers, limits)
   await mountWeb(app, options.web)
   return app

@@ -36,6 +36,20 @@ export interface ServerOptions {
   readonly now?: () => Date
   /** Version reported by /health; `0.1.0` when absent. */
   readonly version?: string
+  /** The configured runtimes' sources, for the commits of alerts' blame ranges; none when absent. */
+  readonly runtimes?: readonly RuntimeSource[]
+}
+
+/** Where a runtime's commits are read from, and how they are linked. */
+export interface RuntimeSource {
+  readonly name: string
+  readonly remote: string
+  /** The bare mirror the nightly keeps; null when there is none yet. */
+  readonly gitDir: string | null
+  /** `commit_url` of the configuration, with `{sha}`. */
+  readonly commitUrl?: string
+  /** `compare_url` of the configuration, with `{from}` and `{to}`. */
+  readonly compareUrl?: string
 }
 
 /** The limits in force, as handlers need them. */

@@ -109,6 +109,12 @@ export interface AlertRow {
   readonly triageNote: string | null
   readonly triageLink: string | null
   readonly triagedAt: string | null
+  /** ISO UTC: an `acknowledged` alert is known and expected until then; null without expiry. */
+  readonly acknowledgedUntil: string | null
+  /** The commit date (ISO UTC) of the last build at the old level, when the build has one. */
+  readonly lastGoodCommitDate: string | null
+  /** The commit date (ISO UTC) of the first build at the new level, when the build has one. */
+  readonly firstBadCommitDate: string | null
   readonly culpritCommit: string | null
   readonly culpritNote: string | null
   readonly createdAt: string
@@ -142,6 +148,19 @@ export interface AlertQuery {
   readonly branch?: string | null
   readonly machine?: string
   readonly direction?: ChangeDirection | 'mixed'
+  /** Only alerts with a change (not withdrawn) on this build config. */
+  readonly config?: string
+  /** Only alerts with a change (not withdrawn) of at least this many percent either way (> 0). */
+  readonly minChangePercent?: number
+  /** Only alerts whose first bad build's commit date is at or after this ISO UTC time. */
+  readonly commitFrom?: string
+  /** Only alerts whose first bad build's commit date is before this ISO UTC time. */
+  readonly commitBefore?: string
+  /**
+   * ISO UTC "now": leaves out alerts acknowledged with an expiry that has not passed by then
+   * (acknowledged without an expiry, or expired, they stay).
+   */
+  readonly hideAcknowledgedAt?: string
   /** 1–1000, 50 when absent. */
   readonly limit?: number
   readonly offset?: number
@@ -168,6 +187,11 @@ export interface TriageInput {
   readonly triage: TriageState
   readonly note?: string | null
   readonly link?: string | null
+  /**
+   * ISO UTC: only with `acknowledged`, after `at` and at most 366 days after it; absent or null,
+   * no expiry. Any triage clears an earlier expiry.
+   */
+  readonly until?: string | null
   /** ISO UTC. */
   readonly at: string
 }

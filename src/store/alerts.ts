@@ -166,7 +166,7 @@ async function alertFor(trx: Trx, c: ChangeInput, placing: AlertPlacing): Promis
       ? undefined
       : await trx
           .selectFrom('alerts')
-          .select(['triage', 'triage_note', 'triage_link', 'triaged_at'])
+          .select(['triage', 'triage_note', 'triage_link', 'triaged_at', 'acknowledged_until'])
           .where('id', '=', fromAlertId)
           .executeTakeFirst()
   const created = await trx
@@ -185,6 +185,7 @@ async function alertFor(trx: Trx, c: ChangeInput, placing: AlertPlacing): Promis
       triage_note: from?.triage_note ?? null,
       triage_link: from?.triage_link ?? null,
       triaged_at: from?.triaged_at ?? null,
+      acknowledged_until: from?.acknowledged_until ?? null,
       culprit_commit: null,
       culprit_note: null,
       created_at: at,
@@ -347,27 +348,50 @@ function toChangeRow(r: Selectable<ChangesTable>): ChangeRow {
   }
 }
 
-/** Fills in the commits of the changes' blame ends from their builds. */
-async function withCommits(db: Db | Trx, rows: ChangeRow[]): Promise<ChangeRow[]> {
-  const ids = [...new Set(rows.flatMap((r) => [r.lastGood.buildId, r.firstBad.buildId]))]
-  if (ids.length === 0) return rows
-  const shas = new Map<number, string | null>()
+/** The commit sha and date of builds, by id (absent: no such build). */
+async function buildCommits(
+  db: Db | Trx,
+  buildIds: readonly number[],
+): Promise<Map<number, { readonly sha: string | null; readonly date: string | null }>> {
+  const ids = [...new Set(buildIds)]
+  const out = new Map<number, { readonly sha: string | null; readonly date: string | null }>()
   for (let i = 0; i < ids.length; i += 500) {
     const part = await db
       .selectFrom('builds')
-      .select(['id', 'commit_sha'])
+      .select(['id', 'commit_sha', 'commit_date_utc'])
       .where('id', 'in', ids.slice(i, i + 500))
       .execute()
-    for (const b of part) shas.set(num(b.id), b.commit_sha)
+    for (const b of part) out.set(num(b.id), { sha: b.commit_sha, date: b.commit_date_utc })
   }
+  return out
+}
+
+/** Fills in the commits of the changes' blame ends from their builds. */
+async function withCommits(db: Db | Trx, rows: ChangeRow[]): Promise<ChangeRow[]> {
+  if (rows.length === 0) return rows
+  const commits = await buildCommits(
+    db,
+    rows.flatMap((r) => [r.lastGood.buildId, r.firstBad.buildId]),
+  )
   return rows.map((r) => ({
     ...r,
-    lastGood: { ...r.lastGood, commitSha: shas.get(r.lastGood.buildId) ?? null },
-    firstBad: { ...r.firstBad, commitSha: shas.get(r.firstBad.buildId) ?? null },
+    lastGood: { ...r.lastGood, commitSha: commits.get(r.lastGood.buildId)?.sha ?? null },
+    firstBad: { ...r.firstBad, commitSha: commits.get(r.firstBad.buildId)?.sha ?? null },
   }))
 }
 
-function toAlertRow(a: Selectable<AlertsTable>, changes: readonly ChangeRow[]): AlertRow {
+/** The commit dates of builds, by id (absent: no such build or no date). */
+async function commitDates(db: Db | Trx, buildIds: readonly number[]): Promise<Map<number, string>> {
+  const dates = new Map<number, string>()
+  for (const [id, c] of await buildCommits(db, buildIds)) if (c.date !== null) dates.set(id, c.date)
+  return dates
+}
+
+function toAlertRow(
+  a: Selectable<AlertsTable>,
+  changes: readonly ChangeRow[],
+  dates: ReadonlyMap<number, string>,
+): AlertRow {
   const live = changes.filter((c) => c.status !== 'withdrawn')
   let largest: AlertRow['largest'] = null
   for (const c of live) {
@@ -390,6 +414,9 @@ function toAlertRow(a: Selectable<AlertsTable>, changes: readonly ChangeRow[]): 
     triageNote: a.triage_note,
     triageLink: a.triage_link,
     triagedAt: a.triaged_at,
+    acknowledgedUntil: a.acknowledged_until,
+    lastGoodCommitDate: dates.get(num(a.last_good_build_id)) ?? null,
+    firstBadCommitDate: dates.get(num(a.first_bad_build_id)) ?? null,
     culpritCommit: a.culprit_commit,
     culpritNote: a.culprit_note,
     createdAt: a.created_at,
@@ -466,6 +493,48 @@ export async function listAlerts(db: Db, query: AlertQuery = {}): Promise<AlertP
       ),
     )
   }
+  const { config, minChangePercent: pct } = query
+  if (pct !== undefined && !(Number.isFinite(pct) && pct > 0 && pct <= 10_000)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${what}: expected minChangePercent between 0 and 10000, found ${quote(pct)}`,
+    )
+  }
+  if (config !== undefined || pct !== undefined) {
+    // One live change that passes both: on that config, and of at least pct either way.
+    const up = 1 + (pct ?? 0) / 100
+    q = q.where((eb) => {
+      let sub = eb
+        .selectFrom('changes')
+        .select('changes.id')
+        .whereRef('changes.alert_id', '=', 'alerts.id')
+        .where('changes.status', '<>', 'withdrawn')
+      if (config !== undefined) sub = sub.where('changes.config', '=', config)
+      if (pct !== undefined)
+        sub = sub.where((w) => w.or([w('changes.ratio', '>=', up), w('changes.ratio', '<=', 1 / up)]))
+      return eb.exists(sub)
+    })
+  }
+  for (const [label, bound, op] of [
+    ['commitFrom', query.commitFrom, '>='],
+    ['commitBefore', query.commitBefore, '<'],
+  ] as const) {
+    if (bound === undefined) continue
+    checkIsoUtc(bound, label, what)
+    q = q.where('first_bad_build_id', 'in', (eb) =>
+      eb.selectFrom('builds').select('builds.id').where('builds.commit_date_utc', op, bound),
+    )
+  }
+  if (query.hideAcknowledgedAt !== undefined) {
+    const at = checkIsoUtc(query.hideAcknowledgedAt, 'hideAcknowledgedAt', what)
+    q = q.where((eb) =>
+      eb.or([
+        eb('triage', '<>', 'acknowledged'),
+        eb('acknowledged_until', 'is', null),
+        eb('acknowledged_until', '<=', at),
+      ]),
+    )
+  }
   const totalRow = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
   const alerts = await q
     .selectAll('alerts')
@@ -483,7 +552,14 @@ export async function listAlerts(db: Db, query: AlertQuery = {}): Promise<AlertP
         )
   const byAlert = new Map<number, ChangeRow[]>()
   for (const c of changes) byAlert.set(c.alertId, [...(byAlert.get(c.alertId) ?? []), c])
-  return { rows: alerts.map((a) => toAlertRow(a, byAlert.get(num(a.id)) ?? [])), total: num(totalRow.n) }
+  const dates = await commitDates(
+    db,
+    alerts.flatMap((a) => [num(a.last_good_build_id), num(a.first_bad_build_id)]),
+  )
+  return {
+    rows: alerts.map((a) => toAlertRow(a, byAlert.get(num(a.id)) ?? [], dates)),
+    total: num(totalRow.n),
+  }
 }
 
 /** One alert with all its changes (withdrawn ones too), or undefined. */
@@ -495,7 +571,8 @@ export async function getAlert(db: Db, id: number): Promise<AlertDetail | undefi
     await db.selectFrom('changes').selectAll().where('alert_id', '=', id).orderBy('id').execute()
   ).map(toChangeRow)
   const changes = await withCommits(db, rows)
-  return { ...toAlertRow(a, changes), changes }
+  const dates = await commitDates(db, [num(a.last_good_build_id), num(a.first_bad_build_id)])
+  return { ...toAlertRow(a, changes, dates), changes }
 }
 
 /** Changes matching the filters, oldest first. */
@@ -514,7 +591,10 @@ export async function listChanges(
   return { rows: await withCommits(db, rows), total: num(totalRow.n) }
 }
 
-/** Sets an alert's triage state, note and link; unknown id: not-found. */
+/** How far ahead an acknowledgement may expire, in days (a year, leap or not). */
+export const MAX_ACK_DAYS = 366
+
+/** Sets an alert's triage state, note, link and acknowledgement expiry; unknown id: not-found. */
 export async function triageAlert(db: Db, id: number, input: TriageInput): Promise<AlertDetail> {
   const what = `triage alert ${quote(id)}`
   checkId(id, 'id', what)
@@ -536,6 +616,23 @@ export async function triageAlert(db: Db, id: number, input: TriageInput): Promi
       )
     }
   }
+  const until = input.until ?? null
+  if (until !== null) {
+    checkIsoUtc(until, 'until', what)
+    if (input.triage !== 'acknowledged') {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: an expiry (until) goes only with acknowledged, not with ${quote(input.triage)}`,
+      )
+    }
+    const ahead = Date.parse(until) - Date.parse(input.at)
+    if (!(ahead > 0 && ahead <= MAX_ACK_DAYS * 86_400_000)) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected until after now and at most ${MAX_ACK_DAYS} days ahead, found ${quote(until)}`,
+      )
+    }
+  }
   if (input.link && !/^https?:\/\//i.test(input.link)) {
     throw new LangperfError(
       'bad-input',
@@ -549,6 +646,7 @@ export async function triageAlert(db: Db, id: number, input: TriageInput): Promi
       ...(input.note !== undefined ? { triage_note: input.note } : {}),
       ...(input.link !== undefined ? { triage_link: input.link } : {}),
       triaged_at: input.at,
+      acknowledged_until: until,
       updated_at: input.at,
     })
     .where('id', '=', id)

@@ -67,7 +67,11 @@ function change(
 
 /** Registers the alerts part of the Store contract (AlertLog). */
 export function alertsContract(name: string, open: OpenStore): void {
-  registerPart({ name, open, title: 'changes and alerts' }, [groupingAndStatus, triageAndCulprits])
+  registerPart({ name, open, title: 'changes and alerts' }, [
+    groupingAndStatus,
+    triageAndCulprits,
+    expiryAndFilters,
+  ])
 }
 
 /** Changes grouped into alerts by blame range, recorded idempotently, confirmed or withdrawn. */
@@ -260,5 +264,106 @@ function triageAndCulprits(withStore: WithStore): void {
       })
       assert.equal(a.culpritCommit, SHA(2))
       assert.equal(a.culpritNote, 'confirmed against its parent')
+    }))
+}
+
+/** The id of one alert: a change of nbody from seeded build 0 to 1, detected on 2024-10-02. */
+async function oneAlert(store: Store): Promise<number> {
+  const ids = await seed(store)
+  const { newAlertIds } = await store.applyDetection({
+    changes: [change(ids, 'nbody', [0, 1])],
+    withdrawn: [],
+    at: '2024-10-02T12:00:00.000Z',
+  })
+  return newAlertIds[0]!
+}
+
+/** Acknowledgements that expire, and the filters of the alerts list. */
+function expiryAndFilters(withStore: WithStore): void {
+  test('an acknowledgement with an expiry hides the alert until then, and any triage clears it', () =>
+    withStore(async (store) => {
+      const id = await oneAlert(store)
+      const at = '2024-10-03T00:00:00.000Z'
+      const until = '2024-11-01T00:00:00.000Z'
+      const a = await store.triageAlert(id, { triage: 'acknowledged', note: 'expected', until, at })
+      assert.equal(a.acknowledgedUntil, until)
+      assert.equal(a.lastGoodCommitDate, '2024-10-01T08:30:00Z')
+      assert.equal(a.firstBadCommitDate, '2024-10-02T08:30:00Z')
+      assert.equal((await store.listAlerts({ hideAcknowledgedAt: at })).total, 0)
+      assert.equal((await store.listAlerts({ hideAcknowledgedAt: '2024-10-31T23:59:59.000Z' })).total, 0)
+      const later = await store.listAlerts({ hideAcknowledgedAt: '2024-11-01T00:00:01.000Z' })
+      assert.equal(later.total, 1, 'shown again once the expiry has passed')
+      assert.equal(later.rows[0]!.acknowledgedUntil, until)
+      assert.equal((await store.listAlerts()).total, 1, 'without the filter every alert is listed')
+      await store.triageAlert(id, { triage: 'acknowledged', at })
+      assert.equal((await store.getAlert(id))?.acknowledgedUntil, null, 'no expiry: none kept')
+      assert.equal((await store.listAlerts({ hideAcknowledgedAt: at })).total, 1)
+      await store.triageAlert(id, { triage: 'acknowledged', until, at })
+      await store.triageAlert(id, { triage: 'fixed', at })
+      assert.equal((await store.getAlert(id))?.acknowledgedUntil, null, 'another state clears it')
+    }))
+
+  test('an expiry must be acknowledged, after now and at most a year ahead', () =>
+    withStore(async (store) => {
+      const id = await oneAlert(store)
+      const at = '2024-10-03T00:00:00.000Z'
+      await assert.rejects(
+        store.triageAlert(id, { triage: 'fixed', until: '2024-11-01T00:00:00.000Z', at }),
+        /goes only with acknowledged/,
+      )
+      for (const until of ['2024-10-02T00:00:00.000Z', at, '2025-10-05T00:00:00.000Z']) {
+        await assert.rejects(
+          store.triageAlert(id, { triage: 'acknowledged', until, at }),
+          (e: unknown) =>
+            e instanceof LangperfError && e.code === 'bad-input' && /at most 366 days/.test(e.message),
+          until,
+        )
+      }
+      await assert.rejects(
+        store.triageAlert(id, { triage: 'acknowledged', until: 'next week', at }),
+        /ISO 8601/,
+      )
+      assert.equal((await store.getAlert(id))?.triage, 'new', 'nothing stored when refused')
+    }))
+
+  test('alerts filter on config, size and the commit date of their first bad build', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const out = await store.applyDetection({
+        changes: [
+          change(ids, 'nbody', [0, 1], { ratio: 1.03, ratioLow: 1.01, ratioHigh: 1.05 }),
+          change(ids, 'richards', [1, 2], {
+            ratio: 0.5,
+            ratioLow: 0.45,
+            ratioHigh: 0.55,
+            direction: 'improvement',
+          }),
+        ],
+        withdrawn: [],
+        at: '2024-10-03T12:00:00.000Z',
+      })
+      assert.equal(out.newAlertIds.length, 2)
+      const config = exampleSeriesKey('nbody').config
+      assert.equal((await store.listAlerts({ config })).total, 2)
+      assert.equal((await store.listAlerts({ config: 'no-such-config' })).total, 0)
+      const big = await store.listAlerts({ minChangePercent: 10 })
+      assert.deepEqual(
+        big.rows.map((r) => r.largest?.workload),
+        ['richards'],
+        'a halving moves by more than 10 %, a 3 % step does not',
+      )
+      assert.equal((await store.listAlerts({ minChangePercent: 3 })).total, 2)
+      const from = await store.listAlerts({ commitFrom: '2024-10-03T00:00:00Z' })
+      assert.deepEqual(
+        from.rows.map((r) => r.firstBadCommitDate),
+        ['2024-10-03T08:30:00Z'],
+      )
+      const before = await store.listAlerts({ commitBefore: '2024-10-03T00:00:00Z' })
+      assert.deepEqual(
+        before.rows.map((r) => r.firstBadCommitDate),
+        ['2024-10-02T08:30:00Z'],
+      )
+      await assert.rejects(store.listAlerts({ minChangePercent: -1 }), /minChangePercent/)
+      await assert.rejects(store.listAlerts({ commitFrom: 'yesterday' }), /ISO 8601/)
     }))
 }

@@ -135,6 +135,8 @@ export interface AlertsTable {
   triage_note: string | null
   triage_link: string | null
   triaged_at: string | null
+  /** 0007_acknowledged_until. */
+  acknowledged_until: string | null
   culprit_commit: string | null
   culprit_note: string | null
   created_at: string

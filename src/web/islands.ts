@@ -110,6 +110,8 @@ export interface TriageIslandProps {
   readonly alertId: number
   readonly triage: string
   readonly note: string | null
+  /** ISO UTC: acknowledged, known and expected until then; null for none. */
+  readonly until: string | null
   readonly link: string | null
   /** The API's triage URL of this alert. */
   readonly endpoint: string

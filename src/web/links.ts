@@ -42,7 +42,7 @@ export type PageRef =
       readonly threshold?: number | null
     }
   | { readonly page: 'matrix'; readonly baseline: string | null; readonly machine: string | null }
-  | { readonly page: 'alerts' }
+  | { readonly page: 'alerts'; readonly filters?: AlertFilters }
   | { readonly page: 'alert'; readonly id: number }
   | { readonly page: 'run'; readonly id: number }
   | { readonly page: 'machine'; readonly name: string }
@@ -50,6 +50,39 @@ export type PageRef =
   | { readonly page: 'releases' }
   /** One runtime's release `from` against the next release `to`, on every machine and config. */
   | { readonly page: 'release'; readonly runtime: string; readonly from: string; readonly to: string }
+
+/**
+ * The alerts list's filters (a server's GET form; the static report writes the unfiltered list).
+ * Null or absent: no filter; `acknowledged`: also alerts acknowledged until a time still ahead.
+ */
+export interface AlertFilters {
+  readonly triage?: string | null
+  readonly status?: string | null
+  readonly kind?: string | null
+  readonly machine?: string | null
+  readonly config?: string | null
+  readonly direction?: string | null
+  /** Smallest change, in percent either way. */
+  readonly minChange?: number | null
+  /** `YYYY-MM-DD`: the first bad build's commit date, inclusive. */
+  readonly from?: string | null
+  readonly to?: string | null
+  readonly acknowledged?: boolean
+}
+
+/** The names of the alert filters in the order of their query parameters. */
+export const ALERT_FILTER_NAMES = [
+  'triage',
+  'status',
+  'kind',
+  'machine',
+  'config',
+  'direction',
+  'minChange',
+  'from',
+  'to',
+  'acknowledged',
+] as const
 
 /** The compact key of a series, for `also=` parameters: its six parts URI-encoded, joined by `,`. */
 export function seriesKey(s: SeriesRef): string {
@@ -159,8 +192,15 @@ export function serverPath(ref: PageRef): string {
       if (ref.q !== undefined && ref.q !== null) q.set('q', ref.q)
       if (ref.tag !== undefined && ref.tag !== null) q.set('tag', ref.tag)
       return q.size === 0 ? '/workloads' : `/workloads?${q}`
-    case 'alerts':
-      return '/alerts'
+    case 'alerts': {
+      const f = ref.filters ?? {}
+      for (const name of ALERT_FILTER_NAMES) {
+        const v = f[name]
+        if (v === undefined || v === null || v === false) continue
+        q.set(name, v === true ? 'on' : String(v))
+      }
+      return q.size === 0 ? '/alerts' : `/alerts?${q}`
+    }
     case 'alert':
       return `/alerts/${ref.id}`
     case 'run':

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
-import type { ApiClient } from '../api/index.ts'
+import { type ApiClient, CHANGE_KINDS, CHANGE_STATUSES, TRIAGE_STATES } from '../api/index.ts'
 import { type Assets, loadAssets } from './assets.ts'
 import { Memo, type PageContext } from './context.ts'
 import { Layout, renderDocument } from './html.tsx'
@@ -106,6 +106,37 @@ const CompareQuery = z.object({
       message: 'expected a percentage from 0 to 100, like 1 or 0.5',
     })
     .transform((v) => (v === null ? null : Number(v))),
+})
+
+/** One optional choice among `values` (empty as absent). */
+function optionalChoice(values: readonly string[]) {
+  return optionalText(40).refine((v) => v === null || values.includes(v), {
+    message: `expected one of ${values.join(', ')}`,
+  })
+}
+
+/** One optional date, `YYYY-MM-DD`. */
+const optionalDay = optionalText(10).refine(
+  (v) => v === null || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))),
+  { message: 'expected a date like 2024-05-01' },
+)
+
+/** The alerts list's query: its GET form's filters. */
+const AlertsQuery = z.object({
+  triage: optionalChoice(TRIAGE_STATES),
+  status: optionalChoice(CHANGE_STATUSES),
+  kind: optionalChoice(CHANGE_KINDS),
+  machine: optionalText(200),
+  config: optionalText(200),
+  direction: optionalChoice(['regression', 'improvement', 'mixed']),
+  minChange: optionalText(20)
+    .refine((v) => v === null || (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 && Number(v) <= 10_000), {
+      message: 'expected a percentage above 0, like 5 or 2.5',
+    })
+    .transform((v) => (v === null ? null : Number(v))),
+  from: optionalDay,
+  to: optionalDay,
+  acknowledged: optionalText(10).transform((v) => v !== null),
 })
 
 /** The workloads index's query: part of a name and a tag. */
@@ -217,7 +248,12 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
       return { page: 'matrix', baseline: one(q, 'baseline') ?? null, machine: one(q, 'machine') ?? null }
     }),
   )
-  app.get('/alerts', (_req, reply) => send(reply, () => ({ page: 'alerts' })))
+  app.get('/alerts', (req, reply) =>
+    send(reply, () => ({
+      page: 'alerts',
+      filters: parseQuery(AlertsQuery, req.query as Query, 'alerts'),
+    })),
+  )
   app.get('/alerts/:id', (req, reply) =>
     send(reply, () => ({ page: 'alert', id: id((req.params as { id: string }).id, 'alert') })),
   )

@@ -7,6 +7,7 @@ import { renderToString } from 'preact-render-to-string'
 import { LangperfError } from '../lib/index.ts'
 import { loadAssets } from './assets.ts'
 import { CompareTable, Sparkline } from './components.tsx'
+import type { Alert, Change, PageContext } from './context.ts'
 import { formatChange, formatSeconds, heatStep, logTicks, significant } from './format.ts'
 import { Island, jsonForScript } from './html.tsx'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
@@ -22,6 +23,8 @@ import {
   staticPath,
 } from './links.ts'
 import { compareMarkdown, escapeMarkdown } from './markdown.ts'
+import { CommitRange } from './pages/alert-commits.tsx'
+import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
 // forms, island data, number formatting, the Markdown export. Whole pages over a real database,
@@ -247,5 +250,125 @@ describe('assets', () => {
     const assets = loadAssets(dir)
     assert.equal(assets.files.get('islands.js')?.contentType, 'text/javascript; charset=utf-8')
     assert.match(assets.version, /^[0-9a-f]{12}$/)
+  })
+})
+
+describe('alert evidence', () => {
+  const change = (details: Record<string, unknown>): Change =>
+    ({
+      id: 1,
+      series: {
+        machine: 'm1',
+        runtime: 'cpython',
+        config: 'jit',
+        branch: null,
+        workload: HOSTILE,
+        workloadVersion: 'v1',
+      },
+      ratio: 1.2,
+      status: 'confirmed',
+      details,
+    }) as unknown as Change
+  const paired = {
+    ratio: 1.21,
+    low: 1.18,
+    high: 1.24,
+    confidence: 0.99,
+    referenceRunId: 7,
+    runId: 8,
+    processes: [6, 12],
+    verdict: 'raises',
+  }
+
+  test('the paired runs say ratio, interval, processes and verdict, with markup from data as text', () => {
+    assert.equal(pairedOf(change({})), null)
+    assert.equal(pairedOf(change({ paired: { ratio: 'x' } })), null)
+    assert.deepEqual(pairedOf(change({ paired }))?.processes, [6, 12])
+    const ctx = { links: serverLinks() } as unknown as PageContext
+    const html = renderToString(<PairedEvidence ctx={ctx} changes={[change({ paired }), change({})]} />)
+    assert.match(html, /1\.210×/)
+    assert.match(html, /6 \+ 12/)
+    assert.match(html, />raises</)
+    assert.match(html, /href="\/runs\/7">run 7<\/a>, <a href="\/runs\/8">run 8/)
+    assert.doesNotMatch(html, /<script>alert/)
+    assert.match(renderToString(<PairedEvidence ctx={ctx} changes={[change({})]} />), /No paired runs/)
+  })
+
+  test('blame ranges overlap by the commit dates of their ends, or by the same commits without dates', () => {
+    const alert = (lg: string | null, fb: string | null, commits = ['a1', 'b2']): Alert =>
+      ({
+        lastGoodCommitDate: lg,
+        firstBadCommitDate: fb,
+        lastGoodCommit: commits[0],
+        firstBadCommit: commits[1],
+      }) as unknown as Alert
+    const a = alert('2024-10-01T00:00:00Z', '2024-10-05T00:00:00Z')
+    assert.ok(rangesOverlap(a, alert('2024-10-04T00:00:00Z', '2024-10-09T00:00:00Z')))
+    assert.ok(rangesOverlap(a, alert('2024-09-01T00:00:00Z', '2024-10-02T00:00:00Z')))
+    assert.ok(
+      !rangesOverlap(a, alert('2024-10-05T00:00:00Z', '2024-10-09T00:00:00Z')),
+      'touching ends: (lg, fb]',
+    )
+    assert.ok(rangesOverlap(alert(null, null), alert(null, null)))
+    assert.ok(!rangesOverlap(alert(null, null), alert(null, null, ['a1', 'c3'])))
+  })
+})
+
+describe('commits of a blame range', () => {
+  const ctx = { links: serverLinks() } as unknown as PageContext
+  const good = 'a'.repeat(40)
+  const bad = 'b'.repeat(40)
+  const base = {
+    runtime: 'cpython',
+    lastGoodCommit: good,
+    firstBadCommit: bad,
+    lastGoodUrl: `https://forge.example/c/${good}`,
+    firstBadUrl: `https://forge.example/c/${bad}`,
+    compareUrl: `https://forge.example/compare/${good}...${bad}`,
+  }
+
+  test('lists date, linked sha, author and subject as text, and counts what it left out', () => {
+    const html = renderToString(
+      <CommitRange
+        ctx={ctx}
+        range={{
+          ...base,
+          listed: true,
+          reason: null,
+          total: 250,
+          commits: [
+            {
+              sha: bad,
+              authorDateUtc: '2024-10-02T08:30:00Z',
+              author: IMG,
+              subject: HOSTILE,
+              url: 'javascript:alert(1)',
+            },
+          ],
+        }}
+      />,
+    )
+    assert.doesNotMatch(html, /<script>alert|<img src=x|href="javascript/)
+    assert.match(html, /&lt;script>alert\(1\)&lt;\/script>|&lt;script&gt;/)
+    assert.match(html, /2024-10-02 08:30/)
+    assert.match(
+      html,
+      /250 commits in \(last good, first bad\], newest first; the newest 1 are listed, 249 more are not/,
+    )
+    assert.match(
+      html,
+      new RegExp(`href="https://forge.example/compare/${good}...${bad}"[^>]*>compare the range`),
+    )
+  })
+
+  test('without a mirror says why and shows the two ends, linked', () => {
+    const html = renderToString(
+      <CommitRange
+        ctx={ctx}
+        range={{ ...base, listed: false, reason: 'No local mirror yet', total: null, commits: [] }}
+      />,
+    )
+    assert.match(html, /Commits not listed: No local mirror yet\./)
+    assert.match(html, new RegExp(`href="https://forge.example/c/${bad}"`))
   })
 })

@@ -270,12 +270,19 @@ export async function alertsShowCommand(ctx: Ctx, id: string, options: CommonOpt
   })
 }
 
-/** `langperf alerts triage ID STATE [--note] [--link]`. */
+/** `--until DATE|TIME`: a date is the end of that day, UTC; a time must be ISO UTC (the store checks it). */
+function untilOf(until: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(until) && !Number.isNaN(Date.parse(`${until}T00:00:00Z`)))
+    return `${until}T23:59:59.999Z`
+  return until
+}
+
+/** `langperf alerts triage ID STATE [--note] [--link] [--until DATE]`. */
 export async function alertsTriageCommand(
   ctx: Ctx,
   id: string,
   state: string,
-  options: CommonOptions & { readonly note?: string; readonly link?: string },
+  options: CommonOptions & { readonly note?: string; readonly link?: string; readonly until?: string },
 ): Promise<number> {
   const n = Number(id)
   if (!Number.isSafeInteger(n) || n < 1)
@@ -286,13 +293,14 @@ export async function alertsTriageCommand(
       triage,
       ...(options.note !== undefined ? { note: options.note } : {}),
       ...(options.link !== undefined ? { link: options.link } : {}),
+      ...(options.until !== undefined ? { until: untilOf(options.until) } : {}),
       at: new Date().toISOString(),
     })
     if (options.json) printJson(ctx.io, a)
     else
       println(
         ctx.io,
-        `Alert ${a.id} is now ${a.triage}${a.triageNote ? `: ${a.triageNote}` : ''}${a.triageLink ? ` ${a.triageLink}` : ''}`,
+        `Alert ${a.id} is now ${a.triage}${a.acknowledgedUntil ? ` until ${a.acknowledgedUntil}` : ''}${a.triageNote ? `: ${a.triageNote}` : ''}${a.triageLink ? ` ${a.triageLink}` : ''}`,
       )
     return 0
   })

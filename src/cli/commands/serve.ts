@@ -1,11 +1,16 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { pino } from 'pino'
+import { cachePaths, mirrorDirName } from '../../build/index.ts'
 import { LangperfError } from '../../lib/index.ts'
-import { buildServer, type WebRoutes } from '../../server/index.ts'
+import type { LangperfConfig } from '../../model/index.ts'
+import { buildServer, type RuntimeSource, type WebRoutes } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
 import { checkCommitUrl, createWebRoutes } from '../../web/index.ts'
 import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
 import { DEFAULT_PORT, LOG_LEVELS } from '../options.ts'
 import { log } from '../output.ts'
+import { loadConfigFile } from './pipeline-options.ts'
 
 // `langperf serve`: the portal's HTTP server over the database. Listens on 127.0.0.1 unless told
 // otherwise (exposing the write API to a network is a decision, not a default), logs one line per
@@ -22,6 +27,26 @@ export interface ServeOptions extends CommonOptions {
   readonly logFormat?: string
   /** Commit URL pattern with `{sha}` for the dashboard's commit links; $LANGPERF_COMMIT_URL when absent. */
   readonly commitUrl?: string
+  /** The configuration file whose runtimes' mirrors and link templates the alert pages use. */
+  readonly config?: string
+}
+
+/**
+ * The runtimes of `config` as the server reads their commits: each one's bare mirror under the
+ * cache directory (the nightly's, `<cache_dir>/mirrors/<name>-<hash>.git`) when it exists.
+ */
+export function runtimeSources(config: LangperfConfig): RuntimeSource[] {
+  const mirrors = cachePaths(config.build.cacheDir).mirrors
+  return config.runtimes.map((r) => {
+    const gitDir = join(mirrors, mirrorDirName(r.remote))
+    return {
+      name: r.name,
+      remote: r.remote,
+      gitDir: existsSync(gitDir) ? gitDir : null,
+      ...(r.commitUrl === undefined ? {} : { commitUrl: r.commitUrl }),
+      ...(r.compareUrl === undefined ? {} : { compareUrl: r.compareUrl }),
+    }
+  })
 }
 
 /** What the composition root may plug into the server. */
@@ -104,11 +129,12 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     { level, base: { name: 'langperf' } },
     format === 'json' ? ctx.io.err : textLogDestination(ctx.io.err),
   )
+  const runtimes = options.config === undefined ? [] : runtimeSources(await loadConfigFile(options))
   const location = storeLocation(options, ctx.env)
   const store = await openStore(location)
   const stop = deps.stop ?? untilSignal()
   try {
-    const app = await buildServer(store, { logger, web })
+    const app = await buildServer(store, { logger, web, runtimes })
     let address: string
     try {
       address = await app.listen({ host, port })

@@ -7,6 +7,7 @@ import { changesAlertsMigration } from './0003_changes_alerts.ts'
 import { pipelineMigration } from './0004_pipeline.ts'
 import { lineageMigration } from './0005_lineage.ts'
 import { profilesMigration } from './0006_profiles.ts'
+import { acknowledgedUntilMigration } from './0007_acknowledged_until.ts'
 
 // Migrations are registered here in code, not found by scanning a directory: the list is
 // checked by the compiler, survives bundling, and needs no filesystem access at run time.
@@ -21,6 +22,7 @@ export function migrations(dialect: StoreDialect): Readonly<Record<string, Migra
     '0004_pipeline': pipelineMigration(dialect),
     '0005_lineage': lineageMigration(dialect),
     '0006_profiles': profilesMigration(dialect),
+    '0007_acknowledged_until': acknowledgedUntilMigration(dialect),
   }
 }
 

@@ -23,6 +23,8 @@ export function TriageIsland(props: TriageIslandProps) {
   const [state, setState] = useState(props.triage)
   const [note, setNote] = useState(props.note ?? '')
   const [choice, setChoice] = useState(props.triage)
+  const [until, setUntil] = useState(props.until === null ? '' : props.until.slice(0, 10))
+  const [savedUntil, setSavedUntil] = useState(props.until)
   const [open, setOpen] = useState(false)
   const [token, setToken] = useState<string | null>(storedToken())
   const [tokenInput, setTokenInput] = useState('')
@@ -37,11 +39,16 @@ export function TriageIsland(props: TriageIslandProps) {
       const response = await fetch(props.endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ triage: choice, note: note === '' ? null : note }),
+        body: JSON.stringify({
+          triage: choice,
+          note: note === '' ? null : note,
+          ...(choice === 'acknowledged' && until !== '' ? { until } : {}),
+        }),
       })
       const body = (await response.json().catch(() => ({}))) as {
         triage?: string
         triageNote?: string | null
+        acknowledgedUntil?: string | null
         message?: string
       }
       if (!response.ok) {
@@ -54,6 +61,7 @@ export function TriageIsland(props: TriageIslandProps) {
       }
       setState(body.triage ?? choice)
       setNote(body.triageNote ?? '')
+      setSavedUntil(body.acknowledgedUntil ?? null)
       setOpen(false)
       setMessage('Saved')
     } catch (error) {
@@ -67,6 +75,9 @@ export function TriageIsland(props: TriageIslandProps) {
     <span class="triage-island">
       <span class={`triage triage-${state}`} data-triage={state}>
         {state}
+        {state === 'acknowledged' && savedUntil !== null && !open ? (
+          <span class="small muted ack-until"> until {savedUntil.slice(0, 10)}</span>
+        ) : null}
         {note !== '' && !open ? <span class="small muted"> — {note}</span> : null}
       </span>{' '}
       {!open ? (
@@ -114,6 +125,19 @@ export function TriageIsland(props: TriageIslandProps) {
               </option>
             ))}
           </select>{' '}
+          {choice === 'acknowledged' ? (
+            <>
+              <label class="small">
+                until{' '}
+                <input
+                  type="date"
+                  value={until}
+                  onInput={(e) => setUntil(e.currentTarget.value)}
+                  aria-label="Expected until (optional)"
+                />
+              </label>{' '}
+            </>
+          ) : null}
           <input
             value={note}
             onInput={(e) => setNote(e.currentTarget.value)}

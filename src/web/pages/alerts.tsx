@@ -1,9 +1,11 @@
 import { boundaryNote, boundaryOf } from '../../model/index.ts'
 import { TableWrap } from '../components.tsx'
 import { type Alert, allPages, type Change, type PageContext, type PageResult } from '../context.ts'
-import { formatChange, formatDate, formatInterval, formatP, formatRatio } from '../format.ts'
+import { formatChange, formatDate, formatDay, formatInterval, formatP, formatRatio } from '../format.ts'
 import { Island } from '../html.tsx'
-import type { SeriesRef } from '../links.ts'
+import type { AlertFilters, SeriesRef } from '../links.ts'
+import { CommitRange, MAX_LISTED } from './alert-commits.tsx'
+import { Heads, PairedEvidence, similarAlerts, smallMultiples } from './alert-evidence.tsx'
 import { CommitLink, FactTable, Notice } from './parts.tsx'
 
 // Alerts: changes grouped by blame range (the store groups them), new ones first, with triage
@@ -39,12 +41,39 @@ export function KindBadge(props: { readonly kind: 'commit' | 'infrastructure' })
   )
 }
 
+/**
+ * Whether an acknowledgement's expiry has passed at `now` (an alert acknowledged without one, or
+ * not acknowledged, never expires).
+ */
+export function acknowledgementExpired(a: Alert, now: Date): boolean {
+  return (
+    a.triage === 'acknowledged' &&
+    a.acknowledgedUntil !== null &&
+    Date.parse(a.acknowledgedUntil) <= now.getTime()
+  )
+}
+
+/** "until 2024-12-01" or "acknowledgement expired 2024-12-01" for an acknowledgement with an expiry. */
+function AckExpiry(props: { readonly alert: Alert }) {
+  const a = props.alert
+  if (a.triage !== 'acknowledged' || a.acknowledgedUntil === null) return null
+  return acknowledgementExpired(a, new Date()) ? (
+    <span class="ack-expired" title={`acknowledged until ${formatDate(a.acknowledgedUntil)} UTC`}>
+      {' '}
+      <span aria-hidden="true">⏰</span> acknowledgement expired {formatDay(a.acknowledgedUntil)}
+    </span>
+  ) : (
+    <span class="small muted ack-until"> known, expected until {formatDay(a.acknowledgedUntil)}</span>
+  )
+}
+
 /** The triage state, with the triage island for admins where there is a server. */
 function Triage(props: { readonly ctx: PageContext; readonly alert: Alert; readonly triage: boolean }) {
   const a = props.alert
   const text = (
     <span class={`triage triage-${a.triage}`}>
       {a.triage}
+      <AckExpiry alert={a} />
       {a.triageNote !== null && a.triageNote !== '' ? (
         <span class="small muted"> — {a.triageNote}</span>
       ) : null}
@@ -60,6 +89,7 @@ function Triage(props: { readonly ctx: PageContext; readonly alert: Alert; reado
         alertId: a.id,
         triage: a.triage,
         note: a.triageNote,
+        until: a.acknowledgedUntil,
         link: a.triageLink !== null && /^https?:\/\//i.test(a.triageLink) ? a.triageLink : null,
         endpoint: `/api/v1/alerts/${a.id}/triage`,
       }}
@@ -99,7 +129,7 @@ export function AlertList(props: {
               <th scope="row">
                 <a href={ctx.links.page({ page: 'alert', id: a.id })}>#{a.id}</a>
                 <div class="small muted">
-                  {a.status} · {formatDate(a.createdAt)}
+                  {a.status} · detected {formatDate(a.createdAt)}
                 </div>
               </th>
               <td>
@@ -107,6 +137,9 @@ export function AlertList(props: {
                 {a.branch !== null ? <span class="muted"> {a.branch}</span> : null}{' '}
                 <CommitLink links={ctx.links} sha={a.lastGoodCommit} /> …{' '}
                 <CommitLink links={ctx.links} sha={a.firstBadCommit} />
+                {a.firstBadCommitDate !== null ? (
+                  <div class="small muted first-bad-date">committed {formatDay(a.firstBadCommitDate)}</div>
+                ) : null}
               </td>
               <td>
                 <KindBadge kind={a.kind} />
@@ -163,9 +196,124 @@ export function infrastructureText(changes: readonly Change[]): string {
   return parts.join('; ')
 }
 
-/** The alerts page: new alerts first, then the rest, newest first within each. */
-export async function alertsPage(ctx: PageContext): Promise<PageResult> {
-  const all = await allPages((offset, limit) => ctx.api.listAlerts({ query: { offset, limit } }), 2000)
+type AlertsQuery = NonNullable<NonNullable<Parameters<PageContext['api']['listAlerts']>[0]>['query']>
+
+/** The API query of the alerts list's filters (the page's route checked their values). */
+function alertQuery(f: AlertFilters): AlertsQuery {
+  const opt = <K extends string, V>(key: K, v: V | null | undefined) =>
+    (v === null || v === undefined ? {} : { [key]: v }) as Partial<Record<K, V>>
+  return {
+    ...(f.triage ? { triage: [f.triage] } : {}),
+    ...(f.status ? { status: [f.status] } : {}),
+    ...opt('kind', f.kind),
+    ...opt('machine', f.machine),
+    ...opt('config', f.config),
+    ...opt('direction', f.direction),
+    ...opt('minChange', f.minChange),
+    ...opt('from', f.from),
+    ...opt('to', f.to),
+    ...(f.acknowledged ? { showAcknowledged: 'true' } : {}),
+  } as AlertsQuery
+}
+
+function hasFilter(f: AlertFilters): boolean {
+  return Object.entries(f).some(([, v]) => v !== null && v !== undefined && v !== false)
+}
+
+/** One select of the filter form: any, or one of `values`. */
+function Choice(props: {
+  readonly name: string
+  readonly label: string
+  readonly values: readonly string[]
+  readonly value: string | null | undefined
+}) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select name={props.name}>
+        <option value="">any</option>
+        {props.values.map((v) => (
+          <option key={v} value={v} selected={v === props.value}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
+/** The filters as a GET form (server only: it works without JavaScript). */
+function FilterForm(props: { readonly filters: AlertFilters }) {
+  const f = props.filters
+  return (
+    <form class="picker alert-filters" method="get" action="/alerts">
+      <Choice name="triage" label="triage" values={TRIAGE_VALUES} value={f.triage} />
+      <Choice
+        name="status"
+        label="detection"
+        values={['provisional', 'confirmed', 'withdrawn']}
+        value={f.status}
+      />
+      <Choice name="kind" label="kind" values={['commit', 'infrastructure']} value={f.kind} />
+      <Choice
+        name="direction"
+        label="direction"
+        values={['regression', 'improvement', 'mixed']}
+        value={f.direction}
+      />
+      <label>
+        machine <input name="machine" value={f.machine ?? ''} maxLength={200} size={12} />
+      </label>
+      <label>
+        config <input name="config" value={f.config ?? ''} maxLength={200} size={10} />
+      </label>
+      <label>
+        at least{' '}
+        <input
+          name="minChange"
+          type="number"
+          min="0"
+          step="any"
+          value={f.minChange ?? ''}
+          size={5}
+          class="num-input"
+        />{' '}
+        %
+      </label>
+      <label>
+        committed from <input name="from" type="date" value={f.from ?? ''} />
+      </label>
+      <label>
+        to <input name="to" type="date" value={f.to ?? ''} />
+      </label>
+      <label>
+        <input name="acknowledged" type="checkbox" checked={f.acknowledged === true} /> also acknowledged
+        until later
+      </label>
+      <button type="submit">Filter</button>
+    </form>
+  )
+}
+
+const TRIAGE_VALUES = ['new', 'acknowledged', 'invalid', 'fixed', 'wont-fix'] as const
+
+/**
+ * The alerts page: new alerts first, then the rest, newest first within each; with filters (a
+ * server's GET form), one list of the alerts that match.
+ */
+export async function alertsPage(ctx: PageContext, filters: AlertFilters = {}): Promise<PageResult> {
+  const query = alertQuery(filters)
+  const all = await allPages(
+    (offset, limit) => ctx.api.listAlerts({ query: { ...query, offset, limit } }),
+    2000,
+  )
+  const filtered = hasFilter(filters)
+  // How many alerts are acknowledged until a time still ahead, and so left out of this list.
+  const hidden =
+    filters.acknowledged === true || filters.triage === 'acknowledged'
+      ? 0
+      : (await ctx.api.listAlerts({ query: { ...query, showAcknowledged: 'true', limit: 1 } })).total -
+        (await ctx.api.listAlerts({ query: { ...query, limit: 1 } })).total
   const fresh = all.filter((a) => a.triage === 'new')
   const rest = all.filter((a) => a.triage !== 'new')
   // Infrastructure alerts say what changed under them: the first 100 are read with their changes.
@@ -174,6 +322,7 @@ export async function alertsPage(ctx: PageContext): Promise<PageResult> {
     const text = infrastructureText((await ctx.api.getAlert({ params: { id: a.id } })).changes)
     if (text !== '') infra.set(a.id, text)
   }
+  const server = ctx.links.mode === 'server'
   const body = (
     <>
       <h1>Alerts</h1>
@@ -184,13 +333,61 @@ export async function alertsPage(ctx: PageContext): Promise<PageResult> {
         of how the suite moved is blamed on a commit in the range instead.
         {ctx.canTriage ? ' Admins can triage each alert with their token.' : ''}
       </p>
-      <h2>New ({fresh.length})</h2>
-      <AlertList ctx={ctx} alerts={fresh} triage infra={infra} />
-      <h2>Triaged ({rest.length})</h2>
-      <AlertList ctx={ctx} alerts={rest} triage infra={infra} />
+      {server ? <FilterForm filters={filters} /> : null}
+      {hidden > 0 ? (
+        <p class="small muted acks-hidden">
+          {hidden} alert{hidden === 1 ? ' is' : 's are'} acknowledged until a later date and not listed
+          {server ? (
+            <>
+              {' '}
+              (
+              <a href={ctx.links.page({ page: 'alerts', filters: { ...filters, acknowledged: true } })}>
+                show
+              </a>
+              )
+            </>
+          ) : null}
+          .
+        </p>
+      ) : null}
+      {filtered ? (
+        <>
+          <h2>
+            Matching ({all.length}
+            {all.length === 2000 ? '+' : ''})
+          </h2>
+          <AlertList ctx={ctx} alerts={all} triage infra={infra} />
+        </>
+      ) : (
+        <>
+          <h2>New ({fresh.length})</h2>
+          <AlertList ctx={ctx} alerts={fresh} triage infra={infra} />
+          <h2>Triaged ({rest.length})</h2>
+          <AlertList ctx={ctx} alerts={rest} triage infra={infra} />
+        </>
+      )}
     </>
   )
   return { status: 200, title: 'Alerts', section: 'alerts', body }
+}
+
+/** What bisection found: the culprit with its note, the note alone, or that it has not run. */
+function Bisection(props: { readonly ctx: PageContext; readonly alert: Alert }) {
+  const a = props.alert
+  if (a.culpritCommit === null && (a.culpritNote === null || a.culpritNote === ''))
+    return <span class="muted">not bisected</span>
+  return (
+    <span class="bisection">
+      {a.culpritCommit !== null ? (
+        <>
+          culprit <CommitLink links={props.ctx.links} sha={a.culpritCommit} />
+        </>
+      ) : (
+        'no culprit named'
+      )}
+      {a.culpritNote !== null && a.culpritNote !== '' ? <div class="small muted">{a.culpritNote}</div> : null}
+    </span>
+  )
 }
 
 /** The run of `buildId` on `machine` (the newest), to compare across a change. */
@@ -228,6 +425,11 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
   // The infrastructure change in the range, said the same way as the CLI and the notifications.
   const boundaryChange = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
   const boundary = boundaryChange ? boundaryOf(boundaryChange) : null
+  const [multiples, similar, range] = await Promise.all([
+    smallMultiples(ctx, a.changes),
+    similarAlerts(ctx, a),
+    ctx.api.getAlertCommits({ params: { id: a.id }, query: { limit: MAX_LISTED } }),
+  ])
   const body = (
     <>
       <h1>
@@ -260,35 +462,38 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
                 ] as const,
               ]
             : []),
-          ...(a.culpritCommit !== null
-            ? [['culprit', <CommitLink links={ctx.links} sha={a.culpritCommit} key="c" />] as const]
-            : []),
+          ['bisection', <Bisection ctx={ctx} alert={a} key="b" />],
         ]}
       />
       {boundary !== null ? (
         <Notice kind={a.kind === 'infrastructure' ? 'warn' : 'info'}>{boundaryNote(a.kind, boundary)}</Notice>
       ) : null}
+      <h2>Commits in the range</h2>
+      <CommitRange ctx={ctx} range={range} />
+      <h2>The moved series</h2>
+      {multiples}
+      <h2>Paired runs</h2>
+      <PairedEvidence ctx={ctx} changes={a.changes} />
+      <h2>Similar alerts ({similar.length})</h2>
+      <p class="small muted">
+        Alerts of {a.runtime} whose blame range overlaps this one (by commit date), on any machine or config.
+      </p>
+      <AlertList ctx={ctx} alerts={similar} triage={false} />
       <h2>Changes</h2>
       <TableWrap label="Changes of the alert">
         <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">workload</th>
-              <th scope="col">machine · config</th>
-              <th scope="col" class="num">
-                ratio
-              </th>
-              <th scope="col" class="num">
-                interval
-              </th>
-              <th scope="col">direction</th>
-              <th scope="col">status</th>
-              <th scope="col" class="num">
-                p
-              </th>
-              <th scope="col">compare</th>
-            </tr>
-          </thead>
+          <Heads
+            cols={[
+              'workload',
+              'machine · config',
+              '#ratio',
+              '#interval',
+              'direction',
+              'status',
+              '#p',
+              'compare',
+            ]}
+          />
           <tbody>
             {changes.map(({ change: c, compareHref, timelineHref }) => (
               <tr key={c.id}>

@@ -32,7 +32,7 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
     case 'matrix':
       return matrixPage(ctx, ref)
     case 'alerts':
-      return alertsPage(ctx)
+      return alertsPage(ctx, ref.filters ?? {})
     case 'alert':
       return alertPage(ctx, ref.id)
     case 'run':
