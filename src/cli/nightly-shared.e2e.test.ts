@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { openSqliteStore } from '../store/index.ts'
-import { cli, makeToyRepo, TOY_SKIP as SKIP, toyConfigToml } from './toy-runtime.ts'
+import { cli, embeddingMain, makeToyRepo, TOY_SKIP as SKIP, toyConfigToml } from './toy-runtime.ts'
 
 // The nightly on a shared machine (issue 18: what users meet).
 //
@@ -25,9 +25,9 @@ const FLOAT_SLOW = 8
 const FLOAT_BURN = 160
 const FLOAT_WORKLOADS = ['nbody', 'generators']
 
-const FLOAT_MAIN = (
-  version: string,
-) => `/* toy ${version}: embeds CPython; float division checks its operands first. */
+const FLOAT_MAIN = (version: string) =>
+  embeddingMain(
+    `/* toy ${version}: embeds CPython; float division checks its operands first. */
 #include <Python.h>
 
 static binaryfunc float_true_divide;
@@ -38,25 +38,10 @@ static PyObject *checked_true_divide(PyObject *a, PyObject *b) {
   for (unsigned i = 0; i < ${FLOAT_BURN}; i++) sink += i;
   return float_true_divide(a, b);
 }
-
-int main(int argc, char **argv) {
-  PyStatus status;
-  PyConfig config;
-  PyConfig_InitPythonConfig(&config);
-  status = PyConfig_SetBytesArgv(&config, argc, argv);
-  if (PyStatus_Exception(status)) goto fail;
-  status = Py_InitializeFromConfig(&config);
-  if (PyStatus_Exception(status)) goto fail;
-  PyConfig_Clear(&config);
-  float_true_divide = PyFloat_Type.tp_as_number->nb_true_divide;
-  PyFloat_Type.tp_as_number->nb_true_divide = checked_true_divide;
-  return Py_RunMain();
-fail:
-  PyConfig_Clear(&config);
-  if (PyStatus_IsExit(status)) return status.exitcode;
-  Py_ExitStatusException(status);
-}
-`
+`,
+    `  float_true_divide = PyFloat_Type.tp_as_number->nb_true_divide;
+  PyFloat_Type.tp_as_number->nb_true_divide = checked_true_divide;`,
+  )
 
 /** A CPU-bound child process (bounded to 10 minutes), so the nightly shares the machine. */
 function busyLoop(): ChildProcess {

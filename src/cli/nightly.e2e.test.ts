@@ -10,6 +10,7 @@ import { buildServer } from '../server/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
 import {
   cli,
+  embeddingMain,
   makeToyRepo,
   TOY_SKIP as SKIP,
   type ToyHistory,
@@ -31,9 +32,9 @@ const BROKEN = 8 // breaks the build; commit 9 fixes it
 const SLOW = 19 // installs the profile hook
 const WORKLOADS = ['calls_closures', 'generators']
 
-const SLOW_MAIN = (
-  version: string,
-) => `/* toy ${version}: a tiny interpreter that embeds CPython, now with a call hook. */
+const SLOW_MAIN = (version: string) =>
+  embeddingMain(
+    `/* toy ${version}: a tiny interpreter that embeds CPython, now with a call hook. */
 #include <Python.h>
 #include <frameobject.h>
 
@@ -46,24 +47,9 @@ static int burn(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   }
   return 0;
 }
-
-int main(int argc, char **argv) {
-  PyStatus status;
-  PyConfig config;
-  PyConfig_InitPythonConfig(&config);
-  status = PyConfig_SetBytesArgv(&config, argc, argv);
-  if (PyStatus_Exception(status)) goto fail;
-  status = Py_InitializeFromConfig(&config);
-  if (PyStatus_Exception(status)) goto fail;
-  PyConfig_Clear(&config);
-  PyEval_SetProfile(burn, NULL);
-  return Py_RunMain();
-fail:
-  PyConfig_Clear(&config);
-  if (PyStatus_IsExit(status)) return status.exitcode;
-  Py_ExitStatusException(status);
-}
-`
+`,
+    `  PyEval_SetProfile(burn, NULL);`,
+  )
 
 const HOOKED: ToyHistory = {
   dir: 'toy',

@@ -51,6 +51,31 @@ int main(int argc, char **argv) { return Py_BytesMain(argc, argv); }
 `
 
 /**
+ * A toy main.c that starts CPython from argv and runs `afterInit` (C statements) once the
+ * interpreter is up, before handing over to Py_RunMain: where a scenario installs its slowdown.
+ */
+export function embeddingMain(header: string, afterInit: string): string {
+  return `${header}
+int main(int argc, char **argv) {
+  PyStatus status;
+  PyConfig config;
+  PyConfig_InitPythonConfig(&config);
+  status = PyConfig_SetBytesArgv(&config, argc, argv);
+  if (PyStatus_Exception(status)) goto fail;
+  status = Py_InitializeFromConfig(&config);
+  if (PyStatus_Exception(status)) goto fail;
+  PyConfig_Clear(&config);
+${afterInit}
+  return Py_RunMain();
+fail:
+  PyConfig_Clear(&config);
+  if (PyStatus_IsExit(status)) return status.exitcode;
+  Py_ExitStatusException(status);
+}
+`
+}
+
+/**
  * The start of a langperf.toml for the toy: the store beside it and the toy runtime, cloned
  * from `remote` and built with make against PYTHON_CONFIG; tests append their own sections.
  */

@@ -84,6 +84,18 @@ export const ALERT_FILTER_NAMES = [
   'acknowledged',
 ] as const
 
+/** The API query naming one series (getSeriesPoints, listChanges), as the series routes take it. */
+export function seriesQuery(s: SeriesRef) {
+  return {
+    machine: s.machine,
+    runtime: s.runtime,
+    config: s.config,
+    ...(s.branch === null ? {} : { branch: s.branch }),
+    workload: s.workload,
+    version: s.workloadVersion,
+  }
+}
+
 /** The compact key of a series, for `also=` parameters: its six parts URI-encoded, joined by `,`. */
 export function seriesKey(s: SeriesRef): string {
   return [s.machine, s.runtime, s.config, s.branch ?? '', s.workload, s.workloadVersion]

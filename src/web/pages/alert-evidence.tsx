@@ -2,6 +2,7 @@ import type { VNode } from 'preact'
 import { TableWrap } from '../components.tsx'
 import type { Alert, Change, Out, PageContext } from '../context.ts'
 import { formatChange, formatDay, formatInterval, formatRatio } from '../format.ts'
+import { seriesQuery } from '../links.ts'
 
 // What an alert page shows to answer "what do I do": the moved series drawn around the blame
 // range (small multiples on one time axis, server-rendered SVG), the paired runs' evidence, and
@@ -35,18 +36,7 @@ interface Window {
 async function windowOf(ctx: PageContext, c: Change): Promise<Window> {
   let points: Points = []
   try {
-    const s = c.series
-    const res = await ctx.api.getSeriesPoints({
-      query: {
-        machine: s.machine,
-        runtime: s.runtime,
-        config: s.config,
-        ...(s.branch === null ? {} : { branch: s.branch }),
-        workload: s.workload,
-        version: s.workloadVersion,
-        epochs: true,
-      },
-    })
+    const res = await ctx.api.getSeriesPoints({ query: { ...seriesQuery(c.series), epochs: true } })
     points = res.points.filter((p) => p.state === 'measured')
   } catch {
     points = []

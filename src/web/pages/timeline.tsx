@@ -3,7 +3,7 @@ import { allPages, type Out, type PageContext, type PageResult } from '../contex
 import { formatDate, formatValue } from '../format.ts'
 import { Island } from '../html.tsx'
 import type { TimelineIslandProps, TimelineSeriesData } from '../islands.ts'
-import { type SeriesRef, seriesKey } from '../links.ts'
+import { type SeriesRef, seriesKey, seriesQuery } from '../links.ts'
 import { CommitLink, Notice } from './parts.tsx'
 
 // The workload timeline: one point per build with its interval as a band, several series
@@ -69,14 +69,7 @@ async function seriesData(
   s: SeriesRef,
   label: string,
 ): Promise<{ data: TimelineSeriesData; points: Points }> {
-  const query = {
-    machine: s.machine,
-    runtime: s.runtime,
-    config: s.config,
-    ...(s.branch === null ? {} : { branch: s.branch }),
-    workload: s.workload,
-    version: s.workloadVersion,
-  }
+  const query = seriesQuery(s)
   const [answer, changes] = await Promise.all([
     ctx.api.getSeriesPoints({ query: { ...query, failed: true, interval: true, epochs: true } }),
     allPages((offset, limit) => ctx.api.listChanges({ query: { ...query, offset, limit } }), 5000),
