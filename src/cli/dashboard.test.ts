@@ -619,6 +619,10 @@ describe('dashboard in Chromium', { skip: noChromium }, () => {
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
       // On a 390 px phone the page itself never scrolls sideways; wide tables scroll in their box.
       await page.setViewportSize({ width: 390, height: 844 })
+      // Charts redraw from a ResizeObserver: measure after two frames, as a user would see it.
+      await page.evaluate(
+        () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null)))),
+      )
       const overflow = await page.evaluate(() => {
         const width = document.documentElement.clientWidth
         const wide = [...document.querySelectorAll('main *')]
