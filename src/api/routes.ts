@@ -308,7 +308,7 @@ export const ROUTES = {
     summary:
       'Series ordered by workload, each with its newest means, its noise between builds and its latest change',
     description:
-      '`q` keeps workloads whose name contains it (any case), `tag` those whose manifest has that tag; `spark` is how many of the newest measured means each series carries (2–100, 20). The noise is the median relative difference between consecutive builds over the newest 100.',
+      '`q` keeps workloads whose name contains it (any case), `tag` those whose manifest has that tag; `spark` is how many of the newest measured means each series carries (2–100, 20); `tags` lists every tag of the series matching the other filters, for a tag picker. The noise is the median relative difference between consecutive builds over the newest 100.',
     tag: 'series',
     auth: 'public',
     query: z.strictObject({
@@ -320,7 +320,9 @@ export const ROUTES = {
     }),
     bodyKind: 'none',
     status: 200,
-    response: pageOf(SeriesSummarySchema),
+    response: pageOf(SeriesSummarySchema).extend({
+      tags: z.array(z.string()).describe('Every tag of the series listed before filtering by tag, sorted'),
+    }),
     validateResponse: true,
   }),
   getSeriesPoints: route({

@@ -15,7 +15,7 @@ import {
   LangperfRunDocumentSchema,
 } from '../api/index.ts'
 import { buildServer, hashTokenSecret, newTokenSecret } from '../server/index.ts'
-import { openSqliteStore, type Store } from '../store/index.ts'
+import { exampleRunWithResults, openSqliteStore, type Store } from '../store/index.ts'
 import { createWebRoutes, PAGE_CSP, renderSite } from '../web/index.ts'
 import { main } from './main.ts'
 
@@ -244,8 +244,11 @@ describe('dashboard pages on a seeded database', () => {
   })
 
   test('the workloads index groups every series by workload with its noise floor and latest change', async () => {
-    const index = (await s.app.inject({ method: 'GET', url: '/workloads' })).body
-    assert.match(index, /<a href="\/workloads" aria-current="page">Workloads<\/a>/, 'in the menu')
+    const home = (await s.app.inject({ method: 'GET', url: '/workloads' })).body
+    assert.match(home, /<a href="\/workloads" aria-current="page">Workloads<\/a>/, 'in the menu')
+    assert.match(home, /Series 1–200 of \d+ \(\d+ workloads on this page\)/, 'a page of the seeded series')
+    // nbody's series are past the first page (the index is ordered by workload): searched for.
+    const index = (await s.app.inject({ method: 'GET', url: '/workloads?q=nbody' })).body
     assert.match(index, /<th scope="rowgroup" colspan="6">nbody <span class="muted small">v v1<\/span>/)
     // The ci-box nbody series: linked to its timeline, its ±0.3 % noise and the 25 % step detected.
     const row = index.match(
@@ -287,6 +290,33 @@ describe('dashboard pages on a seeded database', () => {
     assert.equal(bare.headers.location, '/workloads')
     const named = await s.app.inject({ method: 'GET', url: '/timeline?workload=nbody&machine=ci-box' })
     assert.equal(named.headers.location, '/workloads?q=nbody')
+  })
+
+  test('a server pages the workloads index by 200 series, keeping the search', async () => {
+    const store = await openSqliteStore(':memory:')
+    const app = await buildServer(store, { web: createWebRoutes() })
+    try {
+      const names = Array.from({ length: 205 }, (_, i) => `w${String(i).padStart(3, '0')}`)
+      await store.insertRuns([exampleRunWithResults({}, { workloads: names })])
+      const first = (await app.inject({ method: 'GET', url: '/workloads' })).body
+      assert.match(first, /Series 1–200 of 205 \(200 workloads on this page\)/)
+      assert.match(first, /w199/)
+      assert.doesNotMatch(first, /w200/)
+      assert.match(first, /<a href="\/workloads\?offset=200">next 5 →<\/a>/)
+      const second = (await app.inject({ method: 'GET', url: '/workloads?offset=200' })).body
+      assert.match(second, /Series 201–205 of 205/)
+      assert.match(second, /w204/)
+      assert.doesNotMatch(second, /w199/)
+      assert.match(second, /<a href="\/workloads">← previous 200<\/a>/)
+      const searched = (await app.inject({ method: 'GET', url: '/workloads?q=w20' })).body
+      assert.match(searched, /5 series of 5 workloads matching “w20”/)
+      assert.doesNotMatch(searched, /class="pager"/)
+      const bad = await app.inject({ method: 'GET', url: '/workloads?offset=-1' })
+      assert.equal(bad.statusCode, 400)
+    } finally {
+      await app.close()
+      await store.close()
+    }
   })
 
   test('/compare alone picks the two newest builds of one runtime on one machine; the threshold decides the verdict', async () => {

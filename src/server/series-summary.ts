@@ -1,6 +1,17 @@
 import { BISECT_PURPOSE } from '../analysis/index.ts'
+import type { JsonValue } from '../lib/index.ts'
 import { buildToBuildNoise } from '../stats/index.ts'
-import type { AlertLog, BuildCatalog, RunReader, SeriesInfo, SeriesReader } from '../store/index.ts'
+import type {
+  AlertLog,
+  BuildCatalog,
+  CachedSeriesSummary,
+  ChangeRow,
+  RunReader,
+  SeriesInfo,
+  SeriesKey,
+  SeriesReader,
+  SeriesSummaryCache,
+} from '../store/index.ts'
 
 // The workloads index of the API (`GET /api/v1/series/summaries`): every series ordered by
 // workload, filtered by part of its name or a tag, and per series on the page its newest means
@@ -21,52 +32,103 @@ export interface SeriesSummaryQuery {
   readonly offset: number
 }
 
-/** Most changes read per series for its latest one. */
+/** Changes read per statement for the latest of each series. */
 const MAX_CHANGES = 5000
+
+/** The tags results carry, per store, with the state of its runs they were read at. */
+const resultTagsMemo = new WeakMap<
+  object,
+  { readonly at: string; readonly tags: ReadonlyMap<string, ReadonlySet<string>> }
+>()
 
 /**
  * Tags of each workload version (`name@version`): its manifest's, and those its results carry
  * in the latest run of each machine × runtime × config × branch (imported pyperf files and
- * langperf-run documents put them in the result's metadata, as compare reads them).
+ * langperf-run documents put them in the result's metadata, as compare reads them). The latter
+ * are read again only when the store's runs changed (a run stored, or one finished): the newest
+ * stored run, the count of runs and the count still running say so, in the database itself, so
+ * two servers over one database agree.
  */
 async function workloadTags(store: BuildCatalog & RunReader): Promise<Map<string, Set<string>>> {
   const tags = new Map<string, Set<string>>()
-  const add = (key: string, values: unknown) => {
-    if (!Array.isArray(values)) return
+  const add = (key: string, values: Iterable<unknown>) => {
     const set = tags.get(key) ?? new Set<string>()
     for (const t of values) if (typeof t === 'string') set.add(t)
     tags.set(key, set)
   }
-  for (const w of await store.listWorkloads()) add(`${w.name}@${w.version}`, w.manifest?.tags)
+  for (const w of await store.listWorkloads())
+    if (Array.isArray(w.manifest?.tags)) add(`${w.name}@${w.version}`, w.manifest.tags)
+  for (const [key, values] of await resultTags(store)) add(key, values)
+  return tags
+}
+
+async function resultTags(store: RunReader): Promise<ReadonlyMap<string, ReadonlySet<string>>> {
+  const [newest, running] = await Promise.all([
+    store.listRuns({ limit: 1, order: 'stored' }),
+    store.listRuns({ limit: 1, status: 'running' }),
+  ])
+  const at = `${newest.rows[0]?.id ?? 0}:${newest.total}:${running.total}`
+  const memo = resultTagsMemo.get(store)
+  if (memo !== undefined && memo.at === at) return memo.tags
+  const tags = new Map<string, Set<string>>()
   const groups = await store.latestRunsByGroup({ perGroup: 1, statuses: ['complete', 'interrupted'] })
   for (const g of groups) {
     const latest = g.runs[0]
     if (latest === undefined) continue
-    for (const r of await store.getResults(latest.id))
-      add(`${r.workload.name}@${r.workload.version}`, r.metadata.tags)
+    for (const r of await store.getResults(latest.id)) {
+      if (!Array.isArray(r.metadata.tags)) continue
+      const key = `${r.workload.name}@${r.workload.version}`
+      const set = tags.get(key) ?? new Set<string>()
+      for (const t of r.metadata.tags) if (typeof t === 'string') set.add(t)
+      tags.set(key, set)
+    }
   }
+  resultTagsMemo.set(store, { at, tags })
   return tags
 }
 
-/** The summary of one series: its newest means, latest point, noise floor and latest change. */
-async function summarize(
-  store: SeriesReader & AlertLog,
-  s: SeriesInfo,
-  tags: readonly string[],
-  spark: number,
-) {
+/** Newest means a cached summary keeps: the most a sparkline may ask for (the route's `spark` cap). */
+const CACHED_MEANS = 100
+
+/**
+ * What a series summary takes from its points, cached in the store's series index for the
+ * revision it was made at: its newest means, latest point, noise floor, and the run of each
+ * result a change was found at then (changes come later than points: a change at a result not
+ * listed here makes the summary be made again).
+ */
+interface PointsDigest {
+  readonly unit: string | null
+  readonly values: readonly number[]
+  readonly latest: {
+    runId: number
+    commitSha: string | null
+    commitDateUtc: string | null
+    mean: number
+  } | null
+  readonly noise: { relative: number; differences: number } | null
+  readonly changeRuns: readonly (readonly [number, number])[]
+}
+
+/** The digest of a series' points, made from them (they are read here). */
+async function digestPoints(
+  store: SeriesReader,
+  s: SeriesKey,
+  changes: readonly ChangeRow[],
+): Promise<PointsDigest> {
   const points = await store.getSeriesPoints(s, { excludeSuites: [BISECT_PURPOSE] })
   const measured = points.filter((p) => p.summary.mean !== null && p.summary.mean > 0)
   const means = measured.map((p) => p.summary.mean as number)
-  const { rows } = await store.listChanges({ series: s, limit: MAX_CHANGES })
-  const change = rows.filter((c) => c.status !== 'withdrawn').at(-1)
   const last = measured.at(-1)
   const noise = buildToBuildNoise(means)
+  const runOf = new Map(points.map((p) => [p.resultId, p.runId]))
+  const changeRuns: [number, number][] = []
+  for (const c of changes) {
+    const runId = runOf.get(c.firstBad.resultId)
+    if (runId !== undefined) changeRuns.push([c.firstBad.resultId, runId])
+  }
   return {
-    ...s,
-    tags: [...tags],
     unit: last?.unit ?? null,
-    values: means.slice(-spark),
+    values: means.slice(-CACHED_MEANS),
     latest:
       last === undefined
         ? null
@@ -77,6 +139,49 @@ async function summarize(
             mean: last.summary.mean as number,
           },
     noise: noise === undefined ? null : { relative: noise.relative, differences: noise.differences },
+    changeRuns,
+  }
+}
+
+/** The series' digest from the store's cache when current and covering `change`, else made and cached. */
+async function pointsDigest(
+  store: SeriesReader & AlertLog & SeriesSummaryCache,
+  s: SeriesKey,
+  cached: CachedSeriesSummary | undefined,
+  changes: readonly ChangeRow[],
+  change: ChangeRow | undefined,
+): Promise<PointsDigest> {
+  const digest = cached?.summary as PointsDigest | null | undefined
+  const usable = (d: PointsDigest | null | undefined): d is PointsDigest =>
+    typeof d === 'object' &&
+    d !== null &&
+    Array.isArray(d.values) &&
+    Array.isArray(d.changeRuns) &&
+    (change === undefined || d.changeRuns.some(([resultId]) => resultId === change.firstBad.resultId))
+  if (usable(digest)) return digest
+  const made = await digestPoints(store, s, changes)
+  if (cached !== undefined) await store.writeSeriesSummary(s, cached.revision, made as unknown as JsonValue)
+  return made
+}
+
+/** The summary of one series: its newest means, latest point, noise floor and latest change. */
+async function summarize(
+  store: SeriesReader & AlertLog & SeriesSummaryCache,
+  s: SeriesInfo,
+  tags: readonly string[],
+  spark: number,
+  cached: CachedSeriesSummary | undefined,
+  changes: readonly ChangeRow[],
+) {
+  const change = changes.at(-1)
+  const digest = await pointsDigest(store, s, cached, changes, change)
+  return {
+    ...s,
+    tags: [...tags],
+    unit: digest.unit,
+    values: digest.values.slice(-spark),
+    latest: digest.latest,
+    noise: digest.noise,
     latestChange:
       change === undefined
         ? null
@@ -90,14 +195,15 @@ async function summarize(
             ratioLow: change.ratioLow,
             ratioHigh: change.ratioHigh,
             firstBadCommit: change.firstBad.commitSha,
-            firstBadRunId: points.find((p) => p.resultId === change.firstBad.resultId)?.runId ?? null,
+            firstBadRunId:
+              digest.changeRuns.find(([resultId]) => resultId === change.firstBad.resultId)?.[1] ?? null,
           },
   }
 }
 
 /** One page of series summaries, ordered by workload, machine, runtime, config and branch. */
 export async function summarizeSeries(
-  store: SeriesReader & BuildCatalog & RunReader & AlertLog,
+  store: SeriesReader & SeriesSummaryCache & BuildCatalog & RunReader & AlertLog,
   query: SeriesSummaryQuery,
 ) {
   const [all, tags] = await Promise.all([
@@ -112,16 +218,47 @@ export async function summarizeSeries(
   ])
   const needle = query.q?.toLowerCase()
   const tagsOf = (s: SeriesInfo) => [...(tags.get(`${s.workload}@${s.workloadVersion}`) ?? [])].sort()
-  const kept = all
-    .filter((s) => needle === undefined || s.workload.toLowerCase().includes(needle))
+  const named = all.filter((s) => needle === undefined || s.workload.toLowerCase().includes(needle))
+  const allTags = [...new Set(named.flatMap(tagsOf))].sort()
+  const kept = named
     .filter((s) => query.tag === undefined || tagsOf(s).includes(query.tag))
     .sort((a, b) => seriesOrder(a).localeCompare(seriesOrder(b)))
+  const page = kept.slice(query.offset, query.offset + query.limit)
+  const [cached, changes] = await Promise.all([store.readSeriesSummaries(page), changesOf(store, page)])
   const items = []
-  for (const s of kept.slice(query.offset, query.offset + query.limit))
-    items.push(await summarize(store, s, tagsOf(s), query.spark))
-  return { items, total: kept.length, limit: query.limit, offset: query.offset }
+  for (const [i, s] of page.entries())
+    items.push(
+      await summarize(store, s, tagsOf(s), query.spark, cached[i], changes.get(seriesOrder(s)) ?? []),
+    )
+  return { items, total: kept.length, limit: query.limit, offset: query.offset, tags: allTags }
 }
 
-function seriesOrder(s: SeriesInfo): string {
+function seriesOrder(s: SeriesKey): string {
   return [s.workload, s.workloadVersion, s.machine, s.runtime, s.config, s.branch ?? ''].join('\u0000')
+}
+
+/** The changes of each series of `page` that are not withdrawn, oldest first, by seriesOrder. */
+async function changesOf(store: AlertLog, page: readonly SeriesInfo[]): Promise<Map<string, ChangeRow[]>> {
+  const bySeries = new Map<string, ChangeRow[]>()
+  const names = [...new Set(page.map((s) => s.workload))]
+  const wanted = new Set(page.map(seriesOrder))
+  for (let i = 0; i < names.length; i += 1000) {
+    for (let offset = 0; ; offset += MAX_CHANGES) {
+      const { rows, total } = await store.listChanges({
+        workloads: names.slice(i, i + 1000),
+        status: ['provisional', 'confirmed'],
+        limit: MAX_CHANGES,
+        offset,
+      })
+      for (const c of rows) {
+        const key = seriesOrder(c.series)
+        if (!wanted.has(key)) continue
+        const list = bySeries.get(key) ?? []
+        list.push(c)
+        bySeries.set(key, list)
+      }
+      if (offset + rows.length >= total || rows.length === 0) break
+    }
+  }
+  return bySeries
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ROUTE_NAMES, ROUTES } from '../api/index.ts'
+import { exampleBuild, exampleRunWithResults, openSqliteStore } from '../store/index.ts'
+import { buildServer } from './server.ts'
 import { assertError, call, type Fixture, run, setup, teardown } from './server-fixture.ts'
 
 // Every route through Fastify's inject() on a real SQLite store: what a client sees (status,
@@ -243,6 +245,43 @@ describe('public read routes', () => {
     assertError(bad, 400, 'bad-input', /spark/)
     const long = await call(f.app, { method: 'GET', url: `/api/v1/series/summaries?q=${'x'.repeat(201)}` })
     assertError(long, 400, 'bad-input', /"q"/)
+  })
+
+  test('a series summary kept from an earlier request is made again once the series has a new result', async () => {
+    const store = await openSqliteStore(':memory:')
+    const app = await buildServer(store)
+    try {
+      const build = (sha: string, day: string) =>
+        exampleBuild(sha, { commitDateUtc: `2024-10-${day}T08:00:00Z` })
+      const url = '/api/v1/series/summaries?workload=nbody'
+      await store.insertRuns([
+        exampleRunWithResults({ build: build('aaaa1111', '01') }, { workloads: ['nbody'] }),
+        exampleRunWithResults(
+          { build: build('aaaa2222', '02'), startedAt: '2024-10-02T10:00:00Z' },
+          { workloads: ['nbody'] },
+        ),
+      ])
+      type Page = { items: { latest: { commitSha: string }; values: number[] }[] }
+      const first = await call(app, { method: 'GET', url })
+      assert.equal((first.body as Page).items[0]?.latest.commitSha, 'aaaa2222')
+      assert.deepEqual(
+        (await call(app, { method: 'GET', url })).body,
+        first.body,
+        'the same answer from the kept summary',
+      )
+      await store.insertRuns([
+        exampleRunWithResults(
+          { build: build('aaaa3333', '03'), startedAt: '2024-10-03T10:00:00Z' },
+          { workloads: ['nbody'] },
+        ),
+      ])
+      const after = (await call(app, { method: 'GET', url })).body as Page
+      assert.equal(after.items[0]?.latest.commitSha, 'aaaa3333')
+      assert.equal(after.items[0]?.values.length, 3)
+    } finally {
+      await app.close()
+      await store.close()
+    }
   })
 
   test('GET /api/v1/series/points gives the points in commit order; raw=1 adds process means', async () => {

@@ -175,6 +175,8 @@ export interface AlertPage {
 /** Filters of listChanges; all optional, combined with AND. */
 export interface ChangeQuery {
   readonly series?: SeriesKey
+  /** Only the changes of these workloads, by name (1–1000 names). */
+  readonly workloads?: readonly string[]
   readonly alertId?: number
   readonly status?: readonly ChangeStatus[]
   /** 1–5000, 1000 when absent. */

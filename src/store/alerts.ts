@@ -584,6 +584,19 @@ export async function listChanges(
   const { limit, offset } = checkPage(query, { max: 5000, fallback: 1000 }, what)
   let q = db.selectFrom('changes')
   if (query.series) q = seriesWhere(q, query.series)
+  if (query.workloads !== undefined) {
+    if (!Array.isArray(query.workloads) || query.workloads.length === 0 || query.workloads.length > 1000) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected workloads to be a list of 1 to 1000 names, found ${quote(query.workloads)}`,
+      )
+    }
+    q = q.where(
+      'workload',
+      'in',
+      query.workloads.map((w) => checkName(w, 'workloads', what)),
+    )
+  }
   if (query.alertId !== undefined) q = q.where('alert_id', '=', checkId(query.alertId, 'alertId', what))
   if (query.status && query.status.length > 0) q = q.where('status', 'in', [...query.status])
   const totalRow = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()

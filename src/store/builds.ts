@@ -11,6 +11,7 @@ import {
   selectOrInsert,
   toBuildRow,
 } from './rows.ts'
+import { moveBuildSeries } from './series-index.ts'
 import type {
   BuildLineageInput,
   BuildPage,
@@ -97,6 +98,7 @@ export async function setBuildLineage(db: Db, buildId: number, input: BuildLinea
       .set({ branch: input.branch, metadata: JSON.stringify(metadata) })
       .where('id', '=', buildId)
       .execute()
+    if (stored.branch !== input.branch) await moveBuildSeries(trx, buildId, stored.branch)
     return { ...stored, branch: input.branch, metadata }
   })
 }
@@ -236,6 +238,7 @@ export async function upsertBuild(trx: Db, build: BuildSpec, what: string): Prom
     fill.interpreter = JSON.stringify(build.interpreter)
   if (Object.keys(fill).length > 0)
     await trx.updateTable('builds').set(fill).where('id', '=', stored.id).execute()
+  if (fill.branch !== undefined) await moveBuildSeries(trx, stored.id, stored.branch)
   return stored.id
 }
 

@@ -22,6 +22,7 @@ export function seriesContract(name: string, open: OpenStore): void {
 function series(withStore: WithStore): void {
   describe('series', () => {
     seriesListing(withStore)
+    seriesIndex(withStore)
     seriesPoints(withStore)
   })
 }
@@ -71,6 +72,76 @@ function seriesListing(withStore: WithStore): void {
         [['bench-1', 'cpython', 'pgo-lto']],
       )
       assert.deepEqual(await store.listSeries({ machine: 'other' }), [])
+    }))
+}
+
+/** The series index follows every write that adds results or moves a build; its cached summaries. */
+function seriesIndex(withStore: WithStore): void {
+  test('listSeries() follows results added live and in batches, and builds moved to another branch', () =>
+    withStore(async (store) => {
+      const listed = async () =>
+        (await store.listSeries()).map((s) => `${s.branch}/${s.workload}:${s.points}`)
+      const [r1] = await store.insertRuns([
+        exampleRunWithResults({ build: exampleBuild('aaaa111') }, { workloads: ['nbody', 'richards'] }),
+        exampleRunWithResults({ build: exampleBuild('aaaa222') }, { workloads: ['nbody'] }),
+      ])
+      const { runId } = await store.beginRun(
+        exampleRunSpec({ build: exampleBuild('aaaa222'), startedAt: '2024-10-03T00:00:00Z' }),
+      )
+      await store.addResult(runId, failedResult())
+      assert.deepEqual(await listed(), ['main/nbody:2', 'main/richards:1', 'main/spectral_norm:0'])
+      // a1 moves to a feature branch: its two results leave main, a2's stay.
+      const a1 = (await store.getRun(r1!))!.build
+      await store.setBuildLineage(a1.id, { branch: 'feature', metadata: {} })
+      assert.deepEqual(await listed(), [
+        'feature/nbody:1',
+        'feature/richards:1',
+        'main/nbody:1',
+        'main/spectral_norm:0',
+      ])
+      await store.setBuildLineage(a1.id, { branch: 'main', metadata: {} })
+      assert.deepEqual(await listed(), ['main/nbody:2', 'main/richards:1', 'main/spectral_norm:0'])
+      // A build stored without a branch gets one from a later run of the same identity.
+      const loose = exampleBuild('bbbb111', { branch: null, identity: 'loose:b1' })
+      await store.insertRuns([exampleRunWithResults({ build: loose }, { workloads: ['nbody'] })])
+      assert.deepEqual(await listed(), [
+        'null/nbody:1',
+        'main/nbody:2',
+        'main/richards:1',
+        'main/spectral_norm:0',
+      ])
+      await store.insertRuns([
+        exampleRunWithResults(
+          { build: { ...loose, branch: 'main' }, startedAt: '2024-10-04T00:00:00Z' },
+          { workloads: ['nbody'] },
+        ),
+      ])
+      assert.deepEqual(await listed(), ['main/nbody:4', 'main/richards:1', 'main/spectral_norm:0'])
+    }))
+
+  test('a cached summary is returned while its series has not changed, and refused once it has', () =>
+    withStore(async (store) => {
+      await store.insertRuns([exampleRunWithResults({}, { workloads: ['nbody'] })])
+      const key = exampleSeriesKey('nbody')
+      const missing = { ...key, workload: 'absent' }
+      const [first, none] = await store.readSeriesSummaries([key, missing])
+      assert.equal(none, undefined)
+      assert.equal(first?.summary, null)
+      assert.equal(await store.writeSeriesSummary(key, first!.revision, { means: [1, 2] }), true)
+      assert.deepEqual(await store.readSeriesSummaries([key]), [
+        { revision: first!.revision, summary: { means: [1, 2] } },
+      ])
+      await store.insertRuns([
+        exampleRunWithResults(
+          { build: exampleBuild('cccc222'), startedAt: '2024-10-05T00:00:00Z' },
+          { workloads: ['nbody'] },
+        ),
+      ])
+      const [after] = await store.readSeriesSummaries([key])
+      assert.ok(after!.revision > first!.revision)
+      assert.equal(after?.summary, null, 'a summary of an older revision is not current')
+      assert.equal(await store.writeSeriesSummary(key, first!.revision, { means: [1] }), false)
+      assert.equal(await store.writeSeriesSummary(missing, 1, {}), false)
     }))
 }
 

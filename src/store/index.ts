@@ -7,7 +7,13 @@
 
 export * from './alert-types.ts'
 /** Example machine environments for tests and bench scripts (pure data). */
-export { exampleBuild, exampleEnvironment, exampleFingerprint, exampleRunSpec } from './fixtures.ts'
+export {
+  exampleBuild,
+  exampleEnvironment,
+  exampleFingerprint,
+  exampleRunSpec,
+  exampleRunWithResults,
+} from './fixtures.ts'
 export { createKyselyStore, type KyselyStoreOptions } from './kysely-store.ts'
 export {
   latestMigrationName,

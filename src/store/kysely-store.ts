@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { LangperfError, quote } from '../lib/index.ts'
+import { type JsonValue, LangperfError, quote } from '../lib/index.ts'
 import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
 import type {
   AlertDetail,
@@ -32,12 +32,14 @@ import * as runReads from './run-reads.ts'
 import * as runWrites from './run-writes.ts'
 import type { Database } from './schema.ts'
 import * as series from './series.ts'
+import * as seriesIndex from './series-index.ts'
 import * as tokens from './tokens.ts'
 import type {
   BuildLineageInput,
   BuildPage,
   BuildQuery,
   BuildRow,
+  CachedSeriesSummary,
   InterruptOptions,
   LatestRunsQuery,
   MachineDetail,
@@ -214,6 +216,18 @@ class KyselyStore implements Store {
 
   getSeriesPoints(key: SeriesKey, options?: SeriesPointQuery): Promise<SeriesPoint[]> {
     return this.#read('get series points', (db) => series.getSeriesPoints(db, key, options))
+  }
+
+  // ---- the series index's cached summaries (series-index.ts) ----
+
+  readSeriesSummaries(keys: readonly SeriesKey[]): Promise<(CachedSeriesSummary | undefined)[]> {
+    return this.#read('read series summaries', (db) => seriesIndex.readSeriesSummaries(db, keys))
+  }
+
+  writeSeriesSummary(key: SeriesKey, revision: number, summary: JsonValue): Promise<boolean> {
+    return this.#write('write a series summary', (db) =>
+      seriesIndex.writeSeriesSummary(db, key, revision, summary),
+    )
   }
 
   // ---- API tokens (tokens.ts) ----

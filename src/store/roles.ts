@@ -1,3 +1,4 @@
+import type { JsonValue } from '../lib/index.ts'
 import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
 import type {
   AlertDetail,
@@ -24,6 +25,7 @@ import type {
   BuildPage,
   BuildQuery,
   BuildRow,
+  CachedSeriesSummary,
   InterruptOptions,
   LatestRunsQuery,
   MachineDetail,
@@ -146,6 +148,20 @@ export interface SeriesReader {
   getSeriesPoints(key: SeriesKey, options?: SeriesPointQuery): Promise<SeriesPoint[]>
 }
 
+/**
+ * Data derived from a series' points, kept beside it for the revision it was made at (the series
+ * index's revision grows with every result added to the series or moved in or out of it).
+ */
+export interface SeriesSummaryCache {
+  /**
+   * Each key's revision and its cached summary when it was made at that revision (null when
+   * older or none), in the order of `keys`; undefined for a key that is no series.
+   */
+  readSeriesSummaries(keys: readonly SeriesKey[]): Promise<(CachedSeriesSummary | undefined)[]>
+  /** Caches `summary` made from the series at `revision`; false, nothing written, if it has moved on. */
+  writeSeriesSummary(key: SeriesKey, revision: number, summary: JsonValue): Promise<boolean>
+}
+
 /** API tokens: created and revoked by admins, found and touched when a request authenticates. */
 export interface TokenStore {
   /** Stores a new API token; a second token with the same hash is a conflict. */
@@ -223,6 +239,7 @@ export interface Store
     BuildCatalog,
     MachineRegistry,
     SeriesReader,
+    SeriesSummaryCache,
     TokenStore,
     AlertLog,
     PipelineJournal,

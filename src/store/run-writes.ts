@@ -10,6 +10,7 @@ import type {
 import { upsertBuild, upsertWorkload } from './builds.ts'
 import { upsertMachine } from './machines.ts'
 import { type Db, num } from './rows.ts'
+import { addToSeries } from './series-index.ts'
 import { summarizeProcesses } from './summary.ts'
 import type { InterruptOptions, ManifestInput } from './types.ts'
 import { checkId, checkIsoUtc, checkResult, checkRunEnd, checkRunSpec } from './validate.ts'
@@ -42,11 +43,13 @@ export async function addResult(
     if (run.status !== 'running') {
       throw new LangperfError('conflict', `Cannot ${what}: the run is ${run.status}, expected running`)
     }
-    return insertResult(trx, runId, result, {
+    const id = await insertResult(trx, runId, result, {
       manifest: options.manifest ?? null,
       checkDuplicate: true,
       what,
     })
+    await addToSeries(trx, { resultId: id })
+    return id
   })
   return { resultId }
 }
@@ -118,6 +121,7 @@ export async function insertRuns(db: Db, runs: readonly RunWithResults[]): Promi
       }
       ids.push(runId)
     }
+    await addToSeries(trx, { runIds: ids })
     return ids
   })
 }

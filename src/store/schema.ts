@@ -205,6 +205,22 @@ export interface ProfilesTable {
   created_at: string
 }
 
+/** `series`: the series index, maintained on write (0008_series). */
+export interface SeriesTable {
+  id: Generated<DbInt>
+  machine_id: DbInt
+  runtime_id: DbInt
+  config: string
+  branch: string | null
+  branch_key: string
+  workload_id: DbInt
+  results: DbInt
+  points: DbInt
+  revision: DbInt
+  summary: string | null
+  summary_revision: DbInt | null
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -220,4 +236,5 @@ export interface Database {
   changes: ChangesTable
   pipeline_steps: PipelineStepsTable
   profiles: ProfilesTable
+  series: SeriesTable
 }

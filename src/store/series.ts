@@ -1,6 +1,7 @@
 import { LangperfError, quote } from '../lib/index.ts'
 import type { ResultState, RunStatus } from '../model/index.ts'
 import { type Db, json, num, RESULT_STATES, SUMMARY_COLUMNS, toState, toSummary } from './rows.ts'
+import { namedSeries, resultsWithBuilds, SERIES_KEY_COLUMNS } from './series-index.ts'
 import type { SeriesInfo, SeriesKey, SeriesPoint, SeriesPointQuery, SeriesQuery } from './types.ts'
 import { checkName } from './validate.ts'
 
@@ -8,46 +9,21 @@ import { checkName } from './validate.ts'
 // detection and the dashboard's charts read them. Results are summarised at write time, so no
 // query here reads samples.
 
-/** Results joined with their workload, run, machine, build and runtime. */
-function seriesQuery(db: Db) {
-  return db
-    .selectFrom('results as r')
-    .innerJoin('workloads as w', 'w.id', 'r.workload_id')
-    .innerJoin('runs as ru', 'ru.id', 'r.run_id')
-    .innerJoin('machines as m', 'm.id', 'ru.machine_id')
-    .innerJoin('builds as b', 'b.id', 'ru.build_id')
-    .innerJoin('runtimes as rt', 'rt.id', 'b.runtime_id')
-}
-
 /** Distinct series matching the filters with their count of measured points, ordered by their key. */
 export async function listSeries(db: Db, query: SeriesQuery = {}): Promise<SeriesInfo[]> {
-  let q = seriesQuery(db)
+  // The series index (series-index.ts), kept on write: no result is read here.
+  let q = namedSeries(db)
   if (query.machine !== undefined) q = q.where('m.name', '=', query.machine)
   if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
-  if (query.config !== undefined) q = q.where('b.config', '=', query.config)
-  if (query.branch !== undefined) q = q.where('b.branch', query.branch === null ? 'is' : '=', query.branch)
+  if (query.config !== undefined) q = q.where('s.config', '=', query.config)
+  if (query.branch !== undefined) q = q.where('s.branch', query.branch === null ? 'is' : '=', query.branch)
   if (query.workload !== undefined) q = q.where('w.name', '=', query.workload)
   const rows = await q
-    .select([
-      'm.name as machine',
-      'rt.name as runtime',
-      'b.config',
-      'b.branch',
-      'w.name as workload',
-      'w.version as workload_version',
-    ])
-    .select((eb) =>
-      eb.fn
-        .sum<number | string>(
-          eb.case().when('r.state', '=', 'measured').then(eb.lit(1)).else(eb.lit(0)).end(),
-        )
-        .as('points'),
-    )
-    .groupBy(['m.name', 'rt.name', 'b.config', 'b.branch', 'w.name', 'w.version'])
+    .select([...SERIES_KEY_COLUMNS, 's.points'])
     .orderBy('m.name')
     .orderBy('rt.name')
-    .orderBy('b.config')
-    .orderBy('b.branch', (ob) => ob.asc().nullsFirst())
+    .orderBy('s.config')
+    .orderBy('s.branch', (ob) => ob.asc().nullsFirst())
     .orderBy('w.name')
     .orderBy('w.version')
     .execute()
@@ -57,7 +33,7 @@ export async function listSeries(db: Db, query: SeriesQuery = {}): Promise<Serie
     config: r.config,
     branch: r.branch,
     workload: r.workload,
-    workloadVersion: r.workload_version,
+    workloadVersion: r.workloadVersion,
     points: num(r.points),
   }))
 }
@@ -100,10 +76,7 @@ export async function getSeriesPoints(
         ? builds.where('sb.branch', 'is', null)
         : builds.where('sb.branch', '=', key.branch)
     })
-  const rows = await db
-    .selectFrom('results as r')
-    .innerJoin('runs as ru', 'ru.id', 'r.run_id')
-    .innerJoin('builds as b', 'b.id', 'ru.build_id')
+  const rows = await resultsWithBuilds(db)
     .select([
       'r.id',
       'r.run_id',

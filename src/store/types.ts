@@ -1,4 +1,4 @@
-import type { JsonObject } from '../lib/index.ts'
+import type { JsonObject, JsonValue } from '../lib/index.ts'
 import type {
   BuildSpec,
   MachineFingerprint,
@@ -219,6 +219,13 @@ export interface SeriesKey {
 /** A series with how many measured points it has. */
 export interface SeriesInfo extends SeriesKey {
   readonly points: number
+}
+
+/** A series' revision and the summary cached for it, when that summary was made at this revision. */
+export interface CachedSeriesSummary {
+  readonly revision: number
+  /** The summary made at `revision`, or null when there is none or it is older. */
+  readonly summary: JsonValue | null
 }
 
 /** Filters of `listSeries`; all optional, combined with AND. */

@@ -24,6 +24,8 @@ export type PageRef =
       /** Part of a workload name (a server filters on it; the report writes the whole index). */
       readonly q?: string | null
       readonly tag?: string | null
+      /** Series skipped before this page of the index (a server's; the report writes one page). */
+      readonly offset?: number | null
     }
   | { readonly page: 'timeline'; readonly series: SeriesRef; readonly also: readonly SeriesRef[] }
   | {
@@ -203,6 +205,8 @@ export function serverPath(ref: PageRef): string {
     case 'workloads':
       if (ref.q !== undefined && ref.q !== null) q.set('q', ref.q)
       if (ref.tag !== undefined && ref.tag !== null) q.set('tag', ref.tag)
+      if (ref.offset !== undefined && ref.offset !== null && ref.offset > 0)
+        q.set('offset', String(ref.offset))
       return q.size === 0 ? '/workloads' : `/workloads?${q}`
     case 'alerts': {
       const f = ref.filters ?? {}

@@ -139,8 +139,14 @@ const AlertsQuery = z.object({
   acknowledged: optionalText(10).transform((v) => v !== null),
 })
 
-/** The workloads index's query: part of a name and a tag. */
-const WorkloadsQuery = z.object({ q: optionalText(100), tag: optionalText(100) })
+/** The workloads index's query: part of a name, a tag, and where its page of series starts. */
+const WorkloadsQuery = z.object({
+  q: optionalText(100),
+  tag: optionalText(100),
+  offset: optionalText(9)
+    .refine((v) => v === null || /^\d+$/.test(v), { message: 'expected a whole number of series to skip' })
+    .transform((v) => (v === null ? null : Number(v))),
+})
 
 /**
  * Where `/timeline` without a whole series goes: the workloads index, searching for the workload

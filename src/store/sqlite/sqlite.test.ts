@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import { LangperfError } from '../../lib/index.ts'
 import { storeContract } from '../contract.ts'
+import { failedResult } from '../contract-helpers.ts'
 import { exampleResult, exampleRunSpec, exampleRunWithResults } from '../fixtures.ts'
 import { migrations } from '../migrations/index.ts'
 import { openStore } from '../open.ts'
@@ -70,6 +71,34 @@ describe('openSqliteStore()', () => {
     const second = await openSqliteStore(path)
     try {
       assert.equal((await second.getRun(runId!))?.resultCount, 3)
+    } finally {
+      await second.close()
+    }
+  })
+
+  test('migration 0008 fills the series index from the results already stored', async () => {
+    const path = newPath()
+    const first = await openSqliteStore(path)
+    await first.insertRuns([
+      exampleRunWithResults(),
+      exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z' }, { workloads: ['nbody'] }),
+      exampleRunWithResults(
+        { build: { ...exampleRunSpec().build, branch: null, identity: 'local:1' } },
+        { workloads: ['nbody'] },
+      ),
+    ])
+    const { runId } = await first.beginRun(exampleRunSpec({ startedAt: '2024-10-03T10:00:00Z' }))
+    await first.addResult(runId, failedResult())
+    const kept = await first.listSeries()
+    await first.close()
+    // As a store made before 0008 would be: no index, the migration not applied.
+    const raw = new BetterSqlite3(path)
+    raw.exec(`drop table series; delete from kysely_migration where name = '0008_series'`)
+    raw.close()
+    const second = await openSqliteStore(path)
+    try {
+      assert.deepEqual(await second.listSeries(), kept)
+      assert.ok(kept.some((s) => s.branch === null) && kept.some((s) => s.points === 0))
     } finally {
       await second.close()
     }

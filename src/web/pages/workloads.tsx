@@ -9,28 +9,46 @@ import { CommitLink, Notice } from './parts.tsx'
 // means, its latest value, its noise floor between builds and its latest detected change, linked
 // to its timeline. A GET form searches by name and filters by tag, so it works without JavaScript.
 
-/** Most series the index lists; past it the page asks for a narrower search. */
+/** Most series a static report's index lists; past it the page asks for a narrower search. */
 export const MAX_INDEX_SERIES = 2000
+/** Series on one page of a server's index. */
+export const PAGE_SERIES = 200
 /** Means in each sparkline. */
 const SPARK_POINTS = 20
 
-/** The workloads page; `q` keeps workloads whose name contains it, `tag` those with the tag. */
+/**
+ * The workloads page; `q` keeps workloads whose name contains it, `tag` those with the tag. A
+ * server pages through the series (`offset`); a static report, having no server to ask, holds the
+ * first MAX_INDEX_SERIES and filters them in the browser.
+ */
 export async function workloadsPage(
   ctx: PageContext,
-  ref: { readonly q?: string | null; readonly tag?: string | null },
+  ref: { readonly q?: string | null; readonly tag?: string | null; readonly offset?: number | null },
 ): Promise<PageResult> {
   const q = ref.q ?? null
   const tag = ref.tag ?? null
+  const server = ctx.links.mode === 'server'
+  const offset = server ? (ref.offset ?? 0) : 0
   let total = 0
-  const all = await allPages(async (offset, limit) => {
+  let allTags: string[] = []
+  const fetchPage = async (from: number, limit: number) => {
     const page = await ctx.api.summarizeSeries({
-      query: { offset, limit, spark: SPARK_POINTS, ...(q === null ? {} : { q }) },
+      query: {
+        offset: from,
+        limit,
+        spark: SPARK_POINTS,
+        ...(q === null ? {} : { q }),
+        ...(tag === null || !server ? {} : { tag }),
+      },
     })
     total = page.total
+    allTags = page.tags
     return page
-  }, MAX_INDEX_SERIES)
-  const allTags = [...new Set(all.flatMap((s) => s.tags))].sort()
-  const shown = tag === null ? all : all.filter((s) => s.tags.includes(tag))
+  }
+  const all = server
+    ? (await fetchPage(offset, PAGE_SERIES)).items
+    : await allPages(fetchPage, MAX_INDEX_SERIES)
+  const shown = tag === null || server ? all : all.filter((s) => s.tags.includes(tag))
   const groups = groupByWorkload(shown)
   const body = (
     <>
@@ -54,13 +72,22 @@ export async function workloadsPage(
       >
         {ctx.links.mode === 'server' ? <SearchForm q={q} tag={tag} allTags={allTags} /> : null}
       </Island>
-      {total > all.length ? (
+      {!server && total > all.length ? (
         <Notice kind="warn">
           Showing the first {all.length} of {total} series: search for a workload to narrow the list.
         </Notice>
       ) : null}
       <p class="small muted" aria-live="polite">
-        {shown.length} series of {groups.length} workload{groups.length === 1 ? '' : 's'}
+        {server && total > shown.length ? (
+          <>
+            Series {total === 0 ? 0 : offset + 1}–{offset + shown.length} of {total} ({groups.length} workload
+            {groups.length === 1 ? '' : 's'} on this page)
+          </>
+        ) : (
+          <>
+            {shown.length} series of {groups.length} workload{groups.length === 1 ? '' : 's'}
+          </>
+        )}
         {q !== null ? <> matching “{q}”</> : null}
         {tag !== null ? <> tagged {tag}</> : null}
       </p>
@@ -74,6 +101,7 @@ export async function workloadsPage(
       ) : (
         <WorkloadsTable ctx={ctx} groups={groups} />
       )}
+      {server ? <Pager ctx={ctx} q={q} tag={tag} offset={offset} shown={shown.length} total={total} /> : null}
     </>
   )
   return { status: 200, title: 'Workloads', section: 'workloads', body }
@@ -242,5 +270,27 @@ function LatestChange(props: { readonly ctx: PageContext; readonly change: Serie
         {c.status} at <CommitLink links={props.ctx.links} sha={c.firstBadCommit} />
       </span>
     </>
+  )
+}
+
+/** Links to the previous and next pages of a server's index, keeping the search. */
+function Pager(props: {
+  readonly ctx: PageContext
+  readonly q: string | null
+  readonly tag: string | null
+  readonly offset: number
+  readonly shown: number
+  readonly total: number
+}) {
+  const { ctx, q, tag, offset, shown, total } = props
+  if (offset === 0 && shown >= total) return null
+  const at = (from: number) => ctx.links.page({ page: 'workloads', q, tag, offset: from })
+  return (
+    <nav class="pager" aria-label="Pages of series">
+      {offset > 0 ? <a href={at(Math.max(0, offset - PAGE_SERIES))}>← previous {PAGE_SERIES}</a> : null}
+      {offset + shown < total ? (
+        <a href={at(offset + PAGE_SERIES)}>next {Math.min(PAGE_SERIES, total - offset - shown)} →</a>
+      ) : null}
+    </nav>
   )
 }
