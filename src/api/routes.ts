@@ -378,6 +378,8 @@ export const ROUTES = {
     path: '/api/v1/overview',
     action: 'get the overview',
     summary: 'For each machine × runtime × config × branch: the latest run against the previous one',
+    description:
+      '`state` changes whenever a run is stored or finishes, a result is added or a build is moved to another branch: equal states give equal rows, so a client may keep what it derives from them.',
     tag: 'runs',
     auth: 'public',
     query: z.strictObject({ machine: Text.optional(), runtime: Text.optional() }),

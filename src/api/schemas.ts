@@ -438,7 +438,11 @@ export const OverviewRowSchema = z.object({
 })
 
 /** The overview page's data. */
-export const OverviewSchema = z.object({ rows: z.array(OverviewRowSchema) })
+export const OverviewSchema = z.object({
+  rows: z.array(OverviewRowSchema),
+  /** The store's runsState: equal states, equal rows (a cache key for what is derived from them). */
+  state: z.string(),
+})
 
 // ---- changes and alerts (mirroring the store's rows of migration 0003) ----
 

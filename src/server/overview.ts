@@ -127,6 +127,7 @@ export async function computeOverview(
   query: OverviewQuery = {},
   memo: OverviewMemo = new OverviewMemo(),
 ) {
+  const state = await store.runsState()
   const groups = await store.latestRunsByGroup({
     perGroup: 2,
     statuses: ['complete', 'interrupted'],
@@ -176,5 +177,5 @@ export async function computeOverview(
       changes,
     })
   }
-  return { rows }
+  return { rows, state }
 }

@@ -468,6 +468,9 @@ describe('public read routes', () => {
   })
 
   test('the overview follows new runs at once, whoever stored them', async () => {
+    const before = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
+    const again = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
+    assert.equal(again.body.state, before.body.state, 'the same runs, the same state')
     const [id] = await f.store.insertRuns([
       run({
         machine: 'bench-2',
@@ -485,6 +488,7 @@ describe('public read routes', () => {
       geometricMean: { kind: string }
     }[]
     assert.equal(row?.latest.id, id)
+    assert.notEqual(r.body.state, before.body.state, 'a new run, a new state')
     assert.equal(row?.previous?.commitSha, 'dddd4444')
     assert.equal(row?.geometricMean.kind, 'interval')
   })

@@ -11,7 +11,7 @@ import {
   selectOrInsert,
   toBuildRow,
 } from './rows.ts'
-import { moveBuildSeries } from './series-index.ts'
+import { bumpGeneration, moveBuildSeries } from './series-index.ts'
 import type {
   BuildLineageInput,
   BuildPage,
@@ -98,6 +98,7 @@ export async function setBuildLineage(db: Db, buildId: number, input: BuildLinea
       .set({ branch: input.branch, metadata: JSON.stringify(metadata) })
       .where('id', '=', buildId)
       .execute()
+    await bumpGeneration(trx, 'builds')
     if (stored.branch !== input.branch) await moveBuildSeries(trx, buildId, stored.branch)
     return { ...stored, branch: input.branch, metadata }
   })
@@ -236,8 +237,10 @@ export async function upsertBuild(trx: Db, build: BuildSpec, what: string): Prom
   if (stored.mergeBase === null && build.mergeBase !== null) fill.merge_base = build.mergeBase
   if (stored.interpreter === null && build.interpreter !== null)
     fill.interpreter = JSON.stringify(build.interpreter)
-  if (Object.keys(fill).length > 0)
+  if (Object.keys(fill).length > 0) {
     await trx.updateTable('builds').set(fill).where('id', '=', stored.id).execute()
+    await bumpGeneration(trx, 'builds')
+  }
   if (fill.branch !== undefined) await moveBuildSeries(trx, stored.id, stored.branch)
   return stored.id
 }

@@ -355,5 +355,28 @@ function latestRuns(withStore: WithStore): void {
         )
         await rejectsWith(store.latestRunsByGroup({ perGroup: 0 }), 'bad-input', /perGroup/)
       }))
+
+    test('latestRunsByGroup() answers anew once a run finished, got a result or its build moved', () =>
+      withStore(async (store) => {
+        const finished = { statuses: ['complete', 'interrupted'] as const }
+        const { runId } = await store.beginRun(exampleRunSpec({ build: exampleBuild('dddd1111') }))
+        assert.deepEqual(await store.latestRunsByGroup(finished), [])
+        assert.equal((await store.latestRunsByGroup())[0]?.runs[0]?.resultCount, 0)
+        await store.addResult(runId, exampleResult('nbody'))
+        assert.equal((await store.latestRunsByGroup())[0]?.runs[0]?.resultCount, 1, 'a result added')
+        await store.finishRun(runId, 'complete', '2024-10-01T11:00:00Z')
+        assert.deepEqual(
+          (await store.latestRunsByGroup(finished)).map((g) => [g.branch, g.runs.map((r) => r.id)]),
+          [['main', [runId]]],
+          'the run finished',
+        )
+        const build = (await store.getRun(runId))!.build
+        await store.setBuildLineage(build.id, { branch: 'feature', metadata: {} })
+        assert.deepEqual(
+          (await store.latestRunsByGroup(finished)).map((g) => [g.branch, g.runs.map((r) => r.id)]),
+          [['feature', [runId]]],
+          'its build moved to another branch',
+        )
+      }))
   })
 }

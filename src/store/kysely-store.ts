@@ -171,6 +171,10 @@ class KyselyStore implements Store {
     return this.#read(`get results of run ${runId}`, (db) => runReads.getResults(db, runId, options))
   }
 
+  runsState(): Promise<string> {
+    return this.#read('read the state of the runs', (db) => runReads.runsStamp(db))
+  }
+
   latestRunsByGroup(query?: LatestRunsQuery): Promise<RunGroup[]> {
     const what = 'list the latest runs by group'
     return this.#read(what, (db) => runReads.latestRunsByGroup(db, this.#groups, query))

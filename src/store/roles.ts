@@ -104,6 +104,12 @@ export interface RunReader {
   ): Promise<ResultRowWithSamples[]>
   getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]>
   /**
+   * An opaque token of the state of the runs: it changes whenever a run is stored or finishes, a
+   * result is added or a build gets another branch or more of its columns, whichever process
+   * wrote. Caches of what is derived from runs are keyed by it.
+   */
+  runsState(): Promise<string>
+  /**
    * For each machine × runtime × config × branch that has runs, its latest runs (by
    * `startedAt`, then id), ordered by machine, runtime, config and branch (null first).
    */

@@ -319,24 +319,58 @@ interface RunGroupKey {
   readonly branch: string | null
 }
 
-/** The run groups with the state of `runs` they were read at (see runGroups); one per store. */
+/**
+ * The run groups, and the latest runs of each as queries asked for them, with the state of the
+ * store they were read at (see runsStamp); one per store.
+ */
 export interface RunGroupCache {
-  current: { readonly key: string; readonly groups: readonly RunGroupKey[] } | undefined
+  current:
+    | {
+        readonly key: string
+        readonly groups: readonly RunGroupKey[]
+        /** latestRunsByGroup's answers by query, at `key`. */
+        readonly latest: Map<string, RunGroup[]>
+      }
+    | undefined
+}
+
+/** Most latestRunsByGroup answers kept per state of the store. */
+const MAX_LATEST_KEPT = 32
+
+/**
+ * The state of the runs as the database tells it, whichever process wrote: runs are never
+ * deleted and never change machine or build, so the largest id and the count of runs say when
+ * one was added, the count still running when one finished, the largest result id when a
+ * result was added to a run, and the `builds` generation when a build got another branch or
+ * more of its columns (migration 0008).
+ */
+export async function runsStamp(db: Db): Promise<string> {
+  const runs = await db
+    .selectFrom('runs')
+    .select((eb) => [
+      eb.fn.max('id').as('max_id'),
+      eb.fn.countAll().as('n'),
+      eb.fn.sum(eb.case().when('status', '=', 'running').then(eb.lit(1)).else(eb.lit(0)).end()).as('running'),
+    ])
+    .executeTakeFirstOrThrow()
+  const results = await db
+    .selectFrom('results')
+    .select((eb) => eb.fn.max('id').as('max_id'))
+    .executeTakeFirstOrThrow()
+  const builds = await db
+    .selectFrom('generations')
+    .select('value')
+    .where('name', '=', 'builds')
+    .executeTakeFirst()
+  return [runs.max_id ?? 0, runs.n, runs.running ?? 0, results.max_id ?? 0, builds?.value ?? 0].join(':')
 }
 
 /**
  * Every machine × runtime × config × branch that has runs, sorted. Finding them reads every
- * run (20 ms for 33 k runs), so the list is kept until the runs change: runs are never
- * deleted and a run never changes machine or build, so the count and the largest id of the
- * runs (read from the primary key and the smallest index) tell when it is stale, whichever
- * process wrote.
+ * run (20 ms for 33 k runs), so the list is kept until the store's runs change (runsStamp).
  */
 async function runGroups(db: Db, cache: RunGroupCache): Promise<readonly RunGroupKey[]> {
-  const stamp = await db
-    .selectFrom('runs')
-    .select((eb) => [eb.fn.max('id').as('max_id'), eb.fn.countAll().as('n')])
-    .executeTakeFirstOrThrow()
-  const key = `${stamp.max_id ?? 0}:${stamp.n}`
+  const key = await runsStamp(db)
   if (cache.current?.key === key) return cache.current.groups
   const rows = await runsQuery(db)
     .select([
@@ -364,7 +398,7 @@ async function runGroups(db: Db, cache: RunGroupCache): Promise<readonly RunGrou
               ? 1
               : byteOrder(a.branch, b.branch)),
     )
-  cache.current = { key, groups }
+  cache.current = { key, groups, latest: new Map() }
   return groups
 }
 
@@ -401,7 +435,11 @@ export async function latestRunsByGroup(
     if (statuses !== undefined) q = q.where('r.status', 'in', [...statuses])
     return q
   }
-  const groups = (await runGroups(db, cache)).filter(
+  const memoKey = JSON.stringify([perGroup, statuses ?? null, query.machine ?? null, query.runtime ?? null])
+  const all = await runGroups(db, cache)
+  const kept = cache.current?.latest.get(memoKey)
+  if (kept !== undefined) return kept
+  const groups = all.filter(
     (g) =>
       (query.machine === undefined || g.machine === query.machine) &&
       (query.runtime === undefined || g.runtime === query.runtime),
@@ -429,6 +467,8 @@ export async function latestRunsByGroup(
       runs: rows.map((r) => toRunRow(r as RunColumns)),
     })
   }
-  if (statuses !== undefined) return out.filter((g) => g.runs.length > 0)
-  return out
+  const answer = statuses === undefined ? out : out.filter((g) => g.runs.length > 0)
+  const latest = cache.current?.latest
+  if (latest !== undefined && latest.size < MAX_LATEST_KEPT) latest.set(memoKey, answer)
+  return answer
 }

@@ -221,6 +221,12 @@ export interface SeriesTable {
   summary_revision: DbInt | null
 }
 
+/** `generations`: counters of changes to what is cached elsewhere (0008_series). */
+export interface GenerationsTable {
+  name: string
+  value: DbInt
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -237,4 +243,5 @@ export interface Database {
   pipeline_steps: PipelineStepsTable
   profiles: ProfilesTable
   series: SeriesTable
+  generations: GenerationsTable
 }

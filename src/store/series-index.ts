@@ -214,3 +214,15 @@ export async function writeSeriesSummary(
     .executeTakeFirst()
   return Number(done.numUpdatedRows) > 0
 }
+
+/** A counter of the generations table (migration 0008). */
+export type Generation = 'builds'
+
+/** Counts one more change of `name`, in the transaction of the change. */
+export async function bumpGeneration(trx: Db, name: Generation): Promise<void> {
+  await trx
+    .updateTable('generations')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('name', '=', name)
+    .execute()
+}

@@ -17,7 +17,9 @@ export {
   PAGE_CSP,
   registerWebRoutes,
   timelineRef,
+  WARM_PAGES,
   type WebOptions,
   type WebRoutesLike,
+  warmPages,
 } from './routes.tsx'
 export { type RenderSiteOptions, renderSite, type SiteReport } from './site.ts'

@@ -7,7 +7,7 @@ import { renderToString } from 'preact-render-to-string'
 import { LangperfError } from '../lib/index.ts'
 import { loadAssets } from './assets.ts'
 import { CompareTable, Sparkline } from './components.tsx'
-import type { Alert, Change, PageContext } from './context.ts'
+import { type Alert, type Change, Memo, type PageContext } from './context.ts'
 import { formatChange, formatSeconds, heatStep, logTicks, significant } from './format.ts'
 import { Island, jsonForScript } from './html.tsx'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
@@ -370,5 +370,18 @@ describe('commits of a blame range', () => {
     )
     assert.match(html, /Commits not listed: No local mirror yet\./)
     assert.match(html, new RegExp(`href="https://forge.example/c/${bad}"`))
+  })
+})
+
+describe('memory across requests', () => {
+  test('a value kept for a state is given while the state holds and made again when it changes', async () => {
+    const memo = new Memo()
+    let made = 0
+    const make = async () => ++made
+    assert.equal(await memo.current('rows', 'state-1', make), 1)
+    assert.equal(await memo.current('rows', 'state-1', make), 1, 'kept')
+    assert.equal(await memo.current('rows', 'state-2', make), 2, 'made again at a new state')
+    assert.equal(await memo.current('other', 'state-2', make), 3, 'one value per key')
+    assert.equal(await memo.current('rows', 'state-2', make), 2)
   })
 })

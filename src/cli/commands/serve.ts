@@ -6,7 +6,7 @@ import { LangperfError } from '../../lib/index.ts'
 import type { LangperfConfig } from '../../model/index.ts'
 import { buildServer, type RuntimeSource, type WebRoutes } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
-import { checkCommitUrl, createWebRoutes } from '../../web/index.ts'
+import { checkCommitUrl, createWebRoutes, warmPages } from '../../web/index.ts'
 import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
 import { DEFAULT_PORT, LOG_LEVELS } from '../options.ts'
 import { log } from '../output.ts'
@@ -146,6 +146,11 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     log(
       ctx.io,
       `langperf serving ${address} (API under /api/v1, OpenAPI at /api/v1/openapi.json); Ctrl-C stops`,
+    )
+    // The dashboard's main pages are made once now, in the background, so their first visitor
+    // does not wait for what they derive from the store.
+    void warmPages(app).then((w) =>
+      log(ctx.io, `langperf: warmed ${w.ok} of ${w.pages} dashboard pages in ${(w.ms / 1000).toFixed(1)} s`),
     )
     const signal = await stop
     log(ctx.io, `langperf: ${typeof signal === 'string' ? signal : 'stop'} received, closing`)

@@ -18,6 +18,11 @@ import { idColumn, idType, JSON_TYPE, REF_TYPE, textType } from './helpers.ts'
  *          Maintained in the transaction of every write that adds results or changes a build's
  *          branch (store/series-index.ts), so listing series reads this table, not the results.
  *          Filled here from the results already stored.
+ *
+ * generations   named counters that grow at every change of something cached elsewhere, so a
+ *               cache can tell from the database alone that it is stale (two servers over one
+ *               database included). `builds`: every update of a stored build (its branch or
+ *               metadata set by lineage, or columns filled by a later run of it).
  */
 
 /** The series table for `dialect`, filled from the stored results. */
@@ -47,6 +52,12 @@ export function seriesMigration(dialect: StoreDialect): Migration {
         .unique()
         .execute()
       await db.schema.createIndex('series_workload_idx').on('series').column('workload_id').execute()
+      await db.schema
+        .createTable('generations')
+        .addColumn('name', text, (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute()
+      await sql`insert into generations (name, value) values ('builds', 0)`.execute(db)
       await sql`
         insert into series (machine_id, runtime_id, config, branch, branch_key, workload_id, results, points, revision)
         select ru.machine_id, b.runtime_id, b.config, b.branch, coalesce(b.branch, ''), r.workload_id,

@@ -93,7 +93,9 @@ describe('openSqliteStore()', () => {
     await first.close()
     // As a store made before 0008 would be: no index, the migration not applied.
     const raw = new BetterSqlite3(path)
-    raw.exec(`drop table series; delete from kysely_migration where name = '0008_series'`)
+    raw.exec(
+      `drop table series; drop table generations; delete from kysely_migration where name = '0008_series'`,
+    )
     raw.close()
     const second = await openSqliteStore(path)
     try {

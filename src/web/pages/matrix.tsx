@@ -27,18 +27,25 @@ type Compared = { readonly row: OverviewRow; readonly result: Out<'compare'> | {
 type ComparedOk = { row: OverviewRow; result: Out<'compare'> }
 type BaselineOption = MatrixIslandProps['options'][number]
 
-/** The machine with the most runs (the first of them on a tie). */
-async function busiestMachine(ctx: PageContext, machines: readonly string[]): Promise<string | null> {
-  let best: string | null = null
-  let most = -1
-  for (const m of machines) {
-    const { total } = await ctx.api.listRuns({ query: { machine: m, limit: 1 } })
-    if (total > most) {
-      best = m
-      most = total
+/** The machine with the most runs (the first of them on a tie), once per state of the runs. */
+async function busiestMachine(
+  ctx: PageContext,
+  machines: readonly string[],
+  state: string,
+): Promise<string | null> {
+  const read = async () => {
+    let best: string | null = null
+    let most = -1
+    for (const m of machines) {
+      const { total } = await ctx.api.listRuns({ query: { machine: m, limit: 1 } })
+      if (total > most) {
+        best = m
+        most = total
+      }
     }
+    return best
   }
-  return best
+  return ctx.memo === undefined ? read() : ctx.memo.current('busiest-machine', state, read)
 }
 
 /** The default baseline on `machine`: the run of the oldest release measured there, or none. */
@@ -59,7 +66,7 @@ export async function matrixPage(
 ): Promise<PageResult> {
   const overview = await ctx.api.overview()
   const machines = [...new Set(overview.rows.map((r) => r.machine))]
-  const machine = ref.machine ?? (await busiestMachine(ctx, machines))
+  const machine = ref.machine ?? (await busiestMachine(ctx, machines, overview.state))
   const rows = overview.rows.filter((r) => r.machine === machine)
   if (rows.length === 0 || machine === null) {
     return {

@@ -155,14 +155,21 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     ctx.api.overview(),
     ctx.api.listAlerts({ query: { limit: 8 } }),
   ])
-  const shared: SharedBuilds = new Map()
-  const rows = await Promise.all(
-    overview.rows.map(async (row) => ({
-      row,
-      spark: await sparkline(ctx, row),
-      baseline: await baselineCell(ctx, row, baseline, shared),
-    })),
-  )
+  const derive = async () => {
+    const shared: SharedBuilds = new Map()
+    return Promise.all(
+      overview.rows.map(async (row) => ({
+        row,
+        spark: await sparkline(ctx, row),
+        baseline: await baselineCell(ctx, row, baseline, shared),
+      })),
+    )
+  }
+  // Sparklines and baselines read many runs; they change only when the runs do (overview.state).
+  const rows =
+    ctx.memo === undefined
+      ? await derive()
+      : await ctx.memo.current(`overview-rows:${baseline ?? ''}`, overview.state, derive)
   const machines = [...new Set(rows.map((r) => r.row.machine))]
   const body = (
     <>

@@ -51,8 +51,8 @@ export interface ReleasePair {
  * overview's rows name what is measured; the builds list names the releases).
  */
 export async function releaseLines(ctx: PageContext, machine?: string): Promise<ReleaseLine[]> {
+  const overview = await ctx.api.overview(machine === undefined ? {} : { query: { machine } })
   const read = async (): Promise<ReleaseLine[]> => {
-    const overview = await ctx.api.overview(machine === undefined ? {} : { query: { machine } })
     const places = new Map<string, { machine: string; runtime: string; config: string }>()
     for (const r of overview.rows) {
       places.set(JSON.stringify([r.machine, r.runtime, r.config]), {
@@ -98,7 +98,10 @@ export async function releaseLines(ctx: PageContext, machine?: string): Promise<
     }
     return lines
   }
-  return read()
+  // The lines change only when the runs do (overview.state): a server reads them once per state.
+  return ctx.memo === undefined
+    ? read()
+    : ctx.memo.current(`release-lines:${machine ?? ''}`, overview.state, read)
 }
 
 /** The consecutive release pairs of `lines`, by runtime, then by version. */
