@@ -485,11 +485,18 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
   }
 }
 
+/** What getSeriesPoints answers. */
+type SeriesPointsAnswer = DeepReadonly<RouteOutput<Route<'getSeriesPoints'>>>
+
+/** Series whose points answers are kept (by query flags), the oldest going first. */
+const MAX_KEPT_SERIES = 32
+
 /** Series points, comparisons and the overview. */
 function seriesHandlers(
   store: Store,
 ): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview'> {
   const overviewMemo = new OverviewMemo()
+  const pointsMemo = new Map<string, { readonly state: string; readonly value: SeriesPointsAnswer }>()
   return {
     summarizeSeries: async ({ query }) => summarizeSeries(store, query),
     getSeriesPoints: async ({ query }) => {
@@ -503,6 +510,12 @@ function seriesHandlers(
         workload: query.workload,
         workloadVersion: version,
       }
+      // Points, their intervals and epochs change only with the runs (a result added, a run
+      // finished, a build moved): the answer at a runsState is kept, a few series at a time.
+      const state = await store.runsState()
+      const memoKey = JSON.stringify([key, query.raw, query.interval, query.epochs, query.failed])
+      const kept = pointsMemo.get(memoKey)
+      if (kept !== undefined && kept.state === state) return kept.value
       // Bisection's runs measure a few builds to answer one question; the timeline is the
       // nightly history, so they are left out (they stay in /runs).
       const points = await store.getSeriesPoints(key, {
@@ -511,7 +524,7 @@ function seriesHandlers(
         ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
       })
       if (points.length === 0) await refuseUnknownSeries(store, key, action)
-      return {
+      const value = {
         series: key,
         points: await withPointExtras(store, key, points, {
           raw: query.raw,
@@ -519,6 +532,10 @@ function seriesHandlers(
           epochs: query.epochs,
         }),
       }
+      pointsMemo.delete(memoKey)
+      if (pointsMemo.size >= MAX_KEPT_SERIES) pointsMemo.delete(pointsMemo.keys().next().value as string)
+      pointsMemo.set(memoKey, { state, value })
+      return value
     },
     compare: async ({ query }) => {
       const [base, candidate] = [

@@ -247,7 +247,7 @@ describe('public read routes', () => {
     assertError(long, 400, 'bad-input', /"q"/)
   })
 
-  test('a series summary kept from an earlier request is made again once the series has a new result', async () => {
+  test('a series summary and points kept from an earlier request are made again once the series has a new result', async () => {
     const store = await openSqliteStore(':memory:')
     const app = await buildServer(store)
     try {
@@ -269,12 +269,19 @@ describe('public read routes', () => {
         first.body,
         'the same answer from the kept summary',
       )
+      const pointsUrl =
+        '/api/v1/series/points?machine=bench-1&runtime=cpython&config=pgo-lto&branch=main&workload=nbody&interval=1&epochs=1'
+      const points = async () =>
+        ((await call(app, { method: 'GET', url: pointsUrl })).body as { points: unknown[] }).points.length
+      assert.equal(await points(), 2)
+      assert.equal(await points(), 2, 'kept while the runs are unchanged')
       await store.insertRuns([
         exampleRunWithResults(
           { build: build('aaaa3333', '03'), startedAt: '2024-10-03T10:00:00Z' },
           { workloads: ['nbody'] },
         ),
       ])
+      assert.equal(await points(), 3, 'a new run: the points are read again')
       const after = (await call(app, { method: 'GET', url })).body as Page
       assert.equal(after.items[0]?.latest.commitSha, 'aaaa3333')
       assert.equal(after.items[0]?.values.length, 3)
