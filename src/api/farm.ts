@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { WorkloadNameSchema } from './ingest.ts'
+import { LangperfRunDocumentSchema, WorkloadNameSchema } from './ingest.ts'
 import { IsoUtc, Name } from './schemas.ts'
 
 // The farm's wire shapes (issue 14): what an agent sends and is sent, and what an admin enqueues.
@@ -162,6 +162,7 @@ export const FARM_ROUTES = {
     params: FarmJobIdParams,
     query: AgentCall.extend({ lease: Lease }),
     bodyKind: 'langperf-run',
+    body: LangperfRunDocumentSchema,
     status: 200,
     response: StoredRun,
     validateResponse: true,

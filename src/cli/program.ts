@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { DEFAULT_MIN_EFFECT, TRIAGE_STATES } from '../model/index.ts'
+import type { AgentCommandOptions } from './commands/agent.ts'
 import type { NotifySendOptions, NotifyTestOptions } from './commands/notify.ts'
 import type { ReportOptions } from './commands/report.ts'
 import type { ServeOptions } from './commands/serve.ts'
@@ -473,9 +474,52 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
       '--config <path>',
       "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url",
     )
+    .option(
+      '--pg-schema <name>',
+      "PostgreSQL only: the schema holding the store (default: the connection's search_path)",
+    )
+    .option(
+      '--farm',
+      'serve the benchmark farm: agents claim jobs of their machine from a queue in the same PostgreSQL (docs/farm.md)',
+    )
+    .option(
+      '--farm-lock-ms <ms>',
+      'with --farm: how long a job stays held without a heartbeat (default 60000)',
+      number('--farm-lock-ms', true),
+    )
     .action(async (opts: ServeOptions) => {
       const { serveCommand } = await import('./commands/serve.ts')
       setStatus(await serveCommand(ctx, opts))
+    })
+}
+
+/** Adds `agent` (the farm's agent on a benchmark machine) to the program. */
+export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  program
+    .command('agent')
+    .description(
+      "Run the benchmark farm's agent on this machine: register with the server, claim this machine's jobs one at a time,\n" +
+        'measure each as `langperf run` does, renew its lease while it runs and upload its result. SIGTERM releases the running job and stops (docs/farm.md)',
+    )
+    .requiredOption(
+      '--server <url>',
+      'the langperf server, e.g. http://portal:8080 (started with `serve --farm`)',
+    )
+    .option('--token <secret>', 'an agent token whose scope names this machine (default: $LANGPERF_TOKEN)')
+    .option('--machine <name>', "this machine's name (default: the host name)")
+    .option(
+      '--claim-wait <s>',
+      'longest wait of one claim for a job, seconds (default 10)',
+      number('--claim-wait', false),
+    )
+    .option(
+      '--max-jobs <n>',
+      'stop after this many jobs (default: run until SIGTERM)',
+      number('--max-jobs', true),
+    )
+    .action(async (opts: AgentCommandOptions) => {
+      const { agentCommand } = await import('./commands/agent.ts')
+      setStatus(await agentCommand(ctx, opts))
     })
 }
 
