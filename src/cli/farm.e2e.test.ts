@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { createApiClient } from '../api/index.ts'
+import { exampleFarmJob, NO_PG_REASON, schemaPool, TEST_PG_URL } from '../farm/index.ts'
+import type { Store } from '../store/index.ts'
+import { createTokens, type LangperfProcess, startFarmAgent, startFarmServer } from './farm-processes.ts'
+
+// The farm end to end, every party a process of its own: PostgreSQL (BullMQ's tables and the
+// store), one `langperf serve --farm`, and agents of two machines. The agent of farm-a is killed
+// with SIGKILL in the middle of its job: the job's lease expires, a new agent of farm-a runs it
+// again, and its result is stored exactly once. The agent of farm-b finishes its own job and is
+// refused at its next call once its token is revoked.
+
+const url = TEST_PG_URL
+const processes: LangperfProcess[] = []
+const schemas = schemaPool('langperf_farm_e2e')
+let store: Store | undefined
+let farmSchema: string | undefined
+
+after(async () => {
+  for (const p of processes) p.kill('SIGKILL')
+  await Promise.all(processes.map((p) => p.exited))
+  await store?.close()
+  if (url === undefined) return
+  await schemas.dropAll(url)
+  if (farmSchema !== undefined) {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    await client.query(`drop schema if exists "${farmSchema}" cascade`)
+    await client.end()
+  }
+})
+
+test('a job whose agent is killed mid-measurement runs again on a new agent of its machine and is stored once', {
+  skip: url === undefined ? NO_PG_REASON : false,
+  timeout: 240_000,
+}, async () => {
+  const pgUrl = url as string
+  const schema = schemas.next()
+  farmSchema = `${schema}_farm`
+  const made = await createTokens(pgUrl, schema, {
+    admin: ['admin', []],
+    a: ['agent', ['farm-a']],
+    b: ['agent', ['farm-b']],
+  })
+  store = made.store
+  const { secrets } = made
+  const server = await startFarmServer(pgUrl, { schema, lockMs: 3000 })
+  processes.push(server)
+  const admin = createApiClient(server.baseUrl, { token: secrets.admin ?? '' })
+  // The job of farm-a lasts several seconds (20 processes); farm-b's is short.
+  const slow = exampleFarmJob('farm-a', 'e2e-slow', { processes: 20, values: 3, warmups: 1, minTimeS: 0.05 })
+  const quick = exampleFarmJob('farm-b', 'e2e-quick', { processes: 2, values: 2, warmups: 0, minTimeS: 0.01 })
+  const [slowJob, quickJob] = (await admin.enqueueJobs({ body: { jobs: [slow, quick] } })).jobs
+  assert.ok(slowJob?.added && quickJob?.added)
+
+  const agentA = startFarmAgent(server.baseUrl, secrets.a ?? '', 'farm-a')
+  const agentB = startFarmAgent(server.baseUrl, secrets.b ?? '', 'farm-b')
+  processes.push(agentA, agentB)
+  await agentA.waitFor(new RegExp(`job ${slowJob.id} .*attempt 1`))
+  await sleep(1500)
+  agentA.kill('SIGKILL')
+  assert.equal(await agentA.exited, 'SIGKILL')
+  const killedAt = Date.now()
+  assert.equal(
+    agentA.lines.some((l) => /completed/.test(l)),
+    false,
+    'killed before it completed',
+  )
+
+  await agentB.waitFor(new RegExp(`job ${quickJob?.id} completed, run \\d+$`))
+  const agentA2 = startFarmAgent(server.baseUrl, secrets.a ?? '', 'farm-a')
+  processes.push(agentA2)
+  await agentA2.waitFor(new RegExp(`job ${slowJob.id} .*attempt [2-9]`), 60_000)
+  const rerunAfterMs = Date.now() - killedAt
+  await agentA2.waitFor(new RegExp(`job ${slowJob.id} completed, run \\d+$`), 120_000)
+
+  // Exactly one run per job, each on its machine; the rerun says which attempt stored it.
+  const runs = (await store.listRuns({ limit: 10 })).rows
+  assert.deepEqual(runs.map((r) => r.machine).sort(), ['farm-a', 'farm-b'])
+  const runA = runs.find((r) => r.machine === 'farm-a')
+  assert.equal(runA?.metadata.farm_job, slowJob.id)
+  assert.ok(Number(runA?.metadata.farm_attempt) >= 2)
+  const agents = await admin.listAgents()
+  assert.deepEqual(
+    agents.items.map((a) => [a.machine, a.jobsDone, a.queue.active, a.queue.waiting]),
+    [
+      ['farm-a', 1, 0, 0],
+      ['farm-b', 1, 0, 0],
+    ],
+  )
+  // Enqueued again, the same keys are not added.
+  const again = await admin.enqueueJobs({ body: { jobs: [slow, quick] } })
+  assert.deepEqual(
+    again.jobs.map((j) => j.added),
+    [false, false],
+  )
+
+  // farm-b's token revoked: its next claim is refused, and the agent stops with the reason.
+  const tokenB = (await store.listTokens()).find((t) => t.name === 'b')
+  await store.revokeToken(tokenB?.id ?? 0, new Date().toISOString())
+  assert.notEqual(await agentB.exited, 0)
+  assert.ok(
+    agentB.lines.some((l) => /revoked/.test(l)),
+    agentB.lines.join('\n'),
+  )
+
+  // SIGTERM: the idle agent stops cleanly; then the server.
+  agentA2.kill('SIGTERM')
+  assert.equal(await agentA2.exited, 0)
+  server.kill('SIGTERM')
+  assert.equal(await server.exited, 0)
+  assert.ok(rerunAfterMs > 0)
+  console.log(`# farm-a's job ran again ${rerunAfterMs} ms after its agent was killed (lease 3000 ms)`)
+})
