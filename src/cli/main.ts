@@ -18,6 +18,7 @@ import {
   addShowCommand,
   addSystemCommands,
   addTokenCommands,
+  addUploadCommand,
 } from './program.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
@@ -75,6 +76,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   addNotifyCommands(program, ctx, setStatus)
   addServeCommand(program, ctx, setStatus)
   addAgentCommand(program, ctx, setStatus)
+  addUploadCommand(program, ctx, setStatus)
   addReportCommand(program, ctx, setStatus)
   addTokenCommands(program, ctx, setStatus)
   addProfileCommands(program, ctx, setStatus)

@@ -6,6 +6,7 @@ import type { NotifySendOptions, NotifyTestOptions } from './commands/notify.ts'
 import type { ReportOptions } from './commands/report.ts'
 import type { ServeOptions } from './commands/serve.ts'
 import type { TokenCreateOptions } from './commands/token.ts'
+import type { UploadOptions } from './commands/upload.ts'
 import type { CommonOptions, Ctx } from './context.ts'
 import {
   alertId,
@@ -520,6 +521,31 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     .action(async (opts: AgentCommandOptions) => {
       const { agentCommand } = await import('./commands/agent.ts')
       setStatus(await agentCommand(ctx, opts))
+    })
+}
+
+/** Adds `upload` (result files to a server) to the program. */
+export function addUploadCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  program
+    .command('upload')
+    .description(
+      'Send result files made elsewhere (a CI job) to a langperf server: langperf-run documents or pyperf JSON, plain or gzip.\n' +
+        'Each file is stored on its own; the exit status is 1 if any was not (docs/farm.md has a CI example)',
+    )
+    .argument('<file...>', 'langperf-run or pyperf JSON files')
+    .requiredOption('--server <url>', 'the langperf server, e.g. https://perf.example.org')
+    .option(
+      '--token <secret>',
+      'an agent token (scoped to the machines it uploads for) or admin token (default: $LANGPERF_TOKEN)',
+    )
+    .option('--runtime <name>', 'pyperf only: runtime family instead of python_implementation')
+    .option('--config <name>', 'pyperf only: build config instead of the default')
+    .option('--machine <name>', 'pyperf only: machine name instead of the hostname metadata')
+    .option('--branch <name>', 'pyperf only: branch instead of commit_branch')
+    .option('--json', 'print what was stored as JSON')
+    .action(async (files: string[], opts: UploadOptions) => {
+      const { uploadCommand } = await import('./commands/upload.ts')
+      setStatus(await uploadCommand(ctx, files, opts))
     })
 }
 
