@@ -107,9 +107,25 @@ test('a job whose agent is killed mid-measurement runs again on a new agent of i
     agentB.lines.join('\n'),
   )
 
-  // SIGTERM: the idle agent stops cleanly; then the server.
+  // SIGTERM mid-job: the agent releases its job (back to waiting at once) and exits 0.
+  const later = exampleFarmJob('farm-a', 'e2e-sigterm', {
+    processes: 20,
+    values: 3,
+    warmups: 1,
+    minTimeS: 0.05,
+  })
+  const [laterJob] = (await admin.enqueueJobs({ body: { jobs: [later] } })).jobs
+  await agentA2.waitFor(new RegExp(`job ${laterJob?.id} .*attempt 1`))
+  await sleep(1000)
   agentA2.kill('SIGTERM')
   assert.equal(await agentA2.exited, 0)
+  assert.ok(
+    agentA2.lines.some((l) => l.includes(`job ${laterJob?.id} released`)),
+    agentA2.lines.join('\n'),
+  )
+  const afterTerm = (await admin.listAgents()).items.find((a) => a.machine === 'farm-a')
+  assert.equal(afterTerm?.state, 'stopped')
+  assert.deepEqual(afterTerm?.queue, { waiting: 1, active: 0, delayed: 0, failed: 0 })
   server.kill('SIGTERM')
   assert.equal(await server.exited, 0)
   assert.ok(rerunAfterMs > 0)
