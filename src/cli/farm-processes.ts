@@ -89,10 +89,10 @@ export function startLangperf(args: readonly string[], env: NodeJS.ProcessEnv = 
   }
 }
 
-/** `langperf serve --farm` on a free port over the store in `schema`; resolves once it listens. */
+/** `langperf serve --farm` on `port` (a free one when absent) over the store in `schema`; resolves once it listens. */
 export async function startFarmServer(
   url: string,
-  options: { readonly schema: string; readonly lockMs: number },
+  options: { readonly schema: string; readonly lockMs: number; readonly port?: number },
 ): Promise<LangperfProcess & { readonly baseUrl: string }> {
   const p = startLangperf([
     'serve',
@@ -104,7 +104,7 @@ export async function startFarmServer(
     '--farm-lock-ms',
     String(options.lockMs),
     '--port',
-    '0',
+    String(options.port ?? 0),
     '--log-level',
     'warn',
   ])

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { createApiClient } from '../api/index.ts'
 import { exampleFarmJob, NO_PG_REASON, schemaPool, TEST_PG_URL } from '../farm/index.ts'
-import type { Store } from '../store/index.ts'
+import { openPostgresStore, type Store } from '../store/index.ts'
 import { createTokens, type LangperfProcess, startFarmAgent, startFarmServer } from './farm-processes.ts'
 
 // The farm end to end, every party a process of its own: PostgreSQL (BullMQ's tables and the
@@ -17,7 +17,7 @@ const url = TEST_PG_URL
 const processes: LangperfProcess[] = []
 const schemas = schemaPool('langperf_farm_e2e')
 let store: Store | undefined
-let farmSchema: string | undefined
+const farmSchemas: string[] = []
 
 after(async () => {
   for (const p of processes) p.kill('SIGKILL')
@@ -25,12 +25,10 @@ after(async () => {
   await store?.close()
   if (url === undefined) return
   await schemas.dropAll(url)
-  if (farmSchema !== undefined) {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    await client.query(`drop schema if exists "${farmSchema}" cascade`)
-    await client.end()
-  }
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  for (const s of farmSchemas) await client.query(`drop schema if exists "${s}" cascade`)
+  await client.end()
 })
 
 test('a job whose agent is killed mid-measurement runs again on a new agent of its machine and is stored once', {
@@ -39,7 +37,7 @@ test('a job whose agent is killed mid-measurement runs again on a new agent of i
 }, async () => {
   const pgUrl = url as string
   const schema = schemas.next()
-  farmSchema = `${schema}_farm`
+  farmSchemas.push(`${schema}_farm`)
   const made = await createTokens(pgUrl, schema, {
     admin: ['admin', []],
     a: ['agent', ['farm-a']],
@@ -130,4 +128,53 @@ test('a job whose agent is killed mid-measurement runs again on a new agent of i
   assert.equal(await server.exited, 0)
   assert.ok(rerunAfterMs > 0)
   console.log(`# farm-a's job ran again ${rerunAfterMs} ms after its agent was killed (lease 3000 ms)`)
+})
+
+test('a server killed with SIGKILL while an agent measures, and restarted, loses nothing and stores the result once', {
+  skip: url === undefined ? NO_PG_REASON : false,
+  timeout: 240_000,
+}, async () => {
+  const pgUrl = url as string
+  const schema = schemas.next()
+  farmSchemas.push(`${schema}_farm`)
+  const made = await createTokens(pgUrl, schema, { admin: ['admin', []], c: ['agent', ['farm-c']] })
+  const { secrets } = made
+  await made.store.close()
+  const lockMs = 10_000
+  const first = await startFarmServer(pgUrl, { schema, lockMs })
+  processes.push(first)
+  const port = Number(new URL(first.baseUrl).port)
+  const admin = createApiClient(first.baseUrl, { token: secrets.admin ?? '' })
+  const job = exampleFarmJob('farm-c', 'e2e-restart', {
+    processes: 20,
+    values: 3,
+    warmups: 1,
+    minTimeS: 0.05,
+  })
+  const [enqueued] = (await admin.enqueueJobs({ body: { jobs: [job] } })).jobs
+  const agent = startFarmAgent(first.baseUrl, secrets.c ?? '', 'farm-c')
+  processes.push(agent)
+  await agent.waitFor(new RegExp(`job ${enqueued?.id} .*attempt 1`))
+  await sleep(1000)
+  first.kill('SIGKILL')
+  assert.equal(await first.exited, 'SIGKILL')
+  await sleep(1500)
+  const second = await startFarmServer(pgUrl, { schema, lockMs, port })
+  processes.push(second)
+  await agent.waitFor(new RegExp(`job ${enqueued?.id} completed, run \\d+`), 120_000)
+
+  const readBack = await openPostgresStore(pgUrl, { schema, maxConnections: 2 })
+  try {
+    const runs = (await readBack.listRuns({ limit: 10 })).rows
+    assert.equal(runs.length, 1)
+    assert.equal(runs[0]?.metadata.farm_job, enqueued?.id)
+  } finally {
+    await readBack.close()
+  }
+  const depth = (await createApiClient(second.baseUrl).listAgents()).items[0]?.queue
+  assert.deepEqual(depth, { waiting: 0, active: 0, delayed: 0, failed: 0 })
+  agent.kill('SIGTERM')
+  assert.equal(await agent.exited, 0)
+  second.kill('SIGTERM')
+  assert.equal(await second.exited, 0)
 })
