@@ -45,8 +45,9 @@ if (url === undefined) {
 
   /** A PostgreSQL store and farm behind a server, with tokens for m1, m2, an unbound agent and an admin. */
   async function farmSetup(options: { lockDurationMs?: number } = {}) {
-    const store: Store = await openPostgresStore(url as string, { schema: schemas.next(), maxConnections: 4 })
-    const farm = new FarmQueue({ connectionString: url as string, schema: schemas.next(), ...options })
+    const names = { store: schemas.next(), farm: schemas.next() }
+    const store: Store = await openPostgresStore(url as string, { schema: names.store, maxConnections: 4 })
+    const farm = new FarmQueue({ connectionString: url as string, schema: names.farm, ...options })
     const app = await buildServer(store, { farm })
     const secrets = {
       m1: newTokenSecret(),
@@ -90,10 +91,52 @@ if (url === undefined) {
       await farm.close()
       await store.close()
     }
-    return { store, farm, app, secrets, post, complete, close }
+    return { store, farm, app, names, secrets, post, complete, close }
   }
 
   describe('farm routes on PostgreSQL', () => {
+    test('two servers over one database share the queue: a job claimed on one is renewed and completed on the other', async () => {
+      const f = await farmSetup()
+      const store2 = await openPostgresStore(url as string, { schema: f.names.store, maxConnections: 4 })
+      const farm2 = new FarmQueue({ connectionString: url as string, schema: f.names.farm })
+      const app2 = await buildServer(store2, { farm: farm2 })
+      try {
+        const spec = exampleFarmJob('m1')
+        await f.post('/api/v1/farm/jobs', f.secrets.admin, { jobs: [spec] })
+        const again = await call(app2, {
+          method: 'POST',
+          url: '/api/v1/farm/jobs',
+          headers: bearer(f.secrets.admin),
+          payload: { jobs: [spec] },
+        })
+        assert.equal((again.body.jobs as { added: boolean }[])[0]?.added, false)
+        await f.post('/api/v1/agent/register', f.secrets.m1, { machine: 'm1' })
+        const job = (await f.post('/api/v1/agent/claim', f.secrets.m1, { machine: 'm1', waitS: 0 })).body
+          .job as { id: string; lease: string }
+        const beat = await call(app2, {
+          method: 'POST',
+          url: `/api/v1/agent/jobs/${job.id}/heartbeat`,
+          headers: bearer(f.secrets.m1),
+          payload: { machine: 'm1', lease: job.lease },
+        })
+        assert.equal(beat.status, 200, beat.raw)
+        const done = await call(app2, {
+          method: 'POST',
+          url: `/api/v1/agent/jobs/${job.id}/complete?machine=m1&lease=${job.lease}`,
+          headers: { ...bearer(f.secrets.m1), 'content-type': 'application/json' },
+          payload: JSON.stringify(exampleRunDocument({ machine: 'm1' })),
+        })
+        assert.equal(done.status, 200, done.raw)
+        assertError(await f.complete(job.id, 'm1', job.lease, f.secrets.m1), 409, 'conflict', /completed/)
+        assert.equal(await runCount(f.store), 1)
+      } finally {
+        await app2.close()
+        await farm2.close()
+        await store2.close()
+        await f.close()
+      }
+    })
+
     test('an agent token acts only for the machines its scopes name', async () => {
       const f = await farmSetup()
       try {
