@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
+import { pino } from 'pino'
 import { exampleRunDocument } from '../api/index.ts'
 import {
   exampleFarmJob,
@@ -34,6 +35,27 @@ describe('farm routes without a farm', () => {
       await teardown(f)
     }
   })
+})
+
+test('the access log masks a job lease sent in a query string', async () => {
+  const lines: string[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) })
+  const f = await setup({ logger })
+  try {
+    const lease = 'S'.repeat(32)
+    await call(f.app, {
+      method: 'POST',
+      url: `/api/v1/agent/jobs/${'a'.repeat(32)}/complete?machine=bench-2&lease=${lease}`,
+      headers: { ...bearer(f.secrets.scoped), 'content-type': 'application/json' },
+      payload: '{}',
+    })
+    const access = lines.filter((l) => l.includes('/complete'))
+    assert.equal(access.length, 1)
+    assert.match(access[0] ?? '', /lease=…/)
+    assert.equal(lines.join('\n').includes(lease), false)
+  } finally {
+    await teardown(f)
+  }
 })
 
 const url = TEST_PG_URL
