@@ -78,6 +78,37 @@ if (url === undefined) {
       }
     })
 
+    test('an agent whose lease is lost (its next heartbeat answers 409) abandons the job and uploads nothing', async () => {
+      const f = await setup()
+      try {
+        await f.farm.enqueue([exampleFarmJob('m1', 'taken')])
+        const lines: string[] = []
+        const report = await runAgent({
+          api: f.api,
+          machine: 'm1',
+          stop: new AbortController().signal,
+          claimWaitS: 1,
+          maxJobs: 1,
+          log: (l) => lines.push(l),
+          run: async (job, signal) => {
+            // The job is put back behind the agent's back, as when its lease expired.
+            await f.farm.fail('m1', job, { message: 'taken away', release: true })
+            await new Promise((resolve) => signal.addEventListener('abort', resolve))
+            return document(job)
+          },
+        })
+        assert.deepEqual(report, { completed: 0, failed: 0, released: 0, lost: 1 })
+        assert.ok(
+          lines.some((l) => /abandoned: its lease was lost/.test(l)),
+          lines.join('\n'),
+        )
+        assert.equal((await f.store.listRuns()).total, 0)
+        assert.equal((await f.farm.depth('m1')).waiting, 1)
+      } finally {
+        await f.close()
+      }
+    })
+
     test('a stop while a job runs releases the job, which waits for the next claim', async () => {
       const f = await setup()
       try {
