@@ -41,7 +41,15 @@ if (url === undefined) {
       await farm.close()
       await store.close()
     }
-    return { store, farm, api, close }
+    /** The options every agent of these tests shares: machine m1, log lines into `lines`. */
+    const agent = (lines: string[]) => ({
+      api,
+      machine: 'm1',
+      stop: new AbortController().signal,
+      claimWaitS: 1,
+      log: (l: string) => lines.push(l),
+    })
+    return { store, farm, api, agent, close }
   }
 
   const document = (job: ClaimedJob) =>
@@ -55,12 +63,9 @@ if (url === undefined) {
         const seen: string[] = []
         const lines: string[] = []
         const report = await runAgent({
-          api: f.api,
-          machine: 'm1',
-          stop: new AbortController().signal,
+          ...f.agent(lines),
           claimWaitS: 2,
           maxJobs: 3,
-          log: (l) => lines.push(l),
           run: async (job) => {
             seen.push(`${job.key.commit}#${job.attempt}`)
             if (job.key.commit === 'flaky' && job.attempt === 1) throw new Error('interpreter crashed')
@@ -84,12 +89,8 @@ if (url === undefined) {
         await f.farm.enqueue([exampleFarmJob('m1', 'taken')])
         const lines: string[] = []
         const report = await runAgent({
-          api: f.api,
-          machine: 'm1',
-          stop: new AbortController().signal,
-          claimWaitS: 1,
+          ...f.agent(lines),
           maxJobs: 1,
-          log: (l) => lines.push(l),
           run: async (job, signal) => {
             // The job is put back behind the agent's back, as when its lease expired.
             await f.farm.fail('m1', job, { message: 'taken away', release: true })
@@ -115,11 +116,8 @@ if (url === undefined) {
         await f.farm.enqueue([exampleFarmJob('m1', 'long')])
         const stop = new AbortController()
         const report = await runAgent({
-          api: f.api,
-          machine: 'm1',
+          ...f.agent([]),
           stop: stop.signal,
-          claimWaitS: 1,
-          log: () => undefined,
           run: (_job, signal) =>
             new Promise((_resolve, reject) => {
               signal.addEventListener('abort', () => reject(new Error('aborted')))
