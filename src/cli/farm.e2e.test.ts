@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { after, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
@@ -34,7 +35,15 @@ after(async () => {
 /** A measure job of several seconds (20 processes): long enough to be interrupted. */
 const SLOW = { processes: 20, values: 3, warmups: 1, minTimeS: 0.05 }
 
-const E2E = { skip: url === undefined ? NO_PG_REASON : false, timeout: 240_000 } as const
+/** Why the end-to-end tests cannot run here, or false. */
+const SKIP =
+  url === undefined
+    ? NO_PG_REASON
+    : spawnSync('python3', ['--version']).status !== 0
+      ? 'no python3 on PATH: the agents measure with it'
+      : false
+
+const E2E = { skip: SKIP, timeout: 240_000 } as const
 
 /** A fresh store schema (its farm schema dropped at the end too) with tokens; the URL, schema and store. */
 async function freshFarm(tokens: Parameters<typeof createTokens>[2]) {
