@@ -485,7 +485,7 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     )
     .option(
       '--farm-lock-ms <ms>',
-      'with --farm: how long a job stays held without a heartbeat (default 60000)',
+      'with --farm: how long a job stays held without a heartbeat (default 30000)',
       number('--farm-lock-ms', true),
     )
     .action(async (opts: ServeOptions) => {

@@ -34,7 +34,7 @@ export interface FarmQueueOptions {
   readonly connectionString: string
   /** BullMQ's schema; `langperf_farm` when absent. */
   readonly schema?: string
-  /** How long a claim or heartbeat holds a job; 60 s when absent. */
+  /** How long a claim or heartbeat holds a job; 30 s when absent (a dead agent's job runs again within 45 s). */
   readonly lockDurationMs?: number
   /** How often expired leases are looked for; half the lock duration when absent. */
   readonly stalledIntervalMs?: number
@@ -90,7 +90,7 @@ export class FarmQueue {
 
   constructor(options: FarmQueueOptions) {
     this.#options = options
-    this.lockDurationMs = options.lockDurationMs ?? 60_000
+    this.lockDurationMs = options.lockDurationMs ?? 30_000
   }
 
   /** The queue and worker of `machine`, created (and its stalled-job checker started) on first use. */

@@ -34,7 +34,7 @@ export interface ServeOptions extends CommonOptions {
   readonly pgSchema?: string
   /** Serve the benchmark farm (agents, job queue): PostgreSQL only. */
   readonly farm?: boolean
-  /** How long a claimed job is held without a heartbeat, ms (default 60000). */
+  /** How long a claimed job is held without a heartbeat, ms (default 30000). */
   readonly farmLockMs?: number
 }
 
@@ -47,7 +47,7 @@ async function openFarm(options: ServeOptions, location: string): Promise<FarmQu
       `Cannot serve the farm: expected --db to be a postgres:// URL (the job queue lives in PostgreSQL), found ${JSON.stringify(location)}`,
     )
   }
-  const lock = options.farmLockMs ?? 60_000
+  const lock = options.farmLockMs ?? 30_000
   if (!(lock >= 500 && lock <= 3_600_000)) {
     throw new LangperfError(
       'bad-input',
