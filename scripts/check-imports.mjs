@@ -13,7 +13,8 @@ const src = join(root, 'src')
  * Layer of each room: a room may import rooms with a strictly smaller number. `config` (the
  * parser of langperf.toml) sits just above `model`, whose configuration types it fills, and
  * below every room that reads a configuration file, tests included (notify, build, pipeline, cli).
- * The farm's rooms (a job queue, the agent on each machine) will take their layers when they come.
+ * `farm` (the job queue) sits with the use cases, below the server that serves it and the
+ * `agent` that runs its jobs on each machine.
  */
 export const LAYERS = {
   lib: 0,
@@ -27,6 +28,8 @@ export const LAYERS = {
   notify: 3,
   analysis: 4,
   web: 4,
+  farm: 4,
+  agent: 5,
   pipeline: 5,
   server: 5,
   cli: 6,

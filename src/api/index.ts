@@ -5,6 +5,7 @@
  */
 export * from './client.ts'
 export * from './errors.ts'
+export * from './farm.ts'
 export * from './fixtures.ts'
 export * from './ingest.ts'
 export * from './openapi.ts'

@@ -154,3 +154,23 @@ export function documentToRun(doc: LangperfRunDocument): RunWithResults {
     results: doc.results,
   }
 }
+
+/**
+ * The langperf-run document of a finished run (what an agent uploads): `documentToRun`'s inverse,
+ * field for field. A run still `running` has no document.
+ */
+export function runToDocument(r: RunWithResults): LangperfRunDocumentInput {
+  if (r.status === 'running') {
+    throw new TypeError('Cannot write a langperf-run document of a run still running')
+  }
+  return JSON.parse(
+    JSON.stringify({
+      format: LANGPERF_RUN_FORMAT,
+      version: 1,
+      run: r.run,
+      status: r.status,
+      finishedAt: r.finishedAt,
+      results: r.results,
+    }),
+  ) as LangperfRunDocumentInput
+}

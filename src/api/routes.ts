@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
+import { FARM_ROUTES } from './farm.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
   AlertCommitsSchema,
@@ -593,7 +594,13 @@ export const ROUTES = {
     response: TokenSchema,
     validateResponse: true,
   }),
+  ...checkRoutes(FARM_ROUTES),
 } as const
+
+/** Checks routes defined elsewhere against RouteDefinition, keeping their literal types. */
+function checkRoutes<const T extends Readonly<Record<string, RouteDefinition>>>(routes: T): T {
+  return routes
+}
 
 /** The routes' names (the typed client's method names). */
 export type RouteName = keyof typeof ROUTES

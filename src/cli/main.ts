@@ -3,6 +3,7 @@ import { LangperfError } from '../lib/index.ts'
 import type { Ctx } from './context.ts'
 import { type Io, processIo } from './output.ts'
 import {
+  addAgentCommand,
   addAlertCommands,
   addBisectCommand,
   addCompareCommand,
@@ -17,6 +18,7 @@ import {
   addShowCommand,
   addSystemCommands,
   addTokenCommands,
+  addUploadCommand,
 } from './program.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
@@ -73,6 +75,8 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   addBisectCommand(program, ctx, setStatus)
   addNotifyCommands(program, ctx, setStatus)
   addServeCommand(program, ctx, setStatus)
+  addAgentCommand(program, ctx, setStatus)
+  addUploadCommand(program, ctx, setStatus)
   addReportCommand(program, ctx, setStatus)
   addTokenCommands(program, ctx, setStatus)
   addProfileCommands(program, ctx, setStatus)

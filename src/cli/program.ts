@@ -1,10 +1,12 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { DEFAULT_MIN_EFFECT, TRIAGE_STATES } from '../model/index.ts'
+import type { AgentCommandOptions } from './commands/agent.ts'
 import type { NotifySendOptions, NotifyTestOptions } from './commands/notify.ts'
 import type { ReportOptions } from './commands/report.ts'
 import type { ServeOptions } from './commands/serve.ts'
 import type { TokenCreateOptions } from './commands/token.ts'
+import type { UploadOptions } from './commands/upload.ts'
 import type { CommonOptions, Ctx } from './context.ts'
 import {
   alertId,
@@ -473,9 +475,77 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
       '--config <path>',
       "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url",
     )
+    .option(
+      '--pg-schema <name>',
+      "PostgreSQL only: the schema holding the store (default: the connection's search_path)",
+    )
+    .option(
+      '--farm',
+      'serve the benchmark farm: agents claim jobs of their machine from a queue in the same PostgreSQL (docs/farm.md)',
+    )
+    .option(
+      '--farm-lock-ms <ms>',
+      'with --farm: how long a job stays held without a heartbeat (default 30000)',
+      number('--farm-lock-ms', true),
+    )
     .action(async (opts: ServeOptions) => {
       const { serveCommand } = await import('./commands/serve.ts')
       setStatus(await serveCommand(ctx, opts))
+    })
+}
+
+/** Adds `agent` (the farm's agent on a benchmark machine) to the program. */
+export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  program
+    .command('agent')
+    .description(
+      "Run the benchmark farm's agent on this machine: register with the server, claim this machine's jobs one at a time,\n" +
+        'measure each as `langperf run` does, renew its lease while it runs and upload its result. SIGTERM releases the running job and stops (docs/farm.md)',
+    )
+    .requiredOption(
+      '--server <url>',
+      'the langperf server, e.g. http://portal:8080 (started with `serve --farm`)',
+    )
+    .option('--token <secret>', 'an agent token whose scope names this machine (default: $LANGPERF_TOKEN)')
+    .option('--machine <name>', "this machine's name (default: the host name)")
+    .option(
+      '--claim-wait <s>',
+      'longest wait of one claim for a job, seconds (default 10)',
+      number('--claim-wait', false),
+    )
+    .option(
+      '--max-jobs <n>',
+      'stop after this many jobs (default: run until SIGTERM)',
+      number('--max-jobs', true),
+    )
+    .action(async (opts: AgentCommandOptions) => {
+      const { agentCommand } = await import('./commands/agent.ts')
+      setStatus(await agentCommand(ctx, opts))
+    })
+}
+
+/** Adds `upload` (result files to a server) to the program. */
+export function addUploadCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  program
+    .command('upload')
+    .description(
+      'Send result files made elsewhere (a CI job) to a langperf server: langperf-run documents or pyperf JSON, plain or gzip.\n' +
+        'Each file is stored on its own; the exit status is 1 if any was not (docs/farm.md has a CI example)',
+    )
+    .argument('<file...>', 'langperf-run or pyperf JSON files')
+    .requiredOption('--server <url>', 'the langperf server, e.g. https://perf.example.org')
+    .option(
+      '--token <secret>',
+      'an agent token (scoped to the machines it uploads for) or admin token (default: $LANGPERF_TOKEN)',
+    )
+    .option('--runtime <name>', 'pyperf only: runtime family instead of python_implementation')
+    .option('--config <name>', 'pyperf only: build config instead of the default')
+    .option('--machine <name>', 'pyperf only: machine name instead of the hostname metadata')
+    .option('--branch <name>', 'pyperf only: branch instead of commit_branch')
+    .option('--json', 'print what was stored as JSON')
+    .action(async (files: string[], opts: UploadOptions) => {
+      const { uploadCommand } = await import('./commands/upload.ts')
+      setStatus(await uploadCommand(ctx, files, opts))
     })
 }
 

@@ -21,11 +21,13 @@ import {
   type RouteOutput,
   WorkloadNameSchema,
 } from '../api/index.ts'
+import type { FarmQueue } from '../farm/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
 import { alertCommits } from './alert-commits.ts'
+import { farmHandlers } from './farm-handlers.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import { summarizeSeries } from './series-summary.ts'
@@ -78,6 +80,8 @@ export interface HandlerContext {
   readonly version: string
   /** The configured runtimes' sources (mirrors and link templates). */
   readonly runtimes: readonly RuntimeSource[]
+  /** The farm's queue; absent when the server runs no farm. */
+  readonly farm?: FarmQueue
 }
 
 function page<T>(all: readonly T[], query: { readonly limit: number; readonly offset: number }) {
@@ -405,6 +409,12 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
     ...alertHandlers(store, context),
     ...ingestHandlers(store, context),
     ...tokenHandlers(store, context),
+    ...farmHandlers(store, {
+      farm: context.farm,
+      now: context.now,
+      readRun: (body, headers, action) =>
+        documentToRun(parseRunDocument(decodeUpload(body, headers, action, context.limits), action)),
+    }),
   }
 }
 

@@ -20,11 +20,13 @@ export function installRequestHooks(app: FastifyInstance, store: Store, now: () 
   })
   app.addHook('onResponse', async (request, reply) => {
     const ms = elapsedMs(request.langperfStartNs)
-    const path = request.url.length > 200 ? `${request.url.slice(0, 200)}…` : request.url
+    // A farm job's lease (a query parameter of its completion) is not written to the log.
+    const url = request.url.replace(/([?&]lease=)[^&]*/g, '$1…')
+    const path = url.length > 200 ? `${url.slice(0, 200)}…` : url
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url,
         statusCode: reply.statusCode,
         ms: Math.round(ms * 10) / 10,
       },

@@ -34,6 +34,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     now,
     version: options.version ?? '0.1.0',
     runtimes: options.runtimes ?? [],
+    ...(options.farm === undefined ? {} : { farm: options.farm }),
   })
   await registerRoutes(app, store, handlers, limits)
   await mountWeb(app, options.web)

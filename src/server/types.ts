@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApiClient } from '../api/index.ts'
+import type { FarmQueue } from '../farm/index.ts'
 import type { TokenRecord } from '../store/index.ts'
 
 // The types shared by the server (server.ts) and its handlers (handlers.ts), kept here so that
@@ -38,6 +39,8 @@ export interface ServerOptions {
   readonly version?: string
   /** The configured runtimes' sources, for the commits of alerts' blame ranges; none when absent. */
   readonly runtimes?: readonly RuntimeSource[]
+  /** The farm's job queue (PostgreSQL only); the agent routes answer 501 when absent. */
+  readonly farm?: FarmQueue
 }
 
 /** Where a runtime's commits are read from, and how they are linked. */

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import { alertsContract } from './contract-alerts.ts'
 import { buildsContract } from './contract-builds.ts'
+import { farmContract } from './contract-farm.ts'
 import { type OpenStore, rejectsWith } from './contract-helpers.ts'
 import { machinesContract } from './contract-machines.ts'
 import { pipelineContract } from './contract-pipeline.ts'
@@ -27,6 +28,7 @@ export function storeContract(name: string, open: OpenStore): void {
   machinesContract(name, open)
   seriesContract(name, open)
   tokensContract(name, open)
+  farmContract(name, open)
   lifecycleContract(name, open)
 }
 

@@ -6,6 +6,7 @@
  */
 
 export * from './alert-types.ts'
+export * from './farm-types.ts'
 /** Example machine environments for tests and bench scripts (pure data). */
 export {
   exampleBuild,

@@ -14,6 +14,8 @@ import type {
 } from './alert-types.ts'
 import * as alerts from './alerts.ts'
 import * as builds from './builds.ts'
+import * as farm from './farm.ts'
+import type { AgentRow, AgentTouch, NewAgent, RunOnce } from './farm-types.ts'
 import * as machines from './machines.ts'
 import * as pipeline from './pipeline.ts'
 import type {
@@ -254,6 +256,25 @@ class KyselyStore implements Store {
 
   touchToken(id: number, usedAt: string): Promise<void> {
     return this.#write(`record use of token ${quote(id)}`, (db) => tokens.touchToken(db, id, usedAt))
+  }
+  // ---- the farm's ledger (farm.ts) ----
+
+  registerAgent(agent: NewAgent): Promise<AgentRow> {
+    return this.#write(`register agent ${quote(agent?.machine)}`, (db) => farm.registerAgent(db, agent))
+  }
+
+  touchAgent(machine: string, touch: AgentTouch): Promise<void> {
+    return this.#write(`record agent ${quote(machine)}`, (db) => farm.touchAgent(db, machine, touch))
+  }
+
+  listAgents(): Promise<AgentRow[]> {
+    return this.#read('list agents', (db) => farm.listAgents(db))
+  }
+
+  insertRunOnce(jobKey: string, run: RunWithResults, at: string): Promise<RunOnce> {
+    return this.#write(`store the result of job ${quote(jobKey, 80)}`, (db) =>
+      farm.insertRunOnce(db, jobKey, run, at),
+    )
   }
 
   // ---- changes and alerts (alerts.ts) ----

@@ -11,6 +11,7 @@ import type {
   DetectionOutcome,
   TriageInput,
 } from './alert-types.ts'
+import type { AgentRow, AgentTouch, NewAgent, RunOnce } from './farm-types.ts'
 import type {
   PipelineStepClaim,
   PipelineStepEnd,
@@ -182,6 +183,21 @@ export interface TokenStore {
   touchToken(id: number, usedAt: string): Promise<void>
 }
 
+/** The farm's ledger: agents (one per machine) and results stored once per job key. */
+export interface FarmLedger {
+  /** Registers (or re-registers) the agent of a machine, idle and seen at `agent.at`. */
+  registerAgent(agent: NewAgent): Promise<AgentRow>
+  /** Records an agent's state and a job it finished; an unregistered machine is not-found. */
+  touchAgent(machine: string, touch: AgentTouch): Promise<void>
+  /** Every registered agent, by machine name. */
+  listAgents(): Promise<AgentRow[]>
+  /**
+   * Stores `run` as the result of job `jobKey` unless one is stored already, in one transaction
+   * with the key: however often (and however concurrently) a job is completed, one run is stored.
+   */
+  insertRunOnce(jobKey: string, run: RunWithResults, at: string): Promise<RunOnce>
+}
+
 /** Detected changes and the alerts they are grouped into: written by detection, triaged by people. */
 export interface AlertLog {
   /**
@@ -249,4 +265,5 @@ export interface Store
     TokenStore,
     AlertLog,
     PipelineJournal,
-    ProfileStore {}
+    ProfileStore,
+    FarmLedger {}

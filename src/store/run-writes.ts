@@ -88,42 +88,45 @@ export async function insertRuns(db: Db, runs: readonly RunWithResults[]): Promi
       `Cannot insert runs: expected an array of runs, found ${quote(runs)}`,
     )
   }
-  return db.transaction().execute(async (trx) => {
-    const ids: number[] = []
-    for (const [i, r] of runs.entries()) {
-      // Validated inside the transaction, run by run: a bad run halfway through rolls back the
-      // ones before it, so the batch is stored whole or not at all.
-      const what = `store run ${i + 1} of ${runs.length}`
-      checkRunSpec(r.run, what)
-      checkRunEnd(r.status, r.finishedAt, what)
-      if (!Array.isArray(r.results)) {
+  return db.transaction().execute((trx) => insertRunsIn(trx, runs))
+}
+
+/** Inserts whole runs inside the caller's transaction `trx`; returns their ids. */
+export async function insertRunsIn(trx: Db, runs: readonly RunWithResults[]): Promise<number[]> {
+  const ids: number[] = []
+  for (const [i, r] of runs.entries()) {
+    // Validated inside the transaction, run by run: a bad run halfway through rolls back the
+    // ones before it, so the batch is stored whole or not at all.
+    const what = `store run ${i + 1} of ${runs.length}`
+    checkRunSpec(r.run, what)
+    checkRunEnd(r.status, r.finishedAt, what)
+    if (!Array.isArray(r.results)) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot ${what}: expected results to be an array, found ${quote(r.results)}`,
+      )
+    }
+    const seen = new Set<string>()
+    for (const res of r.results) {
+      const resWhat = `${what}, result ${quote(res?.workload?.name)}`
+      checkResult(res, resWhat)
+      const key = `${res.workload.name}\u0000${res.workload.version}`
+      if (seen.has(key)) {
         throw new LangperfError(
-          'bad-input',
-          `Cannot ${what}: expected results to be an array, found ${quote(r.results)}`,
+          'conflict',
+          `Cannot ${what}: workload ${quote(res.workload.name)} version ${quote(res.workload.version)} appears twice, expected one result per workload`,
         )
       }
-      const seen = new Set<string>()
-      for (const res of r.results) {
-        const resWhat = `${what}, result ${quote(res?.workload?.name)}`
-        checkResult(res, resWhat)
-        const key = `${res.workload.name}\u0000${res.workload.version}`
-        if (seen.has(key)) {
-          throw new LangperfError(
-            'conflict',
-            `Cannot ${what}: workload ${quote(res.workload.name)} version ${quote(res.workload.version)} appears twice, expected one result per workload`,
-          )
-        }
-        seen.add(key)
-      }
-      const runId = await insertRun(trx, r.run, r.status, r.finishedAt)
-      for (const res of r.results) {
-        await insertResult(trx, runId, res, { manifest: null, checkDuplicate: false, what })
-      }
-      ids.push(runId)
+      seen.add(key)
     }
-    await addToSeries(trx, { runIds: ids })
-    return ids
-  })
+    const runId = await insertRun(trx, r.run, r.status, r.finishedAt)
+    for (const res of r.results) {
+      await insertResult(trx, runId, res, { manifest: null, checkDuplicate: false, what })
+    }
+    ids.push(runId)
+  }
+  await addToSeries(trx, { runIds: ids })
+  return ids
 }
 
 /** Marks runs left `running` (started before `options.startedBefore` when given) as `interrupted`. */

@@ -227,6 +227,26 @@ export interface GenerationsTable {
   value: DbInt
 }
 
+/** `farm_agents`: the farm's agents, one per machine (0009_farm). */
+export interface FarmAgentsTable {
+  id: Generated<DbInt>
+  machine: string
+  token_id: DbInt
+  state: string
+  registered_at: string
+  last_seen_at: string
+  info: string
+  jobs_done: Generated<DbInt>
+  jobs_failed: Generated<DbInt>
+}
+
+/** `farm_results`: the job key of each farm result stored, and its run (0009_farm). */
+export interface FarmResultsTable {
+  job_key: string
+  run_id: DbInt
+  stored_at: string
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -244,4 +264,6 @@ export interface Database {
   profiles: ProfilesTable
   series: SeriesTable
   generations: GenerationsTable
+  farm_agents: FarmAgentsTable
+  farm_results: FarmResultsTable
 }

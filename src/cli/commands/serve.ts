@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { cachePaths, mirrorDirName } from '../../build/index.ts'
+import { FarmQueue } from '../../farm/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import type { LangperfConfig } from '../../model/index.ts'
 import { buildServer, type RuntimeSource, type WebRoutes } from '../../server/index.ts'
@@ -29,6 +30,35 @@ export interface ServeOptions extends CommonOptions {
   readonly commitUrl?: string
   /** The configuration file whose runtimes' mirrors and link templates the alert pages use. */
   readonly config?: string
+  /** PostgreSQL only: the schema holding the store (the farm's queue goes in `<schema>_farm`). */
+  readonly pgSchema?: string
+  /** Serve the benchmark farm (agents, job queue): PostgreSQL only. */
+  readonly farm?: boolean
+  /** How long a claimed job is held without a heartbeat, ms (default 30000). */
+  readonly farmLockMs?: number
+}
+
+/** The farm's queue of `serve --farm` over the PostgreSQL at `location`, or undefined without --farm. */
+async function openFarm(options: ServeOptions, location: string): Promise<FarmQueue | undefined> {
+  if (options.farm !== true) return undefined
+  if (!/^postgres(?:ql)?:\/\//.test(location)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot serve the farm: expected --db to be a postgres:// URL (the job queue lives in PostgreSQL), found ${JSON.stringify(location)}`,
+    )
+  }
+  const lock = options.farmLockMs ?? 30_000
+  if (!(lock >= 500 && lock <= 3_600_000)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot serve the farm: expected --farm-lock-ms from 500 to 3600000, found ${lock}`,
+    )
+  }
+  return new FarmQueue({
+    connectionString: location,
+    lockDurationMs: lock,
+    ...(options.pgSchema === undefined ? {} : { schema: `${options.pgSchema}_farm` }),
+  })
 }
 
 /**
@@ -131,10 +161,15 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
   )
   const runtimes = options.config === undefined ? [] : runtimeSources(await loadConfigFile(options))
   const location = storeLocation(options, ctx.env)
-  const store = await openStore(location)
+  const store = await openStore(location, options.pgSchema === undefined ? {} : { schema: options.pgSchema })
   const stop = deps.stop ?? untilSignal()
+  let farm: FarmQueue | undefined
   try {
-    const app = await buildServer(store, { logger, web, runtimes })
+    farm = await openFarm(options, location)
+    // The queues of every registered agent are watched from the start, so that a job whose
+    // agent died while no server ran goes back to waiting.
+    if (farm !== undefined) await farm.watch((await store.listAgents()).map((a) => a.machine))
+    const app = await buildServer(store, { logger, web, runtimes, ...(farm === undefined ? {} : { farm }) })
     let address: string
     try {
       address = await app.listen({ host, port })
@@ -157,6 +192,7 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     await app.close()
     return 0
   } finally {
+    await farm?.close()
     await store.close()
   }
 }

@@ -1,0 +1,216 @@
+import { z } from 'zod'
+import { LangperfRunDocumentSchema, WorkloadNameSchema } from './ingest.ts'
+import { IsoUtc, Name } from './schemas.ts'
+
+// The farm's wire shapes (issue 14): what an agent sends and is sent, and what an admin enqueues.
+// A job's key (runtime, commit, config, machine, suite, purpose) is its identity: the queue's job
+// id is derived from it, so the same key is never enqueued twice, and its result is stored once.
+
+/** A farm machine's name: a host-name-like word (it names the machine's queue). */
+export const FarmMachineName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+    'a machine name of letters, digits, "_", "." and "-", 1–100 characters',
+  )
+
+/** Why a job exists. */
+export const FARM_PURPOSES = ['measure', 'reference', 'bisect', 'profile'] as const
+
+/** The idempotency key of a farm job. */
+export const FarmJobKeySchema = z.strictObject({
+  runtime: Name,
+  commit: Name.describe('Commit sha, or a version for a released interpreter'),
+  config: Name.default('default'),
+  machine: FarmMachineName,
+  suite: Name.default('default'),
+  purpose: z.enum(FARM_PURPOSES).default('measure'),
+})
+/** A job key with its defaults applied. */
+export type FarmJobKey = z.output<typeof FarmJobKeySchema>
+
+/**
+ * What a measure job runs: the same path as `langperf run` on the agent's machine, with the
+ * interpreter it names there (a command on the agent's PATH or an absolute path). Building a
+ * runtime commit on the agent is not a job kind yet.
+ */
+export const MeasureJobSchema = z.strictObject({
+  python: z
+    .string()
+    .min(1)
+    .max(500)
+    .regex(/^[A-Za-z0-9_./+-]+$/, 'an executable name or path without spaces or shell characters'),
+  workloads: z.array(WorkloadNameSchema).max(1000).default([]).describe("Empty: the key's suite"),
+  preset: z.enum(['fast', 'default', 'rigorous']).default('default'),
+  processes: z.number().int().min(1).max(1000).optional(),
+  values: z.number().int().min(1).max(1000).optional(),
+  warmups: z.number().int().min(0).max(1000).optional(),
+  minTimeS: z.number().min(0.0001).max(60).optional(),
+  timeoutS: z.number().min(1).max(86_400).default(600),
+})
+/** A measure job's instructions with defaults applied. */
+export type MeasureJob = z.output<typeof MeasureJobSchema>
+
+/** One job to enqueue. */
+export const NewFarmJobSchema = z.strictObject({ key: FarmJobKeySchema, measure: MeasureJobSchema })
+/** A job to enqueue, defaults applied. */
+export type NewFarmJob = z.output<typeof NewFarmJobSchema>
+
+/** A job handed to an agent by a claim. */
+export const ClaimedJobSchema = z.object({
+  id: z.string(),
+  lease: z.string().describe('The lock token: sent back with every heartbeat, completion and failure'),
+  attempt: z.number().int().describe('1 for the first run; more after a failure or a dead agent'),
+  key: FarmJobKeySchema,
+  measure: MeasureJobSchema,
+  lockDurationMs: z.number().int(),
+})
+/** A claimed job. */
+export type ClaimedJob = z.output<typeof ClaimedJobSchema>
+
+/** The agent's machine, in every agent call. */
+export const AgentCall = z.strictObject({ machine: FarmMachineName })
+
+/** Job id path parameter. */
+export const FarmJobIdParams = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{32}$/, 'a farm job id (32 hex digits)'),
+})
+
+/** The lease of a held job. */
+export const Lease = z.string().regex(/^[A-Za-z0-9_-]{16,100}$/, 'a lease token')
+
+/** An agent as listed, with the depth of its machine's queue. */
+export const FarmAgentSchema = z.object({
+  machine: z.string(),
+  state: z.string(),
+  registeredAt: IsoUtc,
+  lastSeenAt: IsoUtc,
+  jobsDone: z.number().int(),
+  jobsFailed: z.number().int(),
+  queue: z.object({
+    waiting: z.number().int(),
+    active: z.number().int(),
+    delayed: z.number().int(),
+    failed: z.number().int(),
+  }),
+})
+
+const AgentInfo = z.strictObject({
+  hostname: z.string().max(200).optional(),
+  version: z.string().max(100).optional(),
+  pid: z.number().int().min(0).optional(),
+})
+
+const StoredRun = z.object({ runId: z.number().int(), stored: z.boolean() })
+
+/** The farm's routes, spread into ROUTES (routes.ts). */
+export const FARM_ROUTES = {
+  agentRegister: {
+    method: 'POST',
+    path: '/api/v1/agent/register',
+    action: 'register agent',
+    summary: "Registers the agent of a machine (the token's scope must name it) and answers the lease terms",
+    tag: 'farm',
+    auth: 'agent',
+    bodyKind: 'json',
+    body: AgentCall.extend({ info: AgentInfo.default({}) }),
+    status: 200,
+    response: z.object({
+      machine: z.string(),
+      lockDurationMs: z.number().int(),
+      heartbeatMs: z.number().int(),
+    }),
+    validateResponse: true,
+  },
+  agentClaim: {
+    method: 'POST',
+    path: '/api/v1/agent/claim',
+    action: 'claim a job',
+    summary:
+      "Hands the next job of the agent's machine, waiting up to waitS seconds for one; null when none came",
+    tag: 'farm',
+    auth: 'agent',
+    bodyKind: 'json',
+    body: AgentCall.extend({ waitS: z.number().min(0).max(30).default(10) }),
+    status: 200,
+    response: z.object({ job: ClaimedJobSchema.nullable() }),
+    validateResponse: true,
+  },
+  agentHeartbeat: {
+    method: 'POST',
+    path: '/api/v1/agent/jobs/:id/heartbeat',
+    action: 'renew the lease of a job',
+    summary: 'Renews the lock of a job the agent holds; 409 when it holds it no more',
+    tag: 'farm',
+    auth: 'agent',
+    params: FarmJobIdParams,
+    bodyKind: 'json',
+    body: AgentCall.extend({ lease: Lease }),
+    status: 200,
+    response: z.object({ lockedUntil: IsoUtc }),
+    validateResponse: true,
+  },
+  agentComplete: {
+    method: 'POST',
+    path: '/api/v1/agent/jobs/:id/complete',
+    action: 'complete a job',
+    summary: "Stores a held job's result (a langperf-run document) once, and completes the job",
+    description:
+      'The body is the langperf-run document, plain or gzip, as for POST /api/v1/runs; machine and lease are query parameters. The run is stored at most once per job key: a job completed again after a crash finds its run.',
+    tag: 'farm',
+    auth: 'agent',
+    params: FarmJobIdParams,
+    query: AgentCall.extend({ lease: Lease }),
+    bodyKind: 'langperf-run',
+    body: LangperfRunDocumentSchema,
+    status: 200,
+    response: StoredRun,
+    validateResponse: true,
+  },
+  agentFail: {
+    method: 'POST',
+    path: '/api/v1/agent/jobs/:id/fail',
+    action: 'fail a job',
+    summary: 'Reports a held job as failed: retried with backoff while attempts remain, or released untried',
+    tag: 'farm',
+    auth: 'agent',
+    params: FarmJobIdParams,
+    bodyKind: 'json',
+    body: AgentCall.extend({
+      lease: Lease,
+      message: z.string().min(1).max(10_000),
+      release: z
+        .boolean()
+        .default(false)
+        .describe('The agent stops: put the job back without counting an attempt'),
+    }),
+    status: 200,
+    response: z.object({ state: z.enum(['waiting', 'delayed', 'failed']) }),
+    validateResponse: true,
+  },
+  enqueueJobs: {
+    method: 'POST',
+    path: '/api/v1/farm/jobs',
+    action: 'enqueue jobs',
+    summary: 'Adds jobs to their machines’ queues; a job whose key was enqueued before is not added again',
+    tag: 'farm',
+    auth: 'admin',
+    bodyKind: 'json',
+    body: z.strictObject({ jobs: z.array(NewFarmJobSchema).min(1).max(1000) }),
+    status: 200,
+    response: z.object({ jobs: z.array(z.object({ id: z.string(), added: z.boolean() })) }),
+    validateResponse: true,
+  },
+  listAgents: {
+    method: 'GET',
+    path: '/api/v1/farm/agents',
+    action: 'list agents',
+    summary: "The farm's agents: state, last seen, jobs done and failed, their queue's depth",
+    tag: 'farm',
+    auth: 'public',
+    bodyKind: 'none',
+    status: 200,
+    response: z.object({ items: z.array(FarmAgentSchema) }),
+    validateResponse: true,
+  },
+} as const

@@ -1,0 +1,70 @@
+import { hostname } from 'node:os'
+import { measureJob, runAgent } from '../../agent/index.ts'
+import { createApiClient, FarmMachineName } from '../../api/index.ts'
+import { LangperfError } from '../../lib/index.ts'
+import type { Ctx } from '../context.ts'
+import { log } from '../output.ts'
+
+// `langperf agent`: the farm's agent on a benchmark machine (docs/farm.md). It talks to the
+// server only over HTTP with an agent token bound to its machine; SIGTERM or SIGINT stops it,
+// releasing the job it runs.
+
+/** Options of `langperf agent`. */
+export interface AgentCommandOptions {
+  readonly server: string
+  /** The agent token; $LANGPERF_TOKEN when absent (keeps it out of the process list). */
+  readonly token?: string
+  /** The machine's name; the host name when absent. */
+  readonly machine?: string
+  /** Longest wait of one claim, seconds. */
+  readonly claimWait?: number
+  /** Stop after this many jobs (tests, one-shot use). */
+  readonly maxJobs?: number
+}
+
+/** `langperf agent --server URL`: claims and runs its machine's jobs until SIGTERM. */
+export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Promise<number> {
+  const token = options.token ?? ctx.env.LANGPERF_TOKEN
+  if (token === undefined || token === '') {
+    throw new LangperfError(
+      'bad-input',
+      'Cannot start the agent: expected --token or $LANGPERF_TOKEN, found neither',
+    )
+  }
+  if (!/^https?:\/\//.test(options.server)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot start the agent: expected --server to be an http(s) URL, found ${JSON.stringify(options.server)}`,
+    )
+  }
+  const machine = options.machine ?? hostname()
+  if (!FarmMachineName.safeParse(machine).success) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot start the agent: expected a machine name of letters, digits, "_", "." and "-", found ${JSON.stringify(machine)} (give one with --machine)`,
+    )
+  }
+  const stop = new AbortController()
+  const onSignal = (signal: string) => {
+    log(ctx.io, `agent ${machine}: ${signal} received, releasing the running job and stopping`)
+    stop.abort()
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  try {
+    await runAgent({
+      api: createApiClient(options.server, { token }),
+      machine,
+      stop: stop.signal,
+      run: (job, signal) => measureJob(job, { machine, env: ctx.env, signal }),
+      log: (line) => log(ctx.io, line),
+      info: { hostname: hostname(), version: '0.1.0', pid: process.pid },
+      ...(options.claimWait === undefined ? {} : { claimWaitS: options.claimWait }),
+      ...(options.maxJobs === undefined ? {} : { maxJobs: options.maxJobs }),
+    })
+    return 0
+  } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+  }
+}

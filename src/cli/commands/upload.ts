@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { ApiError, createApiClient, type LangperfRunDocumentInput } from '../../api/index.ts'
+import { LangperfError } from '../../lib/index.ts'
+import type { Ctx } from '../context.ts'
+import { log, printJson, println } from '../output.ts'
+
+// `langperf upload FILE…`: sends result files made elsewhere (someone's CI) to a langperf server
+// with a token: langperf-run documents to POST /api/v1/runs, pyperf JSON (plain or gzip) to
+// POST /api/v1/runs/pyperf. Each file is sent on its own; the command fails if any did.
+
+/** Options of `langperf upload`. */
+export interface UploadOptions {
+  readonly server: string
+  /** An agent or admin token; $LANGPERF_TOKEN when absent. */
+  readonly token?: string
+  /** pyperf only: overrides of what the metadata implies. */
+  readonly runtime?: string
+  readonly config?: string
+  readonly machine?: string
+  readonly branch?: string
+  readonly json?: boolean
+}
+
+/** What one file became. */
+interface Uploaded {
+  readonly file: string
+  readonly format: 'langperf-run' | 'pyperf'
+  readonly runIds: readonly number[]
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b]
+
+/** The format of a file's bytes: a langperf-run document or a pyperf file, else bad-input. */
+function formatOf(file: string, bytes: Buffer): { format: 'langperf-run' | 'pyperf'; json: unknown } {
+  const gzip = bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]
+  let json: unknown
+  try {
+    json = JSON.parse((gzip ? gunzipSync(bytes) : bytes).toString('utf8'))
+  } catch (error) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot upload ${JSON.stringify(file)}: expected JSON (plain or gzip), found ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+  const doc = json as { format?: unknown; version?: unknown; benchmarks?: unknown }
+  if (doc?.format === 'langperf-run') return { format: 'langperf-run', json }
+  if (doc?.version === '1.0' && Array.isArray(doc.benchmarks)) return { format: 'pyperf', json }
+  throw new LangperfError(
+    'bad-input',
+    `Cannot upload ${JSON.stringify(file)}: expected a langperf-run document ("format": "langperf-run") or a pyperf 1.0 file, found neither`,
+  )
+}
+
+/** `langperf upload FILE…`: every file, each on its own; 1 when any failed. */
+export async function uploadCommand(
+  ctx: Ctx,
+  files: readonly string[],
+  options: UploadOptions,
+): Promise<number> {
+  const token = options.token ?? ctx.env.LANGPERF_TOKEN
+  if (token === undefined || token === '') {
+    throw new LangperfError('bad-input', 'Cannot upload: expected --token or $LANGPERF_TOKEN, found neither')
+  }
+  if (!/^https?:\/\//.test(options.server)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot upload: expected --server to be an http(s) URL, found ${JSON.stringify(options.server)}`,
+    )
+  }
+  if (files.length === 0) throw new LangperfError('bad-input', 'Cannot upload: expected at least one FILE')
+  const api = createApiClient(options.server, { token })
+  const done: Uploaded[] = []
+  let failed = 0
+  for (const file of files) {
+    try {
+      const bytes = await readFile(file)
+      const { format, json } = formatOf(file, bytes)
+      const answer =
+        format === 'langperf-run'
+          ? await api.ingestRun({ body: json as LangperfRunDocumentInput })
+          : await api.ingestPyperf({
+              body: bytes,
+              gzip: bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1],
+              query: {
+                name: basename(file),
+                ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+                ...(options.config === undefined ? {} : { config: options.config }),
+                ...(options.machine === undefined ? {} : { machine: options.machine }),
+                ...(options.branch === undefined ? {} : { branch: options.branch }),
+              },
+            })
+      const runIds = answer.runs.map((r) => r.id)
+      done.push({ file, format, runIds })
+      if (!options.json) println(ctx.io, `${file}: stored as run ${runIds.join(', ')} (${format})`)
+    } catch (error) {
+      failed++
+      const why =
+        error instanceof ApiError || error instanceof LangperfError || error instanceof Error
+          ? error.message
+          : String(error)
+      log(ctx.io, `${file}: not stored: ${why}`)
+    }
+  }
+  if (options.json) printJson(ctx.io, { uploaded: done, failed })
+  if (failed > 0) log(ctx.io, `${failed} of ${files.length} file${files.length === 1 ? '' : 's'} not stored`)
+  return failed > 0 ? 1 : 0
+}
