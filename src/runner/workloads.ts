@@ -43,6 +43,7 @@ export const WORKLOAD_TAGS = [
   'allocation',
   'gc',
   'serialization',
+  'native',
   'web',
 ] as const
 
