@@ -891,15 +891,17 @@ _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS
                      "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
-def _stack_metadata():
+def _stack_metadata(preloaded):
     """The third-party stack the workload loaded, or None when it loaded none: the version of
-    each top-level module imported from a site-packages directory and, when numpy is among them,
+    each top-level module imported from a site-packages directory since the workload was loaded
+    (not those in `preloaded`, which site's .pth files may import at start-up) and, when numpy is
+    among them,
     its BLAS/LAPACK libraries and thread counts (threadpoolctl when installed, else numpy's own
     build configuration). Taken after the last value, so its imports cost nothing measured."""
     modules = {}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        if "." in name or name.startswith("_") or "site-packages" not in path:
+        if "." in name or name.startswith("_") or name in preloaded or "site-packages" not in path:
             continue
         version = getattr(module, "__version__", None)
         modules[name] = version if isinstance(version, str) else None
@@ -969,6 +971,7 @@ def run(opts):
     workload_dir = os.path.dirname(os.path.abspath(opts["workload"]))
     sys.argv = [opts["workload"]]  # the harness's own arguments mean nothing to the workload
     sys.path.insert(0, workload_dir)
+    preloaded = set(sys.modules)
     phase = "load"
     try:
         try:
@@ -1060,7 +1063,7 @@ def run(opts):
         return EXIT_WORKLOAD_FAILED, _exception_doc(phase, sys.exc_info())
 
     metadata = _process_metadata(opts, timing, capped)
-    stack = _safe(_stack_metadata, None)
+    stack = _safe(lambda: _stack_metadata(preloaded), None)
     if stack is not None:
         metadata["stack"] = stack
     return EXIT_OK, {
