@@ -133,4 +133,8 @@ test('np_matmul runs in a 3.11 virtual environment with numpy, and another numpy
   assert.notEqual(a?.workload.version, b?.workload.version)
   const shown = await cli('show', '2', '--db', db)
   assert.match(shown.out, /np_matmul: numpy 1\.26\.4; blas openblas/)
+  const compared = await cli('compare', '1', '2', '--db', db, '--allow-version-mismatch')
+  assert.equal(compared.code, 0, compared.err)
+  assert.match(compared.out, /np_matmul \(versions differ\)/)
+  assert.match(compared.out, /np_matmul: numpy 2\.0\.2; blas openblas .* → numpy 1\.26\.4; blas openblas/)
 })

@@ -5,6 +5,7 @@ import type { ResultRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
 import { formatValue, printJson, println, table } from '../output.ts'
 import { runLabel } from './compare.ts'
+import { stackLine } from './stack-line.ts'
 
 /** Options of `langperf show`. */
 export interface ShowOptions extends CommonOptions {
@@ -46,37 +47,6 @@ export function renderResultsTable(results: readonly ResultRow[]): string {
     'right',
     'right',
   ])
-}
-
-/**
- * One line on the third-party stack a result ran on (`numpy 2.0.2; BLAS openblas 0.3.27 Haswell,
- * 1 thread`), from the `stack` its harness recorded; null when it ran on the standard library only.
- */
-export function stackLine(metadata: JsonObject): string | null {
-  const stack = metadata.stack
-  if (stack === null || typeof stack !== 'object' || Array.isArray(stack)) return null
-  const modules = (stack as JsonObject).modules
-  const parts: string[] = []
-  if (modules !== null && typeof modules === 'object' && !Array.isArray(modules))
-    parts.push(
-      Object.entries(modules)
-        .map(([name, version]) => (typeof version === 'string' ? `${name} ${version}` : name))
-        .join(', '),
-    )
-  const blas = (stack as JsonObject).blas
-  const libraries =
-    blas !== null && typeof blas === 'object' && !Array.isArray(blas) ? (blas as JsonObject).libraries : null
-  if (Array.isArray(libraries))
-    for (const lib of libraries) {
-      if (lib === null || typeof lib !== 'object' || Array.isArray(lib)) continue
-      const words = [lib.api, lib.implementation, lib.version, lib.architecture].filter(
-        (w) => typeof w === 'string',
-      )
-      const threads =
-        typeof lib.threads === 'number' ? `, ${lib.threads} thread${lib.threads === 1 ? '' : 's'}` : ''
-      parts.push(`${words.join(' ')}${threads}`)
-    }
-  return parts.length > 0 ? parts.join('; ') : null
 }
 
 /** A result's `incomplete` mark (an interrupted run kept what it measured), or null. */
