@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -65,6 +66,27 @@ test('ensureVenv() installs once, reuses the environment, and redoes one without
   assert.ok(third.ok)
   assert.equal(third.created, true)
   assert.ok(!existsSync(join(first.dir, 'leftover')))
+})
+
+test('two makers of one environment at once: one makes it, the other waits and reuses it', async (t) => {
+  const py = await python311()
+  if (!py) return t.skip('python3.11 is not installed')
+  const cache = join(scratch, 'together')
+  const [a, b] = await Promise.all([ensureVenv(cache, py, SMALL), ensureVenv(cache, py, SMALL)])
+  assert.ok(a.ok && b.ok, JSON.stringify([a, b]))
+  assert.deepEqual([a.created, b.created].sort(), [false, true])
+  assert.ok(!existsSync(`${a.dir}.lock`), 'the lock is removed')
+})
+
+test('a lock left by a process that is gone is taken over', async (t) => {
+  const py = await python311()
+  if (!py) return t.skip('python3.11 is not installed')
+  const cache = join(scratch, 'stale-lock')
+  const gone = spawnSync('true').pid
+  await mkdir(join(cache, 'venvs'), { recursive: true })
+  await writeFile(`${venvDir(cache, py.identity, SMALL)}.lock`, String(gone))
+  const got = await ensureVenv(cache, py, SMALL)
+  assert.ok(got.ok && got.created, JSON.stringify(got))
 })
 
 test('ensureVenv() returns pip reason for a requirement the index lacks and leaves no directory', async (t) => {

@@ -70,19 +70,87 @@ export async function ensureVenv(
   options: VenvOptions = {},
 ): Promise<VenvOutcome> {
   const dir = venvDir(cacheDir, interpreter.identity, requirements)
-  const python = join(dir, 'bin', 'python')
   const languageVersion = /^(\d+)\.(\d+)/.exec(interpreter.info.version)
   const xy = languageVersion ? `${languageVersion[1]}.${languageVersion[2]}` : interpreter.info.version
   const [major, minor] = languageVersion ? [Number(languageVersion[1]), Number(languageVersion[2])] : [3, 99]
   if (major < 3 || (major === 3 && minor < 3)) return { ok: false, reason: `Python ${xy} has no venv module` }
-  const stamp = await readStamp(join(dir, VENV_STAMP))
-  if (stamp !== null && (await isExecutable(python)))
-    return { ok: true, python, dir, installed: stamp.installed, created: false }
+  const cached = await fromCache(dir)
+  if (cached !== null) return cached
   const timeoutMs = options.timeoutMs ?? 600_000
+  await mkdir(join(cacheDir, 'venvs'), { recursive: true })
+  // One maker per environment: another langperf making it meanwhile is waited for, then reused.
+  const lock = await acquireLock(`${dir}.lock`, timeoutMs)
+  if (!lock.ok) return lock
+  try {
+    return (
+      (await fromCache(dir)) ?? (await makeVenv(dir, interpreter, requirements, { ...options, timeoutMs }))
+    )
+  } finally {
+    await rm(`${dir}.lock`, { force: true })
+  }
+}
+
+/** The finished environment in `dir` (its stamp and python are there), or null. */
+async function fromCache(dir: string): Promise<VenvOutcome | null> {
+  const python = join(dir, 'bin', 'python')
+  const stamp = await readStamp(join(dir, VENV_STAMP))
+  if (stamp === null || !(await isExecutable(python))) return null
+  return { ok: true, python, dir, installed: stamp.installed, created: false }
+}
+
+/**
+ * Creates `lock` exclusively, holding this process's id. A lock whose process is gone (a langperf
+ * killed mid-install) is taken over; a live one is waited for, up to `timeoutMs`.
+ */
+async function acquireLock(
+  lock: string,
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const started = Date.now()
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' })
+      return { ok: true }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim())
+    if (!isAlive(holder)) {
+      await rm(lock, { force: true })
+      continue
+    }
+    if (Date.now() - started > timeoutMs)
+      return {
+        ok: false,
+        reason: `another process (pid ${holder}) has been making ${quote(lock.slice(0, -5), 200)} for too long`,
+      }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
+/** True when process `pid` exists (signal 0 checks without signalling); false for a pid that is not a number. */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Makes the environment in `dir` from nothing: venv, pip install, pip freeze, the stamp last. */
+async function makeVenv(
+  dir: string,
+  interpreter: VenvInterpreter,
+  requirements: readonly string[],
+  options: VenvOptions & { readonly timeoutMs: number },
+): Promise<VenvOutcome> {
+  const { timeoutMs } = options
+  const python = join(dir, 'bin', 'python')
   const run = (file: string, args: readonly string[]) =>
     exec(file, args, { ...(options.env ? { env: options.env } : {}), timeoutMs })
   await rm(dir, { recursive: true, force: true })
-  await mkdir(join(cacheDir, 'venvs'), { recursive: true })
   const venv = await run(interpreter.info.executable, ['-m', 'venv', dir])
   if (!venv.ok) return failed(dir, `"python -m venv" failed: ${lastLines(venv.stderr, 3) || 'no message'}`)
   // --only-binary: nothing is built (no setup.py of a package runs, no compiler for minutes);
