@@ -138,3 +138,12 @@ test('np_matmul runs in a 3.11 virtual environment with numpy, and another numpy
   assert.match(compared.out, /np_matmul \(versions differ\)/)
   assert.match(compared.out, /np_matmul: numpy 2\.0\.2; blas openblas .* → numpy 1\.26\.4; blas openblas/)
 })
+
+test('profile refuses a workload with requirements, saying why', async () => {
+  const got = await cli('profile', 'np_matmul', '--python', 'python3', '--db', join(scratch, 'profile.db'))
+  assert.equal(got.code, 3)
+  assert.match(
+    got.err,
+    /Cannot profile workload "np_matmul": workloads with requirements are not profiled yet/,
+  )
+})

@@ -80,6 +80,11 @@ export async function profileCommand(ctx: Ctx, workload: string, options: Profil
       'bad-input',
       `Cannot profile workload ${quote(workload)}: expected one of ${all.map((w) => w.manifest.name).join(', ')}`,
     )
+  if (def.manifest.requirements?.length)
+    throw new LangperfError(
+      'unavailable',
+      `Cannot profile workload ${quote(workload)}: workloads with requirements are not profiled yet (they need their virtual environment, which only \`langperf run\` makes); expected a standard-library workload`,
+    )
   const interpreters = await findInterpreters(ctx, options.python)
   const cacheDir = await cacheDirOf(options)
   const pySpy = await ensurePySpy(cacheDir, { env: ctx.env })
