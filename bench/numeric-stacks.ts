@@ -3,10 +3,12 @@
 // environment of its own, made on first use from pip's configured index, its own series), then
 // `langperf compare` of each run against the first stack. Prints each stack's median and mean
 // per workload, the BLAS that numpy loaded, and the ratio to the first stack with its 95 %
-// interval (separate runs, so compare's between-run noise is in the interval).
+// interval (separate runs, so compare's between-run noise is in the interval). Stacks cannot be
+// interleaved process by process as interpreters are, so each repeat runs them in the reverse
+// order of the one before: a drift of the machine then shows as repeats that disagree.
 //
 //   node --import tsx bench/numeric-stacks.ts [--python python3.11] [--numpy 1.26.4,2.0.2,2.4.6]
-//        [--workloads np_matmul,np_fft] [--processes 8] [--cache-dir DIR]
+//        [--workloads np_matmul,np_fft] [--processes 8] [--repeats 2] [--cache-dir DIR] [--keep]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,10 +22,13 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'np_matmul,np_fft' },
     processes: { type: 'string', default: '8' },
     'cache-dir': { type: 'string' },
+    repeats: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
   },
 })
 const versions = values.numpy.split(',').filter(Boolean)
+const repeats = Number(values.repeats)
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats must be a positive integer')
 const workloads = values.workloads.split(',').filter(Boolean)
 const dir = mkdtempSync(join(tmpdir(), 'langperf-stacks-'))
 const db = join(dir, 'runs.db')
@@ -60,8 +65,8 @@ interface Compared {
 
 const ms = (s: number | null | undefined) => (s == null ? '–' : `${(s * 1000).toFixed(3)} ms`)
 
-const runIds: number[] = []
-for (const v of versions) {
+/** One `langperf run` of every workload on the stack with `numpy==version`; its run id. */
+function runStack(version: string): number {
   const out = JSON.parse(
     cli([
       'run',
@@ -69,7 +74,7 @@ for (const v of versions) {
       values.python,
       ...workloads.flatMap((w) => ['-w', w]),
       '--requirements-override',
-      `numpy==${v}`,
+      `numpy==${version}`,
       '--cache-dir',
       cacheDir,
       '--fast',
@@ -79,51 +84,60 @@ for (const v of versions) {
       '--json',
     ]),
   ) as { runIds: number[] }
-  runIds.push(out.runIds[0]!)
+  return out.runIds[0]!
+}
+
+/** Prints one repeat: each stack's BLAS, then per workload the medians and the ratios to the first stack. */
+function report(repeat: number, order: readonly string[], runIds: ReadonlyMap<string, number>): void {
+  const id = (v: string) => runIds.get(v)!
+  console.log(
+    `\nrepeat ${repeat + 1}: stacks run in the order ${order.join(', ')} (load ${loadavg()[0]!.toFixed(1)} at the end)`,
+  )
+  const shown = new Map(versions.map((v) => [v, JSON.parse(cli(['show', String(id(v)), '--json'])) as Shown]))
+  for (const v of versions) {
+    const lib = shown.get(v)?.results.find((r) => r.metadata.stack)?.metadata.stack?.blas?.libraries?.[0]
+    console.log(
+      `  numpy ${v} (run ${id(v)}): ${lib ? `${lib.implementation} ${lib.version} ${lib.architecture ?? ''}, ${lib.threads} thread(s)` : 'no BLAS recorded (install skipped? see `langperf show`)'}`,
+    )
+  }
+  const [first, ...rest] = versions
+  const compared = rest.map(
+    (v) =>
+      JSON.parse(
+        cli(['compare', String(id(first!)), String(id(v)), '--allow-version-mismatch', '--json']),
+      ) as Compared,
+  )
+  console.log(
+    [
+      '  workload',
+      ...versions.map((v) => `numpy ${v} median / mean`),
+      ...rest.map((v) => `${v} ÷ ${first} [95 %]`),
+    ].join(' | '),
+  )
+  for (const w of workloads) {
+    const cells = versions.map((v) => {
+      const r = shown.get(v)?.results.find((x) => x.workload.name === w)
+      return r?.outcome.state === 'measured'
+        ? `${ms(r.summary.median)} / ${ms(r.summary.mean)}`
+        : `${r?.outcome.state}: ${r?.outcome.message ?? ''}`
+    })
+    const ratios = compared.map((c) => {
+      const row = c.rows.find((x) => x.workload === w)?.comparison
+      return row?.kind === 'comparison'
+        ? `${row.ratio.toFixed(3)} [${row.low.toFixed(3)}, ${row.high.toFixed(3)}] ${row.verdict}`
+        : 'not compared'
+    })
+    console.log([`  ${w}`, ...cells, ...ratios].join(' | '))
+  }
 }
 
 console.log(
-  `numpy stacks on ${values.python}, ${values.processes} processes each, separate runs (load ${loadavg()[0]!.toFixed(1)})`,
+  `numpy stacks on ${values.python}: ${values.processes} processes per workload and stack, each stack a separate run; the order of the stacks reverses every repeat`,
 )
-const shown = runIds.map((id) => JSON.parse(cli(['show', String(id), '--json'])) as Shown)
-const blas = shown[0]?.results[0]?.metadata.stack?.blas?.libraries?.[0]
-for (const [i, s] of shown.entries()) {
-  const lib = s.results.find((r) => r.metadata.stack)?.metadata.stack?.blas?.libraries?.[0]
-  console.log(
-    `  numpy ${versions[i]} (run ${runIds[i]}): ${lib ? `${lib.implementation} ${lib.version} ${lib.architecture ?? ''}, ${lib.threads} thread(s)` : 'no BLAS recorded'}`,
-  )
-}
-if (blas === undefined) console.log('  (no stack recorded: was the install skipped? see `langperf show`)')
-const compared = runIds
-  .slice(1)
-  .map(
-    (id) =>
-      JSON.parse(
-        cli(['compare', String(runIds[0]), String(id), '--allow-version-mismatch', '--json']),
-      ) as Compared,
-  )
-console.log()
-console.log(
-  [
-    'workload',
-    ...versions.map((v) => `numpy ${v} median / mean`),
-    ...versions.slice(1).map((v) => `${v} ÷ ${versions[0]} [95 %]`),
-  ].join(' | '),
-)
-for (const w of workloads) {
-  const cells = shown.map((s) => {
-    const r = s.results.find((x) => x.workload.name === w)
-    return r?.outcome.state === 'measured'
-      ? `${ms(r.summary.median)} / ${ms(r.summary.mean)}`
-      : `${r?.outcome.state}: ${r?.outcome.message ?? ''}`
-  })
-  const ratios = compared.map((c) => {
-    const row = c.rows.find((x) => x.workload === w)?.comparison
-    return row?.kind === 'comparison'
-      ? `${row.ratio.toFixed(3)} [${row.low.toFixed(3)}, ${row.high.toFixed(3)}] ${row.verdict}`
-      : 'not compared'
-  })
-  console.log([w, ...cells, ...ratios].join(' | '))
+for (let repeat = 0; repeat < repeats; repeat++) {
+  const order = repeat % 2 === 0 ? versions : [...versions].reverse()
+  const runIds = new Map(order.map((v) => [v, runStack(v)] as const))
+  report(repeat, order, runIds)
 }
 if (values.keep) console.log(`\nkept ${dir}`)
 else rmSync(dir, { recursive: true, force: true })
