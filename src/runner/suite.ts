@@ -16,7 +16,7 @@ import {
   harnessRunArgs,
   parseHarnessOutput,
 } from './protocol.ts'
-import { ensureVenv } from './venv.ts'
+import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
 import { supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
@@ -267,6 +267,7 @@ export async function measureSuite(
       ...(plan.cpuList === undefined ? {} : { cpuList: plan.cpuList }),
     },
     progress: { done: 0, total: countProcesses(plan) },
+    venvs: new Map(),
   }
   await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
   for (const def of plan.workloads) {
@@ -299,6 +300,8 @@ interface SuiteRun {
   readonly signal: AbortSignal | undefined
   readonly worker: { readonly timeoutMs: number; readonly env: NodeJS.ProcessEnv; readonly cpuList?: string }
   readonly progress: { done: number; readonly total: number }
+  /** The virtual environments asked for so far, by directory (venvOf). */
+  readonly venvs: Map<string, Promise<VenvOutcome>>
 }
 
 /** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
@@ -347,12 +350,7 @@ async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sid
   for (const side of sides) {
     if (side.skipped) continue
     const xy = /^\d+\.\d+/.exec(side.interpreter.info.version)?.[0] ?? side.interpreter.info.version
-    const venv =
-      suite.plan.cacheDir === undefined
-        ? ({ ok: false, reason: 'no cache directory was given for virtual environments' } as const)
-        : await ensureVenv(suite.plan.cacheDir, side.interpreter, requirements, {
-            env: suite.plan.pipEnv ?? process.env,
-          })
+    const venv = await venvOf(suite, side.interpreter, requirements)
     if (!venv.ok) {
       side.skipped = `Requirements unavailable for Python ${xy}: ${venv.reason}`
       // Its calibration and processes will not run: they count as done for the progress bar.
@@ -367,6 +365,28 @@ async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sid
       created: venv.created,
     }
   }
+}
+
+/**
+ * The virtual environment of `interpreter` × `requirements`, asked of runner/venv once per suite:
+ * workloads that share their requirements share the outcome, a failed install included (pip is
+ * not run again for each of them).
+ */
+function venvOf(
+  suite: SuiteRun,
+  interpreter: Interpreter,
+  requirements: readonly string[],
+): Promise<VenvOutcome> {
+  const { cacheDir } = suite.plan
+  if (cacheDir === undefined)
+    return Promise.resolve({ ok: false, reason: 'no cache directory was given for virtual environments' })
+  const key = venvDir(cacheDir, interpreter.identity, requirements)
+  let outcome = suite.venvs.get(key)
+  if (outcome === undefined) {
+    outcome = ensureVenv(cacheDir, interpreter, requirements, { env: suite.plan.pipEnv ?? process.env })
+    suite.venvs.set(key, outcome)
+  }
+  return outcome
 }
 
 /** How a worker of `def` runs: with the BLAS thread variables pinned when it has requirements. */
