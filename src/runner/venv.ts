@@ -170,7 +170,9 @@ async function makeVenv(
   if (!pip.ok)
     return failed(
       dir,
-      `pip could not install ${requirements.join(' ')}: ${lastLines(pip.stderr, 3) || 'no message'}`,
+      // pip's last line names what failed ("No matching distribution found for numpy==2.0.2"): it
+      // goes first, so that a table cut at a hundred characters still shows it.
+      `${lastLines(pip.stderr, 1).replace(/^ERROR: /, '') || 'pip install failed without a message'} (pip install of ${requirements.length} requirements: ${lastLines(pip.stderr, 3)})`,
     )
   const freeze = await run(python, ['-m', 'pip', 'freeze', '--all', '--disable-pip-version-check'])
   if (!freeze.ok) return failed(dir, `pip freeze failed: ${lastLines(freeze.stderr, 3) || 'no message'}`)

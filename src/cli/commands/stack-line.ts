@@ -20,6 +20,8 @@ export function stackLine(metadata: JsonObject): string | null {
   const blas = (stack as JsonObject).blas
   const libraries =
     blas !== null && typeof blas === 'object' && !Array.isArray(blas) ? (blas as JsonObject).libraries : null
+  // The same library loaded twice (numpy and scipy each bundle an OpenBLAS) is said once, counted.
+  const copies = new Map<string, number>()
   if (Array.isArray(libraries))
     for (const lib of libraries) {
       if (lib === null || typeof lib !== 'object' || Array.isArray(lib)) continue
@@ -28,7 +30,9 @@ export function stackLine(metadata: JsonObject): string | null {
       )
       const threads =
         typeof lib.threads === 'number' ? `, ${lib.threads} thread${lib.threads === 1 ? '' : 's'}` : ''
-      parts.push(`${words.join(' ')}${threads}`)
+      const text = `${words.join(' ')}${threads}`
+      copies.set(text, (copies.get(text) ?? 0) + 1)
     }
+  for (const [text, n] of copies) parts.push(n > 1 ? `${text} (${n} copies loaded)` : text)
   return parts.length > 0 ? parts.join('; ') : null
 }
