@@ -9,12 +9,12 @@
 //
 //   node --import tsx bench/separate-runs.ts [--python python3] [--runs 8]
 //        [--workloads nbody,generators,json_roundtrip,regex_logs] [--against python3.12]
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { studentTQuantile } from '../src/stats/index.ts'
+import { langperf } from './shared.ts'
 
 const { values } = parseArgs({
   options: {
@@ -30,15 +30,7 @@ if (!Number.isInteger(runs) || runs < 2) throw new Error('--runs must be an inte
 const workloads = values.workloads.split(',').filter(Boolean)
 const dir = mkdtempSync(join(tmpdir(), 'langperf-separate-'))
 const db = join(dir, 'runs.db')
-const bin = new URL('../bin/langperf.mjs', import.meta.url).pathname
-
-function cli(args: readonly string[]): string {
-  return execFileSync(process.execPath, [bin, ...args, '--db', db], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-}
+const cli = (args: readonly string[]): string => langperf(db, args)
 
 interface RunOut {
   readonly runIds: readonly number[]

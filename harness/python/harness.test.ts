@@ -420,6 +420,8 @@ for (const name of NAMES) {
       if (process.platform === 'linux') assert.equal(r.metadata.max_rss_source, 'VmHWM')
       assert.ok(r.metadata.duration_s > 0)
       assert.ok(!Number.isNaN(Date.parse(r.metadata.date)))
+      // A standard-library workload loads nothing from site-packages: no stack is recorded.
+      assert.equal(r.metadata.stack, undefined)
     })
 
     await t.test('time_loops values are divided by loops and inner loops, warm-ups kept apart', async () => {

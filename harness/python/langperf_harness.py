@@ -8,6 +8,8 @@
 #   protocol 1, harness 1.0.0: first version. Commands `describe` and `run`; one JSON document
 #     of kind "describe", "result" or "error" on --result-fd; exit statuses 0 (success),
 #     1 (workload failed), 2 (bad arguments), 3 (result descriptor unusable), 4 (harness bug).
+#   protocol 1, harness 1.0.0 (a new field): metadata "stack", the third-party modules a
+#     workload loaded (from site-packages) and numpy's BLAS, taken after the last value.
 """langperf's harness: the one file that runs inside the interpreter under test.
 
     python langperf_harness.py --result-fd 3 describe
@@ -884,6 +886,63 @@ def _process_metadata(opts, timing, capped):
     return meta
 
 
+#: Environment variables that set BLAS/OpenMP thread counts, recorded with a stack.
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def _stack_metadata(preloaded):
+    """The third-party stack the workload loaded, or None when it loaded none: the version of
+    each top-level module imported from a site-packages directory since the workload was loaded
+    (not those in `preloaded`, which site's .pth files may import at start-up) and, when numpy is
+    among them,
+    its BLAS/LAPACK libraries and thread counts (threadpoolctl when installed, else numpy's own
+    build configuration). Taken after the last value, so its imports cost nothing measured."""
+    modules = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if "." in name or name.startswith("_") or name in preloaded or "site-packages" not in path:
+            continue
+        version = getattr(module, "__version__", None)
+        modules[name] = version if isinstance(version, str) else None
+    if not modules:
+        return None
+    stack = {"modules": modules,
+             "thread_env": dict((k, os.environ[k]) for k in _THREAD_VARIABLES if k in os.environ)}
+    if "numpy" in modules:
+        stack["blas"] = _safe(_blas_info, None)
+    return stack
+
+
+def _blas_info():
+    """[{api, implementation, version, threads}] of the BLAS/LAPACK numpy uses."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        threadpoolctl = None
+    if threadpoolctl is not None:
+        return {"source": "threadpoolctl", "libraries": [
+            {"api": i.get("user_api"), "implementation": i.get("internal_api"),
+             "version": i.get("version"), "threads": i.get("num_threads"),
+             "architecture": i.get("architecture"), "prefix": i.get("prefix")}
+            for i in threadpoolctl.threadpool_info()]}
+    import numpy
+    try:
+        config = numpy.show_config(mode="dicts")  # numpy >= 1.25
+    except TypeError:
+        config = None
+    if isinstance(config, dict):
+        deps = config.get("Build Dependencies", {})
+        return {"source": "numpy.show_config", "libraries": [
+            {"api": key, "implementation": (deps.get(key) or {}).get("name"),
+             "version": (deps.get(key) or {}).get("version"), "threads": None}
+            for key in ("blas", "lapack") if key in deps]}
+    info = getattr(getattr(numpy, "__config__", None), "blas_opt_info", None) or {}
+    return {"source": "numpy.__config__", "libraries": [
+        {"api": "blas", "implementation": ",".join(info.get("libraries", [])) or None,
+         "version": None, "threads": None}]}
+
+
 def _peak_rss_from_proc():
     """Peak resident set size of this process image in bytes (Linux VmHWM), or None.
 
@@ -912,6 +971,7 @@ def run(opts):
     workload_dir = os.path.dirname(os.path.abspath(opts["workload"]))
     sys.argv = [opts["workload"]]  # the harness's own arguments mean nothing to the workload
     sys.path.insert(0, workload_dir)
+    preloaded = set(sys.modules)
     phase = "load"
     try:
         try:
@@ -1002,6 +1062,10 @@ def run(opts):
     except BaseException:
         return EXIT_WORKLOAD_FAILED, _exception_doc(phase, sys.exc_info())
 
+    metadata = _process_metadata(opts, timing, capped)
+    stack = _safe(lambda: _stack_metadata(preloaded), None)
+    if stack is not None:
+        metadata["stack"] = stack
     return EXIT_OK, {
         "protocol": PROTOCOL,
         "kind": "result",
@@ -1011,7 +1075,7 @@ def run(opts):
         "inner_loops": ops,
         "warmups": warmups,
         "values": values,
-        "metadata": _process_metadata(opts, timing, capped),
+        "metadata": metadata,
     }
 
 

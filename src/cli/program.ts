@@ -39,6 +39,21 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
       .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
       .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
       .option(
+        '--workloads <dir>',
+        'also load the workloads of this folder (repeatable; workloads/README.md, "Your own workloads"); with neither --workload nor --suite, run all of them',
+        collect,
+      )
+      .option(
+        '--requirements-override <req>',
+        'replace the pin of one distribution in the workloads that list it, e.g. numpy==1.26.4 (repeatable); each stack is a series of its own',
+        collect,
+      )
+      .option(
+        '--cache-dir <dir>',
+        "langperf's cache, where workloads with requirements get their virtual environments (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
+      )
+      .option('--config <path>', 'configuration file naming the cache (default ./langperf.toml when present)')
+      .option(
         '-p, --python <path>',
         'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
         collect,
@@ -212,12 +227,29 @@ export function addInventoryCommands(program: Command, ctx: Ctx, setStatus: (cod
     setStatus(await interpretersCommand(ctx, opts))
   })
 
-  common(program.command('workloads').description('List the built-in workloads and suites')).action(
-    async (opts) => {
-      const { workloadsCommand } = await import('./commands/inventory.ts')
-      setStatus(await workloadsCommand(ctx, opts))
-    },
-  )
+  const workloads = program
+    .command('workloads')
+    .description('The workloads and suites: list them, or start one of your own')
+  common(
+    workloads
+      .command('list', { isDefault: true })
+      .description('List the built-in workloads and suites, and those of --workloads folders')
+      .option('--workloads <dir>', 'also list the workloads of this folder (repeatable)', collect),
+  ).action(async (opts) => {
+    const { workloadsCommand } = await import('./commands/inventory.ts')
+    setStatus(await workloadsCommand(ctx, opts))
+  })
+  workloads
+    .command('new')
+    .description(
+      'Write the skeleton of a workload of your own (manifest.json and workload.py) that passes validation and runs as is',
+    )
+    .argument('<name>', 'workload name: lower case letters, digits, _ . - (also its directory name)')
+    .option('--dir <dir>', 'folder to create it in, as <dir>/<name> (default: the current directory)')
+    .action(async (name, opts) => {
+      const { newWorkloadCommand } = await import('./commands/inventory.ts')
+      setStatus(await newWorkloadCommand(ctx, name, opts))
+    })
 }
 
 /** Adds `detect` and `alerts list|show|triage` to the program. */

@@ -18,6 +18,11 @@ export interface WorkloadManifest {
   readonly innerLoops: number
   /** Oldest Python language version it runs on, e.g. `2.7` or `3.6`. */
   readonly requiresPython: string
+  /**
+   * Python packages the workload needs, each pinned (`numpy==2.0.2`): installed into a virtual
+   * environment per interpreter (runner/venv.ts). Absent: the standard library only.
+   */
+  readonly requirements?: readonly string[]
 }
 
 /** A workload found on disk: its manifest, where it lives and its version (content hash). */

@@ -436,6 +436,8 @@ export async function measureBuilds(
       preset: input.preset,
       timeoutMs: input.timeoutMs,
       ...(input.frozenLoops ? { frozenLoops: input.frozenLoops } : {}),
+      // Workloads with requirements get their virtual environments beside the build cache.
+      cacheDir: world.config.build.cacheDir,
     },
     {
       machine: world.machine,

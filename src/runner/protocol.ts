@@ -105,6 +105,11 @@ export type HarnessRunMetadata = JsonObject & {
   readonly calibration_capped?: boolean
   readonly min_time_s?: number
   readonly max_loops?: number
+  /**
+   * The third-party stack the workload loaded (modules from site-packages with their versions,
+   * BLAS thread variables, numpy's BLAS/LAPACK); absent for a standard-library workload.
+   */
+  readonly stack?: JsonObject
 }
 
 /** The document of a successful `run`: values in seconds per inner iteration. */

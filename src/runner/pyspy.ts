@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { access, constants, mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { quote } from '../lib/index.ts'
 import { runWorker, type WorkerOptions, type WorkerOutcome } from './process.ts'
+import { exec, isExecutable, lastLines } from './tool-exec.ts'
 
 // py-spy, the sampling profiler of Python stacks (https://github.com/benfred/py-spy), as a tool
 // langperf installs into its own cache on first use and reuses afterwards. It reads the stacks of
@@ -42,35 +42,6 @@ export interface ToolInstallOptions {
   readonly timeoutMs?: number
 }
 
-/** Runs a command; never rejects. */
-function exec(
-  file: string,
-  args: readonly string[],
-  options: { readonly env?: NodeJS.ProcessEnv; readonly timeoutMs: number },
-): Promise<{ readonly ok: boolean; readonly stdout: string; readonly stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      [...args],
-      { env: options.env, timeout: options.timeoutMs, maxBuffer: 4 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const why = error && !stderr.trim() ? error.message : ''
-        resolve({ ok: error === null, stdout: String(stdout), stderr: `${String(stderr)}${why}` })
-      },
-    )
-  })
-}
-
-/** The last non-empty lines of `text`, for a reason that fits on a line or two. */
-function lastLines(text: string, n = 2): string {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('WARNING: Running pip as'))
-    .slice(-n)
-    .join(' / ')
-}
-
 /** The version a py-spy binary reports (`py-spy 0.4.2`), or why it cannot run. */
 async function pySpyVersion(
   path: string,
@@ -105,15 +76,6 @@ export async function ensurePySpy(cacheDir: string, options: ToolInstallOptions 
     }
   }
   return { ok: true, path: binary, version: v.version, installed }
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** Installs the wheel into `dir` through a temporary sibling directory. */

@@ -16,6 +16,7 @@ import {
   harnessRunArgs,
   parseHarnessOutput,
 } from './protocol.ts'
+import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
 import { supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
@@ -48,6 +49,40 @@ export interface SuitePlan {
    * The sampling's `processes` are ignored (the rule is built above the runner, with statistics).
    */
   readonly adaptive?: AdaptiveSampling
+  /**
+   * langperf's cache directory: workloads with requirements run in virtual environments under its
+   * `venvs/` (runner/venv.ts). Without it such a workload is skipped, with the reason.
+   */
+  readonly cacheDir?: string
+  /** Environment of venv and pip (pip.conf and PIP_* settings name the index); default: this process's. */
+  readonly pipEnv?: NodeJS.ProcessEnv
+}
+
+/**
+ * BLAS/OpenMP thread counts of workers of workloads with requirements: one thread unless the
+ * caller's environment sets the variable, so that a numeric workload measures the same work on a
+ * machine of 2 or 64 CPUs; recorded in each such result (`thread_env`).
+ */
+export const BLAS_THREAD_VARIABLES = ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'] as const
+
+/**
+ * OpenBLAS settings passed on when the caller has them: on some processors they are set because
+ * older OpenBLAS builds compute wrong results or crash without them (they slow a current one).
+ */
+export const BLAS_PASSED_VARIABLES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const
+
+/**
+ * The BLAS variables a worker of a workload with requirements gets: each thread count the
+ * caller's or 1, and the caller's OpenBLAS core settings when set.
+ */
+export function blasThreadEnv(parent: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of BLAS_THREAD_VARIABLES) out[name] = parent[name] ?? '1'
+  for (const name of BLAS_PASSED_VARIABLES) {
+    const value = parent[name]
+    if (value !== undefined) out[name] = value
+  }
+  return out
 }
 
 /** What a stop rule reads: one side's process means so far. */
@@ -173,6 +208,10 @@ interface SideState {
   failure: { reason: FailureReason; message: string; stderrTail: string } | null
   skipped: string | null
   calibration: JsonObject | null
+  /** The python workers run: the interpreter's, or that of the workload's virtual environment. */
+  python: string
+  /** The requirements and what was installed, for a workload that has them. */
+  requirements: JsonObject | null
   /** How adaptive sampling ended for this side: settled by the rule, or at the bound. */
   adaptiveStop?: { readonly settled: boolean; readonly processes: number }
 }
@@ -228,11 +267,13 @@ export async function measureSuite(
       ...(plan.cpuList === undefined ? {} : { cpuList: plan.cpuList }),
     },
     progress: { done: 0, total: countProcesses(plan) },
+    venvs: new Map(),
   }
   await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
   for (const def of plan.workloads) {
     if (options.signal?.aborted) return
     const sides = newSides(plan, def)
+    await prepareRequirements(suite, def, sides)
     // 1. Calibrate (or reuse frozen loops).
     for (const side of sides) {
       if (side.skipped) continue
@@ -259,6 +300,8 @@ interface SuiteRun {
   readonly signal: AbortSignal | undefined
   readonly worker: { readonly timeoutMs: number; readonly env: NodeJS.ProcessEnv; readonly cpuList?: string }
   readonly progress: { done: number; readonly total: number }
+  /** The virtual environments asked for so far, by directory (venvOf). */
+  readonly venvs: Map<string, Promise<VenvOutcome>>
 }
 
 /** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
@@ -292,7 +335,64 @@ function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
       ? null
       : `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`,
     calibration: null,
+    python: interpreter.info.executable,
+    requirements: null,
   }))
+}
+
+/**
+ * For a workload with requirements: each side's virtual environment, made or reused; a side whose
+ * interpreter cannot have one is skipped with pip's reason ("requirements unavailable").
+ */
+async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sides: readonly SideState[]) {
+  const requirements = def.manifest.requirements
+  if (requirements === undefined || requirements.length === 0) return
+  for (const side of sides) {
+    if (side.skipped) continue
+    const xy = /^\d+\.\d+/.exec(side.interpreter.info.version)?.[0] ?? side.interpreter.info.version
+    const venv = await venvOf(suite, side.interpreter, requirements)
+    if (!venv.ok) {
+      side.skipped = `Requirements unavailable for Python ${xy}: ${venv.reason}`
+      // Its calibration and processes will not run: they count as done for the progress bar.
+      suite.progress.done += 1 + processCap(suite.plan, side.sampling)
+      continue
+    }
+    side.python = venv.python
+    side.requirements = {
+      requested: [...requirements],
+      installed: [...venv.installed],
+      venv: venv.dir,
+      created: venv.created,
+    }
+  }
+}
+
+/**
+ * The virtual environment of `interpreter` × `requirements`, asked of runner/venv once per suite:
+ * workloads that share their requirements share the outcome, a failed install included (pip is
+ * not run again for each of them).
+ */
+function venvOf(
+  suite: SuiteRun,
+  interpreter: Interpreter,
+  requirements: readonly string[],
+): Promise<VenvOutcome> {
+  const { cacheDir } = suite.plan
+  if (cacheDir === undefined)
+    return Promise.resolve({ ok: false, reason: 'no cache directory was given for virtual environments' })
+  const key = venvDir(cacheDir, interpreter.identity, requirements)
+  let outcome = suite.venvs.get(key)
+  if (outcome === undefined) {
+    outcome = ensureVenv(cacheDir, interpreter, requirements, { env: suite.plan.pipEnv ?? process.env })
+    suite.venvs.set(key, outcome)
+  }
+  return outcome
+}
+
+/** How a worker of `def` runs: with the BLAS thread variables pinned when it has requirements. */
+function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] {
+  if (!def.manifest.requirements?.length) return suite.worker
+  return { ...suite.worker, env: { ...suite.worker.env, ...blasThreadEnv(process.env) } }
 }
 
 /** Counts one process done and reports it: process 0 is the calibration. */
@@ -329,13 +429,13 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
     side.calibration = { frozen_loops: frozen }
   } else {
     const out = await runWorker(
-      side.interpreter.info.executable,
+      side.python,
       workloadHarnessArgs(def, {
         loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
         warmups: 0,
         values: 0,
       }),
-      suite.worker,
+      workerOf(suite, def),
     )
     const c = classifyWorker(out)
     if (c.ok) {
@@ -405,13 +505,13 @@ function settledNow(adaptive: AdaptiveSampling, sides: readonly SideState[]): bo
 /** One measuring process of a side, with the calibrated loops; a failure ends the side's measuring. */
 async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, round: number) {
   const out = await runWorker(
-    side.interpreter.info.executable,
+    side.python,
     workloadHarnessArgs(def, {
       loopMode: { mode: 'fixed', loops: side.loops },
       warmups: side.sampling.warmups,
       values: side.sampling.values,
     }),
-    suite.worker,
+    workerOf(suite, def),
   )
   const c = classifyWorker(out)
   if (c.ok)
@@ -456,6 +556,7 @@ function sideResult(
         : {}),
     },
     interleaved_with: plan.interpreters.length,
+    ...requirementsMetadata(def, side),
     ...(interrupted
       ? {
           incomplete: {
@@ -479,4 +580,18 @@ function sideResult(
     : side.failure
       ? { ...base, outcome: { state: 'failed', ...side.failure } }
       : { ...base, outcome: { state: 'measured' } }
+}
+
+/**
+ * What a result of a workload with requirements records: the requirements and what pip installed,
+ * the BLAS thread variables of its workers, and the stack its first process reported.
+ */
+function requirementsMetadata(def: WorkloadDefinition, side: SideState): JsonObject {
+  if (!def.manifest.requirements?.length) return {}
+  const stack = side.processes.find((p) => p.metadata.stack !== undefined)?.metadata.stack
+  return {
+    requirements: side.requirements ?? { requested: [...def.manifest.requirements] },
+    thread_env: blasThreadEnv(process.env),
+    ...(stack === undefined ? {} : { stack }),
+  }
 }

@@ -9,7 +9,10 @@ import { LangperfError } from '../lib/index.ts'
 import type { SuiteDefinition, WorkloadDefinition } from '../model/index.ts'
 import {
   loadSuites,
+  loadWorkloadSets,
   loadWorkloads,
+  MAX_MANIFEST_BYTES,
+  overrideRequirements,
   parseManifest,
   resolveSuite,
   supportsPython,
@@ -105,8 +108,8 @@ test('the built-in workloads cover every category the suite promises', () => {
   }
 })
 
-test('the default suite lists every built-in workload and every suite resolves', () => {
-  const names = builtIn.map((w) => w.manifest.name)
+test('the default suite lists every built-in workload without requirements and every suite resolves', () => {
+  const names = builtIn.filter((w) => w.manifest.requirements === undefined).map((w) => w.manifest.name)
   const defaults = resolveSuite('default', builtIn, builtInSuites).map((w) => w.manifest.name)
   assert.deepEqual([...defaults].sort(), names)
   for (const suite of builtInSuites) {
@@ -227,6 +230,115 @@ test('a manifest that is not JSON is reported as such', async () => {
 test('parseManifest() accepts a valid manifest and rejects a non-object', () => {
   assert.deepEqual(parseManifest(VALID, 'x.json'), VALID)
   assert.match(thrown(() => parseManifest([], 'x.json')).message, /"x\.json": expected a JSON object/)
+})
+
+// --- requirements ---------------------------------------------------------------------------
+
+test('a manifest may list pinned requirements, extras included', () => {
+  const manifest = {
+    ...VALID,
+    requirements: ['numpy==2.0.2', 'scikit_learn[benchmark]==1.9.1', 'pkg==1.0.post1+local'],
+  }
+  assert.deepEqual(parseManifest(manifest, 'x.json').requirements, manifest.requirements)
+  assert.equal(parseManifest(VALID, 'x.json').requirements, undefined)
+})
+
+test('requirements that are pip options, URLs, paths, open versions or markers are rejected', () => {
+  for (const bad of [
+    '--index-url=https://evil.example/simple',
+    '-e .',
+    '-r other.txt',
+    'git+https://github.com/numpy/numpy',
+    'numpy @ https://example.com/numpy.whl',
+    './local/numpy',
+    '/tmp/numpy-2.0.2.whl',
+    'numpy',
+    'numpy>=2',
+    'numpy==2.*',
+    'numpy==2.0.2; python_version>"3.9"',
+    'numpy==2.0.2 --hash=sha256:00',
+    '',
+  ]) {
+    const error = thrown(() => parseManifest({ ...VALID, requirements: [bad] }, 'x.json'))
+    assert.equal(error.code, 'bad-input', bad)
+    assert.match(
+      error.message,
+      /field "requirements\[0\]" expected a pinned requirement such as "numpy==2\.0\.2"/,
+      bad,
+    )
+  }
+})
+
+test('requirements naming one distribution twice, or too many, are rejected', () => {
+  const twice = thrown(() =>
+    parseManifest({ ...VALID, requirements: ['numpy==2.0.2', 'NumPy==1.26.4'] }, 'x.json'),
+  )
+  assert.match(twice.message, /field "requirements" expected .*each distribution once/)
+  const many = Array.from({ length: 51 }, (_, i) => `pkg${i}==1.0`)
+  assert.match(thrown(() => parseManifest({ ...VALID, requirements: many }, 'x.json')).message, /at most 50/)
+})
+
+test('an unknown field beside requirements is still rejected', () => {
+  const error = thrown(() =>
+    parseManifest({ ...VALID, requirements: ['numpy==2.0.2'], index_url: 'x' }, 'x.json'),
+  )
+  assert.match(error.message, /unexpected field "index_url", expected only .*requiresPython, requirements/)
+})
+
+test('a manifest larger than the cap is rejected before it is parsed', async () => {
+  const root = await freshDir()
+  await writeWorkload(root, 'demo', { ...VALID, description: 'x'.repeat(MAX_MANIFEST_BYTES) })
+  const error = await rejection(() => loadWorkloads(root))
+  assert.match(error.message, new RegExp(`expected at most ${MAX_MANIFEST_BYTES} bytes`))
+})
+
+test('the requirements are part of the version: a changed pin starts a new series', async () => {
+  const root = await freshDir()
+  const dir = await writeWorkload(root, 'demo', { ...VALID, requirements: ['numpy==2.0.2'] })
+  const before = await workloadVersion(dir)
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...VALID, requirements: ['numpy==1.26.4'] }))
+  assert.notEqual(await workloadVersion(dir), before)
+})
+
+test('overrideRequirements() replaces a pin, gives a version per stack and keeps the rest', async () => {
+  const root = await freshDir()
+  await writeWorkload(root, 'demo', { ...VALID, requirements: ['numpy==2.0.2', 'threadpoolctl==3.7.0'] })
+  await writeWorkload(root, 'plain', { ...VALID, name: 'plain' })
+  const workloads = await loadWorkloads(root)
+  const [demo, plain] = overrideRequirements(workloads, ['NumPy==1.26.4'])
+  assert.deepEqual(demo?.manifest.requirements, ['NumPy==1.26.4', 'threadpoolctl==3.7.0'])
+  assert.notEqual(demo?.version, workloads[0]?.version)
+  assert.equal(plain, workloads[1])
+  const again = overrideRequirements(workloads, ['numpy==1.26.4'])[0]
+  assert.notEqual(again?.version, workloads[0]?.version)
+  // The manifest's own pin changes nothing, so the series stays the same.
+  assert.equal(overrideRequirements(workloads, ['numpy==2.0.2'])[0]?.version, workloads[0]?.version)
+  assert.match(
+    thrown(() => overrideRequirements(workloads, ['scipy==1.13.1'])).message,
+    /"scipy": expected a distribution the selected workloads list, found numpy, threadpoolctl/,
+  )
+  assert.match(
+    thrown(() => overrideRequirements(workloads, ['--index-url=x'])).message,
+    /Cannot use --requirements-override "--index-url=x"/,
+  )
+})
+
+test('loadWorkloadSets() adds folders of own workloads and rejects a name a built-in has', async () => {
+  const own = await freshDir()
+  await writeWorkload(own, 'demo', VALID)
+  const sets = await loadWorkloadSets([own])
+  assert.ok(sets.workloads.some((w) => w.manifest.name === 'demo'))
+  assert.ok(sets.workloads.some((w) => w.manifest.name === 'nbody'))
+  const clash = await freshDir()
+  await writeWorkload(clash, 'nbody', { ...VALID, name: 'nbody' })
+  const error = await rejection(() => loadWorkloadSets([clash]))
+  assert.equal(error.code, 'bad-input')
+  assert.match(
+    error.message,
+    /Cannot load workload "nbody" from ".*": expected a name of its own, found it in the built-in workloads already/,
+  )
+  const twice = await rejection(() => loadWorkloadSets([own, own]))
+  assert.match(twice.message, /workload "demo" .* found it in ".*" already/)
 })
 
 test('directories without a manifest are skipped', async () => {
@@ -386,8 +498,11 @@ function findPython27(): string | undefined {
   return entries.map((v) => join(versions, v, 'bin', 'python2.7')).find((p) => existsSync(p))
 }
 
+/** The built-in workloads that need nothing beyond the standard library (the others: venv.test.ts). */
+const standardLibraryOnly = builtIn.filter((w) => w.manifest.requirements === undefined)
+
 async function runAll(python: string, version: string): Promise<readonly string[]> {
-  const jobs = builtIn
+  const jobs = standardLibraryOnly
     .filter((w) => supportsPython(w.manifest, version))
     .map((w) => ({ name: w.manifest.name, entry: w.entryPath, params: w.manifest.parameters, steps: 2 }))
   const driver = join(await freshDir(), 'driver.py')
@@ -411,18 +526,18 @@ async function runAll(python: string, version: string): Promise<readonly string[
   return report.map((r) => r.name)
 }
 
-test('every built-in workload makes and steps on python3', async (t) => {
+test('every built-in workload without requirements makes and steps on python3', async (t) => {
   const version = pythonVersion('python3')
   if (version === undefined) {
     t.skip('python3 is not on PATH')
     return
   }
   const ran = await runAll('python3', version)
-  assert.equal(ran.length, builtIn.filter((w) => supportsPython(w.manifest, version)).length)
+  assert.equal(ran.length, standardLibraryOnly.filter((w) => supportsPython(w.manifest, version)).length)
   assert.ok(ran.length >= 22)
 })
 
-test('every built-in workload that allows Python 2.7 makes and steps on it', async (t) => {
+test('every built-in workload without requirements that allows Python 2.7 makes and steps on it', async (t) => {
   const python = findPython27()
   const version = python === undefined ? undefined : pythonVersion(python)
   if (python === undefined || version === undefined) {

@@ -43,6 +43,7 @@ export const WORKLOAD_TAGS = [
   'allocation',
   'gc',
   'serialization',
+  'native',
   'web',
 ] as const
 
@@ -56,6 +57,11 @@ const PYTHON_VERSION_RE = /^(\d+)\.(\d+)$/
 /** Leading `X.Y` of a language version such as `3.11.7` or `3.14.0a1`. */
 const LANGUAGE_VERSION_RE = /^(\d+)\.(\d+)(?:$|[.a-z+-])/
 
+/** Most requirements one manifest may list. */
+export const MAX_REQUIREMENTS = 50
+/** Largest manifest.json read, in bytes (a manifest is a few hundred bytes). */
+export const MAX_MANIFEST_BYTES = 64 * 1024
+
 /** What each manifest field must hold, for error messages. */
 const MANIFEST_EXPECTATIONS: Readonly<Record<keyof WorkloadManifest, string>> = {
   name: `a name matching ${WORKLOAD_NAME_RE}`,
@@ -66,7 +72,30 @@ const MANIFEST_EXPECTATIONS: Readonly<Record<keyof WorkloadManifest, string>> = 
   parameters: 'an object of JSON values',
   innerLoops: 'a positive integer',
   requiresPython: 'a version "X.Y" such as "2.7" or "3.6"',
+  requirements: `an array of at most ${MAX_REQUIREMENTS} pinned requirements such as "numpy==2.0.2" (name, optional [extras], ==, version; each distribution once; no options, URLs or paths)`,
 }
+
+/**
+ * One pinned requirement: a distribution name (PEP 508), optional extras, `==` and a version
+ * (PEP 440 characters, no wildcard). Nothing else: no pip options (`--index-url`, `-e`), no URLs,
+ * paths or environment markers, so a manifest can neither point pip elsewhere nor leave a
+ * version open (an open version would change the stack without changing the workload's version).
+ */
+export const REQUIREMENT_RE =
+  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9][A-Za-z0-9._-]{0,49}(?:,[A-Za-z0-9][A-Za-z0-9._-]{0,49}){0,9}\])?==[0-9][0-9A-Za-z.+!_-]{0,49}$/
+
+/** A requirement's distribution name, normalised as PEP 503 does (`Scikit_Learn` → `scikit-learn`). */
+export function requirementName(requirement: string): string {
+  const name = /^[A-Za-z0-9._-]+/.exec(requirement)?.[0] ?? requirement
+  return name.toLowerCase().replace(/[-_.]+/g, '-')
+}
+
+const requirementsSchema = z
+  .array(z.string().max(200).regex(REQUIREMENT_RE))
+  .max(MAX_REQUIREMENTS)
+  .refine((list) => new Set(list.map(requirementName)).size === list.length, {
+    message: 'each distribution once',
+  })
 
 const manifestSchema = z.strictObject({
   name: z.string().regex(WORKLOAD_NAME_RE),
@@ -77,6 +106,7 @@ const manifestSchema = z.strictObject({
   parameters: z.record(z.string(), z.json()),
   innerLoops: z.number().int().positive(),
   requiresPython: z.string().regex(PYTHON_VERSION_RE),
+  requirements: requirementsSchema.optional(),
 })
 
 const suitesSchema = z.strictObject({
@@ -169,7 +199,8 @@ export function parseManifest(raw: unknown, file: string): WorkloadManifest {
       `Cannot load workload manifest ${quote(file, 200)}: ${problems.join('; ')}`,
     )
   }
-  return parsed.data
+  const { requirements, ...rest } = parsed.data
+  return requirements === undefined ? rest : { ...rest, requirements }
 }
 
 /**
@@ -187,6 +218,92 @@ export async function workloadVersion(dir: string): Promise<string> {
     parts.push(Buffer.from(`${rel}\0${content.length}\0`, 'utf8'), content)
   }
   return sha256Hex(Buffer.concat(parts), VERSION_CHARS)
+}
+
+/**
+ * The built-in workloads and suites, plus those of each of `extraDirs` (folders in the same
+ * format, `langperf run --workloads DIR`). A name given twice, by a built-in and a folder or by
+ * two folders, throws `bad-input` naming both places.
+ */
+export async function loadWorkloadSets(
+  extraDirs: readonly string[],
+  builtInDir: string = WORKLOADS_DIR,
+): Promise<{ workloads: WorkloadDefinition[]; suites: SuiteDefinition[] }> {
+  const workloads: WorkloadDefinition[] = []
+  const suites: SuiteDefinition[] = []
+  const workloadFrom = new Map<string, string>()
+  const suiteFrom = new Map<string, string>()
+  for (const dir of [builtInDir, ...extraDirs.map((d) => resolve(d))]) {
+    const where = dir === builtInDir ? 'the built-in workloads' : quote(dir, 200)
+    for (const w of await loadWorkloads(dir)) {
+      const earlier = workloadFrom.get(w.manifest.name)
+      if (earlier !== undefined) throw nameClash('workload', w.manifest.name, earlier, where)
+      workloadFrom.set(w.manifest.name, where)
+      workloads.push(w)
+    }
+    for (const s of await loadSuites(dir)) {
+      const earlier = suiteFrom.get(s.name)
+      if (earlier !== undefined) throw nameClash('suite', s.name, earlier, where)
+      suiteFrom.set(s.name, where)
+      suites.push(s)
+    }
+  }
+  return { workloads: workloads.sort((a, b) => compareText(a.manifest.name, b.manifest.name)), suites }
+}
+
+function nameClash(kind: string, name: string, earlier: string, later: string): LangperfError {
+  return new LangperfError(
+    'bad-input',
+    `Cannot load ${kind} ${quote(name)} from ${later}: expected a name of its own, found it in ${earlier} already (rename the directory and its manifest's "name")`,
+  )
+}
+
+/**
+ * The workloads with their requirements changed by `overrides` (pinned requirements such as
+ * `numpy==1.26.4`): each replaces the pin of the same distribution in every workload that lists
+ * it. A workload whose requirements change gets a version of its own (the directory's version
+ * and the requirements hashed together), so that each stack is its own series; one left as it
+ * was keeps its version. An override that no workload lists throws `bad-input`.
+ */
+export function overrideRequirements(
+  workloads: readonly WorkloadDefinition[],
+  overrides: readonly string[],
+): WorkloadDefinition[] {
+  const byName = new Map<string, string>()
+  for (const o of overrides) {
+    if (o.length > 200 || !REQUIREMENT_RE.test(o)) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot use --requirements-override ${quote(o)}: expected a pinned requirement such as "numpy==1.26.4" (name, optional [extras], ==, version)`,
+      )
+    }
+    byName.set(requirementName(o), o)
+  }
+  const used = new Set<string>()
+  const out = workloads.map((w) => {
+    const current = w.manifest.requirements
+    if (current === undefined) return w
+    const next = current.map((r) => {
+      const o = byName.get(requirementName(r))
+      if (o !== undefined) used.add(requirementName(r))
+      return o ?? r
+    })
+    if (next.every((r, i) => r === current[i])) return w
+    return {
+      ...w,
+      manifest: { ...w.manifest, requirements: next },
+      version: sha256Hex(`${w.version}\0${[...next].sort(compareText).join('\n')}`, VERSION_CHARS),
+    }
+  })
+  const unused = [...byName.keys()].filter((n) => !used.has(n))
+  if (unused.length > 0) {
+    const listed = [...new Set(workloads.flatMap((w) => w.manifest.requirements ?? []).map(requirementName))]
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --requirements-override for ${unused.map((n) => quote(n)).join(', ')}: expected a distribution the selected workloads list, found ${listed.length > 0 ? listed.join(', ') : 'no requirements in them'}`,
+    )
+  }
+  return out
 }
 
 /** Loads `<dir>/suites.json`; no file means no suites. Throws `bad-input` when it is invalid. */
@@ -304,6 +421,8 @@ function manifestExpectation(path: readonly PropertyKey[]): string {
   if (field === '*') return Object.keys(MANIFEST_EXPECTATIONS).join(', ')
   if (field === 'tags' && typeof index === 'number') return `one of ${WORKLOAD_TAGS.join(', ')}`
   if (field === 'parameters' && index !== undefined) return 'a JSON value'
+  if (field === 'requirements' && index !== undefined)
+    return 'a pinned requirement such as "numpy==2.0.2" (name, optional [extras], ==, version)'
   if (typeof field === 'string' && field in MANIFEST_EXPECTATIONS) {
     return MANIFEST_EXPECTATIONS[field as keyof WorkloadManifest]
   }
@@ -340,8 +459,16 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 async function readJson(file: string): Promise<unknown> {
   let text: string
   try {
+    const { size } = await stat(file)
+    if (size > MAX_MANIFEST_BYTES) {
+      throw new LangperfError(
+        'bad-input',
+        `Cannot read ${quote(file, 200)}: expected at most ${MAX_MANIFEST_BYTES} bytes, found ${size}`,
+      )
+    }
     text = await readFile(file, 'utf8')
   } catch (error) {
+    if (error instanceof LangperfError) throw error
     throw new LangperfError('bad-input', `Cannot read ${quote(file, 200)}: ${errorText(error)}`, {
       cause: error,
     })

@@ -8,9 +8,10 @@ import {
 import { LangperfError } from '../../lib/index.ts'
 import { DEFAULT_MIN_EFFECT } from '../../model/index.ts'
 import type { Verdict } from '../../stats/index.ts'
-import type { RunRow } from '../../store/index.ts'
+import type { RunReader, RunRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
 import { formatPercent, formatRatio, formatValue, printJson, println, table } from '../output.ts'
+import { stackLine } from './stack-line.ts'
 
 /** Options of `langperf compare`. */
 export interface CompareOptions extends CommonOptions {
@@ -173,6 +174,8 @@ export async function compareCommand(
     if (options.json) printJson(ctx.io, { ...report, failOnSlowdown: pct ?? null, failing })
     else {
       println(ctx.io, renderCompare(report))
+      const stacks = await stackLines(store, baseId, candId)
+      if (stacks.length > 0) println(ctx.io, ['', 'Stacks (base → candidate):', ...stacks].join('\n'))
       if (pct !== undefined) {
         println(ctx.io)
         println(
@@ -185,4 +188,17 @@ export async function compareCommand(
     }
     return failing.length > 0 ? 1 : 0
   })
+}
+
+/** Per workload with a recorded stack: `  np_matmul: numpy 1.26.4; … → numpy 2.4.6; …`, or the one stack. */
+async function stackLines(store: RunReader, baseId: number, candId: number): Promise<string[]> {
+  const [base, cand] = await Promise.all([store.getResults(baseId), store.getResults(candId)])
+  const lines: string[] = []
+  for (const b of base) {
+    const c = cand.find((r) => r.workload.name === b.workload.name)
+    const [from, to] = [stackLine(b.metadata), c ? stackLine(c.metadata) : null]
+    if (from === null && to === null) continue
+    lines.push(`  ${b.workload.name}: ${from === to ? from : `${from ?? 'none'} → ${to ?? 'none'}`}`)
+  }
+  return lines
 }

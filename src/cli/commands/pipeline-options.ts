@@ -1,14 +1,15 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import type { LangperfConfig } from '../../model/index.ts'
+import { CONFIG_DEFAULTS, type LangperfConfig } from '../../model/index.ts'
 import type { SamplingOptions } from '../../pipeline/index.ts'
 import { openStore, type Store } from '../../store/index.ts'
 import { type CommonOptions, storeLocation } from '../context.ts'
 
 // What the commands that drive the pipeline (`nightly`, `bisect`) share: the configuration file,
-// the store it names and the sampling options.
+// the store it names and the sampling options; and langperf's cache directory (`profile`, `run`).
 
 /** Options shared by the commands that read a langperf.toml. */
 export interface ConfigOptions extends CommonOptions {
@@ -91,4 +92,16 @@ export function samplingFrom(options: SamplingCliOptions, processes?: number): S
     ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {}),
   }
+}
+
+/**
+ * langperf's cache directory: `--cache-dir`, else `[build] cache_dir` of the configuration
+ * (`--config`, or ./langperf.toml when there is one), else `.cache/langperf` here — the root the
+ * build cache uses, tools going to its `tools/`.
+ */
+export async function cacheDirOf(options: ConfigOptions & { readonly cacheDir?: string }): Promise<string> {
+  if (options.cacheDir !== undefined) return resolve(options.cacheDir)
+  if (options.config !== undefined || existsSync('langperf.toml'))
+    return (await loadConfigFile(options)).build.cacheDir
+  return resolve(CONFIG_DEFAULTS.cacheDir)
 }

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { resolve } from 'node:path'
 import {
   buildFromInterpreter,
   diffProfiles,
@@ -14,7 +12,6 @@ import {
   topFunctions,
 } from '../../analysis/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import { CONFIG_DEFAULTS } from '../../model/index.ts'
 import {
   discoverInterpreters,
   ensurePySpy,
@@ -26,7 +23,7 @@ import {
 import type { ProfileRow, ProfileWithStacks, Store } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../context.ts'
 import { log, printJson, println, table } from '../output.ts'
-import { loadConfigFile } from './pipeline-options.ts'
+import { cacheDirOf } from './pipeline-options.ts'
 
 // `langperf profile`: where a workload's time goes, sampled by py-spy in processes of its own
 // (docs/profiles.md), stored, and read back as a top-functions table (`show`) or as the
@@ -57,18 +54,6 @@ export interface ProfileViewOptions extends CommonOptions {
 
 const DEFAULT_TOP = 15
 
-/**
- * langperf's cache directory: `--cache-dir`, else `[build] cache_dir` of the configuration
- * (`--config`, or ./langperf.toml when there is one), else `.cache/langperf` here — the root the
- * build cache uses, tools going to its `tools/`.
- */
-async function cacheDirOf(options: ProfileOptions): Promise<string> {
-  if (options.cacheDir !== undefined) return resolve(options.cacheDir)
-  if (options.config !== undefined || existsSync('langperf.toml'))
-    return (await loadConfigFile(options)).build.cacheDir
-  return resolve(CONFIG_DEFAULTS.cacheDir)
-}
-
 /** `langperf profile WORKLOAD`: profiles it on each --python, stores the profiles, prints what they say. */
 export async function profileCommand(ctx: Ctx, workload: string, options: ProfileOptions): Promise<number> {
   const durationS = options.duration ?? 10
@@ -94,6 +79,11 @@ export async function profileCommand(ctx: Ctx, workload: string, options: Profil
     throw new LangperfError(
       'bad-input',
       `Cannot profile workload ${quote(workload)}: expected one of ${all.map((w) => w.manifest.name).join(', ')}`,
+    )
+  if (def.manifest.requirements?.length)
+    throw new LangperfError(
+      'unavailable',
+      `Cannot profile workload ${quote(workload)}: workloads with requirements are not profiled yet (they need their virtual environment, which only \`langperf run\` makes); expected a standard-library workload`,
     )
   const interpreters = await findInterpreters(ctx, options.python)
   const cacheDir = await cacheDirOf(options)

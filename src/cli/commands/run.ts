@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { join, sep } from 'node:path'
 import cliProgress from 'cli-progress'
 import {
   buildFromInterpreter,
@@ -17,14 +18,15 @@ import {
   discoverInterpreters,
   getPreset,
   type Interpreter,
-  loadSuites,
-  loadWorkloads,
+  loadWorkloadSets,
   onPath,
+  overrideRequirements,
   type Preset,
   readEnvironment,
   resolveSuite,
   type SuiteEvent,
   samplingFor,
+  WORKLOADS_DIR,
 } from '../../runner/index.ts'
 import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
 import {
@@ -36,6 +38,7 @@ import {
 } from '../context.ts'
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
+import { cacheDirOf } from './pipeline-options.ts'
 import { renderResultsTable } from './show.ts'
 
 /** Options of `langperf run`. */
@@ -61,13 +64,37 @@ export interface RunOptions extends CommonOptions {
   readonly maxProcesses?: number
   /** CPUs to pin workers to (`2-3`), `none`, or `auto` (default: the isolated CPUs, if any). */
   readonly cpus?: string
+  /** Folders of one's own workloads, beside the built-in ones (`--workloads DIR`, repeatable). */
+  readonly workloads?: readonly string[]
+  /** Pinned requirements replacing the workloads' own pins of the same distributions. */
+  readonly requirementsOverride?: readonly string[]
+  /** langperf's cache (virtual environments of workloads with requirements go to its venvs/). */
+  readonly cacheDir?: string
+  /** Configuration file naming the cache (`[build] cache_dir`). */
+  readonly config?: string
 }
 
-/** Picks the workloads: `--workload` names (any order) or the suite. */
+/**
+ * Picks the workloads: `--workload` names (any order), else the suite, else, with `--workloads DIR`
+ * and no suite, every workload of those folders; then applies `--requirements-override`.
+ */
 async function selectWorkloads(
   options: RunOptions,
 ): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
-  const all = await loadWorkloads()
+  const dirs = options.workloads ?? []
+  const { workloads: all, suites } = await loadWorkloadSets(dirs)
+  const picked = pickWorkloads(options, all, suites)
+  const overrides = options.requirementsOverride ?? []
+  return overrides.length === 0
+    ? picked
+    : { ...picked, workloads: overrideRequirements(picked.workloads, overrides) }
+}
+
+function pickWorkloads(
+  options: RunOptions,
+  all: readonly WorkloadDefinition[],
+  suites: Awaited<ReturnType<typeof loadWorkloadSets>>['suites'],
+): { suite: string; workloads: WorkloadDefinition[] } {
   if (options.workload && options.workload.length > 0) {
     const byName = new Map(all.map((w) => [w.manifest.name, w]))
     const picked = options.workload.map((n) => {
@@ -82,8 +109,12 @@ async function selectWorkloads(
     })
     return { suite: options.suite ?? 'custom', workloads: picked }
   }
+  const dirs = options.workloads ?? []
+  if (options.suite === undefined && dirs.length > 0) {
+    return { suite: 'custom', workloads: all.filter((w) => !w.dir.startsWith(`${WORKLOADS_DIR}${sep}`)) }
+  }
   const suite = options.suite ?? 'default'
-  return { suite, workloads: resolveSuite(suite, all, await loadSuites()) }
+  return { suite, workloads: resolveSuite(suite, all, suites) }
 }
 
 /**
@@ -122,7 +153,14 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const environment = await readEnvironment()
   const cpuList = await cpuListFrom(options.cpus ?? 'auto', environment, ctx.env)
   const machine = options.machine ?? hostname()
+  const cacheDir = await cacheDirOf(options)
   logPlan(ctx, options, { suite, workloads, preset, interpreters, environment })
+  const withRequirements = workloads.filter((w) => w.manifest.requirements?.length).length
+  if (withRequirements > 0)
+    log(
+      ctx.io,
+      `  ${withRequirements} workloads with requirements: virtual environments in ${join(cacheDir, 'venvs')} (made on first use with pip's configured index)`,
+    )
   const showBar = options.progress !== false && !options.json
   const progress = progressBar(
     ctx.io,
@@ -150,6 +188,8 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
               ...(adaptive ? { adaptive } : {}),
               ...(cpuList === undefined ? {} : { cpuList }),
+              cacheDir,
+              pipEnv: ctx.env,
             },
             {
               machine,
@@ -157,7 +197,12 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               suite,
               onEvent: progress.onEvent,
               signal,
-              ...(cpuList === undefined ? {} : { metadata: { cpu_list: cpuList } }),
+              metadata: {
+                ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+                ...(options.requirementsOverride?.length
+                  ? { requirements_override: [...options.requirementsOverride] }
+                  : {}),
+              },
             },
           )
           progress.stop()

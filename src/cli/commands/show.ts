@@ -5,6 +5,7 @@ import type { ResultRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
 import { formatValue, printJson, println, table } from '../output.ts'
 import { runLabel } from './compare.ts'
+import { stackLine } from './stack-line.ts'
 
 /** Options of `langperf show`. */
 export interface ShowOptions extends CommonOptions {
@@ -132,6 +133,15 @@ export async function showCommand(
     }
     println(io)
     println(io, renderResultsTable(results))
+    const stacks = results.flatMap((r) => {
+      const line = stackLine(r.metadata)
+      return line === null ? [] : [`  ${r.workload.name}: ${line}`]
+    })
+    if (stacks.length > 0) {
+      println(io)
+      println(io, 'Stacks (third-party modules loaded; BLAS/LAPACK and threads)')
+      println(io, stacks.join('\n'))
+    }
     const failed = results.filter((r) => r.outcome.state === 'failed')
     for (const r of failed) {
       if (r.outcome.state === 'failed' && r.outcome.stderrTail.trim()) {

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { discoverInterpreters } from '../runner/index.ts'
+import { cli } from './toy-runtime.ts'
+
+// Workloads of one's own (`workloads new`, `run --workloads DIR`) and workloads with requirements
+// run through the command line, in-process, on real interpreters.
+
+const scratch = await mkdtemp(join(tmpdir(), 'langperf-own-workloads-'))
+after(() => rm(scratch, { recursive: true, force: true }))
+
+/** The measuring options of these tests: few processes, short values. */
+const SHORT = [
+  '--fast',
+  '--processes',
+  '2',
+  '--values',
+  '1',
+  '--warmups',
+  '0',
+  '--min-time',
+  '0.01',
+  '--no-progress',
+]
+
+interface ShownResult {
+  readonly workload: { readonly name: string; readonly version: string }
+  readonly outcome: { readonly state: string; readonly message?: string }
+  readonly metadata: Record<string, unknown>
+}
+
+/** The results of run `id` in database `db`, as `show --json` prints them. */
+async function shownResults(db: string, id: string): Promise<ShownResult[]> {
+  const shown = await cli('show', id, '--db', db, '--json')
+  assert.equal(shown.code, 0, shown.err)
+  return (JSON.parse(shown.out) as { results: ShownResult[] }).results
+}
+
+test('workloads new writes a skeleton that passes validation and runs as is with --workloads', async () => {
+  const dir = join(scratch, 'mine')
+  const made = await cli('workloads', 'new', 'my_service', '--dir', dir)
+  assert.equal(made.code, 0, made.err)
+  assert.match(made.out, /Wrote .*my_service\/manifest\.json and .*my_service\/workload\.py/)
+  const listed = await cli('workloads', '--workloads', dir)
+  assert.match(listed.out, /^my_service +[0-9a-f]{12} +py3\.6\+/m)
+  const db = join(scratch, 'mine.db')
+  const run = await cli('run', '--workloads', dir, '--python', 'python3', '--db', db, ...SHORT)
+  assert.equal(run.code, 0, run.err)
+  assert.match(run.err, /suite custom \(1 workloads\)/)
+  const [result] = await shownResults(db, '1')
+  assert.equal(result?.workload.name, 'my_service')
+  assert.equal(result?.outcome.state, 'measured')
+})
+
+test('workloads new refuses a built-in name, a bad name and an existing directory', async () => {
+  const dir = join(scratch, 'refused')
+  const builtIn = await cli('workloads', 'new', 'nbody', '--dir', dir)
+  assert.equal(builtIn.code, 2)
+  assert.match(
+    builtIn.err,
+    /Cannot create workload "nbody": expected a name of its own, found a built-in workload/,
+  )
+  const bad = await cli('workloads', 'new', 'My App', '--dir', dir)
+  assert.match(bad.err, /Cannot create workload "My App": expected a name matching/)
+  assert.equal((await cli('workloads', 'new', 'twice', '--dir', dir)).code, 0)
+  const again = await cli('workloads', 'new', 'twice', '--dir', dir)
+  assert.match(again.err, /Cannot create workload "twice": ".*twice" exists already/)
+})
+
+test('run --workloads rejects a folder whose workload has the name of a built-in one', async () => {
+  const dir = join(scratch, 'clash')
+  // A skeleton renamed after a built-in workload, directory and manifest alike.
+  assert.equal((await cli('workloads', 'new', 'mine', '--dir', dir)).code, 0)
+  await rename(join(dir, 'mine'), join(dir, 'sieve'))
+  const manifest = JSON.parse(await readFile(join(dir, 'sieve', 'manifest.json'), 'utf8'))
+  await writeFile(join(dir, 'sieve', 'manifest.json'), JSON.stringify({ ...manifest, name: 'sieve' }))
+  const run = await cli(
+    'run',
+    '--workloads',
+    dir,
+    '--python',
+    'python3',
+    '--db',
+    join(scratch, 'clash.db'),
+    ...SHORT,
+  )
+  assert.equal(run.code, 2)
+  assert.match(
+    run.err,
+    /Cannot load workload "sieve" from ".*clash": expected a name of its own, found it in the built-in workloads already/,
+  )
+})
+
+test('np_matmul runs in a 3.11 virtual environment with numpy, and another numpy is another series', async (t) => {
+  const { interpreters } = await discoverInterpreters({ explicit: ['python3.11'] })
+  if (!interpreters.some((i) => i.info.version.startsWith('3.11')))
+    return t.skip('python3.11 is not installed (the numpy wheels exist for CPython 3.11 only)')
+  const db = join(scratch, 'numeric.db')
+  const cache = join(scratch, 'cache')
+  const common = [
+    '--workload',
+    'np_matmul',
+    '--python',
+    'python3.11',
+    '--db',
+    db,
+    '--cache-dir',
+    cache,
+    ...SHORT,
+  ]
+  const first = await cli('run', ...common)
+  assert.equal(first.code, 0, first.err)
+  const second = await cli('run', ...common, '--requirements-override', 'numpy==1.26.4')
+  assert.equal(second.code, 0, second.err)
+  const [a] = await shownResults(db, '1')
+  const [b] = await shownResults(db, '2')
+  for (const [r, numpy] of [
+    [a, '2.0.2'],
+    [b, '1.26.4'],
+  ] as const) {
+    assert.equal(r?.outcome.state, 'measured', JSON.stringify(r?.outcome))
+    const stack = r?.metadata.stack as {
+      modules: Record<string, string>
+      blas: { libraries: { threads: number }[] }
+    }
+    assert.equal(stack.modules.numpy, numpy)
+    assert.ok(stack.blas.libraries.length >= 1)
+    assert.equal(stack.blas.libraries[0]?.threads, 1)
+  }
+  assert.notEqual(a?.workload.version, b?.workload.version)
+  const shown = await cli('show', '2', '--db', db)
+  assert.match(shown.out, /np_matmul: numpy 1\.26\.4; blas openblas/)
+  const compared = await cli('compare', '1', '2', '--db', db, '--allow-version-mismatch')
+  assert.equal(compared.code, 0, compared.err)
+  assert.match(compared.out, /np_matmul \(versions differ\)/)
+  assert.match(compared.out, /np_matmul: numpy 2\.0\.2; blas openblas .* → numpy 1\.26\.4; blas openblas/)
+})
+
+test('profile refuses a workload with requirements, saying why', async () => {
+  const got = await cli('profile', 'np_matmul', '--python', 'python3', '--db', join(scratch, 'profile.db'))
+  assert.equal(got.code, 3)
+  assert.match(
+    got.err,
+    /Cannot profile workload "np_matmul": workloads with requirements are not profiled yet/,
+  )
+})
