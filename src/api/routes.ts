@@ -374,6 +374,21 @@ export const ROUTES = {
     response: CompareSchema,
     validateResponse: true,
   }),
+  getState: route({
+    method: 'GET',
+    path: '/api/v1/state',
+    action: 'get the state of the store',
+    summary: 'A token of the state of the runs, for caches',
+    description:
+      '`runs` changes whenever a run is stored or finishes, a result is added or a build is moved to another branch; a client may keep what it derived from runs, series and points while it holds. Detected changes and alerts are not covered.',
+    tag: 'runs',
+    auth: 'public',
+    query: z.strictObject({}),
+    bodyKind: 'none',
+    status: 200,
+    response: z.object({ runs: z.string() }),
+    validateResponse: true,
+  }),
   overview: route({
     method: 'GET',
     path: '/api/v1/overview',

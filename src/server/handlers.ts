@@ -504,11 +504,12 @@ const MAX_KEPT_SERIES = 32
 /** Series points, comparisons and the overview. */
 function seriesHandlers(
   store: Store,
-): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview'> {
+): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview' | 'getState'> {
   const overviewMemo = new OverviewMemo()
   const pointsMemo = new Map<string, { readonly state: string; readonly value: SeriesPointsAnswer }>()
   return {
     summarizeSeries: async ({ query }) => summarizeSeries(store, query),
+    getState: async () => ({ runs: await store.runsState() }),
     getSeriesPoints: async ({ query }) => {
       const action = ROUTES.getSeriesPoints.action
       const version = query.version ?? (await onlyVersionOf(store, query.workload, action))

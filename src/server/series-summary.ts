@@ -35,55 +35,52 @@ export interface SeriesSummaryQuery {
 /** Changes read per statement for the latest of each series. */
 const MAX_CHANGES = 5000
 
-/** The tags results carry, per store, with the state of its runs they were read at. */
-const resultTagsMemo = new WeakMap<
-  object,
-  { readonly at: string; readonly tags: ReadonlyMap<string, ReadonlySet<string>> }
->()
+/**
+ * What the workloads index reads of every series, per store, at the runs' state it was read at:
+ * the tags of each workload version, and the series lists by filter. Series and tags change only
+ * with the runs (a result stored, a run finished, a build moved), and runsState says when, in the
+ * database itself, so two servers over one database agree.
+ */
+interface Catalog {
+  readonly state: string
+  readonly tags: ReadonlyMap<string, ReadonlySet<string>>
+  readonly lists: Map<string, readonly SeriesInfo[]>
+}
+
+const catalogs = new WeakMap<object, Catalog>()
+
+/** Filters of the series lists a catalog keeps, at most. */
+const MAX_KEPT_LISTS = 64
+
+async function catalogOf(store: BuildCatalog & RunReader, state: string): Promise<Catalog> {
+  const kept = catalogs.get(store)
+  if (kept !== undefined && kept.state === state) return kept
+  const made: Catalog = { state, tags: await workloadTags(store), lists: new Map() }
+  catalogs.set(store, made)
+  return made
+}
 
 /**
  * Tags of each workload version (`name@version`): its manifest's, and those its results carry
  * in the latest run of each machine × runtime × config × branch (imported pyperf files and
- * langperf-run documents put them in the result's metadata, as compare reads them). The latter
- * are read again only when the store's runs changed (a run stored, or one finished): the newest
- * stored run, the count of runs and the count still running say so, in the database itself, so
- * two servers over one database agree.
+ * langperf-run documents put them in the result's metadata, as compare reads them).
  */
 async function workloadTags(store: BuildCatalog & RunReader): Promise<Map<string, Set<string>>> {
   const tags = new Map<string, Set<string>>()
-  const add = (key: string, values: Iterable<unknown>) => {
+  const add = (key: string, values: readonly unknown[]) => {
     const set = tags.get(key) ?? new Set<string>()
     for (const t of values) if (typeof t === 'string') set.add(t)
     tags.set(key, set)
   }
   for (const w of await store.listWorkloads())
     if (Array.isArray(w.manifest?.tags)) add(`${w.name}@${w.version}`, w.manifest.tags)
-  for (const [key, values] of await resultTags(store)) add(key, values)
-  return tags
-}
-
-async function resultTags(store: RunReader): Promise<ReadonlyMap<string, ReadonlySet<string>>> {
-  const [newest, running] = await Promise.all([
-    store.listRuns({ limit: 1, order: 'stored' }),
-    store.listRuns({ limit: 1, status: 'running' }),
-  ])
-  const at = `${newest.rows[0]?.id ?? 0}:${newest.total}:${running.total}`
-  const memo = resultTagsMemo.get(store)
-  if (memo !== undefined && memo.at === at) return memo.tags
-  const tags = new Map<string, Set<string>>()
   const groups = await store.latestRunsByGroup({ perGroup: 1, statuses: ['complete', 'interrupted'] })
   for (const g of groups) {
     const latest = g.runs[0]
     if (latest === undefined) continue
-    for (const r of await store.getResults(latest.id)) {
-      if (!Array.isArray(r.metadata.tags)) continue
-      const key = `${r.workload.name}@${r.workload.version}`
-      const set = tags.get(key) ?? new Set<string>()
-      for (const t of r.metadata.tags) if (typeof t === 'string') set.add(t)
-      tags.set(key, set)
-    }
+    for (const r of await store.getResults(latest.id))
+      if (Array.isArray(r.metadata.tags)) add(`${r.workload.name}@${r.workload.version}`, r.metadata.tags)
   }
-  resultTagsMemo.set(store, { at, tags })
   return tags
 }
 
@@ -206,23 +203,27 @@ export async function summarizeSeries(
   store: SeriesReader & SeriesSummaryCache & BuildCatalog & RunReader & AlertLog,
   query: SeriesSummaryQuery,
 ) {
-  const [all, tags] = await Promise.all([
-    store.listSeries({
-      ...(query.machine === undefined ? {} : { machine: query.machine }),
-      ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
-      ...(query.config === undefined ? {} : { config: query.config }),
-      ...(query.branch === undefined ? {} : { branch: query.branch }),
-      ...(query.workload === undefined ? {} : { workload: query.workload }),
-    }),
-    workloadTags(store),
-  ])
+  const catalog = await catalogOf(store, await store.runsState())
+  const filter = {
+    ...(query.machine === undefined ? {} : { machine: query.machine }),
+    ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
+    ...(query.config === undefined ? {} : { config: query.config }),
+    ...(query.branch === undefined ? {} : { branch: query.branch }),
+    ...(query.workload === undefined ? {} : { workload: query.workload }),
+  }
+  const filterKey = JSON.stringify(filter)
+  let all = catalog.lists.get(filterKey)
+  if (all === undefined) {
+    // Kept in the index's order (by workload first), so each request only filters.
+    all = (await store.listSeries(filter)).sort((a, b) => seriesOrder(a).localeCompare(seriesOrder(b)))
+    if (catalog.lists.size < MAX_KEPT_LISTS) catalog.lists.set(filterKey, all)
+  }
+  const tags = catalog.tags
   const needle = query.q?.toLowerCase()
   const tagsOf = (s: SeriesInfo) => [...(tags.get(`${s.workload}@${s.workloadVersion}`) ?? [])].sort()
   const named = all.filter((s) => needle === undefined || s.workload.toLowerCase().includes(needle))
   const allTags = [...new Set(named.flatMap(tagsOf))].sort()
-  const kept = named
-    .filter((s) => query.tag === undefined || tagsOf(s).includes(query.tag))
-    .sort((a, b) => seriesOrder(a).localeCompare(seriesOrder(b)))
+  const kept = named.filter((s) => query.tag === undefined || tagsOf(s).includes(query.tag))
   const page = kept.slice(query.offset, query.offset + query.limit)
   const [cached, changes] = await Promise.all([store.readSeriesSummaries(page), changesOf(store, page)])
   const items = []

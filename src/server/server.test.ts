@@ -478,6 +478,8 @@ describe('public read routes', () => {
     const before = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
     const again = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
     assert.equal(again.body.state, before.body.state, 'the same runs, the same state')
+    const state = await call(f.app, { method: 'GET', url: '/api/v1/state' })
+    assert.deepEqual(state.body, { runs: before.body.state }, 'GET /state gives the same token')
     const [id] = await f.store.insertRuns([
       run({
         machine: 'bench-2',
@@ -496,6 +498,7 @@ describe('public read routes', () => {
     }[]
     assert.equal(row?.latest.id, id)
     assert.notEqual(r.body.state, before.body.state, 'a new run, a new state')
+    assert.equal((await call(f.app, { method: 'GET', url: '/api/v1/state' })).body.runs, r.body.state)
     assert.equal(row?.previous?.commitSha, 'dddd4444')
     assert.equal(row?.geometricMean.kind, 'interval')
   })

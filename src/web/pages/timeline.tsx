@@ -68,10 +68,15 @@ async function seriesData(
   ctx: PageContext,
   s: SeriesRef,
   label: string,
+  state: string | null,
 ): Promise<{ data: TimelineSeriesData; points: Points }> {
   const query = seriesQuery(s)
+  const read = () =>
+    ctx.api.getSeriesPoints({ query: { ...query, failed: true, interval: true, epochs: true } })
   const [answer, changes] = await Promise.all([
-    ctx.api.getSeriesPoints({ query: { ...query, failed: true, interval: true, epochs: true } }),
+    ctx.memo === undefined || state === null
+      ? read()
+      : ctx.memo.current(`timeline-points:${JSON.stringify(query)}`, state, read),
     allPages((offset, limit) => ctx.api.listChanges({ query: { ...query, offset, limit } }), 5000),
   ])
   const points = answer.points
@@ -147,8 +152,10 @@ export async function timelinePage(
   }
   const overlays = await resolveOverlays(ctx, primary, ref.also)
   const all = [primary, ...overlays.slice(0, 8)]
+  // Points change only with the runs: a server keeps them per state of the runs (GET /state).
+  const state = ctx.memo === undefined ? null : (await ctx.api.getState({ query: {} })).runs
   const loaded = await Promise.all(
-    all.map((s, i) => seriesData(ctx, s, labelOf(s, i === 0 ? undefined : primary))),
+    all.map((s, i) => seriesData(ctx, s, labelOf(s, i === 0 ? undefined : primary), state)),
   )
   if (ctx.links.mode === 'static') linkComparisons(ctx, loaded)
   const siblings = (await ctx.api.listSeries({ query: { workload: primary.workload, limit: 1000 } })).items
