@@ -198,12 +198,42 @@ async function summarize(
   }
 }
 
-/** One page of series summaries, ordered by workload, machine, runtime, config and branch. */
+/** Answers of summarizeSeries per store, by query, with the state of runs and changes they were made at. */
+const answers = new WeakMap<object, Map<string, { readonly state: string; readonly answer: SummaryPage }>>()
+
+/** Queries whose answers are kept per store, the oldest going first. */
+const MAX_KEPT_ANSWERS = 64
+
+type SummaryPage = Awaited<ReturnType<typeof summarizePage>>
+
+/**
+ * One page of series summaries, ordered by workload, machine, runtime, config and branch; the
+ * answer to a query is kept until the runs or the changes change (runsState, changesState).
+ */
 export async function summarizeSeries(
   store: SeriesReader & SeriesSummaryCache & BuildCatalog & RunReader & AlertLog,
   query: SeriesSummaryQuery,
+): Promise<SummaryPage> {
+  const runs = await store.runsState()
+  const state = `${runs}|${await store.changesState()}`
+  const key = JSON.stringify(query)
+  const kept = answers.get(store) ?? new Map()
+  answers.set(store, kept)
+  const known = kept.get(key)
+  if (known !== undefined && known.state === state) return known.answer
+  const answer = await summarizePage(store, query, runs)
+  kept.delete(key)
+  if (kept.size >= MAX_KEPT_ANSWERS) kept.delete(kept.keys().next().value as string)
+  kept.set(key, { state, answer })
+  return answer
+}
+
+async function summarizePage(
+  store: SeriesReader & SeriesSummaryCache & BuildCatalog & RunReader & AlertLog,
+  query: SeriesSummaryQuery,
+  runsState: string,
 ) {
-  const catalog = await catalogOf(store, await store.runsState())
+  const catalog = await catalogOf(store, runsState)
   const filter = {
     ...(query.machine === undefined ? {} : { machine: query.machine }),
     ...(query.runtime === undefined ? {} : { runtime: query.runtime }),

@@ -575,6 +575,28 @@ export async function getAlert(db: Db, id: number): Promise<AlertDetail | undefi
   return { ...toAlertRow(a, changes, dates), changes }
 }
 
+/**
+ * The state of the changes as the database tells it: their count, largest id and newest update
+ * (detection inserts changes and updates their status, ratio and blame; none is ever deleted).
+ */
+export async function changesState(db: Db): Promise<string> {
+  const row = await db
+    .selectFrom('changes')
+    .select((eb) => [
+      eb.fn.countAll().as('n'),
+      eb.fn.max('id').as('max_id'),
+      eb.fn.max('updated_at').as('updated'),
+      eb.fn
+        .sum(eb.case().when('status', '=', 'confirmed').then(eb.lit(1)).else(eb.lit(0)).end())
+        .as('confirmed'),
+      eb.fn
+        .sum(eb.case().when('status', '=', 'withdrawn').then(eb.lit(1)).else(eb.lit(0)).end())
+        .as('withdrawn'),
+    ])
+    .executeTakeFirstOrThrow()
+  return [row.n, row.max_id ?? 0, row.updated ?? '', row.confirmed ?? 0, row.withdrawn ?? 0].join(':')
+}
+
 /** Changes matching the filters, oldest first. */
 export async function listChanges(
   db: Db,

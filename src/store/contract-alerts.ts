@@ -124,20 +124,26 @@ function groupingAndStatus(withStore: WithStore): void {
     withStore(async (store) => {
       const ids = await seed(store)
       const at = '2024-10-02T12:00:00.000Z'
+      const none = await store.changesState()
       const p = await store.applyDetection({
         changes: [change(ids, 'nbody', [0, 1], { status: 'provisional' })],
         withdrawn: [],
         at,
       })
       assert.equal((await store.getAlert(p.newAlertIds[0]!))?.status, 'provisional')
+      const provisional = await store.changesState()
+      assert.notEqual(provisional, none, 'a change recorded, a new state')
       const c = await store.applyDetection({ changes: [change(ids, 'nbody', [0, 1])], withdrawn: [], at })
       assert.equal(c.confirmedChangeIds.length, 1)
+      const confirmed = await store.changesState()
+      assert.notEqual(confirmed, provisional, 'a change confirmed at the same time, a new state')
       const down = await store.applyDetection({
         changes: [change(ids, 'nbody', [0, 1], { status: 'provisional' })],
         withdrawn: [],
         at,
       })
       assert.deepEqual(down.confirmedChangeIds, [])
+      assert.equal(await store.changesState(), confirmed, 'nothing changed, the same state')
       assert.equal((await store.getAlert(p.newAlertIds[0]!))?.status, 'confirmed')
       // Withdrawal touches provisional changes only.
       const w = await store.applyDetection({

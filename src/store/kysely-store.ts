@@ -295,6 +295,10 @@ class KyselyStore implements Store {
     return this.#read('list changes', (db) => alerts.listChanges(db, query))
   }
 
+  changesState(): Promise<string> {
+    return this.#read('read the state of the changes', (db) => alerts.changesState(db))
+  }
+
   triageAlert(id: number, input: TriageInput): Promise<AlertDetail> {
     return this.#write('triage an alert', (db) => alerts.triageAlert(db, id, input))
   }

@@ -212,6 +212,8 @@ export interface AlertLog {
   getAlert(id: number): Promise<AlertDetail | undefined>
   /** Changes matching the filters, oldest first. */
   listChanges(query?: ChangeQuery): Promise<{ readonly rows: readonly ChangeRow[]; readonly total: number }>
+  /** A token of the state of the changes: it changes whenever detection records, confirms or withdraws one. */
+  changesState(): Promise<string>
   /** Sets an alert's triage state with a note or link; unknown id: not-found. */
   triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
   /** Records what bisection found for an alert. */
