@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import type { HttpDriver, WorkloadDefinition } from '../model/index.ts'
-import { discoverInterpreters } from './discovery.ts'
+import { discoverInterpreters, onPath } from './discovery.ts'
 import { parseWrkReport, runHttpProcess, weightedOrder, wrkErrorText, wrkScript } from './http-driver.ts'
 import { workerEnv } from './process.ts'
-import { onPath, processesMentioning } from './server-testing.ts'
+import { processesMentioning } from './server-testing.ts'
 import { ensureVenv } from './venv.ts'
 import { loadWorkload, parseManifest } from './workloads.ts'
 
@@ -163,8 +163,9 @@ async function tinyServer(
 
 /** The python of a 3.11 virtual environment with gunicorn, or why there is none. */
 async function gunicornPython(): Promise<string> {
-  if (!onPath('wrk')) return 'wrk is not installed (apt-get install -y wrk)'
-  if (!onPath('memcached')) return 'memcached is not installed (apt-get install -y memcached)'
+  if ((await onPath('wrk', process.env)) === null) return 'wrk is not installed (apt-get install -y wrk)'
+  if ((await onPath('memcached', process.env)) === null)
+    return 'memcached is not installed (apt-get install -y memcached)'
   const { interpreters } = await discoverInterpreters({ explicit: ['python3.11'] })
   const py = interpreters.find((i) => i.info.version.startsWith('3.11'))
   if (!py) return 'python3.11 is not installed'

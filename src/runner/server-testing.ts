@@ -35,15 +35,3 @@ export function processesNamed(name: string): number[] {
   }
   return found
 }
-
-/** Whether `command` is on PATH (for skips with the reason). */
-export function onPath(command: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean)
-  return dirs.some((dir) => {
-    try {
-      return readdirSync(dir).includes(command)
-    } catch {
-      return false
-    }
-  })
-}

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { test } from 'node:test'
-import { onPath } from './server-testing.ts'
+import { onPath } from './discovery.ts'
 import { freePort, startServices, stopServices } from './services.ts'
 
 // The services langperf starts for server workloads: a real memcached on loopback.
 
-const NO_MEMCACHED = onPath('memcached') ? false : 'memcached is not installed (apt-get install -y memcached)'
+const NO_MEMCACHED =
+  (await onPath('memcached', process.env)) !== null
+    ? false
+    : 'memcached is not installed (apt-get install -y memcached)'
 
 test('freePort() gives a port langperf may bind on 127.0.0.1', async () => {
   const port = await freePort()
