@@ -29,6 +29,7 @@ interface WebResult {
       readonly requests_per_s: number[]
       readonly cpu_ms_per_request: number[]
       readonly primary: string
+      readonly open_loop: { fraction: number; completed: number; latency_p99_ms: number }[][]
     }
     readonly services?: { readonly memcached?: { readonly version: string } }
   }
@@ -65,6 +66,14 @@ test('run --suite web measures django_feed: requests/s and CPU ms/request, no pr
   for (const rps of http?.requests_per_s ?? []) assert.ok(rps > 0, JSON.stringify(http))
   for (const cpu of http?.cpu_ms_per_request ?? []) assert.ok(cpu > 0, JSON.stringify(http))
   assert.match(result?.metadata.services?.memcached?.version ?? '', /^\d+\.\d+/)
+  assert.equal(http?.open_loop.length, 2)
+  for (const windows of http?.open_loop ?? []) {
+    assert.deepEqual(
+      windows.map((w) => w.fraction),
+      [0.7, 0.9],
+    )
+    for (const w of windows) assert.ok(w.completed > 0 && w.latency_p99_ms > 0, JSON.stringify(w))
+  }
   assert.deepEqual(processesMentioning('django_feed/workload.py'), [], 'no gunicorn left')
   assert.equal(processesNamed('memcached').length, memcachedBefore, 'no memcached left')
 })

@@ -70,6 +70,11 @@ export interface HttpDriver {
   readonly readyPath: string
   /** The request mix; weights add up to 100. */
   readonly requests: readonly HttpRequestSpec[]
+  /**
+   * Fractions of the measured throughput (e.g. 0.7, 0.9) at which, after the closed-loop window,
+   * latency is measured again at a fixed arrival rate (open loop), each for `durationS`.
+   */
+  readonly openLoopFractions?: readonly number[]
 }
 
 /** A workload found on disk: its manifest, where it lives and its version (content hash). */

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
-import type { HttpDriver, WorkloadDefinition } from '../model/index.ts'
+import type { WorkloadDefinition } from '../model/index.ts'
 import { discoverInterpreters, onPath } from './discovery.ts'
-import { parseWrkReport, runHttpProcess, weightedOrder, wrkErrorText, wrkScript } from './http-driver.ts'
+import { parseWrkReport, runHttpProcess, wrkErrorText, wrkScript } from './http-driver.ts'
+import { weightedOrder } from './open-loop.ts'
 import { workerEnv } from './process.ts'
-import { processesMentioning } from './server-testing.ts'
+import { processesMentioning, TINY_DRIVER } from './server-testing.ts'
 import { ensureVenv } from './venv.ts'
 import { loadWorkload, parseManifest } from './workloads.ts'
 
@@ -18,19 +19,7 @@ import { loadWorkload, parseManifest } from './workloads.ts'
 const scratch = await mkdtemp(join(tmpdir(), 'langperf-http-driver-'))
 after(() => rm(scratch, { recursive: true, force: true }))
 
-const DRIVER: HttpDriver = {
-  kind: 'http',
-  workers: 1,
-  connections: 2,
-  durationS: 1,
-  warmupS: 0,
-  readyTimeoutS: 20,
-  readyPath: '/',
-  requests: [
-    { method: 'GET', path: '/a', weight: 60 },
-    { method: 'POST', path: '/b', weight: 40, body: 'x=1&y=2' },
-  ],
-}
+const DRIVER = TINY_DRIVER
 
 const SERVER = {
   name: 'tiny_server',
@@ -190,6 +179,9 @@ test('runHttpProcess() measures the server: CPU per request as the value, the lo
   assert.ok((http.cpu_ms_per_request ?? 0) > 0)
   assert.ok((http.latency_p99_ms ?? -1) >= (http.latency_p50_ms ?? 0))
   assert.match(JSON.stringify(got.process.metadata.services), /"memcached":\{"version":"\d/)
+  const [half] = (got.process.metadata.http as { open_loop: Record<string, number>[] }).open_loop
+  assert.equal(half?.fraction, 0.5)
+  assert.ok((half?.completed ?? 0) > 0 && half?.completed === half?.sent, JSON.stringify(half))
   assert.deepEqual(processesMentioning(def.entryPath), [], 'no process of the workload is left')
 })
 

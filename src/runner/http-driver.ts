@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import type { JsonObject } from '../lib/index.ts'
 import type { FailureReason, HttpDriver, ProcessSamples, WorkloadDefinition } from '../model/index.ts'
+import { type OpenLoopReport, openLoop, weightedOrder } from './open-loop.ts'
 import { runWorker } from './process.ts'
 import { HARNESS_PATH } from './protocol.ts'
 import {
@@ -102,23 +103,6 @@ end
 `
 }
 
-/** 1-based request indices, `sum(weights)` long, each `weights[i]` times, interleaved (smooth weighted round robin). */
-export function weightedOrder(weights: readonly number[]): number[] {
-  const total = weights.reduce((a, b) => a + b, 0)
-  const current = weights.map(() => 0)
-  const out: number[] = []
-  for (let n = 0; n < total; n++) {
-    let best = 0
-    for (let i = 0; i < weights.length; i++) {
-      current[i] = (current[i] ?? 0) + (weights[i] ?? 0)
-      if ((current[i] ?? 0) > (current[best] ?? 0)) best = i
-    }
-    current[best] = (current[best] ?? 0) - total
-    out.push(best + 1)
-  }
-  return out
-}
-
 /** Reads the `LANGPERF_WRK` line of wrk's output; null when there is none. */
 export function parseWrkReport(stdout: string): WrkReport | null {
   const m = /^LANGPERF_WRK((?: \d+){9})$/m.exec(stdout)
@@ -201,7 +185,11 @@ export async function runHttpProcess(
     const before = await groupCpuTicks(server.pid)
     const report = await runWrk(server, { driver, script, seconds: driver.durationS, workload: name })
     const cpuS = ((await groupCpuTicks(server.pid)) - before) / hz
-    return { ok: true, process: httpSample(report, cpuS, driver, services) }
+    const rates = await openLoopWindows(server.port, driver, {
+      requestsPerS: report.requests / (report.durationUs / 1e6),
+      workload: name,
+    })
+    return { ok: true, process: httpSample(report, cpuS, { driver, services, rates }) }
   } catch (error) {
     if (error instanceof HttpRunError)
       return {
@@ -227,9 +215,13 @@ export async function runHttpProcess(
 function httpSample(
   report: WrkReport,
   cpuS: number,
-  driver: HttpDriver,
-  services: readonly RunningService[],
+  context: {
+    readonly driver: HttpDriver
+    readonly services: readonly RunningService[]
+    readonly rates: readonly JsonObject[]
+  },
 ): ProcessSamples {
+  const { driver, services } = context
   const durationS = report.durationUs / 1e6
   const http: JsonObject = {
     requests: report.requests,
@@ -243,6 +235,7 @@ function httpSample(
     workers: driver.workers,
     connections: driver.connections,
     load_generator: 'wrk (closed loop, 1 thread)',
+    ...(context.rates.length > 0 ? { open_loop: [...context.rates] } : {}),
   }
   return {
     warmups: [],
@@ -252,6 +245,31 @@ function httpSample(
       services: Object.fromEntries(services.map((s) => [s.name, { version: s.version }])),
     },
   }
+}
+
+/**
+ * After the closed-loop window: the driver's `openLoopFractions` of the throughput wrk measured,
+ * each for `durationS` at that fixed arrival rate (open-loop.ts); errors are a failure.
+ */
+async function openLoopWindows(
+  port: number,
+  driver: HttpDriver,
+  load: { readonly requestsPerS: number; readonly workload: string },
+): Promise<JsonObject[]> {
+  const out: JsonObject[] = []
+  for (const fraction of driver.openLoopFractions ?? []) {
+    const got: OpenLoopReport = await openLoop(port, driver, {
+      ratePerS: fraction * load.requestsPerS,
+      seconds: driver.durationS,
+    })
+    if (got.errors + got.non2xx > 0)
+      throw new HttpRunError(
+        'error',
+        `Open-loop load at ${Math.round(fraction * 100)} % of saturation on ${load.workload} got errors from the server: ${got.non2xx} non-2xx responses, ${got.errors} socket errors`,
+      )
+    out.push({ fraction, ...got })
+  }
+  return out
 }
 
 function round(x: number, digits: number): number {

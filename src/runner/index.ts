@@ -2,6 +2,7 @@
 export * from './discovery.ts'
 export * from './environment.ts'
 export * from './http-driver.ts'
+export * from './open-loop.ts'
 export * from './presets.ts'
 export * from './process.ts'
 export * from './protocol.ts'

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import type { HttpDriver } from '../model/index.ts'
 
 // Test support shared by the tests of server workloads (services, the http driver, the web suite):
 // which processes are still alive, read from /proc, so a test can prove nothing was left behind.
@@ -34,4 +35,20 @@ export function processesNamed(name: string): number[] {
     }
   }
   return found
+}
+
+/** A small http driver for tests: one worker, two connections, one second, a GET and a POST, half the throughput open loop. */
+export const TINY_DRIVER: HttpDriver = {
+  kind: 'http',
+  workers: 1,
+  connections: 2,
+  durationS: 1,
+  warmupS: 0,
+  readyTimeoutS: 20,
+  readyPath: '/',
+  requests: [
+    { method: 'GET', path: '/a', weight: 60 },
+    { method: 'POST', path: '/b', weight: 40, body: 'x=1&y=2' },
+  ],
+  openLoopFractions: [0.5],
 }

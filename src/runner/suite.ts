@@ -634,6 +634,7 @@ function httpMetadata(def: WorkloadDefinition, side: SideState): JsonObject {
       cpu_ms_per_request: column('cpu_ms_per_request'),
       latency_p50_ms: column('latency_p50_ms'),
       latency_p99_ms: column('latency_p99_ms'),
+      ...(def.manifest.driver.openLoopFractions?.length ? { open_loop: column('open_loop') } : {}),
     },
     ...(services === undefined ? {} : { services }),
   }

@@ -77,7 +77,7 @@ const MANIFEST_EXPECTATIONS: Readonly<Record<keyof WorkloadManifest, string>> = 
   requirements: `an array of at most ${MAX_REQUIREMENTS} pinned requirements such as "numpy==2.0.2" (name, optional [extras], ==, version; each distribution once; no options, URLs or paths)`,
   services: `an array of services from ${SERVICE_KINDS.join(', ')}, each once, such as [{ "name": "memcached" }]`,
   driver:
-    'an http driver { "kind": "http", "workers": 1–16, "connections": 1–256, "durationS": whole seconds 1–600, "warmupS": whole seconds 0–60, "readyTimeoutS": 1–300, "readyPath": "/…", "requests": [{ "method": "GET" or "POST", "path": "/…", "weight": 1–100, "body"?: "a=1" }] with weights adding up to 100',
+    'an http driver { "kind": "http", "workers": 1–16, "connections": 1–256, "durationS": whole seconds 1–600, "warmupS": whole seconds 0–60, "readyTimeoutS": 1–300, "readyPath": "/…", "requests": [{ "method": "GET" or "POST", "path": "/…", "weight": 1–100, "body"?: "a=1" }] with weights adding up to 100, and optionally "openLoopFractions": at most 4 fractions 0.05–1 of the measured throughput',
 }
 
 /** A URL path of a driver's request: a slash, then unreserved characters, `/`, `?`, `=`, `&`, `%`. */
@@ -112,6 +112,7 @@ const driverSchema = z.strictObject({
     .refine((list) => list.reduce((sum, r) => sum + r.weight, 0) === 100, {
       message: 'weights adding up to 100',
     }),
+  openLoopFractions: z.array(z.number().min(0.05).max(1)).max(4).optional(),
 })
 
 /**
@@ -251,8 +252,10 @@ export function parseManifest(raw: unknown, file: string): WorkloadManifest {
 
 /** The driver as the model has it: a request without a body has no `body` key (exactOptionalPropertyTypes). */
 function withoutUndefinedBodies(driver: z.infer<typeof driverSchema>): HttpDriver {
+  const { openLoopFractions, ...rest } = driver
   return {
-    ...driver,
+    ...rest,
+    ...(openLoopFractions === undefined ? {} : { openLoopFractions }),
     requests: driver.requests.map(({ body, ...r }) => (body === undefined ? r : { ...r, body })),
   }
 }
