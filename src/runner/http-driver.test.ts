@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
-import type { WorkloadDefinition } from '../model/index.ts'
-import { discoverInterpreters, onPath } from './discovery.ts'
+import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
+import { discoverInterpreters, type Interpreter, onPath } from './discovery.ts'
 import { parseWrkReport, runHttpProcess, wrkErrorText, wrkScript } from './http-driver.ts'
 import { weightedOrder } from './open-loop.ts'
+import { getPreset } from './presets.ts'
 import { workerEnv } from './process.ts'
 import { processesMentioning, TINY_DRIVER } from './server-testing.ts'
+import { measureSuite } from './suite.ts'
 import { ensureVenv } from './venv.ts'
 import { loadWorkload, parseManifest } from './workloads.ts'
 
@@ -150,6 +152,8 @@ async function tinyServer(
   return loadWorkload(dir)
 }
 
+let py311: Interpreter | undefined
+
 /** The python of a 3.11 virtual environment with gunicorn, or why there is none. */
 async function gunicornPython(): Promise<string> {
   if ((await onPath('wrk', process.env)) === null) return 'wrk is not installed (apt-get install -y wrk)'
@@ -158,6 +162,7 @@ async function gunicornPython(): Promise<string> {
   const { interpreters } = await discoverInterpreters({ explicit: ['python3.11'] })
   const py = interpreters.find((i) => i.info.version.startsWith('3.11'))
   if (!py) return 'python3.11 is not installed'
+  py311 = py
   const venv = await ensureVenv(join(scratch, 'cache'), py, SERVER.requirements)
   return venv.ok ? venv.python : `gunicorn could not be installed: ${venv.reason}`
 }
@@ -217,5 +222,29 @@ test('a failing setup is a recorded failure with its traceback, nothing left run
   assert.ok(!got.ok)
   assert.match(got.message, /^Setup failed \(exit status 1\)/)
   assert.match(got.stderrTail, /ValueError: bad data/)
+  assert.deepEqual(processesMentioning(def.entryPath), [])
+})
+
+test('through the suite runner, a server that cannot load is a failed result naming the cause', {
+  skip,
+}, async () => {
+  const def = await tinyServer('tiny_suite', {
+    entry: `${APP}\ndef make_app(params, services, workdir):\n    raise RuntimeError("no app here")\n`,
+  })
+  const fast = getPreset('fast')
+  const results: WorkloadResult[] = []
+  await measureSuite(
+    {
+      interpreters: py311 ? [py311] : [],
+      workloads: [def],
+      preset: { ...fast, plain: { ...fast.plain, processes: 2 } },
+      timeoutMs: 60_000,
+      cacheDir: join(scratch, 'cache'),
+    },
+    { onEvent: (e) => void (e.kind === 'result' && results.push(e.result)) },
+  )
+  const [result] = results
+  assert.equal(result?.outcome.state, 'failed')
+  assert.match(result?.outcome.state === 'failed' ? result.outcome.message : '', /^Process 1: Server exited/)
   assert.deepEqual(processesMentioning(def.entryPath), [])
 })
