@@ -16,6 +16,7 @@ import {
   startServices,
   stopProcessGroup,
   stopServices,
+  trackProcessGroup,
 } from './services.ts'
 
 // One measuring process of a workload with an `http` driver (workloads/README.md, "Server
@@ -333,6 +334,7 @@ async function startServer(
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   })
+  trackProcessGroup(child)
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-8192)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { onPath } from './discovery.ts'
 import { freePort, startServices, stopServices } from './services.ts'
@@ -37,4 +38,23 @@ test('two services of one kind run side by side on ports of their own', { skip: 
   await stopServices([...a, ...b])
   assert.notEqual(a[0]?.port, b[0]?.port)
   for (const s of [...a, ...b]) assert.ok(!existsSync(`/proc/${s.pid}`))
+})
+
+test('a langperf that exits without stopping its services takes them with it', { skip: NO_MEMCACHED }, () => {
+  const services = new URL('./services.ts', import.meta.url).href
+  const script = `const { startServices } = await import(${JSON.stringify(services)})
+const [m] = await startServices(['memcached'], { timeoutMs: 10000 })
+console.log(m.pid)
+process.exit(130)`
+  const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  const pid = Number(out.stdout.trim())
+  assert.ok(pid > 0, out.stderr)
+  assert.equal(out.status, 130)
+  assert.ok(
+    !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '),
+    `memcached ${pid} outlived langperf`,
+  )
 })

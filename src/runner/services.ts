@@ -35,6 +35,24 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** Process groups of services and servers still running, killed if langperf exits before stopping them. */
+const liveGroups = new Set<number>()
+
+function killLiveGroups(): void {
+  for (const pid of liveGroups) signalGroup(pid, 'SIGKILL')
+}
+
+/**
+ * Records the process group of `child` (spawned `detached`) as running until stopProcessGroup:
+ * should langperf exit first (`process.exit`, a second Ctrl-C), its 'exit' handler kills the
+ * group, so no service or server outlives it. A SIGKILL of langperf itself cannot be caught.
+ */
+export function trackProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return
+  if (liveGroups.size === 0) process.on('exit', killLiveGroups)
+  liveGroups.add(child.pid)
+}
+
 /** Kills the process group of `child` (SIGTERM, then SIGKILL after `graceMs`) and waits for it to exit. */
 export async function stopProcessGroup(child: ChildProcess, graceMs = 2000): Promise<void> {
   const pid = child.pid
@@ -49,6 +67,8 @@ export async function stopProcessGroup(child: ChildProcess, graceMs = 2000): Pro
   clearTimeout(timer)
   // Anything the group left behind (a worker that ignored SIGTERM) goes too.
   signalGroup(pid, 'SIGKILL')
+  liveGroups.delete(pid)
+  if (liveGroups.size === 0) process.off('exit', killLiveGroups)
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -80,6 +100,7 @@ async function startMemcached(timeoutMs: number): Promise<RunningService> {
   // memcached refuses to run as root without a user to switch to.
   if (process.getuid?.() === 0) args.push('-u', 'nobody')
   const child = spawn('memcached', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  trackProcessGroup(child)
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-2048)
