@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { after, type TestContext, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
 import { discoverInterpreters, type Interpreter, onPath } from './discovery.ts'
@@ -167,13 +167,22 @@ async function gunicornPython(): Promise<string> {
   return venv.ok ? venv.python : `gunicorn could not be installed: ${venv.reason}`
 }
 
-const python = await gunicornPython()
-const skip = python.startsWith('/') ? false : python
+// Found once, when the first test that needs it runs: a top-level await here would let Node 20
+// run the file's \`after\` (which removes the scratch directory) before the tests registered later.
+let found: Promise<string> | undefined
+/** The python of the gunicorn environment, or undefined after skipping `t` with the reason. */
+async function serverPython(t: TestContext): Promise<string | undefined> {
+  found ??= gunicornPython()
+  const python = await found
+  if (python.startsWith('/')) return python
+  t.skip(python)
+  return undefined
+}
 const options = { env: workerEnv(process.env), timeoutMs: 60_000 }
 
-test('runHttpProcess() measures the server: CPU per request as the value, the load in the metadata', {
-  skip,
-}, async () => {
+test('runHttpProcess() measures the server: CPU per request as the value, the load in the metadata', async (t) => {
+  const python = await serverPython(t)
+  if (python === undefined) return
   const def = await tinyServer('tiny_ok', {})
   const got = await runHttpProcess(def, python, options)
   assert.ok(got.ok, got.ok ? '' : `${got.message}\n${got.stderrTail}`)
@@ -190,9 +199,9 @@ test('runHttpProcess() measures the server: CPU per request as the value, the lo
   assert.deepEqual(processesMentioning(def.entryPath), [], 'no process of the workload is left')
 })
 
-test('a server answering 500 is a failure naming the workload and the cause, nothing left running', {
-  skip,
-}, async () => {
+test('a server answering 500 is a failure naming the workload and the cause, nothing left running', async (t) => {
+  const python = await serverPython(t)
+  if (python === undefined) return
   const def = await tinyServer('tiny_500', { parameters: { fail_posts: true } })
   const got = await runHttpProcess(def, python, options)
   assert.ok(!got.ok)
@@ -201,9 +210,9 @@ test('a server answering 500 is a failure naming the workload and the cause, not
   assert.deepEqual(processesMentioning(def.entryPath), [])
 })
 
-test('a server whose application cannot load is a recorded failure, nothing left running', {
-  skip,
-}, async () => {
+test('a server whose application cannot load is a recorded failure, nothing left running', async (t) => {
+  const python = await serverPython(t)
+  if (python === undefined) return
   const def = await tinyServer('tiny_broken', {
     entry: `${APP}\ndef make_app(params, services, workdir):\n    raise RuntimeError("no app here")\n`,
   })
@@ -214,7 +223,9 @@ test('a server whose application cannot load is a recorded failure, nothing left
   assert.deepEqual(processesMentioning(def.entryPath), [])
 })
 
-test('a failing setup is a recorded failure with its traceback, nothing left running', { skip }, async () => {
+test('a failing setup is a recorded failure with its traceback, nothing left running', async (t) => {
+  const python = await serverPython(t)
+  if (python === undefined) return
   const def = await tinyServer('tiny_setup', {
     entry: `${APP}\ndef setup(params, services, workdir):\n    raise ValueError("bad data")\n`,
   })
@@ -225,9 +236,8 @@ test('a failing setup is a recorded failure with its traceback, nothing left run
   assert.deepEqual(processesMentioning(def.entryPath), [])
 })
 
-test('through the suite runner, a server that cannot load is a failed result naming the cause', {
-  skip,
-}, async () => {
+test('through the suite runner, a server that cannot load is a failed result naming the cause', async (t) => {
+  if ((await serverPython(t)) === undefined) return
   const def = await tinyServer('tiny_suite', {
     entry: `${APP}\ndef make_app(params, services, workdir):\n    raise RuntimeError("no app here")\n`,
   })
