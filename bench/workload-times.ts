@@ -71,7 +71,10 @@ if (versionRun.status !== 0) throw new Error(`Cannot run ${python}: ${versionRun
 const version = versionRun.stdout.trim()
 const scratch = mkdtempSync(join(tmpdir(), 'langperf-times-'))
 
-const workloads = (await loadWorkloads()).filter((w) => names.length === 0 || names.includes(w.manifest.name))
+// Server workloads (a `driver`) have no step to time: bench/django-spread.ts measures the web one.
+const workloads = (await loadWorkloads()).filter(
+  (w) => w.manifest.driver === undefined && (names.length === 0 || names.includes(w.manifest.name)),
+)
 console.log(
   `${python} ${version}: median of ${steps} steps after one untimed step (target ${TARGET_MS.low}–${TARGET_MS.high} ms)`,
 )

@@ -23,6 +23,58 @@ export interface WorkloadManifest {
    * environment per interpreter (runner/venv.ts). Absent: the standard library only.
    */
   readonly requirements?: readonly string[]
+  /** Services langperf starts on loopback for each measuring process (runner/services.ts). */
+  readonly services?: readonly ServiceSpec[]
+  /** How the workload is driven: absent, the harness's in-process loop; `http`, a server under load. */
+  readonly driver?: HttpDriver
+}
+
+/** The services langperf knows how to start (a closed list). */
+export const SERVICE_KINDS = ['memcached'] as const
+
+/** One of SERVICE_KINDS. */
+export type ServiceKind = (typeof SERVICE_KINDS)[number]
+
+/** A service a workload needs, started by langperf on 127.0.0.1 on a free port. */
+export interface ServiceSpec {
+  readonly name: ServiceKind
+}
+
+/** One request of an HTTP driver's mix: `weight` of every 100 requests (runner/http-driver.ts). */
+export interface HttpRequestSpec {
+  readonly method: 'GET' | 'POST'
+  /** Absolute path on the server, e.g. `/feed_timeline`. */
+  readonly path: string
+  readonly weight: number
+  /** Form-encoded body of a POST. */
+  readonly body?: string
+}
+
+/**
+ * A workload that is a server: its entry's WSGI `application` under gunicorn sync workers,
+ * loaded with `wrk` (closed loop) for `durationS` seconds per measuring process.
+ */
+export interface HttpDriver {
+  readonly kind: 'http'
+  /** gunicorn sync worker processes. */
+  readonly workers: number
+  /** wrk connections (closed loop: each waits for its response before sending again). */
+  readonly connections: number
+  /** Seconds of load per measuring process. */
+  readonly durationS: number
+  /** Seconds of load before the measured window (warm caches, first imports). */
+  readonly warmupS: number
+  /** Seconds the server has to answer `readyPath` with a 2xx after it is started. */
+  readonly readyTimeoutS: number
+  /** Path polled until the server answers. */
+  readonly readyPath: string
+  /** The request mix; weights add up to 100. */
+  readonly requests: readonly HttpRequestSpec[]
+  /**
+   * Fractions of the measured throughput (e.g. 0.7, 0.9) at which, after the closed-loop window,
+   * latency is measured again at a fixed arrival rate (open loop), each for `durationS`.
+   */
+  readonly openLoopFractions?: readonly number[]
 }
 
 /** A workload found on disk: its manifest, where it lives and its version (content hash). */

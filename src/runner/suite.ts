@@ -7,6 +7,7 @@ import {
   type WorkloadResult,
 } from '../model/index.ts'
 import type { Interpreter } from './discovery.ts'
+import { runHttpProcess } from './http-driver.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
 import {
@@ -424,7 +425,11 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
   const { plan } = suite
   const name = def.manifest.name
   const frozen = plan.frozenLoopsByInterpreter?.[side.index]?.[name] ?? plan.frozenLoops?.[name]
-  if (frozen !== undefined) {
+  if (def.manifest.driver !== undefined) {
+    // A server under load has no loops to calibrate: each process measures `durationS` of load.
+    side.loops = 1
+    side.calibration = { driver: def.manifest.driver.kind }
+  } else if (frozen !== undefined) {
     side.loops = frozen
     side.calibration = { frozen_loops: frozen }
   } else {
@@ -504,6 +509,18 @@ function settledNow(adaptive: AdaptiveSampling, sides: readonly SideState[]): bo
 
 /** One measuring process of a side, with the calibrated loops; a failure ends the side's measuring. */
 async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, round: number) {
+  if (def.manifest.driver !== undefined) {
+    const http = await runHttpProcess(def, side.python, workerOf(suite, def))
+    if (http.ok) side.processes.push(http.process)
+    else
+      side.failure = {
+        reason: http.reason,
+        message: `Process ${round + 1}: ${http.message}`,
+        stderrTail: http.stderrTail,
+      }
+    await reportProcess(suite, def, side, round + 1)
+    return
+  }
   const out = await runWorker(
     side.python,
     workloadHarnessArgs(def, {
@@ -557,6 +574,7 @@ function sideResult(
     },
     interleaved_with: plan.interpreters.length,
     ...requirementsMetadata(def, side),
+    ...httpMetadata(def, side),
     ...(interrupted
       ? {
           incomplete: {
@@ -594,4 +612,34 @@ function requirementsMetadata(def: WorkloadDefinition, side: SideState): JsonObj
     thread_env: blasThreadEnv(process.env),
     ...(stack === undefined ? {} : { stack }),
   }
+}
+
+/**
+ * What a result of a server workload records besides its values (the server's CPU seconds per
+ * request, one per process): each process's requests/s, latency p50/p99 and CPU ms/request, in
+ * process order, and the versions of the services it ran with.
+ */
+function httpMetadata(def: WorkloadDefinition, side: SideState): JsonObject {
+  if (def.manifest.driver === undefined) return {}
+  const figures = side.processes.map((p) => p.metadata.http).filter((h): h is JsonObject => isJsonObject(h))
+  const column = (key: string) => figures.map((h) => h[key] ?? null)
+  const services = side.processes.find((p) => p.metadata.services !== undefined)?.metadata.services
+  return {
+    http: {
+      primary: 'cpu_ms_per_request',
+      duration_s: def.manifest.driver.durationS,
+      workers: def.manifest.driver.workers,
+      connections: def.manifest.driver.connections,
+      requests_per_s: column('requests_per_s'),
+      cpu_ms_per_request: column('cpu_ms_per_request'),
+      latency_p50_ms: column('latency_p50_ms'),
+      latency_p99_ms: column('latency_p99_ms'),
+      ...(def.manifest.driver.openLoopFractions?.length ? { open_loop: column('open_loop') } : {}),
+    },
+    ...(services === undefined ? {} : { services }),
+  }
+}
+
+function isJsonObject(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { LangperfError, quote, sha256Hex } from '../lib/index.ts'
 import {
+  type HttpDriver,
+  SERVICE_KINDS,
   type SuiteDefinition,
   WORKLOAD_NAME_RE,
   type WorkloadDefinition,
@@ -73,7 +75,45 @@ const MANIFEST_EXPECTATIONS: Readonly<Record<keyof WorkloadManifest, string>> = 
   innerLoops: 'a positive integer',
   requiresPython: 'a version "X.Y" such as "2.7" or "3.6"',
   requirements: `an array of at most ${MAX_REQUIREMENTS} pinned requirements such as "numpy==2.0.2" (name, optional [extras], ==, version; each distribution once; no options, URLs or paths)`,
+  services: `an array of services from ${SERVICE_KINDS.join(', ')}, each once, such as [{ "name": "memcached" }]`,
+  driver:
+    'an http driver { "kind": "http", "workers": 1–16, "connections": 1–256, "durationS": whole seconds 1–600, "warmupS": whole seconds 0–60, "readyTimeoutS": 1–300, "readyPath": "/…", "requests": [{ "method": "GET" or "POST", "path": "/…", "weight": 1–100, "body"?: "a=1" }] with weights adding up to 100, and optionally "openLoopFractions": at most 4 fractions 0.05–1 of the measured throughput',
 }
+
+/** A URL path of a driver's request: a slash, then unreserved characters, `/`, `?`, `=`, `&`, `%`. */
+const HTTP_PATH_RE = /^\/[A-Za-z0-9/_.~?=&%-]{0,200}$/
+/** A POST body: form-encoded characters only, so it goes into wrk's Lua script without escaping. */
+const HTTP_BODY_RE = /^[A-Za-z0-9_.~=&%+-]{0,1000}$/
+
+const servicesSchema = z
+  .array(z.strictObject({ name: z.enum(SERVICE_KINDS) }))
+  .max(SERVICE_KINDS.length)
+  .refine((list) => new Set(list.map((s) => s.name)).size === list.length, { message: 'each service once' })
+
+const driverSchema = z.strictObject({
+  kind: z.literal('http'),
+  workers: z.number().int().min(1).max(16),
+  connections: z.number().int().min(1).max(256),
+  durationS: z.number().int().min(1).max(600),
+  warmupS: z.number().int().min(0).max(60),
+  readyTimeoutS: z.number().min(1).max(300),
+  readyPath: z.string().regex(HTTP_PATH_RE),
+  requests: z
+    .array(
+      z.strictObject({
+        method: z.enum(['GET', 'POST']),
+        path: z.string().regex(HTTP_PATH_RE),
+        weight: z.number().int().min(1).max(100),
+        body: z.string().regex(HTTP_BODY_RE).optional(),
+      }),
+    )
+    .min(1)
+    .max(20)
+    .refine((list) => list.reduce((sum, r) => sum + r.weight, 0) === 100, {
+      message: 'weights adding up to 100',
+    }),
+  openLoopFractions: z.array(z.number().min(0.05).max(1)).max(4).optional(),
+})
 
 /**
  * One pinned requirement: a distribution name (PEP 508), optional extras, `==` and a version
@@ -107,6 +147,8 @@ const manifestSchema = z.strictObject({
   innerLoops: z.number().int().positive(),
   requiresPython: z.string().regex(PYTHON_VERSION_RE),
   requirements: requirementsSchema.optional(),
+  services: servicesSchema.optional(),
+  driver: driverSchema.optional(),
 })
 
 const suitesSchema = z.strictObject({
@@ -199,8 +241,23 @@ export function parseManifest(raw: unknown, file: string): WorkloadManifest {
       `Cannot load workload manifest ${quote(file, 200)}: ${problems.join('; ')}`,
     )
   }
-  const { requirements, ...rest } = parsed.data
-  return requirements === undefined ? rest : { ...rest, requirements }
+  const { requirements, services, driver, ...rest } = parsed.data
+  return {
+    ...rest,
+    ...(requirements === undefined ? {} : { requirements }),
+    ...(services === undefined ? {} : { services }),
+    ...(driver === undefined ? {} : { driver: withoutUndefinedBodies(driver) }),
+  }
+}
+
+/** The driver as the model has it: a request without a body has no `body` key (exactOptionalPropertyTypes). */
+function withoutUndefinedBodies(driver: z.infer<typeof driverSchema>): HttpDriver {
+  const { openLoopFractions, ...rest } = driver
+  return {
+    ...rest,
+    ...(openLoopFractions === undefined ? {} : { openLoopFractions }),
+    requests: driver.requests.map(({ body, ...r }) => (body === undefined ? r : { ...r, body })),
+  }
 }
 
 /**
