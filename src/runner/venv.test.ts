@@ -78,6 +78,20 @@ test('two makers of one environment at once: one makes it, the other waits and r
   assert.ok(!existsSync(`${a.dir}.lock`), 'the lock is removed')
 })
 
+test('a lock just created, its pid not yet written, is waited for rather than taken', async (t) => {
+  const py = await python311()
+  if (!py) return t.skip('python3.11 is not installed')
+  const cache = join(scratch, 'fresh-lock')
+  const dir = venvDir(cache, py.identity, SMALL)
+  await mkdir(join(cache, 'venvs'), { recursive: true })
+  await writeFile(`${dir}.lock`, '')
+  const outcome = await ensureVenv(cache, py, SMALL, { timeoutMs: 600 })
+  assert.equal(outcome.ok, false)
+  assert.match(outcome.ok ? '' : outcome.reason, /for too long/)
+  assert.ok(existsSync(`${dir}.lock`), 'the other maker keeps its lock')
+  await rm(`${dir}.lock`)
+})
+
 test('a lock left by a process that is gone is taken over', async (t) => {
   const py = await python311()
   if (!py) return t.skip('python3.11 is not installed')

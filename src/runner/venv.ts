@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { quote, sha256Hex } from '../lib/index.ts'
 import { exec, isExecutable, lastLines } from './tool-exec.ts'
@@ -115,7 +115,10 @@ async function acquireLock(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
     const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim())
-    if (!isAlive(holder)) {
+    // A lock just created holds no pid yet (its maker writes it after creating the file): only
+    // a lock that stayed empty for LOCK_WRITE_GRACE_MS, or names a process that is gone, is stale.
+    const stale = holder > 0 ? !isAlive(holder) : await olderThan(lock, LOCK_WRITE_GRACE_MS)
+    if (stale) {
       await rm(lock, { force: true })
       continue
     }
@@ -126,6 +129,15 @@ async function acquireLock(
       }
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
+}
+
+/** How long a lock file may stay without a pid while its maker writes it. */
+const LOCK_WRITE_GRACE_MS = 5_000
+
+/** True when `file` was last modified more than `ms` ago (or is gone). */
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  const info = await stat(file).catch(() => null)
+  return info === null || Date.now() - info.mtimeMs > ms
 }
 
 /** True when process `pid` exists (signal 0 checks without signalling); false for a pid that is not a number. */
