@@ -319,6 +319,28 @@ describe('dashboard pages on a seeded database', () => {
     }
   })
 
+  test("a machine page shows its farm agent's state, jobs and queue; a machine without one shows none", async () => {
+    const store = await openSqliteStore(':memory:')
+    const app = await buildServer(store, { web: createWebRoutes() })
+    try {
+      await store.insertRuns([
+        exampleRunWithResults({}, { workloads: ['nbody'] }),
+        exampleRunWithResults({ machine: 'bench-2' }, { workloads: ['nbody'] }),
+      ])
+      await store.registerAgent({ machine: 'bench-1', tokenId: 1, info: {}, at: '2024-10-01T10:00:00Z' })
+      await store.touchAgent('bench-1', { state: 'measuring', at: '2024-10-01T11:00:00Z' })
+      const page = (await app.inject({ method: 'GET', url: '/machines/bench-1' })).body
+      assert.match(page, /<h2>Farm agent<\/h2>/)
+      assert.match(page, /measuring/)
+      assert.match(page, /0 waiting, 0 running, 0 delayed, 0 failed/)
+      const other = (await app.inject({ method: 'GET', url: '/machines/bench-2' })).body
+      assert.doesNotMatch(other, /Farm agent/)
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  })
+
   test('/compare alone picks the two newest builds of one runtime on one machine; the threshold decides the verdict', async () => {
     const picker = (await s.app.inject({ method: 'GET', url: '/compare' })).body
     assert.match(picker, /<a href="\/compare" aria-current="page">Compare<\/a>/, 'in the menu')

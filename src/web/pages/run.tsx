@@ -262,10 +262,12 @@ function MetadataDetails(props: { readonly label: string; readonly metadata: Run
 
 /** One machine: its fingerprint, the history of its fingerprints and its latest runs. */
 export async function machinePage(ctx: PageContext, name: string): Promise<PageResult> {
-  const [m, runs] = await Promise.all([
+  const [m, runs, agents] = await Promise.all([
     ctx.api.getMachine({ params: { name } }),
     ctx.api.listRuns({ query: { machine: name, limit: 50 } }),
+    ctx.api.listAgents(),
   ])
+  const agent = agents.items.find((a) => a.machine === name)
   // The history of the imported facts needs every run; it is read only when the latest runs record some.
   const all = hasMetadataFacts(runs.items) ? await machineRuns(ctx, name) : runs.items
   const f = m.fingerprint
@@ -290,6 +292,25 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
         />
       ) : (
         <p class="muted">No langperf fingerprint recorded (imported results only).</p>
+      )}
+      {agent === undefined ? null : (
+        <>
+          <h2>Farm agent</h2>
+          <FactTable
+            label="Farm agent"
+            rows={[
+              ['state', agent.state],
+              ['last seen', formatDate(agent.lastSeenAt)],
+              ['registered', formatDate(agent.registeredAt)],
+              ['jobs done', String(agent.jobsDone)],
+              ['jobs failed', String(agent.jobsFailed)],
+              [
+                'queue',
+                `${agent.queue.waiting} waiting, ${agent.queue.active} running, ${agent.queue.delayed} delayed, ${agent.queue.failed} failed`,
+              ],
+            ]}
+          />
+        </>
       )}
       {metadataSection(ctx, all)}
       <h2>Fingerprint history ({m.fingerprints.length})</h2>
