@@ -22,7 +22,7 @@ import {
   WorkloadNameSchema,
 } from '../api/index.ts'
 import type { FarmQueue } from '../farm/index.ts'
-import { LangperfError, quote } from '../lib/index.ts'
+import { LangperfError, Memo, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { meanTInterval } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
@@ -495,9 +495,6 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
   }
 }
 
-/** What getSeriesPoints answers. */
-type SeriesPointsAnswer = DeepReadonly<RouteOutput<Route<'getSeriesPoints'>>>
-
 /** Series whose points answers are kept (by query flags), the oldest going first. */
 const MAX_KEPT_SERIES = 32
 
@@ -506,7 +503,7 @@ function seriesHandlers(
   store: Store,
 ): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview' | 'getState'> {
   const overviewMemo = new OverviewMemo()
-  const pointsMemo = new Map<string, { readonly state: string; readonly value: SeriesPointsAnswer }>()
+  const pointsMemo = new Memo(MAX_KEPT_SERIES)
   return {
     summarizeSeries: async ({ query }) => summarizeSeries(store, query),
     getState: async () => ({ runs: await store.runsState() }),
@@ -523,31 +520,27 @@ function seriesHandlers(
       }
       // Points, their intervals and epochs change only with the runs (a result added, a run
       // finished, a build moved): the answer at a runsState is kept, a few series at a time.
-      const state = await store.runsState()
       const memoKey = JSON.stringify([key, query.raw, query.interval, query.epochs, query.failed])
-      const kept = pointsMemo.get(memoKey)
-      if (kept !== undefined && kept.state === state) return kept.value
-      // Bisection's runs measure a few builds to answer one question; the timeline is the
-      // nightly history, so they are left out (they stay in /runs).
-      const points = await store.getSeriesPoints(key, {
-        withProcessMeans: query.raw || query.interval,
-        excludeSuites: [BISECT_PURPOSE],
-        ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
+      return pointsMemo.current(memoKey, await store.runsState(), async () => {
+        // Bisection's runs measure a few builds to answer one question; the timeline is the
+        // nightly history, so they are left out (they stay in /runs).
+        const points = await store.getSeriesPoints(key, {
+          withProcessMeans: query.raw || query.interval,
+          excludeSuites: [BISECT_PURPOSE],
+          ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
+        })
+        if (points.length === 0) await refuseUnknownSeries(store, key, action)
+        return {
+          series: key,
+          points: await withPointExtras(store, key, points, {
+            raw: query.raw,
+            interval: query.interval,
+            epochs: query.epochs,
+          }),
+        }
       })
-      if (points.length === 0) await refuseUnknownSeries(store, key, action)
-      const value = {
-        series: key,
-        points: await withPointExtras(store, key, points, {
-          raw: query.raw,
-          interval: query.interval,
-          epochs: query.epochs,
-        }),
-      }
-      pointsMemo.delete(memoKey)
-      if (pointsMemo.size >= MAX_KEPT_SERIES) pointsMemo.delete(pointsMemo.keys().next().value as string)
-      pointsMemo.set(memoKey, { state, value })
-      return value
     },
+
     compare: async ({ query }) => {
       const [base, candidate] = [
         await resolveCompareSide(store, query.base, 'base'),

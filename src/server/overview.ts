@@ -1,4 +1,5 @@
 import { compareRuns } from '../analysis/index.ts'
+import { Memo } from '../lib/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
 import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
@@ -81,35 +82,21 @@ interface PairSummary {
  * oldest entries go first.
  */
 export class OverviewMemo {
-  readonly #maxEntries: number
-  readonly #pairs = new Map<string, PairSummary>()
-  readonly #counts = new Map<number, { measured: number; failed: number; skipped: number }>()
+  readonly #memo: Memo
   constructor(maxEntries = 4096) {
-    this.#maxEntries = maxEntries
+    this.#memo = new Memo(maxEntries)
   }
   /** The summary of the pair, computed by `make` when not yet known. */
-  async pair(baseId: number, candidateId: number, make: () => Promise<PairSummary>): Promise<PairSummary> {
-    return remember(this.#pairs, `${baseId}:${candidateId}`, make, this.#maxEntries)
+  pair(baseId: number, candidateId: number, make: () => Promise<PairSummary>): Promise<PairSummary> {
+    return this.#memo.get(`pair:${baseId}:${candidateId}`, make)
   }
   /** A run's result counts by state, computed by `make` when not yet known. */
-  async counts(
+  counts(
     runId: number,
     make: () => Promise<{ measured: number; failed: number; skipped: number }>,
   ): Promise<{ measured: number; failed: number; skipped: number }> {
-    return remember(this.#counts, runId, make, this.#maxEntries)
+    return this.#memo.get(`counts:${runId}`, make)
   }
-}
-
-async function remember<K, V>(map: Map<K, V>, key: K, make: () => Promise<V>, max: number): Promise<V> {
-  const known = map.get(key)
-  if (known !== undefined) return known
-  const value = await make()
-  if (map.size >= max) {
-    const oldest = map.keys().next()
-    if (oldest.done !== true) map.delete(oldest.value)
-  }
-  map.set(key, value)
-  return value
 }
 
 /** Filters of the overview. */

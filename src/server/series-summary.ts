@@ -1,5 +1,5 @@
 import { BISECT_PURPOSE } from '../analysis/index.ts'
-import type { JsonValue } from '../lib/index.ts'
+import { type JsonValue, Memo } from '../lib/index.ts'
 import { buildToBuildNoise } from '../stats/index.ts'
 import type {
   AlertLog,
@@ -198,8 +198,8 @@ async function summarize(
   }
 }
 
-/** Answers of summarizeSeries per store, by query, with the state of runs and changes they were made at. */
-const answers = new WeakMap<object, Map<string, { readonly state: string; readonly answer: SummaryPage }>>()
+/** Answers of summarizeSeries per store, by query, at the state of runs and changes they were made at. */
+const answers = new WeakMap<object, Memo>()
 
 /** Queries whose answers are kept per store, the oldest going first. */
 const MAX_KEPT_ANSWERS = 64
@@ -216,16 +216,9 @@ export async function summarizeSeries(
 ): Promise<SummaryPage> {
   const runs = await store.runsState()
   const state = `${runs}|${await store.changesState()}`
-  const key = JSON.stringify(query)
-  const kept = answers.get(store) ?? new Map()
-  answers.set(store, kept)
-  const known = kept.get(key)
-  if (known !== undefined && known.state === state) return known.answer
-  const answer = await summarizePage(store, query, runs)
-  kept.delete(key)
-  if (kept.size >= MAX_KEPT_ANSWERS) kept.delete(kept.keys().next().value as string)
-  kept.set(key, { state, answer })
-  return answer
+  const memo = answers.get(store) ?? new Memo(MAX_KEPT_ANSWERS)
+  answers.set(store, memo)
+  return memo.current(JSON.stringify(query), state, () => summarizePage(store, query, runs))
 }
 
 async function summarizePage(

@@ -117,20 +117,19 @@ export async function moveBuildSeries(trx: Db, buildId: number, from: string | n
     .groupBy(['ru.machine_id', 'b.runtime_id', 'b.config', 'r.workload_id'])
     .execute()
   for (const m of moved) {
-    const key = (q: ReturnType<typeof seriesRow>) =>
-      q
-        .where('machine_id', '=', m.machine_id)
-        .where('runtime_id', '=', m.runtime_id)
-        .where('config', '=', m.config)
-        .where('branch_key', '=', from ?? '')
-        .where('workload_id', '=', m.workload_id)
-    await key(
-      seriesRow(trx).set((eb) => ({
+    await trx
+      .updateTable('series')
+      .set((eb) => ({
         results: eb('results', '-', num(m.results as number | string)),
         points: eb('points', '-', num((m.points ?? 0) as number | string)),
         revision: eb('revision', '+', 1),
-      })),
-    ).execute()
+      }))
+      .where('machine_id', '=', m.machine_id)
+      .where('runtime_id', '=', m.runtime_id)
+      .where('config', '=', m.config)
+      .where('branch_key', '=', from ?? '')
+      .where('workload_id', '=', m.workload_id)
+      .execute()
   }
   await trx
     .deleteFrom('series')
@@ -138,10 +137,6 @@ export async function moveBuildSeries(trx: Db, buildId: number, from: string | n
     .where('branch_key', '=', from ?? '')
     .execute()
   await addToSeries(trx, { buildId })
-}
-
-function seriesRow(trx: Db) {
-  return trx.updateTable('series')
 }
 
 /** The row of `key` in the series index (ids resolved by name), as a query to finish. */
