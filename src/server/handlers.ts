@@ -7,6 +7,7 @@ import {
   compareRuns,
   decodePyperfBytes,
   groupEpochs,
+  groupOf,
   parsePyperf,
   pyperfToRun,
   resolveRunSelector,
@@ -24,7 +25,7 @@ import {
 import type { FarmQueue } from '../farm/index.ts'
 import { LangperfError, Memo, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
-import { meanTInterval } from '../stats/index.ts'
+import { tIntervalFromMoments } from '../stats/index.ts'
 import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
 import { alertCommits } from './alert-commits.ts'
 import { farmHandlers } from './farm-handlers.ts'
@@ -291,20 +292,16 @@ function noiseDto(n: BetweenRunNoise) {
  * (the timeline's band) and the run's epoch key (its boundaries are drawn as lines).
  */
 async function withPointExtras(
-  store: Store,
-  key: SeriesKey,
   points: readonly SeriesPoint[],
   options: { readonly raw: boolean; readonly interval: boolean; readonly epochs: boolean },
+  epochsOf: () => Promise<ReadonlyMap<number, string>>,
 ) {
   if (!options.interval && !options.epochs) return points
-  const epochs = options.epochs ? await groupEpochs(store, key) : undefined
+  const epochs = options.epochs ? await epochsOf() : undefined
   return points.map((p) => {
     const { processMeans, ...rest } = p
     let interval: { low: number; high: number; confidence: number } | null | undefined
-    if (options.interval) {
-      const ci = p.state === 'measured' && processMeans ? meanTInterval(processMeans) : undefined
-      interval = ci?.kind === 'interval' ? { low: ci.low, high: ci.high, confidence: ci.confidence } : null
-    }
+    if (options.interval) interval = p.state === 'measured' ? summaryInterval(p.summary) : null
     return {
       ...rest,
       ...(options.raw && processMeans !== undefined ? { processMeans } : {}),
@@ -312,6 +309,20 @@ async function withPointExtras(
       ...(epochs === undefined ? {} : { epoch: epochs.get(p.runId) ?? '?' }),
     }
   })
+}
+
+/**
+ * The 95 % t interval of a point's mean from its stored summary (the mean and standard deviation
+ * of its per-process means): what `meanTInterval` gives over the process means, without reading
+ * them. Null below two processes.
+ */
+function summaryInterval(
+  summary: SeriesPoint['summary'],
+): { low: number; high: number; confidence: number } | null {
+  const { mean, stdevProcessMeans: stdev, nProcesses: n } = summary
+  if (mean === null || stdev === null) return null
+  const ci = tIntervalFromMoments({ mean, stdev, n })
+  return ci.kind === 'interval' ? { low: ci.low, high: ci.high, confidence: ci.confidence } : null
 }
 
 function runRowList(rows: readonly RunRow[]) {
@@ -497,6 +508,8 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
 
 /** Series whose points answers are kept (by query flags), the oldest going first. */
 const MAX_KEPT_SERIES = 32
+/** Groups (machine × runtime × config × branch) whose runs' epochs are kept. */
+const MAX_KEPT_GROUPS = 64
 
 /** Series points, comparisons and the overview. */
 function seriesHandlers(
@@ -504,6 +517,7 @@ function seriesHandlers(
 ): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview' | 'getState'> {
   const overviewMemo = new OverviewMemo()
   const pointsMemo = new Memo(MAX_KEPT_SERIES)
+  const epochsMemo = new Memo(MAX_KEPT_GROUPS)
   return {
     summarizeSeries: async ({ query }) => summarizeSeries(store, query),
     getState: async () => ({ runs: await store.runsState() }),
@@ -521,22 +535,25 @@ function seriesHandlers(
       // Points, their intervals and epochs change only with the runs (a result added, a run
       // finished, a build moved): the answer at a runsState is kept, a few series at a time.
       const memoKey = JSON.stringify([key, query.raw, query.interval, query.epochs, query.failed])
-      return pointsMemo.current(memoKey, await store.runsState(), async () => {
+      const state = await store.runsState()
+      return pointsMemo.current(memoKey, state, async () => {
         // Bisection's runs measure a few builds to answer one question; the timeline is the
         // nightly history, so they are left out (they stay in /runs).
         const points = await store.getSeriesPoints(key, {
-          withProcessMeans: query.raw || query.interval,
+          withProcessMeans: query.raw,
           excludeSuites: [BISECT_PURPOSE],
           ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
         })
         if (points.length === 0) await refuseUnknownSeries(store, key, action)
         return {
           series: key,
-          points: await withPointExtras(store, key, points, {
-            raw: query.raw,
-            interval: query.interval,
-            epochs: query.epochs,
-          }),
+          points: await withPointExtras(
+            points,
+            { raw: query.raw, interval: query.interval, epochs: query.epochs },
+            // The epochs of a series are those of its group's runs: kept per group, so the other
+            // workloads of the group do not read its runs again.
+            () => epochsMemo.current(groupOf(key), state, () => groupEpochs(store, key)),
+          ),
         }
       })
     },

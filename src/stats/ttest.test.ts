@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
-import { meanTInterval, studentTTest, welchTTest } from './ttest.ts'
+import { meanTInterval, studentTTest, tIntervalFromMoments, welchTTest } from './ttest.ts'
 
 const close = (actual: number, expected: number, tolerance: number, what: string): void => {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: expected ${expected}, found ${actual}`)
@@ -76,6 +76,28 @@ test('meanTInterval() of 1..5 matches R t.test(1:5)', () => {
   close(r.low, 1.0367568385224428, 1e-7, 'low')
   close(r.high, 4.963243161477557, 1e-7, 'high')
   assert.equal(r.method, 't')
+})
+
+test('tIntervalFromMoments() gives meanTInterval() from the mean, standard deviation and size', () => {
+  // The stored summary of a result keeps the mean and the n − 1 standard deviation of its
+  // process means; the interval made from them is the one made from the means themselves.
+  for (const sample of [
+    [1, 2, 3, 4, 5],
+    [0.0123, 0.0125, 0.0121, 0.0131],
+    [7, 7],
+  ]) {
+    const n = sample.length
+    const m = sample.reduce((a, b) => a + b, 0) / n
+    const sd = Math.sqrt(sample.reduce((a, v) => a + (v - m) ** 2, 0) / (n - 1))
+    const want = meanTInterval(sample, { confidence: 0.9 })
+    const got = tIntervalFromMoments({ mean: m, stdev: sd, n }, { confidence: 0.9 })
+    assert.equal(got.kind, 'interval')
+    if (got.kind !== 'interval' || want.kind !== 'interval') continue
+    close(got.low, want.low, 1e-12, `low of ${sample}`)
+    close(got.high, want.high, 1e-12, `high of ${sample}`)
+  }
+  assert.equal(tIntervalFromMoments({ mean: 1, stdev: 0, n: 1 }).kind, 'insufficient')
+  assert.equal(tIntervalFromMoments({ mean: Number.NaN, stdev: 1, n: 3 }).kind, 'insufficient')
 })
 
 test('meanTInterval() throws bad-input for a confidence outside (0, 1)', () => {

@@ -1,7 +1,7 @@
 import { checkConfidence, checkSample } from './checks.ts'
 import { mean, variance } from './descriptive.ts'
 import { studentTQuantile, studentTTwoSidedP } from './distributions.ts'
-import type { Insufficient, IntervalResult } from './result.ts'
+import { type Insufficient, type IntervalResult, insufficient } from './result.ts'
 
 /** A two-sample t-test of equal means (two-sided). */
 export interface TTestResult {
@@ -37,6 +37,26 @@ export function meanTInterval(samples: readonly number[], options: TIntervalOpti
   const n = samples.length
   const m = mean(samples)
   const halfWidth = studentTQuantile(1 - (1 - confidence) / 2, n - 1) * Math.sqrt(variance(samples) / n)
+  return { kind: 'interval', estimate: m, low: m - halfWidth, high: m + halfWidth, confidence, method: 't' }
+}
+
+/**
+ * The same t interval as `meanTInterval` from a sample's moments (its mean, sample standard
+ * deviation with n − 1, and size) when the values themselves are not at hand: a stored result's
+ * summary of its per-process means.
+ */
+export function tIntervalFromMoments(
+  moments: { readonly mean: number; readonly stdev: number; readonly n: number },
+  options: TIntervalOptions = {},
+): IntervalResult {
+  const confidence = options.confidence ?? 0.95
+  checkConfidence(confidence, 'compute a t interval')
+  const { mean: m, stdev, n } = moments
+  if (!(n >= 2) || !Number.isInteger(n)) return insufficient(`Need at least 2 sample values, found ${n}`)
+  if (!Number.isFinite(m) || !Number.isFinite(stdev) || stdev < 0) {
+    return insufficient(`The sample's mean (${m}) and standard deviation (${stdev}) must be finite`)
+  }
+  const halfWidth = studentTQuantile(1 - (1 - confidence) / 2, n - 1) * (stdev / Math.sqrt(n))
   return { kind: 'interval', estimate: m, low: m - halfWidth, high: m + halfWidth, confidence, method: 't' }
 }
 

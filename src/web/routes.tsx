@@ -295,24 +295,43 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
  */
 /** The pages a server renders once at start, so that their first visitor finds them made. */
 export const WARM_PAGES = ['/', '/workloads', '/matrix', '/releases'] as const
+/** Release comparison pages (the newest first, as the releases index lists them) also made at start. */
+export const WARM_RELEASE_PAGES = 12
 
 /**
  * Renders WARM_PAGES once, one after the other, through the server itself (what they derive from
- * the store is then kept, see Memo); how many answered 200 and how long it took. Never rejects.
+ * the store is then kept, see Memo), then the release comparison pages the releases index links
+ * (made "without anyone asking", so made before anyone asks); how many answered 200 and how long
+ * it took. Never rejects.
  */
 export async function warmPages(app: {
-  inject(request: { method: 'GET'; url: string }): Promise<{ statusCode: number }>
+  inject(request: { method: 'GET'; url: string }): Promise<{ statusCode: number; body: string }>
 }): Promise<{ readonly pages: number; readonly ok: number; readonly ms: number }> {
   const started = performance.now()
   let ok = 0
-  for (const url of WARM_PAGES) {
+  let pages = 0
+  const releasePages: string[] = []
+  const visit = async (url: string) => {
+    pages++
     try {
-      if ((await app.inject({ method: 'GET', url })).statusCode === 200) ok++
+      const res = await app.inject({ method: 'GET', url })
+      if (res.statusCode !== 200) return
+      ok++
+      if (url === '/releases') releasePages.push(...releaseLinks(res.body).slice(0, WARM_RELEASE_PAGES))
     } catch {
       // A server closing while it warms: the page is simply not warm.
     }
   }
-  return { pages: WARM_PAGES.length, ok, ms: performance.now() - started }
+  for (const url of WARM_PAGES) await visit(url)
+  for (const url of releasePages) await visit(url)
+  return { pages, ok, ms: performance.now() - started }
+}
+
+/** The release comparison pages a releases index links, in its order, each once. */
+export function releaseLinks(html: string): string[] {
+  const out = new Set<string>()
+  for (const m of html.matchAll(/href="(\/releases\/[^"/?#]+\/[^"/?#]+\/[^"/?#]+)"/g)) out.add(m[1]!)
+  return [...out]
 }
 
 export function createWebRoutes(options: WebOptions = {}): WebRoutesLike {

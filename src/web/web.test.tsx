@@ -25,6 +25,7 @@ import {
 import { compareMarkdown, escapeMarkdown } from './markdown.ts'
 import { CommitRange } from './pages/alert-commits.tsx'
 import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
+import { releaseLinks, WARM_PAGES, warmPages } from './routes.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
 // forms, island data, number formatting, the Markdown export. Whole pages over a real database,
@@ -383,5 +384,36 @@ describe('memory across requests', () => {
     assert.equal(await memo.current('rows', 'state-2', make), 2, 'made again at a new state')
     assert.equal(await memo.current('other', 'state-2', make), 3, 'one value per key')
     assert.equal(await memo.current('rows', 'state-2', make), 2)
+  })
+})
+
+describe('warm-up at start', () => {
+  test('warmPages makes the main pages, then the release comparisons the releases index links', async () => {
+    const visited: string[] = []
+    const releases =
+      '<a href="/releases/cpython/3.12.0/3.13.0">3.12.0 → 3.13.0</a> <a href="/releases/cpython/3.12.0/3.13.0">again</a>' +
+      '<a href="/releases/pypy/7.3.15/7.3.16">pypy</a> <a href="/releases">all</a> <a href="/runs/3">run</a>'
+    const app = {
+      inject: async ({ url }: { method: 'GET'; url: string }) => {
+        visited.push(url)
+        if (url === '/matrix') return { statusCode: 500, body: 'broken' }
+        return { statusCode: 200, body: url === '/releases' ? releases : '<p>page</p>' }
+      },
+    }
+    const w = await warmPages(app)
+    assert.deepEqual(visited, [
+      ...WARM_PAGES,
+      '/releases/cpython/3.12.0/3.13.0',
+      '/releases/pypy/7.3.15/7.3.16',
+    ])
+    assert.equal(w.pages, WARM_PAGES.length + 2)
+    assert.equal(w.ok, WARM_PAGES.length + 1, 'the failing matrix is not counted')
+  })
+
+  test('releaseLinks takes only release comparison pages, each once, at most as the index lists them', () => {
+    assert.deepEqual(releaseLinks('<a href="/releases/a%2Fb/1/2">x</a><a href="/releases/x/1">no</a>'), [
+      '/releases/a%2Fb/1/2',
+    ])
+    assert.deepEqual(releaseLinks('<a href="/releases/r/1/2?x=1">query</a>'), [])
   })
 })
