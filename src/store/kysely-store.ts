@@ -231,6 +231,9 @@ class KyselyStore implements Store {
   }
 
   writeSeriesSummary(key: SeriesKey, revision: number, summary: JsonValue): Promise<boolean> {
+    // A cache a reader fills: on a store opened read-only it is simply not kept (the reader that
+    // made the summary still answers with it).
+    if (this.#readonly && !this.#closed) return Promise.resolve(false)
     return this.#write('write a series summary', (db) =>
       seriesIndex.writeSeriesSummary(db, key, revision, summary),
     )

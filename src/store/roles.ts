@@ -165,7 +165,10 @@ export interface SeriesSummaryCache {
    * older or none), in the order of `keys`; undefined for a key that is no series.
    */
   readSeriesSummaries(keys: readonly SeriesKey[]): Promise<(CachedSeriesSummary | undefined)[]>
-  /** Caches `summary` made from the series at `revision`; false, nothing written, if it has moved on. */
+  /**
+   * Caches `summary` made from the series at `revision`; false, nothing written, if it has moved on
+   * or the store was opened read-only.
+   */
   writeSeriesSummary(key: SeriesKey, revision: number, summary: JsonValue): Promise<boolean>
 }
 

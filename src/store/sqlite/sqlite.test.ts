@@ -120,6 +120,14 @@ describe('openSqliteStore()', () => {
       await assert.rejects(reader.beginRun(exampleRunSpec()), isCode('unavailable', /read-only/))
       await assert.rejects(reader.insertRuns([]), isCode('unavailable', /read-only/))
       await assert.rejects(reader.markInterruptedRuns(), isCode('unavailable', /read-only/))
+      // The series summaries are a cache its readers fill: on a read-only store it is not kept,
+      // and the read that made one (the workloads index) does not fail.
+      const [series] = await reader.listSeries()
+      assert.ok(series)
+      const [cached] = await reader.readSeriesSummaries([series])
+      assert.ok(cached)
+      assert.equal(await reader.writeSeriesSummary(series, cached.revision, { made: true }), false)
+      assert.equal((await reader.readSeriesSummaries([series]))[0]?.summary ?? null, null)
     } finally {
       await reader.close()
     }
