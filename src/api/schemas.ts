@@ -349,11 +349,8 @@ export const BetweenRunNoiseSchema = z.object({
   runs: z.number().int(),
 })
 
-/** One workload of a comparison. */
-export const CompareRowSchema = z.object({
-  workload: z.string(),
-  unit: z.string(),
-  tags: z.array(z.string()),
+/** Both sides' means and the comparison's verdict, ratio, interval, p-value and counts. */
+const ComparedSchema = z.object({
   baseMean: z.number().nullable(),
   candidateMean: z.number().nullable(),
   verdict: z.enum(VERDICTS),
@@ -367,12 +364,30 @@ export const CompareRowSchema = z.object({
   nCandidate: z.number().int(),
   /** Why the comparison is insufficient; null otherwise. */
   reason: z.string().nullable(),
-  versionsDiffer: z.boolean(),
-  /** The between-run noise in this row's interval; null when the runs were interleaved. */
-  betweenRuns: BetweenRunNoiseSchema.nullable(),
-  /** Loop counts per value when the two sides differ; null when equal. */
-  loops: z.object({ base: z.number().int(), candidate: z.number().int() }).nullable(),
 })
+
+/**
+ * A secondary metric of a compared workload (a server workload's requests/s, latency p50/p99 at
+ * saturation and at fixed arrival rates), compared over the processes as the value is. Its
+ * verdict reads "faster" for a better value: higher requests/s, lower latency.
+ */
+export const MetricCompareSchema = z
+  .object({ name: z.string(), label: z.string(), unit: z.string(), lowerIsBetter: z.boolean() })
+  .extend(ComparedSchema.shape)
+
+/** One workload of a comparison. */
+export const CompareRowSchema = z
+  .object({ workload: z.string(), unit: z.string(), tags: z.array(z.string()) })
+  .extend(ComparedSchema.shape)
+  .extend({
+    versionsDiffer: z.boolean(),
+    /** The between-run noise in this row's interval; null when the runs were interleaved. */
+    betweenRuns: BetweenRunNoiseSchema.nullable(),
+    /** Loop counts per value when the two sides differ; null when equal. */
+    loops: z.object({ base: z.number().int(), candidate: z.number().int() }).nullable(),
+    /** Secondary metrics both sides recorded; empty for a workload measured in-process. */
+    metrics: z.array(MetricCompareSchema),
+  })
 
 /** The geometric mean of per-workload ratios, or why there is none. */
 export const GeometricMeanSchema = z.discriminatedUnion('kind', [

@@ -238,28 +238,41 @@ async function resolveCompareSide(store: Store, selector: string, side: string):
   return run.id
 }
 
+/** A comparison's verdict, ratio, interval, p-value and counts for JSON. */
+function comparisonDto(c: CompareReport['rows'][number]['comparison']) {
+  return {
+    verdict: c.verdict,
+    ratio: c.kind === 'comparison' ? c.ratio : null,
+    low: c.kind === 'comparison' ? c.low : null,
+    high: c.kind === 'comparison' ? c.high : null,
+    pValue: c.kind === 'comparison' && Number.isFinite(c.welch.p) ? c.welch.p : null,
+    nBase: c.nBase,
+    nCandidate: c.nCandidate,
+    reason: c.kind === 'comparison' ? null : c.reason,
+  }
+}
+
 function toCompareDto(report: CompareReport) {
-  const rows = report.rows.map((r) => {
-    const c = r.comparison
-    return {
-      workload: r.workload,
-      unit: r.unit,
-      tags: r.tags,
-      baseMean: r.baseMean,
-      candidateMean: r.candidateMean,
-      verdict: c.verdict,
-      ratio: c.kind === 'comparison' ? c.ratio : null,
-      low: c.kind === 'comparison' ? c.low : null,
-      high: c.kind === 'comparison' ? c.high : null,
-      pValue: c.kind === 'comparison' && Number.isFinite(c.welch.p) ? c.welch.p : null,
-      nBase: c.nBase,
-      nCandidate: c.nCandidate,
-      reason: c.kind === 'comparison' ? null : c.reason,
-      versionsDiffer: r.versionsDiffer,
-      betweenRuns: r.betweenRuns ? noiseDto(r.betweenRuns) : null,
-      loops: r.loops,
-    }
-  })
+  const rows = report.rows.map((r) => ({
+    workload: r.workload,
+    unit: r.unit,
+    tags: r.tags,
+    baseMean: r.baseMean,
+    candidateMean: r.candidateMean,
+    ...comparisonDto(r.comparison),
+    versionsDiffer: r.versionsDiffer,
+    betweenRuns: r.betweenRuns ? noiseDto(r.betweenRuns) : null,
+    loops: r.loops,
+    metrics: r.metrics.map((m) => ({
+      name: m.name,
+      label: m.label,
+      unit: m.unit,
+      lowerIsBetter: m.lowerIsBetter,
+      baseMean: m.baseMean,
+      candidateMean: m.candidateMean,
+      ...comparisonDto(m.comparison),
+    })),
+  }))
   const count = (v: string) => rows.filter((r) => r.verdict === v).length
   return {
     base: toRunDto(report.base),

@@ -52,6 +52,7 @@ function row(workload: string, ratio: number | null, extra: Partial<CompareRowDa
     reason: ratio === null ? 'Too few processes' : null,
     versionsDiffer: false,
     timelineHref: null,
+    metrics: [],
     ...extra,
   }
 }
@@ -92,6 +93,66 @@ describe('escaping untrusted strings', () => {
     assert.match(html, /&lt;script/)
     assert.match(html, /&lt;img/)
     assert.match(html, /▲ <\/span> slower|<span aria-hidden="true">▲<\/span> slower/)
+  })
+
+  test('a server workload shows its metrics under its row, better and worse by their direction', () => {
+    const metric = (
+      name: string,
+      label: string,
+      ratio: number,
+      verdict: 'faster' | 'slower',
+      lower: boolean,
+    ) => ({
+      name,
+      label,
+      unit: lower ? 'ms' : 'request/s',
+      lowerIsBetter: lower,
+      baseMean: 100,
+      candidateMean: 100 * ratio,
+      verdict,
+      ratio,
+      low: ratio - 0.02,
+      high: ratio + 0.02,
+      pValue: 0.0001,
+      nBase: 6,
+      nCandidate: 6,
+      reason: null,
+    })
+    const r = row('django_feed', 0.9, {
+      metrics: [
+        metric('requests_per_s', `Requests/s ${HOSTILE}`, 1.2, 'faster', false),
+        metric('latency_p99_ms@90%', 'Latency p99 at 90 % of saturation', 1.3, 'slower', true),
+      ],
+    })
+    const html = renderToString(<CompareTable rows={[r]} confidence={0.95} />)
+    assert.equal(html.match(/class="metric-row"/g)?.length, 2)
+    assert.match(html, /120 request\/s/)
+    assert.match(html, /▼<\/span> better/)
+    assert.match(html, /▲<\/span> worse/)
+    assert.doesNotMatch(html, /<script>/)
+    // Higher requests/s is shaded as an improvement, a higher latency as a regression.
+    assert.match(html, /class="num heat-m4">\+20 %/)
+    assert.match(html, /class="num heat-p4">\+30 %/)
+    const md = compareMarkdown({
+      rows: [r],
+      geometricMean: { kind: 'insufficient', reason: 'one workload' },
+      counts: { slower: 0, faster: 1, same: 0 },
+      confidence: 0.95,
+      minEffect: 0.01,
+      baseLabel: 'a',
+      candidateLabel: 'b',
+      serverTags: [],
+      permalink: 'https://perf.example/compare?base=1&candidate=2',
+      clientTags: false,
+      separateRuns: null,
+    })
+    assert.ok(
+      md.includes(
+        '| ↳ Requests/s &lt;script\\>alert\\(1\\)&lt;/script\\> | 100 request/s | 120 request/s | 1.200× |',
+      ),
+      md,
+    )
+    assert.match(md, /\| ↳ Latency p99 at 90 % of saturation \| .* \| ▲ worse \|/)
   })
 
   test('the Markdown export escapes names so they cannot open links, images or HTML', () => {
