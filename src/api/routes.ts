@@ -132,6 +132,13 @@ const SeriesPointQuery = z.strictObject({
   failed: Flag.describe('Also return failed and skipped results as points'),
   interval: Flag.describe('Also return each point’s 95 % t interval of the mean of process means'),
   epochs: Flag.describe('Also return each point’s epoch key (the infrastructure it was measured on)'),
+  metric: z
+    .string()
+    .regex(/^[a-z0-9_]{1,48}(@\d{1,3}%)?$/, 'a metric name such as requests_per_s or latency_p99_ms@90%')
+    .optional()
+    .describe(
+      'A secondary metric instead of the value (a server workload’s requests_per_s, latency_p50_ms, latency_p99_ms, latency_p99_ms@90%…; `metrics` in the answer lists them); points without it are left out',
+    ),
 })
 
 const HealthSchema = z.object({
@@ -332,7 +339,7 @@ export const ROUTES = {
     action: 'get series points',
     summary: 'The points of one series in commit order, each with its summary',
     description:
-      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means, `interval=1` the 95 % t interval of the mean, `epochs=1` the epoch key of its run.',
+      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means, `interval=1` the 95 % t interval of the mean, `epochs=1` the epoch key of its run. `metrics` lists the secondary metrics of the newest point (a server workload’s requests/s and latencies); `metric=NAME` answers with that metric’s per-process values in place of the value.',
     tag: 'series',
     auth: 'public',
     query: SeriesPointQuery,

@@ -319,9 +319,21 @@ export const SeriesPointSchema = z.object({
   epoch: z.string().optional(),
 })
 
+/** A secondary metric of a series' results (a server workload's requests/s, latencies). */
+export const MetricInfoSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  unit: z.string(),
+  lowerIsBetter: z.boolean(),
+})
+
 /** A series' points in commit order. */
 export const SeriesPointsSchema = z.object({
   series: SeriesKeySchema,
+  /** The metric the points are of (`metric=`); null for the workload's value. */
+  metric: MetricInfoSchema.nullable(),
+  /** The secondary metrics the series' newest measured point records; empty for most workloads. */
+  metrics: z.array(MetricInfoSchema),
   points: z.array(SeriesPointSchema),
 })
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { type ApiClient, documentToRun, exampleRunDocument, LangperfRunDocumentSchema } from '../api/index.ts'
 import { buildServer } from '../server/index.ts'
-import { openSqliteStore, type Store } from '../store/index.ts'
+import { exampleBuild, exampleRunWithResults, openSqliteStore, type Store } from '../store/index.ts'
 import { createWebRoutes, renderSite } from '../web/index.ts'
 
 // The release comparisons, the matrix's default question and the machine page of imported runs,
@@ -174,5 +174,53 @@ describe('release, matrix and machine pages', () => {
     const release = report.pages.find((p) => p.startsWith('releases/'))
     assert.ok(release, 'a release page is written')
     assert.match(readFileSync(join(out, release), 'utf8'), /3\.12\.0 → 3\.13\.0/)
+  })
+})
+
+describe("a server workload's metrics on the timeline and compare pages", () => {
+  test('the timeline offers requests/s and latency beside the value; compare shows them under the row', async () => {
+    const store = await openSqliteStore(':memory:')
+    const withHttp = (sha: string, day: number, rps: number[]) => {
+      const r = exampleRunWithResults(
+        {
+          startedAt: `2024-10-0${day}T10:00:00Z`,
+          build: exampleBuild(sha.padEnd(40, '0'), { commitDateUtc: `2024-10-0${day}T08:00:00Z` }),
+        },
+        { workloads: ['django_feed'], result: { processes: 3 } },
+      )
+      const [result] = r.results
+      const http = { requests_per_s: rps, latency_p99_ms: rps.map((x) => 12_000 / x) }
+      return { ...r, results: [{ ...result!, metadata: { http } }] }
+    }
+    const [a, b] = await store.insertRuns([
+      withHttp('aaaa', 1, [400, 410, 405]),
+      withHttp('bbbb', 2, [480, 490, 470]),
+    ])
+    const app = await buildServer(store, { web: createWebRoutes() })
+    try {
+      const url = '/timeline?machine=bench-1&runtime=cpython&config=pgo-lto&branch=main&workload=django_feed'
+      const value = await get(app, url)
+      assert.equal(value.status, 200, value.body.slice(0, 500))
+      assert.match(value.body, /<nav class="metric-choice small"/)
+      assert.match(value.body, /href="[^"]*metric=requests_per_s"[^>]*>Requests\/s \(saturation\)</)
+      assert.match(value.body, /Each point is the mean of its process means/)
+      const rps = await get(app, `${url}&metric=requests_per_s`)
+      assert.equal(rps.status, 200, rps.body.slice(0, 500))
+      assert.match(rps.body, /<strong aria-current="page">Requests\/s \(saturation\)<\/strong>/)
+      assert.match(
+        rps.body,
+        /mean of its processes&#39; Requests\/s \(saturation\) \(request\/s\)|mean of its processes' Requests\/s \(saturation\) \(request\/s\)/,
+      )
+      assert.match(rps.body, /"unit":"request\/s"/)
+      assert.equal((await get(app, `${url}&metric=latency_p50_ms`)).status, 404)
+      assert.equal((await get(app, `${url}&metric=${encodeURIComponent('"><x')}`)).status, 400)
+      const compare = await get(app, `/compare?base=${a}&candidate=${b}`)
+      assert.equal(compare.status, 200)
+      assert.equal(compare.body.match(/class="metric-row"/g)?.length, 2)
+      assert.match(compare.body, /Requests\/s \(saturation\)/)
+    } finally {
+      await app.close()
+      await store.close()
+    }
   })
 })

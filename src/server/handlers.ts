@@ -10,7 +10,9 @@ import {
   groupOf,
   parsePyperf,
   pyperfToRun,
+  type ResultMetric,
   resolveRunSelector,
+  resultMetrics,
 } from '../analysis/index.ts'
 import {
   buildOpenApiDocument,
@@ -26,7 +28,15 @@ import type { FarmQueue } from '../farm/index.ts'
 import { LangperfError, Memo, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { tIntervalFromMoments } from '../stats/index.ts'
-import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
+import {
+  type BuildRow,
+  type RunRow,
+  type SeriesKey,
+  type SeriesPoint,
+  type Store,
+  summarizeProcesses,
+  type TokenRecord,
+} from '../store/index.ts'
 import { alertCommits } from './alert-commits.ts'
 import { farmHandlers } from './farm-handlers.ts'
 import { checkJsonDepth } from './limits.ts'
@@ -324,6 +334,53 @@ async function withPointExtras(
   })
 }
 
+/** A metric as the series answer names it. */
+type MetricInfo = Pick<ResultMetric, 'name' | 'label' | 'unit' | 'lowerIsBetter'>
+
+/** The metrics any of `points` records (read with their metadata), in the order first seen. */
+function metricsOf(points: readonly SeriesPoint[]): MetricInfo[] {
+  const out = new Map<string, MetricInfo>()
+  for (const p of points) {
+    for (const m of resultMetrics(p.metadata ?? {}))
+      if (!out.has(m.name))
+        out.set(m.name, { name: m.name, label: m.label, unit: m.unit, lowerIsBetter: m.lowerIsBetter })
+  }
+  return [...out.values()]
+}
+
+/** The metrics the newest measured point of a series records (its one result read again). */
+async function newestMetrics(
+  store: Store,
+  key: SeriesKey,
+  points: readonly SeriesPoint[],
+): Promise<MetricInfo[]> {
+  const newest = points.findLast((p) => p.state === 'measured')
+  if (newest === undefined) return []
+  const results = await store.getResults(newest.runId, { workloads: [key.workload] })
+  const result = results.find((r) => r.id === newest.resultId)
+  return result === undefined ? [] : metricsOf([{ ...newest, metadata: result.metadata }])
+}
+
+/**
+ * The points of a metric in place of the value: its per-process values summarised as a value's
+ * process means are (mean, their standard deviation, min, max, median), its unit; measured points
+ * without it are left out, failed and skipped ones kept.
+ */
+function metricPoints(points: readonly SeriesPoint[], name: string, raw: boolean): SeriesPoint[] {
+  const out: SeriesPoint[] = []
+  for (const { metadata, processMeans: _, ...p } of points) {
+    if (p.state !== 'measured') {
+      out.push(p)
+      continue
+    }
+    const m = resultMetrics(metadata ?? {}).find((x) => x.name === name)
+    if (m === undefined) continue
+    const { summary } = summarizeProcesses(m.values.map((v) => ({ warmups: [], values: [v], metadata: {} })))
+    out.push({ ...p, unit: m.unit, summary, ...(raw ? { processMeans: m.values } : {}) })
+  }
+  return out
+}
+
 /**
  * The 95 % t interval of a point's mean from its stored summary (the mean and standard deviation
  * of its per-process means): what `meanTInterval` gives over the process means, without reading
@@ -547,19 +604,39 @@ function seriesHandlers(
       }
       // Points, their intervals and epochs change only with the runs (a result added, a run
       // finished, a build moved): the answer at a runsState is kept, a few series at a time.
-      const memoKey = JSON.stringify([key, query.raw, query.interval, query.epochs, query.failed])
+      const metric = query.metric
+      const memoKey = JSON.stringify([
+        key,
+        query.raw,
+        query.interval,
+        query.epochs,
+        query.failed,
+        metric ?? null,
+      ])
       const state = await store.runsState()
       return pointsMemo.current(memoKey, state, async () => {
         // Bisection's runs measure a few builds to answer one question; the timeline is the
         // nightly history, so they are left out (they stay in /runs).
-        const points = await store.getSeriesPoints(key, {
-          withProcessMeans: query.raw,
+        const read = await store.getSeriesPoints(key, {
+          withProcessMeans: query.raw && metric === undefined,
+          withMetadata: metric !== undefined,
           excludeSuites: [BISECT_PURPOSE],
           ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
         })
-        if (points.length === 0) await refuseUnknownSeries(store, key, action)
+        if (read.length === 0) await refuseUnknownSeries(store, key, action)
+        const metrics = metric === undefined ? await newestMetrics(store, key, read) : metricsOf(read)
+        const info = metric === undefined ? null : (metrics.find((m) => m.name === metric) ?? null)
+        if (metric !== undefined && info === null) {
+          throw new LangperfError(
+            'not-found',
+            `Cannot ${action}: the series records no metric ${quote(metric)}${metrics.length > 0 ? `; it records ${metrics.map((m) => m.name).join(', ')}` : ' (only a server workload records metrics)'}`,
+          )
+        }
+        const points = metric === undefined ? read : metricPoints(read, metric, query.raw)
         return {
           series: key,
+          metric: info,
+          metrics,
           points: await withPointExtras(
             points,
             { raw: query.raw, interval: query.interval, epochs: query.epochs },

@@ -193,6 +193,10 @@ function seriesPoints(withStore: WithStore): void {
       const [stored] = await store.getResults(runId!)
       assert.deepEqual(measured[0]?.processMeans, stored?.processMeans)
       assert.equal(measured[0]?.summary.mean, stored?.summary.mean)
+      assert.equal(measured[0]?.metadata, undefined, 'metadata only when asked for')
+      const withMetadata = await store.getSeriesPoints(key, { withMetadata: true })
+      assert.deepEqual(withMetadata[0]?.metadata, stored?.metadata)
+      assert.equal(withMetadata[0]?.processMeans, undefined)
       const all = await store.getSeriesPoints(key, { states: ['measured', 'failed'] })
       assert.deepEqual(
         all.map((p) => [p.state, p.runStatus, p.summary.mean === null]),

@@ -242,6 +242,8 @@ export interface SeriesQuery {
 export interface SeriesPointQuery {
   /** Also return each point's per-process means; false when absent. */
   readonly withProcessMeans?: boolean
+  /** Also return each point's result metadata (a server workload's `http` figures); false when absent. */
+  readonly withMetadata?: boolean
   /** Result states to include; `['measured']` when absent. */
   readonly states?: readonly ResultState[]
   /**
@@ -265,6 +267,8 @@ export interface SeriesPoint {
   readonly summary: ResultSummary
   /** Present when asked for with `withProcessMeans`. */
   readonly processMeans?: readonly number[]
+  /** Present when asked for with `withMetadata`. */
+  readonly metadata?: JsonObject
 }
 
 /** Options of `markInterruptedRuns`. */

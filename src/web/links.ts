@@ -27,7 +27,13 @@ export type PageRef =
       /** Series skipped before this page of the index (a server's; the report writes one page). */
       readonly offset?: number | null
     }
-  | { readonly page: 'timeline'; readonly series: SeriesRef; readonly also: readonly SeriesRef[] }
+  | {
+      readonly page: 'timeline'
+      readonly series: SeriesRef
+      readonly also: readonly SeriesRef[]
+      /** A secondary metric drawn instead of the value (a server workload's requests/s…). */
+      readonly metric?: string
+    }
   | {
       readonly page: 'compare'
       readonly base: string
@@ -189,7 +195,8 @@ export function staticPath(ref: PageRef): string {
     }
     case 'timeline': {
       const s = ref.series
-      const key = [s, ...ref.also].map(seriesKey).join('\n')
+      const key =
+        [s, ...ref.also].map(seriesKey).join('\n') + (ref.metric === undefined ? '' : `\n${ref.metric}`)
       return `timeline/${slug(`${s.workload}-${s.runtime}-${s.config}-${s.machine}`)}-${fnv1a(key)}.html`
     }
   }
@@ -250,6 +257,7 @@ export function serverPath(ref: PageRef): string {
       q.set('workload', s.workload)
       if (s.workloadVersion !== '') q.set('version', s.workloadVersion)
       for (const a of ref.also) q.append('also', seriesKey(a))
+      if (ref.metric !== undefined) q.set('metric', ref.metric)
       return `/timeline?${q}`
     }
   }
