@@ -7,6 +7,7 @@ import {
   type WorkloadResult,
 } from '../model/index.ts'
 import type { Interpreter } from './discovery.ts'
+import { parseCpuList } from './environment.ts'
 import { runHttpProcess } from './http-driver.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
@@ -510,7 +511,12 @@ function settledNow(adaptive: AdaptiveSampling, sides: readonly SideState[]): bo
 /** One measuring process of a side, with the calibrated loops; a failure ends the side's measuring. */
 async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, round: number) {
   if (def.manifest.driver !== undefined) {
-    const http = await runHttpProcess(def, side.python, workerOf(suite, def))
+    const worker = workerOf(suite, def)
+    const http = await runHttpProcess(def, side.python, {
+      env: worker.env,
+      timeoutMs: worker.timeoutMs,
+      ...(suite.plan.cpuList === undefined ? {} : { cpus: parseCpuList(suite.plan.cpuList) }),
+    })
     if (http.ok) side.processes.push(http.process)
     else
       side.failure = {
