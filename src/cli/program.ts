@@ -61,6 +61,13 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
       .option('--discover', 'with --python: also measure the interpreters discovery finds')
       .option('--fast', 'quick look: 6 processes × (1 warm-up + 3 values); JIT: 4 × (6 + 4)')
       .option('--rigorous', 'careful: 40 processes × (1 + 3); JIT: 12 × (20 + 10)')
+      .option(
+        '--warmup-series <iterations>',
+        'warm-up series (Barrett et al. 2017): every process times this many in-process iterations of one call each (loops 1;\n' +
+          'with --min-time, loops calibrated to it), none dropped, JIT or not; 10 processes unless --processes.\n' +
+          '`langperf warmup RUN` classifies each process as flat, warm-up, slow-down or no steady state',
+        number('--warmup-series', true),
+      )
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
       .option('--values <n>', 'override values per process', number('--values', true))
