@@ -158,6 +158,29 @@ export function addShowCommand(program: Command, ctx: Ctx, setStatus: (code: num
   })
 }
 
+/** Registers `langperf warmup` (the warm-up class of each workload of a run) on the program. */
+export function addWarmupCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('warmup')
+      .description(
+        'Classify the warm-up of each workload of a run (best made with `langperf run --warmup-series N`), after\n' +
+          'Barrett et al. (OOPSLA 2017): per process, outliers out (rolling median ± 3 × (P90 − P10)), PELT change points\n' +
+          '(normal mean and variance, penalty 15·ln n), then flat, warm-up, slow-down or no steady state; per workload, that\n' +
+          'class when all agree, else good inconsistent (flat and warm-up only) or bad inconsistent; the steady iteration,\n' +
+          'the time to reach it and the steady performance with 95 % bootstrap intervals over processes (docs/stats.md)',
+      )
+      .argument('<run>', 'run id, "latest" (the run stored last), a version or a commit prefix')
+      .option(
+        '--per-process',
+        'also print every process: class, steady iteration, change points and segments',
+      ),
+  ).action(async (run, opts) => {
+    const { warmupCommand } = await import('./commands/warmup.ts')
+    setStatus(await warmupCommand(ctx, run, opts))
+  })
+}
+
 /** Registers `langperf import` and `langperf export` (pyperf JSON in and out) on the program. */
 export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   common(

@@ -513,6 +513,11 @@ async function printOutcome(
         `Not within ± ${options.precision} % at the bound of processes: ${[...unsettled].join(', ')} (the machine is noisier than that precision allows in this many processes; \`langperf system check\` says why, or raise --max-processes)`,
       )
   }
+  if (options.warmupSeries !== undefined && baseId !== undefined)
+    println(
+      io,
+      `Warm-up classes (flat, warm-up, slow-down, no steady state) and steady states: ${outcome.runIds.map((id) => `\`langperf warmup ${id}\``).join(', ')}.`,
+    )
   if (reports.length > 0) printMatrix(ctx, reports)
   else if (baseId !== undefined) {
     println(io)
