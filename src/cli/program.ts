@@ -68,6 +68,11 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
           '`langperf warmup RUN` classifies each process as flat, warm-up, slow-down or no steady state',
         number('--warmup-series', true),
       )
+      .option(
+        '--cpu-time',
+        "with --warmup-series: time each iteration by the worker's CPU time (time.process_time, Python 3.3+) instead of the\n" +
+          'wall clock, so time spent waiting for a CPU on a loaded machine is left out of the series',
+      )
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
       .option('--values <n>', 'override values per process', number('--values', true))

@@ -63,7 +63,8 @@ export const WARMUP_MAX_ITERATIONS = 10_000
  * The sampling of a warm-up series (`langperf run --warmup-series N`): every process runs N timed
  * iterations and none is dropped as a warm-up, JIT or not, so each process's whole history is kept
  * for the classification of stats/warmup.ts (Barrett et al., OOPSLA 2017: 30 processes × 2000
- * in-process iterations). `minTimeS` only matters when loops are calibrated (`--min-time`).
+ * in-process iterations). `minTimeS` only matters when loops are calibrated (`--min-time`); 0
+ * (the default) says they are not: one call per iteration.
  */
 export function warmupPreset(
   iterations: number,
@@ -77,7 +78,7 @@ export function warmupPreset(
   if (!Number.isInteger(processes) || processes < 1 || processes > 1000)
     throw badInput(`Cannot use --processes ${processes}: expected an integer from 1 to 1000`)
   const sampling = { processes, warmups: 0, values: iterations }
-  return { name: WARMUP_PRESET, plain: sampling, jit: sampling, minTimeS: options.minTimeS ?? 0.1 }
+  return { name: WARMUP_PRESET, plain: sampling, jit: sampling, minTimeS: options.minTimeS ?? 0 }
 }
 
 /** The preset with that name, or a clear error listing the valid ones. */

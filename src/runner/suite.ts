@@ -12,6 +12,7 @@ import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
+  type HarnessClock,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
@@ -57,6 +58,11 @@ export interface SuitePlan {
   readonly cacheDir?: string
   /** Environment of venv and pip (pip.conf and PIP_* settings name the index); default: this process's. */
   readonly pipEnv?: NodeJS.ProcessEnv
+  /**
+   * `process`: every value in the worker's CPU time instead of the wall clock (harness
+   * `--clock process`), for warm-up series on a loaded machine; recorded in each result's sampling.
+   */
+  readonly clock?: HarnessClock
 }
 
 /**
@@ -223,7 +229,7 @@ interface SideState {
  */
 export function workloadHarnessArgs(
   def: WorkloadDefinition,
-  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values'>,
+  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values' | 'clock'>,
 ): string[] {
   return [
     HARNESS_PATH,
@@ -439,6 +445,7 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
         loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
         warmups: 0,
         values: 0,
+        ...(plan.clock === undefined ? {} : { clock: plan.clock }),
       }),
       workerOf(suite, def),
     )
@@ -527,6 +534,7 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
       loopMode: { mode: 'fixed', loops: side.loops },
       warmups: side.sampling.warmups,
       values: side.sampling.values,
+      ...(suite.plan.clock === undefined ? {} : { clock: suite.plan.clock }),
     }),
     workerOf(suite, def),
   )
@@ -560,6 +568,7 @@ function sideResult(
     ...(side.calibration ? { calibration: side.calibration } : {}),
     sampling: {
       ...side.sampling,
+      ...(plan.clock === 'process' ? { clock: 'process' } : {}),
       ...(plan.adaptive
         ? {
             processes: measured,

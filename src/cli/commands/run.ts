@@ -54,6 +54,8 @@ export interface RunOptions extends CommonOptions {
   readonly processes?: number
   /** A warm-up series: this many timed iterations per process, none dropped (`--warmup-series`). */
   readonly warmupSeries?: number
+  /** With a warm-up series: values in the workers' CPU time instead of the wall clock. */
+  readonly cpuTime?: boolean
   readonly warmups?: number
   readonly values?: number
   readonly minTime?: number
@@ -202,6 +204,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               ...(cpuList === undefined ? {} : { cpuList }),
               cacheDir,
               pipEnv: ctx.env,
+              ...(options.cpuTime ? { clock: 'process' as const } : {}),
             },
             {
               machine,
@@ -220,6 +223,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                       warmup_series: {
                         iterations: options.warmupSeries,
                         loops: oneLoop ? 'one' : 'calibrated',
+                        clock: options.cpuTime ? 'cpu' : 'wall',
                       },
                     }),
               },
@@ -350,14 +354,21 @@ function warmupPresetFrom(options: RunOptions & { readonly warmupSeries: number 
       'bad-input',
       `Cannot use ${clash[0]} with --warmup-series: a warm-up series times --warmup-series iterations in each of --processes processes, none dropped`,
     )
+  // Without --min-time, loops are 1 and never calibrated: the run records a minimum time of 0,
+  // so no later run reuses its loop counts as calibrated ones (analysis/loops).
   return warmupPreset(options.warmupSeries, {
     ...(options.processes !== undefined ? { processes: options.processes } : {}),
-    ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
+    minTimeS: options.minTime ?? 0,
   })
 }
 
 /** The preset of the options (--fast, --rigorous, default or a warm-up series) with their overrides. */
 function presetFrom(options: RunOptions): Preset {
+  if (options.cpuTime && options.warmupSeries === undefined)
+    throw new LangperfError(
+      'bad-input',
+      'Cannot use --cpu-time without --warmup-series: ordinary runs keep the wall clock, so that their runs stay comparable',
+    )
   if (options.warmupSeries !== undefined)
     return warmupPresetFrom({ ...options, warmupSeries: options.warmupSeries })
   if (options.fast && options.rigorous)
