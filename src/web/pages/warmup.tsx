@@ -124,8 +124,12 @@ function ProcessPlot(props: {
   const steadyText = p.steady === null ? 'no steady state' : `steady from iteration ${p.steady.iteration}`
   const label = `Process ${p.process}: ${warmupClassLabel(p.class)}, ${steadyText}; ${n} iterations, ${p.outliers.length} outliers`
   if (n < 2) return null
-  let lo = Math.min(...values)
-  let hi = Math.max(...values)
+  // The range of the iterations that are not outliers (the first window never holds one, so a
+  // JIT's slow first iterations stay in it); an outlier beyond it is drawn on the edge.
+  const outlier = new Set(p.outliers)
+  const kept = values.filter((_, i) => !outlier.has(i))
+  let lo = Math.min(...kept)
+  let hi = Math.max(...kept)
   if (hi / lo < 1.1) {
     const mid = Math.sqrt(hi * lo)
     lo = mid / 1.05
@@ -133,7 +137,9 @@ function ProcessPlot(props: {
   }
   const x = (i: number) => PAD + (i / (n - 1)) * (WIDTH - 2 * PAD)
   const y = (v: number) =>
-    HEIGHT - PAD - ((Math.log(v) - Math.log(lo)) / Math.log(hi / lo)) * (HEIGHT - 2 * PAD)
+    HEIGHT -
+    PAD -
+    ((Math.log(Math.min(hi, Math.max(lo, v))) - Math.log(lo)) / Math.log(hi / lo)) * (HEIGHT - 2 * PAD)
   const last = p.segments.length - 1
   return (
     <figure class="small-multiple" data-process={p.process} data-class={p.class}>
@@ -216,7 +222,8 @@ export function warmupSection(warmup: Warmup, results: readonly ResultWithSample
         <>
           <p class="small muted">
             One plot per process, time per iteration on a log scale: segment means as horizontal lines (the
-            steady state's thicker), outliers as dots, the start of the steady state dashed.
+            steady state's thicker), outliers as dots (on the edge when beyond the range of the others), the
+            start of the steady state dashed.
           </p>
           {classified.map((w) => (
             <WorkloadPlots key={w.workload.name} w={w} result={byName.get(w.workload.name)} />
