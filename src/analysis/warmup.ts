@@ -25,7 +25,7 @@ const DEFAULT_SEED = 1
 
 /** One process of a workload, classified. */
 export interface ProcessWarmupReport {
-  /** The process's place among the workload's measured processes, from 1. */
+  /** The process's place among the workload's processes with values (in stored order), from 1. */
   readonly process: number
   readonly iterations: number
   readonly class: ProcessClass
@@ -106,14 +106,17 @@ export function warmupOfResult(
     return notClassified(`${result.outcome.state}: ${result.outcome.message}`)
   const series = result.processes.map((p) => p.values).filter((v) => v.length > 0)
   const longest = Math.max(0, ...series.map((v) => v.length))
-  const usable = series.filter((v) => v.length >= MIN_WARMUP_ITERATIONS)
+  // Numbered by their place among the processes with values, as a reader of the samples counts them.
+  const usable = series
+    .map((values, i) => ({ values, process: i + 1 }))
+    .filter((p) => p.values.length >= MIN_WARMUP_ITERATIONS)
   if (usable.length === 0)
     return notClassified(
       `Too few iterations per process to classify (${longest}; at least ${MIN_WARMUP_ITERATIONS}): measure with \`langperf run --warmup-series N\``,
     )
-  if (usable.some((v) => v.some((x) => !(x > 0 && Number.isFinite(x)))))
+  if (usable.some((p) => p.values.some((x) => !(x > 0 && Number.isFinite(x)))))
     return notClassified('A value is not a positive finite time: iterations cannot be classified')
-  const classified = usable.map((v) => classifyProcess(v))
+  const classified = usable.map((p) => classifyProcess(p.values))
   const summary = summarizeWarmup(classified, { rng: createRng(options.seed ?? DEFAULT_SEED) })
   if (summary.kind === 'insufficient') return notClassified(summary.reason)
   const perIteration = result.loops * result.innerLoops
@@ -125,7 +128,7 @@ export function warmupOfResult(
     innerLoops: result.innerLoops,
     class: summary.class,
     counts: summary.counts,
-    processes: classified.map((p, i) => processReport(p, { process: i + 1, perIteration })),
+    processes: classified.map((p, i) => processReport(p, { process: usable[i]!.process, perIteration })),
     steady:
       summary.steady.kind === 'no-steady-state'
         ? summary.steady
