@@ -1,5 +1,5 @@
 import { badInput } from '../../lib/index.ts'
-import { quantile, sortSamples } from '../descriptive.ts'
+import { median, quantile, sortSamples } from '../descriptive.ts'
 
 // Outliers of one in-process iteration series, as Barrett et al. (OOPSLA 2017, §4.1) mark them
 // before looking for change points: an iteration is an outlier when it lies farther than
@@ -30,11 +30,15 @@ export interface OutlierOptions {
 /**
  * The indexes of the outliers of `values` (ascending). Iteration i is an outlier when it lies
  * outside median ± multiplier × (P90 − P10) of the window of `window` iterations centred on it
- * (moved inwards at the end of the series so it stays full). The first `window` iterations are
- * never outliers: that is where a JIT warms up, and its first slow iterations are the signal, not
- * noise. Centred rather than trailing so that the first iterations after a genuine step are
- * judged against a window that already holds the new level, instead of being cut as outliers
- * for half a window. A series shorter than two windows has no outliers.
+ * (moved inwards at either end of the series so it stays full). The slow iterations a series
+ * starts with are never outliers: those before the first iteration at or below the series' median,
+ * at most `window` of them (Barrett et al. leave the first 200 of 2000 unchecked). That is where a
+ * JIT warms up, and its first, far slower iterations are the signal, not noise; ending the
+ * exemption where the series first reaches its usual level, rather than at a fixed count, keeps a
+ * spiky warm-up from being cut in two at the window's end (kept spikes before it, none after).
+ * Centred rather than trailing, so that the iterations just after a genuine step are judged
+ * against a window that already holds the new level, instead of being cut as outliers for half a
+ * window. A series shorter than two windows has no outliers.
  * @example markOutliers(values, { window: 30 })
  */
 export function markOutliers(values: readonly number[], options: OutlierOptions = {}): number[] {
@@ -47,9 +51,12 @@ export function markOutliers(values: readonly number[], options: OutlierOptions 
     throw badInput(`Cannot mark outliers at ${multiplier} ranges: expected a positive number`)
   const out: number[] = []
   if (n < 2 * window) return out
+  const level = median(values)
+  let first = 0
+  while (first < window && values[first]! > level) first++
   const half = Math.floor(window / 2)
-  for (let i = window; i < n; i++) {
-    const from = Math.min(i - half, n - window)
+  for (let i = first; i < n; i++) {
+    const from = Math.max(0, Math.min(i - half, n - window))
     const sorted = sortSamples(values.slice(from, from + window))
     const centre = quantile(sorted, 0.5)
     const reach = multiplier * (quantile(sorted, 0.9) - quantile(sorted, 0.1))
