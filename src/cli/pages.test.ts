@@ -6,7 +6,13 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { type ApiClient, documentToRun, exampleRunDocument, LangperfRunDocumentSchema } from '../api/index.ts'
 import { buildServer } from '../server/index.ts'
-import { exampleBuild, exampleRunWithResults, openSqliteStore, type Store } from '../store/index.ts'
+import {
+  exampleBuild,
+  exampleRunWithResults,
+  exampleWarmupRun,
+  openSqliteStore,
+  type Store,
+} from '../store/index.ts'
 import { createWebRoutes, renderSite } from '../web/index.ts'
 
 // The release comparisons, the matrix's default question and the machine page of imported runs,
@@ -218,6 +224,36 @@ describe("a server workload's metrics on the timeline and compare pages", () => 
       assert.equal(compare.status, 200)
       assert.equal(compare.body.match(/class="metric-row"/g)?.length, 2)
       assert.match(compare.body, /Requests\/s \(saturation\)/)
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  })
+})
+
+describe('the run page of a warm-up series', () => {
+  test('shows each workload’s warm-up class and one iteration plot per process, with no inline style', async () => {
+    const store = await openSqliteStore(':memory:')
+    const [id] = await store.insertRuns([exampleWarmupRun()])
+    const app = await buildServer(store, { web: createWebRoutes() })
+    try {
+      const page = await get(app, `/runs/${id}`)
+      assert.equal(page.status, 200)
+      assert.match(page.body, /<h2>Warm-up<\/h2>/)
+      assert.match(
+        page.body,
+        /href="#warmup-jit_warm">jit_warm<\/a><\/th><td><strong>warm-up<\/strong><\/td><td>4 warm-up<\/td>/,
+      )
+      assert.match(
+        page.body,
+        /<strong>bad inconsistent<\/strong><\/td><td>3 flat, 1 no steady state<\/td><td colspan="3">no steady state \(1 of 4 processes never settled\)/,
+      )
+      // 3 workloads × 4 processes, each an SVG with its class and a line through its 120 iterations.
+      assert.equal(page.body.match(/<figure class="small-multiple" data-process=/g)?.length, 12)
+      assert.equal(page.body.match(/data-class="no-steady-state"/g)?.length, 1)
+      assert.match(page.body, /aria-label="Process 1: warm-up, steady from iteration 21; 120 iterations/)
+      assert.doesNotMatch(page.body, /style=/)
+      assert.doesNotMatch(page.body, /<script(?![^>]*src=)[^>]*>[^<]/)
     } finally {
       await app.close()
       await store.close()

@@ -13,6 +13,7 @@ import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
+  type HarnessClock,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
@@ -58,6 +59,11 @@ export interface SuitePlan {
   readonly cacheDir?: string
   /** Environment of venv and pip (pip.conf and PIP_* settings name the index); default: this process's. */
   readonly pipEnv?: NodeJS.ProcessEnv
+  /**
+   * `process`: every value in the worker's CPU time instead of the wall clock (harness
+   * `--clock process`), for warm-up series on a loaded machine; recorded in each result's sampling.
+   */
+  readonly clock?: HarnessClock
 }
 
 /**
@@ -224,7 +230,7 @@ interface SideState {
  */
 export function workloadHarnessArgs(
   def: WorkloadDefinition,
-  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values'>,
+  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values' | 'clock'>,
 ): string[] {
   return [
     HARNESS_PATH,
@@ -440,6 +446,7 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
         loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
         warmups: 0,
         values: 0,
+        ...(plan.clock === undefined ? {} : { clock: plan.clock }),
       }),
       workerOf(suite, def),
     )
@@ -533,6 +540,7 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
       loopMode: { mode: 'fixed', loops: side.loops },
       warmups: side.sampling.warmups,
       values: side.sampling.values,
+      ...(suite.plan.clock === undefined ? {} : { clock: suite.plan.clock }),
     }),
     workerOf(suite, def),
   )
@@ -566,6 +574,7 @@ function sideResult(
     ...(side.calibration ? { calibration: side.calibration } : {}),
     sampling: {
       ...side.sampling,
+      ...(plan.clock === 'process' ? { clock: 'process' } : {}),
       ...(plan.adaptive
         ? {
             processes: measured,

@@ -13,6 +13,7 @@ import {
   type ResultMetric,
   resolveRunSelector,
   resultMetrics,
+  warmupOfRun,
 } from '../analysis/index.ts'
 import {
   buildOpenApiDocument,
@@ -525,7 +526,9 @@ function inventoryHandlers(
 }
 
 /** Builds, runs and the list of series. */
-function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | 'getRun' | 'listSeries'> {
+function runHandlers(
+  store: Store,
+): Pick<Handlers, 'listBuilds' | 'listRuns' | 'getRun' | 'getRunWarmup' | 'listSeries'> {
   return {
     listBuilds: async ({ query }) => {
       const { rows, total } = await store.listBuilds({
@@ -563,6 +566,7 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
         : await store.getResults(params.id)
       return { run: toRunDto(run), results }
     },
+    getRunWarmup: async ({ params }) => warmupOfRun(store, params.id),
     listSeries: async ({ query }) => {
       const all = await store.listSeries({
         ...(query.machine === undefined ? {} : { machine: query.machine }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ROUTE_NAMES, ROUTES } from '../api/index.ts'
-import { exampleBuild, exampleRunWithResults, openSqliteStore } from '../store/index.ts'
+import { exampleBuild, exampleRunWithResults, exampleWarmupRun, openSqliteStore } from '../store/index.ts'
 import { buildServer } from './server.ts'
 import { assertError, call, type Fixture, run, setup, teardown } from './server-fixture.ts'
 
@@ -599,5 +599,46 @@ describe("a server workload's metrics", () => {
       await app.close()
       await store.close()
     }
+  })
+})
+
+describe('warm-up of a run', () => {
+  let f: Fixture
+  before(async () => {
+    f = await setup()
+  })
+  after(() => teardown(f))
+
+  test('GET /api/v1/runs/:id/warmup classifies each workload, or says why it cannot', async () => {
+    const [id] = await f.store.insertRuns([exampleWarmupRun()])
+    const r = await call(f.app, { method: 'GET', url: `/api/v1/runs/${id}/warmup` })
+    assert.equal(r.status, 200)
+    assert.equal(r.body.runId, id)
+    const workloads = r.body.workloads as {
+      workload: { name: string }
+      class: string
+      counts: Record<string, number>
+      steady: { kind: string; iteration?: { estimate: number } }
+      processes: { class: string; steady: unknown }[]
+    }[]
+    assert.deepEqual(
+      workloads.map((w) => [w.workload.name, w.class]),
+      [
+        ['jit_warm', 'warmup'],
+        ['steady', 'flat'],
+        ['late', 'bad-inconsistent'],
+      ],
+    )
+    assert.equal(workloads[0]?.steady.iteration?.estimate, 21)
+    assert.deepEqual(workloads[2]?.steady, { kind: 'no-steady-state', processes: 1 })
+    assert.equal(workloads[2]?.processes[3]?.steady, null)
+    const few = await call(f.app, { method: 'GET', url: `/api/v1/runs/${f.runIds[0]}/warmup` })
+    assert.equal((few.body.workloads as { state: string }[])[0]?.state, 'not-classified')
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/runs/999/warmup' }),
+      404,
+      'not-found',
+      /run 999/,
+    )
   })
 })

@@ -140,6 +140,34 @@ export function Sparkline(props: { readonly values: readonly (number | null)[]; 
   )
 }
 
+/**
+ * A small chart's SVG (the small multiples of the alert and run pages): its size, its label for
+ * screen readers (also its tooltip), and what it draws; classes only, no inline style (CSP).
+ */
+export function SmallChart(props: {
+  readonly width: number
+  readonly height: number
+  readonly label: string
+  /** What the label says, and more for screen readers (how many points, what is shaded). */
+  readonly description: string
+  readonly children: ComponentChildren
+}) {
+  const { width, height } = props
+  return (
+    <svg
+      class="sm-chart"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={props.description}
+    >
+      <title>{props.label}</title>
+      {props.children}
+    </svg>
+  )
+}
+
 /** A run's status as a word with a symbol. */
 export function StatusBadge(props: { readonly status: string }) {
   const symbol = props.status === 'complete' ? '✓' : props.status === 'running' ? '…' : '✗'

@@ -4,6 +4,7 @@ import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
 import { PREVIOUS } from './compare.tsx'
 import { hasMetadataFacts, machineRuns, metadataSection } from './machine-facts.tsx'
 import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
+import { warmupSection } from './warmup.tsx'
 
 // Run and machine pages: where a run was measured (environment, warnings), what it measured and
 // what failed with its reason; a machine's fingerprint and its history.
@@ -11,9 +12,22 @@ import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
 type RunDetail = Out<'getRun'>['run']
 type RunResult = Out<'getRun'>['results'][number]
 
-/** One run: its build, environment, warnings, results and failures. */
+/** The preset of `langperf run --warmup-series`: its run page shows the warm-up section. */
+const WARMUP_PRESET = 'warmup'
+
+/**
+ * One run: its build, environment, warnings, results and failures; for a warm-up series, each
+ * workload's warm-up class and its processes' iterations drawn.
+ */
 export async function runPage(ctx: PageContext, id: number): Promise<PageResult> {
   const { run, results } = await ctx.api.getRun({ params: { id } })
+  const warmup =
+    run.preset === WARMUP_PRESET
+      ? await Promise.all([
+          ctx.api.getRunWarmup({ params: { id } }),
+          ctx.api.getRun({ params: { id }, query: { samples: true } }),
+        ])
+      : null
   const b = run.build
   const failed = results.filter((r) => r.outcome.state !== 'measured')
   const body = (
@@ -43,6 +57,7 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
       {failed.length > 0 ? <FailedWorkloads failed={failed} /> : null}
       <h2>Results ({results.length - failed.length} measured)</h2>
       <ResultsTable ctx={ctx} run={run} results={results} />
+      {warmup === null ? null : warmupSection(warmup[0], warmup[1].results)}
       <MetadataDetails label="Build metadata" metadata={b.metadata} />
       <MetadataDetails label="Metadata" metadata={run.metadata} />
     </>
