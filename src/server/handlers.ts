@@ -2,12 +2,12 @@ import { gunzipSync } from 'node:zlib'
 import type { z } from 'zod'
 import {
   type BetweenRunNoise,
-  BISECT_PURPOSE,
   type CompareReport,
   compareRuns,
   decodePyperfBytes,
   groupEpochs,
   groupOf,
+  HISTORY_EXCLUDES,
   parsePyperf,
   pyperfToRun,
   type ResultMetric,
@@ -624,7 +624,7 @@ function seriesHandlers(
         const read = await store.getSeriesPoints(key, {
           withProcessMeans: query.raw && metric === undefined,
           withMetadata: metric !== undefined,
-          excludeSuites: [BISECT_PURPOSE],
+          ...HISTORY_EXCLUDES,
           ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
         })
         if (read.length === 0) await refuseUnknownSeries(store, key, action)

@@ -103,6 +103,9 @@ export async function getSeriesPoints(
     .$if((options.excludeSuites ?? []).length > 0, (q) =>
       q.where('ru.suite', 'not in', [...(options.excludeSuites ?? [])]),
     )
+    .$if((options.excludePresets ?? []).length > 0, (q) =>
+      q.where('ru.preset', 'not in', [...(options.excludePresets ?? [])]),
+    )
     .orderBy('b.commit_date_utc', (ob) => ob.asc().nullsLast())
     .orderBy('ru.started_at')
     .orderBy('ru.id')

@@ -251,6 +251,11 @@ export interface SeriesPointQuery {
    * workloads, kept as data but not part of the nightly history).
    */
   readonly excludeSuites?: readonly string[]
+  /**
+   * Leave out the runs of these presets (e.g. `warmup`: in-process iteration series whose means
+   * hold the warm-up, not the steady state the history follows).
+   */
+  readonly excludePresets?: readonly string[]
 }
 
 /** One result in a series, with the build and run it belongs to. */
