@@ -153,15 +153,15 @@ async function prepareSide(
   },
 ): Promise<Side> {
   const { source, commit } = input
-  const artifact = await buildCommit(world, source, commit.sha)
-  const m = artifact.manifest
-  if (m.status !== 'ok')
-    return {
-      ok: false,
-      state: 'failed',
-      reason: `The build of ${commit.sha.slice(0, 12)} is ${m.status}${m.failure ? ` at step ${quote(m.failure.step)}` : ''} (log: ${m.logPath})`,
-    }
   try {
+    const artifact = await buildCommit(world, source, commit.sha)
+    const m = artifact.manifest
+    if (m.status !== 'ok')
+      return {
+        ok: false,
+        state: 'failed',
+        reason: `The build of ${commit.sha.slice(0, 12)} is ${m.status}${m.failure ? ` at step ${quote(m.failure.step)}` : ''} (log: ${m.logPath})`,
+      }
     const interpreter = await interpreterOf(world, artifact)
     const build = buildSpecOf({
       runtime: source.runtime,
