@@ -39,6 +39,7 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'nbody,generators,json_roundtrip' },
     settings: { type: 'string', default: 'default,1+1,0+1' },
     out: { type: 'string' },
+    from: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 })
@@ -201,8 +202,12 @@ interface Pair {
   readonly sides: Readonly<Record<string, Side>>
 }
 
-const records: Pair[] = []
-const seeds: { workload: string; setting: string; wallS: number }[] = []
+/** With --from, the records of an earlier run (its --out file) are analysed, nothing measured. */
+const saved = values.from
+  ? (JSON.parse(readFileSync(values.from, 'utf8')) as { seeds: typeof seeds; records: Pair[] })
+  : null
+const records: Pair[] = saved ? saved.records : []
+const seeds: { workload: string; setting: string; wallS: number }[] = saved ? saved.seeds : []
 const fmtS = (s: number) => `${s.toFixed(1)} s`
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`
 
@@ -273,15 +278,17 @@ try {
     `vs-pyperf: python ${pythonVersion} (${python}), pyperf ${pyperfVersion} from ${pyperfDir}, psutil ${psutilVersion === 'None' ? 'absent' : psutilVersion}; ${pairs} pairs × ${workloads.join(', ')}; langperf settings ${settings.map((s) => `${s} [${SETTINGS[s]!.join(' ') || 'no options'}]`).join(', ')}`,
   )
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
-  for (const workload of workloads) {
-    // One database for every setting: the first run calibrates the workload's loops, as any
-    // earlier run on this machine would have, and every later run reuses them (so the settings
-    // differ in their design only); that first run's wall time is shown apart.
-    for (const setting of settings.slice(0, 1)) {
-      const { wallS } = time(() => langperfRun(setting, workload))
-      seeds.push({ workload, setting, wallS })
-    }
-    for (let i = 0; i < pairs; i++) {
+  // One database for every setting: the first run of a workload calibrates its loops, as any
+  // earlier run on this machine would have, and every later run reuses them (so the settings
+  // differ in their design only); that first run's wall time is shown apart.
+  for (const workload of saved ? [] : workloads) {
+    const setting = settings[0]!
+    seeds.push({ workload, setting, wallS: time(() => langperfRun(setting, workload)).wallS })
+  }
+  // Pairs round by round over the workloads, so that an interrupted bench (its --out file is
+  // written after every pair; --from analyses it) leaves every workload with as many pairs.
+  for (let i = 0; i < (saved ? 0 : pairs); i++) {
+    for (const workload of workloads) {
       const order = [...settings.map((s) => `langperf ${s}`), 'pyperf']
       if (i % 2 === 1) order.reverse()
       const sides: Record<string, Side> = {}
@@ -289,18 +296,18 @@ try {
         sides[tool] = tool === 'pyperf' ? runPyperf(workload, i) : runLangperf(tool.slice(9), workload)
       }
       records.push({ workload, index: i, sides })
+      if (values.out) writeFileSync(values.out, JSON.stringify({ seeds, records }))
       console.error(
         `${workload} pair ${i + 1}/${pairs}: ${order.map((t) => `${t} ${fmtS(sides[t]!.wallS)} ±${pct(relHalfWidth(sides[t]!.processMeans))}`).join(', ')} (load ${sides[order[0]!]!.load1.toFixed(2)})`,
       )
     }
   }
-  if (values.out) writeFileSync(values.out, JSON.stringify({ seeds, records }, null, 1))
   console.log(`load average at end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
 
   const tools = ['pyperf', ...settings.map((s) => `langperf ${s}`)]
   /** Per setting, each workload's mean log ratio over pairs and its squared standard error. */
   const perSetting = new Map<string, { m: number; se2: number; n: number }[]>()
-  for (const workload of workloads) {
+  for (const workload of workloads.filter((w) => records.some((r) => r.workload === w))) {
     const ps = records.filter((r) => r.workload === workload)
     const loads = ps.flatMap((p) => Object.values(p.sides).map((s) => s.load1)).sort((a, b) => a - b)
     console.log(
