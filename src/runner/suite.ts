@@ -57,6 +57,8 @@ export interface SuitePlan {
   readonly cacheDir?: string
   /** Environment of venv and pip (pip.conf and PIP_* settings name the index); default: this process's. */
   readonly pipEnv?: NodeJS.ProcessEnv
+  /** Milliseconds of a monotonic clock, read for the adaptive time budget; default `performance.now`. */
+  readonly clockMs?: () => number
 }
 
 /**
@@ -96,6 +98,12 @@ export interface SideSnapshot {
 export interface AdaptiveSampling {
   readonly minProcesses: number
   readonly maxProcesses: number
+  /**
+   * Time budget of the whole suite in milliseconds (`--max-time`): each workload may use an even
+   * share of what is left when it starts, and no round is started (past the minimum) that would
+   * end after its share, judged by the mean duration of its rounds so far.
+   */
+  readonly budgetMs?: number
   readonly settled: (sides: readonly SideSnapshot[]) => boolean
   /** Recorded in each result's `sampling.adaptive` (the rule's settings). */
   readonly describe: JsonObject
@@ -199,6 +207,11 @@ export function classifyWorker(out: WorkerOutcome):
   return { ok: true, result: parsed.message }
 }
 
+/** How adaptive sampling ended: settled, or not with the reason (the bound of processes, the time budget). */
+type AdaptiveStop =
+  | { readonly settled: true; readonly processes: number }
+  | { readonly settled: false; readonly reason: 'bound' | 'budget'; readonly processes: number }
+
 interface SideState {
   readonly interpreter: Interpreter
   readonly index: number
@@ -213,8 +226,8 @@ interface SideState {
   python: string
   /** The requirements and what was installed, for a workload that has them. */
   requirements: JsonObject | null
-  /** How adaptive sampling ended for this side: settled by the rule, or at the bound. */
-  adaptiveStop?: { readonly settled: boolean; readonly processes: number }
+  /** How adaptive sampling ended for this side: settled by the rule, at the bound, or by the time budget. */
+  adaptiveStop?: AdaptiveStop
 }
 
 /**
@@ -269,10 +282,17 @@ export async function measureSuite(
     },
     progress: { done: 0, total: countProcesses(plan) },
     venvs: new Map(),
+    clockMs: plan.clockMs ?? (() => performance.now()),
   }
+  const budgetEndMs =
+    plan.adaptive?.budgetMs === undefined ? undefined : suite.clockMs() + plan.adaptive.budgetMs
   await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
-  for (const def of plan.workloads) {
+  for (const [i, def] of plan.workloads.entries()) {
     if (options.signal?.aborted) return
+    // This workload's share of the budget: what is left, split evenly over the workloads to go.
+    const startMs = suite.clockMs()
+    const deadlineMs =
+      budgetEndMs === undefined ? undefined : startMs + (budgetEndMs - startMs) / (plan.workloads.length - i)
     const sides = newSides(plan, def)
     await prepareRequirements(suite, def, sides)
     // 1. Calibrate (or reuse frozen loops).
@@ -282,7 +302,7 @@ export async function measureSuite(
       await calibrate(suite, def, side)
     }
     // 2. Interleaved rounds, alternating the order.
-    const interrupted = await measureRounds(suite, def, sides)
+    const interrupted = await measureRounds(suite, def, sides, deadlineMs)
     // 3. One result per interpreter; when interrupted, the processes measured so far, marked.
     for (const side of sides) {
       const result = sideResult(plan, def, side, interrupted)
@@ -303,6 +323,7 @@ interface SuiteRun {
   readonly progress: { done: number; readonly total: number }
   /** The virtual environments asked for so far, by directory (venvOf). */
   readonly venvs: Map<string, Promise<VenvOutcome>>
+  readonly clockMs: () => number
 }
 
 /** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
@@ -464,13 +485,27 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
 }
 
 /**
- * The measuring processes, in rounds that alternate the order of the sides. Returns whether the
- * signal interrupted them.
+ * The measuring processes, in rounds that alternate the order of the sides, until the adaptive
+ * rule is settled, the bound is reached, or the next round would end after `deadlineMs` (the
+ * workload's share of the time budget). Returns whether the signal interrupted them.
  */
-async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: readonly SideState[]) {
+async function measureRounds(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  sides: readonly SideState[],
+  deadlineMs: number | undefined,
+) {
   const { adaptive } = suite.plan
   const cap = (side: SideState) => processCap(suite.plan, side.sampling)
   const rounds = Math.max(0, ...sides.map(cap))
+  const startMs = suite.clockMs()
+  const stop = async (round: number, order: readonly SideState[], how: AdaptiveStop) => {
+    // The rest of the bound counts as done for the progress bar, which hears it at once.
+    for (const side of sides) if (!side.skipped) suite.progress.done += Math.max(0, cap(side) - (round + 1))
+    for (const side of sides) side.adaptiveStop = how
+    const last = order[order.length - 1]
+    if (last) await suite.onEvent(processEvent(suite, def, last, round + 1))
+  }
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse()
     for (const side of order) {
@@ -482,16 +517,20 @@ async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: re
       }
       await measureProcess(suite, def, side, round)
     }
-    if (adaptive && round + 1 >= adaptive.minProcesses && round + 1 < rounds && settledNow(adaptive, sides)) {
-      // The rest of the bound counts as done for the progress bar, which hears it at once.
-      for (const side of sides) if (!side.skipped) suite.progress.done += Math.max(0, cap(side) - (round + 1))
-      for (const side of sides) side.adaptiveStop = { settled: true, processes: round + 1 }
-      const last = order[order.length - 1]
-      if (last) await suite.onEvent(processEvent(suite, def, last, round + 1))
+    if (!adaptive || round + 1 < adaptive.minProcesses || round + 1 >= rounds) continue
+    if (settledNow(adaptive, sides)) {
+      await stop(round, order, { settled: true, processes: round + 1 })
+      return false
+    }
+    // The next round would take about as long as the mean of this workload's rounds so far.
+    const nowMs = suite.clockMs()
+    if (deadlineMs !== undefined && nowMs + (nowMs - startMs) / (round + 1) > deadlineMs) {
+      await stop(round, order, { settled: false, reason: 'budget', processes: round + 1 })
       return false
     }
   }
-  if (adaptive) for (const side of sides) side.adaptiveStop = { settled: false, processes: rounds }
+  if (adaptive)
+    for (const side of sides) side.adaptiveStop = { settled: false, reason: 'bound', processes: rounds }
   return false
 }
 
@@ -567,7 +606,9 @@ function sideResult(
               ...plan.adaptive.describe,
               min_processes: plan.adaptive.minProcesses,
               max_processes: plan.adaptive.maxProcesses,
+              ...(plan.adaptive.budgetMs === undefined ? {} : { max_time_s: plan.adaptive.budgetMs / 1000 }),
               settled: side.adaptiveStop?.settled ?? false,
+              ...(side.adaptiveStop?.settled === false ? { reason: side.adaptiveStop.reason } : {}),
             },
           }
         : {}),
