@@ -56,4 +56,11 @@ test('precisionRule() refuses a precision or bounds it cannot honour', () => {
   const r = precisionRule(0.02, { minProcesses: 6 })
   assert.deepEqual([r.minProcesses, r.maxProcesses], [6, 40])
   assert.deepEqual(r.describe, { rule: 'precision', precision: 0.02, confidence: 0.95 })
+  assert.equal(r.budgetMs, undefined, 'no time budget unless asked')
+  for (const bad of [0, -5, Number.POSITIVE_INFINITY, Number.NaN])
+    assert.throws(() => precisionRule(0.01, { maxTimeS: bad }), /expected a positive, finite time budget/)
+})
+
+test('precisionRule() carries a time budget to the runner in milliseconds', () => {
+  assert.equal(precisionRule(0.01, { maxTimeS: 600 }).budgetMs, 600_000)
 })

@@ -36,11 +36,16 @@ function ratioSettled(base: readonly number[], candidate: readonly number[], log
 
 /**
  * The stop rule for a relative precision (0.01 = ± 1 %), between `minProcesses` and
- * `maxProcesses` per side.
+ * `maxProcesses` per side, within a time budget of `maxTimeS` seconds for the whole suite when
+ * given (the runner splits it over the workloads; the minimum is always measured).
  */
 export function precisionRule(
   precision: number,
-  bounds: { readonly minProcesses?: number; readonly maxProcesses?: number } = {},
+  bounds: {
+    readonly minProcesses?: number
+    readonly maxProcesses?: number
+    readonly maxTimeS?: number
+  } = {},
 ): AdaptiveSampling {
   if (!(precision > 0 && precision < 1)) {
     throw new LangperfError(
@@ -56,6 +61,13 @@ export function precisionRule(
       `Cannot sample adaptively between ${minProcesses} and ${maxProcesses} processes: expected at least 2, and a maximum not below the minimum`,
     )
   }
+  const { maxTimeS } = bounds
+  if (maxTimeS !== undefined && !(maxTimeS > 0 && Number.isFinite(maxTimeS))) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot sample adaptively within ${maxTimeS} s: expected a positive, finite time budget`,
+    )
+  }
   const logPrecision = Math.log1p(precision)
   const settled = (sides: readonly SideSnapshot[]): boolean => {
     const [base, ...others] = sides
@@ -66,6 +78,7 @@ export function precisionRule(
   return {
     minProcesses,
     maxProcesses,
+    ...(maxTimeS === undefined ? {} : { budgetMs: maxTimeS * 1000 }),
     settled,
     describe: { rule: 'precision', precision, confidence: CONFIDENCE },
   }

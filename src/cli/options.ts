@@ -30,6 +30,23 @@ export function percent(label: string) {
   }
 }
 
+/** Seconds per unit of a duration option. */
+const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, min: 60, h: 3600 }
+
+/** A commander parser for a duration, `90`, `90s`, `10m` or `1.5h`, returned in seconds. */
+export function duration(label: string) {
+  return (text: string): number => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$/.exec(text)
+    const seconds = m ? Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? Number.NaN) : Number.NaN
+    if (!(seconds > 0 && Number.isFinite(seconds))) {
+      throw new InvalidArgumentError(
+        `expected a positive duration like 90s, 10m or 1h for ${label}, found "${text}"`,
+      )
+    }
+    return seconds
+  }
+}
+
 /** A commander reducer for repeatable options. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]

@@ -14,6 +14,7 @@ import {
   common,
   DEFAULT_PORT,
   DEFAULT_PORTAL_URL,
+  duration,
   LOG_LEVELS,
   number,
   percent,
@@ -96,6 +97,11 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         '--max-processes <n>',
         'with --precision: the most processes per interpreter and workload (default 40)',
         number('--max-processes', true),
+      )
+      .option(
+        '--max-time <duration>',
+        'with --precision: a time budget for the whole run (90s, 10m, 1h); each workload gets an even share of what is left when it starts and starts no round that would end after it; a workload stopped so is recorded as not settled (reason budget); the minimum of processes is always measured',
+        duration('--max-time'),
       )
       .option(
         '--cpus <list>',

@@ -175,9 +175,101 @@ test('adaptive sampling stops at the round its rule is settled, or at the bound,
   const bounded = await run(null)
   assert.equal(bounded.result.processes.length, 1 + 5, 'never settled: the bound')
   assert.deepEqual(seen, [2, 3, 4], 'not asked after the last round')
+  assert.deepEqual(
+    (bounded.result.metadata.sampling as { adaptive: { settled: boolean; reason: string } }).adaptive,
+    { rule: 'test', min_processes: 2, max_processes: 5, settled: false, reason: 'bound' },
+  )
+})
+
+test("a time budget stops starting rounds that would end after the workload's share, past the minimum", async () => {
+  const py = await python3()
+  // A clock that moves 1 s with every process (calibration included), so the budget is exact.
+  let nowMs = 0
+  let lastProcess = ''
+  const run = async (workloads: readonly WorkloadDefinition[], budgetMs: number) => {
+    nowMs = 0
+    lastProcess = ''
+    const results: WorkloadResult[] = []
+    const events: SuiteEvent[] = []
+    await measureSuite(
+      {
+        interpreters: [py],
+        workloads,
+        preset: tiny,
+        timeoutMs: 20_000,
+        clockMs: () => nowMs,
+        adaptive: {
+          minProcesses: 2,
+          maxProcesses: 20,
+          budgetMs,
+          settled: () => false,
+          describe: { rule: 'test' },
+        },
+      },
+      {
+        onEvent: (e) => {
+          events.push(e)
+          // The event a stop sends repeats its last process: no process ran.
+          if (e.kind === 'process' && `${e.workload} ${e.process}` !== lastProcess) nowMs += 1000
+          if (e.kind === 'process') lastProcess = `${e.workload} ${e.process}`
+          if (e.kind === 'result') results.push(e.result)
+        },
+      },
+    )
+    return { results, events }
+  }
+  // One workload, 10 s: calibration ends at 1 s, round k at 1 + k s; the round that would end at
+  // 11 s is not started.
+  const alone = await run([ok], 10_000)
+  const measured = (r: WorkloadResult) => r.processes.filter((p) => p.values.length > 0).length
+  assert.equal(measured(alone.results[0]!), 9)
+  assert.deepEqual(alone.results[0]!.metadata.sampling, {
+    processes: 9,
+    warmups: 1,
+    values: 2,
+    adaptive: {
+      rule: 'test',
+      min_processes: 2,
+      max_processes: 20,
+      max_time_s: 10,
+      settled: false,
+      reason: 'budget',
+    },
+  })
+  const last = alone.events.filter((e) => e.kind === 'process').at(-1)
+  assert.ok(last?.kind === 'process' && last.done === last.total, 'the bar ends full')
+  // Two workloads share it evenly: 5 s each, so 4 rounds each after its calibration.
+  const twin = { ...ok, manifest: { ...ok.manifest, name: 'ok2' } }
+  const shared = await run([ok, twin], 10_000)
+  assert.deepEqual(shared.results.map(measured), [4, 4])
+  // A budget too small for anything still gets the minimum, recorded as stopped by the budget.
+  const tight = await run([ok], 500)
+  assert.equal(measured(tight.results[0]!), 2)
   assert.equal(
-    (bounded.result.metadata.sampling as { adaptive: { settled: boolean } }).adaptive.settled,
-    false,
+    (tight.results[0]!.metadata.sampling as { adaptive: { reason: string } }).adaptive.reason,
+    'budget',
+  )
+})
+
+test('a workload without requirements runs without site (python -S), and says so when an import fails', async () => {
+  const py = await python3()
+  const nosite = workload(
+    'nosite',
+    'import sys, json\ndef make(params):\n    assert sys.flags.no_site == 1 and "site" not in sys.modules, "site was imported"\n    return lambda: json.dumps(params)\n',
+  )
+  const imports = workload(
+    'imports',
+    'import langperf_no_such_package\ndef make(params):\n    return lambda: None\n',
+  )
+  const { results } = await measure([py], [nosite, imports])
+  const [measured, failed] = results.map((r) => r.result)
+  assert.equal(measured!.outcome.state, 'measured')
+  assert.deepEqual(measured!.metadata.python_flags, ['-S'])
+  assert.equal(failed!.outcome.state, 'failed')
+  assert.ok(failed!.outcome.state === 'failed')
+  assert.match(
+    failed!.outcome.message,
+    /No module named .*under python -S, without site-packages: list the packages/,
   )
 })
 

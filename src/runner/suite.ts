@@ -14,6 +14,7 @@ import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
   type HarnessClock,
+  HARNESS_PROTOCOL_VERSION,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
@@ -64,6 +65,8 @@ export interface SuitePlan {
    * `--clock process`), for warm-up series on a loaded machine; recorded in each result's sampling.
    */
   readonly clock?: HarnessClock
+  /** Milliseconds of a monotonic clock, read for the adaptive time budget; default `performance.now`. */
+  readonly clockMs?: () => number
 }
 
 /**
@@ -103,6 +106,12 @@ export interface SideSnapshot {
 export interface AdaptiveSampling {
   readonly minProcesses: number
   readonly maxProcesses: number
+  /**
+   * Time budget of the whole suite in milliseconds (`--max-time`): each workload may use an even
+   * share of what is left when it starts, and no round is started (past the minimum) that would
+   * end after its share, judged by the mean duration of its rounds so far.
+   */
+  readonly budgetMs?: number
   readonly settled: (sides: readonly SideSnapshot[]) => boolean
   /** Recorded in each result's `sampling.adaptive` (the rule's settings). */
   readonly describe: JsonObject
@@ -206,6 +215,11 @@ export function classifyWorker(out: WorkerOutcome):
   return { ok: true, result: parsed.message }
 }
 
+/** How adaptive sampling ended: settled, or not with the reason (the bound of processes, the time budget). */
+type AdaptiveStop =
+  | { readonly settled: true; readonly processes: number }
+  | { readonly settled: false; readonly reason: 'bound' | 'budget'; readonly processes: number }
+
 interface SideState {
   readonly interpreter: Interpreter
   readonly index: number
@@ -220,19 +234,42 @@ interface SideState {
   python: string
   /** The requirements and what was installed, for a workload that has them. */
   requirements: JsonObject | null
-  /** How adaptive sampling ended for this side: settled by the rule, or at the bound. */
-  adaptiveStop?: { readonly settled: boolean; readonly processes: number }
+  /** How adaptive sampling ended for this side: settled by the rule, at the bound, or by the time budget. */
+  adaptiveStop?: AdaptiveStop
 }
 
 /**
- * The harness command line of a `run` of `def` (the harness path first): its parameters and inner
- * loops, then how to measure. Shared with the profiler, which runs the same command under py-spy.
+ * The interpreter's own options for a worker of `def`: `-S` (no `site`) for a workload without
+ * requirements, which by the workload contract imports the standard library only. Then the
+ * interpreter's site-packages and the `.pth` files there, which may import anything into every
+ * measured process (on the project's machines one imports certifi, and with it pathlib and re),
+ * stay out of the process, and each process starts sooner (bench/vs-pyperf.ts: ~125 ms of ~215 ms
+ * per start and exit under load). A workload with requirements runs in its virtual environment,
+ * which `site` sets up, so it keeps it. Recorded in each result (`python_flags`).
+ */
+export function workerPythonFlags(def: WorkloadDefinition): string[] {
+  return def.manifest.requirements?.length ? [] : ['-S']
+}
+
+/**
+ * The harness version a run records (`RunSpec.harnessVersion`): the protocol, and how workers are
+ * started (`-S`: workers of workloads without requirements run without `site`). A change here may
+ * move measurements without any runtime commit, so a new value opens a new epoch for change-point
+ * detection (`harnessVersion` is one of its epoch fields) instead of reading as a runtime's step.
+ */
+export const RUN_HARNESS_VERSION = `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}, workers -S`
+
+/**
+ * The worker's command line of a `run` of `def` (the interpreter's options, then the harness
+ * path): its parameters and inner loops, then how to measure. Shared with the profiler, which runs
+ * the same command under py-spy.
  */
 export function workloadHarnessArgs(
   def: WorkloadDefinition,
   options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values' | 'clock'>,
 ): string[] {
   return [
+    ...workerPythonFlags(def),
     HARNESS_PATH,
     ...harnessRunArgs(def.entryPath, {
       params: def.manifest.parameters,
@@ -276,10 +313,17 @@ export async function measureSuite(
     },
     progress: { done: 0, total: countProcesses(plan) },
     venvs: new Map(),
+    clockMs: plan.clockMs ?? (() => performance.now()),
   }
+  const budgetEndMs =
+    plan.adaptive?.budgetMs === undefined ? undefined : suite.clockMs() + plan.adaptive.budgetMs
   await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
-  for (const def of plan.workloads) {
+  for (const [i, def] of plan.workloads.entries()) {
     if (options.signal?.aborted) return
+    // This workload's share of the budget: what is left, split evenly over the workloads to go.
+    const startMs = suite.clockMs()
+    const deadlineMs =
+      budgetEndMs === undefined ? undefined : startMs + (budgetEndMs - startMs) / (plan.workloads.length - i)
     const sides = newSides(plan, def)
     await prepareRequirements(suite, def, sides)
     // 1. Calibrate (or reuse frozen loops).
@@ -289,7 +333,7 @@ export async function measureSuite(
       await calibrate(suite, def, side)
     }
     // 2. Interleaved rounds, alternating the order.
-    const interrupted = await measureRounds(suite, def, sides)
+    const interrupted = await measureRounds(suite, def, sides, deadlineMs)
     // 3. One result per interpreter; when interrupted, the processes measured so far, marked.
     for (const side of sides) {
       const result = sideResult(plan, def, side, interrupted)
@@ -310,6 +354,7 @@ interface SuiteRun {
   readonly progress: { done: number; readonly total: number }
   /** The virtual environments asked for so far, by directory (venvOf). */
   readonly venvs: Map<string, Promise<VenvOutcome>>
+  readonly clockMs: () => number
 }
 
 /** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
@@ -472,13 +517,27 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
 }
 
 /**
- * The measuring processes, in rounds that alternate the order of the sides. Returns whether the
- * signal interrupted them.
+ * The measuring processes, in rounds that alternate the order of the sides, until the adaptive
+ * rule is settled, the bound is reached, or the next round would end after `deadlineMs` (the
+ * workload's share of the time budget). Returns whether the signal interrupted them.
  */
-async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: readonly SideState[]) {
+async function measureRounds(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  sides: readonly SideState[],
+  deadlineMs: number | undefined,
+) {
   const { adaptive } = suite.plan
   const cap = (side: SideState) => processCap(suite.plan, side.sampling)
   const rounds = Math.max(0, ...sides.map(cap))
+  const startMs = suite.clockMs()
+  const stop = async (round: number, order: readonly SideState[], how: AdaptiveStop) => {
+    // The rest of the bound counts as done for the progress bar, which hears it at once.
+    for (const side of sides) if (!side.skipped) suite.progress.done += Math.max(0, cap(side) - (round + 1))
+    for (const side of sides) side.adaptiveStop = how
+    const last = order[order.length - 1]
+    if (last) await suite.onEvent(processEvent(suite, def, last, round + 1))
+  }
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse()
     for (const side of order) {
@@ -490,16 +549,20 @@ async function measureRounds(suite: SuiteRun, def: WorkloadDefinition, sides: re
       }
       await measureProcess(suite, def, side, round)
     }
-    if (adaptive && round + 1 >= adaptive.minProcesses && round + 1 < rounds && settledNow(adaptive, sides)) {
-      // The rest of the bound counts as done for the progress bar, which hears it at once.
-      for (const side of sides) if (!side.skipped) suite.progress.done += Math.max(0, cap(side) - (round + 1))
-      for (const side of sides) side.adaptiveStop = { settled: true, processes: round + 1 }
-      const last = order[order.length - 1]
-      if (last) await suite.onEvent(processEvent(suite, def, last, round + 1))
+    if (!adaptive || round + 1 < adaptive.minProcesses || round + 1 >= rounds) continue
+    if (settledNow(adaptive, sides)) {
+      await stop(round, order, { settled: true, processes: round + 1 })
+      return false
+    }
+    // The next round would take about as long as the mean of this workload's rounds so far.
+    const nowMs = suite.clockMs()
+    if (deadlineMs !== undefined && nowMs + (nowMs - startMs) / (round + 1) > deadlineMs) {
+      await stop(round, order, { settled: false, reason: 'budget', processes: round + 1 })
       return false
     }
   }
-  if (adaptive) for (const side of sides) side.adaptiveStop = { settled: false, processes: rounds }
+  if (adaptive)
+    for (const side of sides) side.adaptiveStop = { settled: false, reason: 'bound', processes: rounds }
   return false
 }
 
@@ -582,13 +645,16 @@ function sideResult(
               ...plan.adaptive.describe,
               min_processes: plan.adaptive.minProcesses,
               max_processes: plan.adaptive.maxProcesses,
+              ...(plan.adaptive.budgetMs === undefined ? {} : { max_time_s: plan.adaptive.budgetMs / 1000 }),
               settled: side.adaptiveStop?.settled ?? false,
+              ...(side.adaptiveStop?.settled === false ? { reason: side.adaptiveStop.reason } : {}),
             },
           }
         : {}),
     },
     interleaved_with: plan.interpreters.length,
     ...peakRssMetadata(side.processes),
+    ...(def.manifest.driver === undefined ? { python_flags: workerPythonFlags(def) } : {}),
     ...requirementsMetadata(def, side),
     ...httpMetadata(def, side),
     ...(interrupted

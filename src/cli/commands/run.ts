@@ -39,9 +39,17 @@ import {
   withStoreCreating,
 } from '../context.ts'
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
+
 import { withInterrupt } from './interrupt.ts'
 import { cacheDirOf } from './pipeline-options.ts'
 import { renderResultsTable } from './show.ts'
+
+/** `90 s`, `10 min`, `1.5 h`: a budget as given, for people. */
+function formatDuration(seconds: number): string {
+  if (seconds >= 3600 && seconds % 360 === 0) return `${seconds / 3600} h`
+  if (seconds >= 60 && seconds % 6 === 0) return `${seconds / 60} min`
+  return `${seconds} s`
+}
 
 /** Options of `langperf run`. */
 export interface RunOptions extends CommonOptions {
@@ -68,6 +76,8 @@ export interface RunOptions extends CommonOptions {
   readonly precision?: number
   /** With --precision: the most processes per interpreter and workload. */
   readonly maxProcesses?: number
+  /** With --precision: the time budget of the whole run, in seconds. */
+  readonly maxTime?: number
   /** CPUs to pin workers to (`2-3`), `none`, or `auto` (default: the isolated CPUs, if any). */
   readonly cpus?: string
   /** Folders of one's own workloads, beside the built-in ones (`--workloads DIR`, repeatable). */
@@ -324,16 +334,22 @@ async function cpuListFrom(
 /** The stop rule of --precision (with --processes as its minimum), or none. */
 function adaptiveFrom(options: RunOptions): AdaptiveSampling | undefined {
   if (options.precision === undefined) {
-    if (options.maxProcesses !== undefined)
-      throw new LangperfError(
-        'bad-input',
-        'Cannot use --max-processes without --precision: it bounds adaptive sampling',
-      )
+    for (const [name, value] of [
+      ['--max-processes', options.maxProcesses],
+      ['--max-time', options.maxTime],
+    ] as const) {
+      if (value !== undefined)
+        throw new LangperfError(
+          'bad-input',
+          `Cannot use ${name} without --precision: it bounds adaptive sampling`,
+        )
+    }
     return undefined
   }
   return precisionRule(options.precision / 100, {
     ...(options.processes !== undefined ? { minProcesses: Math.max(2, options.processes) } : {}),
     ...(options.maxProcesses !== undefined ? { maxProcesses: options.maxProcesses } : {}),
+    ...(options.maxTime !== undefined ? { maxTimeS: options.maxTime } : {}),
   })
 }
 
@@ -431,12 +447,14 @@ function logPlan(
   const adaptive = adaptiveFrom(options)
   for (const [i, interp] of interpreters.entries()) {
     const s = samplingFor(interp, preset)
+    const budget = options.maxTime === undefined ? '' : ` or the ${formatDuration(options.maxTime)} budget`
     const processes = adaptive
-      ? `${adaptive.minProcesses}–${adaptive.maxProcesses} processes, until ± ${options.precision} %`
+      ? `${adaptive.minProcesses}–${adaptive.maxProcesses} processes`
       : `${s.processes} processes`
+    const until = adaptive ? `, until ± ${options.precision} %${budget}` : ''
     log(
       io,
-      `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${processes} × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
+      `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${processes} × (${s.warmups} warm-up + ${s.values} values)${until}${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
     )
   }
   // A server workload's processes are load windows, not warm-ups and values: said apart.
@@ -540,17 +558,25 @@ async function printOutcome(
   }
   println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
   if (options.precision !== undefined && baseId !== undefined) {
-    const unsettled = new Set<string>()
+    const unsettled = { bound: new Set<string>(), budget: new Set<string>() }
     for (const id of outcome.runIds) {
       for (const r of await store.getResults(id)) {
-        const adaptive = (r.metadata.sampling as { adaptive?: { settled?: boolean } } | undefined)?.adaptive
-        if (r.outcome.state === 'measured' && adaptive?.settled === false) unsettled.add(r.workload.name)
+        const adaptive = (
+          r.metadata.sampling as { adaptive?: { settled?: boolean; reason?: string } } | undefined
+        )?.adaptive
+        if (r.outcome.state !== 'measured' || adaptive?.settled !== false) continue
+        unsettled[adaptive.reason === 'budget' ? 'budget' : 'bound'].add(r.workload.name)
       }
     }
-    if (unsettled.size > 0)
+    if (unsettled.bound.size > 0)
       println(
         io,
-        `Not within ± ${options.precision} % at the bound of processes: ${[...unsettled].join(', ')} (the machine is noisier than that precision allows in this many processes; \`langperf system check\` says why, or raise --max-processes)`,
+        `Not within ± ${options.precision} % at the bound of processes: ${[...unsettled.bound].join(', ')} (the machine is noisier than that precision allows in this many processes; \`langperf system check\` says why, or raise --max-processes)`,
+      )
+    if (unsettled.budget.size > 0)
+      println(
+        io,
+        `Not within ± ${options.precision} % when the time budget (--max-time ${formatDuration(options.maxTime ?? 0)}) ran out: ${[...unsettled.budget].join(', ')} (their intervals are as wide as shown; give more time, or a looser --precision)`,
       )
   }
   if (options.warmupSeries !== undefined && baseId !== undefined)
