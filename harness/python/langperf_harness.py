@@ -523,9 +523,6 @@ def _exception_doc(phase, exc_info):
             message = str(exc)
         except Exception:
             message = repr(exc)
-    if isinstance(exc, ImportError) and getattr(sys.flags, "no_site", 0):
-        message += (" (langperf runs a workload without requirements under python -S, without "
-                    "site-packages: list the packages it imports in its manifest's requirements)")
     # Leave out the harness's own frames above the workload's: they say nothing new.
     here = os.path.normcase(os.path.abspath(__file__)).rstrip("co")
     while tb is not None and tb.tb_next is not None and \

@@ -8,9 +8,9 @@ import {
   type RunSpec,
 } from '../model/index.ts'
 import {
+  HARNESS_PROTOCOL_VERSION,
   type Interpreter,
   measureSuite,
-  RUN_HARNESS_VERSION,
   type SuiteEvent,
   type SuitePlan,
 } from '../runner/index.ts'
@@ -103,7 +103,7 @@ export async function measureAndStore(
         : buildFromInterpreter(interp),
       suite: options.suite,
       preset: plan.preset.name,
-      harnessVersion: RUN_HARNESS_VERSION,
+      harnessVersion: `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}`,
       source: 'langperf',
       startedAt,
       groupId: plan.interpreters.length > 1 ? groupId : null,

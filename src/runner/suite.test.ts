@@ -251,28 +251,6 @@ test("a time budget stops starting rounds that would end after the workload's sh
   )
 })
 
-test('a workload without requirements runs without site (python -S), and says so when an import fails', async () => {
-  const py = await python3()
-  const nosite = workload(
-    'nosite',
-    'import sys, json\ndef make(params):\n    assert sys.flags.no_site == 1 and "site" not in sys.modules, "site was imported"\n    return lambda: json.dumps(params)\n',
-  )
-  const imports = workload(
-    'imports',
-    'import langperf_no_such_package\ndef make(params):\n    return lambda: None\n',
-  )
-  const { results } = await measure([py], [nosite, imports])
-  const [measured, failed] = results.map((r) => r.result)
-  assert.equal(measured!.outcome.state, 'measured')
-  assert.deepEqual(measured!.metadata.python_flags, ['-S'])
-  assert.equal(failed!.outcome.state, 'failed')
-  assert.ok(failed!.outcome.state === 'failed')
-  assert.match(
-    failed!.outcome.message,
-    /No module named .*under python -S, without site-packages: list the packages/,
-  )
-})
-
 test('a workload that prints on stdout and stderr is measured normally', async () => {
   const { results } = await measure([await python3()], [noisy])
   assert.equal(results[0]!.result.outcome.state, 'measured')

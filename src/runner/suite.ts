@@ -14,7 +14,6 @@ import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
   type HarnessClock,
-  HARNESS_PROTOCOL_VERSION,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
@@ -239,37 +238,14 @@ interface SideState {
 }
 
 /**
- * The interpreter's own options for a worker of `def`: `-S` (no `site`) for a workload without
- * requirements, which by the workload contract imports the standard library only. Then the
- * interpreter's site-packages and the `.pth` files there, which may import anything into every
- * measured process (on the project's machines one imports certifi, and with it pathlib and re),
- * stay out of the process, and each process starts sooner (bench/vs-pyperf.ts: ~125 ms of ~215 ms
- * per start and exit under load). A workload with requirements runs in its virtual environment,
- * which `site` sets up, so it keeps it. Recorded in each result (`python_flags`).
- */
-export function workerPythonFlags(def: WorkloadDefinition): string[] {
-  return def.manifest.requirements?.length ? [] : ['-S']
-}
-
-/**
- * The harness version a run records (`RunSpec.harnessVersion`): the protocol, and how workers are
- * started (`-S`: workers of workloads without requirements run without `site`). A change here may
- * move measurements without any runtime commit, so a new value opens a new epoch for change-point
- * detection (`harnessVersion` is one of its epoch fields) instead of reading as a runtime's step.
- */
-export const RUN_HARNESS_VERSION = `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}, workers -S`
-
-/**
- * The worker's command line of a `run` of `def` (the interpreter's options, then the harness
- * path): its parameters and inner loops, then how to measure. Shared with the profiler, which runs
- * the same command under py-spy.
+ * The harness command line of a `run` of `def` (the harness path first): its parameters and inner
+ * loops, then how to measure. Shared with the profiler, which runs the same command under py-spy.
  */
 export function workloadHarnessArgs(
   def: WorkloadDefinition,
   options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values' | 'clock'>,
 ): string[] {
   return [
-    ...workerPythonFlags(def),
     HARNESS_PATH,
     ...harnessRunArgs(def.entryPath, {
       params: def.manifest.parameters,
@@ -654,7 +630,6 @@ function sideResult(
     },
     interleaved_with: plan.interpreters.length,
     ...peakRssMetadata(side.processes),
-    ...(def.manifest.driver === undefined ? { python_flags: workerPythonFlags(def) } : {}),
     ...requirementsMetadata(def, side),
     ...httpMetadata(def, side),
     ...(interrupted
