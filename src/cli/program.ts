@@ -339,7 +339,8 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
         .description(
           'One nightly cycle over the runtimes of langperf.toml: for each branch × config, the new first-parent commits →\n' +
             'build → measure → store → detect → notify → bisect. Resumes after a crash without redoing finished steps;\n' +
-            'exits with 75 when another nightly holds the lock (docs/nightly.md)',
+            'exits with 75 when another nightly holds the lock (docs/nightly.md). With --farm, the same plan per farm\n' +
+            'machine, built and measured by their agents (docs/farm.md)',
         )
         .option(
           '--backfill <n>',
@@ -388,6 +389,27 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
             'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
             '(default: [nightly] pair_threshold, 0.1)',
           number('--pair-threshold', false),
+        )
+        .option(
+          '--farm',
+          "the farm's nightly, on the server's host: plan each farm machine's commits (machines with a registered agent, " +
+            'and [[machines]]) and enqueue one build job per commit × config × machine for the agents, in the PostgreSQL ' +
+            'store of `serve --farm`; then detect and notify over what has arrived (docs/farm.md). Measures alone, does not bisect',
+        )
+        .option('--wait', 'with --farm: wait until the jobs enqueued have finished, then detect')
+        .option(
+          '--wait-timeout <s>',
+          'with --wait: give up waiting after this many seconds (default 86400); exit status 1',
+          number('--wait-timeout', false),
+        )
+        .option(
+          '--farm-machine <name>',
+          'with --farm: only this machine (repeatable; default: every registered agent and [[machines]])',
+          collect,
+        )
+        .option(
+          '--pg-schema <name>',
+          "with --farm: the PostgreSQL schema of the store, as `serve --pg-schema` (default: the connection's search_path)",
         ),
     ),
   ).action(async (opts) => {
@@ -532,7 +554,9 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     .command('agent')
     .description(
       "Run the benchmark farm's agent on this machine: register with the server, claim this machine's jobs one at a time,\n" +
-        'measure each as `langperf run` does, renew its lease while it runs and upload its result. SIGTERM releases the running job and stops (docs/farm.md)',
+        'build the commit of a build job (cached: the build room, as the nightly), measure as `langperf run` does, renew the\n' +
+        "job's lease while it runs and upload its result. It runs the build commands the server's jobs carry: trust its admins.\n" +
+        'SIGTERM releases the running job and stops (after the build step in progress, if any) (docs/farm.md)',
     )
     .requiredOption(
       '--server <url>',
@@ -549,6 +573,14 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
       '--max-jobs <n>',
       'stop after this many jobs (default: run until SIGTERM)',
       number('--max-jobs', true),
+    )
+    .option(
+      '--cache-dir <dir>',
+      "where build jobs keep this machine's git mirrors, worktrees and built artifacts (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
+    )
+    .option(
+      '--config <path>',
+      'a langperf.toml whose [build] settings (cache_dir, jobs, step_timeout, cache_max_size) build jobs use (default ./langperf.toml when present)',
     )
     .action(async (opts: AgentCommandOptions) => {
       const { agentCommand } = await import('./commands/agent.ts')

@@ -286,6 +286,75 @@ if (url === undefined) {
       }
     })
 
+    test('a build job is handed with its build; the agent shows building, then measuring; its result clears the silent alert', async () => {
+      const f = await farmSetup()
+      try {
+        const spec = {
+          key: { ...exampleFarmJob('m1').key, runtime: 'toy', commit: 'a'.repeat(40) },
+          measure: { workloads: ['nbody'], preset: 'fast' },
+          build: {
+            remote: 'https://example.org/toy.git',
+            branch: 'main',
+            commitDateUtc: '2024-01-01T00:00:00Z',
+            firstParentPosition: 3,
+            recipe: {
+              kind: 'generic',
+              fetch: [],
+              build: ['make'],
+              install: [],
+              env: {},
+              executable: 'bin/toy',
+            },
+          },
+        }
+        assertError(
+          await f.post('/api/v1/farm/jobs', f.secrets.admin, {
+            jobs: [{ key: spec.key, measure: { workloads: ['nbody'] } }],
+          }),
+          400,
+          'bad-input',
+          /names the interpreter to measure/,
+        )
+        const added = await f.post('/api/v1/farm/jobs', f.secrets.admin, { jobs: [spec] })
+        assert.equal(added.status, 200, added.raw)
+        await f.post('/api/v1/agent/register', f.secrets.m1, { machine: 'm1' })
+        await f.store.raiseMachineAlert({
+          machine: 'm1',
+          kind: 'silent',
+          since: '2024-09-01T00:00:00Z',
+          at: '2024-09-03T00:00:00Z',
+          detail: {},
+        })
+        const job = (await f.post('/api/v1/agent/claim', f.secrets.m1, { machine: 'm1', waitS: 0 })).body
+          .job as { id: string; lease: string; build: { recipe: unknown; firstParentPosition: number } }
+        assert.deepEqual(job.build.recipe, spec.build.recipe)
+        assert.equal(job.build.firstParentPosition, 3)
+        const state = async () => (await f.store.listAgents())[0]?.state
+        assert.equal(await state(), 'building')
+        const beat = await f.post(`/api/v1/agent/jobs/${job.id}/heartbeat`, f.secrets.m1, {
+          machine: 'm1',
+          lease: job.lease,
+          phase: 'measuring',
+        })
+        assert.equal(beat.status, 200, beat.raw)
+        assert.equal(await state(), 'measuring')
+        const done = await f.complete(job.id, 'm1', job.lease, f.secrets.m1)
+        assert.equal(done.status, 200, done.raw)
+        const alerts = await call(f.app, { method: 'GET', url: '/api/v1/machine-alerts' })
+        assert.deepEqual(
+          (alerts.body.items as { machine: string; clearedBy: string | null }[]).map((a) => [
+            a.machine,
+            a.clearedBy,
+          ]),
+          [['m1', `run ${done.body.runId} arrived`]],
+        )
+        const open = await call(f.app, { method: 'GET', url: '/api/v1/machine-alerts?open=true' })
+        assert.deepEqual(open.body.items, [])
+      } finally {
+        await f.close()
+      }
+    })
+
     test('a failed job counts against its agent; a released one puts the job back at once', async () => {
       const f = await farmSetup()
       try {
