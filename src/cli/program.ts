@@ -527,7 +527,7 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     )
     .option(
       '--config <path>',
-      "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url",
+      "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url; with --farm, its [[notify]] targets get the machine alerts",
     )
     .option(
       '--pg-schema <name>',
@@ -541,6 +541,16 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
       '--farm-lock-ms <ms>',
       'with --farm: how long a job stays held without a heartbeat (default 30000)',
       number('--farm-lock-ms', true),
+    )
+    .option(
+      '--farm-silent-hours <h>',
+      'with --farm: a machine whose agent sent no result for this long, while jobs waited for it or the agent was not seen either, ' +
+        'raises a "no results since …" alert, sent to the [[notify]] targets of --config (default 36)',
+      number('--farm-silent-hours', false),
+    )
+    .option(
+      '--portal-url <url>',
+      'public URL of the portal, for links in notifications ($LANGPERF_PORTAL_URL; default: the address served)',
     )
     .action(async (opts: ServeOptions) => {
       const { serveCommand } = await import('./commands/serve.ts')
