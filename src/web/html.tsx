@@ -17,6 +17,7 @@ export type Section =
   | 'timeline'
   | 'run'
   | 'machine'
+  | 'agents'
   | 'releases'
   | 'error'
 
@@ -87,6 +88,7 @@ const NAV: readonly {
   { section: 'matrix', label: 'Matrix', ref: { page: 'matrix', baseline: null, machine: null } },
   { section: 'releases', label: 'Releases', ref: { page: 'releases' } },
   { section: 'alerts', label: 'Alerts', ref: { page: 'alerts' } },
+  { section: 'agents', label: 'Agents', ref: { page: 'agents' } },
 ]
 
 /** The page shell: head, navigation bar, the page's content and the footer. */

@@ -48,6 +48,8 @@ export type PageRef =
   | { readonly page: 'alert'; readonly id: number }
   | { readonly page: 'run'; readonly id: number }
   | { readonly page: 'machine'; readonly name: string }
+  /** The farm's agents, one per machine, and the alerts about machines. */
+  | { readonly page: 'agents' }
   /** Every pair of consecutive releases measured on some machine. */
   | { readonly page: 'releases' }
   /** One runtime's release `from` against the next release `to`, on every machine and config. */
@@ -165,6 +167,8 @@ export function staticPath(ref: PageRef): string {
       return `runs/${ref.id}.html`
     case 'machine':
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
+    case 'agents':
+      return 'agents.html'
     case 'compare-picker':
       return 'compare.html'
     case 'releases':
@@ -223,6 +227,8 @@ export function serverPath(ref: PageRef): string {
       return `/runs/${ref.id}`
     case 'machine':
       return `/machines/${encodeURIComponent(ref.name)}`
+    case 'agents':
+      return '/agents'
     case 'releases':
       return '/releases'
     case 'release':
