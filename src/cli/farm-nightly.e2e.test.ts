@@ -86,7 +86,7 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   const repo = makeToyRepo(root, {
     dir: 'toy',
     total: 6,
-    broken: null,
+    broken: 3,
     slow: null,
     slowMain: FAST_MAIN,
     slowSubject: '',
@@ -141,7 +141,23 @@ step_timeout = "2m"
       ...extra,
     )
 
-  // Every other commit of the last 5, the newest included: commits 1, 3 and 5, on each machine.
+  // Every other commit of the last 5, the newest included: commits 1, 3 (its build breaks) and 5,
+  // on each machine. The dry run shows that plan and enqueues nothing.
+  const dry = await nightly('--backfill', '5', '--every', '2', '--dry-run')
+  assert.equal(dry.code, 0, dry.err)
+  const dryReport = JSON.parse(dry.out)
+  assert.deepEqual(
+    dryReport.planned.map((p: { machine: string; sha: string }) => [p.machine, repo.shas.indexOf(p.sha)]),
+    [
+      ['farm-a', 1],
+      ['farm-a', 3],
+      ['farm-a', 5],
+      ['farm-b', 1],
+      ['farm-b', 3],
+      ['farm-b', 5],
+    ],
+  )
+  assert.deepEqual(dryReport.jobs, [])
   const first = await nightly('--backfill', '5', '--every', '2')
   const firstS = (performance.now() - t0) / 1000
   assert.equal(first.code, 0, `${first.err}\n${agents.map((a) => a.lines.join('\n')).join('\n')}`)
@@ -165,6 +181,13 @@ step_timeout = "2m"
   const all = (await store.listRuns({ limit: 1000 })).rows
   assert.equal(all.length, 6)
   for (const r of all) {
+    const broken = r.build.commitSha === repo.shas[3]
+    assert.equal(r.metadata.build_status, broken ? 'failed' : 'ok')
+    const results = await made.store.getResults(r.id)
+    assert.deepEqual(
+      results.map((x) => (x.outcome.state === 'failed' ? x.outcome.reason : x.outcome.state)),
+      broken ? ['build-failed', 'build-failed'] : ['measured', 'measured'],
+    )
     assert.equal(r.metadata.purpose, 'nightly')
     assert.equal(r.build.branch, 'main')
     assert.equal(r.build.identity, `toy:${r.build.commitSha}:default`)
@@ -214,11 +237,12 @@ step_timeout = "2m"
   }
   assert.equal((await store.listRuns({ limit: 1000 })).total, 8)
   const totalS = (performance.now() - t0) / 1000
+  const nightlyS = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000
   for (const a of agents) a.kill('SIGTERM')
   assert.deepEqual(await Promise.all(agents.map((a) => a.exited)), [0, 0])
   server.kill('SIGTERM')
   assert.equal(await server.exited, 0)
   console.log(
-    `# farm nightly: 3 commits × 2 machines built and measured in ${firstS.toFixed(1)} s (from the start, agents included); whole test ${totalS.toFixed(1)} s`,
+    `# farm nightly: 3 commits × 2 machines built and measured in ${nightlyS.toFixed(1)} s (waiting ${(report.waited.ms / 1000).toFixed(1)} s for the jobs; ${firstS.toFixed(1)} s from the test's start, agents' start included); whole test ${totalS.toFixed(1)} s`,
   )
 })
