@@ -96,7 +96,7 @@ describe('openSqliteStore()', () => {
     const raw = new BetterSqlite3(path)
     raw.exec(
       `drop table series; drop table generations; drop table farm_results; drop table farm_agents;
-       delete from kysely_migration where name >= '0008'`,
+       drop table machine_alerts; delete from kysely_migration where name >= '0008'`,
     )
     raw.close()
     const second = await openSqliteStore(path)
