@@ -1,4 +1,4 @@
-import { measureAndStore } from '../analysis/index.ts'
+import { measureAndStore, type RunGroupSoFar } from '../analysis/index.ts'
 import { type ClaimedJob, type LangperfRunDocumentInput, runToDocument } from '../api/index.ts'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { BuildSpec, WorkloadDefinition } from '../model/index.ts'
@@ -46,7 +46,8 @@ export async function measureJob(
     explicit: [python],
     alsoDiscover: false,
   })
-  return measureInto(job, context, { interpreters, metadata: {} })
+  const [document] = await measureInto(job, context, { interpreters, metadata: {} })
+  return document as LangperfRunDocumentInput
 }
 
 /** The workloads of a job: those it names, or its key's suite. */
@@ -78,18 +79,23 @@ function presetOfJob(job: ClaimedJob): Preset {
 }
 
 /**
- * Measures a job's workloads on `interpreters` (one) into an in-memory store and answers the run
- * as a langperf-run document, its build `build` when given, the job's id and attempt in its metadata.
+ * Measures a job's workloads on `interpreters` (interleaved when several) into an in-memory store
+ * and answers one langperf-run document per interpreter, in order: each run's build from `builds`
+ * when given, the job's id and attempt in its metadata.
  */
 export async function measureInto(
   job: ClaimedJob,
   context: MeasureContext,
   measured: {
     readonly interpreters: readonly Interpreter[]
-    readonly build?: BuildSpec
+    readonly builds?: readonly BuildSpec[]
     readonly metadata: JsonObject
+    /** Metadata of one run only (measureAndStore's `runMetadata`). */
+    readonly runMetadata?: (index: number, group: RunGroupSoFar) => JsonObject
+    /** Loop counts both builds of a pair run at (the reference's stored ones). */
+    readonly frozenLoops?: Readonly<Record<string, number>>
   },
-): Promise<LangperfRunDocumentInput> {
+): Promise<LangperfRunDocumentInput[]> {
   const workloads = await jobWorkloads(job)
   const store = await openSqliteStore(':memory:')
   try {
@@ -101,22 +107,29 @@ export async function measureInto(
         preset: presetOfJob(job),
         timeoutMs: job.measure.timeoutS * 1000,
         ...(context.cacheDir === undefined ? {} : { cacheDir: context.cacheDir }),
+        ...(measured.frozenLoops === undefined ? {} : { frozenLoops: measured.frozenLoops }),
       },
       {
         machine: context.machine,
         environment: await readEnvironment(),
         suite: job.key.suite,
         signal: context.signal,
-        ...(measured.build === undefined ? {} : { builds: [measured.build] }),
+        ...(measured.builds === undefined ? {} : { builds: measured.builds }),
         metadata: { ...measured.metadata, farm_job: job.id, farm_attempt: job.attempt },
+        ...(measured.runMetadata === undefined ? {} : { runMetadata: measured.runMetadata }),
       },
     )
-    const runId = outcome.runIds[0]
-    const run = runId === undefined ? undefined : await store.getRunWithResults(runId)
-    if (run === undefined || outcome.status !== 'complete') {
+    if (outcome.status !== 'complete') {
       throw new LangperfError('unavailable', `Cannot finish job ${job.id}: its measurement was interrupted`)
     }
-    return runToDocument(run)
+    const documents: LangperfRunDocumentInput[] = []
+    for (const runId of outcome.runIds) {
+      const run = await store.getRunWithResults(runId)
+      if (run === undefined)
+        throw new LangperfError('internal', `Cannot finish job ${job.id}: run ${runId} is gone`)
+      documents.push(runToDocument(run))
+    }
+    return documents
   } finally {
     await store.close()
   }

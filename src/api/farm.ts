@@ -74,11 +74,31 @@ export const RecipeSchema = z.discriminatedUnion('kind', [
   }),
 ])
 
+/** A commit of a build job's branch: its sha, its author date and its place on the first-parent line. */
+const BuiltCommit = z.strictObject({
+  commit: Name.describe('Full sha'),
+  commitDateUtc: IsoUtc,
+  firstParentPosition: z.number().int().min(0).optional(),
+})
+
+/**
+ * A reference the job's commit may be measured beside (docs/nightly.md, "Reference pairs"): an
+ * older commit of the branch, with the loop counts of its newest run on the machine when it has one
+ * (both builds of the pair run at them; absent, each side is calibrated).
+ */
+export const ReferenceCandidateSchema = BuiltCommit.extend({
+  frozenLoops: z.record(WorkloadNameSchema, z.number().int().min(1)).optional(),
+})
+/** A reference candidate of a build job. */
+export type ReferenceCandidate = z.output<typeof ReferenceCandidateSchema>
+
 /**
  * What a build job builds before it measures: the commit of the key (a full sha) from `remote`,
  * with the recipe of the key's config, through the agent's own mirror and artifact cache. The
  * branch, commit date and first-parent position are recorded on the build, as the nightly does.
- * An agent runs the recipe's commands: it trusts the admins of its server.
+ * With `references`, the commit is measured interleaved with the first of them whose build works,
+ * the reference's run uploaded beside the job's (the nightly's pairs); none works, or none given:
+ * alone. An agent runs the recipe's commands: it trusts the admins of its server.
  */
 export const BuildJobSchema = z.strictObject({
   remote: z.string().min(1).max(2000).describe('Git remote of the runtime (URL, user@host:path or path)'),
@@ -87,6 +107,11 @@ export const BuildJobSchema = z.strictObject({
   firstParentPosition: z.number().int().min(0).optional(),
   subject: z.string().max(1000).default(''),
   recipe: RecipeSchema,
+  references: z
+    .array(ReferenceCandidateSchema)
+    .max(5)
+    .default([])
+    .describe('Older commits to measure beside, newest first: the first that builds is used'),
 })
 /** A build job's instructions. */
 export type BuildJob = z.output<typeof BuildJobSchema>

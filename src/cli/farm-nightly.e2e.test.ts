@@ -17,7 +17,8 @@ import { cli, FAST_MAIN, makeToyRepo, TOY_SKIP, toyConfigToml } from './toy-runt
 // machines, farm-a and farm-b, each with its own build cache. `langperf nightly --farm --wait`
 // (in this process, as a systemd timer would run it on the server's host) plans the toy
 // runtime's backfill once per machine and enqueues one build job per commit × machine; each agent
-// clones the toy, builds each commit (`make`, the build room's cache) and measures it; the
+// clones the toy, builds each commit (`make`, the build room's cache) and measures it beside the
+// newest older commit that builds (a reference pair, its reference run uploaded with it); the
 // nightly waits for the jobs, then detects per machine. Both machines' results are stored
 // exactly once; a second nightly enqueues nothing; a new commit is one new job per machine.
 
@@ -67,10 +68,11 @@ function commitTo(dir: string, subject: string, date: string): string {
   return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, env, encoding: 'utf8' }).trim()
 }
 
-/** Runs of `machine` by commit sha: how many of each. */
+/** The nightly runs of `machine` (its history, not the references of its pairs) by commit sha: how many of each. */
 async function runsByCommit(s: Store, machine: string): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   for (const r of (await s.listRuns({ machine, limit: 1000 })).rows) {
+    if (r.metadata.purpose !== 'nightly') continue
     const sha = r.build.commitSha ?? '?'
     out.set(sha, (out.get(sha) ?? 0) + 1)
   }
@@ -178,8 +180,23 @@ step_timeout = "2m"
     const runs = await runsByCommit(store, machine)
     assert.deepEqual([...runs.entries()].sort(), planned.map((sha) => [sha, 1]).sort())
   }
-  const all = (await store.listRuns({ limit: 1000 })).rows
-  assert.equal(all.length, 6)
+  // Commit 5 was measured interleaved with commit 1 (3 does not build: passed over), whose run
+  // of purpose reference it names; commit 1, the first of the history, was measured alone.
+  const everything = (await store.listRuns({ limit: 1000 })).rows
+  assert.equal(everything.length, 8)
+  const all = everything.filter((r) => r.metadata.purpose === 'nightly')
+  for (const machine of ['farm-a', 'farm-b']) {
+    const five = all.find((r) => r.machine === machine && r.build.commitSha === repo.shas[5])
+    const ref = everything.find((r) => r.id === five?.metadata.reference_run_id)
+    assert.equal(ref?.metadata.purpose, 'reference')
+    assert.equal(ref?.machine, machine)
+    assert.equal(ref?.build.commitSha, repo.shas[1])
+    assert.equal(ref?.metadata.reference_for, repo.shas[5])
+    assert.equal(ref?.metadata.pair_group, five?.metadata.pair_group)
+    assert.equal(five?.metadata.reference_commit, repo.shas[1])
+    const one = all.find((r) => r.machine === machine && r.build.commitSha === repo.shas[1])
+    assert.equal(one?.metadata.reference_run_id, undefined)
+  }
   for (const r of all) {
     const broken = r.build.commitSha === repo.shas[3]
     assert.equal(r.metadata.build_status, broken ? 'failed' : 'ok')
@@ -218,7 +235,7 @@ step_timeout = "2m"
   const again = await nightly('--backfill', '5', '--every', '2')
   assert.equal(again.code, 0, again.err)
   assert.deepEqual(JSON.parse(again.out).jobs, [])
-  assert.equal((await store.listRuns({ limit: 1000 })).total, 6)
+  assert.equal((await store.listRuns({ limit: 1000 })).total, 8)
 
   // A new commit on the branch: one build job per machine, one run each.
   const newSha = commitTo(repo.origin, 'Bump the version to 0.6', '2024-01-01T00:06:00Z')
@@ -235,7 +252,19 @@ step_timeout = "2m"
   for (const machine of ['farm-a', 'farm-b']) {
     assert.equal((await runsByCommit(store, machine)).get(newSha), 1)
   }
-  assert.equal((await store.listRuns({ limit: 1000 })).total, 8)
+  // Each new run beside commit 5, at the loop counts of 5's stored run on that machine.
+  assert.equal((await store.listRuns({ limit: 1000 })).total, 12)
+  for (const machine of ['farm-a', 'farm-b']) {
+    const runs = (await made.store.listRuns({ machine, limit: 1000 })).rows
+    const fresh = runs.find((r) => r.build.commitSha === newSha)
+    const ref = runs.find((r) => r.id === fresh?.metadata.reference_run_id)
+    assert.equal(ref?.build.commitSha, repo.shas[5])
+    const loops = async (id: number) =>
+      (await made.store.getResults(id)).map((x) => [x.workload.name, x.loops])
+    const five = runs.find((r) => r.build.commitSha === repo.shas[5] && r.metadata.purpose === 'nightly')
+    assert.deepEqual(await loops(ref?.id ?? 0), await loops(five?.id ?? 0))
+    assert.deepEqual(await loops(fresh?.id ?? 0), await loops(five?.id ?? 0))
+  }
   const totalS = (performance.now() - t0) / 1000
   const nightlyS = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000
   for (const a of agents) a.kill('SIGTERM')

@@ -394,7 +394,7 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
           '--farm',
           "the farm's nightly, on the server's host: plan each farm machine's commits (machines with a registered agent, " +
             'and [[machines]]) and enqueue one build job per commit × config × machine for the agents, in the PostgreSQL ' +
-            'store of `serve --farm`; then detect and notify over what has arrived (docs/farm.md). Measures alone, does not bisect',
+            'store of `serve --farm`; then detect and notify over what has arrived (docs/farm.md). Pairs do not grow; no bisection',
         )
         .option('--wait', 'with --farm: wait until the jobs enqueued have finished, then detect')
         .option(

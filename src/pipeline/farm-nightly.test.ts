@@ -121,7 +121,18 @@ cache_dir = "${join(root, 'cache')}"
         env: {},
         executable: 'bin/toy',
       },
+      references: [],
     })
+    // Each later job may be measured beside the commits planned before it (a chain), newest first.
+    assert.deepEqual(
+      farm.jobs
+        .slice(1, 3)
+        .map((j) => [shas.indexOf(j.key.commit), j.build?.references.map((r) => shas.indexOf(r.commit))]),
+      [
+        [3, [1]],
+        [5, [3, 1]],
+      ],
+    )
     // Nothing measured yet: no detection.
     assert.deepEqual(
       first.detections.map((d) => [d.machine, d.state]),

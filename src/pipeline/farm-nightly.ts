@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { BuildJob, FarmJobKey, MeasureJob, NewFarmJob } from '../api/index.ts'
+import { storedLoopCounts } from '../analysis/index.ts'
+import type { BuildJob, FarmJobKey, MeasureJob, NewFarmJob, ReferenceCandidate } from '../api/index.ts'
+import type { CommitInfo } from '../build/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import type { LangperfConfig, RecipeDefinition, RuntimeConfig } from '../model/index.ts'
 import { acquireLock } from './lock.ts'
@@ -17,7 +19,15 @@ import { type BranchPlan, measuredShas, planBranch, type RuntimeSources } from '
 import type { MeasuredHistory } from './nightly-reference.ts'
 import type { DetectionReport, NotificationReport, PlannedBuild } from './nightly-report.ts'
 import { errorText } from './steps.ts'
-import { defaultLockPath, mirrorOf, type SamplingOptions, workloadsOf, worldOf } from './world.ts'
+import {
+  buildIdentity,
+  defaultLockPath,
+  mirrorOf,
+  presetOf,
+  type SamplingOptions,
+  workloadsOf,
+  worldOf,
+} from './world.ts'
 
 // The nightly of a farm (issue 14, docs/farm.md): run on the server's host, it plans as
 // `langperf nightly` plans — per runtime × branch × config, the new first-parent commits after
@@ -31,8 +41,11 @@ import { defaultLockPath, mirrorOf, type SamplingOptions, workloadsOf, worldOf }
 // nightly does, over what has arrived: with `wait`, once this night's jobs finished; without,
 // what earlier nights' jobs brought (tonight's are detected by tomorrow's run).
 //
-// Not done on the farm yet: reference pairs (a job measures its commit alone, as with
-// `reference = "none"`) and bisection (alerts are notified, not bisected).
+// Reference pairs (`[nightly] reference = "previous"`): each job names the older commits it may
+// be measured beside, newest first — those the machine measured with a working build, and those
+// planned before it tonight (a chain) — with the loop counts of their newest run there; the
+// agent measures beside the first that builds. Not done on the farm yet: growing an undecided
+// pair (the pair budget is 1) and bisection (alerts are notified, not bisected).
 
 /** The farm's queue as the farm nightly uses it (farm/FarmQueue; a test may pass another). */
 export interface FarmScheduler {
@@ -67,6 +80,7 @@ export interface FarmNightlyOptions
     | 'maxNewCommits'
     | 'detect'
     | 'pairThreshold'
+    | 'reference'
   > {
   /** Only these machines (default: every machine with a registered agent, and those of `[[machines]]`). */
   readonly machines?: readonly string[]
@@ -123,8 +137,8 @@ export async function runFarmNightly(
   deps: FarmNightlyDeps,
   options: FarmNightlyOptions = {},
 ): Promise<FarmNightlyReport> {
-  // Farm jobs measure their commit alone: the plan shows no reference.
-  const nightly: NightlyOptions = { ...options, reference: 'none' }
+  // Pairs do not grow on the farm: one round, judged as such by detection.
+  const nightly: NightlyOptions = { ...options, pairBudget: 1 }
   const base = worldOf(config, deps, 'farm')
   const startedAt = base.now().toISOString()
   const { runtimes, every } = checkOptions(config, nightly)
@@ -273,12 +287,28 @@ async function enqueuePlan(
     workloads.map((w) => w.manifest.name),
   )
   const commits = new Map(plan.commits.map((c) => [c.sha, c]))
-  const jobs = planned.map((p): NewFarmJob => {
+  const pairs = (run.options.reference ?? world.config.nightly.reference) === 'previous'
+  const minTimeS = presetOf(run.options.sampling ?? {}).minTimeS
+  const plannedBefore = new Map<string, Set<string>>()
+  const jobs: NewFarmJob[] = []
+  for (const p of planned) {
     const c = commits.get(p.sha)
     const cfg = runtime.configs.find((x) => x.name === p.config)
     if (c === undefined || cfg === undefined)
       throw new LangperfError('internal', `Cannot enqueue ${p.sha} ${p.config}: it is not of the plan`)
-    return {
+    const before = plannedBefore.get(cfg.name) ?? new Set<string>()
+    plannedBefore.set(cfg.name, before)
+    const references = pairs
+      ? await referenceCandidates(context, {
+          plan,
+          config: cfg.name,
+          sha: c.sha,
+          plannedBefore: before,
+          minTimeS,
+        })
+      : []
+    before.add(c.sha)
+    jobs.push({
       key: {
         runtime: runtime.name,
         commit: c.sha,
@@ -295,9 +325,10 @@ async function enqueuePlan(
         ...(c.firstParentPosition === undefined ? {} : { firstParentPosition: c.firstParentPosition }),
         subject: c.subject.slice(0, 1000),
         recipe: recipeOf(cfg.recipe),
+        references,
       },
-    }
-  })
+    })
+  }
   const answers = await run.deps.farm.enqueue(jobs)
   const added = answers.filter((a) => a.added).length
   world.log(
@@ -310,6 +341,49 @@ async function enqueuePlan(
     added: answers[i]?.added ?? false,
     state: 'waiting',
   }))
+}
+
+/** How many older commits a job may try as its reference: the newest that builds is measured beside it. */
+const MAX_REFERENCE_CANDIDATES = 3
+
+/**
+ * The references a job of `sha` may be measured beside, newest first (docs/nightly.md, "Reference
+ * pairs"): the commits before it on the branch that this machine measured with a working build or
+ * that this plan measures before it, each with the loop counts of its newest run on the machine.
+ * Several, because the agent learns only when it builds one that a planned build fails.
+ */
+async function referenceCandidates(
+  context: NightlyContext,
+  at: {
+    readonly plan: BranchPlan
+    readonly config: string
+    readonly sha: string
+    readonly plannedBefore: ReadonlySet<string>
+    readonly minTimeS: number
+  },
+): Promise<ReferenceCandidate[]> {
+  const { world } = context
+  const { plan, config, sha } = at
+  const history = plan.histories.get(config)
+  const index = plan.commits.findIndex((c) => c.sha === sha)
+  const out: ReferenceCandidate[] = []
+  for (let j = index - 1; j >= 0 && out.length < MAX_REFERENCE_CANDIDATES; j--) {
+    const c = plan.commits[j] as CommitInfo
+    const measured = history?.measured.has(c.sha) === true && !history.failed.has(c.sha)
+    if (!measured && !at.plannedBefore.has(c.sha)) continue
+    const frozenLoops = await storedLoopCounts(world.store, {
+      identity: buildIdentity(plan.sources.runtime.name, c.sha, config),
+      machine: world.machine,
+      minTimeS: at.minTimeS,
+    })
+    out.push({
+      commit: c.sha,
+      commitDateUtc: c.authorDateUtc,
+      ...(c.firstParentPosition === undefined ? {} : { firstParentPosition: c.firstParentPosition }),
+      ...(frozenLoops === undefined ? {} : { frozenLoops: { ...frozenLoops } }),
+    })
+  }
+  return out
 }
 
 /** A build config's recipe as a job carries it (a copy: the configuration's is read-only). */

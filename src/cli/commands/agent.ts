@@ -77,9 +77,10 @@ export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Prom
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  const api = createApiClient(options.server, { token })
   try {
     await runAgent({
-      api: createApiClient(options.server, { token }),
+      api,
       machine,
       stop: stop.signal,
       run: (job, signal, phase) =>
@@ -92,6 +93,13 @@ export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Prom
               ...build,
               log: (line) => log(ctx.io, line),
               onPhase: phase,
+              // A pair's reference run: an upload like any other, stored once per content.
+              uploadReference: async (document) => {
+                const id = (await api.ingestRun({ body: document })).runs[0]?.id
+                if (id === undefined)
+                  throw new LangperfError('internal', 'The server stored no reference run')
+                return id
+              },
             }),
       log: (line) => log(ctx.io, line),
       info: { hostname: hostname(), version: '0.1.0', pid: process.pid },

@@ -10,7 +10,7 @@ import {
 import type { Ctx } from '../context.ts'
 import { log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
-import type { NightlyCommandOptions } from './nightly.ts'
+import { type NightlyCommandOptions, referenceFrom } from './nightly.ts'
 import {
   configuredStoreLocation,
   loadConfigFile,
@@ -44,7 +44,7 @@ function printFarmReport(ctx: Ctx, r: FarmNightlyReport): void {
       println(
         io,
         table(
-          ['machine', 'runtime', 'branch', 'config', 'commit', 'date (UTC)', 'subject'],
+          ['machine', 'runtime', 'branch', 'config', 'commit', 'date (UTC)', 'reference', 'subject'],
           r.planned.map((p) => [
             p.machine,
             p.runtime,
@@ -52,6 +52,7 @@ function printFarmReport(ctx: Ctx, r: FarmNightlyReport): void {
             p.config,
             p.sha.slice(0, 12),
             p.commitDateUtc,
+            p.reference?.slice(0, 12) ?? '—',
             p.subject.slice(0, 60),
           ]),
         ),
@@ -72,12 +73,13 @@ function printFarmReport(ctx: Ctx, r: FarmNightlyReport): void {
     println(
       io,
       table(
-        ['machine', 'runtime', 'config', 'commit', 'job', 'new', 'state'],
+        ['machine', 'runtime', 'config', 'commit', 'reference', 'job', 'new', 'state'],
         r.jobs.map((j) => [
           j.machine,
           j.runtime,
           j.config,
           j.sha.slice(0, 12),
+          j.reference?.slice(0, 12) ?? '—',
           j.jobId.slice(0, 12),
           j.added ? 'yes' : 'no',
           j.state,
@@ -109,12 +111,6 @@ export async function farmNightlyCommand(
       'Cannot run the farm nightly: expected the store to be PostgreSQL (the farm\'s queue lives there, as for `serve --farm`), found an SQLite file; give --db postgres://… or [store] location = "postgres://…"',
     )
   }
-  if (options.reference === 'previous') {
-    throw new LangperfError(
-      'bad-input',
-      'Cannot measure beside a reference on the farm: its jobs measure each commit alone (--reference none), reference pairs as jobs are not built yet',
-    )
-  }
   const schema = options.pgSchema
   const store = await openConfiguredStore(config, options, ctx.env, schema === undefined ? {} : { schema })
   const farm = new FarmQueue({
@@ -143,6 +139,7 @@ export async function farmNightlyCommand(
           ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
           ...(options.lock !== undefined ? { lockPath: resolve(options.lock) } : {}),
           ...(options.pairThreshold !== undefined ? { pairThreshold: options.pairThreshold } : {}),
+          ...(options.reference !== undefined ? { reference: referenceFrom(options.reference) } : {}),
           ...(options.farmMachine ? { machines: options.farmMachine } : {}),
           ...(options.wait ? { wait: true } : {}),
           ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),

@@ -44,7 +44,7 @@ export interface NightlyCommandOptions extends ConfigOptions, SamplingCliOptions
 }
 
 /** The `--reference` value, checked. */
-function referenceFrom(value: string): NightlyReference {
+export function referenceFrom(value: string): NightlyReference {
   if (!(NIGHTLY_REFERENCES as readonly string[]).includes(value)) {
     throw new LangperfError(
       'bad-input',
