@@ -604,7 +604,8 @@ export function addUploadCommand(program: Command, ctx: Ctx, setStatus: (code: n
     .command('upload')
     .description(
       'Send result files made elsewhere (a CI job) to a langperf server: langperf-run documents or pyperf JSON, plain or gzip.\n' +
-        'Each file is stored on its own; the exit status is 1 if any was not (docs/farm.md has a CI example)',
+        'Each file is stored on its own, once: the same content sent again is answered with the run stored before, and said so;\n' +
+        'the exit status is 1 if any was not stored (docs/farm.md has a CI example)',
     )
     .argument('<file...>', 'langperf-run or pyperf JSON files')
     .requiredOption('--server <url>', 'the langperf server, e.g. https://perf.example.org')

@@ -103,6 +103,18 @@ export async function farmNightlyCommand(
   ctx: Ctx,
   options: NightlyCommandOptions & FarmNightlyCliOptions,
 ): Promise<number> {
+  if (options.machine !== undefined) {
+    throw new LangperfError(
+      'bad-input',
+      'Cannot use --machine with --farm: the farm nightly plans for every farm machine; --farm-machine NAME picks some',
+    )
+  }
+  if (options.pairBudget !== undefined && options.pairBudget !== 1) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot grow pairs on the farm (--pair-budget ${options.pairBudget}): a farm pair is one round, expected 1 or nothing`,
+    )
+  }
   const config = await loadConfigFile(options)
   const location = configuredStoreLocation(config, options, ctx.env)
   if (!/^postgres(?:ql)?:\/\//.test(location)) {
