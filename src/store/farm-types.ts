@@ -1,5 +1,5 @@
 // Row and input types of the farm's tables (0009_farm): agents and the job keys of stored results;
-// and of the alerts about machines (0010_machine_alerts).
+// and of the alerts about machines (0011_machine_alerts).
 
 /** What an agent is doing, as it last said. */
 export const AGENT_STATES = ['idle', 'building', 'measuring', 'stopped'] as const

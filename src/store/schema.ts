@@ -247,7 +247,7 @@ export interface FarmResultsTable {
   stored_at: string
 }
 
-/** `machine_alerts`: alerts about a machine, such as a silent one (0010_machine_alerts). */
+/** `machine_alerts`: alerts about a machine, such as a silent one (0011_machine_alerts). */
 export interface MachineAlertsTable {
   id: Generated<DbInt>
   machine: string

@@ -3,7 +3,7 @@ import type { StoreDialect } from '../types.ts'
 import { idColumn, idType, JSON_TYPE, textType, timeType } from './helpers.ts'
 
 /*
- * Alerts about a machine rather than a commit range (issue 14). Frozen once released: add 0011_….
+ * Alerts about a machine rather than a commit range (issue 14). Frozen once released: add 0012_….
  *
  * machine_alerts   one row per time a machine was found in trouble: machine, kind (`silent`: its
  *                  agent is registered, yet no result arrived from it for the configured period
