@@ -424,6 +424,35 @@ for (const name of NAMES) {
       assert.equal(r.metadata.stack, undefined)
     })
 
+    await t.test('--clock process times CPU time (3.3+), and not a workload that times itself', async () => {
+      const args = (workload: string) => [
+        '--result-fd',
+        '3',
+        'run',
+        '--workload',
+        fixture(workload),
+        '--loops',
+        '1',
+        '--warmups',
+        '0',
+        '--values',
+        '3',
+        '--clock',
+        'process',
+      ]
+      if (name === 'python2.7' || name === 'pypy') {
+        const e = expectError(await runHarness(py, args('sleepy.py')), 2)
+        assert.match(e.message, /--clock process: time.process_time needs Python 3.3 or newer/)
+        return
+      }
+      const r = expectResult(await runHarness(py, args('sleepy.py')))
+      assert.equal(r.metadata.clock, 'process_time')
+      // A 1 ms sleep (sleepy.py) costs microseconds of CPU: far under the wall clock's 1 ms.
+      for (const v of r.values) assert.ok(v > 0 && v < 0.0005, `${v} s of CPU for a 1 ms sleep`)
+      const e = expectError(await runHarness(py, args('timed.py')), 1)
+      assert.match(e.message, /times itself \(time_loops\): --clock process cannot apply/)
+    })
+
     await t.test('time_loops values are divided by loops and inner loops, warm-ups kept apart', async () => {
       const run = await runHarness(py, [
         '--result-fd=3',

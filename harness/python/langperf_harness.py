@@ -10,6 +10,9 @@
 #     1 (workload failed), 2 (bad arguments), 3 (result descriptor unusable), 4 (harness bug).
 #   protocol 1, harness 1.0.0 (a new field): metadata "stack", the third-party modules a
 #     workload loaded (from site-packages) and numpy's BLAS, taken after the last value.
+#   protocol 1, harness 1.0.0 (a new option): run --clock process times with time.process_time
+#     (the process's CPU time: waiting for a CPU is left out) instead of perf_counter; metadata
+#     "clock" says which. The default timing is unchanged.
 """langperf's harness: the one file that runs inside the interpreter under test.
 
     python langperf_harness.py --result-fd 3 describe
@@ -76,7 +79,7 @@ USAGE = """\
 usage: langperf_harness.py --result-fd N describe
        langperf_harness.py --result-fd N run --workload FILE [--params JSON]
                            (--loops N | --calibrate [--min-time S] [--max-loops N])
-                           [--warmups W] [--values V] [--inner-loops K]
+                           [--warmups W] [--values V] [--inner-loops K] [--clock process]
 
 Writes one JSON document on file descriptor N (see docs/harness-protocol.md).
 Defaults: --warmups %d, --values %d, --inner-loops %d, --min-time %s, --max-loops %d.
@@ -112,9 +115,10 @@ _OPTIONS = {
     "min-time": "float",
     "inner-loops": "int",
     "max-loops": "int",
+    "clock": "str",
 }
 _RUN_ONLY = ("workload", "params", "loops", "calibrate", "warmups", "values", "min-time",
-             "inner-loops", "max-loops")
+             "inner-loops", "max-loops", "clock")
 
 
 def _find_result_fd(argv):
@@ -203,7 +207,12 @@ def _check_run_options(opts):
         "inner_loops": opts.get("inner-loops", DEFAULT_INNER_LOOPS),
         "min_time_s": opts.get("min-time", DEFAULT_MIN_TIME_S),
         "max_loops": opts.get("max-loops", DEFAULT_MAX_LOOPS),
+        "clock": opts.get("clock", "wall"),
     }
+    if out["clock"] not in ("wall", "process"):
+        raise UsageError('Cannot use --clock "%s": expected wall or process' % out["clock"])
+    if out["clock"] == "process" and not hasattr(time, "process_time"):
+        raise UsageError("Cannot use --clock process: time.process_time needs Python 3.3 or newer")
     for key, name, low in (("loops", "loops", 1), ("warmups", "warmups", 0), ("values", "values", 0),
                            ("inner_loops", "inner-loops", 1), ("max_loops", "max-loops", 1)):
         if out[key] < low:
@@ -1019,6 +1028,14 @@ def run(opts):
     values = []
     capped = False
     clock = _clock
+    if opts["clock"] == "process":
+        if step is None:
+            return EXIT_WORKLOAD_FAILED, _error_doc(
+                "load", "WorkloadApiError",
+                "The workload times itself (time_loops): --clock process cannot apply", "")
+        # CPU time of the process (all its threads): time spent waiting for a CPU on a loaded
+        # machine is left out, so an iteration series shows the runtime, not the scheduler.
+        clock = time.process_time
     phase = "calibration"
     try:
         if opts["calibrate"]:
@@ -1063,6 +1080,11 @@ def run(opts):
         return EXIT_WORKLOAD_FAILED, _exception_doc(phase, sys.exc_info())
 
     metadata = _process_metadata(opts, timing, capped)
+    if opts["clock"] == "process":
+        metadata["clock"] = "process_time"
+        resolution = _safe(lambda: time.get_clock_info("process_time").resolution, None)
+        if resolution is not None:
+            metadata["clock_resolution_s"] = resolution
     stack = _safe(lambda: _stack_metadata(preloaded), None)
     if stack is not None:
         metadata["stack"] = stack

@@ -230,3 +230,38 @@ test('an ambiguous selector names every build it matches, up to a dozen, and how
   assert.equal(err.match(/cpython-3\.12\.\d+ default/g)?.length, 12)
   await store.close()
 })
+
+test('compareRuns() compares a server workload requests/s and latencies as it compares its value', async () => {
+  // The candidate serves 20 % more requests/s with the same p99: requests/s reads "faster"
+  // (better: higher is better), p99 no difference; in-process workloads carry no metrics.
+  const server = (rps: number, p99: number): WorkloadResult => {
+    const r = result('django_feed', 0.002, 0.01)
+    const jitter = () => 1 + 0.01 * normal(rng)
+    return {
+      ...r,
+      metadata: {
+        http: {
+          primary: 'cpu_ms_per_request',
+          requests_per_s: r.processes.map(() => rps * jitter()),
+          latency_p99_ms: r.processes.map(() => p99 * jitter()),
+        },
+      },
+    }
+  }
+  const store = await openSqliteStore(':memory:')
+  const [base, cand] = await store.insertRuns([
+    run('3.12.0', 'aaaa1111', [server(400, 30), result('same', 0.2, 0.01)]),
+    run('3.13.0', 'bbbb2222', [server(480, 30), result('same', 0.2, 0.01)]),
+  ])
+  const report = await compareRuns(store, base!, cand!)
+  const row = report.rows.find((r) => r.workload === 'django_feed')!
+  const byName = Object.fromEntries(row.metrics.map((m) => [m.name, m]))
+  const rps = byName.requests_per_s!
+  assert.equal(rps.lowerIsBetter, false)
+  assert.ok(rps.comparison.kind === 'comparison')
+  assert.equal(rps.comparison.verdict, 'faster', 'more requests/s is better')
+  assert.ok(rps.comparison.low < 1.2 && rps.comparison.high > 1.2, 'the interval covers the true +20 %')
+  assert.equal(byName.latency_p99_ms!.comparison.verdict, 'no-difference')
+  assert.deepEqual(report.rows.find((r) => r.workload === 'same')!.metrics, [])
+  await store.close()
+})

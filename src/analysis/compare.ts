@@ -3,6 +3,7 @@ import { DEFAULT_MIN_EFFECT } from '../model/index.ts'
 import {
   type ComparisonResult,
   compareTwo,
+  type ExtraLogVariance,
   type GeometricMeanRatio,
   geometricMean,
   geometricMeanRatioFromEstimates,
@@ -15,6 +16,7 @@ import {
 import type { BuildCatalog, ResultRow, RunReader, RunRow } from '../store/index.ts'
 import { type BetweenRunNoise, learnAcrossRuns, ratioExtraVariance } from './between-runs.ts'
 import { epochDifferences } from './epochs.ts'
+import { resultMetrics } from './metrics.ts'
 import { type CompareCaveat, separateRunCaveats } from './run-caveats.ts'
 
 // The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
@@ -41,6 +43,24 @@ export interface CompareRow {
   readonly betweenRuns: BetweenRunNoise | null
   /** The loop counts per value when they differ (a different calibration); null when equal. */
   readonly loops: { readonly base: number; readonly candidate: number } | null
+  /**
+   * The secondary metrics both sides recorded per process (a server workload's requests/s and
+   * latency percentiles, analysis/metrics.ts), each compared as the value is; empty for most.
+   */
+  readonly metrics: readonly MetricComparison[]
+}
+
+/** One secondary metric of a compared workload. */
+export interface MetricComparison {
+  readonly name: string
+  readonly label: string
+  readonly unit: string
+  readonly lowerIsBetter: boolean
+  /** Geometric mean of the base's per-process values. */
+  readonly baseMean: number | null
+  readonly candidateMean: number | null
+  /** Its verdict reads "faster" for a better value: higher requests/s, lower latency. */
+  readonly comparison: ComparisonResult
 }
 
 /** A workload present on only one side, measured on one side only, or in two versions. */
@@ -184,6 +204,11 @@ export async function compareRuns(
       versionsDiffer,
       betweenRuns: noise ?? null,
       loops: b.loops === c.loops ? null : { base: b.loops, candidate: c.loops },
+      metrics: compareMetrics(b, c, {
+        confidence,
+        minEffect,
+        ...(noise ? { extraLogVariance: ratioExtraVariance(noise) } : {}),
+      }),
     })
     const estimate = logRatioStderr(b.processMeans, c.processMeans)
     if (comparison.kind === 'comparison' && estimate.kind === 'log-ratio') estimates.push(estimate)
@@ -245,6 +270,37 @@ export function slowdownsOver(report: CompareReport, pct: number): string[] {
   const g = report.geometricMean
   if (g.kind !== 'insufficient' && report.geometricMeanVerdict === 'slower' && g.estimate >= limit)
     out.push('geometric mean')
+  return out
+}
+
+/**
+ * The secondary metrics recorded on both sides, compared per process as the value is (with the
+ * value's between-run noise when the runs are separate: not learned per metric).
+ */
+function compareMetrics(
+  b: ResultRow,
+  c: ResultRow,
+  options: {
+    readonly confidence: number
+    readonly minEffect: number
+    readonly extraLogVariance?: ExtraLogVariance
+  },
+): MetricComparison[] {
+  const candidate = new Map(resultMetrics(c.metadata).map((m) => [m.name, m]))
+  const out: MetricComparison[] = []
+  for (const m of resultMetrics(b.metadata)) {
+    const other = candidate.get(m.name)
+    if (other === undefined) continue
+    out.push({
+      name: m.name,
+      label: m.label,
+      unit: m.unit,
+      lowerIsBetter: m.lowerIsBetter,
+      baseMean: geometricMeanOf(m.values),
+      candidateMean: geometricMeanOf(other.values),
+      comparison: compareTwo(m.values, other.values, { ...options, lowerIsBetter: m.lowerIsBetter }),
+    })
+  }
   return out
 }
 

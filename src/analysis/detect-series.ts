@@ -1,3 +1,4 @@
+import { WARMUP_PRESET } from '../runner/index.ts'
 import {
   type Change,
   type Detection,
@@ -35,6 +36,13 @@ import { PAIR_ROUND_PURPOSE, type PairedEvidence, pairOnly, REFERENCE_PURPOSE } 
  * leaves them out (their smaller, interleaved samples would otherwise move blame ranges).
  */
 export const BISECT_PURPOSE = 'bisect'
+
+/**
+ * What a series' history leaves out: bisection's runs (a few builds measured to answer one
+ * question) and warm-up series (`run --warmup-series`: every iteration a value, warm-up included,
+ * so their means are not the steady state the history follows). They stay in their runs.
+ */
+export const HISTORY_EXCLUDES = { excludeSuites: [BISECT_PURPOSE], excludePresets: [WARMUP_PRESET] } as const
 
 /** Why a series was not analysed. */
 export interface SkippedSeries {
@@ -247,7 +255,7 @@ export async function loadSeries(
   const points = await store.getSeriesPoints(series, {
     withProcessMeans: true,
     states: ['measured', 'failed'],
-    excludeSuites: [BISECT_PURPOSE],
+    ...HISTORY_EXCLUDES,
   })
   const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
   return { series, points, runs: await runsOf(store, series, runs), known }

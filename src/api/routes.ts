@@ -5,6 +5,7 @@ import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
   AlertCommitsSchema,
   AlertDetailSchema,
+  AlertProfilesSchema,
   AlertSchema,
   API_TOKEN_ROLES,
   BuildSchema,
@@ -15,16 +16,21 @@ import {
   CompareSchema,
   CreatedTokenSchema,
   Flag,
+  FlameTreeSchema,
   IdParam,
   MachineDetailSchema,
   MachineSchema,
   Name,
   OverviewSchema,
   PageQuery,
+  PROFILE_STATES,
+  ProfileDetailSchema,
+  ProfileSchema,
   pageOf,
   RunDetailSchema,
   RunSchema,
   RuntimeSchema,
+  RunWarmupSchema,
   SeriesInfoSchema,
   SeriesPointsSchema,
   SeriesSummarySchema,
@@ -67,6 +73,11 @@ export interface RouteDefinition {
   readonly body?: z.ZodType
   /** Status of a success. */
   readonly status: 200 | 201
+  /**
+   * What a success answers: JSON (the default) or plain text in `response` (a string: collapsed
+   * stacks that flame graph tools read), which the typed client returns as it came.
+   */
+  readonly responseType?: 'json' | 'text'
   readonly response: z.ZodType
   /**
    * Whether the server validates and serializes the response through `response`. Off for routes
@@ -132,6 +143,13 @@ const SeriesPointQuery = z.strictObject({
   failed: Flag.describe('Also return failed and skipped results as points'),
   interval: Flag.describe('Also return each point’s 95 % t interval of the mean of process means'),
   epochs: Flag.describe('Also return each point’s epoch key (the infrastructure it was measured on)'),
+  metric: z
+    .string()
+    .regex(/^[a-z0-9_]{1,48}(@\d{1,3}%)?$/, 'a metric name such as requests_per_s or latency_p99_ms@90%')
+    .optional()
+    .describe(
+      'A secondary metric instead of the value (a server workload’s requests_per_s, latency_p50_ms, latency_p99_ms, latency_p99_ms@90%…; `metrics` in the answer lists them); points without it are left out',
+    ),
 })
 
 const HealthSchema = z.object({
@@ -289,6 +307,21 @@ export const ROUTES = {
     response: RunDetailSchema,
     validateResponse: false,
   }),
+  getRunWarmup: route({
+    method: 'GET',
+    path: '/api/v1/runs/:id/warmup',
+    action: 'classify the warm-up of a run',
+    summary: "Each workload's warm-up class over its processes (Barrett et al. 2017) and its steady state",
+    description:
+      'Per process: outliers (rolling median ± 3 × (P90 − P10)), PELT change points (normal mean and variance, penalty 15·ln n), segments after merging equivalent neighbours, and the class: flat, warmup, slowdown or no-steady-state. Per workload: the class when all processes agree, else good-inconsistent (flat and warmup only) or bad-inconsistent; the median steady iteration and time to it and the mean steady performance with 95 % bootstrap intervals over processes, or `no-steady-state` with the count of processes that never settled. Workloads with fewer than 20 iterations per process are `not-classified`, with the reason. Meant for runs of `langperf run --warmup-series N` (preset `warmup`). docs/stats.md, "Warm-up".',
+    tag: 'runs',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'none',
+    status: 200,
+    response: RunWarmupSchema,
+    validateResponse: false,
+  }),
   listSeries: route({
     method: 'GET',
     path: '/api/v1/series',
@@ -335,7 +368,7 @@ export const ROUTES = {
     action: 'get series points',
     summary: 'The points of one series in commit order, each with its summary',
     description:
-      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means, `interval=1` the 95 % t interval of the mean, `epochs=1` the epoch key of its run.',
+      'Each point is one result: its build, commit, run and summary (mean of per-process means, their standard deviation, min, max, median). `raw=1` adds the per-process means, `interval=1` the 95 % t interval of the mean, `epochs=1` the epoch key of its run. `metrics` lists the secondary metrics of the newest point (a server workload’s requests/s and latencies); `metric=NAME` answers with that metric’s per-process values in place of the value.',
     tag: 'series',
     auth: 'public',
     query: SeriesPointQuery,
@@ -503,6 +536,30 @@ export const ROUTES = {
     response: AlertCommitsSchema,
     validateResponse: true,
   }),
+  getAlertProfiles: route({
+    method: 'GET',
+    path: '/api/v1/alerts/:id/profiles',
+    action: 'get the profiles of an alert',
+    summary: 'The alert’s culprit profiled against its parent: per machine × workload, the differential',
+    description:
+      'Each pair as recorded by the nightly, with its differential recomputed from the two stored profiles over the samples of timed values: per function, its self share in the parent (A) and the culprit (B) and the change in percentage points with a 95 % interval (Agresti–Caffo), largest absolute change first, at most `top` rows. A pair the profiler could not take has its reason in `message` and no differential.',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({
+      top: z.coerce
+        .number<string | number>()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(20)
+        .describe('Rows of each differential'),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: AlertProfilesSchema,
+    validateResponse: true,
+  }),
   triageAlert: route({
     method: 'POST',
     path: '/api/v1/alerts/:id/triage',
@@ -532,6 +589,84 @@ export const ROUTES = {
     status: 200,
     response: AlertDetailSchema,
     validateResponse: true,
+  }),
+  listProfiles: route({
+    method: 'GET',
+    path: '/api/v1/profiles',
+    action: 'list profiles',
+    summary: 'Stored profiles, newest first, without their stacks',
+    tag: 'profiles',
+    auth: 'public',
+    query: z.strictObject({
+      ...PageQuery.shape,
+      machine: Text.optional(),
+      workload: Text.optional().describe('Workload name (every version)'),
+      build: IdParam.optional().describe('Build id'),
+      group: Text.optional().describe('Group id: the profiles taken together'),
+      state: z.enum(PROFILE_STATES).optional(),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(ProfileSchema),
+    validateResponse: true,
+  }),
+  getProfile: route({
+    method: 'GET',
+    path: '/api/v1/profiles/:id',
+    action: 'get profile',
+    summary: 'One profile with its top functions by self samples (self and total)',
+    description:
+      'By default only the samples taken inside timed values count (start-up, imports and make() left out); `whole=1` counts every sample. `view` is null for a profile that has no stacks (unavailable or failed: `message` says why).',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({
+      top: z.coerce
+        .number<string | number>()
+        .int()
+        .min(1)
+        .max(5000)
+        .default(50)
+        .describe('Rows of the table'),
+      whole: Flag.describe('Count every sample of the processes, not only timed values'),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: ProfileDetailSchema,
+    validateResponse: true,
+  }),
+  getProfileFlame: route({
+    method: 'GET',
+    path: '/api/v1/profiles/:id/flame',
+    action: 'get the flame graph of a profile',
+    summary: 'A profile’s stacks as one tree: each frame under its callers, with its samples',
+    description:
+      'Frames narrower than 1/2000 of the samples are folded into their caller’s self samples (`foldedSamples`). Not-found for a profile without stacks.',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({ whole: Flag.describe('Every sample of the processes, not only timed values') }),
+    bodyKind: 'none',
+    status: 200,
+    response: FlameTreeSchema,
+    // A deep tree of thousands of nodes: a recursive response schema would check each.
+    validateResponse: false,
+  }),
+  getProfileStacks: route({
+    method: 'GET',
+    path: '/api/v1/profiles/:id/stacks',
+    action: 'get the stacks of a profile',
+    summary: 'A profile’s collapsed stacks as text (Brendan Gregg’s folded format)',
+    description:
+      'Every sample of the profile’s processes, one line per distinct stack: frames from the root joined by `;`, a space and its count. flamegraph.pl, speedscope and most flame graph tools import it as it is. Not-found for a profile without stacks.',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'none',
+    status: 200,
+    responseType: 'text',
+    response: z.string(),
+    validateResponse: false,
   }),
   ingestRun: route({
     method: 'POST',

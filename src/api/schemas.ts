@@ -4,8 +4,10 @@ import {
   ENVIRONMENT_WARNING_CODES,
   FAILURE_REASONS,
   FEATURE_STATES,
+  PROCESS_CLASSES,
   RUN_SOURCES,
   RUN_STATUSES,
+  WORKLOAD_CLASSES,
 } from '../model/index.ts'
 
 // The schemas of the HTTP contract: what every route takes (path, query, body) and gives back.
@@ -236,6 +238,92 @@ export const ResultSchema = z.object({
 /** A run with every result. */
 export const RunDetailSchema = z.object({ run: RunSchema, results: z.array(ResultSchema) })
 
+// ---- warm-up (docs/stats.md, "Warm-up") ----
+
+/** An estimate with a bootstrap interval, or why there is none (one process). */
+const WarmupIntervalSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('interval'),
+    estimate: z.number(),
+    low: z.number(),
+    high: z.number(),
+    confidence: z.number(),
+    method: z.string(),
+  }),
+  z.object({ kind: z.literal('insufficient'), reason: z.string() }),
+])
+
+/** A stretch of iterations between change points, equivalent neighbours merged. */
+const WarmupSegmentSchema = z.object({
+  /** First iteration, from 0. */
+  start: z.number().int(),
+  /** One past the last iteration. */
+  end: z.number().int(),
+  /** Iterations in it that are not outliers. */
+  kept: z.number().int(),
+  /** Mean of its non-outlier values, in the result's unit. */
+  mean: z.number(),
+  /** Variance (divisor n) of its non-outlier values. */
+  variance: z.number(),
+})
+
+/** One process classified; `steady` null for no steady state (a status, never a number). */
+const ProcessWarmupSchema = z.object({
+  /** Its place among the workload's measured processes, from 1. */
+  process: z.number().int(),
+  iterations: z.number().int(),
+  class: z.enum(PROCESS_CLASSES),
+  /** Indexes (from 0) of the outliers left out of the segmentation. */
+  outliers: z.array(z.number().int()),
+  /** Indexes (from 0) where PELT starts a segment, before merging. */
+  changepoints: z.array(z.number().int()),
+  segments: z.array(WarmupSegmentSchema),
+  steady: z
+    .object({
+      /** First steady iteration, from 1. */
+      iteration: z.number().int(),
+      /** Σ values before it × loops × inner loops (seconds for timings). */
+      timeToSteady: z.number(),
+      mean: z.number(),
+    })
+    .nullable(),
+})
+
+/** One workload of a run: classified, or why not. */
+export const WorkloadWarmupSchema = z.discriminatedUnion('state', [
+  z.object({
+    state: z.literal('classified'),
+    workload: z.object({ name: z.string(), version: z.string() }),
+    unit: z.string(),
+    loops: z.number().int(),
+    innerLoops: z.number().int(),
+    class: z.enum(WORKLOAD_CLASSES),
+    /** Processes per class. */
+    counts: z.object(Object.fromEntries(PROCESS_CLASSES.map((c) => [c, z.number().int()]))),
+    processes: z.array(ProcessWarmupSchema),
+    steady: z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('steady'),
+        /** Median first steady iteration over processes. */
+        iteration: WarmupIntervalSchema,
+        /** Median time to the steady state over processes. */
+        timeToSteady: WarmupIntervalSchema,
+        /** Mean of the processes' steady means. */
+        mean: WarmupIntervalSchema,
+      }),
+      z.object({ kind: z.literal('no-steady-state'), processes: z.number().int() }),
+    ]),
+  }),
+  z.object({
+    state: z.literal('not-classified'),
+    workload: z.object({ name: z.string(), version: z.string() }),
+    reason: z.string(),
+  }),
+])
+
+/** The warm-up of every workload of a run. */
+export const RunWarmupSchema = z.object({ runId: Id, workloads: z.array(WorkloadWarmupSchema) })
+
 /** A machine with its current fingerprint. */
 export const MachineSchema = z.object({
   id: Id,
@@ -319,9 +407,21 @@ export const SeriesPointSchema = z.object({
   epoch: z.string().optional(),
 })
 
+/** A secondary metric of a series' results (a server workload's requests/s, latencies). */
+export const MetricInfoSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  unit: z.string(),
+  lowerIsBetter: z.boolean(),
+})
+
 /** A series' points in commit order. */
 export const SeriesPointsSchema = z.object({
   series: SeriesKeySchema,
+  /** The metric the points are of (`metric=`); null for the workload's value. */
+  metric: MetricInfoSchema.nullable(),
+  /** The secondary metrics the series' newest measured point records; empty for most workloads. */
+  metrics: z.array(MetricInfoSchema),
   points: z.array(SeriesPointSchema),
 })
 
@@ -349,11 +449,8 @@ export const BetweenRunNoiseSchema = z.object({
   runs: z.number().int(),
 })
 
-/** One workload of a comparison. */
-export const CompareRowSchema = z.object({
-  workload: z.string(),
-  unit: z.string(),
-  tags: z.array(z.string()),
+/** Both sides' means and the comparison's verdict, ratio, interval, p-value and counts. */
+const ComparedSchema = z.object({
   baseMean: z.number().nullable(),
   candidateMean: z.number().nullable(),
   verdict: z.enum(VERDICTS),
@@ -367,12 +464,30 @@ export const CompareRowSchema = z.object({
   nCandidate: z.number().int(),
   /** Why the comparison is insufficient; null otherwise. */
   reason: z.string().nullable(),
-  versionsDiffer: z.boolean(),
-  /** The between-run noise in this row's interval; null when the runs were interleaved. */
-  betweenRuns: BetweenRunNoiseSchema.nullable(),
-  /** Loop counts per value when the two sides differ; null when equal. */
-  loops: z.object({ base: z.number().int(), candidate: z.number().int() }).nullable(),
 })
+
+/**
+ * A secondary metric of a compared workload (a server workload's requests/s, latency p50/p99 at
+ * saturation and at fixed arrival rates), compared over the processes as the value is. Its
+ * verdict reads "faster" for a better value: higher requests/s, lower latency.
+ */
+export const MetricCompareSchema = z
+  .object({ name: z.string(), label: z.string(), unit: z.string(), lowerIsBetter: z.boolean() })
+  .extend(ComparedSchema.shape)
+
+/** One workload of a comparison. */
+export const CompareRowSchema = z
+  .object({ workload: z.string(), unit: z.string(), tags: z.array(z.string()) })
+  .extend(ComparedSchema.shape)
+  .extend({
+    versionsDiffer: z.boolean(),
+    /** The between-run noise in this row's interval; null when the runs were interleaved. */
+    betweenRuns: BetweenRunNoiseSchema.nullable(),
+    /** Loop counts per value when the two sides differ; null when equal. */
+    loops: z.object({ base: z.number().int(), candidate: z.number().int() }).nullable(),
+    /** Secondary metrics both sides recorded; empty for a workload measured in-process. */
+    metrics: z.array(MetricCompareSchema),
+  })
 
 /** The geometric mean of per-workload ratios, or why there is none. */
 export const GeometricMeanSchema = z.discriminatedUnion('kind', [
@@ -605,7 +720,165 @@ export const AlertCommitsSchema = z.object({
 })
 
 /** An alert with every change. */
-export const AlertDetailSchema = AlertSchema.extend({ changes: z.array(ChangeSchema) })
+// ---- profiles ----
+
+/** How a profile ended (store PROFILE_STATES). */
+export const PROFILE_STATES = ['profiled', 'unavailable', 'failed'] as const
+
+/** A stored profile, without its stacks. */
+export const ProfileSchema = z
+  .object({
+    id: Id,
+    machine: z.string(),
+    build: BuildSchema,
+    workload: z.object({ name: z.string(), version: z.string() }),
+    runId: Id.nullable(),
+    groupId: z
+      .string()
+      .nullable()
+      .describe('Shared by the profiles taken together (the two sides of a differential)'),
+    tool: z.string().describe('The profiler, e.g. py-spy'),
+    toolVersion: z.string(),
+    rateHz: z.number().describe('Samples per second asked of the profiler'),
+    processes: z.number().int().min(0),
+    state: z.enum(PROFILE_STATES),
+    message: z.string().nullable().describe('Why a profile is unavailable or failed'),
+    sampleCount: z.number().int().min(0),
+    stacksBytes: z.number().int().min(0).describe('Size of the gzip-compressed collapsed stacks'),
+    metadata: JsonObjectSchema,
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Profile' })
+
+/** One function of a profile's top-functions table. */
+export const FunctionRowSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  line: z
+    .number()
+    .int()
+    .nullable()
+    .describe('First line of the function (null when the profile has current lines)'),
+  self: z.number().int().describe('Samples with the function as the leaf: time in its own code'),
+  total: z.number().int().describe('Samples with the function anywhere on the stack, once per stack'),
+  selfPercent: z.number(),
+  totalPercent: z.number(),
+})
+
+/** What a profile's views count and its top functions. */
+export const ProfileViewSchema = z.object({
+  timedOnly: z
+    .boolean()
+    .describe('Only samples inside timed values were counted (start-up, imports and make() left out)'),
+  processSamples: z.number().int().describe('Every sample of the profile’s processes'),
+  samples: z.number().int().describe('Samples counted: the percentages’ denominator'),
+  withoutFrames: z.number().int().describe('Samples whose stack had no Python frame'),
+  functionCount: z.number().int().describe('Functions seen; `functions` holds the first `top`'),
+  functions: z.array(FunctionRowSchema).describe('Most self samples first'),
+})
+
+/** A profile with its view (null when it has no stacks). */
+export const ProfileDetailSchema = ProfileSchema.extend({ view: ProfileViewSchema.nullable() })
+
+/** One node of a flame graph. */
+export interface FlameNodeData {
+  readonly name: string
+  readonly file: string
+  readonly line: number | null
+  readonly total: number
+  readonly self: number
+  readonly children: readonly FlameNodeData[]
+}
+
+/** One node of a flame graph: a frame under its parents, with its samples and its children. */
+export const FlameNodeSchema: z.ZodType<FlameNodeData> = z
+  .object({
+    name: z.string(),
+    file: z.string(),
+    line: z.number().int().nullable(),
+    total: z.number().int().describe('Samples of the stacks through this frame'),
+    self: z.number().int().describe('Samples of the stacks ending here (and of folded children)'),
+    get children() {
+      return z.array(FlameNodeSchema)
+    },
+  })
+  .meta({ id: 'FlameNode' })
+
+/** A profile's stacks as a flame graph's tree. */
+export const FlameTreeSchema = z.object({
+  profileId: Id,
+  timedOnly: z.boolean(),
+  samples: z.number().int(),
+  minSamples: z.number().int().describe('Frames of fewer samples were folded into their parent'),
+  foldedSamples: z.number().int(),
+  root: FlameNodeSchema,
+})
+
+/** One function's change in self share between two profiles. */
+export const FunctionChangeSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  line: z.number().int().nullable(),
+  selfA: z.number().int(),
+  selfB: z.number().int(),
+  selfPercentA: z.number(),
+  selfPercentB: z.number(),
+  deltaPoints: z.number().describe('B − A in percentage points of the samples'),
+  low: z.number(),
+  high: z.number(),
+  significant: z.boolean().describe('The interval excludes 0'),
+})
+
+/** The largest changes of a differential. */
+export const DifferentialSummarySchema = z.object({
+  samplesA: z.number().int(),
+  samplesB: z.number().int(),
+  confidence: z.number(),
+  timedOnly: z.boolean(),
+  rows: z.array(FunctionChangeSchema).describe('Largest absolute change first'),
+})
+
+/** The culprit of an alert profiled against its parent on one machine for one workload. */
+export const AlertProfileSchema = z
+  .object({
+    id: Id,
+    alertId: Id,
+    machine: z.string(),
+    workload: z.string(),
+    parentCommit: z.string(),
+    culpritCommit: z.string(),
+    parentProfileId: Id.nullable(),
+    culpritProfileId: Id.nullable(),
+    state: z.enum(PROFILE_STATES),
+    message: z.string().nullable().describe('Why the pair is not profiled'),
+    summary: DifferentialSummarySchema.nullable().describe(
+      'The largest changes in self share, parent (A) to culprit (B), kept when recorded',
+    ),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AlertProfile' })
+
+/** An alert's profile pairs with their full differentials, recomputed from the stored stacks. */
+export const AlertProfilesSchema = z.object({
+  alertId: Id,
+  items: z.array(
+    AlertProfileSchema.extend({
+      headline: z.string().nullable().describe('The functions whose self time changed most, with intervals'),
+      differential: DifferentialSummarySchema.extend({
+        functionCount: z.number().int().describe('Functions in either profile; `rows` holds the first `top`'),
+      })
+        .nullable()
+        .describe('Null unless both profiles have stacks'),
+    }),
+  ),
+})
+
+export const AlertDetailSchema = AlertSchema.extend({
+  changes: z.array(ChangeSchema),
+  profiles: z
+    .array(AlertProfileSchema)
+    .describe('The culprit profiled against its parent, per machine × workload'),
+})
 
 // ---- tokens ----
 

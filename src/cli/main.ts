@@ -19,6 +19,7 @@ import {
   addSystemCommands,
   addTokenCommands,
   addUploadCommand,
+  addWarmupCommand,
 } from './program.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
@@ -67,6 +68,7 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
   addRunCommand(program, ctx, setStatus)
   addCompareCommand(program, ctx, setStatus)
   addShowCommand(program, ctx, setStatus)
+  addWarmupCommand(program, ctx, setStatus)
   addInterchangeCommands(program, ctx, setStatus)
   addSystemCommands(program, ctx, setStatus)
   addInventoryCommands(program, ctx, setStatus)

@@ -6,7 +6,13 @@ import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { type ApiClient, documentToRun, exampleRunDocument, LangperfRunDocumentSchema } from '../api/index.ts'
 import { buildServer } from '../server/index.ts'
-import { openSqliteStore, type Store } from '../store/index.ts'
+import {
+  exampleBuild,
+  exampleRunWithResults,
+  exampleWarmupRun,
+  openSqliteStore,
+  type Store,
+} from '../store/index.ts'
 import { createWebRoutes, renderSite } from '../web/index.ts'
 
 // The release comparisons, the matrix's default question and the machine page of imported runs,
@@ -238,4 +244,102 @@ describe('the agents page and silent machines', () => {
     assert.ok(report.pages.includes('agents.html'))
     assert.match(readFileSync(join(out, 'agents.html'), 'utf8'), /small-box/)
   })
+})
+
+describe("a server workload's metrics on the timeline and compare pages", () => {
+  test('the timeline offers requests/s and latency beside the value; compare shows them under the row', async () => {
+    const store = await openSqliteStore(':memory:')
+    const withHttp = (sha: string, day: number, rps: number[]) => {
+      const r = exampleRunWithResults(
+        {
+          startedAt: `2024-10-0${day}T10:00:00Z`,
+          build: exampleBuild(sha.padEnd(40, '0'), { commitDateUtc: `2024-10-0${day}T08:00:00Z` }),
+        },
+        { workloads: ['django_feed'], result: { processes: 3 } },
+      )
+      const [result] = r.results
+      const http = { requests_per_s: rps, latency_p99_ms: rps.map((x) => 12_000 / x) }
+      return { ...r, results: [{ ...result!, metadata: { http } }] }
+    }
+    const [a, b] = await store.insertRuns([
+      withHttp('aaaa', 1, [400, 410, 405]),
+      withHttp('bbbb', 2, [480, 490, 470]),
+    ])
+    const app = await buildServer(store, { web: createWebRoutes() })
+    try {
+      const url = '/timeline?machine=bench-1&runtime=cpython&config=pgo-lto&branch=main&workload=django_feed'
+      const value = await get(app, url)
+      assert.equal(value.status, 200, value.body.slice(0, 500))
+      assert.match(value.body, /<nav class="metric-choice small"/)
+      assert.match(value.body, /href="[^"]*metric=requests_per_s"[^>]*>Requests\/s \(saturation\)</)
+      assert.match(value.body, /Each point is the mean of its process means/)
+      const rps = await get(app, `${url}&metric=requests_per_s`)
+      assert.equal(rps.status, 200, rps.body.slice(0, 500))
+      assert.match(rps.body, /<strong aria-current="page">Requests\/s \(saturation\)<\/strong>/)
+      assert.match(
+        rps.body,
+        /mean of its processes&#39; Requests\/s \(saturation\) \(request\/s\)|mean of its processes' Requests\/s \(saturation\) \(request\/s\)/,
+      )
+      assert.match(rps.body, /"unit":"request\/s"/)
+      assert.equal((await get(app, `${url}&metric=latency_p50_ms`)).status, 404)
+      assert.equal((await get(app, `${url}&metric=${encodeURIComponent('"><x')}`)).status, 400)
+      const compare = await get(app, `/compare?base=${a}&candidate=${b}`)
+      assert.equal(compare.status, 200)
+      assert.equal(compare.body.match(/class="metric-row"/g)?.length, 2)
+      assert.match(compare.body, /Requests\/s \(saturation\)/)
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  })
+})
+
+describe('the run page of a warm-up series', () => {
+  test('shows each workload’s warm-up class and one iteration plot per process, with no inline style', async () => {
+    const store = await openSqliteStore(':memory:')
+    const [id] = await store.insertRuns([exampleWarmupRun()])
+    const app = await buildServer(store, { web: createWebRoutes() })
+    try {
+      const page = await get(app, `/runs/${id}`)
+      assert.equal(page.status, 200)
+      assert.match(page.body, /<h2>Warm-up<\/h2>/)
+      assert.match(
+        page.body,
+        /href="#warmup-jit_warm">jit_warm<\/a><\/th><td><strong>warm-up<\/strong><\/td><td>4 warm-up<\/td>/,
+      )
+      assert.match(
+        page.body,
+        /<strong>bad inconsistent<\/strong><\/td><td>3 flat, 1 no steady state<\/td><td colspan="3">no steady state \(1 of 4 processes never settled\)/,
+      )
+      // 3 workloads × 4 processes, each an SVG with its class and a line through its 120 iterations.
+      assert.equal(page.body.match(/<figure class="small-multiple" data-process=/g)?.length, 12)
+      assert.equal(page.body.match(/data-class="no-steady-state"/g)?.length, 1)
+      assert.match(page.body, /aria-label="Process 1: warm-up, steady from iteration 21; 120 iterations/)
+      assert.doesNotMatch(page.body, /style=/)
+      assert.doesNotMatch(page.body, /<script(?![^>]*src=)[^>]*>[^<]/)
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  })
+})
+
+test('the run page shows each result’s peak memory, – where it was not measured', async () => {
+  const store = await openSqliteStore(':memory:')
+  const r = exampleRunWithResults({}, { workloads: ['nbody', 'richards'] })
+  const [nbody, richards] = r.results
+  const [id] = await store.insertRuns([
+    { ...r, results: [{ ...nbody!, metadata: { peak_rss_bytes: 12_345_678 } }, richards!] },
+  ])
+  const app = await buildServer(store, { web: createWebRoutes() })
+  try {
+    const page = await get(app, `/runs/${id}`)
+    assert.equal(page.status, 200)
+    assert.match(page.body, /peak memory<\/th>/)
+    assert.match(page.body, />nbody<\/a><\/th>.*?<td class="num">12\.3 MB<\/td><\/tr>/s)
+    assert.match(page.body, />richards<\/a><\/th>(?:(?!<\/tr>).)*<td class="num">–<\/td><\/tr>/s)
+  } finally {
+    await app.close()
+    await store.close()
+  }
 })

@@ -61,6 +61,18 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
       .option('--discover', 'with --python: also measure the interpreters discovery finds')
       .option('--fast', 'quick look: 6 processes × (1 warm-up + 3 values); JIT: 4 × (6 + 4)')
       .option('--rigorous', 'careful: 40 processes × (1 + 3); JIT: 12 × (20 + 10)')
+      .option(
+        '--warmup-series <iterations>',
+        'warm-up series (Barrett et al. 2017): every process times this many in-process iterations of one call each (loops 1;\n' +
+          'with --min-time, loops calibrated to it), none dropped, JIT or not; 10 processes unless --processes.\n' +
+          '`langperf warmup RUN` classifies each process as flat, warm-up, slow-down or no steady state',
+        number('--warmup-series', true),
+      )
+      .option(
+        '--cpu-time',
+        "with --warmup-series: time each iteration by the worker's CPU time (time.process_time, Python 3.3+) instead of the\n" +
+          'wall clock, so time spent waiting for a CPU on a loaded machine is left out of the series',
+      )
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
       .option('--values <n>', 'override values per process', number('--values', true))
@@ -148,6 +160,29 @@ export function addShowCommand(program: Command, ctx: Ctx, setStatus: (code: num
   ).action(async (run, opts) => {
     const { showCommand } = await import('./commands/show.ts')
     setStatus(await showCommand(ctx, run, opts))
+  })
+}
+
+/** Registers `langperf warmup` (the warm-up class of each workload of a run) on the program. */
+export function addWarmupCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
+  common(
+    program
+      .command('warmup')
+      .description(
+        'Classify the warm-up of each workload of a run (best made with `langperf run --warmup-series N`), after\n' +
+          'Barrett et al. (OOPSLA 2017): per process, outliers out (rolling median ± 3 × (P90 − P10)), PELT change points\n' +
+          '(normal mean and variance, penalty 15·ln n), then flat, warm-up, slow-down or no steady state; per workload, that\n' +
+          'class when all agree, else good inconsistent (flat and warm-up only) or bad inconsistent; the steady iteration,\n' +
+          'the time to reach it and the steady performance with 95 % bootstrap intervals over processes (docs/stats.md)',
+      )
+      .argument('<run>', 'run id, "latest" (the run stored last), a version or a commit prefix')
+      .option(
+        '--per-process',
+        'also print every process: class, steady iteration, change points and segments',
+      ),
+  ).action(async (run, opts) => {
+    const { warmupCommand } = await import('./commands/warmup.ts')
+    setStatus(await warmupCommand(ctx, run, opts))
   })
 }
 
@@ -389,6 +424,17 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
             'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
             '(default: [nightly] pair_threshold, 0.1)',
           number('--pair-threshold', false),
+        )
+        .option('--no-profile', 'do not profile the culprits bisection names (default: [bisect] profile)')
+        .option(
+          '--profile-duration <s>',
+          'seconds of profiled workload per build and workload at a culprit (default: [bisect] profile_duration, 10)',
+          number('--profile-duration', false),
+        )
+        .option(
+          '--profile-processes <n>',
+          'profiled processes per build and workload at a culprit (default 2)',
+          number('--profile-processes', true),
         )
         .option(
           '--farm',

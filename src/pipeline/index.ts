@@ -25,6 +25,13 @@ export {
   type RunBisectOptions,
 } from './bisect-run.ts'
 export {
+  type CulpritPair,
+  type CulpritProfileOptions,
+  type CulpritProfileResult,
+  movedWorkloads,
+  profileCulprit,
+} from './culprit-profile.ts'
+export {
   type FarmJobReport,
   type FarmNightlyDeps,
   type FarmNightlyOptions,
@@ -51,6 +58,7 @@ export type {
   NotifyEvent,
   PairReport,
   PlannedBuild,
+  ProfileReport,
 } from './nightly-report.ts'
 export {
   DEFAULT_PAIR_BUDGET,
@@ -63,4 +71,11 @@ export {
 export { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
 export { DEFAULT_MAX_NEW_COMMITS, everyKth, type PlanCommitsOptions, planCommits } from './select.ts'
 export * from './verdict.ts'
-export { defaultLockPath, type PipelineDeps, type SamplingOptions, type World, worldOf } from './world.ts'
+export {
+  defaultLockPath,
+  type PipelineDeps,
+  type ProfilerInstall,
+  type SamplingOptions,
+  type World,
+  worldOf,
+} from './world.ts'

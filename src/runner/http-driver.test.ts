@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, type TestContext, test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
 import { discoverInterpreters, type Interpreter, onPath } from './discovery.ts'
-import { parseWrkReport, runHttpProcess, wrkErrorText, wrkScript } from './http-driver.ts'
+import { parseWrkReport, runHttpProcess, serverLoadSplit, wrkErrorText, wrkScript } from './http-driver.ts'
 import { weightedOrder } from './open-loop.ts'
 import { getPreset } from './presets.ts'
 import { workerEnv } from './process.ts'
@@ -196,7 +196,23 @@ test('runHttpProcess() measures the server: CPU per request as the value, the lo
   const [half] = (got.process.metadata.http as { open_loop: Record<string, number>[] }).open_loop
   assert.equal(half?.fraction, 0.5)
   assert.ok((half?.completed ?? 0) > 0 && half?.completed === half?.sent, JSON.stringify(half))
+  // Where the server and wrk ran: apart when this machine lets langperf use two CPUs or more
+  // (the tiny server has one worker), with the reason otherwise.
+  const pinning = (got.process.metadata.http as { pinning: Record<string, string> }).pinning
+  if (availableParallelism() >= 2) assert.deepEqual(Object.keys(pinning ?? {}).sort(), ['load', 'server'])
+  else assert.match(pinning?.reason ?? '', /not pinned: 1 CPU for 1 server worker/)
   assert.deepEqual(processesMentioning(def.entryPath), [], 'no process of the workload is left')
+})
+
+test('serverLoadSplit() gives the server one CPU per worker and the load generator the rest, or says why not', () => {
+  assert.deepEqual(serverLoadSplit([3, 2, 1, 0], 2), { server: '0,1', load: '2,3' })
+  assert.deepEqual(serverLoadSplit([4, 6, 5], 2), { server: '4,5', load: '6' })
+  assert.deepEqual(serverLoadSplit([0, 1], 2), {
+    reason: 'not pinned: 2 CPUs for 2 server workers and the load generator (pinning needs 3)',
+  })
+  assert.deepEqual(serverLoadSplit([0, 0], 1), {
+    reason: 'not pinned: 1 CPU for 1 server worker and the load generator (pinning needs 2)',
+  })
 })
 
 test('a server answering 500 is a failure naming the workload and the cause, nothing left running', async (t) => {

@@ -1,11 +1,13 @@
 import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import type { JsonObject } from '../lib/index.ts'
 import type { FailureReason, HttpDriver, ProcessSamples, WorkloadDefinition } from '../model/index.ts'
+import { onPath } from './discovery.ts'
+import { parseCpuList } from './environment.ts'
 import { type OpenLoopReport, openLoop, weightedOrder } from './open-loop.ts'
 import { runWorker } from './process.ts'
 import { HARNESS_PATH } from './protocol.ts'
@@ -147,14 +149,59 @@ export async function groupCpuTicks(pid: number): Promise<number> {
   return total
 }
 
+/** Where a server workload's processes ran: the server's CPUs and the load generator's, or why not split. */
+export type HttpPinning = { readonly server: string; readonly load: string } | { readonly reason: string }
+
+/**
+ * The CPUs of the server (its `workers`, one each) and of the load generator (the rest, at least
+ * one), so that wrk does not take CPU from the workers it measures; a reason when `cpus` are too
+ * few for that.
+ */
+export function serverLoadSplit(cpus: readonly number[], workers: number): HttpPinning {
+  const sorted = [...new Set(cpus)].sort((a, b) => a - b)
+  if (sorted.length < workers + 1)
+    return {
+      reason: `not pinned: ${sorted.length} CPU${sorted.length === 1 ? '' : 's'} for ${workers} server worker${workers === 1 ? '' : 's'} and the load generator (pinning needs ${workers + 1})`,
+    }
+  return { server: sorted.slice(0, workers).join(','), load: sorted.slice(workers).join(',') }
+}
+
+/** The CPUs this process may run on (`Cpus_allowed_list`), else every CPU the OS reports. */
+async function allowedCpus(): Promise<number[]> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '')
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1]
+  const cpus = list === undefined ? [] : parseCpuList(list)
+  return cpus.length > 0 ? cpus : Array.from({ length: availableParallelism() }, (_, i) => i)
+}
+
+/**
+ * The pinning of one measuring process: the run's CPUs (`--cpus`) or those this process may use,
+ * split between server and load generator when there are enough and `taskset` is installed.
+ */
+async function pinningFor(driver: HttpDriver, cpus: readonly number[] | undefined): Promise<HttpPinning> {
+  const split = serverLoadSplit(cpus ?? (await allowedCpus()), driver.workers)
+  if ('reason' in split) return split
+  if ((await onPath('taskset', process.env)) === null)
+    return { reason: 'not pinned: `taskset` is not installed' }
+  return split
+}
+
 /** Runs one measuring process of server workload `def` with `python` (its venv's); never rejects. */
 export async function runHttpProcess(
   def: WorkloadDefinition,
   python: string,
-  options: { readonly env: NodeJS.ProcessEnv; readonly timeoutMs: number },
+  options: {
+    readonly env: NodeJS.ProcessEnv
+    readonly timeoutMs: number
+    /** The run's CPUs (`--cpus`); absent: those this process may run on. */
+    readonly cpus?: readonly number[]
+  },
 ): Promise<HttpProcessOutcome> {
   const driver = def.manifest.driver
   if (driver === undefined) throw new Error(`Workload ${def.manifest.name} has no driver`)
+  const pinning = await pinningFor(driver, options.cpus)
+  const serverCpus = 'server' in pinning ? pinning.server : undefined
+  const loadCpus = 'load' in pinning ? pinning.load : undefined
   const workdir = await mkdtemp(join(tmpdir(), 'langperf-http-'))
   let services: RunningService[] = []
   let server: ServerProcess | undefined
@@ -176,21 +223,26 @@ export async function runHttpProcess(
       LANGPERF_WORKDIR: workdir,
     }
     await runSetup(python, env, options.timeoutMs)
-    server = await startServer(python, driver, { env, workdir })
+    server = await startServer(python, driver, {
+      env,
+      workdir,
+      ...(serverCpus === undefined ? {} : { cpuList: serverCpus }),
+    })
     await waitReady(server, driver)
     const script = join(workdir, 'langperf-load.lua')
     await writeFile(script, wrkScript(driver))
     const name = def.manifest.name
-    if (driver.warmupS > 0) await runWrk(server, { driver, script, seconds: driver.warmupS, workload: name })
+    const wrk = { driver, script, workload: name, ...(loadCpus === undefined ? {} : { cpuList: loadCpus }) }
+    if (driver.warmupS > 0) await runWrk(server, { ...wrk, seconds: driver.warmupS })
     const hz = await clockTicksPerSecond()
     const before = await groupCpuTicks(server.pid)
-    const report = await runWrk(server, { driver, script, seconds: driver.durationS, workload: name })
+    const report = await runWrk(server, { ...wrk, seconds: driver.durationS })
     const cpuS = ((await groupCpuTicks(server.pid)) - before) / hz
     const rates = await openLoopWindows(server.port, driver, {
       requestsPerS: report.requests / (report.durationUs / 1e6),
       workload: name,
     })
-    return { ok: true, process: httpSample(report, cpuS, { driver, services, rates }) }
+    return { ok: true, process: httpSample(report, cpuS, { driver, services, rates, pinning }) }
   } catch (error) {
     if (error instanceof HttpRunError)
       return {
@@ -220,6 +272,7 @@ function httpSample(
     readonly driver: HttpDriver
     readonly services: readonly RunningService[]
     readonly rates: readonly JsonObject[]
+    readonly pinning: HttpPinning
   },
 ): ProcessSamples {
   const { driver, services } = context
@@ -236,6 +289,9 @@ function httpSample(
     workers: driver.workers,
     connections: driver.connections,
     load_generator: 'wrk (closed loop, 1 thread)',
+    // Where the server and wrk ran; memcached and the open-loop generator (in langperf's own
+    // process) are not pinned.
+    pinning: { ...context.pinning },
     ...(context.rates.length > 0 ? { open_loop: [...context.rates] } : {}),
   }
   return {
@@ -306,7 +362,7 @@ interface ServerProcess {
 async function startServer(
   python: string,
   driver: HttpDriver,
-  options: { readonly env: NodeJS.ProcessEnv; readonly workdir: string },
+  options: { readonly env: NodeJS.ProcessEnv; readonly workdir: string; readonly cpuList?: string },
 ): Promise<ServerProcess> {
   const port = await freePort()
   const args = [
@@ -328,7 +384,10 @@ async function startServer(
     '60',
     'langperf_wsgi:application',
   ]
-  const child = spawn(python, args, {
+  // Under taskset, which then becomes the interpreter (exec): the pid is gunicorn's master.
+  const [command, argv] =
+    options.cpuList === undefined ? [python, args] : ['taskset', ['-c', options.cpuList, python, ...args]]
+  const child = spawn(command, argv, {
     cwd: options.workdir,
     env: options.env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -395,6 +454,7 @@ async function runWrk(
     readonly script: string
     readonly seconds: number
     readonly workload: string
+    readonly cpuList?: string
   },
 ): Promise<WrkReport> {
   const args = [
@@ -411,6 +471,7 @@ async function runWrk(
   const out = await runWorker('wrk', args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     timeoutMs: (load.seconds + 30) * 1000,
+    ...(load.cpuList === undefined ? {} : { cpuList: load.cpuList }),
   })
   if (out.spawnError) throw new HttpRunError('error', `Cannot run wrk: ${out.spawnError}`)
   const report = parseWrkReport(out.stdoutTail)

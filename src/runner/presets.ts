@@ -9,7 +9,7 @@ export interface Sampling {
 
 /** A named sampling plan, with a separate plan for JIT interpreters. */
 export interface Preset {
-  readonly name: PresetName
+  readonly name: PresetName | typeof WARMUP_PRESET
   /** Interpreters without a JIT (CPython without its experimental JIT). */
   readonly plain: Sampling
   /** JIT interpreters (PyPy, CPython with the JIT on): fewer processes, more warm-ups and values. */
@@ -48,6 +48,37 @@ const PRESETS: Readonly<Record<PresetName, Preset>> = {
     jit: { processes: 12, warmups: 20, values: 10 },
     minTimeS: 0.1,
   },
+}
+
+/** The name of the preset of `warmupPreset`, recorded on its runs. */
+export const WARMUP_PRESET = 'warmup'
+
+/** Processes of a warm-up series by default (Barrett et al. ran 30; 10 fit a shared 2-CPU machine). */
+export const WARMUP_DEFAULT_PROCESSES = 10
+
+/** The most in-process iterations a warm-up series may ask for (Barrett et al. ran 2000). */
+export const WARMUP_MAX_ITERATIONS = 10_000
+
+/**
+ * The sampling of a warm-up series (`langperf run --warmup-series N`): every process runs N timed
+ * iterations and none is dropped as a warm-up, JIT or not, so each process's whole history is kept
+ * for the classification of stats/warmup.ts (Barrett et al., OOPSLA 2017: 30 processes × 2000
+ * in-process iterations). `minTimeS` only matters when loops are calibrated (`--min-time`); 0
+ * (the default) says they are not: one call per iteration.
+ */
+export function warmupPreset(
+  iterations: number,
+  options: { readonly processes?: number; readonly minTimeS?: number } = {},
+): Preset {
+  const processes = options.processes ?? WARMUP_DEFAULT_PROCESSES
+  if (!Number.isInteger(iterations) || iterations < 2 || iterations > WARMUP_MAX_ITERATIONS)
+    throw badInput(
+      `Cannot use --warmup-series ${iterations}: expected an integer from 2 to ${WARMUP_MAX_ITERATIONS}`,
+    )
+  if (!Number.isInteger(processes) || processes < 1 || processes > 1000)
+    throw badInput(`Cannot use --processes ${processes}: expected an integer from 1 to 1000`)
+  const sampling = { processes, warmups: 0, values: iterations }
+  return { name: WARMUP_PRESET, plain: sampling, jit: sampling, minTimeS: options.minTimeS ?? 0 }
 }
 
 /** The preset with that name, or a clear error listing the valid ones. */

@@ -254,4 +254,13 @@ test('harnessRunArgs() spells every option the way the harness reads it', () => 
       '0',
     ],
   )
+  assert.deepEqual(
+    harnessRunArgs('/w.py', { loopMode: { mode: 'fixed', loops: 1 }, values: 500, clock: 'process' }).slice(
+      -4,
+    ),
+    ['--values', '500', '--clock', 'process'],
+  )
+  assert.ok(
+    !harnessRunArgs('/w.py', { loopMode: { mode: 'fixed', loops: 1 }, clock: 'wall' }).includes('--clock'),
+  )
 })

@@ -350,7 +350,12 @@ export interface HarnessRunOptions {
   readonly values?: number
   readonly innerLoops?: number
   readonly resultFd?: number
+  /** `process`: values in the process's CPU time (`--clock process`); the wall clock otherwise. */
+  readonly clock?: HarnessClock
 }
+
+/** The harness's clocks: `wall` (perf_counter, the default) or `process` (CPU time, 3.3+). */
+export type HarnessClock = 'wall' | 'process'
 
 /** Arguments after the harness path for `describe`. */
 export function harnessDescribeArgs(resultFd: number = HARNESS_RESULT_FD): string[] {
@@ -389,5 +394,6 @@ export function harnessRunArgs(workloadPath: string, options: HarnessRunOptions)
   }
   if (options.warmups !== undefined) args.push('--warmups', String(options.warmups))
   if (options.values !== undefined) args.push('--values', String(options.values))
+  if (options.clock === 'process') args.push('--clock', 'process')
   return args
 }

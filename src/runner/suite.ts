@@ -7,11 +7,13 @@ import {
   type WorkloadResult,
 } from '../model/index.ts'
 import type { Interpreter } from './discovery.ts'
+import { parseCpuList } from './environment.ts'
 import { runHttpProcess } from './http-driver.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
+  type HarnessClock,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
@@ -57,6 +59,11 @@ export interface SuitePlan {
   readonly cacheDir?: string
   /** Environment of venv and pip (pip.conf and PIP_* settings name the index); default: this process's. */
   readonly pipEnv?: NodeJS.ProcessEnv
+  /**
+   * `process`: every value in the worker's CPU time instead of the wall clock (harness
+   * `--clock process`), for warm-up series on a loaded machine; recorded in each result's sampling.
+   */
+  readonly clock?: HarnessClock
 }
 
 /**
@@ -223,7 +230,7 @@ interface SideState {
  */
 export function workloadHarnessArgs(
   def: WorkloadDefinition,
-  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values'>,
+  options: Pick<HarnessRunOptions, 'loopMode' | 'warmups' | 'values' | 'clock'>,
 ): string[] {
   return [
     HARNESS_PATH,
@@ -439,6 +446,7 @@ async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideSta
         loopMode: { mode: 'calibrate', minTimeS: plan.preset.minTimeS },
         warmups: 0,
         values: 0,
+        ...(plan.clock === undefined ? {} : { clock: plan.clock }),
       }),
       workerOf(suite, def),
     )
@@ -510,7 +518,12 @@ function settledNow(adaptive: AdaptiveSampling, sides: readonly SideState[]): bo
 /** One measuring process of a side, with the calibrated loops; a failure ends the side's measuring. */
 async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: SideState, round: number) {
   if (def.manifest.driver !== undefined) {
-    const http = await runHttpProcess(def, side.python, workerOf(suite, def))
+    const worker = workerOf(suite, def)
+    const http = await runHttpProcess(def, side.python, {
+      env: worker.env,
+      timeoutMs: worker.timeoutMs,
+      ...(suite.plan.cpuList === undefined ? {} : { cpus: parseCpuList(suite.plan.cpuList) }),
+    })
     if (http.ok) side.processes.push(http.process)
     else
       side.failure = {
@@ -527,6 +540,7 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
       loopMode: { mode: 'fixed', loops: side.loops },
       warmups: side.sampling.warmups,
       values: side.sampling.values,
+      ...(suite.plan.clock === undefined ? {} : { clock: suite.plan.clock }),
     }),
     workerOf(suite, def),
   )
@@ -560,6 +574,7 @@ function sideResult(
     ...(side.calibration ? { calibration: side.calibration } : {}),
     sampling: {
       ...side.sampling,
+      ...(plan.clock === 'process' ? { clock: 'process' } : {}),
       ...(plan.adaptive
         ? {
             processes: measured,
@@ -573,6 +588,7 @@ function sideResult(
         : {}),
     },
     interleaved_with: plan.interpreters.length,
+    ...peakRssMetadata(side.processes),
     ...requirementsMetadata(def, side),
     ...httpMetadata(def, side),
     ...(interrupted
@@ -598,6 +614,19 @@ function sideResult(
     : side.failure
       ? { ...base, outcome: { state: 'failed', ...side.failure } }
       : { ...base, outcome: { state: 'measured' } }
+}
+
+/**
+ * The largest peak resident set size of the result's processes (each worker's `max_rss_bytes`,
+ * VmHWM or ru_maxrss), the memory the workload needed; nothing when no process measured it.
+ */
+export function peakRssMetadata(processes: readonly ProcessSamples[]): JsonObject {
+  let peak = -1
+  for (const p of processes) {
+    const v = p.metadata.max_rss_bytes
+    if (typeof v === 'number' && Number.isFinite(v) && v > peak) peak = v
+  }
+  return peak >= 0 ? { peak_rss_bytes: peak } : {}
 }
 
 /**

@@ -2,15 +2,18 @@ import { gunzipSync } from 'node:zlib'
 import type { z } from 'zod'
 import {
   type BetweenRunNoise,
-  BISECT_PURPOSE,
   type CompareReport,
   compareRuns,
   decodePyperfBytes,
   groupEpochs,
   groupOf,
+  HISTORY_EXCLUDES,
   parsePyperf,
   pyperfToRun,
+  type ResultMetric,
   resolveRunSelector,
+  resultMetrics,
+  warmupOfRun,
 } from '../analysis/index.ts'
 import {
   buildOpenApiDocument,
@@ -26,11 +29,20 @@ import type { FarmQueue } from '../farm/index.ts'
 import { canonicalJson, LangperfError, Memo, quote, sha256Hex } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { tIntervalFromMoments } from '../stats/index.ts'
-import type { BuildRow, RunRow, SeriesKey, SeriesPoint, Store, TokenRecord } from '../store/index.ts'
+import {
+  type BuildRow,
+  type RunRow,
+  type SeriesKey,
+  type SeriesPoint,
+  type Store,
+  summarizeProcesses,
+  type TokenRecord,
+} from '../store/index.ts'
 import { alertCommits } from './alert-commits.ts'
 import { farmHandlers, resultArrived } from './farm-handlers.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
+import { profileHandlers } from './profile-handlers.ts'
 import { summarizeSeries } from './series-summary.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
 import type { HandlerCall, RuntimeSource, ServerLimits } from './types.ts'
@@ -254,28 +266,41 @@ async function resolveCompareSide(store: Store, selector: string, side: string):
   return run.id
 }
 
+/** A comparison's verdict, ratio, interval, p-value and counts for JSON. */
+function comparisonDto(c: CompareReport['rows'][number]['comparison']) {
+  return {
+    verdict: c.verdict,
+    ratio: c.kind === 'comparison' ? c.ratio : null,
+    low: c.kind === 'comparison' ? c.low : null,
+    high: c.kind === 'comparison' ? c.high : null,
+    pValue: c.kind === 'comparison' && Number.isFinite(c.welch.p) ? c.welch.p : null,
+    nBase: c.nBase,
+    nCandidate: c.nCandidate,
+    reason: c.kind === 'comparison' ? null : c.reason,
+  }
+}
+
 function toCompareDto(report: CompareReport) {
-  const rows = report.rows.map((r) => {
-    const c = r.comparison
-    return {
-      workload: r.workload,
-      unit: r.unit,
-      tags: r.tags,
-      baseMean: r.baseMean,
-      candidateMean: r.candidateMean,
-      verdict: c.verdict,
-      ratio: c.kind === 'comparison' ? c.ratio : null,
-      low: c.kind === 'comparison' ? c.low : null,
-      high: c.kind === 'comparison' ? c.high : null,
-      pValue: c.kind === 'comparison' && Number.isFinite(c.welch.p) ? c.welch.p : null,
-      nBase: c.nBase,
-      nCandidate: c.nCandidate,
-      reason: c.kind === 'comparison' ? null : c.reason,
-      versionsDiffer: r.versionsDiffer,
-      betweenRuns: r.betweenRuns ? noiseDto(r.betweenRuns) : null,
-      loops: r.loops,
-    }
-  })
+  const rows = report.rows.map((r) => ({
+    workload: r.workload,
+    unit: r.unit,
+    tags: r.tags,
+    baseMean: r.baseMean,
+    candidateMean: r.candidateMean,
+    ...comparisonDto(r.comparison),
+    versionsDiffer: r.versionsDiffer,
+    betweenRuns: r.betweenRuns ? noiseDto(r.betweenRuns) : null,
+    loops: r.loops,
+    metrics: r.metrics.map((m) => ({
+      name: m.name,
+      label: m.label,
+      unit: m.unit,
+      lowerIsBetter: m.lowerIsBetter,
+      baseMean: m.baseMean,
+      candidateMean: m.candidateMean,
+      ...comparisonDto(m.comparison),
+    })),
+  }))
   const count = (v: string) => rows.filter((r) => r.verdict === v).length
   return {
     base: toRunDto(report.base),
@@ -325,6 +350,53 @@ async function withPointExtras(
       ...(epochs === undefined ? {} : { epoch: epochs.get(p.runId) ?? '?' }),
     }
   })
+}
+
+/** A metric as the series answer names it. */
+type MetricInfo = Pick<ResultMetric, 'name' | 'label' | 'unit' | 'lowerIsBetter'>
+
+/** The metrics any of `points` records (read with their metadata), in the order first seen. */
+function metricsOf(points: readonly SeriesPoint[]): MetricInfo[] {
+  const out = new Map<string, MetricInfo>()
+  for (const p of points) {
+    for (const m of resultMetrics(p.metadata ?? {}))
+      if (!out.has(m.name))
+        out.set(m.name, { name: m.name, label: m.label, unit: m.unit, lowerIsBetter: m.lowerIsBetter })
+  }
+  return [...out.values()]
+}
+
+/** The metrics the newest measured point of a series records (its one result read again). */
+async function newestMetrics(
+  store: Store,
+  key: SeriesKey,
+  points: readonly SeriesPoint[],
+): Promise<MetricInfo[]> {
+  const newest = points.findLast((p) => p.state === 'measured')
+  if (newest === undefined) return []
+  const results = await store.getResults(newest.runId, { workloads: [key.workload] })
+  const result = results.find((r) => r.id === newest.resultId)
+  return result === undefined ? [] : metricsOf([{ ...newest, metadata: result.metadata }])
+}
+
+/**
+ * The points of a metric in place of the value: its per-process values summarised as a value's
+ * process means are (mean, their standard deviation, min, max, median), its unit; measured points
+ * without it are left out, failed and skipped ones kept.
+ */
+function metricPoints(points: readonly SeriesPoint[], name: string, raw: boolean): SeriesPoint[] {
+  const out: SeriesPoint[] = []
+  for (const { metadata, processMeans: _, ...p } of points) {
+    if (p.state !== 'measured') {
+      out.push(p)
+      continue
+    }
+    const m = resultMetrics(metadata ?? {}).find((x) => x.name === name)
+    if (m === undefined) continue
+    const { summary } = summarizeProcesses(m.values.map((v) => ({ warmups: [], values: [v], metadata: {} })))
+    out.push({ ...p, unit: m.unit, summary, ...(raw ? { processMeans: m.values } : {}) })
+  }
+  return out
 }
 
 /**
@@ -436,6 +508,7 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
     ...alertHandlers(store, context),
     ...ingestHandlers(store, context),
     ...tokenHandlers(store, context),
+    ...profileHandlers(store),
     ...farmHandlers(store, {
       farm: context.farm,
       now: context.now,
@@ -471,7 +544,9 @@ function inventoryHandlers(
 }
 
 /** Builds, runs and the list of series. */
-function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | 'getRun' | 'listSeries'> {
+function runHandlers(
+  store: Store,
+): Pick<Handlers, 'listBuilds' | 'listRuns' | 'getRun' | 'getRunWarmup' | 'listSeries'> {
   return {
     listBuilds: async ({ query }) => {
       const { rows, total } = await store.listBuilds({
@@ -509,6 +584,7 @@ function runHandlers(store: Store): Pick<Handlers, 'listBuilds' | 'listRuns' | '
         : await store.getResults(params.id)
       return { run: toRunDto(run), results }
     },
+    getRunWarmup: async ({ params }) => warmupOfRun(store, params.id),
     listSeries: async ({ query }) => {
       const all = await store.listSeries({
         ...(query.machine === undefined ? {} : { machine: query.machine }),
@@ -550,19 +626,39 @@ function seriesHandlers(
       }
       // Points, their intervals and epochs change only with the runs (a result added, a run
       // finished, a build moved): the answer at a runsState is kept, a few series at a time.
-      const memoKey = JSON.stringify([key, query.raw, query.interval, query.epochs, query.failed])
+      const metric = query.metric
+      const memoKey = JSON.stringify([
+        key,
+        query.raw,
+        query.interval,
+        query.epochs,
+        query.failed,
+        metric ?? null,
+      ])
       const state = await store.runsState()
       return pointsMemo.current(memoKey, state, async () => {
         // Bisection's runs measure a few builds to answer one question; the timeline is the
         // nightly history, so they are left out (they stay in /runs).
-        const points = await store.getSeriesPoints(key, {
-          withProcessMeans: query.raw,
-          excludeSuites: [BISECT_PURPOSE],
+        const read = await store.getSeriesPoints(key, {
+          withProcessMeans: query.raw && metric === undefined,
+          withMetadata: metric !== undefined,
+          ...HISTORY_EXCLUDES,
           ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
         })
-        if (points.length === 0) await refuseUnknownSeries(store, key, action)
+        if (read.length === 0) await refuseUnknownSeries(store, key, action)
+        const metrics = metric === undefined ? await newestMetrics(store, key, read) : metricsOf(read)
+        const info = metric === undefined ? null : (metrics.find((m) => m.name === metric) ?? null)
+        if (metric !== undefined && info === null) {
+          throw new LangperfError(
+            'not-found',
+            `Cannot ${action}: the series records no metric ${quote(metric)}${metrics.length > 0 ? `; it records ${metrics.map((m) => m.name).join(', ')}` : ' (only a server workload records metrics)'}`,
+          )
+        }
+        const points = metric === undefined ? read : metricPoints(read, metric, query.raw)
         return {
           series: key,
+          metric: info,
+          metrics,
           points: await withPointExtras(
             points,
             { raw: query.raw, interval: query.interval, epochs: query.epochs },

@@ -1,4 +1,4 @@
-import { BISECT_PURPOSE } from '../analysis/index.ts'
+import { HISTORY_EXCLUDES } from '../analysis/index.ts'
 import { type JsonValue, Memo } from '../lib/index.ts'
 import { buildToBuildNoise } from '../stats/index.ts'
 import type {
@@ -112,7 +112,7 @@ async function digestPoints(
   s: SeriesKey,
   changes: readonly ChangeRow[],
 ): Promise<PointsDigest> {
-  const points = await store.getSeriesPoints(s, { excludeSuites: [BISECT_PURPOSE] })
+  const points = await store.getSeriesPoints(s, HISTORY_EXCLUDES)
   const measured = points.filter((p) => p.summary.mean !== null && p.summary.mean > 0)
   const means = measured.map((p) => p.summary.mean as number)
   const last = measured.at(-1)

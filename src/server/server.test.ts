@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ROUTE_NAMES, ROUTES } from '../api/index.ts'
-import { exampleBuild, exampleRunWithResults, openSqliteStore } from '../store/index.ts'
+import { exampleBuild, exampleRunWithResults, exampleWarmupRun, openSqliteStore } from '../store/index.ts'
 import { buildServer } from './server.ts'
 import { assertError, call, type Fixture, run, setup, teardown } from './server-fixture.ts'
 
@@ -523,5 +523,122 @@ describe('public read routes', () => {
     assert.equal(r.status, 200)
     assert.match(String(r.headers['content-type']), /^text\/html/)
     assert.match(r.raw, /\/api\/v1\/openapi\.json/)
+  })
+})
+
+describe("a server workload's metrics", () => {
+  test('GET /api/v1/series/points lists the metrics of a server workload and draws one with metric=', async () => {
+    const store = await openSqliteStore(':memory:')
+    const withHttp = (sha: string, day: string, rps: number[], p99: number[]) => {
+      const r = exampleRunWithResults(
+        {
+          startedAt: `2024-10-0${day}T10:00:00Z`,
+          build: exampleBuild(sha, { commitDateUtc: `2024-10-0${day}T08:00:00Z` }),
+        },
+        { workloads: ['django_feed'], result: { processes: 3 } },
+      )
+      const [result] = r.results
+      return {
+        ...r,
+        results: [{ ...result!, metadata: { http: { requests_per_s: rps, latency_p99_ms: p99 } } }],
+      }
+    }
+    await store.insertRuns([
+      withHttp('aaaa1111', '1', [400, 410, 405], [30, 31, 32]),
+      withHttp('bbbb2222', '2', [480, 490, 470], [40, 41, 39]),
+    ])
+    const app = await buildServer(store)
+    try {
+      const url =
+        '/api/v1/series/points?machine=bench-1&runtime=cpython&config=pgo-lto&branch=main&workload=django_feed'
+      const plain = await call(app, { method: 'GET', url })
+      assert.equal(plain.status, 200, JSON.stringify(plain.body))
+      assert.equal(plain.body.metric, null)
+      assert.deepEqual(
+        (plain.body.metrics as { name: string; unit: string; lowerIsBetter: boolean }[]).map((m) => [
+          m.name,
+          m.unit,
+          m.lowerIsBetter,
+        ]),
+        [
+          ['requests_per_s', 'request/s', false],
+          ['latency_p99_ms', 'ms', true],
+        ],
+      )
+      const rps = await call(app, { method: 'GET', url: `${url}&metric=requests_per_s&interval=1&raw=1` })
+      assert.equal(rps.status, 200, JSON.stringify(rps.body))
+      assert.equal((rps.body.metric as { label: string }).label, 'Requests/s (saturation)')
+      const points = rps.body.points as {
+        unit: string
+        summary: { mean: number; nProcesses: number }
+        interval: { low: number; high: number }
+        processMeans: number[]
+      }[]
+      assert.deepEqual(
+        points.map((p) => [p.unit, p.summary.mean, p.summary.nProcesses, p.processMeans]),
+        [
+          ['request/s', 405, 3, [400, 410, 405]],
+          ['request/s', 480, 3, [480, 490, 470]],
+        ],
+      )
+      // The t interval over the three processes: 480 ± t(0.975, 2) · 10/√3, t = 4.302653.
+      assert.ok(Math.abs(points[1]!.interval.high - (480 + (4.302653 * 10) / Math.sqrt(3))) < 1e-4)
+      assertError(
+        await call(app, { method: 'GET', url: `${url}&metric=latency_p50_ms` }),
+        404,
+        'not-found',
+        /records no metric "latency_p50_ms"; it records requests_per_s, latency_p99_ms/,
+      )
+      assertError(
+        await call(app, { method: 'GET', url: `${url}&metric=${encodeURIComponent('<x>')}` }),
+        400,
+        'bad-input',
+        /metric/,
+      )
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  })
+})
+
+describe('warm-up of a run', () => {
+  let f: Fixture
+  before(async () => {
+    f = await setup()
+  })
+  after(() => teardown(f))
+
+  test('GET /api/v1/runs/:id/warmup classifies each workload, or says why it cannot', async () => {
+    const [id] = await f.store.insertRuns([exampleWarmupRun()])
+    const r = await call(f.app, { method: 'GET', url: `/api/v1/runs/${id}/warmup` })
+    assert.equal(r.status, 200)
+    assert.equal(r.body.runId, id)
+    const workloads = r.body.workloads as {
+      workload: { name: string }
+      class: string
+      counts: Record<string, number>
+      steady: { kind: string; iteration?: { estimate: number } }
+      processes: { class: string; steady: unknown }[]
+    }[]
+    assert.deepEqual(
+      workloads.map((w) => [w.workload.name, w.class]),
+      [
+        ['jit_warm', 'warmup'],
+        ['steady', 'flat'],
+        ['late', 'bad-inconsistent'],
+      ],
+    )
+    assert.equal(workloads[0]?.steady.iteration?.estimate, 21)
+    assert.deepEqual(workloads[2]?.steady, { kind: 'no-steady-state', processes: 1 })
+    assert.equal(workloads[2]?.processes[3]?.steady, null)
+    const few = await call(f.app, { method: 'GET', url: `/api/v1/runs/${f.runIds[0]}/warmup` })
+    assert.equal((few.body.workloads as { state: string }[])[0]?.state, 'not-classified')
+    assertError(
+      await call(f.app, { method: 'GET', url: '/api/v1/runs/999/warmup' }),
+      404,
+      'not-found',
+      /run 999/,
+    )
   })
 })

@@ -2,7 +2,8 @@
  * langperf's statistics: pure and seeded (no clock, no Math.random, no I/O; randomness comes
  * in as an Rng). Functions returning one number answer NaN for unusable data; those returning
  * an interval or a test answer `{ kind: 'insufficient', reason }`. The maths: docs/stats.md;
- * change-point detection (./changepoint/) in docs/stats.md ("Change-point detection").
+ * change-point detection (./changepoint/) in docs/stats.md ("Change-point detection"); warm-up
+ * classification (./warmup/) in docs/stats.md ("Warm-up").
  */
 export * from './bootstrap.ts'
 export * from './changepoint/index.ts'
@@ -15,3 +16,4 @@ export * from './ratio.ts'
 export * from './result.ts'
 export * from './summary.ts'
 export * from './ttest.ts'
+export * from './warmup/index.ts'

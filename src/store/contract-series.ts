@@ -29,7 +29,7 @@ function series(withStore: WithStore): void {
 
 /** listSeries() and the suites getSeriesPoints() leaves out. */
 function seriesListing(withStore: WithStore): void {
-  test('getSeriesPoints() leaves out the runs of excluded suites', () =>
+  test('getSeriesPoints() leaves out the runs of excluded suites and presets', () =>
     withStore(async (store) => {
       await store.insertRuns([
         exampleRunWithResults({}, { workloads: ['nbody'] }),
@@ -37,10 +37,23 @@ function seriesListing(withStore: WithStore): void {
           { startedAt: '2024-10-02T10:00:00Z', suite: 'bisect' },
           { workloads: ['nbody'] },
         ),
+        exampleRunWithResults(
+          { startedAt: '2024-10-03T10:00:00Z', preset: 'warmup' },
+          { workloads: ['nbody'] },
+        ),
       ])
       const key = exampleSeriesKey('nbody')
-      assert.equal((await store.getSeriesPoints(key)).length, 2)
-      assert.equal((await store.getSeriesPoints(key, { excludeSuites: ['bisect'] })).length, 1)
+      assert.equal((await store.getSeriesPoints(key)).length, 3)
+      assert.equal((await store.getSeriesPoints(key, { excludeSuites: ['bisect'] })).length, 2)
+      assert.equal((await store.getSeriesPoints(key, { excludePresets: ['warmup'] })).length, 2)
+      const history = await store.getSeriesPoints(key, {
+        excludeSuites: ['bisect'],
+        excludePresets: ['warmup'],
+      })
+      assert.deepEqual(
+        history.map((p) => p.runStartedAt.slice(0, 10)),
+        ['2024-10-01'],
+      )
     }))
 
   test('listSeries() lists each machine × runtime × config × branch × workload version with its measured points', () =>
@@ -193,6 +206,10 @@ function seriesPoints(withStore: WithStore): void {
       const [stored] = await store.getResults(runId!)
       assert.deepEqual(measured[0]?.processMeans, stored?.processMeans)
       assert.equal(measured[0]?.summary.mean, stored?.summary.mean)
+      assert.equal(measured[0]?.metadata, undefined, 'metadata only when asked for')
+      const withMetadata = await store.getSeriesPoints(key, { withMetadata: true })
+      assert.deepEqual(withMetadata[0]?.metadata, stored?.metadata)
+      assert.equal(withMetadata[0]?.processMeans, undefined)
       const all = await store.getSeriesPoints(key, { states: ['measured', 'failed'] })
       assert.deepEqual(
         all.map((p) => [p.state, p.runStatus, p.summary.mean === null]),

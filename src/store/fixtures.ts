@@ -158,3 +158,39 @@ export function exampleRunWithResults(
     results: names.map((n, i) => exampleResult(n, { seed: i + 1, ...options.result })),
   }
 }
+
+/**
+ * A complete run of the `warmup` preset (`langperf run --warmup-series`): 4 processes × 120
+ * iterations of one call (loops 1) per workload, each shaped by hand, with ± 2 % seeded noise:
+ * `jit_warm` 3× slower for its first 20 iterations, then steady at 1 ms (warm-up in every
+ * process); `steady` flat at 2 ms; `late` flat at 1 ms but 1.5× slower over the last 15 iterations
+ * in one process (no steady state there, so the workload is bad inconsistent).
+ */
+export function exampleWarmupRun(overrides: Partial<RunSpec> = {}): RunWithResults {
+  const rng = createRng(17)
+  const noisy = (meanS: number) => meanS * (0.98 + 0.04 * rng())
+  const series = (shape: (i: number) => number) => Array.from({ length: 120 }, (_, i) => noisy(shape(i)))
+  const shapes: Readonly<Record<string, (p: number) => (i: number) => number>> = {
+    jit_warm: () => (i) => (i < 20 ? 0.003 : 0.001),
+    steady: () => () => 0.002,
+    late: (p) => (i) => (p === 3 && i >= 105 ? 0.0015 : 0.001),
+  }
+  return {
+    run: exampleRunSpec({
+      preset: 'warmup',
+      metadata: { warmup_series: { iterations: 120, loops: 'one' } },
+      ...overrides,
+    }),
+    status: 'complete',
+    finishedAt: '2024-10-01T10:45:00.000Z',
+    results: Object.entries(shapes).map(([name, shape]) => ({
+      workload: { name, version: `${name}-v1` },
+      unit: 'second',
+      loops: 1,
+      innerLoops: 1,
+      processes: [0, 1, 2, 3].map((p) => ({ warmups: [], values: series(shape(p)), metadata: {} })),
+      outcome: { state: 'measured' },
+      metadata: { sampling: { processes: 4, warmups: 0, values: 120 } },
+    })),
+  }
+}

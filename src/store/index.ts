@@ -14,6 +14,7 @@ export {
   exampleFingerprint,
   exampleRunSpec,
   exampleRunWithResults,
+  exampleWarmupRun,
 } from './fixtures.ts'
 export { createKyselyStore, type KyselyStoreOptions } from './kysely-store.ts'
 export {

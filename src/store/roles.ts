@@ -3,6 +3,7 @@ import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
 import type {
   AlertDetail,
   AlertPage,
+  AlertProfileInput,
   AlertQuery,
   ChangeQuery,
   ChangeRow,
@@ -174,7 +175,10 @@ export interface SeriesSummaryCache {
    * older or none), in the order of `keys`; undefined for a key that is no series.
    */
   readSeriesSummaries(keys: readonly SeriesKey[]): Promise<(CachedSeriesSummary | undefined)[]>
-  /** Caches `summary` made from the series at `revision`; false, nothing written, if it has moved on. */
+  /**
+   * Caches `summary` made from the series at `revision`; false, nothing written, if it has moved on
+   * or the store was opened read-only.
+   */
   writeSeriesSummary(key: SeriesKey, revision: number, summary: JsonValue): Promise<boolean>
 }
 
@@ -239,6 +243,12 @@ export interface AlertLog {
   triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
   /** Records what bisection found for an alert. */
   setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail>
+  /**
+   * Records the profiles of an alert's culprit and its parent on one machine for one workload
+   * (replacing an earlier record of the same three), or why they could not be taken; the alert's
+   * `profiles` list them. An unknown alert or profile id is not-found.
+   */
+  setAlertProfile(alertId: number, input: AlertProfileInput): Promise<{ readonly id: number }>
 }
 
 /** The nightly pipeline's step journal, which lets a nightly that died resume where it stopped. */

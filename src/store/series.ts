@@ -1,4 +1,4 @@
-import { LangperfError, quote } from '../lib/index.ts'
+import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { ResultState, RunStatus } from '../model/index.ts'
 import { type Db, json, num, RESULT_STATES, SUMMARY_COLUMNS, toState, toSummary } from './rows.ts'
 import { namedSeries, resultsWithBuilds, SERIES_KEY_COLUMNS } from './series-index.ts'
@@ -90,6 +90,7 @@ export async function getSeriesPoints(
       ...SUMMARY_COLUMNS,
     ])
     .$if(withMeans, (q) => q.select('r.process_means'))
+    .$if(options.withMetadata === true, (q) => q.select('r.metadata'))
     .where('r.workload_id', '=', (eb) =>
       eb
         .selectFrom('workloads')
@@ -101,6 +102,9 @@ export async function getSeriesPoints(
     .where('r.state', 'in', [...states])
     .$if((options.excludeSuites ?? []).length > 0, (q) =>
       q.where('ru.suite', 'not in', [...(options.excludeSuites ?? [])]),
+    )
+    .$if((options.excludePresets ?? []).length > 0, (q) =>
+      q.where('ru.preset', 'not in', [...(options.excludePresets ?? [])]),
     )
     .orderBy('b.commit_date_utc', (ob) => ob.asc().nullsLast())
     .orderBy('ru.started_at')
@@ -119,7 +123,11 @@ export async function getSeriesPoints(
       unit: r.unit,
       summary: toSummary(r),
     }
-    return withMeans ? { ...point, processMeans: json<number[]>(r.process_means) } : point
+    return {
+      ...point,
+      ...(withMeans ? { processMeans: json<number[]>(r.process_means) } : {}),
+      ...(options.withMetadata === true ? { metadata: json<JsonObject>(r.metadata) } : {}),
+    }
   })
 }
 

@@ -242,6 +242,8 @@ export interface SeriesQuery {
 export interface SeriesPointQuery {
   /** Also return each point's per-process means; false when absent. */
   readonly withProcessMeans?: boolean
+  /** Also return each point's result metadata (a server workload's `http` figures); false when absent. */
+  readonly withMetadata?: boolean
   /** Result states to include; `['measured']` when absent. */
   readonly states?: readonly ResultState[]
   /**
@@ -249,6 +251,11 @@ export interface SeriesPointQuery {
    * workloads, kept as data but not part of the nightly history).
    */
   readonly excludeSuites?: readonly string[]
+  /**
+   * Leave out the runs of these presets (e.g. `warmup`: in-process iteration series whose means
+   * hold the warm-up, not the steady state the history follows).
+   */
+  readonly excludePresets?: readonly string[]
 }
 
 /** One result in a series, with the build and run it belongs to. */
@@ -265,6 +272,8 @@ export interface SeriesPoint {
   readonly summary: ResultSummary
   /** Present when asked for with `withProcessMeans`. */
   readonly processMeans?: readonly number[]
+  /** Present when asked for with `withMetadata`. */
+  readonly metadata?: JsonObject
 }
 
 /** Options of `markInterruptedRuns`. */

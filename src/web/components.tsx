@@ -7,18 +7,24 @@ import {
   formatValue,
   heatClass,
   heatStep,
+  METRIC_VERDICT_LABELS,
   VERDICT_LABELS,
   type Verdict,
 } from './format.ts'
-import type { CompareRowData, GeometricMeanData } from './islands.ts'
+import type { CompareRowData, GeometricMeanData, MetricRowData } from './islands.ts'
 
 // Presentational components shared by the server pages and the islands: pure functions of their
 // props, no DOM and no Node, so both the server and the browser bundle render them. Text from
 // data goes in as JSX children or attributes, which Preact escapes.
 
 /** A verdict with its symbol and word (never colour alone). */
-export function VerdictBadge(props: { readonly verdict: Verdict; readonly title?: string }) {
-  const v = VERDICT_LABELS[props.verdict]
+export function VerdictBadge(props: {
+  readonly verdict: Verdict
+  readonly title?: string
+  /** A secondary metric's: better / worse instead of faster / slower. */
+  readonly metric?: boolean
+}) {
+  const v = (props.metric === true ? METRIC_VERDICT_LABELS : VERDICT_LABELS)[props.verdict]
   return (
     <span class={`verdict verdict-${props.verdict}`} title={props.title}>
       <span aria-hidden="true">{v.symbol}</span> {v.word}
@@ -134,6 +140,34 @@ export function Sparkline(props: { readonly values: readonly (number | null)[]; 
   )
 }
 
+/**
+ * A small chart's SVG (the small multiples of the alert and run pages): its size, its label for
+ * screen readers (also its tooltip), and what it draws; classes only, no inline style (CSP).
+ */
+export function SmallChart(props: {
+  readonly width: number
+  readonly height: number
+  readonly label: string
+  /** What the label says, and more for screen readers (how many points, what is shaded). */
+  readonly description: string
+  readonly children: ComponentChildren
+}) {
+  const { width, height } = props
+  return (
+    <svg
+      class="sm-chart"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={props.description}
+    >
+      <title>{props.label}</title>
+      {props.children}
+    </svg>
+  )
+}
+
 /** A run's status as a word with a symbol. */
 export function StatusBadge(props: { readonly status: string }) {
   const symbol = props.status === 'complete' ? '✓' : props.status === 'running' ? '…' : '✗'
@@ -191,7 +225,7 @@ export function CompareTable(props: {
           </tr>
         </thead>
         <tbody>
-          {props.rows.map((r) => (
+          {props.rows.flatMap((r) => [
             <tr key={r.workload}>
               <th scope="row" class="name">
                 {r.timelineHref !== null ? <a href={r.timelineHref}>{r.workload}</a> : r.workload}
@@ -222,10 +256,42 @@ export function CompareTable(props: {
               <td class="num muted">
                 {r.nBase}/{r.nCandidate}
               </td>
-            </tr>
-          ))}
+            </tr>,
+            ...r.metrics.map((m) => <MetricRow key={`${r.workload}\u0000${m.name}`} metric={m} />),
+          ])}
         </tbody>
       </table>
     </TableWrap>
+  )
+}
+
+/** A secondary metric under its workload's row: its label, values with their unit, ratio and verdict. */
+function MetricRow(props: { readonly metric: MetricRowData }) {
+  const m = props.metric
+  const value = (x: number | null) => (x === null ? '–' : `${formatValue(x, m.unit)} ${m.unit}`)
+  const moved = m.verdict === 'slower' || m.verdict === 'faster'
+  return (
+    <tr class="metric-row">
+      <th scope="row" class="name metric-name">
+        {m.label}
+      </th>
+      <td class="num">{value(m.baseMean)}</td>
+      <td class="num">{value(m.candidateMean)}</td>
+      <td class="num">{formatRatio(m.ratio)}</td>
+      <td class="num muted">{formatInterval(m.low, m.high)}</td>
+      <td>
+        <IntervalBar ratio={m.ratio} low={m.low} high={m.high} verdict={m.verdict} />
+      </td>
+      <td class={`num ${heatClass(moved ? heatStep(m.ratio, m.lowerIsBetter) : 0)}`}>
+        {formatChange(m.ratio)}
+      </td>
+      <td>
+        <VerdictBadge verdict={m.verdict} metric {...(m.reason === null ? {} : { title: m.reason })} />
+      </td>
+      <td class="num">{formatP(m.pValue)}</td>
+      <td class="num muted">
+        {m.nBase}/{m.nCandidate}
+      </td>
+    </tr>
   )
 }

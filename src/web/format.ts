@@ -28,6 +28,16 @@ export const VERDICT_LABELS: Readonly<Record<Verdict, { readonly symbol: string;
   insufficient: { symbol: '?', word: 'not enough data' },
 }
 
+/** The verdicts of a secondary metric (requests/s, latency): better and worse, not faster and slower. */
+export const METRIC_VERDICT_LABELS: Readonly<
+  Record<Verdict, { readonly symbol: string; readonly word: string }>
+> = {
+  slower: { symbol: '▲', word: 'worse' },
+  faster: { symbol: '▼', word: 'better' },
+  'no-difference': { symbol: '=', word: 'same' },
+  insufficient: { symbol: '?', word: 'not enough data' },
+}
+
 /** An ISO time as `2024-05-01 12:00` (UTC), or `–`. */
 export function formatDate(iso: string | null | undefined): string {
   if (iso === null || iso === undefined || iso === '') return '–'

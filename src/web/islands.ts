@@ -2,13 +2,11 @@
 // and read by the browser bundle (client/). Types only: shared by the server pages that embed the
 // data and the islands that read it.
 
+import type { FlameIslandProps } from './flame.tsx'
 import type { Verdict } from './format.ts'
 
-/** A row of a comparison as the compare island needs it. */
-export interface CompareRowData {
-  readonly workload: string
-  readonly unit: string
-  readonly tags: readonly string[]
+/** Both sides' means and a comparison's verdict, ratio, interval, p-value and counts. */
+export interface ComparedData {
   readonly baseMean: number | null
   readonly candidateMean: number | null
   readonly verdict: Verdict
@@ -19,9 +17,26 @@ export interface CompareRowData {
   readonly nBase: number
   readonly nCandidate: number
   readonly reason: string | null
+}
+
+/** A row of a comparison as the compare island needs it. */
+export interface CompareRowData extends ComparedData {
+  readonly workload: string
+  readonly unit: string
+  readonly tags: readonly string[]
   readonly versionsDiffer: boolean
   /** The workload's timeline on the candidate's series, if known. */
   readonly timelineHref: string | null
+  /** A server workload's secondary metrics (requests/s, latencies), each compared; empty for most. */
+  readonly metrics: readonly MetricRowData[]
+}
+
+/** One secondary metric of a compared workload: "faster" reads "better" (higher requests/s, lower latency). */
+export interface MetricRowData extends ComparedData {
+  readonly name: string
+  readonly label: string
+  readonly unit: string
+  readonly lowerIsBetter: boolean
 }
 
 /** The geometric mean of a comparison, or why there is none. */
@@ -136,6 +151,7 @@ export interface IslandProps {
   readonly matrix: MatrixIslandProps
   readonly triage: TriageIslandProps
   readonly workloads: WorkloadsIslandProps
+  readonly flame: FlameIslandProps
 }
 
 /** One of the islands. */

@@ -27,7 +27,13 @@ export type PageRef =
       /** Series skipped before this page of the index (a server's; the report writes one page). */
       readonly offset?: number | null
     }
-  | { readonly page: 'timeline'; readonly series: SeriesRef; readonly also: readonly SeriesRef[] }
+  | {
+      readonly page: 'timeline'
+      readonly series: SeriesRef
+      readonly also: readonly SeriesRef[]
+      /** A secondary metric drawn instead of the value (a server workload's requests/s…). */
+      readonly metric?: string
+    }
   | {
       readonly page: 'compare'
       readonly base: string
@@ -47,6 +53,8 @@ export type PageRef =
   | { readonly page: 'alerts'; readonly filters?: AlertFilters }
   | { readonly page: 'alert'; readonly id: number }
   | { readonly page: 'run'; readonly id: number }
+  /** One stored profile: its top functions and flame graph. */
+  | { readonly page: 'profile'; readonly id: number }
   | { readonly page: 'machine'; readonly name: string }
   /** The farm's agents, one per machine, and the alerts about machines. */
   | { readonly page: 'agents' }
@@ -165,6 +173,8 @@ export function staticPath(ref: PageRef): string {
       return `alerts/${ref.id}.html`
     case 'run':
       return `runs/${ref.id}.html`
+    case 'profile':
+      return `profiles/${ref.id}.html`
     case 'machine':
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
     case 'agents':
@@ -193,7 +203,8 @@ export function staticPath(ref: PageRef): string {
     }
     case 'timeline': {
       const s = ref.series
-      const key = [s, ...ref.also].map(seriesKey).join('\n')
+      const key =
+        [s, ...ref.also].map(seriesKey).join('\n') + (ref.metric === undefined ? '' : `\n${ref.metric}`)
       return `timeline/${slug(`${s.workload}-${s.runtime}-${s.config}-${s.machine}`)}-${fnv1a(key)}.html`
     }
   }
@@ -225,6 +236,8 @@ export function serverPath(ref: PageRef): string {
       return `/alerts/${ref.id}`
     case 'run':
       return `/runs/${ref.id}`
+    case 'profile':
+      return `/profiles/${ref.id}`
     case 'machine':
       return `/machines/${encodeURIComponent(ref.name)}`
     case 'agents':
@@ -256,6 +269,7 @@ export function serverPath(ref: PageRef): string {
       q.set('workload', s.workload)
       if (s.workloadVersion !== '') q.set('version', s.workloadVersion)
       for (const a of ref.also) q.append('also', seriesKey(a))
+      if (ref.metric !== undefined) q.set('metric', ref.metric)
       return `/timeline?${q}`
     }
   }

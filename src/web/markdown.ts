@@ -1,4 +1,12 @@
-import { formatChange, formatInterval, formatP, formatRatio, formatValue, VERDICT_LABELS } from './format.ts'
+import {
+  formatChange,
+  formatInterval,
+  formatP,
+  formatRatio,
+  formatValue,
+  METRIC_VERDICT_LABELS,
+  VERDICT_LABELS,
+} from './format.ts'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
 
 // The Markdown export of a comparison, to paste into a pull request. Untrusted text (workload
@@ -45,6 +53,14 @@ export function compareMarkdown(
     lines.push(
       `| ${escapeMarkdown(r.workload)} | ${formatValue(r.baseMean, r.unit)} | ${formatValue(r.candidateMean, r.unit)} | ${formatRatio(r.ratio)} | ${formatInterval(r.low, r.high)} | ${formatChange(r.ratio)} | ${v.symbol} ${v.word} | ${formatP(r.pValue)} |`,
     )
+    for (const m of r.metrics) {
+      const mv = METRIC_VERDICT_LABELS[m.verdict]
+      const value = (x: number | null) =>
+        x === null ? '–' : `${formatValue(x, m.unit)} ${escapeMarkdown(m.unit)}`
+      lines.push(
+        `| ↳ ${escapeMarkdown(m.label)} | ${value(m.baseMean)} | ${value(m.candidateMean)} | ${formatRatio(m.ratio)} | ${formatInterval(m.low, m.high)} | ${formatChange(m.ratio)} | ${mv.symbol} ${mv.word} | ${formatP(m.pValue)} |`,
+      )
+    }
   }
   lines.push('')
   lines.push(`[Full comparison](${props.permalink.replace(/[()\s]/g, encodeURIComponent)})`)

@@ -159,6 +159,9 @@ export function timelineFallback(q: Query): string | undefined {
   return serverPath({ page: 'workloads', q: workload === undefined ? null : workload.slice(0, 100) })
 }
 
+/** A secondary metric's name as the API takes it (`requests_per_s`, `latency_p99_ms@90%`). */
+const METRIC_NAME = /^[a-z0-9_]{1,48}(@\d{1,3}%)?$/
+
 /** The timeline's series from the query: the primary one and `also=` overlays (compact keys). */
 export function timelineRef(q: Query): PageRef {
   const series: SeriesRef = {
@@ -179,7 +182,13 @@ export function timelineRef(q: Query): PageRef {
     }
     also.push(s)
   }
-  return { page: 'timeline', series, also }
+  const metric = one(q, 'metric')
+  if (metric !== undefined && !METRIC_NAME.test(metric)) {
+    throw new BadRequest(
+      `Cannot show the timeline: expected "metric" to name a metric such as requests_per_s or latency_p99_ms@90%, found ${JSON.stringify(metric.slice(0, 80))}`,
+    )
+  }
+  return { page: 'timeline', series, also, ...(metric === undefined ? {} : { metric }) }
 }
 
 /** Registers the dashboard's pages and assets on `app`; its data comes from `api` only. */
@@ -265,6 +274,9 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   )
   app.get('/runs/:id', (req, reply) =>
     send(reply, () => ({ page: 'run', id: id((req.params as { id: string }).id, 'run') })),
+  )
+  app.get('/profiles/:id', (req, reply) =>
+    send(reply, () => ({ page: 'profile', id: id((req.params as { id: string }).id, 'profile') })),
   )
   app.get('/machines/:name', (req, reply) =>
     send(reply, () => ({ page: 'machine', name: (req.params as { name: string }).name })),

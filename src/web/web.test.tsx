@@ -8,6 +8,7 @@ import { LangperfError } from '../lib/index.ts'
 import { loadAssets } from './assets.ts'
 import { CompareTable, Sparkline } from './components.tsx'
 import { type Alert, type Change, Memo, type PageContext } from './context.ts'
+import { FlameGraph, flameRects, nodeAt } from './flame.tsx'
 import { formatChange, formatSeconds, heatStep, logTicks, significant } from './format.ts'
 import { Island, jsonForScript } from './html.tsx'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
@@ -52,6 +53,7 @@ function row(workload: string, ratio: number | null, extra: Partial<CompareRowDa
     reason: ratio === null ? 'Too few processes' : null,
     versionsDiffer: false,
     timelineHref: null,
+    metrics: [],
     ...extra,
   }
 }
@@ -92,6 +94,66 @@ describe('escaping untrusted strings', () => {
     assert.match(html, /&lt;script/)
     assert.match(html, /&lt;img/)
     assert.match(html, /▲ <\/span> slower|<span aria-hidden="true">▲<\/span> slower/)
+  })
+
+  test('a server workload shows its metrics under its row, better and worse by their direction', () => {
+    const metric = (
+      name: string,
+      label: string,
+      ratio: number,
+      verdict: 'faster' | 'slower',
+      lower: boolean,
+    ) => ({
+      name,
+      label,
+      unit: lower ? 'ms' : 'request/s',
+      lowerIsBetter: lower,
+      baseMean: 100,
+      candidateMean: 100 * ratio,
+      verdict,
+      ratio,
+      low: ratio - 0.02,
+      high: ratio + 0.02,
+      pValue: 0.0001,
+      nBase: 6,
+      nCandidate: 6,
+      reason: null,
+    })
+    const r = row('django_feed', 0.9, {
+      metrics: [
+        metric('requests_per_s', `Requests/s ${HOSTILE}`, 1.2, 'faster', false),
+        metric('latency_p99_ms@90%', 'Latency p99 at 90 % of saturation', 1.3, 'slower', true),
+      ],
+    })
+    const html = renderToString(<CompareTable rows={[r]} confidence={0.95} />)
+    assert.equal(html.match(/class="metric-row"/g)?.length, 2)
+    assert.match(html, /120 request\/s/)
+    assert.match(html, /▼<\/span> better/)
+    assert.match(html, /▲<\/span> worse/)
+    assert.doesNotMatch(html, /<script>/)
+    // Higher requests/s is shaded as an improvement, a higher latency as a regression.
+    assert.match(html, /class="num heat-m4">\+20 %/)
+    assert.match(html, /class="num heat-p4">\+30 %/)
+    const md = compareMarkdown({
+      rows: [r],
+      geometricMean: { kind: 'insufficient', reason: 'one workload' },
+      counts: { slower: 0, faster: 1, same: 0 },
+      confidence: 0.95,
+      minEffect: 0.01,
+      baseLabel: 'a',
+      candidateLabel: 'b',
+      serverTags: [],
+      permalink: 'https://perf.example/compare?base=1&candidate=2',
+      clientTags: false,
+      separateRuns: null,
+    })
+    assert.ok(
+      md.includes(
+        '| ↳ Requests/s &lt;script\\>alert\\(1\\)&lt;/script\\> | 100 request/s | 120 request/s | 1.200× |',
+      ),
+      md,
+    )
+    assert.match(md, /\| ↳ Latency p99 at 90 % of saturation \| .* \| ▲ worse \|/)
   })
 
   test('the Markdown export escapes names so they cannot open links, images or HTML', () => {
@@ -415,5 +477,77 @@ describe('warm-up at start', () => {
       '/releases/a%2Fb/1/2',
     ])
     assert.deepEqual(releaseLinks('<a href="/releases/r/1/2?x=1">query</a>'), [])
+  })
+})
+
+describe('the flame graph', () => {
+  const leaf = (name: string, total: number) => ({
+    name,
+    file: 'w.py',
+    line: 1,
+    total,
+    self: total,
+    children: [],
+  })
+  const tree = {
+    name: 'all',
+    file: '',
+    line: null,
+    total: 100,
+    self: 0,
+    children: [
+      {
+        name: 'main',
+        file: 'w.py',
+        line: 1,
+        total: 100,
+        self: 10,
+        children: [leaf('hot', 60), leaf(HOSTILE, 29.99), leaf('tiny', 0.01)],
+      },
+    ],
+  }
+
+  test('flameRects() lays frames out by their share, leaving out the narrowest, and zooms on a frame', () => {
+    const all = flameRects(tree)
+    assert.equal(all.depth, 3)
+    assert.deepEqual(
+      all.rects.map((r) => [r.node.name, r.path.join('.'), Math.round(r.x * 100), Math.round(r.width * 100)]),
+      [
+        ['all', '', 0, 100],
+        ['main', '0', 0, 100],
+        ['hot', '0.0', 0, 60],
+        [HOSTILE, '0.1', 60, 30],
+      ],
+    )
+    // Zoomed on `hot`: its callers full width above it (ancestors), it spans the width.
+    const zoomed = flameRects(tree, [0, 0])
+    assert.deepEqual(
+      zoomed.rects.map((r) => [r.node.name, r.ancestor, r.width]),
+      [
+        ['all', true, 1],
+        ['main', true, 1],
+        ['hot', false, 1],
+      ],
+    )
+    assert.equal(nodeAt(tree, [0, 1])?.name, HOSTILE)
+    assert.equal(
+      flameRects(tree, [5]).rects[0]?.path.length,
+      0,
+      'a path leading nowhere shows the whole tree',
+    )
+  })
+
+  test('FlameGraph renders SVG with escaped tooltips and no inline style', () => {
+    const html = renderToString(<FlameGraph root={tree} label="Flame graph" />)
+    assert.match(html, /^<svg class="flame"/)
+    assert.ok(!html.includes(HOSTILE))
+    assert.ok(html.includes('<title>&lt;script>'))
+    assert.ok(!html.includes('style='))
+    assert.ok(html.includes('hot (w.py:1)\n60 samples (60.0 %), 60 in its own code (60.0 %)'))
+  })
+
+  test('a profile page has its links in both forms', () => {
+    assert.equal(serverPath({ page: 'profile', id: 7 }), '/profiles/7')
+    assert.equal(staticPath({ page: 'profile', id: 7 }), 'profiles/7.html')
   })
 })

@@ -35,6 +35,13 @@ export function verdictWord(v: Verdict): string {
   }
 }
 
+/** The word for a secondary metric's verdict: better or worse (higher requests/s, lower latency). */
+export function metricVerdictWord(v: Verdict): string {
+  if (v === 'faster') return 'better'
+  if (v === 'slower') return 'worse'
+  return verdictWord(v)
+}
+
 /** `Run 12: cpython-3.12.1 default on box (2026-11-27)`. */
 export function runLabel(r: RunRow): string {
   const b = r.build
@@ -76,28 +83,53 @@ export function renderCompare(report: CompareReport): string {
     )
   }
   lines.push('')
-  const rows = report.rows.map((r) => {
+  const rows = report.rows.flatMap((r) => {
     const c = r.comparison
-    if (c.kind !== 'comparison') {
-      return [
-        r.workload,
-        formatValue(r.baseMean, r.unit),
-        formatValue(r.candidateMean, r.unit),
-        '–',
-        '–',
-        '–',
-        `not enough data: ${c.reason}`,
-      ]
-    }
-    return [
-      r.versionsDiffer ? `${r.workload} (versions differ)` : r.workload,
-      formatValue(r.baseMean, r.unit),
-      formatValue(r.candidateMean, r.unit),
-      formatRatio(c.ratio),
-      `[${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`,
-      formatPercent(c.ratio),
-      verdictWord(c.verdict),
-    ]
+    const main =
+      c.kind !== 'comparison'
+        ? [
+            r.workload,
+            formatValue(r.baseMean, r.unit),
+            formatValue(r.candidateMean, r.unit),
+            '–',
+            '–',
+            '–',
+            `not enough data: ${c.reason}`,
+          ]
+        : [
+            r.versionsDiffer ? `${r.workload} (versions differ)` : r.workload,
+            formatValue(r.baseMean, r.unit),
+            formatValue(r.candidateMean, r.unit),
+            formatRatio(c.ratio),
+            `[${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`,
+            formatPercent(c.ratio),
+            verdictWord(c.verdict),
+          ]
+    // A server workload's secondary metrics under its row: requests/s and latencies.
+    const metrics = r.metrics.map((m) => {
+      const mc = m.comparison
+      const value = (x: number | null) => (x === null ? '–' : `${formatValue(x, m.unit)} ${m.unit}`)
+      return mc.kind !== 'comparison'
+        ? [
+            `  ${m.label}`,
+            value(m.baseMean),
+            value(m.candidateMean),
+            '–',
+            '–',
+            '–',
+            `not enough data: ${mc.reason}`,
+          ]
+        : [
+            `  ${m.label}`,
+            value(m.baseMean),
+            value(m.candidateMean),
+            formatRatio(mc.ratio),
+            `[${mc.low.toFixed(3)}, ${mc.high.toFixed(3)}]`,
+            formatPercent(mc.ratio),
+            metricVerdictWord(mc.verdict),
+          ]
+    })
+    return [main, ...metrics]
   })
   lines.push(
     table(['workload', 'base', 'candidate', 'ratio', 'interval', 'change', 'verdict'], rows, [

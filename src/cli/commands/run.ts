@@ -26,7 +26,9 @@ import {
   resolveSuite,
   type SuiteEvent,
   samplingFor,
+  WARMUP_PRESET,
   WORKLOADS_DIR,
+  warmupPreset,
 } from '../../runner/index.ts'
 import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
 import {
@@ -50,6 +52,10 @@ export interface RunOptions extends CommonOptions {
   readonly fast?: boolean
   readonly rigorous?: boolean
   readonly processes?: number
+  /** A warm-up series: this many timed iterations per process, none dropped (`--warmup-series`). */
+  readonly warmupSeries?: number
+  /** With a warm-up series: values in the workers' CPU time instead of the wall clock. */
+  readonly cpuTime?: boolean
   readonly warmups?: number
   readonly values?: number
   readonly minTime?: number
@@ -127,15 +133,27 @@ function estimateSeconds(
   preset: ReturnType<typeof getPreset>,
 ): number {
   const startupS = 0.15
+  const inProcess = workloads.filter((w) => w.manifest.driver === undefined).length
   let s = 0
   for (const i of interps) {
     const sm = samplingFor(i, preset)
     const calibration = startupS + 2 * preset.minTimeS
-    s +=
-      workloads.length *
-      (calibration + sm.processes * (startupS + (sm.warmups + sm.values) * preset.minTimeS))
+    s += inProcess * (calibration + sm.processes * (startupS + (sm.warmups + sm.values) * preset.minTimeS))
+    for (const w of workloads) s += sm.processes * serverProcessSeconds(w)
   }
   return s
+}
+
+/**
+ * The seconds one measuring process of a server workload takes: its load windows (warm-up,
+ * measured, each open-loop rate) and a few seconds to set up and start the server; 0 for a
+ * workload measured in-process.
+ */
+function serverProcessSeconds(w: WorkloadDefinition): number {
+  const d = w.manifest.driver
+  if (d === undefined) return 0
+  const setupS = 3
+  return setupS + d.warmupS + d.durationS * (1 + (d.openLoopFractions?.length ?? 0))
 }
 
 /** `langperf run`: measures interpreters × suite into the database and prints the comparison. */
@@ -175,9 +193,16 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
           await store.markInterruptedRuns({
             startedBefore: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
           })
-          const frozenLoopsByInterpreter = options.recalibrate
-            ? undefined
-            : await frozenLoopsOf(ctx, store, { interpreters, workloads, machine, minTimeS: preset.minTimeS })
+          const oneLoop = oneLoopEach(options, { workloads })
+          const frozenLoopsByInterpreter =
+            oneLoop || options.recalibrate
+              ? undefined
+              : await frozenLoopsOf(ctx, store, {
+                  interpreters,
+                  workloads,
+                  machine,
+                  minTimeS: preset.minTimeS,
+                })
           const outcome = await measureAndStore(
             store,
             {
@@ -186,10 +211,12 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               preset,
               timeoutMs: timeoutS * 1000,
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
+              ...(oneLoop ? { frozenLoops: oneLoop } : {}),
               ...(adaptive ? { adaptive } : {}),
               ...(cpuList === undefined ? {} : { cpuList }),
               cacheDir,
               pipEnv: ctx.env,
+              ...(options.cpuTime ? { clock: 'process' as const } : {}),
             },
             {
               machine,
@@ -202,6 +229,15 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                 ...(options.requirementsOverride?.length
                   ? { requirements_override: [...options.requirementsOverride] }
                   : {}),
+                ...(options.warmupSeries === undefined
+                  ? {}
+                  : {
+                      warmup_series: {
+                        iterations: options.warmupSeries,
+                        loops: oneLoop ? 'one' : 'calibrated',
+                        clock: options.cpuTime ? 'cpu' : 'wall',
+                      },
+                    }),
               },
             },
           )
@@ -301,8 +337,52 @@ function adaptiveFrom(options: RunOptions): AdaptiveSampling | undefined {
   })
 }
 
-/** The preset of the options (--fast, --rigorous or default) with their overrides. */
+/**
+ * A warm-up series without --min-time times one call per iteration: every workload's loops are 1
+ * (no calibration process), so each in-process iteration is one call of the workload, as in
+ * Barrett et al.; undefined otherwise.
+ */
+function oneLoopEach(
+  options: RunOptions,
+  plan: { readonly workloads: readonly WorkloadDefinition[] },
+): Readonly<Record<string, number>> | undefined {
+  if (options.warmupSeries === undefined || options.minTime !== undefined) return undefined
+  return Object.fromEntries(plan.workloads.map((w) => [w.manifest.name, 1]))
+}
+
+/** The preset of a warm-up series, refusing the options that contradict it. */
+function warmupPresetFrom(options: RunOptions & { readonly warmupSeries: number }): Preset {
+  const clash = (
+    [
+      ['--fast', options.fast],
+      ['--rigorous', options.rigorous],
+      ['--warmups', options.warmups !== undefined],
+      ['--values', options.values !== undefined],
+      ['--precision', options.precision !== undefined],
+    ] as const
+  ).find(([, given]) => given)
+  if (clash)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use ${clash[0]} with --warmup-series: a warm-up series times --warmup-series iterations in each of --processes processes, none dropped`,
+    )
+  // Without --min-time, loops are 1 and never calibrated: the run records a minimum time of 0,
+  // so no later run reuses its loop counts as calibrated ones (analysis/loops).
+  return warmupPreset(options.warmupSeries, {
+    ...(options.processes !== undefined ? { processes: options.processes } : {}),
+    minTimeS: options.minTime ?? 0,
+  })
+}
+
+/** The preset of the options (--fast, --rigorous, default or a warm-up series) with their overrides. */
 function presetFrom(options: RunOptions): Preset {
+  if (options.cpuTime && options.warmupSeries === undefined)
+    throw new LangperfError(
+      'bad-input',
+      'Cannot use --cpu-time without --warmup-series: ordinary runs keep the wall clock, so that their runs stay comparable',
+    )
+  if (options.warmupSeries !== undefined)
+    return warmupPresetFrom({ ...options, warmupSeries: options.warmupSeries })
   if (options.fast && options.rigorous)
     throw new LangperfError('bad-input', 'Cannot use --fast and --rigorous together: pick one preset')
   return customizePreset(getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'), {
@@ -359,13 +439,31 @@ function logPlan(
       `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${processes} × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
     )
   }
+  // A server workload's processes are load windows, not warm-ups and values: said apart.
+  const servers = workloads.filter((w) => w.manifest.driver !== undefined)
+  if (servers.length > 0) {
+    const windows = [...new Set(servers.map((w) => serverWindows(w)))].join('; ')
+    log(
+      io,
+      `  server workload${servers.length === 1 ? '' : 's'} ${servers.map((w) => w.manifest.name).join(', ')}: each process one value (the server's CPU per request) from ${windows}`,
+    )
+  }
+  const oneLoop = preset.name === WARMUP_PRESET && options.minTime === undefined
   log(
     io,
-    `  about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
+    `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : `about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min`}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
   )
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
   if (environment.warnings.length)
     log(io, '  (`langperf system check` explains each warning and how to fix it)')
+}
+
+/** A server workload's load windows, for people: `2 s warm-up + 10 s measured + 2 × 10 s open loop`. */
+function serverWindows(w: WorkloadDefinition): string {
+  const d = w.manifest.driver
+  if (d === undefined) return ''
+  const open = d.openLoopFractions?.length ?? 0
+  return `${d.warmupS > 0 ? `${d.warmupS} s warm-up + ` : ''}${d.durationS} s measured load${open > 0 ? ` + ${open} × ${d.durationS} s open loop (${d.openLoopFractions?.map((f) => `${Math.round(f * 100)} %`).join(', ')} of it)` : ''}`
 }
 
 /**
@@ -455,6 +553,11 @@ async function printOutcome(
         `Not within ± ${options.precision} % at the bound of processes: ${[...unsettled].join(', ')} (the machine is noisier than that precision allows in this many processes; \`langperf system check\` says why, or raise --max-processes)`,
       )
   }
+  if (options.warmupSeries !== undefined && baseId !== undefined)
+    println(
+      io,
+      `Warm-up classes (flat, warm-up, slow-down, no steady state) and steady states: ${outcome.runIds.map((id) => `\`langperf warmup ${id}\``).join(', ')}.`,
+    )
   if (reports.length > 0) printMatrix(ctx, reports)
   else if (baseId !== undefined) {
     println(io)

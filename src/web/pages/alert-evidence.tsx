@@ -1,5 +1,5 @@
 import type { VNode } from 'preact'
-import { TableWrap } from '../components.tsx'
+import { SmallChart, TableWrap } from '../components.tsx'
 import type { Alert, Change, Out, PageContext } from '../context.ts'
 import { formatChange, formatDay, formatInterval, formatRatio } from '../format.ts'
 import { seriesQuery } from '../links.ts'
@@ -102,15 +102,12 @@ function SmallTimeline(props: { readonly w: Window; readonly t0: number; readonl
         {c.series.workload} <span class="muted">{`${c.series.machine} · ${c.series.config}`}</span>{' '}
         <span class="num">{formatChange(c.ratio)}</span>
       </figcaption>
-      <svg
-        class="sm-chart"
+      <SmallChart
         width={WIDTH}
         height={HEIGHT}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={`${label}; ${pts.length} builds, the blame range shaded`}
+        label={label}
+        description={`${label}; ${pts.length} builds, the blame range shaded`}
       >
-        <title>{label}</title>
         {band !== null ? (
           <rect
             class="blame-band"
@@ -124,7 +121,7 @@ function SmallTimeline(props: { readonly w: Window; readonly t0: number; readonl
           <line key={x} class="epoch-line" x1={x.toFixed(1)} x2={x.toFixed(1)} y1={0} y2={HEIGHT} />
         ))}
         <polyline class="sm-line" points={line} />
-      </svg>
+      </SmallChart>
     </figure>
   )
 }

@@ -4,6 +4,7 @@ import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
 import { PREVIOUS } from './compare.tsx'
 import { hasMetadataFacts, machineRuns, metadataSection } from './machine-facts.tsx'
 import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
+import { warmupSection } from './warmup.tsx'
 
 // Run and machine pages: where a run was measured (environment, warnings), what it measured and
 // what failed with its reason; a machine's fingerprint and its history.
@@ -11,9 +12,22 @@ import { CommitLink, FactTable, jsonText, Notice } from './parts.tsx'
 type RunDetail = Out<'getRun'>['run']
 type RunResult = Out<'getRun'>['results'][number]
 
-/** One run: its build, environment, warnings, results and failures. */
+/** The preset of `langperf run --warmup-series`: its run page shows the warm-up section. */
+const WARMUP_PRESET = 'warmup'
+
+/**
+ * One run: its build, environment, warnings, results and failures; for a warm-up series, each
+ * workload's warm-up class and its processes' iterations drawn.
+ */
 export async function runPage(ctx: PageContext, id: number): Promise<PageResult> {
   const { run, results } = await ctx.api.getRun({ params: { id } })
+  const warmup =
+    run.preset === WARMUP_PRESET
+      ? await Promise.all([
+          ctx.api.getRunWarmup({ params: { id } }),
+          ctx.api.getRun({ params: { id }, query: { samples: true } }),
+        ])
+      : null
   const b = run.build
   const failed = results.filter((r) => r.outcome.state !== 'measured')
   const body = (
@@ -43,6 +57,7 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
       {failed.length > 0 ? <FailedWorkloads failed={failed} /> : null}
       <h2>Results ({results.length - failed.length} measured)</h2>
       <ResultsTable ctx={ctx} run={run} results={results} />
+      {warmup === null ? null : warmupSection(warmup[0], warmup[1].results)}
       <MetadataDetails label="Build metadata" metadata={b.metadata} />
       <MetadataDetails label="Metadata" metadata={run.metadata} />
     </>
@@ -218,6 +233,9 @@ function ResultsTable(props: {
             <th scope="col" class="num">
               loops
             </th>
+            <th scope="col" class="num" title="The largest peak resident set size of its processes">
+              peak memory
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -238,12 +256,19 @@ function ResultsTable(props: {
                   {r.summary.nProcesses > 0 ? Math.round(r.summary.nValues / r.summary.nProcesses) : 0}
                 </td>
                 <td class="num">{r.loops}</td>
+                <td class="num">{peakRss(r.metadata)}</td>
               </tr>
             ))}
         </tbody>
       </table>
     </TableWrap>
   )
+}
+
+/** A result's peak memory (`peak_rss_bytes`, langperf's runs from December 2026 on), or `–`. */
+function peakRss(metadata: RunResult['metadata']): string {
+  const v = metadata.peak_rss_bytes
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? formatValue(v, 'byte') : '–'
 }
 
 /** A metadata record as a folded table of its keys, nothing when it is empty. */

@@ -62,6 +62,7 @@ function labelOf(s: SeriesRef, first: SeriesRef | undefined): string {
 }
 
 type Points = Out<'getSeriesPoints'>['points']
+type Metrics = Out<'getSeriesPoints'>['metrics']
 
 /** One series' columns for the chart, its changes and epoch boundaries placed on its points. */
 async function seriesData(
@@ -69,14 +70,23 @@ async function seriesData(
   s: SeriesRef,
   label: string,
   state: string | null,
-): Promise<{ data: TimelineSeriesData; points: Points }> {
+  metric: string | undefined,
+): Promise<{ data: TimelineSeriesData; points: Points; metrics: Metrics }> {
   const query = seriesQuery(s)
   const read = () =>
-    ctx.api.getSeriesPoints({ query: { ...query, failed: true, interval: true, epochs: true } })
+    ctx.api.getSeriesPoints({
+      query: {
+        ...query,
+        failed: true,
+        interval: true,
+        epochs: true,
+        ...(metric === undefined ? {} : { metric }),
+      },
+    })
   const [answer, changes] = await Promise.all([
     ctx.memo === undefined || state === null
       ? read()
-      : ctx.memo.current(`timeline-points:${JSON.stringify(query)}`, state, read),
+      : ctx.memo.current(`timeline-points:${JSON.stringify([query, metric ?? null])}`, state, read),
     allPages((offset, limit) => ctx.api.listChanges({ query: { ...query, offset, limit } }), 5000),
   ])
   const points = answer.points
@@ -100,7 +110,12 @@ async function seriesData(
   const data: TimelineSeriesData = {
     label,
     unit: points.find((p) => p.state === 'measured')?.unit ?? 'second',
-    href: ctx.links.page({ page: 'timeline', series: s, also: [] }),
+    href: ctx.links.page({
+      page: 'timeline',
+      series: s,
+      also: [],
+      ...(metric === undefined ? {} : { metric }),
+    }),
     x,
     mean: points.map((p) => (p.state === 'measured' ? p.summary.mean : null)),
     low: points.map((p) => p.interval?.low ?? null),
@@ -110,8 +125,9 @@ async function seriesData(
     runId: points.map((p) => p.runId),
     version: [],
     epochs,
+    // Detection judges the value: its changes are not drawn on a metric's points.
     changes: changes
-      .filter((c) => c.status !== 'withdrawn' && index.has(c.firstBad.resultId))
+      .filter((c) => metric === undefined && c.status !== 'withdrawn' && index.has(c.firstBad.resultId))
       .map((c) => ({
         index: index.get(c.firstBad.resultId) ?? 0,
         direction: c.direction,
@@ -123,7 +139,7 @@ async function seriesData(
         alertHref: ctx.links.page({ page: 'alert', id: c.alertId }),
       })),
   }
-  return { data, points }
+  return { data, points, metrics: answer.metrics }
 }
 
 type LoadedSeries = Awaited<ReturnType<typeof seriesData>>
@@ -131,7 +147,7 @@ type LoadedSeries = Awaited<ReturnType<typeof seriesData>>
 /** The timeline page of `series`, with `also` overlaid. */
 export async function timelinePage(
   ctx: PageContext,
-  ref: { readonly series: SeriesRef; readonly also: readonly SeriesRef[] },
+  ref: { readonly series: SeriesRef; readonly also: readonly SeriesRef[]; readonly metric?: string },
 ): Promise<PageResult> {
   const primary = await resolveSeries(ctx, ref.series)
   if (primary === undefined) {
@@ -154,9 +170,20 @@ export async function timelinePage(
   const all = [primary, ...overlays.slice(0, 8)]
   // Points change only with the runs: a server keeps them per state of the runs (GET /state).
   const state = ctx.memo === undefined ? null : (await ctx.api.getState({ query: {} })).runs
-  const loaded = await Promise.all(
-    all.map((s, i) => seriesData(ctx, s, labelOf(s, i === 0 ? undefined : primary), state)),
+  const metric = ref.metric
+  const primaryData = await seriesData(ctx, primary, labelOf(primary, undefined), state, metric)
+  // An overlaid series that does not record the metric is left out rather than failing the page.
+  const overlaid = await Promise.allSettled(
+    all.slice(1).map((s) => seriesData(ctx, s, labelOf(s, primary), state, metric)),
   )
+  const loaded = [
+    primaryData,
+    ...overlaid.flatMap((o) => {
+      if (o.status === 'fulfilled') return [o.value]
+      if (metric !== undefined) return []
+      throw o.reason
+    }),
+  ]
   if (ctx.links.mode === 'static') linkComparisons(ctx, loaded)
   const siblings = (await ctx.api.listSeries({ query: { workload: primary.workload, limit: 1000 } })).items
   const props: TimelineIslandProps = {
@@ -171,7 +198,16 @@ export async function timelinePage(
       <h1>
         {primary.workload} <span class="muted small">v {primary.workloadVersion}</span>
       </h1>
-      <TimelineLede primary={primary} first={first} />
+      <TimelineLede primary={primary} first={first} metric={metric} />
+      {first.metrics.length > 0 ? (
+        <MetricChoice
+          ctx={ctx}
+          primary={primary}
+          overlays={overlays}
+          metrics={first.metrics}
+          metric={metric}
+        />
+      ) : null}
       <Island name="timeline" id="timeline" data={props}>
         <p class="small muted noscript-note">
           The interactive chart needs JavaScript; the newest points are listed below.
@@ -222,17 +258,58 @@ function linkComparisons(ctx: PageContext, loaded: readonly LoadedSeries[]): voi
 }
 
 /** What the chart shows: builds measured and failed, changes, epoch boundaries, how a point reads. */
-function TimelineLede(props: { readonly primary: SeriesRef; readonly first: LoadedSeries }) {
-  const { primary, first } = props
+function TimelineLede(props: {
+  readonly primary: SeriesRef
+  readonly first: LoadedSeries
+  readonly metric: string | undefined
+}) {
+  const { primary, first, metric } = props
+  const label = first.metrics.find((m) => m.name === metric)?.label
   const measured = first.points.filter((p) => p.state === 'measured').length
   const failed = first.points.filter((p) => p.state === 'failed').length
   return (
     <p class="lede">
       {labelOf(primary, undefined)}: {first.points.length} builds ({measured} measured
       {failed > 0 ? `, ${failed} failed` : ''}), {first.data.changes.length} detected changes,{' '}
-      {first.data.epochs.length} epoch boundaries. Each point is the mean of its process means; the band is
-      its 95 % t interval.
+      {first.data.epochs.length} epoch boundaries.{' '}
+      {label === undefined
+        ? 'Each point is the mean of its process means; the band is its 95 % t interval.'
+        : `Each point is the mean of its processes' ${label} (${first.data.unit}); the band is its 95 % t interval. Detected changes are of the value and are not drawn here.`}
     </p>
+  )
+}
+
+/** The value or one of a server workload's metrics (requests/s, latencies): links to each view. */
+function MetricChoice(props: {
+  readonly ctx: PageContext
+  readonly primary: SeriesRef
+  readonly overlays: readonly SeriesRef[]
+  readonly metrics: Metrics
+  readonly metric: string | undefined
+}) {
+  const { ctx, primary, overlays, metrics, metric } = props
+  const link = (m: string | undefined) =>
+    ctx.links.page({
+      page: 'timeline',
+      series: primary,
+      also: overlays,
+      ...(m === undefined ? {} : { metric: m }),
+    })
+  const choices = [{ name: undefined, label: 'the value (server CPU per request)' }, ...metrics]
+  return (
+    <nav class="metric-choice small" aria-label="What the chart shows">
+      Show:{' '}
+      {choices.map((c, i) => (
+        <span key={c.name ?? ''}>
+          {i > 0 ? ' · ' : ''}
+          {c.name === metric ? (
+            <strong aria-current="page">{c.label}</strong>
+          ) : (
+            <a href={link(c.name)}>{c.label}</a>
+          )}
+        </span>
+      ))}
+    </nav>
   )
 }
 
