@@ -8,8 +8,18 @@ import { type ApiClient, ApiError, type ClaimedJob, type LangperfRunDocumentInpu
 // instead of after the lease expires. When a heartbeat says the lease is lost (the server gave
 // the job to another attempt), it abandons the job without uploading.
 
-/** What the agent does with a job: measure it into a langperf-run document. */
-export type JobRunner = (job: ClaimedJob, signal: AbortSignal) => Promise<LangperfRunDocumentInput>
+/** What a job is doing now, as the agent tells the server with each heartbeat. */
+export type JobPhase = 'building' | 'measuring'
+
+/**
+ * What the agent does with a job: build it when it is a build job, measure it, and answer its
+ * langperf-run document; `phase` tells the agent what it is doing now.
+ */
+export type JobRunner = (
+  job: ClaimedJob,
+  signal: AbortSignal,
+  phase: (phase: JobPhase) => void,
+) => Promise<LangperfRunDocumentInput>
 
 /** Options of runAgent. */
 export interface AgentOptions {
@@ -73,26 +83,34 @@ async function runOne(options: AgentOptions, job: ClaimedJob, heartbeatMs: numbe
   const { api, machine, log } = options
   const target = { params: { id: job.id } }
   log(
-    `agent ${machine}: job ${job.id} (${job.key.runtime} ${job.key.commit} ${job.key.config}, ${job.key.suite}, attempt ${job.attempt})`,
+    `agent ${machine}: job ${job.id} (${job.build === null ? '' : 'build '}${job.key.runtime} ${job.key.commit} ${job.key.config}, ${job.key.suite}, attempt ${job.attempt})`,
   )
   const abort = new AbortController()
   let lost = false
+  let phase: JobPhase = job.build === null ? 'measuring' : 'building'
   const onStop = () => abort.abort()
   options.stop.addEventListener('abort', onStop)
-  const beat = setInterval(() => {
-    api.agentHeartbeat({ ...target, body: { machine, lease: job.lease } }).catch((error: unknown) => {
+  const heartbeat = () => {
+    api.agentHeartbeat({ ...target, body: { machine, lease: job.lease, phase } }).catch((error: unknown) => {
       if (error instanceof ApiError && (error.statusCode === 409 || error.statusCode === 404)) {
         lost = true
         abort.abort()
       }
       log(`agent ${machine}: heartbeat of job ${job.id} failed (${messageOf(error)})`)
     })
-  }, heartbeatMs)
+  }
+  const beat = setInterval(heartbeat, heartbeatMs)
+  // A new phase is told at once, not at the next beat: the agents page shows it.
+  const onPhase = (next: JobPhase) => {
+    if (next === phase) return
+    phase = next
+    heartbeat()
+  }
   try {
     let document: LangperfRunDocumentInput
     try {
       if (options.stop.aborted) abort.abort()
-      document = await options.run(job, abort.signal)
+      document = await options.run(job, abort.signal, onPhase)
       if (abort.signal.aborted) throw new Error('stopped')
     } catch (error) {
       clearInterval(beat)

@@ -3,5 +3,6 @@
  * from the server over HTTP, runs them with the existing runner and uploads their results.
  */
 
-export { type AgentOptions, type AgentReport, type JobRunner, runAgent } from './agent.ts'
+export { type AgentOptions, type AgentReport, type JobPhase, type JobRunner, runAgent } from './agent.ts'
+export { type BuildContext, buildJob } from './build.ts'
 export { type MeasureContext, measureJob } from './measure.ts'

@@ -1,6 +1,7 @@
 /** Use cases over stored data: measure, ingest, compare, export. */
 export * from './adaptive.ts'
 export * from './between-runs.ts'
+export * from './built-runs.ts'
 export * from './compare.ts'
 export * from './detect.ts'
 export * from './epochs.ts'
@@ -15,4 +16,5 @@ export * from './profile-stacks.ts'
 export * from './pyperf.ts'
 export * from './run-caveats.ts'
 export * from './select.ts'
+export * from './silence.ts'
 export * from './warmup.ts'

@@ -30,16 +30,18 @@ export const FarmJobKeySchema = z.strictObject({
 export type FarmJobKey = z.output<typeof FarmJobKeySchema>
 
 /**
- * What a measure job runs: the same path as `langperf run` on the agent's machine, with the
- * interpreter it names there (a command on the agent's PATH or an absolute path). Building a
- * runtime commit on the agent is not a job kind yet.
+ * What a job measures: the same path as `langperf run` on the agent's machine. Without a build,
+ * with the interpreter it names there (a command on the agent's PATH or an absolute path); with
+ * a build (a build job), with the interpreter the agent built.
  */
 export const MeasureJobSchema = z.strictObject({
   python: z
     .string()
     .min(1)
     .max(500)
-    .regex(/^[A-Za-z0-9_./+-]+$/, 'an executable name or path without spaces or shell characters'),
+    .regex(/^[A-Za-z0-9_./+-]+$/, 'an executable name or path without spaces or shell characters')
+    .optional()
+    .describe('The interpreter to measure; absent for a build job, which measures what it built'),
   workloads: z.array(WorkloadNameSchema).max(1000).default([]).describe("Empty: the key's suite"),
   preset: z.enum(['fast', 'default', 'rigorous']).default('default'),
   processes: z.number().int().min(1).max(1000).optional(),
@@ -51,8 +53,79 @@ export const MeasureJobSchema = z.strictObject({
 /** A measure job's instructions with defaults applied. */
 export type MeasureJob = z.output<typeof MeasureJobSchema>
 
-/** One job to enqueue. */
-export const NewFarmJobSchema = z.strictObject({ key: FarmJobKeySchema, measure: MeasureJobSchema })
+/** A build command line of a generic recipe (run with /bin/sh -c in the worktree). */
+const RecipeLine = z.string().min(1).max(10_000)
+const RecipeEnv = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(10_000))
+
+/** How a build config is built: a recipe of `langperf.toml` as model/config.ts resolves it. */
+export const RecipeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('cpython'),
+    configureArgs: z.array(z.string().max(1000)).max(200),
+    env: RecipeEnv,
+  }),
+  z.strictObject({
+    kind: z.literal('generic'),
+    fetch: z.array(RecipeLine).max(200),
+    build: z.array(RecipeLine).max(200),
+    install: z.array(RecipeLine).max(200),
+    env: RecipeEnv,
+    executable: z.string().min(1).max(500),
+  }),
+])
+
+/** A commit of a build job's branch: its sha, its author date and its place on the first-parent line. */
+const BuiltCommit = z.strictObject({
+  commit: Name.describe('Full sha'),
+  commitDateUtc: IsoUtc,
+  firstParentPosition: z.number().int().min(0).optional(),
+})
+
+/**
+ * A reference the job's commit may be measured beside (docs/nightly.md, "Reference pairs"): an
+ * older commit of the branch, with the loop counts of its newest run on the machine when it has one
+ * (both builds of the pair run at them; absent, each side is calibrated).
+ */
+export const ReferenceCandidateSchema = BuiltCommit.extend({
+  frozenLoops: z.record(WorkloadNameSchema, z.number().int().min(1)).optional(),
+})
+/** A reference candidate of a build job. */
+export type ReferenceCandidate = z.output<typeof ReferenceCandidateSchema>
+
+/**
+ * What a build job builds before it measures: the commit of the key (a full sha) from `remote`,
+ * with the recipe of the key's config, through the agent's own mirror and artifact cache. The
+ * branch, commit date and first-parent position are recorded on the build, as the nightly does.
+ * With `references`, the commit is measured interleaved with the first of them whose build works,
+ * the reference's run uploaded beside the job's (the nightly's pairs); none works, or none given:
+ * alone. An agent runs the recipe's commands: it trusts the admins of its server.
+ */
+export const BuildJobSchema = z.strictObject({
+  remote: z.string().min(1).max(2000).describe('Git remote of the runtime (URL, user@host:path or path)'),
+  branch: Name,
+  commitDateUtc: IsoUtc,
+  firstParentPosition: z.number().int().min(0).optional(),
+  subject: z.string().max(1000).default(''),
+  recipe: RecipeSchema,
+  references: z
+    .array(ReferenceCandidateSchema)
+    .max(5)
+    .default([])
+    .describe('Older commits to measure beside, newest first: the first that builds is used'),
+})
+/** A build job's instructions. */
+export type BuildJob = z.output<typeof BuildJobSchema>
+
+const needsInterpreter = (job: { measure: { python?: string | undefined }; build?: unknown }) =>
+  job.build !== undefined || job.measure.python !== undefined
+
+/** One job to enqueue: a measure job (an interpreter on the agent) or a build job (build, then measure). */
+export const NewFarmJobSchema = z
+  .strictObject({ key: FarmJobKeySchema, measure: MeasureJobSchema, build: BuildJobSchema.optional() })
+  .refine(needsInterpreter, {
+    message: 'a job without a build names the interpreter to measure (measure.python)',
+    path: ['measure', 'python'],
+  })
 /** A job to enqueue, defaults applied. */
 export type NewFarmJob = z.output<typeof NewFarmJobSchema>
 
@@ -63,6 +136,7 @@ export const ClaimedJobSchema = z.object({
   attempt: z.number().int().describe('1 for the first run; more after a failure or a dead agent'),
   key: FarmJobKeySchema,
   measure: MeasureJobSchema,
+  build: BuildJobSchema.nullable().default(null).describe('Null for a measure job'),
   lockDurationMs: z.number().int(),
 })
 /** A claimed job. */
@@ -87,12 +161,25 @@ export const FarmAgentSchema = z.object({
   lastSeenAt: IsoUtc,
   jobsDone: z.number().int(),
   jobsFailed: z.number().int(),
+  lastResultAt: IsoUtc.nullable().describe("When the newest result of the agent's machine arrived"),
   queue: z.object({
     waiting: z.number().int(),
     active: z.number().int(),
     delayed: z.number().int(),
     failed: z.number().int(),
   }),
+})
+
+/** An alert about a machine (a silent one: no result arrived from it for too long). */
+export const MachineAlertSchema = z.object({
+  id: z.number().int(),
+  machine: z.string(),
+  kind: z.enum(['silent']),
+  since: IsoUtc.describe('The last result (or the registration) the silence counts from'),
+  raisedAt: IsoUtc,
+  clearedAt: IsoUtc.nullable(),
+  clearedBy: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
 })
 
 const AgentInfo = z.strictObject({
@@ -145,7 +232,13 @@ export const FARM_ROUTES = {
     auth: 'agent',
     params: FarmJobIdParams,
     bodyKind: 'json',
-    body: AgentCall.extend({ lease: Lease }),
+    body: AgentCall.extend({
+      lease: Lease,
+      phase: z
+        .enum(['building', 'measuring'])
+        .default('measuring')
+        .describe('What the agent is doing with the job, shown as its state'),
+    }),
     status: 200,
     response: z.object({ lockedUntil: IsoUtc }),
     validateResponse: true,
@@ -211,6 +304,24 @@ export const FARM_ROUTES = {
     bodyKind: 'none',
     status: 200,
     response: z.object({ items: z.array(FarmAgentSchema) }),
+    validateResponse: true,
+  },
+  listMachineAlerts: {
+    method: 'GET',
+    path: '/api/v1/machine-alerts',
+    action: 'list machine alerts',
+    summary:
+      'Alerts about machines, newest first: "no results from M since …" (kind silent), open until a result arrives',
+    tag: 'farm',
+    auth: 'public',
+    query: z.strictObject({
+      open: z.enum(['true', 'false']).optional().describe('Only open (true) or only cleared (false) alerts'),
+      machine: Name.optional(),
+      limit: z.coerce.number<string | number>().int().min(1).max(1000).default(100),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: z.object({ items: z.array(MachineAlertSchema) }),
     validateResponse: true,
   },
 } as const

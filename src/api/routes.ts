@@ -162,6 +162,9 @@ const IngestResponse = z.object({
   runs: z.array(
     z.object({
       id: z.number().int(),
+      stored: z
+        .boolean()
+        .describe('False when the same content was uploaded before: nothing was stored, id is that run'),
       machine: z.string(),
       runtime: z.string(),
       version: z.string(),

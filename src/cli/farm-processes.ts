@@ -112,9 +112,14 @@ export async function startFarmServer(
   return { ...p, baseUrl: m[1] ?? '' }
 }
 
-/** `langperf agent` for `machine`. */
-export function startFarmAgent(baseUrl: string, token: string, machine: string): LangperfProcess {
-  return startLangperf(['agent', '--server', baseUrl, '--machine', machine, '--claim-wait', '1'], {
+/** `langperf agent` for `machine`, with `extra` arguments (e.g. its own `--cache-dir`). */
+export function startFarmAgent(
+  baseUrl: string,
+  token: string,
+  machine: string,
+  extra: readonly string[] = [],
+): LangperfProcess {
+  return startLangperf(['agent', '--server', baseUrl, '--machine', machine, '--claim-wait', '1', ...extra], {
     LANGPERF_TOKEN: token,
   })
 }

@@ -183,6 +183,69 @@ describe('release, matrix and machine pages', () => {
   })
 })
 
+describe('the agents page and silent machines', () => {
+  let s: Seeded
+  before(async () => {
+    s = await seed()
+    // Two agents: big-box measuring, small-box idle and silent (an open alert), and an older cleared alert.
+    await s.store.registerAgent({ machine: 'big-box', tokenId: 1, info: {}, at: '2024-10-06T00:00:00Z' })
+    await s.store.registerAgent({ machine: 'small-box', tokenId: 2, info: {}, at: '2024-10-01T00:00:00Z' })
+    await s.store.touchAgent('big-box', { state: 'building', at: '2024-10-06T01:00:00Z', finished: 'done' })
+    const old = await s.store.raiseMachineAlert({
+      machine: 'big-box',
+      kind: 'silent',
+      since: '2024-09-01T00:00:00Z',
+      at: '2024-09-03T00:00:00Z',
+      detail: { pendingJobs: 1 },
+    })
+    await s.store.clearMachineAlerts('big-box', { at: '2024-09-04T00:00:00Z', reason: `run 1 arrived` })
+    assert.ok(old.raised)
+    await s.store.raiseMachineAlert({
+      machine: 'small-box',
+      kind: 'silent',
+      since: '2024-10-05T10:00:00Z',
+      at: '2024-10-07T00:00:00Z',
+      detail: { pendingJobs: 4, lastSeenAt: '2024-10-05T10:05:00Z' },
+    })
+  })
+  after(async () => {
+    await s.app.close()
+    await s.store.close()
+  })
+
+  test('/agents lists each agent with its state, last seen, last result, queue and jobs, linked from the menu', async () => {
+    const page = await get(s.app, '/agents')
+    assert.equal(page.status, 200)
+    assert.match(page.body, /<a href="\/agents" aria-current="page">Agents<\/a>/)
+    const row = (machine: string) =>
+      new RegExp(`<tr[^>]*data-agent="${machine}"[^>]*>([\\s\\S]*?)</tr>`).exec(page.body)?.[1] ?? ''
+    assert.match(row('big-box'), /building/)
+    assert.match(row('big-box'), /2024-10-06 01:00/)
+    // Its newest run started on day 4.
+    assert.match(row('big-box'), /2024-10-04 10:00/)
+    assert.match(row('small-box'), /silent/)
+    assert.match(row('small-box'), /idle/)
+    assert.match(page.body, /no results since 2024-10-05 10:00 UTC \(38 h when raised\)/)
+    assert.match(page.body, /run 1 arrived/)
+    const machine = await get(s.app, '/machines/big-box')
+    assert.match(machine.body, /href="\/agents"/)
+  })
+
+  test('the alerts page shows the open machine alerts above the alerts about commits', async () => {
+    const page = await get(s.app, '/alerts')
+    assert.match(page.body, /Silent machines \(1\)/)
+    assert.match(page.body, /4 job\(s\) waiting; agent seen 2024-10-05 10:05/)
+    assert.doesNotMatch(page.body, /run 1 arrived/)
+  })
+
+  test('the static report writes the agents page', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'langperf-pages-'))
+    const report = await renderSite(s.api, out)
+    assert.ok(report.pages.includes('agents.html'))
+    assert.match(readFileSync(join(out, 'agents.html'), 'utf8'), /small-box/)
+  })
+})
+
 describe("a server workload's metrics on the timeline and compare pages", () => {
   test('the timeline offers requests/s and latency beside the value; compare shows them under the row', async () => {
     const store = await openSqliteStore(':memory:')

@@ -380,7 +380,8 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
         .description(
           'One nightly cycle over the runtimes of langperf.toml: for each branch × config, the new first-parent commits →\n' +
             'build → measure → store → detect → notify → bisect. Resumes after a crash without redoing finished steps;\n' +
-            'exits with 75 when another nightly holds the lock (docs/nightly.md)',
+            'exits with 75 when another nightly holds the lock (docs/nightly.md). With --farm, the same plan per farm\n' +
+            'machine, built and measured by their agents (docs/farm.md)',
         )
         .option(
           '--backfill <n>',
@@ -440,6 +441,27 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
           '--profile-processes <n>',
           'profiled processes per build and workload at a culprit (default 2)',
           number('--profile-processes', true),
+        )
+        .option(
+          '--farm',
+          "the farm's nightly, on the server's host: plan each farm machine's commits (machines with a registered agent, " +
+            'and [[machines]]) and enqueue one build job per commit × config × machine for the agents, in the PostgreSQL ' +
+            'store of `serve --farm`; then detect and notify over what has arrived (docs/farm.md). Pairs do not grow; no bisection',
+        )
+        .option('--wait', 'with --farm: wait until the jobs enqueued have finished, then detect')
+        .option(
+          '--wait-timeout <s>',
+          'with --wait: give up waiting after this many seconds (default 86400); exit status 1',
+          number('--wait-timeout', false),
+        )
+        .option(
+          '--farm-machine <name>',
+          'with --farm: only this machine (repeatable; default: every registered agent and [[machines]])',
+          collect,
+        )
+        .option(
+          '--pg-schema <name>',
+          "with --farm: the PostgreSQL schema of the store, as `serve --pg-schema` (default: the connection's search_path)",
         ),
     ),
   ).action(async (opts) => {
@@ -557,7 +579,7 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     )
     .option(
       '--config <path>',
-      "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url",
+      "a langperf.toml whose runtimes' local git mirrors (the nightly's) list the commits of alerts' blame ranges, linked by their commit_url and compare_url; with --farm, its [[notify]] targets get the machine alerts",
     )
     .option(
       '--pg-schema <name>',
@@ -572,6 +594,16 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
       'with --farm: how long a job stays held without a heartbeat (default 30000)',
       number('--farm-lock-ms', true),
     )
+    .option(
+      '--farm-silent-hours <h>',
+      'with --farm: a machine whose agent sent no result for this long, while jobs waited for it or the agent was not seen either, ' +
+        'raises a "no results since …" alert, sent to the [[notify]] targets of --config (default 36)',
+      number('--farm-silent-hours', false),
+    )
+    .option(
+      '--portal-url <url>',
+      'public URL of the portal, for links in notifications ($LANGPERF_PORTAL_URL; default: the address served)',
+    )
     .action(async (opts: ServeOptions) => {
       const { serveCommand } = await import('./commands/serve.ts')
       setStatus(await serveCommand(ctx, opts))
@@ -584,7 +616,9 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     .command('agent')
     .description(
       "Run the benchmark farm's agent on this machine: register with the server, claim this machine's jobs one at a time,\n" +
-        'measure each as `langperf run` does, renew its lease while it runs and upload its result. SIGTERM releases the running job and stops (docs/farm.md)',
+        'build the commit of a build job (cached: the build room, as the nightly), measure as `langperf run` does, renew the\n' +
+        "job's lease while it runs and upload its result. It runs the build commands the server's jobs carry: trust its admins.\n" +
+        'SIGTERM releases the running job and stops (after the build step in progress, if any) (docs/farm.md)',
     )
     .requiredOption(
       '--server <url>',
@@ -602,6 +636,14 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
       'stop after this many jobs (default: run until SIGTERM)',
       number('--max-jobs', true),
     )
+    .option(
+      '--cache-dir <dir>',
+      "where build jobs keep this machine's git mirrors, worktrees and built artifacts (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
+    )
+    .option(
+      '--config <path>',
+      'a langperf.toml whose [build] settings (cache_dir, jobs, step_timeout, cache_max_size) build jobs use (default ./langperf.toml when present)',
+    )
     .action(async (opts: AgentCommandOptions) => {
       const { agentCommand } = await import('./commands/agent.ts')
       setStatus(await agentCommand(ctx, opts))
@@ -614,7 +656,8 @@ export function addUploadCommand(program: Command, ctx: Ctx, setStatus: (code: n
     .command('upload')
     .description(
       'Send result files made elsewhere (a CI job) to a langperf server: langperf-run documents or pyperf JSON, plain or gzip.\n' +
-        'Each file is stored on its own; the exit status is 1 if any was not (docs/farm.md has a CI example)',
+        'Each file is stored on its own, once: the same content sent again is answered with the run stored before, and said so;\n' +
+        'the exit status is 1 if any was not stored (docs/farm.md has a CI example)',
     )
     .argument('<file...>', 'langperf-run or pyperf JSON files')
     .requiredOption('--server <url>', 'the langperf server, e.g. https://perf.example.org')

@@ -11,7 +11,7 @@ import { cli } from './toy-runtime.ts'
 
 // `langperf upload FILE…` against a real server on a socket: a langperf-run document and a gzip
 // pyperf file are stored; a file of neither format and a token of another machine are refused,
-// each on its own, and the exit status says so.
+// each on its own, and the exit status says so; a file uploaded again is stored once.
 
 const tmp = mkdtempSync(join(tmpdir(), 'langperf-upload-'))
 const PYPERF = fileURLToPath(
@@ -39,7 +39,7 @@ async function setup() {
 
 const runCount = async (store: Store) => (await store.listRuns({ limit: 1 })).total
 
-test('upload stores langperf-run and pyperf files; a bad file or a foreign machine fails alone, status 1', async () => {
+test('upload stores langperf-run and pyperf files; a bad file or a foreign machine fails alone, status 1; a file sent again is stored once', async () => {
   const f = await setup()
   try {
     const base = await f.app.listen({ host: '127.0.0.1', port: 0 })
@@ -70,8 +70,45 @@ test('upload stores langperf-run and pyperf files; a bad file or a foreign machi
     assert.equal(bad.code, 1)
     assert.match(bad.err, /junk\.json: not stored: .*expected a langperf-run document/)
     assert.match(bad.err, /foreign\.json: not stored: .*found machine "bench-9"/)
-    assert.match(bad.out, /run\.json: stored as run/)
+    // The same document again: the server knows its content and stores nothing, saying so.
+    const firstId = /run\.json: stored as run (\d+)/.exec(ok.out)?.[1]
+    assert.match(bad.out, new RegExp(`run\\.json: already stored as run ${firstId} \\(langperf-run\\)`))
     assert.match(bad.err, /2 of 3 files not stored/)
+    assert.equal(await runCount(f.store), before + 2)
+    // Re-indented, a file is the same content; with other overrides, another run.
+    const pretty = join(tmp, 'run-pretty.json')
+    writeFileSync(
+      pretty,
+      JSON.stringify(exampleRunDocument({ machine: 'bench-2', commitSha: 'eeee5555' }), null, 2),
+    )
+    const again = await cli(
+      'upload',
+      '--server',
+      base,
+      '--token',
+      f.secrets.admin,
+      pretty,
+      PYPERF,
+      '--machine',
+      'ci-1',
+      '--json',
+    )
+    assert.equal(again.code, 0, again.err)
+    assert.deepEqual(
+      JSON.parse(again.out).uploaded.map((u: { stored: boolean }) => u.stored),
+      [false, false],
+    )
+    const other = await cli(
+      'upload',
+      '--server',
+      base,
+      '--token',
+      f.secrets.admin,
+      PYPERF,
+      '--machine',
+      'ci-2',
+    )
+    assert.match(other.out, /stored as run \d+ \(pyperf\)/)
     assert.equal(await runCount(f.store), before + 3)
   } finally {
     await f.app.close()

@@ -4,6 +4,12 @@
  */
 
 export { jobIdOf, jobKeyText, queueNameOf } from './job-key.ts'
-export { DEFAULT_FARM_SCHEMA, FarmQueue, type FarmQueueOptions, type QueueDepth } from './queue.ts'
+export {
+  DEFAULT_FARM_SCHEMA,
+  type FarmJobState,
+  FarmQueue,
+  type FarmQueueOptions,
+  type QueueDepth,
+} from './queue.ts'
 /** Test support: fresh PostgreSQL schemas and example jobs (tests and bench scripts only). */
 export { exampleFarmJob, NO_PG_REASON, schemaPool, TEST_PG_URL } from './testing.ts'

@@ -134,6 +134,27 @@ if (url === undefined) {
       }
     })
 
+    test('unfinishedKeys() lists the keys that will run or failed for good; states() tells each job', async () => {
+      const q = open({ attempts: 1 })
+      try {
+        const [a, b, c] = ['c1', 'c2', 'c3'].map((commit) => exampleFarmJob('m1', commit))
+        const ids = (await q.enqueue([a!, b!, c!])).map((x) => x.id)
+        const first = await q.claim('m1', 0)
+        assert.ok(first)
+        await q.complete('m1', first, async () => ({ runId: 1 }))
+        const second = await q.claim('m1', 0)
+        assert.ok(second)
+        await q.fail('m1', second, { message: 'boom', release: false })
+        assert.deepEqual((await q.unfinishedKeys('m1')).map((k) => k.commit).sort(), ['c2', 'c3'])
+        assert.deepEqual(
+          [...(await q.states('m1', [...ids, 'f'.repeat(32)])).values()],
+          ['completed', 'failed', 'waiting', 'unknown'],
+        )
+      } finally {
+        await q.close()
+      }
+    })
+
     test('a job whose lease expires (its agent died) is handed out again with a new lease', async () => {
       const q = open({ lockDurationMs: 1000, stalledIntervalMs: 500 })
       try {

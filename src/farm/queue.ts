@@ -9,7 +9,7 @@ import {
   Queue,
   Worker,
 } from 'bullmq'
-import type { ClaimedJob, FarmJobKey, MeasureJob, NewFarmJob } from '../api/index.ts'
+import type { BuildJob, ClaimedJob, FarmJobKey, MeasureJob, NewFarmJob } from '../api/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import { jobIdOf, jobKeyText, queueNameOf } from './job-key.ts'
 
@@ -21,12 +21,28 @@ import { jobIdOf, jobKeyText, queueNameOf } from './job-key.ts'
 // job; the stalled-job checker of each queue runs here and puts a job whose lease expired (a dead
 // agent) back to waiting.
 
-/** What a job carries. */
+/** What a job carries: its key, what it measures and, for a build job, what it builds. */
 interface JobData {
   readonly key: FarmJobKey
   readonly keyText: string
   readonly measure: MeasureJob
+  /** Absent in jobs enqueued before build jobs existed. */
+  readonly build?: BuildJob | null
 }
+
+/** States a job of the farm can be in, as the engine names them (`unknown`: no such job). */
+export type FarmJobState =
+  | 'waiting'
+  | 'active'
+  | 'delayed'
+  | 'prioritized'
+  | 'waiting-children'
+  | 'completed'
+  | 'failed'
+  | 'unknown'
+
+/** Job states whose job has not finished and may still run. */
+const PENDING_STATES = ['waiting', 'active', 'delayed', 'prioritized'] as const
 
 /** Options of the farm's queue. */
 export interface FarmQueueOptions {
@@ -168,8 +184,8 @@ export class FarmQueue {
       const before = await Job.fromId(queue, id)
       if (before === undefined) {
         await queue.add(
-          'measure',
-          { key: job.key, keyText: jobKeyText(job.key), measure: job.measure },
+          job.build === undefined ? 'measure' : 'build',
+          { key: job.key, keyText: jobKeyText(job.key), measure: job.measure, build: job.build ?? null },
           { jobId: id },
         )
       }
@@ -192,6 +208,7 @@ export class FarmQueue {
           attempt: Math.max(1, job.attemptsStarted),
           key: job.data.key,
           measure: job.data.measure,
+          build: job.data.build ?? null,
           lockDurationMs: this.lockDurationMs,
         }
       }
@@ -269,6 +286,25 @@ export class FarmQueue {
     await job.moveToFailed(new Error(failure.message), target.lease, false)
     const state = await job.getState()
     return { state: state === 'delayed' ? 'delayed' : state === 'failed' ? 'failed' : 'waiting' }
+  }
+
+  /**
+   * The keys of `machine`'s jobs that have not completed: waiting, running or delayed (they will
+   * run), or failed for good (they will not run again: their key stays taken). A completed job's
+   * result is in the store.
+   */
+  async unfinishedKeys(machine: string): Promise<FarmJobKey[]> {
+    const { queue } = await this.#of(machine)
+    const jobs = await queue.getJobs([...PENDING_STATES, 'failed'], 0, -1)
+    return jobs.filter((j) => j?.data?.key !== undefined).map((j) => j.data.key)
+  }
+
+  /** The state of each job of `ids` in `machine`'s queue. */
+  async states(machine: string, ids: readonly string[]): Promise<Map<string, FarmJobState>> {
+    const { queue } = await this.#of(machine)
+    const out = new Map<string, FarmJobState>()
+    for (const id of ids) out.set(id, (await queue.getJobState(id)) as FarmJobState)
+    return out
   }
 
   /** The depth of `machine`'s queue. */

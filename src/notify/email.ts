@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import nodemailer from 'nodemailer'
 import type { SmtpSecurity } from '../model/index.ts'
-import type { AlertMessage } from './message.ts'
+import type { NotifyMessage } from './machine-message.ts'
 import { renderEmail } from './render.ts'
 import { type DeliveryResult, redact, type Transport } from './transport.ts'
 
@@ -57,7 +57,7 @@ export function createEmailTransport(settings: EmailSettings, options: EmailOpti
   return {
     name: settings.name,
     kind: 'email',
-    async send(message: AlertMessage): Promise<DeliveryResult> {
+    async send(message: NotifyMessage): Promise<DeliveryResult> {
       if (settings.username !== null && settings.security === 'none' && !isLoopback(settings.host)) {
         return {
           ...failed(
@@ -94,7 +94,9 @@ export function createEmailTransport(settings: EmailSettings, options: EmailOpti
           text: mail.text,
           html: mail.html,
           headers: {
-            'X-Langperf-Alert': String(message.alertId),
+            ...(message.kind === 'machine-silent'
+              ? { 'X-Langperf-Machine-Alert': String(message.machineAlertId) }
+              : { 'X-Langperf-Alert': String(message.alertId) }),
             // RFC 3834, section 5: automatic messages say so, so that no vacation reply answers them.
             'Auto-Submitted': 'auto-generated',
           },
@@ -111,7 +113,11 @@ export function createEmailTransport(settings: EmailSettings, options: EmailOpti
         if (/wrong version number/i.test(why)) {
           why = `the server did not answer in TLS (${why}); expected smtp_security = "starttls" for a port that starts in plain text, such as 587`
         }
-        return failed(`Cannot mail alert ${message.alertId} through ${server}: ${why}`, retryable)
+        const what =
+          message.kind === 'machine-silent'
+            ? `machine alert ${message.machineAlertId}`
+            : `alert ${message.alertId}`
+        return failed(`Cannot mail ${what} through ${server}: ${why}`, retryable)
       } finally {
         transporter.close()
       }

@@ -1,5 +1,5 @@
 import { bodyQuote, type HttpResponse, httpRequest, judgeStatus } from './http.ts'
-import type { AlertMessage } from './message.ts'
+import { machineAlertMarker, type NotifyMessage } from './machine-message.ts'
 import { renderMarkdown } from './render.ts'
 import {
   type AttemptOutcome,
@@ -72,16 +72,17 @@ export function createGithubTransport(settings: GithubSettings, options: GithubO
   return {
     name: settings.name,
     kind: 'github',
-    async send(message: AlertMessage): Promise<DeliveryResult> {
-      const marker = alertMarker(message.alertId)
+    async send(message: NotifyMessage): Promise<DeliveryResult> {
+      const machine = message.kind === 'machine-silent'
+      const marker = machine ? machineAlertMarker(message.machineAlertId) : alertMarker(message.alertId)
       const body = `${marker}\n${renderMarkdown(message)}`
-      const culprit = message.blame.culprit
+      const culprit = machine ? null : message.blame.culprit
       const outcome = await withRetries(async (): Promise<AttemptOutcome<Posted>> => {
         if (culprit !== null && /^[0-9a-f]{7,64}$/i.test(culprit.sha)) {
           const commented = await postCommitComment(repo, culprit.sha, body, marker)
           if (!commented.ok || commented.value !== null) return commented as AttemptOutcome<Posted>
         }
-        return postIssue(repo, message, body)
+        return postIssue(repo, { title: message.title, marker }, body)
       }, options)
       if (outcome.ok) {
         return { ...base, state: 'delivered', attempts: outcome.attempts, ...outcome.value }
@@ -90,9 +91,10 @@ export function createGithubTransport(settings: GithubSettings, options: GithubO
         ...base,
         state: 'failed',
         attempts: outcome.attempts,
-        reason: redact(`Cannot post alert ${message.alertId} to ${settings.repo}: ${outcome.reason}`, [
-          settings.token,
-        ]),
+        reason: redact(
+          `Cannot post ${machine ? 'machine alert' : 'alert'} ${machine ? message.machineAlertId : message.alertId} to ${settings.repo}: ${outcome.reason}`,
+          [settings.token],
+        ),
         retryable: outcome.retryable,
       }
     },
@@ -189,10 +191,10 @@ async function findIssue(repo: GithubRepo, marker: string): Promise<AttemptOutco
 /** The alert's issue: the one already open with its marker, else a new one. */
 async function postIssue(
   repo: GithubRepo,
-  message: AlertMessage,
+  message: { readonly title: string; readonly marker: string },
   body: string,
 ): Promise<AttemptOutcome<Posted>> {
-  const found = await findIssue(repo, alertMarker(message.alertId))
+  const found = await findIssue(repo, message.marker)
   if (!found.ok || found.value !== null) return found as AttemptOutcome<Posted>
   const title =
     message.title.length > TITLE_MAX_CHARS ? `${message.title.slice(0, TITLE_MAX_CHARS - 1)}…` : message.title

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../lib/index.ts'
+import type { MachineAlertMessage, NotifyMessage } from './machine-message.ts'
 import {
   type AlertMessage,
   type CommitRef,
@@ -25,7 +26,17 @@ const SLACK_HEADER_MAX_CHARS = 150
 const SLACK_SECTION_MAX_CHARS = 3000
 
 /** Plain text, for terminals, logs and the text part of e-mails. */
-export function renderText(m: AlertMessage): string {
+export function renderText(m: NotifyMessage): string {
+  if (m.kind === 'machine-silent') {
+    const lines = [
+      line(m.title),
+      line(m.summary),
+      '',
+      `Machine: ${m.links.machine}`,
+      `Agents:  ${m.links.agents}`,
+    ]
+    return `${lines.join('\n')}\n`
+  }
   const lines = [line(m.title), line(m.summary), '']
   lines.push(
     ...blameLines(m, (ref) => (ref.url === null ? line(ref.sha) : `${line(ref.sha)} <${ref.url}>`), line),
@@ -48,8 +59,12 @@ export function renderText(m: AlertMessage): string {
 }
 
 /** GitHub-flavoured Markdown, for issues and commit comments. */
-export function renderMarkdown(m: AlertMessage): string {
+export function renderMarkdown(m: NotifyMessage): string {
   const md = (s: string) => escapeMarkdown(line(s))
+  if (m.kind === 'machine-silent') {
+    const links = `[Machine ${md(m.machine)}](${safeUrl(m.links.machine)}) · [Agents](${safeUrl(m.links.agents)})`
+    return `${[`### ${md(m.title)}`, '', md(m.summary), '', links].join('\n')}\n`
+  }
   const link = (ref: CommitRef) =>
     ref.url === null
       ? `\`${codeSafe(shortSha(ref.sha))}\``
@@ -72,8 +87,9 @@ export function renderMarkdown(m: AlertMessage): string {
  * notifications; Mattermost, which ignores `blocks`, shows it as the post and translates its
  * `<url|label>` links), `blocks` the laid-out version.
  */
-export function renderSlack(m: AlertMessage): JsonObject {
+export function renderSlack(m: NotifyMessage): JsonObject {
   const esc = (s: string) => escapeSlack(line(s))
+  if (m.kind === 'machine-silent') return renderMachineSlack(m, esc)
   const link = (ref: CommitRef) =>
     ref.url === null ? `\`${esc(shortSha(ref.sha))}\`` : `<${slackUrl(ref.url)}|${esc(shortSha(ref.sha))}>`
   const blame = blameLines(m, link, esc)
@@ -105,9 +121,20 @@ export function renderSlack(m: AlertMessage): JsonObject {
 }
 
 /** An e-mail: subject (the title), the text rendering, and an HTML part with every value escaped. */
-export function renderEmail(m: AlertMessage): RenderedEmail {
+export function renderEmail(m: NotifyMessage): RenderedEmail {
   const h = (s: string) => escapeHtml(line(s))
   const a = (url: string, label: string) => `<a href="${escapeHtml(safeUrl(url))}">${label}</a>`
+  if (m.kind === 'machine-silent') {
+    const html = [
+      '<!DOCTYPE html>',
+      '<html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
+      `<h2>${h(m.title)}</h2>`,
+      `<p>${h(m.summary)}</p>`,
+      `<p>${a(m.links.machine, `Machine ${h(m.machine)}`)} · ${a(m.links.agents, 'Agents')}</p>`,
+      '</body></html>',
+    ].join('\n')
+    return { subject: truncate(line(m.title), 200), text: renderText(m), html: `${html}\n` }
+  }
   const ref = (r: CommitRef) =>
     r.url === null ? `<code>${h(shortSha(r.sha))}</code>` : a(r.url, `<code>${h(shortSha(r.sha))}</code>`)
   const blame = blameLines(m, ref, h).map((l) => `<p>${l}</p>`)
@@ -139,6 +166,20 @@ export function renderEmail(m: AlertMessage): RenderedEmail {
     .filter((x) => x !== '')
     .join('\n')
   return { subject: truncate(line(m.title), 200), text: renderText(m), html: `${html}\n` }
+}
+
+/** The Slack payload of a machine alert: the title, the summary and the links. */
+function renderMachineSlack(m: MachineAlertMessage, esc: (s: string) => string): JsonObject {
+  const links = `<${slackUrl(m.links.machine)}|Machine ${esc(m.machine)}> · <${slackUrl(m.links.agents)}|Agents>`
+  const text = [esc(m.title), esc(m.summary), links].join('\n')
+  return {
+    text: truncate(text, SLACK_SECTION_MAX_CHARS),
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: truncate(line(m.title), SLACK_HEADER_MAX_CHARS) } },
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(esc(m.summary), SLACK_SECTION_MAX_CHARS) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: links }] },
+    ],
+  }
 }
 
 /**

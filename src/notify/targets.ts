@@ -2,7 +2,7 @@ import { assertNever, quote } from '../lib/index.ts'
 import type { NotifyTarget, ValueSource } from '../model/index.ts'
 import { createEmailTransport, type EmailOptions } from './email.ts'
 import { createGithubTransport, type GithubOptions } from './github.ts'
-import type { AlertMessage } from './message.ts'
+import type { NotifyMessage } from './machine-message.ts'
 import type { DeliveryResult, Transport, TransportKind } from './transport.ts'
 import { createWebhookTransport } from './webhook.ts'
 
@@ -74,7 +74,7 @@ export function createTransport(
  * transport that throws (a bug) gives a failed result rather than hiding the others'.
  */
 export async function notifyAll(
-  message: AlertMessage,
+  message: NotifyMessage,
   transports: readonly Transport[],
 ): Promise<readonly DeliveryResult[]> {
   return Promise.all(

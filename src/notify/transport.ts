@@ -1,4 +1,4 @@
-import type { AlertMessage } from './message.ts'
+import type { NotifyMessage } from './machine-message.ts'
 
 // What every transport shares: the result type (a delivery is a result, never a throw), the
 // retry loop with exponential backoff that honours Retry-After, and the redaction that keeps
@@ -32,12 +32,12 @@ export type DeliveryResult =
       readonly retryable: boolean
     }
 
-/** Something that delivers alert messages to one configured target. */
+/** Something that delivers alert messages (about a commit range or a machine) to one configured target. */
 export interface Transport {
   readonly name: string
   readonly kind: TransportKind
   /** Sends one message; resolves with the result, never rejects. */
-  send(message: AlertMessage): Promise<DeliveryResult>
+  send(message: NotifyMessage): Promise<DeliveryResult>
 }
 
 /** Retry and timeout settings shared by the HTTP transports; the world (clock, sleep) injectable. */

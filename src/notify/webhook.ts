@@ -1,5 +1,5 @@
 import { httpRequest, judgeStatus } from './http.ts'
-import type { AlertMessage } from './message.ts'
+import type { NotifyMessage } from './machine-message.ts'
 import { renderSlack } from './render.ts'
 import {
   type DeliveryResult,
@@ -34,7 +34,7 @@ export function createWebhookTransport(settings: WebhookSettings, options: Retry
   return {
     name: settings.name,
     kind: 'webhook',
-    async send(message: AlertMessage): Promise<DeliveryResult> {
+    async send(message: NotifyMessage): Promise<DeliveryResult> {
       if (!/^https?:\/\//i.test(settings.url)) {
         return {
           ...base,

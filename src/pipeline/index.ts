@@ -1,7 +1,8 @@
 /**
  * The nightly pipeline and bisection (docs/nightly.md): `runNightly` builds and measures the new
  * commits of every tracked branch, detects changes, notifies and bisects, resuming after a crash
- * and holding a lock; `bisect` narrows a range to the commit that changed performance.
+ * and holding a lock; `runFarmNightly` plans the same per machine of a farm and enqueues build
+ * jobs for its agents (docs/farm.md); `bisect` narrows a range to the commit that changed performance.
  */
 export {
   BISECT_DEFAULTS,
@@ -30,6 +31,14 @@ export {
   movedWorkloads,
   profileCulprit,
 } from './culprit-profile.ts'
+export {
+  type FarmJobReport,
+  type FarmNightlyDeps,
+  type FarmNightlyOptions,
+  type FarmNightlyReport,
+  type FarmScheduler,
+  runFarmNightly,
+} from './farm-nightly.ts'
 export {
   acquireLock,
   type HeldLock,

@@ -43,12 +43,14 @@ export function scopeOf(context: NightlyContext, plan: BranchPlan, config: strin
 /**
  * Plans `branch` of a runtime: lists its recent commits, reads what each config measured on this
  * machine and picks the commits to measure; logs the plan and adds it to the report, each with
- * the reference it would have if every planned build works.
+ * the reference it would have if every planned build works. `queued` (by config) are shas the
+ * farm's queue holds for this machine: they are planned already, not measured yet.
  */
 export async function planBranch(
   context: NightlyContext,
   sources: RuntimeSources,
   branch: string,
+  queued: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Promise<BranchPlan> {
   const { world, options } = context
   const { runtime } = sources
@@ -61,8 +63,9 @@ export async function planBranch(
   for (const cfg of runtime.configs) {
     const history = await measuredShas(context, runtime, cfg.name, branch)
     histories.set(cfg.name, history)
+    const waiting = queued.get(cfg.name)
     const planned = planCommits(commits, {
-      measured: history.measured,
+      measured: waiting === undefined ? history.measured : new Set([...history.measured, ...waiting]),
       every: options.every ?? 1,
       maxNew,
       ...(options.backfill !== undefined ? { backfill: options.backfill } : {}),
@@ -110,7 +113,7 @@ function reportPlan(context: NightlyContext, plan: BranchPlan): void {
 }
 
 /** Shas measured for runtime × config on this machine: done measure steps and complete nightly runs. */
-async function measuredShas(
+export async function measuredShas(
   context: NightlyContext,
   runtime: RuntimeConfig,
   config: string,

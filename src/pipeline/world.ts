@@ -2,6 +2,12 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import {
   type BISECT_PURPOSE,
+  type BuildSpecInput,
+  buildIdentity,
+  buildMetadata,
+  buildSpecOf,
+  failedBuildResults,
+  interpreterOfArtifact,
   measureAndStore,
   type REFERENCE_PURPOSE,
   type RunGroupSoFar,
@@ -24,16 +30,13 @@ import {
   processMeans,
   type RuntimeConfig,
   type WorkloadDefinition,
-  type WorkloadResult,
 } from '../model/index.ts'
 import {
   customizePreset,
-  describeInterpreter,
   ensurePySpy,
   getPreset,
   HARNESS_PROTOCOL_VERSION,
   type Interpreter,
-  interpreterIdentity,
   loadSuites,
   loadWorkloads,
   type Preset,
@@ -263,86 +266,12 @@ function logBuildEvent(world: World, e: BuildEvent): void {
   }
 }
 
+// What a run of a built commit records lives in analysis (the farm's agent records the same).
+export { type BuildSpecInput, buildIdentity, buildMetadata, buildSpecOf }
+
 /** The interpreter an ok artifact installed, identified by its self-report. */
-export async function interpreterOf(world: World, artifact: Artifact): Promise<Interpreter> {
-  const path = artifact.manifest.executablePath
-  if (artifact.manifest.status !== 'ok' || path === null) {
-    throw new LangperfError(
-      'internal',
-      `Cannot measure artifact ${quote(artifact.manifest.key)}: its build is ${artifact.manifest.status}`,
-    )
-  }
-  const described = await describeInterpreter(path, { env: world.env })
-  if (!described.ok) {
-    throw new LangperfError(
-      'unavailable',
-      `Cannot measure the build of ${artifact.manifest.commit.slice(0, 12)}: ${quote(path, 200)} ${described.reason}`,
-    )
-  }
-  return {
-    identity: interpreterIdentity(described.info),
-    info: described.info,
-    foundAs: path,
-    origin: 'build',
-  }
-}
-
-/** The identity of a built commit: `runtime:sha:config`, as the glossary writes it. */
-export function buildIdentity(runtime: string, sha: string, config: string): string {
-  return `${runtime}:${sha}:${config}`
-}
-
-/** What a BuildSpec is made of: the built commit × config, and its interpreter when it runs. */
-export interface BuildSpecInput {
-  readonly runtime: RuntimeConfig
-  readonly configName: string
-  readonly branch: string | null
-  readonly commit: {
-    readonly sha: string
-    readonly authorDateUtc: string
-    readonly firstParentPosition?: number
-  }
-  readonly artifact: Artifact
-  /** Null for a build that does not run (failed or unsupported). */
-  readonly interpreter: Interpreter | null
-  /** The version recorded when there is no interpreter to report its own. */
-  readonly versionFallback: string
-}
-
-/** The BuildSpec an artifact stands for: what a run stored of it names as its build. */
-export function buildSpecOf(input: BuildSpecInput): BuildSpec {
-  const { runtime, configName, branch, commit, artifact, interpreter, versionFallback } = input
-  return {
-    runtime: runtime.name,
-    version: interpreter?.info.version ?? versionFallback,
-    config: configName,
-    commitSha: commit.sha,
-    commitDateUtc: commit.authorDateUtc,
-    branch,
-    mergeBase: null,
-    identity: buildIdentity(runtime.name, commit.sha, configName),
-    interpreter: interpreter?.info ?? null,
-    metadata: {
-      artifact: artifact.manifest.key,
-      config_hash: artifact.manifest.configHash,
-      build_status: artifact.manifest.status,
-      build_duration_ms: artifact.manifest.buildDurationMs,
-      // Its place on the branch's first-parent line: detection orders the series by ancestry.
-      ...(commit.firstParentPosition !== undefined ? { history_order: commit.firstParentPosition } : {}),
-    },
-  }
-}
-
-/** Run metadata about the build behind a run: its status, log and, when failed, where it failed. */
-export function buildMetadata(artifact: Artifact): JsonObject {
-  const m = artifact.manifest
-  return {
-    build_status: m.status,
-    build_key: m.key,
-    build_log: m.logPath,
-    build_duration_ms: m.buildDurationMs,
-    ...(m.failure ? { build_failed_step: m.failure.step, build_failure: m.failure.reason } : {}),
-  }
+export function interpreterOf(world: World, artifact: Artifact): Promise<Interpreter> {
+  return interpreterOfArtifact(artifact, world.env)
 }
 
 /**
@@ -361,30 +290,8 @@ export async function storeFailedBuild(
   },
 ): Promise<number> {
   const { spec, artifact, suite, workloads, metadata } = failed
-  const m = artifact.manifest
   const at = world.now().toISOString()
-  const failure = m.failure
-  const message =
-    m.status === 'unsupported'
-      ? `Build config not supported by this commit: ${failure?.reason ?? 'unsupported'} (log: ${m.logPath})`
-      : `Build failed at step ${quote(failure?.step ?? '?')}: ${failure?.reason ?? 'failed'} (log: ${m.logPath})`
-  const results: WorkloadResult[] = workloads.map((w) => ({
-    workload: { name: w.manifest.name, version: w.version },
-    unit: 'second',
-    loops: 1,
-    innerLoops: w.manifest.innerLoops,
-    processes: [],
-    outcome:
-      m.status === 'unsupported'
-        ? { state: 'skipped', message }
-        : {
-            state: 'failed',
-            reason: 'build-failed',
-            message,
-            stderrTail: (failure?.logTail ?? '').slice(-4096),
-          },
-    metadata: {},
-  }))
+  const results = failedBuildResults(artifact, workloads)
   const [runId] = await world.store.insertRuns([
     {
       run: {

@@ -19,6 +19,7 @@ type FarmRoute =
   | 'agentFail'
   | 'enqueueJobs'
   | 'listAgents'
+  | 'listMachineAlerts'
 
 /** What the farm's handlers need beside the store. */
 export interface FarmHandlerContext {
@@ -58,6 +59,21 @@ export function checkAgentMachine(token: TokenRecord | null, machine: string, ac
   }
 }
 
+/**
+ * Clears the open "silent" alerts about the machine of a run that just arrived (the check that
+ * raises them, analysis/silence.ts, would clear them too, but only at its next pass).
+ */
+export async function resultArrived(
+  store: Store,
+  arrived: { readonly machine: string; readonly runId: number; readonly at: string },
+): Promise<void> {
+  await store.clearMachineAlerts(arrived.machine, {
+    at: arrived.at,
+    reason: `run ${arrived.runId} arrived`,
+    kind: 'silent',
+  })
+}
+
 /** The handlers of the farm's routes. */
 export function farmHandlers(store: Store, context: FarmHandlerContext): Pick<Handlers, FarmRoute> {
   const at = () => context.now().toISOString()
@@ -80,14 +96,19 @@ export function farmHandlers(store: Store, context: FarmHandlerContext): Pick<Ha
       const farm = farmOf(context, action)
       await store.touchAgent(body.machine, { state: 'idle', at: at() })
       const job = await farm.claim(body.machine, body.waitS * 1000)
-      if (job !== null) await store.touchAgent(body.machine, { state: 'measuring', at: at() })
+      if (job !== null) {
+        await store.touchAgent(body.machine, {
+          state: job.build === null ? 'measuring' : 'building',
+          at: at(),
+        })
+      }
       return { job }
     },
     agentHeartbeat: async ({ params, body, token }) => {
       const action = ROUTES.agentHeartbeat.action
       checkAgentMachine(token, body.machine, action)
       const answer = await farmOf(context, action).heartbeat(body.machine, params.id, body.lease)
-      await store.touchAgent(body.machine, { state: 'measuring', at: at() })
+      await store.touchAgent(body.machine, { state: body.phase, at: at() })
       return answer
     },
     agentComplete: async ({ params, query, body, headers, token }) => {
@@ -107,6 +128,7 @@ export function farmHandlers(store: Store, context: FarmHandlerContext): Pick<Ha
         (_key, keyText) => store.insertRunOnce(keyText, run, at()),
       )
       await store.touchAgent(query.machine, { state: 'idle', at: at(), finished: 'done' })
+      await resultArrived(store, { machine: query.machine, runId: stored.runId, at: at() })
       return { runId: stored.runId, stored: stored.stored }
     },
     agentFail: async ({ params, body, token }) => {
@@ -140,10 +162,18 @@ export function farmHandlers(store: Store, context: FarmHandlerContext): Pick<Ha
           lastSeenAt: a.lastSeenAt,
           jobsDone: a.jobsDone,
           jobsFailed: a.jobsFailed,
+          lastResultAt: a.lastResultAt,
           queue,
         })
       }
       return { items }
     },
+    listMachineAlerts: async ({ query }) => ({
+      items: await store.listMachineAlerts({
+        limit: query.limit,
+        ...(query.open === undefined ? {} : { open: query.open === 'true' }),
+        ...(query.machine === undefined ? {} : { machine: query.machine }),
+      }),
+    }),
   }
 }

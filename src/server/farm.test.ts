@@ -10,8 +10,9 @@ import {
   schemaPool,
   TEST_PG_URL,
 } from '../farm/index.ts'
+import type { Transport } from '../notify/index.ts'
 import { openPostgresStore, type Store } from '../store/index.ts'
-import { buildServer, hashTokenSecret, newTokenSecret } from './index.ts'
+import { buildServer, hashTokenSecret, newTokenSecret, startSilenceWatch } from './index.ts'
 import { assertError, bearer, call, run, runCount, setup, teardown } from './server-fixture.ts'
 
 // The farm's routes: an agent acts only for its own machine and only on jobs it holds; every
@@ -281,6 +282,145 @@ if (url === undefined) {
         const done = await f.complete(job.id, 'm1', job.lease, f.secrets.m1)
         assert.deepEqual(done.body, { runId: first.runId, stored: false })
         assert.equal(await runCount(f.store), 1)
+      } finally {
+        await f.close()
+      }
+    })
+
+    test('a build job is handed with its build; the agent shows building, then measuring; its result clears the silent alert', async () => {
+      const f = await farmSetup()
+      try {
+        const spec = {
+          key: { ...exampleFarmJob('m1').key, runtime: 'toy', commit: 'a'.repeat(40) },
+          measure: { workloads: ['nbody'], preset: 'fast' },
+          build: {
+            remote: 'https://example.org/toy.git',
+            branch: 'main',
+            commitDateUtc: '2024-01-01T00:00:00Z',
+            firstParentPosition: 3,
+            recipe: {
+              kind: 'generic',
+              fetch: [],
+              build: ['make'],
+              install: [],
+              env: {},
+              executable: 'bin/toy',
+            },
+          },
+        }
+        assertError(
+          await f.post('/api/v1/farm/jobs', f.secrets.admin, {
+            jobs: [{ key: spec.key, measure: { workloads: ['nbody'] } }],
+          }),
+          400,
+          'bad-input',
+          /names the interpreter to measure/,
+        )
+        const added = await f.post('/api/v1/farm/jobs', f.secrets.admin, { jobs: [spec] })
+        assert.equal(added.status, 200, added.raw)
+        await f.post('/api/v1/agent/register', f.secrets.m1, { machine: 'm1' })
+        await f.store.raiseMachineAlert({
+          machine: 'm1',
+          kind: 'silent',
+          since: '2024-09-01T00:00:00Z',
+          at: '2024-09-03T00:00:00Z',
+          detail: {},
+        })
+        const job = (await f.post('/api/v1/agent/claim', f.secrets.m1, { machine: 'm1', waitS: 0 })).body
+          .job as { id: string; lease: string; build: { recipe: unknown; firstParentPosition: number } }
+        assert.deepEqual(job.build.recipe, spec.build.recipe)
+        assert.equal(job.build.firstParentPosition, 3)
+        const state = async () => (await f.store.listAgents())[0]?.state
+        assert.equal(await state(), 'building')
+        const beat = await f.post(`/api/v1/agent/jobs/${job.id}/heartbeat`, f.secrets.m1, {
+          machine: 'm1',
+          lease: job.lease,
+          phase: 'measuring',
+        })
+        assert.equal(beat.status, 200, beat.raw)
+        assert.equal(await state(), 'measuring')
+        const done = await f.complete(job.id, 'm1', job.lease, f.secrets.m1)
+        assert.equal(done.status, 200, done.raw)
+        const alerts = await call(f.app, { method: 'GET', url: '/api/v1/machine-alerts' })
+        assert.deepEqual(
+          (alerts.body.items as { machine: string; clearedBy: string | null }[]).map((a) => [
+            a.machine,
+            a.clearedBy,
+          ]),
+          [['m1', `run ${done.body.runId} arrived`]],
+        )
+        const open = await call(f.app, { method: 'GET', url: '/api/v1/machine-alerts?open=true' })
+        assert.deepEqual(open.body.items, [])
+      } finally {
+        await f.close()
+      }
+    })
+
+    test('the silence watch raises "no results since …" for a machine with work, sends it once, and a result clears it', async () => {
+      const f = await farmSetup()
+      const sent: string[] = []
+      const transport: Transport = {
+        name: 'hook',
+        kind: 'webhook',
+        async send(message) {
+          sent.push(message.title)
+          return {
+            state: 'delivered',
+            target: 'hook',
+            kind: 'webhook',
+            attempts: 1,
+            detail: 'HTTP 200',
+            url: null,
+          }
+        },
+      }
+      const lines: string[] = []
+      try {
+        const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000).toISOString()
+        await f.store.registerAgent({ machine: 'm1', tokenId: 1, info: {}, at: twoDaysAgo })
+        await f.store.registerAgent({ machine: 'm2', tokenId: 2, info: {}, at: twoDaysAgo })
+        await f.store.touchAgent('m2', { state: 'idle', at: new Date().toISOString() })
+        await f.farm.enqueue([exampleFarmJob('m1')])
+        const watch = () =>
+          startSilenceWatch({
+            store: f.store,
+            farm: f.farm,
+            silentAfterMs: 36 * 3_600_000,
+            transports: [transport],
+            portalUrl: 'http://portal.test',
+            log: (line) => lines.push(line),
+          })
+        await watch().stop()
+        await watch().stop()
+        // m1 had a job waiting; m2 had nothing to do and its agent polls: only m1 is silent.
+        assert.equal(sent.length, 1)
+        assert.match(sent[0] ?? '', /^Machine m1: no results since .* \(48 h\)$/)
+        assert.ok(
+          lines.some((l) => /machine alert \d+ → hook: delivered/.test(l)),
+          lines.join('\n'),
+        )
+        const listed = await call(f.app, { method: 'GET', url: '/api/v1/machine-alerts?open=true' })
+        assert.deepEqual(
+          (listed.body.items as { machine: string; detail: { pendingJobs: number } }[]).map((a) => [
+            a.machine,
+            a.detail.pendingJobs,
+          ]),
+          [['m1', 1]],
+        )
+        // A result of m1 arrives through the server: the alert is cleared at once.
+        const up = await call(f.app, {
+          method: 'POST',
+          url: '/api/v1/runs',
+          headers: { ...bearer(f.secrets.m1), 'content-type': 'application/json' },
+          payload: JSON.stringify(exampleRunDocument({ machine: 'm1' })),
+        })
+        assert.equal(up.status, 201, up.raw)
+        assert.deepEqual(
+          (await call(f.app, { method: 'GET', url: '/api/v1/machine-alerts?open=true' })).body,
+          {
+            items: [],
+          },
+        )
       } finally {
         await f.close()
       }

@@ -26,7 +26,7 @@ import {
   WorkloadNameSchema,
 } from '../api/index.ts'
 import type { FarmQueue } from '../farm/index.ts'
-import { LangperfError, Memo, quote } from '../lib/index.ts'
+import { canonicalJson, LangperfError, Memo, quote, sha256Hex } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import { tIntervalFromMoments } from '../stats/index.ts'
 import {
@@ -39,7 +39,7 @@ import {
   type TokenRecord,
 } from '../store/index.ts'
 import { alertCommits } from './alert-commits.ts'
-import { farmHandlers } from './farm-handlers.ts'
+import { farmHandlers, resultArrived } from './farm-handlers.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import { profileHandlers } from './profile-handlers.ts'
@@ -220,18 +220,34 @@ function checkScope(token: TokenRecord | null, runs: readonly RunWithResults[], 
   }
 }
 
-async function storeRuns(store: Store, runs: readonly RunWithResults[]) {
-  const ids = await store.insertRuns(runs)
+/**
+ * Stores an upload's run once per content key (the same file sent twice is one run: the second
+ * answer says `stored: false` and names the run stored before), and clears the "silent" alerts
+ * of its machine. The key is a hash of what was sent as parsed, so whitespace, key order or gzip
+ * do not make a second run; the same pyperf file with other overrides is another run.
+ */
+async function storeUpload(
+  store: Store,
+  upload: { readonly run: RunWithResults; readonly content: unknown; readonly at: string },
+) {
+  const { at } = upload
+  const key = `upload:${sha256Hex(canonicalJson(upload.content))}`
+  const once = await store.insertRunOnce(key, upload.run, at)
+  await resultArrived(store, { machine: upload.run.run.machine, runId: once.runId, at })
+  const r = upload.run
   return {
-    runs: runs.map((r, i) => ({
-      id: ids[i] ?? 0,
-      machine: r.run.machine,
-      runtime: r.run.build.runtime,
-      version: r.run.build.version,
-      config: r.run.build.config,
-      commitSha: r.run.build.commitSha,
-      results: r.results.length,
-    })),
+    runs: [
+      {
+        id: once.runId,
+        stored: once.stored,
+        machine: r.run.machine,
+        runtime: r.run.build.runtime,
+        version: r.run.build.version,
+        config: r.run.build.config,
+        commitSha: r.run.build.commitSha,
+        results: r.results.length,
+      },
+    ],
   }
 }
 
@@ -761,14 +777,15 @@ function alertHandlers(
 
 /** The uploads: langperf-run documents and pyperf files. */
 function ingestHandlers(store: Store, context: HandlerContext): Pick<Handlers, 'ingestRun' | 'ingestPyperf'> {
-  const { limits } = context
+  const { limits, now } = context
   return {
     ingestRun: async ({ body, headers, token }) => {
       const action = ROUTES.ingestRun.action
       const bytes = decodeUpload(body, headers, action, limits)
-      const runs = [documentToRun(parseRunDocument(bytes, action))]
-      checkScope(token, runs, action)
-      return storeRuns(store, runs)
+      const document = parseRunDocument(bytes, action)
+      const run = documentToRun(document)
+      checkScope(token, [run], action)
+      return storeUpload(store, { run, content: document, at: now().toISOString() })
     },
     ingestPyperf: async ({ body, headers, query, token }) => {
       const action = ROUTES.ingestPyperf.action
@@ -777,15 +794,18 @@ function ingestHandlers(store: Store, context: HandlerContext): Pick<Handlers, '
       const text = decodePyperfBytes(bytes, name)
       checkJsonDepth(text, action)
       refuseProtoKeys(text, action)
-      const run = pyperfToRun(parsePyperf(text, name), name, {
+      const overrides = {
         ...(query.runtime === undefined ? {} : { runtime: query.runtime }),
         ...(query.config === undefined ? {} : { config: query.config }),
         ...(query.machine === undefined ? {} : { machine: query.machine }),
         ...(query.branch === undefined ? {} : { branch: query.branch }),
-      })
+      }
+      const document = parsePyperf(text, name)
+      const run = pyperfToRun(document, name, overrides)
       checkWorkloadNames(run, action)
       checkScope(token, [run], action)
-      return storeRuns(store, [run])
+      // The file's name is left out of its key: the same results under another name are one run.
+      return storeUpload(store, { run, content: { pyperf: document, overrides }, at: now().toISOString() })
     },
   }
 }

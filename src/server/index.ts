@@ -10,6 +10,7 @@ export {
 } from './limits.ts'
 export { computeOverview, OverviewMemo, type OverviewQuery } from './overview.ts'
 export { buildServer } from './server.ts'
+export { type SilenceWatchOptions, startSilenceWatch } from './silence-watch.ts'
 export { hashesEqual, hashTokenSecret, looksLikeTokenSecret, newTokenSecret, TOKEN_PREFIX } from './tokens.ts'
 export type {
   HandlerCall,

@@ -17,7 +17,16 @@ import type {
 import * as alerts from './alerts.ts'
 import * as builds from './builds.ts'
 import * as farm from './farm.ts'
-import type { AgentRow, AgentTouch, NewAgent, RunOnce } from './farm-types.ts'
+import type {
+  AgentRow,
+  AgentTouch,
+  MachineAlertKind,
+  MachineAlertQuery,
+  MachineAlertRow,
+  NewAgent,
+  NewMachineAlert,
+  RunOnce,
+} from './farm-types.ts'
 import * as machines from './machines.ts'
 import * as pipeline from './pipeline.ts'
 import type {
@@ -280,6 +289,25 @@ class KyselyStore implements Store {
     return this.#write(`store the result of job ${quote(jobKey, 80)}`, (db) =>
       farm.insertRunOnce(db, jobKey, run, at),
     )
+  }
+
+  raiseMachineAlert(alert: NewMachineAlert): Promise<{ alert: MachineAlertRow; raised: boolean }> {
+    return this.#write(`raise an alert about machine ${quote(alert?.machine)}`, (db) =>
+      farm.raiseMachineAlert(db, alert),
+    )
+  }
+
+  clearMachineAlerts(
+    machine: string,
+    clear: { readonly at: string; readonly reason: string; readonly kind?: MachineAlertKind },
+  ): Promise<MachineAlertRow[]> {
+    return this.#write(`clear the alerts about machine ${quote(machine)}`, (db) =>
+      farm.clearMachineAlerts(db, machine, clear),
+    )
+  }
+
+  listMachineAlerts(query?: MachineAlertQuery): Promise<MachineAlertRow[]> {
+    return this.#read('list machine alerts', (db) => farm.listMachineAlerts(db, query))
   }
 
   // ---- changes and alerts (alerts.ts) ----

@@ -12,7 +12,16 @@ import type {
   DetectionOutcome,
   TriageInput,
 } from './alert-types.ts'
-import type { AgentRow, AgentTouch, NewAgent, RunOnce } from './farm-types.ts'
+import type {
+  AgentRow,
+  AgentTouch,
+  MachineAlertKind,
+  MachineAlertQuery,
+  MachineAlertRow,
+  NewAgent,
+  NewMachineAlert,
+  RunOnce,
+} from './farm-types.ts'
 import type {
   PipelineStepClaim,
   PipelineStepEnd,
@@ -187,14 +196,26 @@ export interface TokenStore {
   touchToken(id: number, usedAt: string): Promise<void>
 }
 
-/** The farm's ledger: agents (one per machine) and results stored once per job key. */
+/**
+ * The farm's ledger: agents (one per machine), results stored once per job key, and alerts about
+ * machines (a silent one), at most one open per machine and kind.
+ */
 export interface FarmLedger {
   /** Registers (or re-registers) the agent of a machine, idle and seen at `agent.at`. */
   registerAgent(agent: NewAgent): Promise<AgentRow>
   /** Records an agent's state and a job it finished; an unregistered machine is not-found. */
   touchAgent(machine: string, touch: AgentTouch): Promise<void>
-  /** Every registered agent, by machine name. */
+  /** Every registered agent, by machine name, with when its machine's newest result arrived. */
   listAgents(): Promise<AgentRow[]>
+  /** Raises an alert about a machine unless one of its kind is open; answers the open one and whether this call raised it. */
+  raiseMachineAlert(alert: NewMachineAlert): Promise<{ alert: MachineAlertRow; raised: boolean }>
+  /** Clears the open alerts about a machine (of one kind, or all); answers those it cleared. */
+  clearMachineAlerts(
+    machine: string,
+    clear: { readonly at: string; readonly reason: string; readonly kind?: MachineAlertKind },
+  ): Promise<MachineAlertRow[]>
+  /** Alerts about machines, newest first. */
+  listMachineAlerts(query?: MachineAlertQuery): Promise<MachineAlertRow[]>
   /**
    * Stores `run` as the result of job `jobKey` unless one is stored already, in one transaction
    * with the key: however often (and however concurrently) a job is completed, one run is stored.

@@ -263,6 +263,18 @@ export interface AlertProfilesTable {
   created_at: string
 }
 
+/** `machine_alerts`: alerts about a machine, such as a silent one (0011_machine_alerts). */
+export interface MachineAlertsTable {
+  id: Generated<DbInt>
+  machine: string
+  kind: string
+  since: string
+  raised_at: string
+  cleared_at: string | null
+  cleared_by: string | null
+  detail: string
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -283,4 +295,5 @@ export interface Database {
   generations: GenerationsTable
   farm_agents: FarmAgentsTable
   farm_results: FarmResultsTable
+  machine_alerts: MachineAlertsTable
 }

@@ -18,6 +18,7 @@ export type Section =
   | 'run'
   | 'profile'
   | 'machine'
+  | 'agents'
   | 'releases'
   | 'error'
 
@@ -88,6 +89,7 @@ const NAV: readonly {
   { section: 'matrix', label: 'Matrix', ref: { page: 'matrix', baseline: null, machine: null } },
   { section: 'releases', label: 'Releases', ref: { page: 'releases' } },
   { section: 'alerts', label: 'Alerts', ref: { page: 'alerts' } },
+  { section: 'agents', label: 'Agents', ref: { page: 'agents' } },
 ]
 
 /** The page shell: head, navigation bar, the page's content and the footer. */

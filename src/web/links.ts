@@ -56,6 +56,8 @@ export type PageRef =
   /** One stored profile: its top functions and flame graph. */
   | { readonly page: 'profile'; readonly id: number }
   | { readonly page: 'machine'; readonly name: string }
+  /** The farm's agents, one per machine, and the alerts about machines. */
+  | { readonly page: 'agents' }
   /** Every pair of consecutive releases measured on some machine. */
   | { readonly page: 'releases' }
   /** One runtime's release `from` against the next release `to`, on every machine and config. */
@@ -175,6 +177,8 @@ export function staticPath(ref: PageRef): string {
       return `profiles/${ref.id}.html`
     case 'machine':
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
+    case 'agents':
+      return 'agents.html'
     case 'compare-picker':
       return 'compare.html'
     case 'releases':
@@ -236,6 +240,8 @@ export function serverPath(ref: PageRef): string {
       return `/profiles/${ref.id}`
     case 'machine':
       return `/machines/${encodeURIComponent(ref.name)}`
+    case 'agents':
+      return '/agents'
     case 'releases':
       return '/releases'
     case 'release':

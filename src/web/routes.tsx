@@ -281,6 +281,7 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   app.get('/machines/:name', (req, reply) =>
     send(reply, () => ({ page: 'machine', name: (req.params as { name: string }).name })),
   )
+  app.get('/agents', (_req, reply) => send(reply, () => ({ page: 'agents' })))
   app.get('/releases', (_req, reply) => send(reply, () => ({ page: 'releases' })))
   app.get('/releases/:runtime/:from/:to', (req, reply) =>
     send(reply, () => {

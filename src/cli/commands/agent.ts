@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { measureJob, runAgent } from '../../agent/index.ts'
+import { resolve } from 'node:path'
+import { type BuildContext, buildJob, measureJob, runAgent } from '../../agent/index.ts'
 import { createApiClient, FarmMachineName } from '../../api/index.ts'
+import { resolveJobs } from '../../build/index.ts'
+import { parseDurationMs, parseSizeBytes } from '../../config/index.ts'
 import { LangperfError } from '../../lib/index.ts'
+import { CONFIG_DEFAULTS } from '../../model/index.ts'
 import type { Ctx } from '../context.ts'
 import { log } from '../output.ts'
+import { loadConfigFile } from './pipeline-options.ts'
 
 // `langperf agent`: the farm's agent on a benchmark machine (docs/farm.md). It talks to the
 // server only over HTTP with an agent token bound to its machine; SIGTERM or SIGINT stops it,
@@ -20,6 +26,25 @@ export interface AgentCommandOptions {
   readonly claimWait?: number
   /** Stop after this many jobs (tests, one-shot use). */
   readonly maxJobs?: number
+  /** Where build jobs keep their mirrors, worktrees and artifacts (default: [build] cache_dir, else .cache/langperf). */
+  readonly cacheDir?: string
+  /** A langperf.toml whose [build] settings build jobs use (default ./langperf.toml when present). */
+  readonly config?: string
+}
+
+/** The build settings of build jobs: `--cache-dir`, else the configuration's `[build]`, else the defaults. */
+async function buildSettings(
+  options: AgentCommandOptions,
+): Promise<Pick<BuildContext, 'cacheDir' | 'jobs' | 'stepTimeoutMs' | 'maxCacheBytes'>> {
+  const config =
+    options.config !== undefined || existsSync('langperf.toml') ? await loadConfigFile(options) : undefined
+  const b = config?.build
+  return {
+    cacheDir: resolve(options.cacheDir ?? b?.cacheDir ?? CONFIG_DEFAULTS.cacheDir),
+    jobs: resolveJobs(b?.jobs ?? 'auto'),
+    stepTimeoutMs: b?.stepTimeoutMs ?? (parseDurationMs(CONFIG_DEFAULTS.stepTimeout) as number),
+    maxCacheBytes: b?.cacheMaxBytes ?? (parseSizeBytes(CONFIG_DEFAULTS.cacheMaxSize) as number),
+  }
 }
 
 /** `langperf agent --server URL`: claims and runs its machine's jobs until SIGTERM. */
@@ -44,6 +69,7 @@ export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Prom
       `Cannot start the agent: expected a machine name of letters, digits, "_", "." and "-", found ${JSON.stringify(machine)} (give one with --machine)`,
     )
   }
+  const build = await buildSettings(options)
   const stop = new AbortController()
   const onSignal = (signal: string) => {
     log(ctx.io, `agent ${machine}: ${signal} received, releasing the running job and stopping`)
@@ -51,12 +77,30 @@ export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Prom
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  const api = createApiClient(options.server, { token })
   try {
     await runAgent({
-      api: createApiClient(options.server, { token }),
+      api,
       machine,
       stop: stop.signal,
-      run: (job, signal) => measureJob(job, { machine, env: ctx.env, signal }),
+      run: (job, signal, phase) =>
+        job.build === null
+          ? measureJob(job, { machine, env: ctx.env, signal, cacheDir: build.cacheDir })
+          : buildJob(job, {
+              machine,
+              env: ctx.env,
+              signal,
+              ...build,
+              log: (line) => log(ctx.io, line),
+              onPhase: phase,
+              // A pair's reference run: an upload like any other, stored once per content.
+              uploadReference: async (document) => {
+                const id = (await api.ingestRun({ body: document })).runs[0]?.id
+                if (id === undefined)
+                  throw new LangperfError('internal', 'The server stored no reference run')
+                return id
+              },
+            }),
       log: (line) => log(ctx.io, line),
       info: { hostname: hostname(), version: '0.1.0', pid: process.pid },
       ...(options.claimWait === undefined ? {} : { claimWaitS: options.claimWait }),

@@ -10,6 +10,7 @@ import {
 import type { Ctx } from '../context.ts'
 import { log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
+import type { FarmNightlyCliOptions } from './nightly-farm.ts'
 import {
   type ConfigOptions,
   loadConfigFile,
@@ -46,7 +47,7 @@ export interface NightlyCommandOptions extends ConfigOptions, SamplingCliOptions
 }
 
 /** The `--reference` value, checked. */
-function referenceFrom(value: string): NightlyReference {
+export function referenceFrom(value: string): NightlyReference {
   if (!(NIGHTLY_REFERENCES as readonly string[]).includes(value)) {
     throw new LangperfError(
       'bad-input',
@@ -157,8 +158,22 @@ function profileOptionsFrom(options: NightlyCommandOptions): {
   }
 }
 
-/** `langperf nightly`: one nightly cycle; returns the exit status. */
-export async function nightlyCommand(ctx: Ctx, options: NightlyCommandOptions): Promise<number> {
+/** `langperf nightly`: one nightly cycle (with --farm, the farm's); returns the exit status. */
+export async function nightlyCommand(
+  ctx: Ctx,
+  options: NightlyCommandOptions & FarmNightlyCliOptions,
+): Promise<number> {
+  if (options.farm) {
+    const { farmNightlyCommand } = await import('./nightly-farm.ts')
+    return farmNightlyCommand(ctx, options)
+  }
+  for (const [flag, given] of [
+    ['--wait', options.wait],
+    ['--wait-timeout', options.waitTimeout],
+    ['--farm-machine', options.farmMachine],
+  ] as const) {
+    if (given !== undefined) throw new LangperfError('bad-input', `Cannot use ${flag} without --farm`)
+  }
   const config = await loadConfigFile(options)
   const store = await openConfiguredStore(config, options, ctx.env)
   try {

@@ -45,19 +45,19 @@ export async function loadConfigFile(options: ConfigOptions): Promise<LangperfCo
   return parseConfig(text, path)
 }
 
-/** The store: `--db` when given, else the configuration's `[store]`. */
-export async function openConfiguredStore(
+/** Where the store is: `--db` when given, else the configuration's `[store]`. */
+export function configuredStoreLocation(
   config: LangperfConfig,
   options: CommonOptions,
   env: NodeJS.ProcessEnv,
-): Promise<Store> {
-  if (options.db !== undefined) return openStore(storeLocation(options, env))
+): string {
+  if (options.db !== undefined) return storeLocation(options, env)
   const s = config.store
   switch (s.kind) {
     case 'sqlite':
-      return openStore(s.path)
+      return s.path
     case 'postgres':
-      return openStore(s.url)
+      return s.url
     case 'env': {
       const location = env[s.variable]
       if (location === undefined || location.trim() === '') {
@@ -66,11 +66,21 @@ export async function openConfiguredStore(
           `Cannot open the store: ${quote(config.file)} names the environment variable ${quote(s.variable)}, which is not set`,
         )
       }
-      return openStore(location.trim())
+      return location.trim()
     }
     default:
       return s satisfies never
   }
+}
+
+/** The store: `--db` when given, else the configuration's `[store]` (in PostgreSQL schema `schema` when given). */
+export async function openConfiguredStore(
+  config: LangperfConfig,
+  options: CommonOptions,
+  env: NodeJS.ProcessEnv,
+  open: { readonly schema?: string } = {},
+): Promise<Store> {
+  return openStore(configuredStoreLocation(config, options, env), open)
 }
 
 /** The sampling options from the command line. */

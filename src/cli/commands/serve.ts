@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { DEFAULT_SILENT_AFTER_MS } from '../../analysis/index.ts'
 import { cachePaths, mirrorDirName } from '../../build/index.ts'
 import { FarmQueue } from '../../farm/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import type { LangperfConfig } from '../../model/index.ts'
-import { buildServer, type RuntimeSource, type WebRoutes } from '../../server/index.ts'
+import { createTransport } from '../../notify/index.ts'
+import { buildServer, type RuntimeSource, startSilenceWatch, type WebRoutes } from '../../server/index.ts'
 import { openStore } from '../../store/index.ts'
 import { checkCommitUrl, createWebRoutes, warmPages } from '../../web/index.ts'
 import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
@@ -36,6 +38,10 @@ export interface ServeOptions extends CommonOptions {
   readonly farm?: boolean
   /** How long a claimed job is held without a heartbeat, ms (default 30000). */
   readonly farmLockMs?: number
+  /** With --farm: hours without a result after which a machine with work is silent (default 36). */
+  readonly farmSilentHours?: number
+  /** The portal's public URL, for links in notifications ($LANGPERF_PORTAL_URL). */
+  readonly portalUrl?: string
 }
 
 /** The farm's queue of `serve --farm` over the PostgreSQL at `location`, or undefined without --farm. */
@@ -159,16 +165,37 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     { level, base: { name: 'langperf' } },
     format === 'json' ? ctx.io.err : textLogDestination(ctx.io.err),
   )
-  const runtimes = options.config === undefined ? [] : runtimeSources(await loadConfigFile(options))
+  const config = options.config === undefined ? undefined : await loadConfigFile(options)
+  const runtimes = config === undefined ? [] : runtimeSources(config)
+  const silentHours = options.farmSilentHours ?? DEFAULT_SILENT_AFTER_MS / 3_600_000
+  if (!(silentHours > 0 && silentHours <= 24 * 366)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot serve: expected --farm-silent-hours between 0 and 8784, found ${silentHours}`,
+    )
+  }
   const location = storeLocation(options, ctx.env)
   const store = await openStore(location, options.pgSchema === undefined ? {} : { schema: options.pgSchema })
   const stop = deps.stop ?? untilSignal()
   let farm: FarmQueue | undefined
+  let silence: { stop(): Promise<void> } | undefined
   try {
     farm = await openFarm(options, location)
     // The queues of every registered agent are watched from the start, so that a job whose
     // agent died while no server ran goes back to waiting.
     if (farm !== undefined) await farm.watch((await store.listAgents()).map((a) => a.machine))
+    // Machines whose agents went silent: "no results from M since …", sent to the configuration's targets.
+    silence =
+      farm === undefined
+        ? undefined
+        : startSilenceWatch({
+            store,
+            farm,
+            silentAfterMs: silentHours * 3_600_000,
+            transports: (config?.notify ?? []).map((t) => createTransport(t, ctx.env)),
+            portalUrl: options.portalUrl ?? ctx.env.LANGPERF_PORTAL_URL ?? `http://${host}:${port}`,
+            log: (line) => log(ctx.io, `langperf: ${line}`),
+          })
     const app = await buildServer(store, { logger, web, runtimes, ...(farm === undefined ? {} : { farm }) })
     let address: string
     try {
@@ -192,6 +219,7 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     await app.close()
     return 0
   } finally {
+    await silence?.stop()
     await farm?.close()
     await store.close()
   }

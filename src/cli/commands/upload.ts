@@ -8,7 +8,9 @@ import { log, printJson, println } from '../output.ts'
 
 // `langperf upload FILE…`: sends result files made elsewhere (someone's CI) to a langperf server
 // with a token: langperf-run documents to POST /api/v1/runs, pyperf JSON (plain or gzip) to
-// POST /api/v1/runs/pyperf. Each file is sent on its own; the command fails if any did.
+// POST /api/v1/runs/pyperf. Each file is sent on its own; the command fails if any did. The
+// server stores a file's content once: a file sent again is answered with the run stored before,
+// and the command says so (a CI job retried after a lost answer stores nothing twice).
 
 /** Options of `langperf upload`. */
 export interface UploadOptions {
@@ -28,6 +30,8 @@ interface Uploaded {
   readonly file: string
   readonly format: 'langperf-run' | 'pyperf'
   readonly runIds: readonly number[]
+  /** False when the server had stored the same content before: nothing new was stored. */
+  readonly stored: boolean
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b]
@@ -92,8 +96,16 @@ export async function uploadCommand(
               },
             })
       const runIds = answer.runs.map((r) => r.id)
-      done.push({ file, format, runIds })
-      if (!options.json) println(ctx.io, `${file}: stored as run ${runIds.join(', ')} (${format})`)
+      const stored = answer.runs.some((r) => r.stored)
+      done.push({ file, format, runIds, stored })
+      if (!options.json) {
+        println(
+          ctx.io,
+          stored
+            ? `${file}: stored as run ${runIds.join(', ')} (${format})`
+            : `${file}: already stored as run ${runIds.join(', ')} (${format}): the same content was uploaded before, nothing stored again`,
+        )
+      }
     } catch (error) {
       failed++
       const why =

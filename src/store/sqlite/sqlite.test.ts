@@ -96,7 +96,7 @@ describe('openSqliteStore()', () => {
     const raw = new BetterSqlite3(path)
     raw.exec(
       `drop table series; drop table generations; drop table farm_results; drop table farm_agents;
-       drop table alert_profiles; delete from kysely_migration where name >= '0008'`,
+       drop table alert_profiles; drop table machine_alerts; delete from kysely_migration where name >= '0008'`,
     )
     raw.close()
     const second = await openSqliteStore(path)
@@ -119,10 +119,11 @@ describe('openSqliteStore()', () => {
     })
     const kept = await first.listPipelineSteps()
     await first.close()
-    // As a store made before 0010: its table of profile pairs gone, its journal with 0004's check.
+    // As a store made before 0010: its table of profile pairs gone (and 0011's machine alerts: Kysely
+    // applies migrations in name order), its journal with 0004's check.
     const raw = new BetterSqlite3(path)
     raw.exec(
-      `drop table alert_profiles; delete from kysely_migration where name >= '0010';
+      `drop table alert_profiles; drop table machine_alerts; delete from kysely_migration where name >= '0010';
        create table steps_0004 (id integer primary key autoincrement, kind text not null, key text not null,
          status text not null, detail text not null, attempts integer not null, started_at text not null,
          finished_at text, constraint pipeline_steps_key_unique unique (key),

@@ -4,6 +4,7 @@ import { type Alert, allPages, type Change, type PageContext, type PageResult } 
 import { formatChange, formatDate, formatDay, formatInterval, formatP, formatRatio } from '../format.ts'
 import { Island } from '../html.tsx'
 import type { AlertFilters, SeriesRef } from '../links.ts'
+import { openMachineAlerts } from './agents.tsx'
 import { CommitRange, MAX_LISTED } from './alert-commits.tsx'
 import { Heads, PairedEvidence, similarAlerts, smallMultiples } from './alert-evidence.tsx'
 import { CommitLink, FactTable, Notice } from './parts.tsx'
@@ -324,6 +325,7 @@ export async function alertsPage(ctx: PageContext, filters: AlertFilters = {}): 
     if (text !== '') infra.set(a.id, text)
   }
   const server = ctx.links.mode === 'server'
+  const machines = filtered ? null : await openMachineAlerts(ctx)
   const body = (
     <>
       <h1>Alerts</h1>
@@ -361,6 +363,7 @@ export async function alertsPage(ctx: PageContext, filters: AlertFilters = {}): 
         </>
       ) : (
         <>
+          {machines}
           <h2>New ({fresh.length})</h2>
           <AlertList ctx={ctx} alerts={fresh} triage infra={infra} />
           <h2>Triaged ({rest.length})</h2>

@@ -2,6 +2,7 @@ import { ApiError } from '../../api/index.ts'
 import type { PageContext, PageResult } from '../context.ts'
 import { Layout, renderDocument } from '../html.tsx'
 import type { PageRef } from '../links.ts'
+import { agentsPage } from './agents.tsx'
 import { alertPage, alertsPage } from './alerts.tsx'
 import { comparePage } from './compare.tsx'
 import { comparePickerPage } from './compare-picker.tsx'
@@ -42,6 +43,8 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
       return profilePage(ctx, ref.id)
     case 'machine':
       return machinePage(ctx, ref.name)
+    case 'agents':
+      return agentsPage(ctx)
     case 'releases':
       return releasesPage(ctx)
     case 'release':

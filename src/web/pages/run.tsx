@@ -335,6 +335,9 @@ export async function machinePage(ctx: PageContext, name: string): Promise<PageR
               ],
             ]}
           />
+          <p class="small">
+            <a href={ctx.links.page({ page: 'agents' })}>All agents</a>
+          </p>
         </>
       )}
       {metadataSection(ctx, all)}
