@@ -13,6 +13,9 @@
 #   protocol 1, harness 1.0.0 (a new option): run --clock process times with time.process_time
 #     (the process's CPU time: waiting for a CPU is left out) instead of perf_counter; metadata
 #     "clock" says which. The default timing is unchanged.
+#   protocol 1, harness 1.0.0 (a new field): stack "native_libraries", the BLAS/LAPACK shared
+#     libraries mapped into the process (/proc/self/maps), so that a BLAS chosen through
+#     LD_LIBRARY_PATH can be checked; modules from Debian's dist-packages count as third-party.
 """langperf's harness: the one file that runs inside the interpreter under test.
 
     python langperf_harness.py --result-fd 3 describe
@@ -910,7 +913,8 @@ def _stack_metadata(preloaded):
     modules = {}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        if "." in name or name.startswith("_") or name in preloaded or "site-packages" not in path:
+        if "." in name or name.startswith("_") or name in preloaded or (
+                "site-packages" not in path and "dist-packages" not in path):
             continue
         version = getattr(module, "__version__", None)
         modules[name] = version if isinstance(version, str) else None
@@ -920,7 +924,36 @@ def _stack_metadata(preloaded):
              "thread_env": dict((k, os.environ[k]) for k in _THREAD_VARIABLES if k in os.environ)}
     if "numpy" in modules:
         stack["blas"] = _safe(_blas_info, None)
+        libraries = _safe(_native_blas_libraries, None)
+        if libraries is not None:
+            stack["native_libraries"] = libraries
     return stack
+
+
+#: Substrings of the file names of BLAS/LAPACK libraries (reference, OpenBLAS, BLIS, MKL...).
+_BLAS_NAME_PARTS = ("blas", "lapack", "blis", "mkl", "atlas")
+
+
+def _native_blas_libraries():
+    """Sorted paths of the BLAS/LAPACK shared libraries mapped into this process, from
+    /proc/self/maps (Linux; None elsewhere). threadpoolctl knows OpenBLAS, BLIS and MKL by
+    their own names but not reference BLAS, nor BLIS installed as libblas.so.3: the mapped
+    files say which library the dynamic loader really chose."""
+    try:
+        handle = open("/proc/self/maps")
+    except (IOError, OSError):
+        return None
+    found = set()
+    with handle:
+        for line in handle:
+            parts = line.split(None, 5)
+            if len(parts) < 6:
+                continue
+            path = parts[5].strip()
+            base = path.rsplit("/", 1)[-1].lower()
+            if path.startswith("/") and ".so" in base and any(p in base for p in _BLAS_NAME_PARTS):
+                found.add(path)
+    return sorted(found)
 
 
 def _blas_info():

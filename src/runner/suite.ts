@@ -19,6 +19,14 @@ import {
   harnessRunArgs,
   parseHarnessOutput,
 } from './protocol.ts'
+import {
+  type BlasChoice,
+  blasLibraryPath,
+  blasMetadata,
+  blasMismatch,
+  probeSystemPackages,
+  type SystemPackagesOutcome,
+} from './system-packages.ts'
 import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
 import { supportsPython } from './workloads.ts'
 
@@ -64,6 +72,17 @@ export interface SuitePlan {
    * `--clock process`), for warm-up series on a loaded machine; recorded in each result's sampling.
    */
   readonly clock?: HarnessClock
+  /**
+   * Workloads with requirements run on each interpreter's own packages (a distribution's
+   * python3-numpy) instead of a virtual environment: their distributions must be importable
+   * there, and the versions found are recorded (runner/system-packages.ts).
+   */
+  readonly systemPackages?: boolean
+  /**
+   * With `systemPackages`: the BLAS their workers load, its directories first on LD_LIBRARY_PATH;
+   * a workload whose numpy loaded another fails (`blasMismatch`).
+   */
+  readonly blas?: BlasChoice
 }
 
 /**
@@ -276,6 +295,7 @@ export async function measureSuite(
     },
     progress: { done: 0, total: countProcesses(plan) },
     venvs: new Map(),
+    systemProbes: new Map(),
   }
   await options.onEvent({ kind: 'start', totalProcesses: suite.progress.total })
   for (const def of plan.workloads) {
@@ -310,6 +330,8 @@ interface SuiteRun {
   readonly progress: { done: number; readonly total: number }
   /** The virtual environments asked for so far, by directory (venvOf). */
   readonly venvs: Map<string, Promise<VenvOutcome>>
+  /** With system packages: each interpreter's probe, by executable and requirements (systemOf). */
+  readonly systemProbes: Map<string, Promise<SystemPackagesOutcome>>
 }
 
 /** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
@@ -358,6 +380,21 @@ async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sid
   for (const side of sides) {
     if (side.skipped) continue
     const xy = /^\d+\.\d+/.exec(side.interpreter.info.version)?.[0] ?? side.interpreter.info.version
+    if (suite.plan.systemPackages) {
+      const found = await systemOf(suite, def, side.interpreter)
+      if (!found.ok) {
+        side.skipped = `Requirements unavailable for Python ${xy} (system packages): ${found.reason}`
+        suite.progress.done += 1 + processCap(suite.plan, side.sampling)
+        continue
+      }
+      side.requirements = {
+        mode: 'system',
+        requested: [...requirements],
+        installed: [...found.installed],
+        python: side.interpreter.info.executable,
+      }
+      continue
+    }
     const venv = await venvOf(suite, side.interpreter, requirements)
     if (!venv.ok) {
       side.skipped = `Requirements unavailable for Python ${xy}: ${venv.reason}`
@@ -397,10 +434,44 @@ function venvOf(
   return outcome
 }
 
-/** How a worker of `def` runs: with the BLAS thread variables pinned when it has requirements. */
+/**
+ * The interpreter's own versions of the distributions `def` requires, asked once per suite for
+ * each interpreter × requirements (under the chosen BLAS, so that numpy imports as it will run).
+ */
+function systemOf(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  interpreter: Interpreter,
+): Promise<SystemPackagesOutcome> {
+  const requirements = def.manifest.requirements ?? []
+  const key = `${interpreter.info.executable}\0${requirements.join('\n')}`
+  let outcome = suite.systemProbes.get(key)
+  if (outcome === undefined) {
+    outcome = probeSystemPackages(interpreter.info.executable, requirements, {
+      env: workerOf(suite, def).env,
+    })
+    suite.systemProbes.set(key, outcome)
+  }
+  return outcome
+}
+
+/**
+ * How a worker of `def` runs: with the BLAS thread variables pinned when it has requirements,
+ * and the chosen BLAS's directories first on LD_LIBRARY_PATH with `--blas`.
+ */
 function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] {
   if (!def.manifest.requirements?.length) return suite.worker
-  return { ...suite.worker, env: { ...suite.worker.env, ...blasThreadEnv(process.env) } }
+  const { blas } = suite.plan
+  return {
+    ...suite.worker,
+    env: {
+      ...suite.worker.env,
+      ...blasThreadEnv(process.env),
+      ...(blas === undefined
+        ? {}
+        : { LD_LIBRARY_PATH: blasLibraryPath(blas, suite.worker.env.LD_LIBRARY_PATH) }),
+    },
+  }
 }
 
 /** Counts one process done and reports it: process 0 is the calibration. */
@@ -545,11 +616,20 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
     workerOf(suite, def),
   )
   const c = classifyWorker(out)
-  if (c.ok)
+  if (c.ok) {
     side.processes.push(
       toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }, suite.plan.cpuList),
     )
-  else
+    // --blas: a worker that loaded another BLAS measured the wrong stack; its side fails at once.
+    const mismatch =
+      suite.plan.blas && def.manifest.requirements?.length
+        ? blasMismatch(suite.plan.blas, side.processes.slice(-1))
+        : null
+    if (mismatch !== null) {
+      side.processes.pop()
+      side.failure = { reason: 'error', message: `Process ${round + 1}: ${mismatch}`, stderrTail: '' }
+    }
+  } else
     side.failure = {
       reason: c.reason,
       message: `Process ${round + 1}: ${c.message}`,
@@ -588,7 +668,7 @@ function sideResult(
         : {}),
     },
     interleaved_with: plan.interpreters.length,
-    ...requirementsMetadata(def, side),
+    ...requirementsMetadata(def, side, plan.blas),
     ...httpMetadata(def, side),
     ...(interrupted
       ? {
@@ -619,13 +699,18 @@ function sideResult(
  * What a result of a workload with requirements records: the requirements and what pip installed,
  * the BLAS thread variables of its workers, and the stack its first process reported.
  */
-function requirementsMetadata(def: WorkloadDefinition, side: SideState): JsonObject {
+function requirementsMetadata(
+  def: WorkloadDefinition,
+  side: SideState,
+  blas: BlasChoice | undefined,
+): JsonObject {
   if (!def.manifest.requirements?.length) return {}
   const stack = side.processes.find((p) => p.metadata.stack !== undefined)?.metadata.stack
   return {
     requirements: side.requirements ?? { requested: [...def.manifest.requirements] },
     thread_env: blasThreadEnv(process.env),
     ...(stack === undefined ? {} : { stack }),
+    ...(blas === undefined || side.skipped ? {} : { blas: blasMetadata(blas, side.processes) }),
   }
 }
 
