@@ -900,7 +900,7 @@ def _process_metadata(opts, timing, capped):
 
 #: Environment variables that set BLAS/OpenMP thread counts, recorded with a stack.
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "BLIS_ARCH_TYPE")
 
 
 def _stack_metadata(preloaded):
@@ -927,7 +927,35 @@ def _stack_metadata(preloaded):
         libraries = _safe(_native_blas_libraries, None)
         if libraries is not None:
             stack["native_libraries"] = libraries
+            arch = _safe(lambda: _blis_arch(libraries), None)
+            if arch is not None:
+                stack["blis_arch"] = arch
     return stack
+
+
+def _blis_arch(libraries):
+    """The sub-configuration (kernel set) BLIS chose on this processor, e.g. "haswell" or
+    "generic" (a processor BLIS does not know runs its slow portable kernels), or None without
+    BLIS. Debian's libblas.so.3 of BLIS exports only the BLAS symbols, so the question is asked
+    of libblis.so.4 beside it, which detects the processor by the same code and environment."""
+    import ctypes
+    for path in libraries:
+        if "blis" not in path:
+            continue
+        folder = path.rsplit("/", 1)[0]
+        for candidate in (path, folder + "/libblis.so.4", folder + "/libblis.so"):
+            try:
+                lib = ctypes.CDLL(candidate)
+                query, name = lib.bli_arch_query_id, lib.bli_arch_string
+            except (OSError, AttributeError):
+                continue
+            query.restype = ctypes.c_int
+            name.restype = ctypes.c_char_p
+            name.argtypes = [ctypes.c_int]
+            # Initialised first: asked before, a BLIS under BLIS_ARCH_TYPE aborts the process.
+            lib.bli_init()
+            return name(query()).decode("ascii", "replace")
+    return None
 
 
 #: Substrings of the file names of BLAS/LAPACK libraries (reference, OpenBLAS, BLIS, MKL...).

@@ -95,8 +95,10 @@ export const BLAS_THREAD_VARIABLES = ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS',
 /**
  * OpenBLAS settings passed on when the caller has them: on some processors they are set because
  * older OpenBLAS builds compute wrong results or crash without them (they slow a current one).
+ * BLIS_ARCH_TYPE likewise picks BLIS's kernels (its arch_t number) where BLIS does not know the
+ * processor and would fall back to its generic ones (Debian's BLIS 0.9.0 on AMD family 26).
  */
-export const BLAS_PASSED_VARIABLES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const
+export const BLAS_PASSED_VARIABLES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'BLIS_ARCH_TYPE'] as const
 
 /**
  * The BLAS variables a worker of a workload with requirements gets: each thread count the

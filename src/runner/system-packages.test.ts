@@ -174,6 +174,10 @@ for (const variant of ['reference', 'openblas', 'blis'] as const) {
       `loaded ${recorded.loaded.join(', ')}`,
     )
     assert.equal((r.metadata.requirements as { mode: string }).mode, 'system')
+    if (variant === 'blis') {
+      const stack = r.metadata.stack as { blis_arch?: unknown }
+      assert.equal(typeof stack.blis_arch, 'string', 'the kernel set BLIS chose is recorded')
+    }
   })
 }
 

@@ -49,5 +49,7 @@ export function stackLine(metadata: JsonObject): string | null {
         .map((m) => m.split('/').slice(-2).join('/'))
         .join(', ')}`,
     )
+  const blisArch = (stack as JsonObject).blis_arch
+  if (typeof blisArch === 'string') parts.push(`BLIS kernels ${blisArch}`)
   return parts.length > 0 ? parts.join('; ') : null
 }
