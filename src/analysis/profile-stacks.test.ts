@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { differentialHeadline, functionChangeText } from '../model/index.ts'
 import {
+  differentialSummary,
   diffProfiles,
+  flameTree,
   mergeCollapsedStacks,
   parseCollapsedStacks,
   parseFrame,
@@ -20,6 +23,14 @@ const A = [
   '<module> (/w/a.py:1);main (/w/a.py:3) 6',
   ' 4',
   '',
+].join('\n')
+
+// 50 samples: f the leaf of 20, g of 10, h (new) of 14, main of 6.
+const B = [
+  '<module> (/w/a.py:1);main (/w/a.py:3);f (/w/a.py:10) 20',
+  '<module> (/w/a.py:1);main (/w/a.py:3);g (/w/my lib.py:7) 10',
+  '<module> (/w/a.py:1);main (/w/a.py:3);h (/w/x/hook.py:20) 14',
+  '<module> (/w/a.py:1);main (/w/a.py:3) 6',
 ].join('\n')
 
 test('parseFrame() reads `function (file:line)`, file names with spaces and parentheses included', () => {
@@ -72,15 +83,9 @@ test('diffProfiles() gives the change in self share in points with its interval,
   // A: f 30 of 50 (60 %), B: f 20 of 50 (40 %) → −20 points. Agresti–Caffo variance by hand:
   // p̃A = 31/52 = 0.596154, p̃B = 21/52 = 0.403846; var = 2 × 0.596154 × 0.403846 / 52 = 0.00925976;
   // se = 0.0962277; 1.959964 × se = 18.8602 points → [−38.8602, −1.1398].
-  const b = [
-    '<module> (/w/a.py:1);main (/w/a.py:3);f (/w/a.py:10) 20',
-    '<module> (/w/a.py:1);main (/w/a.py:3);g (/w/my lib.py:7) 10',
-    '<module> (/w/a.py:1);main (/w/a.py:3);h (/w/a.py:20) 14',
-    '<module> (/w/a.py:1);main (/w/a.py:3) 6',
-  ].join('\n')
   const d = diffProfiles(
     topFunctions(parseCollapsedStacks(A), { lines: 'definition' }),
-    topFunctions(parseCollapsedStacks(b), { lines: 'definition' }),
+    topFunctions(parseCollapsedStacks(B), { lines: 'definition' }),
   )
   assert.equal(d.samplesA, 50)
   assert.equal(d.samplesB, 50)
@@ -103,6 +108,58 @@ test('diffProfiles() gives the change in self share in points with its interval,
   const g = d.rows.find((r) => r.name === 'g')!
   assert.equal(g.significant, false)
   assert.ok(g.low < 0 && g.high > 0)
+})
+
+test('differentialSummary() keeps the largest changes and differentialHeadline() names those beyond their interval', () => {
+  const d = diffProfiles(
+    topFunctions(parseCollapsedStacks(A), { lines: 'definition' }),
+    topFunctions(parseCollapsedStacks(B), { lines: 'definition' }),
+  )
+  const s = differentialSummary(d, { timedOnly: true, rows: 3 })
+  assert.deepEqual(
+    s.rows.map((r) => r.name),
+    ['h', 'f', 'g'],
+  )
+  assert.equal(s.timedOnly, true)
+  assert.equal(s.samplesB, 50)
+  // h: 0 → 14 of 50 = +28 points; f: 60 % → 40 % = −20 points (both beyond their intervals).
+  const headline = differentialHeadline(s)
+  assert.match(
+    headline,
+    /^\+28\.0 points self time in h \(x\/hook\.py:20\): 0\.0 % → 28\.0 % \[\+\d+\.\d, \+\d+\.\d\]; −20\.0 points self time in f \(w\/a\.py:10\)/,
+  )
+  assert.equal(differentialHeadline(s, { max: 1 }), functionChangeText(s.rows[0]!))
+  const top = topFunctions(parseCollapsedStacks(A), { lines: 'definition' })
+  const same = differentialSummary(diffProfiles(top, top), { timedOnly: false })
+  assert.match(
+    differentialHeadline(same),
+    /^no function's self time moved beyond its 95 % interval \(largest: /,
+  )
+})
+
+test('flameTree() nests the stacks by frame with total and self samples, folding the narrowest', () => {
+  const tree = flameTree(parseCollapsedStacks(A), { lines: 'definition' })
+  assert.equal(tree.samples, 50)
+  assert.equal(tree.root.total, 50)
+  assert.equal(tree.root.self, 4, 'the frameless samples')
+  const module = tree.root.children[0]!
+  assert.deepEqual([module.name, module.total, module.self], ['<module>', 46, 0])
+  const main = module.children[0]!
+  assert.deepEqual(
+    main.children.map((c) => [c.name, c.total, c.self, c.children.length]),
+    [
+      ['f', 30, 26, 1],
+      ['g', 10, 10, 0],
+    ],
+  )
+  assert.equal(main.self, 6)
+  assert.equal(tree.foldedSamples, 0)
+  // At a tenth of the samples (5), the recursive f (4 samples) is folded into its parent's self.
+  const coarse = flameTree(parseCollapsedStacks(A), { lines: 'definition', minFraction: 0.1 })
+  assert.equal(coarse.minSamples, 5)
+  assert.equal(coarse.foldedSamples, 4)
+  const f = coarse.root.children[0]!.children[0]!.children[0]!
+  assert.deepEqual([f.name, f.total, f.self, f.children.length], ['f', 30, 30, 0])
 })
 
 test('stacksThrough() keeps the stacks with a frame it accepts and recounts their samples', () => {

@@ -1,3 +1,8 @@
+import {
+  DIFFERENTIAL_SUMMARY_ROWS,
+  type DifferentialSummary,
+  type FunctionShareChange,
+} from '../model/index.ts'
 import { normalQuantile } from '../stats/index.ts'
 
 // Profiles as collapsed stacks, and what they say: where the time goes (the top functions) and
@@ -170,23 +175,8 @@ function compareNames(a: FunctionRow, b: FunctionRow): number {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
-/** One function in the differential of two profiles: its self share in each and the change. */
-export interface FunctionChange {
-  readonly name: string
-  readonly file: string
-  readonly line: number | null
-  readonly selfA: number
-  readonly selfB: number
-  /** Self shares, in percent of each profile's samples. */
-  readonly selfPercentA: number
-  readonly selfPercentB: number
-  /** B − A in percentage points, and its interval (below). */
-  readonly deltaPoints: number
-  readonly low: number
-  readonly high: number
-  /** The interval excludes 0. */
-  readonly significant: boolean
-}
+/** One function in the differential of two profiles: its self share in each and the change (model's FunctionShareChange). */
+export type FunctionChange = FunctionShareChange
 
 /** The differential of two profiles (A the reference, B the candidate). */
 export interface ProfileDiff {
@@ -255,4 +245,98 @@ export function diffProfiles(
       (x.name < y.name ? -1 : x.name > y.name ? 1 : 0),
   )
   return { samplesA: nA, samplesB: nB, confidence, rows }
+}
+
+/** The few largest changes of a differential, as an alert keeps them (model/profile.ts). */
+export function differentialSummary(
+  diff: ProfileDiff,
+  options: { readonly timedOnly: boolean; readonly rows?: number },
+): DifferentialSummary {
+  return {
+    samplesA: diff.samplesA,
+    samplesB: diff.samplesB,
+    confidence: diff.confidence,
+    timedOnly: options.timedOnly,
+    rows: diff.rows.slice(0, options.rows ?? DIFFERENTIAL_SUMMARY_ROWS),
+  }
+}
+
+/**
+ * One node of a flame graph: a frame reached through the frames above it (its parents), the
+ * samples of every stack through it (`total`) and of those that end in it (`self`); children
+ * most samples first.
+ */
+export interface FlameNode {
+  readonly name: string
+  readonly file: string
+  readonly line: number | null
+  readonly total: number
+  readonly self: number
+  readonly children: readonly FlameNode[]
+}
+
+/** A profile's stacks as one tree, its root the whole profile. */
+export interface FlameTree {
+  /** Every sample counted (frameless stacks included, as the root's self). */
+  readonly samples: number
+  /** Nodes of fewer samples than this were folded into their parent's self. */
+  readonly minSamples: number
+  /** Samples of the folded nodes, over the whole tree. */
+  readonly foldedSamples: number
+  readonly root: FlameNode
+}
+
+interface MutableNode {
+  readonly frame: StackFrame
+  total: number
+  self: number
+  readonly children: Map<string, MutableNode>
+}
+
+/**
+ * The flame graph's tree of a profile (Gregg's flame graph: a frame's width is the samples of the
+ * stacks through it, its children stacked above it). Frames are merged when their function, file
+ * and line are the same (`lines: 'current'` merges a function's lines). Nodes under
+ * `minFraction` of the samples (default 1/2000: narrower than a pixel of a wide screen) are left
+ * out, their samples counted as their parent's self and in `foldedSamples`, so a page never
+ * carries thousands of invisible frames.
+ */
+export function flameTree(
+  parsed: ParsedStacks,
+  options: { readonly lines: FrameLines; readonly minFraction?: number },
+): FlameTree {
+  const rootFrame: StackFrame = { name: 'all', file: '', line: null }
+  const root: MutableNode = { frame: rootFrame, total: 0, self: 0, children: new Map() }
+  for (const stack of parsed.stacks) {
+    root.total += stack.count
+    let node = root
+    for (const frame of stack.frames) {
+      const key = keyOf(frame, options.lines)
+      let child = node.children.get(key)
+      if (child === undefined) {
+        const kept = options.lines === 'definition' ? frame : { ...frame, line: null }
+        child = { frame: kept, total: 0, self: 0, children: new Map() }
+        node.children.set(key, child)
+      }
+      child.total += stack.count
+      node = child
+    }
+    node.self += stack.count
+  }
+  const minSamples = Math.max(1, Math.ceil(parsed.samples * (options.minFraction ?? 1 / 2000)))
+  let foldedSamples = 0
+  const freeze = (n: MutableNode): FlameNode => {
+    let self = n.self
+    const children: FlameNode[] = []
+    for (const c of n.children.values()) {
+      if (c.total < minSamples) {
+        self += c.total
+        foldedSamples += c.total
+      } else children.push(freeze(c))
+    }
+    children.sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return { name: n.frame.name, file: n.frame.file, line: n.frame.line, total: n.total, self, children }
+  }
+  const frozen = freeze(root)
+  return { samples: parsed.samples, minSamples, foldedSamples, root: frozen }
 }

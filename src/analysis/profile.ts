@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { JsonObject } from '../lib/index.ts'
-import { interpreterLabel, type MachineEnvironment, type WorkloadDefinition } from '../model/index.ts'
+import {
+  type BuildSpec,
+  interpreterLabel,
+  type MachineEnvironment,
+  type WorkloadDefinition,
+} from '../model/index.ts'
 import {
   classifyWorker,
   HARNESS_TIMED_FUNCTIONS,
@@ -17,14 +22,19 @@ import {
   workerEnv,
   workloadHarnessArgs,
 } from '../runner/index.ts'
-import type { NewProfile, ProfileState, ProfileStore } from '../store/index.ts'
+import type { NewProfile, ProfileState, ProfileStore, ProfileWithStacks } from '../store/index.ts'
 import { buildFromInterpreter } from './measure.ts'
 import {
+  diffProfiles,
+  type FrameLines,
   mergeCollapsedStacks,
   type ParsedStacks,
+  type ProfileDiff,
   parseCollapsedStacks,
   type StackFrame,
   stacksThrough,
+  type TopFunctions,
+  topFunctions,
 } from './profile-stacks.ts'
 
 // The `profile` use case: where a workload's time goes on each interpreter. Its processes are
@@ -50,6 +60,11 @@ export interface ProfilePlan {
   readonly minTimeS: number
   /** Loop counts from earlier runs, per interpreter in the plan's order; calibrated where absent. */
   readonly frozenLoops?: readonly (number | undefined)[]
+  /**
+   * The build each interpreter stands for, in the plan's order (the nightly's `runtime:sha:config`
+   * builds); absent, each is stored as `run` describes a local interpreter.
+   */
+  readonly builds?: readonly BuildSpec[]
 }
 
 /** Where and when the profiles are stored. */
@@ -113,8 +128,9 @@ export async function profileAndStore(
     }
     const createdAt = now().toISOString()
     const profileIds: number[] = []
-    for (const side of sides) {
-      const profile = profileOf(plan, side, { ...options, groupId, createdAt })
+    for (const [i, side] of sides.entries()) {
+      const build = plan.builds?.[i] ?? buildFromInterpreter(side.interpreter)
+      const profile = profileOf(plan, side, { ...options, groupId, createdAt, build })
       profileIds.push((await store.addProfile(profile)).profileId)
     }
     return { profileIds, groupId }
@@ -238,12 +254,12 @@ async function profileProcess(
 function profileOf(
   plan: ProfilePlan,
   side: Side,
-  at: ProfileOptions & { readonly groupId: string; readonly createdAt: string },
+  at: ProfileOptions & { readonly groupId: string; readonly createdAt: string; readonly build: BuildSpec },
 ): NewProfile {
   const base = {
     machine: at.machine,
     environment: at.environment,
-    build: buildFromInterpreter(side.interpreter),
+    build: at.build,
     workload: { name: plan.workload.manifest.name, version: plan.workload.version },
     runId: null,
     groupId: plan.interpreters.length > 1 ? at.groupId : null,
@@ -307,4 +323,54 @@ export function profileStacks(
 /** The collapsed-stack text of a stored profile's gzip bytes. */
 export function stacksText(stacksGzip: Uint8Array): string {
   return gunzipSync(stacksGzip).toString('utf8')
+}
+
+/** What the views of a stored profile read: its stacks (timed values only by default) and top functions. */
+export interface ProfileView {
+  readonly stacks: ParsedStacks
+  readonly top: TopFunctions
+  /** Every sample of the profile's processes. */
+  readonly processSamples: number
+  /** Only samples inside timed values are counted. */
+  readonly timedOnly: boolean
+  /** How the profile's frames name their lines. */
+  readonly lines: FrameLines
+}
+
+/** The view of a stored profile, or null when it has no stacks (not profiled). */
+export function profileView(
+  p: ProfileWithStacks,
+  options: { readonly wholeProcess?: boolean } = {},
+): ProfileView | null {
+  if (p.stacksGzip === null) return null
+  const lines: FrameLines = p.metadata.lines === 'current' ? 'current' : 'definition'
+  const s = profileStacks(p.stacksGzip, { wholeProcess: options.wholeProcess ?? false })
+  return {
+    stacks: s.stacks,
+    top: topFunctions(s.stacks, { lines }),
+    processSamples: s.processSamples,
+    timedOnly: s.timedOnly,
+    lines,
+  }
+}
+
+/**
+ * The differential of two stored profiles (A the reference, B the candidate) over the samples of
+ * timed values (unless `wholeProcess`), or null when either has no stacks. `timedOnly` is true
+ * only when both views counted timed values alone.
+ */
+export function profileDifferential(
+  a: ProfileWithStacks,
+  b: ProfileWithStacks,
+  options: { readonly wholeProcess?: boolean } = {},
+): {
+  readonly diff: ProfileDiff
+  readonly a: ProfileView
+  readonly b: ProfileView
+  readonly timedOnly: boolean
+} | null {
+  const va = profileView(a, options)
+  const vb = profileView(b, options)
+  if (va === null || vb === null) return null
+  return { diff: diffProfiles(va.top, vb.top), a: va, b: vb, timedOnly: va.timedOnly && vb.timedOnly }
 }

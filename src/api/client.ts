@@ -102,6 +102,7 @@ export function createApiClient(baseUrl: string, options: ApiClientOptions = {})
     if (body !== undefined) init.body = body as NonNullable<typeof init.body>
     const response = await doFetch(url, init)
     const text = await response.text()
+    if (response.ok && def.responseType === 'text') return text
     let parsed: unknown
     try {
       parsed = text === '' ? undefined : JSON.parse(text)

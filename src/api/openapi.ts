@@ -77,7 +77,10 @@ function operation(name: string, def: RouteDefinition, defs: Record<string, unkn
     responses: {
       [String(def.status)]: {
         description: def.summary,
-        content: { 'application/json': { schema: jsonSchema(def.response, 'output', defs) } },
+        content:
+          def.responseType === 'text'
+            ? { 'text/plain': { schema: { type: 'string' } } }
+            : { 'application/json': { schema: jsonSchema(def.response, 'output', defs) } },
       },
       ...errors,
     },

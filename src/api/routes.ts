@@ -5,6 +5,7 @@ import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
   AlertCommitsSchema,
   AlertDetailSchema,
+  AlertProfilesSchema,
   AlertSchema,
   API_TOKEN_ROLES,
   BuildSchema,
@@ -15,12 +16,16 @@ import {
   CompareSchema,
   CreatedTokenSchema,
   Flag,
+  FlameTreeSchema,
   IdParam,
   MachineDetailSchema,
   MachineSchema,
   Name,
   OverviewSchema,
   PageQuery,
+  PROFILE_STATES,
+  ProfileDetailSchema,
+  ProfileSchema,
   pageOf,
   RunDetailSchema,
   RunSchema,
@@ -68,6 +73,11 @@ export interface RouteDefinition {
   readonly body?: z.ZodType
   /** Status of a success. */
   readonly status: 200 | 201
+  /**
+   * What a success answers: JSON (the default) or plain text in `response` (a string: collapsed
+   * stacks that flame graph tools read), which the typed client returns as it came.
+   */
+  readonly responseType?: 'json' | 'text'
   readonly response: z.ZodType
   /**
    * Whether the server validates and serializes the response through `response`. Off for routes
@@ -523,6 +533,30 @@ export const ROUTES = {
     response: AlertCommitsSchema,
     validateResponse: true,
   }),
+  getAlertProfiles: route({
+    method: 'GET',
+    path: '/api/v1/alerts/:id/profiles',
+    action: 'get the profiles of an alert',
+    summary: 'The alert’s culprit profiled against its parent: per machine × workload, the differential',
+    description:
+      'Each pair as recorded by the nightly, with its differential recomputed from the two stored profiles over the samples of timed values: per function, its self share in the parent (A) and the culprit (B) and the change in percentage points with a 95 % interval (Agresti–Caffo), largest absolute change first, at most `top` rows. A pair the profiler could not take has its reason in `message` and no differential.',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({
+      top: z.coerce
+        .number<string | number>()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(20)
+        .describe('Rows of each differential'),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: AlertProfilesSchema,
+    validateResponse: true,
+  }),
   triageAlert: route({
     method: 'POST',
     path: '/api/v1/alerts/:id/triage',
@@ -552,6 +586,84 @@ export const ROUTES = {
     status: 200,
     response: AlertDetailSchema,
     validateResponse: true,
+  }),
+  listProfiles: route({
+    method: 'GET',
+    path: '/api/v1/profiles',
+    action: 'list profiles',
+    summary: 'Stored profiles, newest first, without their stacks',
+    tag: 'profiles',
+    auth: 'public',
+    query: z.strictObject({
+      ...PageQuery.shape,
+      machine: Text.optional(),
+      workload: Text.optional().describe('Workload name (every version)'),
+      build: IdParam.optional().describe('Build id'),
+      group: Text.optional().describe('Group id: the profiles taken together'),
+      state: z.enum(PROFILE_STATES).optional(),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: pageOf(ProfileSchema),
+    validateResponse: true,
+  }),
+  getProfile: route({
+    method: 'GET',
+    path: '/api/v1/profiles/:id',
+    action: 'get profile',
+    summary: 'One profile with its top functions by self samples (self and total)',
+    description:
+      'By default only the samples taken inside timed values count (start-up, imports and make() left out); `whole=1` counts every sample. `view` is null for a profile that has no stacks (unavailable or failed: `message` says why).',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({
+      top: z.coerce
+        .number<string | number>()
+        .int()
+        .min(1)
+        .max(5000)
+        .default(50)
+        .describe('Rows of the table'),
+      whole: Flag.describe('Count every sample of the processes, not only timed values'),
+    }),
+    bodyKind: 'none',
+    status: 200,
+    response: ProfileDetailSchema,
+    validateResponse: true,
+  }),
+  getProfileFlame: route({
+    method: 'GET',
+    path: '/api/v1/profiles/:id/flame',
+    action: 'get the flame graph of a profile',
+    summary: 'A profile’s stacks as one tree: each frame under its callers, with its samples',
+    description:
+      'Frames narrower than 1/2000 of the samples are folded into their caller’s self samples (`foldedSamples`). Not-found for a profile without stacks.',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    query: z.strictObject({ whole: Flag.describe('Every sample of the processes, not only timed values') }),
+    bodyKind: 'none',
+    status: 200,
+    response: FlameTreeSchema,
+    // A deep tree of thousands of nodes: a recursive response schema would check each.
+    validateResponse: false,
+  }),
+  getProfileStacks: route({
+    method: 'GET',
+    path: '/api/v1/profiles/:id/stacks',
+    action: 'get the stacks of a profile',
+    summary: 'A profile’s collapsed stacks as text (Brendan Gregg’s folded format)',
+    description:
+      'Every sample of the profile’s processes, one line per distinct stack: frames from the root joined by `;`, a space and its count. flamegraph.pl, speedscope and most flame graph tools import it as it is. Not-found for a profile without stacks.',
+    tag: 'profiles',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'none',
+    status: 200,
+    responseType: 'text',
+    response: z.string(),
+    validateResponse: false,
   }),
   ingestRun: route({
     method: 'POST',

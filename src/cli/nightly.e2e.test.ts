@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { parseConfig } from '../config/index.ts'
 import { runNightly } from '../pipeline/index.ts'
+import { ensurePySpy, PY_SPY_VERSION, pySpyDir, type ToolInstall } from '../runner/index.ts'
 import { buildServer } from '../server/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
 import {
   cli,
-  embeddingMain,
   makeToyRepo,
+  pythonHookMain,
   TOY_SKIP as SKIP,
+  TOY_HOOK_FILE,
+  TOY_HOOK_FUNCTION,
   type ToyHistory,
   type ToyRepo,
   toyConfigToml,
@@ -20,43 +23,29 @@ import {
 
 // The nightly end to end on a toy runtime: a git repository of a tiny interpreter — a C file
 // that embeds CPython (Py_BytesMain) — built by `make` with a generic recipe. Thirty commits,
-// mostly harmless; one breaks the build (fixed by the next); one installs a C profile hook
-// that burns time on every call, so every workload gets much slower (tracing mode plus the
-// hook: about 2.5× here). The nightly backfills every third commit, detects the change,
-// bisects it to that commit, notifies a local webhook, and the portal's API shows the builds,
-// the failed build and the alert with its culprit. Lives in cli/ (layer 6) because it drives
-// the pipeline, the CLI and the server together.
+// mostly harmless; one breaks the build (fixed by the next); one installs a profile hook written
+// in Python, `toy_call_hook`, that runs on every call, so every workload gets much slower. The
+// nightly backfills every third commit, detects the change, bisects it to that commit, profiles
+// the culprit against its parent with py-spy (the differential must name the hook), notifies a
+// local webhook, and the portal's API shows the builds, the failed build and the alert with its
+// culprit and profiles. Lives in cli/ (layer 6) because it drives the pipeline, the CLI and the
+// server together.
 
 const TOTAL_COMMITS = 30
 const BROKEN = 8 // breaks the build; commit 9 fixes it
 const SLOW = 19 // installs the profile hook
 const WORKLOADS = ['calls_closures', 'generators']
-
-const SLOW_MAIN = (version: string) =>
-  embeddingMain(
-    `/* toy ${version}: a tiny interpreter that embeds CPython, now with a call hook. */
-#include <Python.h>
-#include <frameobject.h>
-
-/* Burns a little time on every call: an accidental per-call cost. */
-static int burn(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
-  (void)obj; (void)frame; (void)arg;
-  if (what == PyTrace_CALL || what == PyTrace_C_CALL) {
-    volatile unsigned sink = 0;
-    for (unsigned i = 0; i < 600; i++) sink += i;
-  }
-  return 0;
-}
-`,
-    `  PyEval_SetProfile(burn, NULL);`,
-  )
+/** py-spy from the tool cache the other profile tests share (pip installs it there once). */
+const TOOL_CACHE = join(tmpdir(), 'langperf-test-cache')
 
 const HOOKED: ToyHistory = {
   dir: 'toy',
   total: TOTAL_COMMITS,
   broken: BROKEN,
   slow: SLOW,
-  slowMain: SLOW_MAIN,
+  // A Python-level call hook (`toy_call_hook` of toy_hooks.py): about 10× slower calls here, in
+  // one named Python function, which the culprit's differential profile must name.
+  slowMain: (version) => pythonHookMain(version, 10),
   slowSubject: 'Initialise with PyConfig and install a call hook',
 }
 
@@ -91,9 +80,18 @@ describe('the nightly end to end on a toy runtime that embeds CPython', {
     '1',
   ]
 
+  /** py-spy, or why this machine has none (then the alert must say so instead of naming the hook). */
+  let tool: ToolInstall = { ok: false, reason: 'not looked for yet' }
+
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'langperf-e2e-'))
     repo = makeToyRepo(root, HOOKED)
+    // The nightly finds py-spy in its own cache: linked to the shared one, so pip runs once per machine.
+    tool = await ensurePySpy(TOOL_CACHE, { env: process.env })
+    if (tool.ok) {
+      mkdirSync(join(root, 'cache', 'tools'), { recursive: true })
+      symlinkSync(pySpyDir(TOOL_CACHE), pySpyDir(join(root, 'cache')))
+    }
     server = createServer((req, res) => {
       let body = ''
       req.on('data', (c) => {
@@ -226,6 +224,11 @@ repeats = 3
       ...sampling,
       '--bisect-processes',
       '4',
+      // The culprit against its parent: 1.5 s of each workload on each build, one process each.
+      '--profile-duration',
+      '1.5',
+      '--profile-processes',
+      '1',
       '--portal-url',
       'http://portal.test',
       '--json',
@@ -331,6 +334,42 @@ repeats = 3
       assert.ok(received.every((x) => x.path === '/hook'))
       assert.ok(received.some((x) => JSON.stringify(x.body).includes(`${alert.id}`)))
       assert.ok(received.some((x) => JSON.stringify(x.body).includes(repo.shas[SLOW]!.slice(0, 7))))
+      // The culprit profiled against its parent on both moved workloads: the differential names
+      // the hook, the function the slow commit added, and the culprit's notification says so.
+      const profiles = (await store.getAlert(alert.id))!.profiles
+      assert.deepEqual(profiles.map((p) => p.workload).sort(), [...WORKLOADS].sort())
+      const step = report.profiles.find((p: { alertId: number }) => p.alertId === alert.id)
+      assert.equal(step?.state, 'recorded', JSON.stringify(report.profiles))
+      if (tool.ok) {
+        for (const p of profiles) {
+          assert.equal(p.state, 'profiled', `${p.workload}: ${p.message}`)
+          assert.equal(p.culpritCommit, repo.shas[SLOW])
+          assert.equal(p.parentCommit, repo.shas[SLOW - 1])
+          const top = p.summary!.rows[0]!
+          assert.deepEqual(
+            [top.name, top.file, top.selfPercentA, top.significant],
+            [TOY_HOOK_FUNCTION, TOY_HOOK_FILE, 0, true],
+          )
+          assert.ok(top.low > 0, JSON.stringify(top))
+        }
+        const culpritHook = received.find((x) => JSON.stringify(x.body).includes(`Culprit: `))
+        assert.match(
+          String(culpritHook?.body.text),
+          new RegExp(
+            `Profile against its parent, calls_closures \\(${machine}\\): \\+\\d+\\.\\d points self time in ${TOY_HOOK_FUNCTION} \\(toy_hooks\\.py:2\\)`,
+          ),
+        )
+        process.stderr.write(
+          `nightly end to end: profiling the culprit took ${step.seconds} s; ${String(culpritHook?.body.text)
+            .split('\n')
+            .find((l) => l.includes('calls_closures ('))}\n`,
+        )
+      } else {
+        // No py-spy on this machine (no pip index): the alert says why, and nothing failed.
+        const why = tool.reason
+        assert.ok(profiles.every((p) => p.state === 'unavailable' && p.message === why))
+        process.stderr.write(`nightly end to end: py-spy ${PY_SPY_VERSION} unavailable: ${why}\n`)
+      }
       sentByFirstNightly = received.length
     } finally {
       await store.close()
@@ -373,6 +412,20 @@ repeats = 3
       ).id
       const alert = await get(`/api/v1/alerts/${id}`)
       assert.equal(alert.culpritCommit, repo.shas[SLOW])
+      // The alert's differentials, recomputed from the stored stacks, and the stacks as text.
+      const profiles = await get(`/api/v1/alerts/${id}/profiles`)
+      assert.equal(profiles.items.length, WORKLOADS.length)
+      if (tool.ok) {
+        const pair = profiles.items[0]
+        assert.equal(pair.differential.rows[0].name, TOY_HOOK_FUNCTION)
+        assert.match(pair.headline, new RegExp(`self time in ${TOY_HOOK_FUNCTION} \\(`))
+        const stacks = await app.inject({
+          method: 'GET',
+          url: `/api/v1/profiles/${pair.culpritProfileId}/stacks`,
+        })
+        assert.equal(stacks.statusCode, 200)
+        assert.ok(stacks.body.includes(`${TOY_HOOK_FUNCTION} (${TOY_HOOK_FILE}:2)`))
+      }
       assert.ok(
         alert.changes.some((c: { series: { workload: string } }) => WORKLOADS.includes(c.series.workload)),
       )
@@ -404,6 +457,7 @@ repeats = 3
     assert.equal(report.detections[0].state, 'done-before')
     assert.ok(report.notifications.every((n: { state: string }) => n.state === 'done-before'))
     assert.ok(report.bisections.every((b: { state: string }) => b.state === 'done-before'))
+    assert.ok(report.profiles.every((p: { state: string }) => p.state === 'done-before'))
     assert.equal(received.length, sentByFirstNightly, 'nothing sent again')
   })
 

@@ -166,6 +166,7 @@ test('messageForAlert() takes a stored alert and links its commits on the runtim
     machines: ['bench-1'],
     configs: ['default'],
     largest: { workload: 'nbody', ratio: 1.1, ratioLow: 1.05, ratioHigh: 1.15 },
+    profiles: [],
     changes: [
       {
         id: 1,

@@ -260,3 +260,23 @@ describe('the run page of a warm-up series', () => {
     }
   })
 })
+
+test('the run page shows each result’s peak memory, – where it was not measured', async () => {
+  const store = await openSqliteStore(':memory:')
+  const r = exampleRunWithResults({}, { workloads: ['nbody', 'richards'] })
+  const [nbody, richards] = r.results
+  const [id] = await store.insertRuns([
+    { ...r, results: [{ ...nbody!, metadata: { peak_rss_bytes: 12_345_678 } }, richards!] },
+  ])
+  const app = await buildServer(store, { web: createWebRoutes() })
+  try {
+    const page = await get(app, `/runs/${id}`)
+    assert.equal(page.status, 200)
+    assert.match(page.body, /peak memory<\/th>/)
+    assert.match(page.body, />nbody<\/a><\/th>.*?<td class="num">12\.3 MB<\/td><\/tr>/s)
+    assert.match(page.body, />richards<\/a><\/th>(?:(?!<\/tr>).)*<td class="num">–<\/td><\/tr>/s)
+  } finally {
+    await app.close()
+    await store.close()
+  }
+})

@@ -443,6 +443,17 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
             'over its rounds) excludes 1 at least this far from 1 raises a provisional change by itself ' +
             '(default: [nightly] pair_threshold, 0.1)',
           number('--pair-threshold', false),
+        )
+        .option('--no-profile', 'do not profile the culprits bisection names (default: [bisect] profile)')
+        .option(
+          '--profile-duration <s>',
+          'seconds of profiled workload per build and workload at a culprit (default: [bisect] profile_duration, 10)',
+          number('--profile-duration', false),
+        )
+        .option(
+          '--profile-processes <n>',
+          'profiled processes per build and workload at a culprit (default 2)',
+          number('--profile-processes', true),
         ),
     ),
   ).action(async (opts) => {

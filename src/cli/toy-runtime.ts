@@ -75,6 +75,56 @@ fail:
 `
 }
 
+/** The Python function the hooked toy calls on every call: what a differential profile must name. */
+export const TOY_HOOK_FUNCTION = 'toy_call_hook'
+/** The file name the hook is compiled under (py-spy shows it as the frame's file). */
+export const TOY_HOOK_FILE = 'toy_hooks.py'
+
+/**
+ * A toy main.c whose interpreter installs a Python-level profile hook, `toy_call_hook` of
+ * `toy_hooks.py`, before running the program: every Python call (and generator resumption) then
+ * also runs a few lines of Python, an accidental per-call cost that lives in one named Python
+ * function, so a profile of the culprit against its parent can name it. `burn` is how many loop
+ * iterations the hook spends per call.
+ */
+export function pythonHookMain(version: string, burn: number): string {
+  const hook = [
+    'import sys',
+    `def ${TOY_HOOK_FUNCTION}(frame, event, arg):`,
+    "    if event == 'call':",
+    '        n = 0',
+    `        for i in range(${burn}):`,
+    '            n += i',
+    `sys.setprofile(${TOY_HOOK_FUNCTION})`,
+  ]
+  return embeddingMain(
+    `/* toy ${version}: embeds CPython, now with a call hook written in Python. */
+#include <Python.h>
+
+static const char HOOK[] =
+${hook.map((l) => `  "${l.replaceAll('"', '\\"')}\\n"`).join('\n')};
+
+/* Installs the hook: compiled under its own file name, run in a namespace of its own. */
+static int install_hook(void) {
+  PyObject *code = Py_CompileString(HOOK, "${TOY_HOOK_FILE}", Py_file_input);
+  PyObject *globals = code == NULL ? NULL : PyDict_New();
+  PyObject *done = NULL;
+  if (globals != NULL && PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) == 0)
+    done = PyEval_EvalCode(code, globals, globals);
+  Py_XDECREF(globals);
+  Py_XDECREF(code);
+  if (done == NULL) {
+    PyErr_Print();
+    return -1;
+  }
+  Py_DECREF(done);
+  return 0;
+}
+`,
+    `  if (install_hook() != 0) return 1;`,
+  )
+}
+
 /**
  * The start of a langperf.toml for the toy: the store beside it and the toy runtime, cloned
  * from `remote` and built with make against PYTHON_CONFIG; tests append their own sections.

@@ -7,7 +7,11 @@ import { discoverInterpreters, onPath, processesMentioning, processesNamed } fro
 import { cli } from './toy-runtime.ts'
 
 // The web suite through the command line: django_feed under gunicorn with memcached, loaded by
-// wrk, on CPython 3.11 (Django 5.2's wheels need 3.10 or newer), then nothing left running.
+// wrk, on CPython 3.11, 3.12 and 3.13 interleaved (Django 5.2 needs 3.10 or newer), compared
+// with its requests/s and latencies, then nothing left running.
+
+/** The interpreters the test measures, in run order (the first is compare's base). */
+const PYTHONS = ['python3.11', 'python3.12', 'python3.13'] as const
 
 const scratch = await mkdtemp(join(tmpdir(), 'langperf-web-'))
 after(() => rm(scratch, { recursive: true, force: true }))
@@ -16,8 +20,10 @@ async function why(): Promise<string | false> {
   if ((await onPath('wrk', process.env)) === null) return 'wrk is not installed (apt-get install -y wrk)'
   if ((await onPath('memcached', process.env)) === null)
     return 'memcached is not installed (apt-get install -y memcached)'
-  const { interpreters } = await discoverInterpreters({ explicit: ['python3.11'] })
-  if (!interpreters.some((i) => i.info.version.startsWith('3.11'))) return 'python3.11 is not installed'
+  const { interpreters } = await discoverInterpreters({ explicit: [...PYTHONS] })
+  for (const p of PYTHONS)
+    if (!interpreters.some((i) => i.info.version.startsWith(p.slice('python'.length))))
+      return `${p} is not installed`
   return false
 }
 
@@ -35,7 +41,7 @@ interface WebResult {
   }
 }
 
-test('run --suite web measures django_feed: requests/s and CPU ms/request, no process left', async (t) => {
+test('run --suite web measures django_feed on three interpreters; compare shows requests/s, p99 and CPU per request', async (t) => {
   // Asked here, not at the top level: a top-level await would let Node 20 run `after` first.
   const skip = await why()
   if (skip) return t.skip(skip)
@@ -45,8 +51,7 @@ test('run --suite web measures django_feed: requests/s and CPU ms/request, no pr
     'run',
     '--suite',
     'web',
-    '--python',
-    'python3.11',
+    ...PYTHONS.flatMap((p) => ['--python', p]),
     '--processes',
     '2',
     '--db',
@@ -56,6 +61,11 @@ test('run --suite web measures django_feed: requests/s and CPU ms/request, no pr
     '--no-progress',
   )
   assert.equal(run.code, 0, run.err)
+  // The plan says what a server workload's process is: load windows, not warm-ups and values.
+  assert.match(
+    run.err,
+    /server workload django_feed: each process one value \(the server's CPU per request\) from 1 s warm-up \+ 4 s measured load \+ 2 × 4 s open loop \(70 %, 90 % of it\)/,
+  )
   const shown = await cli('show', '1', '--db', db, '--json')
   assert.equal(shown.code, 0, shown.err)
   const [result] = (JSON.parse(shown.out) as { results: WebResult[] }).results
@@ -75,6 +85,41 @@ test('run --suite web measures django_feed: requests/s and CPU ms/request, no pr
     )
     for (const w of windows) assert.ok(w.completed > 0 && w.latency_p99_ms > 0, JSON.stringify(w))
   }
+  // One run per interpreter, measured together: compare of the first and the last shows the value
+  // (CPU per request) and, under it, requests/s and latency p99, each with its interval.
+  const compared = await cli('compare', '1', '3', '--db', db, '--json')
+  assert.equal(compared.code, 0, compared.err)
+  type Compared = { kind: string; ratio?: number; low?: number; high?: number }
+  const report = JSON.parse(compared.out) as {
+    rows: {
+      workload: string
+      unit: string
+      comparison: Compared
+      metrics: { name: string; unit: string; comparison: Compared }[]
+    }[]
+  }
+  const row = report.rows.find((r) => r.workload === 'django_feed')
+  assert.ok(row, compared.out)
+  assert.equal(row.unit, 'second')
+  const interval = (c: Compared) =>
+    c.kind === 'comparison' &&
+    c.low !== undefined &&
+    c.high !== undefined &&
+    c.low <= (c.ratio ?? 0) &&
+    (c.ratio ?? 0) <= c.high
+  assert.ok(interval(row.comparison), JSON.stringify(row.comparison))
+  const byName = new Map(row.metrics.map((m) => [m.name, m]))
+  for (const [name, unit] of [
+    ['requests_per_s', 'request/s'],
+    ['latency_p99_ms', 'ms'],
+    ['latency_p99_ms@90%', 'ms'],
+  ]) {
+    const m = byName.get(name!)
+    assert.ok(m && m.unit === unit && interval(m.comparison), `${name}: ${JSON.stringify(row.metrics)}`)
+  }
+  const text = await cli('compare', '1', '3', '--db', db)
+  assert.match(text.out, /\n {2}Requests\/s \(saturation\) +[\d.]+ request\/s/)
+  assert.match(text.out, /\n {2}Latency p99 \(saturation\) +[\d.]+ ms/)
   assert.deepEqual(processesMentioning('django_feed/workload.py'), [], 'no gunicorn left')
   assert.equal(processesNamed('memcached').length, memcachedBefore, 'no memcached left')
 })

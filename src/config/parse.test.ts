@@ -71,8 +71,24 @@ test('parseConfig() fills every default for an empty file', () => {
     jobs: 'auto',
     stepTimeoutMs: 3 * 3600 * 1000,
   })
-  assert.deepEqual(config.bisect, { enabled: true, maxBuilds: 12, repeats: 5 })
+  assert.deepEqual(config.bisect, {
+    enabled: true,
+    maxBuilds: 12,
+    repeats: 5,
+    profile: true,
+    profileWorkloads: 2,
+    profileDurationS: 10,
+  })
   assert.deepEqual(config.nightly, { reference: 'previous', pairBudget: 3, pairThreshold: 0.1 })
+})
+
+test('parseConfig() reads the [bisect] profile settings and rejects a duration without a unit', () => {
+  const c = parseConfig(
+    '[bisect]\nprofile = false\nprofile_workloads = 1\nprofile_duration = "3s"\n',
+    'x.toml',
+  )
+  assert.deepEqual([c.bisect.profile, c.bisect.profileWorkloads, c.bisect.profileDurationS], [false, 1, 3])
+  assert.match(errorOf('[bisect]\nprofile_duration = "10"\n'), /bisect\.profile_duration expected/)
 })
 
 test('parseConfig() reads [nightly] reference and names the values it accepts', () => {

@@ -70,6 +70,11 @@ export function resolveConfig(raw: RawConfig, fileName: string): LangperfConfig 
       enabled: raw.bisect?.enabled ?? true,
       maxBuilds: raw.bisect?.max_builds ?? CONFIG_DEFAULTS.bisectMaxBuilds,
       repeats: raw.bisect?.repeats ?? CONFIG_DEFAULTS.bisectRepeats,
+      profile: raw.bisect?.profile ?? true,
+      profileWorkloads: raw.bisect?.profile_workloads ?? CONFIG_DEFAULTS.bisectProfileWorkloads,
+      profileDurationS:
+        (parseDurationMs(raw.bisect?.profile_duration ?? CONFIG_DEFAULTS.bisectProfileDuration) as number) /
+        1000,
     },
   }
 }

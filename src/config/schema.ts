@@ -257,6 +257,11 @@ export const rootSchema = table(
         enabled: z.boolean({ error: 'true or false' }).optional(),
         max_builds: positiveInt('a positive integer').optional(),
         repeats: positiveInt('a positive integer').optional(),
+        profile: z.boolean({ error: 'true or false' }).optional(),
+        profile_workloads: positiveInt('a positive integer').optional(),
+        profile_duration: str(expectation('duration'))
+          .refine((v) => (parseDurationMs(v) ?? 0) > 0, { error: expectation('duration') })
+          .optional(),
       },
       'the bisection settings',
     ).optional(),

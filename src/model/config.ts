@@ -213,13 +213,19 @@ export interface NightlySettings {
   readonly pairThreshold: number
 }
 
-/** Bisection limits. */
+/** Bisection limits, and the profiles taken at the culprit it finds. */
 export interface BisectSettings {
   readonly enabled: boolean
   /** At most this many builds per bisection. */
   readonly maxBuilds: number
   /** Runs per bisected commit. */
   readonly repeats: number
+  /** Profile the culprit and its parent on the moved workloads (docs/profiles.md). */
+  readonly profile: boolean
+  /** Profile at most this many workloads of an alert, the largest moves first. */
+  readonly profileWorkloads: number
+  /** Seconds of profiled workload per build and workload. */
+  readonly profileDurationS: number
 }
 
 /** A validated `langperf.toml`, with every default filled in. */
@@ -254,6 +260,8 @@ export const CONFIG_DEFAULTS = {
   githubApiUrl: 'https://api.github.com',
   bisectMaxBuilds: 12,
   bisectRepeats: 5,
+  bisectProfileWorkloads: 2,
+  bisectProfileDuration: '10s',
   nightlyReference: 'previous',
   nightlyPairBudget: 3,
   nightlyPairThreshold: 0.1,

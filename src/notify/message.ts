@@ -1,6 +1,6 @@
 import { formatPercent, formatRatio } from '../lib/format.ts'
 import { badInput, type JsonObject, quote } from '../lib/index.ts'
-import { boundaryNote, boundaryOf } from '../model/index.ts'
+import { boundaryNote, boundaryOf, type DifferentialSummary, differentialHeadline } from '../model/index.ts'
 
 // The transport-neutral alert message: everything a person needs to react, already decided
 // (which changes, which links), so that each renderer only lays it out. The pipeline builds it
@@ -40,6 +40,17 @@ export interface MessageBlame {
   readonly culpritNote: string | null
 }
 
+/** One workload profiled at the culprit against its parent, as the message says it. */
+export interface MessageProfile {
+  readonly workload: string
+  readonly machine: string
+  /**
+   * The differential's headline (`+41.2 points self time in f (a/b.py:3): 0.0 % → 41.2 % [+38.0,
+   * +44.4]`), or `not profiled: <reason>`.
+   */
+  readonly text: string
+}
+
 /** A transport-neutral alert notification; every renderer and transport reads only this. */
 export interface AlertMessage {
   readonly alertId: number
@@ -64,6 +75,8 @@ export interface AlertMessage {
   readonly boundary: string | null
   /** The largest changes first, at most `maxChanges` of them. */
   readonly changes: readonly MessageChange[]
+  /** The culprit profiled against its parent, per workload (empty before, or without, a culprit). */
+  readonly profiles: readonly MessageProfile[]
   /** How many changes the alert has in all (those not withdrawn). */
   readonly changeCount: number
   readonly links: {
@@ -94,6 +107,18 @@ export interface AlertLike {
   readonly machines: readonly string[]
   readonly configs: readonly string[]
   readonly changes: readonly ChangeLike[]
+  /** The culprit's profiles against its parent (the store's AlertProfileRow has these fields). */
+  readonly profiles?: readonly ProfileLike[]
+}
+
+/** The fields of a stored pair of profiles at the culprit that a message needs. */
+export interface ProfileLike {
+  readonly workload: string
+  readonly machine: string
+  readonly culpritCommit: string
+  readonly state: 'profiled' | 'unavailable' | 'failed'
+  readonly message: string | null
+  readonly summary: DifferentialSummary | null
 }
 
 /** The fields of a stored change that a message needs (the store's `ChangeRow` has them). */
@@ -214,8 +239,18 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
     changes,
     changeCount: live.length,
   }
+  const profiles = (alert.profiles ?? [])
+    .filter((p) => p.culpritCommit === alert.culpritCommit)
+    .map(
+      (p): MessageProfile => ({
+        workload: p.workload,
+        machine: p.machine,
+        text: p.summary !== null ? differentialHeadline(p.summary) : `not profiled: ${p.message ?? p.state}`,
+      }),
+    )
   return {
     ...facts,
+    profiles,
     title: messageTitle(facts),
     summary: messageSummary({
       ...facts,

@@ -105,3 +105,76 @@ test('renderEmail() escapes every value in the HTML part and keeps the text part
 test('escapeMarkdown() escapes emphasis, links, code, tables and HTML', () => {
   assert.equal(escapeMarkdown('a_b*[c](d)`e`|<f>&'), 'a\\_b\\*\\[c\\]\\(d\\)\\`e\\`\\|&lt;f&gt;&amp;')
 })
+
+test('every rendering says where the time went at the culprit, or why it could not be profiled', () => {
+  const summary = {
+    samplesA: 500,
+    samplesB: 500,
+    confidence: 0.95,
+    timedOnly: true,
+    rows: [
+      {
+        name: 'float_add',
+        file: '/src/Objects/floatobject.py',
+        line: 12,
+        selfA: 10,
+        selfB: 100,
+        selfPercentA: 2,
+        selfPercentB: 20,
+        deltaPoints: 18,
+        low: 14.2,
+        high: 21.8,
+        significant: true,
+      },
+    ],
+  }
+  const m = alertMessageFrom(
+    testAlert({
+      culpritCommit: 'cccccccccc3333333333',
+      culpritNote: 'by bisection',
+      profiles: [
+        {
+          workload: 'nbody',
+          machine: 'bench-1',
+          culpritCommit: 'cccccccccc3333333333',
+          state: 'profiled',
+          message: null,
+          summary,
+        },
+        {
+          workload: 'pypy_thing',
+          machine: 'bench-1',
+          culpritCommit: 'cccccccccc3333333333',
+          state: 'unavailable',
+          message: 'py-spy is not installed',
+          summary: null,
+        },
+        // Profiled at an earlier culprit: not this message's.
+        {
+          ...{
+            workload: 'old',
+            machine: 'bench-1',
+            culpritCommit: 'dddd',
+            state: 'failed',
+            message: 'x',
+            summary: null,
+          },
+        },
+      ],
+    }),
+    TEST_LINKS,
+  )
+  assert.deepEqual(
+    m.profiles.map((p) => p.workload),
+    ['nbody', 'pypy_thing'],
+  )
+  const line =
+    'Profile against its parent, nbody (bench-1): +18.0 points self time in float_add (Objects/floatobject.py:12): 2.0 % → 20.0 % [+14.2, +21.8]'
+  assert.ok(renderText(m).includes(line), renderText(m))
+  assert.ok(renderText(m).includes('pypy_thing (bench-1): not profiled: py-spy is not installed'))
+  assert.ok(renderMarkdown(m).includes('float\\_add'), 'escaped for Markdown')
+  assert.ok(JSON.stringify(renderSlack(m)).includes('float_add (Objects/floatobject.py:12)'))
+  assert.ok(renderEmail(m).html.includes('float_add (Objects/floatobject.py:12): 2.0 % → 20.0 %'))
+  // Before a culprit there is nothing to say.
+  assert.deepEqual(alertMessageFrom(testAlert(), TEST_LINKS).profiles, [])
+})

@@ -150,6 +150,9 @@ function blameLines(m: AlertMessage, ref: (r: CommitRef) => string, esc: (s: str
   if (m.blame.culprit !== null) {
     const note = m.blame.culpritNote ? ` (${esc(m.blame.culpritNote)})` : ''
     out.push(`Culprit: ${ref(m.blame.culprit)}${note}`)
+    // Where the time went: the culprit's profile against its parent's, per moved workload.
+    for (const p of m.profiles)
+      out.push(`Profile against its parent, ${esc(`${p.workload} (${p.machine}): ${p.text}`)}`)
   }
   const range = `after ${ref(m.blame.lastGood)} (last good), up to and including ${ref(m.blame.firstBad)} (first bad)`
   out.push(`${m.kind === 'infrastructure' ? 'Range' : 'Blame'}: ${range}`)

@@ -24,6 +24,13 @@ export {
   type RunBisectOptions,
 } from './bisect-run.ts'
 export {
+  type CulpritPair,
+  type CulpritProfileOptions,
+  type CulpritProfileResult,
+  movedWorkloads,
+  profileCulprit,
+} from './culprit-profile.ts'
+export {
   acquireLock,
   type HeldLock,
   type LockOptions,
@@ -42,6 +49,7 @@ export type {
   NotifyEvent,
   PairReport,
   PlannedBuild,
+  ProfileReport,
 } from './nightly-report.ts'
 export {
   DEFAULT_PAIR_BUDGET,
@@ -54,4 +62,11 @@ export {
 export { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
 export { DEFAULT_MAX_NEW_COMMITS, everyKth, type PlanCommitsOptions, planCommits } from './select.ts'
 export * from './verdict.ts'
-export { defaultLockPath, type PipelineDeps, type SamplingOptions, type World, worldOf } from './world.ts'
+export {
+  defaultLockPath,
+  type PipelineDeps,
+  type ProfilerInstall,
+  type SamplingOptions,
+  type World,
+  worldOf,
+} from './world.ts'

@@ -6,6 +6,7 @@ import { bisectAlert, type RunBisectOptions } from './bisect-run.ts'
 import { checkInterrupt, Interrupted, type NightlyContext } from './nightly-context.ts'
 import type { DetectedAlerts } from './nightly-detect.ts'
 import { notify } from './nightly-notify.ts'
+import { profileAtCulprit } from './nightly-profile.ts'
 import type { BisectionReport } from './nightly-report.ts'
 import { runStep } from './steps.ts'
 
@@ -87,7 +88,11 @@ async function bisectOne(context: NightlyContext, runtime: RuntimeConfig, alertI
       culprit,
       note: String(d.note ?? ''),
     })
-    if (culprit !== null) await notify(context, runtime, alertId, 'culprit')
+    if (culprit !== null) {
+      // Before the culprit is notified, so that its message says where the time went.
+      await profileAtCulprit(context, alertId, culprit)
+      await notify(context, runtime, alertId, 'culprit')
+    }
     return
   }
   const error = ran.state === 'busy' ? 'busy' : ran.error

@@ -8,6 +8,7 @@ import type {
   DetectionReport,
   NotificationReport,
   PlannedBuild,
+  ProfileReport,
 } from './nightly-report.ts'
 import type { Journal } from './steps.ts'
 import { type PipelineDeps, presetOf, type SamplingOptions, type World } from './world.ts'
@@ -53,6 +54,14 @@ export interface NightlyOptions {
   readonly pairBudget?: number
   /** The practical threshold of a pair, |ratio − 1| (default: `[nightly] pair_threshold`). */
   readonly pairThreshold?: number
+  /** Profile each culprit against its parent (default: `[bisect] profile`). */
+  readonly profile?: boolean
+  /** Seconds of profiled workload per build and workload (default: `[bisect] profile_duration`). */
+  readonly profileDurationS?: number
+  /** Profiled processes per build and workload (default 2). */
+  readonly profileProcesses?: number
+  /** Workloads profiled per alert at most (default: `[bisect] profile_workloads`). */
+  readonly profileWorkloads?: number
 }
 
 /** The nightly's world: the pipeline's, plus the notification transports. */
@@ -68,6 +77,7 @@ export interface ReportSoFar {
   detections: DetectionReport[]
   notifications: NotificationReport[]
   bisections: BisectionReport[]
+  profiles: ProfileReport[]
   errors: { step: string; message: string }[]
 }
 
@@ -170,7 +180,15 @@ export function contextOf(input: {
     },
     options,
     transports: deps.transports ?? world.config.notify.map((t) => createTransport(t, world.env)),
-    report: { planned: [], commits: [], detections: [], notifications: [], bisections: [], errors: [] },
+    report: {
+      planned: [],
+      commits: [],
+      detections: [],
+      notifications: [],
+      bisections: [],
+      profiles: [],
+      errors: [],
+    },
     bisectionsStarted: 0,
   }
 }

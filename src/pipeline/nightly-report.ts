@@ -84,6 +84,24 @@ export interface BisectionReport {
   readonly note: string
 }
 
+/** The profiles taken at one alert's culprit (nightly-profile.ts). */
+export interface ProfileReport {
+  readonly alertId: number
+  readonly culprit: string
+  /** `recorded`: pairs recorded on the alert (each with its own state); `failed`: the step itself failed. */
+  readonly state: 'recorded' | 'skipped' | 'done-before' | 'failed'
+  readonly note: string
+  /** Per workload: its state and the differential's headline, or why it has none. */
+  readonly pairs: readonly {
+    readonly workload: string
+    readonly state: string
+    readonly headline: string | null
+    readonly message: string | null
+  }[]
+  /** How long the step took, in seconds (building, calibrating and profiling both builds). */
+  readonly seconds?: number
+}
+
 /** The summary of a nightly (printed, or as JSON with `--json`). */
 export interface NightlyReport {
   readonly machine: string
@@ -96,6 +114,8 @@ export interface NightlyReport {
   readonly detections: readonly DetectionReport[]
   readonly notifications: readonly NotificationReport[]
   readonly bisections: readonly BisectionReport[]
+  /** Culprits profiled against their parents; a profile that could not be taken is here, not in `errors`. */
+  readonly profiles: readonly ProfileReport[]
   /** Steps that failed; the nightly went on with the others. */
   readonly errors: readonly { readonly step: string; readonly message: string }[]
 }

@@ -29,6 +29,7 @@ import {
 import {
   customizePreset,
   describeInterpreter,
+  ensurePySpy,
   getPreset,
   HARNESS_PROTOCOL_VERSION,
   type Interpreter,
@@ -39,6 +40,7 @@ import {
   type PresetName,
   readEnvironment,
   resolveSuite,
+  type ToolInstall,
 } from '../runner/index.ts'
 import type { Store } from '../store/index.ts'
 
@@ -64,7 +66,15 @@ export interface PipelineDeps {
   readonly signal?: AbortSignal
   /** The machine's fingerprint and tuning before each measurement (default readEnvironment). */
   readonly readEnvironment?: () => Promise<MachineEnvironment>
+  /** py-spy for the profiles at a culprit (default ensurePySpy: from the cache, installed with pip). */
+  readonly ensureProfiler?: ProfilerInstall
 }
+
+/** Finds or installs the profiler under langperf's cache directory; never throws (ToolInstall says why not). */
+export type ProfilerInstall = (
+  cacheDir: string,
+  options: { readonly env: NodeJS.ProcessEnv },
+) => Promise<ToolInstall>
 
 /** How many processes, warm-ups and values, and how long a value lasts. */
 export interface SamplingOptions {
@@ -89,6 +99,7 @@ export interface World {
   readonly log: (line: string) => void
   readonly signal: AbortSignal | undefined
   readonly readEnvironment: () => Promise<MachineEnvironment>
+  readonly ensureProfiler: ProfilerInstall
   readonly config: LangperfConfig
   readonly machine: string
 }
@@ -102,6 +113,7 @@ export function worldOf(config: LangperfConfig, deps: PipelineDeps, machine: str
     log: deps.log ?? (() => {}),
     signal: deps.signal,
     readEnvironment: deps.readEnvironment ?? (() => readEnvironment()),
+    ensureProfiler: deps.ensureProfiler ?? ((cacheDir, options) => ensurePySpy(cacheDir, options)),
     config,
     machine: machine ?? hostname(),
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
 import { discoverInterpreters, type Interpreter } from './discovery.ts'
 import { getPreset } from './presets.ts'
-import { measureSuite, type SuiteEvent } from './suite.ts'
+import { measureSuite, peakRssMetadata, type SuiteEvent } from './suite.ts'
 
 // These tests spawn the real python3 with the real harness on small workload files.
 
@@ -103,6 +103,19 @@ test('measureSuite() calibrates once, then runs every process at the frozen loop
     assert.equal(p.warmups[0]![0], r.loops, 'warm-up ran at the frozen loop count')
     for (const v of p.values) assert.ok(v > 0 && Number.isFinite(v))
   }
+  // The result records the largest peak memory of its processes, as each worker measured it.
+  const peaks = r.processes.map((p) => p.metadata.max_rss_bytes).filter((v) => typeof v === 'number')
+  assert.ok(peaks.length > 0)
+  assert.equal(r.metadata.peak_rss_bytes, Math.max(...(peaks as number[])))
+})
+
+test('peakRssMetadata() keeps the largest measured peak, nothing when none was measured', () => {
+  const p = (metadata: Record<string, number | string>) => ({ warmups: [], values: [1], metadata })
+  assert.deepEqual(peakRssMetadata([p({ max_rss_bytes: 10 }), p({ max_rss_bytes: 30 }), p({})]), {
+    peak_rss_bytes: 30,
+  })
+  assert.deepEqual(peakRssMetadata([p({ max_rss_bytes: 'lots' }), p({})]), {})
+  assert.deepEqual(peakRssMetadata([]), {})
 })
 
 test('measureSuite() interleaves interpreters, alternating the order every round', async () => {

@@ -670,6 +670,7 @@ function sideResult(
         : {}),
     },
     interleaved_with: plan.interpreters.length,
+    ...peakRssMetadata(side.processes),
     ...requirementsMetadata(def, side, plan.blas),
     ...httpMetadata(def, side),
     ...(interrupted
@@ -695,6 +696,19 @@ function sideResult(
     : side.failure
       ? { ...base, outcome: { state: 'failed', ...side.failure } }
       : { ...base, outcome: { state: 'measured' } }
+}
+
+/**
+ * The largest peak resident set size of the result's processes (each worker's `max_rss_bytes`,
+ * VmHWM or ru_maxrss), the memory the workload needed; nothing when no process measured it.
+ */
+export function peakRssMetadata(processes: readonly ProcessSamples[]): JsonObject {
+  let peak = -1
+  for (const p of processes) {
+    const v = p.metadata.max_rss_bytes
+    if (typeof v === 'number' && Number.isFinite(v) && v > peak) peak = v
+  }
+  return peak >= 0 ? { peak_rss_bytes: peak } : {}
 }
 
 /**

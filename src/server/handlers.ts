@@ -42,6 +42,7 @@ import { alertCommits } from './alert-commits.ts'
 import { farmHandlers } from './farm-handlers.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
+import { profileHandlers } from './profile-handlers.ts'
 import { summarizeSeries } from './series-summary.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
 import type { HandlerCall, RuntimeSource, ServerLimits } from './types.ts'
@@ -491,6 +492,7 @@ export function makeHandlers(store: Store, context: HandlerContext): Handlers {
     ...alertHandlers(store, context),
     ...ingestHandlers(store, context),
     ...tokenHandlers(store, context),
+    ...profileHandlers(store),
     ...farmHandlers(store, {
       farm: context.farm,
       now: context.now,

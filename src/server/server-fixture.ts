@@ -86,6 +86,46 @@ export async function setup(options: Parameters<typeof buildServer>[1] = {}): Pr
   return { store, app, runIds, secrets }
 }
 
+/**
+ * Records a confirmed regression of nbody (cpython default main, bench-1) from the fixture's first
+ * run to its second, with `details`; returns its alert's id.
+ */
+export async function addNbodyAlert(f: Fixture, details: Record<string, string> = {}): Promise<number> {
+  const end = async (runId: number | undefined) => {
+    const run = await f.store.getRun(runId ?? 0)
+    const [result] = await f.store.getResults(runId ?? 0, { workloads: ['nbody'] })
+    return { buildId: run?.build.id ?? 0, resultId: result?.id ?? 0, commitSha: run?.build.commitSha ?? null }
+  }
+  const outcome = await f.store.applyDetection({
+    changes: [
+      {
+        kind: 'commit',
+        series: {
+          machine: 'bench-1',
+          runtime: 'cpython',
+          config: 'default',
+          branch: 'main',
+          workload: 'nbody',
+          workloadVersion: 'v1',
+        },
+        lastGood: await end(f.runIds[0]),
+        firstBad: await end(f.runIds[1]),
+        unit: 'second',
+        ratio: 1.2,
+        ratioLow: 1.18,
+        ratioHigh: 1.22,
+        pValue: 1e-6,
+        direction: 'regression',
+        status: 'confirmed',
+        details,
+      },
+    ],
+    withdrawn: [],
+    at: '2024-10-02T12:00:00.000Z',
+  })
+  return outcome.newAlertIds[0] ?? 0
+}
+
 /** Closes the server and its store. */
 export async function teardown(f: Fixture): Promise<void> {
   await f.app.close()

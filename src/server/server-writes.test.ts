@@ -6,6 +6,7 @@ import { type ExampleRunDocumentOptions, exampleRunDocument } from '../api/index
 import { openSqliteStore } from '../store/index.ts'
 import { buildServer, hashTokenSecret, newTokenSecret } from './index.ts'
 import {
+  addNbodyAlert,
   assertError,
   bearer,
   call,
@@ -376,44 +377,7 @@ describe('changes and alerts', () => {
   let alertId: number
   before(async () => {
     f = await setup()
-    const series = {
-      machine: 'bench-1',
-      runtime: 'cpython',
-      config: 'default',
-      branch: 'main',
-      workload: 'nbody',
-      workloadVersion: 'v1',
-    }
-    const end = async (runId: number | undefined) => {
-      const run = await f.store.getRun(runId ?? 0)
-      const [result] = await f.store.getResults(runId ?? 0, { workloads: ['nbody'] })
-      return {
-        buildId: run?.build.id ?? 0,
-        resultId: result?.id ?? 0,
-        commitSha: run?.build.commitSha ?? null,
-      }
-    }
-    const outcome = await f.store.applyDetection({
-      changes: [
-        {
-          kind: 'commit',
-          series,
-          lastGood: await end(f.runIds[0]),
-          firstBad: await end(f.runIds[1]),
-          unit: 'second',
-          ratio: 1.2,
-          ratioLow: 1.18,
-          ratioHigh: 1.22,
-          pValue: 1e-6,
-          direction: 'regression',
-          status: 'confirmed',
-          details: { note: '<img src=x onerror=alert(1)>' },
-        },
-      ],
-      withdrawn: [],
-      at: '2024-10-02T12:00:00.000Z',
-    })
-    alertId = outcome.newAlertIds[0] ?? 0
+    alertId = await addNbodyAlert(f, { note: '<img src=x onerror=alert(1)>' })
   })
   after(() => teardown(f))
 

@@ -117,6 +117,7 @@ function registerRoute(
         app,
       })
       if (def.auth === 'public' && def.method === 'GET') reply.header('access-control-allow-origin', '*')
+      if (def.responseType === 'text') reply.type('text/plain; charset=utf-8')
       reply.code(def.status)
       return result
     },

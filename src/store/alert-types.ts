@@ -1,5 +1,6 @@
 import type { JsonObject } from '../lib/index.ts'
-import type { TriageState } from '../model/index.ts'
+import type { DifferentialSummary, TriageState } from '../model/index.ts'
+import type { ProfileState } from './profile-types.ts'
 import type { SeriesKey } from './types.ts'
 
 // Row and input types of detected changes and alerts (migrations/0003_changes_alerts.ts).
@@ -137,6 +138,8 @@ export interface AlertRow {
 /** An alert with every change. */
 export interface AlertDetail extends AlertRow {
   readonly changes: readonly ChangeRow[]
+  /** Its culprit profiled against the culprit's parent, per machine × workload (oldest first). */
+  readonly profiles: readonly AlertProfileRow[]
 }
 
 /** Filters of listAlerts; all optional, combined with AND. */
@@ -203,4 +206,31 @@ export interface CulpritInput {
   readonly commit: string | null
   readonly note: string
   readonly at: string
+}
+
+/**
+ * The profiles of an alert's culprit and of its first parent on one machine for one workload, as
+ * `setAlertProfile` records them: both profiled with their differential's summary, or why not.
+ */
+export interface AlertProfileInput {
+  readonly machine: string
+  readonly workload: string
+  readonly parentCommit: string
+  readonly culpritCommit: string
+  /** Profiles of ProfileStore; null when none was stored (e.g. no profiler on the machine). */
+  readonly parentProfileId: number | null
+  readonly culpritProfileId: number | null
+  /** `profiled` when both are, with their differential; else why not, in `message`. */
+  readonly state: ProfileState
+  readonly message: string | null
+  /** The largest changes in self share, parent to culprit; null unless profiled. */
+  readonly summary: DifferentialSummary | null
+  /** ISO UTC. */
+  readonly createdAt: string
+}
+
+/** A stored pair of profiles at an alert's culprit. */
+export interface AlertProfileRow extends AlertProfileInput {
+  readonly id: number
+  readonly alertId: number
 }

@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely'
 import { LangperfError, quote } from '../lib/index.ts'
+import { listAlertProfiles } from './alert-profiles.ts'
 import {
   type AlertDetail,
   type AlertPage,
@@ -572,7 +573,8 @@ export async function getAlert(db: Db, id: number): Promise<AlertDetail | undefi
   ).map(toChangeRow)
   const changes = await withCommits(db, rows)
   const dates = await commitDates(db, [num(a.last_good_build_id), num(a.first_bad_build_id)])
-  return { ...toAlertRow(a, changes, dates), changes }
+  const profiles = await listAlertProfiles(db, id)
+  return { ...toAlertRow(a, changes, dates), changes, profiles }
 }
 
 /**

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { gzipSync } from 'node:zlib'
 import { LangperfError } from '../lib/index.ts'
 import type { ChangeInput } from './alert-types.ts'
-import { exampleSeriesKey, type OpenStore, registerPart, type WithStore } from './contract-helpers.ts'
+import {
+  exampleSeriesKey,
+  type OpenStore,
+  registerPart,
+  rejectsWith,
+  type WithStore,
+} from './contract-helpers.ts'
 import { exampleBuild, exampleRunWithResults } from './fixtures.ts'
 import type { Store } from './roles.ts'
 
@@ -270,6 +277,150 @@ function triageAndCulprits(withStore: WithStore): void {
       })
       assert.equal(a.culpritCommit, SHA(2))
       assert.equal(a.culpritNote, 'confirmed against its parent')
+      assert.deepEqual(a.profiles, [])
+    }))
+
+  test('the profiles of a culprit and its parent are linked to the alert, or why they are missing', () =>
+    withStore(async (store) => {
+      const alertId = await oneAlert(store)
+      const profile = (commit: string) =>
+        store.addProfile({
+          machine: 'bench-1',
+          environment: null,
+          build: exampleBuild(commit),
+          workload: { name: 'nbody', version: 'v1hash000000' },
+          runId: null,
+          groupId: 'culprit-1',
+          tool: 'py-spy',
+          toolVersion: '0.4.2',
+          rateHz: 250,
+          processes: 1,
+          state: 'profiled',
+          message: null,
+          sampleCount: 3,
+          stacksGzip: gzipSync('main (w.py:1);slow (w.py:9) 3\n'),
+          metadata: {},
+          createdAt: '2024-10-03T00:00:00.000Z',
+        })
+      const parent = await profile(SHA(1))
+      const culprit = await profile(SHA(2))
+      const summary = {
+        samplesA: 3,
+        samplesB: 3,
+        confidence: 0.95,
+        timedOnly: true,
+        rows: [
+          {
+            name: 'slow',
+            file: 'w.py',
+            line: 9,
+            selfA: 0,
+            selfB: 3,
+            selfPercentA: 0,
+            selfPercentB: 100,
+            deltaPoints: 100,
+            low: 60,
+            high: 100,
+            significant: true,
+          },
+        ],
+      }
+      const base = {
+        machine: 'bench-1',
+        workload: 'nbody',
+        parentCommit: SHA(1),
+        culpritCommit: SHA(2),
+        createdAt: '2024-10-03T00:00:01.000Z',
+      }
+      await store.setAlertProfile(alertId, {
+        ...base,
+        parentProfileId: null,
+        culpritProfileId: null,
+        state: 'unavailable',
+        message: 'py-spy is not installed',
+        summary: null,
+      })
+      await store.setAlertProfile(alertId, {
+        ...base,
+        workload: 'richards',
+        parentProfileId: null,
+        culpritProfileId: null,
+        state: 'failed',
+        message: 'the workload failed under the profiler',
+        summary: null,
+      })
+      // Profiled later: it replaces the unavailable record of the same machine and workload.
+      await store.setAlertProfile(alertId, {
+        ...base,
+        parentProfileId: parent.profileId,
+        culpritProfileId: culprit.profileId,
+        state: 'profiled',
+        message: null,
+        summary,
+      })
+      const a = await store.getAlert(alertId)
+      assert.deepEqual(
+        a?.profiles.map((p) => [p.workload, p.state, p.message]),
+        [
+          ['richards', 'failed', 'the workload failed under the profiler'],
+          ['nbody', 'profiled', null],
+        ],
+      )
+      const nbody = a!.profiles[1]!
+      assert.equal(nbody.alertId, alertId)
+      assert.equal(nbody.machine, 'bench-1')
+      assert.equal(nbody.parentProfileId, parent.profileId)
+      assert.equal(nbody.culpritProfileId, culprit.profileId)
+      assert.deepEqual(nbody.summary, summary)
+      assert.equal(a!.profiles[0]!.summary, null)
+      await rejectsWith(
+        store.setAlertProfile(alertId, {
+          ...base,
+          parentProfileId: 999,
+          culpritProfileId: culprit.profileId,
+          state: 'profiled',
+          message: null,
+          summary,
+        }),
+        'not-found',
+        /no profile has id 999/,
+      )
+      await rejectsWith(
+        store.setAlertProfile(alertId + 100, {
+          ...base,
+          parentProfileId: null,
+          culpritProfileId: null,
+          state: 'unavailable',
+          message: 'x',
+          summary: null,
+        }),
+        'not-found',
+        /no alert has id/,
+      )
+      await rejectsWith(
+        store.setAlertProfile(alertId, {
+          ...base,
+          parentProfileId: null,
+          culpritProfileId: null,
+          state: 'profiled',
+          message: null,
+          summary,
+        }),
+        'bad-input',
+        /needs both profile ids/,
+      )
+      await rejectsWith(
+        store.setAlertProfile(alertId, {
+          ...base,
+          parentProfileId: null,
+          culpritProfileId: null,
+          state: 'unavailable',
+          message: null,
+          summary: null,
+        }),
+        'bad-input',
+        /expected message to be a non-empty string/,
+      )
     }))
 }
 

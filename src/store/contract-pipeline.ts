@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import { type OpenStore, registerPart, type WithStore } from './contract-helpers.ts'
+import { PIPELINE_STEP_KINDS } from './pipeline-types.ts'
 
 // Contract of the nightly pipeline's step journal (part of storeContract): a done step is never
 // restarted, a failed or abandoned running one is (attempts counted), a running one that is not
@@ -39,6 +40,15 @@ function claimsAndRestarts(withStore: WithStore): void {
       assert.equal(done.finishedAt, T(5))
       assert.deepEqual(done.detail, { runIds: [1, 2] })
       assert.deepEqual(await store.getPipelineStep('measure:cpython:default:abc:bench-1'), done)
+    }))
+
+  test('every kind of step can be journalled, the culprit profiling included', () =>
+    withStore(async (store) => {
+      for (const kind of PIPELINE_STEP_KINDS) {
+        const claim = await store.startPipelineStep({ kind, key: `${kind}:bench-1:1`, at: T(1) })
+        assert.equal(claim.step.kind, kind)
+      }
+      assert.equal((await store.listPipelineSteps({ kind: 'profile' })).rows.length, 1)
     }))
 
   test('a done step is returned unchanged as done, never restarted', () =>

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely'
 import { type JsonValue, LangperfError, quote } from '../lib/index.ts'
 import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
+import * as alertProfiles from './alert-profiles.ts'
 import type {
   AlertDetail,
   AlertPage,
+  AlertProfileInput,
   AlertQuery,
   ChangeQuery,
   ChangeRow,
@@ -308,6 +310,12 @@ class KyselyStore implements Store {
 
   setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail> {
     return this.#write('record a culprit', (db) => alerts.setAlertCulprit(db, id, input))
+  }
+
+  setAlertProfile(alertId: number, input: AlertProfileInput): Promise<{ readonly id: number }> {
+    return this.#write('record the profiles of a culprit', (db) =>
+      alertProfiles.setAlertProfile(db, alertId, input),
+    )
   }
 
   // ---- the nightly pipeline's step journal (pipeline.ts) ----

@@ -4,8 +4,11 @@ import type { JsonObject } from '../lib/index.ts'
 // journal is what lets a nightly resume after a crash: a step marked done is skipped by the next
 // nightly, a step left `running` by a dead process is redone, a failed one is retried a few times.
 
-/** What a step does: build a commit, measure it, detect changes, send one notification, bisect one alert. */
-export const PIPELINE_STEP_KINDS = ['build', 'measure', 'detect', 'notify', 'bisect'] as const
+/**
+ * What a step does: build a commit, measure it, detect changes, send one notification, bisect one
+ * alert, profile an alert's culprit against its parent (`profile`, migration 0010).
+ */
+export const PIPELINE_STEP_KINDS = ['build', 'measure', 'detect', 'notify', 'bisect', 'profile'] as const
 /** One of PIPELINE_STEP_KINDS. */
 export type PipelineStepKind = (typeof PIPELINE_STEP_KINDS)[number]
 

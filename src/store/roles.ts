@@ -3,6 +3,7 @@ import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
 import type {
   AlertDetail,
   AlertPage,
+  AlertProfileInput,
   AlertQuery,
   ChangeQuery,
   ChangeRow,
@@ -221,6 +222,12 @@ export interface AlertLog {
   triageAlert(id: number, input: TriageInput): Promise<AlertDetail>
   /** Records what bisection found for an alert. */
   setAlertCulprit(id: number, input: CulpritInput): Promise<AlertDetail>
+  /**
+   * Records the profiles of an alert's culprit and its parent on one machine for one workload
+   * (replacing an earlier record of the same three), or why they could not be taken; the alert's
+   * `profiles` list them. An unknown alert or profile id is not-found.
+   */
+  setAlertProfile(alertId: number, input: AlertProfileInput): Promise<{ readonly id: number }>
 }
 
 /** The nightly pipeline's step journal, which lets a nightly that died resume where it stopped. */

@@ -247,6 +247,22 @@ export interface FarmResultsTable {
   stored_at: string
 }
 
+/** `alert_profiles`: the profiles of an alert's culprit and its parent, per workload (0010_alert_profiles). */
+export interface AlertProfilesTable {
+  id: Generated<DbInt>
+  alert_id: DbInt
+  machine_id: DbInt
+  workload: string
+  parent_commit: string
+  culprit_commit: string
+  parent_profile_id: DbInt | null
+  culprit_profile_id: DbInt | null
+  state: string
+  message: string | null
+  summary: string
+  created_at: string
+}
+
 /** Every table of the store. */
 export interface Database {
   machines: MachinesTable
@@ -262,6 +278,7 @@ export interface Database {
   changes: ChangesTable
   pipeline_steps: PipelineStepsTable
   profiles: ProfilesTable
+  alert_profiles: AlertProfilesTable
   series: SeriesTable
   generations: GenerationsTable
   farm_agents: FarmAgentsTable

@@ -16,6 +16,7 @@ export type Section =
   | 'compare'
   | 'timeline'
   | 'run'
+  | 'profile'
   | 'machine'
   | 'releases'
   | 'error'

@@ -2,6 +2,7 @@
 // and read by the browser bundle (client/). Types only: shared by the server pages that embed the
 // data and the islands that read it.
 
+import type { FlameIslandProps } from './flame.tsx'
 import type { Verdict } from './format.ts'
 
 /** Both sides' means and a comparison's verdict, ratio, interval, p-value and counts. */
@@ -150,6 +151,7 @@ export interface IslandProps {
   readonly matrix: MatrixIslandProps
   readonly triage: TriageIslandProps
   readonly workloads: WorkloadsIslandProps
+  readonly flame: FlameIslandProps
 }
 
 /** One of the islands. */

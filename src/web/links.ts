@@ -53,6 +53,8 @@ export type PageRef =
   | { readonly page: 'alerts'; readonly filters?: AlertFilters }
   | { readonly page: 'alert'; readonly id: number }
   | { readonly page: 'run'; readonly id: number }
+  /** One stored profile: its top functions and flame graph. */
+  | { readonly page: 'profile'; readonly id: number }
   | { readonly page: 'machine'; readonly name: string }
   /** Every pair of consecutive releases measured on some machine. */
   | { readonly page: 'releases' }
@@ -169,6 +171,8 @@ export function staticPath(ref: PageRef): string {
       return `alerts/${ref.id}.html`
     case 'run':
       return `runs/${ref.id}.html`
+    case 'profile':
+      return `profiles/${ref.id}.html`
     case 'machine':
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
     case 'compare-picker':
@@ -228,6 +232,8 @@ export function serverPath(ref: PageRef): string {
       return `/alerts/${ref.id}`
     case 'run':
       return `/runs/${ref.id}`
+    case 'profile':
+      return `/profiles/${ref.id}`
     case 'machine':
       return `/machines/${encodeURIComponent(ref.name)}`
     case 'releases':

@@ -275,6 +275,9 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   app.get('/runs/:id', (req, reply) =>
     send(reply, () => ({ page: 'run', id: id((req.params as { id: string }).id, 'run') })),
   )
+  app.get('/profiles/:id', (req, reply) =>
+    send(reply, () => ({ page: 'profile', id: id((req.params as { id: string }).id, 'profile') })),
+  )
   app.get('/machines/:name', (req, reply) =>
     send(reply, () => ({ page: 'machine', name: (req.params as { name: string }).name })),
   )

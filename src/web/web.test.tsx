@@ -8,6 +8,7 @@ import { LangperfError } from '../lib/index.ts'
 import { loadAssets } from './assets.ts'
 import { CompareTable, Sparkline } from './components.tsx'
 import { type Alert, type Change, Memo, type PageContext } from './context.ts'
+import { FlameGraph, flameRects, nodeAt } from './flame.tsx'
 import { formatChange, formatSeconds, heatStep, logTicks, significant } from './format.ts'
 import { Island, jsonForScript } from './html.tsx'
 import type { CompareIslandProps, CompareRowData } from './islands.ts'
@@ -476,5 +477,77 @@ describe('warm-up at start', () => {
       '/releases/a%2Fb/1/2',
     ])
     assert.deepEqual(releaseLinks('<a href="/releases/r/1/2?x=1">query</a>'), [])
+  })
+})
+
+describe('the flame graph', () => {
+  const leaf = (name: string, total: number) => ({
+    name,
+    file: 'w.py',
+    line: 1,
+    total,
+    self: total,
+    children: [],
+  })
+  const tree = {
+    name: 'all',
+    file: '',
+    line: null,
+    total: 100,
+    self: 0,
+    children: [
+      {
+        name: 'main',
+        file: 'w.py',
+        line: 1,
+        total: 100,
+        self: 10,
+        children: [leaf('hot', 60), leaf(HOSTILE, 29.99), leaf('tiny', 0.01)],
+      },
+    ],
+  }
+
+  test('flameRects() lays frames out by their share, leaving out the narrowest, and zooms on a frame', () => {
+    const all = flameRects(tree)
+    assert.equal(all.depth, 3)
+    assert.deepEqual(
+      all.rects.map((r) => [r.node.name, r.path.join('.'), Math.round(r.x * 100), Math.round(r.width * 100)]),
+      [
+        ['all', '', 0, 100],
+        ['main', '0', 0, 100],
+        ['hot', '0.0', 0, 60],
+        [HOSTILE, '0.1', 60, 30],
+      ],
+    )
+    // Zoomed on `hot`: its callers full width above it (ancestors), it spans the width.
+    const zoomed = flameRects(tree, [0, 0])
+    assert.deepEqual(
+      zoomed.rects.map((r) => [r.node.name, r.ancestor, r.width]),
+      [
+        ['all', true, 1],
+        ['main', true, 1],
+        ['hot', false, 1],
+      ],
+    )
+    assert.equal(nodeAt(tree, [0, 1])?.name, HOSTILE)
+    assert.equal(
+      flameRects(tree, [5]).rects[0]?.path.length,
+      0,
+      'a path leading nowhere shows the whole tree',
+    )
+  })
+
+  test('FlameGraph renders SVG with escaped tooltips and no inline style', () => {
+    const html = renderToString(<FlameGraph root={tree} label="Flame graph" />)
+    assert.match(html, /^<svg class="flame"/)
+    assert.ok(!html.includes(HOSTILE))
+    assert.ok(html.includes('<title>&lt;script>'))
+    assert.ok(!html.includes('style='))
+    assert.ok(html.includes('hot (w.py:1)\n60 samples (60.0 %), 60 in its own code (60.0 %)'))
+  })
+
+  test('a profile page has its links in both forms', () => {
+    assert.equal(serverPath({ page: 'profile', id: 7 }), '/profiles/7')
+    assert.equal(staticPath({ page: 'profile', id: 7 }), 'profiles/7.html')
   })
 })

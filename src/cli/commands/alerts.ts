@@ -1,6 +1,6 @@
 import { type DetectReport, detectAndRecord } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
-import { boundaryNote, boundaryOf } from '../../model/index.ts'
+import { boundaryNote, boundaryOf, differentialHeadline } from '../../model/index.ts'
 import {
   type AlertDetail,
   type AlertRow,
@@ -78,6 +78,10 @@ export function renderAlert(a: AlertDetail, maxChanges = 50): string {
     lines.push(`Note: ${a.triageNote ?? ''}${a.triageLink ? ` ${a.triageLink}` : ''}`)
   if (a.culpritCommit || a.culpritNote)
     lines.push(`Culprit: ${a.culpritCommit ?? 'not found'}${a.culpritNote ? ` (${a.culpritNote})` : ''}`)
+  for (const p of a.profiles.filter((x) => x.culpritCommit === a.culpritCommit))
+    lines.push(
+      `Profile against its parent, ${p.workload} (${p.machine}): ${p.summary !== null ? differentialHeadline(p.summary) : `not profiled: ${p.message ?? p.state}`} (profiles ${p.parentProfileId ?? '–'} → ${p.culpritProfileId ?? '–'})`,
+    )
   const sorted = [...a.changes].sort((x, y) => Math.abs(Math.log(y.ratio)) - Math.abs(Math.log(x.ratio)))
   lines.push('')
   lines.push(

@@ -40,6 +40,9 @@ export interface NightlyCommandOptions extends ConfigOptions, SamplingCliOptions
   readonly reference?: string
   readonly pairBudget?: number
   readonly pairThreshold?: number
+  readonly profile?: boolean
+  readonly profileDuration?: number
+  readonly profileProcesses?: number
 }
 
 /** The `--reference` value, checked. */
@@ -125,7 +128,33 @@ function printReport(ctx: Ctx, r: NightlyReport): void {
       `bisect alert ${b.alertId}: ${b.state}${b.culprit ? ` ${b.culprit.slice(0, 12)}` : ''} — ${b.note}`,
     )
   }
+  for (const p of r.profiles) {
+    println(io, `profile alert ${p.alertId} at ${p.culprit.slice(0, 12)}: ${p.state} — ${p.note}`)
+    for (const pair of p.pairs)
+      println(io, `  ${pair.workload}: ${pair.headline ?? `${pair.state}: ${pair.message ?? ''}`}`)
+  }
   for (const e of r.errors) println(io, `error in ${e.step}: ${e.message}`)
+}
+
+/** The culprit profile's duration and processes, checked. */
+function profileOptionsFrom(options: NightlyCommandOptions): {
+  profileDurationS?: number
+  profileProcesses?: number
+} {
+  if (options.profileDuration !== undefined && !(options.profileDuration > 0))
+    throw new LangperfError(
+      'bad-input',
+      `Cannot profile for --profile-duration ${quote(options.profileDuration)}: expected seconds > 0`,
+    )
+  if (options.profileProcesses !== undefined && options.profileProcesses < 1)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot profile in --profile-processes ${quote(options.profileProcesses)}: expected 1 or more`,
+    )
+  return {
+    ...(options.profileDuration !== undefined ? { profileDurationS: options.profileDuration } : {}),
+    ...(options.profileProcesses !== undefined ? { profileProcesses: options.profileProcesses } : {}),
+  }
 }
 
 /** `langperf nightly`: one nightly cycle; returns the exit status. */
@@ -153,6 +182,8 @@ export async function nightlyCommand(ctx: Ctx, options: NightlyCommandOptions): 
           ...(options.reference !== undefined ? { reference: referenceFrom(options.reference) } : {}),
           ...(options.pairBudget !== undefined ? { pairBudget: options.pairBudget } : {}),
           ...(options.pairThreshold !== undefined ? { pairThreshold: options.pairThreshold } : {}),
+          ...(options.profile === false ? { profile: false } : {}),
+          ...profileOptionsFrom(options),
         },
       ),
     )

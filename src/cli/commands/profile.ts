@@ -2,16 +2,16 @@ import { hostname } from 'node:os'
 import {
   buildFromInterpreter,
   diffProfiles,
-  type FrameLines,
   type FunctionChange,
   type FunctionRow,
+  type ProfileView,
   profileAndStore,
-  profileStacks,
+  profileView,
   storedLoopCounts,
   type TopFunctions,
-  topFunctions,
 } from '../../analysis/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
+import { shortLocation } from '../../model/index.ts'
 import {
   discoverInterpreters,
   ensurePySpy,
@@ -202,19 +202,12 @@ function labelOf(p: ProfileRow): string {
 }
 
 /** What a view of a profile reads: its top functions over the timed values (or every sample). */
-interface View {
-  readonly top: TopFunctions
-  /** Every sample of the profile's processes. */
-  readonly processSamples: number
-  readonly timedOnly: boolean
-}
+type View = Pick<ProfileView, 'top' | 'processSamples' | 'timedOnly'>
 
-/** The view of a stored profile, or null when it has no stacks. */
+/** The view of a stored profile as the commands print it, or null when it has no stacks. */
 function viewOf(p: ProfileWithStacks, options: { readonly wholeProcess?: boolean }): View | null {
-  if (p.stacksGzip === null) return null
-  const lines: FrameLines = p.metadata.lines === 'current' ? 'current' : 'definition'
-  const s = profileStacks(p.stacksGzip, { wholeProcess: options.wholeProcess ?? false })
-  return { top: topFunctions(s.stacks, { lines }), processSamples: s.processSamples, timedOnly: s.timedOnly }
+  const v = profileView(p, options)
+  return v === null ? null : { top: v.top, processSamples: v.processSamples, timedOnly: v.timedOnly }
 }
 
 /** Which samples a view counts. */
@@ -231,12 +224,6 @@ function headerOf(p: ProfileRow): string {
   return `${what}: ${p.sampleCount} samples at ${p.rateHz} Hz in ${p.processes} process(es), ${p.tool} ${p.toolVersion}`
 }
 
-/** `nbody/workload.py:72`: the last two parts of the path, and the line when known. */
-function locationOf(f: { readonly file: string; readonly line: number | null }): string {
-  const short = f.file.split('/').slice(-2).join('/')
-  return f.line === null ? short : `${short}:${f.line}`
-}
-
 const pct = (x: number) => `${x.toFixed(1)} %`
 
 /** The top `n` functions by self samples, as a table. */
@@ -249,7 +236,7 @@ export function renderTopTable(top: TopFunctions, n: number): string {
       pct(r.totalPercent),
       String(r.total),
       r.name,
-      locationOf(r),
+      shortLocation(r),
     ])
   const more = top.rows.length > n ? `\n(${top.rows.length - n} more functions; --top N shows more)` : ''
   const none =
@@ -263,7 +250,7 @@ export function renderDiffTable(diff: ReturnType<typeof diffProfiles>, n: number
     .slice(0, n)
     .map((r: FunctionChange) => [
       r.name,
-      locationOf(r),
+      shortLocation(r),
       pct(r.selfPercentA),
       pct(r.selfPercentB),
       `${r.deltaPoints >= 0 ? '+' : ''}${r.deltaPoints.toFixed(1)}`,

@@ -162,15 +162,27 @@ function estimateSeconds(
   preset: ReturnType<typeof getPreset>,
 ): number {
   const startupS = 0.15
+  const inProcess = workloads.filter((w) => w.manifest.driver === undefined).length
   let s = 0
   for (const i of interps) {
     const sm = samplingFor(i, preset)
     const calibration = startupS + 2 * preset.minTimeS
-    s +=
-      workloads.length *
-      (calibration + sm.processes * (startupS + (sm.warmups + sm.values) * preset.minTimeS))
+    s += inProcess * (calibration + sm.processes * (startupS + (sm.warmups + sm.values) * preset.minTimeS))
+    for (const w of workloads) s += sm.processes * serverProcessSeconds(w)
   }
   return s
+}
+
+/**
+ * The seconds one measuring process of a server workload takes: its load windows (warm-up,
+ * measured, each open-loop rate) and a few seconds to set up and start the server; 0 for a
+ * workload measured in-process.
+ */
+function serverProcessSeconds(w: WorkloadDefinition): number {
+  const d = w.manifest.driver
+  if (d === undefined) return 0
+  const setupS = 3
+  return setupS + d.warmupS + d.durationS * (1 + (d.openLoopFractions?.length ?? 0))
 }
 
 /** `langperf run`: measures interpreters × suite into the database and prints the comparison. */
@@ -471,6 +483,15 @@ function logPlan(
       `  [${i + 1}] ${interpreterLabel(interp.info)}  ${interp.info.executable}  (${processes} × (${s.warmups} warm-up + ${s.values} values)${interp.info.jit === 'enabled' ? ', JIT' : ''})`,
     )
   }
+  // A server workload's processes are load windows, not warm-ups and values: said apart.
+  const servers = workloads.filter((w) => w.manifest.driver !== undefined)
+  if (servers.length > 0) {
+    const windows = [...new Set(servers.map((w) => serverWindows(w)))].join('; ')
+    log(
+      io,
+      `  server workload${servers.length === 1 ? '' : 's'} ${servers.map((w) => w.manifest.name).join(', ')}: each process one value (the server's CPU per request) from ${windows}`,
+    )
+  }
   const oneLoop = preset.name === WARMUP_PRESET && options.minTime === undefined
   log(
     io,
@@ -479,6 +500,14 @@ function logPlan(
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
   if (environment.warnings.length)
     log(io, '  (`langperf system check` explains each warning and how to fix it)')
+}
+
+/** A server workload's load windows, for people: `2 s warm-up + 10 s measured + 2 × 10 s open loop`. */
+function serverWindows(w: WorkloadDefinition): string {
+  const d = w.manifest.driver
+  if (d === undefined) return ''
+  const open = d.openLoopFractions?.length ?? 0
+  return `${d.warmupS > 0 ? `${d.warmupS} s warm-up + ` : ''}${d.durationS} s measured load${open > 0 ? ` + ${open} × ${d.durationS} s open loop (${d.openLoopFractions?.map((f) => `${Math.round(f * 100)} %`).join(', ')} of it)` : ''}`
 }
 
 /**

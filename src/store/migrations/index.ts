@@ -10,6 +10,7 @@ import { profilesMigration } from './0006_profiles.ts'
 import { acknowledgedUntilMigration } from './0007_acknowledged_until.ts'
 import { seriesMigration } from './0008_series.ts'
 import { farmMigration } from './0009_farm.ts'
+import { alertProfilesMigration } from './0010_alert_profiles.ts'
 
 // Migrations are registered here in code, not found by scanning a directory: the list is
 // checked by the compiler, survives bundling, and needs no filesystem access at run time.
@@ -27,6 +28,7 @@ export function migrations(dialect: StoreDialect): Readonly<Record<string, Migra
     '0007_acknowledged_until': acknowledgedUntilMigration(dialect),
     '0008_series': seriesMigration(dialect),
     '0009_farm': farmMigration(dialect),
+    '0010_alert_profiles': alertProfilesMigration(dialect),
   }
 }
 

@@ -96,13 +96,59 @@ describe('openSqliteStore()', () => {
     const raw = new BetterSqlite3(path)
     raw.exec(
       `drop table series; drop table generations; drop table farm_results; drop table farm_agents;
-       delete from kysely_migration where name >= '0008'`,
+       drop table alert_profiles; delete from kysely_migration where name >= '0008'`,
     )
     raw.close()
     const second = await openSqliteStore(path)
     try {
       assert.deepEqual(await second.listSeries(), kept)
       assert.ok(kept.some((s) => s.branch === null) && kept.some((s) => s.points === 0))
+    } finally {
+      await second.close()
+    }
+  })
+
+  test('migration 0010 keeps the journal of a store made before it and lets it hold profile steps', async () => {
+    const path = newPath()
+    const first = await openSqliteStore(path)
+    await first.startPipelineStep({ kind: 'bisect', key: 'bisect:bench-1:7', at: '2024-10-01T02:00:00.000Z' })
+    await first.finishPipelineStep('bisect:bench-1:7', {
+      status: 'done',
+      at: '2024-10-01T02:30:00.000Z',
+      detail: { culprit: 'abc' },
+    })
+    const kept = await first.listPipelineSteps()
+    await first.close()
+    // As a store made before 0010: its table of profile pairs gone, its journal with 0004's check.
+    const raw = new BetterSqlite3(path)
+    raw.exec(
+      `drop table alert_profiles; delete from kysely_migration where name >= '0010';
+       create table steps_0004 (id integer primary key autoincrement, kind text not null, key text not null,
+         status text not null, detail text not null, attempts integer not null, started_at text not null,
+         finished_at text, constraint pipeline_steps_key_unique unique (key),
+         constraint pipeline_steps_kind_check check (kind in ('build', 'measure', 'detect', 'notify', 'bisect')));
+       insert into steps_0004 select * from pipeline_steps; drop table pipeline_steps;
+       alter table steps_0004 rename to pipeline_steps;
+       create index pipeline_steps_started_idx on pipeline_steps (started_at, id)`,
+    )
+    assert.throws(() =>
+      raw
+        .prepare(
+          "insert into pipeline_steps (kind, key, status, detail, attempts, started_at) values ('profile', 'p', 'done', '{}', 1, 'x')",
+        )
+        .run(),
+    )
+    raw.close()
+    const second = await openSqliteStore(path)
+    try {
+      assert.deepEqual(await second.listPipelineSteps(), kept)
+      const claim = await second.startPipelineStep({
+        kind: 'profile',
+        key: 'profile:bench-1:7:abc',
+        at: '2024-10-01T02:31:00.000Z',
+      })
+      assert.equal(claim.outcome, 'started')
+      assert.ok(claim.step.id > kept.rows[0]!.id, 'ids are not reused')
     } finally {
       await second.close()
     }

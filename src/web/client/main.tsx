@@ -3,6 +3,7 @@ import './style.css'
 import { render } from 'preact'
 import type { IslandName, IslandProps } from '../islands.ts'
 import { CompareIsland } from './compare.tsx'
+import { FlameIsland } from './flame.tsx'
 import { MatrixIsland } from './matrix.tsx'
 import { TimelineIsland } from './timeline.tsx'
 import { TriageIsland } from './triage.tsx'
@@ -18,6 +19,7 @@ const ISLANDS: { readonly [N in IslandName]: (props: IslandProps[N]) => preact.J
   matrix: MatrixIsland,
   triage: TriageIsland,
   workloads: WorkloadsIsland,
+  flame: FlameIsland,
 }
 
 function mount(el: HTMLElement): void {

@@ -7,6 +7,7 @@ import type { AlertFilters, SeriesRef } from '../links.ts'
 import { CommitRange, MAX_LISTED } from './alert-commits.tsx'
 import { Heads, PairedEvidence, similarAlerts, smallMultiples } from './alert-evidence.tsx'
 import { CommitLink, FactTable, Notice } from './parts.tsx'
+import { culpritProfiles, ProfileFacts } from './profiles.tsx'
 
 // Alerts: changes grouped by blame range (the store groups them), new ones first, with triage
 // for admins (an island: it needs a token and JavaScript; without them the page lists everything).
@@ -425,10 +426,11 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
   // The infrastructure change in the range, said the same way as the CLI and the notifications.
   const boundaryChange = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
   const boundary = boundaryChange ? boundaryOf(boundaryChange) : null
-  const [multiples, similar, range] = await Promise.all([
+  const [multiples, similar, range, profiles] = await Promise.all([
     smallMultiples(ctx, a.changes),
     similarAlerts(ctx, a),
     ctx.api.getAlertCommits({ params: { id: a.id }, query: { limit: MAX_LISTED } }),
+    culpritProfiles(ctx, a.id),
   ])
   const body = (
     <>
@@ -463,11 +465,23 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
               ]
             : []),
           ['bisection', <Bisection ctx={ctx} alert={a} key="b" />],
+          ...(a.profiles.some((p) => p.culpritCommit === a.culpritCommit)
+            ? [
+                [
+                  'profile',
+                  <ProfileFacts
+                    profiles={a.profiles.filter((p) => p.culpritCommit === a.culpritCommit)}
+                    key="p"
+                  />,
+                ] as const,
+              ]
+            : []),
         ]}
       />
       {boundary !== null ? (
         <Notice kind={a.kind === 'infrastructure' ? 'warn' : 'info'}>{boundaryNote(a.kind, boundary)}</Notice>
       ) : null}
+      {profiles}
       <h2>Commits in the range</h2>
       <CommitRange ctx={ctx} range={range} />
       <h2>The moved series</h2>

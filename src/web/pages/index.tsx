@@ -8,6 +8,7 @@ import { comparePickerPage } from './compare-picker.tsx'
 import { matrixPage } from './matrix.tsx'
 import { overviewPage } from './overview.tsx'
 import { Notice } from './parts.tsx'
+import { profilePage } from './profiles.tsx'
 import { releasePage, releasesPage } from './releases.tsx'
 import { machinePage, runPage } from './run.tsx'
 import { timelinePage } from './timeline.tsx'
@@ -37,6 +38,8 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
       return alertPage(ctx, ref.id)
     case 'run':
       return runPage(ctx, ref.id)
+    case 'profile':
+      return profilePage(ctx, ref.id)
     case 'machine':
       return machinePage(ctx, ref.name)
     case 'releases':

@@ -233,6 +233,9 @@ function ResultsTable(props: {
             <th scope="col" class="num">
               loops
             </th>
+            <th scope="col" class="num" title="The largest peak resident set size of its processes">
+              peak memory
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -253,12 +256,19 @@ function ResultsTable(props: {
                   {r.summary.nProcesses > 0 ? Math.round(r.summary.nValues / r.summary.nProcesses) : 0}
                 </td>
                 <td class="num">{r.loops}</td>
+                <td class="num">{peakRss(r.metadata)}</td>
               </tr>
             ))}
         </tbody>
       </table>
     </TableWrap>
   )
+}
+
+/** A result's peak memory (`peak_rss_bytes`, langperf's runs from December 2026 on), or `–`. */
+function peakRss(metadata: RunResult['metadata']): string {
+  const v = metadata.peak_rss_bytes
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? formatValue(v, 'byte') : '–'
 }
 
 /** A metadata record as a folded table of its keys, nothing when it is empty. */

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { gzipSync } from 'node:zlib'
+import { differentialSummary, profileDifferential } from '../analysis/index.ts'
+import type { NewProfile } from '../store/index.ts'
+import { exampleBuild } from '../store/index.ts'
+import { createWebRoutes, PAGE_CSP } from '../web/index.ts'
+import { addNbodyAlert, call, type Fixture, setup, teardown } from './server-fixture.ts'
+
+// The profiles' routes and pages: a profile with its top functions, flame graph and raw stacks;
+// an alert whose culprit was profiled against its parent (one workload profiled, one not) with
+// its differential recomputed from the stacks; the alert page's section and the profile page,
+// every stored name escaped (a function name is whatever the profiled code called it).
+
+const HOSTILE = '<script>alert(1)</script>'
+const HARNESS = '<module> (/h/langperf_harness.py:1);_time_step (/h/langperf_harness.py:801)'
+/** The parent: `work` does it all; a little start-up outside the timed values. */
+const PARENT = [
+  `${HARNESS};work (/w/nbody/workload.py:10) 90`,
+  `${HARNESS};step (/w/nbody/workload.py:3) 10`,
+  '<module> (/w/x.py:1) 25',
+].join('\n')
+/** The culprit: a new hook takes half of it, its name hostile. */
+const CULPRIT = [
+  `${HARNESS};work (/w/nbody/workload.py:10) 45`,
+  `${HARNESS};work (/w/nbody/workload.py:10);${HOSTILE} (/w/hook.py:2) 50`,
+  `${HARNESS};step (/w/nbody/workload.py:3) 5`,
+].join('\n')
+
+function profile(sha: string, stacks: string | null, overrides: Partial<NewProfile> = {}): NewProfile {
+  const samples =
+    stacks === null ? 0 : stacks.split('\n').reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)
+  return {
+    machine: 'bench-1',
+    environment: null,
+    build: exampleBuild(sha.repeat(40).slice(0, 40)),
+    workload: { name: 'nbody', version: 'v1' },
+    runId: null,
+    groupId: 'culprit-1',
+    tool: 'py-spy',
+    toolVersion: '0.4.2',
+    rateHz: 250,
+    processes: 1,
+    state: stacks === null ? 'unavailable' : 'profiled',
+    message: stacks === null ? 'py-spy cannot read PyPy' : null,
+    sampleCount: samples,
+    stacksGzip: stacks === null ? null : gzipSync(stacks),
+    metadata: { lines: 'definition' },
+    createdAt: '2024-10-03T00:00:00.000Z',
+    ...overrides,
+  }
+}
+
+describe('profiles and an alert’s culprit profile through the API and the pages', () => {
+  let f: Fixture
+  let alertId = 0
+  let parentId = 0
+  let culpritId = 0
+  let unavailableId = 0
+
+  before(async () => {
+    f = await setup({ web: createWebRoutes() })
+    alertId = await addNbodyAlert(f)
+    parentId = (await f.store.addProfile(profile('a', PARENT))).profileId
+    culpritId = (await f.store.addProfile(profile('b', CULPRIT))).profileId
+    unavailableId = (
+      await f.store.addProfile(profile('b', null, { workload: { name: 'richards', version: 'v1' } }))
+    ).profileId
+    const a = await f.store.getProfile(parentId)
+    const b = await f.store.getProfile(culpritId)
+    const d = profileDifferential(a!, b!)!
+    const base = {
+      machine: 'bench-1',
+      parentCommit: 'a'.repeat(40),
+      culpritCommit: 'b'.repeat(40),
+      createdAt: '2024-10-03T00:00:01.000Z',
+    }
+    await f.store.setAlertProfile(alertId, {
+      ...base,
+      workload: 'nbody',
+      parentProfileId: parentId,
+      culpritProfileId: culpritId,
+      state: 'profiled',
+      message: null,
+      summary: differentialSummary(d.diff, { timedOnly: d.timedOnly }),
+    })
+    await f.store.setAlertProfile(alertId, {
+      ...base,
+      workload: 'richards',
+      parentProfileId: null,
+      culpritProfileId: unavailableId,
+      state: 'unavailable',
+      message: `py-spy cannot read PyPy ${HOSTILE}`,
+      summary: null,
+    })
+  })
+  after(() => teardown(f))
+
+  test('GET /api/v1/profiles/:id gives the top functions of the timed values, or of every sample with whole=1', async () => {
+    const r = await call(f.app, { method: 'GET', url: `/api/v1/profiles/${culpritId}?top=2` })
+    assert.equal(r.status, 200, r.raw)
+    const view = r.body.view as {
+      timedOnly: boolean
+      samples: number
+      processSamples: number
+      functionCount: number
+      functions: { name: string; self: number; total: number; selfPercent: number }[]
+    }
+    assert.equal(view.timedOnly, true)
+    assert.equal(view.samples, 100)
+    assert.deepEqual(
+      view.functions.map((x) => [x.name, x.self, x.total]),
+      [
+        [HOSTILE, 50, 50],
+        ['work', 45, 95],
+      ],
+    )
+    assert.equal(view.functionCount, 5)
+    const parent = await call(f.app, { method: 'GET', url: `/api/v1/profiles/${parentId}?whole=1` })
+    assert.equal((parent.body.view as { samples: number; timedOnly: boolean }).samples, 125)
+    const none = await call(f.app, { method: 'GET', url: `/api/v1/profiles/${unavailableId}` })
+    assert.equal(none.body.view, null)
+    assert.equal(none.body.message, 'py-spy cannot read PyPy')
+    const missing = await call(f.app, { method: 'GET', url: '/api/v1/profiles/999' })
+    assert.equal(missing.status, 404)
+    assert.match(String(missing.body.message), /Cannot get profile 999: no profile has that id/)
+    const list = await call(f.app, { method: 'GET', url: '/api/v1/profiles?workload=nbody' })
+    assert.equal(list.body.total, 2)
+  })
+
+  test('GET /api/v1/profiles/:id/stacks answers the collapsed stacks as text, /flame the tree', async () => {
+    const r = await f.app.inject({ method: 'GET', url: `/api/v1/profiles/${culpritId}/stacks` })
+    assert.equal(r.statusCode, 200)
+    assert.match(String(r.headers['content-type']), /^text\/plain/)
+    assert.equal(r.body, CULPRIT)
+    const flame = await call(f.app, { method: 'GET', url: `/api/v1/profiles/${culpritId}/flame` })
+    assert.equal(flame.status, 200)
+    const root = flame.body.root as { total: number; children: { name: string; total: number }[] }
+    assert.equal(root.total, 100)
+    assert.deepEqual(
+      root.children.map((c) => [c.name, c.total]),
+      [['<module>', 100]],
+    )
+    const none = await call(f.app, { method: 'GET', url: `/api/v1/profiles/${unavailableId}/stacks` })
+    assert.equal(none.status, 404)
+    assert.match(String(none.body.message), /it has no stacks \(unavailable: py-spy cannot read PyPy\)/)
+  })
+
+  test('GET /api/v1/alerts/:id/profiles gives each pair with its differential and headline; the alert lists the pairs', async () => {
+    const r = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}/profiles?top=3` })
+    assert.equal(r.status, 200, r.raw)
+    const [nbody, richards] = r.body.items as {
+      workload: string
+      state: string
+      headline: string | null
+      message: string | null
+      differential: {
+        rows: { name: string; deltaPoints: number; significant: boolean }[]
+        functionCount: number
+      } | null
+    }[]
+    assert.equal(nbody?.workload, 'nbody')
+    assert.equal(nbody?.differential?.rows[0]?.name, HOSTILE)
+    assert.equal(nbody?.differential?.rows[0]?.deltaPoints, 50)
+    assert.equal(nbody?.differential?.rows.length, 3)
+    assert.equal(nbody?.differential?.functionCount, 5)
+    assert.match(nbody?.headline ?? '', /^\+50\.0 points self time in <script>/)
+    assert.equal(richards?.differential, null)
+    assert.equal(richards?.headline, null)
+    const alert = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}` })
+    assert.deepEqual(
+      (alert.body.profiles as { workload: string; state: string }[]).map((p) => [p.workload, p.state]),
+      [
+        ['nbody', 'profiled'],
+        ['richards', 'unavailable'],
+      ],
+    )
+  })
+
+  test('the OpenAPI document has the profile routes, the stacks as text/plain', async () => {
+    const doc = await call(f.app, { method: 'GET', url: '/api/v1/openapi.json' })
+    const paths = doc.body.paths as Record<
+      string,
+      Record<string, { responses: Record<string, { content: object }> }>
+    >
+    for (const p of [
+      '/api/v1/profiles',
+      '/api/v1/profiles/{id}',
+      '/api/v1/profiles/{id}/flame',
+      '/api/v1/alerts/{id}/profiles',
+    ])
+      assert.ok(paths[p]?.get, p)
+    assert.deepEqual(
+      Object.keys(paths['/api/v1/profiles/{id}/stacks']?.get?.responses['200']?.content ?? {}),
+      ['text/plain'],
+    )
+  })
+
+  test('the alert page shows the differential and links both profiles, every name escaped', async () => {
+    const r = await f.app.inject({ method: 'GET', url: `/alerts/${alertId}` })
+    assert.equal(r.statusCode, 200)
+    assert.ok(r.body.includes('Profile at the culprit'))
+    assert.ok(!r.body.includes(HOSTILE), 'no raw tag')
+    assert.ok(r.body.includes('&lt;script'))
+    assert.ok(
+      r.body.includes(`href="/profiles/${culpritId}"`) && r.body.includes(`href="/profiles/${parentId}"`),
+    )
+    assert.match(r.body, /\+50\.0<\/td>/)
+    assert.match(r.body, /Not profiled: py-spy cannot read PyPy &lt;script/)
+  })
+
+  test('the profile page has the top functions and a flame graph under the page CSP', async () => {
+    const r = await f.app.inject({ method: 'GET', url: `/profiles/${culpritId}` })
+    assert.equal(r.statusCode, 200)
+    assert.equal(r.headers['content-security-policy'], PAGE_CSP)
+    assert.ok(r.body.includes('Top functions') && r.body.includes('Flame graph'))
+    assert.ok(r.body.includes('data-island="flame"'))
+    assert.match(r.body, /<svg class="flame"/)
+    assert.ok(!r.body.includes(HOSTILE))
+    assert.ok(!/style="/.test(r.body), 'no inline style: the CSP would refuse it')
+    assert.ok(r.body.includes(`href="/api/v1/profiles/${culpritId}/stacks"`))
+    const none = await f.app.inject({ method: 'GET', url: `/profiles/${unavailableId}` })
+    assert.equal(none.statusCode, 200)
+    assert.match(none.body, /Not profiled: py-spy cannot read PyPy/)
+    assert.equal((await f.app.inject({ method: 'GET', url: '/profiles/999' })).statusCode, 404)
+  })
+})

@@ -1,0 +1,262 @@
+import type { VNode } from 'preact'
+import { formatBytes } from '../../lib/format.ts'
+import { differentialHeadline, shortLocation } from '../../model/index.ts'
+import { TableWrap } from '../components.tsx'
+import type { Out, PageContext, PageResult } from '../context.ts'
+import { FlameGraph, type FlameIslandProps } from '../flame.tsx'
+import { formatDate } from '../format.ts'
+import { Island } from '../html.tsx'
+import { Heads } from './alert-evidence.tsx'
+import { CommitLink, FactTable, Notice } from './parts.tsx'
+
+// Profiles on the dashboard (docs/profiles.md, "Views"): the page of one stored profile (its
+// top functions by self samples, with self and total, and its flame graph), and the alert page's
+// section on the culprit profiled against its parent (the functions whose self share changed
+// most, with intervals).
+
+/** Rows of a profile's top-functions table. */
+const TOP_FUNCTIONS = 30
+/** Rows of a differential on the alert page. */
+const TOP_CHANGES = 15
+
+type AlertProfiles = Out<'getAlertProfiles'>
+type ProfileDetail = Out<'getProfile'>
+
+const pct = (x: number) => `${x.toFixed(1)} %`
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`
+
+/** `cpython 3.13.0 (default) abc123…`: what a profile's build is. */
+function buildLabel(p: ProfileDetail) {
+  return `${p.build.runtime} ${p.build.version} (${p.build.config})`
+}
+
+/** Which samples a view counts, in words. */
+function scopeText(v: NonNullable<ProfileDetail['view']>): string {
+  return v.timedOnly
+    ? `${v.samples} of ${v.processSamples} samples, those taken inside timed values (start-up, imports and make() left out)`
+    : `every sample of the processes: ${v.processSamples}`
+}
+
+/** The page of one profile: its facts, top functions and flame graph. */
+export async function profilePage(ctx: PageContext, id: number): Promise<PageResult> {
+  const p = await ctx.api.getProfile({ params: { id }, query: { top: TOP_FUNCTIONS } })
+  const flame = p.state === 'profiled' ? await ctx.api.getProfileFlame({ params: { id } }) : null
+  const view = p.view
+  const stacksHref = ctx.links.mode === 'server' ? `/api/v1/profiles/${p.id}/stacks` : null
+  const body = (
+    <>
+      <h1>
+        Profile #{p.id}: {p.workload.name} on {buildLabel(p)}
+      </h1>
+      <FactTable
+        label="Profile"
+        rows={[
+          ['workload', `${p.workload.name} (version ${p.workload.version})`],
+          [
+            'build',
+            <>
+              {buildLabel(p)} <CommitLink links={ctx.links} sha={p.build.commitSha} key="c" />
+            </>,
+          ],
+          [
+            'machine',
+            <a href={ctx.links.page({ page: 'machine', name: p.machine })} key="m">
+              {p.machine}
+            </a>,
+          ],
+          ['profiler', `${p.tool} ${p.toolVersion} at ${p.rateHz} Hz, ${p.processes} process(es)`],
+          ['state', p.state === 'profiled' ? `${p.sampleCount} samples` : `${p.state}: ${p.message ?? ''}`],
+          ['taken', formatDate(p.createdAt)],
+          ...(stacksHref !== null && p.state === 'profiled'
+            ? [
+                [
+                  'stacks',
+                  <>
+                    <a href={stacksHref} key="s">
+                      collapsed stacks
+                    </a>{' '}
+                    <span class="small muted">
+                      ({formatBytes(p.stacksBytes)} compressed; flamegraph.pl and speedscope import them)
+                    </span>
+                  </>,
+                ] as const,
+              ]
+            : []),
+        ]}
+      />
+      {view === null ? (
+        <Notice kind="warn">
+          Not profiled: {p.message ?? p.state}. Nothing was sampled, so there is no table and no flame graph.
+        </Notice>
+      ) : (
+        <>
+          <h2>Top functions</h2>
+          <p class="small muted">
+            {scopeText(view)}. Self: samples with the function as the leaf, time in its own code; total: with
+            it anywhere on the stack (once per stack). Python frames only: time in C is charged to its caller.
+          </p>
+          <TopFunctions view={view} />
+          {flame !== null ? (
+            <>
+              <h2>Flame graph</h2>
+              <p class="small muted">
+                Callers above callees; a frame's width is its share of the samples.
+                {flame.foldedSamples > 0
+                  ? ` Frames under ${flame.minSamples} samples are folded into their caller (${flame.foldedSamples} samples).`
+                  : ''}
+              </p>
+              <Island
+                name="flame"
+                id={`flame-${p.id}`}
+                data={
+                  {
+                    root: flame.root,
+                    samples: flame.samples,
+                    timedOnly: flame.timedOnly,
+                  } satisfies FlameIslandProps
+                }
+              >
+                <FlameGraph root={flame.root} label={`Flame graph of profile ${p.id}`} />
+              </Island>
+            </>
+          ) : null}
+        </>
+      )}
+    </>
+  )
+  return { status: 200, title: `Profile #${p.id}`, section: 'profile', body }
+}
+
+/** A profile's top functions by self samples. */
+function TopFunctions(props: { readonly view: NonNullable<ProfileDetail['view']> }) {
+  const v = props.view
+  return (
+    <>
+      <TableWrap label="Top functions">
+        <table class="data">
+          <Heads cols={['function', 'where', '#self', '#samples', '#total', '#samples']} />
+          <tbody>
+            {v.functions.map((f) => (
+              <tr key={`${f.name}:${f.file}:${f.line}`}>
+                <th scope="row" class="name">
+                  {f.name}
+                </th>
+                <td class="small" title={f.file}>
+                  {shortLocation(f)}
+                </td>
+                <td class="num">{pct(f.selfPercent)}</td>
+                <td class="num muted">{f.self}</td>
+                <td class="num">{pct(f.totalPercent)}</td>
+                <td class="num muted">{f.total}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      <p class="small muted">
+        {v.functionCount > v.functions.length
+          ? `${v.functionCount - v.functions.length} more functions. `
+          : ''}
+        {v.withoutFrames > 0 ? `${v.withoutFrames} of ${v.samples} samples had no Python frame.` : ''}
+      </p>
+    </>
+  )
+}
+
+/**
+ * The alert page's section on its culprit profiled against its parent: per machine × workload the
+ * headline, the functions whose self share changed most with their intervals, and links to both
+ * profiles; or why there is no profile.
+ */
+export async function culpritProfiles(ctx: PageContext, alertId: number): Promise<VNode | null> {
+  const r: AlertProfiles = await ctx.api.getAlertProfiles({
+    params: { id: alertId },
+    query: { top: TOP_CHANGES },
+  })
+  if (r.items.length === 0) return null
+  return (
+    <>
+      <h2 id="profiles">Profile at the culprit</h2>
+      <p class="small muted">
+        The culprit (B) and its parent (A) profiled by py-spy in processes of their own, interleaved; per
+        function its self share (samples in its own code) in each and the change in percentage points with a
+        95 % interval (samples treated as independent, so read it as a lower bound on the uncertainty).
+      </p>
+      {r.items.map((pair) => (
+        <section key={pair.id} class="profile-pair">
+          <h3>
+            {pair.workload} on {pair.machine}: <CommitLink links={ctx.links} sha={pair.culpritCommit} />{' '}
+            against its parent <CommitLink links={ctx.links} sha={pair.parentCommit} />
+          </h3>
+          {pair.parentProfileId !== null && pair.culpritProfileId !== null ? (
+            <p class="small">
+              <a href={ctx.links.page({ page: 'profile', id: pair.parentProfileId })}>parent's profile</a> ·{' '}
+              <a href={ctx.links.page({ page: 'profile', id: pair.culpritProfileId })}>culprit's profile</a>
+            </p>
+          ) : null}
+          {pair.differential === null ? (
+            <Notice kind="warn">Not profiled: {pair.message ?? pair.state}</Notice>
+          ) : (
+            <>
+              <p class="headline">{pair.headline}</p>
+              <Differential rows={pair.differential.rows} />
+              <p class="small muted">{samplesText(pair.differential)}</p>
+            </>
+          )}
+        </section>
+      ))}
+    </>
+  )
+}
+
+/** How many samples a differential counted, and how many functions it leaves out. */
+function samplesText(d: NonNullable<AlertProfiles['items'][number]['differential']>): string {
+  const more = d.functionCount - d.rows.length
+  return `A ${d.samplesA} samples, B ${d.samplesB}${d.timedOnly ? ', inside timed values' : ''}${more > 0 ? `; ${more} more functions changed less` : ''}.`
+}
+
+/** The alert's facts row on its culprit's profiles: each pair's headline, or why there is none. */
+export function ProfileFacts(props: { readonly profiles: Out<'getAlert'>['profiles'] }) {
+  return (
+    <>
+      {props.profiles.map((p) => (
+        <div key={p.id}>
+          <a href="#profiles">{p.workload}</a> ({p.machine}):{' '}
+          {p.summary !== null ? differentialHeadline(p.summary) : `not profiled: ${p.message ?? p.state}`}
+        </div>
+      ))}
+    </>
+  )
+}
+
+/** Functions by change in self share, largest first, with intervals. */
+function Differential(props: {
+  readonly rows: NonNullable<AlertProfiles['items'][number]['differential']>['rows']
+}) {
+  return (
+    <TableWrap label="Functions by change in self share">
+      <table class="data">
+        <Heads cols={['function', 'where', '#self A', '#self B', '#Δ points', '#95 % interval', '']} />
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={`${r.name}:${r.file}:${r.line}`}>
+              <th scope="row" class="name">
+                {r.name}
+              </th>
+              <td class="small" title={r.file}>
+                {shortLocation(r)}
+              </td>
+              <td class="num">{pct(r.selfPercentA)}</td>
+              <td class="num">{pct(r.selfPercentB)}</td>
+              <td class="num">{signed(r.deltaPoints)}</td>
+              <td class="num muted">
+                [{signed(r.low)}, {signed(r.high)}]
+              </td>
+              <td>{r.significant ? (r.deltaPoints > 0 ? '▲ more' : '▼ less') : '='}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  )
+}
