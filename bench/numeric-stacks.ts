@@ -6,9 +6,12 @@
 // interval (separate runs, so compare's between-run noise is in the interval). Stacks cannot be
 // interleaved process by process as interpreters are, so each repeat runs them in the reverse
 // order of the one before: a drift of the machine then shows as repeats that disagree.
+// With --blas: the first stack is the workloads' own pip pins (a venv), the others Debian's
+// python3-numpy on each BLAS variant (`--system-packages --blas V`), on the same interpreter.
 //
 //   node --import tsx bench/numeric-stacks.ts [--python python3.11] [--numpy 1.26.4,2.0.2,2.4.6]
 //        [--workloads np_matmul,np_fft] [--processes 8] [--repeats 2] [--cache-dir DIR] [--keep]
+//   node --import tsx bench/numeric-stacks.ts --blas [--variants reference,openblas,blis] [--python /usr/bin/python3]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +20,9 @@ import { langperf } from './shared.ts'
 
 const { values } = parseArgs({
   options: {
-    python: { type: 'string', default: 'python3.11' },
+    python: { type: 'string' },
+    blas: { type: 'boolean', default: false },
+    variants: { type: 'string', default: 'reference,openblas,blis' },
     numpy: { type: 'string', default: '1.26.4,2.0.2,2.4.6' },
     workloads: { type: 'string', default: 'np_matmul,np_fft' },
     processes: { type: 'string', default: '8' },
@@ -26,7 +31,26 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 })
-const versions = values.numpy.split(',').filter(Boolean)
+/** A stack: its label and the `langperf run` options that select it. */
+interface Stack {
+  readonly label: string
+  readonly args: readonly string[]
+}
+const python = values.python ?? (values.blas ? '/usr/bin/python3' : 'python3.11')
+const stacks: readonly Stack[] = values.blas
+  ? [
+      { label: 'pip wheel', args: [] },
+      ...values.variants
+        .split(',')
+        .filter(Boolean)
+        .map((v) => ({ label: `system ${v}`, args: ['--system-packages', '--blas', v] })),
+    ]
+  : values.numpy
+      .split(',')
+      .filter(Boolean)
+      .map((v) => ({ label: `numpy ${v}`, args: ['--requirements-override', `numpy==${v}`] }))
+const versions = stacks.map((s) => s.label)
+const stackOf = new Map(stacks.map((s) => [s.label, s]))
 const repeats = Number(values.repeats)
 if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats must be a positive integer')
 const workloads = values.workloads.split(',').filter(Boolean)
@@ -46,6 +70,8 @@ interface Shown {
     }
     readonly metadata: {
       readonly stack?: { readonly blas?: { readonly libraries?: readonly Record<string, unknown>[] } }
+      readonly blas?: { readonly loaded?: readonly string[] }
+      readonly requirements?: { readonly installed?: readonly string[] }
     }
   }[]
 }
@@ -65,16 +91,15 @@ interface Compared {
 
 const ms = (s: number | null | undefined) => (s == null ? '–' : `${(s * 1000).toFixed(3)} ms`)
 
-/** One `langperf run` of every workload on the stack with `numpy==version`; its run id. */
-function runStack(version: string): number {
+/** One `langperf run` of every workload on the stack labelled `label`; its run id. */
+function runStack(label: string): number {
   const out = JSON.parse(
     cli([
       'run',
       '--python',
-      values.python,
+      python,
       ...workloads.flatMap((w) => ['-w', w]),
-      '--requirements-override',
-      `numpy==${version}`,
+      ...stackOf.get(label)!.args,
       '--cache-dir',
       cacheDir,
       '--fast',
@@ -95,9 +120,12 @@ function report(repeat: number, order: readonly string[], runIds: ReadonlyMap<st
   )
   const shown = new Map(versions.map((v) => [v, JSON.parse(cli(['show', String(id(v)), '--json'])) as Shown]))
   for (const v of versions) {
-    const lib = shown.get(v)?.results.find((r) => r.metadata.stack)?.metadata.stack?.blas?.libraries?.[0]
+    const meta = shown.get(v)?.results.find((r) => r.metadata.stack)?.metadata
+    const lib = meta?.stack?.blas?.libraries?.[0]
+    const numpy = meta?.requirements?.installed?.find((r) => r.startsWith('numpy=='))
+    const loaded = meta?.blas?.loaded?.map((l) => l.split('/').slice(-2).join('/')).join(', ')
     console.log(
-      `  numpy ${v} (run ${id(v)}): ${lib ? `${lib.implementation} ${lib.version} ${lib.architecture ?? ''}, ${lib.threads} thread(s)` : 'no BLAS recorded (install skipped? see `langperf show`)'}`,
+      `  ${v} (run ${id(v)}, ${numpy ?? 'numpy ?'}): ${loaded ? `loaded ${loaded}` : lib ? `${lib.implementation} ${lib.version} ${lib.architecture ?? ''}, ${lib.threads} thread(s)` : 'no BLAS recorded (install skipped? see `langperf show`)'}`,
     )
   }
   const [first, ...rest] = versions
@@ -110,7 +138,7 @@ function report(repeat: number, order: readonly string[], runIds: ReadonlyMap<st
   console.log(
     [
       '  workload',
-      ...versions.map((v) => `numpy ${v} median / mean`),
+      ...versions.map((v) => `${v} median / mean`),
       ...rest.map((v) => `${v} ÷ ${first} [95 %]`),
     ].join(' | '),
   )
@@ -132,7 +160,7 @@ function report(repeat: number, order: readonly string[], runIds: ReadonlyMap<st
 }
 
 console.log(
-  `numpy stacks on ${values.python}: ${values.processes} processes per workload and stack, each stack a separate run; the order of the stacks reverses every repeat`,
+  `numpy stacks on ${python}: ${values.processes} processes per workload and stack, each stack a separate run; the order of the stacks reverses every repeat`,
 )
 for (let repeat = 0; repeat < repeats; repeat++) {
   const order = repeat % 2 === 0 ? versions : [...versions].reverse()

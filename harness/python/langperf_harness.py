@@ -13,6 +13,9 @@
 #   protocol 1, harness 1.0.0 (a new option): run --clock process times with time.process_time
 #     (the process's CPU time: waiting for a CPU is left out) instead of perf_counter; metadata
 #     "clock" says which. The default timing is unchanged.
+#   protocol 1, harness 1.0.0 (a new field): stack "native_libraries", the BLAS/LAPACK shared
+#     libraries mapped into the process (/proc/self/maps), so that a BLAS chosen through
+#     LD_LIBRARY_PATH can be checked; modules from Debian's dist-packages count as third-party.
 """langperf's harness: the one file that runs inside the interpreter under test.
 
     python langperf_harness.py --result-fd 3 describe
@@ -897,7 +900,7 @@ def _process_metadata(opts, timing, capped):
 
 #: Environment variables that set BLAS/OpenMP thread counts, recorded with a stack.
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "BLIS_ARCH_TYPE")
 
 
 def _stack_metadata(preloaded):
@@ -910,7 +913,8 @@ def _stack_metadata(preloaded):
     modules = {}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None) or ""
-        if "." in name or name.startswith("_") or name in preloaded or "site-packages" not in path:
+        if "." in name or name.startswith("_") or name in preloaded or (
+                "site-packages" not in path and "dist-packages" not in path):
             continue
         version = getattr(module, "__version__", None)
         modules[name] = version if isinstance(version, str) else None
@@ -920,7 +924,64 @@ def _stack_metadata(preloaded):
              "thread_env": dict((k, os.environ[k]) for k in _THREAD_VARIABLES if k in os.environ)}
     if "numpy" in modules:
         stack["blas"] = _safe(_blas_info, None)
+        libraries = _safe(_native_blas_libraries, None)
+        if libraries is not None:
+            stack["native_libraries"] = libraries
+            arch = _safe(lambda: _blis_arch(libraries), None)
+            if arch is not None:
+                stack["blis_arch"] = arch
     return stack
+
+
+def _blis_arch(libraries):
+    """The sub-configuration (kernel set) BLIS chose on this processor, e.g. "haswell" or
+    "generic" (a processor BLIS does not know runs its slow portable kernels), or None without
+    BLIS. Debian's libblas.so.3 of BLIS exports only the BLAS symbols, so the question is asked
+    of libblis.so.4 beside it, which detects the processor by the same code and environment."""
+    import ctypes
+    for path in libraries:
+        if "blis" not in path:
+            continue
+        folder = path.rsplit("/", 1)[0]
+        for candidate in (path, folder + "/libblis.so.4", folder + "/libblis.so"):
+            try:
+                lib = ctypes.CDLL(candidate)
+                query, name = lib.bli_arch_query_id, lib.bli_arch_string
+            except (OSError, AttributeError):
+                continue
+            query.restype = ctypes.c_int
+            name.restype = ctypes.c_char_p
+            name.argtypes = [ctypes.c_int]
+            # Initialised first: asked before, a BLIS under BLIS_ARCH_TYPE aborts the process.
+            lib.bli_init()
+            return name(query()).decode("ascii", "replace")
+    return None
+
+
+#: Substrings of the file names of BLAS/LAPACK libraries (reference, OpenBLAS, BLIS, MKL...).
+_BLAS_NAME_PARTS = ("blas", "lapack", "blis", "mkl", "atlas")
+
+
+def _native_blas_libraries():
+    """Sorted paths of the BLAS/LAPACK shared libraries mapped into this process, from
+    /proc/self/maps (Linux; None elsewhere). threadpoolctl knows OpenBLAS, BLIS and MKL by
+    their own names but not reference BLAS, nor BLIS installed as libblas.so.3: the mapped
+    files say which library the dynamic loader really chose."""
+    try:
+        handle = open("/proc/self/maps")
+    except (IOError, OSError):
+        return None
+    found = set()
+    with handle:
+        for line in handle:
+            parts = line.split(None, 5)
+            if len(parts) < 6:
+                continue
+            path = parts[5].strip()
+            base = path.rsplit("/", 1)[-1].lower()
+            if path.startswith("/") and ".so" in base and any(p in base for p in _BLAS_NAME_PARTS):
+                found.add(path)
+    return sorted(found)
 
 
 def _blas_info():

@@ -50,6 +50,14 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         collect,
       )
       .option(
+        '--system-packages',
+        'workloads with requirements run on the interpreter\'s own packages (e.g. Debian\'s python3-numpy), not in a virtual environment: each required distribution must be importable there, the versions found are recorded, and the results are series of their own (workloads/README.md, "System packages and BLAS")',
+      )
+      .option(
+        '--blas <variant>',
+        "with --system-packages: the BLAS the workers load, reference, openblas, blis or a directory holding libblas.so.3, put first on their LD_LIBRARY_PATH (the system's alternatives are left alone); refused, naming the Debian package, when absent; a workload whose numpy loaded another BLAS fails",
+      )
+      .option(
         '--cache-dir <dir>',
         "langperf's cache, where workloads with requirements get their virtual environments (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
       )
@@ -111,7 +119,19 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         '--recalibrate',
         "calibrate every workload's loops again (by default an interpreter reuses the loop counts of its earlier runs on this machine, so its runs stay comparable)",
       )
-      .option('--no-progress', 'no progress bar'),
+      .option('--no-progress', 'no progress bar')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Numeric stacks (workloads/README.md, "Requirements"):',
+          '  langperf run -p /usr/bin/python3 --suite numeric-stack                   # pip wheels, pinned, in a venv',
+          '  langperf run -p /usr/bin/python3 --suite numeric-stack --requirements-override numpy==1.26.4',
+          "  langperf run -p /usr/bin/python3 -w np_matmul --system-packages --blas openblas   # Debian's numpy on OpenBLAS",
+          '  langperf compare RUN_A RUN_B --allow-version-mismatch                   # each stack is its own run and series',
+          "--blas needs Debian's python3-numpy and the variant: libblas3 liblapack3 (reference), libopenblas0-pthread, libblis4-pthread.",
+        ].join('\n'),
+      ),
   ).action(async (opts) => {
     const { runCommand } = await import('./commands/run.ts')
     setStatus(await runCommand(ctx, opts))

@@ -147,3 +147,63 @@ test('profile refuses a workload with requirements, saying why', async () => {
     /Cannot profile workload "np_matmul": workloads with requirements are not profiled yet/,
   )
 })
+
+test('run refuses --blas without --system-packages, and --system-packages with --requirements-override', async () => {
+  const db = join(scratch, 'blas-refused.db')
+  const matmul = (...flags: string[]) =>
+    cli('run', '-w', 'np_matmul', '--python', 'python3', ...flags, '--db', db, ...SHORT)
+  const blasAlone = await matmul('--blas', 'openblas')
+  assert.equal(blasAlone.code, 2)
+  assert.match(
+    blasAlone.err,
+    /Cannot use --blas openblas without --system-packages: .*bundle their own OpenBLAS/,
+  )
+  const both = await matmul('--system-packages', '--requirements-override', 'numpy==1.26.4')
+  assert.equal(both.code, 2)
+  assert.match(both.err, /Cannot use --requirements-override with --system-packages/)
+  const unknown = await matmul('--system-packages', '--blas', 'mkl')
+  assert.match(unknown.err, /Cannot use --blas "mkl": expected reference, openblas, blis or a directory/)
+})
+
+test("run --system-packages --blas measures Debian's numpy on that BLAS, a series apart, and show names what it loaded", async (t) => {
+  const { resolveBlas } = await import('../runner/index.ts')
+  try {
+    resolveBlas('openblas')
+    resolveBlas('reference')
+  } catch (error) {
+    return t.skip((error as Error).message)
+  }
+  const onSystem = (db: string, ...flags: string[]) =>
+    cli(
+      'run',
+      '-w',
+      'np_matmul',
+      '--python',
+      '/usr/bin/python3',
+      '--system-packages',
+      ...flags,
+      '--db',
+      db,
+      ...SHORT,
+    )
+  const probe = await onSystem(join(scratch, 'probe.db'))
+  const [probed] = await shownResults(join(scratch, 'probe.db'), '1')
+  if (probed?.outcome.state === 'skipped') return t.skip(probed.outcome.message ?? 'skipped')
+  assert.equal(probe.code, 0, probe.err)
+  const db = join(scratch, 'blas.db')
+  for (const variant of ['openblas', 'reference']) {
+    const run = await onSystem(db, '--blas', variant)
+    assert.equal(run.code, 0, run.err)
+  }
+  const [openblas] = await shownResults(db, '1')
+  const [reference] = await shownResults(db, '2')
+  assert.equal(openblas?.outcome.state, 'measured', JSON.stringify(openblas?.outcome))
+  assert.notEqual(openblas?.workload.version, reference?.workload.version)
+  assert.notEqual(openblas?.workload.version, probed?.workload.version)
+  assert.match(
+    (openblas?.metadata.requirements as { installed: string[] } | undefined)?.installed.join(' ') ?? '',
+    /numpy==\d/,
+  )
+  const shown = await cli('show', '2', '--db', db)
+  assert.match(shown.out, /np_matmul: numpy [\d.]+; --blas reference: loaded blas\/libblas\.so\.3/)
+})

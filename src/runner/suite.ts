@@ -19,6 +19,14 @@ import {
   harnessRunArgs,
   parseHarnessOutput,
 } from './protocol.ts'
+import {
+  type BlasChoice,
+  blasLibraryPath,
+  blasMetadata,
+  blasMismatch,
+  probeSystemPackages,
+  type SystemPackagesOutcome,
+} from './system-packages.ts'
 import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
 import { supportsPython } from './workloads.ts'
 
@@ -66,6 +74,17 @@ export interface SuitePlan {
   readonly clock?: HarnessClock
   /** Milliseconds of a monotonic clock, read for the adaptive time budget; default `performance.now`. */
   readonly clockMs?: () => number
+  /**
+   * Workloads with requirements run on each interpreter's own packages (a distribution's
+   * python3-numpy) instead of a virtual environment: their distributions must be importable
+   * there, and the versions found are recorded (runner/system-packages.ts).
+   */
+  readonly systemPackages?: boolean
+  /**
+   * With `systemPackages`: the BLAS their workers load, its directories first on LD_LIBRARY_PATH;
+   * a workload whose numpy loaded another fails (`blasMismatch`).
+   */
+  readonly blas?: BlasChoice
 }
 
 /**
@@ -78,8 +97,10 @@ export const BLAS_THREAD_VARIABLES = ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS',
 /**
  * OpenBLAS settings passed on when the caller has them: on some processors they are set because
  * older OpenBLAS builds compute wrong results or crash without them (they slow a current one).
+ * BLIS_ARCH_TYPE likewise picks BLIS's kernels (its arch_t number) where BLIS does not know the
+ * processor and would fall back to its generic ones (Debian's BLIS 0.9.0 on AMD family 26).
  */
-export const BLAS_PASSED_VARIABLES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const
+export const BLAS_PASSED_VARIABLES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'BLIS_ARCH_TYPE'] as const
 
 /**
  * The BLAS variables a worker of a workload with requirements gets: each thread count the
@@ -290,6 +311,7 @@ export async function measureSuite(
     progress: { done: 0, total: countProcesses(plan) },
     venvs: new Map(),
     clockMs: plan.clockMs ?? (() => performance.now()),
+    systemProbes: new Map(),
   }
   const budgetEndMs =
     plan.adaptive?.budgetMs === undefined ? undefined : suite.clockMs() + plan.adaptive.budgetMs
@@ -331,6 +353,8 @@ interface SuiteRun {
   /** The virtual environments asked for so far, by directory (venvOf). */
   readonly venvs: Map<string, Promise<VenvOutcome>>
   readonly clockMs: () => number
+  /** With system packages: each interpreter's probe, by executable and requirements (systemOf). */
+  readonly systemProbes: Map<string, Promise<SystemPackagesOutcome>>
 }
 
 /** How many processes the plan runs: per supported (workload, interpreter), one calibration and the sampling's processes. */
@@ -379,6 +403,21 @@ async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sid
   for (const side of sides) {
     if (side.skipped) continue
     const xy = /^\d+\.\d+/.exec(side.interpreter.info.version)?.[0] ?? side.interpreter.info.version
+    if (suite.plan.systemPackages) {
+      const found = await systemOf(suite, def, side.interpreter)
+      if (!found.ok) {
+        side.skipped = `Requirements unavailable for Python ${xy} (system packages): ${found.reason}`
+        suite.progress.done += 1 + processCap(suite.plan, side.sampling)
+        continue
+      }
+      side.requirements = {
+        mode: 'system',
+        requested: [...requirements],
+        installed: [...found.installed],
+        python: side.interpreter.info.executable,
+      }
+      continue
+    }
     const venv = await venvOf(suite, side.interpreter, requirements)
     if (!venv.ok) {
       side.skipped = `Requirements unavailable for Python ${xy}: ${venv.reason}`
@@ -418,10 +457,44 @@ function venvOf(
   return outcome
 }
 
-/** How a worker of `def` runs: with the BLAS thread variables pinned when it has requirements. */
+/**
+ * The interpreter's own versions of the distributions `def` requires, asked once per suite for
+ * each interpreter × requirements (under the chosen BLAS, so that numpy imports as it will run).
+ */
+function systemOf(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  interpreter: Interpreter,
+): Promise<SystemPackagesOutcome> {
+  const requirements = def.manifest.requirements ?? []
+  const key = `${interpreter.info.executable}\0${requirements.join('\n')}`
+  let outcome = suite.systemProbes.get(key)
+  if (outcome === undefined) {
+    outcome = probeSystemPackages(interpreter.info.executable, requirements, {
+      env: workerOf(suite, def).env,
+    })
+    suite.systemProbes.set(key, outcome)
+  }
+  return outcome
+}
+
+/**
+ * How a worker of `def` runs: with the BLAS thread variables pinned when it has requirements,
+ * and the chosen BLAS's directories first on LD_LIBRARY_PATH with `--blas`.
+ */
 function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] {
   if (!def.manifest.requirements?.length) return suite.worker
-  return { ...suite.worker, env: { ...suite.worker.env, ...blasThreadEnv(process.env) } }
+  const { blas } = suite.plan
+  return {
+    ...suite.worker,
+    env: {
+      ...suite.worker.env,
+      ...blasThreadEnv(process.env),
+      ...(blas === undefined
+        ? {}
+        : { LD_LIBRARY_PATH: blasLibraryPath(blas, suite.worker.env.LD_LIBRARY_PATH) }),
+    },
+  }
 }
 
 /** Counts one process done and reports it: process 0 is the calibration. */
@@ -584,11 +657,20 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
     workerOf(suite, def),
   )
   const c = classifyWorker(out)
-  if (c.ok)
+  if (c.ok) {
     side.processes.push(
       toProcess(c.result, { worker_wall_ms: Math.round(out.wallTimeMs) }, suite.plan.cpuList),
     )
-  else
+    // --blas: a worker that loaded another BLAS measured the wrong stack; its side fails at once.
+    const mismatch =
+      suite.plan.blas && def.manifest.requirements?.length
+        ? blasMismatch(suite.plan.blas, side.processes.slice(-1))
+        : null
+    if (mismatch !== null) {
+      side.processes.pop()
+      side.failure = { reason: 'error', message: `Process ${round + 1}: ${mismatch}`, stderrTail: '' }
+    }
+  } else
     side.failure = {
       reason: c.reason,
       message: `Process ${round + 1}: ${c.message}`,
@@ -630,7 +712,7 @@ function sideResult(
     },
     interleaved_with: plan.interpreters.length,
     ...peakRssMetadata(side.processes),
-    ...requirementsMetadata(def, side),
+    ...requirementsMetadata(def, side, plan.blas),
     ...httpMetadata(def, side),
     ...(interrupted
       ? {
@@ -674,13 +756,18 @@ export function peakRssMetadata(processes: readonly ProcessSamples[]): JsonObjec
  * What a result of a workload with requirements records: the requirements and what pip installed,
  * the BLAS thread variables of its workers, and the stack its first process reported.
  */
-function requirementsMetadata(def: WorkloadDefinition, side: SideState): JsonObject {
+function requirementsMetadata(
+  def: WorkloadDefinition,
+  side: SideState,
+  blas: BlasChoice | undefined,
+): JsonObject {
   if (!def.manifest.requirements?.length) return {}
   const stack = side.processes.find((p) => p.metadata.stack !== undefined)?.metadata.stack
   return {
     requirements: side.requirements ?? { requested: [...def.manifest.requirements] },
     thread_env: blasThreadEnv(process.env),
     ...(stack === undefined ? {} : { stack }),
+    ...(blas === undefined || side.skipped ? {} : { blas: blasMetadata(blas, side.processes) }),
   }
 }
 

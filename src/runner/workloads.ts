@@ -363,6 +363,24 @@ export function overrideRequirements(
   return out
 }
 
+/**
+ * The workloads as run on an interpreter's own packages (`--system-packages`), with `blasLabel`
+ * the BLAS chosen (`--blas`), if any: each workload with requirements gets a version of its own,
+ * the directory's version, `system` and the BLAS hashed together, so that the distribution's
+ * stack, and each BLAS under it, is a series apart from the pip-pinned one. The versions the
+ * interpreter has are not known before it is asked; they are recorded with each result.
+ */
+export function onSystemPackages(
+  workloads: readonly WorkloadDefinition[],
+  blasLabel: string | undefined,
+): WorkloadDefinition[] {
+  return workloads.map((w) =>
+    w.manifest.requirements?.length
+      ? { ...w, version: sha256Hex(`${w.version}\0system\0${blasLabel ?? 'default'}`, VERSION_CHARS) }
+      : w,
+  )
+}
+
 /** Loads `<dir>/suites.json`; no file means no suites. Throws `bad-input` when it is invalid. */
 export async function loadSuites(dir: string = WORKLOADS_DIR): Promise<SuiteDefinition[]> {
   const file = join(resolve(dir), SUITES_FILE)

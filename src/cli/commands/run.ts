@@ -13,6 +13,7 @@ import { LangperfError } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
+  type BlasChoice,
   CPU_LIST_PATTERN,
   customizePreset,
   discoverInterpreters,
@@ -20,9 +21,11 @@ import {
   type Interpreter,
   loadWorkloadSets,
   onPath,
+  onSystemPackages,
   overrideRequirements,
   type Preset,
   readEnvironment,
+  resolveBlas,
   resolveSuite,
   type SuiteEvent,
   samplingFor,
@@ -84,6 +87,10 @@ export interface RunOptions extends CommonOptions {
   readonly workloads?: readonly string[]
   /** Pinned requirements replacing the workloads' own pins of the same distributions. */
   readonly requirementsOverride?: readonly string[]
+  /** Workloads with requirements on the interpreter's own packages, no virtual environment. */
+  readonly systemPackages?: boolean
+  /** With systemPackages: the BLAS variant (`reference`, `openblas`, `blis`) or a directory. */
+  readonly blas?: string
   /** langperf's cache (virtual environments of workloads with requirements go to its venvs/). */
   readonly cacheDir?: string
   /** Configuration file naming the cache (`[build] cache_dir`). */
@@ -96,14 +103,36 @@ export interface RunOptions extends CommonOptions {
  */
 async function selectWorkloads(
   options: RunOptions,
+  blas: BlasChoice | undefined,
 ): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
   const dirs = options.workloads ?? []
   const { workloads: all, suites } = await loadWorkloadSets(dirs)
   const picked = pickWorkloads(options, all, suites)
+  if (options.systemPackages) return { ...picked, workloads: onSystemPackages(picked.workloads, blas?.label) }
   const overrides = options.requirementsOverride ?? []
   return overrides.length === 0
     ? picked
     : { ...picked, workloads: overrideRequirements(picked.workloads, overrides) }
+}
+
+/**
+ * The BLAS of `--blas`, checked before anything runs: only with `--system-packages` (a pip
+ * wheel's numpy bundles its own OpenBLAS, which LD_LIBRARY_PATH does not replace), and not with
+ * `--requirements-override` (the system's packages are what they are).
+ */
+function blasFrom(options: RunOptions): BlasChoice | undefined {
+  if (options.systemPackages && options.requirementsOverride?.length)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --requirements-override with --system-packages: expected one of them (the system's packages have the versions installed; pins apply to virtual environments)`,
+    )
+  if (options.blas === undefined) return undefined
+  if (!options.systemPackages)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --blas ${options.blas} without --system-packages: expected a numpy linked to the system's libblas.so.3 (pip's numpy wheels bundle their own OpenBLAS, which LD_LIBRARY_PATH does not replace)`,
+    )
+  return resolveBlas(options.blas)
 }
 
 function pickWorkloads(
@@ -176,7 +205,8 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
       `Cannot use --timeout ${timeoutS}: expected a positive number of seconds`,
     )
   const adaptive = adaptiveFrom(options)
-  const { suite, workloads } = await selectWorkloads(options)
+  const blas = blasFrom(options)
+  const { suite, workloads } = await selectWorkloads(options, blas)
   const interpreters = await findInterpreters(ctx, options)
   const environment = await readEnvironment()
   const cpuList = await cpuListFrom(options.cpus ?? 'auto', environment, ctx.env)
@@ -184,7 +214,12 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const cacheDir = await cacheDirOf(options)
   logPlan(ctx, options, { suite, workloads, preset, interpreters, environment })
   const withRequirements = workloads.filter((w) => w.manifest.requirements?.length).length
-  if (withRequirements > 0)
+  if (withRequirements > 0 && options.systemPackages)
+    log(
+      ctx.io,
+      `  ${withRequirements} workloads with requirements: on each interpreter's own packages (--system-packages)${blas ? `, BLAS ${blas.label} (LD_LIBRARY_PATH=${blas.dirs.join(':')})` : ", the system's default BLAS"}`,
+    )
+  else if (withRequirements > 0)
     log(
       ctx.io,
       `  ${withRequirements} workloads with requirements: virtual environments in ${join(cacheDir, 'venvs')} (made on first use with pip's configured index)`,
@@ -226,6 +261,8 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               ...(cpuList === undefined ? {} : { cpuList }),
               cacheDir,
               pipEnv: ctx.env,
+              ...(options.systemPackages ? { systemPackages: true } : {}),
+              ...(blas ? { blas } : {}),
               ...(options.cpuTime ? { clock: 'process' as const } : {}),
             },
             {
@@ -238,6 +275,13 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                 ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
                 ...(options.requirementsOverride?.length
                   ? { requirements_override: [...options.requirementsOverride] }
+                  : {}),
+                ...(options.systemPackages
+                  ? {
+                      system_packages: blas
+                        ? { blas: blas.label, ld_library_path: [...blas.dirs] }
+                        : { blas: 'default' },
+                    }
                   : {}),
                 ...(options.warmupSeries === undefined
                   ? {}

@@ -34,5 +34,22 @@ export function stackLine(metadata: JsonObject): string | null {
       copies.set(text, (copies.get(text) ?? 0) + 1)
     }
   for (const [text, n] of copies) parts.push(n > 1 ? `${text} (${n} copies loaded)` : text)
+  // threadpoolctl names neither reference BLAS nor BLIS as libblas.so.3: the mapped files do.
+  const mapped = (stack as JsonObject).native_libraries
+  const chosen = metadata.blas
+  const chosenLabel =
+    chosen !== null && typeof chosen === 'object' && !Array.isArray(chosen)
+      ? (chosen as JsonObject).label
+      : null
+  const label = typeof chosenLabel === 'string' ? chosenLabel : null
+  if ((copies.size === 0 || label !== null) && Array.isArray(mapped) && mapped.length > 0)
+    parts.push(
+      `${label === null ? '' : `--blas ${label}: `}loaded ${mapped
+        .filter((m): m is string => typeof m === 'string')
+        .map((m) => m.split('/').slice(-2).join('/'))
+        .join(', ')}`,
+    )
+  const blisArch = (stack as JsonObject).blis_arch
+  if (typeof blisArch === 'string') parts.push(`BLIS kernels ${blisArch}`)
   return parts.length > 0 ? parts.join('; ') : null
 }
