@@ -3,9 +3,15 @@ import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
 import { FARM_ROUTES } from './farm.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
-  AlertCommitsSchema,
   AlertDetailSchema,
   AlertProfilesSchema,
+  FlameTreeSchema,
+  PROFILE_STATES,
+  ProfileDetailSchema,
+  ProfileSchema,
+} from './profile-schemas.ts'
+import {
+  AlertCommitsSchema,
   AlertSchema,
   API_TOKEN_ROLES,
   BuildSchema,
@@ -16,16 +22,12 @@ import {
   CompareSchema,
   CreatedTokenSchema,
   Flag,
-  FlameTreeSchema,
   IdParam,
   MachineDetailSchema,
   MachineSchema,
   Name,
   OverviewSchema,
   PageQuery,
-  PROFILE_STATES,
-  ProfileDetailSchema,
-  ProfileSchema,
   pageOf,
   RunDetailSchema,
   RunSchema,

@@ -3,7 +3,6 @@ import { LangperfError } from '../lib/index.ts'
 import type { Ctx } from './context.ts'
 import { type Io, processIo } from './output.ts'
 import {
-  addAgentCommand,
   addAlertCommands,
   addBisectCommand,
   addCompareCommand,
@@ -12,15 +11,18 @@ import {
   addNightlyCommand,
   addNotifyCommands,
   addProfileCommands,
-  addReportCommand,
   addRunCommand,
-  addServeCommand,
   addShowCommand,
   addSystemCommands,
-  addTokenCommands,
-  addUploadCommand,
   addWarmupCommand,
 } from './program.ts'
+import {
+  addAgentCommand,
+  addReportCommand,
+  addServeCommand,
+  addTokenCommands,
+  addUploadCommand,
+} from './program-server.ts'
 
 // The composition root: parses the command line, wires the rooms together, maps errors to exit
 // codes. Exit codes: 0 success; 1 a check failed (a slowdown over --fail-on-slowdown); 2 bad

@@ -6,7 +6,8 @@ import { test } from 'node:test'
 import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
 import { discoverInterpreters, type Interpreter } from './discovery.ts'
 import { getPreset } from './presets.ts'
-import { measureSuite, peakRssMetadata, type SuiteEvent } from './suite.ts'
+import { peakRssMetadata } from './result-metadata.ts'
+import { measureSuite, type SuiteEvent } from './suite.ts'
 
 // These tests spawn the real python3 with the real harness on small workload files.
 

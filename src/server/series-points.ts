@@ -1,0 +1,91 @@
+import { type ResultMetric, resultMetrics } from '../analysis/index.ts'
+import { tIntervalFromMoments } from '../stats/index.ts'
+import { type SeriesKey, type SeriesPoint, type Store, summarizeProcesses } from '../store/index.ts'
+
+// What the series points route adds to a series' stored points: each point's interval from its
+// summary, its run's epoch key, and a server workload's metrics in place of the value.
+
+/**
+ * Adds the asked-for extras to series points: the 95 % t interval of the mean of process means
+ * (the timeline's band) and the run's epoch key (its boundaries are drawn as lines).
+ */
+export async function withPointExtras(
+  points: readonly SeriesPoint[],
+  options: { readonly raw: boolean; readonly interval: boolean; readonly epochs: boolean },
+  epochsOf: () => Promise<ReadonlyMap<number, string>>,
+) {
+  if (!options.interval && !options.epochs) return points
+  const epochs = options.epochs ? await epochsOf() : undefined
+  return points.map((p) => {
+    const { processMeans, ...rest } = p
+    let interval: { low: number; high: number; confidence: number } | null | undefined
+    if (options.interval) interval = p.state === 'measured' ? summaryInterval(p.summary) : null
+    return {
+      ...rest,
+      ...(options.raw && processMeans !== undefined ? { processMeans } : {}),
+      ...(interval === undefined ? {} : { interval }),
+      ...(epochs === undefined ? {} : { epoch: epochs.get(p.runId) ?? '?' }),
+    }
+  })
+}
+
+/** A metric as the series answer names it. */
+type MetricInfo = Pick<ResultMetric, 'name' | 'label' | 'unit' | 'lowerIsBetter'>
+
+/** The metrics any of `points` records (read with their metadata), in the order first seen. */
+export function metricsOf(points: readonly SeriesPoint[]): MetricInfo[] {
+  const out = new Map<string, MetricInfo>()
+  for (const p of points) {
+    for (const m of resultMetrics(p.metadata ?? {}))
+      if (!out.has(m.name))
+        out.set(m.name, { name: m.name, label: m.label, unit: m.unit, lowerIsBetter: m.lowerIsBetter })
+  }
+  return [...out.values()]
+}
+
+/** The metrics the newest measured point of a series records (its one result read again). */
+export async function newestMetrics(
+  store: Store,
+  key: SeriesKey,
+  points: readonly SeriesPoint[],
+): Promise<MetricInfo[]> {
+  const newest = points.findLast((p) => p.state === 'measured')
+  if (newest === undefined) return []
+  const results = await store.getResults(newest.runId, { workloads: [key.workload] })
+  const result = results.find((r) => r.id === newest.resultId)
+  return result === undefined ? [] : metricsOf([{ ...newest, metadata: result.metadata }])
+}
+
+/**
+ * The points of a metric in place of the value: its per-process values summarised as a value's
+ * process means are (mean, their standard deviation, min, max, median), its unit; measured points
+ * without it are left out, failed and skipped ones kept.
+ */
+export function metricPoints(points: readonly SeriesPoint[], name: string, raw: boolean): SeriesPoint[] {
+  const out: SeriesPoint[] = []
+  for (const { metadata, processMeans: _, ...p } of points) {
+    if (p.state !== 'measured') {
+      out.push(p)
+      continue
+    }
+    const m = resultMetrics(metadata ?? {}).find((x) => x.name === name)
+    if (m === undefined) continue
+    const { summary } = summarizeProcesses(m.values.map((v) => ({ warmups: [], values: [v], metadata: {} })))
+    out.push({ ...p, unit: m.unit, summary, ...(raw ? { processMeans: m.values } : {}) })
+  }
+  return out
+}
+
+/**
+ * The 95 % t interval of a point's mean from its stored summary (the mean and standard deviation
+ * of its per-process means): what `meanTInterval` gives over the process means, without reading
+ * them. Null below two processes.
+ */
+function summaryInterval(
+  summary: SeriesPoint['summary'],
+): { low: number; high: number; confidence: number } | null {
+  const { mean, stdevProcessMeans: stdev, nProcesses: n } = summary
+  if (mean === null || stdev === null) return null
+  const ci = tIntervalFromMoments({ mean, stdev, n })
+  return ci.kind === 'interval' ? { low: ci.low, high: ci.high, confidence: ci.confidence } : null
+}
