@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { assertNever, badInput, type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import {
   type BuildSpec,
@@ -363,6 +364,16 @@ export async function runsStamp(db: Db): Promise<string> {
     .where('name', '=', 'builds')
     .executeTakeFirst()
   return [runs.max_id ?? 0, runs.n, runs.running ?? 0, results.max_id ?? 0, builds?.value ?? 0].join(':')
+}
+
+/**
+ * SQLite's count of commits other connections made to the file (`PRAGMA data_version`): it
+ * changes when another process (or another connection of this one) committed, never for this
+ * connection's own commits (https://sqlite.org/pragma.html#pragma_data_version).
+ */
+export async function sqliteDataVersion(db: Db): Promise<number> {
+  const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db)
+  return Number(rows[0]?.data_version ?? Number.NaN)
 }
 
 /**

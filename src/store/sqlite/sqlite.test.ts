@@ -180,6 +180,34 @@ describe('openSqliteStore()', () => {
     }
   })
 
+  test('the runs state a reader keeps changes with what another connection or the reader itself commits', async () => {
+    const path = newPath()
+    const writer = await openSqliteStore(path)
+    const reader = await openSqliteStore(path)
+    try {
+      const [first] = await writer.insertRuns([exampleRunWithResults({ startedAt: '2024-10-01T10:00:00Z' })])
+      const s1 = await reader.runsState()
+      assert.equal(await reader.runsState(), s1)
+      // Another connection: a run added, then a result added to a running run, then a run finished.
+      const { runId } = await writer.beginRun(exampleRunSpec({ startedAt: '2024-10-02T10:00:00Z' }))
+      const s2 = await reader.runsState()
+      assert.notEqual(s2, s1)
+      await writer.addResult(runId, exampleResult('nbody'))
+      const s3 = await reader.runsState()
+      assert.notEqual(s3, s2)
+      await writer.finishRun(runId, 'complete', '2024-10-02T11:00:00Z')
+      const s4 = await reader.runsState()
+      assert.notEqual(s4, s3)
+      // Its own commits (it has no data_version change for them).
+      await reader.insertRuns([exampleRunWithResults({ startedAt: '2024-10-03T10:00:00Z' })])
+      assert.notEqual(await reader.runsState(), s4)
+      assert.ok(first)
+    } finally {
+      await writer.close()
+      await reader.close()
+    }
+  })
+
   test('a read-only open fails on a missing file, an unmigrated file and ":memory:"', async () => {
     await assert.rejects(
       openSqliteStore(join(dir, 'missing.db'), { readonly: true }),
