@@ -231,7 +231,13 @@ export function groupOf(key: SeriesKey): string {
 /** The epoch key of every run of a series' group (machine × runtime × config × branch), by run id. */
 export async function groupEpochs(store: RunReader, key: SeriesKey): Promise<Map<number, string>> {
   const out = new Map<number, string>()
-  for (const [id, run] of await runsOf(store, key, new Map())) out.set(id, epochKey(epochFacts(run)))
+  const runs = await store.listGroupRuns({
+    machine: key.machine,
+    runtime: key.runtime,
+    config: key.config,
+    branch: key.branch,
+  })
+  for (const run of runs) out.set(run.id, epochKey(epochFacts(run)))
   return out
 }
 

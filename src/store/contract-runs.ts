@@ -284,6 +284,45 @@ function runListing(withStore: WithStore): void {
         assert.deepEqual(await ids({ machine: 'none' }), [])
         assert.equal((await store.listRuns({ machine: 'm1', limit: 1 })).total, 2)
       }))
+
+    test('listGroupRuns() reads every run of one group oldest first, as listRuns has them but the count', () =>
+      withStore(async (store) => {
+        const nobranch = exampleBuild('n1', { identity: 'cpython:pgo-lto:n1', branch: null })
+        const [a, b, c, d] = await store.insertRuns([
+          exampleRunWithResults({ machine: 'm1', startedAt: '2024-10-03T10:00:00Z' }),
+          exampleRunWithResults({ machine: 'm1', startedAt: '2024-10-01T10:00:00Z' }),
+          exampleRunWithResults({ machine: 'm2', startedAt: '2024-10-02T10:00:00Z' }),
+          exampleRunWithResults({ machine: 'm1', build: nobranch, startedAt: '2024-10-02T10:00:00Z' }),
+        ])
+        const group = { machine: 'm1', runtime: 'cpython', config: 'pgo-lto' }
+        const main = await store.listGroupRuns({ ...group, branch: 'main' })
+        assert.deepEqual(
+          main.map((r) => r.id),
+          [b, a],
+        )
+        const { resultCount, ...listed } = (
+          await store.listRuns({ machine: 'm1', branch: 'main' })
+        ).rows.find((r) => r.id === a)!
+        assert.equal(resultCount, 3)
+        assert.deepEqual(
+          main.find((r) => r.id === a),
+          listed,
+        )
+        assert.deepEqual(
+          (await store.listGroupRuns({ ...group, branch: null })).map((r) => r.id),
+          [d],
+        )
+        assert.deepEqual(
+          (await store.listGroupRuns({ ...group, machine: 'm2', branch: 'main' })).map((r) => r.id),
+          [c],
+        )
+        assert.deepEqual(await store.listGroupRuns({ ...group, config: 'jit', branch: 'main' }), [])
+        await rejectsWith(
+          store.listGroupRuns({ ...group, machine: '', branch: 'main' }),
+          'bad-input',
+          /machine/,
+        )
+      }))
   })
 }
 

@@ -62,7 +62,9 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  RunFacts,
   RunGroup,
+  RunGroupQuery,
   RunPage,
   RunQuery,
   RunRow,
@@ -182,6 +184,10 @@ class KyselyStore implements Store {
 
   listRuns(query?: RunQuery): Promise<RunPage> {
     return this.#read('list runs', (db) => runReads.listRuns(db, query))
+  }
+
+  listGroupRuns(group: RunGroupQuery): Promise<RunFacts[]> {
+    return this.#read('list the runs of a group', (db) => runReads.listGroupRuns(db, group))
   }
 
   getResults(

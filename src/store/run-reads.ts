@@ -35,7 +35,9 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  RunFacts,
   RunGroup,
+  RunGroupQuery,
   RunPage,
   RunQuery,
   RunRow,
@@ -69,6 +71,11 @@ interface RunColumns extends BuildColumns {
 
 /** A run as the store returns it, from its columns. */
 function toRunRow(r: RunColumns): RunRow {
+  return { ...toRunFacts(r), resultCount: num(r.result_count) }
+}
+
+/** A run without its result count, from its columns. */
+function toRunFacts(r: Omit<RunColumns, 'result_count'>): RunFacts {
   const env = jsonOrNull<{ fingerprint: MachineFingerprint; tuning: MachineTuning }>(r.environment)
   const environment: MachineEnvironment | null =
     env === null
@@ -89,7 +96,6 @@ function toRunRow(r: RunColumns): RunRow {
     metadata: json<JsonObject>(r.metadata),
     status: r.status as RunStatus,
     finishedAt: r.finished_at,
-    resultCount: num(r.result_count),
   }
 }
 
@@ -135,6 +141,17 @@ function runsQuery(db: Db) {
 
 /** The columns RunColumns names, over a runsQuery() with any filters added. */
 function selectRunColumns(q: ReturnType<typeof runsQuery>) {
+  return selectRunFacts(q).select((eb) =>
+    eb
+      .selectFrom('results as res')
+      .select(eb.fn.countAll().as('n'))
+      .whereRef('res.run_id', '=', 'r.id')
+      .as('result_count'),
+  )
+}
+
+/** The columns RunColumns names but the result count. */
+function selectRunFacts(q: ReturnType<typeof runsQuery>) {
   return q
     .select(BUILD_COLUMNS)
     .select([
@@ -153,13 +170,6 @@ function selectRunColumns(q: ReturnType<typeof runsQuery>) {
       'r.warnings',
       'r.metadata',
     ])
-    .select((eb) =>
-      eb
-        .selectFrom('results as res')
-        .select(eb.fn.countAll().as('n'))
-        .whereRef('res.run_id', '=', 'r.id')
-        .as('result_count'),
-    )
 }
 
 /** One run, or undefined. */
@@ -230,6 +240,32 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunPage> {
     q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
   ])
   return { rows: rows.map((r) => toRunRow(r as RunColumns)), total: num(count.n) }
+}
+
+/** Every run of one group, oldest `startedAt` first (then id), without result counts. */
+export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
+  const what = 'list the runs of a group'
+  for (const [field, value] of [
+    ['machine', group?.machine],
+    ['runtime', group?.runtime],
+    ['config', group?.config],
+  ] as const) {
+    if (typeof value !== 'string' || value === '')
+      throw badInput(`Cannot ${what}: expected ${field} to be a name, found ${quote(value)}`)
+  }
+  if (group.branch !== null && typeof group.branch !== 'string')
+    throw badInput(`Cannot ${what}: expected branch to be a name or null, found ${quote(group.branch)}`)
+  const q = runsQuery(db)
+    .where('m.name', '=', group.machine)
+    .where('rt.name', '=', group.runtime)
+    .where('b.config', '=', group.config)
+  const rows = await selectRunFacts(
+    group.branch === null ? q.where('b.branch', 'is', null) : q.where('b.branch', '=', group.branch),
+  )
+    .orderBy('r.started_at')
+    .orderBy('r.id')
+    .execute()
+  return rows.map((r) => toRunFacts(r as Omit<RunColumns, 'result_count'>))
 }
 
 /** Results of a run in the order they were stored; samples only when asked for. */

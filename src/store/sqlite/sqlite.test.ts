@@ -20,6 +20,10 @@ let files = 0
 /** A path for a new database file in the test's temporary directory. */
 const newPath = () => join(dir, `store-${++files}.db`)
 
+/** What migration 0012 did, undone: its covering index back to 0001's index it replaced. */
+const UNDO_0012 =
+  'drop index results_series_idx; create index results_workload_run_idx on results (workload_id, run_id);'
+
 storeContract('SQLite file', () => openSqliteStore(newPath()))
 storeContract('SQLite :memory:', () => openSqliteStore(':memory:'))
 
@@ -50,6 +54,19 @@ describe('openSqliteStore()', () => {
       ]) {
         assert.ok(tables.includes(t), `table ${t} exists`)
       }
+      // A series' points are read from the covering index alone (0012), not one row at a time.
+      const plan = raw
+        .prepare(
+          `explain query plan select r.id, r.state, r.unit, r.n_processes, r.n_values, r.mean,
+           r.stdev_process_means, r.min, r.max, r.median from results r
+           where r.workload_id = 1 and r.run_id in (select id from runs where machine_id = 1)
+           and r.state in ('measured', 'failed')`,
+        )
+        .all() as { detail: string }[]
+      assert.ok(
+        plan.some((p) => /COVERING INDEX results_series_idx/.test(p.detail)),
+        JSON.stringify(plan),
+      )
     } finally {
       raw.close()
     }
@@ -96,7 +113,8 @@ describe('openSqliteStore()', () => {
     const raw = new BetterSqlite3(path)
     raw.exec(
       `drop table series; drop table generations; drop table farm_results; drop table farm_agents;
-       drop table alert_profiles; drop table machine_alerts; delete from kysely_migration where name >= '0008'`,
+       drop table alert_profiles; drop table machine_alerts; ${UNDO_0012}
+       delete from kysely_migration where name >= '0008'`,
     )
     raw.close()
     const second = await openSqliteStore(path)
@@ -123,7 +141,8 @@ describe('openSqliteStore()', () => {
     // applies migrations in name order), its journal with 0004's check.
     const raw = new BetterSqlite3(path)
     raw.exec(
-      `drop table alert_profiles; drop table machine_alerts; delete from kysely_migration where name >= '0010';
+      `drop table alert_profiles; drop table machine_alerts; ${UNDO_0012}
+       delete from kysely_migration where name >= '0010';
        create table steps_0004 (id integer primary key autoincrement, kind text not null, key text not null,
          status text not null, detail text not null, attempts integer not null, started_at text not null,
          finished_at text, constraint pipeline_steps_key_unique unique (key),
