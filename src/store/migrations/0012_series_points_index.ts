@@ -15,7 +15,17 @@ import type { StoreDialect } from '../types.ts'
  *                      keeps the carried columns out of the key (INCLUDE).
  */
 
-const CARRIED = ['state', 'unit', 'n_processes', 'n_values', 'mean', 'stdev_process_means', 'min', 'max', 'median']
+const CARRIED = [
+  'state',
+  'unit',
+  'n_processes',
+  'n_values',
+  'mean',
+  'stdev_process_means',
+  'min',
+  'max',
+  'median',
+]
 
 /** The covering index of series points for `dialect`. */
 export function seriesPointsIndexMigration(dialect: StoreDialect): Migration {
