@@ -392,6 +392,31 @@ function latestRuns(withStore: WithStore): void {
           again.map((g) => g.runs.map((r) => r.id)),
           [[later]],
         )
+        // A bisection's run and a warm-up series are left out when asked: the runs before them
+        // are the latest; a group with nothing else left is left out.
+        const [bisect, warmup] = await store.insertRuns([
+          exampleRunWithResults({ startedAt: '2024-10-06T10:00:00Z', build: jit('j4'), suite: 'bisect' }),
+          exampleRunWithResults({ startedAt: '2024-10-07T10:00:00Z', build: jit('j5'), preset: 'warmup' }),
+          exampleRunWithResults({
+            startedAt: '2024-10-07T10:00:00Z',
+            build: jit('j5'),
+            machine: 'bench-4',
+            preset: 'warmup',
+          }),
+        ])
+        const jitOf = async (q: Parameters<Store['latestRunsByGroup']>[0]) =>
+          (await store.latestRunsByGroup(q)).map((g) => [g.machine, g.config, g.runs.map((r) => r.id)])
+        assert.deepEqual((await jitOf({ machine: 'bench-1' }))[0], ['bench-1', 'jit', [warmup, bisect]])
+        assert.deepEqual(
+          await jitOf({ excludeSuites: ['bisect'], excludePresets: ['warmup'], runtime: 'cpython' }),
+          [
+            ['bench-1', 'jit', [ids[5], ids[3]]],
+            ['bench-1', 'pgo-lto', [ids[2], ids[1]]],
+            ['bench-2', 'jit', [ids[4]]],
+            ['bench-3', 'jit', [later]],
+          ],
+        )
+        await rejectsWith(store.latestRunsByGroup({ excludeSuites: [''] }), 'bad-input', /excludeSuites/)
         await rejectsWith(store.latestRunsByGroup({ perGroup: 0 }), 'bad-input', /perGroup/)
       }))
 

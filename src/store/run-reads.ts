@@ -242,6 +242,14 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunPage> {
   return { rows: rows.map((r) => toRunRow(r as RunColumns)), total: num(count.n) }
 }
 
+/** A list of names from a query (none when absent), refused when it is not one. */
+function names(values: readonly string[] | undefined, field: string, what: string): string[] {
+  if (values === undefined) return []
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' && v !== ''))
+    throw badInput(`Cannot ${what}: expected ${field} to be a list of names, found ${quote(values)}`)
+  return [...values].sort()
+}
+
 /** Every run of one group, oldest `startedAt` first (then id), without result counts. */
 export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
   const what = 'list the runs of a group'
@@ -475,14 +483,25 @@ export async function latestRunsByGroup(
       }
     }
   }
+  const excludeSuites = names(query.excludeSuites, 'excludeSuites', what)
+  const excludePresets = names(query.excludePresets, 'excludePresets', what)
   const filtered = () => {
     let q = runsQuery(db)
     if (query.machine !== undefined) q = q.where('m.name', '=', query.machine)
     if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
     if (statuses !== undefined) q = q.where('r.status', 'in', [...statuses])
+    if (excludeSuites.length > 0) q = q.where('r.suite', 'not in', excludeSuites)
+    if (excludePresets.length > 0) q = q.where('r.preset', 'not in', excludePresets)
     return q
   }
-  const memoKey = JSON.stringify([perGroup, statuses ?? null, query.machine ?? null, query.runtime ?? null])
+  const memoKey = JSON.stringify([
+    perGroup,
+    statuses ?? null,
+    query.machine ?? null,
+    query.runtime ?? null,
+    excludeSuites,
+    excludePresets,
+  ])
   const all = await runGroups(db, cache)
   const kept = cache.current?.latest.get(memoKey)
   if (kept !== undefined) return kept
@@ -514,7 +533,8 @@ export async function latestRunsByGroup(
       runs: rows.map((r) => toRunRow(r as RunColumns)),
     })
   }
-  const answer = statuses === undefined ? out : out.filter((g) => g.runs.length > 0)
+  const filteredOut = statuses !== undefined || excludeSuites.length > 0 || excludePresets.length > 0
+  const answer = filteredOut ? out.filter((g) => g.runs.length > 0) : out
   const latest = cache.current?.latest
   if (latest !== undefined && latest.size < MAX_LATEST_KEPT) latest.set(memoKey, answer)
   return answer

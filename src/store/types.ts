@@ -204,6 +204,10 @@ export interface LatestRunsQuery {
   readonly statuses?: readonly RunStatus[]
   readonly machine?: string
   readonly runtime?: string
+  /** Leaves out runs of these suites (e.g. `bisect`: they answer one question, not the history). */
+  readonly excludeSuites?: readonly string[]
+  /** Leaves out runs of these presets (e.g. `warmup`: iteration series, not the history). */
+  readonly excludePresets?: readonly string[]
 }
 
 /** The latest runs of one machine × runtime × config × branch. */
