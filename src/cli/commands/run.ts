@@ -470,6 +470,17 @@ async function findInterpreters(ctx: Ctx, options: RunOptions): Promise<Interpre
   return [...interpreters]
 }
 
+/**
+ * How long a run will take as the plan says it: the preset's estimate, or the `--max-time`
+ * budget when that is shorter (the suite stops starting rounds that would end after it).
+ * @example durationText(1800, 600) === 'at most 10 min (--max-time; about 30 min without it)'
+ */
+export function durationText(estimateS: number, maxTimeS: number | undefined): string {
+  const about = `about ${Math.max(1, Math.ceil(estimateS / 60))} min`
+  if (maxTimeS === undefined || maxTimeS >= estimateS) return about
+  return `at most ${formatDuration(maxTimeS)} (--max-time; ${about} without it)`
+}
+
 /** Says on stderr what is about to be measured, how, for about how long, and the machine's warnings. */
 function logPlan(
   ctx: Ctx,
@@ -513,7 +524,7 @@ function logPlan(
   const oneLoop = preset.name === WARMUP_PRESET && options.minTime === undefined
   log(
     io,
-    `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : `about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min`}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
+    `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : durationText(estimateSeconds(interpreters, workloads, preset), options.maxTime)}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
   )
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
   if (environment.warnings.length)
