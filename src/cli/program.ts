@@ -27,7 +27,10 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         'Measure interpreters × a suite: fresh processes, calibrated loops frozen per workload, interleaved A B / B A,\n' +
           'every raw value stored; then print each interpreter against the first',
       )
-      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
+      .option(
+        '-s, --suite <name>',
+        'suite to run (see `langperf workloads`; default: default): built-in, of a --workloads folder, or defined in langperf.toml ([[suites.define]])',
+      )
       .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
       .option(
         '--workloads <dir>',
@@ -51,7 +54,10 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         '--cache-dir <dir>',
         "langperf's cache, where workloads with requirements get their virtual environments (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
       )
-      .option('--config <path>', 'configuration file naming the cache (default ./langperf.toml when present)')
+      .option(
+        '--config <path>',
+        'configuration file naming the cache and defining suites (default ./langperf.toml when present)',
+      )
       .option(
         '-p, --python <path>',
         'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
@@ -284,8 +290,14 @@ export function addInventoryCommands(program: Command, ctx: Ctx, setStatus: (cod
   common(
     workloads
       .command('list', { isDefault: true })
-      .description('List the built-in workloads and suites, and those of --workloads folders')
-      .option('--workloads <dir>', 'also list the workloads of this folder (repeatable)', collect),
+      .description(
+        'List the built-in workloads and suites, those of --workloads folders and the suites langperf.toml defines ([[suites.define]])',
+      )
+      .option('--workloads <dir>', 'also list the workloads of this folder (repeatable)', collect)
+      .option(
+        '--config <path>',
+        'configuration file whose [[suites.define]] to list (default ./langperf.toml when present)',
+      ),
   ).action(async (opts) => {
     const { workloadsCommand } = await import('./commands/inventory.ts')
     setStatus(await workloadsCommand(ctx, opts))

@@ -5,6 +5,8 @@ import { z } from 'zod'
 import { LangperfError, quote, sha256Hex } from '../lib/index.ts'
 import {
   type HttpDriver,
+  REQUIREMENT_RE,
+  requirementName,
   SERVICE_KINDS,
   type SuiteDefinition,
   WORKLOAD_NAME_RE,
@@ -115,20 +117,8 @@ const driverSchema = z.strictObject({
   openLoopFractions: z.array(z.number().min(0.05).max(1)).max(4).optional(),
 })
 
-/**
- * One pinned requirement: a distribution name (PEP 508), optional extras, `==` and a version
- * (PEP 440 characters, no wildcard). Nothing else: no pip options (`--index-url`, `-e`), no URLs,
- * paths or environment markers, so a manifest can neither point pip elsewhere nor leave a
- * version open (an open version would change the stack without changing the workload's version).
- */
-export const REQUIREMENT_RE =
-  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9][A-Za-z0-9._-]{0,49}(?:,[A-Za-z0-9][A-Za-z0-9._-]{0,49}){0,9}\])?==[0-9][0-9A-Za-z.+!_-]{0,49}$/
-
-/** A requirement's distribution name, normalised as PEP 503 does (`Scikit_Learn` → `scikit-learn`). */
-export function requirementName(requirement: string): string {
-  const name = /^[A-Za-z0-9._-]+/.exec(requirement)?.[0] ?? requirement
-  return name.toLowerCase().replace(/[-_.]+/g, '-')
-}
+/** One pinned requirement and its distribution's name (model/workload.ts), here for the runner's callers. */
+export { REQUIREMENT_RE, requirementName }
 
 const requirementsSchema = z
   .array(z.string().max(200).regex(REQUIREMENT_RE))

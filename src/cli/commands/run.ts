@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { join, sep } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import cliProgress from 'cli-progress'
 import {
   buildFromInterpreter,
@@ -19,18 +19,17 @@ import {
   discoverInterpreters,
   getPreset,
   type Interpreter,
-  loadWorkloadSets,
+  loadWorkloadCatalog,
   onPath,
   onSystemPackages,
   overrideRequirements,
   type Preset,
   readEnvironment,
   resolveBlas,
-  resolveSuite,
   type SuiteEvent,
   samplingFor,
   WARMUP_PRESET,
-  WORKLOADS_DIR,
+  type WorkloadCatalog,
   warmupPreset,
 } from '../../runner/index.ts'
 import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
@@ -44,7 +43,7 @@ import {
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
 
 import { withInterrupt } from './interrupt.ts'
-import { cacheDirOf } from './pipeline-options.ts'
+import { cacheDirOf, optionalConfig } from './pipeline-options.ts'
 import { renderResultsTable } from './show.ts'
 
 /** `90 s`, `10 min`, `1.5 h`: a budget as given, for people. */
@@ -98,16 +97,16 @@ export interface RunOptions extends CommonOptions {
 }
 
 /**
- * Picks the workloads: `--workload` names (any order), else the suite, else, with `--workloads DIR`
+ * Picks the workloads: `--workload` names (any order), else the suite (built-in, of a folder's
+ * suites.json or defined in the configuration, `[[suites.define]]`), else, with `--workloads DIR`
  * and no suite, every workload of those folders; then applies `--requirements-override`.
  */
 async function selectWorkloads(
   options: RunOptions,
   blas: BlasChoice | undefined,
 ): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
-  const dirs = options.workloads ?? []
-  const { workloads: all, suites } = await loadWorkloadSets(dirs)
-  const picked = pickWorkloads(options, all, suites)
+  const catalog = await loadWorkloadCatalog(await optionalConfig(options), options.workloads ?? [])
+  const picked = pickWorkloads(options, catalog)
   if (options.systemPackages) return { ...picked, workloads: onSystemPackages(picked.workloads, blas?.label) }
   const overrides = options.requirementsOverride ?? []
   return overrides.length === 0
@@ -137,9 +136,9 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
 
 function pickWorkloads(
   options: RunOptions,
-  all: readonly WorkloadDefinition[],
-  suites: Awaited<ReturnType<typeof loadWorkloadSets>>['suites'],
+  catalog: WorkloadCatalog,
 ): { suite: string; workloads: WorkloadDefinition[] } {
+  const all = catalog.workloads
   if (options.workload && options.workload.length > 0) {
     const byName = new Map(all.map((w) => [w.manifest.name, w]))
     const picked = options.workload.map((n) => {
@@ -154,12 +153,12 @@ function pickWorkloads(
     })
     return { suite: options.suite ?? 'custom', workloads: picked }
   }
-  const dirs = options.workloads ?? []
+  const dirs = (options.workloads ?? []).map((d) => resolve(d))
   if (options.suite === undefined && dirs.length > 0) {
-    return { suite: 'custom', workloads: all.filter((w) => !w.dir.startsWith(`${WORKLOADS_DIR}${sep}`)) }
+    return { suite: 'custom', workloads: all.filter((w) => dirs.some((d) => w.dir.startsWith(`${d}${sep}`))) }
   }
   const suite = options.suite ?? 'default'
-  return { suite, workloads: resolveSuite(suite, all, suites) }
+  return { suite, workloads: catalog.suiteWorkloads(suite) }
 }
 
 /**
