@@ -51,6 +51,11 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         "with --system-packages: the BLAS the workers load, reference, openblas, blis or a directory holding libblas.so.3, put first on their LD_LIBRARY_PATH (the system's alternatives are left alone); refused, naming the Debian package, when absent; a workload whose numpy loaded another BLAS fails",
       )
       .option(
+        '--system-path <dir>',
+        "with --system-packages: put this directory of packages first on the workers' PYTHONPATH (repeatable), e.g. Debian's /usr/lib/python3/dist-packages for a pyenv CPython or another interpreter that does not search it; recorded with each result",
+        collect,
+      )
+      .option(
         '--cache-dir <dir>',
         "langperf's cache, where workloads with requirements get their virtual environments (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
       )
@@ -124,6 +129,8 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
           '  langperf run -p /usr/bin/python3 --suite numeric-stack                   # pip wheels, pinned, in a venv',
           '  langperf run -p /usr/bin/python3 --suite numeric-stack --requirements-override numpy==1.26.4',
           "  langperf run -p /usr/bin/python3 -w np_matmul --system-packages --blas openblas   # Debian's numpy on OpenBLAS",
+          '  langperf run -p ~/.pyenv/versions/3.9.18/bin/python3.9 -p pypy3 --suite web --system-packages \\',
+          "      --system-path /usr/lib/python3/dist-packages                        # Debian's Django 3.2 and gunicorn 20.1",
           '  langperf compare RUN_A RUN_B --allow-version-mismatch                   # each stack is its own run and series',
           "--blas needs Debian's python3-numpy and the variant: libblas3 liblapack3 (reference), libopenblas0-pthread, libblis4-pthread.",
         ].join('\n'),

@@ -371,6 +371,25 @@ export function onSystemPackages(
   )
 }
 
+/**
+ * The version of a workload with requirements as one interpreter runs it: `version` (the
+ * directory's, re-versioned by overrides or `--system-packages` and the BLAS) with the stack that
+ * cannot be read from the manifest hashed in: on system packages the distributions' versions the
+ * interpreter has (`installed`, `name==version`), and the BLAS variables its workers get that
+ * choose kernels or threads (`OPENBLAS_CORETYPE=Haswell`, `BLIS_ARCH_TYPE=0`, a thread count
+ * other than 1). A python3-numpy upgrade or another kernel set is so another series, not a step
+ * in one. Neither present: `version` unchanged, so the pip-pinned series keep their versions.
+ */
+export function stackVersion(
+  version: string,
+  stack: { readonly installed: readonly string[] | null; readonly blasEnv: readonly string[] },
+): string {
+  if (stack.installed === null && stack.blasEnv.length === 0) return version
+  const installed = [...(stack.installed ?? [])].sort(compareText).join('\n')
+  const env = [...stack.blasEnv].sort(compareText).join('\n')
+  return sha256Hex(`${version}\0stack\0${installed}\0${env}`, VERSION_CHARS)
+}
+
 /** Loads `<dir>/suites.json`; no file means no suites. Throws `bad-input` when it is invalid. */
 export async function loadSuites(dir: string = WORKLOADS_DIR): Promise<SuiteDefinition[]> {
   const file = join(resolve(dir), SUITES_FILE)

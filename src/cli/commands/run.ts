@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import cliProgress from 'cli-progress'
@@ -9,7 +10,7 @@ import {
   precisionRule,
   storedLoopCounts,
 } from '../../analysis/index.ts'
-import { LangperfError } from '../../lib/index.ts'
+import { LangperfError, quote } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
@@ -90,6 +91,8 @@ export interface RunOptions extends CommonOptions {
   readonly systemPackages?: boolean
   /** With systemPackages: the BLAS variant (`reference`, `openblas`, `blis`) or a directory. */
   readonly blas?: string
+  /** With systemPackages: directories put first on the workers' PYTHONPATH (`--system-path`). */
+  readonly systemPath?: readonly string[]
   /** langperf's cache (virtual environments of workloads with requirements go to its venvs/). */
   readonly cacheDir?: string
   /** Configuration file naming the cache (`[build] cache_dir`). */
@@ -125,6 +128,11 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
       'bad-input',
       `Cannot use --requirements-override with --system-packages: expected one of them (the system's packages have the versions installed; pins apply to virtual environments)`,
     )
+  if (options.systemPath?.length && !options.systemPackages)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --system-path without --system-packages: expected it with the interpreter's own packages (a virtual environment has its own)`,
+    )
   if (options.blas === undefined) return undefined
   if (!options.systemPackages)
     throw new LangperfError(
@@ -132,6 +140,19 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
       `Cannot use --blas ${options.blas} without --system-packages: expected a numpy linked to the system's libblas.so.3 (pip's numpy wheels bundle their own OpenBLAS, which LD_LIBRARY_PATH does not replace)`,
     )
   return resolveBlas(options.blas)
+}
+
+/** The `--system-path` directories, absolute; one that is not a directory is refused. */
+function systemPathOf(dirs: readonly string[]): string[] {
+  return dirs.map((d) => {
+    const dir = resolve(d)
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new LangperfError(
+        'bad-input',
+        `Cannot use --system-path ${quote(d)}: expected a directory of Python packages, found no directory ${quote(dir)}`,
+      )
+    return dir
+  })
 }
 
 function pickWorkloads(
@@ -205,6 +226,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     )
   const adaptive = adaptiveFrom(options)
   const blas = blasFrom(options)
+  const systemPath = options.systemPath?.length ? systemPathOf(options.systemPath) : undefined
   const { suite, workloads } = await selectWorkloads(options, blas)
   const interpreters = await findInterpreters(ctx, options)
   const environment = await readEnvironment()
@@ -262,6 +284,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               pipEnv: ctx.env,
               ...(options.systemPackages ? { systemPackages: true } : {}),
               ...(blas ? { blas } : {}),
+              ...(systemPath ? { systemPath } : {}),
               ...(options.cpuTime ? { clock: 'process' as const } : {}),
             },
             {
@@ -277,9 +300,12 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                   : {}),
                 ...(options.systemPackages
                   ? {
-                      system_packages: blas
-                        ? { blas: blas.label, ld_library_path: [...blas.dirs] }
-                        : { blas: 'default' },
+                      system_packages: {
+                        ...(blas
+                          ? { blas: blas.label, ld_library_path: [...blas.dirs] }
+                          : { blas: 'default' }),
+                        ...(systemPath ? { path: systemPath } : {}),
+                      },
                     }
                   : {}),
                 ...(options.warmupSeries === undefined
