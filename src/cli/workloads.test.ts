@@ -239,3 +239,45 @@ test("run --system-packages --blas measures Debian's numpy on that BLAS, a serie
   const shown = await cli('show', '2', '--db', db)
   assert.match(shown.out, /np_matmul: numpy [\d.]+; --blas reference: loaded blas\/libblas\.so\.3/)
 })
+
+test("run --system-packages measures the scikit-learn workloads on Debian's python3-sklearn, and skips an interpreter without it, saying why", async (t) => {
+  const { interpreters } = await discoverInterpreters({ explicit: ['/usr/bin/python3', 'python3.12'] })
+  const debian = interpreters.find((i) => i.info.executable.startsWith('/usr/bin/'))
+  const other = interpreters.find((i) => !i.info.executable.startsWith('/usr/bin/'))
+  if (debian === undefined || other === undefined)
+    return t.skip("Debian's python3 or a python3.12 is not installed")
+  const db = join(scratch, 'sklearn.db')
+  const run = await cli(
+    'run',
+    '-w',
+    'sklearn_kmeans',
+    '-w',
+    'sklearn_random_forest',
+    '--python',
+    debian.info.executable,
+    '--python',
+    other.info.executable,
+    '--system-packages',
+    '--db',
+    db,
+    ...SHORT,
+  )
+  assert.equal(run.code, 0, run.err)
+  const onDebian = await shownResults(db, '1')
+  if (onDebian.every((r) => /lacks scikit-learn/.test(r.outcome.message ?? '')))
+    return t.skip("Debian's python3-sklearn is not installed (apt-get install python3-sklearn)")
+  for (const r of onDebian) {
+    assert.equal(r.outcome.state, 'measured', `${r.workload.name}: ${JSON.stringify(r.outcome)}`)
+    const installed = (r.metadata.requirements as { installed: string[] }).installed.join(' ')
+    // The distribution's own scikit-learn, without the pinned wheels' cloudpickle and narwhals.
+    assert.match(installed, /scikit-learn==\d/)
+    assert.doesNotMatch(installed, /narwhals/)
+  }
+  for (const r of await shownResults(db, '2')) {
+    assert.equal(r.outcome.state, 'skipped', JSON.stringify(r.outcome))
+    assert.match(
+      r.outcome.message ?? '',
+      /^Requirements unavailable for Python 3\.12 \(system packages\): .* lacks scikit-learn .*python3-sklearn/,
+    )
+  }
+})

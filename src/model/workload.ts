@@ -38,6 +38,12 @@ export interface WorkloadManifest {
    * environment per interpreter (runner/venv.ts). Absent: the standard library only.
    */
   readonly requirements?: readonly string[]
+  /**
+   * With `--system-packages`: the distributions (names of `requirements`) that must be present on
+   * the interpreter; absent, all of them. A distribution's own packaging may need fewer than the
+   * pinned wheels do (Debian's scikit-learn 1.2 needs neither cloudpickle nor narwhals).
+   */
+  readonly systemRequirements?: readonly string[]
   /** Services langperf starts on loopback for each measuring process (runner/services.ts). */
   readonly services?: readonly ServiceSpec[]
   /** How the workload is driven: absent, the harness's in-process loop; `http`, a server under load. */

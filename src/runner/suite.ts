@@ -493,7 +493,7 @@ function systemOf(
   def: WorkloadDefinition,
   interpreter: Interpreter,
 ): Promise<SystemPackagesOutcome> {
-  const requirements = def.manifest.requirements ?? []
+  const requirements = def.manifest.systemRequirements ?? def.manifest.requirements ?? []
   const key = `${interpreter.info.executable}\0${requirements.join('\n')}`
   let outcome = suite.systemProbes.get(key)
   if (outcome === undefined) {

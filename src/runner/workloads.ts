@@ -77,6 +77,8 @@ const MANIFEST_EXPECTATIONS: Readonly<Record<keyof WorkloadManifest, string>> = 
   innerLoops: 'a positive integer',
   requiresPython: 'a version "X.Y" such as "2.7" or "3.6"',
   requirements: `an array of at most ${MAX_REQUIREMENTS} pinned requirements such as "numpy==2.0.2" (name, optional [extras], ==, version; each distribution once; no options, URLs or paths)`,
+  systemRequirements:
+    'an array of distribution names of "requirements", each once, such as ["scikit-learn", "numpy"] (those that must be present with --system-packages)',
   services: `an array of services from ${SERVICE_KINDS.join(', ')}, each once, such as [{ "name": "memcached" }]`,
   driver:
     'an http driver { "kind": "http", "workers": 1–16, "connections": 1–256, "durationS": whole seconds 1–600, "warmupS": whole seconds 0–60, "readyTimeoutS": 1–300, "readyPath": "/…", "requests": [{ "method": "GET" or "POST", "path": "/…", "weight": 1–100, "body"?: "a=1" }] with weights adding up to 100, and optionally "openLoopFractions": at most 4 fractions 0.05–1 of the measured throughput',
@@ -137,6 +139,14 @@ const manifestSchema = z.strictObject({
   innerLoops: z.number().int().positive(),
   requiresPython: z.string().regex(PYTHON_VERSION_RE),
   requirements: requirementsSchema.optional(),
+  systemRequirements: z
+    .array(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/))
+    .min(1)
+    .max(MAX_REQUIREMENTS)
+    .refine((list) => new Set(list.map(requirementName)).size === list.length, {
+      message: 'each distribution once',
+    })
+    .optional(),
   services: servicesSchema.optional(),
   driver: driverSchema.optional(),
 })
@@ -231,8 +241,16 @@ export function parseManifest(raw: unknown, file: string): WorkloadManifest {
       `Cannot load workload manifest ${quote(file, 200)}: ${problems.join('; ')}`,
     )
   }
-  const { requirements, services, driver, ...rest } = parsed.data
+  const { requirements, systemRequirements, services, driver, ...rest } = parsed.data
+  const listed = new Set((requirements ?? []).map(requirementName))
+  const stray = (systemRequirements ?? []).find((n) => !listed.has(requirementName(n)))
+  if (stray !== undefined)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot load workload manifest ${quote(file, 200)}: field "systemRequirements" expected ${MANIFEST_EXPECTATIONS.systemRequirements}, found ${quote(stray)}, which "requirements" does not list`,
+    )
   return {
+    ...(systemRequirements === undefined ? {} : { systemRequirements }),
     ...rest,
     ...(requirements === undefined ? {} : { requirements }),
     ...(services === undefined ? {} : { services }),
