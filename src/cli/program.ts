@@ -125,7 +125,7 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         'after',
         [
           '',
-          'Numeric stacks (workloads/README.md, "Requirements"):',
+          'Numeric and web stacks (workloads/README.md, "Requirements", "Server workloads"):',
           '  langperf run -p /usr/bin/python3 --suite numeric-stack                   # pip wheels, pinned, in a venv',
           '  langperf run -p /usr/bin/python3 --suite numeric-stack --requirements-override numpy==1.26.4',
           "  langperf run -p /usr/bin/python3 -w np_matmul --system-packages --blas openblas   # Debian's numpy on OpenBLAS",
