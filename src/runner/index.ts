@@ -1,4 +1,5 @@
 /** Runs interpreters under test with the harness: discovery, environment, workloads, measurement. */
+export * from './defined-suites.ts'
 export * from './discovery.ts'
 export * from './environment.ts'
 export * from './http-driver.ts'

@@ -29,7 +29,7 @@ import {
   type SystemPackagesOutcome,
 } from './system-packages.ts'
 import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
-import { supportsPython } from './workloads.ts'
+import { stackVersion, supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
 // interpreter finds the loop count (frozen for every later process of that workload), then the
@@ -86,6 +86,12 @@ export interface SuitePlan {
    * a workload whose numpy loaded another fails (`blasMismatch`).
    */
   readonly blas?: BlasChoice
+  /**
+   * With `systemPackages`: directories of packages put first on the workers' PYTHONPATH, such as
+   * Debian's /usr/lib/python3/dist-packages for an interpreter that does not search it (a pyenv
+   * CPython); recorded in each result's `requirements.path`.
+   */
+  readonly systemPath?: readonly string[]
 }
 
 /**
@@ -115,6 +121,17 @@ export function blasThreadEnv(parent: NodeJS.ProcessEnv): Record<string, string>
     if (value !== undefined) out[name] = value
   }
   return out
+}
+
+/**
+ * The BLAS variables that choose what a worker of a workload with requirements runs, as
+ * `NAME=value`: the kernel settings the caller passes on and any thread count other than 1.
+ * They are part of its version (stackVersion): another kernel set is another series.
+ */
+export function kernelEnv(parent: NodeJS.ProcessEnv): string[] {
+  return Object.entries(blasThreadEnv(parent))
+    .filter(([name, value]) => !(BLAS_THREAD_VARIABLES as readonly string[]).includes(name) || value !== '1')
+    .map(([name, value]) => `${name}=${value}`)
 }
 
 /** What a stop rule reads: one side's process means so far. */
@@ -257,6 +274,8 @@ interface SideState {
   requirements: JsonObject | null
   /** How adaptive sampling ended for this side: settled by the rule, at the bound, or by the time budget. */
   adaptiveStop?: AdaptiveStop
+  /** The workload version its result records: the definition's, with the stack this side found (stackVersion). */
+  version: string
 }
 
 /**
@@ -391,6 +410,7 @@ function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
     calibration: null,
     python: interpreter.info.executable,
     requirements: null,
+    version: def.version,
   }))
 }
 
@@ -416,9 +436,15 @@ async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sid
         requested: [...requirements],
         installed: [...found.installed],
         python: side.interpreter.info.executable,
+        ...(suite.plan.systemPath?.length ? { path: [...suite.plan.systemPath] } : {}),
       }
+      side.version = stackVersion(def.version, {
+        installed: found.installed,
+        blasEnv: kernelEnv(process.env),
+      })
       continue
     }
+    side.version = stackVersion(def.version, { installed: null, blasEnv: kernelEnv(process.env) })
     const venv = await venvOf(suite, side.interpreter, requirements)
     if (!venv.ok) {
       side.skipped = `Requirements unavailable for Python ${xy}: ${venv.reason}`
@@ -467,7 +493,7 @@ function systemOf(
   def: WorkloadDefinition,
   interpreter: Interpreter,
 ): Promise<SystemPackagesOutcome> {
-  const requirements = def.manifest.requirements ?? []
+  const requirements = def.manifest.systemRequirements ?? def.manifest.requirements ?? []
   const key = `${interpreter.info.executable}\0${requirements.join('\n')}`
   let outcome = suite.systemProbes.get(key)
   if (outcome === undefined) {
@@ -485,7 +511,7 @@ function systemOf(
  */
 function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] {
   if (!def.manifest.requirements?.length) return suite.worker
-  const { blas } = suite.plan
+  const { blas, systemPackages, systemPath } = suite.plan
   return {
     ...suite.worker,
     env: {
@@ -494,6 +520,7 @@ function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] 
       ...(blas === undefined
         ? {}
         : { LD_LIBRARY_PATH: blasLibraryPath(blas, suite.worker.env.LD_LIBRARY_PATH) }),
+      ...(systemPackages && systemPath?.length ? { PYTHONPATH: systemPath.join(':') } : {}),
     },
   }
 }
@@ -726,7 +753,7 @@ function sideResult(
       : {}),
   }
   const base = {
-    workload: { name: def.manifest.name, version: def.version },
+    workload: { name: def.manifest.name, version: side.version },
     unit: 'second',
     loops: side.loops,
     innerLoops: side.innerLoops,

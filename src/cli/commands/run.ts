@@ -1,5 +1,6 @@
+import { existsSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join, sep } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import cliProgress from 'cli-progress'
 import {
   buildFromInterpreter,
@@ -9,7 +10,7 @@ import {
   precisionRule,
   storedLoopCounts,
 } from '../../analysis/index.ts'
-import { LangperfError } from '../../lib/index.ts'
+import { LangperfError, quote } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
@@ -19,18 +20,17 @@ import {
   discoverInterpreters,
   getPreset,
   type Interpreter,
-  loadWorkloadSets,
+  loadWorkloadCatalog,
   onPath,
   onSystemPackages,
   overrideRequirements,
   type Preset,
   readEnvironment,
   resolveBlas,
-  resolveSuite,
   type SuiteEvent,
   samplingFor,
   WARMUP_PRESET,
-  WORKLOADS_DIR,
+  type WorkloadCatalog,
   warmupPreset,
 } from '../../runner/index.ts'
 import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
@@ -44,7 +44,7 @@ import {
 import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
 
 import { withInterrupt } from './interrupt.ts'
-import { cacheDirOf } from './pipeline-options.ts'
+import { cacheDirOf, optionalConfig } from './pipeline-options.ts'
 import { renderResultsTable } from './show.ts'
 
 /** `90 s`, `10 min`, `1.5 h`: a budget as given, for people. */
@@ -91,6 +91,8 @@ export interface RunOptions extends CommonOptions {
   readonly systemPackages?: boolean
   /** With systemPackages: the BLAS variant (`reference`, `openblas`, `blis`) or a directory. */
   readonly blas?: string
+  /** With systemPackages: directories put first on the workers' PYTHONPATH (`--system-path`). */
+  readonly systemPath?: readonly string[]
   /** langperf's cache (virtual environments of workloads with requirements go to its venvs/). */
   readonly cacheDir?: string
   /** Configuration file naming the cache (`[build] cache_dir`). */
@@ -98,16 +100,16 @@ export interface RunOptions extends CommonOptions {
 }
 
 /**
- * Picks the workloads: `--workload` names (any order), else the suite, else, with `--workloads DIR`
+ * Picks the workloads: `--workload` names (any order), else the suite (built-in, of a folder's
+ * suites.json or defined in the configuration, `[[suites.define]]`), else, with `--workloads DIR`
  * and no suite, every workload of those folders; then applies `--requirements-override`.
  */
 async function selectWorkloads(
   options: RunOptions,
   blas: BlasChoice | undefined,
 ): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
-  const dirs = options.workloads ?? []
-  const { workloads: all, suites } = await loadWorkloadSets(dirs)
-  const picked = pickWorkloads(options, all, suites)
+  const catalog = await loadWorkloadCatalog(await optionalConfig(options), options.workloads ?? [])
+  const picked = pickWorkloads(options, catalog)
   if (options.systemPackages) return { ...picked, workloads: onSystemPackages(picked.workloads, blas?.label) }
   const overrides = options.requirementsOverride ?? []
   return overrides.length === 0
@@ -126,6 +128,11 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
       'bad-input',
       `Cannot use --requirements-override with --system-packages: expected one of them (the system's packages have the versions installed; pins apply to virtual environments)`,
     )
+  if (options.systemPath?.length && !options.systemPackages)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --system-path without --system-packages: expected it with the interpreter's own packages (a virtual environment has its own)`,
+    )
   if (options.blas === undefined) return undefined
   if (!options.systemPackages)
     throw new LangperfError(
@@ -135,11 +142,24 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
   return resolveBlas(options.blas)
 }
 
+/** The `--system-path` directories, absolute; one that is not a directory is refused. */
+function systemPathOf(dirs: readonly string[]): string[] {
+  return dirs.map((d) => {
+    const dir = resolve(d)
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new LangperfError(
+        'bad-input',
+        `Cannot use --system-path ${quote(d)}: expected a directory of Python packages, found no directory ${quote(dir)}`,
+      )
+    return dir
+  })
+}
+
 function pickWorkloads(
   options: RunOptions,
-  all: readonly WorkloadDefinition[],
-  suites: Awaited<ReturnType<typeof loadWorkloadSets>>['suites'],
+  catalog: WorkloadCatalog,
 ): { suite: string; workloads: WorkloadDefinition[] } {
+  const all = catalog.workloads
   if (options.workload && options.workload.length > 0) {
     const byName = new Map(all.map((w) => [w.manifest.name, w]))
     const picked = options.workload.map((n) => {
@@ -154,12 +174,12 @@ function pickWorkloads(
     })
     return { suite: options.suite ?? 'custom', workloads: picked }
   }
-  const dirs = options.workloads ?? []
+  const dirs = (options.workloads ?? []).map((d) => resolve(d))
   if (options.suite === undefined && dirs.length > 0) {
-    return { suite: 'custom', workloads: all.filter((w) => !w.dir.startsWith(`${WORKLOADS_DIR}${sep}`)) }
+    return { suite: 'custom', workloads: all.filter((w) => dirs.some((d) => w.dir.startsWith(`${d}${sep}`))) }
   }
   const suite = options.suite ?? 'default'
-  return { suite, workloads: resolveSuite(suite, all, suites) }
+  return { suite, workloads: catalog.suiteWorkloads(suite) }
 }
 
 /**
@@ -206,6 +226,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     )
   const adaptive = adaptiveFrom(options)
   const blas = blasFrom(options)
+  const systemPath = options.systemPath?.length ? systemPathOf(options.systemPath) : undefined
   const { suite, workloads } = await selectWorkloads(options, blas)
   const interpreters = await findInterpreters(ctx, options)
   const environment = await readEnvironment()
@@ -263,6 +284,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               pipEnv: ctx.env,
               ...(options.systemPackages ? { systemPackages: true } : {}),
               ...(blas ? { blas } : {}),
+              ...(systemPath ? { systemPath } : {}),
               ...(options.cpuTime ? { clock: 'process' as const } : {}),
             },
             {
@@ -278,9 +300,12 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                   : {}),
                 ...(options.systemPackages
                   ? {
-                      system_packages: blas
-                        ? { blas: blas.label, ld_library_path: [...blas.dirs] }
-                        : { blas: 'default' },
+                      system_packages: {
+                        ...(blas
+                          ? { blas: blas.label, ld_library_path: [...blas.dirs] }
+                          : { blas: 'default' }),
+                        ...(systemPath ? { path: systemPath } : {}),
+                      },
                     }
                   : {}),
                 ...(options.warmupSeries === undefined
