@@ -10,7 +10,15 @@ import { DEFAULT_MIN_EFFECT } from '../../model/index.ts'
 import type { Verdict } from '../../stats/index.ts'
 import type { RunReader, RunRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { formatPercent, formatRatio, formatValue, printJson, println, table } from '../output.ts'
+import {
+  formatInterval,
+  formatPercent,
+  formatRatio,
+  formatValue,
+  printJson,
+  println,
+  table,
+} from '../output.ts'
 import { stackLine } from './stack-line.ts'
 
 /** Options of `langperf compare`. */
@@ -101,7 +109,7 @@ export function renderCompare(report: CompareReport): string {
             formatValue(r.baseMean, r.unit),
             formatValue(r.candidateMean, r.unit),
             formatRatio(c.ratio),
-            `[${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`,
+            formatInterval(c.low, c.high),
             formatPercent(c.ratio),
             verdictWord(c.verdict),
           ]
