@@ -8,7 +8,7 @@
 //        [--workloads generators,nbody,json_roundtrip] [--runs 3]
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { cpus, homedir, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { geometricMean } from '../src/stats/index.ts'
@@ -79,13 +79,22 @@ try {
   console.log(
     `${values.python}, ${version}, ${runs} runs of each mode, one database (loops frozen after the first run)`,
   )
-  console.log('workload          instr/loop (first)  instr spread  wall spread (--fast, 6 processes)')
+  console.log(
+    'workload          instr/loop (first)  instr spread  wall spread (--fast, 6 processes)  wall per loop, each run',
+  )
   for (const [name, row] of means)
     console.log(
       `${name.padEnd(16)}  ${Math.round(row.instructions![0] ?? Number.NaN)
         .toLocaleString('en-US')
-        .padStart(18)}  ${spread(row.instructions!).padStart(12)}  ${spread(row.time!).padStart(10)}`,
+        .padStart(
+          18,
+        )}  ${spread(row.instructions!).padStart(12)}  ${spread(row.time!).padStart(33)}  ${row.time!.map((s) => `${(s * 1000).toFixed(1)} ms`).join(', ')}`,
     )
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${cpus().length} CPUs`,
+  )
   for (const mode of ['instructions', 'time'] as const)
     console.log(
       `machine time of a run, ${mode === 'time' ? 'wall clock (--fast)' : 'instruction count'}: median ${median(done[mode].map((r) => r.seconds)).toFixed(0)} s (${done[mode].map((r) => r.seconds.toFixed(0)).join(', ')} s)`,

@@ -86,6 +86,7 @@ test('run --measure instructions stores exact counts twice alike, records the co
     compared.out,
     /dict_fill\s+[\d,]+ instr\s+[\d,]+ instr\s+1\.000×\s+exact\s+±0\.0 %\s+no (significant )?(difference|change)/,
   )
+  assert.match(compared.out, /instructions per loop \(callgrind\); ratio = candidate \/ base, exact/)
   const json = JSON.parse((await cli('compare', '1', '2', '--db', db, '--json')).out)
   assert.equal(json.rows[0].comparison.method, 'exact')
   assert.equal(json.rows[0].comparison.ratio, 1)
