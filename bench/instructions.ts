@@ -69,8 +69,9 @@ try {
     for (const r of done[mode])
       for (const res of await store.getResults(r.id)) {
         if (res.outcome.state !== 'measured') continue
-        const row = means.get(res.workload.name) ?? { instructions: [], time: [] }
+        const row = means.get(res.workload.name) ?? { instructions: [], time: [], loops: [] }
         row[mode]!.push(geometricMean(res.processMeans))
+        if (mode === 'instructions') row.loops!.push(res.loops)
         means.set(res.workload.name, row)
       }
   await store.close()
@@ -90,6 +91,12 @@ try {
           18,
         )}  ${spread(row.instructions!).padStart(12)}  ${spread(row.time!).padStart(33)}  ${row.time!.map((s) => `${(s * 1000).toFixed(1)} ms`).join(', ')}`,
     )
+  for (const [name, row] of means) {
+    const xs = row.instructions!
+    console.log(
+      `${name}: instructions per loop ${xs.map((x) => x.toFixed(2)).join(', ')} at loops ${row.loops!.join(', ')} (max − min ${(Math.max(...xs) - Math.min(...xs)).toFixed(2)})`,
+    )
+  }
   console.log(
     `load average at the end: ${loadavg()
       .map((x) => x.toFixed(2))
