@@ -84,7 +84,7 @@ export function renderCompare(report: CompareReport): string {
   )
   if (exact.length === report.rows.length && exact.length > 0)
     lines.push(
-      'base, candidate: instructions per loop (callgrind); ratio = candidate / base, exact: a count repeats, so no interval is estimated; changes under 0.1 % are not called unless --min-effect says otherwise',
+      'base, candidate: instructions per loop (callgrind); ratio = candidate / base, exact: a count repeats, so no interval is estimated; changes under 0.5 % are not called unless --min-effect says otherwise',
     )
   else
     lines.push(
@@ -214,7 +214,7 @@ export async function compareCommand(
     const baseId = await resolveRunSelector(store, a)
     const candId = await resolveRunSelector(store, b)
     const report = await compareRuns(store, baseId, candId, {
-      // Unset, each kind of result takes its default (1 % for times, 0.1 % for instruction counts).
+      // Unset, each kind of result takes its default (1 % for times, 0.5 % for instruction counts).
       ...(options.minEffect === undefined ? {} : { minEffect: minEffectPct / 100 }),
       ...(options.tag ? { tags: options.tag } : {}),
       allowVersionMismatch: options.allowVersionMismatch ?? false,
