@@ -82,10 +82,14 @@ export function formatPercent(ratio: number | null | undefined): string {
 }
 
 /** An interval as `[0.981, 1.013]`. */
-export function formatInterval(low: number | null | undefined, high: number | null | undefined): string {
+export function formatInterval(
+  low: number | null | undefined,
+  high: number | null | undefined,
+  exact = false,
+): string {
   if (low === null || low === undefined || high === null || high === undefined) return ''
   // An exact comparison (instruction counts) has no interval: low = high = the ratio.
-  if (low === high) return 'exact'
+  if (exact) return 'exact'
   return `[${low.toFixed(3)}, ${high.toFixed(3)}]`
 }
 

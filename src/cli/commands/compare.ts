@@ -117,7 +117,7 @@ export function renderCompare(report: CompareReport): string {
             formatValue(r.baseMean, r.unit),
             formatValue(r.candidateMean, r.unit),
             formatRatio(c.ratio),
-            formatInterval(c.low, c.high),
+            formatInterval(c.low, c.high, c.method === 'exact'),
             formatPercent(c.ratio),
             verdictWord(c.verdict),
           ]

@@ -700,7 +700,7 @@ function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
       if (compact)
         return `${c.ratio.toFixed(2)} ${c.verdict === 'faster' ? '▼' : c.verdict === 'slower' ? '▲' : '='}`
       const mark = c.verdict === 'faster' ? ' faster' : c.verdict === 'slower' ? ' slower' : ' ='
-      return `${formatRatio(c.ratio)} ${formatInterval(c.low, c.high)}${mark}`
+      return `${formatRatio(c.ratio)} ${formatInterval(c.low, c.high, c.method === 'exact')}${mark}`
     }),
   ])
   const geo = (r: CompareReport) => {
