@@ -83,6 +83,13 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         "with --warmup-series: time each iteration by the worker's CPU time (time.process_time, Python 3.3+) instead of the\n" +
           'wall clock, so time spent waiting for a CPU on a loaded machine is left out of the series',
       )
+      .option(
+        '--measure <what>',
+        "time (default) or instructions: count each workload's instructions per loop under valgrind's callgrind on the\n" +
+          "interpreter's real executable (PYTHONHASHSEED=0, a fixed environment; one count per interpreter, about 50× slower\n" +
+          'than the workload plus ~10 s per process pair); perf hardware counters and RAPL energy are probed and recorded, or\n' +
+          '"not available on this machine" (docs/stats.md, "Instruction counts")',
+      )
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
       .option('--values <n>', 'override values per process', number('--values', true))

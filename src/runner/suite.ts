@@ -9,15 +9,15 @@ import {
 import type { Interpreter } from './discovery.ts'
 import { parseCpuList } from './environment.ts'
 import { runHttpProcess } from './http-driver.ts'
+import { countWorkload, INSTRUCTION_METHODS, INSTRUCTION_UNIT, type Valgrind } from './instructions.ts'
 import type { Preset, Sampling } from './presets.ts'
-import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
+import { runWorker, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
   type HarnessClock,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
-  parseHarnessOutput,
 } from './protocol.ts'
 import { httpMetadata, peakRssMetadata } from './result-metadata.ts'
 import {
@@ -29,6 +29,7 @@ import {
   type SystemPackagesOutcome,
 } from './system-packages.ts'
 import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
+import { classifyWorker } from './worker-outcome.ts'
 import { stackVersion, supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
@@ -92,6 +93,12 @@ export interface SuitePlan {
    * CPython); recorded in each result's `requirements.path`.
    */
   readonly systemPath?: readonly string[]
+  /**
+   * Count instructions instead of timing (`--measure instructions`): each measuring process is two
+   * processes under this valgrind's callgrind (runner/instructions.ts), its one value the
+   * instructions per loop; the loops are calibrated (or frozen) as for timing.
+   */
+  readonly instructions?: Valgrind
 }
 
 /**
@@ -178,79 +185,6 @@ export type SuiteEvent =
 /** The sampling an interpreter gets: JIT interpreters warm up longer. */
 export function samplingFor(interpreter: Interpreter, preset: Preset): Sampling {
   return interpreter.info.jit === 'enabled' ? preset.jit : preset.plain
-}
-
-/** Turns a worker's outcome into samples or a failure with its reason. */
-export function classifyWorker(out: WorkerOutcome):
-  | { readonly ok: true; readonly result: HarnessResult }
-  | {
-      readonly ok: false
-      readonly reason: FailureReason
-      readonly message: string
-      readonly stderrTail: string
-    } {
-  // NUL bytes cannot be stored in PostgreSQL text and mean nothing to people reading a tail.
-  const tail = out.stderrTail.slice(-4096).replaceAll('\u0000', '')
-  if (out.spawnError)
-    return {
-      ok: false,
-      reason: 'error',
-      message: `Cannot start the interpreter: ${out.spawnError}`,
-      stderrTail: tail,
-    }
-  if (out.timedOut) {
-    return {
-      ok: false,
-      reason: 'timeout',
-      message: `Worker killed after the time limit (${Math.round(out.wallTimeMs / 1000)} s)`,
-      stderrTail: tail,
-    }
-  }
-  const parsed = parseHarnessOutput(out.resultText)
-  if (parsed.ok && parsed.message.kind === 'error') {
-    const m = parsed.message
-    const traceback = 'traceback' in m && typeof m.traceback === 'string' ? m.traceback : ''
-    return {
-      ok: false,
-      reason: 'error',
-      message: `${m.error_type}: ${m.message}`,
-      stderrTail: (traceback ? `${traceback}\n${tail}` : tail).slice(-4096),
-    }
-  }
-  if (out.signal || (out.exitCode !== 0 && !parsed.ok)) {
-    const how = out.signal ? `killed by ${out.signal}` : `exit status ${out.exitCode}`
-    return {
-      ok: false,
-      reason: 'crashed',
-      message: `Worker crashed (${how}) without a result`,
-      stderrTail: tail,
-    }
-  }
-  if (!parsed.ok) {
-    return {
-      ok: false,
-      reason: 'bad-output',
-      message: `Unreadable result channel: ${parsed.problem}`,
-      stderrTail: tail,
-    }
-  }
-  if (parsed.message.kind !== 'result') {
-    return {
-      ok: false,
-      reason: 'bad-output',
-      message: `Expected a result document, found "${parsed.message.kind}"`,
-      stderrTail: tail,
-    }
-  }
-  if (out.exitCode !== 0) {
-    return {
-      ok: false,
-      reason: 'crashed',
-      message: `Worker exited with status ${out.exitCode} after writing its result`,
-      stderrTail: tail,
-    }
-  }
-  return { ok: true, result: parsed.message }
 }
 
 /** How adaptive sampling ended: settled, or not with the reason (the bound of processes, the time budget). */
@@ -404,9 +338,11 @@ function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
     innerLoops: def.manifest.innerLoops,
     processes: [],
     failure: null,
-    skipped: supportsPython(def.manifest, interpreter.info.version)
-      ? null
-      : `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`,
+    skipped: !supportsPython(def.manifest, interpreter.info.version)
+      ? `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`
+      : plan.instructions && def.manifest.driver
+        ? 'Instruction counts need a workload measured in-process: a server workload is measured under load'
+        : null,
     calibration: null,
     python: interpreter.info.executable,
     requirements: null,
@@ -674,6 +610,11 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
     await reportProcess(suite, def, side, round + 1)
     return
   }
+  if (suite.plan.instructions !== undefined) {
+    await countProcess(suite, def, side, round, suite.plan.instructions)
+    await reportProcess(suite, def, side, round + 1)
+    return
+  }
   const out = await runWorker(
     side.python,
     workloadHarnessArgs(def, {
@@ -705,6 +646,33 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
       stderrTail: c.stderrTail,
     }
   await reportProcess(suite, def, side, round + 1)
+}
+
+/** One instruction count of a side (runner/instructions.ts); a failure ends the side. */
+async function countProcess(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  side: SideState,
+  round: number,
+  valgrind: Valgrind,
+) {
+  const c = await countWorkload({
+    valgrind,
+    python: side.python,
+    harnessArgs: (values, clock) =>
+      workloadHarnessArgs(def, { loopMode: { mode: 'fixed', loops: side.loops }, warmups: 1, values, clock }),
+    loops: side.loops,
+    innerLoops: side.innerLoops,
+    timeoutMs: suite.worker.timeoutMs,
+    ...(def.manifest.requirements?.length ? { extraEnv: blasThreadEnv(process.env) } : {}),
+  })
+  if (c.ok) side.processes.push(c.process)
+  else
+    side.failure = {
+      reason: 'error',
+      message: `Process ${round + 1}: ${c.message}`,
+      stderrTail: c.stderrTail,
+    }
 }
 
 /**
@@ -742,6 +710,7 @@ function sideResult(
     ...peakRssMetadata(side.processes),
     ...requirementsMetadata(def, side, plan.blas),
     ...httpMetadata(def, side.processes),
+    ...(plan.instructions ? { instructions: instructionsMetadata(plan.instructions, side.processes) } : {}),
     ...(interrupted
       ? {
           incomplete: {
@@ -754,7 +723,7 @@ function sideResult(
   }
   const base = {
     workload: { name: def.manifest.name, version: side.version },
-    unit: 'second',
+    unit: plan.instructions ? INSTRUCTION_UNIT : 'second',
     loops: side.loops,
     innerLoops: side.innerLoops,
     processes: side.processes,
@@ -783,5 +752,19 @@ function requirementsMetadata(
     thread_env: blasThreadEnv(process.env),
     ...(stack === undefined ? {} : { stack }),
     ...(blas === undefined || side.skipped ? {} : { blas: blasMetadata(blas, side.processes) }),
+  }
+}
+
+/** How a side's instructions were counted: the tool, its version and each method its processes used. */
+function instructionsMetadata(valgrind: Valgrind, processes: readonly ProcessSamples[]): JsonObject {
+  const used = [
+    ...new Set(processes.map((p) => p.metadata.instructions_method).filter((m) => typeof m === 'string')),
+  ]
+  return {
+    tool: 'callgrind',
+    valgrind: valgrind.version,
+    methods: Object.fromEntries(
+      used.map((m) => [m, INSTRUCTION_METHODS[m as keyof typeof INSTRUCTION_METHODS]]),
+    ),
   }
 }

@@ -41,10 +41,20 @@ import {
   storeLocation,
   withStoreCreating,
 } from '../context.ts'
-import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
+import {
+  formatInterval,
+  formatPercent,
+  formatRatio,
+  formatTimeLeft,
+  log,
+  printJson,
+  println,
+  table,
+} from '../output.ts'
 
 import { withInterrupt } from './interrupt.ts'
 import { cacheDirOf, optionalConfig } from './pipeline-options.ts'
+import { countsInstructions, instructionSetup, instructionsPresetFrom } from './run-instructions.ts'
 import { renderResultsTable } from './show.ts'
 
 /** `90 s`, `10 min`, `1.5 h`: a budget as given, for people. */
@@ -67,6 +77,8 @@ export interface RunOptions extends CommonOptions {
   readonly warmupSeries?: number
   /** With a warm-up series: values in the workers' CPU time instead of the wall clock. */
   readonly cpuTime?: boolean
+  /** `time` (default) or `instructions`: counts under callgrind (run-instructions.ts). */
+  readonly measure?: string
   readonly warmups?: number
   readonly values?: number
   readonly minTime?: number
@@ -229,6 +241,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const systemPath = options.systemPath?.length ? systemPathOf(options.systemPath) : undefined
   const { suite, workloads } = await selectWorkloads(options, blas)
   const interpreters = await findInterpreters(ctx, options)
+  const counting = countsInstructions(options) ? await instructionSetup(ctx.env) : undefined
   const environment = await readEnvironment()
   const cpuList = await cpuListFrom(options.cpus ?? 'auto', environment, ctx.env)
   const machine = options.machine ?? hostname()
@@ -286,6 +299,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               ...(blas ? { blas } : {}),
               ...(systemPath ? { systemPath } : {}),
               ...(options.cpuTime ? { clock: 'process' as const } : {}),
+              ...(counting ? { instructions: counting.valgrind } : {}),
             },
             {
               machine,
@@ -295,6 +309,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               signal,
               metadata: {
                 ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+                ...counting?.metadata,
                 ...(options.requirementsOverride?.length
                   ? { requirements_override: [...options.requirementsOverride] }
                   : {}),
@@ -461,6 +476,7 @@ function warmupPresetFrom(options: RunOptions & { readonly warmupSeries: number 
 
 /** The preset of the options (--fast, --rigorous, default or a warm-up series) with their overrides. */
 function presetFrom(options: RunOptions): Preset {
+  if (countsInstructions(options)) return instructionsPresetFrom(options)
   if (options.cpuTime && options.warmupSeries === undefined)
     throw new LangperfError(
       'bad-input',
@@ -547,10 +563,13 @@ function logPlan(
     )
   }
   const oneLoop = preset.name === WARMUP_PRESET && options.minTime === undefined
-  log(
-    io,
-    `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : durationText(estimateSeconds(interpreters, workloads, preset), options.maxTime)}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
-  )
+  if (countsInstructions(options))
+    log(io, '  instructions counted under callgrind: about 50× the workload time plus ~10 s per process pair')
+  else
+    log(
+      io,
+      `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : durationText(estimateSeconds(interpreters, workloads, preset), options.maxTime)}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
+    )
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
   if (environment.warnings.length)
     log(io, '  (`langperf system check` explains each warning and how to fix it)')
@@ -717,7 +736,7 @@ function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
       if (compact)
         return `${c.ratio.toFixed(2)} ${c.verdict === 'faster' ? '▼' : c.verdict === 'slower' ? '▲' : '='}`
       const mark = c.verdict === 'faster' ? ' faster' : c.verdict === 'slower' ? ' slower' : ' ='
-      return `${formatRatio(c.ratio)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]${mark}`
+      return `${formatRatio(c.ratio)} ${formatInterval(c.low, c.high, c.method === 'exact')}${mark}`
     }),
   ])
   const geo = (r: CompareReport) => {
