@@ -17,6 +17,7 @@ export {
   PAGE_CSP,
   registerWebRoutes,
   releaseLinks,
+  timelineLinks,
   timelineRef,
   WARM_PAGES,
   WARM_RELEASE_PAGES,

@@ -26,7 +26,7 @@ import {
 import { compareMarkdown, escapeMarkdown } from './markdown.ts'
 import { CommitRange } from './pages/alert-commits.tsx'
 import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
-import { releaseLinks, WARM_PAGES, warmPages } from './routes.tsx'
+import { releaseLinks, timelineLinks, WARM_PAGES, warmPages } from './routes.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
 // forms, island data, number formatting, the Markdown export. Whole pages over a real database,
@@ -452,6 +452,8 @@ describe('memory across requests', () => {
 describe('warm-up at start', () => {
   test('warmPages makes the main pages, then the release comparisons the releases index links', async () => {
     const visited: string[] = []
+    const workloads =
+      '<a href="/workloads?tag=x">tag</a><a href="/timeline?machine=m&amp;workload=nbody">nbody</a><a href="/timeline?machine=m&amp;workload=go">go</a>'
     const releases =
       '<a href="/releases/cpython/3.12.0/3.13.0">3.12.0 → 3.13.0</a> <a href="/releases/cpython/3.12.0/3.13.0">again</a>' +
       '<a href="/releases/pypy/7.3.15/7.3.16">pypy</a> <a href="/releases">all</a> <a href="/runs/3">run</a>'
@@ -459,17 +461,28 @@ describe('warm-up at start', () => {
       inject: async ({ url }: { method: 'GET'; url: string }) => {
         visited.push(url)
         if (url === '/matrix') return { statusCode: 500, body: 'broken' }
-        return { statusCode: 200, body: url === '/releases' ? releases : '<p>page</p>' }
+        const body = url === '/releases' ? releases : url === '/workloads' ? workloads : '<p>page</p>'
+        return { statusCode: 200, body }
       },
     }
     const w = await warmPages(app)
     assert.deepEqual(visited, [
       ...WARM_PAGES,
+      '/timeline?machine=m&workload=nbody',
       '/releases/cpython/3.12.0/3.13.0',
       '/releases/pypy/7.3.15/7.3.16',
     ])
-    assert.equal(w.pages, WARM_PAGES.length + 2)
-    assert.equal(w.ok, WARM_PAGES.length + 1, 'the failing matrix is not counted')
+    assert.equal(w.pages, WARM_PAGES.length + 3)
+    assert.equal(w.ok, WARM_PAGES.length + 2, 'the failing matrix is not counted')
+  })
+
+  test('timelineLinks reads the timelines a page links, each once, with their ampersands', () => {
+    assert.deepEqual(
+      timelineLinks(
+        '<a href="/timeline?a=1&amp;b=2">x</a><a href="/timeline?a=1&amp;b=2">y</a><a href="/timeline">no</a>',
+      ),
+      ['/timeline?a=1&b=2'],
+    )
   })
 
   test('releaseLinks takes only release comparison pages, each once, at most as the index lists them', () => {
