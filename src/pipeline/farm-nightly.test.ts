@@ -35,6 +35,9 @@ function memoryQueue(): FarmScheduler & { readonly jobs: NewFarmJob[] } {
     async states(_machine, ids) {
       return new Map(ids.map((id) => [id, 'waiting']))
     },
+    async retryFailed() {
+      return []
+    },
   }
 }
 

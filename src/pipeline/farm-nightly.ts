@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { storedLoopCounts } from '../analysis/index.ts'
 import type { FarmJobKey, MeasureJob, NewFarmJob, ReferenceCandidate } from '../api/index.ts'
+import type { RetriedJob } from '../farm/index.ts'
 import type { CommitInfo } from '../build/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import type { LangperfConfig, RuntimeConfig } from '../model/index.ts'
@@ -57,6 +58,8 @@ export interface FarmScheduler {
   unfinishedKeys(machine: string): Promise<FarmJobKey[]>
   /** The state of each job of `ids` in `machine`'s queue (`completed`, `failed`, `waiting`…). */
   states(machine: string, ids: readonly string[]): Promise<Map<string, string>>
+  /** Enqueues again the jobs of a machine that failed for good, unless their key failed `maxTries` nightlies. */
+  retryFailed(machine: string, maxTries: number): Promise<RetriedJob[]>
 }
 
 /** The farm nightly's world: the nightly's, the farm's queue and its agents. */
@@ -103,6 +106,8 @@ export interface FarmJobReport extends PlannedBuild {
   readonly added: boolean
   /** Its state when the nightly ended (with `wait`: `completed` or `failed`, unless the wait timed out). */
   readonly state: string
+  /** Which nightly's try of its key: 2 or more for a job that failed for good before, enqueued again. */
+  readonly nightlyTry?: number
 }
 
 /** What a farm nightly did. */
@@ -133,6 +138,8 @@ interface DetectTarget {
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 24 * 3600 * 1000
+/** Nightlies that try a job's key before its failure stays (docs/farm.md, "What happens when…"). */
+export const NIGHTLY_TRIES = 3
 /** New bisections a farm nightly starts per machine (those waiting from earlier nightlies go on). */
 const DEFAULT_MAX_BISECTIONS = 3
 
@@ -175,6 +182,7 @@ export async function runFarmNightly(
         staleBefore: lock?.owner.startedAt ?? startedAt,
       }),
     )
+    if (!options.dryRun) jobs.push(...(await retryFailedJobs(contexts, deps)))
     const targets = await planAndEnqueue(contexts, { runtimes, deps, options, jobs, errors })
     if (!options.dryRun) {
       if (options.wait)
@@ -231,6 +239,40 @@ export async function runFarmNightly(
     bisections: of((c) => c.report.bisections),
     errors: [...errors, ...contexts.flatMap((c) => c.report.errors)],
   }
+}
+
+/**
+ * Enqueues again, on each machine, the jobs that failed for good at an earlier nightly (up to
+ * NIGHTLY_TRIES nightlies per key): they are tonight's jobs too.
+ */
+async function retryFailedJobs(
+  contexts: readonly NightlyContext[],
+  deps: FarmNightlyDeps,
+): Promise<FarmJobReport[]> {
+  const out: FarmJobReport[] = []
+  for (const { world } of contexts) {
+    const retried = await deps.farm.retryFailed(world.machine, NIGHTLY_TRIES)
+    for (const r of retried) {
+      world.log(
+        `  ${world.machine}: job of ${r.key.runtime} ${r.key.commit.slice(0, 12)} ${r.key.config} failed for good before: enqueued again (try ${r.nightlyTry} of ${NIGHTLY_TRIES})`,
+      )
+      out.push({
+        runtime: r.key.runtime,
+        branch: r.build?.branch ?? '',
+        config: r.key.config,
+        sha: r.key.commit,
+        subject: r.build?.subject ?? '',
+        commitDateUtc: r.build?.commitDateUtc ?? '',
+        reference: null,
+        machine: world.machine,
+        jobId: r.id,
+        added: true,
+        state: 'waiting',
+        nightlyTry: r.nightlyTry,
+      })
+    }
+  }
+  return out
 }
 
 /** The farm's machines: those with a registered agent, and those the configuration names. */
