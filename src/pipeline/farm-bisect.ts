@@ -217,9 +217,9 @@ export async function replayFarmBisection(
   const { alertId, runtime } = run
   const key = stepKey(world.machine, alertId)
   const previous = await journal.store.getPipelineStep(key)
-  const say = (state: BisectionReport['state'] | 'pending', culprit: string | null, note: string) => {
+  const say = (state: BisectionReport['state'], culprit: string | null, note: string) => {
     const i = report.bisections.findIndex((b) => b.alertId === alertId)
-    const entry = { alertId, state: state as BisectionReport['state'], culprit, note }
+    const entry = { alertId, state, culprit, note }
     if (i >= 0) report.bisections[i] = entry
     else report.bisections.push(entry)
   }
