@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { FarmJobKey, NewFarmJob } from '../api/index.ts'
 import { gitMissing, initGitRepo } from '../build/index.ts'
-import { parseConfig } from '../config/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import { type FarmScheduler, runFarmNightly } from './farm-nightly.ts'
+import { toyRecipeConfig } from './testing.ts'
 
 // The farm's nightly planner against a queue that only remembers (no agent runs anything): each
 // machine's plan, build jobs with their build and sampling, a commit queued for a machine never
@@ -48,28 +48,16 @@ test('the farm nightly enqueues one build job per planned commit and machine, an
   const shas = Array.from({ length: 6 }, (_, i) =>
     commit({ VERSION: `0.${i}\n` }, `Version 0.${i}`, { date: `2024-01-01T00:0${i}:00Z` }),
   )
-  const config = parseConfig(
-    `[[runtimes]]
-name = "toy"
-family = "generic"
-remote = "${join(root, 'origin')}"
-branches = ["main"]
-
-[runtimes.configs.default]
-build = ["make"]
-install = ["make install"]
-executable = "bin/toy"
-
+  const config = toyRecipeConfig(
+    join(root, 'origin'),
+    root,
+    `
 [suites]
 default = ["quick"]
 
 [[machines]]
 name = "bench-3"
-
-[build]
-cache_dir = "${join(root, 'cache')}"
 `,
-    join(root, 'langperf.toml'),
   )
   const store = await openSqliteStore(':memory:')
   const farm = memoryQueue()
