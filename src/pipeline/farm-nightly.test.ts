@@ -16,12 +16,20 @@ import { toyRecipeConfig } from './testing.ts'
 const root = mkdtempSync(join(tmpdir(), 'langperf-farm-plan-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
-/** A queue that keeps what is enqueued; every job stays waiting. */
-function memoryQueue(): FarmScheduler & { readonly jobs: NewFarmJob[] } {
+/** A queue that keeps what is enqueued; every job stays waiting, but those the test fails for good. */
+function memoryQueue(): FarmScheduler & {
+  readonly jobs: NewFarmJob[]
+  readonly failed: Set<string>
+  readonly asked: number[]
+} {
   const jobs: NewFarmJob[] = []
+  const failed = new Set<string>()
+  const asked: number[] = []
   const idOf = (k: FarmJobKey) => [k.runtime, k.commit, k.config, k.machine, k.suite, k.purpose].join('|')
   return {
     jobs,
+    failed,
+    asked,
     async enqueue(batch) {
       return batch.map((j) => {
         const added = !jobs.some((x) => idOf(x.key) === idOf(j.key))
@@ -35,8 +43,16 @@ function memoryQueue(): FarmScheduler & { readonly jobs: NewFarmJob[] } {
     async states(_machine, ids) {
       return new Map(ids.map((id) => [id, 'waiting']))
     },
-    async retryFailed() {
-      return []
+    async retryFailed(machine, maxTries) {
+      asked.push(maxTries)
+      const again = jobs.filter((j) => j.key.machine === machine && failed.has(idOf(j.key)))
+      for (const j of again) failed.delete(idOf(j.key))
+      return again.map((j) => ({
+        id: `${idOf(j.key)}-t2`,
+        key: j.key,
+        nightlyTry: 2,
+        build: j.build ?? null,
+      }))
     },
   }
 }
@@ -158,6 +174,23 @@ name = "bench-3"
     )
     assert.deepEqual(dry.jobs, [])
     assert.equal(farm.jobs.length, 8)
+
+    // bench-1's job of commit 1 failed for good: the next nightly enqueues it again (its second
+    // try, at most 3 nightlies' tries) beside its plan; a dry run retries nothing.
+    const triesAsked = farm.asked.length
+    farm.failed.add(Object.values(farm.jobs[0]!.key).join('|'))
+    await nightly({ machines: ['bench-1'], dryRun: true })
+    assert.equal(farm.asked.length, triesAsked)
+    const retry = await nightly({ machines: ['bench-1'] })
+    assert.deepEqual(
+      retry.jobs.map((j) => [j.machine, shas.indexOf(j.sha), j.nightlyTry ?? 1, j.state]),
+      [
+        ['bench-1', 1, 2, 'waiting'],
+        ['bench-1', 6, 1, 'waiting'],
+        ['bench-1', 7, 1, 'waiting'],
+      ],
+    )
+    assert.deepEqual(farm.asked.slice(triesAsked), [3])
   } finally {
     await store.close()
   }
