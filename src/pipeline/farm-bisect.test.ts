@@ -10,7 +10,7 @@ import {
   type NewFarmJob,
 } from '../api/index.ts'
 import { gitMissing, initGitRepo } from '../build/index.ts'
-import { openSqliteStore, type Store } from '../store/index.ts'
+import { exampleCommitChange, openSqliteStore, type Store } from '../store/index.ts'
 import { replayFarmBisection } from './farm-bisect.ts'
 import { contextOf } from './nightly-context.ts'
 import { toyRecipeConfig } from './testing.ts'
@@ -116,9 +116,8 @@ repeats = 3
     }
     const { newAlertIds } = await store.applyDetection({
       changes: [
-        {
-          kind: 'commit',
-          series: {
+        exampleCommitChange(
+          {
             machine: 'm1',
             runtime: 'toy',
             config: 'default',
@@ -126,25 +125,20 @@ repeats = 3
             workload: 'nbody',
             workloadVersion: ends[0]?.version ?? '',
           },
-          lastGood: {
-            buildId: ends[0]?.buildId ?? 0,
-            resultId: ends[0]?.resultId ?? 0,
-            commitSha: shas[0] as string,
+          {
+            lastGood: {
+              buildId: ends[0]?.buildId ?? 0,
+              resultId: ends[0]?.resultId ?? 0,
+              commitSha: shas[0] as string,
+            },
+            firstBad: {
+              buildId: ends[1]?.buildId ?? 0,
+              resultId: ends[1]?.resultId ?? 0,
+              commitSha: shas[6] as string,
+            },
           },
-          firstBad: {
-            buildId: ends[1]?.buildId ?? 0,
-            resultId: ends[1]?.resultId ?? 0,
-            commitSha: shas[6] as string,
-          },
-          unit: 'second',
-          ratio: 2,
-          ratioLow: 1.9,
-          ratioHigh: 2.1,
-          pValue: 0.0001,
-          direction: 'regression',
-          status: 'confirmed',
-          details: {},
-        },
+          2,
+        ),
       ],
       withdrawn: [],
       at: '2024-10-02T12:00:00.000Z',
