@@ -7,7 +7,12 @@
 // "Server workloads").
 //
 //   node --import tsx bench/django-spread.ts [--python python3.11] [--repeats 3] [--processes 3]
-//        [--cache-dir DIR]
+//        [--cache-dir DIR] [--system-path DIR]
+//
+// --system-path DIR runs on the interpreter's own packages with DIR on its PYTHONPATH
+// (`--system-packages --system-path DIR`): Debian's Django 3.2 for CPython 3.9 or PyPy, e.g.
+//   node --import tsx bench/django-spread.ts --python ~/.pyenv/versions/3.9.18/bin/python3.9 \
+//        --system-path /usr/lib/python3/dist-packages
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +25,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     processes: { type: 'string', default: '3' },
     'cache-dir': { type: 'string' },
+    'system-path': { type: 'string' },
   },
 })
 const repeats = Number(values.repeats)
@@ -52,7 +58,17 @@ try {
   const rps: number[] = []
   const cpu: number[] = []
   for (let r = 0; r < repeats; r++) {
-    const args = ['run', '--suite', 'web', '--python', values.python, '--processes', values.processes]
+    const system = values['system-path'] ? ['--system-packages', '--system-path', values['system-path']] : []
+    const args = [
+      'run',
+      '--suite',
+      'web',
+      '--python',
+      values.python,
+      '--processes',
+      values.processes,
+      ...system,
+    ]
     const out = JSON.parse(
       langperf(db, [...args, '--cache-dir', cacheDir, '--no-progress', '--json'], true),
     ) as { runIds: number[] }

@@ -9,6 +9,7 @@
 //
 //   node --import tsx bench/separate-runs.ts [--python python3] [--runs 8]
 //        [--workloads nbody,generators,json_roundtrip,regex_logs] [--against python3.12]
+//        [--preset fast|default|rigorous]   (fast when absent, as the first figures were taken)
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,8 +24,16 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '8' },
     workloads: { type: 'string', default: 'nbody,generators,json_roundtrip,regex_logs' },
     keep: { type: 'boolean', default: false },
+    preset: { type: 'string', default: 'fast' },
   },
 })
+const PRESET_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  fast: ['--fast'],
+  default: [],
+  rigorous: ['--rigorous'],
+}
+const presetFlag = PRESET_FLAGS[values.preset]
+if (presetFlag === undefined) throw new Error('--preset must be fast, default or rigorous')
 const runs = Number(values.runs)
 if (!Number.isInteger(runs) || runs < 2) throw new Error('--runs must be an integer ≥ 2')
 const workloads = values.workloads.split(',').filter(Boolean)
@@ -43,7 +52,7 @@ function run(pythons: readonly string[], extra: readonly string[] = []): number[
       'run',
       ...pythons.flatMap((p) => ['--python', p]),
       ...w,
-      '--fast',
+      ...(presetFlag ?? []),
       '--no-progress',
       '--json',
       ...extra,
@@ -107,7 +116,7 @@ try {
   const pct = (k: number) => `${((100 * k) / Math.max(1, n)).toFixed(0)} %`
   const sortedLoads = [...loads].sort((a, b) => a - b)
   console.log(
-    `A/A, ${values.python}, ${runs} separate runs × ${workloads.length} workloads (--fast), ${n} comparisons of consecutive runs; load average (1 min) at the starts: median ${sortedLoads[Math.floor(sortedLoads.length / 2)]?.toFixed(2)}, max ${sortedLoads.at(-1)?.toFixed(2)}`,
+    `A/A, ${values.python}, ${runs} separate runs × ${workloads.length} workloads (--preset ${values.preset}), ${n} comparisons of consecutive runs; load average (1 min) at the starts: median ${sortedLoads[Math.floor(sortedLoads.length / 2)]?.toFixed(2)}, max ${sortedLoads.at(-1)?.toFixed(2)}`,
   )
   console.log(`  95 % interval of compare covers 1.0:       ${coveredNow}/${n} = ${pct(coveredNow)}`)
   console.log(`  within-run interval alone covers 1.0:      ${coveredWithin}/${n} = ${pct(coveredWithin)}`)

@@ -265,3 +265,55 @@ test('compareRuns() compares a server workload requests/s and latencies as it co
   assert.deepEqual(report.rows.find((r) => r.workload === 'same')!.metrics, [])
   await store.close()
 })
+
+/** An instruction count (`run --measure instructions`): one process, one value per loop. */
+function counted(name: string, perLoop: number): WorkloadResult {
+  return {
+    workload: { name, version: 'v1' },
+    unit: 'instruction',
+    loops: 4,
+    innerLoops: 1,
+    processes: [{ warmups: [], values: [perLoop], metadata: { instructions_method: 'region' } }],
+    outcome: { state: 'measured' },
+    metadata: {},
+  }
+}
+
+test('compareRuns() compares instruction counts exactly: the ratio, no interval, a change from 0.5 %', async () => {
+  const store = await openSqliteStore(':memory:')
+  const [base, cand] = await store.insertRuns([
+    run('3.12.0', 'aaaa1111', [
+      counted('more', 1_000_000),
+      counted('same', 500_000),
+      counted('tiny', 2_000_000),
+      counted('fewer', 800_000),
+    ]),
+    run('3.12.1', 'bbbb2222', [
+      counted('more', 1_012_345),
+      counted('same', 500_000),
+      counted('tiny', 2_006_000),
+      counted('fewer', 760_000),
+    ]),
+  ])
+  const report = await compareRuns(store, base!, cand!)
+  const row = (n: string) => report.rows.find((r) => r.workload === n)!.comparison
+  const more = row('more')
+  assert.equal(more.kind, 'comparison')
+  if (more.kind !== 'comparison') return
+  assert.equal(more.ratio, 1.012345)
+  assert.equal(more.low, more.ratio)
+  assert.equal(more.high, more.ratio)
+  assert.equal(more.method, 'exact')
+  assert.equal(more.welch, null, 'no t-test is invented for a deterministic count')
+  assert.equal(more.verdict, 'slower')
+  assert.equal(row('fewer').verdict, 'faster')
+  assert.equal(row('same').verdict, 'no-difference')
+  // 0.3 % more instructions: below the 0.5 % a count change is called from, unless asked.
+  assert.equal(row('tiny').verdict, 'no-difference')
+  const strict = await compareRuns(store, base!, cand!, { minEffect: 0 })
+  assert.equal(strict.rows.find((r) => r.workload === 'tiny')!.comparison.verdict, 'slower')
+  assert.equal(report.rows[0]!.unit, 'instruction')
+  assert.equal(report.geometricMean.kind, 'insufficient')
+  assert.deepEqual(slowdownsOver(report, 1), ['more'])
+  await store.close()
+})

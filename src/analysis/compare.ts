@@ -4,6 +4,7 @@ import {
   type ComparisonResult,
   compareTwo,
   type ExtraLogVariance,
+  exactComparison,
   type GeometricMeanRatio,
   geometricMean,
   geometricMeanRatioFromEstimates,
@@ -18,6 +19,24 @@ import { type BetweenRunNoise, learnAcrossRuns, ratioExtraVariance } from './bet
 import { epochDifferences } from './epochs.ts'
 import { resultMetrics } from './metrics.ts'
 import { type CompareCaveat, separateRunCaveats } from './run-caveats.ts'
+
+/**
+ * The smallest |ratio − 1| of two instruction counts called a change unless `minEffect` is given:
+ * 0.5 %. Two counts of one build at one loop count are equal; at other loop counts (two builds
+ * calibrated apart) a workload's count per loop moved by up to 0.11 % here, and the subtraction
+ * method's residue is below 0.01 % (docs/stats.md, "Instruction counts").
+ */
+export const INSTRUCTION_MIN_EFFECT = 0.005
+
+/** An instruction count's value: the mean of its processes' (one process, unrounded by logs). */
+function countOf(r: ResultRow): number {
+  return r.processMeans.reduce((a, b) => a + b, 0) / r.processMeans.length
+}
+
+/** True when both results are instruction counts (`--measure instructions`): compared exactly. */
+function exactCounts(b: ResultRow, c: ResultRow): boolean {
+  return b.unit === 'instruction' && c.unit === 'instruction'
+}
 
 // The A/B comparison of two runs: per workload the ratio candidate/base of per-process means
 // with its interval and verdict, sorted, and the geometric mean over the workloads both sides
@@ -188,18 +207,23 @@ export async function compareRuns(
   )
   const estimates: LogRatioEstimate[] = []
   for (const { b, c, tags, versionsDiffer } of toCompare) {
-    const noise = acrossRuns.workloads.get(b.workload.name)
-    const comparison = compareTwo(b.processMeans, c.processMeans, {
-      confidence,
-      minEffect,
-      ...(noise ? { extraLogVariance: ratioExtraVariance(noise) } : {}),
-    })
+    const exact = exactCounts(b, c)
+    const noise = exact ? undefined : acrossRuns.workloads.get(b.workload.name)
+    const comparison = exact
+      ? exactComparison(countOf(b), countOf(c), {
+          minEffect: options.minEffect ?? INSTRUCTION_MIN_EFFECT,
+        })
+      : compareTwo(b.processMeans, c.processMeans, {
+          confidence,
+          minEffect,
+          ...(noise ? { extraLogVariance: ratioExtraVariance(noise) } : {}),
+        })
     rows.push({
       workload: b.workload.name,
       unit: b.unit,
       tags,
-      baseMean: geometricMeanOf(b.processMeans),
-      candidateMean: geometricMeanOf(c.processMeans),
+      baseMean: exact ? countOf(b) : geometricMeanOf(b.processMeans),
+      candidateMean: exact ? countOf(c) : geometricMeanOf(c.processMeans),
       comparison,
       versionsDiffer,
       betweenRuns: noise ?? null,
@@ -227,7 +251,12 @@ export async function compareRuns(
           confidence,
           ...(acrossRuns.suite ? { extraLogVariance: ratioExtraVariance(acrossRuns.suite) } : {}),
         })
-      : ({ kind: 'insufficient', reason: 'No workload was compared' } as const)
+      : ({
+          kind: 'insufficient',
+          reason: rows.some((r) => r.comparison.kind === 'comparison' && r.comparison.method === 'exact')
+            ? 'Instruction counts: each workload compares exactly, with no interval to combine into a geometric mean'
+            : 'No workload was compared',
+        } as const)
   return {
     base,
     candidate,

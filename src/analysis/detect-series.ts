@@ -1,4 +1,4 @@
-import { WARMUP_PRESET } from '../runner/index.ts'
+import { INSTRUCTIONS_PRESET, WARMUP_PRESET } from '../runner/index.ts'
 import {
   type Change,
   type Detection,
@@ -40,9 +40,13 @@ export const BISECT_PURPOSE = 'bisect'
 /**
  * What a series' history leaves out: bisection's runs (a few builds measured to answer one
  * question) and warm-up series (`run --warmup-series`: every iteration a value, warm-up included,
- * so their means are not the steady state the history follows). They stay in their runs.
+ * so their means are not the steady state the history follows), and instruction counts (`run
+ * --measure instructions`: another unit, not a time). They stay in their runs.
  */
-export const HISTORY_EXCLUDES = { excludeSuites: [BISECT_PURPOSE], excludePresets: [WARMUP_PRESET] } as const
+export const HISTORY_EXCLUDES = {
+  excludeSuites: [BISECT_PURPOSE],
+  excludePresets: [WARMUP_PRESET, INSTRUCTIONS_PRESET],
+} as const
 
 /** Why a series was not analysed. */
 export interface SkippedSeries {
@@ -231,7 +235,13 @@ export function groupOf(key: SeriesKey): string {
 /** The epoch key of every run of a series' group (machine × runtime × config × branch), by run id. */
 export async function groupEpochs(store: RunReader, key: SeriesKey): Promise<Map<number, string>> {
   const out = new Map<number, string>()
-  for (const [id, run] of await runsOf(store, key, new Map())) out.set(id, epochKey(epochFacts(run)))
+  const runs = await store.listGroupRuns({
+    machine: key.machine,
+    runtime: key.runtime,
+    config: key.config,
+    branch: key.branch,
+  })
+  for (const run of runs) out.set(run.id, epochKey(epochFacts(run)))
   return out
 }
 

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../lib/index.ts'
 import type { MachineTuning } from '../model/index.ts'
 import type { EpochMetadata } from '../stats/index.ts'
-import type { RunRow } from '../store/index.ts'
+import type { RunFacts } from '../store/index.ts'
 
 // What a run's infrastructure was, in the field names of the change-point detector's epochs
 // (src/stats/changepoint/epochs.ts): suite and harness versions, kernel, CPU configuration and
@@ -22,7 +22,7 @@ function tuningKey(t: MachineTuning): string {
  * `platform`, `cpu_config`, `python_compiler`) for imported runs, langperf's environment and
  * interpreter self-report for measured ones.
  */
-export function epochFacts(run: RunRow): EpochMetadata {
+export function epochFacts(run: RunFacts): EpochMetadata {
   const m = run.metadata
   const env = run.environment
   const b = run.build
@@ -38,7 +38,10 @@ export function epochFacts(run: RunRow): EpochMetadata {
 }
 
 /** Epoch facts on which two runs differ: why their comparison may mix in infrastructure. */
-export function epochDifferences(a: RunRow, b: RunRow): { field: string; base: string; candidate: string }[] {
+export function epochDifferences(
+  a: RunFacts,
+  b: RunFacts,
+): { field: string; base: string; candidate: string }[] {
   const fa = epochFacts(a)
   const fb = epochFacts(b)
   const out: { field: string; base: string; candidate: string }[] = []

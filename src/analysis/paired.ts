@@ -410,7 +410,7 @@ export function pairState(
         ratio: c.ratio,
         low: c.low,
         high: c.high,
-        pValue: c.welch.p,
+        pValue: c.welch?.p ?? Number.NaN,
         confidence,
         verdict: c.verdict,
         processes,

@@ -460,6 +460,8 @@ const ComparedSchema = z.object({
   high: z.number().nullable(),
   /** Welch's t-test on log process means, two-sided. */
   pValue: z.number().nullable(),
+  /** True for instruction counts (`--measure instructions`): an exact ratio, low = high, no p-value. */
+  exact: z.boolean().optional(),
   nBase: z.number().int(),
   nCandidate: z.number().int(),
   /** Why the comparison is insufficient; null otherwise. */

@@ -1,6 +1,13 @@
 import type { Writable } from 'node:stream'
 
-export { formatPercent, formatRatio, formatSeconds, formatTimeLeft, formatValue } from '../lib/format.ts'
+export {
+  formatInterval,
+  formatPercent,
+  formatRatio,
+  formatSeconds,
+  formatTimeLeft,
+  formatValue,
+} from '../lib/format.ts'
 
 // Output for people and for programs: tables on stdout for people, `--json` for scripts,
 // logs and progress on stderr so stdout stays clean.

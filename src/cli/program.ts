@@ -27,7 +27,10 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         'Measure interpreters × a suite: fresh processes, calibrated loops frozen per workload, interleaved A B / B A,\n' +
           'every raw value stored; then print each interpreter against the first',
       )
-      .option('-s, --suite <name>', 'suite to run (see `langperf workloads`; default: default)')
+      .option(
+        '-s, --suite <name>',
+        'suite to run (see `langperf workloads`; default: default): built-in, of a --workloads folder, or defined in langperf.toml ([[suites.define]])',
+      )
       .option('-w, --workload <name>', 'run only this workload (repeatable; overrides --suite)', collect)
       .option(
         '--workloads <dir>',
@@ -48,10 +51,18 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         "with --system-packages: the BLAS the workers load, reference, openblas, blis or a directory holding libblas.so.3, put first on their LD_LIBRARY_PATH (the system's alternatives are left alone); refused, naming the Debian package, when absent; a workload whose numpy loaded another BLAS fails",
       )
       .option(
+        '--system-path <dir>',
+        "with --system-packages: put this directory of packages first on the workers' PYTHONPATH (repeatable), e.g. Debian's /usr/lib/python3/dist-packages for a pyenv CPython or another interpreter that does not search it; recorded with each result",
+        collect,
+      )
+      .option(
         '--cache-dir <dir>',
         "langperf's cache, where workloads with requirements get their virtual environments (default: [build] cache_dir of langperf.toml, else .cache/langperf)",
       )
-      .option('--config <path>', 'configuration file naming the cache (default ./langperf.toml when present)')
+      .option(
+        '--config <path>',
+        'configuration file naming the cache and defining suites (default ./langperf.toml when present)',
+      )
       .option(
         '-p, --python <path>',
         'interpreter to measure (repeatable); without it, every interpreter found on PATH and in pyenv',
@@ -71,6 +82,13 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         '--cpu-time',
         "with --warmup-series: time each iteration by the worker's CPU time (time.process_time, Python 3.3+) instead of the\n" +
           'wall clock, so time spent waiting for a CPU on a loaded machine is left out of the series',
+      )
+      .option(
+        '--measure <what>',
+        "time (default) or instructions: count each workload's instructions per loop under valgrind's callgrind on the\n" +
+          "interpreter's real executable (PYTHONHASHSEED=0, a fixed environment; one count per interpreter, about 50× slower\n" +
+          'than the workload plus ~10 s per process pair); perf hardware counters and RAPL energy are probed and recorded, or\n' +
+          '"not available on this machine" (docs/stats.md, "Instruction counts")',
       )
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
@@ -114,10 +132,12 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         'after',
         [
           '',
-          'Numeric stacks (workloads/README.md, "Requirements"):',
+          'Numeric and web stacks (workloads/README.md, "Requirements", "Server workloads"):',
           '  langperf run -p /usr/bin/python3 --suite numeric-stack                   # pip wheels, pinned, in a venv',
           '  langperf run -p /usr/bin/python3 --suite numeric-stack --requirements-override numpy==1.26.4',
           "  langperf run -p /usr/bin/python3 -w np_matmul --system-packages --blas openblas   # Debian's numpy on OpenBLAS",
+          '  langperf run -p ~/.pyenv/versions/3.9.18/bin/python3.9 -p pypy3 --suite web --system-packages \\',
+          "      --system-path /usr/lib/python3/dist-packages                        # Debian's Django 3.2 and gunicorn 20.1",
           '  langperf compare RUN_A RUN_B --allow-version-mismatch                   # each stack is its own run and series',
           "--blas needs Debian's python3-numpy and the variant: libblas3 liblapack3 (reference), libopenblas0-pthread, libblis4-pthread.",
         ].join('\n'),
@@ -284,8 +304,14 @@ export function addInventoryCommands(program: Command, ctx: Ctx, setStatus: (cod
   common(
     workloads
       .command('list', { isDefault: true })
-      .description('List the built-in workloads and suites, and those of --workloads folders')
-      .option('--workloads <dir>', 'also list the workloads of this folder (repeatable)', collect),
+      .description(
+        'List the built-in workloads and suites, those of --workloads folders and the suites langperf.toml defines ([[suites.define]])',
+      )
+      .option('--workloads <dir>', 'also list the workloads of this folder (repeatable)', collect)
+      .option(
+        '--config <path>',
+        'configuration file whose [[suites.define]] to list (default ./langperf.toml when present)',
+      ),
   ).action(async (opts) => {
     const { workloadsCommand } = await import('./commands/inventory.ts')
     setStatus(await workloadsCommand(ctx, opts))

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,8 @@ import { cli } from './toy-runtime.ts'
 
 // The web suite through the command line: django_feed under gunicorn with memcached, loaded by
 // wrk, on CPython 3.11, 3.12 and 3.13 interleaved (Django 5.2 needs 3.10 or newer), compared
-// with its requests/s and latencies, then nothing left running.
+// with its requests/s and latencies, then nothing left running; and on CPython 3.9 and PyPy with
+// Debian's Django 3.2 and gunicorn 20.1 (--system-packages), a series of its own.
 
 /** The interpreters the test measures, in run order (the first is compare's base). */
 const PYTHONS = ['python3.11', 'python3.12', 'python3.13'] as const
@@ -120,6 +122,87 @@ test('run --suite web measures django_feed on three interpreters; compare shows 
   const text = await cli('compare', '1', '3', '--db', db)
   assert.match(text.out, /\n {2}Requests\/s \(saturation\) +[\d.]+ request\/s/)
   assert.match(text.out, /\n {2}Latency p99 \(saturation\) +[\d.]+ ms/)
+  assert.deepEqual(processesMentioning('django_feed/workload.py'), [], 'no gunicorn left')
+  assert.equal(processesNamed('memcached').length, memcachedBefore, 'no memcached left')
+})
+
+/** The pyenv CPython 3.9 and Debian's PyPy the Debian-packages test measures, when present. */
+const PY39 = join(process.env.HOME ?? '/root', '.pyenv/versions/3.9.18/bin/python3.9')
+const DIST_PACKAGES = '/usr/lib/python3/dist-packages'
+
+test("run --suite web --system-packages measures django_feed on CPython 3.9 and PyPy with Debian's Django 3.2, a series apart", async (t) => {
+  if ((await onPath('wrk', process.env)) === null || (await onPath('memcached', process.env)) === null)
+    return t.skip('wrk or memcached is not installed (apt-get install -y wrk memcached)')
+  if (!existsSync(join(DIST_PACKAGES, 'django')) || !existsSync(join(DIST_PACKAGES, 'gunicorn')))
+    return t.skip(
+      "Debian's python3-django and gunicorn are not installed (apt-get install -y python3-django gunicorn)",
+    )
+  if (!existsSync(PY39)) return t.skip(`CPython 3.9 is not installed at ${PY39}`)
+  const pythons = [PY39, ...((await onPath('pypy3', process.env)) === null ? [] : ['pypy3'])]
+  if (pythons.length === 1) t.diagnostic('pypy3 is not installed: CPython 3.9 only')
+  const memcachedBefore = processesNamed('memcached').length
+  const db = join(scratch, 'web-debian.db')
+  const run = await cli(
+    'run',
+    '--suite',
+    'web',
+    ...pythons.flatMap((p) => ['--python', p]),
+    '--system-packages',
+    '--system-path',
+    DIST_PACKAGES,
+    '--processes',
+    '2',
+    '--db',
+    db,
+    '--no-progress',
+  )
+  assert.equal(run.code, 0, run.err)
+  const listed = await cli('workloads', '--json')
+  const pipVersion = (
+    JSON.parse(listed.out) as { workloads: { manifest: { name: string }; version: string }[] }
+  ).workloads.find((w) => w.manifest.name === 'django_feed')?.version
+  const versions: string[] = []
+  for (const [i] of pythons.entries()) {
+    const shown = await cli('show', String(i + 1), '--db', db, '--json')
+    assert.equal(shown.code, 0, shown.err)
+    const [result] = (
+      JSON.parse(shown.out) as {
+        results: (WebResult & {
+          workload: { version: string }
+          metadata: { requirements?: { mode: string; installed: string[]; path: string[] } }
+        })[]
+      }
+    ).results
+    assert.equal(result?.outcome.state, 'measured', JSON.stringify(result?.outcome))
+    const req = result?.metadata.requirements
+    assert.equal(req?.mode, 'system')
+    assert.deepEqual(req?.path, [DIST_PACKAGES])
+    assert.ok(
+      req?.installed.some((p) => /^Django==3\.2\./.test(p)),
+      `Debian's Django 3.2 recorded: ${JSON.stringify(req)}`,
+    )
+    assert.ok(
+      req?.installed.some((p) => /^gunicorn==20\./.test(p)),
+      JSON.stringify(req),
+    )
+    for (const cpu of result?.metadata.http?.cpu_ms_per_request ?? []) assert.ok(cpu > 0)
+    versions.push(result?.workload.version ?? '')
+  }
+  // Django 3.2 from Debian is not the pip-pinned Django 5.2: another version, so another series.
+  assert.ok(pipVersion && !versions.includes(pipVersion), `${pipVersion} vs ${versions.join(', ')}`)
+  if (pythons.length === 2) {
+    // The same Debian stack on both: one version, so compare sets them side by side.
+    assert.equal(versions[0], versions[1])
+    const compared = await cli('compare', '1', '2', '--db', db, '--json')
+    assert.equal(compared.code, 0, compared.err)
+    const rows = (JSON.parse(compared.out) as { rows: { workload: string; metrics: { name: string }[] }[] })
+      .rows
+    const row = rows.find((r) => r.workload === 'django_feed')
+    assert.ok(
+      row?.metrics.some((m) => m.name === 'requests_per_s'),
+      compared.out,
+    )
+  }
   assert.deepEqual(processesMentioning('django_feed/workload.py'), [], 'no gunicorn left')
   assert.equal(processesNamed('memcached').length, memcachedBefore, 'no memcached left')
 })

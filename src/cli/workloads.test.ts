@@ -94,6 +94,38 @@ test('run --workloads rejects a folder whose workload has the name of a built-in
   )
 })
 
+test('run --suite runs a suite langperf.toml defines ([[suites.define]]); workloads lists it; a missing folder names the file and key', async () => {
+  const dir = join(scratch, 'team')
+  assert.equal((await cli('workloads', 'new', 'team_a', '--dir', dir)).code, 0)
+  assert.equal((await cli('workloads', 'new', 'team_b', '--dir', dir)).code, 0)
+  const config = join(scratch, 'team.toml')
+  const db = join(scratch, 'team.db')
+  await writeFile(
+    config,
+    `[store]\nlocation = "team.db"\n[[suites.define]]\nname = "team"\npath = "team"\nworkloads = ["team_b"]\ndescription = "The team's own."\n`,
+  )
+  const listed = await cli('workloads', '--config', config)
+  assert.equal(listed.code, 0, listed.err)
+  assert.match(listed.out, /^team_b +[0-9a-f]{12} /m)
+  assert.match(listed.out, /^suite team \(1\): The team's own\.$/m)
+  const runTeam = () =>
+    cli('run', '--suite', 'team', '--config', config, '--python', 'python3', '--db', db, ...SHORT)
+  const run = await runTeam()
+  assert.equal(run.code, 0, run.err)
+  assert.match(run.err, /suite team \(1 workloads\)/)
+  assert.deepEqual(
+    (await shownResults(db, '1')).map((r) => [r.workload.name, r.outcome.state]),
+    [['team_b', 'measured']],
+  )
+  await writeFile(config, '[[suites.define]]\nname = "team"\npath = "gone"\n')
+  const refused = await runTeam()
+  assert.equal(refused.code, 2)
+  assert.match(
+    refused.err,
+    /Cannot load configuration ".*team\.toml": suites\.define\.team\.path expected a folder of workloads \(one <name>\/manifest\.json each\), found no such directory ".*gone"/,
+  )
+})
+
 test('np_matmul runs in a 3.11 virtual environment with numpy, and another numpy is another series', async (t) => {
   const { interpreters } = await discoverInterpreters({ explicit: ['python3.11'] })
   if (!interpreters.some((i) => i.info.version.startsWith('3.11')))
@@ -206,4 +238,46 @@ test("run --system-packages --blas measures Debian's numpy on that BLAS, a serie
   )
   const shown = await cli('show', '2', '--db', db)
   assert.match(shown.out, /np_matmul: numpy [\d.]+; --blas reference: loaded blas\/libblas\.so\.3/)
+})
+
+test("run --system-packages measures the scikit-learn workloads on Debian's python3-sklearn, and skips an interpreter without it, saying why", async (t) => {
+  const { interpreters } = await discoverInterpreters({ explicit: ['/usr/bin/python3', 'python3.12'] })
+  const debian = interpreters.find((i) => i.info.executable.startsWith('/usr/bin/'))
+  const other = interpreters.find((i) => !i.info.executable.startsWith('/usr/bin/'))
+  if (debian === undefined || other === undefined)
+    return t.skip("Debian's python3 or a python3.12 is not installed")
+  const db = join(scratch, 'sklearn.db')
+  const run = await cli(
+    'run',
+    '-w',
+    'sklearn_kmeans',
+    '-w',
+    'sklearn_random_forest',
+    '--python',
+    debian.info.executable,
+    '--python',
+    other.info.executable,
+    '--system-packages',
+    '--db',
+    db,
+    ...SHORT,
+  )
+  assert.equal(run.code, 0, run.err)
+  const onDebian = await shownResults(db, '1')
+  if (onDebian.every((r) => /lacks scikit-learn/.test(r.outcome.message ?? '')))
+    return t.skip("Debian's python3-sklearn is not installed (apt-get install python3-sklearn)")
+  for (const r of onDebian) {
+    assert.equal(r.outcome.state, 'measured', `${r.workload.name}: ${JSON.stringify(r.outcome)}`)
+    const installed = (r.metadata.requirements as { installed: string[] }).installed.join(' ')
+    // The distribution's own scikit-learn, without the pinned wheels' cloudpickle and narwhals.
+    assert.match(installed, /scikit-learn==\d/)
+    assert.doesNotMatch(installed, /narwhals/)
+  }
+  for (const r of await shownResults(db, '2')) {
+    assert.equal(r.outcome.state, 'skipped', JSON.stringify(r.outcome))
+    assert.match(
+      r.outcome.message ?? '',
+      /^Requirements unavailable for Python 3\.12 \(system packages\): .* lacks scikit-learn .*python3-sklearn/,
+    )
+  }
 })

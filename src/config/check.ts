@@ -1,5 +1,5 @@
 import { quote } from '../lib/index.ts'
-import { CPYTHON_NAMED_CONFIGS } from '../model/index.ts'
+import { CPYTHON_NAMED_CONFIGS, requirementName } from '../model/index.ts'
 import { expectation, type Problem } from './errors.ts'
 import { defaultRecipe } from './resolve.ts'
 import type { RawBuildConfig, RawConfig, RawNotify, RawRuntime } from './schema.ts'
@@ -46,6 +46,7 @@ export function crossCheck(cfg: RawConfig): Problem[] {
     if (!names.has(key))
       problems.push({ path: ['suites', 'runtimes', key], text: `names no runtime, expected one of ${known}` })
   }
+  problems.push(...checkDefinedSuites(cfg))
   for (const key of Object.keys(cfg.baselines ?? {})) {
     if (!names.has(key))
       problems.push({ path: ['baselines', key], text: `names no runtime, expected one of ${known}` })
@@ -62,6 +63,38 @@ export function crossCheck(cfg: RawConfig): Problem[] {
   }
   ;(cfg.notify ?? []).forEach((n, i) => {
     problems.push(...checkNotify(n, i))
+  })
+  return problems
+}
+
+/**
+ * `[[suites.define]]`: names unique, a workload listed once, a distribution overridden once.
+ * Whether the folder exists, and whether a name clashes with a built-in suite, is checked when a
+ * command loads the suites (this room reads no disk).
+ */
+function checkDefinedSuites(cfg: RawConfig): Problem[] {
+  const problems: Problem[] = []
+  const names = new Set<string>()
+  ;(cfg.suites?.define ?? []).forEach((d, i) => {
+    if (names.has(d.name))
+      problems.push({
+        path: ['suites', 'define', i, 'name'],
+        text: `repeats ${quote(d.name)}, expected unique suite names`,
+      })
+    names.add(d.name)
+    const twice = (d.workloads ?? []).find((w, j, all) => all.indexOf(w) !== j)
+    if (twice !== undefined)
+      problems.push({
+        path: ['suites', 'define', i, 'workloads'],
+        text: `lists ${quote(twice)} twice, expected each workload once`,
+      })
+    const dists = (d.requirements_override ?? []).map(requirementName)
+    const again = dists.find((n, j) => dists.indexOf(n) !== j)
+    if (again !== undefined)
+      problems.push({
+        path: ['suites', 'define', i, 'requirements_override'],
+        text: `pins ${quote(again)} twice, expected each distribution once`,
+      })
   })
   return problems
 }

@@ -132,3 +132,21 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length] as number
 }
+
+/**
+ * The `bad-input` error of a problem a command finds in `[[suites.define]]` when it reads the
+ * disk (a folder that is not there, a name a built-in suite has): the same message as a problem
+ * found in parsing, naming the file and the key (`suites.define.shop.path`).
+ */
+export function definedSuiteError(
+  config: {
+    readonly file: string
+    readonly suites: { readonly defined: readonly { readonly name: string }[] }
+  },
+  index: number,
+  key: string,
+  text: string,
+): LangperfError {
+  const raw = { suites: { define: config.suites.defined.map((d) => ({ name: d.name })) } }
+  return configError([{ path: ['suites', 'define', index, key], text }], raw, config.file)
+}

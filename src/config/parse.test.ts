@@ -63,7 +63,7 @@ test('parseConfig() fills every default for an empty file', () => {
   const config = parseConfig('', 'etc/langperf.toml')
   assert.deepEqual(config.store, { kind: 'sqlite', path: 'etc/langperf.db' })
   assert.deepEqual(config.runtimes, [])
-  assert.deepEqual(config.suites, { default: ['default'], perRuntime: {} })
+  assert.deepEqual(config.suites, { default: ['default'], perRuntime: {}, defined: [] })
   assert.deepEqual(config.schedule.trigger, { kind: 'daily', hour: 2, minute: 0 })
   assert.deepEqual(config.build, {
     cacheDir: 'etc/.cache/langperf',
@@ -326,5 +326,72 @@ test('parseConfig() reads a runtime’s commit_url and compare_url, only http(s)
   assert.match(
     errorOf(`${CPYTHON}compare_url = "https://example.org/compare/{from}"\n`),
     /compare_url expected an http\(s\) URL with \{from\} and \{to\}/,
+  )
+})
+
+test('parseConfig() reads [[suites.define]]: the folder resolved against the file, defaults filled in', () => {
+  const config = parseConfig(
+    [
+      '[suites]',
+      'default = ["default", "shop"]',
+      '[[suites.define]]',
+      'name = "shop"',
+      'path = "perf/shop"',
+      'workloads = ["checkout", "search"]',
+      'requirements_override = ["numpy==1.26.4"]',
+      '[[suites.define]]',
+      'name = "abs"',
+      'path = "/srv/perf"',
+      'description = "Everything in /srv/perf."',
+    ].join('\n'),
+    'etc/langperf.toml',
+  )
+  assert.deepEqual(config.suites.default, ['default', 'shop'])
+  assert.deepEqual(config.suites.defined, [
+    {
+      name: 'shop',
+      path: 'etc/perf/shop',
+      description: null,
+      workloads: ['checkout', 'search'],
+      requirementsOverride: ['numpy==1.26.4'],
+    },
+    {
+      name: 'abs',
+      path: '/srv/perf',
+      description: 'Everything in /srv/perf.',
+      workloads: null,
+      requirementsOverride: [],
+    },
+  ])
+})
+
+test('parseConfig() refuses a [[suites.define]] with an unknown key, no path, a repeated name or a bad pin', () => {
+  assert.match(
+    errorOf('[[suites.define]]\nname = "shop"\npath = "p"\nindex_url = "https://example.org/simple"\n'),
+    /^Cannot load configuration "langperf\.toml": suites\.define\.shop has unknown key "index_url", expected only the keys name, path, description, workloads, requirements_override$/,
+  )
+  assert.match(
+    errorOf('[[suites.define]]\nname = "shop"\npaht = "p"\n'),
+    /suites\.define\.shop\.path is missing, expected the path of a folder of workloads.*\n.*suites\.define\.shop has unknown key "paht".*\(did you mean "path" for "paht"\?\)/,
+  )
+  assert.match(
+    errorOf('[[suites.define]]\nname = "shop"\npath = "a"\n[[suites.define]]\nname = "shop"\npath = "b"\n'),
+    /suites\.define\.shop\.name repeats "shop", expected unique suite names/,
+  )
+  assert.match(
+    errorOf('[[suites.define]]\nname = "Shop!"\npath = "a"\n'),
+    /suites\.define\[0\]\.name expected a suite name matching/,
+  )
+  assert.match(
+    errorOf('[[suites.define]]\nname = "shop"\npath = "a"\nrequirements_override = ["numpy>=1.26"]\n'),
+    /suites\.define\.shop\.requirements_override\[0\] expected a pinned requirement such as "numpy==1\.26\.4"/,
+  )
+  assert.match(
+    errorOf('[[suites.define]]\nname = "shop"\npath = "a"\nworkloads = ["a", "b", "a"]\n'),
+    /suites\.define\.shop\.workloads lists "a" twice, expected each workload once/,
+  )
+  assert.match(
+    errorOf('[[suites]]\nname = "shop"\npath = "a"\n'),
+    /^Cannot load configuration "langperf\.toml": suites expected the suite selection \[suites\]; suites of your own folders are \[\[suites\.define\]\] tables inside it \(a TOML table\), found an array/,
   )
 })

@@ -44,6 +44,13 @@ export function resolveConfig(raw: RawConfig, fileName: string): LangperfConfig 
     suites: {
       default: raw.suites?.default ?? CONFIG_DEFAULTS.suites,
       perRuntime: raw.suites?.runtimes ?? {},
+      defined: (raw.suites?.define ?? []).map((d) => ({
+        name: d.name,
+        path: resolvePath(d.path),
+        description: d.description ?? null,
+        workloads: d.workloads ?? null,
+        requirementsOverride: d.requirements_override ?? [],
+      })),
     },
     schedule: {
       trigger:

@@ -3,8 +3,10 @@ import {
   isSafeRefName,
   NIGHTLY_REFERENCES,
   RECIPE_KINDS,
+  REQUIREMENT_RE,
   RUNTIME_FAMILIES,
   SMTP_SECURITY_MODES,
+  WORKLOAD_NAME_RE,
 } from '../model/index.ts'
 import { expectation, suggestion } from './errors.ts'
 import {
@@ -171,6 +173,38 @@ export const notifySchema = table(
   'a notification target',
 )
 
+/** A `[[suites.define]]` table: a suite of one's own workload folder. */
+export const definedSuiteSchema = table(
+  {
+    name: z
+      .string({ error: 'a suite name matching /^[a-z0-9][a-z0-9_.-]{0,99}$/' })
+      .regex(WORKLOAD_NAME_RE, { error: 'a suite name matching /^[a-z0-9][a-z0-9_.-]{0,99}$/' }),
+    path: nonEmpty('the path of a folder of workloads (one <name>/manifest.json per workload)'),
+    description: nonEmpty('one sentence').optional(),
+    workloads: z
+      .array(
+        z
+          .string({ error: 'a workload name' })
+          .regex(WORKLOAD_NAME_RE, { error: 'a workload name matching /^[a-z0-9][a-z0-9_.-]{0,99}$/' }),
+        { error: 'an array of workload names of the folder' },
+      )
+      .min(1, { error: 'at least one workload (leave the key out for every workload of the folder)' })
+      .optional(),
+    requirements_override: z
+      .array(
+        z
+          .string({ error: 'a pinned requirement such as "numpy==1.26.4"' })
+          .max(200, { error: 'a pinned requirement such as "numpy==1.26.4"' })
+          .regex(REQUIREMENT_RE, {
+            error: 'a pinned requirement such as "numpy==1.26.4" (name, optional [extras], ==, version)',
+          }),
+        { error: 'an array of pinned requirements such as ["numpy==1.26.4"]' },
+      )
+      .optional(),
+  },
+  'a suite definition',
+)
+
 /** The whole file. */
 export const rootSchema = table(
   {
@@ -194,8 +228,11 @@ export const rootSchema = table(
             error: 'a table of runtime name = [suite names]',
           })
           .optional(),
+        define: z
+          .array(definedSuiteSchema, { error: 'an array of suite tables ([[suites.define]])' })
+          .optional(),
       },
-      'the suite selection',
+      'the suite selection [suites]; suites of your own folders are [[suites.define]] tables inside it',
     ).optional(),
     schedule: table(
       {
@@ -277,5 +314,7 @@ export type RawRuntime = z.infer<typeof runtimeSchema>
 export type RawBuildConfig = z.infer<typeof configSchema>
 /** One `[[notify]]` table as the file gives it. */
 export type RawNotify = z.infer<typeof notifySchema>
+/** One `[[suites.define]]` table as the file gives it. */
+export type RawDefinedSuite = z.infer<typeof definedSuiteSchema>
 /** The `[machines.expect]` table as the file gives it. */
 export type RawExpectations = NonNullable<z.infer<typeof machineSchema>['expect']>

@@ -61,6 +61,8 @@ export function formatValue(value: number | null | undefined, unit: string): str
   if (value === null || value === undefined) return '–'
   if (unit === 'second') return formatSeconds(value)
   if (unit === 'byte') return formatBytes(value)
+  // Instruction counts are exact: every digit is kept (grouped), not three significant ones.
+  if (unit === 'instruction') return `${Math.round(value).toLocaleString('en-US')} instr`
   return significant(value)
 }
 
@@ -80,8 +82,14 @@ export function formatPercent(ratio: number | null | undefined): string {
 }
 
 /** An interval as `[0.981, 1.013]`. */
-export function formatInterval(low: number | null | undefined, high: number | null | undefined): string {
+export function formatInterval(
+  low: number | null | undefined,
+  high: number | null | undefined,
+  exact = false,
+): string {
   if (low === null || low === undefined || high === null || high === undefined) return ''
+  // An exact comparison (instruction counts) has no interval: low = high = the ratio.
+  if (exact) return 'exact'
   return `[${low.toFixed(3)}, ${high.toFixed(3)}]`
 }
 

@@ -125,11 +125,29 @@ export interface MachineConfig {
   readonly expect: MachineExpectations
 }
 
-/** Which suites run for which runtime. */
+/**
+ * A suite the configuration defines (`[[suites.define]]`): the workloads of a folder of one's own,
+ * in the format of the built-in `workloads/` directory, under a name `run --suite` and the
+ * nightly's suite lists use like a built-in suite's.
+ */
+export interface DefinedSuite {
+  readonly name: string
+  /** The folder, resolved against the configuration file's directory. */
+  readonly path: string
+  readonly description: string | null
+  /** The folder's workloads the suite runs, in order; null: every workload of the folder. */
+  readonly workloads: readonly string[] | null
+  /** Pinned requirements replacing the pins of the same distributions in its workloads. */
+  readonly requirementsOverride: readonly string[]
+}
+
+/** Which suites run for which runtime, and the suites the file defines. */
 export interface SuiteSelection {
   /** For runtimes not named in `perRuntime`. */
   readonly default: readonly string[]
   readonly perRuntime: Readonly<Record<string, readonly string[]>>
+  /** Suites of one's own workload folders (`[[suites.define]]`), in the file's order. */
+  readonly defined: readonly DefinedSuite[]
 }
 
 /** When the nightly starts: a time of day or a five-field cron expression. */

@@ -3,6 +3,21 @@ import type { JsonObject } from '../lib/index.ts'
 /** Workload names: lower-case letters, digits, `_`, `-` and `.`, 1–100 characters. */
 export const WORKLOAD_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,99}$/
 
+/**
+ * One pinned requirement: a distribution name (PEP 508), optional extras, `==` and a version
+ * (PEP 440 characters, no wildcard). Nothing else: no pip options (`--index-url`, `-e`), no URLs,
+ * paths or environment markers, so a manifest can neither point pip elsewhere nor leave a
+ * version open (an open version would change the stack without changing the workload's version).
+ */
+export const REQUIREMENT_RE =
+  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9][A-Za-z0-9._-]{0,49}(?:,[A-Za-z0-9][A-Za-z0-9._-]{0,49}){0,9}\])?==[0-9][0-9A-Za-z.+!_-]{0,49}$/
+
+/** A requirement's distribution name, normalised as PEP 503 does (`Scikit_Learn` → `scikit-learn`). */
+export function requirementName(requirement: string): string {
+  const name = /^[A-Za-z0-9._-]+/.exec(requirement)?.[0] ?? requirement
+  return name.toLowerCase().replace(/[-_.]+/g, '-')
+}
+
 /** The manifest of a built-in or user workload (`workloads/<name>/manifest.json`). */
 export interface WorkloadManifest {
   readonly name: string
@@ -23,6 +38,12 @@ export interface WorkloadManifest {
    * environment per interpreter (runner/venv.ts). Absent: the standard library only.
    */
   readonly requirements?: readonly string[]
+  /**
+   * With `--system-packages`: the distributions (names of `requirements`) that must be present on
+   * the interpreter; absent, all of them. A distribution's own packaging may need fewer than the
+   * pinned wheels do (Debian's scikit-learn 1.2 needs neither cloudpickle nor narwhals).
+   */
+  readonly systemRequirements?: readonly string[]
   /** Services langperf starts on loopback for each measuring process (runner/services.ts). */
   readonly services?: readonly ServiceSpec[]
   /** How the workload is driven: absent, the harness's in-process loop; `http`, a server under load. */

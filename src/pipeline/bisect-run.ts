@@ -1,12 +1,12 @@
 import { commitsBetween, resolveCommit } from '../build/index.ts'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { BuildConfigDefinition, LangperfConfig, RuntimeConfig } from '../model/index.ts'
-import { loadWorkloads } from '../runner/index.ts'
 import type { AlertDetail } from '../store/index.ts'
 import { type BisectOptions, type BisectOutcome, bisectWith } from './bisect.ts'
 import { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
 import {
   buildConfigNamed,
+  configuredWorkloads,
   mirrorOf,
   type PipelineDeps,
   runtimeNamed,
@@ -111,7 +111,7 @@ export async function bisectAlert(
     await world.store.setAlertCulprit(alert.id, { commit: plan.bad, note, at: world.now().toISOString() })
     return { kind: 'single-commit', culprit: plan.bad, note }
   }
-  const all = await loadWorkloads()
+  const all = await configuredWorkloads(world.config)
   const probe = makeProbe({
     runtime: plan.runtime,
     buildConfig: plan.buildConfig,
@@ -186,7 +186,7 @@ export async function bisect(
   if (request.workloads.length === 0) {
     throw new LangperfError('bad-input', 'Cannot bisect: expected at least one --workload')
   }
-  const all = await loadWorkloads()
+  const all = await configuredWorkloads(world.config)
   const known = new Set(all.map((w) => w.manifest.name))
   for (const w of request.workloads) {
     if (!known.has(w)) {

@@ -7,10 +7,17 @@ import {
   differentialHeadline,
   type WorkloadDefinition,
 } from '../model/index.ts'
-import { type Interpreter, loadWorkloads, PY_SPY_VERSION, type ToolInstall } from '../runner/index.ts'
+import { type Interpreter, PY_SPY_VERSION, type ToolInstall } from '../runner/index.ts'
 import type { AlertDetail, ProfileState, ProfileWithStacks } from '../store/index.ts'
 import { planAlertBisect } from './bisect-run.ts'
-import { buildCommit, buildSpecOf, interpreterOf, mirrorOf, type World } from './world.ts'
+import {
+  buildCommit,
+  buildSpecOf,
+  configuredWorkloads,
+  interpreterOf,
+  mirrorOf,
+  type World,
+} from './world.ts'
 
 // Profiles at an alert's culprit (docs/profiles.md, "At the culprit"): once bisection names the
 // commit, the culprit and its first parent — both in the build cache, built for the bisection —
@@ -110,7 +117,7 @@ export async function profileCulprit(
   const sideOf = (info: CommitInfo) => prepareSide(world, { source, branch: alert.branch, commit: info })
   const parentSide = await sideOf(parentInfo)
   const culpritSide = await sideOf(culpritInfo)
-  const all = await loadWorkloads()
+  const all = await configuredWorkloads(world.config)
   const pairs: CulpritPair[] = []
   for (const name of workloads) {
     if (world.signal?.aborted) throw new LangperfError('unavailable', 'interrupted')

@@ -37,12 +37,10 @@ import {
   getPreset,
   HARNESS_PROTOCOL_VERSION,
   type Interpreter,
-  loadSuites,
-  loadWorkloads,
+  loadWorkloadCatalog,
   type Preset,
   type PresetName,
   readEnvironment,
-  resolveSuite,
   type ToolInstall,
 } from '../runner/index.ts'
 import type { Store } from '../store/index.ts'
@@ -161,10 +159,10 @@ export async function mirrorOf(world: World, runtime: RuntimeConfig): Promise<Mi
 }
 
 /**
- * The workloads a runtime measures: those of its suites (`[suites]`, in order, each once), or the
- * named ones when `only` is given; with the suite label stored on its runs. The label stays the
- * configured suites even with `only`: the suite is an epoch fact, so a filtered nightly must not
- * look like an infrastructure change.
+ * The workloads a runtime measures: those of its suites (`[suites]`, in order, each once; built-in
+ * or defined by `[[suites.define]]`), or the named ones when `only` is given; with the suite label
+ * stored on its runs. The label stays the configured suites even with `only`: the suite is an
+ * epoch fact, so a filtered nightly must not look like an infrastructure change.
  */
 export async function workloadsOf(
   config: LangperfConfig,
@@ -173,19 +171,27 @@ export async function workloadsOf(
 ): Promise<{ readonly suite: string; readonly workloads: readonly WorkloadDefinition[] }> {
   const suites = config.suites.perRuntime[runtime.name] ?? config.suites.default
   const label = suites.join('+')
-  const all = await loadWorkloads()
-  if (only !== undefined && only.length > 0) return { suite: label, workloads: pickWorkloads(all, only) }
-  const defined = await loadSuites()
+  const catalog = await loadWorkloadCatalog(config)
+  if (only !== undefined && only.length > 0)
+    return { suite: label, workloads: pickWorkloads(catalog.workloads, only) }
   const out: WorkloadDefinition[] = []
   const seen = new Set<string>()
   for (const name of suites) {
-    for (const w of resolveSuite(name, all, defined)) {
+    for (const w of catalog.suiteWorkloads(name)) {
       if (seen.has(w.manifest.name)) continue
       seen.add(w.manifest.name)
       out.push(w)
     }
   }
   return { suite: label, workloads: out }
+}
+
+/**
+ * Every workload the configuration can measure: built-in and of its defined suites (their
+ * overrides applied), for bisection and profiling, which find a workload by name.
+ */
+export async function configuredWorkloads(config: LangperfConfig): Promise<readonly WorkloadDefinition[]> {
+  return (await loadWorkloadCatalog(config)).workloads
 }
 
 /** The workloads named, in the order given; bad-input lists the known names. */

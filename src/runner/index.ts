@@ -1,7 +1,11 @@
 /** Runs interpreters under test with the harness: discovery, environment, workloads, measurement. */
+
+export * from './counters.ts'
+export * from './defined-suites.ts'
 export * from './discovery.ts'
 export * from './environment.ts'
 export * from './http-driver.ts'
+export * from './instructions.ts'
 export * from './open-loop.ts'
 export * from './presets.ts'
 export * from './process.ts'
@@ -12,4 +16,5 @@ export * from './services.ts'
 export * from './suite.ts'
 export * from './system-packages.ts'
 export * from './venv.ts'
+export * from './worker-outcome.ts'
 export * from './workloads.ts'

@@ -9,7 +9,7 @@ export interface Sampling {
 
 /** A named sampling plan, with a separate plan for JIT interpreters. */
 export interface Preset {
-  readonly name: PresetName | typeof WARMUP_PRESET
+  readonly name: PresetName | typeof WARMUP_PRESET | typeof INSTRUCTIONS_PRESET
   /** Interpreters without a JIT (CPython without its experimental JIT). */
   readonly plain: Sampling
   /** JIT interpreters (PyPy, CPython with the JIT on): fewer processes, more warm-ups and values. */
@@ -79,6 +79,20 @@ export function warmupPreset(
     throw badInput(`Cannot use --processes ${processes}: expected an integer from 1 to 1000`)
   const sampling = { processes, warmups: 0, values: iterations }
   return { name: WARMUP_PRESET, plain: sampling, jit: sampling, minTimeS: options.minTimeS ?? 0 }
+}
+
+/** The name of the preset of `instructionsPreset`, recorded on its runs (`--measure instructions`). */
+export const INSTRUCTIONS_PRESET = 'instructions'
+
+/**
+ * The sampling of an instruction count (`langperf run --measure instructions`): one measuring
+ * process per interpreter and workload (a count under callgrind is exactly repeatable, so more
+ * processes would repeat it), its warm-up value and one value; loops calibrated to `minTimeS` of
+ * wall time as for timing (or frozen from earlier runs), so that both modes run the same loops.
+ */
+export function instructionsPreset(minTimeS = 0.1): Preset {
+  const sampling = { processes: 1, warmups: 1, values: 1 }
+  return { name: INSTRUCTIONS_PRESET, plain: sampling, jit: sampling, minTimeS }
 }
 
 /** The preset with that name, or a clear error listing the valid ones. */

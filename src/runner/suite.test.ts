@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -8,30 +8,14 @@ import { discoverInterpreters, type Interpreter } from './discovery.ts'
 import { getPreset } from './presets.ts'
 import { peakRssMetadata } from './result-metadata.ts'
 import { measureSuite, type SuiteEvent } from './suite.ts'
+import { testWorkload } from './workload-testing.ts'
 
 // These tests spawn the real python3 with the real harness on small workload files.
 
 const dir = mkdtempSync(join(tmpdir(), 'langperf-suite-'))
 
 function workload(name: string, code: string, requiresPython = '2.7'): WorkloadDefinition {
-  const wdir = join(dir, name)
-  mkdirSync(wdir, { recursive: true })
-  writeFileSync(join(wdir, 'workload.py'), code)
-  return {
-    manifest: {
-      name,
-      description: name,
-      tags: [],
-      language: 'python',
-      entry: 'workload.py',
-      parameters: { n: 200 },
-      innerLoops: 1,
-      requiresPython,
-    },
-    dir: wdir,
-    entryPath: join(wdir, 'workload.py'),
-    version: 'test',
-  }
+  return testWorkload(dir, name, code, { requiresPython })
 }
 
 const ok = workload(

@@ -9,15 +9,15 @@ import {
 import type { Interpreter } from './discovery.ts'
 import { parseCpuList } from './environment.ts'
 import { runHttpProcess } from './http-driver.ts'
+import { countWorkload, INSTRUCTION_METHODS, INSTRUCTION_UNIT, type Valgrind } from './instructions.ts'
 import type { Preset, Sampling } from './presets.ts'
-import { runWorker, type WorkerOutcome, workerEnv } from './process.ts'
+import { runWorker, workerEnv } from './process.ts'
 import {
   HARNESS_PATH,
   type HarnessClock,
   type HarnessResult,
   type HarnessRunOptions,
   harnessRunArgs,
-  parseHarnessOutput,
 } from './protocol.ts'
 import { httpMetadata, peakRssMetadata } from './result-metadata.ts'
 import {
@@ -29,7 +29,8 @@ import {
   type SystemPackagesOutcome,
 } from './system-packages.ts'
 import { ensureVenv, type VenvOutcome, venvDir } from './venv.ts'
-import { supportsPython } from './workloads.ts'
+import { classifyWorker } from './worker-outcome.ts'
+import { stackVersion, supportsPython } from './workloads.ts'
 
 // Measures a suite on one or more interpreters. For each workload: one calibration process per
 // interpreter finds the loop count (frozen for every later process of that workload), then the
@@ -86,6 +87,18 @@ export interface SuitePlan {
    * a workload whose numpy loaded another fails (`blasMismatch`).
    */
   readonly blas?: BlasChoice
+  /**
+   * With `systemPackages`: directories of packages put first on the workers' PYTHONPATH, such as
+   * Debian's /usr/lib/python3/dist-packages for an interpreter that does not search it (a pyenv
+   * CPython); recorded in each result's `requirements.path`.
+   */
+  readonly systemPath?: readonly string[]
+  /**
+   * Count instructions instead of timing (`--measure instructions`): each measuring process is two
+   * processes under this valgrind's callgrind (runner/instructions.ts), its one value the
+   * instructions per loop; the loops are calibrated (or frozen) as for timing.
+   */
+  readonly instructions?: Valgrind
 }
 
 /**
@@ -115,6 +128,17 @@ export function blasThreadEnv(parent: NodeJS.ProcessEnv): Record<string, string>
     if (value !== undefined) out[name] = value
   }
   return out
+}
+
+/**
+ * The BLAS variables that choose what a worker of a workload with requirements runs, as
+ * `NAME=value`: the kernel settings the caller passes on and any thread count other than 1.
+ * They are part of its version (stackVersion): another kernel set is another series.
+ */
+export function kernelEnv(parent: NodeJS.ProcessEnv): string[] {
+  return Object.entries(blasThreadEnv(parent))
+    .filter(([name, value]) => !(BLAS_THREAD_VARIABLES as readonly string[]).includes(name) || value !== '1')
+    .map(([name, value]) => `${name}=${value}`)
 }
 
 /** What a stop rule reads: one side's process means so far. */
@@ -163,79 +187,6 @@ export function samplingFor(interpreter: Interpreter, preset: Preset): Sampling 
   return interpreter.info.jit === 'enabled' ? preset.jit : preset.plain
 }
 
-/** Turns a worker's outcome into samples or a failure with its reason. */
-export function classifyWorker(out: WorkerOutcome):
-  | { readonly ok: true; readonly result: HarnessResult }
-  | {
-      readonly ok: false
-      readonly reason: FailureReason
-      readonly message: string
-      readonly stderrTail: string
-    } {
-  // NUL bytes cannot be stored in PostgreSQL text and mean nothing to people reading a tail.
-  const tail = out.stderrTail.slice(-4096).replaceAll('\u0000', '')
-  if (out.spawnError)
-    return {
-      ok: false,
-      reason: 'error',
-      message: `Cannot start the interpreter: ${out.spawnError}`,
-      stderrTail: tail,
-    }
-  if (out.timedOut) {
-    return {
-      ok: false,
-      reason: 'timeout',
-      message: `Worker killed after the time limit (${Math.round(out.wallTimeMs / 1000)} s)`,
-      stderrTail: tail,
-    }
-  }
-  const parsed = parseHarnessOutput(out.resultText)
-  if (parsed.ok && parsed.message.kind === 'error') {
-    const m = parsed.message
-    const traceback = 'traceback' in m && typeof m.traceback === 'string' ? m.traceback : ''
-    return {
-      ok: false,
-      reason: 'error',
-      message: `${m.error_type}: ${m.message}`,
-      stderrTail: (traceback ? `${traceback}\n${tail}` : tail).slice(-4096),
-    }
-  }
-  if (out.signal || (out.exitCode !== 0 && !parsed.ok)) {
-    const how = out.signal ? `killed by ${out.signal}` : `exit status ${out.exitCode}`
-    return {
-      ok: false,
-      reason: 'crashed',
-      message: `Worker crashed (${how}) without a result`,
-      stderrTail: tail,
-    }
-  }
-  if (!parsed.ok) {
-    return {
-      ok: false,
-      reason: 'bad-output',
-      message: `Unreadable result channel: ${parsed.problem}`,
-      stderrTail: tail,
-    }
-  }
-  if (parsed.message.kind !== 'result') {
-    return {
-      ok: false,
-      reason: 'bad-output',
-      message: `Expected a result document, found "${parsed.message.kind}"`,
-      stderrTail: tail,
-    }
-  }
-  if (out.exitCode !== 0) {
-    return {
-      ok: false,
-      reason: 'crashed',
-      message: `Worker exited with status ${out.exitCode} after writing its result`,
-      stderrTail: tail,
-    }
-  }
-  return { ok: true, result: parsed.message }
-}
-
 /** How adaptive sampling ended: settled, or not with the reason (the bound of processes, the time budget). */
 type AdaptiveStop =
   | { readonly settled: true; readonly processes: number }
@@ -257,6 +208,8 @@ interface SideState {
   requirements: JsonObject | null
   /** How adaptive sampling ended for this side: settled by the rule, at the bound, or by the time budget. */
   adaptiveStop?: AdaptiveStop
+  /** The workload version its result records: the definition's, with the stack this side found (stackVersion). */
+  version: string
 }
 
 /**
@@ -385,12 +338,15 @@ function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
     innerLoops: def.manifest.innerLoops,
     processes: [],
     failure: null,
-    skipped: supportsPython(def.manifest, interpreter.info.version)
-      ? null
-      : `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`,
+    skipped: !supportsPython(def.manifest, interpreter.info.version)
+      ? `Workload needs Python ${def.manifest.requiresPython} or newer; ${interpreter.info.implementation} ${interpreter.info.version} is older`
+      : plan.instructions && def.manifest.driver
+        ? 'Instruction counts need a workload measured in-process: a server workload is measured under load'
+        : null,
     calibration: null,
     python: interpreter.info.executable,
     requirements: null,
+    version: def.version,
   }))
 }
 
@@ -416,9 +372,15 @@ async function prepareRequirements(suite: SuiteRun, def: WorkloadDefinition, sid
         requested: [...requirements],
         installed: [...found.installed],
         python: side.interpreter.info.executable,
+        ...(suite.plan.systemPath?.length ? { path: [...suite.plan.systemPath] } : {}),
       }
+      side.version = stackVersion(def.version, {
+        installed: found.installed,
+        blasEnv: kernelEnv(process.env),
+      })
       continue
     }
+    side.version = stackVersion(def.version, { installed: null, blasEnv: kernelEnv(process.env) })
     const venv = await venvOf(suite, side.interpreter, requirements)
     if (!venv.ok) {
       side.skipped = `Requirements unavailable for Python ${xy}: ${venv.reason}`
@@ -467,7 +429,7 @@ function systemOf(
   def: WorkloadDefinition,
   interpreter: Interpreter,
 ): Promise<SystemPackagesOutcome> {
-  const requirements = def.manifest.requirements ?? []
+  const requirements = def.manifest.systemRequirements ?? def.manifest.requirements ?? []
   const key = `${interpreter.info.executable}\0${requirements.join('\n')}`
   let outcome = suite.systemProbes.get(key)
   if (outcome === undefined) {
@@ -485,7 +447,7 @@ function systemOf(
  */
 function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] {
   if (!def.manifest.requirements?.length) return suite.worker
-  const { blas } = suite.plan
+  const { blas, systemPackages, systemPath } = suite.plan
   return {
     ...suite.worker,
     env: {
@@ -494,6 +456,7 @@ function workerOf(suite: SuiteRun, def: WorkloadDefinition): SuiteRun['worker'] 
       ...(blas === undefined
         ? {}
         : { LD_LIBRARY_PATH: blasLibraryPath(blas, suite.worker.env.LD_LIBRARY_PATH) }),
+      ...(systemPackages && systemPath?.length ? { PYTHONPATH: systemPath.join(':') } : {}),
     },
   }
 }
@@ -647,6 +610,11 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
     await reportProcess(suite, def, side, round + 1)
     return
   }
+  if (suite.plan.instructions !== undefined) {
+    await countProcess(suite, def, side, round, suite.plan.instructions)
+    await reportProcess(suite, def, side, round + 1)
+    return
+  }
   const out = await runWorker(
     side.python,
     workloadHarnessArgs(def, {
@@ -678,6 +646,33 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
       stderrTail: c.stderrTail,
     }
   await reportProcess(suite, def, side, round + 1)
+}
+
+/** One instruction count of a side (runner/instructions.ts); a failure ends the side. */
+async function countProcess(
+  suite: SuiteRun,
+  def: WorkloadDefinition,
+  side: SideState,
+  round: number,
+  valgrind: Valgrind,
+) {
+  const c = await countWorkload({
+    valgrind,
+    python: side.python,
+    harnessArgs: (values, clock) =>
+      workloadHarnessArgs(def, { loopMode: { mode: 'fixed', loops: side.loops }, warmups: 1, values, clock }),
+    loops: side.loops,
+    innerLoops: side.innerLoops,
+    timeoutMs: suite.worker.timeoutMs,
+    ...(def.manifest.requirements?.length ? { extraEnv: blasThreadEnv(process.env) } : {}),
+  })
+  if (c.ok) side.processes.push(c.process)
+  else
+    side.failure = {
+      reason: 'error',
+      message: `Process ${round + 1}: ${c.message}`,
+      stderrTail: c.stderrTail,
+    }
 }
 
 /**
@@ -715,6 +710,7 @@ function sideResult(
     ...peakRssMetadata(side.processes),
     ...requirementsMetadata(def, side, plan.blas),
     ...httpMetadata(def, side.processes),
+    ...(plan.instructions ? { instructions: instructionsMetadata(plan.instructions, side.processes) } : {}),
     ...(interrupted
       ? {
           incomplete: {
@@ -726,8 +722,8 @@ function sideResult(
       : {}),
   }
   const base = {
-    workload: { name: def.manifest.name, version: def.version },
-    unit: 'second',
+    workload: { name: def.manifest.name, version: side.version },
+    unit: plan.instructions ? INSTRUCTION_UNIT : 'second',
     loops: side.loops,
     innerLoops: side.innerLoops,
     processes: side.processes,
@@ -756,5 +752,19 @@ function requirementsMetadata(
     thread_env: blasThreadEnv(process.env),
     ...(stack === undefined ? {} : { stack }),
     ...(blas === undefined || side.skipped ? {} : { blas: blasMetadata(blas, side.processes) }),
+  }
+}
+
+/** How a side's instructions were counted: the tool, its version and each method its processes used. */
+function instructionsMetadata(valgrind: Valgrind, processes: readonly ProcessSamples[]): JsonObject {
+  const used = [
+    ...new Set(processes.map((p) => p.metadata.instructions_method).filter((m) => typeof m === 'string')),
+  ]
+  return {
+    tool: 'callgrind',
+    valgrind: valgrind.version,
+    methods: Object.fromEntries(
+      used.map((m) => [m, INSTRUCTION_METHODS[m as keyof typeof INSTRUCTION_METHODS]]),
+    ),
   }
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
 import { discoverInterpreters } from './discovery.ts'
 import { getPreset } from './presets.ts'
-import { measureSuite } from './suite.ts'
+import { kernelEnv, measureSuite } from './suite.ts'
 import {
   type BlasChoice,
   blasLibraryPath,
@@ -15,7 +15,7 @@ import {
   probeSystemPackages,
   resolveBlas,
 } from './system-packages.ts'
-import { loadWorkloads, onSystemPackages } from './workloads.ts'
+import { loadWorkloads, onSystemPackages, stackVersion } from './workloads.ts'
 
 // The pure parts run everywhere; the measurements need Debian's python3-numpy and its BLAS
 // packages (.ci/run installs them) and are skipped, with the reason, without them.
@@ -119,7 +119,10 @@ test('onSystemPackages() gives workloads with requirements a version per BLAS, a
 test('probeSystemPackages() names a distribution the interpreter lacks, with its Debian package', async () => {
   const out = await probeSystemPackages('python3', ['langperf-no-such-dist==1.0'])
   assert.ok(!out.ok)
-  assert.match(out.reason, /lacks langperf-no-such-dist .*python3-langperf-no-such-dist/)
+  assert.match(
+    out.reason,
+    /lacks langperf-no-such-dist \(PackageNotFoundError\) .*Debian's python3-langperf-no-such-dist\)$/,
+  )
 })
 
 test('probeSystemPackages() finds Debian numpy with its version', { skip: numpySkip }, async () => {
@@ -198,4 +201,73 @@ test('a worker whose BLAS is not the one asked for fails the workload, naming wh
   })
   assert.ok(r.outcome.state === 'failed', JSON.stringify(r.outcome))
   assert.match(r.outcome.message, /BLAS switch did not take effect: .*loaded .*openblas/)
+})
+
+test('stackVersion() hashes the installed versions and the kernel variables in, and leaves a plain pip stack alone', () => {
+  const base = 'abcdef012345'
+  assert.equal(
+    stackVersion(base, { installed: null, blasEnv: [] }),
+    base,
+    'pip pins, default kernels: unchanged',
+  )
+  const debian = stackVersion(base, { installed: ['numpy==1.24.2', 'threadpoolctl==3.1.0'], blasEnv: [] })
+  assert.match(debian, /^[0-9a-f]{12}$/)
+  assert.notEqual(debian, base)
+  assert.equal(
+    stackVersion(base, { installed: ['threadpoolctl==3.1.0', 'numpy==1.24.2'], blasEnv: [] }),
+    debian,
+    'the order found does not matter',
+  )
+  const upgraded = stackVersion(base, { installed: ['numpy==1.26.4', 'threadpoolctl==3.1.0'], blasEnv: [] })
+  assert.notEqual(upgraded, debian, 'a python3-numpy upgrade is another series')
+  const skx = stackVersion(base, {
+    installed: ['numpy==1.24.2', 'threadpoolctl==3.1.0'],
+    blasEnv: ['BLIS_ARCH_TYPE=0'],
+  })
+  assert.notEqual(skx, debian, 'another BLIS kernel set is another series')
+  assert.notEqual(stackVersion(base, { installed: null, blasEnv: ['OPENBLAS_CORETYPE=Haswell'] }), base)
+})
+
+test('kernelEnv() names the kernel variables set and the thread counts other than 1', () => {
+  assert.deepEqual(kernelEnv({}), [])
+  assert.deepEqual(kernelEnv({ OMP_NUM_THREADS: '1', PATH: '/bin' }), [])
+  assert.deepEqual(
+    kernelEnv({ BLIS_ARCH_TYPE: '0', OPENBLAS_NUM_THREADS: '4', OPENBLAS_CORETYPE: 'Haswell' }),
+    ['OPENBLAS_NUM_THREADS=4', 'OPENBLAS_CORETYPE=Haswell', 'BLIS_ARCH_TYPE=0'],
+  )
+})
+
+test('a system-packages result records a version with its stack: BLIS_ARCH_TYPE set is another series', {
+  skip: numpySkip,
+}, async () => {
+  let blas: BlasChoice
+  try {
+    blas = resolveBlas('reference')
+  } catch (error) {
+    return void assert.ok(true, (error as Error).message)
+  }
+  const plain = await measureMatmul(blas)
+  const saved = process.env.BLIS_ARCH_TYPE
+  process.env.BLIS_ARCH_TYPE = '3'
+  let pinned: WorkloadResult
+  try {
+    pinned = await measureMatmul(blas)
+  } finally {
+    if (saved === undefined) delete process.env.BLIS_ARCH_TYPE
+    else process.env.BLIS_ARCH_TYPE = saved
+  }
+  assert.equal(plain.outcome.state, 'measured', JSON.stringify(plain.outcome))
+  const def = onSystemPackages(
+    (await loadWorkloads()).filter((w) => w.manifest.name === 'np_matmul'),
+    blas.label,
+  )[0]
+  const installed = (plain.metadata.requirements as { installed: string[] }).installed
+  // The kernel variables of this environment (OPENBLAS_CORETYPE, say) are part of it too.
+  assert.equal(
+    plain.workload.version,
+    stackVersion(def?.version ?? '', { installed, blasEnv: kernelEnv(process.env) }),
+  )
+  assert.notEqual(plain.workload.version, def?.version, 'the installed versions are part of it')
+  assert.notEqual(pinned.workload.version, plain.workload.version, 'BLIS_ARCH_TYPE=3 is another series')
+  assert.equal((pinned.metadata.thread_env as Record<string, string>).BLIS_ARCH_TYPE, '3')
 })

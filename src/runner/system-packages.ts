@@ -176,7 +176,8 @@ export async function probeSystemPackages(
   if (missing.length > 0)
     return {
       ok: false,
-      reason: `${quote(python)} lacks ${missing.join(', ')} (install them into that Python, e.g. Debian's ${missing.map(debianName).join(' ')})`,
+      // Each entry is "name (ErrorType)": the package to name is the distribution's.
+      reason: `${quote(python)} lacks ${missing.join(', ')} (install them into that Python, e.g. Debian's ${missing.map((m) => debianName(m.split(' ')[0] as string)).join(' ')})`,
     }
   const installed = Object.entries(report.found)
     .map(([name, version]) => `${name}==${String(version)}`)

@@ -243,6 +243,27 @@ test('a manifest may list pinned requirements, extras included', () => {
   assert.equal(parseManifest(VALID, 'x.json').requirements, undefined)
 })
 
+test('systemRequirements names distributions of requirements, each once; another is rejected', () => {
+  const manifest = {
+    ...VALID,
+    requirements: ['scikit-learn==1.9.1', 'numpy==2.0.2', 'narwhals==2.26.0'],
+    systemRequirements: ['scikit_learn', 'numpy'],
+  }
+  assert.deepEqual(parseManifest(manifest, 'x.json').systemRequirements, ['scikit_learn', 'numpy'])
+  assert.match(
+    thrown(() => parseManifest({ ...manifest, systemRequirements: ['scipy'] }, 'x.json')).message,
+    /field "systemRequirements" expected an array of distribution names of "requirements".*found "scipy", which "requirements" does not list/,
+  )
+  assert.match(
+    thrown(() => parseManifest({ ...manifest, systemRequirements: ['numpy', 'NumPy'] }, 'x.json')).message,
+    /systemRequirements/,
+  )
+  assert.match(
+    thrown(() => parseManifest({ ...manifest, systemRequirements: ['numpy==2.0.2'] }, 'x.json')).message,
+    /systemRequirements/,
+  )
+})
+
 test('requirements that are pip options, URLs, paths, open versions or markers are rejected', () => {
   for (const bad of [
     '--index-url=https://evil.example/simple',

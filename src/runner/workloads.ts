@@ -5,6 +5,8 @@ import { z } from 'zod'
 import { LangperfError, quote, sha256Hex } from '../lib/index.ts'
 import {
   type HttpDriver,
+  REQUIREMENT_RE,
+  requirementName,
   SERVICE_KINDS,
   type SuiteDefinition,
   WORKLOAD_NAME_RE,
@@ -75,6 +77,8 @@ const MANIFEST_EXPECTATIONS: Readonly<Record<keyof WorkloadManifest, string>> = 
   innerLoops: 'a positive integer',
   requiresPython: 'a version "X.Y" such as "2.7" or "3.6"',
   requirements: `an array of at most ${MAX_REQUIREMENTS} pinned requirements such as "numpy==2.0.2" (name, optional [extras], ==, version; each distribution once; no options, URLs or paths)`,
+  systemRequirements:
+    'an array of distribution names of "requirements", each once, such as ["scikit-learn", "numpy"] (those that must be present with --system-packages)',
   services: `an array of services from ${SERVICE_KINDS.join(', ')}, each once, such as [{ "name": "memcached" }]`,
   driver:
     'an http driver { "kind": "http", "workers": 1–16, "connections": 1–256, "durationS": whole seconds 1–600, "warmupS": whole seconds 0–60, "readyTimeoutS": 1–300, "readyPath": "/…", "requests": [{ "method": "GET" or "POST", "path": "/…", "weight": 1–100, "body"?: "a=1" }] with weights adding up to 100, and optionally "openLoopFractions": at most 4 fractions 0.05–1 of the measured throughput',
@@ -115,20 +119,8 @@ const driverSchema = z.strictObject({
   openLoopFractions: z.array(z.number().min(0.05).max(1)).max(4).optional(),
 })
 
-/**
- * One pinned requirement: a distribution name (PEP 508), optional extras, `==` and a version
- * (PEP 440 characters, no wildcard). Nothing else: no pip options (`--index-url`, `-e`), no URLs,
- * paths or environment markers, so a manifest can neither point pip elsewhere nor leave a
- * version open (an open version would change the stack without changing the workload's version).
- */
-export const REQUIREMENT_RE =
-  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9][A-Za-z0-9._-]{0,49}(?:,[A-Za-z0-9][A-Za-z0-9._-]{0,49}){0,9}\])?==[0-9][0-9A-Za-z.+!_-]{0,49}$/
-
-/** A requirement's distribution name, normalised as PEP 503 does (`Scikit_Learn` → `scikit-learn`). */
-export function requirementName(requirement: string): string {
-  const name = /^[A-Za-z0-9._-]+/.exec(requirement)?.[0] ?? requirement
-  return name.toLowerCase().replace(/[-_.]+/g, '-')
-}
+/** One pinned requirement and its distribution's name (model/workload.ts), here for the runner's callers. */
+export { REQUIREMENT_RE, requirementName }
 
 const requirementsSchema = z
   .array(z.string().max(200).regex(REQUIREMENT_RE))
@@ -147,6 +139,14 @@ const manifestSchema = z.strictObject({
   innerLoops: z.number().int().positive(),
   requiresPython: z.string().regex(PYTHON_VERSION_RE),
   requirements: requirementsSchema.optional(),
+  systemRequirements: z
+    .array(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/))
+    .min(1)
+    .max(MAX_REQUIREMENTS)
+    .refine((list) => new Set(list.map(requirementName)).size === list.length, {
+      message: 'each distribution once',
+    })
+    .optional(),
   services: servicesSchema.optional(),
   driver: driverSchema.optional(),
 })
@@ -241,8 +241,16 @@ export function parseManifest(raw: unknown, file: string): WorkloadManifest {
       `Cannot load workload manifest ${quote(file, 200)}: ${problems.join('; ')}`,
     )
   }
-  const { requirements, services, driver, ...rest } = parsed.data
+  const { requirements, systemRequirements, services, driver, ...rest } = parsed.data
+  const listed = new Set((requirements ?? []).map(requirementName))
+  const stray = (systemRequirements ?? []).find((n) => !listed.has(requirementName(n)))
+  if (stray !== undefined)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot load workload manifest ${quote(file, 200)}: field "systemRequirements" expected ${MANIFEST_EXPECTATIONS.systemRequirements}, found ${quote(stray)}, which "requirements" does not list`,
+    )
   return {
+    ...(systemRequirements === undefined ? {} : { systemRequirements }),
     ...rest,
     ...(requirements === undefined ? {} : { requirements }),
     ...(services === undefined ? {} : { services }),
@@ -379,6 +387,25 @@ export function onSystemPackages(
       ? { ...w, version: sha256Hex(`${w.version}\0system\0${blasLabel ?? 'default'}`, VERSION_CHARS) }
       : w,
   )
+}
+
+/**
+ * The version of a workload with requirements as one interpreter runs it: `version` (the
+ * directory's, re-versioned by overrides or `--system-packages` and the BLAS) with the stack that
+ * cannot be read from the manifest hashed in: on system packages the distributions' versions the
+ * interpreter has (`installed`, `name==version`), and the BLAS variables its workers get that
+ * choose kernels or threads (`OPENBLAS_CORETYPE=Haswell`, `BLIS_ARCH_TYPE=0`, a thread count
+ * other than 1). A python3-numpy upgrade or another kernel set is so another series, not a step
+ * in one. Neither present: `version` unchanged, so the pip-pinned series keep their versions.
+ */
+export function stackVersion(
+  version: string,
+  stack: { readonly installed: readonly string[] | null; readonly blasEnv: readonly string[] },
+): string {
+  if (stack.installed === null && stack.blasEnv.length === 0) return version
+  const installed = [...(stack.installed ?? [])].sort(compareText).join('\n')
+  const env = [...stack.blasEnv].sort(compareText).join('\n')
+  return sha256Hex(`${version}\0stack\0${installed}\0${env}`, VERSION_CHARS)
 }
 
 /** Loads `<dir>/suites.json`; no file means no suites. Throws `bad-input` when it is invalid. */

@@ -1,4 +1,4 @@
-import { compareRuns } from '../analysis/index.ts'
+import { compareRuns, HISTORY_EXCLUDES } from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
 import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
@@ -115,9 +115,11 @@ export async function computeOverview(
   memo: OverviewMemo = new OverviewMemo(),
 ) {
   const state = await store.runsState()
+  // The history's runs: a bisection's runs and warm-up iteration series are not "the latest".
   const groups = await store.latestRunsByGroup({
     perGroup: 2,
     statuses: ['complete', 'interrupted'],
+    ...HISTORY_EXCLUDES,
     ...query,
   })
   const rows = []

@@ -224,4 +224,39 @@ describe('profiles and an alert’s culprit profile through the API and the page
     assert.match(none.body, /Not profiled: py-spy cannot read PyPy/)
     assert.equal((await f.app.inject({ method: 'GET', url: '/profiles/999' })).statusCode, 404)
   })
+
+  test("the differential flame graph colours the culprit's new frame red and the frames it shrank blue", async () => {
+    const alert = await f.app.inject({ method: 'GET', url: `/alerts/${alertId}` })
+    const href = `/profiles/${culpritId}/against/${parentId}`
+    assert.ok(alert.body.includes(`href="${href}"`), 'the alert page links it')
+    const r = await f.app.inject({ method: 'GET', url: href })
+    assert.equal(r.statusCode, 200)
+    assert.equal(r.headers['content-security-policy'], PAGE_CSP)
+    assert.ok(r.body.includes('Differential flame graph') && r.body.includes('data-island="flame"'))
+    assert.ok(!r.body.includes(HOSTILE))
+    // Each frame: <title>name … self A x → B y (±z points) …</title><rect … fill=…>.
+    const frames = [...r.body.matchAll(/<title>([^<]*)<\/title><rect[^>]*fill="([^"]+)"/g)].map((m) => ({
+      title: m[1] ?? '',
+      fill: m[2] ?? '',
+    }))
+    const hook = frames.find((x) => x.title.startsWith('&lt;script'))
+    assert.ok(hook, JSON.stringify(frames.map((x) => x.title.slice(0, 30))))
+    // The hook is half of the culprit's samples and none of the parent's: the largest change, darkest red.
+    assert.match(hook.title, /self A 0\.0 % → B 50\.0 % \(\+50\.0 points\)/)
+    assert.equal(hook.fill, 'rgb(250,60,60)')
+    const work = frames.find((x) => x.title.startsWith('work '))
+    assert.match(work?.title ?? '', /self A 90\.0 % → B 45\.0 % \(−45\.0 points\)/)
+    assert.match(work?.fill ?? '', /^rgb\((\d+),\1,250\)$/, 'blue')
+    const none = await f.app.inject({ method: 'GET', url: `/profiles/${unavailableId}/against/${parentId}` })
+    assert.equal(none.statusCode, 200)
+    assert.match(none.body, /was not profiled: py-spy cannot read PyPy/)
+    assert.equal(
+      (await f.app.inject({ method: 'GET', url: `/profiles/${culpritId}/against/x` })).statusCode,
+      400,
+    )
+    assert.equal(
+      (await f.app.inject({ method: 'GET', url: `/profiles/999/against/${parentId}` })).statusCode,
+      404,
+    )
+  })
 })

@@ -503,6 +503,24 @@ describe('public read routes', () => {
     assert.equal(row?.geometricMean.kind, 'interval')
   })
 
+  test("the overview's latest runs are the history's: a bisection's run and a warm-up series are not", async () => {
+    const pypy = { machine: 'bench-2', runtime: 'pypy', version: '3.10.14', config: 'jit' }
+    const before = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
+    const [latestBefore] = before.body.rows as { latest: { id: number } }[]
+    const as = (x: ReturnType<typeof run>, spec: { suite?: string; preset?: string }) => ({
+      ...x,
+      run: { ...x.run, ...spec },
+    })
+    await f.store.insertRuns([
+      as(run({ ...pypy, commitSha: 'eeee6666', startedAt: '2024-10-10T10:00:00Z' }), { suite: 'bisect' }),
+      as(run({ ...pypy, commitSha: 'eeee7777', startedAt: '2024-10-11T10:00:00Z' }), { preset: 'warmup' }),
+    ])
+    const r = await call(f.app, { method: 'GET', url: '/api/v1/overview?machine=bench-2' })
+    const [row] = r.body.rows as { latest: { id: number } }[]
+    assert.notEqual(r.body.state, before.body.state)
+    assert.equal(row?.latest.id, latestBefore?.latest.id)
+  })
+
   test('an unknown route answers 404 in the API error format', async () => {
     const r = await call(f.app, { method: 'GET', url: '/api/v1/nothing?x=<b>' })
     assertError(r, 404, 'not-found', /no such route/)

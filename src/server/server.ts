@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { serializerCompiler } from 'fastify-type-provider-zod'
-import { createApiClient, ROUTE_NAMES, ROUTES, type RouteDefinition, type RouteName } from '../api/index.ts'
+import { ROUTE_NAMES, ROUTES, type RouteDefinition, type RouteName } from '../api/index.ts'
 import type { Store } from '../store/index.ts'
 import { authenticate } from './auth.ts'
 import { handleError, handleNotFound, installZodValidation } from './errors.ts'
 import { type Handlers, makeHandlers } from './handlers.ts'
 import { installRequestHooks } from './hooks.ts'
+import { inProcessApi } from './in-process.ts'
 import { bodyLimitOf, resolveLimits, SMALL_BODY_LIMIT_BYTES } from './limits.ts'
 import type { HandlerCall, ServerLimits, ServerOptions, WebRoutes } from './types.ts'
 
@@ -37,7 +38,7 @@ export async function buildServer(store: Store, options: ServerOptions = {}): Pr
     ...(options.farm === undefined ? {} : { farm: options.farm }),
   })
   await registerRoutes(app, store, handlers, limits)
-  await mountWeb(app, options.web)
+  await mountWeb(app, handlers, options.web)
   return app
 }
 
@@ -125,10 +126,9 @@ function registerRoute(
 }
 
 /** Plugs the dashboard in at `/` with an in-process API client, or a placeholder page without one. */
-async function mountWeb(app: FastifyInstance, web: WebRoutes | undefined): Promise<void> {
-  const inProcessApi = createApiClient('http://in-process', { fetch: injectFetch(app) })
+async function mountWeb(app: FastifyInstance, handlers: Handlers, web: WebRoutes | undefined): Promise<void> {
   if (web !== undefined) {
-    await web.register(app, { api: inProcessApi })
+    await web.register(app, { api: inProcessApi(app, handlers) })
     return
   }
   app.get('/', async (_request, reply) =>
@@ -137,32 +137,6 @@ async function mountWeb(app: FastifyInstance, web: WebRoutes | undefined): Promi
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
       .send(PLACEHOLDER_PAGE),
   )
-}
-
-/** A fetch answered by `app.inject`: the in-process transport of the dashboard's API client. */
-function injectFetch(app: FastifyInstance): typeof fetch {
-  return (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
-    const headers = Object.fromEntries(new Headers(init?.headers).entries())
-    const method = (init?.method ?? 'GET') as 'GET' | 'POST' | 'DELETE'
-    const body = init?.body
-    const response = await app.inject({
-      method,
-      url: `${url.pathname}${url.search}`,
-      headers,
-      ...(body === undefined || body === null ? {} : { payload: body as string | Buffer }),
-    })
-    return new Response(response.body, {
-      status: response.statusCode,
-      headers: Object.entries(response.headers).flatMap(([k, v]) =>
-        v === undefined
-          ? []
-          : Array.isArray(v)
-            ? v.map((x) => [k, x] as [string, string])
-            : [[k, String(v)] as [string, string]],
-      ),
-    })
-  }) as typeof fetch
 }
 
 const PLACEHOLDER_PAGE = `<!doctype html>

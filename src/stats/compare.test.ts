@@ -26,10 +26,10 @@ test('compareTwo() calls a 3 % faster candidate faster, with scipy-checked figur
   //   .confidence_interval(0.95)) → (0.9620704441828964, 0.9760555611217478); p=1.176108451201378e-07
   close(r.low, 0.9620704441828964, 1e-9, 'low')
   close(r.high, 0.9760555611217478, 1e-9, 'high')
-  close(r.welch.p, 1.176108451201378e-7, 1e-12, 'Welch p')
+  close(r.welch?.p ?? Number.NaN, 1.176108451201378e-7, 1e-12, 'Welch p')
   // scipy.stats.mannwhitneyu(candidate, base) → U=0.0, p=4.570592805886923e-05 (exact: 2 / C(18, 8))
-  assert.equal(r.mannWhitney.u, 0)
-  close(r.mannWhitney.p, 2 / 43_758, 1e-15, 'Mann-Whitney p')
+  assert.equal(r.mannWhitney?.u, 0)
+  close(r.mannWhitney?.p ?? Number.NaN, 2 / 43_758, 1e-15, 'Mann-Whitney p')
   // By hand: sums 0.9906 / 10 and 0.8178 / 8.
   close(r.ratioOfMeans, 0.09906 / 0.102225, 1e-12, 'ratio of means')
   assert.deepEqual([r.nBase, r.nCandidate], [8, 10])

@@ -56,13 +56,17 @@ export interface Comparison {
   readonly low: number
   readonly high: number
   readonly confidence: number
-  readonly method: RatioMethod
+  /** `exact`: counts that repeat exactly (instructions), whose ratio has no interval to estimate. */
+  readonly method: RatioMethod | 'exact'
   /** mean(candidate) / mean(base), whatever the method. */
   readonly ratioOfMeans: number
-  /** Welch's test on log process means, candidate − base: p < 1 − confidence iff the 'log-t' interval excludes 1. */
-  readonly welch: TTestResult
-  /** Mann-Whitney U test, candidate vs base (U of the candidate). */
-  readonly mannWhitney: MannWhitneyResult
+  /**
+   * Welch's test on log process means, candidate − base: p < 1 − confidence iff the 'log-t'
+   * interval excludes 1; null for an exact comparison (no sampling to test).
+   */
+  readonly welch: TTestResult | null
+  /** Mann-Whitney U test, candidate vs base (U of the candidate); null for an exact comparison. */
+  readonly mannWhitney: MannWhitneyResult | null
   readonly nBase: number
   readonly nCandidate: number
 }
@@ -78,6 +82,49 @@ export interface InsufficientComparison {
 
 /** A Comparison or an InsufficientComparison; both carry `verdict`. */
 export type ComparisonResult = Comparison | InsufficientComparison
+
+/**
+ * Compares two exactly repeatable counts (instructions per loop): the ratio candidate/base with
+ * no interval around it (low = high = ratio: the count has no sampling spread to estimate, and
+ * none is invented), a change called when |ratio − 1| ≥ minEffect. 'insufficient' when either
+ * count is not finite and positive.
+ * @example exactComparison(146_065_780, 148_000_000, { minEffect: 0.001 }) // slower, ratio 1.0132
+ */
+export function exactComparison(
+  base: number,
+  candidate: number,
+  options: { readonly minEffect: number; readonly confidence?: number },
+): ComparisonResult {
+  if (!(base > 0 && candidate > 0 && Number.isFinite(base) && Number.isFinite(candidate)))
+    return {
+      kind: 'insufficient',
+      verdict: 'insufficient',
+      reason: `Expected two positive counts, found ${quote(base)} and ${quote(candidate)}`,
+      nBase: 1,
+      nCandidate: 1,
+    }
+  const ratio = candidate / base
+  const verdict =
+    Math.abs(ratio - 1) >= options.minEffect && ratio !== 1
+      ? ratio > 1
+        ? 'slower'
+        : 'faster'
+      : 'no-difference'
+  return {
+    kind: 'comparison',
+    verdict,
+    ratio,
+    low: ratio,
+    high: ratio,
+    confidence: options.confidence ?? 1,
+    method: 'exact',
+    ratioOfMeans: ratio,
+    welch: null,
+    mannWhitney: null,
+    nBase: 1,
+    nCandidate: 1,
+  }
+}
 
 /**
  * Compares per-process means of a candidate build with a base build: ratio candidate/base

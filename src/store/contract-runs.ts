@@ -284,6 +284,45 @@ function runListing(withStore: WithStore): void {
         assert.deepEqual(await ids({ machine: 'none' }), [])
         assert.equal((await store.listRuns({ machine: 'm1', limit: 1 })).total, 2)
       }))
+
+    test('listGroupRuns() reads every run of one group oldest first, as listRuns has them but the count', () =>
+      withStore(async (store) => {
+        const nobranch = exampleBuild('n1', { identity: 'cpython:pgo-lto:n1', branch: null })
+        const [a, b, c, d] = await store.insertRuns([
+          exampleRunWithResults({ machine: 'm1', startedAt: '2024-10-03T10:00:00Z' }),
+          exampleRunWithResults({ machine: 'm1', startedAt: '2024-10-01T10:00:00Z' }),
+          exampleRunWithResults({ machine: 'm2', startedAt: '2024-10-02T10:00:00Z' }),
+          exampleRunWithResults({ machine: 'm1', build: nobranch, startedAt: '2024-10-02T10:00:00Z' }),
+        ])
+        const group = { machine: 'm1', runtime: 'cpython', config: 'pgo-lto' }
+        const main = await store.listGroupRuns({ ...group, branch: 'main' })
+        assert.deepEqual(
+          main.map((r) => r.id),
+          [b, a],
+        )
+        const { resultCount, ...listed } = (
+          await store.listRuns({ machine: 'm1', branch: 'main' })
+        ).rows.find((r) => r.id === a)!
+        assert.equal(resultCount, 3)
+        assert.deepEqual(
+          main.find((r) => r.id === a),
+          listed,
+        )
+        assert.deepEqual(
+          (await store.listGroupRuns({ ...group, branch: null })).map((r) => r.id),
+          [d],
+        )
+        assert.deepEqual(
+          (await store.listGroupRuns({ ...group, machine: 'm2', branch: 'main' })).map((r) => r.id),
+          [c],
+        )
+        assert.deepEqual(await store.listGroupRuns({ ...group, config: 'jit', branch: 'main' }), [])
+        await rejectsWith(
+          store.listGroupRuns({ ...group, machine: '', branch: 'main' }),
+          'bad-input',
+          /machine/,
+        )
+      }))
   })
 }
 
@@ -353,6 +392,31 @@ function latestRuns(withStore: WithStore): void {
           again.map((g) => g.runs.map((r) => r.id)),
           [[later]],
         )
+        // A bisection's run and a warm-up series are left out when asked: the runs before them
+        // are the latest; a group with nothing else left is left out.
+        const [bisect, warmup] = await store.insertRuns([
+          exampleRunWithResults({ startedAt: '2024-10-06T10:00:00Z', build: jit('j4'), suite: 'bisect' }),
+          exampleRunWithResults({ startedAt: '2024-10-07T10:00:00Z', build: jit('j5'), preset: 'warmup' }),
+          exampleRunWithResults({
+            startedAt: '2024-10-07T10:00:00Z',
+            build: jit('j5'),
+            machine: 'bench-4',
+            preset: 'warmup',
+          }),
+        ])
+        const jitOf = async (q: Parameters<Store['latestRunsByGroup']>[0]) =>
+          (await store.latestRunsByGroup(q)).map((g) => [g.machine, g.config, g.runs.map((r) => r.id)])
+        assert.deepEqual((await jitOf({ machine: 'bench-1' }))[0], ['bench-1', 'jit', [warmup, bisect]])
+        assert.deepEqual(
+          await jitOf({ excludeSuites: ['bisect'], excludePresets: ['warmup'], runtime: 'cpython' }),
+          [
+            ['bench-1', 'jit', [ids[5], ids[3]]],
+            ['bench-1', 'pgo-lto', [ids[2], ids[1]]],
+            ['bench-2', 'jit', [ids[4]]],
+            ['bench-3', 'jit', [later]],
+          ],
+        )
+        await rejectsWith(store.latestRunsByGroup({ excludeSuites: [''] }), 'bad-input', /excludeSuites/)
         await rejectsWith(store.latestRunsByGroup({ perGroup: 0 }), 'bad-input', /perGroup/)
       }))
 

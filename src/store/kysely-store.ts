@@ -62,7 +62,9 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  RunFacts,
   RunGroup,
+  RunGroupQuery,
   RunPage,
   RunQuery,
   RunRow,
@@ -109,6 +111,10 @@ class KyselyStore implements Store {
   #closed = false
   /** The run groups with the state of `runs` they were read at (see run-reads.ts). */
   readonly #groups: runReads.RunGroupCache = { current: undefined }
+  /** Writes started and finished on this store's connection (each counts twice), see runsState. */
+  #writes = 0
+  /** The last runs stamp, with what said it was current (SQLite only, see runsState). */
+  #stamp: { readonly dataVersion: number; readonly writes: number; readonly value: string } | undefined
 
   constructor(db: Db, dialect: StoreDialect, readonly: boolean) {
     this.#db = db
@@ -127,7 +133,12 @@ class KyselyStore implements Store {
     if (this.#closed) throw new LangperfError('unavailable', `Cannot ${what}: the store is closed`)
     if (this.#readonly)
       throw new LangperfError('unavailable', `Cannot ${what}: the store was opened read-only`)
-    return fn(this.#db)
+    this.#writes++
+    try {
+      return await fn(this.#db)
+    } finally {
+      this.#writes++
+    }
   }
 
   /** Runs the read `fn` once the store is open; `what` names it in the error. */
@@ -175,6 +186,10 @@ class KyselyStore implements Store {
     return this.#read('list runs', (db) => runReads.listRuns(db, query))
   }
 
+  listGroupRuns(group: RunGroupQuery): Promise<RunFacts[]> {
+    return this.#read('list the runs of a group', (db) => runReads.listGroupRuns(db, group))
+  }
+
   getResults(
     runId: number,
     options: ResultQuery & { readonly withSamples: true },
@@ -184,8 +199,23 @@ class KyselyStore implements Store {
     return this.#read(`get results of run ${runId}`, (db) => runReads.getResults(db, runId, options))
   }
 
+  /**
+   * The runs stamp (run-reads.ts). On SQLite it is kept while nothing was committed since: by
+   * another connection (`PRAGMA data_version` changes then) or by this one (its writes are
+   * counted); reading the stamp scans the runs table, a few ms on a large store, and a page asks
+   * for it more than once.
+   */
   runsState(): Promise<string> {
-    return this.#read('read the state of the runs', (db) => runReads.runsStamp(db))
+    return this.#read('read the state of the runs', async (db) => {
+      if (this.dialect !== 'sqlite') return runReads.runsStamp(db)
+      const writes = this.#writes
+      const dataVersion = await runReads.sqliteDataVersion(db)
+      const kept = this.#stamp
+      if (kept !== undefined && kept.dataVersion === dataVersion && kept.writes === writes) return kept.value
+      const value = await runReads.runsStamp(db)
+      this.#stamp = { dataVersion, writes, value }
+      return value
+    })
   }
 
   latestRunsByGroup(query?: LatestRunsQuery): Promise<RunGroup[]> {

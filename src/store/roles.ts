@@ -46,7 +46,9 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  RunFacts,
   RunGroup,
+  RunGroupQuery,
   RunPage,
   RunQuery,
   RunRow,
@@ -108,6 +110,12 @@ export interface RunReader {
   getRunWithResults(runId: number): Promise<RunWithResults | undefined>
   /** Runs matching the filters, newest `startedAt` first, one page at a time. */
   listRuns(query?: RunQuery): Promise<RunPage>
+  /**
+   * Every run of one machine × runtime × config × branch, oldest `startedAt` first, without
+   * result counts: one lean read for what is derived from a group's runs (its epochs), where
+   * listRuns would count every run's results and page.
+   */
+  listGroupRuns(group: RunGroupQuery): Promise<RunFacts[]>
   /** Results of a run in the order they were stored; samples only when asked for. */
   getResults(
     runId: number,

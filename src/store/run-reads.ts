@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { assertNever, badInput, type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import {
   type BuildSpec,
@@ -34,7 +35,9 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  RunFacts,
   RunGroup,
+  RunGroupQuery,
   RunPage,
   RunQuery,
   RunRow,
@@ -68,6 +71,11 @@ interface RunColumns extends BuildColumns {
 
 /** A run as the store returns it, from its columns. */
 function toRunRow(r: RunColumns): RunRow {
+  return { ...toRunFacts(r), resultCount: num(r.result_count) }
+}
+
+/** A run without its result count, from its columns. */
+function toRunFacts(r: Omit<RunColumns, 'result_count'>): RunFacts {
   const env = jsonOrNull<{ fingerprint: MachineFingerprint; tuning: MachineTuning }>(r.environment)
   const environment: MachineEnvironment | null =
     env === null
@@ -88,7 +96,6 @@ function toRunRow(r: RunColumns): RunRow {
     metadata: json<JsonObject>(r.metadata),
     status: r.status as RunStatus,
     finishedAt: r.finished_at,
-    resultCount: num(r.result_count),
   }
 }
 
@@ -134,6 +141,17 @@ function runsQuery(db: Db) {
 
 /** The columns RunColumns names, over a runsQuery() with any filters added. */
 function selectRunColumns(q: ReturnType<typeof runsQuery>) {
+  return selectRunFacts(q).select((eb) =>
+    eb
+      .selectFrom('results as res')
+      .select(eb.fn.countAll().as('n'))
+      .whereRef('res.run_id', '=', 'r.id')
+      .as('result_count'),
+  )
+}
+
+/** The columns RunColumns names but the result count. */
+function selectRunFacts(q: ReturnType<typeof runsQuery>) {
   return q
     .select(BUILD_COLUMNS)
     .select([
@@ -152,13 +170,6 @@ function selectRunColumns(q: ReturnType<typeof runsQuery>) {
       'r.warnings',
       'r.metadata',
     ])
-    .select((eb) =>
-      eb
-        .selectFrom('results as res')
-        .select(eb.fn.countAll().as('n'))
-        .whereRef('res.run_id', '=', 'r.id')
-        .as('result_count'),
-    )
 }
 
 /** One run, or undefined. */
@@ -229,6 +240,40 @@ export async function listRuns(db: Db, query: RunQuery = {}): Promise<RunPage> {
     q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
   ])
   return { rows: rows.map((r) => toRunRow(r as RunColumns)), total: num(count.n) }
+}
+
+/** A list of names from a query (none when absent), refused when it is not one. */
+function names(values: readonly string[] | undefined, field: string, what: string): string[] {
+  if (values === undefined) return []
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' && v !== ''))
+    throw badInput(`Cannot ${what}: expected ${field} to be a list of names, found ${quote(values)}`)
+  return [...values].sort()
+}
+
+/** Every run of one group, oldest `startedAt` first (then id), without result counts. */
+export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
+  const what = 'list the runs of a group'
+  for (const [field, value] of [
+    ['machine', group?.machine],
+    ['runtime', group?.runtime],
+    ['config', group?.config],
+  ] as const) {
+    if (typeof value !== 'string' || value === '')
+      throw badInput(`Cannot ${what}: expected ${field} to be a name, found ${quote(value)}`)
+  }
+  if (group.branch !== null && typeof group.branch !== 'string')
+    throw badInput(`Cannot ${what}: expected branch to be a name or null, found ${quote(group.branch)}`)
+  const q = runsQuery(db)
+    .where('m.name', '=', group.machine)
+    .where('rt.name', '=', group.runtime)
+    .where('b.config', '=', group.config)
+  const rows = await selectRunFacts(
+    group.branch === null ? q.where('b.branch', 'is', null) : q.where('b.branch', '=', group.branch),
+  )
+    .orderBy('r.started_at')
+    .orderBy('r.id')
+    .execute()
+  return rows.map((r) => toRunFacts(r as Omit<RunColumns, 'result_count'>))
 }
 
 /** Results of a run in the order they were stored; samples only when asked for. */
@@ -366,6 +411,16 @@ export async function runsStamp(db: Db): Promise<string> {
 }
 
 /**
+ * SQLite's count of commits other connections made to the file (`PRAGMA data_version`): it
+ * changes when another process (or another connection of this one) committed, never for this
+ * connection's own commits (https://sqlite.org/pragma.html#pragma_data_version).
+ */
+export async function sqliteDataVersion(db: Db): Promise<number> {
+  const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(db)
+  return Number(rows[0]?.data_version ?? Number.NaN)
+}
+
+/**
  * Every machine × runtime × config × branch that has runs, sorted. Finding them reads every
  * run (20 ms for 33 k runs), so the list is kept until the store's runs change (runsStamp).
  */
@@ -428,14 +483,25 @@ export async function latestRunsByGroup(
       }
     }
   }
+  const excludeSuites = names(query.excludeSuites, 'excludeSuites', what)
+  const excludePresets = names(query.excludePresets, 'excludePresets', what)
   const filtered = () => {
     let q = runsQuery(db)
     if (query.machine !== undefined) q = q.where('m.name', '=', query.machine)
     if (query.runtime !== undefined) q = q.where('rt.name', '=', query.runtime)
     if (statuses !== undefined) q = q.where('r.status', 'in', [...statuses])
+    if (excludeSuites.length > 0) q = q.where('r.suite', 'not in', excludeSuites)
+    if (excludePresets.length > 0) q = q.where('r.preset', 'not in', excludePresets)
     return q
   }
-  const memoKey = JSON.stringify([perGroup, statuses ?? null, query.machine ?? null, query.runtime ?? null])
+  const memoKey = JSON.stringify([
+    perGroup,
+    statuses ?? null,
+    query.machine ?? null,
+    query.runtime ?? null,
+    excludeSuites,
+    excludePresets,
+  ])
   const all = await runGroups(db, cache)
   const kept = cache.current?.latest.get(memoKey)
   if (kept !== undefined) return kept
@@ -467,7 +533,8 @@ export async function latestRunsByGroup(
       runs: rows.map((r) => toRunRow(r as RunColumns)),
     })
   }
-  const answer = statuses === undefined ? out : out.filter((g) => g.runs.length > 0)
+  const filteredOut = statuses !== undefined || excludeSuites.length > 0 || excludePresets.length > 0
+  const answer = filteredOut ? out.filter((g) => g.runs.length > 0) : out
   const latest = cache.current?.latest
   if (latest !== undefined && latest.size < MAX_LATEST_KEPT) latest.set(memoKey, answer)
   return answer

@@ -105,6 +105,17 @@ export interface ResultRowWithSamples extends ResultRow {
   readonly processes: readonly ProcessSamples[]
 }
 
+/** A run without its result count: what `listGroupRuns` reads (no result is counted). */
+export type RunFacts = Omit<RunRow, 'resultCount'>
+
+/** One machine × runtime × config × branch (null: builds without a branch), for `listGroupRuns`. */
+export interface RunGroupQuery {
+  readonly machine: string
+  readonly runtime: string
+  readonly config: string
+  readonly branch: string | null
+}
+
 /** Filters of `listRuns`; all optional, combined with AND. */
 export interface RunQuery {
   /** Page size, 1–1000; 50 when absent. */
@@ -193,6 +204,10 @@ export interface LatestRunsQuery {
   readonly statuses?: readonly RunStatus[]
   readonly machine?: string
   readonly runtime?: string
+  /** Leaves out runs of these suites (e.g. `bisect`: they answer one question, not the history). */
+  readonly excludeSuites?: readonly string[]
+  /** Leaves out runs of these presets (e.g. `warmup`: iteration series, not the history). */
+  readonly excludePresets?: readonly string[]
 }
 
 /** The latest runs of one machine × runtime × config × branch. */

@@ -240,7 +240,7 @@ export function CompareTable(props: {
               <td class="num">{formatValue(r.baseMean, r.unit)}</td>
               <td class="num">{formatValue(r.candidateMean, r.unit)}</td>
               <td class="num">{formatRatio(r.ratio)}</td>
-              <td class="num muted">{formatInterval(r.low, r.high)}</td>
+              <td class="num muted">{formatInterval(r.low, r.high, r.exact === true)}</td>
               <td>
                 <IntervalBar ratio={r.ratio} low={r.low} high={r.high} verdict={r.verdict} />
               </td>

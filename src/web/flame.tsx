@@ -1,3 +1,4 @@
+import { type DiffNodeData, type DiffScale, diffFill, diffTooltip } from './flame-diff.ts'
 import { fnv1a } from './links.ts'
 
 // The flame graph of a profile, drawn by the dashboard itself as SVG: the server renders it
@@ -30,6 +31,8 @@ export interface FlameIslandProps {
   /** Every sample counted (the root's total). */
   readonly samples: number
   readonly timedOnly: boolean
+  /** A differential flame graph (flame-diff.ts): `root` is a DiffNodeData tree, coloured by it. */
+  readonly diff?: DiffScale
 }
 
 /** One drawn frame. */
@@ -128,7 +131,10 @@ export function FlameGraph(props: {
   readonly focus?: readonly number[]
   readonly onSelect?: (path: readonly number[]) => void
   readonly label: string
+  /** Colours and tooltips of a differential: `root` is then a DiffNodeData tree (flame-diff.ts). */
+  readonly diff?: DiffScale
 }) {
+  const diff = props.diff
   const { rects, depth } = flameRects(props.root, props.focus ?? [])
   const height = depth * ROW_HEIGHT
   const samples = props.root.total
@@ -168,13 +174,17 @@ export function FlameGraph(props: {
             class={r.ancestor ? 'flame-frame flame-ancestor' : 'flame-frame'}
             {...interactive}
           >
-            <title>{tooltipOf(r.node, samples)}</title>
+            <title>
+              {diff === undefined
+                ? tooltipOf(r.node, samples)
+                : `${tooltipOf(r.node, samples)}\n${diffTooltip(r.node as DiffNodeData, diff)}`}
+            </title>
             <rect
               x={x}
               y={y}
               width={Math.max(w - 0.5, 0.1)}
               height={ROW_HEIGHT - 1}
-              fill={fillOf(r.node, isRoot)}
+              fill={diff === undefined ? fillOf(r.node, isRoot) : diffFill(r.node as DiffNodeData, diff)}
             />
             <text x={x + 3} y={y + ROW_HEIGHT - 5}>
               {fitted(name, w)}

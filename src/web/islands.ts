@@ -14,6 +14,8 @@ export interface ComparedData {
   readonly low: number | null
   readonly high: number | null
   readonly pValue: number | null
+  /** True for instruction counts: an exact ratio, shown without an interval. */
+  readonly exact?: boolean | undefined
   readonly nBase: number
   readonly nCandidate: number
   readonly reason: string | null

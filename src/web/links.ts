@@ -55,6 +55,8 @@ export type PageRef =
   | { readonly page: 'run'; readonly id: number }
   /** One stored profile: its top functions and flame graph. */
   | { readonly page: 'profile'; readonly id: number }
+  /** Profile `id` (B) drawn as a differential flame graph against profile `base` (A). */
+  | { readonly page: 'profile-diff'; readonly id: number; readonly base: number }
   | { readonly page: 'machine'; readonly name: string }
   /** The farm's agents, one per machine, and the alerts about machines. */
   | { readonly page: 'agents' }
@@ -175,6 +177,8 @@ export function staticPath(ref: PageRef): string {
       return `runs/${ref.id}.html`
     case 'profile':
       return `profiles/${ref.id}.html`
+    case 'profile-diff':
+      return `profiles/${ref.id}-against-${ref.base}.html`
     case 'machine':
       return `machines/${slug(ref.name)}-${fnv1a(ref.name)}.html`
     case 'agents':
@@ -238,6 +242,8 @@ export function serverPath(ref: PageRef): string {
       return `/runs/${ref.id}`
     case 'profile':
       return `/profiles/${ref.id}`
+    case 'profile-diff':
+      return `/profiles/${ref.id}/against/${ref.base}`
     case 'machine':
       return `/machines/${encodeURIComponent(ref.name)}`
     case 'agents':

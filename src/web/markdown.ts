@@ -51,7 +51,7 @@ export function compareMarkdown(
   for (const r of rows) {
     const v = VERDICT_LABELS[r.verdict]
     lines.push(
-      `| ${escapeMarkdown(r.workload)} | ${formatValue(r.baseMean, r.unit)} | ${formatValue(r.candidateMean, r.unit)} | ${formatRatio(r.ratio)} | ${formatInterval(r.low, r.high)} | ${formatChange(r.ratio)} | ${v.symbol} ${v.word} | ${formatP(r.pValue)} |`,
+      `| ${escapeMarkdown(r.workload)} | ${formatValue(r.baseMean, r.unit)} | ${formatValue(r.candidateMean, r.unit)} | ${formatRatio(r.ratio)} | ${formatInterval(r.low, r.high, r.exact === true)} | ${formatChange(r.ratio)} | ${v.symbol} ${v.word} | ${formatP(r.pValue)} |`,
     )
     for (const m of r.metrics) {
       const mv = METRIC_VERDICT_LABELS[m.verdict]

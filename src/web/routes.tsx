@@ -278,6 +278,12 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   app.get('/profiles/:id', (req, reply) =>
     send(reply, () => ({ page: 'profile', id: id((req.params as { id: string }).id, 'profile') })),
   )
+  app.get('/profiles/:id/against/:base', (req, reply) =>
+    send(reply, () => {
+      const p = req.params as { id: string; base: string }
+      return { page: 'profile-diff', id: id(p.id, 'profile'), base: id(p.base, 'profile') }
+    }),
+  )
   app.get('/machines/:name', (req, reply) =>
     send(reply, () => ({ page: 'machine', name: (req.params as { name: string }).name })),
   )

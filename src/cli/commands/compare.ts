@@ -10,7 +10,15 @@ import { DEFAULT_MIN_EFFECT } from '../../model/index.ts'
 import type { Verdict } from '../../stats/index.ts'
 import type { RunReader, RunRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { formatPercent, formatRatio, formatValue, printJson, println, table } from '../output.ts'
+import {
+  formatInterval,
+  formatPercent,
+  formatRatio,
+  formatValue,
+  printJson,
+  println,
+  table,
+} from '../output.ts'
 import { stackLine } from './stack-line.ts'
 
 /** Options of `langperf compare`. */
@@ -71,9 +79,17 @@ export function renderCompare(report: CompareReport): string {
   const lines: string[] = []
   lines.push(`Base:      ${runLabel(report.base)}`)
   lines.push(`Candidate: ${runLabel(report.candidate)}`)
-  lines.push(
-    `base, candidate: geometric means of per-process means; ratio = candidate / base; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called, however significant` : ''}`,
+  const exact = report.rows.filter(
+    (r) => r.comparison.kind === 'comparison' && r.comparison.method === 'exact',
   )
+  if (exact.length === report.rows.length && exact.length > 0)
+    lines.push(
+      'base, candidate: instructions per loop (callgrind); ratio = candidate / base, exact: a count repeats, so no interval is estimated; changes under 0.5 % are not called unless --min-effect says otherwise',
+    )
+  else
+    lines.push(
+      `base, candidate: geometric means of per-process means; ratio = candidate / base; ${Math.round(report.confidence * 100)} % interval (Welch on log process means)${report.minEffect > 0 ? `; changes under ${(report.minEffect * 100).toFixed(1)} % are not called, however significant` : ''}`,
+    )
   lines.push(...acrossRunsLines(report))
   for (const c of report.caveats) {
     lines.push(
@@ -101,7 +117,7 @@ export function renderCompare(report: CompareReport): string {
             formatValue(r.baseMean, r.unit),
             formatValue(r.candidateMean, r.unit),
             formatRatio(c.ratio),
-            `[${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`,
+            formatInterval(c.low, c.high, c.method === 'exact'),
             formatPercent(c.ratio),
             verdictWord(c.verdict),
           ]
@@ -198,7 +214,8 @@ export async function compareCommand(
     const baseId = await resolveRunSelector(store, a)
     const candId = await resolveRunSelector(store, b)
     const report = await compareRuns(store, baseId, candId, {
-      minEffect: minEffectPct / 100,
+      // Unset, each kind of result takes its default (1 % for times, 0.5 % for instruction counts).
+      ...(options.minEffect === undefined ? {} : { minEffect: minEffectPct / 100 }),
       ...(options.tag ? { tags: options.tag } : {}),
       allowVersionMismatch: options.allowVersionMismatch ?? false,
     })

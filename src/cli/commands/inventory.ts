@@ -3,9 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { LangperfError, quote } from '../../lib/index.ts'
 import { inferBuildConfig, interpreterLabel, WORKLOAD_NAME_RE } from '../../model/index.ts'
-import { discoverInterpreters, loadWorkload, loadWorkloadSets } from '../../runner/index.ts'
+import {
+  discoverInterpreters,
+  loadWorkload,
+  loadWorkloadCatalog,
+  loadWorkloadSets,
+} from '../../runner/index.ts'
 import type { CommonOptions, Ctx } from '../context.ts'
 import { printJson, println, table } from '../output.ts'
+import { optionalConfig } from './pipeline-options.ts'
 
 /** `langperf interpreters`: what discovery finds, identified by what each reports. */
 export async function interpretersCommand(
@@ -38,12 +44,18 @@ export async function interpretersCommand(
   return 0
 }
 
-/** `langperf workloads`: the built-in workloads and suites, and those of `--workloads` folders. */
+/**
+ * `langperf workloads`: the built-in workloads and suites, those of `--workloads` folders, and the
+ * suites the configuration defines (`[[suites.define]]`).
+ */
 export async function workloadsCommand(
   ctx: Ctx,
-  options: CommonOptions & { readonly workloads?: readonly string[] },
+  options: CommonOptions & { readonly workloads?: readonly string[]; readonly config?: string },
 ): Promise<number> {
-  const { workloads, suites } = await loadWorkloadSets(options.workloads ?? [])
+  const { workloads, suites } = await loadWorkloadCatalog(
+    await optionalConfig(options),
+    options.workloads ?? [],
+  )
   if (options.json) {
     printJson(ctx.io, { workloads, suites })
     return 0

@@ -45,6 +45,14 @@ export async function loadConfigFile(options: ConfigOptions): Promise<LangperfCo
   return parseConfig(text, path)
 }
 
+/**
+ * The configuration when there is one to read: `--config`, else ./langperf.toml when present;
+ * null without either (`run` and `workloads` work without a configuration).
+ */
+export async function optionalConfig(options: ConfigOptions): Promise<LangperfConfig | null> {
+  return options.config !== undefined || existsSync('langperf.toml') ? loadConfigFile(options) : null
+}
+
 /** Where the store is: `--db` when given, else the configuration's `[store]`. */
 export function configuredStoreLocation(
   config: LangperfConfig,
@@ -111,7 +119,5 @@ export function samplingFrom(options: SamplingCliOptions, processes?: number): S
  */
 export async function cacheDirOf(options: ConfigOptions & { readonly cacheDir?: string }): Promise<string> {
   if (options.cacheDir !== undefined) return resolve(options.cacheDir)
-  if (options.config !== undefined || existsSync('langperf.toml'))
-    return (await loadConfigFile(options)).build.cacheDir
-  return resolve(CONFIG_DEFAULTS.cacheDir)
+  return (await optionalConfig(options))?.build.cacheDir ?? resolve(CONFIG_DEFAULTS.cacheDir)
 }

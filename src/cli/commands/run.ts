@@ -1,5 +1,6 @@
+import { existsSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join, sep } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import cliProgress from 'cli-progress'
 import {
   buildFromInterpreter,
@@ -9,7 +10,7 @@ import {
   precisionRule,
   storedLoopCounts,
 } from '../../analysis/index.ts'
-import { LangperfError } from '../../lib/index.ts'
+import { LangperfError, quote } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
@@ -19,18 +20,17 @@ import {
   discoverInterpreters,
   getPreset,
   type Interpreter,
-  loadWorkloadSets,
+  loadWorkloadCatalog,
   onPath,
   onSystemPackages,
   overrideRequirements,
   type Preset,
   readEnvironment,
   resolveBlas,
-  resolveSuite,
   type SuiteEvent,
   samplingFor,
   WARMUP_PRESET,
-  WORKLOADS_DIR,
+  type WorkloadCatalog,
   warmupPreset,
 } from '../../runner/index.ts'
 import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
@@ -41,10 +41,20 @@ import {
   storeLocation,
   withStoreCreating,
 } from '../context.ts'
-import { formatPercent, formatRatio, formatTimeLeft, log, printJson, println, table } from '../output.ts'
+import {
+  formatInterval,
+  formatPercent,
+  formatRatio,
+  formatTimeLeft,
+  log,
+  printJson,
+  println,
+  table,
+} from '../output.ts'
 
 import { withInterrupt } from './interrupt.ts'
-import { cacheDirOf } from './pipeline-options.ts'
+import { cacheDirOf, optionalConfig } from './pipeline-options.ts'
+import { countsInstructions, instructionSetup, instructionsPresetFrom } from './run-instructions.ts'
 import { renderResultsTable } from './show.ts'
 
 /** `90 s`, `10 min`, `1.5 h`: a budget as given, for people. */
@@ -67,6 +77,8 @@ export interface RunOptions extends CommonOptions {
   readonly warmupSeries?: number
   /** With a warm-up series: values in the workers' CPU time instead of the wall clock. */
   readonly cpuTime?: boolean
+  /** `time` (default) or `instructions`: counts under callgrind (run-instructions.ts). */
+  readonly measure?: string
   readonly warmups?: number
   readonly values?: number
   readonly minTime?: number
@@ -91,6 +103,8 @@ export interface RunOptions extends CommonOptions {
   readonly systemPackages?: boolean
   /** With systemPackages: the BLAS variant (`reference`, `openblas`, `blis`) or a directory. */
   readonly blas?: string
+  /** With systemPackages: directories put first on the workers' PYTHONPATH (`--system-path`). */
+  readonly systemPath?: readonly string[]
   /** langperf's cache (virtual environments of workloads with requirements go to its venvs/). */
   readonly cacheDir?: string
   /** Configuration file naming the cache (`[build] cache_dir`). */
@@ -98,16 +112,16 @@ export interface RunOptions extends CommonOptions {
 }
 
 /**
- * Picks the workloads: `--workload` names (any order), else the suite, else, with `--workloads DIR`
+ * Picks the workloads: `--workload` names (any order), else the suite (built-in, of a folder's
+ * suites.json or defined in the configuration, `[[suites.define]]`), else, with `--workloads DIR`
  * and no suite, every workload of those folders; then applies `--requirements-override`.
  */
 async function selectWorkloads(
   options: RunOptions,
   blas: BlasChoice | undefined,
 ): Promise<{ suite: string; workloads: WorkloadDefinition[] }> {
-  const dirs = options.workloads ?? []
-  const { workloads: all, suites } = await loadWorkloadSets(dirs)
-  const picked = pickWorkloads(options, all, suites)
+  const catalog = await loadWorkloadCatalog(await optionalConfig(options), options.workloads ?? [])
+  const picked = pickWorkloads(options, catalog)
   if (options.systemPackages) return { ...picked, workloads: onSystemPackages(picked.workloads, blas?.label) }
   const overrides = options.requirementsOverride ?? []
   return overrides.length === 0
@@ -126,6 +140,11 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
       'bad-input',
       `Cannot use --requirements-override with --system-packages: expected one of them (the system's packages have the versions installed; pins apply to virtual environments)`,
     )
+  if (options.systemPath?.length && !options.systemPackages)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --system-path without --system-packages: expected it with the interpreter's own packages (a virtual environment has its own)`,
+    )
   if (options.blas === undefined) return undefined
   if (!options.systemPackages)
     throw new LangperfError(
@@ -135,11 +154,24 @@ function blasFrom(options: RunOptions): BlasChoice | undefined {
   return resolveBlas(options.blas)
 }
 
+/** The `--system-path` directories, absolute; one that is not a directory is refused. */
+function systemPathOf(dirs: readonly string[]): string[] {
+  return dirs.map((d) => {
+    const dir = resolve(d)
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new LangperfError(
+        'bad-input',
+        `Cannot use --system-path ${quote(d)}: expected a directory of Python packages, found no directory ${quote(dir)}`,
+      )
+    return dir
+  })
+}
+
 function pickWorkloads(
   options: RunOptions,
-  all: readonly WorkloadDefinition[],
-  suites: Awaited<ReturnType<typeof loadWorkloadSets>>['suites'],
+  catalog: WorkloadCatalog,
 ): { suite: string; workloads: WorkloadDefinition[] } {
+  const all = catalog.workloads
   if (options.workload && options.workload.length > 0) {
     const byName = new Map(all.map((w) => [w.manifest.name, w]))
     const picked = options.workload.map((n) => {
@@ -154,12 +186,12 @@ function pickWorkloads(
     })
     return { suite: options.suite ?? 'custom', workloads: picked }
   }
-  const dirs = options.workloads ?? []
+  const dirs = (options.workloads ?? []).map((d) => resolve(d))
   if (options.suite === undefined && dirs.length > 0) {
-    return { suite: 'custom', workloads: all.filter((w) => !w.dir.startsWith(`${WORKLOADS_DIR}${sep}`)) }
+    return { suite: 'custom', workloads: all.filter((w) => dirs.some((d) => w.dir.startsWith(`${d}${sep}`))) }
   }
   const suite = options.suite ?? 'default'
-  return { suite, workloads: resolveSuite(suite, all, suites) }
+  return { suite, workloads: catalog.suiteWorkloads(suite) }
 }
 
 /**
@@ -206,8 +238,10 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
     )
   const adaptive = adaptiveFrom(options)
   const blas = blasFrom(options)
+  const systemPath = options.systemPath?.length ? systemPathOf(options.systemPath) : undefined
   const { suite, workloads } = await selectWorkloads(options, blas)
   const interpreters = await findInterpreters(ctx, options)
+  const counting = countsInstructions(options) ? await instructionSetup(ctx.env) : undefined
   const environment = await readEnvironment()
   const cpuList = await cpuListFrom(options.cpus ?? 'auto', environment, ctx.env)
   const machine = options.machine ?? hostname()
@@ -263,7 +297,9 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               pipEnv: ctx.env,
               ...(options.systemPackages ? { systemPackages: true } : {}),
               ...(blas ? { blas } : {}),
+              ...(systemPath ? { systemPath } : {}),
               ...(options.cpuTime ? { clock: 'process' as const } : {}),
+              ...(counting ? { instructions: counting.valgrind } : {}),
             },
             {
               machine,
@@ -273,14 +309,18 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               signal,
               metadata: {
                 ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+                ...counting?.metadata,
                 ...(options.requirementsOverride?.length
                   ? { requirements_override: [...options.requirementsOverride] }
                   : {}),
                 ...(options.systemPackages
                   ? {
-                      system_packages: blas
-                        ? { blas: blas.label, ld_library_path: [...blas.dirs] }
-                        : { blas: 'default' },
+                      system_packages: {
+                        ...(blas
+                          ? { blas: blas.label, ld_library_path: [...blas.dirs] }
+                          : { blas: 'default' }),
+                        ...(systemPath ? { path: systemPath } : {}),
+                      },
                     }
                   : {}),
                 ...(options.warmupSeries === undefined
@@ -436,6 +476,7 @@ function warmupPresetFrom(options: RunOptions & { readonly warmupSeries: number 
 
 /** The preset of the options (--fast, --rigorous, default or a warm-up series) with their overrides. */
 function presetFrom(options: RunOptions): Preset {
+  if (countsInstructions(options)) return instructionsPresetFrom(options)
   if (options.cpuTime && options.warmupSeries === undefined)
     throw new LangperfError(
       'bad-input',
@@ -468,6 +509,17 @@ async function findInterpreters(ctx: Ctx, options: RunOptions): Promise<Interpre
   }
   for (const r of rejected) log(ctx.io, `skipped ${r.path} (${r.origin}): ${r.reason}`)
   return [...interpreters]
+}
+
+/**
+ * How long a run will take as the plan says it: the preset's estimate, or the `--max-time`
+ * budget when that is shorter (the suite stops starting rounds that would end after it).
+ * @example durationText(1800, 600) === 'at most 10 min (--max-time; about 30 min without it)'
+ */
+export function durationText(estimateS: number, maxTimeS: number | undefined): string {
+  const about = `about ${Math.max(1, Math.ceil(estimateS / 60))} min`
+  if (maxTimeS === undefined || maxTimeS >= estimateS) return about
+  return `at most ${formatDuration(maxTimeS)} (--max-time; ${about} without it)`
 }
 
 /** Says on stderr what is about to be measured, how, for about how long, and the machine's warnings. */
@@ -511,10 +563,13 @@ function logPlan(
     )
   }
   const oneLoop = preset.name === WARMUP_PRESET && options.minTime === undefined
-  log(
-    io,
-    `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : `about ${Math.ceil(estimateSeconds(interpreters, workloads, preset) / 60)} min`}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
-  )
+  if (countsInstructions(options))
+    log(io, '  instructions counted under callgrind: about 50× the workload time plus ~10 s per process pair')
+  else
+    log(
+      io,
+      `  ${oneLoop ? 'one call per iteration (loops 1): the duration depends on the workloads' : durationText(estimateSeconds(interpreters, workloads, preset), options.maxTime)}; interleaved ${interpreters.length > 1 ? 'A B / B A' : '(one interpreter)'}`,
+    )
   for (const w of environment.warnings) log(io, `  warning: ${w.message}`)
   if (environment.warnings.length)
     log(io, '  (`langperf system check` explains each warning and how to fix it)')
@@ -681,7 +736,7 @@ function printMatrix(ctx: Ctx, reports: readonly CompareReport[]): void {
       if (compact)
         return `${c.ratio.toFixed(2)} ${c.verdict === 'faster' ? '▼' : c.verdict === 'slower' ? '▲' : '='}`
       const mark = c.verdict === 'faster' ? ' faster' : c.verdict === 'slower' ? ' slower' : ' ='
-      return `${formatRatio(c.ratio)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]${mark}`
+      return `${formatRatio(c.ratio)} ${formatInterval(c.low, c.high, c.method === 'exact')}${mark}`
     }),
   ])
   const geo = (r: CompareReport) => {

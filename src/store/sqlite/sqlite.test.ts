@@ -20,6 +20,10 @@ let files = 0
 /** A path for a new database file in the test's temporary directory. */
 const newPath = () => join(dir, `store-${++files}.db`)
 
+/** What migration 0012 did, undone: its covering index back to 0001's index it replaced. */
+const UNDO_0012 =
+  'drop index results_series_idx; create index results_workload_run_idx on results (workload_id, run_id);'
+
 storeContract('SQLite file', () => openSqliteStore(newPath()))
 storeContract('SQLite :memory:', () => openSqliteStore(':memory:'))
 
@@ -50,6 +54,19 @@ describe('openSqliteStore()', () => {
       ]) {
         assert.ok(tables.includes(t), `table ${t} exists`)
       }
+      // A series' points are read from the covering index alone (0012), not one row at a time.
+      const plan = raw
+        .prepare(
+          `explain query plan select r.id, r.state, r.unit, r.n_processes, r.n_values, r.mean,
+           r.stdev_process_means, r.min, r.max, r.median from results r
+           where r.workload_id = 1 and r.run_id in (select id from runs where machine_id = 1)
+           and r.state in ('measured', 'failed')`,
+        )
+        .all() as { detail: string }[]
+      assert.ok(
+        plan.some((p) => /COVERING INDEX results_series_idx/.test(p.detail)),
+        JSON.stringify(plan),
+      )
     } finally {
       raw.close()
     }
@@ -96,7 +113,8 @@ describe('openSqliteStore()', () => {
     const raw = new BetterSqlite3(path)
     raw.exec(
       `drop table series; drop table generations; drop table farm_results; drop table farm_agents;
-       drop table alert_profiles; drop table machine_alerts; delete from kysely_migration where name >= '0008'`,
+       drop table alert_profiles; drop table machine_alerts; ${UNDO_0012}
+       delete from kysely_migration where name >= '0008'`,
     )
     raw.close()
     const second = await openSqliteStore(path)
@@ -123,7 +141,8 @@ describe('openSqliteStore()', () => {
     // applies migrations in name order), its journal with 0004's check.
     const raw = new BetterSqlite3(path)
     raw.exec(
-      `drop table alert_profiles; drop table machine_alerts; delete from kysely_migration where name >= '0010';
+      `drop table alert_profiles; drop table machine_alerts; ${UNDO_0012}
+       delete from kysely_migration where name >= '0010';
        create table steps_0004 (id integer primary key autoincrement, kind text not null, key text not null,
          status text not null, detail text not null, attempts integer not null, started_at text not null,
          finished_at text, constraint pipeline_steps_key_unique unique (key),
@@ -176,6 +195,34 @@ describe('openSqliteStore()', () => {
       assert.equal(await reader.writeSeriesSummary(series, cached.revision, { made: true }), false)
       assert.equal((await reader.readSeriesSummaries([series]))[0]?.summary ?? null, null)
     } finally {
+      await reader.close()
+    }
+  })
+
+  test('the runs state a reader keeps changes with what another connection or the reader itself commits', async () => {
+    const path = newPath()
+    const writer = await openSqliteStore(path)
+    const reader = await openSqliteStore(path)
+    try {
+      const [first] = await writer.insertRuns([exampleRunWithResults({ startedAt: '2024-10-01T10:00:00Z' })])
+      const s1 = await reader.runsState()
+      assert.equal(await reader.runsState(), s1)
+      // Another connection: a run added, then a result added to a running run, then a run finished.
+      const { runId } = await writer.beginRun(exampleRunSpec({ startedAt: '2024-10-02T10:00:00Z' }))
+      const s2 = await reader.runsState()
+      assert.notEqual(s2, s1)
+      await writer.addResult(runId, exampleResult('nbody'))
+      const s3 = await reader.runsState()
+      assert.notEqual(s3, s2)
+      await writer.finishRun(runId, 'complete', '2024-10-02T11:00:00Z')
+      const s4 = await reader.runsState()
+      assert.notEqual(s4, s3)
+      // Its own commits (it has no data_version change for them).
+      await reader.insertRuns([exampleRunWithResults({ startedAt: '2024-10-03T10:00:00Z' })])
+      assert.notEqual(await reader.runsState(), s4)
+      assert.ok(first)
+    } finally {
+      await writer.close()
       await reader.close()
     }
   })

@@ -22,7 +22,13 @@ export function FlameIsland(props: FlameIslandProps) {
           </>
         ) : null}
       </p>
-      <FlameGraph root={props.root} focus={focus} onSelect={setFocus} label="Flame graph (zoomable)" />
+      <FlameGraph
+        root={props.root}
+        focus={focus}
+        onSelect={setFocus}
+        label="Flame graph (zoomable)"
+        {...(props.diff === undefined ? {} : { diff: props.diff })}
+      />
     </div>
   )
 }

@@ -9,7 +9,7 @@ import { comparePickerPage } from './compare-picker.tsx'
 import { matrixPage } from './matrix.tsx'
 import { overviewPage } from './overview.tsx'
 import { Notice } from './parts.tsx'
-import { profilePage } from './profiles.tsx'
+import { profileDiffPage, profilePage } from './profiles.tsx'
 import { releasePage, releasesPage } from './releases.tsx'
 import { machinePage, runPage } from './run.tsx'
 import { timelinePage } from './timeline.tsx'
@@ -41,6 +41,8 @@ export async function loadPage(ctx: PageContext, ref: PageRef): Promise<PageResu
       return runPage(ctx, ref.id)
     case 'profile':
       return profilePage(ctx, ref.id)
+    case 'profile-diff':
+      return profileDiffPage(ctx, ref.id, ref.base)
     case 'machine':
       return machinePage(ctx, ref.name)
     case 'agents':

@@ -4,6 +4,7 @@ import { differentialHeadline, shortLocation } from '../../model/index.ts'
 import { TableWrap } from '../components.tsx'
 import type { Out, PageContext, PageResult } from '../context.ts'
 import { FlameGraph, type FlameIslandProps } from '../flame.tsx'
+import { diffFlameTree, diffScale } from '../flame-diff.ts'
 import { formatDate } from '../format.ts'
 import { Island } from '../html.tsx'
 import { Heads } from './alert-evidence.tsx'
@@ -127,6 +128,88 @@ export async function profilePage(ctx: PageContext, id: number): Promise<PageRes
   return { status: 200, title: `Profile #${p.id}`, section: 'profile', body }
 }
 
+/**
+ * Profile `id` (B) against profile `base` (A) as a differential flame graph: B's flame graph
+ * coloured by the change of each frame's self share from A (flame-diff.ts).
+ */
+export async function profileDiffPage(ctx: PageContext, id: number, base: number): Promise<PageResult> {
+  const [a, b] = await Promise.all([
+    ctx.api.getProfile({ params: { id: base }, query: { top: 1 } }),
+    ctx.api.getProfile({ params: { id }, query: { top: 1 } }),
+  ])
+  const title = `Profile #${b.id} against #${a.id}`
+  const link = (p: ProfileDetail) => (
+    <>
+      <a href={ctx.links.page({ page: 'profile', id: p.id })}>#{p.id}</a>: {p.workload.name} on{' '}
+      {buildLabel(p)} <CommitLink links={ctx.links} sha={p.build.commitSha} /> ({p.machine})
+    </>
+  )
+  const facts = (
+    <FactTable
+      label="Profiles compared"
+      rows={[
+        ['A (base)', link(a)],
+        ['B', link(b)],
+      ]}
+    />
+  )
+  const missing = [a, b].filter((p) => p.state !== 'profiled')
+  if (missing.length > 0) {
+    const body = (
+      <>
+        <h1>{title}</h1>
+        {facts}
+        <Notice kind="warn">
+          {missing.map((p) => `Profile #${p.id} was not profiled: ${p.message ?? p.state}.`).join(' ')} There
+          is nothing to compare.
+        </Notice>
+      </>
+    )
+    return { status: 200, title, section: 'profile', body }
+  }
+  const [fa, fb] = await Promise.all([
+    ctx.api.getProfileFlame({ params: { id: base } }),
+    ctx.api.getProfileFlame({ params: { id } }),
+  ])
+  const root = diffFlameTree(fa.root, fb.root)
+  const scale = diffScale(root)
+  const caveats = [
+    a.workload.name !== b.workload.name || a.workload.version !== b.workload.version
+      ? `they profile different workloads (${a.workload.name} ${a.workload.version}, ${b.workload.name} ${b.workload.version})`
+      : null,
+    fa.timedOnly !== fb.timedOnly
+      ? 'one counts only samples inside timed values, the other every sample'
+      : null,
+  ].filter((c) => c !== null)
+  const body = (
+    <>
+      <h1>{title}</h1>
+      {facts}
+      {caveats.length > 0 ? <Notice kind="warn">Read with care: {caveats.join('; ')}.</Notice> : null}
+      <h2>Differential flame graph</h2>
+      <p class="small muted">
+        B's flame graph (widths are B's shares of its {fb.samples} samples), each frame coloured by how its
+        self share (samples in its own code) changed from A ({fa.samples} samples): red where B spends more of
+        its time there, blue where less, white where nothing changed; the darkest is the largest change,{' '}
+        {(100 * scale.maxDelta).toFixed(1)} points. A frame only A has is not drawn. Shares of single profiles
+        carry sampling noise: the alert page's differential gives the changes with intervals over repeated
+        profiles.
+        {fa.foldedSamples + fb.foldedSamples > 0
+          ? ` Frames under ${fb.minSamples} (B) or ${fa.minSamples} (A) samples are folded into their caller.`
+          : ''}
+      </p>
+      <Island
+        name="flame"
+        id={`flame-${b.id}-${a.id}`}
+        data={{ root, samples: fb.samples, timedOnly: fb.timedOnly, diff: scale } satisfies FlameIslandProps}
+      >
+        <FlameGraph root={root} diff={scale} label={`Profile ${b.id} against profile ${a.id}`} />
+      </Island>
+    </>
+  )
+  return { status: 200, title, section: 'profile', body }
+}
+
 /** A profile's top functions by self samples. */
 function TopFunctions(props: { readonly view: NonNullable<ProfileDetail['view']> }) {
   const v = props.view
@@ -191,7 +274,16 @@ export async function culpritProfiles(ctx: PageContext, alertId: number): Promis
           {pair.parentProfileId !== null && pair.culpritProfileId !== null ? (
             <p class="small">
               <a href={ctx.links.page({ page: 'profile', id: pair.parentProfileId })}>parent's profile</a> ·{' '}
-              <a href={ctx.links.page({ page: 'profile', id: pair.culpritProfileId })}>culprit's profile</a>
+              <a href={ctx.links.page({ page: 'profile', id: pair.culpritProfileId })}>culprit's profile</a> ·{' '}
+              <a
+                href={ctx.links.page({
+                  page: 'profile-diff',
+                  id: pair.culpritProfileId,
+                  base: pair.parentProfileId,
+                })}
+              >
+                differential flame graph
+              </a>
             </p>
           ) : null}
           {pair.differential === null ? (

@@ -55,7 +55,13 @@ class TextProtocolCache(BaseCache):
         return int(timeout)
 
     def _key(self, key, version):
-        return self.make_and_validate_key(key, version=version).encode("ascii")
+        if hasattr(self, "make_and_validate_key"):
+            made = self.make_and_validate_key(key, version=version)
+        else:
+            # Django 3.2 (Debian's, for Python 3.9 and PyPy) has no make_and_validate_key (4.0).
+            made = self.make_key(key, version=version)
+            self.validate_key(made)
+        return made.encode("ascii")
 
     def _store(self, command, key, value, timeout):
         data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
