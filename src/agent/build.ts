@@ -1,29 +1,12 @@
-import {
-  buildMetadata,
-  buildSpecOf,
-  failedBuildResults,
-  interpreterOfArtifact,
-  REFERENCE_PURPOSE,
-} from '../analysis/index.ts'
-import {
-  type BuildJob,
-  type ClaimedJob,
-  type LangperfRunDocumentInput,
-  type ReferenceCandidate,
-  runToDocument,
-} from '../api/index.ts'
-import {
-  type Artifact,
-  type BuildEvent,
-  cachePaths,
-  ensureBuilt,
-  ensureMirror,
-  type Mirror,
-} from '../build/index.ts'
+import { buildMetadata, buildSpecOf, interpreterOfArtifact, REFERENCE_PURPOSE } from '../analysis/index.ts'
+import type { BuildJob, ClaimedJob, LangperfRunDocumentInput, ReferenceCandidate } from '../api/index.ts'
+import { type Artifact, cachePaths, ensureMirror, type Mirror } from '../build/index.ts'
 import { LangperfError } from '../lib/index.ts'
-import type { BuildSpec, RunWithResults } from '../model/index.ts'
-import { HARNESS_PROTOCOL_VERSION, type Interpreter, readEnvironment } from '../runner/index.ts'
-import { jobWorkloads, type MeasureContext, measureInto } from './measure.ts'
+import type { BuildSpec } from '../model/index.ts'
+import type { Interpreter } from '../runner/index.ts'
+import { bisectJob } from './bisect-job.ts'
+import { type BuildContext, buildCommit, checkStopped, failedBuildDocument } from './build-steps.ts'
+import { measureInto } from './measure.ts'
 
 // A build job on the agent's machine: "build commit C of runtime R in config K and measure suite
 // S". The commit is built as the nightly builds it — the agent's own bare mirror of the remote and
@@ -37,29 +20,13 @@ import { jobWorkloads, type MeasureContext, measureInto } from './measure.ts'
 // with the first of them whose build works, at its loop counts: the reference's run is uploaded
 // first (`POST /api/v1/runs`, stored once per content) and C's run names the id the server gave it
 // (`reference_run_id`), which is how detection finds the pair. Without a working candidate C is
-// measured alone and its run says why.
-
-/** What a build job needs from the agent beyond measuring. */
-export interface BuildContext extends MeasureContext {
-  /** Holds the agent's `mirrors/`, `worktrees/` and `artifacts/`. */
-  readonly cacheDir: string
-  /** `make -j` and `$JOBS` of the recipes. */
-  readonly jobs: number
-  /** Each build step is killed after this long. */
-  readonly stepTimeoutMs: number
-  /** Artifacts are evicted above this size, least recently used first. */
-  readonly maxCacheBytes: number
-  readonly log: (line: string) => void
-  /** Told when the job moves from building to measuring (the agent's state on the server). */
-  readonly onPhase: (phase: 'building' | 'measuring') => void
-  /** Uploads the run of a pair's reference (stored once per content); answers its id on the server. */
-  readonly uploadReference: (document: LangperfRunDocumentInput) => Promise<number>
-}
+// measured alone and its run says why. A bisection's step (`bisect`) is bisect-job.ts's.
 
 /** Builds the commit of a build job (cached), measures it and answers its run as a langperf-run document. */
 export async function buildJob(job: ClaimedJob, context: BuildContext): Promise<LangperfRunDocumentInput> {
   const b = job.build
   if (b === null) throw new LangperfError('internal', `Cannot build job ${job.id}: it is a measure job`)
+  if (b.bisect !== undefined) return bisectJob(job, context, b.bisect)
   const { key } = job
   context.onPhase('building')
   const mirror = await ensureMirror(b.remote, cachePaths(context.cacheDir).mirrors, {
@@ -76,35 +43,20 @@ export async function buildJob(job: ClaimedJob, context: BuildContext): Promise<
   const runtime = { name: key.runtime }
   const metadata = { purpose: 'nightly', farm_build: true, ...buildMetadata(artifact) }
   if (artifact.manifest.status !== 'ok') {
-    const spec = buildSpecOf({
-      runtime,
-      configName: key.config,
-      branch: b.branch,
-      commit,
+    return failedBuildDocument(job, context, {
       artifact,
-      interpreter: null,
-      versionFallback: 'unknown',
+      spec: buildSpecOf({
+        runtime,
+        configName: key.config,
+        branch: b.branch,
+        commit,
+        artifact,
+        interpreter: null,
+        versionFallback: 'unknown',
+      }),
+      metadata,
+      suite: key.suite,
     })
-    const at = new Date().toISOString()
-    const run: RunWithResults = {
-      run: {
-        machine: context.machine,
-        environment: await readEnvironment(),
-        build: spec,
-        suite: key.suite,
-        preset: 'none',
-        harnessVersion: `langperf-harness protocol ${HARNESS_PROTOCOL_VERSION}`,
-        source: 'langperf',
-        startedAt: at,
-        groupId: null,
-        metadata: { ...metadata, farm_job: job.id, farm_attempt: job.attempt },
-      },
-      status: 'complete',
-      finishedAt: at,
-      results: failedBuildResults(artifact, await jobWorkloads(job)),
-    }
-    context.log(`  build ${artifact.manifest.status}: uploaded as a failed build`)
-    return runToDocument(run)
   }
   const interpreter = await interpreterOfArtifact(artifact, context.env)
   const build = buildSpecOf({
@@ -209,44 +161,4 @@ async function referenceOf(
     }
   }
   return { kind: 'alone', reason: `no reference: ${why.join('; ')}` }
-}
-
-/** Builds (or finds in the agent's cache) one commit of the job's runtime in the job's config. */
-function buildCommit(
-  job: ClaimedJob,
-  context: BuildContext,
-  at: { readonly mirror: Mirror; readonly commit: string },
-): Promise<Artifact> {
-  const recipe = (job.build as BuildJob).recipe
-  return ensureBuilt(
-    { runtime: job.key.runtime, config: job.key.config, recipe, mirror: at.mirror, commit: at.commit },
-    {
-      cacheDir: context.cacheDir,
-      jobs: context.jobs,
-      stepTimeoutMs: context.stepTimeoutMs,
-      maxCacheBytes: context.maxCacheBytes,
-      onEvent: (e) => logBuild(context, e),
-    },
-  )
-}
-
-/** Throws when the agent was told to stop (or lost the job) between the steps of a build. */
-function checkStopped(job: ClaimedJob, signal: AbortSignal): void {
-  if (signal.aborted) throw new LangperfError('unavailable', `Cannot finish job ${job.id}: stopped`)
-}
-
-function logBuild(context: BuildContext, e: BuildEvent): void {
-  switch (e.kind) {
-    case 'build-start':
-      context.log(`  building ${e.runtime} ${e.config} ${e.commit.slice(0, 12)}`)
-      return
-    case 'build-end':
-      context.log(`  build ${e.status} in ${(e.durationMs / 1000).toFixed(1)} s`)
-      return
-    case 'cache-hit':
-      context.log(`  build ${e.status} (cached ${e.key})`)
-      return
-    default:
-      return
-  }
 }

@@ -4,5 +4,6 @@
  */
 
 export { type AgentOptions, type AgentReport, type JobPhase, type JobRunner, runAgent } from './agent.ts'
-export { type BuildContext, buildJob } from './build.ts'
+export { buildJob } from './build.ts'
+export type { BuildContext } from './build-steps.ts'
 export { type MeasureContext, measureJob } from './measure.ts'

@@ -94,6 +94,8 @@ export async function measureInto(
     readonly runMetadata?: (index: number, group: RunGroupSoFar) => JsonObject
     /** Loop counts both builds of a pair run at (the reference's stored ones). */
     readonly frozenLoops?: Readonly<Record<string, number>>
+    /** The runs' suite; the key's when absent (a bisection's runs are of suite `bisect`). */
+    readonly suite?: string
   },
 ): Promise<LangperfRunDocumentInput[]> {
   const workloads = await jobWorkloads(job)
@@ -112,7 +114,7 @@ export async function measureInto(
       {
         machine: context.machine,
         environment: await readEnvironment(),
-        suite: job.key.suite,
+        suite: measured.suite ?? job.key.suite,
         signal: context.signal,
         ...(measured.builds === undefined ? {} : { builds: measured.builds }),
         metadata: { ...measured.metadata, farm_job: job.id, farm_attempt: job.attempt },

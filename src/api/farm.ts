@@ -93,6 +93,24 @@ export const ReferenceCandidateSchema = BuiltCommit.extend({
 export type ReferenceCandidate = z.output<typeof ReferenceCandidateSchema>
 
 /**
+ * One measurement of a farm bisection (pipeline/farm-bisect.ts): the commits the bisection asked
+ * for (the key's commit among them), built and measured interleaved in this order with the
+ * job's processes, as runs of suite `bisect` naming the alert, phase, step and round. A commit
+ * that does not build ends the job with its failed build as the result; the other runs are
+ * uploaded beside the job's (each stored once per content).
+ */
+export const BisectStepSchema = z.strictObject({
+  alertId: z.number().int().min(1),
+  phase: z.enum(['midpoint', 'confirm']),
+  step: z.number().int().min(0).max(10_000),
+  round: z.number().int().min(0).max(100),
+  commits: z.array(BuiltCommit).min(1).max(4),
+  frozenLoops: z.record(WorkloadNameSchema, z.number().int().min(1)).optional(),
+})
+/** A bisection step of a build job. */
+export type BisectStep = z.output<typeof BisectStepSchema>
+
+/**
  * What a build job builds before it measures: the commit of the key (a full sha) from `remote`,
  * with the recipe of the key's config, through the agent's own mirror and artifact cache. The
  * branch, commit date and first-parent position are recorded on the build, as the nightly does.
@@ -112,6 +130,9 @@ export const BuildJobSchema = z.strictObject({
     .max(5)
     .default([])
     .describe('Older commits to measure beside, newest first: the first that builds is used'),
+  bisect: BisectStepSchema.optional().describe(
+    "A bisection's measurement (purpose `bisect`): its commits built and measured interleaved",
+  ),
 })
 /** A build job's instructions. */
 export type BuildJob = z.output<typeof BuildJobSchema>

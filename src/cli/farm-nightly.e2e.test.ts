@@ -10,7 +10,7 @@ import { GIT_TEST_ENV } from '../build/index.ts'
 import { NO_PG_REASON, schemaPool, TEST_PG_URL } from '../farm/index.ts'
 import type { Store } from '../store/index.ts'
 import { createTokens, type LangperfProcess, startFarmAgent, startFarmServer } from './farm-processes.ts'
-import { cli, FAST_MAIN, makeToyRepo, TOY_SKIP, toyConfigToml } from './toy-runtime.ts'
+import { cli, FAST_MAIN, makeToyRepo, pythonHookMain, TOY_SKIP, toyConfigToml } from './toy-runtime.ts'
 
 // The farm's nightly end to end (issue 14), every party a process of its own but the nightly:
 // PostgreSQL (the store and BullMQ's tables), one `langperf serve --farm`, and the agents of two
@@ -21,6 +21,9 @@ import { cli, FAST_MAIN, makeToyRepo, TOY_SKIP, toyConfigToml } from './toy-runt
 // newest older commit that builds (a reference pair, its reference run uploaded with it); the
 // nightly waits for the jobs, then detects per machine. Both machines' results are stored
 // exactly once; a second nightly enqueues nothing; a new commit is one new job per machine.
+// A second test slows the toy at one commit: the farm nightly detects the step on farm-a and
+// bisects it with jobs on farm-a (midpoints, then the culprit against its parent) until the alert
+// names the slow commit as its culprit.
 
 const url = TEST_PG_URL
 const SKIP = url === undefined ? NO_PG_REASON : TOY_SKIP
@@ -29,11 +32,13 @@ const schemas = schemaPool('langperf_farm_nightly')
 const farmSchemas: string[] = []
 let store: Store | undefined
 let root = ''
+const cleanups: (() => Promise<void> | void)[] = []
 
 after(async () => {
   for (const p of processes) p.kill('SIGKILL')
   await Promise.all(processes.map((p) => p.exited))
   await store?.close()
+  for (const c of cleanups) await c()
   if (root !== '') rmSync(root, { recursive: true, force: true })
   if (url === undefined) return
   await schemas.dropAll(url)
@@ -79,6 +84,43 @@ async function runsByCommit(s: Store, machine: string): Promise<Map<string, numb
   return out
 }
 
+/** Writes the toy's langperf.toml in `dir` (with `extra` sections); answers its path. */
+function writeFarmConfig(dir: string, extra = ''): string {
+  const path = join(dir, 'langperf.toml')
+  writeFileSync(
+    path,
+    `${toyConfigToml('toy')}
+[suites]
+default = ["quick"]
+
+[build]
+cache_dir = "server-cache"
+jobs = 1
+step_timeout = "2m"
+${extra}`,
+  )
+  return path
+}
+
+/** `langperf nightly --farm --wait --json` over the store of `schema`, with `args`. */
+function farmNightly(configPath: string, schema: string, ...args: string[]) {
+  return cli(
+    'nightly',
+    '--farm',
+    '--config',
+    configPath,
+    '--db',
+    url as string,
+    '--pg-schema',
+    schema,
+    '--wait',
+    '--wait-timeout',
+    '600',
+    '--json',
+    ...args,
+  )
+}
+
 test('a farm nightly spreads the toy runtime’s builds and runs over two machines’ agents and stores each result once', {
   skip: SKIP,
   timeout: 900_000,
@@ -93,19 +135,7 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
     slowMain: FAST_MAIN,
     slowSubject: '',
   })
-  const configPath = join(root, 'langperf.toml')
-  writeFileSync(
-    configPath,
-    `${toyConfigToml('toy')}
-[suites]
-default = ["quick"]
-
-[build]
-cache_dir = "server-cache"
-jobs = 1
-step_timeout = "2m"
-`,
-  )
+  const configPath = writeFarmConfig(root)
   const pgUrl = url as string
   const schema = schemas.next()
   farmSchemas.push(`${schema}_farm`)
@@ -125,23 +155,7 @@ step_timeout = "2m"
   processes.push(...agents)
   await Promise.all(agents.map((a) => a.waitFor(/registered/)))
 
-  const nightly = (...extra: string[]) =>
-    cli(
-      'nightly',
-      '--farm',
-      '--config',
-      configPath,
-      '--db',
-      pgUrl,
-      '--pg-schema',
-      schema,
-      '--wait',
-      '--wait-timeout',
-      '600',
-      ...SAMPLING,
-      '--json',
-      ...extra,
-    )
+  const nightly = (...extra: string[]) => farmNightly(configPath, schema, ...SAMPLING, ...extra)
 
   // Every other commit of the last 5, the newest included: commits 1, 3 (its build breaks) and 5,
   // on each machine. The dry run shows that plan and enqueues nothing.
@@ -273,5 +287,124 @@ step_timeout = "2m"
   assert.equal(await server.exited, 0)
   console.log(
     `# farm nightly: 3 commits × 2 machines built and measured in ${nightlyS.toFixed(1)} s (waiting ${(report.waited.ms / 1000).toFixed(1)} s for the jobs; ${firstS.toFixed(1)} s from the test's start, agents' start included); whole test ${totalS.toFixed(1)} s`,
+  )
+})
+/** The commit that slows the toy (a Python call hook) in the bisection test, of 25. */
+const SLOW = 13
+
+test('a farm nightly bisects the alert it raised with jobs on the machine that saw it, and records the culprit', {
+  skip: SKIP,
+  timeout: 900_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'langperf-farm-bisect-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  // Commits 0–24; the nightly measures every third from the newest: 0, 3, … 24. The step is
+  // between 12 and 15, and the bisection finds 13 among 13, 14 and 15. The hook slows calls and
+  // generator resumptions: calls_closures and generators are measured.
+  const repo = makeToyRepo(dir, {
+    dir: 'toy',
+    total: 25,
+    broken: null,
+    slow: SLOW,
+    slowMain: (version) => pythonHookMain(version, 10),
+    slowSubject: 'Initialise with PyConfig and install a call hook',
+  })
+  const configPath = writeFarmConfig(
+    dir,
+    `
+[bisect]
+max_builds = 6
+repeats = 3
+`,
+  )
+  const pgUrl = url as string
+  const schema = schemas.next()
+  farmSchemas.push(`${schema}_farm`)
+  const made = await createTokens(pgUrl, schema, { a: ['agent', ['farm-a']] })
+  const mine = made.store
+  cleanups.push(() => mine.close())
+  const server = await startFarmServer(pgUrl, { schema, lockMs: 15_000 })
+  processes.push(server)
+  const agent = startFarmAgent(server.baseUrl, made.secrets.a ?? '', 'farm-a', [
+    '--cache-dir',
+    join(dir, 'cache-a'),
+  ])
+  processes.push(agent)
+  await agent.waitFor(/registered/)
+  const nightly = () =>
+    farmNightly(
+      configPath,
+      schema,
+      '--backfill',
+      '25',
+      '--every',
+      '3',
+      ...SAMPLING.map((x) => (x === 'nbody' ? 'calls_closures' : x)),
+      '--bisect-processes',
+      '4',
+    )
+  const t0 = performance.now()
+  const first = await nightly()
+  const seconds = (performance.now() - t0) / 1000
+  assert.equal(first.code, 0, `${first.err}\n${agent.lines.join('\n')}`)
+  const report = JSON.parse(first.out)
+  // The alert of the step, blamed on (12, 15], bisected to commit 13 on farm-a.
+  const alerts = (await mine.listAlerts({ limit: 10 })).rows.filter((a) => a.kind === 'commit')
+  assert.equal(alerts.length, 1, first.err)
+  const alert = await mine.getAlert(alerts[0]?.id ?? 0)
+  assert.ok(alert !== undefined)
+  assert.deepEqual(
+    [repo.shas.indexOf(alert.lastGoodCommit), repo.shas.indexOf(alert.firstBadCommit)],
+    [SLOW - 1, SLOW + 2],
+  )
+  assert.equal(alert.culpritCommit, repo.shas[SLOW], `${alert.culpritNote}\n${first.err}`)
+  assert.match(alert.culpritNote ?? '', /against its parent/)
+  assert.deepEqual(
+    report.bisections.map((b: { machine: string; alertId: number; state: string; culprit: string }) => [
+      b.machine,
+      b.alertId,
+      b.state,
+      b.culprit,
+    ]),
+    [['farm-a', alert.id, 'culprit', repo.shas[SLOW]]],
+  )
+  // The bisection's measurements were farm jobs on farm-a: runs of suite bisect naming the alert
+  // and their job, each commit of a job stored once.
+  const bisectRuns = (await mine.listRuns({ suite: 'bisect', limit: 1000 })).rows
+  assert.ok(bisectRuns.length >= 4, `midpoints and the confirmation: ${bisectRuns.length} runs`)
+  const seen = new Set<string>()
+  for (const r of bisectRuns) {
+    assert.equal(r.machine, 'farm-a')
+    assert.equal(r.metadata.alert_id, alert.id)
+    assert.equal(r.metadata.purpose, 'bisect')
+    const id = `${String(r.metadata.farm_job)} ${r.build.commitSha}`
+    assert.ok(!seen.has(id), `stored once: ${id}`)
+    seen.add(id)
+  }
+  assert.ok(
+    bisectRuns.some(
+      (r) => r.build.commitSha === repo.shas[SLOW - 1] && r.metadata.bisect_phase === 'confirm',
+    ),
+  )
+  const listed = (await createApiClient(server.baseUrl).listAgents()).items
+  assert.deepEqual(
+    listed.map((a) => [a.machine, a.jobsFailed, a.queue.waiting, a.queue.active]),
+    [['farm-a', 0, 0, 0]],
+  )
+
+  // The next nightly: nothing new to measure, the bisection done before, no job enqueued.
+  const total = (await mine.listRuns({ limit: 1000 })).total
+  const again = await nightly()
+  assert.equal(again.code, 0, again.err)
+  const againReport = JSON.parse(again.out)
+  assert.deepEqual(againReport.jobs, [])
+  assert.equal((await mine.listRuns({ limit: 1000 })).total, total)
+  assert.equal((await mine.getAlert(alert.id))?.culpritCommit, repo.shas[SLOW])
+  agent.kill('SIGTERM')
+  assert.equal(await agent.exited, 0)
+  server.kill('SIGTERM')
+  assert.equal(await server.exited, 0)
+  console.log(
+    `# farm bisection: 9 commits measured, the step detected and bisected to its commit with ${seen.size} runs of ${new Set(bisectRuns.map((r) => r.metadata.farm_job)).size} jobs on farm-a in ${seconds.toFixed(1)} s`,
   )
 })

@@ -13,6 +13,8 @@ const BIN = fileURLToPath(new URL('../../bin/langperf.mjs', import.meta.url))
 export interface LangperfProcess {
   readonly child: ChildProcess
   readonly lines: string[]
+  /** Its stdout lines so far. */
+  readonly out: string[]
   /** Resolves with the first stderr line matching `re` (already printed or to come), or rejects after `timeoutMs`. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
@@ -25,10 +27,18 @@ export interface LangperfProcess {
 export function startLangperf(args: readonly string[], env: NodeJS.ProcessEnv = {}): LangperfProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   })
   const lines: string[] = []
+  const out: string[] = []
+  let outRest = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => {
+    const parts = (outRest + chunk).split('\n')
+    outRest = parts.pop() ?? ''
+    out.push(...parts)
+  })
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = []
   let rest = ''
   child.stderr?.setEncoding('utf8')
@@ -52,6 +62,7 @@ export function startLangperf(args: readonly string[], env: NodeJS.ProcessEnv = 
   return {
     child,
     lines,
+    out,
     exited,
     waitFor(re, timeoutMs = 60_000) {
       for (const line of lines) {
@@ -92,22 +103,31 @@ export function startLangperf(args: readonly string[], env: NodeJS.ProcessEnv = 
 /** `langperf serve --farm` on `port` (a free one when absent) over the store in `schema`; resolves once it listens. */
 export async function startFarmServer(
   url: string,
-  options: { readonly schema: string; readonly lockMs: number; readonly port?: number },
+  options: {
+    readonly schema: string
+    readonly lockMs: number
+    readonly port?: number
+    /** Extra environment (e.g. the crash test's seam, server/test-hooks.ts). */
+    readonly env?: NodeJS.ProcessEnv
+  },
 ): Promise<LangperfProcess & { readonly baseUrl: string }> {
-  const p = startLangperf([
-    'serve',
-    '--db',
-    url,
-    '--pg-schema',
-    options.schema,
-    '--farm',
-    '--farm-lock-ms',
-    String(options.lockMs),
-    '--port',
-    String(options.port ?? 0),
-    '--log-level',
-    'warn',
-  ])
+  const p = startLangperf(
+    [
+      'serve',
+      '--db',
+      url,
+      '--pg-schema',
+      options.schema,
+      '--farm',
+      '--farm-lock-ms',
+      String(options.lockMs),
+      '--port',
+      String(options.port ?? 0),
+      '--log-level',
+      'warn',
+    ],
+    options.env,
+  )
   const m = await p.waitFor(/langperf serving (http:\/\/\S+)/)
   return { ...p, baseUrl: m[1] ?? '' }
 }

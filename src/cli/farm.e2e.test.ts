@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { createApiClient } from '../api/index.ts'
+import { createApiClient, type NewFarmJob } from '../api/index.ts'
+import { initGitRepo } from '../build/index.ts'
 import { exampleFarmJob, NO_PG_REASON, schemaPool, TEST_PG_URL } from '../farm/index.ts'
 import { openPostgresStore, type Store } from '../store/index.ts'
 import { createTokens, type LangperfProcess, startFarmAgent, startFarmServer } from './farm-processes.ts'
@@ -12,7 +16,9 @@ import { createTokens, type LangperfProcess, startFarmAgent, startFarmServer } f
 // store), one `langperf serve --farm`, and agents of two machines. The agent of farm-a is killed
 // with SIGKILL in the middle of its job: the job's lease expires, a new agent of farm-a runs it
 // again, and its result is stored exactly once. The agent of farm-b finishes its own job and is
-// refused at its next call once its token is revoked.
+// refused at its next call once its token is revoked. A third test kills an agent with SIGKILL in
+// the middle of a build job's build: its job runs again on the restarted agent, which builds the
+// half-built commit again (its builder is dead) and stores the result once.
 
 const url = TEST_PG_URL
 const processes: LangperfProcess[] = []
@@ -185,5 +191,107 @@ test(
     assert.equal(await agent.exited, 0)
     second.kill('SIGTERM')
     assert.equal(await second.exited, 0)
+  },
+)
+
+test(
+  'a build job whose agent is killed mid-build runs again, is built again over the dead build, and is stored once',
+  E2E,
+  async () => {
+    const made = await freshFarm({ admin: ['admin', []], e: ['agent', ['farm-e']] })
+    const { pgUrl, schema, secrets } = made
+    const dir = mkdtempSync(join(tmpdir(), 'langperf-farm-kill-build-'))
+    try {
+      // A runtime whose build takes seconds (`sleep`) and installs a wrapper of the python3 on PATH.
+      const origin = join(dir, 'wrap')
+      const sha = initGitRepo(origin).commit(
+        { 'python3.sh': '#!/bin/sh\nexec python3 "$@"\n' },
+        'A python3 that takes a while to build',
+      )
+      const job: NewFarmJob = {
+        key: {
+          runtime: 'wrap',
+          commit: sha,
+          config: 'default',
+          machine: 'farm-e',
+          suite: 'default',
+          purpose: 'measure',
+        },
+        measure: {
+          workloads: ['nbody'],
+          preset: 'fast',
+          processes: 2,
+          values: 2,
+          warmups: 0,
+          minTimeS: 0.01,
+          timeoutS: 600,
+        },
+        build: {
+          remote: origin,
+          branch: 'main',
+          commitDateUtc: '2024-01-01T00:01:00Z',
+          subject: '',
+          recipe: {
+            kind: 'generic',
+            fetch: [],
+            build: ['sleep 8'],
+            install: [
+              'mkdir -p "$PREFIX/bin"',
+              'cp python3.sh "$PREFIX/bin/python3"',
+              'chmod +x "$PREFIX/bin/python3"',
+            ],
+            env: {},
+            executable: 'bin/python3',
+          },
+          references: [],
+        },
+      }
+      const server = await startFarmServer(pgUrl, { schema, lockMs: 3000 })
+      processes.push(server)
+      const admin = createApiClient(server.baseUrl, { token: secrets.admin ?? '' })
+      const [enqueued] = (await admin.enqueueJobs({ body: { jobs: [job] } })).jobs
+      const cache = ['--cache-dir', join(dir, 'cache')]
+      const first = startFarmAgent(server.baseUrl, secrets.e ?? '', 'farm-e', cache)
+      processes.push(first)
+      await first.waitFor(new RegExp(`job ${enqueued?.id} .*attempt 1`))
+      await first.waitFor(new RegExp(`building wrap default ${sha.slice(0, 12)}`), 60_000)
+      await sleep(1500)
+      first.kill('SIGKILL')
+      assert.equal(await first.exited, 'SIGKILL')
+      assert.equal(
+        first.lines.some((l) => /build ok|completed/.test(l)),
+        false,
+        'killed before its build ended',
+      )
+      // The machine's agent restarted (the service's Restart=always), on the same cache.
+      const second = startFarmAgent(server.baseUrl, secrets.e ?? '', 'farm-e', cache)
+      processes.push(second)
+      await second.waitFor(new RegExp(`job ${enqueued?.id} .*attempt [2-9]`), 60_000)
+      await second.waitFor(new RegExp(`building wrap default ${sha.slice(0, 12)}`), 60_000)
+      await second.waitFor(new RegExp(`job ${enqueued?.id} completed, run \\d+$`), 120_000)
+
+      const runs = (await made.store.listRuns({ limit: 10 })).rows
+      assert.equal(runs.length, 1)
+      assert.equal(runs[0]?.metadata.farm_job, enqueued?.id)
+      assert.ok(Number(runs[0]?.metadata.farm_attempt) >= 2)
+      assert.equal(runs[0]?.metadata.build_status, 'ok')
+      const results = await made.store.getResults(runs[0]?.id ?? 0)
+      assert.deepEqual(
+        results.map((r) => r.outcome.state),
+        ['measured'],
+      )
+      const agent = (await admin.listAgents()).items[0]
+      assert.deepEqual(
+        [agent?.machine, agent?.jobsDone, agent?.jobsFailed, agent?.queue],
+        ['farm-e', 1, 0, { waiting: 0, active: 0, delayed: 0, failed: 0 }],
+      )
+      second.kill('SIGTERM')
+      assert.equal(await second.exited, 0)
+      server.kill('SIGTERM')
+      assert.equal(await server.exited, 0)
+    } finally {
+      await made.store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   },
 )

@@ -127,6 +127,11 @@ export function addUploadCommand(program: Command, ctx: Ctx, setStatus: (code: n
     .option('--machine <name>', 'pyperf only: machine name instead of the hostname metadata')
     .option('--branch <name>', 'pyperf only: branch instead of commit_branch')
     .option('--json', 'print what was stored as JSON')
+    .option(
+      '--tries <n>',
+      'sends of a file that fail without an answer (server restarting) or with a 5xx, in all, 2 s apart',
+      '5',
+    )
     .action(async (files: string[], opts: UploadOptions) => {
       const { uploadCommand } = await import('./commands/upload.ts')
       setStatus(await uploadCommand(ctx, files, opts))

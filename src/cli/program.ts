@@ -482,9 +482,13 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
           '--farm',
           "the farm's nightly, on the server's host: plan each farm machine's commits (machines with a registered agent, " +
             'and [[machines]]) and enqueue one build job per commit × config × machine for the agents, in the PostgreSQL ' +
-            'store of `serve --farm`; then detect and notify over what has arrived (docs/farm.md). Pairs do not grow; no bisection',
+            'store of `serve --farm`; then detect and notify over what has arrived, and bisect with jobs on the machine that saw ' +
+            'the change, going on at each nightly (docs/farm.md). Pairs do not grow; culprits are not profiled',
         )
-        .option('--wait', 'with --farm: wait until the jobs enqueued have finished, then detect')
+        .option(
+          '--wait',
+          "with --farm: wait until the jobs enqueued have finished, then detect; and wait for each bisection's jobs until it ends",
+        )
         .option(
           '--wait-timeout <s>',
           'with --wait: give up waiting after this many seconds (default 86400); exit status 1',

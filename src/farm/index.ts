@@ -10,6 +10,7 @@ export {
   FarmQueue,
   type FarmQueueOptions,
   type QueueDepth,
+  type RetriedJob,
 } from './queue.ts'
 /** Test support: fresh PostgreSQL schemas and example jobs (tests and bench scripts only). */
 export { exampleFarmJob, NO_PG_REASON, schemaPool, TEST_PG_URL } from './testing.ts'

@@ -155,6 +155,60 @@ if (url === undefined) {
       }
     })
 
+    test('retryFailed() enqueues a job that failed for good again, with the next try and attempt numbers, up to its tries', async () => {
+      const q = open({ attempts: 2, backoffMs: 50 })
+      try {
+        const job = exampleFarmJob('m1', 'c-retry')
+        const [{ id } = { id: '' }] = await q.enqueue([job])
+        const failFor = async (expectAttempts: number[], key = job.key) => {
+          for (const n of expectAttempts) {
+            const claimed = await q.claim('m1', 5000)
+            assert.equal(claimed?.attempt, n)
+            assert.deepEqual(claimed?.key, key)
+            await q.fail('m1', claimed!, { message: 'remote unreachable', release: false })
+          }
+        }
+        // Nothing failed yet: nothing to retry, and a pending job is not retried.
+        assert.deepEqual(await q.retryFailed('m1', 3), [])
+        await failFor([1, 2])
+        assert.deepEqual(
+          (await q.unfinishedKeys('m1')).map((k) => k.commit),
+          ['c-retry'],
+        )
+        // The next nightly: a new job of the same key, try 2, its attempts counted on from 2.
+        const retried = await q.retryFailed('m1', 3)
+        assert.deepEqual(
+          retried.map((r) => [r.id, r.key.commit, r.nightlyTry]),
+          [[`${id}-t2`, 'c-retry', 2]],
+        )
+        assert.deepEqual(await q.retryFailed('m1', 3), [], 'a pending try is not retried again')
+        await failFor([3, 4])
+        assert.deepEqual(
+          (await q.retryFailed('m1', 3)).map((r) => r.nightlyTry),
+          [3],
+        )
+        // The third try completes: nothing is retried any more, and its key is not enqueued again.
+        const third = await q.claim('m1', 5000)
+        assert.equal(third?.attempt, 5)
+        await q.complete('m1', third!, async () => ({ runId: 7 }))
+        assert.deepEqual(await q.retryFailed('m1', 3), [])
+        assert.deepEqual(await q.enqueue([job]), [{ id, added: false }])
+        assert.deepEqual(await q.unfinishedKeys('m1'), [])
+        // A key that failed its three tries stays failed.
+        const other = exampleFarmJob('m1', 'c-gap')
+        await q.enqueue([other])
+        for (let t = 1; t <= 3; t++) {
+          await failFor([2 * t - 1, 2 * t], other.key)
+          const again = await q.retryFailed('m1', 3)
+          assert.equal(again.length, t < 3 ? 1 : 0)
+        }
+        assert.deepEqual((await q.unfinishedKeys('m1')).map((k) => k.commit).sort(), ['c-gap'])
+        assert.equal((await q.depth('m1')).failed, 5)
+      } finally {
+        await q.close()
+      }
+    })
+
     test('a job whose lease expires (its agent died) is handed out again with a new lease', async () => {
       const q = open({ lockDurationMs: 1000, stalledIntervalMs: 500 })
       try {

@@ -28,6 +28,8 @@ interface JobData {
   readonly measure: MeasureJob
   /** Absent in jobs enqueued before build jobs existed. */
   readonly build?: BuildJob | null
+  /** Which nightly's try of its key this job is: 1 (absent) for the first, 2… for retryFailed's. */
+  readonly nightlyTry?: number
 }
 
 /** States a job of the farm can be in, as the engine names them (`unknown`: no such job). */
@@ -40,6 +42,9 @@ export type FarmJobState =
   | 'completed'
   | 'failed'
   | 'unknown'
+
+/** How many tries of one key retryFailed may make at most (its ids `<id>`, `<id>-t2`…). */
+const MAX_TRY_IDS = 20
 
 /** Job states whose job has not finished and may still run. */
 const PENDING_STATES = ['waiting', 'active', 'delayed', 'prioritized'] as const
@@ -60,6 +65,14 @@ export interface FarmQueueOptions {
   readonly attempts?: number
   /** First retry delay after a failure (doubled each time); 30 s when absent. */
   readonly backoffMs?: number
+}
+
+/** A job retryFailed enqueued again: its new id, its key and which try of the key it is. */
+export interface RetriedJob {
+  readonly id: string
+  readonly key: FarmJobKey
+  readonly nightlyTry: number
+  readonly build: BuildJob | null
 }
 
 /** The depth of a machine's queue. */
@@ -202,10 +215,12 @@ export class FarmQueue {
       const lease = randomBytes(24).toString('base64url')
       const job = await worker.getNextJob(lease, { block: false })
       if (job !== undefined && job !== null) {
+        // A later nightly's try goes on counting the attempts of the tries before it.
+        const before = ((job.data.nightlyTry ?? 1) - 1) * (this.#options.attempts ?? 3)
         return {
           id: String(job.id),
           lease,
-          attempt: Math.max(1, job.attemptsStarted),
+          attempt: before + Math.max(1, job.attemptsStarted),
           key: job.data.key,
           measure: job.data.measure,
           build: job.data.build ?? null,
@@ -289,14 +304,66 @@ export class FarmQueue {
   }
 
   /**
+   * Enqueues again each measure or build job of `machine` that failed for good (its attempts spent), as a new job
+   * of the same key and data with the next try number (its id the key's id with `-t<try>`), unless
+   * another job of its key is pending or completed, or its key has failed `maxTries` times already
+   * (then it stays failed: a gap in the machine's history, counted on the agents page). The result
+   * is still stored once per key. The farm nightly calls it before planning: a job that failed one
+   * night (a remote unreachable, a machine down past its retries) is tried again the next.
+   */
+  async retryFailed(machine: string, tries: number): Promise<RetriedJob[]> {
+    const maxTries = Math.min(tries, MAX_TRY_IDS)
+    const { queue } = await this.#of(machine)
+    const failed = await queue.getJobs(['failed'], 0, -1)
+    const keys = new Map<string, JobData>()
+    for (const j of failed) {
+      // A bisection's step is not: its bisection ends with the failure (pipeline/farm-bisect.ts).
+      if (j?.data?.keyText !== undefined && j.data.key.purpose === 'measure') keys.set(j.data.keyText, j.data)
+    }
+    const out: RetriedJob[] = []
+    for (const data of keys.values()) {
+      const base = jobIdOf(data.key)
+      let tries = 0
+      let blocked = false
+      for (let t = 1; t <= maxTries; t++) {
+        const state = await queue.getJobState(t === 1 ? base : `${base}-t${t}`)
+        if (state === 'unknown') break
+        tries = t
+        if (state !== 'failed') blocked = true
+      }
+      if (blocked || tries >= maxTries) continue
+      const nightlyTry = tries + 1
+      const id = `${base}-t${nightlyTry}`
+      await queue.add(data.build ? 'build' : 'measure', { ...data, nightlyTry }, { jobId: id })
+      out.push({ id, key: data.key, nightlyTry, build: data.build ?? null })
+    }
+    return out
+  }
+
+  /**
    * The keys of `machine`'s jobs that have not completed: waiting, running or delayed (they will
    * run), or failed for good (they will not run again: their key stays taken). A completed job's
    * result is in the store.
    */
   async unfinishedKeys(machine: string): Promise<FarmJobKey[]> {
     const { queue } = await this.#of(machine)
-    const jobs = await queue.getJobs([...PENDING_STATES, 'failed'], 0, -1)
-    return jobs.filter((j) => j?.data?.key !== undefined).map((j) => j.data.key)
+    const out = new Map<string, FarmJobKey>()
+    for (const j of await queue.getJobs([...PENDING_STATES], 0, -1)) {
+      if (j?.data?.key !== undefined) out.set(j.data.keyText, j.data.key)
+    }
+    for (const j of await queue.getJobs(['failed'], 0, -1)) {
+      if (j?.data?.key === undefined || out.has(j.data.keyText)) continue
+      // A key whose later try completed is done, though its earlier tries failed.
+      const base = jobIdOf(j.data.key)
+      let completed = false
+      for (let t = 1; t <= MAX_TRY_IDS && !completed; t++) {
+        const state = await queue.getJobState(t === 1 ? base : `${base}-t${t}`)
+        if (state === 'unknown') break
+        completed = state === 'completed'
+      }
+      if (!completed) out.set(j.data.keyText, j.data.key)
+    }
+    return [...out.values()]
   }
 
   /** The state of each job of `ids` in `machine`'s queue. */

@@ -3,7 +3,7 @@ import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { BuildConfigDefinition, LangperfConfig, RuntimeConfig } from '../model/index.ts'
 import type { AlertDetail } from '../store/index.ts'
 import { type BisectOptions, type BisectOutcome, bisectWith } from './bisect.ts'
-import { createBuildProbe } from './probe.ts'
+import { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
 import {
   buildConfigNamed,
   configuredWorkloads,
@@ -93,12 +93,14 @@ export type AlertBisectResult =
 /**
  * Bisects an alert's blame range on this machine and records the answer on the alert: the
  * culprit with the measured ratios, or "inconclusive: …" with the narrowest range reached. A
- * range of one commit needs no search: that commit is recorded as it stands.
+ * range of one commit needs no search: that commit is recorded as it stands. `makeProbe` builds
+ * and measures (default: here, through the artifact cache; the farm's: as jobs on the machine).
  */
 export async function bisectAlert(
   world: World,
   alert: AlertDetail,
   options: RunBisectOptions = {},
+  makeProbe: (options: BuildProbeOptions) => BuildProbe = (o) => createBuildProbe(world, o),
 ): Promise<AlertBisectResult> {
   const plan = planAlertBisect(world.config, alert, world.machine)
   if (plan.kind === 'skip') return { kind: 'skipped', reason: plan.reason }
@@ -110,7 +112,7 @@ export async function bisectAlert(
     return { kind: 'single-commit', culprit: plan.bad, note }
   }
   const all = await configuredWorkloads(world.config)
-  const probe = createBuildProbe(world, {
+  const probe = makeProbe({
     runtime: plan.runtime,
     buildConfig: plan.buildConfig,
     branch: plan.branch,

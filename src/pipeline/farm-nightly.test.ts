@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { FarmJobKey, NewFarmJob } from '../api/index.ts'
 import { gitMissing, initGitRepo } from '../build/index.ts'
-import { parseConfig } from '../config/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import { type FarmScheduler, runFarmNightly } from './farm-nightly.ts'
+import { toyRecipeConfig } from './testing.ts'
 
 // The farm's nightly planner against a queue that only remembers (no agent runs anything): each
 // machine's plan, build jobs with their build and sampling, a commit queued for a machine never
@@ -16,12 +16,20 @@ import { type FarmScheduler, runFarmNightly } from './farm-nightly.ts'
 const root = mkdtempSync(join(tmpdir(), 'langperf-farm-plan-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
-/** A queue that keeps what is enqueued; every job stays waiting. */
-function memoryQueue(): FarmScheduler & { readonly jobs: NewFarmJob[] } {
+/** A queue that keeps what is enqueued; every job stays waiting, but those the test fails for good. */
+function memoryQueue(): FarmScheduler & {
+  readonly jobs: NewFarmJob[]
+  readonly failed: Set<string>
+  readonly asked: number[]
+} {
   const jobs: NewFarmJob[] = []
+  const failed = new Set<string>()
+  const asked: number[] = []
   const idOf = (k: FarmJobKey) => [k.runtime, k.commit, k.config, k.machine, k.suite, k.purpose].join('|')
   return {
     jobs,
+    failed,
+    asked,
     async enqueue(batch) {
       return batch.map((j) => {
         const added = !jobs.some((x) => idOf(x.key) === idOf(j.key))
@@ -35,6 +43,17 @@ function memoryQueue(): FarmScheduler & { readonly jobs: NewFarmJob[] } {
     async states(_machine, ids) {
       return new Map(ids.map((id) => [id, 'waiting']))
     },
+    async retryFailed(machine, maxTries) {
+      asked.push(maxTries)
+      const again = jobs.filter((j) => j.key.machine === machine && failed.has(idOf(j.key)))
+      for (const j of again) failed.delete(idOf(j.key))
+      return again.map((j) => ({
+        id: `${idOf(j.key)}-t2`,
+        key: j.key,
+        nightlyTry: 2,
+        build: j.build ?? null,
+      }))
+    },
   }
 }
 
@@ -45,28 +64,16 @@ test('the farm nightly enqueues one build job per planned commit and machine, an
   const shas = Array.from({ length: 6 }, (_, i) =>
     commit({ VERSION: `0.${i}\n` }, `Version 0.${i}`, { date: `2024-01-01T00:0${i}:00Z` }),
   )
-  const config = parseConfig(
-    `[[runtimes]]
-name = "toy"
-family = "generic"
-remote = "${join(root, 'origin')}"
-branches = ["main"]
-
-[runtimes.configs.default]
-build = ["make"]
-install = ["make install"]
-executable = "bin/toy"
-
+  const config = toyRecipeConfig(
+    join(root, 'origin'),
+    root,
+    `
 [suites]
 default = ["quick"]
 
 [[machines]]
 name = "bench-3"
-
-[build]
-cache_dir = "${join(root, 'cache')}"
 `,
-    join(root, 'langperf.toml'),
   )
   const store = await openSqliteStore(':memory:')
   const farm = memoryQueue()
@@ -167,6 +174,23 @@ cache_dir = "${join(root, 'cache')}"
     )
     assert.deepEqual(dry.jobs, [])
     assert.equal(farm.jobs.length, 8)
+
+    // bench-1's job of commit 1 failed for good: the next nightly enqueues it again (its second
+    // try, at most 3 nightlies' tries) beside its plan; a dry run retries nothing.
+    const triesAsked = farm.asked.length
+    farm.failed.add(Object.values(farm.jobs[0]!.key).join('|'))
+    await nightly({ machines: ['bench-1'], dryRun: true })
+    assert.equal(farm.asked.length, triesAsked)
+    const retry = await nightly({ machines: ['bench-1'] })
+    assert.deepEqual(
+      retry.jobs.map((j) => [j.machine, shas.indexOf(j.sha), j.nightlyTry ?? 1, j.state]),
+      [
+        ['bench-1', 1, 2, 'waiting'],
+        ['bench-1', 6, 1, 'waiting'],
+        ['bench-1', 7, 1, 'waiting'],
+      ],
+    )
+    assert.deepEqual(farm.asked.slice(triesAsked), [3])
   } finally {
     await store.close()
   }

@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { storedLoopCounts } from '../analysis/index.ts'
-import type { BuildJob, FarmJobKey, MeasureJob, NewFarmJob, ReferenceCandidate } from '../api/index.ts'
+import type { FarmJobKey, MeasureJob, NewFarmJob, ReferenceCandidate } from '../api/index.ts'
 import type { CommitInfo } from '../build/index.ts'
+import type { RetriedJob } from '../farm/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
-import type { LangperfConfig, RecipeDefinition, RuntimeConfig } from '../model/index.ts'
+import type { LangperfConfig, RuntimeConfig } from '../model/index.ts'
+import { recipeOf, runFarmBisections } from './farm-bisect.ts'
 import { acquireLock } from './lock.ts'
 import {
   checkInterrupt,
@@ -17,7 +19,7 @@ import {
 import { detectAndNotify } from './nightly-detect.ts'
 import { type BranchPlan, measuredShas, planBranch, type RuntimeSources } from './nightly-plan.ts'
 import type { MeasuredHistory } from './nightly-reference.ts'
-import type { DetectionReport, NotificationReport, PlannedBuild } from './nightly-report.ts'
+import type { BisectionReport, DetectionReport, NotificationReport, PlannedBuild } from './nightly-report.ts'
 import { errorText } from './steps.ts'
 import {
   buildIdentity,
@@ -44,8 +46,9 @@ import {
 // Reference pairs (`[nightly] reference = "previous"`): each job names the older commits it may
 // be measured beside, newest first — those the machine measured with a working build, and those
 // planned before it tonight (a chain) — with the loop counts of their newest run there; the
-// agent measures beside the first that builds. Not done on the farm yet: growing an undecided
-// pair (the pair budget is 1) and bisection (alerts are notified, not bisected).
+// agent measures beside the first that builds. Alerts that detection raises or confirms are
+// bisected with jobs on the machine that saw them (farm-bisect.ts). Not done on the farm yet:
+// growing an undecided pair (the pair budget is 1) and profiling a culprit.
 
 /** The farm's queue as the farm nightly uses it (farm/FarmQueue; a test may pass another). */
 export interface FarmScheduler {
@@ -55,6 +58,8 @@ export interface FarmScheduler {
   unfinishedKeys(machine: string): Promise<FarmJobKey[]>
   /** The state of each job of `ids` in `machine`'s queue (`completed`, `failed`, `waiting`…). */
   states(machine: string, ids: readonly string[]): Promise<Map<string, string>>
+  /** Enqueues again the jobs of a machine that failed for good, unless their key failed `maxTries` nightlies. */
+  retryFailed(machine: string, maxTries: number): Promise<RetriedJob[]>
 }
 
 /** The farm nightly's world: the nightly's, the farm's queue and its agents. */
@@ -81,6 +86,9 @@ export interface FarmNightlyOptions
     | 'detect'
     | 'pairThreshold'
     | 'reference'
+    | 'bisect'
+    | 'maxBisections'
+    | 'bisectStartProcesses'
   > {
   /** Only these machines (default: every machine with a registered agent, and those of `[[machines]]`). */
   readonly machines?: readonly string[]
@@ -98,6 +106,8 @@ export interface FarmJobReport extends PlannedBuild {
   readonly added: boolean
   /** Its state when the nightly ended (with `wait`: `completed` or `failed`, unless the wait timed out). */
   readonly state: string
+  /** Which nightly's try of its key: 2 or more for a job that failed for good before, enqueued again. */
+  readonly nightlyTry?: number
 }
 
 /** What a farm nightly did. */
@@ -114,6 +124,8 @@ export interface FarmNightlyReport {
   readonly waited: { readonly ms: number; readonly timedOut: boolean } | null
   readonly detections: readonly (DetectionReport & { readonly machine: string })[]
   readonly notifications: readonly (NotificationReport & { readonly machine: string })[]
+  /** Farm bisections looked at, with where each stands (`pending`: waiting for its next job). */
+  readonly bisections: readonly (BisectionReport & { readonly machine: string })[]
   readonly errors: readonly { readonly step: string; readonly message: string }[]
 }
 
@@ -126,6 +138,10 @@ interface DetectTarget {
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 24 * 3600 * 1000
+/** Nightlies that try a job's key before its failure stays (docs/farm.md, "What happens when…"). */
+export const NIGHTLY_TRIES = 3
+/** New bisections a farm nightly starts per machine (those waiting from earlier nightlies go on). */
+const DEFAULT_MAX_BISECTIONS = 3
 
 /**
  * Runs one farm nightly: plans each machine's commits, enqueues their build jobs, waits for them
@@ -166,19 +182,38 @@ export async function runFarmNightly(
         staleBefore: lock?.owner.startedAt ?? startedAt,
       }),
     )
+    if (!options.dryRun) jobs.push(...(await retryFailedJobs(contexts, deps)))
     const targets = await planAndEnqueue(contexts, { runtimes, deps, options, jobs, errors })
     if (!options.dryRun) {
       if (options.wait)
         waited = await waitForJobs(deps, jobs, options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS)
+      const fresh = new Map<NightlyContext, number[]>(contexts.map((c) => [c, []]))
       for (const t of targets) {
         checkInterrupt(t.context.world)
         const histories = await historiesOf(t.context, t.runtime, t.branch)
-        await detectAndNotify(t.context, {
+        const alerts = await detectAndNotify(t.context, {
           runtime: t.runtime,
           branch: t.branch,
           commits: t.plan.commits,
           histories,
         })
+        if (alerts !== null) fresh.get(t.context)?.push(...alerts.newIds, ...alerts.confirmedIds)
+      }
+      if (options.bisect ?? config.bisect.enabled) {
+        // Bisections as jobs on the machine that saw the change (farm-bisect.ts).
+        await runFarmBisections(
+          contexts.map((context) => ({ context, fresh: [...new Set(fresh.get(context))] })),
+          deps.farm,
+          {
+            measure: measureOf(options.sampling ?? {}, []),
+            maxNew: options.maxBisections ?? DEFAULT_MAX_BISECTIONS,
+            waitUntil: options.wait
+              ? Date.parse(startedAt) + (options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS)
+              : null,
+            pollMs: deps.pollMs ?? 2000,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+          },
+        )
       }
     }
   } catch (error) {
@@ -201,8 +236,43 @@ export async function runFarmNightly(
     waited,
     detections: of((c) => c.report.detections),
     notifications: of((c) => c.report.notifications),
+    bisections: of((c) => c.report.bisections),
     errors: [...errors, ...contexts.flatMap((c) => c.report.errors)],
   }
+}
+
+/**
+ * Enqueues again, on each machine, the jobs that failed for good at an earlier nightly (up to
+ * NIGHTLY_TRIES nightlies per key): they are tonight's jobs too.
+ */
+async function retryFailedJobs(
+  contexts: readonly NightlyContext[],
+  deps: FarmNightlyDeps,
+): Promise<FarmJobReport[]> {
+  const out: FarmJobReport[] = []
+  for (const { world } of contexts) {
+    const retried = await deps.farm.retryFailed(world.machine, NIGHTLY_TRIES)
+    for (const r of retried) {
+      world.log(
+        `  ${world.machine}: job of ${r.key.runtime} ${r.key.commit.slice(0, 12)} ${r.key.config} failed for good before: enqueued again (try ${r.nightlyTry} of ${NIGHTLY_TRIES})`,
+      )
+      out.push({
+        runtime: r.key.runtime,
+        branch: r.build?.branch ?? '',
+        config: r.key.config,
+        sha: r.key.commit,
+        subject: r.build?.subject ?? '',
+        commitDateUtc: r.build?.commitDateUtc ?? '',
+        reference: null,
+        machine: world.machine,
+        jobId: r.id,
+        added: true,
+        state: 'waiting',
+        nightlyTry: r.nightlyTry,
+      })
+    }
+  }
+  return out
 }
 
 /** The farm's machines: those with a registered agent, and those the configuration names. */
@@ -384,20 +454,6 @@ async function referenceCandidates(
     })
   }
   return out
-}
-
-/** A build config's recipe as a job carries it (a copy: the configuration's is read-only). */
-function recipeOf(r: RecipeDefinition): BuildJob['recipe'] {
-  return r.kind === 'cpython'
-    ? { kind: 'cpython', configureArgs: [...r.configureArgs], env: { ...r.env } }
-    : {
-        kind: 'generic',
-        fetch: [...r.fetch],
-        build: [...r.build],
-        install: [...r.install],
-        env: { ...r.env },
-        executable: r.executable,
-      }
 }
 
 /** What each job measures: the workloads named, with the nightly's sampling. */

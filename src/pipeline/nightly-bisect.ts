@@ -2,7 +2,7 @@ import type { JsonObject } from '../lib/index.ts'
 import type { RuntimeConfig } from '../model/index.ts'
 import type { AlertDetail } from '../store/index.ts'
 import { BISECT_DEFAULTS } from './bisect.ts'
-import { bisectAlert, type RunBisectOptions } from './bisect-run.ts'
+import { type AlertBisectResult, bisectAlert, type RunBisectOptions } from './bisect-run.ts'
 import { checkInterrupt, Interrupted, type NightlyContext } from './nightly-context.ts'
 import type { DetectedAlerts } from './nightly-detect.ts'
 import { notify } from './nightly-notify.ts'
@@ -101,31 +101,27 @@ async function bisectOne(context: NightlyContext, runtime: RuntimeConfig, alertI
 }
 
 /**
- * The bisection step of `alert`: its first round at least half the processes its interleaved
- * pair needed (pairProcessesOf), and the step's detail from the outcome.
+ * The bisection options of `alert` on this nightly: its first round at least half the processes
+ * its interleaved pair needed (pairProcessesOf); the farm's bisection uses them too.
  */
-async function bisectStep(
-  context: NightlyContext,
-  runtime: RuntimeConfig,
-  alert: AlertDetail,
-): Promise<JsonObject> {
+export function bisectOptionsOf(context: NightlyContext, alert: AlertDetail): RunBisectOptions {
   const { world, options } = context
   const needed = pairProcessesOf(alert)
   const start = Math.max(
     options.bisectStartProcesses ?? BISECT_DEFAULTS.startProcesses,
     Math.ceil(needed / 2),
   )
-  const bisectOptions: RunBisectOptions = {
+  return {
     maxBuilds: world.config.bisect.maxBuilds,
     maxRounds: world.config.bisect.repeats,
     startProcesses: start,
     ...(options.sampling ? { sampling: options.sampling } : {}),
     log: world.log,
   }
-  world.log(
-    `${runtime.name}: bisecting alert ${alert.id} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)}), ${start} processes per build in the first round${needed > 0 ? ` (its interleaved pair needed ${needed})` : ''}`,
-  )
-  const r = await bisectAlert(world, alert, bisectOptions)
+}
+
+/** A bisection's answer as its journal step's detail (`state`, `culprit`, `note`…). */
+export function bisectDetailOf(r: AlertBisectResult): JsonObject {
   switch (r.kind) {
     case 'skipped':
       return { state: 'skipped', culprit: null, note: r.reason }
@@ -145,4 +141,20 @@ async function bisectStep(
     default:
       return r satisfies never
   }
+}
+
+/** The bisection step of `alert` (bisectOptionsOf), and the step's detail from the outcome. */
+async function bisectStep(
+  context: NightlyContext,
+  runtime: RuntimeConfig,
+  alert: AlertDetail,
+): Promise<JsonObject> {
+  const { world } = context
+  const bisectOptions = bisectOptionsOf(context, alert)
+  const needed = pairProcessesOf(alert)
+  const start = bisectOptions.startProcesses ?? BISECT_DEFAULTS.startProcesses
+  world.log(
+    `${runtime.name}: bisecting alert ${alert.id} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)}), ${start} processes per build in the first round${needed > 0 ? ` (its interleaved pair needed ${needed})` : ''}`,
+  )
+  return bisectDetailOf(await bisectAlert(world, alert, bisectOptions))
 }

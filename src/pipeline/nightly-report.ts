@@ -80,6 +80,7 @@ export interface BisectionReport {
     | 'done-before'
     | 'failed'
     | 'capped'
+    | 'pending'
   readonly culprit: string | null
   readonly note: string
 }

@@ -4,6 +4,7 @@ import { LangperfError, quote } from '../lib/index.ts'
 import type { RunWithResults } from '../model/index.ts'
 import type { Store, TokenRecord } from '../store/index.ts'
 import type { Handlers } from './handlers.ts'
+import { aroundStore } from './test-hooks.ts'
 import type { HandlerCall } from './types.ts'
 
 // The farm's routes (issue 14): agents register, claim, renew, complete and fail jobs of their
@@ -125,7 +126,7 @@ export function farmHandlers(store: Store, context: FarmHandlerContext): Pick<Ha
       const stored = await farm.complete(
         query.machine,
         { id: params.id, lease: query.lease },
-        (_key, keyText) => store.insertRunOnce(keyText, run, at()),
+        (_key, keyText) => aroundStore(`job ${params.id}`, () => store.insertRunOnce(keyText, run, at())),
       )
       await store.touchAgent(query.machine, { state: 'idle', at: at(), finished: 'done' })
       await resultArrived(store, { machine: query.machine, runId: stored.runId, at: at() })

@@ -34,6 +34,7 @@ import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './over
 import { profileHandlers } from './profile-handlers.ts'
 import { metricPoints, metricsOf, newestMetrics, withPointExtras } from './series-points.ts'
 import { summarizeSeries } from './series-summary.ts'
+import { aroundStore } from './test-hooks.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
 import type { HandlerCall, RuntimeSource, ServerLimits } from './types.ts'
 
@@ -222,7 +223,7 @@ async function storeUpload(
 ) {
   const { at } = upload
   const key = `upload:${sha256Hex(canonicalJson(upload.content))}`
-  const once = await store.insertRunOnce(key, upload.run, at)
+  const once = await aroundStore(`upload ${key}`, () => store.insertRunOnce(key, upload.run, at))
   await resultArrived(store, { machine: upload.run.run.machine, runId: once.runId, at })
   const r = upload.run
   return {

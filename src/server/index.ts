@@ -11,6 +11,7 @@ export {
 export { computeOverview, OverviewMemo, type OverviewQuery } from './overview.ts'
 export { buildServer } from './server.ts'
 export { type SilenceWatchOptions, startSilenceWatch } from './silence-watch.ts'
+export { STORE_DELAY_ENV } from './test-hooks.ts'
 export { hashesEqual, hashTokenSecret, looksLikeTokenSecret, newTokenSecret, TOKEN_PREFIX } from './tokens.ts'
 export type {
   HandlerCall,

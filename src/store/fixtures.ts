@@ -10,6 +10,8 @@ import type {
   RunWithResults,
   WorkloadResult,
 } from '../model/index.ts'
+import type { BlameEnd, ChangeInput } from './alert-types.ts'
+import type { SeriesKey } from './types.ts'
 
 // Example values for the contract tests and the write benchmark: realistic shapes, every field
 // filled (so a round trip proves each one survives), deterministic (seeded) samples.
@@ -192,5 +194,30 @@ export function exampleWarmupRun(overrides: Partial<RunSpec> = {}): RunWithResul
       outcome: { state: 'measured' },
       metadata: { sampling: { processes: 4, warmups: 0, values: 120 } },
     })),
+  }
+}
+
+/**
+ * A confirmed commit change of `series` between two stored builds (a regression when `ratio` >
+ * 1), its interval ±0.1 around the ratio: what a detection would record, for tests that need an
+ * alert.
+ */
+export function exampleCommitChange(
+  series: SeriesKey,
+  ends: { readonly lastGood: BlameEnd; readonly firstBad: BlameEnd },
+  ratio: number,
+): ChangeInput {
+  return {
+    kind: 'commit',
+    series,
+    ...ends,
+    unit: 'second',
+    ratio,
+    ratioLow: ratio - 0.1,
+    ratioHigh: ratio + 0.1,
+    pValue: 0.0001,
+    direction: ratio > 1 ? 'regression' : 'improvement',
+    status: 'confirmed',
+    details: {},
   }
 }

@@ -10,6 +10,7 @@ export * from './farm-types.ts'
 /** Example machine environments for tests and bench scripts (pure data). */
 export {
   exampleBuild,
+  exampleCommitChange,
   exampleEnvironment,
   exampleFingerprint,
   exampleRunSpec,

@@ -95,6 +95,12 @@ function printFarmReport(ctx: Ctx, r: FarmNightlyReport): void {
   }
   for (const n of r.notifications)
     println(io, `notify alert ${n.alertId} → ${n.target} (${n.event}): ${n.state}`)
+  for (const b of r.bisections) {
+    println(
+      io,
+      `bisect alert ${b.alertId} on ${b.machine}: ${b.state}${b.culprit ? ` ${b.culprit.slice(0, 12)}` : ''} — ${b.note}`,
+    )
+  }
   for (const e of r.errors) println(io, `error in ${e.step}: ${e.message}`)
 }
 
@@ -154,6 +160,9 @@ export async function farmNightlyCommand(
           ...(options.reference !== undefined ? { reference: referenceFrom(options.reference) } : {}),
           ...(options.farmMachine ? { machines: options.farmMachine } : {}),
           ...(options.wait ? { wait: true } : {}),
+          ...(options.bisect === false ? { bisect: false } : {}),
+          ...(options.maxBisections !== undefined ? { maxBisections: options.maxBisections } : {}),
+          ...(options.bisectProcesses !== undefined ? { bisectStartProcesses: options.bisectProcesses } : {}),
           ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),
         },
       ),

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { gunzipSync } from 'node:zlib'
 import { ApiError, createApiClient, type LangperfRunDocumentInput } from '../../api/index.ts'
 import { LangperfError } from '../../lib/index.ts'
@@ -10,7 +11,9 @@ import { log, printJson, println } from '../output.ts'
 // with a token: langperf-run documents to POST /api/v1/runs, pyperf JSON (plain or gzip) to
 // POST /api/v1/runs/pyperf. Each file is sent on its own; the command fails if any did. The
 // server stores a file's content once: a file sent again is answered with the run stored before,
-// and the command says so (a CI job retried after a lost answer stores nothing twice).
+// and the command says so (a CI job retried after a lost answer stores nothing twice). A file
+// whose request failed without an answer (connection refused or reset: the server restarting) or
+// with a 5xx is sent again, `--tries` times in all, 2 s apart: that is safe for the same reason.
 
 /** Options of `langperf upload`. */
 export interface UploadOptions {
@@ -23,7 +26,12 @@ export interface UploadOptions {
   readonly machine?: string
   readonly branch?: string
   readonly json?: boolean
+  /** Sends of one file that fail without an answer or with a 5xx, in all; 5 when absent. */
+  readonly tries?: string
 }
+
+/** Pause between two sends of a file. */
+const RETRY_PAUSE_MS = 2000
 
 /** What one file became. */
 interface Uploaded {
@@ -74,6 +82,7 @@ export async function uploadCommand(
     )
   }
   if (files.length === 0) throw new LangperfError('bad-input', 'Cannot upload: expected at least one FILE')
+  const tries = triesOf(options.tries)
   const api = createApiClient(options.server, { token })
   const done: Uploaded[] = []
   let failed = 0
@@ -81,10 +90,10 @@ export async function uploadCommand(
     try {
       const bytes = await readFile(file)
       const { format, json } = formatOf(file, bytes)
-      const answer =
+      const send = () =>
         format === 'langperf-run'
-          ? await api.ingestRun({ body: json as LangperfRunDocumentInput })
-          : await api.ingestPyperf({
+          ? api.ingestRun({ body: json as LangperfRunDocumentInput })
+          : api.ingestPyperf({
               body: bytes,
               gzip: bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1],
               query: {
@@ -95,6 +104,9 @@ export async function uploadCommand(
                 ...(options.branch === undefined ? {} : { branch: options.branch }),
               },
             })
+      const answer = await withRetries(send, tries, (why, attempt) =>
+        log(ctx.io, `${file}: send ${attempt} of ${tries} failed (${why}); sending again in 2 s`),
+      )
       const runIds = answer.runs.map((r) => r.id)
       const stored = answer.runs.some((r) => r.stored)
       done.push({ file, format, runIds, stored })
@@ -118,4 +130,38 @@ export async function uploadCommand(
   if (options.json) printJson(ctx.io, { uploaded: done, failed })
   if (failed > 0) log(ctx.io, `${failed} of ${files.length} file${files.length === 1 ? '' : 's'} not stored`)
   return failed > 0 ? 1 : 0
+}
+
+/** `--tries`: a whole number from 1 to 100. */
+function triesOf(raw: string | undefined): number {
+  if (raw === undefined) return 5
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > 100) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot upload: expected --tries to be 1 to 100, found ${JSON.stringify(raw)}`,
+    )
+  }
+  return n
+}
+
+/**
+ * `send()`, again after a failure without an answer (a network error) or with a 5xx, `tries`
+ * times in all; a 4xx is the server's answer and is not sent again.
+ */
+async function withRetries<T>(
+  send: () => Promise<T>,
+  tries: number,
+  onRetry: (why: string, attempt: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (error) {
+      const answered = error instanceof ApiError && error.statusCode < 500
+      if (answered || attempt >= tries) throw error
+      onRetry(error instanceof Error ? error.message : String(error), attempt)
+      await sleep(RETRY_PAUSE_MS)
+    }
+  }
 }
