@@ -155,7 +155,10 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   processes.push(...agents)
   await Promise.all(agents.map((a) => a.waitFor(/registered/)))
 
-  const nightly = (...extra: string[]) => farmNightly(configPath, schema, ...SAMPLING, ...extra)
+  // Bisection is the next test's: here the toy is not slowed, and a step that a loaded machine
+  // fakes between two of its commits would be bisected, adding runs this test counts.
+  const nightly = (...extra: string[]) =>
+    farmNightly(configPath, schema, ...SAMPLING, '--no-bisect', ...extra)
 
   // Every other commit of the last 5, the newest included: commits 1, 3 (its build breaks) and 5,
   // on each machine. The dry run shows that plan and enqueues nothing.
@@ -197,7 +200,13 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   // Commit 5 was measured interleaved with commit 1 (3 does not build: passed over), whose run
   // of purpose reference it names; commit 1, the first of the history, was measured alone.
   const everything = (await store.listRuns({ limit: 1000 })).rows
-  assert.equal(everything.length, 8)
+  assert.equal(
+    everything.length,
+    8,
+    everything
+      .map((r) => `${r.machine} ${r.suite} ${String(r.metadata.purpose)} ${r.build.commitSha}`)
+      .join('\n'),
+  )
   const all = everything.filter((r) => r.metadata.purpose === 'nightly')
   for (const machine of ['farm-a', 'farm-b']) {
     const five = all.find((r) => r.machine === machine && r.build.commitSha === repo.shas[5])
