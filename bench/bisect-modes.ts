@@ -8,7 +8,11 @@
 // slow commit, and the ratio of the times. The modes alternate, so drift of the shared machine
 // hits both.
 //
-//   node --import tsx bench/bisect-modes.ts [--commits 8] [--slow 5] [--runs 1] [--workload calls_closures]
+// `--min-time` (passed to both modes) sets the calibrated value's length: the loops are calibrated
+// on the good end and frozen, so a build 10× slower runs its value 10× longer, under callgrind too.
+//
+//   node --import tsx bench/bisect-modes.ts [--commits 6] [--slow 3] [--runs 1] [--min-time 0.01]
+//        [--workload calls_closures]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,8 +29,9 @@ import { openSqliteStore } from '../src/store/index.ts'
 
 const { values } = parseArgs({
   options: {
-    commits: { type: 'string', default: '8' },
-    slow: { type: 'string', default: '5' },
+    commits: { type: 'string', default: '6' },
+    slow: { type: 'string', default: '3' },
+    'min-time': { type: 'string', default: '0.01' },
     runs: { type: 'string', default: '1' },
     workload: { type: 'string', default: 'calls_closures' },
   },
@@ -77,6 +82,8 @@ async function bisectOnce(mode: 'instructions' | 'time', n: number): Promise<Out
     '-w',
     values.workload,
     '--json',
+    '--min-time',
+    values['min-time'],
     ...(mode === 'instructions' ? ['--measure', 'instructions'] : []),
   ]
   const t0 = performance.now()
@@ -113,7 +120,7 @@ const median = (xs: readonly number[]) => {
 try {
   const done: Record<'instructions' | 'time', Outcome[]> = { instructions: [], time: [] }
   process.stdout.write(
-    `toy runtime: ${commits} commits, commit ${slow} slow; workload ${values.workload}; load ${loadavg()[0]!.toFixed(2)}\n`,
+    `toy runtime: ${commits} commits, commit ${slow} slow; workload ${values.workload}, --min-time ${values['min-time']}; load ${loadavg()[0]!.toFixed(2)}\n`,
   )
   for (let n = 0; n < runs; n++) {
     for (const mode of n % 2 === 0
