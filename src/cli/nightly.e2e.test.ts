@@ -14,6 +14,7 @@ import {
   makeToyRepo,
   pythonHookMain,
   TOY_SKIP as SKIP,
+  TOY_BUILD_TOML,
   TOY_HOOK_FILE,
   TOY_HOOK_FUNCTION,
   type ToyHistory,
@@ -120,11 +121,7 @@ kind = "webhook"
 name = "hook"
 url = "http://127.0.0.1:${port}/hook"
 
-[build]
-cache_dir = "cache"
-jobs = 1
-step_timeout = "2m"
-
+${TOY_BUILD_TOML}
 [bisect]
 max_builds = 6
 repeats = 3

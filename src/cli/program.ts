@@ -518,7 +518,8 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
         .command('bisect')
         .description(
           'Find the commit of (good, bad] that changed a workload: build midpoints (cached), measure them interleaved with\n' +
-            'both ends, repeats doubling until the verdict is clear (α = 0.01), then confirm the culprit against its parent',
+            'both ends, repeats doubling until the verdict is clear (α = 0.01), then confirm the culprit against its parent;\n' +
+            'with --measure instructions, one exact instruction count per build and workload decides each step',
         )
         .option('--good <rev>', 'a commit, tag or branch known to be good')
         .option('--bad <rev>', 'a descendant of it known to be bad')
@@ -545,6 +546,12 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
           '--max-builds <n>',
           'builds at most (default: [bisect] max_builds)',
           number('--max-builds', true),
+        )
+        .option(
+          '--measure <what>',
+          "time (default) or instructions: count each workload once per build under valgrind's callgrind (one process,\n" +
+            'one round; a change is a ratio ≥ 0.5 % from 1, as compare calls it; refused without valgrind and with\n' +
+            '--processes, --repeats, --warmups, --values, --fast, --rigorous) (docs/stats.md, "Instruction counts")',
         ),
     ),
   ).action(async (opts) => {

@@ -147,6 +147,13 @@ env = { PYTHON_CONFIG = "${PYTHON_CONFIG}" }
 `
 }
 
+/** The [build] section of a toy test's langperf.toml: its cache beside the config, one job, 2 minutes a step. */
+export const TOY_BUILD_TOML = `[build]
+cache_dir = "cache"
+jobs = 1
+step_timeout = "2m"
+`
+
 /** The toy's Makefile. */
 export const MAKEFILE = `# The toy runtime: one C file linked against libpython (PYTHON_CONFIG names python3.X-config).
 python3: main.c

@@ -1,6 +1,7 @@
 import { commitsBetween, resolveCommit } from '../build/index.ts'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { BuildConfigDefinition, LangperfConfig, RuntimeConfig } from '../model/index.ts'
+import { findValgrind, type Valgrind } from '../runner/index.ts'
 import type { AlertDetail } from '../store/index.ts'
 import { type BisectOptions, type BisectOutcome, bisectWith } from './bisect.ts'
 import { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
@@ -23,6 +24,23 @@ import {
 export interface RunBisectOptions extends BisectOptions {
   /** Warm-ups, values, minimum time and timeout of each process (processes come from the search). */
   readonly sampling?: SamplingOptions
+  /**
+   * What each build's workloads give (default `time`): with `instructions`, one instruction count
+   * per build and workload under valgrind's callgrind, judged by the exact verdicts (`exact`).
+   * By hand only (`bisect`); refused where valgrind is missing.
+   */
+  readonly measure?: 'time' | 'instructions'
+}
+
+/** valgrind when the options ask for instruction counts (refused clearly without it), else null. */
+async function valgrindFor(world: World, options: RunBisectOptions): Promise<Valgrind | null> {
+  if (options.measure === undefined || options.measure === 'time') return null
+  if (options.measure !== 'instructions')
+    throw new LangperfError(
+      'bad-input',
+      `Cannot bisect with --measure ${quote(options.measure)}: expected time or instructions`,
+    )
+  return findValgrind(world.env)
 }
 
 /** What an alert asks bisection to do on this machine, or why it asks nothing. */
@@ -102,6 +120,11 @@ export async function bisectAlert(
   options: RunBisectOptions = {},
   makeProbe: (options: BuildProbeOptions) => BuildProbe = (o) => createBuildProbe(world, o),
 ): Promise<AlertBisectResult> {
+  if (options.measure === 'instructions')
+    throw new LangperfError(
+      'bad-input',
+      'Cannot bisect an alert by instruction counts: that is langperf bisect --measure instructions, by hand',
+    )
   const plan = planAlertBisect(world.config, alert, world.machine)
   if (plan.kind === 'skip') return { kind: 'skipped', reason: plan.reason }
   const mirror = await mirrorOf(world, plan.runtime)
@@ -203,6 +226,7 @@ export async function bisect(
       `Cannot record on alert ${quote(request.alertId)}: no alert has this id`,
     )
   }
+  const valgrind = await valgrindFor(world, options)
   const mirror = await mirrorOf(world, runtime)
   const good = await resolveCommit(mirror, request.good)
   const bad = await resolveCommit(mirror, request.bad)
@@ -214,11 +238,17 @@ export async function bisect(
     workloads: all,
     sampling: options.sampling ?? {},
     metadata: request.alertId === undefined ? {} : ({ alert_id: request.alertId } satisfies JsonObject),
+    ...(valgrind ? { instructions: valgrind } : {}),
   })
   const outcome = await bisectWith(
     probe,
     { good, bad, workloads: request.workloads },
-    { ...options, log: options.log ?? world.log, ...(world.signal ? { signal: world.signal } : {}) },
+    {
+      ...options,
+      ...(valgrind ? { exact: true } : {}),
+      log: options.log ?? world.log,
+      ...(world.signal ? { signal: world.signal } : {}),
+    },
   )
   let recorded: AlertDetail | null = null
   if (alert !== null && alert !== undefined) {

@@ -185,3 +185,36 @@ test('bisectWith() refuses bad options and ends that cannot be built', async () 
     /the end c04\S* cannot be measured: make failed/,
   )
 })
+
+test('bisectWith() on exact counts: one process per build, one round, the culprit named and the note says so', async () => {
+  // Exact counts (no noise): calls +3 % from commit 13; a midpoint never needs a second round.
+  const fake = fakeHistory((i, w) => (w === 'calls' && i >= 13 ? 1.03e6 : 1e6), { noise: 0 })
+  const out = await bisectWith(
+    fake.probe,
+    { good: SHA(0), bad: SHA(20), workloads: ['calls', 'flat'] },
+    { exact: true },
+  )
+  assert.equal(out.kind, 'culprit')
+  if (out.kind !== 'culprit') return
+  assert.equal(out.culprit.sha, SHA(13))
+  assert.ok(fake.measured.every((m) => m.processes === 1))
+  assert.ok(out.steps.every((s) => s.rounds === 1 && s.processes === 1))
+  // One measurement per midpoint and one for the confirmation: no repeats.
+  assert.equal(fake.measured.length, out.steps.length + 1)
+  assert.match(out.note, /calls 1\.0300×/)
+  assert.match(out.note, /decided on instruction counts, a change being at least 0\.5 % from 1/)
+})
+
+test('bisectWith() on exact counts calls a change under 0.5 % none, and refuses rounds or processes', async () => {
+  const small = fakeHistory((i) => (i >= 5 ? 1.004e6 : 1e6), { noise: 0 })
+  const out = await bisectWith(small.probe, { good: SHA(0), bad: SHA(9), workloads: ['w'] }, { exact: true })
+  assert.equal(out.kind, 'inconclusive')
+  assert.match(out.note, /the ends do not differ.*decided on instruction counts/)
+  const fake = fakeHistory(step13, { noise: 0 })
+  for (const bad of [{ startProcesses: 2 }, { maxRounds: 3 }]) {
+    await assert.rejects(
+      bisectWith(fake.probe, { good: SHA(0), bad: SHA(20), workloads: ['calls'] }, { exact: true, ...bad }),
+      /one process per build in one round/,
+    )
+  }
+})

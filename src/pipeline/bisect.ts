@@ -1,10 +1,13 @@
+import { INSTRUCTION_MIN_EFFECT } from '../analysis/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
 import { doublingRound } from './rounds.ts'
 import {
   BISECT_ALPHA,
   type CulpritVerdict,
   judgeCulprit,
+  judgeCulpritExact,
   judgeMidpoint,
+  judgeMidpointExact,
   type MidpointVerdict,
 } from './verdict.ts'
 
@@ -17,6 +20,10 @@ import {
 // The last commit standing is then checked against its own parent, interleaved again: it must
 // show the change in the direction the ends moved. A midpoint that fails to build is set aside
 // and its neighbour tried; if only such commits remain, the answer is the range they span.
+//
+// With exact counts (`exact`: instruction counts, which repeat to the instruction) there is no
+// noise to average away: one process per build, one round, and the exact verdicts of verdict.ts
+// (a change is a ratio at least 0.5 % from 1, as `compare` calls it).
 //
 // The world (git, builds, measurements) sits behind BisectProbe, so the search itself is tested
 // with synthetic builds and seeded noise (bisect.test.ts) and run for real by probe.ts.
@@ -57,6 +64,11 @@ export interface BisectOptions {
   readonly maxBuilds?: number
   /** Two-sided significance of each decision (default 0.01, Pinpoint). */
   readonly alpha?: number
+  /**
+   * The probe measures exactly repeatable counts (instructions): one process per build and one
+   * round (startProcesses and maxRounds default to 1 and refuse other values), exact verdicts.
+   */
+  readonly exact?: boolean
   /** Progress lines. */
   readonly log?: (line: string) => void
   /** Stops between measurements. */
@@ -121,6 +133,9 @@ export type BisectOutcome =
       readonly builds: number
       readonly note: string
     }
+
+/** The threshold of the exact verdicts, in percent, for the notes. */
+const INSTRUCTION_THRESHOLD_PERCENT = Number((INSTRUCTION_MIN_EFFECT * 100).toFixed(2))
 
 function short(sha: string): string {
   return sha.slice(0, 12)
@@ -196,6 +211,7 @@ interface BisectSettings {
   readonly maxRounds: number
   readonly maxBuilds: number
   readonly alpha: number
+  readonly exact: boolean
   readonly log: (line: string) => void
   readonly signal: AbortSignal | undefined
 }
@@ -219,16 +235,18 @@ interface Bisection {
 
 /** The options with their defaults; refuses counts that are not integers or too small. */
 function bisectSettings(options: BisectOptions): BisectSettings {
+  const exact = options.exact === true
   const settings: BisectSettings = {
-    startProcesses: options.startProcesses ?? BISECT_DEFAULTS.startProcesses,
-    maxRounds: options.maxRounds ?? BISECT_DEFAULTS.maxRounds,
+    startProcesses: options.startProcesses ?? (exact ? 1 : BISECT_DEFAULTS.startProcesses),
+    maxRounds: options.maxRounds ?? (exact ? 1 : BISECT_DEFAULTS.maxRounds),
     maxBuilds: options.maxBuilds ?? BISECT_DEFAULTS.maxBuilds,
     alpha: options.alpha ?? BISECT_ALPHA,
+    exact,
     log: options.log ?? (() => {}),
     signal: options.signal,
   }
   for (const [label, v, min] of [
-    ['startProcesses', settings.startProcesses, 2],
+    ['startProcesses', settings.startProcesses, exact ? 1 : 2],
     ['maxRounds', settings.maxRounds, 1],
     ['maxBuilds', settings.maxBuilds, 1],
   ] as const) {
@@ -239,12 +257,25 @@ function bisectSettings(options: BisectOptions): BisectSettings {
       )
     }
   }
+  if (exact && (settings.startProcesses !== 1 || settings.maxRounds !== 1)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot bisect exact counts with ${settings.startProcesses} processes and ${settings.maxRounds} rounds: a count repeats exactly, so one process per build in one round decides`,
+    )
+  }
   return settings
+}
+
+/** How the verdicts were reached, for the notes. */
+function basis(settings: BisectSettings): string {
+  return settings.exact
+    ? `decided on instruction counts, a change being at least ${INSTRUCTION_THRESHOLD_PERCENT} % from 1`
+    : `${Math.round((1 - settings.alpha) * 100)} % intervals`
 }
 
 /** The inconclusive answer, with the narrowest range reached. */
 function inconclusive(b: Bisection, reason: string): BisectOutcome {
-  const note = `inconclusive: ${reason}; the change is in ${short(b.good)}..${short(b.bad)} (${b.candidates.length + 1} commits; ${b.built.size} builds)`
+  const note = `inconclusive: ${reason}; the change is in ${short(b.good)}..${short(b.bad)} (${b.candidates.length + 1} commits; ${b.built.size} builds${b.settings.exact ? '; decided on instruction counts' : ''})`
   b.settings.log(`bisect: ${note}`)
   const { good, bad, steps } = b
   return { kind: 'inconclusive', reason, good, bad, steps, builds: b.built.size, note }
@@ -353,21 +384,19 @@ function measureMidpoint(b: Bisection, mid: BisectCommit): Promise<Measured<Midp
   return measureInRounds(b, [good, mid.sha, bad], 'midpoint', {
     describe: (round, add) =>
       `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
-    judge: (samples) =>
-      judgeMidpoint(
-        request.workloads.map((w) => ({
-          workload: w,
-          good: samplesOf(samples, good, w),
-          mid: samplesOf(samples, mid.sha, w),
-          bad: samplesOf(samples, bad, w),
-        })),
-        // The probe measures the three builds in interleaved rounds: judge them round by round.
-        {
-          alpha: settings.alpha,
-          interleaved: true,
-          ...(request.primary !== undefined ? { primary: request.primary } : {}),
-        },
-      ),
+    judge: (samples) => {
+      const triples = request.workloads.map((w) => ({
+        workload: w,
+        good: samplesOf(samples, good, w),
+        mid: samplesOf(samples, mid.sha, w),
+        bad: samplesOf(samples, bad, w),
+      }))
+      const primary = request.primary !== undefined ? { primary: request.primary } : {}
+      // The probe measures the three builds in interleaved rounds: judge them round by round.
+      return settings.exact
+        ? judgeMidpointExact(triples, primary)
+        : judgeMidpoint(triples, { alpha: settings.alpha, interleaved: true, ...primary })
+    },
     decided: (v) => v.verdict === 'like-good' || v.verdict === 'like-bad',
   })
 }
@@ -455,12 +484,13 @@ async function confirmCulprit(b: Bisection): Promise<BisectOutcome> {
   const { verdict: c, processes } = measured
   const ratios = c.workloads
     .filter((w) => w.estimate !== null)
-    .map(
-      (w) =>
-        `${w.workload} ${fmtRatio(w.estimate!.ratio)}× [${fmtRatio(w.estimate!.ratioLow)}, ${fmtRatio(w.estimate!.ratioHigh)}]`,
+    .map((w) =>
+      settings.exact
+        ? `${w.workload} ${w.estimate!.ratio.toFixed(4)}×`
+        : `${w.workload} ${fmtRatio(w.estimate!.ratio)}× [${fmtRatio(w.estimate!.ratioLow)}, ${fmtRatio(w.estimate!.ratioHigh)}]`,
     )
     .join(', ')
-  const level = `${Math.round((1 - settings.alpha) * 100)} % intervals`
+  const level = basis(settings)
   if (c.verdict !== 'confirmed') {
     return inconclusive(
       b,
@@ -486,16 +516,17 @@ function measureConfirmation(b: Bisection, parent: string): Promise<Measured<Cul
   return measureInRounds(b, [parent, bad], 'confirm', {
     describe: (round, add) =>
       `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
-    judge: (samples) =>
-      judgeCulprit(
-        request.workloads.map((w) => ({
-          workload: w,
-          parent: samplesOf(samples, parent, w),
-          child: samplesOf(samples, bad, w),
-          expectedSign: b.directions.get(w) ?? request.directions?.[w] ?? 1,
-        })),
-        { alpha: settings.alpha, interleaved: true },
-      ),
+    judge: (samples) => {
+      const pairs = request.workloads.map((w) => ({
+        workload: w,
+        parent: samplesOf(samples, parent, w),
+        child: samplesOf(samples, bad, w),
+        expectedSign: b.directions.get(w) ?? request.directions?.[w] ?? 1,
+      }))
+      return settings.exact
+        ? judgeCulpritExact(pairs)
+        : judgeCulprit(pairs, { alpha: settings.alpha, interleaved: true })
+    },
     decided: (c) => c.verdict !== 'undecided',
   })
 }

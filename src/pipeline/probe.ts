@@ -2,7 +2,7 @@ import { BISECT_PURPOSE } from '../analysis/index.ts'
 import { type Artifact, type CommitInfo, commitsBetween, listCommits, type Mirror } from '../build/index.ts'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { BuildConfigDefinition, BuildSpec, RuntimeConfig, WorkloadDefinition } from '../model/index.ts'
-import type { Interpreter } from '../runner/index.ts'
+import { type Interpreter, instructionsPreset, type Valgrind } from '../runner/index.ts'
 import type { BisectProbe } from './bisect.ts'
 import {
   buildCommit,
@@ -34,6 +34,12 @@ export interface BuildProbeOptions {
   readonly sampling: SamplingOptions
   /** Added to every run's metadata (e.g. the alert id). */
   readonly metadata: JsonObject
+  /**
+   * Count instructions under this valgrind instead of timing (`--measure instructions`): one
+   * counted process per build and workload (the instructions preset, minimum time from
+   * `sampling`); the runs carry unit `instruction`.
+   */
+  readonly instructions?: Valgrind
 }
 
 /** A BisectProbe over real builds, and the ids of the runs it stored. */
@@ -110,7 +116,10 @@ export function createBuildProbe(world: World, options: BuildProbeOptions): Buil
         interpreters: sides.map((s) => s.interpreter),
         builds,
         workloads: pickWorkloads(options.workloads, workloadNames),
-        preset: presetOf(options.sampling, processes),
+        preset: options.instructions
+          ? instructionsPreset(options.sampling.minTimeS ?? 0.1)
+          : presetOf(options.sampling, processes),
+        ...(options.instructions ? { instructions: options.instructions } : {}),
         suite: BISECT_PURPOSE,
         timeoutMs: options.sampling.timeoutMs ?? 600_000,
         metadata: {
@@ -119,6 +128,12 @@ export function createBuildProbe(world: World, options: BuildProbeOptions): Buil
           bisect_phase: context.phase,
           bisect_step: context.step,
           bisect_round: context.round,
+          ...(options.instructions
+            ? {
+                measure: 'instructions',
+                instructions: { tool: 'callgrind', valgrind: options.instructions.version, hash_seed: 0 },
+              }
+            : {}),
         },
         ...(frozenLoops ? { frozenLoops } : {}),
       })

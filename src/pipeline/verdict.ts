@@ -1,5 +1,13 @@
+import { INSTRUCTION_MIN_EFFECT } from '../analysis/index.ts'
 import { badInput, quote } from '../lib/index.ts'
-import { logRatioStderr, mean, satterthwaiteDof, studentTQuantile, variance } from '../stats/index.ts'
+import {
+  exactComparison,
+  logRatioStderr,
+  mean,
+  satterthwaiteDof,
+  studentTQuantile,
+  variance,
+} from '../stats/index.ts'
 
 // The decisions of bisection, pure: where a midpoint build sits between the two ends, and
 // whether a culprit changes performance against its parent. Inputs are per-process means of one
@@ -273,18 +281,27 @@ export function judgeMidpoint(
       verdict: position ? classifyPosition(position) : 'undecided',
     }
   })
+  return decideMidpoint(workloads, options.primary, (ps) => poolPositions(ps, { alpha })!)
+}
+
+/**
+ * The midpoint's verdict from its workloads' parts: ends-same when none is placed; the primary
+ * workload's (else the first placed) when they are each on opposite sides; else `pool`'s.
+ */
+function decideMidpoint(
+  workloads: readonly WorkloadPosition[],
+  primary: string | undefined,
+  pool: (positions: readonly PositionEstimate[]) => PositionEstimate,
+): MidpointVerdict {
   const located = workloads.filter((w) => w.position !== null)
   if (located.length === 0) return { verdict: 'ends-same', pooled: null, split: false, workloads }
   const split =
     located.some((w) => w.verdict === 'like-good') && located.some((w) => w.verdict === 'like-bad')
   if (split) {
-    const lead = located.find((w) => w.workload === options.primary) ?? located[0]!
+    const lead = located.find((w) => w.workload === primary) ?? located[0]!
     return { verdict: lead.verdict, pooled: lead.position, split: true, workloads }
   }
-  const pooled = poolPositions(
-    located.map((w) => w.position!),
-    { alpha },
-  )!
+  const pooled = pool(located.map((w) => w.position!))
   return { verdict: classifyPosition(pooled), pooled, split: false, workloads }
 }
 
@@ -292,6 +309,15 @@ export function judgeMidpoint(
 export interface CulpritWorkload {
   readonly workload: string
   readonly estimate: EndsEstimate | null
+  /** +1 when the workload got slower at the bad end (larger values), −1 faster. */
+  readonly expectedSign: 1 | -1
+}
+
+/** One workload measured on a culprit and its parent, with the direction the ends moved. */
+export interface CulpritPair {
+  readonly workload: string
+  readonly parent: readonly number[]
+  readonly child: readonly number[]
   /** +1 when the workload got slower at the bad end (larger values), −1 faster. */
   readonly expectedSign: 1 | -1
 }
@@ -309,15 +335,7 @@ export interface CulpritVerdict {
  * so that positive is the direction the ends moved, has an interval above 0; contradicted when
  * below 0 (the parent already has the change, or the child undoes it); else undecided.
  */
-export function judgeCulprit(
-  pairs: readonly {
-    readonly workload: string
-    readonly parent: readonly number[]
-    readonly child: readonly number[]
-    readonly expectedSign: 1 | -1
-  }[],
-  options: VerdictOptions = {},
-): CulpritVerdict {
+export function judgeCulprit(pairs: readonly CulpritPair[], options: VerdictOptions = {}): CulpritVerdict {
   const alpha = options.alpha ?? BISECT_ALPHA
   checkAlpha(alpha)
   const workloads: CulpritWorkload[] = pairs.map((p) => ({
@@ -349,4 +367,114 @@ export function judgeCulprit(
   const pooled = { logRatio, low: logRatio - half, high: logRatio + half }
   const verdict = pooled.low > 0 ? 'confirmed' : pooled.high < 0 ? 'contradicted' : 'undecided'
   return { verdict, pooled, workloads }
+}
+
+// Exact verdicts: one instruction count per build and workload (`langperf bisect --measure
+// instructions`). A count repeats exactly, so there is no interval to estimate and no round to
+// add: the ends differ when their ratio is at least INSTRUCTION_MIN_EFFECT (0.5 %) from 1, as
+// `compare` calls a change of two counts (stats exactComparison); the midpoint is like the end
+// its count is nearer on the log scale (f < ½ or f > ½, f exact); a culprit is confirmed when it
+// differs from its parent by the same threshold in the direction the ends moved.
+
+/** Options of the exact verdicts: the smallest |ratio − 1| called a change (default 0.5 %). */
+export interface ExactVerdictOptions {
+  readonly minEffect?: number
+  /** With `judgeMidpointExact`: the workload that decides when workloads are on opposite sides. */
+  readonly primary?: string
+}
+
+/** The one count of a side, or null when it has none, several, or a value that is not positive. */
+function oneCount(xs: readonly number[]): number | null {
+  const x = xs.length === 1 ? (xs[0] as number) : null
+  return x !== null && Number.isFinite(x) && x > 0 ? x : null
+}
+
+function checkMinEffect(minEffect: number): void {
+  if (!(minEffect >= 0 && minEffect < 1))
+    throw badInput(`Cannot bisect with a threshold of ${quote(minEffect)}: expected 0 ≤ threshold < 1`)
+}
+
+/** Two counts compared exactly: the ratio b/a with a zero-width interval; differ by the threshold. */
+export function compareCountsExact(
+  a: readonly number[],
+  b: readonly number[],
+  minEffect: number = INSTRUCTION_MIN_EFFECT,
+): EndsEstimate | null {
+  checkMinEffect(minEffect)
+  const x = oneCount(a)
+  const y = oneCount(b)
+  if (x === null || y === null) return null
+  const c = exactComparison(x, y, { minEffect })
+  if (c.kind !== 'comparison') return null
+  const logRatio = Math.log(c.ratio)
+  return {
+    logRatio,
+    stderr: 0,
+    dof: Number.POSITIVE_INFINITY,
+    ratio: c.ratio,
+    ratioLow: c.ratio,
+    ratioHigh: c.ratio,
+    differ: c.verdict === 'slower' || c.verdict === 'faster',
+  }
+}
+
+/**
+ * Judges a midpoint from one count per build of each workload: each workload whose ends differ
+ * by the threshold places the midpoint at f = (ℓm − ℓg)/(ℓb − ℓg), like-good below ½, like-bad
+ * above, undecided at exactly ½; several workloads decide by their mean f, unless they are on
+ * opposite sides, when `primary` (else the first placed) decides alone.
+ */
+export function judgeMidpointExact(
+  triples: readonly WorkloadTriple[],
+  options: ExactVerdictOptions = {},
+): MidpointVerdict {
+  const minEffect = options.minEffect ?? INSTRUCTION_MIN_EFFECT
+  const workloads: WorkloadPosition[] = triples.map((t) => {
+    const ends = compareCountsExact(t.good, t.bad, minEffect)
+    const m = oneCount(t.mid)
+    const position =
+      ends?.differ && m !== null ? exactPosition(Math.log(m / oneCount(t.good)!) / ends.logRatio) : null
+    return {
+      workload: t.workload,
+      ends,
+      position,
+      verdict: position ? classifyPosition(position) : 'undecided',
+    }
+  })
+  return decideMidpoint(workloads, options.primary, (ps) => exactPosition(mean(ps.map((p) => p.f))))
+}
+
+/** A position known exactly: no error, its interval the point itself. */
+function exactPosition(f: number): PositionEstimate {
+  return { f, stderr: 0, dof: Number.POSITIVE_INFINITY, low: f, high: f }
+}
+
+/**
+ * Checks `child` against `parent` from one count each per workload: a workload confirms when its
+ * ratio child/parent is at least the threshold from 1 in its expected direction, contradicts when
+ * it is beyond the threshold the other way. Confirmed when some workload confirms and none
+ * contradicts, contradicted when some contradicts and none confirms, else undecided (no change,
+ * or workloads disagree). `pooled` is the mean signed log ratio (a point: low = high).
+ */
+export function judgeCulpritExact(
+  pairs: readonly CulpritPair[],
+  options: ExactVerdictOptions = {},
+): CulpritVerdict {
+  const minEffect = options.minEffect ?? INSTRUCTION_MIN_EFFECT
+  const workloads: CulpritWorkload[] = pairs.map((p) => ({
+    workload: p.workload,
+    estimate: compareCountsExact(p.parent, p.child, minEffect),
+    expectedSign: p.expectedSign,
+  }))
+  const usable = workloads.filter((w) => w.estimate !== null)
+  if (usable.length === 0) return { verdict: 'undecided', pooled: null, workloads }
+  const signed = usable.map((w) =>
+    w.estimate!.differ ? Math.sign(w.expectedSign * w.estimate!.logRatio) : 0,
+  )
+  const confirms = signed.some((s) => s > 0)
+  const contradicts = signed.some((s) => s < 0)
+  const logRatio = mean(usable.map((w) => w.expectedSign * w.estimate!.logRatio))
+  const verdict =
+    confirms && !contradicts ? 'confirmed' : contradicts && !confirms ? 'contradicted' : 'undecided'
+  return { verdict, pooled: { logRatio, low: logRatio, high: logRatio }, workloads }
 }

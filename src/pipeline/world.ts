@@ -42,6 +42,7 @@ import {
   type PresetName,
   readEnvironment,
   type ToolInstall,
+  type Valgrind,
 } from '../runner/index.ts'
 import type { Store } from '../store/index.ts'
 
@@ -341,6 +342,8 @@ export async function measureBuilds(
     /** Metadata of one run only, merged over `metadata` (measureAndStore's `runMetadata`). */
     readonly runMetadata?: (index: number, group: RunGroupSoFar) => JsonObject
     readonly frozenLoops?: Readonly<Record<string, number>>
+    /** Count instructions under this valgrind instead of timing (runner/instructions.ts). */
+    readonly instructions?: Valgrind
   },
 ): Promise<{
   readonly runIds: readonly number[]
@@ -361,6 +364,7 @@ export async function measureBuilds(
       preset: input.preset,
       timeoutMs: input.timeoutMs,
       ...(input.frozenLoops ? { frozenLoops: input.frozenLoops } : {}),
+      ...(input.instructions ? { instructions: input.instructions } : {}),
       // Workloads with requirements get their virtual environments beside the build cache.
       cacheDir: world.config.build.cacheDir,
     },

@@ -10,11 +10,13 @@ import {
   type SamplingCliOptions,
   samplingFrom,
 } from './pipeline-options.ts'
+import { countsInstructions, instructionsPresetFrom } from './run-instructions.ts'
 
 // `langperf bisect --good A --bad B --workload W`: the nightly's bisection by hand. Builds the
 // midpoints of (A, B] of a runtime of langperf.toml, measures the workloads interleaved with both
 // ends, narrows to one commit and confirms it against its parent; each step on stderr, the
-// verdict on stdout. Exit status: 0 a culprit was found; 1 inconclusive; 2 bad input; 3 unavailable.
+// verdict on stdout. With `--measure instructions`, each build's workloads are counted once under
+// valgrind's callgrind and judged exactly (one process per build, one round). Exit status: 0 a culprit was found; 1 inconclusive; 2 bad input; 3 unavailable.
 
 /** Options of `langperf bisect`. */
 export interface BisectCommandOptions extends ConfigOptions, SamplingCliOptions {
@@ -28,6 +30,7 @@ export interface BisectCommandOptions extends ConfigOptions, SamplingCliOptions 
   readonly processes?: number
   readonly repeats?: number
   readonly maxBuilds?: number
+  readonly measure?: string
 }
 
 function printResult(ctx: Ctx, r: ManualBisectResult): void {
@@ -61,6 +64,16 @@ export async function bisectCommand(ctx: Ctx, options: BisectCommandOptions): Pr
   if (!options.workload || options.workload.length === 0) {
     throw new LangperfError('bad-input', 'Cannot bisect: expected at least one --workload')
   }
+  const counting = countsInstructions(options)
+  if (counting) {
+    // Refuses the options of timing (--processes, --warmups, --values, --fast, --rigorous).
+    instructionsPresetFrom(options)
+    if (options.repeats !== undefined)
+      throw new LangperfError(
+        'bad-input',
+        'Cannot use --repeats with --measure instructions: a count repeats exactly, so one round decides',
+      )
+  }
   const config = await loadConfigFile(options)
   const store = await openConfiguredStore(config, options, ctx.env)
   try {
@@ -78,12 +91,18 @@ export async function bisectCommand(ctx: Ctx, options: BisectCommandOptions): Pr
           ...(options.machine !== undefined ? { machine: options.machine } : {}),
           ...(options.alert !== undefined ? { alertId: options.alert } : {}),
         },
-        {
-          sampling: samplingFrom(options),
-          maxBuilds: options.maxBuilds ?? config.bisect.maxBuilds,
-          maxRounds: options.repeats ?? config.bisect.repeats,
-          ...(options.processes !== undefined ? { startProcesses: options.processes } : {}),
-        },
+        counting
+          ? {
+              sampling: samplingFrom(options),
+              maxBuilds: options.maxBuilds ?? config.bisect.maxBuilds,
+              measure: 'instructions',
+            }
+          : {
+              sampling: samplingFrom(options),
+              maxBuilds: options.maxBuilds ?? config.bisect.maxBuilds,
+              maxRounds: options.repeats ?? config.bisect.repeats,
+              ...(options.processes !== undefined ? { startProcesses: options.processes } : {}),
+            },
       ),
     )
     if (options.json) printJson(ctx.io, result)
