@@ -357,26 +357,34 @@ repeats = 3
   const seconds = (performance.now() - t0) / 1000
   assert.equal(first.code, 0, `${first.err}\n${agent.lines.join('\n')}`)
   const report = JSON.parse(first.out)
-  // The alert of the step, blamed on (12, 15], bisected to commit 13 on farm-a.
+  // The alert of the step, blamed on (12, 15], bisected to commit 13 on farm-a. With this test's
+  // few processes a loaded machine can also fake a step elsewhere: such an alert may be raised,
+  // but its bisection must not name a culprit (it cannot reproduce the change).
   const alerts = (await mine.listAlerts({ limit: 10 })).rows.filter((a) => a.kind === 'commit')
-  assert.equal(alerts.length, 1, first.err)
-  const alert = await mine.getAlert(alerts[0]?.id ?? 0)
-  assert.ok(alert !== undefined)
-  assert.deepEqual(
-    [repo.shas.indexOf(alert.lastGoodCommit), repo.shas.indexOf(alert.firstBadCommit)],
-    [SLOW - 1, SLOW + 2],
+  const alert = alerts.find(
+    (a) =>
+      repo.shas.indexOf(a.lastGoodCommit) === SLOW - 1 && repo.shas.indexOf(a.firstBadCommit) === SLOW + 2,
+  )
+  assert.ok(
+    alert !== undefined,
+    `${alerts.map((a) => `${repo.shas.indexOf(a.lastGoodCommit)}..${repo.shas.indexOf(a.firstBadCommit)}`).join(', ')}\n${first.err}`,
   )
   assert.equal(alert.culpritCommit, repo.shas[SLOW], `${alert.culpritNote}\n${first.err}`)
   assert.match(alert.culpritNote ?? '', /against its parent/)
+  const bisections = report.bisections as {
+    machine: string
+    alertId: number
+    state: string
+    culprit: string
+  }[]
   assert.deepEqual(
-    report.bisections.map((b: { machine: string; alertId: number; state: string; culprit: string }) => [
-      b.machine,
-      b.alertId,
-      b.state,
-      b.culprit,
-    ]),
-    [['farm-a', alert.id, 'culprit', repo.shas[SLOW]]],
+    bisections.filter((b) => b.alertId === alert.id).map((b) => [b.machine, b.state, b.culprit]),
+    [['farm-a', 'culprit', repo.shas[SLOW]]],
   )
+  for (const other of alerts.filter((a) => a.id !== alert.id)) {
+    assert.equal(other.culpritCommit, null, `a faked step blamed on a culprit: ${other.culpritNote}`)
+    assert.ok(bisections.every((b) => b.alertId !== other.id || b.state !== 'culprit'))
+  }
   // The bisection's measurements were farm jobs on farm-a: runs of suite bisect naming the alert
   // and their job, each commit of a job stored once.
   const bisectRuns = (await mine.listRuns({ suite: 'bisect', limit: 1000 })).rows
@@ -384,7 +392,10 @@ repeats = 3
   const seen = new Set<string>()
   for (const r of bisectRuns) {
     assert.equal(r.machine, 'farm-a')
-    assert.equal(r.metadata.alert_id, alert.id)
+    assert.ok(
+      alerts.some((a) => a.id === r.metadata.alert_id),
+      `run ${r.id} names an alert`,
+    )
     assert.equal(r.metadata.purpose, 'bisect')
     const id = `${String(r.metadata.farm_job)} ${r.build.commitSha}`
     assert.ok(!seen.has(id), `stored once: ${id}`)
