@@ -1,6 +1,6 @@
 import type { JsonObject } from '../lib/index.ts'
 import type { Change, DetectOptions } from '../stats/index.ts'
-import type { ChangeInput, ChangeKey, ChangeRow, RunRow, SeriesKey } from '../store/index.ts'
+import type { ChangeInput, ChangeKey, ChangeRow, RunFacts, SeriesKey } from '../store/index.ts'
 import {
   analyseLoaded,
   boundaryVerdict,
@@ -123,7 +123,7 @@ interface PlanOptions {
 /** What each series brought besides its points, by seriesId: its recorded changes and its group's runs. */
 interface SeriesInputs {
   readonly known: ReadonlyMap<string, readonly ChangeRow[]>
-  readonly runs: ReadonlyMap<string, ReadonlyMap<number, RunRow>>
+  readonly runs: ReadonlyMap<string, ReadonlyMap<number, RunFacts>>
 }
 
 /**

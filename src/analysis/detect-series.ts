@@ -16,8 +16,8 @@ import type {
   AlertLog,
   ChangeInput,
   ChangeRow,
+  RunFacts,
   RunReader,
-  RunRow,
   SeriesKey,
   SeriesPoint,
   SeriesQuery,
@@ -205,24 +205,13 @@ export type DetectionStore = SeriesReader & RunReader & AlertLog
 export async function runsOf(
   store: RunReader,
   key: SeriesKey,
-  cache: Map<string, Map<number, RunRow>>,
-): Promise<Map<number, RunRow>> {
+  cache: Map<string, Map<number, RunFacts>>,
+): Promise<Map<number, RunFacts>> {
   const k = groupOf(key)
   const hit = cache.get(k)
   if (hit) return hit
-  const out = new Map<number, RunRow>()
-  for (let offset = 0; ; offset += 1000) {
-    const page = await store.listRuns({
-      machine: key.machine,
-      runtime: key.runtime,
-      config: key.config,
-      ...(key.branch !== null ? { branch: key.branch } : {}),
-      limit: 1000,
-      offset,
-    })
-    for (const r of page.rows) if ((r.build.branch ?? null) === key.branch) out.set(r.id, r)
-    if (page.rows.length < 1000) break
-  }
+  const { machine, runtime, config, branch } = key
+  const out = new Map((await store.listGroupRuns({ machine, runtime, config, branch })).map((r) => [r.id, r]))
   cache.set(k, out)
   return out
 }
@@ -235,13 +224,7 @@ export function groupOf(key: SeriesKey): string {
 /** The epoch key of every run of a series' group (machine × runtime × config × branch), by run id. */
 export async function groupEpochs(store: RunReader, key: SeriesKey): Promise<Map<number, string>> {
   const out = new Map<number, string>()
-  const runs = await store.listGroupRuns({
-    machine: key.machine,
-    runtime: key.runtime,
-    config: key.config,
-    branch: key.branch,
-  })
-  for (const run of runs) out.set(run.id, epochKey(epochFacts(run)))
+  for (const [id, run] of await runsOf(store, key, new Map())) out.set(id, epochKey(epochFacts(run)))
   return out
 }
 
@@ -251,7 +234,7 @@ export interface LoadedSeries {
   /** Measured and failed points, bisection runs left out. */
   readonly points: readonly SeriesPoint[]
   /** The runs of the series' group, by id. */
-  readonly runs: ReadonlyMap<number, RunRow>
+  readonly runs: ReadonlyMap<number, RunFacts>
   /** Its changes recorded before, provisional or confirmed. */
   readonly known: readonly ChangeRow[]
 }
@@ -260,7 +243,7 @@ export interface LoadedSeries {
 export async function loadSeries(
   store: DetectionStore,
   series: SeriesKey,
-  runs: Map<string, Map<number, RunRow>> = new Map(),
+  runs: Map<string, Map<number, RunFacts>> = new Map(),
 ): Promise<LoadedSeries> {
   const points = await store.getSeriesPoints(series, {
     withProcessMeans: true,
@@ -272,7 +255,7 @@ export async function loadSeries(
 }
 
 /** The history position of a build: its first-parent position when a repository placed it. */
-export function historyOrderOf(run: RunRow | undefined): number | null {
+export function historyOrderOf(run: RunFacts | undefined): number | null {
   const v = run?.build.metadata.history_order
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
@@ -370,7 +353,7 @@ export async function analyseSeries(
   series: SeriesKey,
   options: {
     readonly detect?: DetectOptions
-    readonly runs?: Map<string, Map<number, RunRow>>
+    readonly runs?: Map<string, Map<number, RunFacts>>
     /** See DetectRunOptions.referencesInHistory. */
     readonly referencesInHistory?: boolean
   } = {},

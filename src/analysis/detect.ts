@@ -1,4 +1,4 @@
-import type { AlertDetail, AlertLog, ChangeRow, RunRow, SeriesKey } from '../store/index.ts'
+import type { AlertDetail, AlertLog, ChangeRow, RunFacts, SeriesKey } from '../store/index.ts'
 
 // The `detect` use case: read every series (or a filtered few), run the change-point detector
 // on each, and record what it found as changes grouped into alerts. Idempotent: a second pass
@@ -38,7 +38,7 @@ export async function detectAndRecord(
 ): Promise<DetectReport> {
   const now = options.now ?? (() => new Date())
   const all = await store.listSeries(options.filter ?? {})
-  const runs = new Map<string, Map<number, RunRow>>()
+  const runs = new Map<string, Map<number, RunFacts>>()
   const loaded: LoadedSeries[] = []
   for (const [i, info] of all.entries()) {
     options.onProgress?.(i, 2 * all.length)

@@ -10,7 +10,7 @@ import {
   type Verdict,
   variance,
 } from '../stats/index.ts'
-import type { ChangeInput, ChangeRow, RunRow, SeriesKey, SeriesPoint } from '../store/index.ts'
+import type { ChangeInput, ChangeRow, RunFacts, SeriesKey, SeriesPoint } from '../store/index.ts'
 
 // Paired, interleaved evidence for a detected step (docs/stats.md, "From detection to alerts").
 // The nightly measures each new commit C interleaved with a reference build R, the newest commit
@@ -153,7 +153,7 @@ export interface FoundPair {
 }
 
 /** `metadata.reference_run_id` of a run, when it is a candidate measured beside a reference. */
-export function referenceRunIdOf(run: Pick<RunRow, 'metadata'> | undefined): number | null {
+export function referenceRunIdOf(run: Pick<RunFacts, 'metadata'> | undefined): number | null {
   const id = run?.metadata.reference_run_id
   return typeof id === 'number' && Number.isInteger(id) && id > 0 ? id : null
 }
@@ -167,7 +167,7 @@ export interface StepPosition {
 export interface DetectedSeries {
   readonly detection: Detection
   readonly points: readonly SeriesPoint[]
-  readonly runs: ReadonlyMap<number, RunRow>
+  readonly runs: ReadonlyMap<number, RunFacts>
 }
 
 /**
@@ -439,7 +439,7 @@ export function pairState(
 export function withRounds(
   point: SeriesPoint,
   extra: readonly SeriesPoint[],
-  runs: ReadonlyMap<number, RunRow>,
+  runs: ReadonlyMap<number, RunFacts>,
 ): readonly number[] {
   const out = [...(point.processMeans ?? [])]
   // Rounds in the order they were measured, so both sides of an interleaved pair stay aligned.
@@ -459,7 +459,7 @@ export interface PairRaiseInput {
   readonly points: readonly SeriesPoint[]
   /** Points kept out of the history: reference runs and pair rounds. */
   readonly references: readonly SeriesPoint[]
-  readonly runs: ReadonlyMap<number, RunRow>
+  readonly runs: ReadonlyMap<number, RunFacts>
   /** The commit changes this pass records for the series (the detector's, judged by their pairs). */
   readonly recorded: readonly ChangeInput[]
   /** Changes stored before this pass (provisional or confirmed). */
