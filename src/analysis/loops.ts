@@ -1,4 +1,4 @@
-import type { BuildCatalog, RunReader } from '../store/index.ts'
+import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 import { BISECT_PURPOSE } from './detect-series.ts'
 
 // Loop counts frozen across runs. pyperf-style calibration picks a power of two per workload; a
@@ -30,18 +30,7 @@ export async function storedLoopCounts(
   store: BuildCatalog & RunReader,
   query: StoredLoopsQuery,
 ): Promise<Readonly<Record<string, number>> | undefined> {
-  const [build] = await store.findBuilds({ identity: query.identity, limit: 1 })
-  if (build === undefined) return undefined
-  const page = await store.listRuns({ buildId: build.id, machine: query.machine, limit: 1000 })
-  const runs = page.rows
-    .filter(
-      (r) =>
-        r.status !== 'running' &&
-        r.metadata.purpose !== BISECT_PURPOSE &&
-        r.metadata.min_time_s === query.minTimeS,
-    )
-    .sort((a, b) => b.id - a.id)
-    .slice(0, RUNS_READ)
+  const runs = await storedRunsOfBuild(store, query, RUNS_READ)
   const loops: Record<string, number> = {}
   for (const run of runs) {
     for (const r of await store.getResults(run.id)) {
@@ -52,4 +41,30 @@ export async function storedLoopCounts(
     }
   }
   return Object.keys(loops).length > 0 ? loops : undefined
+}
+
+/**
+ * The newest finished runs (at most `limit`) of build `query.identity` on `query.machine`
+ * measured with the same minimum value duration, bisection runs and runs of `excludePresets`
+ * left out; none when the build is unknown.
+ */
+export async function storedRunsOfBuild(
+  store: BuildCatalog & RunReader,
+  query: Pick<StoredLoopsQuery, 'identity' | 'machine' | 'minTimeS'>,
+  limit: number,
+  excludePresets: readonly string[] = [],
+): Promise<RunRow[]> {
+  const [build] = await store.findBuilds({ identity: query.identity, limit: 1 })
+  if (build === undefined) return []
+  const page = await store.listRuns({ buildId: build.id, machine: query.machine, limit: 1000 })
+  return page.rows
+    .filter(
+      (r) =>
+        r.status !== 'running' &&
+        r.metadata.purpose !== BISECT_PURPOSE &&
+        !excludePresets.includes(r.preset) &&
+        r.metadata.min_time_s === query.minTimeS,
+    )
+    .sort((a, b) => b.id - a.id)
+    .slice(0, limit)
 }

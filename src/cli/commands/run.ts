@@ -54,6 +54,7 @@ import {
 
 import { withInterrupt } from './interrupt.ts'
 import { cacheDirOf, optionalConfig } from './pipeline-options.ts'
+import { allocatedValues, type RunHistoryPlan } from './run-allocation.ts'
 import { countsInstructions, instructionSetup, instructionsPresetFrom } from './run-instructions.ts'
 import { renderResultsTable } from './show.ts'
 
@@ -80,7 +81,8 @@ export interface RunOptions extends CommonOptions {
   /** `time` (default) or `instructions`: counts under callgrind (run-instructions.ts). */
   readonly measure?: string
   readonly warmups?: number
-  readonly values?: number
+  /** Values per process, or `auto`: each workload's from the allocation of its earlier runs (run-allocation.ts). */
+  readonly values?: number | 'auto'
   readonly minTime?: number
   readonly timeout?: number
   readonly machine?: string
@@ -282,12 +284,23 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                   machine,
                   minTimeS: preset.minTimeS,
                 })
+          const valuesByWorkload =
+            options.values === 'auto'
+              ? await allocatedValues(ctx, store, {
+                  interpreters,
+                  workloads,
+                  machine,
+                  minTimeS: preset.minTimeS,
+                  presetValues: preset.plain.values,
+                })
+              : undefined
           const outcome = await measureAndStore(
             store,
             {
               interpreters,
               workloads,
               preset,
+              ...(valuesByWorkload ? { valuesByWorkload } : {}),
               timeoutMs: timeoutS * 1000,
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
               ...(oneLoop ? { frozenLoops: oneLoop } : {}),
@@ -309,6 +322,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               signal,
               metadata: {
                 ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+                ...(valuesByWorkload ? { values_auto: valuesByWorkload } : {}),
                 ...counting?.metadata,
                 ...(options.requirementsOverride?.length
                   ? { requirements_override: [...options.requirementsOverride] }
@@ -353,12 +367,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
 async function frozenLoopsOf(
   ctx: Ctx,
   store: BuildCatalog & RunReader,
-  plan: {
-    readonly interpreters: readonly Interpreter[]
-    readonly workloads: readonly WorkloadDefinition[]
-    readonly machine: string
-    readonly minTimeS: number
-  },
+  plan: RunHistoryPlan,
 ): Promise<(Readonly<Record<string, number>> | undefined)[]> {
   const versions = new Map(plan.workloads.map((w) => [w.manifest.name, w.version]))
   const out: (Readonly<Record<string, number>> | undefined)[] = []
@@ -489,7 +498,7 @@ function presetFrom(options: RunOptions): Preset {
   return customizePreset(getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'), {
     ...(options.processes !== undefined ? { processes: options.processes } : {}),
     ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
-    ...(options.values !== undefined ? { values: options.values } : {}),
+    ...(typeof options.values === 'number' ? { values: options.values } : {}),
     ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
   })
 }
