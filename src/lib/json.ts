@@ -88,7 +88,8 @@ function freezeIfClean(v: unknown, depth: number): boolean {
         const proto = Object.getPrototypeOf(v)
         if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return false
         for (const k in v) {
-          if (!Object.hasOwn(v, k) || !freezeIfClean((v as Record<string, unknown>)[k], depth + 1)) return false
+          if (!Object.hasOwn(v, k) || !freezeIfClean((v as Record<string, unknown>)[k], depth + 1))
+            return false
         }
       }
       Object.freeze(v)
