@@ -191,6 +191,15 @@ export function timelineRef(q: Query): PageRef {
   return { page: 'timeline', series, also, ...(metric === undefined ? {} : { metric }) }
 }
 
+/**
+ * Pages whose every figure comes from the runs (their builds and results), none from alerts,
+ * triage, agents or the clock: the rendered page is kept while `GET /api/v1/state`'s runs token is
+ * unchanged.
+ */
+export const RUNS_ONLY_PAGES: ReadonlySet<PageRef['page']> = new Set(['release', 'releases', 'compare'])
+/** Rendered pages kept (release and compare pages are a few hundred KiB each). */
+const MAX_KEPT_PAGES = 24
+
 /** Registers the dashboard's pages and assets on `app`; its data comes from `api` only. */
 export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options: WebOptions = {}): void {
   const assets: Assets = loadAssets(options.assetsDir)
@@ -206,11 +215,20 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
     memo: new Memo(),
   }
 
+  // Pages made from runs alone, kept as made until the runs' state changes (a release page renders
+  // 600 rows of intervals: ~25 ms of rendering each time otherwise).
+  const made = new Memo(MAX_KEPT_PAGES)
+  const render = async (ref: PageRef) => {
+    if (!RUNS_ONLY_PAGES.has(ref.page)) return renderPage(ctx, ref)
+    const state = (await api.getState({ query: {} })).runs
+    return made.current(`page:${JSON.stringify(ref)}`, state, () => renderPage(ctx, ref))
+  }
+
   async function send(reply: FastifyReply, make: () => PageRef) {
     let status: number
     let html: string
     try {
-      ;({ status, html } = await renderPage(ctx, make()))
+      ;({ status, html } = await render(make()))
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error
       const page = errorPage(400, error.message)
