@@ -54,7 +54,7 @@ export async function failedBuildDocument(
     },
     status: 'complete',
     finishedAt: at,
-    results: failedBuildResults(failed.artifact, await jobWorkloads(job)),
+    results: failedBuildResults(failed.artifact, await jobWorkloads(job, context.catalog)),
   }
   context.log(`  build ${failed.artifact.manifest.status}: uploaded as a failed build`)
   return runToDocument(run)

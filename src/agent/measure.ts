@@ -12,6 +12,7 @@ import {
   type Preset,
   readEnvironment,
   resolveSuite,
+  type WorkloadCatalog,
 } from '../runner/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 
@@ -27,6 +28,11 @@ export interface MeasureContext {
   readonly signal: AbortSignal
   /** langperf's cache here: workloads with requirements get their virtual environments in it. */
   readonly cacheDir?: string
+  /**
+   * The workloads and suites this agent knows: the built-in ones and the suites its configuration
+   * defines (`[[suites.define]]`, loaded by `langperf agent --config`); the built-in ones when absent.
+   */
+  readonly catalog?: WorkloadCatalog
 }
 
 /** Measures `job` with the interpreter it names on this machine and answers its run as a langperf-run document. */
@@ -50,11 +56,17 @@ export async function measureJob(
   return document as LangperfRunDocumentInput
 }
 
-/** The workloads of a job: those it names, or its key's suite. */
-export async function jobWorkloads(job: ClaimedJob): Promise<WorkloadDefinition[]> {
+/** The workloads of a job: those it names, or its key's suite, from the agent's catalog (built-in when none). */
+export async function jobWorkloads(
+  job: ClaimedJob,
+  catalog?: WorkloadCatalog,
+): Promise<WorkloadDefinition[]> {
   const m = job.measure
-  const all = await loadWorkloads()
-  if (m.workloads.length === 0) return resolveSuite(job.key.suite, all, await loadSuites())
+  const all = catalog?.workloads ?? (await loadWorkloads())
+  if (m.workloads.length === 0)
+    return catalog !== undefined
+      ? catalog.suiteWorkloads(job.key.suite)
+      : resolveSuite(job.key.suite, all, await loadSuites())
   return m.workloads.map((name) => {
     const w = all.find((x) => x.manifest.name === name)
     if (w === undefined) {
@@ -98,7 +110,7 @@ export async function measureInto(
     readonly suite?: string
   },
 ): Promise<LangperfRunDocumentInput[]> {
-  const workloads = await jobWorkloads(job)
+  const workloads = await jobWorkloads(job, context.catalog)
   const store = await openSqliteStore(':memory:')
   try {
     const outcome = await measureAndStore(

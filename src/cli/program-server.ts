@@ -99,7 +99,8 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     )
     .option(
       '--config <path>',
-      'a langperf.toml whose [build] settings (cache_dir, jobs, step_timeout, cache_max_size) build jobs use (default ./langperf.toml when present)',
+      'a langperf.toml whose [build] settings (cache_dir, jobs, step_timeout, cache_max_size) build jobs use and whose\n' +
+        '[[suites.define]] suites jobs may name besides the built-in ones (default ./langperf.toml when present)',
     )
     .action(async (opts: AgentCommandOptions) => {
       const { agentCommand } = await import('./commands/agent.ts')

@@ -7,6 +7,7 @@ import { resolveJobs } from '../../build/index.ts'
 import { parseDurationMs, parseSizeBytes } from '../../config/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { CONFIG_DEFAULTS } from '../../model/index.ts'
+import { loadWorkloadCatalog, type WorkloadCatalog } from '../../runner/index.ts'
 import type { Ctx } from '../context.ts'
 import { log } from '../output.ts'
 import { loadConfigFile } from './pipeline-options.ts'
@@ -28,18 +29,26 @@ export interface AgentCommandOptions {
   readonly maxJobs?: number
   /** Where build jobs keep their mirrors, worktrees and artifacts (default: [build] cache_dir, else .cache/langperf). */
   readonly cacheDir?: string
-  /** A langperf.toml whose [build] settings build jobs use (default ./langperf.toml when present). */
+  /** A langperf.toml whose [build] settings build jobs use and whose defined suites jobs may name (default ./langperf.toml when present). */
   readonly config?: string
 }
 
-/** The build settings of build jobs: `--cache-dir`, else the configuration's `[build]`, else the defaults. */
-async function buildSettings(
-  options: AgentCommandOptions,
-): Promise<Pick<BuildContext, 'cacheDir' | 'jobs' | 'stepTimeoutMs' | 'maxCacheBytes'>> {
+/**
+ * What jobs use of the configuration (`--config`, else ./langperf.toml when present): the build
+ * settings (`--cache-dir`, else its `[build]`, else the defaults) and the workload catalog (the
+ * built-in suites and those its `[[suites.define]]` defines, checked now so that a bad definition
+ * stops the agent before it claims a job).
+ */
+async function agentSettings(options: AgentCommandOptions): Promise<
+  Pick<BuildContext, 'cacheDir' | 'jobs' | 'stepTimeoutMs' | 'maxCacheBytes'> & {
+    readonly catalog: WorkloadCatalog
+  }
+> {
   const config =
     options.config !== undefined || existsSync('langperf.toml') ? await loadConfigFile(options) : undefined
   const b = config?.build
   return {
+    catalog: await loadWorkloadCatalog(config ?? null),
     cacheDir: resolve(options.cacheDir ?? b?.cacheDir ?? CONFIG_DEFAULTS.cacheDir),
     jobs: resolveJobs(b?.jobs ?? 'auto'),
     stepTimeoutMs: b?.stepTimeoutMs ?? (parseDurationMs(CONFIG_DEFAULTS.stepTimeout) as number),
@@ -69,7 +78,7 @@ export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Prom
       `Cannot start the agent: expected a machine name of letters, digits, "_", "." and "-", found ${JSON.stringify(machine)} (give one with --machine)`,
     )
   }
-  const build = await buildSettings(options)
+  const build = await agentSettings(options)
   const stop = new AbortController()
   const onSignal = (signal: string) => {
     log(ctx.io, `agent ${machine}: ${signal} received, releasing the running job and stopping`)
@@ -85,7 +94,13 @@ export async function agentCommand(ctx: Ctx, options: AgentCommandOptions): Prom
       stop: stop.signal,
       run: (job, signal, phase) =>
         job.build === null
-          ? measureJob(job, { machine, env: ctx.env, signal, cacheDir: build.cacheDir })
+          ? measureJob(job, {
+              machine,
+              env: ctx.env,
+              signal,
+              cacheDir: build.cacheDir,
+              catalog: build.catalog,
+            })
           : buildJob(job, {
               machine,
               env: ctx.env,
