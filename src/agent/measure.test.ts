@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { ClaimedJob } from '../api/index.ts'
 import { parseConfig } from '../config/index.ts'
 import { loadWorkloadCatalog } from '../runner/index.ts'
+import { testWorkload } from '../runner/workload-testing.ts'
 import { jobWorkloads } from './measure.ts'
 
 // A farm job names a suite (or workloads); the agent finds them in its catalog: the built-in
@@ -18,22 +19,13 @@ const job = (suite: string, workloads: readonly string[] = []) =>
   ({ id: 'j1', key: { suite }, measure: { workloads } }) as unknown as ClaimedJob
 
 test("a job of a suite the agent's configuration defines gets that suite's workloads", async () => {
-  const dir = join(scratch, 'shop', 'checkout')
-  await mkdir(dir, { recursive: true })
-  await writeFile(
-    join(dir, 'manifest.json'),
-    JSON.stringify({
-      name: 'checkout',
-      description: 'Sums squares.',
-      tags: ['micro'],
-      language: 'python',
-      entry: 'workload.py',
-      parameters: {},
-      innerLoops: 1,
-      requiresPython: '3.6',
-    }),
+  // A folder of one workload, its manifest on disk as the catalog reads it.
+  const def = testWorkload(
+    join(scratch, 'shop'),
+    'checkout',
+    'def make(params):\n    return lambda: sum(range(10))\n',
   )
-  await writeFile(join(dir, 'workload.py'), 'def make(params):\n    return lambda: sum(range(10))\n')
+  await writeFile(join(def.dir, 'manifest.json'), JSON.stringify({ ...def.manifest, tags: ['micro'] }))
   const config = parseConfig(
     `[[suites.define]]\nname = "shop"\npath = "${join(scratch, 'shop')}"\n`,
     join(scratch, 'langperf.toml'),
