@@ -5,8 +5,7 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import type { ClaimedJob } from '../api/index.ts'
 import { parseConfig } from '../config/index.ts'
-import { loadWorkloadCatalog } from '../runner/index.ts'
-import { testWorkload } from '../runner/workload-testing.ts'
+import { loadWorkloadCatalog, testWorkload } from '../runner/index.ts'
 import { jobWorkloads } from './measure.ts'
 
 // A farm job names a suite (or workloads); the agent finds them in its catalog: the built-in
