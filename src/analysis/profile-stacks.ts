@@ -11,7 +11,9 @@ import { normalQuantile } from '../stats/index.ts'
 // A collapsed stack (Brendan Gregg's folded format, py-spy's `--format raw`) is one line per
 // distinct stack: its frames from the root to the leaf joined by `;`, a space, and how many
 // samples saw exactly that stack. py-spy writes a frame as `function (file:line)`; with
-// `--function` the line is the first line of the function, otherwise the line that ran.
+// `--function` the line is the first line of the function, otherwise the line that ran. perf
+// profiles (runner/perf-script.ts) write frames without a line: `function (file)` for a Python
+// frame, `symbol (object)` for a C frame.
 
 /** One frame of a stack: the function, its file and a line (null when the frame has none). */
 export interface StackFrame {
@@ -39,13 +41,27 @@ export interface ParsedStacks {
 export type FrameLines = 'definition' | 'current'
 
 const FRAME_RE = /^(.*?) \((.*):(\d+)\)$/
+const UNLINED_FRAME_RE = /^(.*) \(([^()]*)\)$/
 const LINE_RE = /^(.*) (\d+)$/
 
-/** One frame from its text, `function (file:line)`; a frame without a location keeps its text as its name. */
+/**
+ * One frame from its text, `function (file:line)`, or `function (file)` without a line (perf's
+ * frames); a frame without a location keeps its text as its name.
+ */
 export function parseFrame(text: string): StackFrame {
   const m = FRAME_RE.exec(text)
-  if (m === null) return { name: text, file: '', line: null }
-  return { name: m[1] ?? '', file: m[2] ?? '', line: Number(m[3]) }
+  if (m !== null) return { name: m[1] ?? '', file: m[2] ?? '', line: Number(m[3]) }
+  const u = UNLINED_FRAME_RE.exec(text)
+  if (u !== null && u[1] !== '') return { name: u[1] ?? '', file: u[2] ?? '', line: null }
+  return { name: text, file: '', line: null }
+}
+
+/**
+ * Whether a frame is a C frame of a perf profile (`symbol (object)`): no line, and the file is
+ * not Python source (`.py`, or `<frozen …>`, `<string>`).
+ */
+export function isNativeFrame(frame: StackFrame): boolean {
+  return frame.line === null && frame.file !== '' && !/\.pyw?$|^<.*>$/.test(frame.file)
 }
 
 /**

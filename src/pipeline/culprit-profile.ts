@@ -279,7 +279,7 @@ async function profilePair(
         interpreters: sides.map((s) => s.interpreter),
         builds: sides.map((s) => s.build),
         workload: def,
-        pySpy: tool,
+        tool,
         durationS: options.durationS,
         processes: options.processes,
         rateHz: options.rateHz,
