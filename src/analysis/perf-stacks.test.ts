@@ -62,6 +62,12 @@ test('parsePerfScript() reads the 3.12 perf map frame as the innermost Python fu
   )
 })
 
+test('parsePerfScript() reads a pid padded on the left as perf prints a short one', () => {
+  const text = fixture('perf-script-cpython3.12.txt').replace(/^17137 $/m, ' 6190 ')
+  const s = parsePerfScript(text)
+  assert.deepEqual([s.samples, s.pids, s.unreadLines], [1, [6190], 0])
+})
+
 test('parsePerfScript() sums identical stacks and keeps only the process perf started', () => {
   const one = fixture('perf-script-cpython3.13.txt')
   const child = '99\n\t  10 main (/usr/bin/child)\n\n'

@@ -4,7 +4,7 @@
 // ever run or interpreted beyond splitting it into frames.
 //
 // langperf runs `perf script --no-inline -F pid,ip,sym,dso`: per sample a header line holding
-// the pid, then one line per frame from the leaf to the root — an address, the symbol and the
+// the pid (padded to five characters), then one line per frame from the leaf to the root — an address, the symbol and the
 // object in parentheses — then an empty line:
 //
 //     16258
@@ -99,8 +99,9 @@ export class PerfScriptReader {
       this.endSample()
       return
     }
+    // The pid is right-aligned (` 6190`); frame lines start with a tab.
     const header = HEADER_RE.exec(line)
-    if (header !== null && !/^\s/.test(line)) {
+    if (header !== null && !line.startsWith('\t')) {
       this.endSample()
       this.current = { pid: Number(header[1]), frames: [], python: false }
       return
