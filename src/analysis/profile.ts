@@ -8,6 +8,7 @@ import {
   type BuildSpec,
   interpreterLabel,
   type MachineEnvironment,
+  type ProfilerName,
   type WorkloadDefinition,
 } from '../model/index.ts'
 import {
@@ -52,10 +53,6 @@ import {
 // alternating order (A B, B A…) as `run` does. Each interpreter's stacks are merged into one
 // profile and stored, gzip-compressed; where the profiler is missing or cannot read the
 // interpreter (py-spy on PyPy), the stored profile says so.
-
-/** The profilers: py-spy (Python frames, from the interpreter's memory) and perf (C frames, with CPython's Python frames where it names them). */
-export const PROFILERS = ['py-spy', 'perf'] as const
-export type ProfilerName = (typeof PROFILERS)[number]
 
 /** What to profile and how. */
 export interface ProfilePlan {

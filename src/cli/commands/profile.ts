@@ -4,8 +4,6 @@ import {
   diffProfiles,
   type FunctionChange,
   type FunctionRow,
-  PROFILERS,
-  type ProfilerName,
   type ProfileView,
   profileAndStore,
   profileView,
@@ -13,7 +11,7 @@ import {
   type TopFunctions,
 } from '../../analysis/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import { shortLocation } from '../../model/index.ts'
+import { PROFILERS, type ProfilerName, shortLocation } from '../../model/index.ts'
 import {
   discoverInterpreters,
   ensurePySpy,
