@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import { isNativeFrame } from '../lib/index.ts'
 import { PERF_SCRIPT_LIMITS, parsePerfScript, perfFrame } from '../runner/index.ts'
-import { isNativeFrame, parseCollapsedStacks, topFunctions } from './profile-stacks.ts'
+import { diffProfiles, parseCollapsedStacks, topFunctions } from './profile-stacks.ts'
 
 // `perf script` text into collapsed stacks (runner/perf-script.ts) and what the views read of
 // them, on samples captured on this project's VM with `perf record -e cpu-clock -k 1
@@ -109,4 +110,29 @@ test('parsePerfScript() caps a stack at the frame limit and counts unreadable li
   assert.equal(stack?.frames.length, PERF_SCRIPT_LIMITS.framesPerStack + 1)
   assert.equal(stack?.frames[0]?.name, '[truncated]')
   assert.equal(stack?.frames.at(-1)?.name, 'f0')
+})
+
+test('diffProfiles() matches a C function across two builds of the interpreter, Python functions by file', () => {
+  const stacks = (lib: string, py: string, div: number, rest: number) =>
+    parseCollapsedStacks(
+      [
+        `run (${py}/w.py);_PyEval_EvalFrameDefault (${lib}) ${rest}`,
+        `run (${py}/w.py);_PyEval_EvalFrameDefault (${lib});float_div (${lib}) ${div}`,
+      ].join('\n'),
+    )
+  const a = topFunctions(stacks('/cache/a1/lib/libpython3.12.so.1.0', '/src/a', 20, 80), {
+    lines: 'definition',
+  })
+  const b = topFunctions(stacks('/cache/b2/lib/libpython3.13.so.1.0', '/src/b', 60, 40), {
+    lines: 'definition',
+  })
+  const d = diffProfiles(a, b)
+  const row = (name: string) => d.rows.filter((r) => r.name === name)
+  const [div] = row('float_div')
+  assert.equal(row('float_div').length, 1)
+  assert.deepEqual([div?.selfPercentA, div?.selfPercentB, div?.significant], [20, 60, true])
+  assert.equal(div?.file, '/cache/b2/lib/libpython3.13.so.1.0')
+  assert.equal(row('_PyEval_EvalFrameDefault').length, 1)
+  // Python frames of different files stay apart.
+  assert.equal(row('run').length, 2)
 })

@@ -1,3 +1,4 @@
+import { frameMatchKey } from '../lib/index.ts'
 import {
   DIFFERENTIAL_SUMMARY_ROWS,
   type DifferentialSummary,
@@ -54,14 +55,6 @@ export function parseFrame(text: string): StackFrame {
   const u = UNLINED_FRAME_RE.exec(text)
   if (u !== null && u[1] !== '') return { name: u[1] ?? '', file: u[2] ?? '', line: null }
   return { name: text, file: '', line: null }
-}
-
-/**
- * Whether a frame is a C frame of a perf profile (`symbol (object)`): no line, and the file is
- * not Python source (`.py`, or `<frozen …>`, `<string>`).
- */
-export function isNativeFrame(frame: StackFrame): boolean {
-  return frame.line === null && frame.file !== '' && !/\.pyw?$|^<.*>$/.test(frame.file)
 }
 
 /**
@@ -219,11 +212,12 @@ export function diffProfiles(
   const confidence = options.confidence ?? 0.95
   const z = normalQuantile(1 - (1 - confidence) / 2)
   const keys = new Map<string, { name: string; file: string; line: number | null }>()
+  // Functions are matched by frameMatchKey: C functions of two builds' objects are one row.
   const selfOf = (t: TopFunctions) => {
     const m = new Map<string, number>()
     for (const r of t.rows) {
-      const key = `${r.name}\u0000${r.file}\u0000${r.line ?? ''}`
-      m.set(key, r.self)
+      const key = frameMatchKey(r)
+      m.set(key, (m.get(key) ?? 0) + r.self)
       keys.set(key, { name: r.name, file: r.file, line: r.line })
     }
     return m

@@ -33,9 +33,8 @@ const PERF_ROOT = `_start (/py/bin/python3.13);${HARNESS.replace(/:\d+\)/g, ')')
 const PERF_A = [`${PERF_ROOT} 80`, `${PERF_ROOT};PyNumber_TrueDivide (${LIB});float_div (${LIB}) 20`].join(
   '\n',
 )
-const PERF_B = [`${PERF_ROOT} 40`, `${PERF_ROOT};PyNumber_TrueDivide (${LIB});float_div (${LIB}) 60`].join(
-  '\n',
-)
+/** B is another build (the culprit's prefix): its C frames still match A's by symbol and object kind. */
+const PERF_B = PERF_A.replaceAll('/py/', '/py-b/').replace(' 80', ' 40').replace(' 20', ' 60')
 const PERF_METADATA = {
   lines: 'none',
   profiler_command: 'perf record -e cpu-clock -F 250 -k 1 --call-graph dwarf,16384 --no-buildid-cache',

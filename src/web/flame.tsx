@@ -1,3 +1,4 @@
+import { isNativeFrame } from '../lib/folded-frames.ts'
 import { type DiffNodeData, type DiffScale, diffFill, diffTooltip } from './flame-diff.ts'
 import { fnv1a } from './links.ts'
 
@@ -97,14 +98,6 @@ export function flameRects(
 }
 
 /**
- * A C frame of a perf profile (`symbol (object)`): no line, and not Python source; as
- * analysis/profile-stacks.ts `isNativeFrame` tells them (the browser bundle does not load it).
- */
-function isNative(node: FlameNodeData): boolean {
-  return node.line === null && node.file !== '' && !/\.pyw?$|^<.*>$/.test(node.file)
-}
-
-/**
  * The harness's own frames and the root are grey; the workload's are warm, by a hash of the name;
  * C frames (perf profiles) blue-green, the kernel's orange.
  */
@@ -112,7 +105,7 @@ function fillOf(node: FlameNodeData, isRoot: boolean): string {
   if (isRoot || /(^|[/\\])langperf_harness\.py$/.test(node.file) || node.file.startsWith('<frozen '))
     return '#c9c9c9'
   const h = Number.parseInt(fnv1a(`${node.name}\u0000${node.file}`), 16)
-  if (isNative(node)) {
+  if (isNativeFrame(node)) {
     if (node.file === '[kernel.kallsyms]') return `rgb(${230 + (h % 25)},${140 + ((h >>> 8) % 40)},60)`
     return `rgb(${60 + (h % 50)},${150 + ((h >>> 8) % 70)},${170 + ((h >>> 16) % 60)})`
   }
