@@ -164,13 +164,20 @@ export async function runPerfWorker(
         env,
         timeoutMs: options.timeoutMs,
       })
-      if (!inject.ok)
+      if (!inject.ok) {
+        // The recording still names the pids whose jitdump files are to be removed.
+        const raw = await readPerfScript(perfPath, perfScriptArgs(data), {
+          env,
+          timeoutMs: options.timeoutMs,
+        })
+        pids = raw.stacks?.pids ?? []
         return {
           outcome,
           stacks: null,
           injected,
           error: `perf inject --jit failed: ${lastLines(inject.stderr)}`,
         }
+      }
       input = jitted
       injected = true
     }
