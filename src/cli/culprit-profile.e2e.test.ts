@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { stacksText } from '../analysis/index.ts'
 import { parseConfig } from '../config/index.ts'
+import { differentialHeadline } from '../model/index.ts'
 import { type AlertMessage, renderText, type Transport } from '../notify/index.ts'
 import { type NightlyReport, runNightly } from '../pipeline/index.ts'
 import { ensurePySpy, findPerf, type ToolInstall } from '../runner/index.ts'
@@ -246,6 +247,7 @@ ${bisectMore}`,
     assert.match(stacks, /_PyEval_EvalFrameDefault \([^)]*libpython3\.\d+\.so[^)]*\)/)
     assert.match(stacks, /main \([^)]*\/bin\/python3\)/)
     assert.equal(culprit.metadata.python_options, '')
-    assert.ok((pair?.summary?.rows.length ?? 0) > 0)
+    assert.ok(pair?.summary && pair.summary.rows.length > 0)
+    process.stderr.write(`culprit profile with perf: ${differentialHeadline(pair.summary)}\n`)
   })
 })
