@@ -1,9 +1,12 @@
-// What py-spy costs the process it samples. Prints figures; asserts nothing.
+// What the profiler (py-spy, or perf) costs the process it samples. Prints figures; asserts nothing.
 //   node --import tsx bench/profile-overhead.ts [--python PATH]… [--workload NAME] [--pairs N] [--rate HZ]
+//                                              [--profiler py-spy|perf]
 // For each interpreter (default python3): one calibration process finds the loops of the workload
 // (default nbody, 100 ms per value), then N pairs (default 6) of worker processes with the same
-// loops and 10 values each, one plain and one under `py-spy record --rate HZ` (default 250),
-// alternating which goes first. Prints per pair the mean time per operation of each and their
+// loops and 10 values each, one plain and one under `py-spy record --rate HZ` (default 250) or
+// `perf record` as `langperf profile --profiler perf` runs it (with -X perf_jit / -X perf on
+// CPython 3.13 / 3.12), alternating which goes first. With perf it also prints the median time of
+// reading the recording (perf inject --jit and perf script) after the process ended. Prints per pair the mean time per operation of each and their
 // ratio, then the median ratio: the slowdown a profile's own timings carry (profiles never feed
 // the timed results; this says how far the profiled process is from the measured one).
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -13,7 +16,10 @@ import {
   classifyWorker,
   describeInterpreter,
   ensurePySpy,
+  findPerf,
   loadWorkloads,
+  perfPythonSupport,
+  runPerfWorker,
   runProfiledWorker,
   runWorker,
   workerEnv,
@@ -31,8 +37,11 @@ const pythons = opt('python').length > 0 ? opt('python') : ['python3']
 const workloadName = opt('workload')[0] ?? 'nbody'
 const pairs = Number(opt('pairs')[0] ?? 6)
 const rateHz = Number(opt('rate')[0] ?? 250)
+const profiler = opt('profiler')[0] ?? 'py-spy'
+if (profiler !== 'py-spy' && profiler !== 'perf') throw new Error(`--profiler ${profiler}: py-spy or perf`)
 const cache = join(tmpdir(), 'langperf-test-cache')
-const tool = await ensurePySpy(cache, { env: process.env })
+const tool =
+  profiler === 'perf' ? await findPerf(process.env) : await ensurePySpy(cache, { env: process.env })
 if (!tool.ok) throw new Error(tool.reason)
 const def = (await loadWorkloads()).find((w) => w.manifest.name === workloadName)
 if (def === undefined) throw new Error(`no workload ${workloadName}`)
@@ -63,8 +72,10 @@ for (const python of pythons) {
     values: 10,
   })
   const ratios: number[] = []
+  const readingS: number[] = []
+  const support = perfPythonSupport(d.info)
   console.log(
-    `${python} (${d.info.version}), ${workloadName}, ${cal.result.loops} loops × 10 values, py-spy at ${rateHz} Hz`,
+    `${python} (${d.info.version}), ${workloadName}, ${cal.result.loops} loops × 10 values, ${profiler}${profiler === 'perf' ? ` (${support})` : ''} at ${rateHz} Hz`,
   )
   for (let i = 0; i < pairs; i++) {
     const plain = async () => {
@@ -73,6 +84,18 @@ for (const python of pythons) {
       return meanOf(c.result.values)
     }
     const profiled = async () => {
+      if (profiler === 'perf') {
+        const t0 = performance.now()
+        const r = await runPerfWorker(
+          tool.path,
+          { executable: exe, args },
+          { timeoutMs: 600_000, env, rateHz, workDir: work, name: `pair${i}`, support },
+        )
+        readingS.push((performance.now() - t0 - r.outcome.wallTimeMs) / 1000)
+        const c = classifyWorker(r.outcome)
+        if (!c.ok || r.stacks === null) throw new Error(c.ok ? (r.error ?? 'no stacks') : c.message)
+        return meanOf(c.result.values)
+      }
       const r = await runProfiledWorker(
         tool.path,
         { executable: exe, args },
@@ -104,5 +127,7 @@ for (const python of pythons) {
   console.log(
     `  median ratio ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)})`,
   )
+  if (readingS.length > 0)
+    console.log(`  reading the recording (inject, script): median ${median(readingS).toFixed(2)} s`)
 }
 rmSync(work, { recursive: true, force: true })

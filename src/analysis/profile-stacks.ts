@@ -1,3 +1,4 @@
+import { frameMatchKey } from '../lib/index.ts'
 import {
   DIFFERENTIAL_SUMMARY_ROWS,
   type DifferentialSummary,
@@ -11,7 +12,9 @@ import { normalQuantile } from '../stats/index.ts'
 // A collapsed stack (Brendan Gregg's folded format, py-spy's `--format raw`) is one line per
 // distinct stack: its frames from the root to the leaf joined by `;`, a space, and how many
 // samples saw exactly that stack. py-spy writes a frame as `function (file:line)`; with
-// `--function` the line is the first line of the function, otherwise the line that ran.
+// `--function` the line is the first line of the function, otherwise the line that ran. perf
+// profiles (runner/perf-script.ts) write frames without a line: `function (file)` for a Python
+// frame, `symbol (object)` for a C frame.
 
 /** One frame of a stack: the function, its file and a line (null when the frame has none). */
 export interface StackFrame {
@@ -39,13 +42,19 @@ export interface ParsedStacks {
 export type FrameLines = 'definition' | 'current'
 
 const FRAME_RE = /^(.*?) \((.*):(\d+)\)$/
+const UNLINED_FRAME_RE = /^(.*) \(([^()]*)\)$/
 const LINE_RE = /^(.*) (\d+)$/
 
-/** One frame from its text, `function (file:line)`; a frame without a location keeps its text as its name. */
+/**
+ * One frame from its text, `function (file:line)`, or `function (file)` without a line (perf's
+ * frames); a frame without a location keeps its text as its name.
+ */
 export function parseFrame(text: string): StackFrame {
   const m = FRAME_RE.exec(text)
-  if (m === null) return { name: text, file: '', line: null }
-  return { name: m[1] ?? '', file: m[2] ?? '', line: Number(m[3]) }
+  if (m !== null) return { name: m[1] ?? '', file: m[2] ?? '', line: Number(m[3]) }
+  const u = UNLINED_FRAME_RE.exec(text)
+  if (u !== null && u[1] !== '') return { name: u[1] ?? '', file: u[2] ?? '', line: null }
+  return { name: text, file: '', line: null }
 }
 
 /**
@@ -203,11 +212,12 @@ export function diffProfiles(
   const confidence = options.confidence ?? 0.95
   const z = normalQuantile(1 - (1 - confidence) / 2)
   const keys = new Map<string, { name: string; file: string; line: number | null }>()
+  // Functions are matched by frameMatchKey: C functions of two builds' objects are one row.
   const selfOf = (t: TopFunctions) => {
     const m = new Map<string, number>()
     for (const r of t.rows) {
-      const key = `${r.name}\u0000${r.file}\u0000${r.line ?? ''}`
-      m.set(key, r.self)
+      const key = frameMatchKey(r)
+      m.set(key, (m.get(key) ?? 0) + r.self)
       keys.set(key, { name: r.name, file: r.file, line: r.line })
     }
     return m

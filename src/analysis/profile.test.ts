@@ -61,7 +61,7 @@ test('profileAndStore() stores an unavailable profile with the reason when py-sp
       {
         interpreters: [interpreter],
         workload,
-        pySpy: { ok: false, reason },
+        tool: { ok: false, reason },
         durationS: 1,
         processes: 1,
         rateHz: 250,

@@ -8,17 +8,25 @@ import {
   type BuildSpec,
   interpreterLabel,
   type MachineEnvironment,
+  type ProfilerName,
   type WorkloadDefinition,
 } from '../model/index.ts'
 import {
   classifyWorker,
   HARNESS_TIMED_FUNCTIONS,
   type Interpreter,
+  PERF_EVENT,
+  PERF_STACK_BYTES,
   PY_SPY_VERSION,
+  perfPythonArgs,
+  perfPythonSupport,
+  pySpyRecordArgs,
+  runPerfWorker,
   runProfiledWorker,
   runWorker,
   supportsPython,
   type ToolInstall,
+  type WorkerOutcome,
   workerEnv,
   workloadHarnessArgs,
 } from '../runner/index.ts'
@@ -40,17 +48,20 @@ import {
 // The `profile` use case: where a workload's time goes on each interpreter. Its processes are
 // its own, never the timed ones (a profiler slows what it samples): per interpreter the loop
 // count is taken from earlier runs or found by one calibration process (not profiled), then
-// worker processes run the harness in fixed-loops mode under py-spy for about the asked time,
-// interpreters interleaved round by round in alternating order (A B, B A…) as `run` does. Each
-// interpreter's stacks are merged into one profile and stored, gzip-compressed; where py-spy is
-// missing or cannot read the interpreter (PyPy), the stored profile says so.
+// worker processes run the harness in fixed-loops mode under the profiler (py-spy by default, or
+// perf for C frames) for about the asked time, interpreters interleaved round by round in
+// alternating order (A B, B A…) as `run` does. Each interpreter's stacks are merged into one
+// profile and stored, gzip-compressed; where the profiler is missing or cannot read the
+// interpreter (py-spy on PyPy), the stored profile says so.
 
 /** What to profile and how. */
 export interface ProfilePlan {
   readonly interpreters: readonly Interpreter[]
   readonly workload: WorkloadDefinition
-  /** py-spy from `ensurePySpy`, or why there is none. */
-  readonly pySpy: ToolInstall
+  /** Which profiler samples the processes (default py-spy). */
+  readonly profiler?: ProfilerName
+  /** The profiler from `ensurePySpy` or `findPerf`, or why there is none. */
+  readonly tool: ToolInstall
   /** Seconds of profiled workload per interpreter, over all its processes. */
   readonly durationS: number
   /** Profiled processes per interpreter. */
@@ -115,14 +126,17 @@ export async function profileAndStore(
     for (let round = 0; round < plan.processes; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse()
       for (const side of order) {
-        if (side.end !== null || !plan.pySpy.ok) continue
+        if (side.end !== null || !plan.tool.ok) continue
         const index = sides.indexOf(side)
-        log(`  [${index + 1}] ${side.label}: process ${round + 1}/${plan.processes} under py-spy`)
+        log(
+          `  [${index + 1}] ${side.label}: process ${round + 1}/${plan.processes} under ${profilerOf(plan)}`,
+        )
         await profileProcess(plan, side, {
-          pySpyPath: plan.pySpy.path,
+          toolPath: plan.tool.path,
           perProcessS,
           env,
-          outFile: join(workDir, `side${index}-process${round}.txt`),
+          workDir,
+          name: `side${index}-process${round}`,
         })
       }
     }
@@ -158,7 +172,7 @@ async function prepareSide(
     end: null,
   }
   const def = plan.workload
-  if (!plan.pySpy.ok) side.end = { state: 'unavailable', message: plan.pySpy.reason }
+  if (!plan.tool.ok) side.end = { state: 'unavailable', message: plan.tool.reason }
   else if (!supportsPython(def.manifest, info.version))
     side.end = {
       state: 'unavailable',
@@ -195,35 +209,45 @@ async function prepareSide(
   return side
 }
 
-/** One process of a side under py-spy; its stacks, or the end of the side with the reason. */
-async function profileProcess(
-  plan: ProfilePlan,
-  side: Side,
-  how: {
-    readonly pySpyPath: string
-    readonly perProcessS: number
-    readonly env: NodeJS.ProcessEnv
-    readonly outFile: string
-  },
-): Promise<void> {
+/** The profiler of a plan. */
+function profilerOf(plan: ProfilePlan): ProfilerName {
+  return plan.profiler ?? 'py-spy'
+}
+
+/** How a profiled process is run. */
+interface ProcessHow {
+  readonly toolPath: string
+  readonly perProcessS: number
+  readonly env: NodeJS.ProcessEnv
+  readonly workDir: string
+  /** This process's files in `workDir`. */
+  readonly name: string
+}
+
+/** What one profiled process gave, whichever the profiler. */
+interface ProcessRecording {
+  readonly outcome: WorkerOutcome
+  /** Collapsed stacks, or null when none were recorded. */
+  readonly stacks: string | null
+  /** The profiler's own error, else null. */
+  readonly error: string | null
+  /** What the profiler said of its samples, for the metadata. */
+  readonly facts: JsonObject
+}
+
+/** One process of a side under the plan's profiler; its stacks, or the end of the side with the reason. */
+async function profileProcess(plan: ProfilePlan, side: Side, how: ProcessHow): Promise<void> {
   const values = Math.max(1, Math.round(how.perProcessS / side.valueS))
-  const r = await runProfiledWorker(
-    how.pySpyPath,
-    {
-      executable: side.interpreter.info.executable,
-      args: workloadHarnessArgs(plan.workload, {
-        loopMode: { mode: 'fixed', loops: side.loops },
-        warmups: 0,
-        values,
-      }),
-    },
-    {
-      timeoutMs: Math.round(1000 * (60 + 5 * values * side.valueS)),
-      env: how.env,
-      rateHz: plan.rateHz,
-      outFile: how.outFile,
-    },
-  )
+  const command = {
+    executable: side.interpreter.info.executable,
+    args: workloadHarnessArgs(plan.workload, {
+      loopMode: { mode: 'fixed', loops: side.loops },
+      warmups: 0,
+      values,
+    }),
+  }
+  const timeoutMs = Math.round(1000 * (60 + 5 * values * side.valueS))
+  const r = await recordProcess(plan, side, command, { ...how, timeoutMs })
   const c = classifyWorker(r.outcome)
   const samples = r.stacks === null ? 0 : parseCollapsedStacks(r.stacks).samples
   if (c.ok && r.stacks !== null && samples > 0) {
@@ -233,7 +257,7 @@ async function profileProcess(
     side.perProcess.push({
       values,
       samples,
-      ...(r.reported ? { py_spy_samples: r.reported.samples, py_spy_errors: r.reported.errors } : {}),
+      ...r.facts,
       s_per_op: meanS,
       wall_ms: Math.round(r.outcome.wallTimeMs),
     })
@@ -244,9 +268,81 @@ async function profileProcess(
     return
   }
   const why = r.error ?? (c.ok ? 'it recorded no sample' : c.message)
-  side.end = {
-    state: 'unavailable',
-    message: `py-spy ${PY_SPY_VERSION} cannot profile ${side.label}: ${why}`,
+  const tool = plan.tool.ok ? `${profilerOf(plan)} ${plan.tool.version}` : profilerOf(plan)
+  side.end = { state: 'unavailable', message: `${tool} cannot profile ${side.label}: ${why}` }
+}
+
+/** Runs one process under the plan's profiler. */
+async function recordProcess(
+  plan: ProfilePlan,
+  side: Side,
+  command: { readonly executable: string; readonly args: readonly string[] },
+  how: ProcessHow & { readonly timeoutMs: number },
+): Promise<ProcessRecording> {
+  if (profilerOf(plan) === 'perf') {
+    const r = await runPerfWorker(how.toolPath, command, {
+      timeoutMs: how.timeoutMs,
+      env: how.env,
+      rateHz: plan.rateHz,
+      workDir: how.workDir,
+      name: how.name,
+      support: perfPythonSupport(side.interpreter.info),
+    })
+    const s = r.stacks
+    return {
+      outcome: r.outcome,
+      stacks: s === null || s.samples === 0 ? null : s.collapsed,
+      error: r.error,
+      facts:
+        s === null
+          ? {}
+          : {
+              python_samples: s.pythonSamples,
+              other_process_samples: s.otherProcessSamples,
+              dropped_samples: s.droppedSamples,
+              truncated_stacks: s.truncatedStacks,
+            },
+    }
+  }
+  const r = await runProfiledWorker(how.toolPath, command, {
+    timeoutMs: how.timeoutMs,
+    env: how.env,
+    rateHz: plan.rateHz,
+    outFile: join(how.workDir, `${how.name}.txt`),
+  })
+  return {
+    outcome: r.outcome,
+    stacks: r.stacks,
+    error: r.error,
+    facts: r.reported ? { py_spy_samples: r.reported.samples, py_spy_errors: r.reported.errors } : {},
+  }
+}
+
+/** How the profiler was run, for the profile's metadata (the profile page shows it). */
+function profilerMetadata(plan: ProfilePlan, side: Side): JsonObject {
+  if (profilerOf(plan) === 'perf') {
+    const support = perfPythonSupport(side.interpreter.info)
+    return {
+      lines: 'none',
+      subprocesses: false,
+      profiler_command: `perf record -e ${PERF_EVENT} -F ${plan.rateHz} -k 1 --call-graph dwarf,${PERF_STACK_BYTES} --no-buildid-cache`,
+      python_options: perfPythonArgs(support).join(' '),
+      python_frames:
+        support === 'perf_jit'
+          ? 'jitdump (perf inject --jit): every Python frame'
+          : support === 'perf'
+            ? 'perf map of the trampolines: the innermost Python frame only (dwarf unwinding stops at it)'
+            : 'none: this interpreter does not name its frames for perf (C frames only)',
+      script: 'perf script --no-inline',
+    }
+  }
+  const args = pySpyRecordArgs('PYTHON', [], { rateHz: plan.rateHz, outFile: 'OUT' })
+  return {
+    lines: 'definition',
+    subprocesses: false,
+    idle: false,
+    // The arguments before the output file and the command.
+    profiler_command: ['py-spy', ...args.slice(0, args.indexOf('--output'))].join(' '),
   }
 }
 
@@ -256,6 +352,7 @@ function profileOf(
   side: Side,
   at: ProfileOptions & { readonly groupId: string; readonly createdAt: string; readonly build: BuildSpec },
 ): NewProfile {
+  const profiler = profilerOf(plan)
   const base = {
     machine: at.machine,
     environment: at.environment,
@@ -263,14 +360,12 @@ function profileOf(
     workload: { name: plan.workload.manifest.name, version: plan.workload.version },
     runId: null,
     groupId: plan.interpreters.length > 1 ? at.groupId : null,
-    tool: 'py-spy',
-    toolVersion: plan.pySpy.ok ? plan.pySpy.version : PY_SPY_VERSION,
+    tool: profiler,
+    toolVersion: plan.tool.ok ? plan.tool.version : profiler === 'py-spy' ? PY_SPY_VERSION : 'unknown',
     rateHz: plan.rateHz,
     processes: side.perProcess.length,
     metadata: {
-      lines: 'definition',
-      subprocesses: false,
-      idle: false,
+      ...profilerMetadata(plan, side),
       loops: side.loops,
       inner_loops: plan.workload.manifest.innerLoops,
       duration_s: plan.durationS,

@@ -3,10 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { stacksText } from '../analysis/index.ts'
 import { parseConfig } from '../config/index.ts'
+import { differentialHeadline } from '../model/index.ts'
 import { type AlertMessage, renderText, type Transport } from '../notify/index.ts'
 import { type NightlyReport, runNightly } from '../pipeline/index.ts'
-import { ensurePySpy, type ToolInstall } from '../runner/index.ts'
+import { ensurePySpy, findPerf, type ToolInstall } from '../runner/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import {
   makeToyRepo,
@@ -79,7 +81,7 @@ describe('the nightly profiles the culprit against its parent', { skip: TOY_SKIP
   })
 
   /** One nightly over the whole history on `machine`, into its own store; its report and the alert holding SLOW. */
-  async function nightly(machine: string, ensureProfiler: () => Promise<ToolInstall>) {
+  async function nightly(machine: string, ensureProfiler: () => Promise<ToolInstall>, bisectMore = '') {
     const dir = join(root, machine)
     mkdirSync(dir)
     const configPath = join(dir, 'langperf.toml')
@@ -95,7 +97,7 @@ step_timeout = "2m"
 [bisect]
 max_builds = 4
 repeats = 2
-`,
+${bisectMore}`,
     )
     const store = await openSqliteStore(join(dir, 'langperf.db'))
     const transport = recordingTransport()
@@ -210,5 +212,42 @@ repeats = 2
       report.profiles.map((p) => [p.alertId, p.state, p.pairs.map((x) => x.state)]),
       [[alert.id, 'recorded', ['unavailable']]],
     )
+  })
+
+  test('with [bisect] profiler = "perf" both builds are profiled by perf, C frames and all', async (t) => {
+    const perf = await findPerf(process.env)
+    if (!perf.ok) {
+      t.skip(perf.reason)
+      return
+    }
+    const asked: string[] = []
+    const { report, alert, profiles } = await nightly(
+      'perf-bench',
+      async () => {
+        asked.push('perf')
+        return perf
+      },
+      'profiler = "perf"\n',
+    )
+    assert.deepEqual(report.errors, [])
+    assert.deepEqual(asked, ['perf'])
+    const pair = alert.profiles[0]
+    assert.equal(pair?.state, 'profiled', pair?.message ?? '')
+    assert.deepEqual(
+      profiles.map((p) => [p?.tool, p?.toolVersion, p?.state]),
+      [
+        ['perf', perf.version, 'profiled'],
+        ['perf', perf.version, 'profiled'],
+      ],
+    )
+    // The toy embeds CPython 3.11 (no perf support): its stacks are C frames of the toy and libpython.
+    const culprit = profiles[1]
+    assert.ok(culprit?.stacksGzip)
+    const stacks = stacksText(culprit.stacksGzip)
+    assert.match(stacks, /_PyEval_EvalFrameDefault \([^)]*libpython3\.\d+\.so[^)]*\)/)
+    assert.match(stacks, /main \([^)]*\/bin\/python3\)/)
+    assert.equal(culprit.metadata.python_options, '')
+    assert.ok(pair?.summary && pair.summary.rows.length > 0)
+    process.stderr.write(`culprit profile with perf: ${differentialHeadline(pair.summary)}\n`)
   })
 })

@@ -613,15 +613,18 @@ export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code:
   const profile = program
     .command('profile')
     .description(
-      'Where the time goes: profile a workload with py-spy in processes of its own (never the timed ones),\n' +
-        'store the profile, and read it as its top functions or as the differential of two (docs/profiles.md)',
+      'Where the time goes: profile a workload with py-spy (or perf, for C frames) in processes of its own\n' +
+        '(never the timed ones), store the profile, and read it as its top functions or as the differential\n' +
+        'of two (docs/profiles.md)',
     )
   common(
     profile
       .command('record', { isDefault: true })
       .description(
         'Profile WORKLOAD on each --python (two: interleaved, then their differential); py-spy is installed into\n' +
-          "langperf's cache on first use. Where it cannot profile (PyPy), the stored profile says why",
+          "langperf's cache on first use. --profiler perf samples C frames too (the system's perf; CPython 3.13+\n" +
+          'names every Python frame, 3.12 the innermost, others none). Where the profiler cannot profile\n' +
+          '(py-spy on PyPy, perf missing or forbidden), the stored profile says why',
       )
       .argument('<workload>', 'workload name (see `langperf workloads`)')
       .option('-p, --python <path>', 'interpreter to profile (repeatable; two give a differential)', collect)
@@ -636,6 +639,10 @@ export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code:
         number('--processes', true),
       )
       .option('--rate <hz>', 'samples per second (default 250)', number('--rate', true))
+      .option(
+        '--profiler <name>',
+        'py-spy (Python frames; default) or perf (C frames of the interpreter and extensions, with Python frames on CPython 3.12+)',
+      )
       .option('--top <n>', 'functions shown (default 15)', number('--top', true))
       .option('--machine <name>', 'machine name to record (default: hostname)')
       .option(

@@ -78,6 +78,7 @@ test('parseConfig() fills every default for an empty file', () => {
     profile: true,
     profileWorkloads: 2,
     profileDurationS: 10,
+    profiler: 'py-spy',
   })
   assert.deepEqual(config.nightly, { reference: 'previous', pairBudget: 3, pairThreshold: 0.1 })
 })
@@ -89,6 +90,9 @@ test('parseConfig() reads the [bisect] profile settings and rejects a duration w
   )
   assert.deepEqual([c.bisect.profile, c.bisect.profileWorkloads, c.bisect.profileDurationS], [false, 1, 3])
   assert.match(errorOf('[bisect]\nprofile_duration = "10"\n'), /bisect\.profile_duration expected/)
+  assert.equal(parseConfig('', 'x.toml').bisect.profiler, 'py-spy')
+  assert.equal(parseConfig('[bisect]\nprofiler = "perf"\n', 'x.toml').bisect.profiler, 'perf')
+  assert.match(errorOf('[bisect]\nprofiler = "vtune"\n'), /bisect\.profiler .*one of py-spy, perf/)
 })
 
 test('parseConfig() reads [nightly] reference and names the values it accepts', () => {

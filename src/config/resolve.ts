@@ -79,6 +79,7 @@ export function resolveConfig(raw: RawConfig, fileName: string): LangperfConfig 
       repeats: raw.bisect?.repeats ?? CONFIG_DEFAULTS.bisectRepeats,
       profile: raw.bisect?.profile ?? true,
       profileWorkloads: raw.bisect?.profile_workloads ?? CONFIG_DEFAULTS.bisectProfileWorkloads,
+      profiler: raw.bisect?.profiler ?? 'py-spy',
       profileDurationS:
         (parseDurationMs(raw.bisect?.profile_duration ?? CONFIG_DEFAULTS.bisectProfileDuration) as number) /
         1000,

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   isSafeRefName,
   NIGHTLY_REFERENCES,
+  PROFILERS,
   RECIPE_KINDS,
   REQUIREMENT_RE,
   RUNTIME_FAMILIES,
@@ -296,6 +297,7 @@ export const rootSchema = table(
         repeats: positiveInt('a positive integer').optional(),
         profile: z.boolean({ error: 'true or false' }).optional(),
         profile_workloads: positiveInt('a positive integer').optional(),
+        profiler: z.enum(PROFILERS, { error: `one of ${PROFILERS.join(', ')}` }).optional(),
         profile_duration: str(expectation('duration'))
           .refine((v) => (parseDurationMs(v) ?? 0) > 0, { error: expectation('duration') })
           .optional(),

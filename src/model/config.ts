@@ -4,6 +4,8 @@
 // file itself is read, validated and resolved into a `LangperfConfig` by the `config` room
 // (`parseConfig`). Every documented key is in langperf.example.toml and docs/configuration.md.
 
+import type { ProfilerName } from './profile.ts'
+
 /** Runtime families langperf knows; `generic` is anything built by commands from the file. */
 export const RUNTIME_FAMILIES = ['cpython', 'pypy', 'node', 'generic'] as const
 /** One of RUNTIME_FAMILIES. */
@@ -244,6 +246,8 @@ export interface BisectSettings {
   readonly profileWorkloads: number
   /** Seconds of profiled workload per build and workload. */
   readonly profileDurationS: number
+  /** The profiler at a culprit: py-spy (Python frames) or perf (C frames too). */
+  readonly profiler: ProfilerName
 }
 
 /** A validated `langperf.toml`, with every default filled in. */

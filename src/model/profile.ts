@@ -36,6 +36,10 @@ export interface DifferentialSummary {
   readonly rows: readonly FunctionShareChange[]
 }
 
+/** The profilers: py-spy (Python frames, from the interpreter's memory) and perf (C frames, with CPython's Python frames where it names them). */
+export const PROFILERS = ['py-spy', 'perf'] as const
+export type ProfilerName = (typeof PROFILERS)[number]
+
 /** How many rows of a differential an alert keeps. */
 export const DIFFERENTIAL_SUMMARY_ROWS = 10
 

@@ -7,7 +7,7 @@ import {
   differentialHeadline,
   type WorkloadDefinition,
 } from '../model/index.ts'
-import { type Interpreter, PY_SPY_VERSION, type ToolInstall } from '../runner/index.ts'
+import type { Interpreter, ToolInstall } from '../runner/index.ts'
 import type { AlertDetail, ProfileState, ProfileWithStacks } from '../store/index.ts'
 import { planAlertBisect } from './bisect-run.ts'
 import {
@@ -21,12 +21,12 @@ import {
 
 // Profiles at an alert's culprit (docs/profiles.md, "At the culprit"): once bisection names the
 // commit, the culprit and its first parent — both in the build cache, built for the bisection —
-// are profiled by py-spy in processes of their own, interleaved (parent, culprit / culprit,
+// are profiled by `[bisect] profiler` (py-spy, or perf for C frames) in processes of their own, interleaved (parent, culprit / culprit,
 // parent…), on the workloads that moved most (a few: each costs both builds the profile's
 // duration). Both profiles are stored, their differential computed over the timed values, and
 // the pair linked to the alert with the summary of the largest changes in self share, so the
 // alert's notification and page can say where the time went. Whatever keeps a profile from being
-// taken — no py-spy (no pip index), an interpreter py-spy cannot read (PyPy), a workload failing
+// taken — no py-spy (no pip index) or no perf, an interpreter py-spy cannot read (PyPy), a workload failing
 // under the profiler — is recorded on the alert as the reason, never thrown.
 
 /** How the culprit and its parent are profiled. */
@@ -37,7 +37,7 @@ export interface CulpritProfileOptions {
   readonly durationS: number
   /** Profiled processes per build and workload. */
   readonly processes: number
-  /** py-spy's samples per second. */
+  /** The profiler's samples per second. */
   readonly rateHz: number
   /** Minimum duration of one value when a loop count is calibrated. */
   readonly minTimeS: number
@@ -106,9 +106,10 @@ export async function profileCulprit(
   const parentInfo = await commitInfo(mirror, parentSha)
   const record = recorder(world, alert, { culprit, parent: parentSha })
 
-  const tool = await world.ensureProfiler(world.config.build.cacheDir, { env: world.env })
+  const profiler = world.config.bisect.profiler
+  const tool = await world.ensureProfiler(world.config.build.cacheDir, { env: world.env, profiler })
   if (!tool.ok) {
-    world.log(`  profiling the culprit of alert ${alert.id}: py-spy is not available: ${tool.reason}`)
+    world.log(`  profiling the culprit of alert ${alert.id}: ${profiler} is not available: ${tool.reason}`)
     const pairs = []
     for (const w of workloads) pairs.push(await record.unprofiled(w, 'unavailable', tool.reason))
     return { kind: 'recorded', culprit, parent: parentSha, pairs }
@@ -279,7 +280,8 @@ async function profilePair(
         interpreters: sides.map((s) => s.interpreter),
         builds: sides.map((s) => s.build),
         workload: def,
-        pySpy: tool,
+        profiler: world.config.bisect.profiler,
+        tool,
         durationS: options.durationS,
         processes: options.processes,
         rateHz: options.rateHz,
@@ -301,6 +303,10 @@ async function profilePair(
   } catch (error) {
     if (world.signal?.aborted) throw error
     const why = error instanceof Error ? error.message : String(error)
-    return record.unprofiled(name, 'failed', `Profiling with py-spy ${PY_SPY_VERSION} failed: ${why}`)
+    return record.unprofiled(
+      name,
+      'failed',
+      `Profiling with ${world.config.bisect.profiler} ${tool.version} failed: ${why}`,
+    )
   }
 }

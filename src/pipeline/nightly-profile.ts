@@ -12,7 +12,7 @@ import { presetOf } from './world.ts'
 
 /** Default profiled processes per build and workload (as `langperf profile`). */
 export const DEFAULT_CULPRIT_PROFILE_PROCESSES = 2
-/** py-spy's rate, as `langperf profile` samples. */
+/** The profiler's rate, as `langperf profile` samples. */
 const RATE_HZ = 250
 
 /** The profile options of this nightly: the configuration's `[bisect] profile_*` overridden by the options. */

@@ -27,6 +27,7 @@ import {
   type BuildSpec,
   type LangperfConfig,
   type MachineEnvironment,
+  type ProfilerName,
   processMeans,
   type RuntimeConfig,
   type WorkloadDefinition,
@@ -34,6 +35,7 @@ import {
 import {
   customizePreset,
   ensurePySpy,
+  findPerf,
   getPreset,
   HARNESS_PROTOCOL_VERSION,
   type Interpreter,
@@ -68,14 +70,17 @@ export interface PipelineDeps {
   readonly signal?: AbortSignal
   /** The machine's fingerprint and tuning before each measurement (default readEnvironment). */
   readonly readEnvironment?: () => Promise<MachineEnvironment>
-  /** py-spy for the profiles at a culprit (default ensurePySpy: from the cache, installed with pip). */
+  /**
+   * The profiler of the profiles at a culprit (default: `[bisect] profiler`'s, ensurePySpy from the
+   * cache, installed with pip, or findPerf, the system's perf).
+   */
   readonly ensureProfiler?: ProfilerInstall
 }
 
 /** Finds or installs the profiler under langperf's cache directory; never throws (ToolInstall says why not). */
 export type ProfilerInstall = (
   cacheDir: string,
-  options: { readonly env: NodeJS.ProcessEnv },
+  options: { readonly env: NodeJS.ProcessEnv; readonly profiler: ProfilerName },
 ) => Promise<ToolInstall>
 
 /** How many processes, warm-ups and values, and how long a value lasts. */
@@ -115,7 +120,10 @@ export function worldOf(config: LangperfConfig, deps: PipelineDeps, machine: str
     log: deps.log ?? (() => {}),
     signal: deps.signal,
     readEnvironment: deps.readEnvironment ?? (() => readEnvironment()),
-    ensureProfiler: deps.ensureProfiler ?? ((cacheDir, options) => ensurePySpy(cacheDir, options)),
+    ensureProfiler:
+      deps.ensureProfiler ??
+      ((cacheDir, options) =>
+        options.profiler === 'perf' ? findPerf(options.env) : ensurePySpy(cacheDir, options)),
     config,
     machine: machine ?? hostname(),
   }

@@ -27,6 +27,21 @@ const CULPRIT = [
   `${HARNESS};step (/w/nbody/workload.py:3) 5`,
 ].join('\n')
 
+/** perf profiles (runner/perf-script.ts): Python frames without lines, C frames `symbol (object)` under them. */
+const LIB = '/py/lib/libpython3.13.so.1.0'
+const PERF_ROOT = `_start (/py/bin/python3.13);${HARNESS.replace(/:\d+\)/g, ')')};_PyEval_EvalFrameDefault (${LIB});work (/w/nbody/workload.py);_PyEval_EvalFrameDefault (${LIB})`
+const PERF_A = [`${PERF_ROOT} 80`, `${PERF_ROOT};PyNumber_TrueDivide (${LIB});float_div (${LIB}) 20`].join(
+  '\n',
+)
+/** B is another build (the culprit's prefix): its C frames still match A's by symbol and object kind. */
+const PERF_B = PERF_A.replaceAll('/py/', '/py-b/').replace(' 80', ' 40').replace(' 20', ' 60')
+const PERF_METADATA = {
+  lines: 'none',
+  profiler_command: 'perf record -e cpu-clock -F 250 -k 1 --call-graph dwarf,16384 --no-buildid-cache',
+  python_options: '-X perf_jit',
+  python_frames: 'jitdump (perf inject --jit): every Python frame',
+}
+
 function profile(sha: string, stacks: string | null, overrides: Partial<NewProfile> = {}): NewProfile {
   const samples =
     stacks === null ? 0 : stacks.split('\n').reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)
@@ -57,6 +72,7 @@ describe('profiles and an alert’s culprit profile through the API and the page
   let parentId = 0
   let culpritId = 0
   let unavailableId = 0
+  const perfIds: number[] = []
 
   before(async () => {
     f = await setup({ web: createWebRoutes() })
@@ -66,6 +82,13 @@ describe('profiles and an alert’s culprit profile through the API and the page
     unavailableId = (
       await f.store.addProfile(profile('b', null, { workload: { name: 'richards', version: 'v1' } }))
     ).profileId
+    for (const [sha, stacks] of [
+      ['c', PERF_A],
+      ['d', PERF_B],
+    ] as const) {
+      const perf = { tool: 'perf', toolVersion: '6.1.187', metadata: PERF_METADATA, groupId: 'perf-1' }
+      perfIds.push((await f.store.addProfile(profile(sha, stacks, perf))).profileId)
+    }
     const a = await f.store.getProfile(parentId)
     const b = await f.store.getProfile(culpritId)
     const d = profileDifferential(a!, b!)!
@@ -125,7 +148,9 @@ describe('profiles and an alert’s culprit profile through the API and the page
     assert.equal(missing.status, 404)
     assert.match(String(missing.body.message), /Cannot get profile 999: no profile has that id/)
     const list = await call(f.app, { method: 'GET', url: '/api/v1/profiles?workload=nbody' })
-    assert.equal(list.body.total, 2)
+    assert.equal(list.body.total, 4)
+    const group = await call(f.app, { method: 'GET', url: '/api/v1/profiles?group=culprit-1&workload=nbody' })
+    assert.equal(group.body.total, 2)
   })
 
   test('GET /api/v1/profiles/:id/stacks answers the collapsed stacks as text, /flame the tree', async () => {
@@ -223,6 +248,43 @@ describe('profiles and an alert’s culprit profile through the API and the page
     assert.equal(none.statusCode, 200)
     assert.match(none.body, /Not profiled: py-spy cannot read PyPy/)
     assert.equal((await f.app.inject({ method: 'GET', url: '/profiles/999' })).statusCode, 404)
+  })
+
+  test('a perf profile page says how perf ran, names the C functions and draws them apart from Python frames', async () => {
+    const [a, b] = perfIds
+    const r = await f.app.inject({ method: 'GET', url: `/profiles/${b}` })
+    assert.equal(r.statusCode, 200)
+    assert.match(r.body, /perf 6\.1\.187 at 250 Hz/)
+    assert.ok(r.body.includes(PERF_METADATA.profiler_command), 'the options row')
+    assert.ok(r.body.includes('-X perf_jit: jitdump (perf inject --jit): every Python frame'))
+    assert.ok(r.body.includes('perf samples C frames too'))
+    assert.ok(!r.body.includes('Python frames only'))
+    // The top functions: float_div by its object, 60 % self.
+    assert.match(
+      r.body,
+      /float_div<\/th><td[^>]*>lib\/libpython3\.13\.so\.1\.0<\/td><td class="num">60\.0 %<\/td>/,
+    )
+    const fills = new Map(
+      [...r.body.matchAll(/<title>(\S+)[^<]*<\/title><rect[^>]*fill="rgb\((\d+),(\d+),(\d+)\)"/g)].map(
+        (m) => [m[1], [Number(m[2]), Number(m[3]), Number(m[4])]],
+      ),
+    )
+    const [cr, , cb] = fills.get('float_div') ?? []
+    assert.ok(
+      cr !== undefined && cb !== undefined && cb > cr,
+      `C frame blue-green: ${fills.get('float_div')}`,
+    )
+    const [wr, , wb] = fills.get('work') ?? []
+    assert.ok(
+      wr !== undefined && wb !== undefined && wr > 200 && wb < 60,
+      `Python frame warm: ${fills.get('work')}`,
+    )
+    // The differential of two perf profiles: float_div's self share went 20 % → 60 %, drawn red.
+    const d = await f.app.inject({ method: 'GET', url: `/profiles/${b}/against/${a}` })
+    assert.equal(d.statusCode, 200)
+    const div = /<title>float_div [^<]*<\/title><rect[^>]*fill="([^"]+)"/.exec(d.body)
+    assert.match(div?.[0] ?? '', /self A 20\.0 % → B 60\.0 % \(\+40\.0 points\)/)
+    assert.equal(div?.[1], 'rgb(250,60,60)')
   })
 
   test("the differential flame graph colours the culprit's new frame red and the frames it shrank blue", async () => {

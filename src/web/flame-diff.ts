@@ -1,3 +1,4 @@
+import { frameMatchKey } from '../lib/folded-frames.ts'
 import type { FlameNodeData } from './flame.tsx'
 
 // The differential flame graph of two profiles of one workload (A the base, B the candidate, such
@@ -26,7 +27,8 @@ export interface DiffScale {
   readonly maxDelta: number
 }
 
-const keyOf = (n: FlameNodeData) => `${n.name}\u0000${n.file}\u0000${n.line ?? ''}`
+/** Frames are matched as the differential matches functions (C frames by symbol and kind of object). */
+const keyOf = (n: FlameNodeData) => frameMatchKey(n)
 
 /** B's tree with A's samples at the same places. */
 export function diffFlameTree(base: FlameNodeData | undefined, candidate: FlameNodeData): DiffNodeData {

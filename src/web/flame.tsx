@@ -1,3 +1,4 @@
+import { isNativeFrame } from '../lib/folded-frames.ts'
 import { type DiffNodeData, type DiffScale, diffFill, diffTooltip } from './flame-diff.ts'
 import { fnv1a } from './links.ts'
 
@@ -96,11 +97,18 @@ export function flameRects(
   return { rects, depth: depth + 1 }
 }
 
-/** The harness's own frames and the root are grey; the workload's are warm, by a hash of the name. */
+/**
+ * The harness's own frames and the root are grey; the workload's are warm, by a hash of the name;
+ * C frames (perf profiles) blue-green, the kernel's orange.
+ */
 function fillOf(node: FlameNodeData, isRoot: boolean): string {
   if (isRoot || /(^|[/\\])langperf_harness\.py$/.test(node.file) || node.file.startsWith('<frozen '))
     return '#c9c9c9'
   const h = Number.parseInt(fnv1a(`${node.name}\u0000${node.file}`), 16)
+  if (isNativeFrame(node)) {
+    if (node.file === '[kernel.kallsyms]') return `rgb(${230 + (h % 25)},${140 + ((h >>> 8) % 40)},60)`
+    return `rgb(${60 + (h % 50)},${150 + ((h >>> 8) % 70)},${170 + ((h >>> 16) % 60)})`
+  }
   // flamegraph.pl's "hot" palette: red to yellow.
   const r = 205 + (h % 50)
   const g = 80 + ((h >>> 8) % 150)

@@ -11,10 +11,11 @@ import {
   type TopFunctions,
 } from '../../analysis/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import { shortLocation } from '../../model/index.ts'
+import { PROFILERS, type ProfilerName, shortLocation } from '../../model/index.ts'
 import {
   discoverInterpreters,
   ensurePySpy,
+  findPerf,
   getPreset,
   type Interpreter,
   loadWorkloads,
@@ -25,9 +26,9 @@ import { type CommonOptions, type Ctx, withStore, withStoreCreating } from '../c
 import { log, printJson, println, table } from '../output.ts'
 import { cacheDirOf } from './pipeline-options.ts'
 
-// `langperf profile`: where a workload's time goes, sampled by py-spy in processes of its own
-// (docs/profiles.md), stored, and read back as a top-functions table (`show`) or as the
-// differential of two profiles (`diff`).
+// `langperf profile`: where a workload's time goes, sampled by py-spy (or perf, for C frames) in
+// processes of its own (docs/profiles.md), stored, and read back as a top-functions table
+// (`show`) or as the differential of two profiles (`diff`).
 
 /** Options of `langperf profile WORKLOAD`. */
 export interface ProfileOptions extends CommonOptions {
@@ -35,6 +36,8 @@ export interface ProfileOptions extends CommonOptions {
   readonly duration?: number
   readonly processes?: number
   readonly rate?: number
+  /** `py-spy` (default) or `perf`. */
+  readonly profiler?: string
   readonly machine?: string
   readonly cacheDir?: string
   readonly config?: string
@@ -68,6 +71,7 @@ export async function profileCommand(ctx: Ctx, workload: string, options: Profil
       'bad-input',
       `Cannot use --rate ${rateHz}: expected 1 to 10000 samples per second`,
     )
+  const profiler = profilerName(options.profiler)
   if (!options.python || options.python.length === 0)
     throw new LangperfError(
       'bad-input',
@@ -87,15 +91,15 @@ export async function profileCommand(ctx: Ctx, workload: string, options: Profil
     )
   const interpreters = await findInterpreters(ctx, options.python)
   const cacheDir = await cacheDirOf(options)
-  const pySpy = await ensurePySpy(cacheDir, { env: ctx.env })
-  if (pySpy.ok && pySpy.installed) log(ctx.io, `installed py-spy ${pySpy.version} into ${cacheDir}/tools`)
-  if (!pySpy.ok) log(ctx.io, `py-spy is not available: ${pySpy.reason}`)
+  const tool = profiler === 'perf' ? await findPerf(ctx.env) : await ensurePySpy(cacheDir, { env: ctx.env })
+  if (tool.ok && tool.installed) log(ctx.io, `installed py-spy ${tool.version} into ${cacheDir}/tools`)
+  if (!tool.ok) log(ctx.io, `${profiler} is not available: ${tool.reason}`)
   const machine = options.machine ?? hostname()
   const environment = await readEnvironment()
   const minTimeS = getPreset('default').minTimeS
   log(
     ctx.io,
-    `langperf profile: ${workload} on ${interpreters.length} interpreter(s), about ${durationS} s each in ${processes} process(es) under py-spy at ${rateHz} Hz`,
+    `langperf profile: ${workload} on ${interpreters.length} interpreter(s), about ${durationS} s each in ${processes} process(es) under ${profiler} at ${rateHz} Hz`,
   )
   return withStoreCreating(
     options,
@@ -108,7 +112,8 @@ export async function profileCommand(ctx: Ctx, workload: string, options: Profil
         {
           interpreters,
           workload: def,
-          pySpy,
+          profiler,
+          tool,
           durationS,
           processes,
           rateHz,
@@ -127,6 +132,18 @@ export async function profileCommand(ctx: Ctx, workload: string, options: Profil
     },
     ctx.env,
   )
+}
+
+/** The profiler `--profiler` names (default py-spy). */
+function profilerName(text: string | undefined): ProfilerName {
+  if (text === undefined) return 'py-spy'
+  const found = PROFILERS.find((p) => p === text)
+  if (found === undefined)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot use --profiler ${quote(text)}: expected one of ${PROFILERS.join(', ')}`,
+    )
+  return found
 }
 
 /** The loop counts of each interpreter's earlier runs of this workload version on this machine. */

@@ -38,6 +38,24 @@ function scopeText(v: NonNullable<ProfileDetail['view']>): string {
     : `every sample of the processes: ${v.processSamples}`
 }
 
+/** How the profiler was run, as its metadata records it (profiles stored before it was recorded have none). */
+function profilerRows(p: ProfileDetail): [string, string][] {
+  const text = (key: string) => {
+    const v = p.metadata[key]
+    return typeof v === 'string' && v !== '' ? v : null
+  }
+  const rows: [string, string][] = []
+  const command = text('profiler_command')
+  if (command !== null) rows.push(['options', command])
+  const python = text('python_options')
+  if (p.tool === 'perf')
+    rows.push([
+      'Python frames',
+      `${python === null ? '' : `${python}: `}${text('python_frames') ?? 'not recorded'}`,
+    ])
+  return rows
+}
+
 /** The page of one profile: its facts, top functions and flame graph. */
 export async function profilePage(ctx: PageContext, id: number): Promise<PageResult> {
   const p = await ctx.api.getProfile({ params: { id }, query: { top: TOP_FUNCTIONS } })
@@ -66,6 +84,7 @@ export async function profilePage(ctx: PageContext, id: number): Promise<PageRes
             </a>,
           ],
           ['profiler', `${p.tool} ${p.toolVersion} at ${p.rateHz} Hz, ${p.processes} process(es)`],
+          ...profilerRows(p),
           ['state', p.state === 'profiled' ? `${p.sampleCount} samples` : `${p.state}: ${p.message ?? ''}`],
           ['taken', formatDate(p.createdAt)],
           ...(stacksHref !== null && p.state === 'profiled'
@@ -94,7 +113,10 @@ export async function profilePage(ctx: PageContext, id: number): Promise<PageRes
           <h2>Top functions</h2>
           <p class="small muted">
             {scopeText(view)}. Self: samples with the function as the leaf, time in its own code; total: with
-            it anywhere on the stack (once per stack). Python frames only: time in C is charged to its caller.
+            it anywhere on the stack (once per stack).{' '}
+            {p.tool === 'perf'
+              ? 'perf samples C frames too: the self time is in C functions (interpreter, libraries, kernel), a Python function has it in total.'
+              : 'Python frames only: time in C is charged to its caller.'}
           </p>
           <TopFunctions view={view} />
           {flame !== null ? (
