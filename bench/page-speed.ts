@@ -6,10 +6,13 @@
 // nothing remembered), then warm, p50/p95 of the server's own time (Server-Timing) over --repeat
 // requests (default 10) after one more; between them, the first request on a fresh server that
 // has run the warm-up `langperf serve` runs at start (the dashboard's main pages made once).
+// Then, on one server after its warm-up, the first visit of a timeline of every machine × config
+// (each a workload no one has drawn yet): the "first request included" figure of the many
+// timelines a warm-up cannot draw.
 import { buildServer } from '../src/server/index.ts'
 import { openSqliteStore } from '../src/store/index.ts'
 import { createWebRoutes, warmPages } from '../src/web/index.ts'
-import { arg, fmt, MACHINES, percentile, portalDatabase, workloadNames } from './portal-store.ts'
+import { arg, CONFIGS, fmt, MACHINES, percentile, portalDatabase, workloadNames } from './portal-store.ts'
 
 const DAYS = arg('days', 1825)
 const WORKLOADS = arg('workloads', 100)
@@ -75,6 +78,35 @@ async function main(): Promise<void> {
       await app.close()
       await store.close()
     }
+  }
+  if (ONLY === undefined || ONLY === 'first-timelines') await firstTimelines(dbFile)
+}
+
+/** First visits of one timeline per machine × config on a warmed server, each of another workload. */
+async function firstTimelines(dbFile: string): Promise<void> {
+  const { store, app } = await start(dbFile)
+  try {
+    await warmPages(app)
+    const names = workloadNames(WORKLOADS)
+    const times: number[] = []
+    let i = 0
+    for (const m of MACHINES) {
+      for (const { runtime, config } of CONFIGS) {
+        const w = names[(7 + 13 * i++) % names.length]
+        const url = `/timeline?machine=${m}&runtime=${runtime}&config=${config}&branch=main&workload=${w}&version=v1`
+        const res = await app.inject({ method: 'GET', url })
+        if (res.statusCode !== 200)
+          throw new Error(`${url} answered ${res.statusCode}: ${res.body.slice(0, 300)}`)
+        times.push(serverMs(res.headers))
+      }
+    }
+    times.sort((a, b) => a - b)
+    console.log(
+      `timelines first visit after warm-up, ${times.length} series (every machine × config): p50 ${fmt(percentile(times, 0.5), 1)} ms, p95 ${fmt(percentile(times, 0.95), 1)} ms, max ${fmt(times.at(-1) ?? Number.NaN, 1)} ms`,
+    )
+  } finally {
+    await app.close()
+    await store.close()
   }
 }
 

@@ -25,7 +25,8 @@ export interface PortalOptions {
 }
 
 export const MACHINES = ['bench-amd', 'bench-intel', 'bench-arm'] as const
-const CONFIGS = [
+/** The runtime configs every machine measures (each a group of series on branch main). */
+export const CONFIGS = [
   { runtime: 'cpython', config: 'default' },
   { runtime: 'cpython', config: 'pgo-lto' },
   { runtime: 'cpython', config: 'jit' },

@@ -1,5 +1,6 @@
 /** Use cases over stored data: measure, ingest, compare, export. */
 export * from './adaptive.ts'
+export * from './allocation.ts'
 export * from './between-runs.ts'
 export * from './built-runs.ts'
 export * from './compare.ts'

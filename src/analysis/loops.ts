@@ -1,4 +1,4 @@
-import type { BuildCatalog, RunReader } from '../store/index.ts'
+import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 import { BISECT_PURPOSE } from './detect-series.ts'
 
 // Loop counts frozen across runs. pyperf-style calibration picks a power of two per workload; a
@@ -57,18 +57,7 @@ export async function storedLoopsByVersion(
   store: BuildCatalog & RunReader,
   query: Omit<StoredLoopsQuery, 'versions'>,
 ): Promise<StoredLoops | undefined> {
-  const [build] = await store.findBuilds({ identity: query.identity, limit: 1 })
-  if (build === undefined) return undefined
-  const page = await store.listRuns({ buildId: build.id, machine: query.machine, limit: 1000 })
-  const runs = page.rows
-    .filter(
-      (r) =>
-        r.status !== 'running' &&
-        r.metadata.purpose !== BISECT_PURPOSE &&
-        r.metadata.min_time_s === query.minTimeS,
-    )
-    .sort((a, b) => b.id - a.id)
-    .slice(0, RUNS_READ)
+  const runs = await storedRunsOfBuild(store, query, RUNS_READ)
   const loops = new Map<string, Map<string, number>>()
   for (const run of runs) {
     for (const r of await store.getResults(run.id)) {
@@ -83,3 +72,29 @@ export async function storedLoopsByVersion(
 
 /** Loop counts by workload name, then by workload version. */
 export type StoredLoops = ReadonlyMap<string, ReadonlyMap<string, number>>
+
+/**
+ * The newest finished runs (at most `limit`) of build `query.identity` on `query.machine`
+ * measured with the same minimum value duration, bisection runs and runs of `excludePresets`
+ * left out; none when the build is unknown.
+ */
+export async function storedRunsOfBuild(
+  store: BuildCatalog & RunReader,
+  query: Pick<StoredLoopsQuery, 'identity' | 'machine' | 'minTimeS'>,
+  limit: number,
+  excludePresets: readonly string[] = [],
+): Promise<RunRow[]> {
+  const [build] = await store.findBuilds({ identity: query.identity, limit: 1 })
+  if (build === undefined) return []
+  const page = await store.listRuns({ buildId: build.id, machine: query.machine, limit: 1000 })
+  return page.rows
+    .filter(
+      (r) =>
+        r.status !== 'running' &&
+        r.metadata.purpose !== BISECT_PURPOSE &&
+        !excludePresets.includes(r.preset) &&
+        r.metadata.min_time_s === query.minTimeS,
+    )
+    .sort((a, b) => b.id - a.id)
+    .slice(0, limit)
+}

@@ -16,6 +16,15 @@ export function number(label: string, integer: boolean) {
   }
 }
 
+/** A commander parser for `--values`: a positive integer, or `auto` (the allocation learned from earlier runs). */
+export function valuesOption(text: string): number | 'auto' {
+  if (text.trim() === 'auto') return 'auto'
+  const v = Number(text)
+  if (text.trim() === '' || !Number.isInteger(v) || v < 1)
+    throw new InvalidArgumentError(`expected a positive integer or auto for --values, found "${text}"`)
+  return v
+}
+
 /** A commander parser for a percentage, `1` or `1%` (returned as 1). */
 export function percent(label: string) {
   const parse = number(label, false)

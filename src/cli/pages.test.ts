@@ -150,6 +150,36 @@ describe('release, matrix and machine pages', () => {
     assert.equal(missing.status, 404)
   })
 
+  test('a release page is made once per state of the runs, and again when a run arrives', async () => {
+    const fresh = await seed()
+    try {
+      let compares = 0
+      const compare = fresh.api.compare.bind(fresh.api)
+      Object.assign(fresh.api, {
+        compare: (...args: Parameters<typeof compare>) => {
+          compares++
+          return compare(...args)
+        },
+      })
+      const url = '/releases/cpython/3.12.0/3.13.0'
+      const first = await get(fresh.app, url)
+      assert.ok(compares > 0, 'made')
+      const made = compares
+      const again = await get(fresh.app, url)
+      assert.equal(compares, made, 'kept: no comparison asked again')
+      assert.equal(again.body, first.body)
+      // A faster 3.13.0 run arrives: the page is made again and shows it.
+      await fresh.store.insertRuns([run({ machine: 'big-box', version: '3.13.0', day: 9, meanS: 0.0025 })])
+      const after = await get(fresh.app, url)
+      assert.ok(compares > made, 'made again')
+      assert.notEqual(after.body, first.body)
+      assert.match(after.body, /0\.125×/)
+    } finally {
+      await fresh.app.close()
+      await fresh.store.close()
+    }
+  })
+
   test('the matrix defaults to the machine with the most runs against its oldest release, and says so', async () => {
     const page = await get(s.app, '/matrix')
     assert.equal(page.status, 200)

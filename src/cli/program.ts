@@ -10,6 +10,7 @@ import {
   duration,
   number,
   percent,
+  valuesOption,
   withSamplingOptions,
 } from './options.ts'
 
@@ -92,7 +93,13 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
       )
       .option('--processes <n>', 'override the number of processes', number('--processes', true))
       .option('--warmups <n>', 'override warm-ups per process', number('--warmups', true))
-      .option('--values <n>', 'override values per process', number('--values', true))
+      .option(
+        '--values <n|auto>',
+        'override values per process; auto: per workload, the number that reaches the same interval for the least machine\n' +
+          "time given its earlier runs' within- and between-process noise and what a process and a value cost (two-stage\n" +
+          "allocation; workloads without an earlier run keep the preset's; not for JIT interpreters) (docs/stats.md)",
+        valuesOption,
+      )
       .option(
         '--min-time <seconds>',
         'minimum duration of one value; loops are calibrated to reach it (default 0.1)',

@@ -59,6 +59,11 @@ export interface SuitePlan {
     | ReadonlyMap<string, ReadonlyMap<string, number>>
     | undefined
   )[]
+  /**
+   * Values per process by workload name in place of the preset's, for interpreters without a JIT
+   * (`run --values auto`: the two-stage allocation learned from earlier runs, analysis/allocation.ts).
+   */
+  readonly valuesByWorkload?: Readonly<Record<string, number>>
   /** Pin every worker to these CPUs (`taskset -c` syntax); recorded in each process's metadata. */
   readonly cpuList?: string
   /**
@@ -190,6 +195,11 @@ export type SuiteEvent =
 /** The sampling an interpreter gets: JIT interpreters warm up longer. */
 export function samplingFor(interpreter: Interpreter, preset: Preset): Sampling {
   return interpreter.info.jit === 'enabled' ? preset.jit : preset.plain
+}
+
+/** `sampling` with `values` per process when given and the interpreter has no JIT (whose values follow its warm-up). */
+function withValues(sampling: Sampling, interpreter: Interpreter, values: number | undefined): Sampling {
+  return values === undefined || interpreter.info.jit === 'enabled' ? sampling : { ...sampling, values }
 }
 
 /** How adaptive sampling ended: settled, or not with the reason (the bound of processes, the time budget). */
@@ -338,7 +348,11 @@ function newSides(plan: SuitePlan, def: WorkloadDefinition): SideState[] {
   return plan.interpreters.map((interpreter, index) => ({
     interpreter,
     index,
-    sampling: samplingFor(interpreter, plan.preset),
+    sampling: withValues(
+      samplingFor(interpreter, plan.preset),
+      interpreter,
+      plan.valuesByWorkload?.[def.manifest.name],
+    ),
     loops: 1,
     innerLoops: def.manifest.innerLoops,
     processes: [],

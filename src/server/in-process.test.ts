@@ -81,9 +81,14 @@ test('in-process API: public reads answer as over HTTP (queries with arrays, def
       assert.deepEqual(a, await call(http), name)
       assert.notEqual(a, undefined, name)
     }
-    // A copy every time: a page changing its answer does not change the next one.
+    // Frozen: a page cannot change an answer (the handler's memo may keep the same object).
     const first = await direct.getSeriesPoints({ query: { ...series, version: 'v1' } })
-    first.points.length = 0
+    assert.throws(() => {
+      ;(first.points as unknown[]).length = 0
+    }, TypeError)
+    assert.throws(() => {
+      ;(first.points[0]?.summary as { mean: number }).mean = 1
+    }, TypeError)
     assert.ok((await direct.getSeriesPoints({ query: { ...series, version: 'v1' } })).points.length > 0)
   } finally {
     await f.app.close()

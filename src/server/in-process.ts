@@ -8,6 +8,7 @@ import {
   ROUTES,
   type RouteDefinition,
 } from '../api/index.ts'
+import { frozenJson } from '../lib/index.ts'
 import type { Handlers } from './handlers.ts'
 import type { HandlerCall } from './types.ts'
 
@@ -17,9 +18,11 @@ import type { HandlerCall } from './types.ts'
 // by calling its handler directly, with what the HTTP path would do around it kept: the query
 // and path parameters checked by the route's schemas as Fastify would receive them (strings,
 // repeated keys as arrays), the answer encoded by the response schema when the route checks it,
-// and the answer a JSON copy (never an object a memo keeps, so a page cannot change it, and
-// exactly what a client would parse). Everything else (writes, routes behind a token), and any
-// error, goes through `app.inject`, so an error answers exactly as over HTTP.
+// and the answer exactly what a client would parse, frozen (frozenJson: the handler's own object
+// when JSON would carry it unchanged, else a JSON copy; so a page can never change what a memo
+// keeps, and a 1,825-point answer is not copied, which cost as much as reading it). Everything
+// else (writes, routes behind a token), and any error, goes through `app.inject`, so an error
+// answers exactly as over HTTP.
 
 interface CallInput {
   readonly params?: Record<string, unknown>
@@ -80,10 +83,7 @@ async function callDirectly(
       ? z.safeEncode(def.response, result)
       : { success: true, data: result }
     if (!encoded.success) return { ok: false }
-    return {
-      ok: true,
-      value: encoded.data === undefined ? undefined : JSON.parse(JSON.stringify(encoded.data)),
-    }
+    return { ok: true, value: frozenJson(encoded.data) }
   } catch {
     return { ok: false }
   }

@@ -16,17 +16,22 @@ export async function withPointExtras(
 ) {
   if (!options.interval && !options.epochs) return points
   const epochs = options.epochs ? await epochsOf() : undefined
+  // One object per point, made by one spread (a 1,825-point series is read on a timeline's first
+  // visit): process means are on a point only when they were read, which is when `raw` asked.
   return points.map((p) => {
-    const { processMeans, ...rest } = p
-    let interval: { low: number; high: number; confidence: number } | null | undefined
-    if (options.interval) interval = p.state === 'measured' ? summaryInterval(p.summary) : null
-    return {
-      ...rest,
-      ...(options.raw && processMeans !== undefined ? { processMeans } : {}),
-      ...(interval === undefined ? {} : { interval }),
-      ...(epochs === undefined ? {} : { epoch: epochs.get(p.runId) ?? '?' }),
-    }
+    const out: SeriesPoint & {
+      interval?: { low: number; high: number; confidence: number } | null
+      epoch?: string
+    } = options.raw || p.processMeans === undefined ? { ...p } : withoutProcessMeans(p)
+    if (options.interval) out.interval = p.state === 'measured' ? summaryInterval(p.summary) : null
+    if (epochs !== undefined) out.epoch = epochs.get(p.runId) ?? '?'
+    return out
   })
+}
+
+function withoutProcessMeans(p: SeriesPoint): SeriesPoint {
+  const { processMeans: _, ...rest } = p
+  return rest
 }
 
 /** A metric as the series answer names it. */

@@ -5,6 +5,7 @@
  * change-point detection (./changepoint/) in docs/stats.md ("Change-point detection"); warm-up
  * classification (./warmup/) in docs/stats.md ("Warm-up").
  */
+export * from './allocation.ts'
 export * from './bootstrap.ts'
 export * from './changepoint/index.ts'
 export * from './compare.ts'

@@ -56,8 +56,23 @@ export function tIntervalFromMoments(
   if (!Number.isFinite(m) || !Number.isFinite(stdev) || stdev < 0) {
     return insufficient(`The sample's mean (${m}) and standard deviation (${stdev}) must be finite`)
   }
-  const halfWidth = studentTQuantile(1 - (1 - confidence) / 2, n - 1) * (stdev / Math.sqrt(n))
+  const halfWidth = tQuantileOfN(confidence, n) * (stdev / Math.sqrt(n))
   return { kind: 'interval', estimate: m, low: m - halfWidth, high: m + halfWidth, confidence, method: 't' }
+}
+
+/** Two-sided t quantiles by sample size, for the usual 95 %: a series' points mostly share a few sizes. */
+const T95_BY_N = new Map<number, number>()
+
+/** The two-sided `confidence` t quantile with n − 1 degrees of freedom (kept for 95 %, n ≤ 10,000). */
+function tQuantileOfN(confidence: number, n: number): number {
+  const q = () => studentTQuantile(1 - (1 - confidence) / 2, n - 1)
+  if (confidence !== 0.95 || n > 10_000) return q()
+  let t = T95_BY_N.get(n)
+  if (t === undefined) {
+    t = q()
+    T95_BY_N.set(n, t)
+  }
+  return t
 }
 
 /** Welch–Satterthwaite degrees of freedom of a sum of independent variance terms v_i with dof_i. */

@@ -191,6 +191,15 @@ export function timelineRef(q: Query): PageRef {
   return { page: 'timeline', series, also, ...(metric === undefined ? {} : { metric }) }
 }
 
+/**
+ * Pages whose every figure comes from the runs (their builds and results), none from alerts,
+ * triage, agents or the clock: the rendered page is kept while `GET /api/v1/state`'s runs token is
+ * unchanged.
+ */
+export const RUNS_ONLY_PAGES: ReadonlySet<PageRef['page']> = new Set(['release', 'releases', 'compare'])
+/** Rendered pages kept (release and compare pages are a few hundred KiB each). */
+const MAX_KEPT_PAGES = 24
+
 /** Registers the dashboard's pages and assets on `app`; its data comes from `api` only. */
 export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options: WebOptions = {}): void {
   const assets: Assets = loadAssets(options.assetsDir)
@@ -206,11 +215,20 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
     memo: new Memo(),
   }
 
+  // Pages made from runs alone, kept as made until the runs' state changes (a release page renders
+  // 600 rows of intervals: ~25 ms of rendering each time otherwise).
+  const made = new Memo(MAX_KEPT_PAGES)
+  const render = async (ref: PageRef) => {
+    if (!RUNS_ONLY_PAGES.has(ref.page)) return renderPage(ctx, ref)
+    const state = (await api.getState({ query: {} })).runs
+    return made.current(`page:${JSON.stringify(ref)}`, state, () => renderPage(ctx, ref))
+  }
+
   async function send(reply: FastifyReply, make: () => PageRef) {
     let status: number
     let html: string
     try {
-      ;({ status, html } = await renderPage(ctx, make()))
+      ;({ status, html } = await render(make()))
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error
       const page = errorPage(400, error.message)
@@ -333,8 +351,9 @@ export const WARM_RELEASE_PAGES = 12
  * the store is then kept, see Memo), then the first timeline the workloads index links (a
  * timeline's code paths and queries made ready, so the first visitor of any series does not pay
  * for them), then the release comparison pages the releases index links (made "without anyone
- * asking", so made before anyone asks); how many answered 200 and how long it took. Never
- * rejects.
+ * asking", so made before anyone asks), then the series points of one linked timeline of every
+ * other group (its runs' epochs are kept per group, so the first timeline of a group does not
+ * read them); how many answered 200 and how long it took. Never rejects.
  */
 export async function warmPages(app: {
   inject(request: { method: 'GET'; url: string }): Promise<{ statusCode: number; body: string }>
@@ -343,7 +362,7 @@ export async function warmPages(app: {
   let ok = 0
   let pages = 0
   const releasePages: string[] = []
-  let timeline: string | undefined
+  let timelines: string[] = []
   const visit = async (url: string) => {
     pages++
     try {
@@ -351,15 +370,37 @@ export async function warmPages(app: {
       if (res.statusCode !== 200) return
       ok++
       if (url === '/releases') releasePages.push(...releaseLinks(res.body).slice(0, WARM_RELEASE_PAGES))
-      if (url === '/workloads') timeline = timelineLinks(res.body)[0]
+      if (url === '/workloads') timelines = timelineLinks(res.body)
     } catch {
       // A server closing while it warms: the page is simply not warm.
     }
   }
   for (const url of WARM_PAGES) await visit(url)
-  if (timeline !== undefined) await visit(timeline)
+  const [first, ...others] = oneTimelinePerGroup(timelines)
+  if (first !== undefined) await visit(first)
   for (const url of releasePages) await visit(url)
+  // Every other group's epochs (its runs' infrastructure, read once per group): the series points
+  // of one of its timelines, as the timeline page asks for them.
+  for (const url of others)
+    await visit(`/api/v1/series/points${url.slice(url.indexOf('?'))}&${TIMELINE_POINTS_FLAGS}`)
   return { pages, ok, ms: performance.now() - started }
+}
+
+/** The flags of the series points a timeline page reads (warmPages asks for the same answer). */
+export const TIMELINE_POINTS_FLAGS = 'failed=true&interval=true&epochs=true'
+
+/** The first of `timelines` of each machine × runtime × config × branch, in their order. */
+export function oneTimelinePerGroup(timelines: readonly string[]): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const url of timelines) {
+    const q = new URLSearchParams(url.slice(url.indexOf('?') + 1))
+    const group = JSON.stringify(['machine', 'runtime', 'config', 'branch'].map((k) => q.get(k)))
+    if (seen.has(group)) continue
+    seen.add(group)
+    out.push(url)
+  }
+  return out
 }
 
 /** The timelines a page links, in its order, each once (their `&amp;` read back as `&`). */

@@ -27,7 +27,7 @@ import { compareMarkdown, escapeMarkdown } from './markdown.ts'
 import { CommitRange } from './pages/alert-commits.tsx'
 import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
 import { stackLabel } from './pages/matrix-stacks.ts'
-import { releaseLinks, timelineLinks, WARM_PAGES, warmPages } from './routes.tsx'
+import { releaseLinks, TIMELINE_POINTS_FLAGS, timelineLinks, WARM_PAGES, warmPages } from './routes.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
 // forms, island data, number formatting, the Markdown export. Whole pages over a real database,
@@ -451,10 +451,11 @@ describe('memory across requests', () => {
 })
 
 describe('warm-up at start', () => {
-  test('warmPages makes the main pages, then the release comparisons the releases index links', async () => {
+  test('warmPages makes the main pages, a timeline, the release comparisons, then one series per other group', async () => {
     const visited: string[] = []
     const workloads =
-      '<a href="/workloads?tag=x">tag</a><a href="/timeline?machine=m&amp;workload=nbody">nbody</a><a href="/timeline?machine=m&amp;workload=go">go</a>'
+      '<a href="/workloads?tag=x">tag</a><a href="/timeline?machine=m&amp;workload=nbody">nbody</a><a href="/timeline?machine=m&amp;workload=go">go</a>' +
+      '<a href="/timeline?machine=n&amp;config=jit&amp;workload=go">n go</a><a href="/timeline?machine=n&amp;config=jit&amp;workload=nbody">n nbody</a>'
     const releases =
       '<a href="/releases/cpython/3.12.0/3.13.0">3.12.0 → 3.13.0</a> <a href="/releases/cpython/3.12.0/3.13.0">again</a>' +
       '<a href="/releases/pypy/7.3.15/7.3.16">pypy</a> <a href="/releases">all</a> <a href="/runs/3">run</a>'
@@ -472,9 +473,10 @@ describe('warm-up at start', () => {
       '/timeline?machine=m&workload=nbody',
       '/releases/cpython/3.12.0/3.13.0',
       '/releases/pypy/7.3.15/7.3.16',
+      `/api/v1/series/points?machine=n&config=jit&workload=go&${TIMELINE_POINTS_FLAGS}`,
     ])
-    assert.equal(w.pages, WARM_PAGES.length + 3)
-    assert.equal(w.ok, WARM_PAGES.length + 2, 'the failing matrix is not counted')
+    assert.equal(w.pages, WARM_PAGES.length + 4)
+    assert.equal(w.ok, WARM_PAGES.length + 3, 'the failing matrix is not counted')
   })
 
   test('timelineLinks reads the timelines a page links, each once, with their ampersands', () => {

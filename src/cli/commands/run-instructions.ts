@@ -25,7 +25,7 @@ export interface MeasureOptions {
   readonly precision?: number
   readonly processes?: number
   readonly warmups?: number
-  readonly values?: number
+  readonly values?: number | 'auto'
   readonly minTime?: number
 }
 

@@ -56,6 +56,7 @@ import {
 
 import { withInterrupt } from './interrupt.ts'
 import { cacheDirOf, optionalConfig } from './pipeline-options.ts'
+import { allocatedValues, type RunHistoryPlan } from './run-allocation.ts'
 import { countsInstructions, instructionSetup, instructionsPresetFrom } from './run-instructions.ts'
 import { renderResultsTable } from './show.ts'
 
@@ -82,7 +83,8 @@ export interface RunOptions extends CommonOptions {
   /** `time` (default) or `instructions`: counts under callgrind (run-instructions.ts). */
   readonly measure?: string
   readonly warmups?: number
-  readonly values?: number
+  /** Values per process, or `auto`: each workload's from the allocation of its earlier runs (run-allocation.ts). */
+  readonly values?: number | 'auto'
   readonly minTime?: number
   readonly timeout?: number
   readonly machine?: string
@@ -285,12 +287,23 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                   minTimeS: preset.minTimeS,
                   stackVersions: options.systemPackages === true || kernelEnv(process.env).length > 0,
                 })
+          const valuesByWorkload =
+            options.values === 'auto'
+              ? await allocatedValues(ctx, store, {
+                  interpreters,
+                  workloads,
+                  machine,
+                  minTimeS: preset.minTimeS,
+                  presetValues: preset.plain.values,
+                })
+              : undefined
           const outcome = await measureAndStore(
             store,
             {
               interpreters,
               workloads,
               preset,
+              ...(valuesByWorkload ? { valuesByWorkload } : {}),
               timeoutMs: timeoutS * 1000,
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
               ...(oneLoop ? { frozenLoops: oneLoop } : {}),
@@ -312,6 +325,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               signal,
               metadata: {
                 ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+                ...(valuesByWorkload ? { values_auto: valuesByWorkload } : {}),
                 ...counting?.metadata,
                 ...(options.requirementsOverride?.length
                   ? { requirements_override: [...options.requirementsOverride] }
@@ -358,13 +372,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
 async function frozenLoopsOf(
   ctx: Ctx,
   store: BuildCatalog & RunReader,
-  plan: {
-    readonly interpreters: readonly Interpreter[]
-    readonly workloads: readonly WorkloadDefinition[]
-    readonly machine: string
-    readonly minTimeS: number
-    readonly stackVersions: boolean
-  },
+  plan: RunHistoryPlan & { readonly stackVersions: boolean },
 ): Promise<(StoredLoops | undefined)[]> {
   const out: (StoredLoops | undefined)[] = []
   for (const [i, interp] of plan.interpreters.entries()) {
@@ -496,7 +504,7 @@ function presetFrom(options: RunOptions): Preset {
   return customizePreset(getPreset(options.fast ? 'fast' : options.rigorous ? 'rigorous' : 'default'), {
     ...(options.processes !== undefined ? { processes: options.processes } : {}),
     ...(options.warmups !== undefined ? { warmups: options.warmups } : {}),
-    ...(options.values !== undefined ? { values: options.values } : {}),
+    ...(typeof options.values === 'number' ? { values: options.values } : {}),
     ...(options.minTime !== undefined ? { minTimeS: options.minTime } : {}),
   })
 }

@@ -20,9 +20,9 @@ let files = 0
 /** A path for a new database file in the test's temporary directory. */
 const newPath = () => join(dir, `store-${++files}.db`)
 
-/** What migration 0012 did, undone: its covering index back to 0001's index it replaced. */
+/** What migrations 0012 and 0013 did, undone: 0012's covering index back to 0001's index it replaced, 0013's index dropped. */
 const UNDO_0012 =
-  'drop index results_series_idx; create index results_workload_run_idx on results (workload_id, run_id);'
+  'drop index results_series_idx; create index results_workload_run_idx on results (workload_id, run_id); drop index runs_machine_build_idx;'
 
 storeContract('SQLite file', () => openSqliteStore(newPath()))
 storeContract('SQLite :memory:', () => openSqliteStore(':memory:'))
@@ -66,6 +66,14 @@ describe('openSqliteStore()', () => {
       assert.ok(
         plan.some((p) => /COVERING INDEX results_series_idx/.test(p.detail)),
         JSON.stringify(plan),
+      )
+      // A group's runs on a machine are found by build (0013), not by reading each of the machine's runs.
+      const runsPlan = raw
+        .prepare('explain query plan select id from runs where machine_id = 1 and build_id in (1, 2, 3)')
+        .all() as { detail: string }[]
+      assert.ok(
+        runsPlan.some((p) => /COVERING INDEX runs_machine_build_idx/.test(p.detail)),
+        JSON.stringify(runsPlan),
       )
     } finally {
       raw.close()
