@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     ],
     ['compare', `/compare?base=${latest[1]?.id}&candidate=${latest[0]?.id}`],
     ['matrix', '/matrix'],
+    ['matrix-stacks', '/matrix?split=stack'],
     ['machine', `/machines/${MACHINES[0]}`],
     ['alerts', '/alerts'],
     ['releases', '/releases'],

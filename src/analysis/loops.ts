@@ -30,18 +30,48 @@ export async function storedLoopCounts(
   store: BuildCatalog & RunReader,
   query: StoredLoopsQuery,
 ): Promise<Readonly<Record<string, number>> | undefined> {
-  const runs = await storedRunsOfBuild(store, query, RUNS_READ)
+  const byVersion = await storedLoopsByVersion(store, query)
+  if (byVersion === undefined) return undefined
   const loops: Record<string, number> = {}
-  for (const run of runs) {
-    for (const r of await store.getResults(run.id)) {
-      const wanted = query.versions?.get(r.workload.name)
-      if (query.versions && wanted !== r.workload.version) continue
-      if (r.outcome.state === 'measured' && Number.isInteger(r.loops) && r.loops >= 1)
-        loops[r.workload.name] ??= r.loops
-    }
+  for (const [name, versions] of byVersion) {
+    const wanted = query.versions?.get(name)
+    // Without versions, the newest result's count (the first version met).
+    const count = query.versions
+      ? wanted === undefined
+        ? undefined
+        : versions.get(wanted)
+      : [...versions.values()][0]
+    if (count !== undefined) loops[name] = count
   }
   return Object.keys(loops).length > 0 ? loops : undefined
 }
+
+/**
+ * Stored loop counts by workload name, then by workload version (the newest result's count of
+ * each), from the same runs as `storedLoopCounts`; the versions of a name in the order first met,
+ * newest first. A workload whose version carries its stack (docs/decisions/0004: system packages,
+ * BLAS kernel variables) finds its count under the version of the stack it runs on, which the
+ * suite knows only once it has probed that stack (runner/suite's `frozenLoopsByInterpreter`).
+ */
+export async function storedLoopsByVersion(
+  store: BuildCatalog & RunReader,
+  query: Omit<StoredLoopsQuery, 'versions'>,
+): Promise<StoredLoops | undefined> {
+  const runs = await storedRunsOfBuild(store, query, RUNS_READ)
+  const loops = new Map<string, Map<string, number>>()
+  for (const run of runs) {
+    for (const r of await store.getResults(run.id)) {
+      if (r.outcome.state !== 'measured' || !Number.isInteger(r.loops) || r.loops < 1) continue
+      const versions = loops.get(r.workload.name) ?? new Map<string, number>()
+      loops.set(r.workload.name, versions)
+      if (!versions.has(r.workload.version)) versions.set(r.workload.version, r.loops)
+    }
+  }
+  return loops.size > 0 ? loops : undefined
+}
+
+/** Loop counts by workload name, then by workload version. */
+export type StoredLoops = ReadonlyMap<string, ReadonlyMap<string, number>>
 
 /**
  * The newest finished runs (at most `limit`) of build `query.identity` on `query.machine`

@@ -50,10 +50,15 @@ export interface SuitePlan {
   /** Loop counts to reuse instead of calibrating, by workload name (frozen across runs). */
   readonly frozenLoops?: Readonly<Record<string, number>>
   /**
-   * The same per interpreter, in the plan's order (each its own stored counts); a workload absent
-   * there falls back to `frozenLoops`, then to a calibration.
+   * Stored counts per interpreter, in the plan's order, by workload name then workload version:
+   * a side reuses the count stored under the version it runs (for a workload whose version
+   * carries its stack, the stack's, known once probed: the same stack reuses its loops, another
+   * stack calibrates); a workload absent there falls back to `frozenLoops`, then to a calibration.
    */
-  readonly frozenLoopsByInterpreter?: readonly (Readonly<Record<string, number>> | undefined)[]
+  readonly frozenLoopsByInterpreter?: readonly (
+    | ReadonlyMap<string, ReadonlyMap<string, number>>
+    | undefined
+  )[]
   /**
    * Values per process by workload name in place of the preset's, for interpreters without a JIT
    * (`run --values auto`: the two-stage allocation learned from earlier runs, analysis/allocation.ts).
@@ -503,7 +508,8 @@ function processEvent(
 async function calibrate(suite: SuiteRun, def: WorkloadDefinition, side: SideState): Promise<void> {
   const { plan } = suite
   const name = def.manifest.name
-  const frozen = plan.frozenLoopsByInterpreter?.[side.index]?.[name] ?? plan.frozenLoops?.[name]
+  const frozen =
+    plan.frozenLoopsByInterpreter?.[side.index]?.get(name)?.get(side.version) ?? plan.frozenLoops?.[name]
   if (def.manifest.driver !== undefined) {
     // A server under load has no loops to calibrate: each process measures `durationS` of load.
     side.loops = 1

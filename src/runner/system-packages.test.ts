@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { WorkloadDefinition, WorkloadResult } from '../model/index.ts'
-import { discoverInterpreters } from './discovery.ts'
-import { getPreset } from './presets.ts'
-import { kernelEnv, measureSuite } from './suite.ts'
+import type { WorkloadResult } from '../model/index.ts'
+import { kernelEnv } from './suite.ts'
 import {
   type BlasChoice,
   blasLibraryPath,
@@ -15,28 +12,14 @@ import {
   probeSystemPackages,
   resolveBlas,
 } from './system-packages.ts'
+import { measureSystemMatmul, SYSTEM_PYTHON, systemNumpySkip } from './system-packages-testing.ts'
 import { loadWorkloads, onSystemPackages, stackVersion } from './workloads.ts'
 
 // The pure parts run everywhere; the measurements need Debian's python3-numpy and its BLAS
 // packages (.ci/run installs them) and are skipped, with the reason, without them.
 
-const SYSTEM_PYTHON = '/usr/bin/python3'
 const LIB = '/usr/lib/x86_64-linux-gnu'
-
-function hasSystemNumpy(): boolean {
-  try {
-    execFileSync(SYSTEM_PYTHON, ['-c', 'import numpy, threadpoolctl'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-const numpySkip = !existsSync(SYSTEM_PYTHON)
-  ? `${SYSTEM_PYTHON} is absent`
-  : !hasSystemNumpy()
-    ? `${SYSTEM_PYTHON} lacks numpy or threadpoolctl (apt-get install python3-numpy python3-threadpoolctl)`
-    : false
+const numpySkip = systemNumpySkip()
 
 /** A library directory of our own with the files of the named variants. */
 function fakeLibDir(files: readonly string[]): string {
@@ -131,28 +114,7 @@ test('probeSystemPackages() finds Debian numpy with its version', { skip: numpyS
   assert.match(out.installed.join(' '), /^numpy==\d+\.\d+.* threadpoolctl==\d/)
 })
 
-async function measureMatmul(blas: BlasChoice): Promise<WorkloadResult> {
-  const { interpreters } = await discoverInterpreters({ explicit: [SYSTEM_PYTHON] })
-  const all = await loadWorkloads()
-  const matmul = onSystemPackages(
-    all.filter((w): w is WorkloadDefinition => w.manifest.name === 'np_matmul'),
-    blas.label,
-  )
-  const results: WorkloadResult[] = []
-  await measureSuite(
-    {
-      interpreters,
-      workloads: matmul,
-      preset: { ...getPreset('fast'), plain: { processes: 2, warmups: 0, values: 1 }, minTimeS: 0.01 },
-      timeoutMs: 60_000,
-      systemPackages: true,
-      blas,
-    },
-    { onEvent: (e) => void (e.kind === 'result' && results.push(e.result)) },
-  )
-  assert.equal(results.length, 1)
-  return results[0] as WorkloadResult
-}
+const measureMatmul = (blas: BlasChoice) => measureSystemMatmul(blas)
 
 for (const variant of ['reference', 'openblas', 'blis'] as const) {
   const absent = numpySkip || (existsSync(LIB) ? false : `${LIB} is absent (not Debian on x86-64)`)

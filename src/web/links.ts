@@ -49,7 +49,15 @@ export type PageRef =
       readonly base?: string | null
       readonly threshold?: number | null
     }
-  | { readonly page: 'matrix'; readonly baseline: string | null; readonly machine: string | null }
+  | {
+      readonly page: 'matrix'
+      readonly baseline: string | null
+      readonly machine: string | null
+      /** `stack`: one column per stack each row's recent runs recorded (absent: one per row). */
+      readonly split?: 'stack' | null
+      /** With the split: the baseline run's stack (its label), whose column is the baseline. */
+      readonly stack?: string | null
+    }
   | { readonly page: 'alerts'; readonly filters?: AlertFilters }
   | { readonly page: 'alert'; readonly id: number }
   | { readonly page: 'run'; readonly id: number }
@@ -200,10 +208,11 @@ export function staticPath(ref: PageRef): string {
       return `compare/${slug(ref.base, 30)}--${slug(ref.candidate, 30)}-${fnv1a(key)}.html`
     }
     case 'matrix': {
-      const key = `${ref.baseline ?? ''}\n${ref.machine ?? ''}`
-      return ref.baseline === null && ref.machine === null
+      const split = ref.split === 'stack'
+      const key = `${ref.baseline ?? ''}\n${ref.machine ?? ''}${split ? `\nstack\n${ref.stack ?? ''}` : ''}`
+      return ref.baseline === null && ref.machine === null && !split
         ? 'matrix.html'
-        : `matrix/${slug(ref.baseline ?? 'default', 30)}-${fnv1a(key)}.html`
+        : `matrix/${split ? 'stacks-' : ''}${slug(ref.baseline ?? 'default', 30)}-${fnv1a(key)}.html`
     }
     case 'timeline': {
       const s = ref.series
@@ -265,6 +274,10 @@ export function serverPath(ref: PageRef): string {
     case 'matrix':
       if (ref.baseline !== null) q.set('baseline', ref.baseline)
       if (ref.machine !== null) q.set('machine', ref.machine)
+      if (ref.split === 'stack') {
+        q.set('split', 'stack')
+        if (ref.stack !== undefined && ref.stack !== null) q.set('stack', ref.stack)
+      }
       return q.size === 0 ? '/matrix' : `/matrix?${q}`
     case 'timeline': {
       const s = ref.series

@@ -278,7 +278,18 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   app.get('/matrix', (req, reply) =>
     send(reply, () => {
       const q = req.query as Query
-      return { page: 'matrix', baseline: one(q, 'baseline') ?? null, machine: one(q, 'machine') ?? null }
+      const split = one(q, 'split')
+      if (split !== undefined && split !== 'stack')
+        throw new BadRequest('Cannot show the matrix: query parameter "split" must be stack when given')
+      const stack = one(q, 'stack')
+      if (stack !== undefined && stack.length > 200)
+        throw new BadRequest('Cannot show the matrix: query parameter "stack" is longer than 200 characters')
+      return {
+        page: 'matrix',
+        baseline: one(q, 'baseline') ?? null,
+        machine: one(q, 'machine') ?? null,
+        ...(split === 'stack' ? { split, stack: stack ?? null } : {}),
+      }
     }),
   )
   app.get('/alerts', (req, reply) =>

@@ -26,6 +26,7 @@ import {
 import { compareMarkdown, escapeMarkdown } from './markdown.ts'
 import { CommitRange } from './pages/alert-commits.tsx'
 import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
+import { stackLabel } from './pages/matrix-stacks.ts'
 import { releaseLinks, TIMELINE_POINTS_FLAGS, timelineLinks, WARM_PAGES, warmPages } from './routes.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
@@ -565,4 +566,43 @@ describe('the flame graph', () => {
     assert.equal(serverPath({ page: 'profile', id: 7 }), '/profiles/7')
     assert.equal(staticPath({ page: 'profile', id: 7 }), 'profiles/7.html')
   })
+})
+
+test("stackLabel() names a result's numeric stack from what the suite recorded, and nothing without one", () => {
+  assert.equal(stackLabel({ tags: ['micro'] }), null)
+  assert.equal(stackLabel(null), null)
+  const threads = { OPENBLAS_NUM_THREADS: '1' }
+  // A wheel: threadpoolctl's report of its bundled OpenBLAS.
+  assert.equal(
+    stackLabel({
+      requirements: { requested: ['numpy==2.0.2'], installed: ['numpy==2.0.2'] },
+      thread_env: threads,
+      stack: {
+        modules: { numpy: '2.0.2' },
+        blas: {
+          libraries: [
+            { api: 'openmp', implementation: 'openmp', threads: 2 },
+            { api: 'blas', implementation: 'openblas', version: '0.3.27', threads: 1 },
+          ],
+        },
+      },
+    }),
+    'numpy 2.0.2 · OpenBLAS 0.3.27 · 1 thread',
+  )
+  // Debian's numpy under --blas reference: threadpoolctl does not know it, the choice names it.
+  assert.equal(
+    stackLabel({
+      requirements: { mode: 'system', installed: ['numpy==1.24.2'] },
+      stack: { modules: { numpy: '1.24.2' }, blas: { libraries: [] }, thread_env: { BLIS_ARCH_TYPE: '3' } },
+      blas: { variant: 'reference', label: 'reference' },
+    }),
+    'system numpy 1.24.2 · reference BLAS · BLIS_ARCH_TYPE=3',
+  )
+  // No numpy: the modules with their versions; a skipped result's requirements alone.
+  assert.equal(
+    stackLabel({ stack: { modules: { django: '4.2.1', pylibmc: null } } }),
+    'django 4.2.1, pylibmc ?',
+  )
+  assert.equal(stackLabel({ requirements: { requested: ['numpy==1.26.4'] } }), 'packages')
+  assert.ok((stackLabel({ stack: { modules: { numpy: 'x'.repeat(500) } } }) ?? '').length <= 120)
 })

@@ -8,7 +8,8 @@ import {
   compareRuns,
   measureAndStore,
   precisionRule,
-  storedLoopCounts,
+  type StoredLoops,
+  storedLoopsByVersion,
 } from '../../analysis/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
 import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
@@ -20,6 +21,7 @@ import {
   discoverInterpreters,
   getPreset,
   type Interpreter,
+  kernelEnv,
   loadWorkloadCatalog,
   onPath,
   onSystemPackages,
@@ -283,6 +285,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
                   workloads,
                   machine,
                   minTimeS: preset.minTimeS,
+                  stackVersions: options.systemPackages === true || kernelEnv(process.env).length > 0,
                 })
           const valuesByWorkload =
             options.values === 'auto'
@@ -360,30 +363,33 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
 }
 
 /**
- * Each interpreter's loop counts from its earlier runs on this machine (same workload versions,
- * same minimum value duration), so that runs of one interpreter stay comparable; says how many
- * workloads reuse them.
+ * Each interpreter's loop counts from its earlier runs on this machine (by workload version, same
+ * minimum value duration), so that runs of one interpreter stay comparable; says how many
+ * workloads reuse them. A workload whose version carries its stack (system packages, BLAS kernel
+ * variables) reuses the count stored under its stack's version, which the suite knows once it has
+ * probed the stack: counted here as "may reuse" when any count of it is stored.
  */
 async function frozenLoopsOf(
   ctx: Ctx,
   store: BuildCatalog & RunReader,
-  plan: RunHistoryPlan,
-): Promise<(Readonly<Record<string, number>> | undefined)[]> {
-  const versions = new Map(plan.workloads.map((w) => [w.manifest.name, w.version]))
-  const out: (Readonly<Record<string, number>> | undefined)[] = []
+  plan: RunHistoryPlan & { readonly stackVersions: boolean },
+): Promise<(StoredLoops | undefined)[]> {
+  const out: (StoredLoops | undefined)[] = []
   for (const [i, interp] of plan.interpreters.entries()) {
-    const loops = await storedLoopCounts(store, {
+    const loops = await storedLoopsByVersion(store, {
       identity: buildFromInterpreter(interp).identity,
       machine: plan.machine,
       minTimeS: plan.minTimeS,
-      versions,
     })
     out.push(loops)
-    const n = loops ? plan.workloads.filter((w) => loops[w.manifest.name] !== undefined).length : 0
-    if (n > 0)
+    const onStack = (w: WorkloadDefinition) =>
+      plan.stackVersions && (w.manifest.requirements?.length ?? 0) > 0
+    const n = plan.workloads.filter((w) => !onStack(w) && loops?.get(w.manifest.name)?.has(w.version)).length
+    const maybe = plan.workloads.filter((w) => onStack(w) && loops?.has(w.manifest.name)).length
+    if (n + maybe > 0)
       log(
         ctx.io,
-        `  [${i + 1}] loops of ${n} of ${plan.workloads.length} workloads reused from earlier runs on ${plan.machine} (--recalibrate to calibrate again)`,
+        `  [${i + 1}] loops of ${n} of ${plan.workloads.length} workloads reused from earlier runs on ${plan.machine}${maybe > 0 ? `, ${maybe} more if measured on the same stack before` : ''} (--recalibrate to calibrate again)`,
       )
   }
   return out

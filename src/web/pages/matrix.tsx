@@ -1,4 +1,4 @@
-import { GeometricMean, TableWrap } from '../components.tsx'
+import { GeometricMean } from '../components.tsx'
 import {
   clientErrorMessage,
   compareFinished,
@@ -8,9 +8,10 @@ import {
   type PageResult,
   type Run,
 } from '../context.ts'
-import { formatChange, formatInterval, formatRatio, heatClass, heatStep, VERDICT_LABELS } from '../format.ts'
 import { Island } from '../html.tsx'
 import type { MatrixIslandProps } from '../islands.ts'
+import { columnLabel, MatrixCell, MatrixGrid } from './matrix-parts.tsx'
+import { hasStacks, SplitMatrixTable, splitMatrix } from './matrix-split.tsx'
 import { compareVersions } from './overview.tsx'
 import { Notice } from './parts.tsx'
 import { releaseLines } from './releases.tsx'
@@ -18,10 +19,6 @@ import { releaseLines } from './releases.tsx'
 // The matrix: every runtime and config (the latest run of each machine × runtime × config ×
 // branch) against one baseline, workload by workload, as a heat map. The colours run from blue
 // (faster) to orange (slower), and every cell also says ▲, ▼ or =, so the map reads without colour.
-
-function columnLabel(row: OverviewRow): string {
-  return `${row.runtime} ${row.config}${row.branch !== null ? ` ${row.branch}` : ''}`
-}
 
 type Compared = { readonly row: OverviewRow; readonly result: Out<'compare'> | { readonly error: string } }
 type ComparedOk = { row: OverviewRow; result: Out<'compare'> }
@@ -62,7 +59,12 @@ async function oldestRelease(ctx: PageContext, machine: string): Promise<Run | n
  */
 export async function matrixPage(
   ctx: PageContext,
-  ref: { readonly baseline: string | null; readonly machine: string | null },
+  ref: {
+    readonly baseline: string | null
+    readonly machine: string | null
+    readonly split?: 'stack' | null
+    readonly stack?: string | null
+  },
 ): Promise<PageResult> {
   const overview = await ctx.api.overview()
   const machines = [...new Set(overview.rows.map((r) => r.machine))]
@@ -83,6 +85,7 @@ export async function matrixPage(
   }
   const release = ref.baseline === null ? await oldestRelease(ctx, machine) : null
   const baseline = ref.baseline ?? (release === null ? String(rows[0]!.latest.id) : String(release.id))
+  if (ref.split === 'stack') return splitPage(ctx, ref, { machine, machines, rows, baseline })
   // A baseline known by its run (the default ones) lets finished comparisons be remembered.
   const known = release ?? (ref.baseline === null ? rows[0]!.latest : null)
   const compared = await compareEach(ctx, rows, baseline, known)
@@ -111,6 +114,9 @@ export async function matrixPage(
       {machines.length > 1 ? (
         <MachineLinks ctx={ctx} machines={machines} baseline={ref.baseline} machine={machine} />
       ) : null}
+      {(await hasStacks(ctx, rows)) ? (
+        <SplitLinks ctx={ctx} split={false} baseline={ref.baseline} machine={ref.machine} />
+      ) : null}
       {compared
         .filter((c) => 'error' in c.result)
         .map((c) => (
@@ -122,6 +128,109 @@ export async function matrixPage(
     </>
   )
   return { status: 200, title: `Matrix on ${machine}`, section: 'matrix', body }
+}
+
+/** The matrix split by stack (`split=stack`): its columns, baseline picker and table. */
+async function splitPage(
+  ctx: PageContext,
+  asked: {
+    readonly baseline: string | null
+    readonly machine: string | null
+    readonly stack?: string | null
+  },
+  q: {
+    readonly baseline: string
+    readonly machine: string
+    readonly machines: readonly string[]
+    readonly rows: readonly OverviewRow[]
+  },
+): Promise<PageResult> {
+  const { machine, rows } = q
+  let baseRun: Run
+  try {
+    baseRun = await resolveRun(ctx, q.baseline, rows[0]!.latest.id)
+  } catch (error) {
+    const message = clientErrorMessage(error)
+    if (message === undefined) throw error
+    return { status: 200, title: 'Matrix', section: 'matrix', body: <Notice kind="warn">{message}</Notice> }
+  }
+  const split = await splitMatrix(ctx, rows, { baseRun, stack: asked.stack ?? null, machine: asked.machine })
+  const body = (
+    <>
+      <h1>Matrix by stack</h1>
+      <p class="matrix-question">
+        Machine <strong>{machine}</strong>, baseline{' '}
+        <strong>
+          {baseRun.build.runtime} {baseRun.build.version} {baseRun.build.config} (run {baseRun.id} on{' '}
+          {baseRun.machine}){split.baseColumn?.stack ? ` on ${split.baseColumn.stack}` : ''}
+        </strong>
+      </p>
+      <p class="lede">
+        One column per runtime, config and numeric stack (NumPy, its BLAS and threads, as each result recorded
+        them), each cell that stack's newest result of the workload among the row's last runs, against the
+        baseline's result of the same workload by name (≠: another workload version, as another stack always
+        is). Workloads without a stack stay in one column per runtime and config.
+      </p>
+      <Island name="matrix" id="matrix" data={{ options: split.options, selected: split.selected }}>
+        <BaselinePicker
+          ctx={ctx}
+          options={split.options}
+          baseline={split.selected}
+          machine={asked.machine}
+          split
+        />
+      </Island>
+      {q.machines.length > 1 ? (
+        <MachineLinks ctx={ctx} machines={q.machines} baseline={null} machine={machine} split />
+      ) : null}
+      <SplitLinks ctx={ctx} split baseline={asked.baseline} machine={asked.machine} />
+      {split.compared
+        .filter((c) => c.errors.length > 0)
+        .map((c) => (
+          <Notice kind="warn" key={`${columnLabel(c.column.row)}|${c.column.stack ?? ''}`}>
+            {columnLabel(c.column.row)}
+            {c.column.stack === null ? '' : ` · ${c.column.stack}`} on {c.column.row.machine}:{' '}
+            {c.errors.join('; ')}
+          </Notice>
+        ))}
+      <SplitMatrixTable ctx={ctx} split={split} />
+    </>
+  )
+  return { status: 200, title: `Matrix by stack on ${machine}`, section: 'matrix', body }
+}
+
+/** The run a baseline selector names: by id, else as the API's comparison resolves it. */
+async function resolveRun(ctx: PageContext, selector: string, other: number): Promise<Run> {
+  if (/^\d+$/.test(selector))
+    return (await ctx.api.getRun({ params: { id: Number(selector) }, query: {} })).run
+  const compared = await ctx.api.compare({
+    query: { base: selector, candidate: String(other), allowVersionMismatch: true },
+  })
+  return compared.base
+}
+
+/** The switch between one column per row and one per row × stack (a link: it works in a static report too). */
+function SplitLinks(props: {
+  readonly ctx: PageContext
+  readonly split: boolean
+  readonly baseline: string | null
+  readonly machine: string | null
+}) {
+  const { ctx, split, baseline, machine } = props
+  const plain = ctx.links.page({ page: 'matrix', baseline, machine })
+  const stacks = ctx.links.page({
+    page: 'matrix',
+    baseline,
+    machine,
+    split: 'stack',
+  })
+  return (
+    <p class="small">
+      Columns:{' '}
+      {split ? <a href={plain}>one per runtime and config</a> : <strong>one per runtime and config</strong>} ·{' '}
+      {split ? <strong>one per numeric stack</strong> : <a href={stacks}>one per numeric stack</a>}
+    </p>
+  )
 }
 
 /** Each row's latest run compared with the baseline; a comparison the API refuses keeps its message. */
@@ -209,9 +318,11 @@ function BaselinePicker(props: {
   readonly options: readonly BaselineOption[]
   readonly baseline: string
   readonly machine: string | null
+  /** The split matrix's options are columns, not runs: links, which need no form. */
+  readonly split?: boolean
 }) {
   const { ctx, options, baseline, machine } = props
-  return ctx.links.mode === 'server' ? (
+  return ctx.links.mode === 'server' && props.split !== true ? (
     <form class="picker" method="get" action="/matrix">
       <label>
         baseline{' '}
@@ -245,8 +356,10 @@ function MachineLinks(props: {
   readonly machines: readonly string[]
   readonly baseline: string | null
   readonly machine: string
+  readonly split?: boolean
 }) {
   const { ctx, machines, baseline, machine } = props
+  const split = props.split === true ? ({ split: 'stack' } as const) : {}
   return (
     <p class="small">
       Machines:{' '}
@@ -256,7 +369,7 @@ function MachineLinks(props: {
           {m === machine ? (
             <strong>{m}</strong>
           ) : (
-            <a href={ctx.links.page({ page: 'matrix', baseline, machine: m })}>{m}</a>
+            <a href={ctx.links.page({ page: 'matrix', baseline, machine: m, ...split })}>{m}</a>
           )}
         </span>
       ))}
@@ -268,80 +381,36 @@ function MachineLinks(props: {
 function MatrixTable(props: { readonly ctx: PageContext; readonly ok: readonly ComparedOk[] }) {
   const { ctx, ok } = props
   const workloads = [...new Set(ok.flatMap((c) => c.result.rows.map((r) => r.workload)))].sort()
-  const cells = new Map(ok.map((c) => [c.row, new Map(c.result.rows.map((r) => [r.workload, r]))]))
-  return (
-    <TableWrap label="Matrix of ratios">
-      <table class="data matrix">
-        <thead>
-          <tr>
-            <th scope="col">workload</th>
-            {ok.map((c) => (
-              <th scope="col" key={c.row.latest.id} class="num">
-                {columnLabel(c.row)}
-                <div class="small muted">
-                  {c.row.machine} · {c.row.latest.version}
-                </div>
-              </th>
-            ))}
-          </tr>
-          <tr class="gm-row">
-            <th scope="row">geometric mean</th>
-            {ok.map((c) => (
-              <td key={c.row.latest.id} class="num">
-                <a
-                  class="plain"
-                  href={ctx.links.page({
-                    page: 'compare',
-                    base: String(c.result.base.id),
-                    candidate: String(c.result.candidate.id),
-                  })}
-                >
-                  <GeometricMean value={c.result.geometricMean} compact />
-                </a>
-              </td>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {workloads.map((w) => (
-            <tr key={w}>
-              <th scope="row" class="name">
-                {w}
-              </th>
-              {ok.map((c) => (
-                <MatrixCell key={c.row.latest.id} workload={w} compared={c} row={cells.get(c.row)?.get(w)} />
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
-  )
-}
-
-/** One cell: the ratio with its verdict's heat, symbol and word; – when unmeasured, "baseline" for the baseline's own column. */
-function MatrixCell(props: {
-  readonly workload: string
-  readonly compared: ComparedOk
-  readonly row: Out<'compare'>['rows'][number] | undefined
-}) {
-  const { workload: w, compared: c, row: r } = props
-  if (r === undefined) return <td class="num muted">–</td>
-  if (c.result.candidate.id === c.result.base.id) return <td class="num muted">baseline</td>
-  const significant = r.verdict === 'slower' || r.verdict === 'faster'
-  const v = VERDICT_LABELS[r.verdict]
-  return (
-    <td
-      class={`num cell ${heatClass(significant ? heatStep(r.ratio) : 0)}`}
-      title={`${w}: ${formatRatio(r.ratio)} ${formatInterval(r.low, r.high)} ${v.word}${r.reason ? ` (${r.reason})` : ''}`}
-    >
-      {r.versionsDiffer ? (
-        <span class="warn-mark" title="The workload's versions differ between the two runs">
-          ≠{' '}
-        </span>
-      ) : null}
-      {r.ratio === null ? '–' : formatChange(r.ratio)} <span aria-hidden="true">{v.symbol}</span>
-      <span class="sr-only">{v.word}</span>
-    </td>
-  )
+  const columns = ok.map((c) => {
+    const rows = new Map(c.result.rows.map((r) => [r.workload, r]))
+    const { base, candidate } = c.result
+    return {
+      key: String(c.row.latest.id),
+      head: (
+        <>
+          {columnLabel(c.row)}
+          <div class="small muted">
+            {c.row.machine} · {c.row.latest.version}
+          </div>
+        </>
+      ),
+      mean: (
+        <a
+          class="plain"
+          href={ctx.links.page({ page: 'compare', base: String(base.id), candidate: String(candidate.id) })}
+        >
+          <GeometricMean value={c.result.geometricMean} compact />
+        </a>
+      ),
+      cell: (w: string) => (
+        <MatrixCell
+          key={c.row.latest.id}
+          workload={w}
+          row={rows.get(w)}
+          isBaseline={candidate.id === base.id}
+        />
+      ),
+    }
+  })
+  return <MatrixGrid label="Matrix of ratios" class="data matrix" workloads={workloads} columns={columns} />
 }
