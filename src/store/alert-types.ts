@@ -27,6 +27,15 @@ export const CHANGE_KINDS = ['commit', 'infrastructure'] as const
 /** One of CHANGE_KINDS. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number]
 
+/**
+ * What a change measured: `time` (the series' timing history) or `instructions` (its
+ * instruction-count history, judged by the exact rule: docs/stats.md, "Instruction counts").
+ * The two histories of one series never merge into one change.
+ */
+export const CHANGE_MEASURES = ['time', 'instructions'] as const
+/** One of CHANGE_MEASURES. */
+export type ChangeMeasure = (typeof CHANGE_MEASURES)[number]
+
 /** One side of a blame range. */
 export interface BlameEnd {
   readonly buildId: number
@@ -39,6 +48,8 @@ export interface BlameEnd {
 export interface ChangeInput {
   readonly kind: ChangeKind
   readonly series: SeriesKey
+  /** `time` when absent. */
+  readonly measure?: ChangeMeasure
   readonly lastGood: BlameEnd
   readonly firstBad: BlameEnd
   readonly unit: string
@@ -53,9 +64,11 @@ export interface ChangeInput {
   readonly details: JsonObject
 }
 
-/** Identifies a stored change: its series and the first build of the new level. */
+/** Identifies a stored change: its series, its measure and the first build of the new level. */
 export interface ChangeKey {
   readonly series: SeriesKey
+  /** `time` when absent. */
+  readonly measure?: ChangeMeasure
   readonly firstBadBuildId: number
 }
 
@@ -86,7 +99,8 @@ export interface DetectionOutcome {
 }
 
 /** A stored change. */
-export interface ChangeRow extends Omit<ChangeInput, 'status'> {
+export interface ChangeRow extends Omit<ChangeInput, 'status' | 'measure'> {
+  readonly measure: ChangeMeasure
   readonly id: number
   readonly alertId: number
   readonly status: ChangeStatus
@@ -129,6 +143,7 @@ export interface AlertRow {
   /** The change with the largest |log ratio| among those not withdrawn, if any. */
   readonly largest: {
     readonly workload: string
+    readonly measure: ChangeMeasure
     readonly ratio: number
     readonly ratioLow: number
     readonly ratioHigh: number
