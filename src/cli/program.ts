@@ -338,8 +338,9 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
         'Find the commits that changed performance in every stored series (or a filter): E-Divisive change points\n' +
           'confirmed on between-build noise, a provisional verdict on the newest build. A step across an infrastructure\n' +
           'change (kernel, CPU setting, suite or harness upgrade, compiler) is infrastructure when the suite moved with it,\n' +
-          'a commit in the range when it stands out. Records changes grouped by blame range into alerts; running it\n' +
-          'again adds nothing',
+          'a commit in the range when it stands out. Instruction counts (run --measure instructions) are judged apart,\n' +
+          'exactly: a step of at least --exact-threshold between consecutive builds that the next build keeps. Records\n' +
+          'changes grouped by blame range into alerts; running it again adds nothing',
       )
       .option('--machine <name>', 'only this machine')
       .option('--runtime <name>', 'only this runtime')
@@ -357,7 +358,12 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
         "smallest change reported is also k × the series' between-build noise (default 1)",
         number('--noise-multiplier', false),
       )
-      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
+      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true))
+      .option(
+        '--exact-threshold <pct>',
+        "smallest step between two builds' instruction counts reported, in percent (default 0.5)",
+        number('--exact-threshold', false),
+      ),
   ).action(async (opts) => {
     const { detectCommand } = await import('./commands/alerts.ts')
     setStatus(await detectCommand(ctx, opts))

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../lib/index.ts'
-import type { DifferentialSummary, TriageState } from '../model/index.ts'
+import type { ChangeMeasure, DifferentialSummary, TriageState } from '../model/index.ts'
 import type { ProfileState } from './profile-types.ts'
 import type { SeriesKey } from './types.ts'
 
@@ -27,14 +27,8 @@ export const CHANGE_KINDS = ['commit', 'infrastructure'] as const
 /** One of CHANGE_KINDS. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number]
 
-/**
- * What a change measured: `time` (the series' timing history) or `instructions` (its
- * instruction-count history, judged by the exact rule: docs/stats.md, "Instruction counts").
- * The two histories of one series never merge into one change.
- */
-export const CHANGE_MEASURES = ['time', 'instructions'] as const
-/** One of CHANGE_MEASURES. */
-export type ChangeMeasure = (typeof CHANGE_MEASURES)[number]
+// What a change measured (time or instructions) lives in model/ too: people read it in every view.
+export { CHANGE_MEASURES, type ChangeMeasure } from '../model/index.ts'
 
 /** One side of a blame range. */
 export interface BlameEnd {

@@ -10,7 +10,7 @@ import {
   rejectsWith,
   type WithStore,
 } from './contract-helpers.ts'
-import { exampleBuild, exampleRunWithResults } from './fixtures.ts'
+import { exampleBuild, exampleCountChange, exampleRunWithResults } from './fixtures.ts'
 import type { Store } from './roles.ts'
 
 // Contract of changes and alerts (part of storeContract): grouping by blame range, idempotent
@@ -180,20 +180,10 @@ function groupingAndStatus(withStore: WithStore): void {
     withStore(async (store) => {
       const ids = await seed(store)
       const at = '2024-10-02T12:00:00.000Z'
-      const counts: Partial<ChangeInput> = {
-        measure: 'instructions',
-        unit: 'instruction',
-        ratio: 1.032,
-        ratioLow: 1.032,
-        ratioHigh: 1.032,
-        pValue: 0,
-        status: 'provisional',
-        details: { method: 'exact' },
-      }
       const out = await store.applyDetection({
         changes: [
           change(ids, 'nbody', [0, 1], { status: 'provisional' }),
-          change(ids, 'nbody', [0, 1], counts),
+          exampleCountChange(change(ids, 'nbody', [0, 1], { status: 'provisional' }), 1.032),
         ],
         withdrawn: [],
         at,
