@@ -535,7 +535,8 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
         .option('--branch <name>', 'branch recorded on new builds (default: the runtime’s first)')
         .option(
           '--alert <id>',
-          'record the culprit (or "inconclusive: …") on this alert',
+          'record the culprit (or "inconclusive: …") on this alert; an alert of instruction-count changes is\n' +
+            'bisected by counts unless --measure time',
           number('--alert', true),
         )
         .option(
@@ -555,9 +556,10 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
         )
         .option(
           '--measure <what>',
-          "time (default) or instructions: count each workload once per build under valgrind's callgrind (one process,\n" +
-            'one round; a change is a ratio ≥ 0.5 % from 1, as compare calls it; refused without valgrind and with\n' +
-            '--processes, --repeats, --warmups, --values, --fast, --rigorous) (docs/stats.md, "Instruction counts")',
+          'time (default; instructions for an --alert of counts) or instructions: count each workload once per build\n' +
+            "under valgrind's callgrind (one process, one round; a change is a ratio ≥ 0.5 % from 1, as compare calls it;\n" +
+            'refused without valgrind and with --processes, --repeats, --warmups, --values, --fast, --rigorous)\n' +
+            '(docs/stats.md, "Instruction counts")',
         ),
     ),
   ).action(async (opts) => {
