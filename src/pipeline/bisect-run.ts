@@ -141,8 +141,8 @@ export type AlertBisectResult =
  * range of one commit needs no search: that commit is recorded as it stands. `makeProbe` builds
  * and measures (default: here, through the artifact cache; the farm's: as jobs on the machine).
  * An alert of instruction-count changes (alertMeasure) is bisected by counts, exactly, when
- * valgrind is here (else skipped, saying why); a probe from `makeProbe` must then count
- * (`countingProbe`), which the farm's does not yet: such an alert is skipped there.
+ * valgrind is here (else skipped, saying why); with a `makeProbe` (the farm's, whose build jobs
+ * time and do not count yet) such an alert is skipped, saying so.
  */
 export async function bisectAlert(
   world: World,
