@@ -30,9 +30,9 @@ import type { SeriesKey } from './types.ts'
 import { checkId, checkIsoUtc, checkJsonObject, checkName } from './validate.ts'
 
 // Changes and alerts over Kysely, for every dialect. The grouping rule lives here because it is
-// what the unique keys encode: a change is unique per (series, first bad build); an alert per
-// (runtime, branch, last good commit, first bad commit). Triage belongs to people: nothing here
-// but triageAlert writes it.
+// what the unique keys encode: a change is unique per (series, measure, first bad build); an
+// alert per (runtime, branch, last good commit, first bad commit, kind). Triage belongs to
+// people: nothing here but triageAlert writes it.
 
 type Trx = Transaction<Database>
 
