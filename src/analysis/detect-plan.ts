@@ -1,6 +1,7 @@
 import type { JsonObject } from '../lib/index.ts'
 import type { Change, DetectOptions } from '../stats/index.ts'
 import type { ChangeInput, ChangeKey, ChangeRow, RunFacts, SeriesKey } from '../store/index.ts'
+import { planExact } from './detect-exact.ts'
 import {
   analyseLoaded,
   boundaryVerdict,
@@ -40,6 +41,8 @@ export interface DetectionPlan {
   readonly confirmedByPair: number
   readonly dismissedByPair: readonly DismissedByPair[]
   readonly raisedByPair: number
+  /** Series whose instruction-count history was judged by the exact rule (detect-exact.ts). */
+  readonly countSeries: number
 }
 
 /** A detected change of one series, with the prepared positions its blame covers. */
@@ -64,8 +67,11 @@ interface Candidate {
  */
 export function planDetection(loaded: readonly LoadedSeries[], options: PlanOptions = {}): DetectionPlan {
   const { analyses, skipped, orders } = analyseAll(loaded, options)
+  // The timing history's rules see only its own recorded changes; counts are judged apart below.
   const seriesOf: SeriesInputs = {
-    known: new Map(loaded.map((l) => [seriesId(l.series), l.known])),
+    known: new Map(
+      loaded.map((l) => [seriesId(l.series), l.known.filter((k) => k.measure !== 'instructions')]),
+    ),
     runs: new Map(loaded.map((l) => [seriesId(l.series), l.runs])),
   }
   // Pass 1: every series' candidate changes, and which transitions each crosses.
@@ -91,11 +97,26 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
   // reported none (analysis/paired.ts, pairRaisedChanges).
   const raised = analyses.flatMap((a) => raisedByPair(a, changes, seriesOf, options.pairThreshold))
   changes.push(...raised)
+  const withdrawn = withdrawnChanges(analyses, changes, seriesOf)
+  // Each series' instruction-count history, by the exact rule: changes of measure `instructions`.
+  let countSeries = 0
+  for (const l of loaded) {
+    const known = l.known.filter((k) => k.measure === 'instructions')
+    if ((l.counts ?? []).length === 0 && known.length === 0) continue
+    const exact = planExact(
+      { series: l.series, counts: l.counts ?? [], runs: l.runs, known },
+      options.exactThreshold !== undefined ? { threshold: options.exactThreshold } : {},
+    )
+    if (exact.judged) countSeries++
+    changes.push(...exact.changes)
+    withdrawn.push(...exact.withdrawn)
+  }
   return {
     changes,
-    withdrawn: withdrawnChanges(analyses, changes, seriesOf),
+    withdrawn,
     superseded: (options.orphans ?? []).map((k) => ({
       series: k.series,
+      measure: k.measure,
       firstBadBuildId: k.firstBad.buildId,
       reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
     })),
@@ -108,6 +129,7 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
     confirmedByPair: tally.confirmedByPair,
     dismissedByPair: tally.dismissedByPair,
     raisedByPair: raised.length,
+    countSeries,
   }
 }
 
@@ -116,6 +138,8 @@ interface PlanOptions {
   readonly detect?: DetectOptions
   readonly referencesInHistory?: boolean
   readonly pairThreshold?: number
+  /** The exact rule's threshold on instruction counts, |ratio − 1| (INSTRUCTION_MIN_EFFECT when absent). */
+  readonly exactThreshold?: number
   readonly orphans?: readonly ChangeRow[]
   readonly onProgress?: (done: number, total: number) => void
 }
@@ -150,6 +174,8 @@ function analyseAll(loaded: readonly LoadedSeries[], options: PlanOptions) {
   const orders = { ancestry: 0, commitDate: 0 }
   for (const [i, l] of loaded.entries()) {
     options.onProgress?.(i, loaded.length)
+    // A series with only instruction counts has no timing history to analyse (nor to skip).
+    if (l.points.length === 0 && (l.counts ?? []).length > 0) continue
     const a = analyseLoaded(l, options)
     if ('skipped' in a) skipped.push({ series: l.series, reason: a.skipped })
     else {
@@ -330,7 +356,9 @@ function raisedByPair(
     points: a.points,
     references: a.references,
     runs: seriesOf.runs.get(seriesId(a.series)) ?? new Map(),
-    recorded: changes.filter((c) => seriesId(c.series) === seriesId(a.series)),
+    recorded: changes.filter(
+      (c) => seriesId(c.series) === seriesId(a.series) && c.measure !== 'instructions',
+    ),
     known: seriesOf.known.get(seriesId(a.series)) ?? [],
     unit,
     lowerIsBetter: lowerIsBetter(unit),
@@ -344,7 +372,8 @@ function withdrawnChanges(
   changes: readonly ChangeInput[],
   seriesOf: SeriesInputs,
 ): ChangeKey[] {
-  const reported = new Set(changes.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
+  const timing = changes.filter((c) => c.measure !== 'instructions')
+  const reported = new Set(timing.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
   const withdrawn: ChangeKey[] = []
   for (const a of analyses) {
     for (const k of seriesOf.known.get(seriesId(a.series)) ?? []) {

@@ -38,14 +38,24 @@ import { PAIR_ROUND_PURPOSE, type PairedEvidence, pairOnly, REFERENCE_PURPOSE } 
 export const BISECT_PURPOSE = 'bisect'
 
 /**
- * What a series' history leaves out: bisection's runs (a few builds measured to answer one
- * question) and warm-up series (`run --warmup-series`: every iteration a value, warm-up included,
- * so their means are not the steady state the history follows), and instruction counts (`run
- * --measure instructions`: another unit, not a time). They stay in their runs.
+ * What a series' (timing) history leaves out: bisection's runs (a few builds measured to answer
+ * one question) and warm-up series (`run --warmup-series`: every iteration a value, warm-up
+ * included, so their means are not the steady state the history follows), and instruction
+ * counts (`run --measure instructions`: another unit, not a time). They stay in their runs.
  */
 export const HISTORY_EXCLUDES = {
   excludeSuites: [BISECT_PURPOSE],
   excludePresets: [WARMUP_PRESET, INSTRUCTIONS_PRESET],
+} as const
+
+/**
+ * What detection reads of a series: both its histories, the timing one and the instruction
+ * counts (runs of INSTRUCTIONS_PRESET), which loadSeries splits and detection judges apart (the
+ * counts by the exact rule, detect-exact.ts).
+ */
+const DETECTION_EXCLUDES = {
+  excludeSuites: [BISECT_PURPOSE],
+  excludePresets: [WARMUP_PRESET],
 } as const
 
 /** Why a series was not analysed. */
@@ -119,6 +129,10 @@ export interface DetectReport {
   readonly dismissedByPair: readonly DismissedByPair[]
   /** Provisional changes raised by a decisive interleaved pair where the detector reported none. */
   readonly raisedByPair: number
+  /** Series whose instruction-count history was judged by the exact rule (detect-exact.ts). */
+  readonly countSeries: number
+  /** Instruction-count changes this pass reported (new or already recorded), by the exact rule. */
+  readonly countChanges: number
 }
 
 /** A change the detector reported that its interleaved pair ruled out. */
@@ -149,6 +163,11 @@ export interface DetectRunOptions {
   readonly detect?: DetectOptions
   /** Practical threshold of the pairs, |ratio − 1| (default DEFAULT_PAIR_THRESHOLD, analysis/paired.ts). */
   readonly pairThreshold?: number
+  /**
+   * The exact rule's threshold on instruction counts, |ratio − 1| (default INSTRUCTION_MIN_EFFECT,
+   * 0.5 %, the threshold compare uses for two counts).
+   */
+  readonly exactThreshold?: number
   readonly now?: () => Date
   readonly onProgress?: (done: number, total: number) => void
 }
@@ -231,11 +250,16 @@ export async function groupEpochs(store: RunReader, key: SeriesKey): Promise<Map
 /** A series as read from the store: what the pure analysis needs, nothing more. */
 export interface LoadedSeries {
   readonly series: SeriesKey
-  /** Measured and failed points, bisection runs left out. */
+  /** Measured and failed points of its timing history, bisection runs left out. */
   readonly points: readonly SeriesPoint[]
+  /**
+   * Measured and failed points of its instruction-count history (runs of the `instructions`
+   * preset), bisection runs left out; absent or empty when it has none.
+   */
+  readonly counts?: readonly SeriesPoint[]
   /** The runs of the series' group, by id. */
   readonly runs: ReadonlyMap<number, RunFacts>
-  /** Its changes recorded before, provisional or confirmed. */
+  /** Its changes recorded before, provisional or confirmed, of either measure. */
   readonly known: readonly ChangeRow[]
 }
 
@@ -245,13 +269,21 @@ export async function loadSeries(
   series: SeriesKey,
   runs: Map<string, Map<number, RunFacts>> = new Map(),
 ): Promise<LoadedSeries> {
-  const points = await store.getSeriesPoints(series, {
+  const all = await store.getSeriesPoints(series, {
     withProcessMeans: true,
     states: ['measured', 'failed'],
-    ...HISTORY_EXCLUDES,
+    ...DETECTION_EXCLUDES,
   })
   const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
-  return { series, points, runs: await runsOf(store, series, runs), known }
+  const group = await runsOf(store, series, runs)
+  const isCount = (p: SeriesPoint) => group.get(p.runId)?.preset === INSTRUCTIONS_PRESET
+  return {
+    series,
+    points: all.filter((p) => !isCount(p)),
+    counts: all.filter(isCount),
+    runs: group,
+    known,
+  }
 }
 
 /** The history position of a build: its first-parent position when a repository placed it. */

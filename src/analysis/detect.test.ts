@@ -237,3 +237,72 @@ test('bisection runs are kept in the store but left out of detection', async () 
   assert.equal((await store.listRuns({ suite: 'bisect' })).total, 3)
   await store.close()
 })
+
+/** Run `i` of `run --measure instructions`: one counted process per workload, unit `instruction`. */
+function counted(i: number, counts: Readonly<Record<string, number>>): RunWithResults {
+  const base = nightly(i, { levels: {} })
+  return {
+    ...base,
+    run: { ...base.run, preset: 'instructions', startedAt: day(i).replace('T03', 'T06') },
+    results: Object.entries(counts).map(([name, n]) => ({
+      workload: { name, version: 'v1' },
+      unit: 'instruction',
+      loops: 1,
+      innerLoops: 1,
+      processes: [{ warmups: [], values: [n], metadata: {} }],
+      outcome: { state: 'measured' as const },
+      metadata: {},
+    })),
+  }
+}
+
+test('instruction counts of several builds raise one exact change at the step, none on the timing series, once', async () => {
+  // 20 nightly builds timed flat; their counts step by +3.2 % for `a` at build 12 (with the
+  // per-loop wobble of a few hundred instructions), `b` flat; build 15's count is missing.
+  const store = await history(flat(20, { a: 0.1, b: 0.2 }))
+  const wobble = (i: number) => ((i * 37) % 7) * 100
+  await store.insertRuns(
+    Array.from({ length: 20 }, (_, i) => i)
+      .filter((i) => i !== 15)
+      .map((i) => counted(i, { a: (i < 12 ? 1e9 : 1.032e9) + wobble(i), b: 5e8 + wobble(i) })),
+  )
+  const report = await detectAndRecord(store, { now: () => new Date('2024-03-01T00:00:00Z') })
+  assert.equal(report.countSeries, 2)
+  assert.equal(report.newAlerts.length, 1, JSON.stringify(report.newAlerts))
+  const alert = report.newAlerts[0]!
+  assert.equal(alert.lastGoodCommit, sha(11))
+  assert.equal(alert.firstBadCommit, sha(12))
+  assert.equal(alert.changes.length, 1)
+  const c = alert.changes[0]!
+  assert.equal(c.measure, 'instructions')
+  assert.equal(c.series.workload, 'a')
+  assert.equal(c.unit, 'instruction')
+  assert.equal(c.status, 'confirmed')
+  assert.equal(c.details.method, 'exact')
+  assert.ok(Math.abs(c.ratio - (1.032e9 + wobble(12)) / (1e9 + wobble(11))) < 1e-12)
+  assert.equal(c.ratioLow, c.ratio)
+  assert.equal(c.ratioHigh, c.ratio)
+  assert.equal(alert.largest?.measure, 'instructions')
+  const timeChanges = (await store.listChanges()).rows.filter((r) => r.measure === 'time')
+  assert.deepEqual(timeChanges, [], 'the timing series are flat')
+  const again = await detectAndRecord(store)
+  assert.equal(again.newAlerts.length, 0)
+  assert.equal(again.newChangeIds.length, 0)
+  assert.equal(again.updatedAlertIds.length, 0)
+  assert.equal((await store.listChanges()).total, 1)
+  await store.close()
+})
+
+test('a step in both the time and the count of one workload at one build is two changes', async () => {
+  const store = await history([...flat(20, { a: 0.1 }), ...flat(8, { a: 0.12 })])
+  await store.insertRuns(Array.from({ length: 28 }, (_, i) => counted(i, { a: i < 20 ? 1e9 : 1.1e9 })))
+  const report = await detectAndRecord(store)
+  const changes = (await store.listChanges()).rows
+  assert.deepEqual(changes.map((r) => [r.measure, r.firstBad.commitSha]).sort(), [
+    ['instructions', sha(20)],
+    ['time', sha(20)],
+  ])
+  assert.equal(report.newAlerts.length, 1, 'one blame range: one alert holding both')
+  assert.equal((await detectAndRecord(store)).newChangeIds.length, 0)
+  await store.close()
+})

@@ -14,6 +14,7 @@ import {
   loadSeries,
 } from './detect-series.ts'
 
+export * from './detect-exact.ts'
 export * from './detect-plan.ts'
 export * from './detect-series.ts'
 
@@ -61,6 +62,7 @@ export async function detectAndRecord(
     ...(options.detect ? { detect: options.detect } : {}),
     ...(options.referencesInHistory ? { referencesInHistory: true } : {}),
     ...(options.pairThreshold !== undefined ? { pairThreshold: options.pairThreshold } : {}),
+    ...(options.exactThreshold !== undefined ? { exactThreshold: options.exactThreshold } : {}),
     orphans,
     ...(options.onProgress
       ? { onProgress: (done: number, total: number) => options.onProgress?.(total + done, 2 * total) }
@@ -93,5 +95,7 @@ export async function detectAndRecord(
     confirmedByPair: plan.confirmedByPair,
     dismissedByPair: plan.dismissedByPair,
     raisedByPair: plan.raisedByPair,
+    countSeries: plan.countSeries,
+    countChanges: plan.changes.filter((c) => c.measure === 'instructions').length,
   }
 }

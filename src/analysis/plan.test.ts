@@ -195,6 +195,7 @@ test('changes recorded on series that no longer exist are superseded, with the r
     id: 9,
     alertId: 3,
     kind: 'commit' as const,
+    measure: 'time' as const,
     series: { ...loaded[0]!.series, branch: 'v3.13.0a4' },
     lastGood: { buildId: 1, resultId: 1, commitSha: null },
     firstBad: { buildId: 2, resultId: 2, commitSha: null },

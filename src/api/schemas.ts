@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { JsonObject } from '../lib/index.ts'
 import {
+  CHANGE_MEASURES,
   ENVIRONMENT_WARNING_CODES,
   FAILURE_REASONS,
   FEATURE_STATES,
@@ -595,6 +596,12 @@ export const ChangeSchema = z.object({
   alertId: Id,
   kind: z.enum(CHANGE_KINDS),
   series: SeriesKeySchema,
+  /**
+   * `time`: a step in the series' timing history (ratio with its 95 % interval); `instructions`:
+   * a step in its instruction-count history by the exact rule (ratioLow = ratioHigh = ratio,
+   * pValue 0, details.method `exact`).
+   */
+  measure: z.enum(CHANGE_MEASURES),
   lastGood: BlameEndSchema,
   firstBad: BlameEndSchema,
   unit: z.string(),
@@ -641,6 +648,7 @@ export const SeriesSummarySchema = SeriesInfoSchema.extend({
       id: Id,
       alertId: Id,
       kind: z.enum(CHANGE_KINDS),
+      measure: z.enum(CHANGE_MEASURES),
       direction: z.enum(CHANGE_DIRECTIONS),
       status: z.enum(CHANGE_STATUSES),
       ratio: z.number(),
@@ -691,7 +699,13 @@ export const AlertSchema = z.object({
   machines: z.array(z.string()),
   configs: z.array(z.string()),
   largest: z
-    .object({ workload: z.string(), ratio: z.number(), ratioLow: z.number(), ratioHigh: z.number() })
+    .object({
+      workload: z.string(),
+      measure: z.enum(CHANGE_MEASURES),
+      ratio: z.number(),
+      ratioLow: z.number(),
+      ratioHigh: z.number(),
+    })
     .nullable(),
 })
 

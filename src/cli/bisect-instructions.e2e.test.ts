@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { onPath } from '../runner/index.ts'
-import { openSqliteStore } from '../store/index.ts'
+import { exampleCountChange, openSqliteStore } from '../store/index.ts'
 import {
   cli,
   makeToyRepo,
@@ -20,7 +20,8 @@ import {
 // embeds CPython; toy-runtime.ts): commit 3 of 6 installs a Python profile hook that runs on every
 // call. The bisection counts each build's workload once under valgrind's callgrind and must name
 // that commit, with one process per build and one round, and store its counts as runs of suite
-// `bisect` in unit `instruction`.
+// `bisect` in unit `instruction`. `bisect --alert` of an alert of count changes counts without
+// being told.
 
 const SLOW = 3
 const HISTORY: ToyHistory = {
@@ -114,6 +115,75 @@ repeats = 3
     } finally {
       await store.close()
     }
+  })
+
+  test('bisect --alert of an alert of instruction-count changes counts without --measure, and says so', async () => {
+    // An alert as detection's exact rule raises it from counts: commit 0 good, the last bad.
+    const store = await openSqliteStore(join(root, 'langperf.db'))
+    let alertId = 0
+    try {
+      const runs = (await store.listRuns({ suite: 'bisect', limit: 100 })).rows
+      const end = async (sha: string) => {
+        const run = runs.find((r) => r.build.commitSha === sha)
+        assert.ok(run, `a run of ${sha}`)
+        const [res] = await store.getResults(run.id)
+        return { buildId: run.build.id, resultId: res!.id, commitSha: sha, run, workload: res!.workload }
+      }
+      const good = await end(repo.shas[0]!)
+      const bad = await end(repo.shas[HISTORY.total - 1]!)
+      const out = await store.applyDetection({
+        changes: [
+          exampleCountChange(
+            {
+              kind: 'commit',
+              series: {
+                machine: 'toy-bench',
+                runtime: good.run.build.runtime,
+                config: good.run.build.config,
+                branch: good.run.build.branch,
+                workload: good.workload.name,
+                workloadVersion: good.workload.version,
+              },
+              lastGood: { buildId: good.buildId, resultId: good.resultId, commitSha: good.commitSha },
+              firstBad: { buildId: bad.buildId, resultId: bad.resultId, commitSha: bad.commitSha },
+              unit: 'instruction',
+              ratio: 1.2,
+              ratioLow: 1.2,
+              ratioHigh: 1.2,
+              pValue: 0,
+              direction: 'regression',
+              status: 'confirmed',
+              details: {},
+            },
+            1.2,
+          ),
+        ],
+        withdrawn: [],
+        at: '2026-01-01T00:00:00.000Z',
+      })
+      alertId = out.newAlertIds[0]!
+    } finally {
+      await store.close()
+    }
+    // A shorter range than the alert's (one midpoint and the confirmation): the alert decides the measure.
+    const args = bisectArgs().slice(0, -2)
+    args[args.indexOf('--good') + 1] = repo.shas[SLOW - 2]!
+    args[args.indexOf('--bad') + 1] = repo.shas[SLOW]!
+    const r = await cli(...args, '--alert', String(alertId), '--min-time', '0.01')
+    assert.equal(r.code, 0, r.err)
+    assert.match(r.err, /instruction counts: bisecting by counts, one per build/)
+    assert.match(r.out, /position f \(exact\)/)
+    assert.doesNotMatch(r.out, /\[99 %\]|processes each/)
+    assert.match(r.out, /Culprit: .*decided on instruction counts.*one count per build/)
+    const after = await openSqliteStore(join(root, 'langperf.db'))
+    try {
+      assert.equal((await after.getAlert(alertId))?.culpritCommit, repo.shas[SLOW])
+    } finally {
+      await after.close()
+    }
+    const timing = await cli(...args, '--alert', String(alertId), '--processes', '4')
+    assert.equal(timing.code, 2)
+    assert.match(timing.err, /with --processes: its changes are instruction counts/)
   })
 
   test('refuses the options of timing, and refuses clearly without valgrind', async () => {

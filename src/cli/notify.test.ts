@@ -165,13 +165,14 @@ test('messageForAlert() takes a stored alert and links its commits on the runtim
     improvements: 0,
     machines: ['bench-1'],
     configs: ['default'],
-    largest: { workload: 'nbody', ratio: 1.1, ratioLow: 1.05, ratioHigh: 1.15 },
+    largest: { workload: 'nbody', measure: 'time', ratio: 1.1, ratioLow: 1.05, ratioHigh: 1.15 },
     profiles: [],
     changes: [
       {
         id: 1,
         alertId: 5,
         kind: 'commit',
+        measure: 'time',
         series: {
           machine: 'bench-1',
           runtime: 'cpython',

@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify'
 import { type ApiClient, documentToRun, exampleRunDocument, LangperfRunDocumentSchema } from '../api/index.ts'
 import { buildServer } from '../server/index.ts'
 import {
+  type ChangeInput,
   exampleBuild,
+  exampleCountChange,
   exampleRunWithResults,
   exampleWarmupRun,
   openSqliteStore,
@@ -372,4 +374,64 @@ test('the run page shows each result’s peak memory, – where it was not measu
     await app.close()
     await store.close()
   }
+})
+
+describe('an alert with an instruction-count change', () => {
+  test('its page and the alerts list say "instruction count +3.2 % (exact)", time changes keep their interval', async () => {
+    const s = await seed()
+    try {
+      const [good, bad] = (await s.store.listRuns({ machine: 'big-box', order: 'stored' })).rows
+        .filter((r) => r.build.version !== '3.12.0')
+        .slice(-2)
+        .reverse()
+      assert.ok(good && bad)
+      const end = async (runId: number) => {
+        const [r] = await s.store.getResults(runId)
+        const run = (await s.store.getRun(runId))!
+        return {
+          buildId: run.build.id,
+          resultId: r!.id,
+          commitSha: run.build.commitSha,
+          workload: r!.workload,
+        }
+      }
+      const g = await end(good.id)
+      const b = await end(bad.id)
+      const time: ChangeInput = {
+        kind: 'commit',
+        series: {
+          machine: 'big-box',
+          runtime: good.build.runtime,
+          config: 'default',
+          branch: null,
+          workload: g.workload.name,
+          workloadVersion: g.workload.version,
+        },
+        lastGood: { buildId: g.buildId, resultId: g.resultId, commitSha: g.commitSha },
+        firstBad: { buildId: b.buildId, resultId: b.resultId, commitSha: b.commitSha },
+        direction: 'regression',
+        status: 'confirmed',
+        unit: 'second',
+        ratio: 1.2,
+        ratioLow: 1.18,
+        ratioHigh: 1.22,
+        pValue: 1e-6,
+        details: {},
+      }
+      const out = await s.store.applyDetection({
+        changes: [time, exampleCountChange(time, 1.032)],
+        withdrawn: [],
+        at: '2024-11-01T00:00:00.000Z',
+      })
+      const page = await get(s.app, `/alerts/${out.newAlertIds[0]}`)
+      assert.equal(page.status, 200)
+      assert.match(page.body, /instruction count \+3\.2 % \(exact\)/)
+      assert.match(page.body, /\[1\.180, 1\.220\]/, 'the time change keeps its interval')
+      const list = await get(s.app, '/alerts')
+      assert.match(list.body, /1\.200× \(\+20 %\)/, 'the largest change, a time change, as before')
+    } finally {
+      await s.app.close()
+      await s.store.close()
+    }
+  })
 })

@@ -345,8 +345,9 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
         'Find the commits that changed performance in every stored series (or a filter): E-Divisive change points\n' +
           'confirmed on between-build noise, a provisional verdict on the newest build. A step across an infrastructure\n' +
           'change (kernel, CPU setting, suite or harness upgrade, compiler) is infrastructure when the suite moved with it,\n' +
-          'a commit in the range when it stands out. Records changes grouped by blame range into alerts; running it\n' +
-          'again adds nothing',
+          'a commit in the range when it stands out. Instruction counts (run --measure instructions) are judged apart,\n' +
+          'exactly: a step of at least --exact-threshold between consecutive builds that the next build keeps. Records\n' +
+          'changes grouped by blame range into alerts; running it again adds nothing',
       )
       .option('--machine <name>', 'only this machine')
       .option('--runtime <name>', 'only this runtime')
@@ -364,7 +365,12 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
         "smallest change reported is also k × the series' between-build noise (default 1)",
         number('--noise-multiplier', false),
       )
-      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true)),
+      .option('--window <n>', 'E-Divisive window in builds (default 50)', number('--window', true))
+      .option(
+        '--exact-threshold <pct>',
+        "smallest step between two builds' instruction counts reported, in percent (default 0.5)",
+        number('--exact-threshold', false),
+      ),
   ).action(async (opts) => {
     const { detectCommand } = await import('./commands/alerts.ts')
     setStatus(await detectCommand(ctx, opts))
@@ -536,7 +542,8 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
         .option('--branch <name>', 'branch recorded on new builds (default: the runtime’s first)')
         .option(
           '--alert <id>',
-          'record the culprit (or "inconclusive: …") on this alert',
+          'record the culprit (or "inconclusive: …") on this alert; an alert of instruction-count changes is\n' +
+            'bisected by counts unless --measure time',
           number('--alert', true),
         )
         .option(
@@ -556,9 +563,10 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
         )
         .option(
           '--measure <what>',
-          "time (default) or instructions: count each workload once per build under valgrind's callgrind (one process,\n" +
-            'one round; a change is a ratio ≥ 0.5 % from 1, as compare calls it; refused without valgrind and with\n' +
-            '--processes, --repeats, --warmups, --values, --fast, --rigorous) (docs/stats.md, "Instruction counts")',
+          'time (default; instructions for an --alert of counts) or instructions: count each workload once per build\n' +
+            "under valgrind's callgrind (one process, one round; a change is a ratio ≥ 0.5 % from 1, as compare calls it;\n" +
+            'refused without valgrind and with --processes, --repeats, --warmups, --values, --fast, --rigorous)\n' +
+            '(docs/stats.md, "Instruction counts")',
         ),
     ),
   ).action(async (opts) => {

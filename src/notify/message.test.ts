@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { LangperfError } from '../lib/index.ts'
 import { alertMessageFrom, formatMagnitude, repositoryLinks } from './message.ts'
+import { renderText } from './render.ts'
 import { sampleAlertMessage } from './sample.ts'
 import { HOSTILE_WORKLOAD, TEST_LINKS, testAlert } from './testing.ts'
 
@@ -106,6 +107,28 @@ test('formatMagnitude() gives the ratio, its 95 % interval and the percent chang
     formatMagnitude({ ratio: 0.97, ratioLow: 0.96, ratioHigh: 0.98 }),
     '0.970× [0.960, 0.980] −3.0 %',
   )
+})
+
+test('an instruction-count change reads as an exact count change, without an interval', () => {
+  assert.equal(
+    formatMagnitude({ measure: 'instructions', ratio: 1.032, ratioLow: 1.032, ratioHigh: 1.032 }),
+    'instruction count +3.2 % (exact)',
+  )
+  const base = testAlert()
+  const counted = {
+    ...base.changes[0]!,
+    measure: 'instructions' as const,
+    ratio: 1.12,
+    ratioLow: 1.12,
+    ratioHigh: 1.12,
+    details: { method: 'exact' },
+  }
+  const m = alertMessageFrom({ ...base, changes: [...base.changes, counted] }, TEST_LINKS)
+  assert.equal(m.changes[0]!.measure, 'instructions')
+  assert.equal(m.title, 'Alert 42: cpython main slower, up to instruction count +12 % (nbody)')
+  const text = renderText(m)
+  assert.match(text, /nbody.*instruction count \+12 % \(exact\)/)
+  assert.match(text, /1\.083× \[1\.071, 1\.095\] \+8\.3 %/, 'time changes keep their interval')
 })
 
 test('repositoryLinks() knows GitHub remotes in https and scp form and nothing else', () => {

@@ -1,6 +1,13 @@
 import { formatPercent, formatRatio } from '../lib/format.ts'
 import { badInput, type JsonObject, quote } from '../lib/index.ts'
-import { boundaryNote, boundaryOf, type DifferentialSummary, differentialHeadline } from '../model/index.ts'
+import {
+  boundaryNote,
+  boundaryOf,
+  type ChangeMeasure,
+  changeMagnitude,
+  type DifferentialSummary,
+  differentialHeadline,
+} from '../model/index.ts'
 
 // The transport-neutral alert message: everything a person needs to react, already decided
 // (which changes, which links), so that each renderer only lays it out. The pipeline builds it
@@ -22,6 +29,8 @@ export interface MessageChange {
   readonly workload: string
   readonly config: string
   readonly machine: string
+  /** `time` when absent; `instructions`: an instruction-count change, exact (no interval). */
+  readonly measure?: ChangeMeasure
   /** Level after / level before (above 1 is slower for time units), with its 95 % interval. */
   readonly ratio: number
   readonly ratioLow: number
@@ -125,6 +134,8 @@ export interface ProfileLike {
 export interface ChangeLike {
   /** `commit` or `infrastructure`: how detection judged the step. */
   readonly kind?: string
+  /** `time` when absent. */
+  readonly measure?: ChangeMeasure
   readonly series: { readonly workload: string; readonly config: string; readonly machine: string }
   readonly ratio: number
   readonly ratioLow: number
@@ -210,6 +221,7 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
       workload: c.series.workload,
       config: c.series.config,
       machine: c.series.machine,
+      ...(c.measure === 'instructions' ? { measure: c.measure } : {}),
       ratio: c.ratio,
       ratioLow: c.ratioLow,
       ratioHigh: c.ratioHigh,
@@ -278,7 +290,10 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
   }
 }
 
-/** `Alert 42: cpython main slower, up to +8.3 % (json_dumps)`; provisional and infrastructure alerts say so. */
+/**
+ * `Alert 42: cpython main slower, up to +8.3 % (json_dumps)` (`up to instruction count +3.2 %` when
+ * the largest change is a count); provisional and infrastructure alerts say so.
+ */
 export function messageTitle(
   m: Pick<AlertMessage, 'alertId' | 'kind' | 'direction' | 'status' | 'runtime' | 'branch' | 'changes'>,
 ): string {
@@ -286,7 +301,8 @@ export function messageTitle(
   const how = m.direction === 'regression' ? 'slower' : m.direction === 'improvement' ? 'faster' : 'changed'
   const what = m.kind === 'infrastructure' ? `infrastructure change: ${where} ${how}` : `${where} ${how}`
   const top = m.changes[0]
-  const largest = top === undefined ? '' : `, up to ${formatPercent(top.ratio)} (${top.workload})`
+  const counted = top?.measure === 'instructions' ? 'instruction count ' : ''
+  const largest = top === undefined ? '' : `, up to ${counted}${formatPercent(top.ratio)} (${top.workload})`
   const state = m.status === 'confirmed' ? '' : ` [${m.status}]`
   return `Alert ${m.alertId}: ${what}${largest}${state}`
 }
@@ -308,9 +324,14 @@ function messageSummary(m: {
 
 export { formatPercent, formatRatio }
 
-/** A change's magnitude with its interval: `1.083× [1.071, 1.095] +8.3 %`. */
-export function formatMagnitude(c: Pick<MessageChange, 'ratio' | 'ratioLow' | 'ratioHigh'>): string {
-  return `${formatRatio(c.ratio)} [${c.ratioLow.toFixed(3)}, ${c.ratioHigh.toFixed(3)}] ${formatPercent(c.ratio)}`
+/**
+ * A change's magnitude with its interval, `1.083× [1.071, 1.095] +8.3 %`, or for an
+ * instruction-count change `instruction count +3.2 % (exact)`.
+ */
+export function formatMagnitude(
+  c: Pick<MessageChange, 'measure' | 'ratio' | 'ratioLow' | 'ratioHigh'>,
+): string {
+  return changeMagnitude(c)
 }
 
 /** A commit's short form for people: the first 10 hex digits of a SHA, anything else as given. */

@@ -43,7 +43,7 @@ export function renderText(m: NotifyMessage): string {
   )
   if (m.blame.rangeUrl !== null) lines.push(`Commits in the range: ${m.blame.rangeUrl}`)
   lines.push('')
-  lines.push('Largest changes (ratio after/before [95 % interval], change):')
+  lines.push('Largest changes (ratio after/before [95 % interval], change; counts exact):')
   const rows = m.changes.map((c) => changeLine(c).map(line))
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => [...(r[i] ?? '')].length)))
   for (const r of rows) {
@@ -73,7 +73,7 @@ export function renderMarkdown(m: NotifyMessage): string {
   out.push(...blameLines(m, link, md).map((l) => `${l}  `))
   if (m.blame.rangeUrl !== null) out.push(`[Commits in the range](${safeUrl(m.blame.rangeUrl)})`)
   out.push('')
-  out.push('| workload | config | machine | ratio [95 % interval] | direction |')
+  out.push('| workload | config | machine | ratio [95 % interval] or count | direction |')
   out.push('|---|---|---|---|---|')
   for (const c of m.changes) out.push(`| ${changeLine(c).map(md).join(' | ')} |`)
   if (m.changeCount > m.changes.length) out.push('', `… and ${m.changeCount - m.changes.length} more.`)
@@ -114,7 +114,9 @@ export function renderSlack(m: NotifyMessage): JsonObject {
         text: { type: 'plain_text', text: truncate(line(m.title), SLACK_HEADER_MAX_CHARS) },
       },
       section(`${esc(m.summary)}\n${blame.join('\n')}`),
-      section(`*Largest changes* (ratio after/before [95 % interval], change)\n${changes.join('\n')}`),
+      section(
+        `*Largest changes* (ratio after/before [95 % interval], change; counts exact)\n${changes.join('\n')}`,
+      ),
       { type: 'context', elements: [{ type: 'mrkdwn', text: links }] },
     ],
   }
@@ -148,7 +150,7 @@ export function renderEmail(m: NotifyMessage): RenderedEmail {
   )
   const more =
     m.changeCount > m.changes.length ? `<p>… and ${m.changeCount - m.changes.length} more.</p>` : ''
-  const header = ['workload', 'config', 'machine', 'ratio [95 % interval]', 'direction']
+  const header = ['workload', 'config', 'machine', 'ratio [95 % interval] or count', 'direction']
   const html = [
     '<!DOCTYPE html>',
     '<html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',

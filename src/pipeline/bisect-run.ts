@@ -25,11 +25,28 @@ export interface RunBisectOptions extends BisectOptions {
   /** Warm-ups, values, minimum time and timeout of each process (processes come from the search). */
   readonly sampling?: SamplingOptions
   /**
-   * What each build's workloads give (default `time`): with `instructions`, one instruction count
-   * per build and workload under valgrind's callgrind, judged by the exact verdicts (`exact`).
-   * By hand only (`bisect`); refused where valgrind is missing.
+   * What each build's workloads give: with `instructions`, one instruction count per build and
+   * workload under valgrind's callgrind, judged by the exact verdicts (`exact`); refused where
+   * valgrind is missing. When absent, the alert decides: `instructions` when every change it
+   * has on the machine is an instruction-count change (alertMeasure), else `time`.
    */
   readonly measure?: 'time' | 'instructions'
+}
+
+/**
+ * What bisecting `alert`'s changes on `machine` measures: `instructions` when every live change
+ * there is an instruction-count change (detection's exact rule raised them), else `time` (a
+ * mixed alert is bisected by time, on its time changes).
+ */
+export function alertMeasure(alert: AlertDetail, machine: string): 'time' | 'instructions' {
+  const live = alert.changes.filter((c) => c.status !== 'withdrawn' && c.series.machine === machine)
+  return live.length > 0 && live.every((c) => c.measure === 'instructions') ? 'instructions' : 'time'
+}
+
+/** The search's options in exact mode: one process per build and one round, whatever the nightly's. */
+function exactOptions(options: RunBisectOptions): RunBisectOptions {
+  const { startProcesses: _s, maxRounds: _r, ...rest } = options
+  return { ...rest, exact: true }
 }
 
 /** valgrind when the options ask for instruction counts (refused clearly without it), else null. */
@@ -55,12 +72,15 @@ export type AlertBisectPlan =
       readonly workloads: readonly string[]
       readonly primary: string
       readonly directions: Readonly<Record<string, 1 | -1>>
+      /** Which of the alert's changes the plan follows (alertMeasure). */
+      readonly measure: 'time' | 'instructions'
     }
   | { readonly kind: 'skip'; readonly reason: string }
 
 /**
- * The bisection an alert needs on `machine`: its commit changes there that are not withdrawn, in
- * the build config of its largest change; the workloads of that config, the largest deciding.
+ * The bisection an alert needs on `machine`: its commit changes there that are not withdrawn, of
+ * the measure alertMeasure chooses, in the build config of the largest; the workloads of that
+ * config, the largest deciding.
  */
 export function planAlertBisect(
   config: LangperfConfig,
@@ -72,7 +92,13 @@ export function planAlertBisect(
   const runtime = config.runtimes.find((r) => r.name === alert.runtime)
   if (runtime === undefined)
     return { kind: 'skip', reason: `runtime ${quote(alert.runtime)} is not in the configuration` }
-  const changes = alert.changes.filter((c) => c.status !== 'withdrawn' && c.series.machine === machine)
+  const measure = alertMeasure(alert, machine)
+  const changes = alert.changes.filter(
+    (c) =>
+      c.status !== 'withdrawn' &&
+      c.series.machine === machine &&
+      (c.measure === 'instructions' ? 'instructions' : 'time') === measure,
+  )
   if (changes.length === 0)
     return { kind: 'skip', reason: `no change of this alert was seen on ${quote(machine)}` }
   const largest = changes.reduce((a, b) =>
@@ -99,6 +125,7 @@ export function planAlertBisect(
     workloads,
     primary: largest.series.workload,
     directions,
+    measure,
   }
 }
 
@@ -113,20 +140,37 @@ export type AlertBisectResult =
  * culprit with the measured ratios, or "inconclusive: …" with the narrowest range reached. A
  * range of one commit needs no search: that commit is recorded as it stands. `makeProbe` builds
  * and measures (default: here, through the artifact cache; the farm's: as jobs on the machine).
+ * An alert of instruction-count changes (alertMeasure) is bisected by counts, exactly, when
+ * valgrind is here (else skipped, saying why); with a `makeProbe` (the farm's, whose build jobs
+ * time and do not count yet) such an alert is skipped, saying so.
  */
 export async function bisectAlert(
   world: World,
   alert: AlertDetail,
   options: RunBisectOptions = {},
-  makeProbe: (options: BuildProbeOptions) => BuildProbe = (o) => createBuildProbe(world, o),
+  makeProbe?: (options: BuildProbeOptions) => BuildProbe,
 ): Promise<AlertBisectResult> {
-  if (options.measure === 'instructions')
-    throw new LangperfError(
-      'bad-input',
-      'Cannot bisect an alert by instruction counts: that is langperf bisect --measure instructions, by hand',
-    )
   const plan = planAlertBisect(world.config, alert, world.machine)
   if (plan.kind === 'skip') return { kind: 'skipped', reason: plan.reason }
+  const measure = options.measure ?? plan.measure
+  let valgrind: Valgrind | null = null
+  if (measure === 'instructions') {
+    if (makeProbe !== undefined)
+      return {
+        kind: 'skipped',
+        reason:
+          "the alert's changes are instruction counts, and bisecting by counts on the farm is not done yet (langperf bisect --alert on the machine does it)",
+      }
+    try {
+      valgrind = await valgrindFor(world, { measure })
+    } catch (error) {
+      if (!(error instanceof LangperfError)) throw error
+      return {
+        kind: 'skipped',
+        reason: `the alert's changes are instruction counts, which cannot be counted here: ${error.message}`,
+      }
+    }
+  }
   const mirror = await mirrorOf(world, plan.runtime)
   const inRange = await commitsBetween(mirror, plan.good, plan.bad)
   if (inRange.length === 0) {
@@ -135,7 +179,7 @@ export async function bisectAlert(
     return { kind: 'single-commit', culprit: plan.bad, note }
   }
   const all = await configuredWorkloads(world.config)
-  const probe = makeProbe({
+  const probeOptions: BuildProbeOptions = {
     runtime: plan.runtime,
     buildConfig: plan.buildConfig,
     branch: plan.branch,
@@ -143,7 +187,11 @@ export async function bisectAlert(
     workloads: all.filter((w) => plan.workloads.includes(w.manifest.name)),
     sampling: options.sampling ?? {},
     metadata: { alert_id: alert.id },
-  })
+    ...(valgrind ? { instructions: valgrind } : {}),
+  }
+  const probe = makeProbe ? makeProbe(probeOptions) : createBuildProbe(world, probeOptions)
+  if (valgrind)
+    world.log(`  alert ${alert.id}: its changes are instruction counts, bisected by counts (one per build)`)
   const outcome = await bisectWith(
     probe,
     {
@@ -153,7 +201,11 @@ export async function bisectAlert(
       primary: plan.primary,
       directions: plan.directions,
     },
-    { ...options, log: options.log ?? world.log, ...(world.signal ? { signal: world.signal } : {}) },
+    {
+      ...(valgrind ? exactOptions(options) : options),
+      log: options.log ?? world.log,
+      ...(world.signal ? { signal: world.signal } : {}),
+    },
   )
   if (!(outcome.kind === 'inconclusive' && outcome.reason === 'interrupted')) {
     await world.store.setAlertCulprit(alert.id, {
@@ -188,6 +240,8 @@ export interface ManualBisectRequest {
 export interface ManualBisectResult {
   readonly good: string
   readonly bad: string
+  /** What was measured: `instructions` with --measure instructions or for an alert of counts. */
+  readonly measure: 'time' | 'instructions'
   readonly outcome: BisectOutcome
   readonly runIds: readonly number[]
   readonly alert: AlertDetail | null
@@ -226,7 +280,19 @@ export async function bisect(
       `Cannot record on alert ${quote(request.alertId)}: no alert has this id`,
     )
   }
-  const valgrind = await valgrindFor(world, options)
+  // Without --measure, an alert of instruction-count changes is bisected by counts.
+  const measure = options.measure ?? (alert ? alertMeasure(alert, world.machine) : 'time')
+  if (options.measure === undefined && measure === 'instructions') {
+    if (options.startProcesses !== undefined)
+      throw new LangperfError(
+        'bad-input',
+        `Cannot bisect alert ${quote(request.alertId)} with --processes: its changes are instruction counts, counted once per build (or give --measure time)`,
+      )
+    world.log(
+      `bisect: alert ${request.alertId}'s changes are instruction counts: bisecting by counts, one per build`,
+    )
+  }
+  const valgrind = await valgrindFor(world, { ...options, measure })
   const mirror = await mirrorOf(world, runtime)
   const good = await resolveCommit(mirror, request.good)
   const bad = await resolveCommit(mirror, request.bad)
@@ -244,7 +310,7 @@ export async function bisect(
     probe,
     { good, bad, workloads: request.workloads },
     {
-      ...options,
+      ...(valgrind && options.measure === undefined ? exactOptions(options) : options),
       ...(valgrind ? { exact: true } : {}),
       log: options.log ?? world.log,
       ...(world.signal ? { signal: world.signal } : {}),
@@ -258,5 +324,5 @@ export async function bisect(
       at: world.now().toISOString(),
     })
   }
-  return { good, bad, outcome, runIds: probe.runIds, alert: recorded }
+  return { good, bad, measure, outcome, runIds: probe.runIds, alert: recorded }
 }

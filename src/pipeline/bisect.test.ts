@@ -202,14 +202,19 @@ test('bisectWith() on exact counts: one process per build, one round, the culpri
   // One measurement per midpoint and one for the confirmation: no repeats.
   assert.equal(fake.measured.length, out.steps.length + 1)
   assert.match(out.note, /calls 1\.0300×/)
-  assert.match(out.note, /decided on instruction counts, a change being at least 0\.5 % from 1/)
+  assert.match(
+    out.note,
+    /decided on instruction counts, a change being at least 0\.5 % from 1, one count per build\)/,
+  )
+  assert.doesNotMatch(out.note, /processes each|interleaved/)
+  for (const step of out.steps) assert.match(step.note, /^calls f = \d\.\d\d \(exact\)/)
 })
 
 test('bisectWith() on exact counts calls a change under 0.5 % none, and refuses rounds or processes', async () => {
   const small = fakeHistory((i) => (i >= 5 ? 1.004e6 : 1e6), { noise: 0 })
   const out = await bisectWith(small.probe, { good: SHA(0), bad: SHA(9), workloads: ['w'] }, { exact: true })
   assert.equal(out.kind, 'inconclusive')
-  assert.match(out.note, /the ends do not differ.*decided on instruction counts/)
+  assert.match(out.note, /the ends do not differ in one count per build .*decided on instruction counts/)
   const fake = fakeHistory(step13, { noise: 0 })
   for (const bad of [{ startProcesses: 2 }, { maxRounds: 3 }]) {
     await assert.rejects(

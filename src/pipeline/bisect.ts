@@ -273,6 +273,18 @@ function basis(settings: BisectSettings): string {
     : `${Math.round((1 - settings.alpha) * 100)} % intervals`
 }
 
+/** How much was measured of each build, for the notes: `8 processes each`, or one count per build. */
+function perBuild(settings: BisectSettings, processes: number): string {
+  return settings.exact ? 'one count per build' : `${processes} processes each`
+}
+
+/** A position for the notes: `f = 0.42 [0.31, 0.55]`, or `f = 0.42 (exact)` from counts. */
+function positionText(settings: BisectSettings, pos: { f: number; low: number; high: number }): string {
+  return settings.exact
+    ? `f = ${pos.f.toFixed(2)} (exact)`
+    : `f = ${pos.f.toFixed(2)} [${pos.low.toFixed(2)}, ${pos.high.toFixed(2)}]`
+}
+
 /** The inconclusive answer, with the narrowest range reached. */
 function inconclusive(b: Bisection, reason: string): BisectOutcome {
   const note = `inconclusive: ${reason}; the change is in ${short(b.good)}..${short(b.bad)} (${b.candidates.length + 1} commits; ${b.built.size} builds${b.settings.exact ? '; decided on instruction counts' : ''})`
@@ -383,7 +395,9 @@ function measureMidpoint(b: Bisection, mid: BisectCommit): Promise<Measured<Midp
   const { good, bad, request, settings } = b
   return measureInRounds(b, [good, mid.sha, bad], 'midpoint', {
     describe: (round, add) =>
-      `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
+      settings.exact
+        ? `  ${short(mid.sha)} ${quote(mid.subject, 60)}: counting good, midpoint, bad`
+        : `  ${short(mid.sha)} ${quote(mid.subject, 60)}: round ${round}, ${add} more processes each of good, midpoint, bad`,
     judge: (samples) => {
       const triples = request.workloads.map((w) => ({
         workload: w,
@@ -415,11 +429,10 @@ function narrow(
     if (w.ends?.differ) b.directions.set(w.workload, w.ends.logRatio > 0 ? 1 : -1)
   }
   const pos = v.pooled ? { f: v.pooled.f, low: v.pooled.low, high: v.pooled.high } : null
-  const where = pos
-    ? `f = ${pos.f.toFixed(2)} [${pos.low.toFixed(2)}, ${pos.high.toFixed(2)}]`
-    : 'no position'
+  const where = pos ? positionText(b.settings, pos) : 'no position'
+  const measuredText = b.settings.exact ? 'counted' : `${processes} processes`
   b.settings.log(
-    `  ${short(mid.sha)}: ${v.verdict} (${where}, ${processes} processes)${v.split ? ', workloads disagree' : ''}`,
+    `  ${short(mid.sha)}: ${v.verdict} (${where}, ${measuredText})${v.split ? ', workloads disagree' : ''}`,
   )
   recordStep(b, mid, {
     outcome: v.verdict,
@@ -430,7 +443,7 @@ function narrow(
     note: v.workloads
       .map((w) =>
         w.position
-          ? `${w.workload} f = ${w.position.f.toFixed(2)} [${w.position.low.toFixed(2)}, ${w.position.high.toFixed(2)}]`
+          ? `${w.workload} ${positionText(b.settings, w.position)}`
           : `${w.workload}: ends do not differ`,
       )
       .join('; '),
@@ -438,13 +451,13 @@ function narrow(
   if (v.verdict === 'ends-same') {
     return inconclusive(
       b,
-      `the ends do not differ in ${processes} processes each (could not reproduce the change)`,
+      `the ends do not differ in ${perBuild(b.settings, processes)} (could not reproduce the change)`,
     )
   }
   if (v.verdict === 'undecided') {
     return inconclusive(
       b,
-      `${short(mid.sha)} stayed between the ends after ${processes} processes each (${where})`,
+      `${short(mid.sha)} stayed between the ends after ${perBuild(b.settings, processes)} (${where})`,
     )
   }
   const i = b.candidates.indexOf(mid)
@@ -494,10 +507,10 @@ async function confirmCulprit(b: Bisection): Promise<BisectOutcome> {
   if (c.verdict !== 'confirmed') {
     return inconclusive(
       b,
-      `${short(bad)} ${c.verdict === 'contradicted' ? 'moved the other way' : 'did not show the change'} against its parent ${short(parent)} (${ratios || 'no measurement'}; ${level}, ${processes} processes each)`,
+      `${short(bad)} ${c.verdict === 'contradicted' ? 'moved the other way' : 'did not show the change'} against its parent ${short(parent)} (${ratios || 'no measurement'}; ${level}, ${perBuild(settings, processes)})`,
     )
   }
-  const note = `${short(bad)}${culprit.subject ? ` ${quote(culprit.subject, 80)}` : ''} against its parent ${short(parent)}: ${ratios} (ratio culprit/parent, ${level}, ${processes} processes each, interleaved); found in ${b.built.size} builds`
+  const note = `${short(bad)}${culprit.subject ? ` ${quote(culprit.subject, 80)}` : ''} against its parent ${short(parent)}: ${ratios} (ratio culprit/parent, ${level}, ${perBuild(settings, processes)}${settings.exact ? '' : ', interleaved'}); found in ${b.built.size} builds`
   settings.log(`bisect: culprit ${note}`)
   return {
     kind: 'culprit',
@@ -515,7 +528,9 @@ function measureConfirmation(b: Bisection, parent: string): Promise<Measured<Cul
   const { bad, request, settings } = b
   return measureInRounds(b, [parent, bad], 'confirm', {
     describe: (round, add) =>
-      `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
+      settings.exact
+        ? `  confirming ${short(bad)} against its parent ${short(parent)}: counting both`
+        : `  confirming ${short(bad)} against its parent ${short(parent)}: round ${round}, ${add} more processes each`,
     judge: (samples) => {
       const pairs = request.workloads.map((w) => ({
         workload: w,

@@ -17,6 +17,7 @@ export {
 export {
   type AlertBisectPlan,
   type AlertBisectResult,
+  alertMeasure,
   bisect,
   bisectAlert,
   type ManualBisectRequest,

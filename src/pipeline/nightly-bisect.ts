@@ -2,7 +2,7 @@ import type { JsonObject } from '../lib/index.ts'
 import type { RuntimeConfig } from '../model/index.ts'
 import type { AlertDetail } from '../store/index.ts'
 import { BISECT_DEFAULTS } from './bisect.ts'
-import { type AlertBisectResult, bisectAlert, type RunBisectOptions } from './bisect-run.ts'
+import { type AlertBisectResult, alertMeasure, bisectAlert, type RunBisectOptions } from './bisect-run.ts'
 import { checkInterrupt, Interrupted, type NightlyContext } from './nightly-context.ts'
 import type { DetectedAlerts } from './nightly-detect.ts'
 import { notify } from './nightly-notify.ts'
@@ -153,8 +153,12 @@ async function bisectStep(
   const bisectOptions = bisectOptionsOf(context, alert)
   const needed = pairProcessesOf(alert)
   const start = bisectOptions.startProcesses ?? BISECT_DEFAULTS.startProcesses
+  const how =
+    alertMeasure(alert, world.machine) === 'instructions'
+      ? 'by instruction counts, one per build'
+      : `${start} processes per build in the first round${needed > 0 ? ` (its interleaved pair needed ${needed})` : ''}`
   world.log(
-    `${runtime.name}: bisecting alert ${alert.id} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)}), ${start} processes per build in the first round${needed > 0 ? ` (its interleaved pair needed ${needed})` : ''}`,
+    `${runtime.name}: bisecting alert ${alert.id} (${alert.lastGoodCommit.slice(0, 12)}..${alert.firstBadCommit.slice(0, 12)}), ${how}`,
   )
   return bisectDetailOf(await bisectAlert(world, alert, bisectOptions))
 }

@@ -186,6 +186,7 @@ async function summarize(
             id: change.id,
             alertId: change.alertId,
             kind: change.kind,
+            measure: change.measure,
             direction: change.direction,
             status: change.status,
             ratio: change.ratio,

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { type ExampleRunDocumentOptions, exampleRunDocument } from '../api/index.ts'
-import { openSqliteStore } from '../store/index.ts'
+import { type ChangeRow, exampleCountChange, openSqliteStore } from '../store/index.ts'
 import { buildServer, hashTokenSecret, newTokenSecret } from './index.ts'
 import {
   addNbodyAlert,
@@ -585,6 +585,35 @@ describe('changes and alerts', () => {
       'bad-input',
       /from/,
     )
+  })
+
+  test('an instruction-count change says so in the API (measure), beside the time change of its build', async () => {
+    const before = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}` })
+    const time = (before.body.changes as ChangeRow[])[0]!
+    const applied = await f.store.applyDetection({
+      changes: [exampleCountChange({ ...time, status: 'confirmed' }, 1.032)],
+      withdrawn: [],
+      at: '2024-10-03T12:00:00.000Z',
+    })
+    assert.equal(
+      applied.newChangeIds.length,
+      1,
+      'beside the time change of the same build, not merged into it',
+    )
+    const one = await call(f.app, { method: 'GET', url: `/api/v1/alerts/${alertId}` })
+    assert.equal(one.status, 200, JSON.stringify(one.body))
+    assert.deepEqual(
+      (one.body.changes as { measure: string; ratio: number }[]).map((c) => [c.measure, c.ratio]),
+      [
+        ['time', 1.2],
+        ['instructions', 1.032],
+      ],
+    )
+    const items = (await call(f.app, { method: 'GET', url: '/api/v1/alerts' })).body.items as {
+      largest: { measure: string; ratio: number }
+    }[]
+    const largest = items[0]!.largest
+    assert.deepEqual([largest.measure, largest.ratio], ['time', 1.2])
   })
 })
 

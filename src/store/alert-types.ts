@@ -1,5 +1,5 @@
 import type { JsonObject } from '../lib/index.ts'
-import type { DifferentialSummary, TriageState } from '../model/index.ts'
+import type { ChangeMeasure, DifferentialSummary, TriageState } from '../model/index.ts'
 import type { ProfileState } from './profile-types.ts'
 import type { SeriesKey } from './types.ts'
 
@@ -27,6 +27,9 @@ export const CHANGE_KINDS = ['commit', 'infrastructure'] as const
 /** One of CHANGE_KINDS. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number]
 
+// What a change measured (time or instructions) lives in model/ too: people read it in every view.
+export { CHANGE_MEASURES, type ChangeMeasure } from '../model/index.ts'
+
 /** One side of a blame range. */
 export interface BlameEnd {
   readonly buildId: number
@@ -39,6 +42,8 @@ export interface BlameEnd {
 export interface ChangeInput {
   readonly kind: ChangeKind
   readonly series: SeriesKey
+  /** `time` when absent. */
+  readonly measure?: ChangeMeasure
   readonly lastGood: BlameEnd
   readonly firstBad: BlameEnd
   readonly unit: string
@@ -53,9 +58,11 @@ export interface ChangeInput {
   readonly details: JsonObject
 }
 
-/** Identifies a stored change: its series and the first build of the new level. */
+/** Identifies a stored change: its series, its measure and the first build of the new level. */
 export interface ChangeKey {
   readonly series: SeriesKey
+  /** `time` when absent. */
+  readonly measure?: ChangeMeasure
   readonly firstBadBuildId: number
 }
 
@@ -86,7 +93,8 @@ export interface DetectionOutcome {
 }
 
 /** A stored change. */
-export interface ChangeRow extends Omit<ChangeInput, 'status'> {
+export interface ChangeRow extends Omit<ChangeInput, 'status' | 'measure'> {
+  readonly measure: ChangeMeasure
   readonly id: number
   readonly alertId: number
   readonly status: ChangeStatus
@@ -129,6 +137,7 @@ export interface AlertRow {
   /** The change with the largest |log ratio| among those not withdrawn, if any. */
   readonly largest: {
     readonly workload: string
+    readonly measure: ChangeMeasure
     readonly ratio: number
     readonly ratioLow: number
     readonly ratioHigh: number

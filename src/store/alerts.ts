@@ -8,10 +8,12 @@ import {
   type AlertRow,
   CHANGE_DIRECTIONS,
   CHANGE_KINDS,
+  CHANGE_MEASURES,
   CHANGE_STATUSES,
   type ChangeDirection,
   type ChangeInput,
   type ChangeKind,
+  type ChangeMeasure,
   type ChangeQuery,
   type ChangeRow,
   type ChangeStatus,
@@ -28,9 +30,9 @@ import type { SeriesKey } from './types.ts'
 import { checkId, checkIsoUtc, checkJsonObject, checkName } from './validate.ts'
 
 // Changes and alerts over Kysely, for every dialect. The grouping rule lives here because it is
-// what the unique keys encode: a change is unique per (series, first bad build); an alert per
-// (runtime, branch, last good commit, first bad commit). Triage belongs to people: nothing here
-// but triageAlert writes it.
+// what the unique keys encode: a change is unique per (series, measure, first bad build); an
+// alert per (runtime, branch, last good commit, first bad commit, kind). Triage belongs to
+// people: nothing here but triageAlert writes it.
 
 type Trx = Transaction<Database>
 
@@ -79,6 +81,7 @@ function checkChange(c: ChangeInput, what: string): void {
       `Cannot ${what}: expected kind ${CHANGE_KINDS.join(' or ')}, found ${quote(c.kind)}`,
     )
   }
+  checkMeasure(c.measure, what)
   if (c.status !== 'provisional' && c.status !== 'confirmed') {
     throw new LangperfError(
       'bad-input',
@@ -87,6 +90,15 @@ function checkChange(c: ChangeInput, what: string): void {
   }
   checkName(c.unit, 'unit', what)
   checkJsonObject(c.details, 'details', what)
+}
+
+function checkMeasure(m: ChangeMeasure | undefined, what: string): void {
+  if (m !== undefined && !(CHANGE_MEASURES as readonly string[]).includes(m)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${what}: expected measure ${CHANGE_MEASURES.join(' or ')}, found ${quote(m)}`,
+    )
+  }
 }
 
 function checkSeriesKey(k: SeriesKey, what: string): void {
@@ -205,6 +217,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
   for (const c of batch.changes) checkChange(c, what)
   for (const k of [...batch.withdrawn, ...(batch.superseded ?? [])]) {
     checkSeriesKey(k.series, what)
+    checkMeasure(k.measure, what)
     checkId(k.firstBadBuildId, 'firstBadBuildId', what)
   }
   return db.transaction().execute(async (trx) => {
@@ -215,6 +228,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
     const touched = new Set<number>()
     for (const c of batch.changes) {
       const existing = await seriesWhere(trx.selectFrom('changes').selectAll(), c.series)
+        .where('measure', '=', c.measure ?? 'time')
         .where('first_bad_build_id', '=', c.firstBad.buildId)
         .executeTakeFirst()
       if (existing) {
@@ -259,6 +273,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
           branch,
           workload: c.series.workload,
           workload_version: c.series.workloadVersion,
+          measure: c.measure ?? 'time',
           kind: c.kind,
           last_good_build_id: c.lastGood.buildId,
           first_bad_build_id: c.firstBad.buildId,
@@ -282,6 +297,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
     }
     for (const k of batch.withdrawn) {
       const row = await seriesWhere(trx.selectFrom('changes').select(['id', 'alert_id', 'status']), k.series)
+        .where('measure', '=', k.measure ?? 'time')
         .where('first_bad_build_id', '=', k.firstBadBuildId)
         .executeTakeFirst()
       if (row?.status !== 'provisional') continue
@@ -298,6 +314,7 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
         trx.selectFrom('changes').select(['id', 'alert_id', 'status', 'details']),
         k.series,
       )
+        .where('measure', '=', k.measure ?? 'time')
         .where('first_bad_build_id', '=', k.firstBadBuildId)
         .executeTakeFirst()
       if (row === undefined || row.status === 'withdrawn') continue
@@ -326,6 +343,7 @@ function toChangeRow(r: Selectable<ChangesTable>): ChangeRow {
     id: num(r.id),
     alertId: num(r.alert_id),
     kind: r.kind as ChangeKind,
+    measure: r.measure as ChangeMeasure,
     series: {
       machine: r.machine,
       runtime: r.runtime,
@@ -397,7 +415,13 @@ function toAlertRow(
   let largest: AlertRow['largest'] = null
   for (const c of live) {
     if (!largest || Math.abs(Math.log(c.ratio)) > Math.abs(Math.log(largest.ratio))) {
-      largest = { workload: c.series.workload, ratio: c.ratio, ratioLow: c.ratioLow, ratioHigh: c.ratioHigh }
+      largest = {
+        workload: c.series.workload,
+        measure: c.measure,
+        ratio: c.ratio,
+        ratioLow: c.ratioLow,
+        ratioHigh: c.ratioHigh,
+      }
     }
   }
   return {

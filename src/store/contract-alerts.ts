@@ -10,7 +10,7 @@ import {
   rejectsWith,
   type WithStore,
 } from './contract-helpers.ts'
-import { exampleBuild, exampleRunWithResults } from './fixtures.ts'
+import { exampleBuild, exampleCountChange, exampleRunWithResults } from './fixtures.ts'
 import type { Store } from './roles.ts'
 
 // Contract of changes and alerts (part of storeContract): grouping by blame range, idempotent
@@ -174,6 +174,56 @@ function groupingAndStatus(withStore: WithStore): void {
       assert.equal(withdrawn?.status, 'withdrawn')
       assert.equal(withdrawn?.changeCount, 0)
       assert.equal((await store.listAlerts({ status: ['confirmed'] })).total, 1)
+    }))
+
+  test('a time change and an instruction-count change at one build are two changes, withdrawn apart', () =>
+    withStore(async (store) => {
+      const ids = await seed(store)
+      const at = '2024-10-02T12:00:00.000Z'
+      const out = await store.applyDetection({
+        changes: [
+          change(ids, 'nbody', [0, 1], { status: 'provisional' }),
+          exampleCountChange(change(ids, 'nbody', [0, 1], { status: 'provisional' }), 1.032),
+        ],
+        withdrawn: [],
+        at,
+      })
+      assert.equal(out.newChangeIds.length, 2)
+      assert.equal(out.newAlertIds.length, 1, 'one blame range, one alert')
+      const alert = await store.getAlert(out.newAlertIds[0]!)
+      assert.deepEqual(
+        alert?.changes.map((c) => [c.measure, c.unit, c.ratio]),
+        [
+          ['time', 'second', 1.1],
+          ['instructions', 'instruction', 1.032],
+        ],
+      )
+      assert.equal(alert?.largest?.measure, 'time')
+      const w = await store.applyDetection({
+        changes: [],
+        withdrawn: [
+          { series: exampleSeriesKey('nbody'), measure: 'instructions', firstBadBuildId: ids[1]!.buildId },
+        ],
+        at,
+      })
+      assert.equal(w.withdrawnChangeIds.length, 1)
+      const after = await store.getAlert(out.newAlertIds[0]!)
+      assert.deepEqual(
+        after?.changes.map((c) => [c.measure, c.status]),
+        [
+          ['time', 'provisional'],
+          ['instructions', 'withdrawn'],
+        ],
+      )
+      await rejectsWith(
+        store.applyDetection({
+          changes: [change(ids, 'nbody', [0, 1], { measure: 'cycles' as 'time' })],
+          withdrawn: [],
+          at,
+        }),
+        'bad-input',
+        /measure time or instructions/,
+      )
     }))
 }
 

@@ -221,3 +221,20 @@ export function exampleCommitChange(
     details: {},
   }
 }
+
+/**
+ * The instruction-count change beside a time change: same series, blame range, direction and
+ * status, measure `instructions`, exact (the interval is the ratio, no p-value).
+ */
+export function exampleCountChange(time: ChangeInput, ratio: number): ChangeInput {
+  return {
+    ...time,
+    measure: 'instructions',
+    unit: 'instruction',
+    ratio,
+    ratioLow: ratio,
+    ratioHigh: ratio,
+    pValue: 0,
+    details: { method: 'exact' },
+  }
+}

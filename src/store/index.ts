@@ -11,6 +11,7 @@ export * from './farm-types.ts'
 export {
   exampleBuild,
   exampleCommitChange,
+  exampleCountChange,
   exampleEnvironment,
   exampleFingerprint,
   exampleRunSpec,

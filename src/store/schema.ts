@@ -168,6 +168,8 @@ export interface ChangesTable {
   details: string
   created_at: string
   updated_at: string
+  /** `time` or `instructions` (0014_change_measure). */
+  measure: Generated<string>
 }
 
 /** `pipeline_steps`: the nightly's step journal (0004_pipeline). */

@@ -1,6 +1,6 @@
-import { type DetectReport, detectAndRecord } from '../../analysis/index.ts'
+import { type DetectReport, detectAndRecord, INSTRUCTION_MIN_EFFECT } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
-import { boundaryNote, boundaryOf, differentialHeadline } from '../../model/index.ts'
+import { boundaryNote, boundaryOf, changeMagnitude, differentialHeadline } from '../../model/index.ts'
 import {
   type AlertDetail,
   type AlertRow,
@@ -10,7 +10,7 @@ import {
   type TriageState,
 } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
-import { formatPercent, formatRatio, log, printJson, println, table } from '../output.ts'
+import { log, printJson, println, table } from '../output.ts'
 
 /** Options of `langperf detect`. */
 export interface DetectCommandOptions extends CommonOptions {
@@ -23,6 +23,7 @@ export interface DetectCommandOptions extends CommonOptions {
   readonly minMagnitude?: number
   readonly noiseMultiplier?: number
   readonly window?: number
+  readonly exactThreshold?: number
 }
 
 const short = (sha: string) => (/^[0-9a-f]{12,}$/i.test(sha) ? sha.slice(0, 10) : sha)
@@ -30,10 +31,6 @@ const short = (sha: string) => (/^[0-9a-f]{12,}$/i.test(sha) ? sha.slice(0, 10) 
 /** `abc1234567..def8901234` — the blame range (last good, first bad]. */
 export function blameRange(a: Pick<AlertRow, 'lastGoodCommit' | 'firstBadCommit'>): string {
   return `${short(a.lastGoodCommit)}..${short(a.firstBadCommit)}`
-}
-
-function interval(c: { ratio: number; ratioLow: number; ratioHigh: number }): string {
-  return `${formatRatio(c.ratio)} [${c.ratioLow.toFixed(3)}, ${c.ratioHigh.toFixed(3)}] ${formatPercent(c.ratio)}`
 }
 
 /** One line per alert, for lists. */
@@ -46,7 +43,7 @@ function alertLine(a: AlertRow): string[] {
     `${a.runtime}${a.branch ? `/${a.branch}` : ''}`,
     blameRange(a),
     String(a.changeCount),
-    a.largest ? `${a.largest.workload} ${interval(a.largest)}` : '–',
+    a.largest ? `${a.largest.workload} ${changeMagnitude(a.largest)}` : '–',
     a.createdAt.slice(0, 10),
   ]
 }
@@ -59,7 +56,7 @@ const ALERT_HEADER = [
   'runtime',
   'blame (good..bad]',
   'changes',
-  'largest change [95 % interval]',
+  'largest change [95 % interval, or exact]',
   'created',
 ]
 
@@ -86,15 +83,19 @@ export function renderAlert(a: AlertDetail, maxChanges = 50): string {
   lines.push('')
   lines.push(
     table(
-      ['workload', 'config', 'machine', 'ratio [95 % interval]', 'p', 'direction', 'status'],
+      ['workload', 'config', 'machine', 'change [95 % interval, or exact]', 'p', 'direction', 'status'],
       sorted
         .slice(0, maxChanges)
         .map((c) => [
           c.series.workload,
           c.series.config,
           c.series.machine,
-          interval(c),
-          c.pValue < 1e-4 ? c.pValue.toExponential(1) : c.pValue.toFixed(4),
+          changeMagnitude(c),
+          c.measure === 'instructions'
+            ? '–'
+            : c.pValue < 1e-4
+              ? c.pValue.toExponential(1)
+              : c.pValue.toFixed(4),
           c.direction,
           c.status,
         ]),
@@ -119,6 +120,7 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
   const pValue = numberOption(options.pValue, '--p-value', 0, 1)
   const minMagnitudePct = numberOption(options.minMagnitude, '--min-magnitude', -1e-9, 100)
   const noiseMultiplier = numberOption(options.noiseMultiplier, '--noise-multiplier', 0, 100)
+  const exactPct = numberOption(options.exactThreshold, '--exact-threshold', 0, 100)
   const window = options.window
   if (window !== undefined && !(Number.isInteger(window) && window >= 4)) {
     throw new LangperfError('bad-input', `Cannot use --window ${window}: expected an integer of at least 4`)
@@ -140,6 +142,7 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
         ...(noiseMultiplier !== undefined ? { noiseMultiplier } : {}),
         ...(window !== undefined ? { window } : {}),
       },
+      ...(exactPct !== undefined ? { exactThreshold: exactPct / 100 } : {}),
       onProgress: (done, total) => {
         if (options.json || total < 200) return
         if (done === total || done - lastShown >= Math.max(100, total / 10)) {
@@ -156,6 +159,12 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
       ctx.io,
       `Scanned ${report.seriesScanned} series (${report.skipped.length} skipped; ${report.orders.ancestry} ordered by git ancestry, ${report.orders.commitDate} by commit date), ${report.epochBoundaries} infrastructure change(s) along them.`,
     )
+    if (report.countSeries > 0) {
+      println(
+        ctx.io,
+        `Judged the instruction counts of ${report.countSeries} series by the exact rule (a step of at least ${exactPct ?? INSTRUCTION_MIN_EFFECT * 100} % that the next build keeps): ${report.countChanges} count change(s).`,
+      )
+    }
     const judged = report.judgedAtBoundaries
     if (judged.infrastructure + judged.commit > 0) {
       println(

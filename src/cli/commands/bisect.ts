@@ -1,5 +1,5 @@
 import { LangperfError } from '../../lib/index.ts'
-import { bisect, type ManualBisectResult } from '../../pipeline/index.ts'
+import { type BisectStep, bisect, type ManualBisectResult } from '../../pipeline/index.ts'
 import type { Ctx } from '../context.ts'
 import { log, printJson, println, table } from '../output.ts'
 import { withInterrupt } from './interrupt.ts'
@@ -36,19 +36,33 @@ export interface BisectCommandOptions extends ConfigOptions, SamplingCliOptions 
 function printResult(ctx: Ctx, r: ManualBisectResult): void {
   const o = r.outcome
   if (o.steps.length > 0) {
+    // Counts are exact: the position has no interval, and each build was counted once.
+    const exact = r.measure === 'instructions'
+    const position = (p: BisectStep['position']) =>
+      p === null
+        ? '–'
+        : exact
+          ? p.f.toFixed(2)
+          : `${p.f.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]`
     println(
       ctx.io,
       table(
-        ['commit', 'subject', 'verdict', 'position f [99 %]', 'processes'],
-        o.steps.map((s) => [
-          s.sha.slice(0, 12),
-          s.subject.slice(0, 50),
-          s.outcome,
-          s.position
-            ? `${s.position.f.toFixed(2)} [${s.position.low.toFixed(2)}, ${s.position.high.toFixed(2)}]`
-            : '–',
-          String(s.processes),
-        ]),
+        [
+          'commit',
+          'subject',
+          'verdict',
+          exact ? 'position f (exact)' : 'position f [99 %]',
+          'processes',
+        ].slice(0, exact ? 4 : 5),
+        o.steps.map((s) =>
+          [
+            s.sha.slice(0, 12),
+            s.subject.slice(0, 50),
+            s.outcome,
+            position(s.position),
+            String(s.processes),
+          ].slice(0, exact ? 4 : 5),
+        ),
       ),
     )
   }
@@ -102,6 +116,8 @@ export async function bisectCommand(ctx: Ctx, options: BisectCommandOptions): Pr
               maxBuilds: options.maxBuilds ?? config.bisect.maxBuilds,
               maxRounds: options.repeats ?? config.bisect.repeats,
               ...(options.processes !== undefined ? { startProcesses: options.processes } : {}),
+              // Without --measure, an --alert of instruction counts is bisected by counts (bisect-run.ts).
+              ...(options.measure === 'time' ? { measure: 'time' as const } : {}),
             },
       ),
     )

@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely'
 import type { StoreDialect } from '../types.ts'
 
 /*
- * The runs of a machine by build (issue 12). Frozen once released: add 0014_….
+ * The runs of a machine by build (issue 12). Frozen once released: add 0014_… (taken: 0014_change_measure; add 0015_…).
  *
  * runs_machine_build_idx   runs by machine and build. A series' points (store/series.ts) and a
  *                          group's runs are the machine's runs of the group's builds; with only

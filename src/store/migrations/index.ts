@@ -14,6 +14,7 @@ import { alertProfilesMigration } from './0010_alert_profiles.ts'
 import { machineAlertsMigration } from './0011_machine_alerts.ts'
 import { seriesPointsIndexMigration } from './0012_series_points_index.ts'
 import { runsMachineBuildIndexMigration } from './0013_runs_machine_build_index.ts'
+import { changeMeasureMigration } from './0014_change_measure.ts'
 
 // Migrations are registered here in code, not found by scanning a directory: the list is
 // checked by the compiler, survives bundling, and needs no filesystem access at run time.
@@ -35,6 +36,7 @@ export function migrations(dialect: StoreDialect): Readonly<Record<string, Migra
     '0011_machine_alerts': machineAlertsMigration(dialect),
     '0012_series_points_index': seriesPointsIndexMigration(dialect),
     '0013_runs_machine_build_index': runsMachineBuildIndexMigration(dialect),
+    '0014_change_measure': changeMeasureMigration(dialect),
   }
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import { LangperfError } from '../../lib/index.ts'
 import { storeContract } from '../contract.ts'
-import { failedResult } from '../contract-helpers.ts'
+import { exampleSeriesKey, failedResult } from '../contract-helpers.ts'
 import { exampleResult, exampleRunSpec, exampleRunWithResults } from '../fixtures.ts'
 import { migrations } from '../migrations/index.ts'
 import { openStore } from '../open.ts'
@@ -177,6 +177,72 @@ describe('openSqliteStore()', () => {
       })
       assert.equal(claim.outcome, 'started')
       assert.ok(claim.step.id > kept.rows[0]!.id, 'ids are not reused')
+    } finally {
+      await second.close()
+    }
+  })
+
+  test('migration 0014 keeps the changes of a store made before it as time changes beside new count changes', async () => {
+    const path = newPath()
+    const first = await openSqliteStore(path)
+    const [runId] = await first.insertRuns([exampleRunWithResults()])
+    const [result] = await first.getResults(runId!)
+    const build = (await first.getRun(runId!))!.build.id
+    const end = { buildId: build, resultId: result!.id, commitSha: null }
+    const change = {
+      kind: 'commit' as const,
+      series: exampleSeriesKey(result!.workload.name),
+      lastGood: end,
+      firstBad: end,
+      unit: 'second',
+      ratio: 1.1,
+      ratioLow: 1.05,
+      ratioHigh: 1.15,
+      pValue: 0.001,
+      direction: 'regression' as const,
+      status: 'confirmed' as const,
+      details: {},
+    }
+    await first.applyDetection({ changes: [change], withdrawn: [], at: '2024-10-02T12:00:00.000Z' })
+    await first.close()
+    // As a store made before 0014: changes with 0003's columns and key.
+    const raw = new BetterSqlite3(path)
+    raw.exec(
+      `create table changes_0003 as select id, alert_id, machine, runtime, config, branch, workload,
+         workload_version, kind, last_good_build_id, first_bad_build_id, last_good_result_id,
+         first_bad_result_id, ratio, ratio_low, ratio_high, p_value, direction, status, unit, details,
+         created_at, updated_at from changes;
+       drop table changes; alter table changes_0003 rename to changes;
+       delete from kysely_migration where name >= '0014'`,
+    )
+    raw.close()
+    const second = await openSqliteStore(path)
+    try {
+      const before = (await second.listChanges()).rows
+      assert.deepEqual(
+        before.map((c) => [c.measure, c.ratio]),
+        [['time', 1.1]],
+      )
+      const out = await second.applyDetection({
+        changes: [
+          {
+            ...change,
+            measure: 'instructions',
+            unit: 'instruction',
+            ratio: 1.02,
+            ratioLow: 1.02,
+            ratioHigh: 1.02,
+          },
+        ],
+        withdrawn: [],
+        at: '2024-10-03T12:00:00.000Z',
+      })
+      assert.equal(out.newChangeIds.length, 1)
+      assert.ok(out.newChangeIds[0]! > before[0]!.id, 'ids are not reused')
+      assert.deepEqual(
+        (await second.listChanges()).rows.map((c) => c.measure),
+        ['time', 'instructions'],
+      )
     } finally {
       await second.close()
     }

@@ -1,4 +1,4 @@
-import { boundaryNote, boundaryOf } from '../../model/index.ts'
+import { boundaryNote, boundaryOf, changeMagnitude } from '../../model/index.ts'
 import { TableWrap } from '../components.tsx'
 import { type Alert, allPages, type Change, type PageContext, type PageResult } from '../context.ts'
 import { formatChange, formatDate, formatDay, formatInterval, formatP, formatRatio } from '../format.ts'
@@ -162,7 +162,9 @@ export function AlertList(props: {
                   <>
                     {a.largest.workload}{' '}
                     <span class="num">
-                      {formatRatio(a.largest.ratio)} ({formatChange(a.largest.ratio)})
+                      {a.largest.measure === 'instructions'
+                        ? changeMagnitude(a.largest)
+                        : `${formatRatio(a.largest.ratio)} (${formatChange(a.largest.ratio)})`}
                     </span>
                   </>
                 ) : (
@@ -522,14 +524,18 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
                   {c.series.machine} · {c.series.config}
                 </td>
                 <td class="num">
-                  {formatRatio(c.ratio)} ({formatChange(c.ratio)})
+                  {c.measure === 'instructions'
+                    ? changeMagnitude(c)
+                    : `${formatRatio(c.ratio)} (${formatChange(c.ratio)})`}
                 </td>
-                <td class="num muted">{formatInterval(c.ratioLow, c.ratioHigh)}</td>
+                <td class="num muted">
+                  {formatInterval(c.ratioLow, c.ratioHigh, c.measure === 'instructions')}
+                </td>
                 <td>
                   <Direction direction={c.direction} />
                 </td>
                 <td>{c.status}</td>
-                <td class="num">{formatP(c.pValue)}</td>
+                <td class="num">{c.measure === 'instructions' ? '–' : formatP(c.pValue)}</td>
                 <td>{compareHref !== null ? <a href={compareHref}>across the change</a> : '–'}</td>
               </tr>
             ))}

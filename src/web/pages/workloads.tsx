@@ -1,3 +1,4 @@
+import { changeMagnitude } from '../../model/index.ts'
 import { Sparkline, TableWrap } from '../components.tsx'
 import { allPages, type PageContext, type PageResult, type SeriesSummary } from '../context.ts'
 import { formatChange, formatDay, formatValue } from '../format.ts'
@@ -263,7 +264,8 @@ function LatestChange(props: { readonly ctx: PageContext; readonly change: Serie
   return (
     <>
       <a class={`plain dir-${c.direction}`} href={props.ctx.links.page({ page: 'alert', id: c.alertId })}>
-        <span aria-hidden="true">{regression ? '▲' : '▼'}</span> {c.direction} {formatChange(c.ratio)}
+        <span aria-hidden="true">{regression ? '▲' : '▼'}</span> {c.direction}{' '}
+        {c.measure === 'instructions' ? changeMagnitude(c) : formatChange(c.ratio)}
       </a>{' '}
       <span class="small muted">
         {c.kind === 'infrastructure' ? '⚙ ' : ''}
