@@ -1,7 +1,7 @@
 // Values per process against processes, measured (issue 13; docs/stats.md "Values per process"):
 // one `langperf run` of the chosen workloads (default preset: 20 processes × 3 values), then for
-// each workload its within- and between-process noise, what a process costs before its first
-// value and what a value costs, the values per process that reach the same interval for the
+// each workload its within- and between-process noise, what a process costs besides its
+// values and what a value costs, the values per process that reach the same interval for the
 // least machine time (two-stage allocation) and that machine time against the measured one.
 // Prints figures; asserts nothing.
 //
@@ -63,7 +63,7 @@ try {
       }
       console.log(
         `${r.workload.name.padEnd(16)} σ within ${pct(a.components.within)}, between ${pct(a.components.between)} ` +
-          `(${a.components.processes} processes); a process costs ${a.costs.processS.toFixed(2)} s before its first value, a value ${a.costs.valueS.toFixed(3)} s; ` +
+          `(${a.components.processes} processes); a process costs ${a.costs.processS.toFixed(2)} s besides its values, a value ${a.costs.valueS.toFixed(3)} s; ` +
           `values per process: measured ${a.measuredValues.toFixed(0)}, best ${a.allocation.values} (optimum ${a.allocation.optimum.toFixed(1)}, ${a.allocation.reason}); ` +
           `machine time for the same interval ${a.timeRatio.toFixed(2)}× the measured allocation's`,
       )

@@ -14,9 +14,9 @@ import type { BuildCatalog, RunReader } from '../store/index.ts'
 import { type StoredLoopsQuery, storedRunsOfBuild } from './loops.ts'
 
 // What a measured result says about how it should have been sampled (issue 13, docs/stats.md
-// "Values per process"): its within- and between-process variance, what a process costs before
-// its first value and what a value costs (from each process's recorded wall time, its warm-ups
-// and values), the values per process that reach the same interval for the least machine time,
+// "Values per process"): its within- and between-process variance, what a process costs besides
+// its values (start, imports, warm-ups) and what a value costs (from each process's recorded wall
+// time and its values), the values per process that reach the same interval for the least machine time,
 // and the machine time that allocation needs against the one measured.
 
 /** A result's sampling judged from its own samples. */
@@ -56,10 +56,10 @@ export function samplingAdvice(
   for (const p of result.processes) {
     const wallMs = p.metadata.worker_wall_ms
     if (typeof wallMs !== 'number' || !(wallMs > 0) || p.values.length === 0) continue
+    // Everything but the values is paid once per process, its warm-ups included.
     const values = p.values.reduce((a, v) => a + v * perValue, 0)
-    const warmups = p.warmups.reduce((a, [loops, v]) => a + v * loops * Math.max(1, result.innerLoops), 0)
     valueTimes.push(values / p.values.length)
-    overheads.push(Math.max(0, wallMs / 1000 - values - warmups))
+    overheads.push(Math.max(0, wallMs / 1000 - values))
   }
   if (valueTimes.length === 0) return { reason: 'no wall time recorded per process (worker_wall_ms)' }
   const costs = { processS: median(overheads), valueS: median(valueTimes) }

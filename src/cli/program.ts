@@ -97,7 +97,7 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
         '--values <n|auto>',
         'override values per process; auto: per workload, the number that reaches the same interval for the least machine\n' +
           "time given its earlier runs' within- and between-process noise and what a process and a value cost (two-stage\n" +
-          "allocation; workloads without an earlier run keep the preset's; not for JIT interpreters) (docs/stats.md)",
+          "allocation, 2 to 20; workloads without an earlier run keep the preset's; not for JIT interpreters) (docs/stats.md)",
         valuesOption,
       )
       .option(

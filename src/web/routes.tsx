@@ -196,8 +196,13 @@ export function timelineRef(q: Query): PageRef {
  * triage, agents or the clock: the rendered page is kept while `GET /api/v1/state`'s runs token is
  * unchanged.
  */
-export const RUNS_ONLY_PAGES: ReadonlySet<PageRef['page']> = new Set(['release', 'releases', 'compare'])
-/** Rendered pages kept (release and compare pages are a few hundred KiB each). */
+export const RUNS_ONLY_PAGES: ReadonlySet<PageRef['page']> = new Set([
+  'release',
+  'releases',
+  'compare',
+  'matrix',
+])
+/** Rendered pages kept (release, compare and matrix pages are a few hundred KiB each). */
 const MAX_KEPT_PAGES = 24
 
 /** Registers the dashboard's pages and assets on `app`; its data comes from `api` only. */
@@ -216,7 +221,7 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
   }
 
   // Pages made from runs alone, kept as made until the runs' state changes (a release page renders
-  // 600 rows of intervals: ~25 ms of rendering each time otherwise).
+  // 600 rows of intervals, the stacks matrix compares each stack column: 25-70 ms each time otherwise).
   const made = new Memo(MAX_KEPT_PAGES)
   const render = async (ref: PageRef) => {
     if (!RUNS_ONLY_PAGES.has(ref.page)) return renderPage(ctx, ref)
@@ -342,7 +347,7 @@ export function registerWebRoutes(app: FastifyInstance, api: ApiClient, options:
  * Reads the built assets when registered, and fails then (naming the build command) without them.
  */
 /** The pages a server renders once at start, so that their first visitor finds them made. */
-export const WARM_PAGES = ['/', '/workloads', '/matrix', '/releases'] as const
+export const WARM_PAGES = ['/', '/workloads', '/matrix', '/matrix?split=stack', '/releases'] as const
 /** Release comparison pages (the newest first, as the releases index lists them) also made at start. */
 export const WARM_RELEASE_PAGES = 12
 

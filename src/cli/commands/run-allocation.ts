@@ -11,6 +11,13 @@ import { log } from '../output.ts'
 // from the first interpreter of the run that has one; a workload without an earlier result keeps
 // the preset's values. Interpreters with a JIT keep theirs (runner/suite.ts).
 
+/**
+ * Values per process `--values auto` chooses between: at least 2, so that every run still measures
+ * the within-process noise the next allocation is made from (with one value per process there is
+ * none to learn, and the next run would fall back to the preset's).
+ */
+export const AUTO_BOUNDS = { min: 2, max: 20 } as const
+
 /** What a run reads of its builds' earlier runs on the machine (loops, values per process). */
 export interface RunHistoryPlan {
   readonly interpreters: readonly Interpreter[]
@@ -30,12 +37,16 @@ export async function allocatedValues(
   const said: string[] = []
   for (const interp of plan.interpreters) {
     if (Object.keys(out).length === plan.workloads.length) break
-    const advice = await storedSamplingAdvice(store, {
-      identity: buildFromInterpreter(interp).identity,
-      machine: plan.machine,
-      minTimeS: plan.minTimeS,
-      versions,
-    })
+    const advice = await storedSamplingAdvice(
+      store,
+      {
+        identity: buildFromInterpreter(interp).identity,
+        machine: plan.machine,
+        minTimeS: plan.minTimeS,
+        versions,
+      },
+      AUTO_BOUNDS,
+    )
     for (const [name, a] of advice) {
       if (out[name] !== undefined) continue
       out[name] = a.allocation.values
