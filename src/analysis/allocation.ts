@@ -4,6 +4,7 @@ import {
   type Allocation,
   type AllocationBounds,
   DEFAULT_ALLOCATION_BOUNDS,
+  median,
   optimalValuesPerProcess,
   relativeMachineTime,
   type SamplingCosts,
@@ -28,14 +29,6 @@ export interface SamplingAdvice {
   readonly measuredValues: number
   /** Machine time of `allocation` for the same interval, as a fraction of the measured allocation's. */
   readonly timeRatio: number
-}
-
-/** Middle value of `xs` (sorted copy); NaN for none. */
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 /**

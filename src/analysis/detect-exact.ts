@@ -1,4 +1,4 @@
-import { orderFromCommitDate } from '../stats/index.ts'
+import { median, orderFromCommitDate } from '../stats/index.ts'
 import type { ChangeInput, ChangeKey, ChangeRow, RunFacts, SeriesKey, SeriesPoint } from '../store/index.ts'
 import { INSTRUCTION_MIN_EFFECT } from './compare.ts'
 import { epochFacts, lowerIsBetter } from './epochs.ts'
@@ -38,12 +38,6 @@ export interface ExactStep {
 interface Build {
   readonly ids: readonly string[]
   readonly value: number | null
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 /** The points grouped by build in history order, each build's value the median of its counts. */
