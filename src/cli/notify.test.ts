@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { parseConfig } from '../config/index.ts'
-import { type AlertDetail, openSqliteStore } from '../store/index.ts'
+import { type AlertDetail, exampleAlertDetail, openSqliteStore } from '../store/index.ts'
 import { messageForAlert } from './commands/notify.ts'
 import { main } from './main.ts'
 
@@ -138,35 +138,15 @@ test('notify send refuses an alert that is not stored', async () => {
 
 test('messageForAlert() takes a stored alert and links its commits on the runtime remote', () => {
   const sha = (c: string) => c.repeat(40)
-  const alert: AlertDetail = {
+  const alert: AlertDetail = exampleAlertDetail({
     id: 5,
-    runtime: 'cpython',
-    branch: 'main',
-    lastGoodCommit: sha('a'),
-    firstBadCommit: sha('b'),
-    kind: 'commit',
-    lastGoodBuildId: 1,
-    firstBadBuildId: 2,
-    status: 'confirmed',
-    direction: 'regression',
-    triage: 'new',
-    triageNote: null,
-    triageLink: null,
-    triagedAt: null,
-    acknowledgedUntil: null,
-    lastGoodCommitDate: null,
-    firstBadCommitDate: null,
     culpritCommit: sha('c'),
     culpritNote: 'bisected',
     createdAt: '2026-11-27T00:00:00.000Z',
     updatedAt: '2026-11-27T00:00:00.000Z',
     changeCount: 1,
     regressions: 1,
-    improvements: 0,
-    machines: ['bench-1'],
-    configs: ['default'],
     largest: { workload: 'nbody', measure: 'time', ratio: 1.1, ratioLow: 1.05, ratioHigh: 1.15 },
-    profiles: [],
     changes: [
       {
         id: 1,
@@ -195,7 +175,7 @@ test('messageForAlert() takes a stored alert and links its commits on the runtim
         updatedAt: '2026-11-27T00:00:00.000Z',
       },
     ],
-  }
+  })
   const parsed = parseConfig(
     '[[runtimes]]\nname = "cpython"\nfamily = "cpython"\nremote = "git@github.com:python/cpython.git"\nbranches = ["main"]\n',
     'langperf.toml',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { AlertDetail, ChangeRow } from '../store/index.ts'
+import { type AlertDetail, type ChangeRow, exampleAlertDetail } from '../store/index.ts'
 import { alertMeasure, planAlertBisect } from './bisect-run.ts'
 import { toyRecipeConfig } from './testing.ts'
 
@@ -37,37 +37,13 @@ function change(
 }
 
 function alert(changes: readonly ChangeRow[]): AlertDetail {
-  return {
-    id: 1,
+  return exampleAlertDetail({
     runtime: 'toy',
-    branch: 'main',
-    lastGoodCommit: 'a'.repeat(40),
-    firstBadCommit: 'b'.repeat(40),
-    kind: 'commit',
-    lastGoodBuildId: 1,
-    firstBadBuildId: 2,
-    status: 'confirmed',
-    direction: 'regression',
-    triage: 'new',
-    triageNote: null,
-    triageLink: null,
-    triagedAt: null,
-    acknowledgedUntil: null,
-    lastGoodCommitDate: null,
-    firstBadCommitDate: null,
-    culpritCommit: null,
-    culpritNote: null,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
     changeCount: changes.length,
     regressions: changes.length,
-    improvements: 0,
     machines: ['box'],
-    configs: ['default'],
-    largest: null,
     changes,
-    profiles: [],
-  }
+  })
 }
 
 test('an alert of instruction-count changes is bisected by counts, on those workloads', () => {

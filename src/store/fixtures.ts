@@ -10,7 +10,7 @@ import type {
   RunWithResults,
   WorkloadResult,
 } from '../model/index.ts'
-import type { BlameEnd, ChangeInput } from './alert-types.ts'
+import type { AlertDetail, BlameEnd, ChangeInput } from './alert-types.ts'
 import type { SeriesKey } from './types.ts'
 
 // Example values for the contract tests and the write benchmark: realistic shapes, every field
@@ -236,5 +236,44 @@ export function exampleCountChange(time: ChangeInput, ratio: number): ChangeInpu
     ratioHigh: ratio,
     pValue: 0,
     details: { method: 'exact' },
+  }
+}
+
+/**
+ * An alert as `getAlert` answers it: confirmed regression of commit a…a → b…b on main, untriaged,
+ * no culprit, no changes or profiles; override any field (its counts do not follow `changes`).
+ */
+export function exampleAlertDetail(overrides: Partial<AlertDetail> = {}): AlertDetail {
+  return {
+    id: 1,
+    runtime: 'cpython',
+    branch: 'main',
+    lastGoodCommit: 'a'.repeat(40),
+    firstBadCommit: 'b'.repeat(40),
+    kind: 'commit',
+    lastGoodBuildId: 1,
+    firstBadBuildId: 2,
+    status: 'confirmed',
+    direction: 'regression',
+    triage: 'new',
+    triageNote: null,
+    triageLink: null,
+    triagedAt: null,
+    acknowledgedUntil: null,
+    lastGoodCommitDate: null,
+    firstBadCommitDate: null,
+    culpritCommit: null,
+    culpritNote: null,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    changeCount: 0,
+    regressions: 0,
+    improvements: 0,
+    machines: ['bench-1'],
+    configs: ['default'],
+    largest: null,
+    changes: [],
+    profiles: [],
+    ...overrides,
   }
 }

@@ -9,6 +9,7 @@ export * from './alert-types.ts'
 export * from './farm-types.ts'
 /** Example machine environments for tests and bench scripts (pure data). */
 export {
+  exampleAlertDetail,
   exampleBuild,
   exampleCommitChange,
   exampleCountChange,
