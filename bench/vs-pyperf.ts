@@ -17,7 +17,7 @@
 //
 //   node --import tsx bench/vs-pyperf.ts --pyperf DIR [--python ~/.pyenv/versions/3.11.7/bin/python3.11]
 //        [--pairs 6] [--workloads nbody,generators,json_roundtrip] [--settings default,1+1,0+1]
-//        [--out records.json] [--keep]
+//        [--out records.json] [--keep] [--pyperf-arg=--affinity=1 …]
 //
 // DIR is a pyperf source tree (its `pyperf/` package is put on PYTHONPATH); pyperf is not part of
 // langperf and none of it is copied here. psutil is optional for pyperf (metadata, affinity): to
@@ -41,6 +41,9 @@ const { values } = parseArgs({
     out: { type: 'string' },
     from: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // Passed to pyperf's Runner as given, e.g. --pyperf-arg=--affinity=1 to place pyperf's workers
+    // on the CPU langperf's default puts its own on (langperf run --cpus auto).
+    'pyperf-arg': { type: 'string', multiple: true, default: [] },
   },
 })
 
@@ -206,7 +209,11 @@ function runPyperf(workload: string, n: number): Side {
   const out = join(dir, `pyperf-${workload}-${n}.json`)
   const load1 = loadavg()[0] ?? 0
   const { value: said, wallS } = time(() =>
-    inOwnSession(python, [driver, '--workload-dir', join(repo, 'workloads', workload), '-o', out], pyEnv),
+    inOwnSession(
+      python,
+      [driver, '--workload-dir', join(repo, 'workloads', workload), '-o', out, ...values['pyperf-arg']],
+      pyEnv,
+    ),
   )
   const file = JSON.parse(readFileSync(out, 'utf8')) as PyperfFile
   const bench = file.benchmarks[0]!
@@ -318,7 +325,7 @@ function spread(sides: readonly Side[]) {
 
 try {
   console.log(
-    `vs-pyperf: python ${pythonVersion} (${python}), pyperf ${pyperfVersion} from ${pyperfDir}, psutil ${psutilVersion === 'None' ? 'absent' : psutilVersion}; ${pairs} pairs × ${workloads.join(', ')}; langperf settings ${settings.map((s) => `${s} [${SETTINGS[s]!.join(' ') || 'no options'}]`).join(', ')}`,
+    `vs-pyperf: python ${pythonVersion} (${python}), pyperf ${pyperfVersion} from ${pyperfDir}, psutil ${psutilVersion === 'None' ? 'absent' : psutilVersion}; ${pairs} pairs × ${workloads.join(', ')}; langperf settings ${settings.map((s) => `${s} [${SETTINGS[s]!.join(' ') || 'no options'}]`).join(', ')}; pyperf ${values['pyperf-arg'].length > 0 ? values['pyperf-arg'].join(' ') : 'with no options'}`,
   )
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
   // One database for every setting: the first run of a workload calibrates its loops, as any

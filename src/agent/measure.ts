@@ -13,6 +13,7 @@ import {
   readEnvironment,
   resolveSuite,
   type WorkloadCatalog,
+  workerPinning,
 } from '../runner/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 
@@ -111,12 +112,16 @@ export async function measureInto(
   },
 ): Promise<LangperfRunDocumentInput[]> {
   const workloads = await jobWorkloads(job, context.catalog)
+  const environment = await readEnvironment()
+  // Every worker on one CPU, the same each job (runner/pinning.ts), as `langperf run` does.
+  const pinning = await workerPinning('auto', environment, process.env)
   const store = await openSqliteStore(':memory:')
   try {
     const outcome = await measureAndStore(
       store,
       {
         interpreters: measured.interpreters,
+        ...(pinning.cpuList === undefined ? {} : { cpuList: pinning.cpuList, cpuPinning: pinning.source }),
         workloads,
         preset: presetOfJob(job),
         timeoutMs: job.measure.timeoutS * 1000,
@@ -125,11 +130,16 @@ export async function measureInto(
       },
       {
         machine: context.machine,
-        environment: await readEnvironment(),
+        environment,
         suite: measured.suite ?? job.key.suite,
         signal: context.signal,
         ...(measured.builds === undefined ? {} : { builds: measured.builds }),
-        metadata: { ...measured.metadata, farm_job: job.id, farm_attempt: job.attempt },
+        metadata: {
+          ...measured.metadata,
+          farm_job: job.id,
+          farm_attempt: job.attempt,
+          cpu_pinning: pinning.source,
+        },
         ...(measured.runMetadata === undefined ? {} : { runMetadata: measured.runMetadata }),
       },
     )

@@ -160,11 +160,14 @@ test('run measures an interpreter into the database and show lists it', async ()
     ['0', '0', '0'],
   )
   assert.equal(third.run.metadata.cpu_list, '0')
-  assert.equal(
-    second.results[0].processes[0].metadata.cpu_list,
-    undefined,
-    'no isolated CPU here: not pinned',
-  )
+  // Without --cpus (auto): every worker on one CPU, the same for all, and the run says which rule
+  // placed them (one CPU where this process may use several, none on a one-CPU machine).
+  const auto = second.run.metadata
+  assert.ok(['one-cpu', 'isolated', 'none'].includes(auto.cpu_pinning), String(auto.cpu_pinning))
+  for (const p of second.results[0].processes) assert.equal(p.metadata.cpu_list, auto.cpu_list)
+  if (auto.cpu_pinning === 'one-cpu') assert.match(auto.cpu_list, /^\d+$/)
+  if (auto.cpu_pinning === 'none') assert.equal(auto.cpu_list, undefined)
+  assert.equal(third.run.metadata.cpu_pinning, 'asked')
   // Another minimum value duration is another calibration.
   const other = await cli('run', ...quick, '--min-time', '0.02', '--db', db, '--no-progress')
   assert.doesNotMatch(other.err, /reused from earlier runs/)

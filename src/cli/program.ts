@@ -128,7 +128,7 @@ export function addRunCommand(program: Command, ctx: Ctx, setStatus: (code: numb
       )
       .option(
         '--cpus <list>',
-        'pin every worker to these CPUs (like 1 or 2-3, with taskset), none, or auto: the CPUs isolated from the scheduler, if any (default)',
+        "where workers run (with taskset): auto (default) puts every worker on one CPU, the same each run: the CPUs isolated from the scheduler if the machine has some, else the highest-numbered CPU (a process's CPU can move its time by a third on a VM or a hybrid CPU); none lets the scheduler place them; or a list like 1 or 2-3",
       )
       .option(
         '--recalibrate',

@@ -45,6 +45,7 @@ import {
   readEnvironment,
   type ToolInstall,
   type Valgrind,
+  workerPinning,
 } from '../runner/index.ts'
 import type { Store } from '../store/index.ts'
 
@@ -364,10 +365,15 @@ export async function measureBuilds(
   const means: MeansByInterpreter = new Map()
   const loops: Record<string, number> = {}
   const failures: string[] = []
+  const environment = await world.readEnvironment()
+  // Every worker on one CPU, the same each night (runner/pinning.ts): a process's CPU is part of
+  // what it measures, and a pair's two builds must share it.
+  const pinning = await workerPinning('auto', environment, process.env)
   const outcome = await measureAndStore(
     world.store,
     {
       interpreters: input.interpreters,
+      ...(pinning.cpuList === undefined ? {} : { cpuList: pinning.cpuList, cpuPinning: pinning.source }),
       workloads: input.workloads,
       preset: input.preset,
       timeoutMs: input.timeoutMs,
@@ -378,10 +384,10 @@ export async function measureBuilds(
     },
     {
       machine: world.machine,
-      environment: await world.readEnvironment(),
+      environment,
       suite: input.suite,
       builds: input.builds,
-      metadata: input.metadata,
+      metadata: { ...input.metadata, cpu_pinning: pinning.source },
       ...(input.runMetadata ? { runMetadata: input.runMetadata } : {}),
       now: world.now,
       ...(world.signal ? { signal: world.signal } : {}),

@@ -1,14 +1,14 @@
 import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
-import { availableParallelism, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import type { JsonObject } from '../lib/index.ts'
 import type { FailureReason, HttpDriver, ProcessSamples, WorkloadDefinition } from '../model/index.ts'
 import { onPath } from './discovery.ts'
-import { parseCpuList } from './environment.ts'
 import { type OpenLoopReport, openLoop, weightedOrder } from './open-loop.ts'
+import { allowedCpus } from './pinning.ts'
 import { runWorker } from './process.ts'
 import { HARNESS_PATH } from './protocol.ts'
 import {
@@ -164,14 +164,6 @@ export function serverLoadSplit(cpus: readonly number[], workers: number): HttpP
       reason: `not pinned: ${sorted.length} CPU${sorted.length === 1 ? '' : 's'} for ${workers} server worker${workers === 1 ? '' : 's'} and the load generator (pinning needs ${workers + 1})`,
     }
   return { server: sorted.slice(0, workers).join(','), load: sorted.slice(workers).join(',') }
-}
-
-/** The CPUs this process may run on (`Cpus_allowed_list`), else every CPU the OS reports. */
-async function allowedCpus(): Promise<number[]> {
-  const status = await readFile('/proc/self/status', 'utf8').catch(() => '')
-  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1]
-  const cpus = list === undefined ? [] : parseCpuList(list)
-  return cpus.length > 0 ? cpus : Array.from({ length: availableParallelism() }, (_, i) => i)
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Interpreter } from './discovery.ts'
 import { parseCpuList } from './environment.ts'
 import { runHttpProcess } from './http-driver.ts'
 import { countWorkload, INSTRUCTION_METHODS, INSTRUCTION_UNIT, type Valgrind } from './instructions.ts'
+import type { WorkerPinning } from './pinning.ts'
 import type { Preset, Sampling } from './presets.ts'
 import { runWorker, workerEnv } from './process.ts'
 import {
@@ -66,6 +67,11 @@ export interface SuitePlan {
   readonly valuesByWorkload?: Readonly<Record<string, number>>
   /** Pin every worker to these CPUs (`taskset -c` syntax); recorded in each process's metadata. */
   readonly cpuList?: string
+  /**
+   * Where `cpuList` came from (runner/pinning.ts). The default of one CPU pins timed workers only:
+   * a server workload keeps splitting the CPUs this process may use between server and load.
+   */
+  readonly cpuPinning?: WorkerPinning['source']
   /**
    * Adaptive sampling: after each round from `minProcesses` on, `settled` reads every side's
    * process means and says whether to stop; otherwise rounds go on up to `maxProcesses` per side.
@@ -618,7 +624,9 @@ async function measureProcess(suite: SuiteRun, def: WorkloadDefinition, side: Si
     const http = await runHttpProcess(def, side.python, {
       env: worker.env,
       timeoutMs: worker.timeoutMs,
-      ...(suite.plan.cpuList === undefined ? {} : { cpus: parseCpuList(suite.plan.cpuList) }),
+      ...(suite.plan.cpuList === undefined || suite.plan.cpuPinning === 'one-cpu'
+        ? {}
+        : { cpus: parseCpuList(suite.plan.cpuList) }),
     })
     if (http.ok) side.processes.push(http.process)
     else

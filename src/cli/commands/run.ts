@@ -16,14 +16,12 @@ import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
   type BlasChoice,
-  CPU_LIST_PATTERN,
   customizePreset,
   discoverInterpreters,
   getPreset,
   type Interpreter,
   kernelEnv,
   loadWorkloadCatalog,
-  onPath,
   onSystemPackages,
   overrideRequirements,
   type Preset,
@@ -34,6 +32,7 @@ import {
   WARMUP_PRESET,
   type WorkloadCatalog,
   warmupPreset,
+  workerPinning,
 } from '../../runner/index.ts'
 import type { BuildCatalog, RunReader, Store } from '../../store/index.ts'
 import {
@@ -247,10 +246,12 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const interpreters = await findInterpreters(ctx, options)
   const counting = countsInstructions(options) ? await instructionSetup(ctx.env) : undefined
   const environment = await readEnvironment()
-  const cpuList = await cpuListFrom(options.cpus ?? 'auto', environment, ctx.env)
+  const pinning = await workerPinning(options.cpus ?? 'auto', environment, ctx.env)
+  const cpuList = pinning.cpuList
   const machine = options.machine ?? hostname()
   const cacheDir = await cacheDirOf(options)
   logPlan(ctx, options, { suite, workloads, preset, interpreters, environment })
+  log(ctx.io, `  ${pinning.note}`)
   const withRequirements = workloads.filter((w) => w.manifest.requirements?.length).length
   if (withRequirements > 0 && options.systemPackages)
     log(
@@ -308,7 +309,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
               ...(oneLoop ? { frozenLoops: oneLoop } : {}),
               ...(adaptive ? { adaptive } : {}),
-              ...(cpuList === undefined ? {} : { cpuList }),
+              ...(cpuList === undefined ? {} : { cpuList, cpuPinning: pinning.source }),
               cacheDir,
               pipEnv: ctx.env,
               ...(options.systemPackages ? { systemPackages: true } : {}),
@@ -325,6 +326,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               signal,
               metadata: {
                 ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
+                cpu_pinning: pinning.source,
                 ...(valuesByWorkload ? { values_auto: valuesByWorkload } : {}),
                 ...counting?.metadata,
                 ...(options.requirementsOverride?.length
@@ -393,41 +395,6 @@ async function frozenLoopsOf(
       )
   }
   return out
-}
-
-/**
- * The CPUs workers are pinned to: `auto` takes the CPUs isolated from the scheduler (pinning
- * elsewhere on a shared machine only stops a worker escaping a busy CPU), `none` pins nothing,
- * a list is checked against the machine's CPUs. Pinning needs `taskset` (util-linux).
- */
-async function cpuListFrom(
-  value: string,
-  environment: Awaited<ReturnType<typeof readEnvironment>>,
-  env: NodeJS.ProcessEnv,
-): Promise<string | undefined> {
-  if (value === 'none') return undefined
-  const auto = value === 'auto'
-  const list = auto ? environment.tuning.isolatedCpus : value
-  if (auto && list === '') return undefined
-  if (!CPU_LIST_PATTERN.test(list)) {
-    throw new LangperfError(
-      'bad-input',
-      `Cannot pin to --cpus ${value}: expected auto, none or a list like 1 or 2-3,5`,
-    )
-  }
-  const cpus = environment.fingerprint.logicalCpus
-  const highest = Math.max(...list.split(/[,-]/).map(Number))
-  if (highest >= cpus) {
-    throw new LangperfError('bad-input', `Cannot pin to CPU ${highest}: this machine has CPUs 0-${cpus - 1}`)
-  }
-  if ((await onPath('taskset', env)) === null) {
-    if (auto) return undefined
-    throw new LangperfError(
-      'unavailable',
-      'Cannot pin workers to CPUs: `taskset` (util-linux) is not installed',
-    )
-  }
-  return list
 }
 
 /** The stop rule of --precision (with --processes as its minimum), or none. */
