@@ -33,6 +33,7 @@ import {
   RunSchema,
   RuntimeSchema,
   RunWarmupSchema,
+  SeriesColumnsSchema,
   SeriesInfoSchema,
   SeriesPointsSchema,
   SeriesSummarySchema,
@@ -153,6 +154,8 @@ const SeriesPointQuery = z.strictObject({
       'A secondary metric instead of the value (a server workload’s requests_per_s, latency_p50_ms, latency_p99_ms, latency_p99_ms@90%…; `metrics` in the answer lists them); points without it are left out',
     ),
 })
+
+const SeriesColumnsQuery = SeriesPointQuery.omit({ raw: true, interval: true, epochs: true })
 
 const HealthSchema = z.object({
   status: z.literal('ok'),
@@ -377,6 +380,21 @@ export const ROUTES = {
     bodyKind: 'none',
     status: 200,
     response: SeriesPointsSchema,
+    validateResponse: false,
+  }),
+  getSeriesColumns: route({
+    method: 'GET',
+    path: '/api/v1/series/columns',
+    action: 'get series columns',
+    summary: 'The points of one series in commit order, as columns',
+    description:
+      'What `series/points` with `interval=1&epochs=1` answers, as one array per field (index i of each is the i-th point) and without the summary’s other statistics: what a chart draws. `failed=1` includes failed and skipped builds (state `f`, `s`); `metric=NAME` gives that metric’s values in place of the value.',
+    tag: 'series',
+    auth: 'public',
+    query: SeriesColumnsQuery,
+    bodyKind: 'none',
+    status: 200,
+    response: SeriesColumnsSchema,
     validateResponse: false,
   }),
   compare: route({

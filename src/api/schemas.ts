@@ -426,6 +426,35 @@ export const SeriesPointsSchema = z.object({
   points: z.array(SeriesPointSchema),
 })
 
+/**
+ * A series' points as columns, index i of every array being the i-th point in commit order: what a
+ * chart draws (a 1,825-point series is 12 arrays instead of 1,825 objects).
+ */
+export const SeriesColumnsSchema = z.object({
+  series: SeriesKeySchema,
+  metric: MetricInfoSchema.nullable(),
+  metrics: z.array(MetricInfoSchema),
+  /** The unit of the measured points (the first measured one's); null when none is measured. */
+  unit: z.string().nullable(),
+  columns: z.object({
+    resultId: z.array(Id),
+    runId: z.array(Id),
+    buildId: z.array(Id),
+    commitSha: z.array(z.string().nullable()),
+    commitDateUtc: z.array(z.string().nullable()),
+    runStartedAt: z.array(z.string()),
+    /** One letter per point: m measured, f failed, s skipped. */
+    state: z.string(),
+    /** Mean of per-process means; null where not measured. */
+    mean: z.array(z.number().nullable()),
+    /** The 95 % t interval of the mean; null below two processes or where not measured. */
+    low: z.array(z.number().nullable()),
+    high: z.array(z.number().nullable()),
+    /** The run's epoch key (infrastructure); where it changes is an epoch boundary. */
+    epoch: z.array(z.string()),
+  }),
+})
+
 // ---- comparison and overview ----
 
 /** A ratio candidate/base with its interval; below 1 is faster for times. */

@@ -32,7 +32,14 @@ import { farmHandlers, resultArrived } from './farm-handlers.ts'
 import { checkJsonDepth } from './limits.ts'
 import { computeOverview, OverviewMemo, toGeometricMean, toRunDto } from './overview.ts'
 import { profileHandlers } from './profile-handlers.ts'
-import { metricPoints, metricsOf, newestMetrics, withPointExtras } from './series-points.ts'
+import {
+  metricPoints,
+  metricsOf,
+  newestMetrics,
+  pointColumns,
+  type SeriesReadQuery,
+  withPointExtras,
+} from './series-points.ts'
 import { summarizeSeries } from './series-summary.ts'
 import { aroundStore } from './test-hooks.ts'
 import { hashTokenSecret, newTokenSecret } from './tokens.ts'
@@ -513,66 +520,91 @@ const MAX_KEPT_GROUPS = 64
 /** Series points, comparisons and the overview. */
 function seriesHandlers(
   store: Store,
-): Pick<Handlers, 'getSeriesPoints' | 'summarizeSeries' | 'compare' | 'overview' | 'getState'> {
+): Pick<
+  Handlers,
+  'getSeriesPoints' | 'getSeriesColumns' | 'summarizeSeries' | 'compare' | 'overview' | 'getState'
+> {
   const overviewMemo = new OverviewMemo()
   const pointsMemo = new Memo(MAX_KEPT_SERIES)
   const epochsMemo = new Memo(MAX_KEPT_GROUPS)
+
+  /** One series' stored points (or a metric's) with its metrics, and its group's epochs when asked. */
+  async function readSeries(
+    query: SeriesReadQuery,
+    action: string,
+    options: { readonly raw: boolean },
+    state: string,
+  ) {
+    const version = query.version ?? (await onlyVersionOf(store, query.workload, action))
+    const key = {
+      machine: query.machine,
+      runtime: query.runtime,
+      config: query.config,
+      branch: query.branch ?? null,
+      workload: query.workload,
+      workloadVersion: version,
+    }
+    const metric = query.metric
+    // Bisection's runs measure a few builds to answer one question; the timeline is the
+    // nightly history, so they are left out (they stay in /runs).
+    const read = await store.getSeriesPoints(key, {
+      withProcessMeans: options.raw && metric === undefined,
+      withMetadata: metric !== undefined,
+      ...HISTORY_EXCLUDES,
+      ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
+    })
+    if (read.length === 0) await refuseUnknownSeries(store, key, action)
+    const metrics = metric === undefined ? await newestMetrics(store, key, read) : metricsOf(read)
+    const info = metric === undefined ? null : (metrics.find((m) => m.name === metric) ?? null)
+    if (metric !== undefined && info === null) {
+      throw new LangperfError(
+        'not-found',
+        `Cannot ${action}: the series records no metric ${quote(metric)}${metrics.length > 0 ? `; it records ${metrics.map((m) => m.name).join(', ')}` : ' (only a server workload records metrics)'}`,
+      )
+    }
+    return {
+      key,
+      info,
+      metrics,
+      points: metric === undefined ? read : metricPoints(read, metric, options.raw),
+      // The epochs of a series are those of its group's runs: kept per group, so the other
+      // workloads of the group do not read its runs again.
+      epochsOf: () => epochsMemo.current(groupOf(key), state, () => groupEpochs(store, key)),
+    }
+  }
+
   return {
     summarizeSeries: async ({ query }) => summarizeSeries(store, query),
     getState: async () => ({ runs: await store.runsState() }),
     getSeriesPoints: async ({ query }) => {
-      const action = ROUTES.getSeriesPoints.action
-      const version = query.version ?? (await onlyVersionOf(store, query.workload, action))
-      const key = {
-        machine: query.machine,
-        runtime: query.runtime,
-        config: query.config,
-        branch: query.branch ?? null,
-        workload: query.workload,
-        workloadVersion: version,
-      }
+      const state = await store.runsState()
       // Points, their intervals and epochs change only with the runs (a result added, a run
       // finished, a build moved): the answer at a runsState is kept, a few series at a time.
-      const metric = query.metric
-      const memoKey = JSON.stringify([
-        key,
-        query.raw,
-        query.interval,
-        query.epochs,
-        query.failed,
-        metric ?? null,
-      ])
-      const state = await store.runsState()
+      const memoKey = JSON.stringify(['points', query])
       return pointsMemo.current(memoKey, state, async () => {
-        // Bisection's runs measure a few builds to answer one question; the timeline is the
-        // nightly history, so they are left out (they stay in /runs).
-        const read = await store.getSeriesPoints(key, {
-          withProcessMeans: query.raw && metric === undefined,
-          withMetadata: metric !== undefined,
-          ...HISTORY_EXCLUDES,
-          ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
-        })
-        if (read.length === 0) await refuseUnknownSeries(store, key, action)
-        const metrics = metric === undefined ? await newestMetrics(store, key, read) : metricsOf(read)
-        const info = metric === undefined ? null : (metrics.find((m) => m.name === metric) ?? null)
-        if (metric !== undefined && info === null) {
-          throw new LangperfError(
-            'not-found',
-            `Cannot ${action}: the series records no metric ${quote(metric)}${metrics.length > 0 ? `; it records ${metrics.map((m) => m.name).join(', ')}` : ' (only a server workload records metrics)'}`,
-          )
-        }
-        const points = metric === undefined ? read : metricPoints(read, metric, query.raw)
+        const read = await readSeries(query, ROUTES.getSeriesPoints.action, { raw: query.raw }, state)
         return {
-          series: key,
-          metric: info,
-          metrics,
+          series: read.key,
+          metric: read.info,
+          metrics: read.metrics,
           points: await withPointExtras(
-            points,
+            read.points,
             { raw: query.raw, interval: query.interval, epochs: query.epochs },
-            // The epochs of a series are those of its group's runs: kept per group, so the other
-            // workloads of the group do not read its runs again.
-            () => epochsMemo.current(groupOf(key), state, () => groupEpochs(store, key)),
+            read.epochsOf,
           ),
+        }
+      })
+    },
+
+    getSeriesColumns: async ({ query }) => {
+      const state = await store.runsState()
+      return pointsMemo.current(JSON.stringify(['columns', query]), state, async () => {
+        const read = await readSeries(query, ROUTES.getSeriesColumns.action, { raw: false }, state)
+        return {
+          series: read.key,
+          metric: read.info,
+          metrics: read.metrics,
+          ...pointColumns(read.points, await read.epochsOf()),
         }
       })
     },

@@ -29,6 +29,63 @@ export async function withPointExtras(
   })
 }
 
+/** What the series routes read a series by (their queries less the answer's options). */
+export interface SeriesReadQuery {
+  readonly machine: string
+  readonly runtime: string
+  readonly config: string
+  readonly branch?: string | undefined
+  readonly workload: string
+  readonly version?: string | undefined
+  readonly failed: boolean
+  readonly metric?: string | undefined
+}
+
+/** Single letters of the point states in the columns answer. */
+const STATE_LETTER = { measured: 'm', failed: 'f', skipped: 's' } as const
+
+/**
+ * Series points as columns (the `series/columns` answer): one array per field, each point's interval
+ * from its summary and its run's epoch key, in one pass and without an object per point.
+ */
+export function pointColumns(points: readonly SeriesPoint[], epochs: ReadonlyMap<number, string>) {
+  const n = points.length
+  const columns = {
+    resultId: new Array<number>(n),
+    runId: new Array<number>(n),
+    buildId: new Array<number>(n),
+    commitSha: new Array<string | null>(n),
+    commitDateUtc: new Array<string | null>(n),
+    runStartedAt: new Array<string>(n),
+    state: '',
+    mean: new Array<number | null>(n),
+    low: new Array<number | null>(n),
+    high: new Array<number | null>(n),
+    epoch: new Array<string>(n),
+  }
+  const states: string[] = new Array<string>(n)
+  let unit: string | null = null
+  for (let i = 0; i < n; i++) {
+    const p = points[i] as SeriesPoint
+    const measured = p.state === 'measured'
+    if (measured && unit === null) unit = p.unit
+    const interval = measured ? summaryInterval(p.summary) : null
+    columns.resultId[i] = p.resultId
+    columns.runId[i] = p.runId
+    columns.buildId[i] = p.buildId
+    columns.commitSha[i] = p.commitSha
+    columns.commitDateUtc[i] = p.commitDateUtc
+    columns.runStartedAt[i] = p.runStartedAt
+    states[i] = STATE_LETTER[p.state]
+    columns.mean[i] = measured ? p.summary.mean : null
+    columns.low[i] = interval?.low ?? null
+    columns.high[i] = interval?.high ?? null
+    columns.epoch[i] = epochs.get(p.runId) ?? '?'
+  }
+  columns.state = states.join('')
+  return { unit, columns }
+}
+
 function withoutProcessMeans(p: SeriesPoint): SeriesPoint {
   const { processMeans: _, ...rest } = p
   return rest

@@ -362,6 +362,83 @@ describe('public read routes', () => {
     assert.equal('epoch' in (plain[0] ?? {}), false)
   })
 
+  test('GET /api/v1/series/columns answers what series/points with interval=1&epochs=1 does, as columns', async () => {
+    const q = 'machine=bench-1&runtime=cpython&config=default&branch=main&workload=nbody'
+    const asPoints = await call(f.app, {
+      method: 'GET',
+      url: `/api/v1/series/points?${q}&interval=1&epochs=1&failed=1`,
+    })
+    const asColumns = await call(f.app, { method: 'GET', url: `/api/v1/series/columns?${q}&failed=1` })
+    assert.equal(asColumns.status, 200, JSON.stringify(asColumns.body))
+    const points = asPoints.body.points as {
+      resultId: number
+      runId: number
+      buildId: number
+      commitSha: string | null
+      commitDateUtc: string | null
+      runStartedAt: string
+      state: string
+      unit: string
+      summary: { mean: number | null }
+      interval: { low: number; high: number } | null
+      epoch: string
+    }[]
+    assert.ok(points.length >= 2)
+    const c = asColumns.body.columns as Record<string, unknown[]> & { state: string }
+    assert.deepEqual(asColumns.body.series, asPoints.body.series)
+    assert.deepEqual(asColumns.body.metrics, asPoints.body.metrics)
+    assert.equal(asColumns.body.unit, points.find((p) => p.state === 'measured')?.unit)
+    assert.deepEqual(
+      c.resultId,
+      points.map((p) => p.resultId),
+    )
+    assert.deepEqual(
+      c.runId,
+      points.map((p) => p.runId),
+    )
+    assert.deepEqual(
+      c.buildId,
+      points.map((p) => p.buildId),
+    )
+    assert.deepEqual(
+      c.commitSha,
+      points.map((p) => p.commitSha),
+    )
+    assert.deepEqual(
+      c.commitDateUtc,
+      points.map((p) => p.commitDateUtc),
+    )
+    assert.deepEqual(
+      c.runStartedAt,
+      points.map((p) => p.runStartedAt),
+    )
+    assert.equal(c.state, points.map((p) => p.state[0]).join(''))
+    assert.deepEqual(
+      c.mean,
+      points.map((p) => (p.state === 'measured' ? p.summary.mean : null)),
+    )
+    assert.deepEqual(
+      c.low,
+      points.map((p) => p.interval?.low ?? null),
+    )
+    assert.deepEqual(
+      c.high,
+      points.map((p) => p.interval?.high ?? null),
+    )
+    assert.deepEqual(
+      c.epoch,
+      points.map((p) => p.epoch),
+    )
+    // The same refusals as series/points: an unknown series is a 404, options it does not take a 400.
+    const unknown = await call(f.app, {
+      method: 'GET',
+      url: `/api/v1/series/columns?${q.replace('nbody', 'nope')}`,
+    })
+    assert.equal(unknown.status, 404)
+    const raw = await call(f.app, { method: 'GET', url: `/api/v1/series/columns?${q}&raw=1` })
+    assert.equal(raw.status, 400)
+  })
+
   test('GET /api/v1/compare compares two runs, by id, by build:ID or by commit prefix', async () => {
     const [a, b] = f.runIds
     const r = await call(f.app, { method: 'GET', url: `/api/v1/compare?base=${a}&candidate=${b}` })

@@ -384,15 +384,15 @@ export async function warmPages(app: {
   const [first, ...others] = oneTimelinePerGroup(timelines)
   if (first !== undefined) await visit(first)
   for (const url of releasePages) await visit(url)
-  // Every other group's epochs (its runs' infrastructure, read once per group): the series points
+  // Every other group's epochs (its runs' infrastructure, read once per group): the series columns
   // of one of its timelines, as the timeline page asks for them.
   for (const url of others)
-    await visit(`/api/v1/series/points${url.slice(url.indexOf('?'))}&${TIMELINE_POINTS_FLAGS}`)
+    await visit(`/api/v1/series/columns${url.slice(url.indexOf('?'))}&${TIMELINE_COLUMNS_FLAGS}`)
   return { pages, ok, ms: performance.now() - started }
 }
 
-/** The flags of the series points a timeline page reads (warmPages asks for the same answer). */
-export const TIMELINE_POINTS_FLAGS = 'failed=true&interval=true&epochs=true'
+/** The flags of the series columns a timeline page reads (warmPages asks for the same answer). */
+export const TIMELINE_COLUMNS_FLAGS = 'failed=true'
 
 /** The first of `timelines` of each machine × runtime × config × branch, in their order. */
 export function oneTimelinePerGroup(timelines: readonly string[]): string[] {

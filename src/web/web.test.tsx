@@ -27,7 +27,7 @@ import { compareMarkdown, escapeMarkdown } from './markdown.ts'
 import { CommitRange } from './pages/alert-commits.tsx'
 import { PairedEvidence, pairedOf, rangesOverlap } from './pages/alert-evidence.tsx'
 import { stackLabel } from './pages/matrix-stacks.ts'
-import { releaseLinks, TIMELINE_POINTS_FLAGS, timelineLinks, WARM_PAGES, warmPages } from './routes.tsx'
+import { releaseLinks, TIMELINE_COLUMNS_FLAGS, timelineLinks, WARM_PAGES, warmPages } from './routes.tsx'
 
 // The dashboard's pure parts: escaping of untrusted strings wherever they are shown, links in both
 // forms, island data, number formatting, the Markdown export. Whole pages over a real database,
@@ -473,7 +473,7 @@ describe('warm-up at start', () => {
       '/timeline?machine=m&workload=nbody',
       '/releases/cpython/3.12.0/3.13.0',
       '/releases/pypy/7.3.15/7.3.16',
-      `/api/v1/series/points?machine=n&config=jit&workload=go&${TIMELINE_POINTS_FLAGS}`,
+      `/api/v1/series/columns?machine=n&config=jit&workload=go&${TIMELINE_COLUMNS_FLAGS}`,
     ])
     assert.equal(w.pages, WARM_PAGES.length + 4)
     assert.equal(w.ok, WARM_PAGES.length + 3, 'the failing matrix is not counted')

@@ -61,8 +61,8 @@ function labelOf(s: SeriesRef, first: SeriesRef | undefined): string {
   return parts.length === 0 ? labelOf(s, undefined) : parts.join(' ')
 }
 
-type Points = Out<'getSeriesPoints'>['points']
-type Metrics = Out<'getSeriesPoints'>['metrics']
+type Columns = Out<'getSeriesColumns'>['columns']
+type Metrics = Out<'getSeriesColumns'>['metrics']
 
 /** One series' columns for the chart, its changes and epoch boundaries placed on its points. */
 async function seriesData(
@@ -71,45 +71,43 @@ async function seriesData(
   label: string,
   state: string | null,
   metric: string | undefined,
-): Promise<{ data: TimelineSeriesData; points: Points; metrics: Metrics }> {
+): Promise<{ data: TimelineSeriesData; cols: Columns; unit: string; metrics: Metrics }> {
   const query = seriesQuery(s)
+  // The points as columns (series/columns): a long series is a dozen arrays, not an object per
+  // build, which is most of what a first visit of a 1,825-build timeline spent.
   const read = () =>
-    ctx.api.getSeriesPoints({
-      query: {
-        ...query,
-        failed: true,
-        interval: true,
-        epochs: true,
-        ...(metric === undefined ? {} : { metric }),
-      },
+    ctx.api.getSeriesColumns({
+      query: { ...query, failed: true, ...(metric === undefined ? {} : { metric }) },
     })
   const [answer, changes] = await Promise.all([
     ctx.memo === undefined || state === null
       ? read()
-      : ctx.memo.current(`timeline-points:${JSON.stringify([query, metric ?? null])}`, state, read),
+      : ctx.memo.current(`timeline-columns:${JSON.stringify([query, metric ?? null])}`, state, read),
     allPages((offset, limit) => ctx.api.listChanges({ query: { ...query, offset, limit } }), 5000),
   ])
-  const points = answer.points
-  const x: number[] = []
+  const cols = answer.columns
+  const n = cols.resultId.length
+  const x: number[] = new Array<number>(n)
   let last = Number.NEGATIVE_INFINITY
-  for (const p of points) {
+  for (let i = 0; i < n; i++) {
     // Strictly increasing times: two builds of one commit date are a second apart on the axis.
-    let t = Math.floor(Date.parse(p.commitDateUtc ?? p.runStartedAt) / 1000)
+    let t = Math.floor(Date.parse(cols.commitDateUtc[i] ?? cols.runStartedAt[i] ?? '') / 1000)
     if (!(t > last)) t = last + 1
-    x.push(t)
+    x[i] = t
     last = t
   }
-  const index = new Map(points.map((p, i) => [p.resultId, i]))
+  const index = new Map<number, number>()
+  for (let i = 0; i < n; i++) index.set(cols.resultId[i] as number, i)
   const epochs: TimelineSeriesData['epochs'][number][] = []
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1]?.epoch
-    const b = points[i]?.epoch
+  for (let i = 1; i < n; i++) {
+    const a = cols.epoch[i - 1]
+    const b = cols.epoch[i]
     if (a !== undefined && b !== undefined && a !== b)
       epochs.push({ index: i, fields: epochFieldsChanged(a, b) })
   }
   const data: TimelineSeriesData = {
     label,
-    unit: points.find((p) => p.state === 'measured')?.unit ?? 'second',
+    unit: answer.unit ?? 'second',
     href: ctx.links.page({
       page: 'timeline',
       series: s,
@@ -117,12 +115,12 @@ async function seriesData(
       ...(metric === undefined ? {} : { metric }),
     }),
     x,
-    mean: points.map((p) => (p.state === 'measured' ? p.summary.mean : null)),
-    low: points.map((p) => p.interval?.low ?? null),
-    high: points.map((p) => p.interval?.high ?? null),
-    state: points.map((p) => (p.state === 'measured' ? 'm' : p.state === 'failed' ? 'f' : 's')).join(''),
-    sha: points.map((p) => p.commitSha),
-    runId: points.map((p) => p.runId),
+    mean: cols.mean,
+    low: cols.low,
+    high: cols.high,
+    state: cols.state,
+    sha: cols.commitSha,
+    runId: cols.runId,
     version: [],
     epochs,
     // Detection judges the value: its changes are not drawn on a metric's points.
@@ -139,7 +137,7 @@ async function seriesData(
         alertHref: ctx.links.page({ page: 'alert', id: c.alertId }),
       })),
   }
-  return { data, points, metrics: answer.metrics }
+  return { data, cols, unit: answer.unit ?? 'second', metrics: answer.metrics }
 }
 
 type LoadedSeries = Awaited<ReturnType<typeof seriesData>>
@@ -224,7 +222,7 @@ export async function timelinePage(
         <OverlayForm primary={primary} overlays={overlays} siblings={siblings} />
       ) : null}
       <h2>Newest builds</h2>
-      <NewestBuilds ctx={ctx} points={first.points} />
+      <NewestBuilds ctx={ctx} cols={first.cols} unit={first.unit} />
     </>
   )
   return { status: 200, title: `${primary.workload} timeline`, section: 'timeline', body }
@@ -246,12 +244,12 @@ async function resolveOverlays(
 
 /** The report writes the comparison of each build with the one before it: the chart links there. */
 function linkComparisons(ctx: PageContext, loaded: readonly LoadedSeries[]): void {
-  for (const { points } of loaded) {
-    for (let i = 1; i < points.length; i++) {
+  for (const { cols } of loaded) {
+    for (let i = 1; i < cols.runId.length; i++) {
       ctx.links.page({
         page: 'compare',
-        base: String(points[i - 1]!.runId),
-        candidate: String(points[i]!.runId),
+        base: String(cols.runId[i - 1]),
+        candidate: String(cols.runId[i]),
       })
     }
   }
@@ -265,11 +263,11 @@ function TimelineLede(props: {
 }) {
   const { primary, first, metric } = props
   const label = first.metrics.find((m) => m.name === metric)?.label
-  const measured = first.points.filter((p) => p.state === 'measured').length
-  const failed = first.points.filter((p) => p.state === 'failed').length
+  const measured = first.cols.state.split('m').length - 1
+  const failed = first.cols.state.split('f').length - 1
   return (
     <p class="lede">
-      {labelOf(primary, undefined)}: {first.points.length} builds ({measured} measured
+      {labelOf(primary, undefined)}: {first.cols.state.length} builds ({measured} measured
       {failed > 0 ? `, ${failed} failed` : ''}), {first.data.changes.length} detected changes,{' '}
       {first.data.epochs.length} epoch boundaries.{' '}
       {label === undefined
@@ -352,12 +350,12 @@ function OverlayForm(props: {
 }
 
 /** The newest points as a table (what the page shows without JavaScript), newest first. */
-function NewestBuilds(props: { readonly ctx: PageContext; readonly points: Points }) {
-  const { ctx, points } = props
-  const newest = points
-    .map((p, i) => ({ p, i }))
-    .slice(-TABLE_POINTS)
-    .reverse()
+function NewestBuilds(props: { readonly ctx: PageContext; readonly cols: Columns; readonly unit: string }) {
+  const { ctx, cols, unit } = props
+  const n = cols.resultId.length
+  const newest: number[] = []
+  for (let i = n - 1; i >= Math.max(0, n - TABLE_POINTS); i--) newest.push(i)
+  const STATES: Readonly<Record<string, string>> = { m: 'measured', f: 'failed', s: 'skipped' }
   return (
     <TableWrap label="Newest builds">
       <table class="data">
@@ -376,32 +374,36 @@ function NewestBuilds(props: { readonly ctx: PageContext; readonly points: Point
           </tr>
         </thead>
         <tbody>
-          {newest.map(({ p, i }) => {
-            const prev = i > 0 ? points[i - 1] : undefined
+          {newest.map((i) => {
+            const state = STATES[cols.state[i] ?? ''] ?? 'skipped'
+            const runId = cols.runId[i] as number
+            const low = cols.low[i]
+            const high = cols.high[i]
+            const mean = cols.mean[i]
             return (
-              <tr key={p.resultId}>
+              <tr key={cols.resultId[i]}>
                 <td>
-                  <CommitLink links={ctx.links} sha={p.commitSha} />
+                  <CommitLink links={ctx.links} sha={cols.commitSha[i] ?? null} />
                 </td>
-                <td>{formatDate(p.commitDateUtc ?? p.runStartedAt)}</td>
-                <td class="num">{p.state === 'measured' ? formatValue(p.summary.mean, p.unit) : '–'}</td>
+                <td>{formatDate(cols.commitDateUtc[i] ?? cols.runStartedAt[i] ?? '')}</td>
+                <td class="num">{state === 'measured' && mean != null ? formatValue(mean, unit) : '–'}</td>
                 <td class="num muted">
-                  {p.interval
-                    ? `${formatValue(p.interval.low, p.unit)} – ${formatValue(p.interval.high, p.unit)}`
+                  {low != null && high != null
+                    ? `${formatValue(low, unit)} – ${formatValue(high, unit)}`
                     : ''}
                 </td>
-                <td>{p.state === 'measured' ? 'measured' : <span class="bad-text">✗ {p.state}</span>}</td>
+                <td>{state === 'measured' ? 'measured' : <span class="bad-text">✗ {state}</span>}</td>
                 <td>
-                  <a href={ctx.links.page({ page: 'run', id: p.runId })}>run {p.runId}</a>
-                  {prev !== undefined ? (
+                  <a href={ctx.links.page({ page: 'run', id: runId })}>run {runId}</a>
+                  {i > 0 ? (
                     <>
                       {' '}
                       ·{' '}
                       <a
                         href={ctx.links.page({
                           page: 'compare',
-                          base: String(prev.runId),
-                          candidate: String(p.runId),
+                          base: String(cols.runId[i - 1]),
+                          candidate: String(runId),
                         })}
                       >
                         against previous
