@@ -5,10 +5,12 @@
 // For each page: cold, the first request on a freshly started server (a new store and server,
 // nothing remembered), then warm, p50/p95 of the server's own time (Server-Timing) over --repeat
 // requests (default 10) after one more; between them, the first request on a fresh server that
-// has run the warm-up `langperf serve` runs at start (the dashboard's main pages made once).
+// has run the warm-up `langperf serve` runs at start (its page cache primed, the dashboard's main
+// pages made once).
 // Then, on one server after its warm-up, the first visit of a timeline of every machine × config
 // (each a workload no one has drawn yet): the "first request included" figure of the many
 // timelines a warm-up cannot draw.
+import { DEFAULT_SERVE_CACHE_MB } from '../src/cli/options.ts'
 import { buildServer } from '../src/server/index.ts'
 import { openSqliteStore } from '../src/store/index.ts'
 import { createWebRoutes, warmPages } from '../src/web/index.ts'
@@ -21,7 +23,8 @@ const REBUILD = process.argv.includes('--rebuild')
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 
 async function start(dbFile: string) {
-  const store = await openSqliteStore(dbFile)
+  // As `langperf serve` opens it: its page cache, primed before the warm-up (store/prime.ts).
+  const store = await openSqliteStore(dbFile, { cacheMb: DEFAULT_SERVE_CACHE_MB })
   const app = await buildServer(store, { web: createWebRoutes() })
   return { store, app }
 }
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
 async function firstTimelines(dbFile: string): Promise<void> {
   const { store, app } = await start(dbFile)
   try {
+    console.log(`  ${(await store.primeReads()).note}`)
     await warmPages(app)
     const names = workloadNames(WORKLOADS)
     const times: number[] = []
@@ -117,6 +121,7 @@ async function firstTimelines(dbFile: string): Promise<void> {
 async function afterWarmUp(dbFile: string, url: string): Promise<string> {
   const { store, app } = await start(dbFile)
   try {
+    await store.primeReads()
     await warmPages(app)
     return fmt(serverMs((await app.inject({ method: 'GET', url })).headers), 1)
   } finally {

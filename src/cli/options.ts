@@ -122,6 +122,9 @@ export const alertId = positiveId('alert')
 export const tokenId = positiveId('token')
 
 /** Default port of `langperf serve`. */
+/** `serve --cache-mb`: room for the series index of about 5 M results (store/prime.ts). */
+export const DEFAULT_SERVE_CACHE_MB = 512
+
 export const DEFAULT_PORT = 8080
 /** The portal's address in notifications when `--portal-url` is not given. */
 export const DEFAULT_PORTAL_URL = 'http://127.0.0.1:8080'

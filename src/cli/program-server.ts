@@ -6,7 +6,16 @@ import type { ServeOptions } from './commands/serve.ts'
 import type { TokenCreateOptions } from './commands/token.ts'
 import type { UploadOptions } from './commands/upload.ts'
 import type { CommonOptions, Ctx } from './context.ts'
-import { collect, common, DEFAULT_PORT, LOG_LEVELS, number, port, tokenId } from './options.ts'
+import {
+  collect,
+  common,
+  DEFAULT_PORT,
+  DEFAULT_SERVE_CACHE_MB,
+  LOG_LEVELS,
+  number,
+  port,
+  tokenId,
+} from './options.ts'
 
 // The commands of the portal's server side (program.ts has the rest and the rule on imports):
 // `serve`, the farm's `agent`, `upload` to a server, the static `report` and API `token`s.
@@ -41,6 +50,11 @@ export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: nu
     .option(
       '--pg-schema <name>',
       "PostgreSQL only: the schema holding the store (default: the connection's search_path)",
+    )
+    .option(
+      '--cache-mb <n>',
+      `SQLite only: the page cache of the server's connection in MB (default ${DEFAULT_SERVE_CACHE_MB}); at start the server reads the runs, builds and the series index into it (when the index fits), so a timeline's first visit reads memory, not the file; use about 85 bytes per stored result`,
+      number('--cache-mb', true),
     )
     .option(
       '--farm',

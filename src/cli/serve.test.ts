@@ -85,6 +85,15 @@ test('serve listens on 127.0.0.1, accepts a token made by the CLI, and stops whe
   assert.ok(url, `the server reported its address: ${err.text()}`)
   const { runs } = await createApiClient(url, { token: secret }).ingestRun({ body: exampleRunDocument() })
   assert.equal(runs.length, 1)
+  // In the background at start: the page cache (--cache-mb, 512 by default) primed, then the
+  // dashboard's pages warmed, each said on stderr.
+  for (let i = 0; i < 200 && !/warmed \d+ of \d+ dashboard pages/.test(err.text()); i++)
+    await new Promise((r) => setTimeout(r, 25))
+  assert.match(
+    err.text(),
+    /langperf: runs, builds and the series index \(about 0 MB, \d+ workloads\) read into the page cache/,
+  )
+  assert.match(err.text(), /warmed \d+ of \d+ dashboard pages/)
   stop('SIGTERM')
   assert.equal(await serving, 0)
   assert.match(err.text(), /SIGTERM received, closing/)

@@ -31,6 +31,7 @@ export {
 export { type OpenStoreOptions, openPostgresStore, openStore } from './open.ts'
 export * from './pipeline-types.ts'
 export type { PostgresStoreOptions } from './postgres/index.ts'
+export type { PrimeOutcome } from './prime.ts'
 export * from './profile-types.ts'
 export type * from './roles.ts'
 export type { Database } from './schema.ts'

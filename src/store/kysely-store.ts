@@ -37,6 +37,7 @@ import type {
   PipelineStepRow,
   PipelineStepStart,
 } from './pipeline-types.ts'
+import { type PrimeOutcome, primeReads } from './prime.ts'
 import type { NewProfile, ProfilePage, ProfileQuery, ProfileWithStacks } from './profile-types.ts'
 import * as profiles from './profiles.ts'
 import type { Store } from './roles.ts'
@@ -90,6 +91,8 @@ import type {
 export interface KyselyStoreOptions {
   /** Writes throw LangperfError 'unavailable' instead of reaching the database. */
   readonly readonly?: boolean
+  /** SQLite: the page cache the connection was given, in bytes (primeReads fills it). */
+  readonly cacheBytes?: number
 }
 
 /**
@@ -101,7 +104,7 @@ export function createKyselyStore(
   dialect: StoreDialect,
   options: KyselyStoreOptions = {},
 ): Store {
-  return new KyselyStore(db, dialect, options.readonly ?? false)
+  return new KyselyStore(db, dialect, options.readonly ?? false, options.cacheBytes)
 }
 
 class KyselyStore implements Store {
@@ -116,10 +119,17 @@ class KyselyStore implements Store {
   /** The last runs stamp, with what said it was current (SQLite only, see runsState). */
   #stamp: { readonly dataVersion: number; readonly writes: number; readonly value: string } | undefined
 
-  constructor(db: Db, dialect: StoreDialect, readonly: boolean) {
+  readonly #cacheBytes: number | undefined
+
+  constructor(db: Db, dialect: StoreDialect, readonly: boolean, cacheBytes: number | undefined) {
     this.#db = db
     this.dialect = dialect
     this.#readonly = readonly
+    this.#cacheBytes = cacheBytes
+  }
+
+  primeReads(): Promise<PrimeOutcome> {
+    return primeReads(this.#db, this.dialect, this.#cacheBytes, () => !this.#closed)
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,8 @@ export interface OpenStoreOptions {
   readonly readonly?: boolean
   /** PostgreSQL only: the schema holding the store. */
   readonly schema?: string
+  /** SQLite only: the connection's page cache in MB (SqliteStoreOptions.cacheMb). */
+  readonly cacheMb?: number
 }
 
 /**
@@ -22,7 +24,10 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     }
     return openPostgresStore(location, pgOptions)
   }
-  return openSqliteStore(location, options.readonly === undefined ? {} : { readonly: options.readonly })
+  return openSqliteStore(location, {
+    ...(options.readonly === undefined ? {} : { readonly: options.readonly }),
+    ...(options.cacheMb === undefined ? {} : { cacheMb: options.cacheMb }),
+  })
 }
 
 /**

@@ -30,6 +30,7 @@ import type {
   PipelineStepRow,
   PipelineStepStart,
 } from './pipeline-types.ts'
+import type { PrimeOutcome } from './prime.ts'
 import type { NewProfile, ProfilePage, ProfileQuery, ProfileWithStacks } from './profile-types.ts'
 import type {
   BuildLineageInput,
@@ -76,6 +77,11 @@ export interface StoreHandle {
   readonly dialect: StoreDialect
   /** Releases the connection(s); the store is unusable afterwards. */
   close(): Promise<void>
+  /**
+   * Reads what a series' first visit reads into a large page cache (SQLite opened with `cacheMb`;
+   * store/prime.ts), in slices that let other requests through; says what it did.
+   */
+  primeReads(): Promise<PrimeOutcome>
 }
 
 /** Writes runs and their results: measured live, imported, received from agents. */

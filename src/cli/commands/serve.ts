@@ -11,7 +11,7 @@ import { buildServer, type RuntimeSource, startSilenceWatch, type WebRoutes } fr
 import { openStore } from '../../store/index.ts'
 import { checkCommitUrl, createWebRoutes, warmPages } from '../../web/index.ts'
 import { type CommonOptions, type Ctx, storeLocation } from '../context.ts'
-import { DEFAULT_PORT, LOG_LEVELS } from '../options.ts'
+import { DEFAULT_PORT, DEFAULT_SERVE_CACHE_MB, LOG_LEVELS } from '../options.ts'
 import { log } from '../output.ts'
 import { loadConfigFile } from './pipeline-options.ts'
 
@@ -34,6 +34,8 @@ export interface ServeOptions extends CommonOptions {
   readonly config?: string
   /** PostgreSQL only: the schema holding the store (the farm's queue goes in `<schema>_farm`). */
   readonly pgSchema?: string
+  /** SQLite only: the connection's page cache in MB (DEFAULT_SERVE_CACHE_MB), primed at start. */
+  readonly cacheMb?: number
   /** Serve the benchmark farm (agents, job queue): PostgreSQL only. */
   readonly farm?: boolean
   /** How long a claimed job is held without a heartbeat, ms (default 30000). */
@@ -175,7 +177,10 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
     )
   }
   const location = storeLocation(options, ctx.env)
-  const store = await openStore(location, options.pgSchema === undefined ? {} : { schema: options.pgSchema })
+  const store = await openStore(location, {
+    ...(options.pgSchema === undefined ? {} : { schema: options.pgSchema }),
+    cacheMb: options.cacheMb ?? DEFAULT_SERVE_CACHE_MB,
+  })
   const stop = deps.stop ?? untilSignal()
   let farm: FarmQueue | undefined
   let silence: { stop(): Promise<void> } | undefined
@@ -209,11 +214,22 @@ export async function serveCommand(ctx: Ctx, options: ServeOptions, deps: ServeD
       ctx.io,
       `langperf serving ${address} (API under /api/v1, OpenAPI at /api/v1/openapi.json); Ctrl-C stops`,
     )
-    // The dashboard's main pages are made once now, in the background, so their first visitor
-    // does not wait for what they derive from the store.
-    void warmPages(app).then((w) =>
-      log(ctx.io, `langperf: warmed ${w.ok} of ${w.pages} dashboard pages in ${(w.ms / 1000).toFixed(1)} s`),
-    )
+    // In the background: what a series' first visit reads, into the page cache, then the
+    // dashboard's main pages made once, so their first visitor does not wait for what they derive
+    // from the store.
+    void store
+      .primeReads()
+      .then((p) => log(ctx.io, `langperf: ${p.note}`))
+      .then(() => warmPages(app))
+      .then((w) =>
+        log(
+          ctx.io,
+          `langperf: warmed ${w.ok} of ${w.pages} dashboard pages in ${(w.ms / 1000).toFixed(1)} s`,
+        ),
+      )
+      .catch((error: unknown) =>
+        log(ctx.io, `langperf: warm-up stopped: ${error instanceof Error ? error.message : String(error)}`),
+      )
     const signal = await stop
     log(ctx.io, `langperf: ${typeof signal === 'string' ? signal : 'stop'} received, closing`)
     await app.close()

@@ -36,9 +36,14 @@ if (url === undefined || url === '') {
 
   describe('openPostgresStore()', () => {
     test('openStore() opens PostgreSQL for a postgres:// URL', async () => {
-      const store = await openStore(url, { schema: newSchema() })
+      // A page cache size is SQLite's: PostgreSQL ignores it and primes nothing, saying why.
+      const store = await openStore(url, { schema: newSchema(), cacheMb: 64 })
       try {
         assert.equal(store.dialect, 'postgres')
+        assert.deepEqual(await store.primeReads(), {
+          primed: false,
+          note: 'not primed: PostgreSQL keeps its own buffers (shared_buffers)',
+        })
       } finally {
         await store.close()
       }

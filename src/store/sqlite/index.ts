@@ -19,6 +19,11 @@ export interface SqliteStoreOptions {
   readonly readonly?: boolean
   /** How long a write waits for another process's lock before failing, in ms; 5000 when absent. */
   readonly busyTimeoutMs?: number
+  /**
+   * The connection's page cache in MB (better-sqlite3's default is 16 MB): a server gives it room for what
+   * its pages read (`langperf serve --cache-mb`; store/prime.ts). From 2 to 65,536.
+   */
+  readonly cacheMb?: number
 }
 
 /**
@@ -29,6 +34,13 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const readonly = options.readonly ?? false
+  const cacheMb = options.cacheMb
+  if (cacheMb !== undefined && !(Number.isInteger(cacheMb) && cacheMb >= 2 && cacheMb <= 65_536)) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot open a SQLite store with a page cache of ${quote(cacheMb)} MB: expected a whole number from 2 to 65536`,
+    )
+  }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
   if (typeof path !== 'string' || path === '') {
     throw new LangperfError(
@@ -55,6 +67,9 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   // checked to be safe integers (< 2^53) on the way in, so plain numbers are exact and callers
   // need no BigInt. Large numbers inside JSON columns are text to SQLite and unaffected.
   sqlite.pragma('foreign_keys = ON')
+  // A negative cache_size is in KiB (https://sqlite.org/pragma.html#pragma_cache_size); cacheMb is
+  // a checked integer, so the pragma text is made from a number only.
+  if (cacheMb !== undefined) sqlite.pragma(`cache_size = -${cacheMb * 1024}`)
   if (!readonly) {
     // WAL lets readers (the web server) read while a run is written; NORMAL sync is safe from
     // corruption in WAL mode and loses at most the last commits on power loss, never on a
@@ -81,7 +96,10 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     await db.destroy()
     throw error
   }
-  return createKyselyStore(db, 'sqlite', { readonly })
+  return createKyselyStore(db, 'sqlite', {
+    readonly,
+    ...(cacheMb === undefined ? {} : { cacheBytes: cacheMb * 1_048_576 }),
+  })
 }
 
 /**

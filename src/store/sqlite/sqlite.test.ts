@@ -88,6 +88,44 @@ describe('openSqliteStore()', () => {
     }
   })
 
+  test('a page cache given in MB is set on the connection and primed with what a series visit reads', async () => {
+    const path = newPath()
+    const writer = await openSqliteStore(path)
+    await writer.insertRuns([exampleRunWithResults({}, { workloads: ['nbody', 'go'] })])
+    assert.deepEqual(await writer.primeReads(), {
+      primed: false,
+      note: 'not primed: the store was opened with the default page cache',
+    })
+    await writer.close()
+    const server = await openStore(path, { cacheMb: 64 })
+    const primed = await server.primeReads()
+    assert.equal(primed.primed, true)
+    assert.match(
+      primed.note,
+      /^runs, builds and the series index \(about 0 MB, 2 workloads\) read into the page cache in [\d.]+ s$/,
+    )
+    // The series it primed reads the same afterwards.
+    assert.equal((await server.getSeriesPoints(exampleSeriesKey('nbody'))).length, 1)
+    await server.close()
+    const raw = new BetterSqlite3(path)
+    try {
+      // The pragma is per connection: a plain open keeps the driver's default.
+      const fresh = new BetterSqlite3(':memory:')
+      assert.equal(raw.pragma('cache_size', { simple: true }), fresh.pragma('cache_size', { simple: true }))
+      assert.notEqual(raw.pragma('cache_size', { simple: true }), -64 * 1024)
+      fresh.close()
+    } finally {
+      raw.close()
+    }
+    for (const bad of [0, 1, 1.5, 70_000, Number.NaN]) {
+      await assert.rejects(openSqliteStore(path, { cacheMb: bad }), (e: unknown) => {
+        assert.ok(e instanceof LangperfError && e.code === 'bad-input')
+        assert.match(e.message, /expected a whole number from 2 to 65536/)
+        return true
+      })
+    }
+  })
+
   test('reopening a file keeps its data and applies no migration twice', async () => {
     const path = newPath()
     const first = await openSqliteStore(path)
