@@ -10,6 +10,7 @@ import {
   loadSuites,
   loadWorkloads,
   type Preset,
+  pinnedPlan,
   readEnvironment,
   resolveSuite,
   type WorkloadCatalog,
@@ -121,7 +122,7 @@ export async function measureInto(
       store,
       {
         interpreters: measured.interpreters,
-        ...(pinning.cpuList === undefined ? {} : { cpuList: pinning.cpuList, cpuPinning: pinning.source }),
+        ...pinnedPlan(pinning),
         workloads,
         preset: presetOfJob(job),
         timeoutMs: job.measure.timeoutS * 1000,
@@ -134,12 +135,7 @@ export async function measureInto(
         suite: measured.suite ?? job.key.suite,
         signal: context.signal,
         ...(measured.builds === undefined ? {} : { builds: measured.builds }),
-        metadata: {
-          ...measured.metadata,
-          farm_job: job.id,
-          farm_attempt: job.attempt,
-          cpu_pinning: pinning.source,
-        },
+        metadata: { ...measured.metadata, farm_job: job.id, farm_attempt: job.attempt },
         ...(measured.runMetadata === undefined ? {} : { runMetadata: measured.runMetadata }),
       },
     )

@@ -111,6 +111,9 @@ export async function measureAndStore(
         ...options.metadata,
         ...options.runMetadata?.(i, { runIds: [...runIds], groupId }),
         min_time_s: plan.preset.minTimeS,
+        // Where the workers ran (runner/pinning.ts), when the caller placed them.
+        ...(plan.cpuList === undefined ? {} : { cpu_list: plan.cpuList }),
+        ...(plan.cpuPinning === undefined ? {} : { cpu_pinning: plan.cpuPinning }),
         interleaved: plan.interpreters.length > 1,
         interpreters_in_group: plan.interpreters.length,
       },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { allowedCpus, autoPinning } from './pinning.ts'
+import { allowedCpus, autoPinning, pinnedPlan } from './pinning.ts'
 
 test('auto placement: isolated CPUs first, else the highest-numbered CPU, else none', () => {
   assert.deepEqual(autoPinning('2-3', [0, 1, 2, 3], true), {
@@ -31,4 +31,9 @@ test('the CPUs this process may use are read from /proc, at least one', async ()
   const cpus = await allowedCpus()
   assert.ok(cpus.length >= 1)
   for (const c of cpus) assert.ok(Number.isInteger(c) && c >= 0)
+})
+
+test('a placement becomes the plan fields that place and record the workers', () => {
+  assert.deepEqual(pinnedPlan(autoPinning('', [0, 1], true)), { cpuList: '1', cpuPinning: 'one-cpu' })
+  assert.deepEqual(pinnedPlan(autoPinning('', [0], true)), { cpuPinning: 'none' })
 })

@@ -56,6 +56,16 @@ export function autoPinning(
   }
 }
 
+/** The part of a suite plan that places its workers as `pinning` says (measureAndStore records it). */
+export function pinnedPlan(pinning: WorkerPinning): {
+  readonly cpuList?: string
+  readonly cpuPinning: WorkerPinning['source']
+} {
+  return pinning.cpuList === undefined
+    ? { cpuPinning: pinning.source }
+    : { cpuList: pinning.cpuList, cpuPinning: pinning.source }
+}
+
 /**
  * The placement of a run's workers from `--cpus` (`auto` when absent): `auto` as `autoPinning`,
  * `none`, or a list checked against the machine's CPUs.

@@ -25,6 +25,7 @@ import {
   onSystemPackages,
   overrideRequirements,
   type Preset,
+  pinnedPlan,
   readEnvironment,
   resolveBlas,
   type SuiteEvent,
@@ -247,7 +248,6 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
   const counting = countsInstructions(options) ? await instructionSetup(ctx.env) : undefined
   const environment = await readEnvironment()
   const pinning = await workerPinning(options.cpus ?? 'auto', environment, ctx.env)
-  const cpuList = pinning.cpuList
   const machine = options.machine ?? hostname()
   const cacheDir = await cacheDirOf(options)
   logPlan(ctx, options, { suite, workloads, preset, interpreters, environment })
@@ -309,7 +309,7 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               ...(frozenLoopsByInterpreter ? { frozenLoopsByInterpreter } : {}),
               ...(oneLoop ? { frozenLoops: oneLoop } : {}),
               ...(adaptive ? { adaptive } : {}),
-              ...(cpuList === undefined ? {} : { cpuList, cpuPinning: pinning.source }),
+              ...pinnedPlan(pinning),
               cacheDir,
               pipEnv: ctx.env,
               ...(options.systemPackages ? { systemPackages: true } : {}),
@@ -325,8 +325,6 @@ export async function runCommand(ctx: Ctx, options: RunOptions): Promise<number>
               onEvent: progress.onEvent,
               signal,
               metadata: {
-                ...(cpuList === undefined ? {} : { cpu_list: cpuList }),
-                cpu_pinning: pinning.source,
                 ...(valuesByWorkload ? { values_auto: valuesByWorkload } : {}),
                 ...counting?.metadata,
                 ...(options.requirementsOverride?.length
