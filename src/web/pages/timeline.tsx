@@ -13,6 +13,9 @@ import { CommitLink, Notice } from './parts.tsx'
 /** Points listed in the table under the chart. */
 const TABLE_POINTS = 30
 
+/** The states the columns answer spells with one letter each. */
+const STATES: Readonly<Record<string, string>> = { m: 'measured', f: 'failed', s: 'skipped' }
+
 /** The fields of an epoch key (`field=value;…`, `\` escapes) that differ between two keys. */
 export function epochFieldsChanged(from: string, to: string): string[] {
   const parse = (key: string) => {
@@ -355,7 +358,6 @@ function NewestBuilds(props: { readonly ctx: PageContext; readonly cols: Columns
   const n = cols.resultId.length
   const newest: number[] = []
   for (let i = n - 1; i >= Math.max(0, n - TABLE_POINTS); i--) newest.push(i)
-  const STATES: Readonly<Record<string, string>> = { m: 'measured', f: 'failed', s: 'skipped' }
   return (
     <TableWrap label="Newest builds">
       <table class="data">
