@@ -422,12 +422,15 @@ interface Task {
   readonly files: readonly string[]
 }
 
-function historyTask(): Task {
-  const files = readdirSync(FILES_DIR)
-    .filter((f) => /\.json(\.gz)?$/.test(f))
-    .sort()
-    .map((f) => join(FILES_DIR, f))
-  return { label: 'history', files }
+/**
+ * The history as a user imports it: the directory itself, walked by `langperf import` (flat copies
+ * named `bm-…-<sha7>-JIT.json.gz`, or bench_runner's own `results/bm-…-JIT/bm-….json` tree).
+ */
+function historyTask(): Task & { readonly count: number } {
+  const count = readdirSync(FILES_DIR, { recursive: true })
+    .map(String)
+    .filter((f) => /\.json(\.gz)?$/.test(f) && !/-pystats\.json$/.test(f)).length
+  return { label: 'history', files: [FILES_DIR], count }
 }
 
 /** The synthetic sets, written to disk, and how to score what detect finds in them. */
@@ -538,7 +541,7 @@ try {
   const hist = ONLY === 'synthetic' ? null : historyTask()
   if (hist) {
     tasks.push(hist)
-    progress(`history: ${hist.files.length} files from ${FILES_DIR}`)
+    progress(`history: ${hist.count} files from ${FILES_DIR}`)
   }
   const synth = ONLY === 'history' ? null : syntheticSets()
   if (synth) tasks.push(...synth.tasks)
@@ -546,7 +549,7 @@ try {
     tasks.map((t) => () => importAndDetect(t.label, join(work, t.label), t.files)),
     JOBS,
   )
-  if (hist) history = scoreHistory(found[0] as Detected, hist.files.length)
+  if (hist) history = scoreHistory(found[0] as Detected, hist.count)
   if (synth) synthetic = synth.score(found.slice(hist ? 1 : 0))
 } finally {
   if (!KEEP) rmSync(work, { recursive: true, force: true })

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { LangperfError } from '../lib/index.ts'
 import { openSqliteStore } from '../store/index.ts'
-import { exportPyperf, importPyperfFiles } from './ingest.ts'
+import { expandImportPaths, exportPyperf, importPyperfFiles } from './ingest.ts'
 
 const DATA_DIR = `${process.env.LANGPERF_SHARED_DATA ?? new URL('../../../shared/data', import.meta.url).pathname}/pyperf-json-pythonperf2/`
 // Every tenth real file (tags, hashes, branches, every config) and the one the assertions name:
@@ -157,6 +157,87 @@ test('a commit date in the future and an unplaceable build are warnings naming t
       ['3.12', 'version-release'],
       [null, 'unplaced'],
     ])
+  } finally {
+    await store.close()
+  }
+})
+
+test("a directory imports as bench_runner's results tree: configs from directory names, pystats skipped", async () => {
+  // results/<run directory named with the flags>/<file named without them>, as bench_runner keeps them.
+  const root = join(tmp, 'tree', 'results')
+  const put = (dir: string, name: string, body: string) => {
+    mkdirSync(join(root, dir), { recursive: true })
+    writeFileSync(join(root, dir, name), body)
+  }
+  const file = 'bm-20240320-box-x86_64-python-eeee5556666-3.13.0a5+-eeee555.json'
+  put('bm-20240320-3.13.0a5+-eeee555', file, JSON.stringify(doc('eeee555', [0.1, 0.11])))
+  put('bm-20240320-3.13.0a5+-eeee555-JIT', file, JSON.stringify(doc('eeee555', [0.2, 0.21])))
+  put('bm-20240320-3.13.0a5+-eeee555-JIT', 'bm-20240320-box-pystats.json', JSON.stringify({ calls: 1 }))
+  put('bm-20240320-3.13.0a5+-eeee555', 'README.md', '# not a result')
+  const paths = await expandImportPaths([join(tmp, 'tree')])
+  assert.equal(paths.files.length, 3, 'the .json files beneath, nothing else')
+  assert.equal(paths.walked.size, 3)
+  const store = await openSqliteStore(':memory:')
+  try {
+    const report = await importPyperfFiles(store, paths.files, { walked: paths.walked })
+    assert.deepEqual(
+      report.skipped.map((k) => basename(k.path)),
+      ['bm-20240320-box-pystats.json'],
+    )
+    assert.match(report.skipped[0]!.why, /not a pyperf result/)
+    const builds = report.files.map((f) => [f.run.run.build.config, f.run.run.build.metadata.config_source])
+    assert.deepEqual(builds, [
+      ['default', 'none named'],
+      ['jit', 'directory'],
+    ])
+    assert.notEqual(report.runIds[0], report.runIds[1])
+    assert.equal(report.warnings.length, 0, 'two configs of one commit are two builds, no doubt')
+    // The same non-result named on its own is refused: the user said it is a result.
+    const pystats = join(root, 'bm-20240320-3.13.0a5+-eeee555-JIT', 'bm-20240320-box-pystats.json')
+    await assert.rejects(importPyperfFiles(store, [pystats]), /pystats\.json": expected pyperf format/)
+    // A walked file that claims to be pyperf and is broken still refuses the batch.
+    put(
+      'bm-20240321-3.13.0a5+-ffff666',
+      'broken.json',
+      JSON.stringify({ ...doc('ffff666', [0.1]), benchmarks: 'x' }),
+    )
+    const again = await expandImportPaths([root])
+    await assert.rejects(
+      importPyperfFiles(store, again.files, { walked: again.walked }),
+      /broken\.json": expected an array at "benchmarks"/,
+    )
+    assert.equal((await store.listRuns()).total, 2, 'nothing of the refused batch stored')
+  } finally {
+    await store.close()
+  }
+})
+
+test('files of one commit that name no config are one build, with a warning on each', async () => {
+  // A JIT and a default result copied under names that lost the flags.
+  const a = join(tmp, 'twin-a.json')
+  const b = join(tmp, 'twin-b.json')
+  writeFileSync(a, JSON.stringify(doc('abab121', [0.1, 0.11])))
+  writeFileSync(b, JSON.stringify(doc('abab121', [0.2, 0.21])))
+  const store = await openSqliteStore(':memory:')
+  try {
+    await assert.rejects(
+      importPyperfFiles(store, [a, b], { strict: true }),
+      /2 warning\(s\), nothing imported/,
+    )
+    const report = await importPyperfFiles(store, [a, b])
+    assert.equal(report.warnings.length, 2)
+    assert.ok(
+      report.warnings[0]!.startsWith(
+        `${a}: 2 files record commit abab121 on box and none names a build config`,
+      ),
+    )
+    const [ra, rb] = await Promise.all(report.runIds.map((id) => store.getRun(id)))
+    assert.equal(ra?.build.id, rb?.build.id, 'stored as runs of one build, as the warning says')
+    // The same file twice is no doubt: one document, one run.
+    const other = await openSqliteStore(':memory:')
+    const once = await importPyperfFiles(other, [a, a])
+    await other.close()
+    assert.equal(once.warnings.length, 0)
   } finally {
     await store.close()
   }

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { canonicalJson, type JsonObject, LangperfError, sha256Hex } from '../lib/index.ts'
 import type { LineageFacts, RunWithResults } from '../model/index.ts'
 import type { BuildCatalog, BuildRow, RunReader, RunWriter } from '../store/index.ts'
@@ -30,6 +30,13 @@ export interface PyperfImportOptions {
   /** The clock, to tell a commit date in the future. */
   readonly now?: () => Date
   readonly onProgress?: (done: number, total: number) => void
+  /**
+   * Files found by walking a directory (expandImportPaths): one of them that is no pyperf
+   * document at all (bench_runner's pystats, a summary) is skipped and reported, not refused.
+   */
+  readonly walked?: ReadonlySet<string>
+  /** Called for each walked file skipped, with why. */
+  readonly onSkip?: (path: string, why: string) => void
 }
 
 /** One file read and converted, with what the import inferred and what it doubts. */
@@ -46,6 +53,65 @@ export const IMPORT_DIGEST_KEY = 'langperf_import_digest'
 
 /** Commit dates later than this past the clock are not believed. */
 const FUTURE_TOLERANCE_MS = 24 * 3600 * 1000
+
+/** Most files a directory given to import may hold (a bench_runner repository holds a few thousand). */
+export const MAX_WALKED_FILES = 100_000
+
+/** The files an import reads: each path as given, a directory walked for `.json` and `.json.gz`. */
+export interface ImportPaths {
+  readonly files: readonly string[]
+  /** Files found by walking a directory (not named): one that is no pyperf document is skipped. */
+  readonly walked: ReadonlySet<string>
+}
+
+/**
+ * Expands directories among the paths: every `.json` and `.json.gz` file beneath, in name order
+ * (symbolic links not followed), so a whole bench_runner `results/` tree imports with one path.
+ * Files named directly are kept as they are, even with another extension.
+ */
+export async function expandImportPaths(paths: readonly string[]): Promise<ImportPaths> {
+  const files: string[] = []
+  const walked = new Set<string>()
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    )
+    for (const e of entries) {
+      const full = join(dir, e.name)
+      if (e.isDirectory()) await walk(full)
+      else if (e.isFile() && /\.json(?:\.gz)?$/i.test(e.name)) {
+        if (walked.size >= MAX_WALKED_FILES)
+          throw new LangperfError(
+            'too-large',
+            `Cannot import "${dir}": expected at most ${MAX_WALKED_FILES} result files under the directories given, found more`,
+          )
+        files.push(full)
+        walked.add(full)
+      }
+    }
+  }
+  for (const path of paths) {
+    let isDir = false
+    try {
+      isDir = (await stat(path)).isDirectory()
+    } catch {
+      // Reported as unreadable when it is read, with the other files' errors.
+    }
+    if (isDir) await walk(path)
+    else files.push(path)
+  }
+  return { files, walked }
+}
+
+/** Whether a JSON text claims to be a pyperf document (an object with `version` and `benchmarks`). */
+function claimsPyperf(text: string): boolean {
+  try {
+    const doc: unknown = JSON.parse(text)
+    return typeof doc === 'object' && doc !== null && 'version' in doc && 'benchmarks' in doc
+  } catch {
+    return false
+  }
+}
 
 /** Reads, validates and converts pyperf files without storing anything (all must be valid). */
 export async function readPyperfFiles(
@@ -72,7 +138,15 @@ export async function readPyperfFiles(
       )
     }
     const text = decodePyperfBytes(await readFile(path), path)
-    const doc = parsePyperf(text, path)
+    let doc: ReturnType<typeof parsePyperf>
+    try {
+      doc = parsePyperf(text, path)
+    } catch (err) {
+      // A file the user named must be a result; one a directory walk found may be anything.
+      if (!options.walked?.has(path) || claimsPyperf(text)) throw err
+      options.onSkip?.(path, 'not a pyperf result (no "version" and "benchmarks")')
+      continue
+    }
     const warnings: string[] = []
     let lineage: ImportLineage | undefined
     if (options.place && !options.overrides?.branch) {
@@ -80,7 +154,8 @@ export async function readPyperfFiles(
       lineage = placed.lineage
       warnings.push(...placed.warnings)
     }
-    const run = pyperfToRun(doc, basename(path), options.overrides ?? {}, lineage)
+    // The path, not only the name: bench_runner's repository names the config in the directory.
+    const run = pyperfToRun(doc, path, options.overrides ?? {}, lineage)
     // Of the document, not the bytes: the same results re-exported or re-compressed are one run.
     const digest = sha256Hex(canonicalJson(doc))
     const date = run.run.build.commitDateUtc
@@ -98,7 +173,34 @@ export async function readPyperfFiles(
     })
   }
   options.onProgress?.(paths.length, paths.length)
+  warnUnnamedTwins(out)
   return out
+}
+
+/**
+ * Files of one commit on one machine that name no build config become runs of one default build.
+ * That is right for re-runs, wrong for a JIT or free-threaded build copied without bench_runner's
+ * flags in its name: each such file gets a warning saying so (and --strict refuses them).
+ */
+function warnUnnamedTwins(files: ConvertedFile[]): void {
+  const groups = new Map<string, number[]>()
+  for (const [i, f] of files.entries()) {
+    const b = f.run.run.build
+    if (b.commitSha === null || b.metadata.config_source !== 'none named') continue
+    const key = `${f.run.run.machine}\u0000${b.identity}`
+    const g = groups.get(key)
+    if (g) g.push(i)
+    else groups.set(key, [i])
+  }
+  for (const g of groups.values()) {
+    const digests = new Set(g.map((i) => files[i]!.digest))
+    if (digests.size < 2) continue
+    for (const i of g) {
+      const f = files[i]!
+      const note = `${digests.size} files record commit ${f.run.run.build.commitSha!.slice(0, 10)} on ${f.run.run.machine} and none names a build config (flags such as -JIT in its file or directory name, or --config): they are stored as runs of one ${f.run.run.build.config} build; if they are different builds, import each with its --config`
+      files[i] = { ...f, warnings: [...f.warnings, `${f.path}: ${note}`] }
+    }
+  }
 }
 
 /** What one pyperf import did. */
@@ -115,6 +217,8 @@ export interface PyperfImportReport {
     readonly to: string | null
   }[]
   readonly warnings: readonly string[]
+  /** Files a directory walk found that are no pyperf result, with why (nothing stored of them). */
+  readonly skipped: readonly { readonly path: string; readonly why: string }[]
 }
 
 /** The stored run of an earlier import of the same file, if any. */
@@ -152,7 +256,14 @@ export async function importPyperfFiles(
   paths: readonly string[],
   options: PyperfImportOptions = {},
 ): Promise<PyperfImportReport> {
-  const files = await readPyperfFiles(paths, options)
+  const skipped: { path: string; why: string }[] = []
+  const files = await readPyperfFiles(paths, {
+    ...options,
+    onSkip: (path, why) => {
+      skipped.push({ path, why })
+      options.onSkip?.(path, why)
+    },
+  })
   const warnings = files.flatMap((f) => f.warnings)
   if (options.strict && warnings.length > 0) {
     throw new LangperfError(
@@ -204,7 +315,7 @@ export async function importPyperfFiles(
   })
   // A file given twice in one batch points at its first copy's run.
   for (const [i, id] of runIds.entries()) if (id < 0) runIds[i] = runIds[-1 - id]!
-  return { files, runIds, alreadyImported, rekeyed, warnings }
+  return { files, runIds, alreadyImported, rekeyed, warnings, skipped }
 }
 
 /** A stored run as pyperf JSON (gzipped on request). */

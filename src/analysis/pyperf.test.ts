@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib'
 import { LangperfError } from '../lib/index.ts'
 import {
   configFromFileName,
+  configFromPath,
   decodePyperfBytes,
   encodePyperf,
   parsePyperf,
@@ -117,6 +118,40 @@ test('configFromFileName() reads the flags bench_runner puts after the commit ha
   assert.equal(configFromFileName('bm-20240622-3.14.0a0-4717aaa-JIT,NOGIL.json'), 'jit+nogil')
   assert.equal(configFromFileName('bm-20240414-3.13.0a6+-a74f117.json.gz'), null)
   assert.equal(configFromFileName('results.json'), null)
+})
+
+test('configFromPath() reads the flags from the file name, else from the bench_runner directory name', () => {
+  // bench_runner's repository: results/<run directory with the flags>/<file without them>.json
+  const dir = 'results/bm-20240320-3.13.0a5+-dcaf33a-JIT'
+  const file = 'bm-20240320-pythonperf2-x86_64-python-dcaf33a41d5d220523d7-3.13.0a5+-dcaf33a.json'
+  assert.deepEqual(configFromPath(`${dir}/${file}`), { config: 'jit', source: 'directory' })
+  assert.deepEqual(configFromPath(`C:\\data\\bm-20240622-3.14.0a0-4717aaa-JIT,NOGIL\\${file}`), {
+    config: 'jit+nogil',
+    source: 'directory',
+  })
+  // The file's own flags win; a default build's directory names none.
+  assert.deepEqual(configFromPath(`${dir}/bm-20240320-3.13.0a5+-dcaf33a-NOGIL.json.gz`), {
+    config: 'nogil',
+    source: 'file name',
+  })
+  assert.equal(configFromPath(`results/bm-20240629-3.14.0a0-6b280a8/${file}`), null)
+  // Only a directory named the bench_runner way counts: any other name says nothing of the build.
+  assert.equal(configFromPath(`my-results-abcdef1-JIT/${file}`), null)
+  assert.equal(configFromPath(file), null)
+  assert.equal(configFromPath(''), null)
+})
+
+test('pyperfToRun() records where the config came from', () => {
+  const doc = parsePyperf(JSON.stringify(minimal), 'm.json')
+  const source = (name: string, config?: string) =>
+    pyperfToRun(doc, name, config ? { config } : {}).run.build.metadata.config_source
+  assert.equal(source('results/bm-20240320-3.13.0a5+-dcaf33a-JIT/m.json'), 'directory')
+  assert.equal(source('bm-20240320-3.13.0a5+-dcaf33a-JIT.json'), 'file name')
+  assert.equal(source('results/bm-20240320-3.13.0a5+-dcaf33a-JIT/m.json', 'pgo'), 'option')
+  assert.equal(source('m.json'), 'none named')
+  const run = pyperfToRun(doc, 'results/bm-20240320-3.13.0a5+-dcaf33a-JIT/m.json')
+  assert.equal(run.run.build.config, 'jit')
+  assert.equal(run.run.metadata.langperf_import_file, 'm.json', 'the file name, not the path, is kept')
 })
 
 test('overrides win over what the metadata implies', () => {

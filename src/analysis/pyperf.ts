@@ -242,7 +242,32 @@ function commonBenchmarkValue(doc: PyperfDocument, key: string): string | null {
  */
 export function configFromFileName(name: string): string | null {
   const m = /-[0-9a-f]{7,40}[-+]([A-Za-z][A-Za-z0-9_]*(?:,[A-Za-z][A-Za-z0-9_]*)*)\.json(?:\.gz)?$/.exec(name)
-  return m?.[1] ? m[1].toLowerCase().split(',').join('+') : null
+  return m?.[1] ? flagsToConfig(m[1]) : null
+}
+
+function flagsToConfig(flags: string): string {
+  return flags.toLowerCase().split(',').join('+')
+}
+
+/** Where a file's build config was read from (kept as the build's `config_source`). */
+export type ConfigSource = 'option' | 'file name' | 'directory' | 'none named'
+
+/**
+ * The build config a result file's path names, and where: the file name's flags
+ * (configFromFileName), else those of the directory holding it when bench_runner named it
+ * `bm-<date>-<version>-<sha7>-FLAGS` (its repository keeps `results/<that directory>/<file>.json`,
+ * the flags only in the directory's name); null when neither names one (a default build, or a
+ * renamed copy: `--config` tells).
+ * @example configFromPath('results/bm-20240320-3.13.0a5+-dcaf33a-JIT/bm-20240320-pythonperf2-x86_64-python-dcaf33a41d5d220523d7-3.13.0a5+-dcaf33a.json') // { config: 'jit', source: 'directory' }
+ */
+export function configFromPath(path: string): { config: string; source: ConfigSource } | null {
+  const parts = path.split(/[\\/]+/).filter((p) => p.length > 0)
+  const file = parts.at(-1) ?? ''
+  const named = configFromFileName(file)
+  if (named) return { config: named, source: 'file name' }
+  const dir = parts.at(-2) ?? ''
+  const m = /^bm-\d{8}-.+-[0-9a-f]{7,40}-([A-Za-z][A-Za-z0-9_]*(?:,[A-Za-z][A-Za-z0-9_]*)*)$/.exec(dir)
+  return m?.[1] ? { config: flagsToConfig(m[1]), source: 'directory' } : null
 }
 
 /** Where an imported build lies in its runtime's history, when something better than the rules knows. */
@@ -283,7 +308,10 @@ export function pyperfToRun(
   const pythonVersion = commonBenchmarkValue(doc, 'python_version')
   const version = pythonVersion?.split(/\s/)[0] ?? 'unknown'
   const runtime = overrides.runtime ?? commonBenchmarkValue(doc, 'python_implementation') ?? 'cpython'
-  const config = overrides.config ?? configFromFileName(name) ?? 'default'
+  const named: { config: string; source: ConfigSource } | null = overrides.config
+    ? { config: overrides.config, source: 'option' }
+    : configFromPath(name)
+  const config = named?.config ?? 'default'
   const commitId = str(meta.commit_id)
   const commitBranch = str(meta.commit_branch)
   // Some producers put the full hash in commit_branch when the ref benchmarked was a hash.
@@ -318,6 +346,7 @@ export function pyperfToRun(
       ...(commitBranch ? { ref: commitBranch } : {}),
       lineage_rule: placement.rule,
       lineage_note: placement.note,
+      config_source: named?.source ?? 'none named',
       ...(lineage?.historyOrder !== undefined && lineage.historyOrder !== null
         ? { history_order: lineage.historyOrder }
         : {}),
@@ -364,7 +393,7 @@ export function pyperfToRun(
       source: 'pyperf-import',
       startedAt,
       groupId: null,
-      metadata: { ...meta, langperf_import_file: name },
+      metadata: { ...meta, langperf_import_file: name.split(/[\\/]/).at(-1) ?? name },
     },
     status: 'complete',
     finishedAt: lastDate,

@@ -156,3 +156,59 @@ test('import places builds by ancestry with --repo, re-keys them later, and dete
   assert.equal(shown.status, 'withdrawn')
   assert.match(String(shown.changes[0].details.superseded), /no longer exists/)
 })
+
+test("import of bench_runner's results tree: each config its own series, pystats skipped, as the import says", async () => {
+  // results/bm-<date>-<version>-<sha7>[-JIT]/bm-…-<sha7>.json: the flags only in the directory name.
+  // The default build slows `a` by 30 % from build 18 on, the JIT build slows `b`: mixed into one
+  // build per commit (the configs unread), neither step would stand out of the other's values.
+  const tree = join(root, 'bench-runner', 'results')
+  const treeRng = createRng(11)
+  for (let i = 0; i < 24; i++) {
+    const sha = (0xabc0000 + i).toString(16).padEnd(40, '0')
+    const date = new Date(Date.UTC(2024, 3, 1 + i, 12)).toISOString()
+    const day = `202404${String(1 + i).padStart(2, '0')}`
+    for (const flags of ['', '-JIT']) {
+      const dir = join(tree, `bm-${day}-3.14.0a0+-${sha.slice(0, 7)}${flags}`)
+      mkdirSync(dir, { recursive: true })
+      const slow = flags ? 'b' : 'a'
+      const benchmarks = 'abcdefghijkl'.split('').map((name) => ({
+        metadata: { name, python_version: '3.14.0a0+', loops: 1 },
+        runs: Array.from({ length: 8 }, () => ({
+          metadata: {},
+          values: [0, 1, 2].map(
+            () => 0.01 * (name === slow && i >= 18 ? 1.3 : 1) * (1 + 0.004 * (treeRng() - 0.5)),
+          ),
+        })),
+      }))
+      const meta = { hostname: 'box', commit_id: sha.slice(0, 7), commit_branch: 'main', commit_date: date }
+      const file = `bm-${day}-box-x86_64-python-${sha.slice(0, 20)}-3.14.0a0+-${sha.slice(0, 7)}.json`
+      writeFileSync(join(dir, file), JSON.stringify({ version: '1.0', metadata: meta, benchmarks }))
+      if (flags)
+        writeFileSync(join(dir, `${file.slice(0, -5)}-pystats.json`), JSON.stringify({ opcodes: {} }))
+    }
+  }
+  const db = join(root, 'tree.db')
+  const cli = async (...args: string[]) => {
+    const out = sink()
+    const err = sink()
+    const code = await main(['node', 'langperf', ...args, '--db', db], {
+      out: out.stream,
+      err: err.stream,
+      isTty: false,
+    })
+    return { code, out: out.text(), err: err.text() }
+  }
+  const imported = await cli('import', 'pyperf', join(root, 'bench-runner'))
+  assert.equal(imported.code, 0, imported.err)
+  assert.match(imported.err, /config from the directory: jit 24/)
+  assert.match(imported.err, /config default \(no flags named\): default 24/)
+  assert.match(imported.err, /skipped .*-pystats\.json: not a pyperf result/)
+  assert.match(imported.err, /Imported 48 file\(s\); skipped 24 that are no pyperf result/)
+  const detected = await cli('detect', '--json')
+  assert.equal(detected.code, 0, detected.err)
+  const found = JSON.parse(detected.out)
+    .newAlerts.flatMap((a: { changes: { series: { config: string; workload: string } }[] }) => a.changes)
+    .map((c: { series: { config: string; workload: string } }) => `${c.series.config}/${c.series.workload}`)
+    .sort()
+  assert.deepEqual(found, ['default/a', 'jit/b'])
+})

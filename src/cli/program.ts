@@ -240,13 +240,18 @@ export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (c
           'Each build is placed on its line of development (docs/lineage.md): by git ancestry with --repo, else by rules —\n' +
           'a recorded branch as is, an alpha tag (v3.13.0a4) or alpha version (3.14.0a0+) on main, any other tag or\n' +
           "version (v3.13.0b1, 3.13.0b1+) on its X.Y branch, a fork's commit on fork/branch. The config comes from the\n" +
-          "file name's -FLAGS after the commit hash (bench_runner: -JIT, -NOGIL, -PYTHON_UOPS), else default.\n" +
-          'Importing a file again stores nothing new (and re-keys its build if the placement changed).',
+          "file name's -FLAGS after the commit hash (bench_runner: -JIT, -NOGIL, -PYTHON_UOPS), else from its\n" +
+          "directory's (bench_runner's results/bm-…-<sha>-JIT/ layout), else default; the import says which.\n" +
+          'A directory is walked for .json and .json.gz files; one found there that is no pyperf result (pystats)\n' +
+          'is skipped and named. Importing a file again stores nothing new (and re-keys its build if the placement changed).',
       )
       .argument('<format>', 'file format: pyperf')
-      .argument('<files...>', 'files to import')
+      .argument('<files...>', 'files or directories to import (e.g. a bench_runner results/ tree)')
       .option('--runtime <name>', 'runtime family instead of python_implementation (e.g. pypy)')
-      .option('--config <name>', "build config instead of the file name's flags (e.g. pgo-lto, jit)")
+      .option(
+        '--config <name>',
+        'build config instead of the flags in the file or directory name (e.g. pgo-lto, jit)',
+      )
       .option('--machine <name>', 'machine name instead of the hostname metadata')
       .option('--branch <name>', 'line of development instead of the placement rules (e.g. main)')
       .option(

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import {
+  expandImportPaths,
   exportPyperf,
   importPyperfFiles,
   openLineageRepository,
@@ -48,9 +49,16 @@ export async function importCommand(
     ...(options.branch ? { branch: options.branch } : {}),
   }
   const repository = options.repo ? await openLineageRepository(options.repo) : null
+  const paths = await expandImportPaths(files)
+  if (paths.files.length === 0)
+    throw new LangperfError(
+      'bad-input',
+      `Cannot import: expected result files (.json, .json.gz) in ${files.map((f) => `"${f}"`).join(', ')}, found none`,
+    )
   return withStoreCreating(options, async (store) => {
-    const report = await importPyperfFiles(store, files, {
+    const report = await importPyperfFiles(store, paths.files, {
       overrides,
+      walked: paths.walked,
       ...(repository
         ? {
             place: async (facts) => {
@@ -78,6 +86,7 @@ export async function importCommand(
         })),
         rekeyed: report.rekeyed,
         warnings: report.warnings,
+        skipped: report.skipped,
       })
       return 0
     }
@@ -91,6 +100,21 @@ export async function importCommand(
       )
     }
     for (const w of report.warnings) log(ctx.io, `warning: ${w}`)
+    for (const k of report.skipped) log(ctx.io, `skipped ${k.path}: ${k.why}`)
+    // Where each build's config came from, so a copy that lost bench_runner's names shows.
+    const bySource = new Map<string, Map<string, number>>()
+    for (const f of report.files) {
+      const b = f.run.run.build
+      const source = String(b.metadata.config_source ?? 'none named')
+      const configs = bySource.get(source) ?? new Map<string, number>()
+      configs.set(b.config, (configs.get(b.config) ?? 0) + 1)
+      bySource.set(source, configs)
+    }
+    for (const [source, configs] of bySource)
+      log(
+        ctx.io,
+        `config ${source === 'none named' ? 'default (no flags named)' : `from the ${source === 'option' ? '--config option' : source}`}: ${[...configs].map(([c, n]) => `${c} ${n}`).join(', ')}`,
+      )
     // What the placement inferred, by rule: the user can check the rules against the files.
     const byRule = new Map<string, { count: number; example: string }>()
     for (const f of report.files) {
@@ -110,7 +134,7 @@ export async function importCommand(
     const stored = runIds.length - report.alreadyImported.length
     log(
       ctx.io,
-      `Imported ${stored} file(s)${report.alreadyImported.length > 0 ? `; ${report.alreadyImported.length} already imported` : ''}`,
+      `Imported ${stored} file(s)${report.alreadyImported.length > 0 ? `; ${report.alreadyImported.length} already imported` : ''}${report.skipped.length > 0 ? `; skipped ${report.skipped.length} that are no pyperf result` : ''}`,
     )
     return 0
   })
