@@ -46,6 +46,20 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') }
 }
 
+/** Runs the CLI on the database `db`: its exit code and what it wrote. */
+function cliOn(db: string) {
+  return async (...args: string[]) => {
+    const out = sink()
+    const err = sink()
+    const code = await main(['node', 'langperf', ...args, '--db', db], {
+      out: out.stream,
+      err: err.stream,
+      isTty: false,
+    })
+    return { code, out: out.text(), err: err.text() }
+  }
+}
+
 const rng = createRng(5)
 /** A pyperf file of one build: workloads `a`…`l`, `a` 30 % slower from build 18 on. */
 function pyperfFile(i: number, sha: string, date: string, ref: string): string {
@@ -88,16 +102,7 @@ test('import places builds by ancestry with --repo, re-keys them later, and dete
   // by the rules each is placed on main, ordered by (misleading) commit dates.
   const files = shas.map((sha, i) => pyperfFile(i, sha, dates[i]!, sha))
   const db = join(root, 'lineage.db')
-  const cli = async (...args: string[]) => {
-    const out = sink()
-    const err = sink()
-    const code = await main(['node', 'langperf', ...args, '--db', db], {
-      out: out.stream,
-      err: err.stream,
-      isTty: false,
-    })
-    return { code, out: out.text(), err: err.text() }
-  }
+  const cli = cliOn(db)
   // 1. A user's first import put everything on a branch of its own (an old rule or --branch).
   const first = await cli('import', 'pyperf', ...files, '--branch', 'v3.14.0a0')
   assert.equal(first.code, 0, first.err)
@@ -187,17 +192,7 @@ test("import of bench_runner's results tree: each config its own series, pystats
         writeFileSync(join(dir, `${file.slice(0, -5)}-pystats.json`), JSON.stringify({ opcodes: {} }))
     }
   }
-  const db = join(root, 'tree.db')
-  const cli = async (...args: string[]) => {
-    const out = sink()
-    const err = sink()
-    const code = await main(['node', 'langperf', ...args, '--db', db], {
-      out: out.stream,
-      err: err.stream,
-      isTty: false,
-    })
-    return { code, out: out.text(), err: err.text() }
-  }
+  const cli = cliOn(join(root, 'tree.db'))
   const imported = await cli('import', 'pyperf', join(root, 'bench-runner'))
   assert.equal(imported.code, 0, imported.err)
   assert.match(imported.err, /config from the directory: jit 24/)
