@@ -154,6 +154,19 @@ test('pyperfToRun() records where the config came from', () => {
   assert.equal(run.run.metadata.langperf_import_file, 'm.json', 'the file name, not the path, is kept')
 })
 
+test('a 32-bit interpreter on a host is its own build and machine, not the 64-bit one of the commit', () => {
+  const as = (bits: string) => {
+    const d = structuredClone(minimal)
+    d.benchmarks[0]!.metadata.python_version = `3.13.0a5+ (${bits}) revision dcaf33a`
+    return pyperfToRun(parsePyperf(JSON.stringify(d), 'm.json'), 'm.json').run
+  }
+  const [wide, narrow] = [as('64-bit'), as('32-bit')]
+  assert.equal(wide.machine, 'box')
+  assert.equal(narrow.machine, 'box-32bit')
+  assert.notEqual(wide.build.identity, narrow.build.identity)
+  assert.equal(wide.build.config, narrow.build.config, 'the same config: compared across machines')
+})
+
 test('overrides win over what the metadata implies', () => {
   const doc = parsePyperf(JSON.stringify(minimal), 'm.json')
   const run = pyperfToRun(doc, 'm.json', { runtime: 'pypy', config: 'jit', machine: 'lab-1', branch: 'main' })

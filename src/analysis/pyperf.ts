@@ -306,6 +306,10 @@ export function pyperfToRun(
 ): RunWithResults {
   const meta = doc.metadata
   const pythonVersion = commonBenchmarkValue(doc, 'python_version')
+  // A 32-bit interpreter measured on a 64-bit host (bench_runner's `…_win32-x86` results) is
+  // another build on the same hostname: its own build and its own machine (as bench_runner names
+  // it), never one build with the 64-bit results of the same commit.
+  const bits = /\((32|64)-bit\)/.exec(pythonVersion ?? '')?.[1]
   const version = pythonVersion?.split(/\s/)[0] ?? 'unknown'
   const runtime = overrides.runtime ?? commonBenchmarkValue(doc, 'python_implementation') ?? 'cpython'
   const named: { config: string; source: ConfigSource } | null = overrides.config
@@ -325,7 +329,7 @@ export function pyperfToRun(
     : (lineage?.placement ?? placeByRules(pyperfLineageFacts(doc)))
   const branch = placement.branch
   const identity = commitSha
-    ? `${runtime}:${commitSha}:${config}`
+    ? `${runtime}:${commitSha}:${config}${bits === '32' ? ':32bit' : ''}`
     : `${runtime}:${version}:${config}:${sha256Hex(`${pythonVersion}|${str(meta.python_compiler) ?? ''}`, 12)}`
   const build: BuildSpec = {
     runtime,
@@ -380,7 +384,7 @@ export function pyperfToRun(
       metadata: b.metadata,
     }
   })
-  const machine = overrides.machine ?? str(meta.hostname) ?? 'unknown'
+  const machine = overrides.machine ?? `${str(meta.hostname) ?? 'unknown'}${bits === '32' ? '-32bit' : ''}`
   const startedAt = firstDate ?? toUtcIso(str(meta.commit_date)) ?? new Date(0).toISOString()
   return {
     run: {
