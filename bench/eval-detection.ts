@@ -15,7 +15,10 @@
 // stepped per step size in a step set, 0.1), --align benchmark|build|none (benchmark),
 // --max-gap-days D (the stretch's builds at most D days apart, 14), --jobs N (imports and detects
 // run at once, 2), --only history|synthetic, --keep (keep the temporary
-// directory with every file and database), --json. Progress goes to stderr.
+// directory with every file and database), --json, --partial-runs (import beside the history one
+// one-benchmark run per main-line default observation, at the new level on a commit midway
+// through the event's window, as bench_runner histories hold them: the figures must not move).
+// Progress goes to stderr.
 //
 // Figures
 //
@@ -76,6 +79,7 @@ import {
   readStretch,
   type SyntheticSet,
   shuffled,
+  writePartialRuns,
   writeSet,
 } from './eval-sets.ts'
 
@@ -108,6 +112,7 @@ const ALIGN = (argValue('--align') ?? 'benchmark') as Alignment
 const ONLY = argValue('--only')
 const KEEP = args.includes('--keep')
 const JSON_OUT = args.includes('--json')
+const PARTIAL = args.includes('--partial-runs')
 const STEPS = [0.02, 0.05, 0.1] as const
 /** Builds of the new level a step set holds (the step starts at the third-last build). */
 const AFTER = 3
@@ -251,7 +256,7 @@ async function importAndDetect(label: string, dir: string, files: readonly strin
   const changes = changesOf(report)
   const t2 = performance.now()
   progress(
-    `${label}: ${files.length} files imported in ${((t1 - t0) / 1000).toFixed(1)} s, detect ${((t2 - t1) / 1000).toFixed(1)} s, ${changes.length} changes`,
+    `${label}: imported (${files.length} path(s)) in ${((t1 - t0) / 1000).toFixed(1)} s, detect ${((t2 - t1) / 1000).toFixed(1)} s, ${changes.length} changes`,
   )
   return { changes, counts: countsOf(report) }
 }
@@ -426,11 +431,16 @@ interface Task {
  * The history as a user imports it: the directory itself, walked by `langperf import` (flat copies
  * named `bm-…-<sha7>-JIT.json.gz`, or bench_runner's own `results/bm-…-JIT/bm-….json` tree).
  */
-function historyTask(): Task & { readonly count: number } {
+function historyTask(): Task & { readonly count: number; readonly partial: number } {
   const count = readdirSync(FILES_DIR, { recursive: true })
     .map(String)
     .filter((f) => /\.json(\.gz)?$/.test(f) && !/-pystats\.json$/.test(f)).length
-  return { label: 'history', files: [FILES_DIR], count }
+  if (!PARTIAL) return { label: 'history', files: [FILES_DIR], count, partial: 0 }
+  // One-benchmark runs beside the history (--partial-runs): imported with it, not scored.
+  const dir = join(work, 'partial-runs')
+  mkdirSync(dir, { recursive: true })
+  const partial = writePartialRuns(FILES_DIR, truth, dir)
+  return { label: 'history', files: [FILES_DIR, dir], count, partial }
 }
 
 /** The synthetic sets, written to disk, and how to score what detect finds in them. */
@@ -541,7 +551,9 @@ try {
   const hist = ONLY === 'synthetic' ? null : historyTask()
   if (hist) {
     tasks.push(hist)
-    progress(`history: ${hist.count} files from ${FILES_DIR}`)
+    progress(
+      `history: ${hist.count} files from ${FILES_DIR}${hist.partial > 0 ? `, and ${hist.partial} one-benchmark runs (--partial-runs)` : ''}`,
+    )
   }
   const synth = ONLY === 'history' ? null : syntheticSets()
   if (synth) tasks.push(...synth.tasks)

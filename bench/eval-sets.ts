@@ -389,3 +389,53 @@ export function writeSet(
   })
   return { name, files, position, builds: order, injections, points }
 }
+
+/**
+ * One-benchmark runs of the kind bench_runner histories hold (a benchmark re-run on its own,
+ * `n_benchmarks` 1 in runs.csv), one per observation of `config` on `lineage`: the observed
+ * benchmark alone, copied from the run after the event (so at the new level), on a fake commit
+ * dated midway between the runs before and after. A detector that takes such a run as a history
+ * point blames the event on a commit the documented order does not hold. Written into `dir` as
+ * `bm-<date>-<version>-<sha7>.json.gz`; returns how many.
+ */
+export function writePartialRuns(
+  filesDir: string,
+  truth: Truth,
+  dir: string,
+  options: { readonly config?: string; readonly lineage?: string } = {},
+): number {
+  const config = (options.config ?? 'default').toLowerCase()
+  const lineage = options.lineage ?? 'main'
+  const runOf = new Map<string, TruthRun>()
+  for (const r of truth.runs)
+    if (r.config.toLowerCase() === config && r.lineage === lineage && !runOf.has(r.commit))
+      runOf.set(r.commit, r)
+  let n = 0
+  for (const o of truth.observations) {
+    if (o.config.toLowerCase() !== config || o.lineage !== lineage) continue
+    const before = runOf.get(commitKey(o.commitBefore))
+    const after = runOf.get(commitKey(o.commitAfter))
+    if (!before || !after) continue
+    const doc = readPyperfFile(fileOfRun(filesDir, after))
+    const version = doc.benchmarks.map((b) => b.metadata.python_version).find((v) => typeof v === 'string')
+    const alone = doc.benchmarks.filter((b) => benchmarkName(b) === o.benchmark)
+    if (alone.length === 0) continue
+    const sha = fakeSha(`partial ${o.event} ${o.benchmark}`)
+    const at = new Date((Date.parse(before.commitDateUtc) + Date.parse(after.commitDateUtc)) / 2)
+    const partial: PyperfDoc = {
+      ...doc,
+      metadata: {
+        ...doc.metadata,
+        commit_id: sha.slice(0, 7),
+        commit_branch: sha,
+        commit_date: at.toISOString(),
+      },
+      benchmarks: alone.map((b) => ({ ...b, metadata: { python_version: version, ...b.metadata } })),
+    }
+    const day = at.toISOString().slice(0, 10).replaceAll('-', '')
+    const name = `bm-${day}-${String(version ?? 'unknown').split(' ')[0]}-${sha.slice(0, 7)}.json.gz`
+    writeFileSync(join(dir, name), gzipSync(JSON.stringify(partial)))
+    n++
+  }
+  return n
+}

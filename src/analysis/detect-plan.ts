@@ -37,6 +37,8 @@ export interface DetectionPlan {
   readonly epochBoundaries: number
   readonly judgedAtBoundaries: { readonly infrastructure: number; readonly commit: number }
   readonly orders: { readonly ancestry: number; readonly commitDate: number }
+  /** Partial runs whose points were left out of the histories (detect-series.ts, partialRuns). */
+  readonly partialRuns: number
   readonly pairedChanges: number
   readonly confirmedByPair: number
   readonly dismissedByPair: readonly DismissedByPair[]
@@ -125,6 +127,7 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
     epochBoundaries: crowds.shifts.size,
     judgedAtBoundaries,
     orders,
+    partialRuns: new Set(loaded.flatMap((l) => [...(l.partial ?? [])])).size,
     pairedChanges: tally.pairedChanges,
     confirmedByPair: tally.confirmedByPair,
     dismissedByPair: tally.dismissedByPair,

@@ -119,6 +119,11 @@ export interface DetectReport {
   readonly judgedAtBoundaries: { readonly infrastructure: number; readonly commit: number }
   /** Series ordered by ancestry and by commit date. */
   readonly orders: { readonly ancestry: number; readonly commitDate: number }
+  /**
+   * Partial runs (fewer than half the workloads their group's runs typically hold: one benchmark
+   * re-run on its own) whose points were left out of the histories; the runs stay stored.
+   */
+  readonly partialRuns: number
   /** Changes withdrawn because their series no longer exists (its builds moved to another line). */
   readonly superseded: number
   /** Commit changes whose first bad build has an interleaved pair with a build of the old level. */
@@ -247,6 +252,44 @@ export async function groupEpochs(store: RunReader, key: SeriesKey): Promise<Map
   return out
 }
 
+/**
+ * A run is **partial** when it holds fewer than this share of the workloads its group's runs
+ * typically hold (the median): one benchmark re-run on its own, a subset tried by hand. It stays
+ * a run (the timeline shows it), but it is not a point of the history detection reads: the
+ * builds around it were measured as a whole suite, and a step blamed on a one-benchmark run
+ * would name a build nobody measured as the others were.
+ */
+export const PARTIAL_SHARE = 0.5
+/** Groups whose runs typically hold fewer workloads than this have no partial runs. */
+export const PARTIAL_MIN_TYPICAL = 4
+
+/**
+ * The partial runs of a group (pure), by the rule of PARTIAL_SHARE: among its history runs (no
+ * `purpose`: bisection, reference and pair runs measure the few workloads they were asked to; not
+ * warm-up series or instruction counts), those holding fewer than PARTIAL_SHARE × the median
+ * count, when that median is at least PARTIAL_MIN_TYPICAL.
+ * @example partialRuns(runs, new Map([[1, 90], [2, 92], [3, 1]])) // Set { 3 }
+ */
+export function partialRuns(
+  runs: ReadonlyMap<number, RunFacts>,
+  counts: ReadonlyMap<number, number>,
+): Set<number> {
+  const history: [number, number][] = []
+  for (const [id, run] of runs) {
+    if (run.metadata.purpose !== undefined || run.suite === BISECT_PURPOSE) continue
+    if (run.preset === WARMUP_PRESET || run.preset === INSTRUCTIONS_PRESET) continue
+    history.push([id, counts.get(id) ?? 0])
+  }
+  const typical = median(history.map(([, n]) => n))
+  const out = new Set<number>()
+  if (!(typical >= PARTIAL_MIN_TYPICAL)) return out
+  for (const [id, n] of history) if (n < PARTIAL_SHARE * typical) out.add(id)
+  return out
+}
+
+/** Partial runs of each group's runs (the map runsOf caches for a pass), computed once. */
+const partialsOfGroup = new WeakMap<ReadonlyMap<number, RunFacts>, ReadonlySet<number>>()
+
 /** A series as read from the store: what the pure analysis needs, nothing more. */
 export interface LoadedSeries {
   readonly series: SeriesKey
@@ -261,6 +304,8 @@ export interface LoadedSeries {
   readonly runs: ReadonlyMap<number, RunFacts>
   /** Its changes recorded before, provisional or confirmed, of either measure. */
   readonly known: readonly ChangeRow[]
+  /** Runs of its group that are partial (partialRuns): their points are not history points. */
+  readonly partial?: ReadonlySet<number>
 }
 
 /** Reads one series for analysis. */
@@ -276,6 +321,12 @@ export async function loadSeries(
   })
   const known = (await store.listChanges({ series, status: ['provisional', 'confirmed'] })).rows
   const group = await runsOf(store, series, runs)
+  let partial = partialsOfGroup.get(group)
+  if (!partial) {
+    const { machine, runtime, config, branch } = series
+    partial = partialRuns(group, await store.countGroupResults({ machine, runtime, config, branch }))
+    partialsOfGroup.set(group, partial)
+  }
   const isCount = (p: SeriesPoint) => group.get(p.runId)?.preset === INSTRUCTIONS_PRESET
   return {
     series,
@@ -283,6 +334,7 @@ export async function loadSeries(
     counts: all.filter(isCount),
     runs: group,
     known,
+    partial,
   }
 }
 
@@ -306,15 +358,18 @@ export function analyseLoaded(
 ): SeriesAnalysis | { readonly skipped: string } {
   const { series, runs } = loaded
   const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
-  const eligible = loaded.points.filter((p) => purpose(p) !== BISECT_PURPOSE)
+  const unbisected = loaded.points.filter((p) => purpose(p) !== BISECT_PURPOSE)
+  const eligible = unbisected.filter((p) => !loaded.partial?.has(p.runId))
   const ancestry = eligible.length > 0 && eligible.every((p) => historyOrderOf(runs.get(p.runId)) !== null)
   const ordered = ancestry ? eligible : eligible.filter((p) => p.commitDateUtc !== null)
   if (ordered.length === 0) {
     return {
       skipped:
-        eligible.length === 0
+        unbisected.length === 0
           ? 'every point of this series is a bisection measurement'
-          : 'no build in this series has a commit date, so it has no history order (local interpreters)',
+          : eligible.length === 0
+            ? 'every point of this series is from a partial run (a few workloads measured on their own)'
+            : 'no build in this series has a commit date, so it has no history order (local interpreters)',
     }
   }
   // Pair rounds (more processes of a pair's builds, the same night) are never history points.

@@ -2,8 +2,16 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import type { MachineEnvironment, RunWithResults, WorkloadResult } from '../model/index.ts'
-import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../store/index.ts'
+import { INSTRUCTIONS_PRESET } from '../runner/index.ts'
+import {
+  exampleEnvironment,
+  exampleFingerprint,
+  openSqliteStore,
+  type RunFacts,
+  type Store,
+} from '../store/index.ts'
 import { BISECT_PURPOSE, detectAndRecord } from './detect.ts'
+import { partialRuns } from './detect-series.ts'
 
 // Synthetic nightly histories with known truth, through the real SQLite store.
 
@@ -305,4 +313,54 @@ test('a step in both the time and the count of one workload at one build is two 
   assert.equal(report.newAlerts.length, 1, 'one blame range: one alert holding both')
   assert.equal((await detectAndRecord(store)).newChangeIds.length, 0)
   await store.close()
+})
+
+test('a partial run (one benchmark re-run on its own) is no history point: the step is blamed on the full run', async () => {
+  // Six workloads a night; `a` 15 % slower from build 30 on. Between builds 29 and 30 someone
+  // re-ran `a` alone on a commit of its own, already at the new level: taken as a history point,
+  // it would take the blame from the build the whole suite measured.
+  const levels = { a: 0.1, b: 0.2, c: 0.3, d: 0.4, e: 0.5, f: 0.6 }
+  const store = await history([...flat(30, levels), ...flat(15, { ...levels, a: 0.115 })])
+  const partial = nightly(100, { levels: { a: 0.115 } })
+  const between = new Date(Date.parse(day(29)) + 12 * 3600e3).toISOString()
+  const [partialId] = await store.insertRuns([
+    { ...partial, run: { ...partial.run, build: { ...partial.run.build, commitDateUtc: between } } },
+  ])
+  const report = await detectAndRecord(store)
+  assert.equal(report.partialRuns, 1)
+  const changes = report.newAlerts.flatMap((a) => a.changes)
+  assert.deepEqual(
+    changes.map((c) => [c.series.workload, c.lastGood?.commitSha, c.firstBad.commitSha]),
+    [['a', sha(29), sha(30)]],
+  )
+  assert.equal((await store.getResults(partialId!)).length, 1, 'the partial run stays stored')
+  await store.close()
+})
+
+test('partialRuns() names the runs holding under half the typical workloads, among history runs only', () => {
+  const run = (extra: { purpose?: string; suite?: string; preset?: string } = {}) =>
+    ({
+      suite: extra.suite ?? 'default',
+      preset: extra.preset ?? 'default',
+      metadata: extra.purpose ? { purpose: extra.purpose } : {},
+    }) as unknown as RunFacts
+  const runs = new Map([
+    [1, run()],
+    [2, run()],
+    [3, run()],
+    [4, run()],
+    [5, run({ purpose: 'pair-round' })],
+    [6, run({ suite: BISECT_PURPOSE })],
+    [7, run({ preset: INSTRUCTIONS_PRESET })],
+  ])
+  const counts = (ns: number[]) => new Map(ns.map((n, i) => [i + 1, n]))
+  const cases: [number[], number[]][] = [
+    [[90, 92, 1, 91, 1, 1, 1], [3]], // one benchmark alone; pair, bisection and count runs never partial
+    [[90, 92, 46, 91, 1, 1, 1], []], // at least half the typical count (median 90.5) is no partial run
+    [[90, 92, 45, 91, 1, 1, 1], [3]],
+    [[3, 3, 1, 3, 1, 1, 1], []], // a group of three-workload runs has none
+    [[90, 92, 0, 91, 1, 1, 1], [3]], // a run without results at all
+  ]
+  for (const [ns, expected] of cases)
+    assert.deepEqual([...partialRuns(runs, counts(ns))], expected, JSON.stringify(ns))
 })

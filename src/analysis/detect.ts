@@ -90,6 +90,7 @@ export async function detectAndRecord(
     epochBoundaries: plan.epochBoundaries,
     judgedAtBoundaries: plan.judgedAtBoundaries,
     orders: plan.orders,
+    partialRuns: plan.partialRuns,
     superseded: plan.superseded.length,
     pairedChanges: plan.pairedChanges,
     confirmedByPair: plan.confirmedByPair,

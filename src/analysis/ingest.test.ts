@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { test } from 'node:test'
@@ -174,9 +183,20 @@ test("a directory imports as bench_runner's results tree: configs from directory
   put('bm-20240320-3.13.0a5+-eeee555-JIT', file, JSON.stringify(doc('eeee555', [0.2, 0.21])))
   put('bm-20240320-3.13.0a5+-eeee555-JIT', 'bm-20240320-box-pystats.json', JSON.stringify({ calls: 1 }))
   put('bm-20240320-3.13.0a5+-eeee555', 'README.md', '# not a result')
+  // A link to a file is read; a link to a directory is not walked (no cycles).
+  writeFileSync(join(tmp, 'elsewhere.json'), '{}')
+  symlinkSync(join(tmp, 'elsewhere.json'), join(root, 'linked.json'))
+  symlinkSync(root, join(root, 'loop'))
+  const listed = await expandImportPaths([join(tmp, 'tree')])
+  assert.deepEqual(
+    listed.files.map((f) => basename(f)),
+    [file, 'bm-20240320-box-pystats.json', file, 'linked.json'],
+    'the .json files beneath in name order, nothing else',
+  )
+  assert.equal(listed.walked.size, 4)
+  rmSync(join(root, 'linked.json'))
   const paths = await expandImportPaths([join(tmp, 'tree')])
-  assert.equal(paths.files.length, 3, 'the .json files beneath, nothing else')
-  assert.equal(paths.walked.size, 3)
+  assert.equal(paths.files.length, 3)
   const store = await openSqliteStore(':memory:')
   try {
     const report = await importPyperfFiles(store, paths.files, { walked: paths.walked })

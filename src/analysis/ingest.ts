@@ -66,7 +66,8 @@ export interface ImportPaths {
 
 /**
  * Expands directories among the paths: every `.json` and `.json.gz` file beneath, in name order
- * (symbolic links not followed), so a whole bench_runner `results/` tree imports with one path.
+ * (links to files followed, links to directories not), so a whole bench_runner `results/` tree
+ * imports with one path.
  * Files named directly are kept as they are, even with another extension.
  */
 export async function expandImportPaths(paths: readonly string[]): Promise<ImportPaths> {
@@ -79,7 +80,10 @@ export async function expandImportPaths(paths: readonly string[]): Promise<Impor
     for (const e of entries) {
       const full = join(dir, e.name)
       if (e.isDirectory()) await walk(full)
-      else if (e.isFile() && /\.json(?:\.gz)?$/i.test(e.name)) {
+      else if (
+        (e.isFile() || (e.isSymbolicLink() && (await isFileBehind(full)))) &&
+        /\.json(?:\.gz)?$/i.test(e.name)
+      ) {
         if (walked.size >= MAX_WALKED_FILES)
           throw new LangperfError(
             'too-large',
@@ -101,6 +105,15 @@ export async function expandImportPaths(paths: readonly string[]): Promise<Impor
     else files.push(path)
   }
   return { files, walked }
+}
+
+/** Whether a symbolic link leads to a file (links to directories are not walked: no cycles). */
+async function isFileBehind(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile()
+  } catch {
+    return false
+  }
 }
 
 /** Whether a JSON text claims to be a pyperf document (an object with `version` and `benchmarks`). */

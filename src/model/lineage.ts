@@ -97,15 +97,23 @@ export function lineOfVersion(version: string): { readonly branch: string; reado
 export function placeByRules(facts: LineageFacts): Placement {
   const version = facts.version?.trim().split(/\s/)[0] || null
   const ref = facts.ref?.trim() || null
+  // A ref that is the recorded commit itself is a hash, even one of digits only (1 in 27 short ones).
+  const sha = facts.commitSha?.toLowerCase() ?? null
+  const refIsHash =
+    ref !== null &&
+    (isCommitHash(ref) ||
+      (HEX_RE.test(ref) &&
+        sha !== null &&
+        (ref.toLowerCase().startsWith(sha) || sha.startsWith(ref.toLowerCase()))))
   if (facts.fork && !UPSTREAM_FORKS.has(facts.fork.toLowerCase())) {
-    const name = ref && !isCommitHash(ref) ? ref : (facts.commitSha?.slice(0, 10) ?? 'unknown')
+    const name = ref && !refIsHash ? ref : (facts.commitSha?.slice(0, 10) ?? 'unknown')
     return {
       branch: `${facts.fork}/${name}`,
       rule: 'fork',
       note: `commit of fork "${facts.fork}": its own line, not upstream history`,
     }
   }
-  if (ref && !isCommitHash(ref)) {
+  if (ref && !refIsHash) {
     const tag = lineOfTag(ref)
     if (tag) {
       return tag.alpha

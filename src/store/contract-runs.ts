@@ -317,6 +317,24 @@ function runListing(withStore: WithStore): void {
           [c],
         )
         assert.deepEqual(await store.listGroupRuns({ ...group, config: 'jit', branch: 'main' }), [])
+        // The results each run holds, for telling a partial run from the group's full ones.
+        assert.deepEqual(
+          await store.countGroupResults({ ...group, branch: 'main' }),
+          new Map([
+            [a, 3],
+            [b, 3],
+          ]),
+        )
+        assert.deepEqual(await store.countGroupResults({ ...group, branch: null }), new Map([[d, 3]]))
+        assert.deepEqual(
+          await store.countGroupResults({ ...group, config: 'jit', branch: 'main' }),
+          new Map(),
+        )
+        await rejectsWith(
+          store.countGroupResults({ ...group, runtime: '', branch: 'main' }),
+          'bad-input',
+          /runtime/,
+        )
         await rejectsWith(
           store.listGroupRuns({ ...group, machine: '', branch: 'main' }),
           'bad-input',

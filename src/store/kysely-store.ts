@@ -200,6 +200,10 @@ class KyselyStore implements Store {
     return this.#read('list the runs of a group', (db) => runReads.listGroupRuns(db, group))
   }
 
+  countGroupResults(group: RunGroupQuery): Promise<Map<number, number>> {
+    return this.#read('count the results of a group', (db) => runReads.countGroupResults(db, group))
+  }
+
   getResults(
     runId: number,
     options: ResultQuery & { readonly withSamples: true },

@@ -122,6 +122,8 @@ export interface RunReader {
    * listRuns would count every run's results and page.
    */
   listGroupRuns(group: RunGroupQuery): Promise<RunFacts[]>
+  /** How many results each run of one group holds, by run id (runs without any are absent). */
+  countGroupResults(group: RunGroupQuery): Promise<Map<number, number>>
   /** Results of a run in the order they were stored; samples only when asked for. */
   getResults(
     runId: number,

@@ -250,9 +250,8 @@ function names(values: readonly string[] | undefined, field: string, what: strin
   return [...values].sort()
 }
 
-/** Every run of one group, oldest `startedAt` first (then id), without result counts. */
-export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
-  const what = 'list the runs of a group'
+/** Refuses a group query that does not name one machine × runtime × config × branch. */
+function checkGroup(group: RunGroupQuery, what: string): void {
   for (const [field, value] of [
     ['machine', group?.machine],
     ['runtime', group?.runtime],
@@ -263,6 +262,11 @@ export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFa
   }
   if (group.branch !== null && typeof group.branch !== 'string')
     throw badInput(`Cannot ${what}: expected branch to be a name or null, found ${quote(group.branch)}`)
+}
+
+/** Every run of one group, oldest `startedAt` first (then id), without result counts. */
+export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
+  checkGroup(group, 'list the runs of a group')
   const q = runsQuery(db)
     .where('m.name', '=', group.machine)
     .where('rt.name', '=', group.runtime)
@@ -274,6 +278,27 @@ export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFa
     .orderBy('r.id')
     .execute()
   return rows.map((r) => toRunFacts(r as Omit<RunColumns, 'result_count'>))
+}
+
+/**
+ * How many results (workloads, any state) each run of one group holds, by run id: what tells a
+ * partial run (one benchmark re-run on its own) from the group's full ones. One grouped read.
+ */
+export async function countGroupResults(db: Db, group: RunGroupQuery): Promise<Map<number, number>> {
+  checkGroup(group, 'count the results of a group')
+  const q = runsQuery(db)
+    .innerJoin('results as res', 'res.run_id', 'r.id')
+    .where('m.name', '=', group.machine)
+    .where('rt.name', '=', group.runtime)
+    .where('b.config', '=', group.config)
+  const rows = await (group.branch === null
+    ? q.where('b.branch', 'is', null)
+    : q.where('b.branch', '=', group.branch)
+  )
+    .select(['r.id', (eb) => eb.fn.countAll().as('n')])
+    .groupBy('r.id')
+    .execute()
+  return new Map(rows.map((r) => [Number(r.id), num(r.n)]))
 }
 
 /** Results of a run in the order they were stored; samples only when asked for. */

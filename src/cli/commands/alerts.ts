@@ -159,6 +159,11 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
       ctx.io,
       `Scanned ${report.seriesScanned} series (${report.skipped.length} skipped; ${report.orders.ancestry} ordered by git ancestry, ${report.orders.commitDate} by commit date), ${report.epochBoundaries} infrastructure change(s) along them.`,
     )
+    if (report.partialRuns > 0)
+      println(
+        ctx.io,
+        `Left ${report.partialRuns} partial run(s) out of the histories (fewer than half the workloads their group's runs hold: a benchmark re-run on its own); they stay stored.`,
+      )
     if (report.countSeries > 0) {
       println(
         ctx.io,
