@@ -262,3 +262,28 @@ test('files of one commit that name no config are one build, with a warning on e
     await store.close()
   }
 })
+
+test('a file whose config reads differently than when it was imported is not stored twice, and says so', async () => {
+  // First imported from a copy that lost the flags (a default build), then from bench_runner's tree.
+  const flat = join(tmp, 'renamed-jit.json')
+  writeFileSync(flat, JSON.stringify(doc('cdcd343', [0.3, 0.31])))
+  const dir = join(tmp, 'again-tree', 'bm-20240101-3.13.0a5+-cdcd343-JIT')
+  mkdirSync(dir, { recursive: true })
+  const named = join(dir, 'bm-20240101-box-x86_64-python-cdcd343-3.13.0a5+-cdcd343.json')
+  writeFileSync(named, readFileSync(flat))
+  const store = await openSqliteStore(':memory:')
+  try {
+    const first = await importPyperfFiles(store, [flat])
+    const again = await importPyperfFiles(store, [named])
+    assert.deepEqual(again.alreadyImported, [0])
+    assert.deepEqual(again.runIds, first.runIds)
+    assert.equal((await store.listRuns()).total, 1, 'stored once')
+    assert.equal(again.warnings.length, 1)
+    assert.match(
+      again.warnings[0]!,
+      /imported before as run \d+ of build cpython:cdcd343:default \(config default\); it reads now as build cpython:cdcd343:jit \(config jit, from the directory\): nothing stored again/,
+    )
+  } finally {
+    await store.close()
+  }
+})

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { canonicalJson, type JsonObject, LangperfError, sha256Hex } from '../lib/index.ts'
 import type { LineageFacts, RunWithResults } from '../model/index.ts'
-import type { BuildCatalog, BuildRow, RunReader, RunWriter } from '../store/index.ts'
+import type { BuildCatalog, BuildRow, RunReader, RunRow, RunWriter } from '../store/index.ts'
 import {
   decodePyperfBytes,
   encodePyperf,
@@ -258,6 +258,28 @@ async function storedImport(
   return null
 }
 
+/** Runs imported before on `machine`, by their document's digest: read once per machine and import. */
+async function importedRuns(
+  store: RunReader,
+  machine: string,
+  cache: Map<string, Map<string, RunRow>>,
+): Promise<Map<string, RunRow>> {
+  const hit = cache.get(machine)
+  if (hit) return hit
+  const out = new Map<string, RunRow>()
+  const limit = 1000
+  for (let offset = 0; ; offset += limit) {
+    const page = await store.listRuns({ machine, limit, offset, order: 'stored' })
+    for (const r of page.rows) {
+      const digest = r.metadata[IMPORT_DIGEST_KEY]
+      if (r.source === 'pyperf-import' && typeof digest === 'string' && !out.has(digest)) out.set(digest, r)
+    }
+    if (page.rows.length < limit) break
+  }
+  cache.set(machine, out)
+  return out
+}
+
 /**
  * Imports pyperf files as one batch: every file is validated before anything is written, and the
  * batch is stored in one transaction, so a bad file leaves the database unchanged. A file stored
@@ -290,6 +312,7 @@ export async function importPyperfFiles(
   const seenDigest = new Map<string, number>()
   const rekeyed: { buildId: number; from: string | null; to: string | null }[] = []
   const moved = new Set<number>()
+  const digests = new Map<string, Map<string, RunRow>>()
   for (const [i, f] of files.entries()) {
     const twin = seenDigest.get(f.digest)
     if (twin !== undefined) {
@@ -300,6 +323,18 @@ export async function importPyperfFiles(
     seenDigest.set(f.digest, i)
     const stored = await storedImport(store, f)
     if (!stored) {
+      // The same document stored under another build: its config (or 32-bit-ness) reads
+      // differently now than when it was imported. Never stored twice; the run stays put.
+      const before = (await importedRuns(store, f.run.run.machine, digests)).get(f.digest)
+      if (before) {
+        alreadyImported.push(i)
+        runIds[i] = before.id
+        const b = f.run.run.build
+        warnings.push(
+          `${f.path}: imported before as run ${before.id} of build ${before.build.identity} (config ${before.build.config}); it reads now as build ${b.identity} (config ${b.config}, from the ${String(b.metadata.config_source)}): nothing stored again and the run stays in its build (moving a run between builds is not supported yet; import into a new database to store it as ${b.config})`,
+        )
+        continue
+      }
       fresh.push(i)
       continue
     }
