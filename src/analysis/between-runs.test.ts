@@ -2,16 +2,18 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import type { RunSpec, WorkloadResult } from '../model/index.ts'
+import { busyCpuWarning } from '../model/index.ts'
 import {
   exampleBuild,
   exampleEnvironment,
   exampleRunSpec,
   openSqliteStore,
+  type RunRow,
   type Store,
 } from '../store/index.ts'
 import { DEFAULT_BETWEEN_RUN_SIGMA, learnAcrossRuns } from './between-runs.ts'
 import { compareRuns } from './compare.ts'
-import { loadsDiffer } from './run-caveats.ts'
+import { loadsDiffer, separateRunCaveats } from './run-caveats.ts'
 
 // Runs of one build whose means move from run to run by a few percent while each run's own
 // processes agree to 0.1 %: the situation of a shared machine, where a comparison of two
@@ -147,4 +149,28 @@ test('loadsDiffer() flags a load above the CPU count or a very different one', (
   assert.equal(loadsDiffer({ load: 0.3, cpus: 8 }, { load: 5, cpus: 8 }), true)
   assert.equal(loadsDiffer({ load: 3, cpus: 8 }, { load: 5, cpus: 8 }), false)
   assert.equal(loadsDiffer({ load: 30, cpus: null }, { load: 0, cpus: null }), false)
+})
+
+test('a run whose pinned CPU other work took says so, and a comparison with it carries the caveat', () => {
+  assert.equal(busyCpuWarning({ cpu_list: '1', pinned_cpus_other_share: 0.05 }), null, 'below 10 %')
+  assert.equal(busyCpuWarning({ cpu_list: '1' }), null, 'not measured (unpinned, or no /proc/stat)')
+  const warning = busyCpuWarning({ cpu_list: '1', pinned_cpus_other_share: 0.5, pinned_cpus_other_s: 12.6 })
+  assert.match(
+    warning ?? '',
+    /other work took 50 % of CPU 1, where the workers were pinned, during this run \(12\.6 CPU s\): a value measured while it ran may be up to ×2\.0 slow/,
+  )
+  assert.match(busyCpuWarning({ cpu_list: '1', pinned_cpus_other_share: 0.97 }) ?? '', /many times slow/)
+  const run = (id: number, share?: number) =>
+    ({
+      id,
+      groupId: null,
+      environment: null,
+      metadata: share === undefined ? {} : { pinned_cpus_other_share: share },
+    }) as unknown as RunRow
+  const caveats = separateRunCaveats(run(1, 0.02), run(2, 0.4), [])
+  assert.deepEqual(
+    caveats.map((c) => [c.field, c.base, c.candidate]),
+    [['pinned CPU busy', '2 %', '40 %']],
+  )
+  assert.deepEqual(separateRunCaveats(run(1, 0.02), run(2), []), [])
 })

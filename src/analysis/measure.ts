@@ -11,8 +11,12 @@ import {
   HARNESS_PROTOCOL_VERSION,
   type Interpreter,
   measureSuite,
+  otherWork,
+  parseCpuList,
+  readCpuTicks,
   type SuiteEvent,
   type SuitePlan,
+  workerCpuSeconds,
 } from '../runner/index.ts'
 import type { RunWriter } from '../store/index.ts'
 
@@ -121,6 +125,18 @@ export async function measureAndStore(
     runIds.push((await store.beginRun(spec)).runId)
   }
   let status: 'complete' | 'interrupted' = 'complete'
+  // Pinned workers cannot escape other work on their CPUs: how much there was is measured over
+  // the run (runner/cpu-share.ts) and recorded on each of its runs.
+  const pinned = plan.cpuList === undefined ? [] : parseCpuList(plan.cpuList)
+  const before = await readCpuTicks(pinned)
+  let workerCpuS = 0
+  const busyOfPinned = async (): Promise<JsonObject | undefined> => {
+    const after = before === null ? null : await readCpuTicks(pinned)
+    const other = before === null || after === null ? null : otherWork(before, after, workerCpuS)
+    return other === null
+      ? undefined
+      : { pinned_cpus_other_s: other.seconds, pinned_cpus_other_share: other.share }
+  }
   try {
     await measureSuite(plan, {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -128,6 +144,7 @@ export async function measureAndStore(
         if (e.kind === 'result') {
           const runId = runIds[e.interpreterIndex]
           if (runId === undefined) throw new Error(`No run for interpreter ${e.interpreterIndex}`)
+          for (const p of e.result.processes) workerCpuS += workerCpuSeconds(p.metadata)
           await store.addResult(runId, e.result, { manifest: e.definition.manifest })
         }
         options.onEvent?.(e)
@@ -136,10 +153,10 @@ export async function measureAndStore(
     if (options.signal?.aborted) status = 'interrupted'
   } catch (err) {
     status = 'interrupted'
-    await finishAll(store, runIds, status, now)
+    await finishAll(store, runIds, status, now, await busyOfPinned())
     throw err
   }
-  await finishAll(store, runIds, status, now)
+  await finishAll(store, runIds, status, now, await busyOfPinned())
   return { runIds, groupId, status }
 }
 
@@ -148,7 +165,8 @@ async function finishAll(
   runIds: readonly number[],
   status: 'complete' | 'interrupted',
   now: () => Date,
+  metadata: JsonObject | undefined,
 ) {
   const at = now().toISOString()
-  for (const id of runIds) await store.finishRun(id, status, at)
+  for (const id of runIds) await store.finishRun(id, status, at, metadata)
 }

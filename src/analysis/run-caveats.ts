@@ -1,3 +1,4 @@
+import { BUSY_SHARE_WARNING, busyShareOf } from '../model/index.ts'
 import type { RunRow } from '../store/index.ts'
 import { measuredTogether } from './between-runs.ts'
 
@@ -60,6 +61,17 @@ export function separateRunCaveats(
       base: side((l) => l.base),
       candidate: side((l) => l.candidate),
       note: 'the runs calibrated different loop counts, which moves a mean by itself; freeze the loops (run both in one `langperf run`) to compare like with like',
+    })
+  }
+  const busyBase = busyShareOf(base.metadata)
+  const busyCandidate = busyShareOf(candidate.metadata)
+  if ((busyBase ?? 0) >= BUSY_SHARE_WARNING || (busyCandidate ?? 0) >= BUSY_SHARE_WARNING) {
+    const pct = (x: number | null) => (x === null ? '?' : `${Math.round(100 * x)} %`)
+    out.push({
+      field: 'pinned CPU busy',
+      base: pct(busyBase),
+      candidate: pct(busyCandidate),
+      note: 'share of the pinned CPUs taken by other work during the run: a value measured while it ran took up to 1 / (1 − share) as long',
     })
   }
   const a = loadOf(base)

@@ -160,6 +160,12 @@ test('run measures an interpreter into the database and show lists it', async ()
     ['0', '0', '0'],
   )
   assert.equal(third.run.metadata.cpu_list, '0')
+  // How much of that CPU other work took during the run, where the kernel says (/proc/stat).
+  if (existsSync('/proc/stat')) {
+    const share = third.run.metadata.pinned_cpus_other_share
+    assert.ok(typeof share === 'number' && share >= 0 && share <= 1, String(share))
+    assert.ok(third.run.metadata.pinned_cpus_other_s >= 0)
+  }
   // Without --cpus (auto): every worker on one CPU, the same for all, and the run says which rule
   // placed them (one CPU where this process may use several, none on a one-CPU machine).
   const auto = second.run.metadata

@@ -376,6 +376,30 @@ test('the run page shows each result’s peak memory, – where it was not measu
   }
 })
 
+test('the run page warns when other work took the CPU its workers were pinned to, and not otherwise', async () => {
+  const store = await openSqliteStore(':memory:')
+  const r = exampleRunWithResults()
+  const at = (share: number) => ({
+    ...r,
+    run: { ...r.run, metadata: { ...r.run.metadata, cpu_list: '1', pinned_cpus_other_share: share } },
+  })
+  const [busy, idle] = await store.insertRuns([at(0.4), at(0.02)])
+  const app = await buildServer(store, { web: createWebRoutes() })
+  try {
+    const page = await get(app, `/runs/${busy}`)
+    assert.equal(page.status, 200)
+    assert.match(
+      page.body,
+      /<strong>Busy CPU:<\/strong> other work took 40 % of CPU 1, where the workers were pinned/,
+    )
+    assert.match(page.body, /up to ×1\.7 slow/)
+    assert.doesNotMatch((await get(app, `/runs/${idle}`)).body, /Busy CPU/)
+  } finally {
+    await app.close()
+    await store.close()
+  }
+})
+
 describe('an alert with an instruction-count change', () => {
   test('its page and the alerts list say "instruction count +3.2 % (exact)", time changes keep their interval', async () => {
     const s = await seed()

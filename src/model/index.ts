@@ -2,6 +2,7 @@
 export * from './alert.ts'
 export * from './boundary.ts'
 export * from './build.ts'
+export * from './busy-cpu.ts'
 export * from './compare.ts'
 export * from './config.ts'
 export * from './interpreter.ts'

@@ -1,6 +1,7 @@
 /** Runs interpreters under test with the harness: discovery, environment, workloads, measurement. */
 
 export * from './counters.ts'
+export * from './cpu-share.ts'
 export * from './defined-suites.ts'
 export * from './discovery.ts'
 export * from './environment.ts'

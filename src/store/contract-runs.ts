@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import type { JsonObject } from '../lib/index.ts'
 import type { WorkloadResult } from '../model/index.ts'
 import {
   failedResult,
@@ -175,6 +176,29 @@ function results(withStore: WithStore): void {
         const run = await store.getRun(runId)
         assert.equal(run?.status, 'interrupted')
         assert.equal(run?.finishedAt, '2024-10-01T11:00:00Z')
+      }))
+
+    test('finishRun() merges what is known only at the end into the run metadata; refuses a non-object', () =>
+      withStore(async (store) => {
+        const spec = exampleRunSpec()
+        const { runId } = await store.beginRun({
+          ...spec,
+          metadata: { ...spec.metadata, kept: 1, replaced: 'a' },
+        })
+        await rejectsWith(
+          store.finishRun(runId, 'complete', '2024-10-01T11:00:00Z', [] as unknown as JsonObject),
+          'bad-input',
+          /metadata/,
+        )
+        await store.finishRun(runId, 'complete', '2024-10-01T11:00:00Z', {
+          replaced: 'b',
+          pinned_cpus_other_share: 0.25,
+        })
+        const run = await store.getRun(runId)
+        assert.equal(run?.status, 'complete')
+        assert.equal(run?.metadata.kept, 1)
+        assert.equal(run?.metadata.replaced, 'b')
+        assert.equal(run?.metadata.pinned_cpus_other_share, 0.25)
       }))
   })
 }

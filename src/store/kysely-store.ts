@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { type JsonValue, LangperfError, quote } from '../lib/index.ts'
+import { type JsonObject, type JsonValue, LangperfError, quote } from '../lib/index.ts'
 import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
 import * as alertProfiles from './alert-profiles.ts'
 import type {
@@ -172,8 +172,15 @@ class KyselyStore implements Store {
     return this.#write(what, (db) => runWrites.addResult(db, runId, result, options))
   }
 
-  finishRun(runId: number, status: 'complete' | 'interrupted', finishedAt: string): Promise<void> {
-    return this.#write(`finish run ${runId}`, (db) => runWrites.finishRun(db, runId, status, finishedAt))
+  finishRun(
+    runId: number,
+    status: 'complete' | 'interrupted',
+    finishedAt: string,
+    metadata?: JsonObject,
+  ): Promise<void> {
+    return this.#write(`finish run ${runId}`, (db) =>
+      runWrites.finishRun(db, runId, status, finishedAt, metadata),
+    )
   }
 
   insertRuns(runs: readonly RunWithResults[]): Promise<number[]> {

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../lib/index.ts'
+import type { JsonObject, JsonValue } from '../lib/index.ts'
 import type { RunSpec, RunWithResults, WorkloadResult } from '../model/index.ts'
 import type {
   AlertDetail,
@@ -97,8 +97,16 @@ export interface RunWriter {
     result: WorkloadResult,
     options?: { readonly manifest?: ManifestInput },
   ): Promise<{ readonly resultId: number }>
-  /** Marks a running run `complete` or `interrupted` at `finishedAt` (ISO UTC). */
-  finishRun(runId: number, status: 'complete' | 'interrupted', finishedAt: string): Promise<void>
+  /**
+   * Marks a running run `complete` or `interrupted` at `finishedAt` (ISO UTC); `metadata`, when
+   * given, is merged over the run's (facts known only at the end, such as how busy its CPUs were).
+   */
+  finishRun(
+    runId: number,
+    status: 'complete' | 'interrupted',
+    finishedAt: string,
+    metadata?: JsonObject,
+  ): Promise<void>
   /** Stores whole runs (import, API ingest) in one transaction: all of them or none. Returns their ids. */
   insertRuns(runs: readonly RunWithResults[]): Promise<number[]>
   /**

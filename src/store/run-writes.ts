@@ -1,4 +1,4 @@
-import { assertNever, LangperfError, quote } from '../lib/index.ts'
+import { assertNever, type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type {
   ResultOutcome,
   ResultState,
@@ -9,11 +9,11 @@ import type {
 } from '../model/index.ts'
 import { upsertBuild, upsertWorkload } from './builds.ts'
 import { upsertMachine } from './machines.ts'
-import { type Db, num } from './rows.ts'
+import { type Db, json, num } from './rows.ts'
 import { addToSeries } from './series-index.ts'
 import { summarizeProcesses } from './summary.ts'
 import type { InterruptOptions, ManifestInput } from './types.ts'
-import { checkId, checkIsoUtc, checkResult, checkRunEnd, checkRunSpec } from './validate.ts'
+import { checkId, checkIsoUtc, checkJsonObject, checkResult, checkRunEnd, checkRunSpec } from './validate.ts'
 
 // Writing runs and their results (RunWriter): a run measured live (begin, add results, finish),
 // whole runs stored in one batch, and runs a crashed process left running. Each result is stored
@@ -60,6 +60,7 @@ export async function finishRun(
   runId: number,
   status: 'complete' | 'interrupted',
   finishedAt: string,
+  metadata?: JsonObject,
 ): Promise<void> {
   const what = `finish run ${runId}`
   checkId(runId, 'runId', what)
@@ -70,13 +71,27 @@ export async function finishRun(
     )
   }
   checkIsoUtc(finishedAt, 'finishedAt', what)
+  if (metadata !== undefined) checkJsonObject(metadata, 'metadata', what)
   await db.transaction().execute(async (trx) => {
-    const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst()
+    const run = await trx
+      .selectFrom('runs')
+      .select(['status', 'metadata'])
+      .where('id', '=', runId)
+      .executeTakeFirst()
     if (run === undefined) throw new LangperfError('not-found', `Cannot ${what}: no run has id ${runId}`)
     if (run.status !== 'running') {
       throw new LangperfError('conflict', `Cannot ${what}: the run is already ${run.status}`)
     }
-    await trx.updateTable('runs').set({ status, finished_at: finishedAt }).where('id', '=', runId).execute()
+    // What is known only at the end (how busy the workers' CPU was) joins the run's metadata.
+    const merged =
+      metadata === undefined
+        ? {}
+        : { metadata: JSON.stringify({ ...json<JsonObject>(run.metadata), ...metadata }) }
+    await trx
+      .updateTable('runs')
+      .set({ status, finished_at: finishedAt, ...merged })
+      .where('id', '=', runId)
+      .execute()
   })
 }
 

@@ -12,7 +12,7 @@ import {
   storedLoopsByVersion,
 } from '../../analysis/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
-import { interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
+import { busyCpuWarning, interpreterLabel, type WorkloadDefinition } from '../../model/index.ts'
 import {
   type AdaptiveSampling,
   type BlasChoice,
@@ -636,6 +636,10 @@ async function printOutcome(
     return outcome.status === 'complete' ? 0 : 130
   }
   println(io, `Stored runs ${outcome.runIds.join(', ')} (${outcome.status}).`)
+  // The runs of one invocation share their pinned CPUs: one warning says it for all.
+  const first = baseId === undefined ? undefined : await store.getRun(baseId)
+  const busy = first ? busyCpuWarning(first.metadata) : null
+  if (busy !== null) println(io, `Warning: ${busy}`)
   if (options.precision !== undefined && baseId !== undefined) {
     const unsettled = { bound: new Set<string>(), budget: new Set<string>() }
     for (const id of outcome.runIds) {

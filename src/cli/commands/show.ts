@@ -1,5 +1,6 @@
 import { resolveRunSelector } from '../../analysis/index.ts'
 import { createRng, type JsonObject } from '../../lib/index.ts'
+import { busyCpuWarning } from '../../model/index.ts'
 import { summarize } from '../../stats/index.ts'
 import type { ResultRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
@@ -131,6 +132,8 @@ export async function showCommand(
       println(io, `Machine ${f.cpuModel}, ${f.logicalCpus} CPUs, kernel ${f.kernel}`)
       for (const w of run.environment.warnings) println(io, `  warning: ${w.message}`)
     }
+    const busy = busyCpuWarning(run.metadata)
+    if (busy !== null) println(io, `  warning: ${busy}`)
     println(io)
     println(io, renderResultsTable(results))
     const stacks = results.flatMap((r) => {

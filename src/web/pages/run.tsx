@@ -1,3 +1,4 @@
+import { busyCpuWarning } from '../../model/index.ts'
 import { StatusBadge, TableWrap } from '../components.tsx'
 import type { Out, PageContext, PageResult } from '../context.ts'
 import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
@@ -30,6 +31,7 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
       : null
   const b = run.build
   const failed = results.filter((r) => r.outcome.state !== 'measured')
+  const busy = busyCpuWarning(run.metadata)
   const body = (
     <>
       <h1>
@@ -53,6 +55,11 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
         </section>
       </div>
       <h2>Environment</h2>
+      {busy === null ? null : (
+        <Notice kind="warn">
+          <strong>Busy CPU:</strong> {busy}
+        </Notice>
+      )}
       <EnvironmentSection env={run.environment} />
       {failed.length > 0 ? <FailedWorkloads failed={failed} /> : null}
       <h2>Results ({results.length - failed.length} measured)</h2>
