@@ -351,8 +351,9 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
           'confirmed on between-build noise, a provisional verdict on the newest build. A step across an infrastructure\n' +
           'change (kernel, CPU setting, suite or harness upgrade, compiler) is infrastructure when the suite moved with it,\n' +
           'a commit in the range when it stands out. Instruction counts (run --measure instructions) are judged apart,\n' +
-          'exactly: a step of at least --exact-threshold between consecutive builds that the next build keeps. Records\n' +
-          'changes grouped by blame range into alerts; running it again adds nothing',
+          'exactly: a step of at least --exact-threshold between consecutive builds that the next build keeps. Partial\n' +
+          "runs (under half the workloads their group's runs hold: a benchmark re-run alone) and bisection runs stay out\n" +
+          'of the histories. Records changes grouped by blame range into alerts; running it again adds nothing',
       )
       .option('--machine <name>', 'only this machine')
       .option('--runtime <name>', 'only this runtime')
