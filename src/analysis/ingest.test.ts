@@ -226,7 +226,15 @@ test("a directory imports as bench_runner's results tree: configs from directory
       importPyperfFiles(store, again.files, { walked: again.walked }),
       /broken\.json": expected an array at "benchmarks"/,
     )
-    assert.equal((await store.listRuns()).total, 2, 'nothing of the refused batch stored')
+    // A truncated file (not JSON at all) may be a damaged result: refused too, never skipped.
+    rmSync(join(root, 'bm-20240321-3.13.0a5+-ffff666', 'broken.json'))
+    put('bm-20240321-3.13.0a5+-ffff666', 'cut.json', JSON.stringify(doc('ffff666', [0.1])).slice(0, 50))
+    const cut = await expandImportPaths([root])
+    await assert.rejects(
+      importPyperfFiles(store, cut.files, { walked: cut.walked }),
+      /cut\.json": expected pyperf JSON, found truncated JSON/,
+    )
+    assert.equal((await store.listRuns()).total, 2, 'nothing of the refused batches stored')
   } finally {
     await store.close()
   }

@@ -116,11 +116,14 @@ async function isFileBehind(path: string): Promise<boolean> {
   }
 }
 
-/** Whether a JSON text claims to be a pyperf document (an object with `version` and `benchmarks`). */
-function claimsPyperf(text: string): boolean {
+/**
+ * Whether a text is some other JSON document than a pyperf result: valid JSON without `version`
+ * and `benchmarks`. A damaged file (not JSON at all) is not: it may be a truncated result.
+ */
+function otherJson(text: string): boolean {
   try {
     const doc: unknown = JSON.parse(text)
-    return typeof doc === 'object' && doc !== null && 'version' in doc && 'benchmarks' in doc
+    return !(typeof doc === 'object' && doc !== null && 'version' in doc && 'benchmarks' in doc)
   } catch {
     return false
   }
@@ -155,8 +158,9 @@ export async function readPyperfFiles(
     try {
       doc = parsePyperf(text, path)
     } catch (err) {
-      // A file the user named must be a result; one a directory walk found may be anything.
-      if (!options.walked?.has(path) || claimsPyperf(text)) throw err
+      // A file the user named must be a result; one a directory walk found may be another
+      // document (pystats), skipped, but a damaged or broken result still refuses the batch.
+      if (!options.walked?.has(path) || !otherJson(text)) throw err
       options.onSkip?.(path, 'not a pyperf result (no "version" and "benchmarks")')
       continue
     }
