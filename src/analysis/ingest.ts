@@ -35,8 +35,6 @@ export interface PyperfImportOptions {
    * document at all (bench_runner's pystats, a summary) is skipped and reported, not refused.
    */
   readonly walked?: ReadonlySet<string>
-  /** Called for each walked file skipped, with why. */
-  readonly onSkip?: (path: string, why: string) => void
 }
 
 /** One file read and converted, with what the import inferred and what it doubts. */
@@ -129,12 +127,16 @@ function otherJson(text: string): boolean {
   }
 }
 
-/** Reads, validates and converts pyperf files without storing anything (all must be valid). */
+/**
+ * Reads, validates and converts pyperf files without storing anything (all must be valid, but a
+ * walked file that is another JSON document, which is skipped and named).
+ */
 export async function readPyperfFiles(
   paths: readonly string[],
   options: PyperfImportOptions = {},
-): Promise<ConvertedFile[]> {
+): Promise<{ files: ConvertedFile[]; skipped: { path: string; why: string }[] }> {
   const out: ConvertedFile[] = []
+  const skipped: { path: string; why: string }[] = []
   const now = (options.now ?? (() => new Date()))()
   for (const [i, path] of paths.entries()) {
     options.onProgress?.(i, paths.length)
@@ -161,7 +163,7 @@ export async function readPyperfFiles(
       // A file the user named must be a result; one a directory walk found may be another
       // document (pystats), skipped, but a damaged or broken result still refuses the batch.
       if (!options.walked?.has(path) || !otherJson(text)) throw err
-      options.onSkip?.(path, 'not a pyperf result (no "version" and "benchmarks")')
+      skipped.push({ path, why: 'not a pyperf result (no "version" and "benchmarks")' })
       continue
     }
     const warnings: string[] = []
@@ -191,7 +193,7 @@ export async function readPyperfFiles(
   }
   options.onProgress?.(paths.length, paths.length)
   warnUnnamedTwins(out)
-  return out
+  return { files: out, skipped }
 }
 
 /**
@@ -262,26 +264,27 @@ async function storedImport(
   return null
 }
 
-/** Runs imported before on `machine`, by their document's digest: read once per machine and import. */
-async function importedRuns(
-  store: RunReader,
-  machine: string,
-  cache: Map<string, Map<string, RunRow>>,
-): Promise<Map<string, RunRow>> {
-  const hit = cache.get(machine)
-  if (hit) return hit
-  const out = new Map<string, RunRow>()
-  const limit = 1000
-  for (let offset = 0; ; offset += limit) {
-    const page = await store.listRuns({ machine, limit, offset, order: 'stored' })
-    for (const r of page.rows) {
-      const digest = r.metadata[IMPORT_DIGEST_KEY]
-      if (r.source === 'pyperf-import' && typeof digest === 'string' && !out.has(digest)) out.set(digest, r)
-    }
-    if (page.rows.length < limit) break
+/**
+ * The run of the same document stored under another build of the same commit (its config, or
+ * its 32-bit-ness, reads differently now than when it was imported), if any: only that commit's
+ * other builds are read, so a new file costs one lookup, not a scan of the machine's runs.
+ */
+async function storedUnderOtherBuild(
+  store: RunReader & BuildCatalog,
+  file: ConvertedFile,
+): Promise<RunRow | null> {
+  const b = file.run.run.build
+  if (b.commitSha === null) return null
+  const others = await store.findBuilds({ runtime: b.runtime, commitPrefix: b.commitSha, limit: 1000 })
+  for (const other of others) {
+    if (other.identity === b.identity) continue
+    const runs = await store.listRuns({ buildId: other.id, limit: 1000 })
+    const found = runs.rows.find(
+      (r) => r.source === 'pyperf-import' && r.metadata[IMPORT_DIGEST_KEY] === file.digest,
+    )
+    if (found) return found
   }
-  cache.set(machine, out)
-  return out
+  return null
 }
 
 /**
@@ -295,14 +298,7 @@ export async function importPyperfFiles(
   paths: readonly string[],
   options: PyperfImportOptions = {},
 ): Promise<PyperfImportReport> {
-  const skipped: { path: string; why: string }[] = []
-  const files = await readPyperfFiles(paths, {
-    ...options,
-    onSkip: (path, why) => {
-      skipped.push({ path, why })
-      options.onSkip?.(path, why)
-    },
-  })
+  const { files, skipped } = await readPyperfFiles(paths, options)
   const warnings = files.flatMap((f) => f.warnings)
   if (options.strict && warnings.length > 0) {
     throw new LangperfError(
@@ -316,7 +312,6 @@ export async function importPyperfFiles(
   const seenDigest = new Map<string, number>()
   const rekeyed: { buildId: number; from: string | null; to: string | null }[] = []
   const moved = new Set<number>()
-  const digests = new Map<string, Map<string, RunRow>>()
   for (const [i, f] of files.entries()) {
     const twin = seenDigest.get(f.digest)
     if (twin !== undefined) {
@@ -329,7 +324,7 @@ export async function importPyperfFiles(
     if (!stored) {
       // The same document stored under another build: its config (or 32-bit-ness) reads
       // differently now than when it was imported. Never stored twice; the run stays put.
-      const before = (await importedRuns(store, f.run.run.machine, digests)).get(f.digest)
+      const before = await storedUnderOtherBuild(store, f)
       if (before) {
         alreadyImported.push(i)
         runIds[i] = before.id

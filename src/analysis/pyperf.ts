@@ -249,6 +249,11 @@ function flagsToConfig(flags: string): string {
   return flags.toLowerCase().split(',').join('+')
 }
 
+/** A path's names, `/` or `\\` separated (an upload may name a Windows path). */
+function pathSegments(path: string): string[] {
+  return path.split(/[\\/]+/).filter((p) => p.length > 0)
+}
+
 /** Where a file's build config was read from (kept as the build's `config_source`). */
 export type ConfigSource = 'option' | 'file name' | 'directory' | 'none named'
 
@@ -261,9 +266,8 @@ export type ConfigSource = 'option' | 'file name' | 'directory' | 'none named'
  * @example configFromPath('results/bm-20240320-3.13.0a5+-dcaf33a-JIT/bm-20240320-pythonperf2-x86_64-python-dcaf33a41d5d220523d7-3.13.0a5+-dcaf33a.json') // { config: 'jit', source: 'directory' }
  */
 export function configFromPath(path: string): { config: string; source: ConfigSource } | null {
-  const parts = path.split(/[\\/]+/).filter((p) => p.length > 0)
-  const file = parts.at(-1) ?? ''
-  const named = configFromFileName(file)
+  const parts = pathSegments(path)
+  const named = configFromFileName(parts.at(-1) ?? '')
   if (named) return { config: named, source: 'file name' }
   const dir = parts.at(-2) ?? ''
   const m = /^bm-\d{8}-.+-[0-9a-f]{7,40}-([A-Za-z][A-Za-z0-9_]*(?:,[A-Za-z][A-Za-z0-9_]*)*)$/.exec(dir)
@@ -397,7 +401,7 @@ export function pyperfToRun(
       source: 'pyperf-import',
       startedAt,
       groupId: null,
-      metadata: { ...meta, langperf_import_file: name.split(/[\\/]/).at(-1) ?? name },
+      metadata: { ...meta, langperf_import_file: pathSegments(name).at(-1) ?? name },
     },
     status: 'complete',
     finishedAt: lastDate,

@@ -264,16 +264,19 @@ function checkGroup(group: RunGroupQuery, what: string): void {
     throw badInput(`Cannot ${what}: expected branch to be a name or null, found ${quote(group.branch)}`)
 }
 
-/** Every run of one group, oldest `startedAt` first (then id), without result counts. */
-export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
-  checkGroup(group, 'list the runs of a group')
+/** The runs of one group (checked), as a runsQuery to finish. */
+function groupRunsQuery(db: Db, group: RunGroupQuery, what: string) {
+  checkGroup(group, what)
   const q = runsQuery(db)
     .where('m.name', '=', group.machine)
     .where('rt.name', '=', group.runtime)
     .where('b.config', '=', group.config)
-  const rows = await selectRunFacts(
-    group.branch === null ? q.where('b.branch', 'is', null) : q.where('b.branch', '=', group.branch),
-  )
+  return group.branch === null ? q.where('b.branch', 'is', null) : q.where('b.branch', '=', group.branch)
+}
+
+/** Every run of one group, oldest `startedAt` first (then id), without result counts. */
+export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFacts[]> {
+  const rows = await selectRunFacts(groupRunsQuery(db, group, 'list the runs of a group'))
     .orderBy('r.started_at')
     .orderBy('r.id')
     .execute()
@@ -285,16 +288,8 @@ export async function listGroupRuns(db: Db, group: RunGroupQuery): Promise<RunFa
  * partial run (one benchmark re-run on its own) from the group's full ones. One grouped read.
  */
 export async function countGroupResults(db: Db, group: RunGroupQuery): Promise<Map<number, number>> {
-  checkGroup(group, 'count the results of a group')
-  const q = runsQuery(db)
+  const rows = await groupRunsQuery(db, group, 'count the results of a group')
     .innerJoin('results as res', 'res.run_id', 'r.id')
-    .where('m.name', '=', group.machine)
-    .where('rt.name', '=', group.runtime)
-    .where('b.config', '=', group.config)
-  const rows = await (group.branch === null
-    ? q.where('b.branch', 'is', null)
-    : q.where('b.branch', '=', group.branch)
-  )
     .select(['r.id', (eb) => eb.fn.countAll().as('n')])
     .groupBy('r.id')
     .execute()
