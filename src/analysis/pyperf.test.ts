@@ -115,7 +115,9 @@ test('configFromFileName() reads the flags bench_runner puts after the commit ha
   assert.equal(configFromFileName('bm-20240320-x-3.13.0a5+-dcaf33a+JIT.json'), 'jit')
   assert.equal(configFromFileName('bm-20240320-3.13.0a5+-dcaf33a-JIT.json.gz'), 'jit')
   assert.equal(configFromFileName('bm-20231122-3.13.0a2-9c4347e-PYTHON_UOPS.json.gz'), 'python_uops')
-  assert.equal(configFromFileName('bm-20240622-3.14.0a0-4717aaa-JIT,NOGIL.json'), 'jit+nogil')
+  assert.equal(configFromFileName('bm-20240622-3.14.0a0-4717aaa-JIT,NOGIL.json'), 'jit,nogil')
+  // The producer's spelling, whatever order a copy wrote the flags in: one config.
+  assert.equal(configFromFileName('bm-20240622-3.14.0a0-4717aaa-NOGIL,JIT,JIT.json'), 'jit,nogil')
   assert.equal(configFromFileName('bm-20240414-3.13.0a6+-a74f117.json.gz'), null)
   assert.equal(configFromFileName('results.json'), null)
 })
@@ -126,7 +128,7 @@ test('configFromPath() reads the flags from the file name, else from the bench_r
   const file = 'bm-20240320-pythonperf2-x86_64-python-dcaf33a41d5d220523d7-3.13.0a5+-dcaf33a.json'
   assert.deepEqual(configFromPath(`${dir}/${file}`), { config: 'jit', source: 'directory' })
   assert.deepEqual(configFromPath(`C:\\data\\bm-20240622-3.14.0a0-4717aaa-JIT,NOGIL\\${file}`), {
-    config: 'jit+nogil',
+    config: 'jit,nogil',
     source: 'directory',
   })
   // The file's own flags win; a default build's directory names none.

@@ -237,7 +237,9 @@ function commonBenchmarkValue(doc: PyperfDocument, key: string): string | null {
 /**
  * bench_runner names its result files `bm-<date>-<version>-<sha7>[-FLAGS].json` (some copies write
  * `+FLAGS`): the flags after the commit hash name the build config (`JIT`, `NOGIL`, `PYTHON_UOPS`,
- * several joined by `,`); none means the default build. Lower-cased, several joined by `+`.
+ * several joined by `,`); none means the default build. Named as the producer spells them, lower-cased,
+ * several in name order joined by `,` (`jit,nogil`), so that the config matches bench_runner's own
+ * name for it whichever order a copy wrote the flags in.
  * @example configFromFileName('bm-20240320-3.13.0a5+-dcaf33a-JIT.json.gz') === 'jit'
  */
 export function configFromFileName(name: string): string | null {
@@ -246,7 +248,7 @@ export function configFromFileName(name: string): string | null {
 }
 
 function flagsToConfig(flags: string): string {
-  return flags.toLowerCase().split(',').join('+')
+  return [...new Set(flags.toLowerCase().split(','))].sort().join(',')
 }
 
 /** A path's names, `/` or `\\` separated (an upload may name a Windows path). */
