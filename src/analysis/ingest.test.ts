@@ -271,7 +271,7 @@ test('files of one commit that name no config are one build, with a warning on e
   }
 })
 
-test('a file whose config reads differently than when it was imported is not stored twice, and says so', async () => {
+test('a run whose config reads better than when it was imported moves to that build, once; a worse reading leaves it', async () => {
   // First imported from a copy that lost the flags (a default build), then from bench_runner's tree.
   const flat = join(tmp, 'renamed-jit.json')
   writeFileSync(flat, JSON.stringify(doc('cdcd343', [0.3, 0.31])))
@@ -282,15 +282,41 @@ test('a file whose config reads differently than when it was imported is not sto
   const store = await openSqliteStore(':memory:')
   try {
     const first = await importPyperfFiles(store, [flat])
+    const stale = (await store.getRun(first.runIds[0]!))!.build
+    assert.equal(stale.config, 'default')
     const again = await importPyperfFiles(store, [named])
     assert.deepEqual(again.alreadyImported, [0])
     assert.deepEqual(again.runIds, first.runIds)
     assert.equal((await store.listRuns()).total, 1, 'stored once')
-    assert.equal(again.warnings.length, 1)
-    assert.match(
-      again.warnings[0]!,
-      /imported before as run \d+ of build cpython:cdcd343:default \(config default\); it reads now as build cpython:cdcd343:jit \(config jit, from the directory\): nothing stored again/,
+    assert.deepEqual(again.warnings, [])
+    assert.deepEqual(
+      again.moved.map((m) => [m.file, m.runId, m.from.config, m.to.config, m.to.configSource]),
+      [[0, first.runIds[0], 'default', 'jit', 'directory']],
     )
+    const run = await store.getRun(first.runIds[0]!)
+    assert.equal(run?.build.identity, 'cpython:cdcd343:jit')
+    assert.deepEqual(
+      await store.findBuilds({ identity: stale.identity }),
+      [],
+      'the emptied default build is gone',
+    )
+    assert.deepEqual(
+      (await store.listSeries()).map((s) => s.config),
+      ['jit'],
+    )
+    // Importing the tree again finds it where it is now; the flat copy names no config as surely
+    // as the directory did, so it leaves the run in its jit build and says why.
+    const third = await importPyperfFiles(store, [named])
+    assert.deepEqual([third.moved, third.warnings, third.alreadyImported], [[], [], [0]])
+    const flatAgain = await importPyperfFiles(store, [flat])
+    assert.deepEqual(flatAgain.moved, [])
+    assert.equal(flatAgain.warnings.length, 1)
+    assert.match(
+      flatAgain.warnings[0]!,
+      /imported before as run \d+ of build cpython:cdcd343:jit \(config jit, from the directory\); this copy names no config as surely \(none named\): nothing stored again/,
+    )
+    assert.equal((await store.getRun(first.runIds[0]!))?.build.config, 'jit')
+    assert.equal((await store.listRuns()).total, 1)
   } finally {
     await store.close()
   }

@@ -235,9 +235,41 @@ export interface PyperfImportReport {
     readonly from: string | null
     readonly to: string | null
   }[]
+  /**
+   * Runs stored before under another build of their commit, moved to the build their file reads
+   * as now (config named where it was not, a 32-bit interpreter), by input index.
+   */
+  readonly moved: readonly MovedImport[]
   readonly warnings: readonly string[]
   /** Files a directory walk found that are no pyperf result, with why (nothing stored of them). */
   readonly skipped: readonly { readonly path: string; readonly why: string }[]
+}
+
+/** A run an import moved to the build its file reads as now (PyperfImportReport.moved). */
+export interface MovedImport {
+  readonly file: number
+  readonly runId: number
+  readonly from: { readonly identity: string; readonly config: string; readonly machine: string }
+  readonly to: {
+    readonly identity: string
+    readonly config: string
+    readonly machine: string
+    readonly configSource: string
+  }
+  /** Changes recorded on the series the run left and joined, withdrawn as superseded. */
+  readonly superseded: number
+}
+
+/**
+ * How much a reading of a build config knows: named by the user (`--config`) over named by the
+ * producer (file or directory name) over named by nobody. A build stored before `config_source`
+ * was kept counts as named by its file when its config is not the default.
+ */
+function configRank(source: unknown, config: string): number {
+  if (source === 'option') return 3
+  if (source === 'file name' || source === 'directory') return 2
+  if (source === undefined && config !== 'default') return 2
+  return 1
 }
 
 /** The stored run of an earlier import of the same file, if any. */
@@ -291,7 +323,9 @@ async function storedUnderOtherBuild(
  * Imports pyperf files as one batch: every file is validated before anything is written, and the
  * batch is stored in one transaction, so a bad file leaves the database unchanged. A file stored
  * before (same content) is not stored again; a build whose line of development the placement now
- * reads differently is moved (re-keyed). With `strict`, any warning refuses the whole batch.
+ * reads differently is moved (re-keyed), and a run stored under another build of its commit (its
+ * config read from the directory now, a 32-bit interpreter) is moved to the build it reads as
+ * (moveIfBetterRead). With `strict`, any warning refuses the whole batch.
  */
 export async function importPyperfFiles(
   store: RunWriter & RunReader & BuildCatalog,
@@ -311,7 +345,8 @@ export async function importPyperfFiles(
   const fresh: number[] = []
   const seenDigest = new Map<string, number>()
   const rekeyed: { buildId: number; from: string | null; to: string | null }[] = []
-  const moved = new Set<number>()
+  const relined = new Set<number>()
+  const moved: MovedImport[] = []
   for (const [i, f] of files.entries()) {
     const twin = seenDigest.get(f.digest)
     if (twin !== undefined) {
@@ -328,10 +363,9 @@ export async function importPyperfFiles(
       if (before) {
         alreadyImported.push(i)
         runIds[i] = before.id
-        const b = f.run.run.build
-        warnings.push(
-          `${f.path}: imported before as run ${before.id} of build ${before.build.identity} (config ${before.build.config}); it reads now as build ${b.identity} (config ${b.config}, from the ${String(b.metadata.config_source)}): nothing stored again and the run stays in its build (moving a run between builds is not supported yet; import into a new database to store it as ${b.config})`,
-        )
+        const move = await moveIfBetterRead(store, f, before, options.now ?? (() => new Date()))
+        if (move.moved) moved.push({ file: i, ...move.moved })
+        if (move.warning) warnings.push(move.warning)
         continue
       }
       fresh.push(i)
@@ -345,10 +379,10 @@ export async function importPyperfFiles(
     // Unfinished: a new file of a build stored under an older placement joins that build's line;
     // only files imported before re-key their build.
     if (
-      !moved.has(stored.build.id) &&
+      !relined.has(stored.build.id) &&
       (stored.build.branch !== b.branch || stored.build.metadata.history_order !== b.metadata.history_order)
     ) {
-      moved.add(stored.build.id)
+      relined.add(stored.build.id)
       const lineageKeys = ['ref', 'lineage_rule', 'lineage_note', 'history_order'] as const
       const metadata: Record<string, JsonObject[string]> = {}
       for (const k of lineageKeys) if (b.metadata[k] !== undefined) metadata[k] = b.metadata[k]
@@ -362,7 +396,46 @@ export async function importPyperfFiles(
   })
   // A file given twice in one batch points at its first copy's run.
   for (const [i, id] of runIds.entries()) if (id < 0) runIds[i] = runIds[-1 - id]!
-  return { files, runIds, alreadyImported, rekeyed, warnings, skipped }
+  return { files, runIds, alreadyImported, rekeyed, moved, warnings, skipped }
+}
+
+/**
+ * A document stored before under another build of its commit: moved to the build its file reads
+ * as now when that reading knows at least as much about the config (configRank), else left where
+ * it is with a warning saying why. Never stored twice either way.
+ */
+async function moveIfBetterRead(
+  store: RunWriter,
+  f: ConvertedFile,
+  before: RunRow,
+  now: () => Date,
+): Promise<{ moved?: Omit<MovedImport, 'file'>; warning?: string }> {
+  const spec = f.run.run
+  const b = spec.build
+  const source = String(b.metadata.config_source ?? 'none named')
+  const old = before.build
+  if (configRank(b.metadata.config_source, b.config) < configRank(old.metadata.config_source, old.config)) {
+    return {
+      warning: `${f.path}: imported before as run ${before.id} of build ${old.identity} (config ${old.config}, from the ${String(old.metadata.config_source ?? 'file name')}); this copy names no config as surely (${source}): nothing stored again and the run stays in its build`,
+    }
+  }
+  const reason = `run ${before.id} moved from build ${old.identity} to ${b.identity}: its file reads as config ${b.config} (${source}) on ${spec.machine}`
+  const done = await store.moveRun(before.id, {
+    build: b,
+    machine: spec.machine,
+    environment: spec.environment,
+    startedAt: spec.startedAt,
+    at: now().toISOString(),
+    reason,
+  })
+  return {
+    moved: {
+      runId: before.id,
+      from: { identity: old.identity, config: old.config, machine: done.fromMachine },
+      to: { identity: b.identity, config: b.config, machine: done.toMachine, configSource: source },
+      superseded: done.supersededChangeIds.length,
+    },
+  }
 }
 
 /** A stored run as pyperf JSON (gzipped on request). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -162,10 +162,16 @@ test('import places builds by ancestry with --repo, re-keys them later, and dete
   assert.match(String(shown.changes[0].details.superseded), /no longer exists/)
 })
 
-test("import of bench_runner's results tree: each config its own series, pystats skipped, as the import says", async () => {
-  // results/bm-<date>-<version>-<sha7>[-JIT]/bm-…-<sha7>.json: the flags only in the directory name.
-  // The default build slows `a` by 30 % from build 18 on, the JIT build slows `b`: mixed into one
-  // build per commit (the configs unread), neither step would stand out of the other's values.
+/**
+ * bench_runner's layout, results/bm-<date>-<version>-<sha7>[-JIT]/bm-…-<sha7>.json (the flags only
+ * in the directory name), with a pystats file beside each JIT result; written once. The default
+ * build slows `a` by 30 % from build 18 on, the JIT build slows `b`: mixed into one build per
+ * commit (the configs unread), neither step would stand out of the other's values.
+ */
+let treeFiles: string[] | undefined
+function benchRunnerTree(): string[] {
+  if (treeFiles) return treeFiles
+  treeFiles = []
   const tree = join(root, 'bench-runner', 'results')
   const treeRng = createRng(11)
   for (let i = 0; i < 24; i++) {
@@ -188,10 +194,16 @@ test("import of bench_runner's results tree: each config its own series, pystats
       const meta = { hostname: 'box', commit_id: sha.slice(0, 7), commit_branch: 'main', commit_date: date }
       const file = `bm-${day}-box-x86_64-python-${sha.slice(0, 20)}-3.14.0a0+-${sha.slice(0, 7)}.json`
       writeFileSync(join(dir, file), JSON.stringify({ version: '1.0', metadata: meta, benchmarks }))
+      treeFiles.push(join(dir, file))
       if (flags)
         writeFileSync(join(dir, `${file.slice(0, -5)}-pystats.json`), JSON.stringify({ opcodes: {} }))
     }
   }
+  return treeFiles
+}
+
+test("import of bench_runner's results tree: each config its own series, pystats skipped, as the import says", async () => {
+  benchRunnerTree()
   const cli = cliOn(join(root, 'tree.db'))
   const imported = await cli('import', 'pyperf', join(root, 'bench-runner'))
   assert.equal(imported.code, 0, imported.err)
@@ -206,4 +218,39 @@ test("import of bench_runner's results tree: each config its own series, pystats
     .map((c: { series: { config: string; workload: string } }) => `${c.series.config}/${c.series.workload}`)
     .sort()
   assert.deepEqual(found, ['default/a', 'jit/b'])
+})
+
+test('a database imported from a copy that lost the flags is mended by importing the tree: runs move, detect re-judges', async () => {
+  // A flat copy (every file in one directory, the flags gone with the directories) imported as an
+  // older langperf would have read the tree: JIT and default results of a commit in one build.
+  const flat = join(root, 'flat-copy')
+  mkdirSync(flat)
+  benchRunnerTree().forEach((f, i) => {
+    writeFileSync(join(flat, `${i}-${f.split(/[\\/]/).at(-1)}`), readFileSync(f))
+  })
+  const db = join(root, 'mended.db')
+  const cli = cliOn(db)
+  assert.equal((await cli('import', 'pyperf', flat)).code, 0)
+  assert.equal((await cli('detect')).code, 0)
+  const live = async () => {
+    const store = await openSqliteStore(db)
+    try {
+      const rows = (await store.listChanges({ status: ['provisional', 'confirmed'], limit: 1000 })).rows
+      return rows.map((c) => `${c.series.config}/${c.series.workload}`).sort()
+    } finally {
+      await store.close()
+    }
+  }
+  assert.ok(!(await live()).includes('jit/b'), 'no JIT series before the tree is read')
+  const mended = await cli('import', 'pyperf', join(root, 'bench-runner'))
+  assert.equal(mended.code, 0, mended.err)
+  assert.equal(
+    mended.err.match(
+      /^moved run \d+: build cpython:abc[0-9a-f]{4}:default \(default on box\) → cpython:abc[0-9a-f]{4}:jit \(jit on box, config from the directory\)/gm,
+    )?.length,
+    24,
+  )
+  assert.match(mended.err, /Imported 0 file\(s\); 48 already imported/)
+  assert.equal((await cli('detect')).code, 0)
+  assert.deepEqual(await live(), ['default/a', 'jit/b'], 'the same changes as a fresh import of the tree')
 })

@@ -243,7 +243,9 @@ export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (c
           "file name's -FLAGS after the commit hash (bench_runner: -JIT, -NOGIL, -PYTHON_UOPS), else from its\n" +
           "directory's (bench_runner's results/bm-…-<sha>-JIT/ layout), else default; the import says which.\n" +
           'A directory is walked for .json and .json.gz files; one found there that is no pyperf result (pystats)\n' +
-          'is skipped and named. Importing a file again stores nothing new (and re-keys its build if the placement changed).',
+          'is skipped and named. Importing a file again stores nothing new: it re-keys its build if the placement changed,\n' +
+          'and moves its run to the build it reads as now when it names the config where the import that stored it did not\n' +
+          '(a bench_runner tree after a copy that lost the flags); run detect afterwards to re-judge.',
       )
       .argument('<format>', 'file format: pyperf')
       .argument('<files...>', 'files or directories to import (e.g. a bench_runner results/ tree)')

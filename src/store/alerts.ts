@@ -122,6 +122,36 @@ function seriesWhere<Q extends { where: (...args: never[]) => Q }>(q: Q, k: Seri
     .where('workload_version', '=', k.workloadVersion) as Q
 }
 
+/**
+ * Withdraws the changes `ids` (in `trx`) as superseded, `reason` kept in their details, and
+ * refreshes their alerts' status; their alerts keep their triage. Already withdrawn ones are
+ * left as they are.
+ */
+export async function supersedeChanges(
+  trx: Trx,
+  ids: readonly number[],
+  reason: string,
+  at: string,
+): Promise<void> {
+  const touched = new Set<number>()
+  for (const id of ids) {
+    const row = await trx
+      .selectFrom('changes')
+      .select(['alert_id', 'status', 'details'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (row === undefined || row.status === 'withdrawn') continue
+    const details = { ...JSON.parse(row.details), superseded: reason }
+    await trx
+      .updateTable('changes')
+      .set({ status: 'withdrawn', details: JSON.stringify(details), updated_at: at })
+      .where('id', '=', id)
+      .execute()
+    touched.add(num(row.alert_id))
+  }
+  for (const id of touched) await refreshAlert(trx, id, at)
+}
+
 /** Recomputes an alert's status and direction from its changes. */
 async function refreshAlert(trx: Trx, alertId: number, at: string): Promise<void> {
   const rows = await trx

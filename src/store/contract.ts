@@ -6,6 +6,7 @@ import { type OpenStore, rejectsWith } from './contract-helpers.ts'
 import { machinesContract } from './contract-machines.ts'
 import { pipelineContract } from './contract-pipeline.ts'
 import { profilesContract } from './contract-profiles.ts'
+import { runMoveContract } from './contract-run-move.ts'
 import { runsContract } from './contract-runs.ts'
 import { seriesContract } from './contract-series.ts'
 import { tokensContract } from './contract-tokens.ts'
@@ -23,6 +24,7 @@ export function storeContract(name: string, open: OpenStore): void {
   pipelineContract(name, open)
   profilesContract(name, open)
   runsContract(name, open)
+  runMoveContract(name, open)
   validationContract(name, open)
   buildsContract(name, open)
   machinesContract(name, open)

@@ -42,6 +42,7 @@ import type { NewProfile, ProfilePage, ProfileQuery, ProfileWithStacks } from '.
 import * as profiles from './profiles.ts'
 import type { Store } from './roles.ts'
 import type { Db } from './rows.ts'
+import { moveRun } from './run-move.ts'
 import * as runReads from './run-reads.ts'
 import * as runWrites from './run-writes.ts'
 import type { Database } from './schema.ts'
@@ -59,6 +60,7 @@ import type {
   MachineDetail,
   MachineRow,
   ManifestInput,
+  MovedRun,
   NewToken,
   ResultQuery,
   ResultRow,
@@ -67,6 +69,7 @@ import type {
   RunGroup,
   RunGroupQuery,
   RunPage,
+  RunPlacement,
   RunQuery,
   RunRow,
   RuntimeInfo,
@@ -83,7 +86,7 @@ import type {
 
 // The Store over a Kysely<Database>, shared by every dialect: a façade that guards each call (a
 // closed store, a read-only one) and hands it to the module of its aggregate — run-writes.ts,
-// run-reads.ts, builds.ts, machines.ts, series.ts, tokens.ts, alerts.ts, pipeline.ts, profiles.ts — whose
+// run-move.ts, run-reads.ts, builds.ts, machines.ts, series.ts, tokens.ts, alerts.ts, pipeline.ts, profiles.ts — whose
 // free functions hold the queries. Only portable SQL is used: INSERT … ON CONFLICT DO NOTHING …
 // RETURNING (SQLite ≥ 3.35, PostgreSQL ≥ 9.5), NULLS LAST (SQLite ≥ 3.30), CASE, COUNT, SUM.
 
@@ -185,6 +188,9 @@ class KyselyStore implements Store {
 
   insertRuns(runs: readonly RunWithResults[]): Promise<number[]> {
     return this.#write('insert runs', (db) => runWrites.insertRuns(db, runs))
+  }
+  moveRun(runId: number, to: RunPlacement): Promise<MovedRun> {
+    return this.#write('move a run', (db) => moveRun(db, runId, to))
   }
 
   markInterruptedRuns(options?: InterruptOptions): Promise<number> {

@@ -43,6 +43,7 @@ import type {
   MachineDetail,
   MachineRow,
   ManifestInput,
+  MovedRun,
   NewToken,
   ResultQuery,
   ResultRow,
@@ -51,6 +52,7 @@ import type {
   RunGroup,
   RunGroupQuery,
   RunPage,
+  RunPlacement,
   RunQuery,
   RunRow,
   RuntimeInfo,
@@ -109,6 +111,15 @@ export interface RunWriter {
   ): Promise<void>
   /** Stores whole runs (import, API ingest) in one transaction: all of them or none. Returns their ids. */
   insertRuns(runs: readonly RunWithResults[]): Promise<number[]>
+  /**
+   * Moves a stored run to the build and machine `to` names (a better reading of its source: the
+   * config from bench_runner's directory name, a 32-bit interpreter), in one transaction: its
+   * results change series, the changes recorded on the series they left and joined are withdrawn
+   * as superseded (alerts keep their triage; detection revives those it finds again), an old
+   * build left unused is deleted.
+   * `not-found` for an unknown run.
+   */
+  moveRun(runId: number, to: RunPlacement): Promise<MovedRun>
   /**
    * Marks runs left `running` by a crashed process as `interrupted` (finishedAt stays null);
    * returns how many. Their stored results stay: each is complete with its samples.

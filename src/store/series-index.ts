@@ -111,12 +111,33 @@ async function upsertCounts(trx: Db, delta: SeriesDelta): Promise<void> {
  * result is deleted) and added to the new ones.
  */
 export async function moveBuildSeries(trx: Db, buildId: number, from: string | null): Promise<void> {
-  const moved = await resultsWithBuilds(trx)
-    .select((eb) => ['ru.machine_id', 'b.runtime_id', 'b.config', 'r.workload_id', ...counted(eb)])
-    .where('ru.build_id', '=', buildId)
-    .groupBy(['ru.machine_id', 'b.runtime_id', 'b.config', 'r.workload_id'])
+  await removeFromSeries(trx, { buildId }, { branch: from })
+  await addToSeries(trx, { buildId })
+}
+
+/**
+ * Subtracts the results of one run or one build from the series rows they are counted in (a
+ * row left with no result is deleted), before they move. `was.branch` stands for their build's
+ * branch when that has already been changed in `trx`.
+ */
+export async function removeFromSeries(
+  trx: Db,
+  scope: { readonly runId: number } | { readonly buildId: number },
+  was: { readonly branch?: string | null } = {},
+): Promise<void> {
+  let q = resultsWithBuilds(trx).select((eb) => [
+    'ru.machine_id',
+    'b.runtime_id',
+    'b.config',
+    'b.branch',
+    'r.workload_id',
+    ...counted(eb),
+  ])
+  q = 'runId' in scope ? q.where('r.run_id', '=', scope.runId) : q.where('ru.build_id', '=', scope.buildId)
+  const rows = await q
+    .groupBy(['ru.machine_id', 'b.runtime_id', 'b.config', 'b.branch', 'r.workload_id'])
     .execute()
-  for (const m of moved) {
+  for (const m of rows) {
     await trx
       .updateTable('series')
       .set((eb) => ({
@@ -127,16 +148,11 @@ export async function moveBuildSeries(trx: Db, buildId: number, from: string | n
       .where('machine_id', '=', m.machine_id)
       .where('runtime_id', '=', m.runtime_id)
       .where('config', '=', m.config)
-      .where('branch_key', '=', from ?? '')
+      .where('branch_key', '=', ('branch' in was ? was.branch : m.branch) ?? '')
       .where('workload_id', '=', m.workload_id)
       .execute()
   }
-  await trx
-    .deleteFrom('series')
-    .where('results', '<=', 0)
-    .where('branch_key', '=', from ?? '')
-    .execute()
-  await addToSeries(trx, { buildId })
+  await trx.deleteFrom('series').where('results', '<=', 0).execute()
 }
 
 /** The row of `key` in the series index (ids resolved by name), as a query to finish. */

@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../lib/index.ts'
 import type {
   BuildSpec,
+  MachineEnvironment,
   MachineFingerprint,
   ProcessSamples,
   ResultState,
@@ -157,6 +158,32 @@ export interface BuildLineageInput {
   readonly branch: string | null
   /** Keys merged into the build's metadata (lineage rule, note, history order…). */
   readonly metadata: JsonObject
+}
+
+/** Where `moveRun` puts a stored run: the build and machine a better reading of its source names. */
+export interface RunPlacement {
+  readonly build: BuildSpec
+  readonly machine: string
+  readonly environment: MachineEnvironment | null
+  /** The run's start (ISO UTC), for the machine's seen-times. */
+  readonly startedAt: string
+  /** When the move happens (ISO UTC), for the changes it supersedes. */
+  readonly at: string
+  /** Why, kept in the details of each change it supersedes. */
+  readonly reason: string
+}
+
+/** What `moveRun` did. */
+export interface MovedRun {
+  readonly runId: number
+  readonly fromBuildId: number
+  readonly toBuildId: number
+  readonly fromMachine: string
+  readonly toMachine: string
+  /** Changes recorded on the series the run left and joined, now withdrawn as superseded. */
+  readonly supersededChangeIds: readonly number[]
+  /** Whether the old build, left with nothing referring to it, was deleted. */
+  readonly removedBuild: boolean
 }
 
 /** Filters of `findBuilds`; all optional, combined with AND. */

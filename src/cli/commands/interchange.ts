@@ -74,6 +74,7 @@ export async function importCommand(
     })
     const { runIds } = report
     const already = new Set(report.alreadyImported)
+    const movedFiles = new Set(report.moved.map((m) => m.file))
     if (options.json) {
       printJson(ctx.io, {
         runs: report.files.map((f, i) => ({
@@ -85,6 +86,7 @@ export async function importCommand(
           warnings: f.warnings,
         })),
         rekeyed: report.rekeyed,
+        moved: report.moved,
         warnings: report.warnings,
         skipped: report.skipped,
       })
@@ -96,7 +98,7 @@ export async function importCommand(
       const values = r.results.reduce((n, x) => n + x.processes.reduce((m, p) => m + p.values.length, 0), 0)
       println(
         ctx.io,
-        `run ${runIds[i]}: ${f.path} → ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${r.run.machine}, line ${b.branch ?? '(unplaced)'}, ${r.results.length} benchmarks, ${values} values${already.has(i) ? ' (already imported: nothing stored)' : ''}`,
+        `run ${runIds[i]}: ${f.path} → ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${r.run.machine}, line ${b.branch ?? '(unplaced)'}, ${r.results.length} benchmarks, ${values} values${movedFiles.has(i) ? ' (imported before: moved to this build)' : already.has(i) ? ' (already imported: nothing stored)' : ''}`,
       )
     }
     for (const w of report.warnings) log(ctx.io, `warning: ${w}`)
@@ -130,6 +132,11 @@ export async function importCommand(
       log(
         ctx.io,
         `re-keyed build ${k.buildId}: line ${k.from ?? '(none)'} → ${k.to ?? '(none)'} (run \`langperf detect\` to follow)`,
+      )
+    for (const m of report.moved)
+      log(
+        ctx.io,
+        `moved run ${m.runId}: build ${m.from.identity} (${m.from.config} on ${m.from.machine}) → ${m.to.identity} (${m.to.config} on ${m.to.machine}, config ${m.to.configSource === 'none named' ? 'named by nobody' : `from the ${m.to.configSource}`})${m.superseded > 0 ? `; ${m.superseded} change(s) recorded on the series it left and joined superseded` : ''} (run \`langperf detect\` to re-judge)`,
       )
     const stored = runIds.length - report.alreadyImported.length
     log(
