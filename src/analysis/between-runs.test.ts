@@ -13,7 +13,7 @@ import {
 } from '../store/index.ts'
 import { DEFAULT_BETWEEN_RUN_SIGMA, learnAcrossRuns } from './between-runs.ts'
 import { compareRuns } from './compare.ts'
-import { loadsDiffer, separateRunCaveats } from './run-caveats.ts'
+import { alertRunCaveats, loadsDiffer, separateRunCaveats } from './run-caveats.ts'
 
 // Runs of one build whose means move from run to run by a few percent while each run's own
 // processes agree to 0.1 %: the situation of a shared machine, where a comparison of two
@@ -173,4 +173,68 @@ test('a run whose pinned CPU other work took says so, and a comparison with it c
     [['pinned CPU busy', '2 %', '40 %']],
   )
   assert.deepEqual(separateRunCaveats(run(1, 0.02), run(2), []), [])
+})
+
+test("an alert's caveats name each run at either end of its blame measured on a busy pinned CPU", async () => {
+  const store = await openSqliteStore(':memory:')
+  try {
+    const sha = (n: number) => `${n}`.padStart(4, '0') + 'ef'.repeat(18)
+    const ends: { buildId: number; resultId: number; commitSha: string }[] = []
+    for (const [n, share] of [
+      [1, 0.02],
+      [2, 0.51],
+    ] as const) {
+      const [runId] = await store.insertRuns([
+        {
+          run: exampleRunSpec({
+            build: exampleBuild(sha(n), { identity: `cpython:pgo-lto:${sha(n)}` }),
+            startedAt: `2024-10-0${n}T10:00:00.000Z`,
+            metadata: { cpu_list: '1', pinned_cpus_other_share: share },
+          }),
+          status: 'complete',
+          finishedAt: `2024-10-0${n}T10:30:00.000Z`,
+          results: [result('w', 0.01)],
+        },
+      ])
+      const run = (await store.getRun(runId!))!
+      const [r] = await store.getResults(runId!)
+      ends.push({ buildId: run.build.id, resultId: r!.id, commitSha: sha(n) })
+    }
+    const out = await store.applyDetection({
+      changes: [
+        {
+          kind: 'commit',
+          series: {
+            machine: 'bench-1',
+            runtime: 'cpython',
+            config: 'pgo-lto',
+            branch: 'main',
+            workload: 'w',
+            workloadVersion: 'v1',
+          },
+          lastGood: ends[0]!,
+          firstBad: ends[1]!,
+          unit: 'second',
+          ratio: 1.9,
+          ratioLow: 1.8,
+          ratioHigh: 2,
+          pValue: 0.0001,
+          direction: 'regression',
+          status: 'confirmed',
+          details: {},
+        },
+      ],
+      withdrawn: [],
+      at: '2024-10-03T00:00:00.000Z',
+    })
+    const alert = (await store.getAlert(out.newAlertIds[0]!))!
+    const caveats = await alertRunCaveats(store, alert)
+    assert.equal(caveats.length, 1, 'the quiet last good run says nothing')
+    assert.match(
+      caveats[0]!,
+      /^the first bad build's run 2 on bench-1: other work took 51 % of CPU 1, where its workers were pinned, so its values may be up to ×2\.0 slow/,
+    )
+  } finally {
+    await store.close()
+  }
 })

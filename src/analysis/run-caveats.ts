@@ -1,5 +1,5 @@
-import { BUSY_SHARE_WARNING, busyShareOf } from '../model/index.ts'
-import type { RunRow } from '../store/index.ts'
+import { BUSY_SHARE_WARNING, busyCpuCaveat, busyShareOf } from '../model/index.ts'
+import type { AlertDetail, RunReader, RunRow } from '../store/index.ts'
 import { measuredTogether } from './between-runs.ts'
 
 // What two separately measured runs did not share besides their infrastructure: the calibrated
@@ -84,6 +84,37 @@ export function separateRunCaveats(
       candidate: b.load.toFixed(2),
       note: `load average (1 min) on ${cpus} CPUs: other work competed with one run or both, which moves means between runs`,
     })
+  }
+  return out
+}
+
+/** Runs read per build and machine when looking for an alert's caveats. */
+const CAVEAT_RUNS = 50
+
+/**
+ * What an alert's message should warn of in its evidence: each run, at either end of a live
+ * change's blame range on that change's machine, whose pinned CPUs other work kept busy
+ * (model/busy-cpu.ts). The first bad build first; one line per run.
+ */
+export async function alertRunCaveats(store: RunReader, alert: AlertDetail): Promise<string[]> {
+  const ends = new Map<string, { end: string; buildId: number; machine: string }>()
+  const live = alert.changes.filter((c) => c.status !== 'withdrawn')
+  for (const [end, pick] of [
+    ['first bad', (c: (typeof live)[number]) => c.firstBad.buildId],
+    ['last good', (c: (typeof live)[number]) => c.lastGood.buildId],
+  ] as const) {
+    for (const c of live) {
+      const key = `${pick(c)}\u0000${c.series.machine}`
+      if (!ends.has(key)) ends.set(key, { end, buildId: pick(c), machine: c.series.machine })
+    }
+  }
+  const out: string[] = []
+  for (const { end, buildId, machine } of ends.values()) {
+    const runs = await store.listRuns({ buildId, machine, limit: CAVEAT_RUNS })
+    for (const r of runs.rows) {
+      const caveat = busyCpuCaveat(r.metadata, end, r.id, machine)
+      if (caveat !== null) out.push(caveat)
+    }
   }
   return out
 }

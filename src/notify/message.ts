@@ -86,6 +86,8 @@ export interface AlertMessage {
   readonly changes: readonly MessageChange[]
   /** The culprit profiled against its parent, per workload (empty before, or without, a culprit). */
   readonly profiles: readonly MessageProfile[]
+  /** What to weigh before acting: runs of the blamed builds measured on a busy CPU (one line each). */
+  readonly caveats: readonly string[]
   /** How many changes the alert has in all (those not withdrawn). */
   readonly changeCount: number
   readonly links: {
@@ -155,6 +157,8 @@ export interface MessageOptions {
   readonly rangeUrl?: string | null
   /** At most this many changes are listed (default 10); the rest are counted. */
   readonly maxChanges?: number
+  /** Lines on the evidence to weigh before acting (analysis' alertRunCaveats); none by default. */
+  readonly caveats?: readonly string[]
 }
 
 /** Default number of changes a message lists. */
@@ -283,6 +287,7 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
     },
     infrastructure,
     boundary,
+    caveats: options.caveats ?? [],
     links: {
       alert: alertPageUrl(portalUrl, alert.id),
       comparison: comparePageUrl(portalUrl, alert.lastGoodBuildId, alert.firstBadBuildId),

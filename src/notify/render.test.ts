@@ -178,3 +178,25 @@ test('every rendering says where the time went at the culprit, or why it could n
   // Before a culprit there is nothing to say.
   assert.deepEqual(alertMessageFrom(testAlert(), TEST_LINKS).profiles, [])
 })
+
+test('every rendering carries the caveats on the evidence, escaped for its medium', () => {
+  const m = alertMessageFrom(testAlert(), {
+    ...TEST_LINKS,
+    caveats: ["the first bad build's run 5 on bench-1: other work took 51 % of CPU 1 <b>*busy*</b>"],
+  })
+  assert.deepEqual(m.caveats.length, 1)
+  assert.match(
+    renderText(m),
+    /\nCaveat: the first bad build's run 5 on bench-1: other work took 51 % of CPU 1/,
+  )
+  assert.ok(
+    renderMarkdown(m).includes(
+      "Caveat: the first bad build's run 5 on bench-1: other work took 51 % of CPU 1 &lt;b&gt;\\*busy\\*&lt;/b&gt;",
+    ),
+  )
+  const email = renderEmail(m)
+  assert.ok(email.html.includes('Caveat: the first bad build&#39;s run 5'))
+  assert.ok(!email.html.includes('<b>*busy*</b>'))
+  assert.match(JSON.stringify(renderSlack(m)), /Caveat: the first bad build's run 5 on bench-1/)
+  assert.deepEqual(alertMessageFrom(testAlert(), TEST_LINKS).caveats, [], 'none unless given')
+})

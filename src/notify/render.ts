@@ -206,6 +206,7 @@ function blameLines(m: AlertMessage, ref: (r: CommitRef) => string, esc: (s: str
       `Not blamed on a commit: ${what} changed in this range; re-run the last good build on the new setup to tell them apart.`,
     )
   }
+  for (const c of m.caveats) out.push(`Caveat: ${esc(c)}`)
   return out
 }
 

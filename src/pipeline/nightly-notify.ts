@@ -1,3 +1,4 @@
+import { alertRunCaveats } from '../analysis/index.ts'
 import type { JsonObject } from '../lib/index.ts'
 import type { RuntimeConfig } from '../model/index.ts'
 import { alertMessageFrom, repositoryLinks, type Transport } from '../notify/index.ts'
@@ -26,6 +27,7 @@ export async function notify(
   if (alert === undefined || alert.status === 'withdrawn') return
   const links = repositoryLinks(runtime.remote)
   const message = alertMessageFrom(alert, {
+    caveats: await alertRunCaveats(world.store, alert),
     portalUrl: options.portalUrl ?? world.env.LANGPERF_PORTAL_URL ?? DEFAULT_PORTAL_URL,
     commitUrl: links?.commitUrl ?? null,
     rangeUrl: links?.rangeUrl ?? null,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { alertRunCaveats } from '../../analysis/index.ts'
 import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
 import type { LangperfConfig, NotifyTarget } from '../../model/index.ts'
@@ -75,11 +76,17 @@ export function pickTargets(config: LangperfConfig, names: readonly string[]): r
  * The message for a stored alert: commit and range links from the runtime's git remote in the
  * configuration when it is on GitHub.
  */
-export function messageForAlert(alert: AlertDetail, config: LangperfConfig, portalUrl: string): AlertMessage {
+export function messageForAlert(
+  alert: AlertDetail,
+  config: LangperfConfig,
+  portalUrl: string,
+  caveats: readonly string[] = [],
+): AlertMessage {
   const remote = config.runtimes.find((r) => r.name === alert.runtime)?.remote
   const links = remote === undefined ? null : repositoryLinks(remote)
   return alertMessageFrom(alert, {
     portalUrl,
+    caveats,
     commitUrl: links?.commitUrl ?? null,
     rangeUrl: links?.rangeUrl ?? null,
   })
@@ -101,14 +108,17 @@ export async function notifySendCommand(
 ): Promise<number> {
   const config = await readConfig(options.config)
   const targets = pickTargets(config, options.target ?? [])
-  const alert = await withStore(options, (store) => store.getAlert(alertId))
-  if (alert === undefined) {
+  const found = await withStore(options, async (store) => {
+    const alert = await store.getAlert(alertId)
+    return alert === undefined ? undefined : { alert, caveats: await alertRunCaveats(store, alert) }
+  })
+  if (found === undefined) {
     throw new LangperfError(
       'not-found',
       `Cannot find alert ${alertId}: expected an id that \`langperf alerts\` lists`,
     )
   }
-  const message = messageForAlert(alert, config, options.portalUrl ?? DEFAULT_PORTAL_URL)
+  const message = messageForAlert(found.alert, config, options.portalUrl ?? DEFAULT_PORTAL_URL, found.caveats)
   return deliver(ctx, message, targets, options.json === true)
 }
 
