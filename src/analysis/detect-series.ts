@@ -360,6 +360,18 @@ export function analyseLoaded(
   const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
   const unbisected = loaded.points.filter((p) => purpose(p) !== BISECT_PURPOSE)
   const eligible = unbisected.filter((p) => !loaded.partial?.has(p.runId))
+  // A fork's line is an experiment: its builds follow the fork's merges and rebases as much as its
+  // own commits, and nobody upstream acts on its steps. It is judged against each build's merge
+  // base (`compare base:RUN`, the run page), never raised in the alert inbox.
+  if (
+    eligible.length > 0 &&
+    eligible.every((p) => runs.get(p.runId)?.build.metadata.lineage_rule === 'fork')
+  ) {
+    return {
+      skipped:
+        "a fork's line, an experiment: each of its runs is compared with its merge base instead (langperf compare base:RUN RUN, the run page)",
+    }
+  }
   const ancestry = eligible.length > 0 && eligible.every((p) => historyOrderOf(runs.get(p.runId)) !== null)
   const ordered = ancestry ? eligible : eligible.filter((p) => p.commitDateUtc !== null)
   if (ordered.length === 0) {

@@ -6,7 +6,9 @@ import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 // commit prefix of at least 4 hex digits; a build names its newest run. `latest` is the run
 // stored last (an import just made, although its runs were measured long ago). `latest` and a build
 // skip runs that hold no result (a run interrupted before its first workload finished): there is
-// nothing in them to compare or export. A run id is taken as given.
+// nothing in them to compare or export. A run id is taken as given. `base:SELECTOR` names the run
+// of the merge base of the build SELECTOR names (bench_runner records it for every build: a fork's
+// branch point on main, or a main commit's parent), on the same machine, runtime and config.
 
 /** Runs looked at, newest first, for one with results. */
 const RUNS_SCANNED = 100
@@ -16,6 +18,13 @@ const BUILDS_NAMED = 12
 /** The run a selector names, or a clear error that lists what would have matched. */
 export async function resolveRunSelector(store: RunReader & BuildCatalog, selector: string): Promise<number> {
   const text = selector.trim()
+  const base = /^base:(.+)$/.exec(text)
+  if (base?.[1]) {
+    const found = await mergeBaseRun(store, await resolveRunSelector(store, base[1]))
+    if ('reason' in found)
+      throw new LangperfError('not-found', `Cannot find a run for "${selector}": ${found.reason}`)
+    return found.runId
+  }
   if (/^\d+$/.test(text)) {
     const id = Number(text)
     if (!(await store.getRun(id)))
@@ -77,4 +86,40 @@ function withResults(rows: readonly RunRow[], what: string, total: number): numb
     'not-found',
     `Cannot use ${what}: ${scanned} hold no result (interrupted before a workload finished: run ${rows[0]?.id}, status ${rows[0]?.status}); give a run id (\`langperf show\` lists them)`,
   )
+}
+
+/**
+ * The run of run `runId`'s merge base: the newest run with results of a build of the same runtime
+ * and config whose commit is the merge base, on the same machine; or why there is none.
+ */
+export async function mergeBaseRun(
+  store: RunReader & BuildCatalog,
+  runId: number,
+): Promise<{ readonly runId: number; readonly commitSha: string } | { readonly reason: string }> {
+  const run = await store.getRun(runId)
+  if (!run) return { reason: `no run ${runId}` }
+  const b = run.build
+  const mergeBase = b.mergeBase?.toLowerCase() ?? null
+  if (mergeBase === null || !/^[0-9a-f]{7,64}$/.test(mergeBase)) {
+    return { reason: `run ${runId}'s build records no merge base` }
+  }
+  const builds = await store.findBuilds({
+    runtime: b.runtime,
+    config: b.config,
+    commitPrefix: mergeBase.slice(0, 7),
+    limit: 100,
+  })
+  // The merge base is recorded in full; a build's commit may be the short id its file recorded.
+  const same = builds.filter((x) => {
+    const sha = x.commitSha?.toLowerCase()
+    return sha !== undefined && x.id !== b.id && (mergeBase.startsWith(sha) || sha.startsWith(mergeBase))
+  })
+  for (const x of same) {
+    const page = await store.listRuns({ buildId: x.id, machine: run.machine, limit: RUNS_SCANNED })
+    const row = page.rows.find((r) => r.resultCount > 0)
+    if (row) return { runId: row.id, commitSha: x.commitSha ?? mergeBase }
+  }
+  return {
+    reason: `its merge base ${mergeBase.slice(0, 10)} has no ${b.runtime} ${b.config} run with results on ${run.machine}`,
+  }
 }

@@ -404,7 +404,7 @@ export const ROUTES = {
     summary:
       'The comparison of two runs (or builds): ratio per workload with its interval, and the geometric mean',
     description:
-      'base and candidate are each a run id, `build:ID` (the newest run of that build), `latest`, a version (3.12.1), runtime-version (cpython-3.12.1) or a commit prefix.',
+      'base and candidate are each a run id, `build:ID` (the newest run of that build), `latest`, a version (3.12.1), runtime-version (cpython-3.12.1), a commit prefix, or `base:SELECTOR` (the run of the merge base recorded by the build of that run, on the same machine, runtime and config).',
     tag: 'runs',
     auth: 'public',
     query: z.strictObject({

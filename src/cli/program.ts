@@ -163,7 +163,9 @@ export function addCompareCommand(program: Command, ctx: Ctx, setStatus: (code: 
       .description(
         'Compare two runs workload by workload: ratio of per-process means with its 95 % interval and a verdict,\n' +
           'slowest first, and the geometric mean. A and B: a run id, "latest" (the run stored last), a version (3.12.1), runtime-version\n' +
-          '(cpython-3.12.1) or a commit prefix (its newest run)',
+          "(cpython-3.12.1), a commit prefix (its newest run), or base:RUN, the run of the merge base that RUN's build\n" +
+          "records on the same machine and config (a fork's branch point: `langperf compare base:57 57` is what run 57's\n" +
+          'experiment did)',
       )
       .argument('<base>', 'the reference run')
       .argument('<candidate>', 'the run compared with it')

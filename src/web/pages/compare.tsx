@@ -255,7 +255,8 @@ export function ComparePicker(props: {
       )}
       <span class="small muted">
         a run id, <code>build:ID</code>, a version, <code>runtime-version</code>, a commit prefix or{' '}
-        <code>latest</code>; base <code>previous</code>: the run before
+        <code>latest</code>; base <code>previous</code>: the run before; <code>base:RUN</code>: the run of
+        RUN's merge base
       </span>
     </form>
   )

@@ -42,6 +42,15 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
           Compare with the run before
         </a>
         {' · '}
+        {b.mergeBase === null ? null : (
+          <>
+            <a href={ctx.links.page({ page: 'compare', base: `base:${run.id}`, candidate: String(run.id) })}>
+              Compare with its merge base {b.mergeBase.slice(0, 10)}
+            </a>
+            {b.metadata.lineage_rule === 'fork' ? ' (a fork’s experiment: this is its verdict)' : null}
+            {' · '}
+          </>
+        )}
         <a href={ctx.links.page({ page: 'machine', name: run.machine })}>machine {run.machine}</a>
       </p>
       <div class="columns">

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { after, test } from 'node:test'
+import { createRng } from '../lib/index.ts'
+import { buildServer } from '../server/index.ts'
+import { openSqliteStore } from '../store/index.ts'
+import { createWebRoutes } from '../web/index.ts'
+import { main } from './main.ts'
+
+// A fork's branch benchmarked beside main, as bench_runner's histories hold them: the fork's
+// runs are an experiment, never an alert; each is compared with the run of its merge base.
+
+const root = mkdtempSync(join(tmpdir(), 'langperf-experiments-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+
+const rng = createRng(31)
+const sha = (prefix: string, i: number) => `${prefix}${i.toString(16).padStart(3, '0')}`.padEnd(40, '0')
+
+/**
+ * A pyperf file: workloads a…h at 10 ms with ±0.2 % noise, workload `a` scaled by `aFactor`;
+ * bench_runner's commit metadata.
+ */
+function write(name: string, meta: Record<string, string>, aFactor: number): string {
+  const benchmarks = 'abcdefgh'.split('').map((w) => ({
+    metadata: { name: w, python_version: '3.14.0a0+', loops: 1 },
+    runs: Array.from({ length: 8 }, () => ({
+      metadata: {},
+      values: [0, 1, 2].map(() => 0.01 * (w === 'a' ? aFactor : 1) * (1 + 0.002 * (rng() - 0.5))),
+    })),
+  }))
+  const path = join(root, 'files', name)
+  writeFileSync(path, JSON.stringify({ version: '1.0', metadata: { hostname: 'box', ...meta }, benchmarks }))
+  return path
+}
+
+/** Runs the CLI on `db`: its exit code and what it wrote. */
+async function cli(db: string, ...args: string[]) {
+  const chunks: Record<'out' | 'err', Buffer[]> = { out: [], err: [] }
+  const sink = (k: 'out' | 'err') =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        chunks[k].push(Buffer.from(chunk))
+        cb()
+      },
+    })
+  const code = await main(['node', 'langperf', ...args, '--db', db], {
+    out: sink('out'),
+    err: sink('err'),
+    isTty: false,
+  })
+  return { code, out: Buffer.concat(chunks.out).toString(), err: Buffer.concat(chunks.err).toString() }
+}
+
+test("a fork's runs are compared with their merge base, never detected as a history", async () => {
+  mkdirSync(join(root, 'files'))
+  // Main: 12 daily builds, each recording its parent as merge base (as bench_runner does on main).
+  const files: string[] = []
+  for (let i = 1; i <= 12; i++) {
+    files.push(
+      write(
+        `bm-main-${i}.json`,
+        {
+          commit_id: sha('a', i).slice(0, 7),
+          commit_branch: 'main',
+          commit_fork: 'python',
+          commit_date: `2024-05-${String(i).padStart(2, '0')}T12:00:00+00:00`,
+          commit_merge_base: sha('a', i - 1),
+        },
+        1,
+      ),
+    )
+  }
+  // The fork's branch, branched from main's 6th build: `a` 20 % faster, then (its 4th run, a
+  // rebase onto a slower main, say) 30 % slower than that: a step detection would raise on main.
+  for (let i = 1; i <= 6; i++) {
+    files.push(
+      write(
+        `bm-fork-${i}.json`,
+        {
+          commit_id: sha('f', i).slice(0, 7),
+          commit_branch: 'faster-calls',
+          commit_fork: 'someone',
+          commit_date: `2024-05-${String(6 + i).padStart(2, '0')}T18:00:00+00:00`,
+          commit_merge_base: sha('a', 6),
+        },
+        i < 4 ? 0.8 : 1.04,
+      ),
+    )
+  }
+  const db = join(root, 'exp.db')
+  const imported = await cli(db, 'import', 'pyperf', ...files)
+  assert.equal(imported.code, 0, imported.err)
+  assert.match(imported.err, /lineage fork: 6 file\(s\)/)
+  const detected = await cli(db, 'detect', '--json')
+  assert.equal(detected.code, 0, detected.err)
+  const report = JSON.parse(detected.out)
+  const forkSkips = report.skipped.filter(
+    (s: { series: { branch: string } }) => s.series.branch === 'someone/faster-calls',
+  )
+  assert.equal(forkSkips.length, 8, 'every workload series of the fork is skipped')
+  assert.match(
+    forkSkips[0].reason,
+    /a fork's line, an experiment: each of its runs is compared with its merge base/,
+  )
+  assert.deepEqual(report.newAlerts, [], 'nothing to raise: main is steady, the fork is not a history')
+  // `base:RUN` names the run of the fork run's merge base: main's 6th build, on the same machine.
+  const store = await openSqliteStore(db)
+  let forkRun: number
+  let baseRun: number
+  try {
+    const fork = (await store.listRuns({ branch: 'someone/faster-calls', order: 'stored', limit: 10 })).rows
+    forkRun = fork.at(-1)!.id
+    baseRun = (await store.listRuns({ order: 'stored', limit: 20 })).rows.find(
+      (r) => r.build.commitSha === sha('a', 6).slice(0, 7),
+    )!.id
+  } finally {
+    await store.close()
+  }
+  const compared = await cli(db, 'compare', `base:${forkRun}`, String(forkRun), '--json')
+  assert.equal(compared.code, 0, compared.err)
+  const c = JSON.parse(compared.out)
+  assert.equal(c.base.id, baseRun)
+  assert.equal(c.candidate.id, forkRun)
+  const a = c.rows.find((r: { workload: string }) => r.workload === 'a')
+  assert.equal(a.comparison.verdict, 'faster')
+  assert.ok(
+    Math.abs(a.comparison.ratio - 0.8) < 0.01,
+    `a ran 0.8× its merge base's time, found ${a.comparison.ratio}`,
+  )
+  // Main's first build records a merge base nobody measured: the selector says so.
+  const missing = await cli(db, 'compare', `base:${baseRun - 5}`, String(baseRun - 5))
+  assert.equal(missing.code, 2)
+  assert.match(
+    missing.err,
+    /Cannot find a run for "base:\d+": its merge base a000000000 has no cpython default run with results on box/,
+  )
+  // The run page links the comparison, and the compare page answers it.
+  const web = await openSqliteStore(db)
+  const app = await buildServer(web, { web: createWebRoutes() })
+  try {
+    const page = await app.inject({ method: 'GET', url: `/runs/${forkRun}` })
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, new RegExp(`href="/compare\\?base=base%3A${forkRun}&amp;candidate=${forkRun}"`))
+    assert.match(
+      page.body,
+      /Compare with its merge base a006000000<\/a> \(a fork’s experiment: this is its verdict\)/,
+    )
+    const comparison = await app.inject({
+      method: 'GET',
+      url: `/compare?base=base:${forkRun}&candidate=${forkRun}`,
+    })
+    assert.equal(comparison.statusCode, 200)
+    assert.match(comparison.body, new RegExp(`href="/runs/${baseRun}">run ${baseRun}</a>`))
+  } finally {
+    await app.close()
+    await web.close()
+  }
+})
