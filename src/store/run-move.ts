@@ -18,8 +18,8 @@ import { checkBuild, checkEnvironment, checkId, checkIsoUtc, checkName } from '.
  * on machine `to.machine`, in one transaction. The results leave their series for those of the
  * new build; the changes recorded on the series they left and joined are withdrawn as superseded
  * (their alerts keep their triage; the next detection re-judges those series and revives the
- * changes it finds again); an old build left with no run, change, alert or profile is deleted. `not-found` for an unknown
- * run; a run already there is left alone (nothing superseded).
+ * changes it finds again); an old build left with no run, change, alert or profile is deleted.
+ * `not-found` for an unknown run; a run already there is left alone (nothing superseded).
  */
 export async function moveRun(db: Db, runId: number, to: RunPlacement): Promise<MovedRun> {
   const what = `move run ${runId}`

@@ -42,7 +42,7 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
           Compare with the run before
         </a>
         {' · '}
-        {b.mergeBase === null ? null : (
+        {b.mergeBase === null || (b.commitSha !== null && b.mergeBase.startsWith(b.commitSha)) ? null : (
           <>
             <a href={ctx.links.page({ page: 'compare', base: `base:${run.id}`, candidate: String(run.id) })}>
               Compare with its merge base {b.mergeBase.slice(0, 10)}
