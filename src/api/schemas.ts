@@ -572,6 +572,11 @@ export const OverviewRowSchema = z.object({
   runtime: z.string(),
   config: z.string(),
   branch: z.string().nullable(),
+  /**
+   * What `previous` is: the run before the latest on its line, or, for a fork's line (an
+   * experiment), the run of the latest build's merge base on the same machine and config.
+   */
+  against: z.enum(['previous run', 'merge base']),
   latest: RunBriefSchema,
   previous: RunBriefSchema.nullable(),
   /** Latest over previous; insufficient when there is no previous run or nothing to compare. */

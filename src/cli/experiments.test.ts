@@ -148,6 +148,23 @@ test("a fork's runs are compared with their merge base, never detected as a hist
       page.body,
       /Compare with its merge base a006000000<\/a> \(a fork’s experiment: this is its verdict\)/,
     )
+    // The overview lists the fork's line apart, against its merge base, not against its run before.
+    const overview = await app.inject({ method: 'GET', url: '/api/v1/overview' })
+    const rows = JSON.parse(overview.body).rows as {
+      branch: string
+      against: string
+      previous: { id: number }
+    }[]
+    const forkRow = rows.find((r) => r.branch === 'someone/faster-calls')
+    assert.equal(forkRow?.against, 'merge base')
+    assert.equal(forkRow?.previous.id, baseRun)
+    assert.equal(rows.find((r) => r.branch === 'main')?.against, 'previous run')
+    const home = (await app.inject({ method: 'GET', url: '/' })).body
+    const [upstreamPart, experimentsPart] = home.split('<h2>Experiments</h2>')
+    assert.ok(experimentsPart, 'an Experiments section')
+    assert.doesNotMatch(upstreamPart ?? '', /someone\/faster-calls/)
+    assert.match(experimentsPart, /someone\/faster-calls <span class="muted">·<\/span> default/)
+    assert.match(experimentsPart, new RegExp(`href="/compare\\?base=${baseRun}&amp;candidate=\\d+"`))
     const comparison = await app.inject({
       method: 'GET',
       url: `/compare?base=base:${forkRun}&candidate=${forkRun}`,

@@ -1,4 +1,4 @@
-import { compareRuns, HISTORY_EXCLUDES } from '../analysis/index.ts'
+import { compareRuns, HISTORY_EXCLUDES, mergeBaseRun } from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
 import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
@@ -6,7 +6,9 @@ import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 // The overview: for each machine × runtime × config × branch, its latest run against the one
 // before it (the geometric mean of per-workload ratios with its interval, from compareRuns) and
 // how many workloads got slower, faster or stayed the same. Runs still `running` are left out:
-// a half-measured run would compare a few workloads and look like news.
+// a half-measured run would compare a few workloads and look like news. A fork's line is an
+// experiment: its latest run is compared with the run of its merge base instead (the run before
+// it on the fork may sit on another base after a rebase).
 
 /** A run as the API lists it: the store's row, field by field (nothing else leaks out). */
 export function toRunDto(r: RunRow) {
@@ -124,8 +126,11 @@ export async function computeOverview(
   })
   const rows = []
   for (const g of groups) {
-    const [latest, previous] = g.runs
+    const [latest, before] = g.runs
     if (latest === undefined) continue
+    const experiment = latest.build.metadata.lineage_rule === 'fork'
+    const base = experiment ? await mergeBaseRun(store, latest.id) : null
+    const previous = base === null ? before : 'runId' in base ? await store.getRun(base.runId) : undefined
     // Only finished runs reach here (statuses above), so both memos are safe.
     const results = await memo.counts(latest.id, async () => {
       const counts = { measured: 0, failed: 0, skipped: 0 }
@@ -135,7 +140,10 @@ export async function computeOverview(
     const { geometricMean, changes } =
       previous === undefined
         ? {
-            geometricMean: { kind: 'insufficient' as const, reason: 'No previous run to compare with' },
+            geometricMean: {
+              kind: 'insufficient' as const,
+              reason: base !== null && 'reason' in base ? base.reason : 'No previous run to compare with',
+            },
             changes: { slower: 0, faster: 0, same: 0 },
           }
         : await memo.pair(previous.id, latest.id, async () => {
@@ -159,6 +167,7 @@ export async function computeOverview(
       runtime: g.runtime,
       config: g.config,
       branch: g.branch,
+      against: experiment ? ('merge base' as const) : ('previous run' as const),
       latest: brief(latest),
       previous: previous === undefined ? null : brief(previous),
       geometricMean,

@@ -155,10 +155,13 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     ctx.api.overview(),
     ctx.api.listAlerts({ query: { limit: 8 } }),
   ])
+  // Forks' lines are experiments, each judged against its merge base: listed apart, below.
+  const experiments = overview.rows.filter((r) => r.against === 'merge base')
+  const upstream = overview.rows.filter((r) => r.against !== 'merge base')
   const derive = async () => {
     const shared: SharedBuilds = new Map()
     return Promise.all(
-      overview.rows.map(async (row) => ({
+      upstream.map(async (row) => ({
         row,
         spark: await sparkline(ctx, row),
         baseline: await baselineCell(ctx, row, baseline, shared),
@@ -181,7 +184,7 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
         are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster. Each
         release against the next: <a href={ctx.links.page({ page: 'releases' })}>releases</a>.
       </p>
-      {rows.length === 0 ? (
+      {rows.length === 0 && experiments.length === 0 ? (
         <p class="empty">
           No runs yet. Measure with <code>langperf run</code>, or import results with{' '}
           <code>langperf import pyperf</code>.
@@ -195,6 +198,7 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
           rows={rows.filter((r) => r.row.machine === machine)}
         />
       ))}
+      {experiments.length > 0 ? <Experiments ctx={ctx} rows={experiments} /> : null}
       <section>
         <h2>Newest alerts</h2>
         <AlertList ctx={ctx} alerts={alerts.items as Alert[]} triage={false} />
@@ -340,4 +344,90 @@ function sparkLabel(values: readonly (number | null)[]): string {
   const first = values.find((v) => v !== null)
   if (first === undefined || first === null) return 'No history'
   return `Geometric mean of the last ${values.length} runs relative to the newest: the oldest at ${formatRatio(first)} (${formatChange(first)})`
+}
+
+/** Experiments shown on the overview, newest first. */
+const EXPERIMENTS_SHOWN = 30
+
+/**
+ * Forks' lines (experiments): each one's latest run against the run of its merge base on the same
+ * machine and config, newest first; never a history, never an alert (docs/lineage.md).
+ */
+function Experiments(props: { readonly ctx: PageContext; readonly rows: readonly OverviewRow[] }) {
+  const { ctx } = props
+  const rows = [...props.rows].sort((a, b) =>
+    (b.latest.commitDateUtc ?? b.latest.startedAt).localeCompare(
+      a.latest.commitDateUtc ?? a.latest.startedAt,
+    ),
+  )
+  const shown = rows.slice(0, EXPERIMENTS_SHOWN)
+  return (
+    <section>
+      <h2>Experiments</h2>
+      <p class="small muted">
+        Builds of forks' branches, each against the run of its merge base (the commit it branched from) on the
+        same machine and config. They are not a history: nothing here raises an alert.
+        {rows.length > shown.length ? ` The ${shown.length} newest of ${rows.length}.` : ''}
+      </p>
+      <TableWrap label="Experiments">
+        <table class="data overview-table">
+          <thead>
+            <tr>
+              <th scope="col">fork branch · config</th>
+              <th scope="col">machine</th>
+              <th scope="col">latest build</th>
+              <th scope="col">status</th>
+              <th scope="col">against its merge base</th>
+              <th scope="col" class="num">
+                <span title="workloads significantly slower / faster / the same">▲ / ▼ / =</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <tr key={`${row.machine}|${row.runtime}|${row.config}|${row.branch}`}>
+                <th scope="row" class="name">
+                  {row.branch ?? '–'} <span class="muted">·</span> {row.config}
+                </th>
+                <td>
+                  <a href={ctx.links.page({ page: 'machine', name: row.machine })}>{row.machine}</a>
+                </td>
+                <td>
+                  <a href={ctx.links.page({ page: 'run', id: row.latest.id })}>{row.latest.version}</a>{' '}
+                  <CommitLink links={ctx.links} sha={row.latest.commitSha} />
+                </td>
+                <td>
+                  <StatusBadge status={row.latest.status} />
+                </td>
+                <td>
+                  {row.previous !== null ? (
+                    <a
+                      class="plain"
+                      href={ctx.links.page({
+                        page: 'compare',
+                        base: String(row.previous.id),
+                        candidate: String(row.latest.id),
+                      })}
+                      title={`Compare with its merge base ${shortSha(row.previous.commitSha)}`}
+                    >
+                      <span class="small muted">{shortSha(row.previous.commitSha)}</span>{' '}
+                      <GeometricMean value={row.geometricMean} compact />
+                    </a>
+                  ) : (
+                    <span class="muted">
+                      {row.geometricMean.kind === 'insufficient' ? row.geometricMean.reason : 'no merge base'}
+                    </span>
+                  )}
+                </td>
+                <td class="num">
+                  <span class="verdict-slower">{row.changes.slower} ▲</span> /{' '}
+                  <span class="verdict-faster">{row.changes.faster} ▼</span> / {row.changes.same} =
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+    </section>
+  )
 }
