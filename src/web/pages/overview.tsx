@@ -289,26 +289,9 @@ function OverviewTableRow(props: { readonly ctx: PageContext; readonly line: Ove
         ) : null}
       </td>
       <td>
-        {row.previous !== null ? (
-          <a
-            class="plain"
-            href={ctx.links.page({
-              page: 'compare',
-              base: String(row.previous.id),
-              candidate: String(row.latest.id),
-            })}
-            title={`Compare with ${row.previous.version} ${shortSha(row.previous.commitSha)}`}
-          >
-            <GeometricMean value={row.geometricMean} compact />
-          </a>
-        ) : (
-          <span class="muted">first run</span>
-        )}
+        <AgainstCell ctx={ctx} row={row} otherwise="first run" />
       </td>
-      <td class="num">
-        <span class="verdict-slower">{row.changes.slower} ▲</span> /{' '}
-        <span class="verdict-faster">{row.changes.faster} ▼</span> / {row.changes.same} =
-      </td>
+      <ChangeCounts row={row} />
       <td>
         <BaselineCellView cell={b} />
       </td>
@@ -400,34 +383,63 @@ function Experiments(props: { readonly ctx: PageContext; readonly rows: readonly
                   <StatusBadge status={row.latest.status} />
                 </td>
                 <td>
-                  {row.previous !== null ? (
-                    <a
-                      class="plain"
-                      href={ctx.links.page({
-                        page: 'compare',
-                        base: String(row.previous.id),
-                        candidate: String(row.latest.id),
-                      })}
-                      title={`Compare with its merge base ${shortSha(row.previous.commitSha)}`}
-                    >
-                      <span class="small muted">{shortSha(row.previous.commitSha)}</span>{' '}
-                      <GeometricMean value={row.geometricMean} compact />
-                    </a>
-                  ) : (
-                    <span class="muted">
-                      {row.geometricMean.kind === 'insufficient' ? row.geometricMean.reason : 'no merge base'}
-                    </span>
-                  )}
+                  <AgainstCell
+                    ctx={ctx}
+                    row={row}
+                    otherwise={
+                      row.geometricMean.kind === 'insufficient' ? row.geometricMean.reason : 'no merge base'
+                    }
+                  />
                 </td>
-                <td class="num">
-                  <span class="verdict-slower">{row.changes.slower} ▲</span> /{' '}
-                  <span class="verdict-faster">{row.changes.faster} ▼</span> / {row.changes.same} =
-                </td>
+                <ChangeCounts row={row} />
               </tr>
             ))}
           </tbody>
         </table>
       </TableWrap>
     </section>
+  )
+}
+
+/**
+ * A row's latest run against the run it is compared with (the run before, or an experiment's
+ * merge base), linked to that comparison; `otherwise` when there is none.
+ */
+function AgainstCell(props: {
+  readonly ctx: PageContext
+  readonly row: OverviewRow
+  readonly otherwise: string
+}) {
+  const { ctx, row } = props
+  if (row.previous === null) return <span class="muted">{props.otherwise}</span>
+  const base = row.against === 'merge base' ? 'its merge base' : row.previous.version
+  return (
+    <a
+      class="plain"
+      href={ctx.links.page({
+        page: 'compare',
+        base: String(row.previous.id),
+        candidate: String(row.latest.id),
+      })}
+      title={`Compare with ${base} ${shortSha(row.previous.commitSha)}`}
+    >
+      {row.against === 'merge base' ? (
+        <>
+          <span class="small muted">{shortSha(row.previous.commitSha)}</span>{' '}
+        </>
+      ) : null}
+      <GeometricMean value={row.geometricMean} compact />
+    </a>
+  )
+}
+
+/** How many workloads of the comparison got slower, faster or stayed the same. */
+function ChangeCounts(props: { readonly row: OverviewRow }) {
+  const { changes } = props.row
+  return (
+    <td class="num">
+      <span class="verdict-slower">{changes.slower} ▲</span> /{' '}
+      <span class="verdict-faster">{changes.faster} ▼</span> / {changes.same} =
+    </td>
   )
 }
