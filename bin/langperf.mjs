@@ -51,7 +51,8 @@ if (stale === null) {
   ;({ main } = await import('../dist/cli/main.js'))
 } else {
   const { register } = await import('tsx/esm/api')
-  register()
+  // The project's tsconfig (its JSX settings), wherever langperf is run from.
+  register({ tsconfig: `${root}tsconfig.json` })
   ;({ main } = await import('../src/cli/main.ts'))
 }
 process.exitCode = await main(process.argv)

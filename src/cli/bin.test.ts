@@ -28,13 +28,17 @@ symlinkSync(realpathSync(join(repo, 'node_modules')), join(pkg, 'node_modules'))
 const db = join(pkg, 'langperf.db')
 const example = join(repo, 'examples/pyperf/bm-20240525-3.14.0a0-e418fc3.json.gz')
 
-/** Runs the copy's bin with $LANGPERF_CLI set to `mode` (auto: unset). */
+/** Runs the copy's bin with $LANGPERF_CLI set to `mode` (auto: unset), in the package or `cwd`. */
 function langperf(mode: 'auto' | 'dist' | 'src' | string, ...args: string[]) {
+  return langperfIn(pkg, mode, ...args)
+}
+
+function langperfIn(cwd: string, mode: 'auto' | 'dist' | 'src' | string, ...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, LANGPERF_DB: db }
   delete env.LANGPERF_CLI
   if (mode !== 'auto') env.LANGPERF_CLI = mode
   const r = spawnSync(process.execPath, [join(pkg, 'bin/langperf.mjs'), ...args], {
-    cwd: pkg,
+    cwd,
     env,
     encoding: 'utf8',
   })
@@ -156,4 +160,18 @@ test('after an edit under src/ the bin runs the sources until the next build', (
   const rebuilt = langperf('dist', 'show', '--help')
   assert.equal(rebuilt.status, 0, rebuilt.err)
   assert.ok(rebuilt.out.includes(marker), rebuilt.out)
+})
+
+test('the sources run from any directory with the package’s TypeScript settings (its JSX pages render)', () => {
+  const elsewhere = mkdtempSync(join(tmpdir(), 'langperf-elsewhere-'))
+  // The report embeds the browser assets `npm ci` built beside the package's sources.
+  cpSync(join(repo, 'dist/web'), join(pkg, 'dist/web'), { recursive: true })
+  try {
+    assert.equal(langperfIn(elsewhere, 'src', 'import', 'pyperf', example).status, 0)
+    const report = langperfIn(elsewhere, 'src', 'report', '-o', 'site')
+    assert.equal(report.status, 0, report.err)
+    assert.match(readFileSync(join(elsewhere, 'site', 'index.html'), 'utf8'), /<h1>Overview<\/h1>/)
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true })
+  }
 })
