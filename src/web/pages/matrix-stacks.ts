@@ -1,3 +1,4 @@
+import { readStack, type StackFacts } from '../../model/index.ts'
 import {
   clientErrorMessage,
   compareFinished,
@@ -19,9 +20,6 @@ export const STACK_RUNS_READ = 10
 const LABEL_CHARS = 120
 
 type Json = unknown
-const isObject = (v: Json): v is Record<string, Json> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
-const text = (v: Json): string | null => (typeof v === 'string' && v !== '' ? v : null)
 
 /** How BLAS implementations are written (threadpoolctl's internal_api, --blas variants). */
 const BLAS_NAMES: Readonly<Record<string, string>> = {
@@ -41,55 +39,46 @@ const KERNEL_VARIABLES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'BLIS_ARCH_TY
  * that recorded no stack (a workload without requirements).
  */
 export function stackLabel(metadata: Json): string | null {
-  if (!isObject(metadata)) return null
-  const stack = isObject(metadata.stack) ? metadata.stack : {}
-  const requirements = isObject(metadata.requirements) ? metadata.requirements : null
-  if (!isObject(metadata.stack) && requirements === null) return null
-  const modules = isObject(stack.modules) ? stack.modules : {}
-  const installed = Array.isArray(requirements?.installed) ? requirements.installed.map(text) : []
+  const stack = readStack(metadata)
+  if (stack === null) return null
+  const modules = new Map(stack.modules)
+  const installed = stack.requirements?.installed ?? []
   const versionOf = (name: string) =>
-    text(modules[name]) ??
-    installed.find((i) => i?.toLowerCase().startsWith(`${name}==`))?.slice(name.length + 2) ??
+    modules.get(name) ||
+    installed.find((i) => i.toLowerCase().startsWith(`${name}==`))?.slice(name.length + 2) ||
     null
   const parts: string[] = []
-  const system = requirements?.mode === 'system' ? 'system ' : ''
-  if ('numpy' in modules || versionOf('numpy') !== null) {
+  const system = stack.requirements?.mode === 'system' ? 'system ' : ''
+  if (modules.has('numpy') || versionOf('numpy') !== null) {
     parts.push(`${system}numpy ${versionOf('numpy') ?? '?'}`)
-    parts.push(...blasParts(metadata, stack))
+    parts.push(...blasParts(stack))
   } else {
-    const names = Object.keys(modules).sort()
-    const listed =
-      names.length > 0 ? names : installed.filter((i) => i !== null).map((i) => i.split('==')[0]!)
+    const names = [...modules.keys()].sort()
+    const listed = names.length > 0 ? names : installed.map((i) => i.split('==')[0]!)
     parts.push(`${system}${listed.map((n) => `${n} ${versionOf(n) ?? '?'}`).join(', ') || 'packages'}`)
   }
-  const env = isObject(stack.thread_env)
-    ? stack.thread_env
-    : isObject(metadata.thread_env)
-      ? metadata.thread_env
-      : {}
   for (const v of KERNEL_VARIABLES) {
-    const value = text(env[v])
-    if (value !== null) parts.push(`${v}=${value}`)
+    const value = stack.threadEnv[v]
+    if (value) parts.push(`${v}=${value}`)
   }
   const label = parts.join(' · ')
   return label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label
 }
 
 /** The BLAS part of a numpy stack's label: implementation, version, kernel set; its threads. */
-function blasParts(metadata: Record<string, Json>, stack: Record<string, Json>): string[] {
-  const libraries = isObject(stack.blas) && Array.isArray(stack.blas.libraries) ? stack.blas.libraries : []
-  const blas = libraries.filter(isObject).find((l) => l.api === 'blas') ?? libraries.filter(isObject)[0]
-  const chosen = isObject(metadata.blas) ? text(metadata.blas.variant) : null
-  const reported = text(blas?.implementation)?.toLowerCase() ?? null
+function blasParts(stack: StackFacts): string[] {
+  const blas = stack.libraries.find((l) => l.api === 'blas') ?? stack.libraries[0]
+  const chosen = stack.chosen?.variant || null
+  const reported = blas?.implementation?.toLowerCase() || null
   // --blas says what the loader was sent to (threadpoolctl does not know reference BLAS).
   const implementation = chosen !== null && chosen !== 'path' ? chosen : reported
   if (implementation === null) return []
   const sameLibrary = reported === implementation
-  const version = sameLibrary ? text(blas?.version) : null
-  const arch = text(stack.blis_arch) ?? (sameLibrary ? text(blas?.architecture) : null)
+  const version = sameLibrary ? blas?.version || null : null
+  const arch = stack.blisArch || (sameLibrary ? blas?.architecture || null : null)
   const name = BLAS_NAMES[implementation] ?? implementation
   const out = [[name, version, arch].filter((p) => p !== null).join(' ')]
-  const threads = typeof blas?.threads === 'number' ? blas.threads : null
+  const threads = blas?.threads ?? null
   if (threads !== null) out.push(`${threads} thread${threads === 1 ? '' : 's'}`)
   return out
 }
