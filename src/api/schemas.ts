@@ -237,7 +237,17 @@ export const ResultSchema = z.object({
 })
 
 /** A run with every result. */
-export const RunDetailSchema = z.object({ run: RunSchema, results: z.array(ResultSchema) })
+export const RunDetailSchema = z.object({
+  run: RunSchema,
+  results: z.array(ResultSchema),
+  /**
+   * The run of the merge base the build records, on the same machine, runtime and config (a
+   * fork's branch point; on main, the parent bench_runner records); null when the build records
+   * none or it was not measured there (`mergeBaseMissing` then says why).
+   */
+  mergeBaseRun: z.object({ id: Id, commitSha: z.string() }).nullable(),
+  mergeBaseMissing: z.string().nullable(),
+})
 
 // ---- warm-up (docs/stats.md, "Warm-up") ----
 

@@ -143,7 +143,14 @@ test("a fork's runs are compared with their merge base, never detected as a hist
   try {
     const page = await app.inject({ method: 'GET', url: `/runs/${forkRun}` })
     assert.equal(page.statusCode, 200)
-    assert.match(page.body, new RegExp(`href="/compare\\?base=base%3A${forkRun}&amp;candidate=${forkRun}"`))
+    assert.match(page.body, new RegExp(`href="/compare\\?base=${baseRun}&amp;candidate=${forkRun}"`))
+    // A build whose merge base was not measured says so, and links nothing.
+    const first = (await app.inject({ method: 'GET', url: `/runs/${baseRun - 5}` })).body
+    assert.doesNotMatch(first, /Compare with its merge base/)
+    assert.match(
+      first,
+      /\(not compared: its merge base a000000000 has no cpython default run with results on box\)/,
+    )
     assert.match(
       page.body,
       /Compare with its merge base a006000000<\/a> \(a fork’s experiment: this is its verdict\)/,

@@ -8,6 +8,7 @@ import {
   groupEpochs,
   groupOf,
   HISTORY_EXCLUDES,
+  mergeBaseRun,
   parsePyperf,
   pyperfToRun,
   resolveRunSelector,
@@ -496,7 +497,13 @@ function runHandlers(
       const results = query.samples
         ? await store.getResults(params.id, { withSamples: true })
         : await store.getResults(params.id)
-      return { run: toRunDto(run), results }
+      const base = run.build.mergeBase === null ? null : await mergeBaseRun(store, run.id)
+      return {
+        run: toRunDto(run),
+        results,
+        mergeBaseRun: base !== null && 'runId' in base ? { id: base.runId, commitSha: base.commitSha } : null,
+        mergeBaseMissing: base !== null && 'reason' in base ? base.reason : null,
+      }
     },
     getRunWarmup: async ({ params }) => warmupOfRun(store, params.id),
     listSeries: async ({ query }) => {

@@ -21,7 +21,7 @@ const WARMUP_PRESET = 'warmup'
  * workload's warm-up class and its processes' iterations drawn.
  */
 export async function runPage(ctx: PageContext, id: number): Promise<PageResult> {
-  const { run, results } = await ctx.api.getRun({ params: { id } })
+  const { run, results, mergeBaseRun, mergeBaseMissing } = await ctx.api.getRun({ params: { id } })
   const warmup =
     run.preset === WARMUP_PRESET
       ? await Promise.all([
@@ -42,10 +42,16 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
           Compare with the run before
         </a>
         {' · '}
-        {b.mergeBase === null || (b.commitSha !== null && b.mergeBase.startsWith(b.commitSha)) ? null : (
+        {mergeBaseRun === null ? null : (
           <>
-            <a href={ctx.links.page({ page: 'compare', base: `base:${run.id}`, candidate: String(run.id) })}>
-              Compare with its merge base {b.mergeBase.slice(0, 10)}
+            <a
+              href={ctx.links.page({
+                page: 'compare',
+                base: String(mergeBaseRun.id),
+                candidate: String(run.id),
+              })}
+            >
+              Compare with its merge base {(b.mergeBase ?? mergeBaseRun.commitSha).slice(0, 10)}
             </a>
             {b.metadata.lineage_rule === 'fork' ? ' (a fork’s experiment: this is its verdict)' : null}
             {' · '}
@@ -56,7 +62,7 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
       <div class="columns">
         <section>
           <h2>Build</h2>
-          <BuildFacts ctx={ctx} run={run} />
+          <BuildFacts ctx={ctx} run={run} mergeBaseMissing={mergeBaseMissing} />
         </section>
         <section>
           <h2>Run</h2>
@@ -82,7 +88,12 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
 }
 
 /** The build's facts: runtime, version, config, branch, commit, identity and the interpreter's make. */
-function BuildFacts(props: { readonly ctx: PageContext; readonly run: RunDetail }) {
+function BuildFacts(props: {
+  readonly ctx: PageContext
+  readonly run: RunDetail
+  /** Why the merge base the build records has no run to compare with, when it has none. */
+  readonly mergeBaseMissing: string | null
+}) {
   const b = props.run.build
   return (
     <FactTable
@@ -94,6 +105,19 @@ function BuildFacts(props: { readonly ctx: PageContext; readonly run: RunDetail 
         ['branch', b.branch ?? '–'],
         ['commit', <CommitLink links={props.ctx.links} sha={b.commitSha} key="c" />],
         ['commit date', formatDate(b.commitDateUtc)],
+        ...(b.mergeBase !== null
+          ? ([
+              [
+                'merge base',
+                <span key="mb">
+                  <CommitLink links={props.ctx.links} sha={b.mergeBase} />
+                  {props.mergeBaseMissing === null ? null : (
+                    <span class="muted small"> (not compared: {props.mergeBaseMissing})</span>
+                  )}
+                </span>,
+              ],
+            ] as const)
+          : []),
         ['identity', <code key="i">{b.identity}</code>],
         ...(b.interpreter !== null
           ? ([
