@@ -1,3 +1,4 @@
+import { isExperiment } from '../model/index.ts'
 import { INSTRUCTIONS_PRESET, WARMUP_PRESET } from '../runner/index.ts'
 import {
   type Change,
@@ -360,16 +361,19 @@ export function analyseLoaded(
   const purpose = (p: SeriesPoint) => runs.get(p.runId)?.metadata.purpose
   const unbisected = loaded.points.filter((p) => purpose(p) !== BISECT_PURPOSE)
   const eligible = unbisected.filter((p) => !loaded.partial?.has(p.runId))
-  // A fork's line is an experiment: its builds follow the fork's merges and rebases as much as its
-  // own commits, and nobody upstream acts on its steps. It is judged against each build's merge
+  // A fork's branch is an experiment (model/lineage.ts, isExperiment): its builds follow the
+  // fork's merges and rebases as much as its own commits, and nobody upstream acts on its steps. It is judged against each build's merge
   // base (`compare base:RUN`, the run page), never raised in the alert inbox.
   if (
     eligible.length > 0 &&
-    eligible.every((p) => runs.get(p.runId)?.build.metadata.lineage_rule === 'fork')
+    eligible.every((p) => {
+      const build = runs.get(p.runId)?.build
+      return build !== undefined && isExperiment(build.branch, build.metadata.lineage_rule)
+    })
   ) {
     return {
       skipped:
-        "a fork's line, an experiment: each of its runs is compared with its merge base instead (langperf compare base:RUN RUN, the run page)",
+        "a fork's branch, an experiment: each of its runs is compared with its merge base instead (langperf compare base:RUN RUN, the run page)",
     }
   }
   const ancestry = eligible.length > 0 && eligible.every((p) => historyOrderOf(runs.get(p.runId)) !== null)

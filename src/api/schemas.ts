@@ -583,7 +583,7 @@ export const OverviewRowSchema = z.object({
   config: z.string(),
   branch: z.string().nullable(),
   /**
-   * What `previous` is: the run before the latest on its line, or, for a fork's line (an
+   * What `previous` is: the run before the latest on its line, or, for a fork's branch (an
    * experiment), the run of the latest build's merge base on the same machine and config.
    */
   against: z.enum(['previous run', 'merge base']),

@@ -90,10 +90,26 @@ test("a fork's runs are compared with their merge base, never detected as a hist
       ),
     )
   }
+  // Another fork's trunk, benchmarked nightly: a history like main's, its 30 % step detected.
+  for (let i = 1; i <= 12; i++) {
+    files.push(
+      write(
+        `bm-nightly-${i}.json`,
+        {
+          commit_id: sha('c', i).slice(0, 7),
+          commit_branch: 'main',
+          commit_fork: 'team',
+          commit_date: `2024-05-${String(i).padStart(2, '0')}T20:00:00+00:00`,
+          commit_merge_base: sha('a', i),
+        },
+        i < 8 ? 1 : 1.3,
+      ),
+    )
+  }
   const db = join(root, 'exp.db')
   const imported = await cli(db, 'import', 'pyperf', ...files)
   assert.equal(imported.code, 0, imported.err)
-  assert.match(imported.err, /lineage fork: 6 file\(s\)/)
+  assert.match(imported.err, /lineage fork: 18 file\(s\)/)
   const detected = await cli(db, 'detect', '--json')
   assert.equal(detected.code, 0, detected.err)
   const report = JSON.parse(detected.out)
@@ -103,9 +119,17 @@ test("a fork's runs are compared with their merge base, never detected as a hist
   assert.equal(forkSkips.length, 8, 'every workload series of the fork is skipped')
   assert.match(
     forkSkips[0].reason,
-    /a fork's line, an experiment: each of its runs is compared with its merge base/,
+    /a fork's branch, an experiment: each of its runs is compared with its merge base/,
   )
-  assert.deepEqual(report.newAlerts, [], 'nothing to raise: main is steady, the fork is not a history')
+  const raised = report.newAlerts.flatMap(
+    (a: { changes: { series: { branch: string; workload: string } }[] }) =>
+      a.changes.map((c) => `${c.series.branch}/${c.series.workload}`),
+  )
+  assert.deepEqual(
+    raised,
+    ['team/main/a'],
+    "only the fork's trunk, a history: main is steady, the experiment is none",
+  )
   // `base:RUN` names the run of the fork run's merge base: main's 6th build, on the same machine.
   const store = await openSqliteStore(db)
   let forkRun: number
@@ -113,7 +137,7 @@ test("a fork's runs are compared with their merge base, never detected as a hist
   try {
     const fork = (await store.listRuns({ branch: 'someone/faster-calls', order: 'stored', limit: 10 })).rows
     forkRun = fork.at(-1)!.id
-    baseRun = (await store.listRuns({ order: 'stored', limit: 20 })).rows.find(
+    baseRun = (await store.listRuns({ order: 'stored', limit: 100 })).rows.find(
       (r) => r.build.commitSha === sha('a', 6).slice(0, 7),
     )!.id
   } finally {

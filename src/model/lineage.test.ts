@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type LineageFacts, placeByRules } from './lineage.ts'
+import { isExperiment, type LineageFacts, placeByRules } from './lineage.ts'
 
 // The placement rules without a repository (docs/lineage.md, "Without a repository: the rules"),
 // as a table: what a producer recorded → the line and the rule.
@@ -46,4 +46,20 @@ test('placeByRules() reads forks, branches, tags, hashes with versions and relea
     assert.deepEqual([p.branch, p.rule], [branch, rule], JSON.stringify(f))
     assert.ok(p.note.length > 0)
   }
+})
+
+test("isExperiment(): a fork's branch is an experiment, a fork's trunk and every upstream line are histories", () => {
+  const table: [branch: string | null, rule: unknown, experiment: boolean][] = [
+    ['someone/faster-calls', 'fork', true],
+    ['someone/gh-117108-fix', 'fork', true],
+    ['someone/main', 'fork', false],
+    ['someone/Master', 'fork', false],
+    ['someone/trunk', 'fork', false],
+    ['main', 'recorded-branch', false],
+    ['feature/x', 'recorded-branch', false],
+    ['3.13', 'tag-release', false],
+    [null, 'fork', false],
+  ]
+  for (const [branch, rule, expected] of table)
+    assert.equal(isExperiment(branch, rule), expected, `${branch} (${String(rule)})`)
 })

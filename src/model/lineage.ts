@@ -157,3 +157,19 @@ export function placeByRules(facts: LineageFacts): Placement {
   }
   return { branch: null, rule: 'unplaced', note: 'no commit, ref or version recorded' }
 }
+
+/** Names of a repository's trunk: a fork's line of that name is its own history, not an experiment. */
+const TRUNK_NAMES = new Set(['main', 'master', 'trunk'])
+
+/**
+ * Whether a build placed on `branch` by `rule` is an experiment: a fork's branch other than its
+ * trunk (`someone/faster-calls`), judged against its merge base rather than as a history. A
+ * fork's trunk (`someone/main`, a fork benchmarked nightly) is a line of development like any.
+ * @example isExperiment('someone/faster-calls', 'fork') === true
+ * @example isExperiment('someone/main', 'fork') === false
+ */
+export function isExperiment(branch: string | null, rule: unknown): boolean {
+  if (rule !== 'fork' || branch === null) return false
+  const name = branch.slice(branch.indexOf('/') + 1)
+  return !TRUNK_NAMES.has(name.toLowerCase())
+}

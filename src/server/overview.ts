@@ -1,12 +1,13 @@
 import { compareRuns, HISTORY_EXCLUDES, mergeBaseRun } from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
+import { isExperiment } from '../model/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
 import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
 // The overview: for each machine × runtime × config × branch, its latest run against the one
 // before it (the geometric mean of per-workload ratios with its interval, from compareRuns) and
 // how many workloads got slower, faster or stayed the same. Runs still `running` are left out:
-// a half-measured run would compare a few workloads and look like news. A fork's line is an
+// a half-measured run would compare a few workloads and look like news. A fork's branch is an
 // experiment: its latest run is compared with the run of its merge base instead (the run before
 // it on the fork may sit on another base after a rebase).
 
@@ -128,7 +129,7 @@ export async function computeOverview(
   for (const g of groups) {
     const [latest, before] = g.runs
     if (latest === undefined) continue
-    const experiment = latest.build.metadata.lineage_rule === 'fork'
+    const experiment = isExperiment(latest.build.branch, latest.build.metadata.lineage_rule)
     const base = experiment ? await mergeBaseRun(store, latest.id) : null
     const previous = base === null ? before : 'runId' in base ? await store.getRun(base.runId) : undefined
     // Only finished runs reach here (statuses above), so both memos are safe.

@@ -155,7 +155,7 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     ctx.api.overview(),
     ctx.api.listAlerts({ query: { limit: 8 } }),
   ])
-  // Forks' lines are experiments, each judged against its merge base: listed apart, below.
+  // Forks' branches are experiments, each judged against its merge base: listed apart, below.
   const experiments = overview.rows.filter((r) => r.against === 'merge base')
   const upstream = overview.rows.filter((r) => r.against !== 'merge base')
   const derive = async () => {
@@ -333,7 +333,7 @@ function sparkLabel(values: readonly (number | null)[]): string {
 const EXPERIMENTS_SHOWN = 30
 
 /**
- * Forks' lines (experiments): each one's latest run against the run of its merge base on the same
+ * Forks' branches (experiments): each one's latest run against the run of its merge base on the same
  * machine and config, newest first; never a history, never an alert (docs/lineage.md).
  */
 function Experiments(props: { readonly ctx: PageContext; readonly rows: readonly OverviewRow[] }) {

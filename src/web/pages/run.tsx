@@ -1,4 +1,4 @@
-import { busyCpuWarning } from '../../model/index.ts'
+import { busyCpuWarning, isExperiment } from '../../model/index.ts'
 import { StatusBadge, TableWrap } from '../components.tsx'
 import type { Out, PageContext, PageResult } from '../context.ts'
 import { formatBytes, formatDate, formatValue, significant } from '../format.ts'
@@ -53,7 +53,9 @@ export async function runPage(ctx: PageContext, id: number): Promise<PageResult>
             >
               Compare with its merge base {(b.mergeBase ?? mergeBaseRun.commitSha).slice(0, 10)}
             </a>
-            {b.metadata.lineage_rule === 'fork' ? ' (a fork’s experiment: this is its verdict)' : null}
+            {isExperiment(b.branch, b.metadata.lineage_rule)
+              ? ' (a fork’s experiment: this is its verdict)'
+              : null}
             {' · '}
           </>
         )}
