@@ -56,56 +56,55 @@ async function cli(db: string, ...args: string[]) {
 
 test("a fork's runs are compared with their merge base, never detected as a history", async () => {
   mkdirSync(join(root, 'files'))
-  // Main: 12 daily builds, each recording its parent as merge base (as bench_runner does on main).
-  const files: string[] = []
-  for (let i = 1; i <= 12; i++) {
-    files.push(
-      write(
-        `bm-main-${i}.json`,
+  /** `count` builds of one line: commits `letter`1…, on `fork`/`branch`, merge base and `a` scale by build. */
+  const line = (
+    letter: string,
+    count: number,
+    where: { fork: string; branch: string; day: (i: number) => number; hour: number },
+    mergeBase: (i: number) => string,
+    aFactor: (i: number) => number,
+  ) =>
+    Array.from({ length: count }, (_, k) => {
+      const i = k + 1
+      return write(
+        `bm-${where.fork}-${where.branch}-${i}.json`,
         {
-          commit_id: sha('a', i).slice(0, 7),
-          commit_branch: 'main',
-          commit_fork: 'python',
-          commit_date: `2024-05-${String(i).padStart(2, '0')}T12:00:00+00:00`,
-          commit_merge_base: sha('a', i - 1),
+          commit_id: sha(letter, i).slice(0, 7),
+          commit_branch: where.branch,
+          commit_fork: where.fork,
+          commit_date: `2024-05-${String(where.day(i)).padStart(2, '0')}T${where.hour}:00:00+00:00`,
+          commit_merge_base: mergeBase(i),
         },
-        1,
-      ),
-    )
-  }
-  // The fork's branch, branched from main's 6th build: `a` 20 % faster, then (its 4th run, a
-  // rebase onto a slower main, say) 30 % slower than that: a step detection would raise on main.
-  for (let i = 1; i <= 6; i++) {
-    files.push(
-      write(
-        `bm-fork-${i}.json`,
-        {
-          commit_id: sha('f', i).slice(0, 7),
-          commit_branch: 'faster-calls',
-          commit_fork: 'someone',
-          commit_date: `2024-05-${String(6 + i).padStart(2, '0')}T18:00:00+00:00`,
-          commit_merge_base: sha('a', 6),
-        },
-        i < 4 ? 0.8 : 1.04,
-      ),
-    )
-  }
-  // Another fork's trunk, benchmarked nightly: a history like main's, its 30 % step detected.
-  for (let i = 1; i <= 12; i++) {
-    files.push(
-      write(
-        `bm-nightly-${i}.json`,
-        {
-          commit_id: sha('c', i).slice(0, 7),
-          commit_branch: 'main',
-          commit_fork: 'team',
-          commit_date: `2024-05-${String(i).padStart(2, '0')}T20:00:00+00:00`,
-          commit_merge_base: sha('a', i),
-        },
-        i < 8 ? 1 : 1.3,
-      ),
-    )
-  }
+        aFactor(i),
+      )
+    })
+  const files = [
+    // Main: 12 daily builds, each recording its parent as merge base (as bench_runner does on main).
+    ...line(
+      'a',
+      12,
+      { fork: 'python', branch: 'main', day: (i) => i, hour: 12 },
+      (i) => sha('a', i - 1),
+      () => 1,
+    ),
+    // The fork's branch, branched from main's 6th build: `a` 20 % faster, then (its 4th run, a
+    // rebase onto a slower main, say) 30 % slower than that: a step detection would raise on main.
+    ...line(
+      'f',
+      6,
+      { fork: 'someone', branch: 'faster-calls', day: (i) => 6 + i, hour: 18 },
+      () => sha('a', 6),
+      (i) => (i < 4 ? 0.8 : 1.04),
+    ),
+    // Another fork's trunk, benchmarked nightly: a history like main's, its 30 % step detected.
+    ...line(
+      'c',
+      12,
+      { fork: 'team', branch: 'main', day: (i) => i, hour: 20 },
+      (i) => sha('a', i),
+      (i) => (i < 8 ? 1 : 1.3),
+    ),
+  ]
   const db = join(root, 'exp.db')
   const imported = await cli(db, 'import', 'pyperf', ...files)
   assert.equal(imported.code, 0, imported.err)
