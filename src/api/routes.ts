@@ -32,7 +32,6 @@ import {
   RunDetailSchema,
   RunSchema,
   RuntimeSchema,
-  RunWarmupSchema,
   SeriesColumnsSchema,
   SeriesInfoSchema,
   SeriesPointsSchema,
@@ -41,6 +40,7 @@ import {
   TRIAGE_STATES,
   WorkloadSchema,
 } from './schemas.ts'
+import { RunWarmupSchema } from './warmup-schemas.ts'
 
 // The routes of the HTTP API as data: method, path, schemas, who may call it and what it is
 // for. The server registers exactly these, the typed client has one method per entry and the
