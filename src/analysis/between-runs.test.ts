@@ -5,6 +5,7 @@ import type { RunSpec, WorkloadResult } from '../model/index.ts'
 import { busyCpuWarning } from '../model/index.ts'
 import {
   exampleBuild,
+  exampleCommitChange,
   exampleEnvironment,
   exampleRunSpec,
   openSqliteStore,
@@ -202,9 +203,8 @@ test("an alert's caveats name each run at either end of its blame measured on a 
     }
     const out = await store.applyDetection({
       changes: [
-        {
-          kind: 'commit',
-          series: {
+        exampleCommitChange(
+          {
             machine: 'bench-1',
             runtime: 'cpython',
             config: 'pgo-lto',
@@ -212,17 +212,9 @@ test("an alert's caveats name each run at either end of its blame measured on a 
             workload: 'w',
             workloadVersion: 'v1',
           },
-          lastGood: ends[0]!,
-          firstBad: ends[1]!,
-          unit: 'second',
-          ratio: 1.9,
-          ratioLow: 1.8,
-          ratioHigh: 2,
-          pValue: 0.0001,
-          direction: 'regression',
-          status: 'confirmed',
-          details: {},
-        },
+          { lastGood: ends[0]!, firstBad: ends[1]! },
+          1.9,
+        ),
       ],
       withdrawn: [],
       at: '2024-10-03T00:00:00.000Z',

@@ -97,16 +97,16 @@ const CAVEAT_RUNS = 50
  * (model/busy-cpu.ts). The first bad build first; one line per run.
  */
 export async function alertRunCaveats(store: RunReader, alert: AlertDetail): Promise<string[]> {
-  const ends = new Map<string, { end: string; buildId: number; machine: string }>()
   const live = alert.changes.filter((c) => c.status !== 'withdrawn')
-  for (const [end, pick] of [
-    ['first bad', (c: (typeof live)[number]) => c.firstBad.buildId],
-    ['last good', (c: (typeof live)[number]) => c.lastGood.buildId],
-  ] as const) {
-    for (const c of live) {
-      const key = `${pick(c)}\u0000${c.series.machine}`
-      if (!ends.has(key)) ends.set(key, { end, buildId: pick(c), machine: c.series.machine })
-    }
+  // Each build at an end of a live change, on that change's machine, once: first bad ends first.
+  const ends = new Map<string, { end: string; buildId: number; machine: string }>()
+  const sides = [
+    ...live.map((c) => ({ end: 'first bad', buildId: c.firstBad.buildId, machine: c.series.machine })),
+    ...live.map((c) => ({ end: 'last good', buildId: c.lastGood.buildId, machine: c.series.machine })),
+  ]
+  for (const side of sides) {
+    const key = `${side.buildId}\u0000${side.machine}`
+    if (!ends.has(key)) ends.set(key, side)
   }
   const out: string[] = []
   for (const { end, buildId, machine } of ends.values()) {

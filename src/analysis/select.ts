@@ -23,7 +23,7 @@ export async function resolveRunSelector(store: RunReader & BuildCatalog, select
     const found = await mergeBaseRun(store, await resolveRunSelector(store, base[1]))
     if ('reason' in found)
       throw new LangperfError('not-found', `Cannot find a run for "${selector}": ${found.reason}`)
-    return found.runId
+    return found.run.id
   }
   if (/^\d+$/.test(text)) {
     const id = Number(text)
@@ -95,7 +95,7 @@ function withResults(rows: readonly RunRow[], what: string, total: number): numb
 export async function mergeBaseRun(
   store: RunReader & BuildCatalog,
   runId: number,
-): Promise<{ readonly runId: number; readonly commitSha: string } | { readonly reason: string }> {
+): Promise<{ readonly run: RunRow } | { readonly reason: string }> {
   const run = await store.getRun(runId)
   if (!run) return { reason: `no run ${runId}` }
   const b = run.build
@@ -117,7 +117,7 @@ export async function mergeBaseRun(
   for (const x of same) {
     const page = await store.listRuns({ buildId: x.id, machine: run.machine, limit: RUNS_SCANNED })
     const row = page.rows.find((r) => r.resultCount > 0)
-    if (row) return { runId: row.id, commitSha: x.commitSha ?? mergeBase }
+    if (row) return { run: row }
   }
   return {
     reason: `its merge base ${mergeBase.slice(0, 10)} has no ${b.runtime} ${b.config} run with results on ${run.machine}`,

@@ -501,7 +501,10 @@ function runHandlers(
       return {
         run: toRunDto(run),
         results,
-        mergeBaseRun: base !== null && 'runId' in base ? { id: base.runId, commitSha: base.commitSha } : null,
+        mergeBaseRun:
+          base !== null && 'run' in base
+            ? { id: base.run.id, commitSha: base.run.build.commitSha ?? '' }
+            : null,
         mergeBaseMissing: base !== null && 'reason' in base ? base.reason : null,
       }
     },

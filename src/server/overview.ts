@@ -131,7 +131,7 @@ export async function computeOverview(
     if (latest === undefined) continue
     const experiment = isExperiment(latest.build.branch, latest.build.metadata.lineage_rule)
     const base = experiment ? await mergeBaseRun(store, latest.id) : null
-    const previous = base === null ? before : 'runId' in base ? await store.getRun(base.runId) : undefined
+    const previous = base === null ? before : 'run' in base ? base.run : undefined
     // Only finished runs reach here (statuses above), so both memos are safe.
     const results = await memo.counts(latest.id, async () => {
       const counts = { measured: 0, failed: 0, skipped: 0 }

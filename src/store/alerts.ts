@@ -122,6 +122,34 @@ function seriesWhere<Q extends { where: (...args: never[]) => Q }>(q: Q, k: Seri
     .where('workload_version', '=', k.workloadVersion) as Q
 }
 
+/** A change as markSuperseded reads it. */
+interface SupersededRow {
+  readonly id: number | bigint | string
+  readonly alert_id: number | bigint | string
+  readonly status: string
+  readonly details: string
+}
+
+/**
+ * Withdraws one change as superseded, `reason` kept in its details; the id of its alert (for the
+ * caller to refresh), or null when it was withdrawn already.
+ */
+async function markSuperseded(
+  trx: Trx,
+  row: SupersededRow,
+  reason: string,
+  at: string,
+): Promise<number | null> {
+  if (row.status === 'withdrawn') return null
+  const details = { ...JSON.parse(row.details), superseded: reason }
+  await trx
+    .updateTable('changes')
+    .set({ status: 'withdrawn', details: JSON.stringify(details), updated_at: at })
+    .where('id', '=', num(row.id))
+    .execute()
+  return num(row.alert_id)
+}
+
 /**
  * Withdraws the changes `ids` (in `trx`) as superseded, `reason` kept in their details, and
  * refreshes their alerts' status; their alerts keep their triage. Already withdrawn ones are
@@ -137,17 +165,11 @@ export async function supersedeChanges(
   for (const id of ids) {
     const row = await trx
       .selectFrom('changes')
-      .select(['alert_id', 'status', 'details'])
+      .select(['id', 'alert_id', 'status', 'details'])
       .where('id', '=', id)
       .executeTakeFirst()
-    if (row === undefined || row.status === 'withdrawn') continue
-    const details = { ...JSON.parse(row.details), superseded: reason }
-    await trx
-      .updateTable('changes')
-      .set({ status: 'withdrawn', details: JSON.stringify(details), updated_at: at })
-      .where('id', '=', id)
-      .execute()
-    touched.add(num(row.alert_id))
+    const alertId = row === undefined ? null : await markSuperseded(trx, row, reason, at)
+    if (alertId !== null) touched.add(alertId)
   }
   for (const id of touched) await refreshAlert(trx, id, at)
 }
@@ -347,15 +369,11 @@ export async function applyDetection(db: Db, batch: DetectionBatch): Promise<Det
         .where('measure', '=', k.measure ?? 'time')
         .where('first_bad_build_id', '=', k.firstBadBuildId)
         .executeTakeFirst()
-      if (row === undefined || row.status === 'withdrawn') continue
-      const details = { ...JSON.parse(row.details), superseded: k.reason }
-      await trx
-        .updateTable('changes')
-        .set({ status: 'withdrawn', details: JSON.stringify(details), updated_at: batch.at })
-        .where('id', '=', row.id)
-        .execute()
+      if (row === undefined) continue
+      const alertId = await markSuperseded(trx, row, k.reason, batch.at)
+      if (alertId === null) continue
       withdrawnChangeIds.push(num(row.id))
-      touched.add(num(row.alert_id))
+      touched.add(alertId)
     }
     for (const id of touched) await refreshAlert(trx, id, batch.at)
     return {

@@ -9,7 +9,7 @@ import {
   rejectsWith,
   type WithStore,
 } from './contract-helpers.ts'
-import { exampleBuild, exampleRunWithResults } from './fixtures.ts'
+import { exampleBuild, exampleCommitChange, exampleRunWithResults } from './fixtures.ts'
 import type { Store } from './roles.ts'
 import type { RunPlacement } from './types.ts'
 
@@ -76,20 +76,11 @@ async function changeBetween(
     const result = (await store.getResults(runId)).find((r) => r.workload.name === workload)!
     return { buildId: run.build.id, resultId: result.id, commitSha: run.build.commitSha }
   }
-  return {
-    kind: 'commit',
-    series: exampleSeriesKey(workload),
-    lastGood: await end(good),
-    firstBad: await end(bad),
-    unit: 'second',
-    ratio: 1.4,
-    ratioLow: 1.3,
-    ratioHigh: 1.5,
-    pValue: 0.0001,
-    direction: 'regression',
-    status: 'confirmed',
-    details: {},
-  }
+  return exampleCommitChange(
+    exampleSeriesKey(workload),
+    { lastGood: await end(good), firstBad: await end(bad) },
+    1.4,
+  )
 }
 
 /** Points per series, as `config/workload`. */

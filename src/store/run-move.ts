@@ -1,8 +1,10 @@
+import type { ExpressionBuilder } from 'kysely'
 import { LangperfError } from '../lib/index.ts'
 import { supersedeChanges } from './alerts.ts'
 import { upsertBuild } from './builds.ts'
 import { upsertMachine } from './machines.ts'
 import { type Db, num } from './rows.ts'
+import type { Database } from './schema.ts'
 import { addToSeries, bumpGeneration, removeFromSeries } from './series-index.ts'
 import type { MovedRun, RunPlacement } from './types.ts'
 import { checkBuild, checkEnvironment, checkId, checkIsoUtc, checkName } from './validate.ts'
@@ -106,26 +108,17 @@ export async function moveRun(db: Db, runId: number, to: RunPlacement): Promise<
   })
 }
 
-/** Deletes a build nothing refers to any more; whether it did. */
+/** Deletes a build nothing refers to any more (runs, profiles, changes, alerts); whether it did. */
 async function deleteIfUnused(trx: Db, buildId: number): Promise<boolean> {
-  const either = <T extends 'changes' | 'alerts'>(table: T) =>
-    trx
-      .selectFrom(table as 'changes')
-      .select('id')
-      .where((eb) => eb.or([eb('last_good_build_id', '=', buildId), eb('first_bad_build_id', '=', buildId)]))
-      .limit(1)
-      .executeTakeFirst()
-  const used =
-    (await trx.selectFrom('runs').select('id').where('build_id', '=', buildId).limit(1).executeTakeFirst()) ??
-    (await trx
-      .selectFrom('profiles')
-      .select('id')
-      .where('build_id', '=', buildId)
-      .limit(1)
-      .executeTakeFirst()) ??
-    (await either('changes')) ??
-    (await either('alerts'))
-  if (used !== undefined) return false
+  const either = (eb: ExpressionBuilder<Database, 'changes' | 'alerts'>) =>
+    eb.or([eb('last_good_build_id', '=', buildId), eb('first_bad_build_id', '=', buildId)])
+  const uses = [
+    () => trx.selectFrom('runs').select('id').where('build_id', '=', buildId).limit(1).executeTakeFirst(),
+    () => trx.selectFrom('profiles').select('id').where('build_id', '=', buildId).limit(1).executeTakeFirst(),
+    () => trx.selectFrom('changes').select('id').where(either).limit(1).executeTakeFirst(),
+    () => trx.selectFrom('alerts').select('id').where(either).limit(1).executeTakeFirst(),
+  ]
+  for (const use of uses) if ((await use()) !== undefined) return false
   await trx.deleteFrom('builds').where('id', '=', buildId).execute()
   return true
 }
