@@ -111,6 +111,66 @@ test('a batch with one bad file stores nothing and names the bad file', async ()
   }
 })
 
+test('a batch larger than what is held between the passes stores the same runs, read file by file', async () => {
+  const files = ['eeee555', 'ffff666', 'abab777'].map((sha, i) => {
+    const path = join(tmp, `held-${sha}.json`)
+    writeFileSync(path, JSON.stringify(doc(sha, [0.1 + i / 100, 0.2, 0.3])))
+    return path
+  })
+  const held = await openSqliteStore(':memory:')
+  const reread = await openSqliteStore(':memory:')
+  try {
+    const a = await importPyperfFiles(held, files)
+    const phases: string[] = []
+    const b = await importPyperfFiles(reread, files, {
+      holdBytes: 0,
+      onProgress: (phase, done, total) => phases.push(`${phase} ${done}/${total}`),
+    })
+    assert.deepEqual(phases, ['read 1/3', 'read 2/3', 'read 3/3', 'store 1/3', 'store 2/3', 'store 3/3'])
+    assert.equal(b.runIds.length, 3)
+    for (const [i, file] of files.entries()) {
+      const original = JSON.parse(readFileSync(file, 'utf8'))
+      assert.deepEqual(JSON.parse((await exportPyperf(reread, b.runIds[i]!)).toString('utf8')), original)
+      assert.deepEqual(
+        (await reread.getRun(b.runIds[i]!))?.metadata,
+        (await held.getRun(a.runIds[i]!))?.metadata,
+        'the same run, held or read again',
+      )
+    }
+  } finally {
+    await held.close()
+    await reread.close()
+  }
+})
+
+test('a file that changes between reading and storing refuses the batch, nothing stored', async () => {
+  const first = join(tmp, 'changing-1.json')
+  const second = join(tmp, 'changing-2.json')
+  writeFileSync(first, JSON.stringify(doc('cdcd888', [0.1, 0.2])))
+  writeFileSync(second, JSON.stringify(doc('efef999', [0.1, 0.2])))
+  const store = await openSqliteStore(':memory:')
+  try {
+    await assert.rejects(
+      importPyperfFiles(store, [first, second], {
+        holdBytes: 0,
+        // Before the second file is read again: another process rewrites it.
+        onProgress: (phase, done) => {
+          if (phase === 'store' && done === 1)
+            writeFileSync(second, JSON.stringify(doc('efef999', [0.5, 0.6])))
+        },
+      }),
+      (err: unknown) =>
+        err instanceof LangperfError &&
+        err.code === 'conflict' &&
+        err.message.includes(second) &&
+        /changed while the batch was imported/.test(err.message),
+    )
+    assert.equal((await store.listRuns()).total, 0, 'the first run rolled back with the batch')
+  } finally {
+    await store.close()
+  }
+})
+
 test('truncated files and other format versions are refused with the file name', async () => {
   const truncated = join(tmp, 'truncated.json')
   writeFileSync(truncated, JSON.stringify(doc('cccc333', [0.1])).slice(0, 60))
@@ -161,7 +221,7 @@ test('a commit date in the future and an unplaceable build are warnings naming t
     const report = await importPyperfFiles(store, [future, plain], { now })
     assert.equal(report.runIds.length, 2)
     assert.equal(report.warnings.length, 2)
-    const placed = report.files.map((f) => [f.run.run.build.branch, f.run.run.build.metadata.lineage_rule])
+    const placed = report.files.map((f) => [f.spec.build.branch, f.spec.build.metadata.lineage_rule])
     assert.deepEqual(placed, [
       ['3.12', 'version-release'],
       [null, 'unplaced'],
@@ -205,7 +265,7 @@ test("a directory imports as bench_runner's results tree: configs from directory
       ['bm-20240320-box-pystats.json'],
     )
     assert.match(report.skipped[0]!.why, /not a pyperf result/)
-    const builds = report.files.map((f) => [f.run.run.build.config, f.run.run.build.metadata.config_source])
+    const builds = report.files.map((f) => [f.spec.build.config, f.spec.build.metadata.config_source])
     assert.deepEqual(builds, [
       ['default', 'none named'],
       ['jit', 'directory'],

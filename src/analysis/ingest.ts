@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { canonicalJson, type JsonObject, LangperfError, sha256Hex } from '../lib/index.ts'
-import type { LineageFacts, RunWithResults } from '../model/index.ts'
+import type { LineageFacts, RunSpec, RunWithResults } from '../model/index.ts'
 import type { BuildCatalog, BuildRow, RunReader, RunRow, RunWriter } from '../store/index.ts'
 import {
   decodePyperfBytes,
@@ -29,20 +29,41 @@ export interface PyperfImportOptions {
   readonly strict?: boolean
   /** The clock, to tell a commit date in the future. */
   readonly now?: () => Date
-  readonly onProgress?: (done: number, total: number) => void
+  /** Progress of the two passes: reading every file, then storing the new runs. */
+  readonly onProgress?: (phase: 'read' | 'store', done: number, total: number) => void
   /**
    * Files found by walking a directory (expandImportPaths): one of them that is no pyperf
    * document at all (bench_runner's pystats, a summary) is skipped and reported, not refused.
    */
   readonly walked?: ReadonlySet<string>
+  /**
+   * Bytes of documents (decompressed) whose converted runs are kept between reading and storing
+   * (HOLD_BYTES by default); the files past it are read again, one at a time, when stored.
+   */
+  readonly holdBytes?: number
 }
 
-/** One file read and converted, with what the import inferred and what it doubts. */
+/** Documents up to this many bytes in all are kept converted between the passes of an import. */
+export const HOLD_BYTES = 128 * 1024 * 1024
+
+/**
+ * One file read and converted, with what the import inferred and what it doubts. Its results
+ * are not kept (a bench_runner tree is gigabytes of samples): the import reads the file again,
+ * one at a time, when it stores the run (readRunAgain).
+ */
 export interface ConvertedFile {
   readonly path: string
-  readonly run: RunWithResults
+  /** The run without its results: build, machine, environment, metadata (with the digest). */
+  readonly spec: RunSpec
+  /** How many workloads and values the file holds. */
+  readonly workloads: number
+  readonly values: number
   /** SHA-256 of the canonical document: the same results imported twice are one run. */
   readonly digest: string
+  /** SHA-256 of the file's bytes as read, to tell a file changed between reading and storing. */
+  readonly bytesDigest: string
+  /** Where the repository placed the build, when one was given (kept so storing needs no git). */
+  readonly lineage?: ImportLineage
   readonly warnings: readonly string[]
 }
 
@@ -127,56 +148,110 @@ function otherJson(text: string): boolean {
   }
 }
 
+/** A file read whole: its document, what it converts to, and how it was read. */
+interface ReadFile {
+  readonly run: RunWithResults
+  readonly digest: string
+  readonly bytesDigest: string
+  /** The document's size decompressed (what its converted run takes in memory, roughly). */
+  readonly size: number
+  readonly lineage: ImportLineage | undefined
+  readonly placeWarnings: readonly string[]
+}
+
+/** Reads, checks and converts one file; null for a walked file that is another JSON document. */
+async function readOneFile(
+  path: string,
+  options: PyperfImportOptions,
+  lineage: ImportLineage | undefined | 'place',
+  known?: { readonly digest: string; readonly bytesDigest: string },
+): Promise<ReadFile | null> {
+  let size: number
+  try {
+    size = (await stat(path)).size
+  } catch {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot import "${path}": expected a readable file, found nothing there`,
+    )
+  }
+  if (size > MAX_PYPERF_BYTES) {
+    throw new LangperfError(
+      'too-large',
+      `Cannot import "${path}": expected at most ${MAX_PYPERF_BYTES} bytes, found ${size}`,
+    )
+  }
+  const bytes = await readFile(path)
+  const bytesDigest = sha256Hex(bytes)
+  if (known && known.bytesDigest !== bytesDigest) {
+    throw new LangperfError(
+      'conflict',
+      `Cannot import "${path}": the file changed while the batch was imported; nothing imported, import again`,
+    )
+  }
+  const text = decodePyperfBytes(bytes, path)
+  let doc: ReturnType<typeof parsePyperf>
+  try {
+    doc = parsePyperf(text, path)
+  } catch (err) {
+    // A file the user named must be a result; one a directory walk found may be another
+    // document (pystats), skipped, but a damaged or broken result still refuses the batch.
+    if (!options.walked?.has(path) || !otherJson(text)) throw err
+    return null
+  }
+  let placed: ImportLineage | undefined
+  const placeWarnings: string[] = []
+  if (lineage === 'place') {
+    if (options.place && !options.overrides?.branch) {
+      const p = await options.place(pyperfLineageFacts(doc))
+      placed = p.lineage
+      placeWarnings.push(...p.warnings)
+    }
+  } else placed = lineage
+  // The path, not only the name: bench_runner's repository names the config in the directory.
+  const run = pyperfToRun(doc, path, options.overrides ?? {}, placed)
+  // Of the document, not the bytes: the same results re-exported or re-compressed are one run.
+  // The same bytes read again (known) are the same document.
+  const digest = known?.digest ?? sha256Hex(canonicalJson(doc))
+  return {
+    run: { ...run, run: { ...run.run, metadata: { ...run.run.metadata, [IMPORT_DIGEST_KEY]: digest } } },
+    digest,
+    bytesDigest,
+    size: text.length,
+    lineage: placed,
+    placeWarnings,
+  }
+}
+
 /**
  * Reads, validates and converts pyperf files without storing anything (all must be valid, but a
- * walked file that is another JSON document, which is skipped and named).
+ * walked file that is another JSON document, which is skipped and named). Only each file's run
+ * without its results is kept, so memory does not grow with the samples of the whole batch.
  */
 export async function readPyperfFiles(
   paths: readonly string[],
   options: PyperfImportOptions = {},
-): Promise<{ files: ConvertedFile[]; skipped: { path: string; why: string }[] }> {
+): Promise<{
+  files: ConvertedFile[]
+  skipped: { path: string; why: string }[]
+  /** Runs kept whole, by index in files, while their files' bytes stay within holdBytes. */
+  held: Map<number, RunWithResults>
+}> {
   const out: ConvertedFile[] = []
   const skipped: { path: string; why: string }[] = []
+  const held = new Map<number, RunWithResults>()
+  let heldBytes = 0
+  const holdBytes = options.holdBytes ?? HOLD_BYTES
   const now = (options.now ?? (() => new Date()))()
   for (const [i, path] of paths.entries()) {
-    options.onProgress?.(i, paths.length)
-    let size: number
-    try {
-      size = (await stat(path)).size
-    } catch {
-      throw new LangperfError(
-        'bad-input',
-        `Cannot import "${path}": expected a readable file, found nothing there`,
-      )
-    }
-    if (size > MAX_PYPERF_BYTES) {
-      throw new LangperfError(
-        'too-large',
-        `Cannot import "${path}": expected at most ${MAX_PYPERF_BYTES} bytes, found ${size}`,
-      )
-    }
-    const text = decodePyperfBytes(await readFile(path), path)
-    let doc: ReturnType<typeof parsePyperf>
-    try {
-      doc = parsePyperf(text, path)
-    } catch (err) {
-      // A file the user named must be a result; one a directory walk found may be another
-      // document (pystats), skipped, but a damaged or broken result still refuses the batch.
-      if (!options.walked?.has(path) || !otherJson(text)) throw err
+    if (i > 0) options.onProgress?.('read', i, paths.length)
+    const read = await readOneFile(path, options, 'place')
+    if (read === null) {
       skipped.push({ path, why: 'not a pyperf result (no "version" and "benchmarks")' })
       continue
     }
-    const warnings: string[] = []
-    let lineage: ImportLineage | undefined
-    if (options.place && !options.overrides?.branch) {
-      const placed = await options.place(pyperfLineageFacts(doc))
-      lineage = placed.lineage
-      warnings.push(...placed.warnings)
-    }
-    // The path, not only the name: bench_runner's repository names the config in the directory.
-    const run = pyperfToRun(doc, path, options.overrides ?? {}, lineage)
-    // Of the document, not the bytes: the same results re-exported or re-compressed are one run.
-    const digest = sha256Hex(canonicalJson(doc))
+    const { run } = read
+    const warnings = [...read.placeWarnings]
     const date = run.run.build.commitDateUtc
     if (date && Date.parse(date) > now.getTime() + FUTURE_TOLERANCE_MS) {
       warnings.push(`commit date ${date} is in the future`)
@@ -184,16 +259,39 @@ export async function readPyperfFiles(
     if (run.run.build.commitSha && !date)
       warnings.push('commit has no readable commit_date: it cannot be ordered')
     if (run.run.build.branch === null) warnings.push(String(run.run.build.metadata.lineage_note))
+    if (heldBytes + read.size <= holdBytes) {
+      heldBytes += read.size
+      held.set(out.length, run)
+    }
     out.push({
       path,
-      run: { ...run, run: { ...run.run, metadata: { ...run.run.metadata, [IMPORT_DIGEST_KEY]: digest } } },
-      digest,
+      spec: run.run,
+      workloads: run.results.length,
+      values: run.results.reduce((n, x) => n + x.processes.reduce((m, p) => m + p.values.length, 0), 0),
+      digest: read.digest,
+      bytesDigest: read.bytesDigest,
+      ...(read.lineage ? { lineage: read.lineage } : {}),
       warnings: warnings.map((w) => `${path}: ${w}`),
     })
   }
-  options.onProgress?.(paths.length, paths.length)
+  options.onProgress?.('read', paths.length, paths.length)
   warnUnnamedTwins(out)
-  return { files: out, skipped }
+  return { files: out, skipped, held }
+}
+
+/**
+ * The run of a file read before (readPyperfFiles), read again to be stored: the same bytes, or
+ * the batch is refused (the file changed in between).
+ */
+async function readRunAgain(file: ConvertedFile, options: PyperfImportOptions): Promise<RunWithResults> {
+  const read = await readOneFile(file.path, options, file.lineage, file)
+  if (read === null) {
+    throw new LangperfError(
+      'conflict',
+      `Cannot import "${file.path}": the file changed while the batch was imported; nothing imported, import again`,
+    )
+  }
+  return read.run
 }
 
 /**
@@ -204,9 +302,9 @@ export async function readPyperfFiles(
 function warnUnnamedTwins(files: ConvertedFile[]): void {
   const groups = new Map<string, number[]>()
   for (const [i, f] of files.entries()) {
-    const b = f.run.run.build
+    const b = f.spec.build
     if (b.commitSha === null || b.metadata.config_source !== 'none named') continue
-    const key = `${f.run.run.machine}\u0000${b.identity}`
+    const key = `${f.spec.machine}\u0000${b.identity}`
     const g = groups.get(key)
     if (g) g.push(i)
     else groups.set(key, [i])
@@ -216,7 +314,7 @@ function warnUnnamedTwins(files: ConvertedFile[]): void {
     if (digests.size < 2) continue
     for (const i of g) {
       const f = files[i]!
-      const note = `${digests.size} files record commit ${f.run.run.build.commitSha!.slice(0, 10)} on ${f.run.run.machine} and none names a build config (flags such as -JIT in its file or directory name, or --config): they are stored as runs of one ${f.run.run.build.config} build; if they are different builds, import each with its --config`
+      const note = `${digests.size} files record commit ${f.spec.build.commitSha!.slice(0, 10)} on ${f.spec.machine} and none names a build config (flags such as -JIT in its file or directory name, or --config): they are stored as runs of one ${f.spec.build.config} build; if they are different builds, import each with its --config`
       files[i] = { ...f, warnings: [...f.warnings, `${f.path}: ${note}`] }
     }
   }
@@ -277,19 +375,19 @@ async function storedImport(
   store: RunReader & BuildCatalog,
   file: ConvertedFile,
 ): Promise<{ runId: number; build: BuildRow } | null> {
-  const [build] = await store.findBuilds({ identity: file.run.run.build.identity, limit: 1 })
+  const [build] = await store.findBuilds({ identity: file.spec.build.identity, limit: 1 })
   if (!build) return null
   const runs = await store.listRuns({ buildId: build.id, limit: 1000 })
-  const name = file.run.run.metadata.langperf_import_file
+  const name = file.spec.metadata.langperf_import_file
   for (const r of runs.rows) {
-    if (r.source !== 'pyperf-import' || r.machine !== file.run.run.machine) continue
+    if (r.source !== 'pyperf-import' || r.machine !== file.spec.machine) continue
     const digest = r.metadata[IMPORT_DIGEST_KEY]
     // Runs imported before digests were kept: the same file name, start and build.
     if (
       digest === file.digest ||
       (digest === undefined &&
         r.metadata.langperf_import_file === name &&
-        r.startedAt === file.run.run.startedAt)
+        r.startedAt === file.spec.startedAt)
     )
       return { runId: r.id, build: r.build }
   }
@@ -305,7 +403,7 @@ async function storedUnderOtherBuild(
   store: RunReader & BuildCatalog,
   file: ConvertedFile,
 ): Promise<RunRow | null> {
-  const b = file.run.run.build
+  const b = file.spec.build
   if (b.commitSha === null) return null
   const others = await store.findBuilds({ runtime: b.runtime, commitPrefix: b.commitSha, limit: 1000 })
   for (const other of others) {
@@ -332,7 +430,7 @@ export async function importPyperfFiles(
   paths: readonly string[],
   options: PyperfImportOptions = {},
 ): Promise<PyperfImportReport> {
-  const { files, skipped } = await readPyperfFiles(paths, options)
+  const { files, skipped, held } = await readPyperfFiles(paths, options)
   const warnings = files.flatMap((f) => f.warnings)
   if (options.strict && warnings.length > 0) {
     throw new LangperfError(
@@ -373,7 +471,7 @@ export async function importPyperfFiles(
     }
     alreadyImported.push(i)
     runIds[i] = stored.runId
-    const b = f.run.run.build
+    const b = f.spec.build
     // Re-keying writes before the batch's insert: a lineage is derived from the files and the
     // rules, so a batch refused after it loses no data (the same import re-keys the same way).
     // Unfinished: a new file of a build stored under an older placement joins that build's line;
@@ -390,7 +488,19 @@ export async function importPyperfFiles(
       rekeyed.push({ buildId: stored.build.id, from: stored.build.branch, to: b.branch })
     }
   }
-  const ids = await store.insertRuns(fresh.map((i) => files[i]!.run))
+  // Stored one file at a time inside the store's one transaction: a run not held since the first
+  // pass is read again, converted and written, so the batch is whole or absent without holding
+  // all its samples.
+  const again = async function* (): AsyncGenerator<RunWithResults> {
+    for (const [k, i] of fresh.entries()) {
+      if (k > 0) options.onProgress?.('store', k, fresh.length)
+      const run = held.get(i)
+      held.delete(i)
+      yield run ?? (await readRunAgain(files[i]!, options))
+    }
+    options.onProgress?.('store', fresh.length, fresh.length)
+  }
+  const ids = fresh.length > 0 ? await store.insertRuns(again()) : []
   fresh.forEach((fileIndex, k) => {
     runIds[fileIndex] = ids[k]!
   })
@@ -410,7 +520,7 @@ async function moveIfBetterRead(
   before: RunRow,
   now: () => Date,
 ): Promise<{ moved?: Omit<MovedImport, 'file'>; warning?: string }> {
-  const spec = f.run.run
+  const spec = f.spec
   const b = spec.build
   const source = String(b.metadata.config_source ?? 'none named')
   const old = before.build

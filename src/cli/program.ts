@@ -247,7 +247,9 @@ export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (c
           'A directory is walked for .json and .json.gz files; one found there that is no pyperf result (pystats)\n' +
           'is skipped and named. Importing a file again stores nothing new: it re-keys its build if the placement changed,\n' +
           'and moves its run to the build it reads as now when it names the config where the import that stored it did not\n' +
-          '(a bench_runner tree after a copy that lost the flags); run detect afterwards to re-judge.',
+          '(a bench_runner tree after a copy that lost the flags); run detect afterwards to re-judge.\n' +
+          'Every file is read and checked first, then the new runs are stored in one transaction; a tree of\n' +
+          'gigabytes is read twice rather than held in memory, with progress on stderr for 100 files or more.',
       )
       .argument('<format>', 'file format: pyperf')
       .argument('<files...>', 'files or directories to import (e.g. a bench_runner results/ tree)')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { JsonObject } from '../lib/index.ts'
-import type { WorkloadResult } from '../model/index.ts'
+import type { RunWithResults, WorkloadResult } from '../model/index.ts'
 import {
   failedResult,
   type OpenStore,
@@ -32,6 +32,21 @@ function roundTrips(withStore: WithStore): void {
         const [runId] = await store.insertRuns([input])
         assert.ok(runId !== undefined)
         assert.deepEqual(await store.getRunWithResults(runId), input)
+      }))
+
+    test('insertRuns() takes runs produced one at a time; an error from the source rolls the batch back', () =>
+      withStore(async (store) => {
+        const input = richRun()
+        async function* two(failAfterFirst: boolean): AsyncGenerator<RunWithResults> {
+          yield exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z' })
+          if (failAfterFirst) throw new Error('the source failed')
+          yield input
+        }
+        await assert.rejects(store.insertRuns(two(true)), /the source failed/)
+        assert.equal((await store.listRuns()).total, 0, 'the run stored before the error rolled back')
+        const ids = await store.insertRuns(two(false))
+        assert.equal(ids.length, 2)
+        assert.deepEqual(await store.getRunWithResults(ids[1]!), input)
       }))
 
     test('a run written live with beginRun(), addResult() and finishRun() reads back identical', () =>

@@ -40,7 +40,7 @@ import type {
 import { type PrimeOutcome, primeReads } from './prime.ts'
 import type { NewProfile, ProfilePage, ProfileQuery, ProfileWithStacks } from './profile-types.ts'
 import * as profiles from './profiles.ts'
-import type { Store } from './roles.ts'
+import type { RunSource, Store } from './roles.ts'
 import type { Db } from './rows.ts'
 import { moveRun } from './run-move.ts'
 import * as runReads from './run-reads.ts'
@@ -186,7 +186,7 @@ class KyselyStore implements Store {
     )
   }
 
-  insertRuns(runs: readonly RunWithResults[]): Promise<number[]> {
+  insertRuns(runs: RunSource): Promise<number[]> {
     return this.#write('insert runs', (db) => runWrites.insertRuns(db, runs))
   }
   moveRun(runId: number, to: RunPlacement): Promise<MovedRun> {

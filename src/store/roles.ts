@@ -74,6 +74,8 @@ import type {
 // unknown id `not-found`; writing to a finished run or a second result for the same workload
 // `conflict`.
 
+/** Runs to store: all at hand, or produced one at a time (an import reading file after file). */
+export type RunSource = readonly RunWithResults[] | AsyncIterable<RunWithResults>
 /** The connection itself: which engine it is and how to release it. */
 export interface StoreHandle {
   readonly dialect: StoreDialect
@@ -109,8 +111,12 @@ export interface RunWriter {
     finishedAt: string,
     metadata?: JsonObject,
   ): Promise<void>
-  /** Stores whole runs (import, API ingest) in one transaction: all of them or none. Returns their ids. */
-  insertRuns(runs: readonly RunWithResults[]): Promise<number[]>
+  /**
+   * Stores whole runs (import, API ingest) in one transaction: all of them or none. Returns their
+   * ids. An async source is consumed inside the transaction one run at a time (an import of a
+   * whole results tree); an error it throws rolls the batch back.
+   */
+  insertRuns(runs: RunSource): Promise<number[]>
   /**
    * Moves a stored run to the build and machine `to` names (a better reading of its source: the
    * config from bench_runner's directory name, a 32-bit interpreter), in one transaction: its

@@ -1,14 +1,8 @@
 import { assertNever, type JsonObject, LangperfError, quote } from '../lib/index.ts'
-import type {
-  ResultOutcome,
-  ResultState,
-  RunSpec,
-  RunStatus,
-  RunWithResults,
-  WorkloadResult,
-} from '../model/index.ts'
+import type { ResultOutcome, ResultState, RunSpec, RunStatus, WorkloadResult } from '../model/index.ts'
 import { upsertBuild, upsertWorkload } from './builds.ts'
 import { upsertMachine } from './machines.ts'
+import type { RunSource } from './roles.ts'
 import { type Db, json, num } from './rows.ts'
 import { addToSeries } from './series-index.ts'
 import { summarizeProcesses } from './summary.ts'
@@ -95,9 +89,17 @@ export async function finishRun(
   })
 }
 
-/** Stores whole runs in one transaction, validating each inside it so a bad one rolls back the batch. */
-export async function insertRuns(db: Db, runs: readonly RunWithResults[]): Promise<number[]> {
-  if (!Array.isArray(runs)) {
+function isRunSource(runs: unknown): runs is RunSource {
+  return Array.isArray(runs) || (typeof runs === 'object' && runs !== null && Symbol.asyncIterator in runs)
+}
+
+/**
+ * Stores whole runs in one transaction, validating each inside it so a bad one rolls back the
+ * batch. An async source is consumed inside the transaction, one run at a time, so a batch
+ * larger than memory is still stored whole or not at all (an error it throws rolls back too).
+ */
+export async function insertRuns(db: Db, runs: RunSource): Promise<number[]> {
+  if (!isRunSource(runs)) {
     throw new LangperfError(
       'bad-input',
       `Cannot insert runs: expected an array of runs, found ${quote(runs)}`,
@@ -107,12 +109,15 @@ export async function insertRuns(db: Db, runs: readonly RunWithResults[]): Promi
 }
 
 /** Inserts whole runs inside the caller's transaction `trx`; returns their ids. */
-export async function insertRunsIn(trx: Db, runs: readonly RunWithResults[]): Promise<number[]> {
+export async function insertRunsIn(trx: Db, runs: RunSource): Promise<number[]> {
   const ids: number[] = []
-  for (const [i, r] of runs.entries()) {
+  const total = Array.isArray(runs) ? ` of ${runs.length}` : ''
+  let i = 0
+  for await (const r of runs) {
+    i++
     // Validated inside the transaction, run by run: a bad run halfway through rolls back the
     // ones before it, so the batch is stored whole or not at all.
-    const what = `store run ${i + 1} of ${runs.length}`
+    const what = `store run ${i}${total}`
     checkRunSpec(r.run, what)
     checkRunEnd(r.status, r.finishedAt, what)
     if (!Array.isArray(r.results)) {

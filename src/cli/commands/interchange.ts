@@ -56,9 +56,21 @@ export async function importCommand(
       `Cannot import: expected result files (.json, .json.gz) in ${files.map((f) => `"${f}"`).join(', ')}, found none`,
     )
   return withStoreCreating(options, async (store) => {
+    // Progress on stderr for a batch long enough to wait for (a results tree): each pass in tenths.
+    let shown = -1
     const report = await importPyperfFiles(store, paths.files, {
       overrides,
       walked: paths.walked,
+      onProgress: (phase, done, total) => {
+        if (options.json || total < 100) return
+        const tenth = Math.floor((10 * done) / total)
+        if ((tenth === 0 || tenth === shown) && done !== total) return
+        shown = done === total ? -1 : tenth
+        log(
+          ctx.io,
+          `  ${phase === 'read' ? 'read' : 'stored'} ${done}/${total} ${phase === 'read' ? 'files' : 'new runs'}`,
+        )
+      },
       ...(repository
         ? {
             place: async (facts) => {
@@ -81,8 +93,8 @@ export async function importCommand(
           runId: runIds[i],
           file: f.path,
           alreadyImported: already.has(i),
-          workloads: f.run.results.length,
-          build: f.run.run.build,
+          workloads: f.workloads,
+          build: f.spec.build,
           warnings: f.warnings,
         })),
         rekeyed: report.rekeyed,
@@ -93,12 +105,10 @@ export async function importCommand(
       return 0
     }
     for (const [i, f] of report.files.entries()) {
-      const r = f.run
-      const b = r.run.build
-      const values = r.results.reduce((n, x) => n + x.processes.reduce((m, p) => m + p.values.length, 0), 0)
+      const b = f.spec.build
       println(
         ctx.io,
-        `run ${runIds[i]}: ${f.path} → ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${r.run.machine}, line ${b.branch ?? '(unplaced)'}, ${r.results.length} benchmarks, ${values} values${movedFiles.has(i) ? ' (imported before: moved to this build)' : already.has(i) ? ' (already imported: nothing stored)' : ''}`,
+        `run ${runIds[i]}: ${f.path} → ${b.runtime}-${b.version} ${b.config}${b.commitSha ? ` ${b.commitSha.slice(0, 10)}` : ''} on ${f.spec.machine}, line ${b.branch ?? '(unplaced)'}, ${f.workloads} benchmarks, ${f.values} values${movedFiles.has(i) ? ' (imported before: moved to this build)' : already.has(i) ? ' (already imported: nothing stored)' : ''}`,
       )
     }
     for (const w of report.warnings) log(ctx.io, `warning: ${w}`)
@@ -106,7 +116,7 @@ export async function importCommand(
     // Where each build's config came from, so a copy that lost bench_runner's names shows.
     const bySource = new Map<string, Map<string, number>>()
     for (const f of report.files) {
-      const b = f.run.run.build
+      const b = f.spec.build
       const source = String(b.metadata.config_source ?? 'none named')
       const configs = bySource.get(source) ?? new Map<string, number>()
       configs.set(b.config, (configs.get(b.config) ?? 0) + 1)
@@ -120,11 +130,10 @@ export async function importCommand(
     // What the placement inferred, by rule: the user can check the rules against the files.
     const byRule = new Map<string, { count: number; example: string }>()
     for (const f of report.files) {
-      const rule = String(f.run.run.build.metadata.lineage_rule ?? 'unplaced')
+      const rule = String(f.spec.build.metadata.lineage_rule ?? 'unplaced')
       const seen = byRule.get(rule)
       if (seen) seen.count++
-      else
-        byRule.set(rule, { count: 1, example: `${f.path}: ${String(f.run.run.build.metadata.lineage_note)}` })
+      else byRule.set(rule, { count: 1, example: `${f.path}: ${String(f.spec.build.metadata.lineage_note)}` })
     }
     for (const [rule, { count, example }] of byRule)
       log(ctx.io, `lineage ${rule}: ${count} file(s), e.g. ${example}`)
