@@ -495,13 +495,14 @@ export const OverviewRowSchema = z.object({
   config: z.string(),
   branch: z.string().nullable(),
   /**
-   * What `previous` is: the run before the latest on its line, or, for a fork's branch (an
-   * experiment), the run of the latest build's merge base on the same machine and config.
+   * What `previous` is: the latest run of the build before the head in the line's history order
+   * (a line without commits: the run before the latest), or, for a fork's branch (an experiment),
+   * the run of the head's merge base on the same machine and config.
    */
   against: z.enum(['previous run', 'merge base']),
   latest: RunBriefSchema,
   previous: RunBriefSchema.nullable(),
-  /** Latest over previous; insufficient when there is no previous run or nothing to compare. */
+  /** Head over the build before it; insufficient when there is none or nothing to compare. */
   geometricMean: GeometricMeanSchema,
   results: z.object({
     measured: z.number().int(),

@@ -1,15 +1,17 @@
-import { compareRuns, HISTORY_EXCLUDES, mergeBaseRun } from '../analysis/index.ts'
+import { compareRuns, HISTORY_EXCLUDES, mergeBaseRun, pairOnly } from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
 import { isExperiment } from '../model/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
 import type { BuildCatalog, RunReader, RunRow } from '../store/index.ts'
 
-// The overview: for each machine × runtime × config × branch, its latest run against the one
-// before it (the geometric mean of per-workload ratios with its interval, from compareRuns) and
-// how many workloads got slower, faster or stayed the same. Runs still `running` are left out:
-// a half-measured run would compare a few workloads and look like news. A fork's branch is an
-// experiment: its latest run is compared with the run of its merge base instead (the run before
-// it on the fork may sit on another base after a rebase).
+// The overview: for each machine × runtime × config × branch, its head against the build before
+// it (the geometric mean of per-workload ratios with its interval, from compareRuns) and how many
+// workloads got slower, faster or stayed the same. The head is the newest build in the line's
+// history order, as detection reads it, not the run started last: an older commit run again later
+// (a baseline re-run, a nightly's reference or pair round) is not the line's news. Runs still
+// `running` are left out: a half-measured run would compare a few workloads and look like news. A
+// fork's branch is an experiment: its head is compared with the run of its merge base instead (the
+// build before it on the fork may sit on another base after a rebase).
 
 /** A run as the API lists it: the store's row, field by field (nothing else leaks out). */
 export function toRunDto(r: RunRow) {
@@ -102,6 +104,43 @@ export class OverviewMemo {
   }
 }
 
+/** Runs of a line read to find its head and the build before it (a nightly stores several per build). */
+const LINE_RUNS_READ = 24
+
+/** First-parent position of a run's build, when a repository placed it. */
+function historyOrder(r: RunRow): number | null {
+  const v = r.build.metadata.history_order
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+/**
+ * The run the overview shows for a line and the one it is compared with, from the line's runs
+ * newest commit first (`latestRunsByGroup` order `commit`). Runs read only as part of a pair (a
+ * nightly's reference and pair rounds) are neither. A line of commits: its head (the newest build
+ * by first-parent position when every run's build has one, else by commit date; its latest run)
+ * against the latest run of the build before it. A line without commits (an interpreter found on
+ * the machine, one build): its latest run against the run before it.
+ */
+export function lineHeadAndPrevious(runs: readonly RunRow[]): {
+  latest: RunRow | undefined
+  before: RunRow | undefined
+} {
+  const history = runs.filter((r) => !pairOnly(r.metadata.purpose))
+  const dated = history.filter((r) => r.build.commitDateUtc !== null)
+  if (dated.length === 0) {
+    const byStart = [...history].sort((a, b) =>
+      a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id,
+    )
+    return { latest: byStart[0], before: byStart[1] }
+  }
+  const ancestry = dated.every((r) => historyOrder(r) !== null)
+  // Sorted copies keep the store's order (commit date, then start) among equals.
+  const ordered = ancestry ? [...dated].sort((a, b) => historyOrder(b)! - historyOrder(a)!) : dated
+  const latest = ordered[0]
+  const before = ordered.find((r) => r.build.id !== latest?.build.id)
+  return { latest, before }
+}
+
 /** Filters of the overview. */
 export interface OverviewQuery {
   readonly machine?: string
@@ -120,14 +159,15 @@ export async function computeOverview(
   const state = await store.runsState()
   // The history's runs: a bisection's runs and warm-up iteration series are not "the latest".
   const groups = await store.latestRunsByGroup({
-    perGroup: 2,
+    perGroup: LINE_RUNS_READ,
+    order: 'commit',
     statuses: ['complete', 'interrupted'],
     ...HISTORY_EXCLUDES,
     ...query,
   })
   const rows = []
   for (const g of groups) {
-    const [latest, before] = g.runs
+    const { latest, before } = lineHeadAndPrevious(g.runs)
     if (latest === undefined) continue
     const experiment = isExperiment(latest.build.branch, latest.build.metadata.lineage_rule)
     const base = experiment ? await mergeBaseRun(store, latest.id) : null

@@ -477,6 +477,41 @@ function latestRuns(withStore: WithStore): void {
         await rejectsWith(store.latestRunsByGroup({ perGroup: 0 }), 'bad-input', /perGroup/)
       }))
 
+    test("latestRunsByGroup() in commit order puts a line's head first, however late older commits ran", () =>
+      withStore(async (store) => {
+        const at = (sha: string, date: string | null) =>
+          exampleBuild(sha, { identity: sha, commitDateUtc: date })
+        const ids = await store.insertRuns([
+          exampleRunWithResults({
+            startedAt: '2024-10-01T10:00:00Z',
+            build: at('aaaa0001', '2024-09-01T00:00:00Z'),
+          }),
+          exampleRunWithResults({
+            startedAt: '2024-10-02T10:00:00Z',
+            build: at('aaaa0002', '2024-09-02T00:00:00Z'),
+          }),
+          // The older commit run again later (a baseline re-run): newest by start, not the head.
+          exampleRunWithResults({
+            startedAt: '2024-10-03T10:00:00Z',
+            build: at('aaaa0001', '2024-09-01T00:00:00Z'),
+          }),
+          // A build without a commit date comes after every dated one.
+          exampleRunWithResults({ startedAt: '2024-10-04T10:00:00Z', build: at('aaaa0003', null) }),
+        ])
+        const ofOrder = async (order?: 'started' | 'commit') =>
+          (await store.latestRunsByGroup({ perGroup: 10, ...(order ? { order } : {}) }))[0]?.runs.map(
+            (r) => r.id,
+          )
+        assert.deepEqual(await ofOrder(), [ids[3], ids[2], ids[1], ids[0]], 'newest start first by default')
+        assert.deepEqual(await ofOrder('started'), [ids[3], ids[2], ids[1], ids[0]])
+        assert.deepEqual(await ofOrder('commit'), [ids[1], ids[2], ids[0], ids[3]])
+        await rejectsWith(
+          store.latestRunsByGroup({ order: 'random' as 'commit' }),
+          'bad-input',
+          /expected order started or commit/,
+        )
+      }))
+
     test('latestRunsByGroup() answers anew once a run finished, got a result or its build moved', () =>
       withStore(async (store) => {
         const finished = { statuses: ['complete', 'interrupted'] as const }

@@ -514,7 +514,15 @@ export async function latestRunsByGroup(
     if (excludePresets.length > 0) q = q.where('r.preset', 'not in', excludePresets)
     return q
   }
+  const order = query.order ?? 'started'
+  if (order !== 'started' && order !== 'commit') {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${what}: expected order started or commit, found ${quote(order)}`,
+    )
+  }
   const memoKey = JSON.stringify([
+    order,
     perGroup,
     statuses ?? null,
     query.machine ?? null,
@@ -534,13 +542,19 @@ export async function latestRunsByGroup(
   for (const g of groups) {
     // One small query per group: each walks runs_machine_started_idx backwards and stops after
     // `perGroup` matches, where a window function would sort every run of the store.
-    const rows = await selectRunColumns(
+    const selected = selectRunColumns(
       filtered()
         .where('r.machine_id', '=', g.machine_id)
         .where('b.runtime_id', '=', g.runtime_id)
         .where('b.config', '=', g.config)
         .where('b.branch', g.branch === null ? 'is' : '=', g.branch),
     )
+    // Both dialects put a null commit date last when told to (PostgreSQL puts it first by default).
+    const ordered =
+      order === 'commit'
+        ? selected.orderBy(sql`b.commit_date_utc desc nulls last`).orderBy('b.id', 'desc')
+        : selected
+    const rows = await ordered
       .orderBy('r.started_at', 'desc')
       .orderBy('r.id', 'desc')
       .limit(perGroup)

@@ -235,6 +235,13 @@ export interface LatestRunsQuery {
   readonly excludeSuites?: readonly string[]
   /** Leaves out runs of these presets (e.g. `warmup`: iteration series, not the history). */
   readonly excludePresets?: readonly string[]
+  /**
+   * `started` (the default): newest start first. `commit`: newest commit first (the build's
+   * commit date; builds without one after, newest start first), a build's runs newest start first,
+   * so a line's head comes first even when an older commit was run again later (a baseline re-run,
+   * a pair's reference).
+   */
+  readonly order?: 'started' | 'commit'
 }
 
 /** The latest runs of one machine × runtime × config × branch. */
@@ -243,7 +250,7 @@ export interface RunGroup {
   readonly runtime: string
   readonly config: string
   readonly branch: string | null
-  /** Newest `startedAt` first. */
+  /** In the query's order: newest `startedAt` first, or newest commit first. */
   readonly runs: readonly RunRow[]
 }
 

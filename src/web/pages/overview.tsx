@@ -13,8 +13,8 @@ import type { GeometricMeanData } from '../islands.ts'
 import { AlertList } from './alerts.tsx'
 import { CommitLink } from './parts.tsx'
 
-// The overview: every runtime and config on every machine, its latest build against the
-// previous one and against a baseline release, a sparkline of its recent history, and the
+// The overview: every line on every machine, its head (newest build in history order) against the
+// build before it and against a baseline release, a sparkline of its recent history, and the
 // newest alerts.
 
 /** Runs in a sparkline. */
@@ -178,8 +178,8 @@ export async function overviewPage(ctx: PageContext, baseline: string | null): P
     <>
       <h1>Overview</h1>
       <p class="lede">
-        The latest run of every runtime and build config on every machine, against the run before it and
-        against a baseline
+        The head of every line (runtime · config · branch) on every machine, its newest build in history
+        order, against the build before it and against a baseline
         {baseline === null ? ' (the newest release measured on that machine)' : <> ({baseline})</>}. Ratios
         are geometric means of per-workload time ratios with their 95 % intervals; below 1 is faster. Each
         release against the next: <a href={ctx.links.page({ page: 'releases' })}>releases</a>.
