@@ -549,10 +549,10 @@ export async function latestRunsByGroup(
         .where('b.config', '=', g.config)
         .where('b.branch', g.branch === null ? 'is' : '=', g.branch),
     )
-    // Both dialects put a null commit date last when told to (PostgreSQL puts it first by default).
+    // A null commit date last, in both dialects (PostgreSQL puts it first by default).
     const ordered =
       order === 'commit'
-        ? selected.orderBy(sql`b.commit_date_utc desc nulls last`).orderBy('b.id', 'desc')
+        ? selected.orderBy('b.commit_date_utc', (ob) => ob.desc().nullsLast()).orderBy('b.id', 'desc')
         : selected
     const rows = await ordered
       .orderBy('r.started_at', 'desc')
