@@ -4,6 +4,7 @@
  * Browser-safe: the dashboard (web/) imports it too.
  */
 export * from './client.ts'
+export * from './elsewhere-schemas.ts'
 export * from './errors.ts'
 export * from './farm.ts'
 export * from './fixtures.ts'

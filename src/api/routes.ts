@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DEFAULT_MIN_EFFECT, RUN_STATUSES } from '../model/index.ts'
+import { AlertElsewhereSchema } from './elsewhere-schemas.ts'
 import { FARM_ROUTES } from './farm.ts'
 import { LangperfRunDocumentSchema } from './ingest.ts'
 import {
@@ -554,6 +555,22 @@ export const ROUTES = {
     bodyKind: 'none',
     status: 200,
     response: AlertCommitsSchema,
+    validateResponse: true,
+  }),
+  getAlertElsewhere: route({
+    method: 'GET',
+    path: '/api/v1/alerts/:id/elsewhere',
+    action: 'read an alert on the other machines',
+    summary:
+      'The alert’s 20 largest steps on every other machine measuring the workload, across its blame range',
+    description:
+      'For each change, each other machine’s series of the same workload, runtime, config and branch read across the blame range by commit date: up to 5 builds before the last good commit’s date against up to 5 from the first bad commit’s date, the step with its 95 % interval (builds as samples), a change recorded there in an overlapping range, and a verdict: moved, not moved (less than half this step), unclear, or not measured.',
+    tag: 'changes',
+    auth: 'public',
+    params: z.strictObject({ id: IdParam }),
+    bodyKind: 'none',
+    status: 200,
+    response: AlertElsewhereSchema,
     validateResponse: true,
   }),
   getAlertProfiles: route({

@@ -250,6 +250,11 @@ describe('dashboard pages on a seeded database', () => {
     assert.match(page, /<rect class="blame-band" x="[\d.]+" y="0" width="[\d.]+"/)
     assert.match(page, /<h2>Paired runs<\/h2>/)
     assert.match(page, /<h2>Similar alerts \(\d+\)<\/h2>/)
+    // Only ci-box measures the jit config here: the section says so.
+    assert.match(
+      page,
+      /<h2>On other machines<\/h2>\s*<p class="small muted">No other machine measures these workloads/,
+    )
     assert.match(page, /not bisected/)
     const before = await s.store.getAlert(s.alertId)
     try {

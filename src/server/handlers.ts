@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib'
 import type { z } from 'zod'
 import {
+  alertElsewhere,
   type BetweenRunNoise,
   type CompareReport,
   compareRuns,
@@ -659,7 +660,10 @@ function endOfDay(dateOrTime: string): string {
 function alertHandlers(
   store: Store,
   context: HandlerContext,
-): Pick<Handlers, 'listChanges' | 'listAlerts' | 'getAlert' | 'getAlertCommits' | 'triageAlert'> {
+): Pick<
+  Handlers,
+  'listChanges' | 'listAlerts' | 'getAlert' | 'getAlertCommits' | 'getAlertElsewhere' | 'triageAlert'
+> {
   const { now } = context
   return {
     listChanges: async ({ query }) => {
@@ -712,6 +716,12 @@ function alertHandlers(
         )
       }
       return alertCommits(alert, context.runtimes, query.limit)
+    },
+    getAlertElsewhere: async ({ params }) => {
+      const alert = await store.getAlert(params.id)
+      if (alert === undefined)
+        throw new LangperfError('not-found', `Cannot read alert ${params.id} elsewhere: no alert has that id`)
+      return alertElsewhere(store, alert)
     },
     triageAlert: async ({ params, body }) =>
       store.triageAlert(params.id, {

@@ -6,6 +6,7 @@ import { Island } from '../html.tsx'
 import type { AlertFilters, SeriesRef } from '../links.ts'
 import { openMachineAlerts } from './agents.tsx'
 import { CommitRange, MAX_LISTED } from './alert-commits.tsx'
+import { AlertElsewhere } from './alert-elsewhere.tsx'
 import { Heads, PairedEvidence, similarAlerts, smallMultiples } from './alert-evidence.tsx'
 import { CommitLink, FactTable, Notice } from './parts.tsx'
 import { culpritProfiles, ProfileFacts } from './profiles.tsx'
@@ -431,11 +432,12 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
   // The infrastructure change in the range, said the same way as the CLI and the notifications.
   const boundaryChange = a.changes.find((c) => c.kind === a.kind && boundaryOf(c) !== null)
   const boundary = boundaryChange ? boundaryOf(boundaryChange) : null
-  const [multiples, similar, range, profiles] = await Promise.all([
+  const [multiples, similar, range, profiles, elsewhere] = await Promise.all([
     smallMultiples(ctx, a.changes),
     similarAlerts(ctx, a),
     ctx.api.getAlertCommits({ params: { id: a.id }, query: { limit: MAX_LISTED } }),
     culpritProfiles(ctx, a.id),
+    ctx.api.getAlertElsewhere({ params: { id: a.id } }),
   ])
   const body = (
     <>
@@ -491,6 +493,8 @@ export async function alertPage(ctx: PageContext, id: number): Promise<PageResul
       <CommitRange ctx={ctx} range={range} />
       <h2>The moved series</h2>
       {multiples}
+      <h2>On other machines</h2>
+      <AlertElsewhere ctx={ctx} elsewhere={elsewhere} />
       <h2>Paired runs</h2>
       <PairedEvidence ctx={ctx} changes={a.changes} />
       <h2>Similar alerts ({similar.length})</h2>
