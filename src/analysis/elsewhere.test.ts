@@ -4,7 +4,7 @@ import { createRng } from '../lib/index.ts'
 import type { RunWithResults, WorkloadResult } from '../model/index.ts'
 import { exampleBuild, exampleRunSpec, openSqliteStore, type SeriesPoint } from '../store/index.ts'
 import { detectAndRecord } from './detect.ts'
-import { alertElsewhere, readAcross } from './elsewhere.ts'
+import { alertElsewhere, elsewhereLines, readAcross } from './elsewhere.ts'
 
 // An alert's step read on the other machines: real detection on three machines measuring the same
 // commits, one of which did not slow; and the pure reading of one machine's points.
@@ -97,6 +97,14 @@ test('a step that two machines of three saw: each reads the other as moved, the 
     assert.ok(windows.ratio !== null && Math.abs(windows.ratio.estimate - 1) < 0.02, JSON.stringify(windows))
     assert.equal(windows.change, null)
     assert.deepEqual(e.machines, ['arm', 'linux', 'mac', 'windows'])
+    // A message's lines: the machines by verdict, each with its step there.
+    const lines = elsewhereLines(e)
+    assert.equal(lines.length, 2)
+    assert.match(
+      lines.find((l) => l.includes('on linux:'))!,
+      /^nbody · pgo-lto, 1\.\d{3}× on linux: moved on mac 1\.\d{3}× \[1\.\d{3}, 1\.\d{3}\]; not moved on windows [01]\.\d{3}× \[[01]\.\d{3}, [01]\.\d{3}\]; not measured on arm$/,
+    )
+    assert.deepEqual(elsewhereLines(e, 1).length, 1)
   } finally {
     await store.close()
   }

@@ -1,3 +1,4 @@
+import { formatInterval, formatRatio } from '../lib/index.ts'
 import { logTRatioInterval } from '../stats/index.ts'
 import type { AlertDetail, AlertLog, ChangeRow, SeriesPoint, SeriesReader } from '../store/index.ts'
 import { HISTORY_EXCLUDES } from './detect-series.ts'
@@ -172,4 +173,34 @@ export function readAcross(
   const verdict: ElsewhereVerdict =
     change !== null || sameWay ? 'moved' : lessThanHalf ? 'not moved' : 'unclear'
   return { ...base, verdict, ratio }
+}
+
+/** Steps a message says the other machines' reading of (the largest first). */
+export const ELSEWHERE_MESSAGE_ROWS = 3
+
+/**
+ * The other machines' reading of an alert's largest steps, a line each, for messages: the
+ * machines by verdict, each with its step there (`nbody · default, 1.201× on linux: moved on mac
+ * 1.198× [1.180, 1.217]; not moved on windows 1.002× [0.990, 1.014]; not measured on arm`).
+ * Steps no other machine measures are left out.
+ */
+export function elsewhereLines(e: AlertElsewhere, max = ELSEWHERE_MESSAGE_ROWS): string[] {
+  const order: readonly ElsewhereVerdict[] = ['moved', 'unclear', 'not moved', 'not measured']
+  const lines: string[] = []
+  for (const r of e.rows) {
+    if (lines.length >= max) break
+    if (r.others.length === 0) continue
+    const parts = order.flatMap((verdict) => {
+      const cells = r.others.filter((o) => o.verdict === verdict)
+      if (cells.length === 0) return []
+      const each = cells.map((o) => `${o.machine}${o.ratio === null ? '' : ` ${ratioText(o.ratio)}`}`)
+      return [`${verdict} on ${each.join(', ')}`]
+    })
+    lines.push(`${r.workload} · ${r.config}, ${formatRatio(r.ratio)} on ${r.machine}: ${parts.join('; ')}`)
+  }
+  return lines
+}
+
+function ratioText(r: NonNullable<ElsewhereCell['ratio']>): string {
+  return `${formatRatio(r.estimate)}${r.low !== null && r.high !== null ? ` ${formatInterval(r.low, r.high)}` : ''}`
 }

@@ -88,6 +88,8 @@ export interface AlertMessage {
   readonly profiles: readonly MessageProfile[]
   /** What to weigh before acting: runs of the blamed builds measured on a busy CPU (one line each). */
   readonly caveats: readonly string[]
+  /** The largest steps read on the other machines measuring them (one line each; analysis' elsewhereLines). */
+  readonly elsewhere: readonly string[]
   /** How many changes the alert has in all (those not withdrawn). */
   readonly changeCount: number
   readonly links: {
@@ -159,6 +161,8 @@ export interface MessageOptions {
   readonly maxChanges?: number
   /** Lines on the evidence to weigh before acting (analysis' alertRunCaveats); none by default. */
   readonly caveats?: readonly string[]
+  /** What the other machines saw of the largest steps (analysis' elsewhereLines); none by default. */
+  readonly elsewhere?: readonly string[]
 }
 
 /** Default number of changes a message lists. */
@@ -288,6 +292,7 @@ export function alertMessageFrom(alert: AlertLike, options: MessageOptions): Ale
     infrastructure,
     boundary,
     caveats: options.caveats ?? [],
+    elsewhere: options.elsewhere ?? [],
     links: {
       alert: alertPageUrl(portalUrl, alert.id),
       comparison: comparePageUrl(portalUrl, alert.lastGoodBuildId, alert.firstBadBuildId),

@@ -200,3 +200,15 @@ test('every rendering carries the caveats on the evidence, escaped for its mediu
   assert.match(JSON.stringify(renderSlack(m)), /Caveat: the first bad build's run 5 on bench-1/)
   assert.deepEqual(alertMessageFrom(testAlert(), TEST_LINKS).caveats, [], 'none unless given')
 })
+
+test('every rendering carries what the other machines saw, escaped for its medium', () => {
+  const line = 'nbody · jit, 1.200× on bench-1: moved on mac 1.190× [1.170, 1.210]; not moved on <win*>'
+  const m = alertMessageFrom(testAlert(), { ...TEST_LINKS, elsewhere: [line] })
+  assert.match(renderText(m), /\nOn other machines: nbody · jit, 1\.200× on bench-1: moved on mac 1\.190×/)
+  assert.ok(
+    renderMarkdown(m).includes('On other machines: nbody · jit') && !renderMarkdown(m).includes('<win*>'),
+  )
+  assert.ok(renderEmail(m).html.includes('not moved on &lt;win*&gt;'))
+  assert.match(JSON.stringify(renderSlack(m)), /On other machines: nbody · jit/)
+  assert.deepEqual(alertMessageFrom(testAlert(), TEST_LINKS).elsewhere, [], 'none unless given')
+})

@@ -207,6 +207,7 @@ function blameLines(m: AlertMessage, ref: (r: CommitRef) => string, esc: (s: str
     )
   }
   for (const c of m.caveats) out.push(`Caveat: ${esc(c)}`)
+  for (const e of m.elsewhere) out.push(`On other machines: ${esc(e)}`)
   return out
 }
 

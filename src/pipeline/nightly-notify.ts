@@ -1,4 +1,4 @@
-import { alertRunCaveats } from '../analysis/index.ts'
+import { alertElsewhere, alertRunCaveats, elsewhereLines } from '../analysis/index.ts'
 import type { JsonObject } from '../lib/index.ts'
 import type { RuntimeConfig } from '../model/index.ts'
 import { alertMessageFrom, repositoryLinks, type Transport } from '../notify/index.ts'
@@ -28,6 +28,7 @@ export async function notify(
   const links = repositoryLinks(runtime.remote)
   const message = alertMessageFrom(alert, {
     caveats: await alertRunCaveats(world.store, alert),
+    elsewhere: elsewhereLines(await alertElsewhere(world.store, alert)),
     portalUrl: options.portalUrl ?? world.env.LANGPERF_PORTAL_URL ?? DEFAULT_PORTAL_URL,
     commitUrl: links?.commitUrl ?? null,
     rangeUrl: links?.rangeUrl ?? null,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { alertRunCaveats } from '../../analysis/index.ts'
+import { alertElsewhere, alertRunCaveats, elsewhereLines } from '../../analysis/index.ts'
 import { parseConfig } from '../../config/index.ts'
 import { LangperfError, quote } from '../../lib/index.ts'
 import type { LangperfConfig, NotifyTarget } from '../../model/index.ts'
@@ -81,12 +81,14 @@ export function messageForAlert(
   config: LangperfConfig,
   portalUrl: string,
   caveats: readonly string[] = [],
+  elsewhere: readonly string[] = [],
 ): AlertMessage {
   const remote = config.runtimes.find((r) => r.name === alert.runtime)?.remote
   const links = remote === undefined ? null : repositoryLinks(remote)
   return alertMessageFrom(alert, {
     portalUrl,
     caveats,
+    elsewhere,
     commitUrl: links?.commitUrl ?? null,
     rangeUrl: links?.rangeUrl ?? null,
   })
@@ -110,7 +112,12 @@ export async function notifySendCommand(
   const targets = pickTargets(config, options.target ?? [])
   const found = await withStore(options, async (store) => {
     const alert = await store.getAlert(alertId)
-    return alert === undefined ? undefined : { alert, caveats: await alertRunCaveats(store, alert) }
+    if (alert === undefined) return undefined
+    return {
+      alert,
+      caveats: await alertRunCaveats(store, alert),
+      elsewhere: elsewhereLines(await alertElsewhere(store, alert)),
+    }
   })
   if (found === undefined) {
     throw new LangperfError(
@@ -118,7 +125,13 @@ export async function notifySendCommand(
       `Cannot find alert ${alertId}: expected an id that \`langperf alerts\` lists`,
     )
   }
-  const message = messageForAlert(found.alert, config, options.portalUrl ?? DEFAULT_PORTAL_URL, found.caveats)
+  const message = messageForAlert(
+    found.alert,
+    config,
+    options.portalUrl ?? DEFAULT_PORTAL_URL,
+    found.caveats,
+    found.elsewhere,
+  )
   return deliver(ctx, message, targets, options.json === true)
 }
 
