@@ -1,4 +1,10 @@
-import { type DetectReport, detectAndRecord, INSTRUCTION_MIN_EFFECT } from '../../analysis/index.ts'
+import {
+  alertElsewhere,
+  type DetectReport,
+  detectAndRecord,
+  elsewhereLines,
+  INSTRUCTION_MIN_EFFECT,
+} from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { boundaryNote, boundaryOf, changeMagnitude, differentialHeadline } from '../../model/index.ts'
 import {
@@ -283,7 +289,13 @@ export async function alertsShowCommand(ctx: Ctx, id: string, options: CommonOpt
         `Cannot show alert ${n}: no alert has that id (see \`langperf alerts --all\`)`,
       )
     if (options.json) printJson(ctx.io, a)
-    else println(ctx.io, renderAlert(a))
+    else {
+      println(ctx.io, renderAlert(a))
+      // What the other machines measuring the same workloads saw across the range, as messages say it.
+      const elsewhere = elsewhereLines(await alertElsewhere(store, a))
+      if (elsewhere.length > 0)
+        println(ctx.io, `\n${elsewhere.map((l) => `On other machines: ${l}`).join('\n')}`)
+    }
     return 0
   })
 }
