@@ -409,7 +409,13 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
     setStatus(await alertsListCommand(ctx, opts))
   })
   common(
-    alerts.command('show').description('One alert with every change').argument('<id>', 'alert id'),
+    alerts
+      .command('show')
+      .description(
+        'One alert with every change, and what the other machines measuring its workloads (same runtime, config\n' +
+          'and branch) saw across its blame range: moved, not moved, unclear or not measured (docs/dashboard.md)',
+      )
+      .argument('<id>', 'alert id'),
   ).action(async (id, opts) => {
     const { alertsShowCommand } = await import('./commands/alerts.ts')
     setStatus(await alertsShowCommand(ctx, id, opts))
