@@ -47,6 +47,7 @@ export interface ElsewhereRow {
   readonly config: string
   readonly machine: string
   readonly ratio: number
+  readonly direction: ChangeRow['direction']
   /** One cell per other machine measuring the workload there, by machine name. */
   readonly others: readonly ElsewhereCell[]
 }
@@ -109,6 +110,7 @@ export async function alertElsewhere(store: ElsewhereStore, alert: AlertDetail):
       config: series.config,
       machine: series.machine,
       ratio: c.ratio,
+      direction: c.direction,
       others: cells.sort((a, b) => (a.machine < b.machine ? -1 : a.machine > b.machine ? 1 : 0)),
     })
   }

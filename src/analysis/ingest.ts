@@ -225,8 +225,9 @@ async function readOneFile(
 
 /**
  * Reads, validates and converts pyperf files without storing anything (all must be valid, but a
- * walked file that is another JSON document, which is skipped and named). Only each file's run
- * without its results is kept, so memory does not grow with the samples of the whole batch.
+ * walked file that is another JSON document, which is skipped and named). Of each file its run
+ * without results is kept, and whole runs only up to `holdBytes` of documents (`held`), so memory
+ * does not grow with the samples of the whole batch.
  */
 export async function readPyperfFiles(
   paths: readonly string[],
@@ -234,7 +235,7 @@ export async function readPyperfFiles(
 ): Promise<{
   files: ConvertedFile[]
   skipped: { path: string; why: string }[]
-  /** Runs kept whole, by index in files, while their files' bytes stay within holdBytes. */
+  /** Runs kept whole, by index in files, while their documents' sizes add up to holdBytes at most. */
   held: Map<number, RunWithResults>
 }> {
   const out: ConvertedFile[] = []

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id } from './schemas.ts'
+import { CHANGE_DIRECTIONS, Id } from './schemas.ts'
 
 // The schema of an alert's changes on the other machines (analysis/elsewhere.ts), beside the rest
 // of the contract in schemas.ts.
@@ -35,6 +35,7 @@ export const AlertElsewhereSchema = z.object({
       config: z.string(),
       machine: z.string(),
       ratio: z.number(),
+      direction: z.enum(CHANGE_DIRECTIONS),
       others: z.array(ElsewhereCellSchema),
     }),
   ),

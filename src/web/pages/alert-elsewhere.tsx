@@ -97,7 +97,7 @@ export function AlertElsewhere(props: { readonly ctx: PageContext; readonly else
                     key={m}
                     ctx={ctx}
                     cell={r.others.find((o) => o.machine === m)}
-                    direction={r.ratio > 1 ? 'regression' : 'improvement'}
+                    direction={r.direction}
                   />
                 ))}
               </tr>
