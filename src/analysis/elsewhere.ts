@@ -1,5 +1,5 @@
 import { formatInterval, formatRatio } from '../lib/index.ts'
-import { logTRatioInterval } from '../stats/index.ts'
+import { geometricMean, logTRatioInterval } from '../stats/index.ts'
 import type { AlertDetail, AlertLog, ChangeRow, SeriesPoint, SeriesReader } from '../store/index.ts'
 import { HISTORY_EXCLUDES } from './detect-series.ts'
 
@@ -162,8 +162,7 @@ export function readAcross(
   const means = (ps: readonly SeriesPoint[]) => ps.map((p) => p.summary.mean as number)
   const interval = logTRatioInterval(means(before), means(after))
   if (interval.kind !== 'interval') {
-    const geo = (xs: readonly number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length)
-    const estimate = geo(means(after)) / geo(means(before))
+    const estimate = geometricMean(means(after)) / geometricMean(means(before))
     return { ...base, verdict: change ? 'moved' : 'unclear', ratio: { estimate, low: null, high: null } }
   }
   const ratio = { estimate: interval.estimate, low: interval.low, high: interval.high }

@@ -1,4 +1,4 @@
-import { compareRuns, HISTORY_EXCLUDES, mergeBaseRun, pairOnly } from '../analysis/index.ts'
+import { compareRuns, HISTORY_EXCLUDES, historyOrderOf, mergeBaseRun, pairOnly } from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
 import { isExperiment } from '../model/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
@@ -107,12 +107,6 @@ export class OverviewMemo {
 /** Runs of a line read to find its head and the build before it (a nightly stores several per build). */
 const LINE_RUNS_READ = 24
 
-/** First-parent position of a run's build, when a repository placed it. */
-function historyOrder(r: RunRow): number | null {
-  const v = r.build.metadata.history_order
-  return typeof v === 'number' && Number.isFinite(v) ? v : null
-}
-
 /**
  * The run the overview shows for a line and the one it is compared with, from the line's runs
  * newest commit first (`latestRunsByGroup` order `commit`). Runs read only as part of a pair (a
@@ -133,9 +127,9 @@ export function lineHeadAndPrevious(runs: readonly RunRow[]): {
     )
     return { latest: byStart[0], before: byStart[1] }
   }
-  const ancestry = dated.every((r) => historyOrder(r) !== null)
+  const ancestry = dated.every((r) => historyOrderOf(r) !== null)
   // Sorted copies keep the store's order (commit date, then start) among equals.
-  const ordered = ancestry ? [...dated].sort((a, b) => historyOrder(b)! - historyOrder(a)!) : dated
+  const ordered = ancestry ? [...dated].sort((a, b) => historyOrderOf(b)! - historyOrderOf(a)!) : dated
   const latest = ordered[0]
   const before = ordered.find((r) => r.build.id !== latest?.build.id)
   return { latest, before }
