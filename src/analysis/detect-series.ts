@@ -50,6 +50,16 @@ export const HISTORY_EXCLUDES = {
 } as const
 
 /**
+ * The points a series' history shows (timelines, the workloads index, other machines' reading of
+ * an alert): HISTORY_EXCLUDES, and the runs read only as pairs (a nightly's reference run of the
+ * older build and its pair rounds), which detection sets aside too. They stay in their runs.
+ */
+export const HISTORY_POINTS = {
+  ...HISTORY_EXCLUDES,
+  excludePurposes: [REFERENCE_PURPOSE, PAIR_ROUND_PURPOSE],
+} as const
+
+/**
  * What detection reads of a series: both its histories, the timing one and the instruction
  * counts (runs of INSTRUCTIONS_PRESET), which loadSeries splits and detection judges apart (the
  * counts by the exact rule, detect-exact.ts).

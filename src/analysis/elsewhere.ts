@@ -1,7 +1,7 @@
 import { formatInterval, formatRatio } from '../lib/index.ts'
 import { geometricMean, logTRatioInterval } from '../stats/index.ts'
 import type { AlertDetail, AlertLog, ChangeRow, SeriesPoint, SeriesReader } from '../store/index.ts'
-import { HISTORY_EXCLUDES } from './detect-series.ts'
+import { HISTORY_POINTS } from './detect-series.ts'
 
 // Does an alert's step show on the other machines? For each of its changes (the largest first),
 // every other machine's series of the same workload version, runtime, config and branch is read
@@ -99,7 +99,7 @@ export async function alertElsewhere(store: ElsewhereStore, alert: AlertDetail):
     const cells: ElsewhereCell[] = []
     for (const s of others) {
       const { points: _, ...key } = s
-      const points = await store.getSeriesPoints(key, HISTORY_EXCLUDES)
+      const points = await store.getSeriesPoints(key, HISTORY_POINTS)
       const recorded = (await store.listChanges({ series: key, status: ['provisional', 'confirmed'] })).rows
       cells.push(readAcross(c, s.machine, points, recorded, { from, to }))
       machines.add(s.machine)

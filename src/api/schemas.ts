@@ -502,6 +502,11 @@ export const OverviewRowSchema = z.object({
   against: z.enum(['previous run', 'merge base']),
   latest: RunBriefSchema,
   previous: RunBriefSchema.nullable(),
+  /**
+   * Run ids of the line's recent history, newest first (at most 12; the head first): the order
+   * `latest` and `previous` are taken in, without a nightly's reference and pair-round runs.
+   */
+  recent: z.array(z.number().int()),
   /** Head over the build before it; insufficient when there is none or nothing to compare. */
   geometricMean: GeometricMeanSchema,
   results: z.object({

@@ -8,7 +8,7 @@ import {
   decodePyperfBytes,
   groupEpochs,
   groupOf,
-  HISTORY_EXCLUDES,
+  HISTORY_POINTS,
   mergeBaseRun,
   parsePyperf,
   pyperfToRun,
@@ -556,12 +556,13 @@ function seriesHandlers(
       workloadVersion: version,
     }
     const metric = query.metric
-    // Bisection's runs measure a few builds to answer one question; the timeline is the
-    // nightly history, so they are left out (they stay in /runs).
+    // The timeline is the history detection reads: bisection's runs (a few builds measured to
+    // answer one question) and a nightly's pair-only runs (the older build's reference, pair
+    // rounds) are left out; they stay in /runs.
     const read = await store.getSeriesPoints(key, {
       withProcessMeans: options.raw && metric === undefined,
       withMetadata: metric !== undefined,
-      ...HISTORY_EXCLUDES,
+      ...HISTORY_POINTS,
       ...(query.failed ? { states: ['measured', 'failed', 'skipped'] as const } : {}),
     })
     if (read.length === 0) await refuseUnknownSeries(store, key, action)

@@ -17,7 +17,7 @@ test("a line's row is its head against the build before it, whatever ran later",
     const c1 = build('c1c1c1c1', '2024-09-01T00:00:00Z')
     const c2 = build('c2c2c2c2', '2024-09-02T00:00:00Z')
     const c3 = build('c3c3c3c3', '2024-09-03T00:00:00Z')
-    const [, ownC2, head] = await store.insertRuns([
+    const [first, ownC2, head, , , again] = await store.insertRuns([
       exampleRunWithResults({ startedAt: day(1), build: c1 }),
       exampleRunWithResults({ startedAt: day(2), build: c2 }),
       exampleRunWithResults({ startedAt: day(3), build: c3 }),
@@ -30,6 +30,8 @@ test("a line's row is its head against the build before it, whatever ran later",
     const { rows } = await computeOverview(store)
     assert.equal(rows.length, 1)
     assert.deepEqual([rows[0]?.latest.id, rows[0]?.previous?.id], [head, ownC2])
+    // Its recent history (the page's sparkline) in the same order, without the pair's runs.
+    assert.deepEqual(rows[0]?.recent, [head, ownC2, again, first])
   } finally {
     await store.close()
   }

@@ -107,30 +107,45 @@ export class OverviewMemo {
 /** Runs of a line read to find its head and the build before it (a nightly stores several per build). */
 const LINE_RUNS_READ = 24
 
+/** Runs of a line the overview lists as its recent history (the page's sparkline), newest first. */
+export const RECENT_RUNS = 12
+
 /**
- * The run the overview shows for a line and the one it is compared with, from the line's runs
- * newest commit first (`latestRunsByGroup` order `commit`). Runs read only as part of a pair (a
- * nightly's reference and pair rounds) are neither. A line of commits: its head (the newest build
- * by first-parent position when every run's build has one, else by commit date; its latest run)
- * against the latest run of the build before it. A line without commits (an interpreter found on
- * the machine, one build): its latest run against the run before it.
+ * A line's history from its runs newest commit first (`latestRunsByGroup` order `commit`), newest
+ * first: runs read only as part of a pair (a nightly's reference and pair rounds) left out; a line
+ * of commits by first-parent position when every run's build has one, else by commit date (the
+ * store's order; a build's runs newest start first); a line without commits (an interpreter found
+ * on the machine, one build) by start.
+ */
+export function lineHistory(runs: readonly RunRow[]): RunRow[] {
+  const history = runs.filter((r) => !pairOnly(r.metadata.purpose))
+  const dated = history.filter((r) => r.build.commitDateUtc !== null)
+  if (dated.length === 0) {
+    return [...history].sort((a, b) =>
+      a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id,
+    )
+  }
+  const ancestry = dated.every((r) => historyOrderOf(r) !== null)
+  // Sorted copies keep the store's order (commit date, then start) among equals.
+  return ancestry ? [...dated].sort((a, b) => historyOrderOf(b)! - historyOrderOf(a)!) : dated
+}
+
+/**
+ * The run the overview shows for a line and the one it is compared with (lineHistory): a line of
+ * commits, its head (the newest build's latest run) against the latest run of the build before
+ * it; a line without commits, its latest run against the run before it.
  */
 export function lineHeadAndPrevious(runs: readonly RunRow[]): {
   latest: RunRow | undefined
   before: RunRow | undefined
 } {
-  const history = runs.filter((r) => !pairOnly(r.metadata.purpose))
-  const dated = history.filter((r) => r.build.commitDateUtc !== null)
-  if (dated.length === 0) {
-    const byStart = [...history].sort((a, b) =>
-      a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id,
-    )
-    return { latest: byStart[0], before: byStart[1] }
-  }
-  const ancestry = dated.every((r) => historyOrderOf(r) !== null)
-  // Sorted copies keep the store's order (commit date, then start) among equals.
-  const ordered = ancestry ? [...dated].sort((a, b) => historyOrderOf(b)! - historyOrderOf(a)!) : dated
+  return headOf(lineHistory(runs))
+}
+
+/** lineHeadAndPrevious of a line's history (lineHistory's order). */
+function headOf(ordered: readonly RunRow[]): { latest: RunRow | undefined; before: RunRow | undefined } {
   const latest = ordered[0]
+  if (latest?.build.commitDateUtc === null) return { latest, before: ordered[1] }
   const before = ordered.find((r) => r.build.id !== latest?.build.id)
   return { latest, before }
 }
@@ -161,7 +176,8 @@ export async function computeOverview(
   })
   const rows = []
   for (const g of groups) {
-    const { latest, before } = lineHeadAndPrevious(g.runs)
+    const history = lineHistory(g.runs)
+    const { latest, before } = headOf(history)
     if (latest === undefined) continue
     const experiment = isExperiment(latest.build.branch, latest.build.metadata.lineage_rule)
     const base = experiment ? await mergeBaseRun(store, latest.id) : null
@@ -205,6 +221,7 @@ export async function computeOverview(
       against: experiment ? ('merge base' as const) : ('previous run' as const),
       latest: brief(latest),
       previous: previous === undefined ? null : brief(previous),
+      recent: history.slice(0, RECENT_RUNS).map((r) => r.id),
       geometricMean,
       results,
       changes,

@@ -1,4 +1,4 @@
-import { HISTORY_EXCLUDES } from '../analysis/index.ts'
+import { HISTORY_POINTS } from '../analysis/index.ts'
 import { type JsonValue, Memo } from '../lib/index.ts'
 import { buildToBuildNoise } from '../stats/index.ts'
 import type {
@@ -94,6 +94,8 @@ const CACHED_MEANS = 100
  * listed here makes the summary be made again).
  */
 interface PointsDigest {
+  /** DIGEST_FORMAT when made: a digest of an earlier rule (pair-only runs counted as points) is made again. */
+  readonly format: number
   readonly unit: string | null
   readonly values: readonly number[]
   readonly latest: {
@@ -106,13 +108,16 @@ interface PointsDigest {
   readonly changeRuns: readonly (readonly [number, number])[]
 }
 
+/** What the digests in the store's cache were made by; 2: HISTORY_POINTS (pair-only runs left out). */
+const DIGEST_FORMAT = 2
+
 /** The digest of a series' points, made from them (they are read here). */
 async function digestPoints(
   store: SeriesReader,
   s: SeriesKey,
   changes: readonly ChangeRow[],
 ): Promise<PointsDigest> {
-  const points = await store.getSeriesPoints(s, HISTORY_EXCLUDES)
+  const points = await store.getSeriesPoints(s, HISTORY_POINTS)
   const measured = points.filter((p) => p.summary.mean !== null && p.summary.mean > 0)
   const means = measured.map((p) => p.summary.mean as number)
   const last = measured.at(-1)
@@ -124,6 +129,7 @@ async function digestPoints(
     if (runId !== undefined) changeRuns.push([c.firstBad.resultId, runId])
   }
   return {
+    format: DIGEST_FORMAT,
     unit: last?.unit ?? null,
     values: means.slice(-CACHED_MEANS),
     latest:
@@ -152,6 +158,7 @@ async function pointsDigest(
   const usable = (d: PointsDigest | null | undefined): d is PointsDigest =>
     typeof d === 'object' &&
     d !== null &&
+    d.format === DIGEST_FORMAT &&
     Array.isArray(d.values) &&
     Array.isArray(d.changeRuns) &&
     (change === undefined || d.changeRuns.some(([resultId]) => resultId === change.firstBad.resultId))

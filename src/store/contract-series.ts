@@ -56,6 +56,34 @@ function seriesListing(withStore: WithStore): void {
       )
     }))
 
+  test('getSeriesPoints() leaves out the runs whose metadata.purpose is excluded, and keeps runs without one', () =>
+    withStore(async (store) => {
+      await store.insertRuns([
+        exampleRunWithResults({}, { workloads: ['nbody'] }),
+        exampleRunWithResults(
+          { startedAt: '2024-10-02T10:00:00Z', metadata: { purpose: 'reference', reference_of: 'x' } },
+          { workloads: ['nbody'] },
+        ),
+        exampleRunWithResults(
+          { startedAt: '2024-10-03T10:00:00Z', metadata: { purpose: 'pair-round' } },
+          { workloads: ['nbody'] },
+        ),
+        exampleRunWithResults(
+          { startedAt: '2024-10-04T10:00:00Z', metadata: { purpose: 'nightly', note: 'purpose: reference' } },
+          { workloads: ['nbody'] },
+        ),
+      ])
+      const key = exampleSeriesKey('nbody')
+      assert.equal((await store.getSeriesPoints(key)).length, 4)
+      const history = await store.getSeriesPoints(key, { excludePurposes: ['reference', 'pair-round'] })
+      assert.deepEqual(
+        history.map((p) => p.runStartedAt.slice(0, 10)),
+        ['2024-10-01', '2024-10-04'],
+      )
+      assert.equal((await store.getSeriesPoints(key, { excludePurposes: ['nightly'] })).length, 3)
+      await rejectsWith(store.getSeriesPoints(key, { excludePurposes: [''] }), 'bad-input', /excludePurposes/)
+    }))
+
   test('listSeries() lists each machine × runtime × config × branch × workload version with its measured points', () =>
     withStore(async (store) => {
       const local = exampleBuild('l1', { branch: null, identity: 'local:1' })

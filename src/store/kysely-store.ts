@@ -289,7 +289,7 @@ class KyselyStore implements Store {
   }
 
   getSeriesPoints(key: SeriesKey, options?: SeriesPointQuery): Promise<SeriesPoint[]> {
-    return this.#read('get series points', (db) => series.getSeriesPoints(db, key, options))
+    return this.#read('get series points', (db) => series.getSeriesPoints(db, this.dialect, key, options))
   }
 
   // ---- the series index's cached summaries (series-index.ts) ----

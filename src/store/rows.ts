@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { InterpreterInfo, ResultState } from '../model/index.ts'
 import type { Database } from './schema.ts'
-import type { BuildRow, ResultSummary } from './types.ts'
+import type { BuildRow, ResultSummary, StoreDialect } from './types.ts'
 
 // Helpers shared by the store's aggregate modules (runs, series, machines, builds, tokens, alerts,
 // the pipeline journal): normalising what the drivers return, parsing JSON columns, paging
@@ -34,6 +34,18 @@ export function json<T>(value: unknown): T {
 /** `json` for a nullable column: null (or a missing value) stays null. */
 export function jsonOrNull<T>(value: unknown): T | null {
   return value === null || value === undefined ? null : json<T>(value)
+}
+
+/**
+ * The text of one top-level key of a JSON text column (`runs.metadata`), in the dialect's own JSON
+ * functions; null when the key is absent. `key` is a constant of the code, never input: it is
+ * checked, and both it and the column are passed as SQL values and identifiers, never pasted.
+ */
+export function jsonKeyText(dialect: StoreDialect, column: string, key: string): RawBuilder<string | null> {
+  if (!/^[a-z_]{1,40}$/.test(key)) throw new Error(`jsonKeyText: not a plain key: ${key}`)
+  return dialect === 'sqlite'
+    ? sql<string | null>`json_extract(${sql.ref(column)}, ${`$.${key}`})`
+    : sql<string | null>`(cast(${sql.ref(column)} as jsonb) ->> cast(${key} as text))`
 }
 
 /** Result states as stored in `results.state`. */

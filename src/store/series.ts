@@ -1,8 +1,25 @@
+import { sql } from 'kysely'
 import { type JsonObject, LangperfError, quote } from '../lib/index.ts'
 import type { ResultState, RunStatus } from '../model/index.ts'
-import { type Db, json, num, RESULT_STATES, SUMMARY_COLUMNS, toState, toSummary } from './rows.ts'
+import {
+  type Db,
+  json,
+  jsonKeyText,
+  num,
+  RESULT_STATES,
+  SUMMARY_COLUMNS,
+  toState,
+  toSummary,
+} from './rows.ts'
 import { namedSeries, resultsWithBuilds, SERIES_KEY_COLUMNS } from './series-index.ts'
-import type { SeriesInfo, SeriesKey, SeriesPoint, SeriesPointQuery, SeriesQuery } from './types.ts'
+import type {
+  SeriesInfo,
+  SeriesKey,
+  SeriesPoint,
+  SeriesPointQuery,
+  SeriesQuery,
+  StoreDialect,
+} from './types.ts'
 import { checkName } from './validate.ts'
 
 // Series (SeriesReader): one workload version × runtime × config × branch on one machine, as
@@ -41,6 +58,7 @@ export async function listSeries(db: Db, query: SeriesQuery = {}): Promise<Serie
 /** The points of one series, ordered by commit date (UTC, none last), run start and run id. */
 export async function getSeriesPoints(
   db: Db,
+  dialect: StoreDialect,
   key: SeriesKey,
   options: SeriesPointQuery = {},
 ): Promise<SeriesPoint[]> {
@@ -54,6 +72,8 @@ export async function getSeriesPoints(
   if (states.length === 0) return []
   for (const s of states) toStateOrBadInput(s, what)
   const withMeans = options.withProcessMeans === true
+  const purposes = options.excludePurposes ?? []
+  for (const p of purposes) checkName(p, 'excludePurposes', what)
   // Driven from the series' runs, not from the workload: a workload has results in every run
   // of every machine and config (33 k for 5 years of 18 daily runs), a series only in its own
   // (1.8 k). The planners pick the workload index for the plain join, so the runs come as an
@@ -76,6 +96,12 @@ export async function getSeriesPoints(
         ? builds.where('sb.branch', 'is', null)
         : builds.where('sb.branch', '=', key.branch)
     })
+    // A run without a purpose is history; coalesce keeps it (NOT IN over a null is never true).
+    .$if(purposes.length > 0, (q) =>
+      q.where(sql<string>`coalesce(${jsonKeyText(dialect, 'sr.metadata', 'purpose')}, '')`, 'not in', [
+        ...purposes,
+      ]),
+    )
   const rows = await resultsWithBuilds(db)
     .select([
       'r.id',

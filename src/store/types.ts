@@ -305,6 +305,11 @@ export interface SeriesPointQuery {
    * hold the warm-up, not the steady state the history follows).
    */
   readonly excludePresets?: readonly string[]
+  /**
+   * Leave out the runs whose `metadata.purpose` is one of these (e.g. a nightly's `reference` and
+   * `pair-round` runs: read as pairs with the night's new build, not points of the history).
+   */
+  readonly excludePurposes?: readonly string[]
 }
 
 /** One result in a series, with the build and run it belongs to. */

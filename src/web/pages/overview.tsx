@@ -17,29 +17,19 @@ import { CommitLink } from './parts.tsx'
 // build before it and against a baseline release, a sparkline of its recent history, and the
 // newest alerts.
 
-/** Runs in a sparkline. */
-const SPARK_RUNS = 12
-
 /** A final release version (3.12.1, 3.13), not an alpha, beta, release candidate or dev build. */
 export const RELEASE_RE = /^\d+\.\d+(?:\.\d+)?$/
 
-/** The geometric mean of run means relative to the newest run, oldest first (the sparkline). */
+/**
+ * The geometric mean of run means relative to the head, oldest first (the sparkline): the line's
+ * recent history as the overview gives it (`row.recent`, in history order, without a nightly's
+ * pair-only runs), not the runs started last.
+ */
 async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | null)[]> {
-  const page = await ctx.api.listRuns({
-    query: {
-      machine: row.machine,
-      runtime: row.runtime,
-      config: row.config,
-      ...(row.branch === null ? {} : { branch: row.branch }),
-      status: 'complete',
-      limit: SPARK_RUNS * 2,
-    },
-  })
-  const runs = page.items.filter((r) => r.build.branch === row.branch).slice(0, SPARK_RUNS)
   const means: Map<string, number>[] = []
-  for (const run of runs) {
+  for (const id of row.recent) {
     const read = async () => {
-      const detail = await ctx.api.getRun({ params: { id: run.id } })
+      const detail = await ctx.api.getRun({ params: { id } })
       const m = new Map<string, number>()
       for (const r of detail.results) {
         if (r.outcome.state === 'measured' && r.summary.mean !== null && r.summary.mean > 0) {
@@ -49,7 +39,7 @@ async function sparkline(ctx: PageContext, row: OverviewRow): Promise<(number | 
       return m
     }
     // A complete run's results never change: its means are remembered across requests.
-    means.push(ctx.memo === undefined ? await read() : await ctx.memo.get(`run-means:${run.id}`, read))
+    means.push(ctx.memo === undefined ? await read() : await ctx.memo.get(`run-means:${id}`, read))
   }
   const newest = means[0]
   if (newest === undefined) return []
@@ -242,7 +232,7 @@ function MachineBlock(props: {
                 <span title="workloads significantly slower / faster / the same">▲ / ▼ / =</span>
               </th>
               <th scope="col">against baseline</th>
-              <th scope="col">last {SPARK_RUNS} runs</th>
+              <th scope="col">recent history</th>
             </tr>
           </thead>
           <tbody>
