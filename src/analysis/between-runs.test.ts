@@ -125,6 +125,95 @@ test('repeated runs of the compared build teach the between-run noise, and A/A o
   await s.close()
 })
 
+/** A nightly line: one run per commit, `levels[i]` the i-th build's level for every workload. */
+async function lineStore(levels: readonly number[], workloads: Record<string, number>) {
+  const s = await openSqliteStore(':memory:')
+  const day = (i: number) => new Date(Date.UTC(2024, 9, 1 + i, 10)).toISOString()
+  const ids = await s.insertRuns(
+    levels.map((l, i) => ({
+      run: exampleRunSpec({
+        startedAt: day(i),
+        build: exampleBuild(i.toString(16).padStart(40, 'c'), { commitDateUtc: day(i) }),
+      }),
+      status: 'complete' as const,
+      finishedAt: null,
+      results: Object.entries(workloads).map(([name, mean]) => result(name, mean * l)),
+    })),
+  )
+  return { store: s, ids }
+}
+
+test("a line's successive builds teach the between-run noise where the compared builds have no repeats", async () => {
+  // Twelve nightly builds whose levels wander by about 0.5 % from run to run, each run precise to
+  // 0.1 %: far less than the stated 2 %.
+  const levels = [1.0, 1.004, 0.996, 1.006, 0.998, 1.002, 0.995, 1.005, 1.0, 0.997, 1.003, 1.001]
+  const { store: s, ids } = await lineStore(levels, { nbody: 0.1, go: 0.2 })
+  const last = ids.length - 1
+  const report = await compareRuns(s, ids[last - 1]!, ids[last]!)
+  const nbody = report.rows.find((r) => r.workload === 'nbody')!
+  assert.equal(nbody.betweenRuns?.source, 'history')
+  assert.equal(nbody.betweenRuns?.runs, 12)
+  assert.equal(report.acrossRuns.suite?.source, 'history')
+  // σ from the successive differences by their MAD, less the within part, halved.
+  const logs = levels.map(Math.log)
+  const d = logs.slice(1).map((y, i) => Math.abs(y - (logs[i] ?? 0)))
+  const sorted = [...d].sort((a, b) => a - b)
+  const med =
+    sorted.length % 2
+      ? sorted[sorted.length >> 1]!
+      : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
+  const expected = (1.482602218505602 * med) / Math.SQRT2
+  assert.ok(
+    Math.abs((nbody.betweenRuns?.sigma ?? 0) - expected) < 0.0005,
+    `${nbody.betweenRuns?.sigma} vs ${expected}`,
+  )
+  assert.ok((nbody.betweenRuns?.sigma ?? 1) < DEFAULT_BETWEEN_RUN_SIGMA / 2)
+  // A 5 % step at the newest build now reads "slower"; under the stated 2 % (± 5.5 % on a ratio)
+  // it would not. (Twelve builds give the estimate 4 degrees of freedom: the interval is wide.)
+  const stepped = await lineStore([...levels.slice(0, -1), 1.05], { nbody: 0.1, go: 0.2 })
+  const n = stepped.ids.length - 1
+  const after = await compareRuns(stepped.store, stepped.ids[n - 1]!, stepped.ids[n]!)
+  assert.equal(after.geometricMeanVerdict, 'slower', JSON.stringify(after.geometricMean))
+  const g = after.geometricMean
+  assert.ok(g.kind === 'geometric-mean-ratio' && g.measurement.kind === 'interval')
+  assert.ok(g.measurement.high / g.measurement.low < 1.08, JSON.stringify(g.measurement))
+  await s.close()
+  await stepped.store.close()
+})
+
+test('a line of fewer than nine builds keeps the stated default, and repeats of the compared builds come first', async () => {
+  const { store: s, ids } = await lineStore([1.0, 1.004, 0.996, 1.006, 0.998, 1.002, 0.995, 1.005], {
+    nbody: 0.1,
+  })
+  const report = await compareRuns(s, ids[6]!, ids[7]!)
+  assert.equal(report.rows[0]?.betweenRuns?.source, 'default')
+  assert.equal(report.acrossRuns.suite?.source, 'default')
+  await s.close()
+  // Repeats of both compared builds (three runs each) and a long line: the repeats are read.
+  const levels = [1.0, 1.004, 0.996, 1.006, 0.998, 1.002, 0.995, 1.005, 1.0, 0.997, 1.003, 1.001]
+  const line = await lineStore(levels, { nbody: 0.1 })
+  const [a, b] = [line.ids.length - 2, line.ids.length - 1]
+  const runA = (await line.store.getRun(line.ids[a]!))!
+  const runB = (await line.store.getRun(line.ids[b]!))!
+  for (const [i, run] of [runA, runB, runA, runB].entries()) {
+    await line.store.insertRuns([
+      {
+        run: exampleRunSpec({
+          startedAt: new Date(Date.UTC(2024, 11, 1 + i, 10)).toISOString(),
+          build: exampleBuild(run.build.commitSha!, { commitDateUtc: run.build.commitDateUtc }),
+        }),
+        status: 'complete',
+        finishedAt: null,
+        results: [result('nbody', 0.1 * (i % 2 ? 1.02 : 0.98))],
+      },
+    ])
+  }
+  const repeated = await compareRuns(line.store, line.ids[a]!, line.ids[b]!)
+  assert.equal(repeated.rows[0]?.betweenRuns?.source, 'learned')
+  assert.equal(repeated.rows[0]?.betweenRuns?.runs, 6)
+  await line.store.close()
+})
+
 test('separate runs with different loop counts or a loaded machine carry caveats naming the facts', async () => {
   const loaded = exampleEnvironment()
   const busy = { ...loaded, tuning: { ...loaded.tuning, loadAverage1m: 9.5 } }

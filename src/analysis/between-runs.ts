@@ -1,20 +1,19 @@
+import { DEFAULT_BETWEEN_RUN_SIGMA } from '../model/index.ts'
 import type { ExtraLogVariance } from '../stats/index.ts'
-import { mean, variance } from '../stats/index.ts'
+import { mean, successiveRunNoise, variance } from '../stats/index.ts'
 import type { ResultRow, RunReader, RunRow } from '../store/index.ts'
+import { HISTORY_EXCLUDES, historyOrderOf } from './detect-series.ts'
+import { pairOnly } from './paired.ts'
 
 // Comparing two builds measured in separate runs (docs/stats.md, "Comparing separate runs"):
 // within one run the processes of both builds share the machine's state of the moment, but a
 // build's mean moves from one run to the next by more than its own interval says (load, heat,
 // layout, a noisy neighbour). That between-run noise is learned from repeated runs of the same
-// builds on the same machine, or taken from a stated conservative default until they exist.
+// builds on the same machine; else from the successive differences of the builds of their line
+// (branch × config) on that machine, as detection learns its noise; else it is a stated
+// conservative default.
 
-/**
- * Between-run σ of a build's mean (log scale ≈ relative) assumed until repeated runs of the
- * compared builds teach it: twice the median relative difference of consecutive nightly runs of
- * neighbouring CPython commits on a tuned machine (0.8–1.05 %, so σ ≈ 1 %), for machines that
- * are not tuned.
- */
-export const DEFAULT_BETWEEN_RUN_SIGMA = 0.02
+export { DEFAULT_BETWEEN_RUN_SIGMA }
 
 /** Fewest degrees of freedom (repeats beyond the first, summed over builds) to trust a learned σ. */
 export const MIN_LEARNED_DOF = 2
@@ -22,16 +21,33 @@ export const MIN_LEARNED_DOF = 2
 /** Repeated runs read per build, newest first. */
 export const MAX_REPEATS_PER_BUILD = 12
 
+/** A line's newest builds whose successive differences teach the between-run noise. */
+export const HISTORY_BUILDS = 30
+
+/** Fewest successive differences of a line's builds to learn the between-run noise from. */
+export const MIN_HISTORY_DIFFERENCES = 8
+
 /** The between-run noise of one workload (or of the suite's geometric mean). */
 export interface BetweenRunNoise {
-  /** `learned` from repeated runs of the compared builds on their machines, or the stated `default`. */
-  readonly source: 'learned' | 'default'
+  /**
+   * `learned` from repeated runs of the compared builds on their machines; `history` from the
+   * successive differences of their line's newest builds there (an upper bound: the commits
+   * between builds are in it); or the stated `default`.
+   */
+  readonly source: 'learned' | 'history' | 'default'
   /** σ of a run's log mean beyond its within-run sampling error. */
   readonly sigma: number
   /** Degrees of freedom of sigma: repeats beyond the first summed over builds (Infinity for the default). */
   readonly dof: number
   /** Runs the estimate was learned from (0 for the default). */
   readonly runs: number
+}
+
+const DEFAULT_NOISE: BetweenRunNoise = {
+  source: 'default',
+  sigma: DEFAULT_BETWEEN_RUN_SIGMA,
+  dof: Number.POSITIVE_INFINITY,
+  runs: 0,
 }
 
 /** What a comparison of two runs adds for the runs being separate. */
@@ -84,17 +100,129 @@ function pooled(groups: readonly (readonly Reading[])[]): { sigma: number; dof: 
   return { sigma: dof > 0 ? Math.sqrt(Math.max(0, numerator / dof)) : 0, dof, runs }
 }
 
-function decide(p: { sigma: number; dof: number; runs: number }): BetweenRunNoise {
-  return p.dof >= MIN_LEARNED_DOF
-    ? { source: 'learned', ...p }
-    : { source: 'default', sigma: DEFAULT_BETWEEN_RUN_SIGMA, dof: Number.POSITIVE_INFINITY, runs: 0 }
+/** Repeats when there are enough, else the line's history when it has enough builds, else the default. */
+function decide(
+  p: { sigma: number; dof: number; runs: number },
+  history: BetweenRunNoise | undefined,
+): BetweenRunNoise {
+  if (p.dof >= MIN_LEARNED_DOF) return { source: 'learned', ...p }
+  return history ?? DEFAULT_NOISE
+}
+
+/**
+ * The newest HISTORY_BUILDS builds of `run`'s line (machine × runtime × config × branch), a run
+ * each (its newest), oldest first in history order (first-parent position when every build has
+ * one, else commit date): the points detection reads, without a nightly's pair-only runs,
+ * bisection's runs, warm-up or instruction-count series. Empty for a build without a branch or
+ * commit date (an interpreter found on the machine: no line).
+ */
+async function lineBuilds(store: RunReader, run: RunRow): Promise<RunRow[]> {
+  const b = run.build
+  if (b.branch === null || b.commitDateUtc === null) return []
+  const page = await store.listRuns({
+    machine: run.machine,
+    runtime: b.runtime,
+    config: b.config,
+    branch: b.branch,
+    status: 'complete',
+    limit: HISTORY_BUILDS * 3,
+  })
+  const newestOfBuild = new Map<number, RunRow>()
+  for (const r of page.rows) {
+    if (
+      r.build.branch !== b.branch ||
+      r.build.commitDateUtc === null ||
+      pairOnly(r.metadata.purpose) ||
+      (HISTORY_EXCLUDES.excludeSuites as readonly string[]).includes(r.suite) ||
+      (HISTORY_EXCLUDES.excludePresets as readonly string[]).includes(r.preset)
+    ) {
+      continue
+    }
+    if (!newestOfBuild.has(r.build.id)) newestOfBuild.set(r.build.id, r)
+  }
+  const runs = [...newestOfBuild.values()]
+  const ancestry = runs.every((r) => historyOrderOf(r) !== null)
+  runs.sort((x, y) =>
+    ancestry
+      ? historyOrderOf(x)! - historyOrderOf(y)!
+      : (x.build.commitDateUtc ?? '') < (y.build.commitDateUtc ?? '')
+        ? -1
+        : (x.build.commitDateUtc ?? '') > (y.build.commitDateUtc ?? '')
+          ? 1
+          : x.build.id - y.build.id,
+  )
+  return runs.slice(-HISTORY_BUILDS)
+}
+
+/**
+ * The between-run noise of each workload and of their geometric mean read from the successive
+ * differences of the line's builds (stats' successiveRunNoise) on each side's machine, pooled over
+ * the sides (one σ² per difference); the suite's difference between two builds is the mean of the
+ * workloads' over those both measured, when they are at least half of `names`.
+ */
+async function learnFromHistory(
+  store: RunReader,
+  sides: readonly { readonly run: RunRow; readonly side: 'base' | 'candidate' }[],
+  names: readonly string[],
+  workloads: ReadonlyMap<string, { readonly base: string; readonly candidate: string }>,
+): Promise<{ workloads: Map<string, BetweenRunNoise>; suite: BetweenRunNoise | undefined }> {
+  const diffs = new Map<string, { d: number; w: number }[]>(names.map((n) => [n, []]))
+  const suiteDiffs: { d: number; w: number }[] = []
+  let runs = 0
+  const lines = new Set<string>()
+  for (const { run, side } of sides) {
+    const b = run.build
+    const line = JSON.stringify([run.machine, b.runtime, b.config, b.branch])
+    if (lines.has(line)) continue
+    lines.add(line)
+    const builds = await lineBuilds(store, run)
+    if (builds.length < 2) continue
+    runs += builds.length
+    const readings: Map<string, Reading>[] = []
+    for (const r of builds) {
+      const m = new Map<string, Reading>()
+      for (const result of await store.getResults(r.id, { workloads: names })) {
+        if (result.workload.version !== workloads.get(result.workload.name)?.[side]) continue
+        const reading = readingOf(result)
+        if (reading) m.set(result.workload.name, reading)
+      }
+      readings.push(m)
+    }
+    for (let i = 1; i < readings.length; i++) {
+      const [before, after] = [readings[i - 1]!, readings[i]!]
+      const common: { d: number; w: number }[] = []
+      for (const [name, a] of after) {
+        const p = before.get(name)
+        if (p === undefined) continue
+        const x = { d: a.logMean - p.logMean, w: a.within + p.within }
+        diffs.get(name)?.push(x)
+        common.push(x)
+      }
+      if (common.length > 0 && 2 * common.length >= names.length) {
+        const k = common.length
+        suiteDiffs.push({ d: mean(common.map((x) => x.d)), w: common.reduce((t, x) => t + x.w, 0) / (k * k) })
+      }
+    }
+  }
+  const of = (xs: readonly { d: number; w: number }[]): BetweenRunNoise | undefined => {
+    const n = successiveRunNoise(xs, MIN_HISTORY_DIFFERENCES)
+    return n === undefined ? undefined : { source: 'history', sigma: n.sigma, dof: n.dof, runs }
+  }
+  const out = new Map<string, BetweenRunNoise>()
+  for (const [name, xs] of diffs) {
+    const n = of(xs)
+    if (n !== undefined) out.set(name, n)
+  }
+  return { workloads: out, suite: of(suiteDiffs) }
 }
 
 /**
  * The between-run noise of each compared workload and of their geometric mean, learned from the
  * complete runs of each side's build on that side's machine (the compared runs among them, at
- * most MAX_REPEATS_PER_BUILD each), or the default where fewer than MIN_LEARNED_DOF repeats
- * exist. `workloads` maps each compared workload name to its version on each side.
+ * most MAX_REPEATS_PER_BUILD each); where fewer than MIN_LEARNED_DOF repeats exist, from the
+ * successive differences of the newest HISTORY_BUILDS builds of each side's line there (at least
+ * MIN_HISTORY_DIFFERENCES); else the default. `workloads` maps each compared workload name to its
+ * version on each side.
  */
 export async function learnAcrossRuns(
   store: RunReader,
@@ -146,7 +274,12 @@ export async function learnAcrossRuns(
     for (const [name, readings] of ofBuild) groups.get(name)?.push(readings)
     suiteGroups.push(suiteReadings)
   }
+  const repeats = new Map(names.map((n) => [n, pooled(groups.get(n) ?? [])]))
+  const suiteRepeats = pooled(suiteGroups)
+  const short =
+    suiteRepeats.dof < MIN_LEARNED_DOF || [...repeats.values()].some((p) => p.dof < MIN_LEARNED_DOF)
+  const history = short ? await learnFromHistory(store, sides, names, workloads) : undefined
   const out = new Map<string, BetweenRunNoise>()
-  for (const name of names) out.set(name, decide(pooled(groups.get(name) ?? [])))
-  return { interleaved: false, workloads: out, suite: decide(pooled(suiteGroups)) }
+  for (const name of names) out.set(name, decide(repeats.get(name)!, history?.workloads.get(name)))
+  return { interleaved: false, workloads: out, suite: decide(suiteRepeats, history?.suite) }
 }

@@ -390,14 +390,18 @@ export const IntervalSchema = z.object({
 /** The verdicts of a comparison. */
 export const VERDICTS = ['faster', 'slower', 'no-difference', 'insufficient'] as const
 
-/** The noise between separate runs in a comparison's interval: learned, or the stated default. */
+/**
+ * The noise between separate runs in a comparison's interval: `learned` from repeated runs of the
+ * compared builds, `history` from the successive differences of their line's newest builds on the
+ * machine, or the stated `default`.
+ */
 export const BetweenRunNoiseSchema = z.object({
-  source: z.enum(['learned', 'default']),
+  source: z.enum(['learned', 'history', 'default']),
   /** σ of one run's log mean beyond its within-run error (≈ relative). */
   sigma: z.number(),
   /** Degrees of freedom of sigma; null for the stated default (not estimated). */
   dof: z.number().nullable(),
-  /** Runs it was learned from (0 for the default). */
+  /** Runs it was learned from (0 for the default; for `history`, the builds read, a run each). */
   runs: z.number().int(),
 })
 

@@ -1,12 +1,6 @@
-import {
-  type CompareReport,
-  compareRuns,
-  DEFAULT_BETWEEN_RUN_SIGMA,
-  resolveRunSelector,
-  slowdownsOver,
-} from '../../analysis/index.ts'
+import { type CompareReport, compareRuns, resolveRunSelector, slowdownsOver } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
-import { DEFAULT_MIN_EFFECT } from '../../model/index.ts'
+import { DEFAULT_MIN_EFFECT, separateRunsSentence } from '../../model/index.ts'
 import type { Verdict } from '../../stats/index.ts'
 import type { RunReader, RunRow } from '../../store/index.ts'
 import { type CommonOptions, type Ctx, withStore } from '../context.ts'
@@ -60,18 +54,7 @@ export function runLabel(r: RunRow): string {
 export function acrossRunsLines(report: CompareReport): string[] {
   const suite = report.acrossRuns.suite
   if (report.acrossRuns.interleaved || suite === null) return []
-  const learned = report.rows.filter((r) => r.betweenRuns?.source === 'learned').length
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`
-  const how =
-    learned === 0
-      ? `a stated default of ${pct(DEFAULT_BETWEEN_RUN_SIGMA)} per run, until repeated runs of these builds on this machine teach it`
-      : `learned from repeated runs of these builds on their machine for ${learned} of ${report.rows.length} workloads` +
-        (suite.source === 'learned'
-          ? ` (the geometric mean: ± ${pct(suite.sigma)} per run, ${suite.runs} runs)`
-          : `, a stated default of ${pct(DEFAULT_BETWEEN_RUN_SIGMA)} elsewhere`)
-  return [
-    `Separate runs (not measured together): the intervals include the noise between runs, ${how}. Measure both builds in one \`langperf run\` for the tightest comparison.`,
-  ]
+  return [separateRunsSentence(report.rows, suite, (c) => `\`${c}\``)]
 }
 
 /** Renders a comparison report as text. */

@@ -8,7 +8,12 @@ export {
   epochKey,
   orderFromCommitDate,
 } from './epochs.ts'
-export { type BuildNoise, buildToBuildNoise } from './noise.ts'
+export {
+  type BuildNoise,
+  buildToBuildNoise,
+  type SuccessiveNoise,
+  successiveRunNoise,
+} from './noise.ts'
 export { type PreparedSeries, prepareSeries } from './prepare.ts'
 export { FOLLOW_UP_OUTCOMES, type FollowUp, type FollowUpOutcome, followUpProvisional } from './track.ts'
 export * from './types.ts'

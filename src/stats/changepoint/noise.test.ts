@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../../lib/index.ts'
-import { buildToBuildNoise, estimateNoise, measuredSeries, median, pointVariances } from './noise.ts'
+import {
+  buildToBuildNoise,
+  estimateNoise,
+  measuredSeries,
+  median,
+  pointVariances,
+  successiveRunNoise,
+} from './noise.ts'
 import { prepareSeries } from './prepare.ts'
 import { resolveOptions, type SeriesPoint } from './types.ts'
 
@@ -91,4 +98,28 @@ test('buildToBuildNoise() is the median relative difference between consecutive 
   assert.equal(buildToBuildNoise([]), undefined)
   // A constant series has no noise at all.
   assert.deepEqual(buildToBuildNoise([3, 3, 3]), { relative: 0, differences: 2 })
+})
+
+test('successiveRunNoise() recovers the run-to-run σ from successive differences, less the within-run part', () => {
+  const rng = createRng(11)
+  // 4000 runs of a line whose means wander by σ = 1.5 % from run to run, each read with a
+  // within-run standard error of 0.5 %, and one real 20 % step among them.
+  const tau = 0.015
+  const se = 0.005
+  const logs = Array.from(
+    { length: 4000 },
+    (_, i) => (i >= 2000 ? Math.log(1.2) : 0) + tau * gaussian(rng) + se * gaussian(rng),
+  )
+  const diffs = logs.slice(1).map((y, i) => ({ d: y - (logs[i] ?? 0), w: 2 * se * se }))
+  const noise = successiveRunNoise(diffs)
+  assert.ok(noise !== undefined)
+  assert.ok(Math.abs(noise.sigma - tau) < 0.001, `${noise.sigma}`)
+  assert.equal(noise.differences, 3999)
+  assert.ok(Math.abs(noise.dof - 0.3675 * 3999) < 1e-9)
+  // Runs as precise as they vary: nothing is left between runs.
+  assert.equal(successiveRunNoise(diffs.map((x) => ({ ...x, w: 1 })))?.sigma, 0)
+  // Too few differences, or unusable ones, say nothing.
+  assert.equal(successiveRunNoise(diffs.slice(0, 7)), undefined)
+  assert.equal(successiveRunNoise([...diffs.slice(0, 7), { d: Number.NaN, w: 0 }]), undefined)
+  assert.ok(successiveRunNoise(diffs.slice(0, 3), 3) !== undefined)
 })

@@ -179,6 +179,42 @@ export function buildToBuildNoise(values: readonly number[], window = 100): Buil
   return { relative: Math.expm1(median(diffs)), differences: diffs.length }
 }
 
+/** The run-to-run σ of a line's builds read from their successive differences (`successiveRunNoise`). */
+export interface SuccessiveNoise {
+  /** σ of one run's log mean beyond its within-run error (≈ relative). */
+  readonly sigma: number
+  /** Degrees of freedom of sigma, as a MAD's: MAD_EFFICIENCY × differences. */
+  readonly dof: number
+  /** Successive differences it was read from. */
+  readonly differences: number
+}
+
+/**
+ * The noise between separate runs of a line's builds, from their successive differences, as
+ * detection learns its noise: consecutive builds in history order differ by the run-to-run σ
+ * twice (one σ² from each run), by each run's own sampling error, and by what the commits between
+ * them changed. The differences' σ by the MAD (1.4826 × median |d|; a few real steps among them
+ * barely move it), squared, less the median within-run part of a difference, halved: σ² =
+ * max(0, (σ_d² − w) / 2). The commits' part is left in, so this is an upper bound of the run-to-run
+ * noise: a comparison's interval it widens stays honest. `differences` holds the successive
+ * differences themselves (`d`) and the within-run variance of each (`w`); undefined below
+ * `minDifferences` (default 8).
+ */
+export function successiveRunNoise(
+  differences: readonly { readonly d: number; readonly w: number }[],
+  minDifferences = 8,
+): SuccessiveNoise | undefined {
+  const usable = differences.filter((x) => Number.isFinite(x.d) && Number.isFinite(x.w) && x.w >= 0)
+  if (usable.length < Math.max(2, minDifferences)) return undefined
+  const sd = MAD_TO_SIGMA * median(usable.map((x) => Math.abs(x.d)))
+  const within = median(usable.map((x) => x.w))
+  return {
+    sigma: Math.sqrt(Math.max(0, (sd * sd - within) / 2)),
+    dof: MAD_EFFICIENCY * usable.length,
+    differences: usable.length,
+  }
+}
+
 /** Median of a non-empty list (mean of the two middle values for an even count). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -1,3 +1,4 @@
+import { separateRunsSentence } from '../../model/index.ts'
 import { CompareTable, GeometricMean } from '../components.tsx'
 import { allPages, type Out, type PageContext, type PageResult, type Run } from '../context.ts'
 import { formatDate } from '../format.ts'
@@ -332,17 +333,7 @@ function CompareNotices(props: { readonly c: Out<'compare'>; readonly rows: read
 export function separateRunsText(c: Out<'compare'>): string | null {
   const suite = c.acrossRuns.suite
   if (c.acrossRuns.interleaved || suite === null) return null
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`
-  const learned = c.rows.filter((r) => r.betweenRuns?.source === 'learned').length
-  const how =
-    learned === 0
-      ? `a stated ± ${pct(suite.sigma)} per run until repeated runs of these builds on this machine teach it`
-      : `learned from repeated runs of these builds for ${learned} of ${c.rows.length} workloads${
-          suite.source === 'learned'
-            ? ` (the geometric mean: ± ${pct(suite.sigma)} per run, ${suite.runs} runs)`
-            : ''
-        }`
-  return `The two runs were measured separately, not together: every interval includes the noise between runs, ${how}. Measure both builds in one langperf run for the tightest comparison.`
+  return separateRunsSentence(c.rows, suite)
 }
 
 /** The tag filter (server only: it is a GET form). */
