@@ -178,16 +178,19 @@ async function learnFromHistory(
     const builds = await lineBuilds(store, run)
     if (builds.length < 2) continue
     runs += builds.length
-    const readings: Map<string, Reading>[] = []
-    for (const r of builds) {
-      const m = new Map<string, Reading>()
-      for (const result of await store.getResults(r.id, { workloads: names })) {
-        if (result.workload.version !== workloads.get(result.workload.name)?.[side]) continue
-        const reading = readingOf(result)
-        if (reading) m.set(result.workload.name, reading)
-      }
-      readings.push(m)
+    // One lean read of the builds' summaries: the log of a result's mean and its squared
+    // relative standard error stand for the log mean of its process means and its variance.
+    const byRun = new Map<number, Map<string, Reading>>(builds.map((r) => [r.id, new Map()]))
+    for (const x of await store.getResultSummaries(
+      builds.map((r) => r.id),
+      { workloads: names },
+    )) {
+      const { mean: m, stdevProcessMeans: sd, nProcesses: k } = x.summary
+      if (x.workload.version !== workloads.get(x.workload.name)?.[side] || m === null || !(m > 0)) continue
+      const within = sd === null || k < 2 ? 0 : (sd / m) ** 2 / k
+      byRun.get(x.runId)?.set(x.workload.name, { logMean: Math.log(m), within })
     }
+    const readings = builds.map((r) => byRun.get(r.id) ?? new Map<string, Reading>())
     for (let i = 1; i < readings.length; i++) {
       const [before, after] = [readings[i - 1]!, readings[i]!]
       const common: { d: number; w: number }[] = []

@@ -118,6 +118,41 @@ function roundTrips(withStore: WithStore): void {
 /** Results: their summary, order and filters, and what addResult() and finishRun() refuse. */
 function results(withStore: WithStore): void {
   describe('results', () => {
+    test('getResultSummaries() reads the measured results of several runs, summaries only', () =>
+      withStore(async (store) => {
+        const [a, b] = await store.insertRuns([
+          exampleRunWithResults({}, { workloads: ['nbody', 'richards', 'json_dumps'] }),
+          exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z' }, { workloads: ['richards', 'nbody'] }),
+        ])
+        const { runId: c } = await store.beginRun(exampleRunSpec({ startedAt: '2024-10-03T10:00:00Z' }))
+        await store.addResult(c, failedResult())
+        const rows = await store.getResultSummaries([b!, a!, c], {
+          workloads: ['nbody', 'richards', 'spectral_norm'],
+        })
+        // By run id, then as stored; the failed result is left out.
+        assert.deepEqual(
+          rows.map((r) => [r.runId, r.workload.name]),
+          [
+            [a, 'nbody'],
+            [a, 'richards'],
+            [b, 'richards'],
+            [b, 'nbody'],
+          ],
+        )
+        const full = (await store.getResults(a!)).find((r) => r.workload.name === 'nbody')
+        assert.deepEqual(rows[0]?.summary, full?.summary)
+        assert.equal(rows[0]?.unit, full?.unit)
+        assert.equal((await store.getResultSummaries([a!, b!])).length, 5)
+        assert.deepEqual(await store.getResultSummaries([]), [])
+        assert.deepEqual(await store.getResultSummaries([a!], { workloads: [] }), [])
+        await rejectsWith(store.getResultSummaries([0]), 'bad-input', /runId/)
+        await rejectsWith(
+          store.getResultSummaries(Array.from({ length: 1001 }, (_, i) => i + 1)),
+          'bad-input',
+          /at most 1000 runs/,
+        )
+      }))
+
     test('getResults() computes the summary from per-process means', () =>
       withStore(async (store) => {
         const { runId } = await store.beginRun(exampleRunSpec())

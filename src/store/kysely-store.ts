@@ -65,6 +65,7 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  ResultSummaryRow,
   RunFacts,
   RunGroup,
   RunGroupQuery,
@@ -224,6 +225,13 @@ class KyselyStore implements Store {
   getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]>
   getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]> {
     return this.#read(`get results of run ${runId}`, (db) => runReads.getResults(db, runId, options))
+  }
+
+  getResultSummaries(
+    runIds: readonly number[],
+    options?: { readonly workloads?: readonly string[] },
+  ): Promise<ResultSummaryRow[]> {
+    return this.#read('get result summaries', (db) => runReads.getResultSummaries(db, runIds, options))
   }
 
   /**

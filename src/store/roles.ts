@@ -48,6 +48,7 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  ResultSummaryRow,
   RunFacts,
   RunGroup,
   RunGroupQuery,
@@ -155,6 +156,15 @@ export interface RunReader {
     options: ResultQuery & { readonly withSamples: true },
   ): Promise<ResultRowWithSamples[]>
   getResults(runId: number, options?: ResultQuery): Promise<ResultRow[]>
+  /**
+   * The measured results of several runs (at most 1,000), their summaries only, by run id then
+   * storage order, of `workloads` when given: one lean read for figures taken over many runs
+   * (a line's successive builds), where getResults per run would parse every result's metadata.
+   */
+  getResultSummaries(
+    runIds: readonly number[],
+    options?: { readonly workloads?: readonly string[] },
+  ): Promise<ResultSummaryRow[]>
   /**
    * An opaque token of the state of the runs: it changes whenever a run is stored or finishes, a
    * result is added or a build gets another branch or more of its columns, whichever process

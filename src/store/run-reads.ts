@@ -35,6 +35,7 @@ import type {
   ResultQuery,
   ResultRow,
   ResultRowWithSamples,
+  ResultSummaryRow,
   RunFacts,
   RunGroup,
   RunGroupQuery,
@@ -294,6 +295,48 @@ export async function countGroupResults(db: Db, group: RunGroupQuery): Promise<M
     .groupBy('r.id')
     .execute()
   return new Map(rows.map((r) => [Number(r.id), num(r.n)]))
+}
+
+/** Runs `getResultSummaries` reads at once, at most. */
+export const MAX_SUMMARY_RUNS = 1000
+
+/** The measured results of several runs, summaries only (RunReader.getResultSummaries). */
+export async function getResultSummaries(
+  db: Db,
+  runIds: readonly number[],
+  options: { readonly workloads?: readonly string[] } = {},
+): Promise<ResultSummaryRow[]> {
+  const what = 'get result summaries'
+  if (runIds.length > MAX_SUMMARY_RUNS) {
+    throw new LangperfError(
+      'bad-input',
+      `Cannot ${what}: at most ${MAX_SUMMARY_RUNS} runs at once, found ${runIds.length}`,
+    )
+  }
+  for (const id of runIds) checkId(id, 'runId', what)
+  if (runIds.length === 0 || options.workloads?.length === 0) return []
+  let q = db
+    .selectFrom('results as r')
+    .innerJoin('workloads as w', 'w.id', 'r.workload_id')
+    .select([
+      'r.run_id',
+      'w.name as workload_name',
+      'w.version as workload_version',
+      'r.unit',
+      ...SUMMARY_COLUMNS,
+    ])
+    .where('r.run_id', 'in', [...new Set(runIds)])
+    .where('r.state', '=', 'measured')
+    .orderBy('r.run_id')
+    .orderBy('r.id')
+  if (options.workloads !== undefined) q = q.where('w.name', 'in', [...options.workloads])
+  const rows = await q.execute()
+  return rows.map((r) => ({
+    runId: num(r.run_id),
+    workload: { name: r.workload_name, version: r.workload_version },
+    unit: r.unit,
+    summary: toSummary(r),
+  }))
 }
 
 /** Results of a run in the order they were stored; samples only when asked for. */

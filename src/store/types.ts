@@ -91,6 +91,14 @@ export interface ResultSummary {
   readonly median: number | null
 }
 
+/** One measured result's summary, as `getResultSummaries` reads it: no metadata, no process means. */
+export interface ResultSummaryRow {
+  readonly runId: number
+  readonly workload: { readonly name: string; readonly version: string }
+  readonly unit: string
+  readonly summary: ResultSummary
+}
+
 /** A stored result without its samples. */
 export interface ResultRow extends Omit<WorkloadResult, 'processes'> {
   readonly id: number
