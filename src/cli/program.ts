@@ -183,6 +183,20 @@ export function addCompareCommand(program: Command, ctx: Ctx, setStatus: (code: 
       .option(
         '--allow-version-mismatch',
         'also compare workloads whose versions differ (e.g. another benchmark_hash); marked in the table',
+      )
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Runs measured together (one `langperf run` of both interpreters, or a nightly pair) are compared on',
+          'their own processes. Runs measured apart also carry the noise between runs (docs/stats.md,',
+          '"Comparing separate runs"): learned from repeated runs of the same builds on their machine, else',
+          'read from the successive builds of their line there (9 or more), else a stated 2 % per run; the',
+          'output says which, and what the runs did not share (infrastructure, loop counts, load).',
+          '  langperf compare 41 42                        # two runs by id',
+          '  langperf compare cpython-3.12.1 latest --tag micro',
+          '  langperf compare 41 42 --fail-on-slowdown 5   # exit 1 on a significant slowdown of 5 % or more (CI)',
+        ].join('\n'),
       ),
   ).action(async (a, b, opts) => {
     const { compareCommand } = await import('./commands/compare.ts')
