@@ -499,9 +499,11 @@ export const OverviewRowSchema = z.object({
   config: z.string(),
   branch: z.string().nullable(),
   /**
-   * What `previous` is: the latest run of the build before the head in the line's history order
-   * (a line without commits: the run before the latest), or, for a fork's branch (an experiment),
-   * the run of the head's merge base on the same machine and config.
+   * What `previous` is: a run of the build before the head in the line's history order (the
+   * reference the head was measured beside, when a nightly paired them, so the two were measured
+   * together; else that build's latest run; a line without commits: the run before the latest),
+   * or, for a fork's branch (an experiment), the run of the head's merge base on the same machine
+   * and config.
    */
   against: z.enum(['previous run', 'merge base']),
   latest: RunBriefSchema,

@@ -37,6 +37,53 @@ test("a line's row is its head against the build before it, whatever ran later",
   }
 })
 
+test('a nightly head is compared with the reference it was measured beside, not a separate run', async () => {
+  const store = await openSqliteStore(':memory:')
+  try {
+    const day = (d: number) => `2024-10-0${d}T10:00:00Z`
+    const c1 = build('c1c1c1c1', '2024-09-01T00:00:00Z')
+    const c2 = build('c2c2c2c2', '2024-09-02T00:00:00Z')
+    const [, ownC2, reference] = await store.insertRuns([
+      exampleRunWithResults({ startedAt: day(1), build: c1 }),
+      exampleRunWithResults({ startedAt: day(2), build: c2 }),
+      // The night of c3: c2 again as its reference, in one group with c3's run.
+      exampleRunWithResults({
+        startedAt: day(3),
+        build: c2,
+        groupId: 'pair-3',
+        metadata: { purpose: 'reference', reference_for: 'c3c3c3c3' },
+      }),
+    ])
+    const [head] = await store.insertRuns([
+      exampleRunWithResults({
+        startedAt: day(3),
+        build: build('c3c3c3c3', '2024-09-03T00:00:00Z'),
+        groupId: 'pair-3',
+        metadata: { purpose: 'nightly', reference_run_id: reference! },
+      }),
+    ])
+    const { rows } = await computeOverview(store)
+    assert.deepEqual(
+      [rows[0]?.latest.id, rows[0]?.previous?.id, rows[0]?.against],
+      [head, reference, 'previous run'],
+    )
+    // The reference is not history: the recent runs are the builds' own.
+    assert.deepEqual(rows[0]?.recent.slice(0, 2), [head, ownC2])
+    // A reference of another build than the one before (c2's, when c3 is before c4) is not used.
+    const [again] = await store.insertRuns([
+      exampleRunWithResults({
+        startedAt: day(5),
+        build: build('c4c4c4c4', '2024-09-04T00:00:00Z'),
+        metadata: { purpose: 'nightly', reference_run_id: ownC2! },
+      }),
+    ])
+    const next = await computeOverview(store)
+    assert.deepEqual([next.rows[0]?.latest.id, next.rows[0]?.previous?.id], [again, head])
+  } finally {
+    await store.close()
+  }
+})
+
 test('a line placed by ancestry takes its head by first-parent position, not commit date', async () => {
   const store = await openSqliteStore(':memory:')
   try {

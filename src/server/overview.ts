@@ -1,4 +1,11 @@
-import { compareRuns, HISTORY_EXCLUDES, historyOrderOf, mergeBaseRun, pairOnly } from '../analysis/index.ts'
+import {
+  compareRuns,
+  HISTORY_EXCLUDES,
+  historyOrderOf,
+  mergeBaseRun,
+  pairOnly,
+  referenceRunIdOf,
+} from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
 import { isExperiment } from '../model/index.ts'
 import type { GeometricMeanRatio, Insufficient, Verdict } from '../stats/index.ts'
@@ -150,6 +157,25 @@ function headOf(ordered: readonly RunRow[]): { latest: RunRow | undefined; befor
   return { latest, before }
 }
 
+/**
+ * The run the head is compared with on a line of history: the reference run it was measured
+ * beside (a nightly's pair, `metadata.reference_run_id`) when that is a run of the build before
+ * it, so the comparison is of processes measured together; else the latest run of that build.
+ */
+async function pairedOrBefore(
+  store: RunReader,
+  runs: readonly RunRow[],
+  latest: RunRow,
+  before: RunRow | undefined,
+): Promise<RunRow | undefined> {
+  const id = referenceRunIdOf(latest)
+  if (id === null || before === undefined) return before
+  const reference = runs.find((r) => r.id === id) ?? (await store.getRun(id))
+  return reference !== undefined && reference.build.id === before.build.id && reference.status === 'complete'
+    ? reference
+    : before
+}
+
 /** Filters of the overview. */
 export interface OverviewQuery {
   readonly machine?: string
@@ -181,7 +207,12 @@ export async function computeOverview(
     if (latest === undefined) continue
     const experiment = isExperiment(latest.build.branch, latest.build.metadata.lineage_rule)
     const base = experiment ? await mergeBaseRun(store, latest.id) : null
-    const previous = base === null ? before : 'run' in base ? base.run : undefined
+    const previous =
+      base === null
+        ? await pairedOrBefore(store, g.runs, latest, before)
+        : 'run' in base
+          ? base.run
+          : undefined
     // Only finished runs reach here (statuses above), so both memos are safe.
     const results = await memo.counts(latest.id, async () => {
       const counts = { measured: 0, failed: 0, skipped: 0 }
