@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import type { RunSpec, WorkloadResult } from '../model/index.ts'
 import { busyCpuWarning } from '../model/index.ts'
+import { median } from '../stats/index.ts'
 import {
   exampleBuild,
   exampleCommitChange,
@@ -157,12 +158,7 @@ test("a line's successive builds teach the between-run noise where the compared 
   // σ from the successive differences by their MAD, less the within part, halved.
   const logs = levels.map(Math.log)
   const d = logs.slice(1).map((y, i) => Math.abs(y - (logs[i] ?? 0)))
-  const sorted = [...d].sort((a, b) => a - b)
-  const med =
-    sorted.length % 2
-      ? sorted[sorted.length >> 1]!
-      : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
-  const expected = (1.482602218505602 * med) / Math.SQRT2
+  const expected = (1.482602218505602 * median(d)) / Math.SQRT2
   assert.ok(
     Math.abs((nbody.betweenRuns?.sigma ?? 0) - expected) < 0.0005,
     `${nbody.betweenRuns?.sigma} vs ${expected}`,

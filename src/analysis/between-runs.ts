@@ -2,8 +2,7 @@ import { DEFAULT_BETWEEN_RUN_SIGMA } from '../model/index.ts'
 import type { ExtraLogVariance } from '../stats/index.ts'
 import { mean, successiveRunNoise, variance } from '../stats/index.ts'
 import type { ResultRow, RunReader, RunRow } from '../store/index.ts'
-import { HISTORY_EXCLUDES, historyOrderOf } from './detect-series.ts'
-import { pairOnly } from './paired.ts'
+import { HISTORY_EXCLUDES, lineHistory } from './detect-series.ts'
 
 // Comparing two builds measured in separate runs (docs/stats.md, "Comparing separate runs"):
 // within one run the processes of both builds share the machine's state of the moment, but a
@@ -127,31 +126,18 @@ async function lineBuilds(store: RunReader, run: RunRow): Promise<RunRow[]> {
     status: 'complete',
     limit: HISTORY_BUILDS * 3,
   })
-  const newestOfBuild = new Map<number, RunRow>()
-  for (const r of page.rows) {
-    if (
-      r.build.branch !== b.branch ||
-      r.build.commitDateUtc === null ||
-      pairOnly(r.metadata.purpose) ||
-      (HISTORY_EXCLUDES.excludeSuites as readonly string[]).includes(r.suite) ||
-      (HISTORY_EXCLUDES.excludePresets as readonly string[]).includes(r.preset)
-    ) {
-      continue
-    }
-    if (!newestOfBuild.has(r.build.id)) newestOfBuild.set(r.build.id, r)
-  }
-  const runs = [...newestOfBuild.values()]
-  const ancestry = runs.every((r) => historyOrderOf(r) !== null)
-  runs.sort((x, y) =>
-    ancestry
-      ? historyOrderOf(x)! - historyOrderOf(y)!
-      : (x.build.commitDateUtc ?? '') < (y.build.commitDateUtc ?? '')
-        ? -1
-        : (x.build.commitDateUtc ?? '') > (y.build.commitDateUtc ?? '')
-          ? 1
-          : x.build.id - y.build.id,
+  const history = lineHistory(
+    page.rows.filter(
+      (r) =>
+        r.build.branch === b.branch &&
+        !(HISTORY_EXCLUDES.excludeSuites as readonly string[]).includes(r.suite) &&
+        !(HISTORY_EXCLUDES.excludePresets as readonly string[]).includes(r.preset),
+    ),
   )
-  return runs.slice(-HISTORY_BUILDS)
+  // A build's newest run: the first of its runs in that order.
+  const seen = new Set<number>()
+  const builds = history.filter((r) => !seen.has(r.build.id) && seen.add(r.build.id))
+  return builds.slice(0, HISTORY_BUILDS).reverse()
 }
 
 /**

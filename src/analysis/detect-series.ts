@@ -356,6 +356,29 @@ export function historyOrderOf(run: RunFacts | undefined): number | null {
 }
 
 /**
+ * A line's runs newest first in its history order, without the runs read only as pairs (a
+ * nightly's reference and pair rounds): by first-parent position when every dated run's build
+ * has one, else by commit date (then build id); a build's runs newest start first. Runs without a
+ * commit date are left out when any run has one; a line with none (an interpreter found on the
+ * machine) is ordered by start. Whatever order the runs come in.
+ */
+export function lineHistory<R extends RunFacts>(runs: readonly R[]): R[] {
+  const history = runs.filter((r) => !pairOnly(r.metadata.purpose))
+  const newerStart = (a: R, b: R) =>
+    a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id
+  const dated = history.filter((r) => r.build.commitDateUtc !== null)
+  if (dated.length === 0) return history.sort(newerStart)
+  const ancestry = dated.every((r) => historyOrderOf(r) !== null)
+  return dated.sort((a, b) => {
+    const [x, y] = ancestry
+      ? [historyOrderOf(a)!, historyOrderOf(b)!]
+      : [a.build.commitDateUtc ?? '', b.build.commitDateUtc ?? '']
+    if (x !== y) return x < y ? 1 : -1
+    return a.build.id !== b.build.id ? b.build.id - a.build.id : newerStart(a, b)
+  })
+}
+
+/**
  * Analyses one loaded series (pure): its points in history order (ancestry where every build has
  * a first-parent position, else commit date), failed builds as failed points, bisection runs left
  * out, reference runs set aside as pairs (`references`). The detector reads the whole series as

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { lineHistory } from '../analysis/index.ts'
 import type { BuildSpec } from '../model/index.ts'
 import { exampleBuild, exampleRunWithResults, openSqliteStore } from '../store/index.ts'
 import { computeOverview } from './overview.ts'
@@ -116,6 +117,36 @@ test('a line without commits (an interpreter found on the machine) compares its 
     ])
     const { rows } = await computeOverview(store)
     assert.deepEqual([rows[0]?.branch, rows[0]?.latest.id, rows[0]?.previous?.id], ['3.12.1', second, first])
+  } finally {
+    await store.close()
+  }
+})
+
+test("lineHistory() gives a line's order whatever order its runs come in", async () => {
+  const store = await openSqliteStore(':memory:')
+  try {
+    const b1 = build('b1b1b1b1', '2024-09-01T00:00:00Z')
+    const b2 = build('b2b2b2b2', '2024-09-02T00:00:00Z')
+    await store.insertRuns([
+      exampleRunWithResults({ startedAt: '2024-10-01T10:00:00Z', build: b1 }),
+      exampleRunWithResults({ startedAt: '2024-10-02T10:00:00Z', build: b2 }),
+      exampleRunWithResults({
+        startedAt: '2024-10-03T10:00:00Z',
+        build: b2,
+        metadata: { purpose: 'reference' },
+      }),
+      exampleRunWithResults({ startedAt: '2024-10-04T10:00:00Z', build: b1 }),
+    ])
+    const [group] = await store.latestRunsByGroup({ perGroup: 10, order: 'commit' })
+    const runs = group?.runs ?? []
+    const expected = runs.filter((r) => r.metadata.purpose !== 'reference').map((r) => r.id)
+    assert.equal(expected.length, 3)
+    for (const shuffled of [[...runs].reverse(), [runs[2]!, runs[0]!, runs[3]!, runs[1]!]]) {
+      assert.deepEqual(
+        lineHistory(shuffled).map((r) => r.id),
+        expected,
+      )
+    }
   } finally {
     await store.close()
   }

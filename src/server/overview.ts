@@ -1,9 +1,8 @@
 import {
   compareRuns,
   HISTORY_EXCLUDES,
-  historyOrderOf,
+  lineHistory,
   mergeBaseRun,
-  pairOnly,
   referenceRunIdOf,
 } from '../analysis/index.ts'
 import { Memo } from '../lib/index.ts'
@@ -116,26 +115,6 @@ const LINE_RUNS_READ = 24
 
 /** Runs of a line the overview lists as its recent history (the page's sparkline), newest first. */
 export const RECENT_RUNS = 12
-
-/**
- * A line's history from its runs newest commit first (`latestRunsByGroup` order `commit`), newest
- * first: runs read only as part of a pair (a nightly's reference and pair rounds) left out; a line
- * of commits by first-parent position when every run's build has one, else by commit date (the
- * store's order; a build's runs newest start first); a line without commits (an interpreter found
- * on the machine, one build) by start.
- */
-export function lineHistory(runs: readonly RunRow[]): RunRow[] {
-  const history = runs.filter((r) => !pairOnly(r.metadata.purpose))
-  const dated = history.filter((r) => r.build.commitDateUtc !== null)
-  if (dated.length === 0) {
-    return [...history].sort((a, b) =>
-      a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id,
-    )
-  }
-  const ancestry = dated.every((r) => historyOrderOf(r) !== null)
-  // Sorted copies keep the store's order (commit date, then start) among equals.
-  return ancestry ? [...dated].sort((a, b) => historyOrderOf(b)! - historyOrderOf(a)!) : dated
-}
 
 /**
  * The run the overview shows for a line and the one it is compared with (lineHistory): a line of
