@@ -1,4 +1,4 @@
-import { isExperiment } from '../model/index.ts'
+import { isExperiment, MIN_CROWD, OUTLIER_SPREADS } from '../model/index.ts'
 import { INSTRUCTIONS_PRESET, WARMUP_PRESET } from '../runner/index.ts'
 import {
   type Change,
@@ -187,17 +187,6 @@ export interface DetectRunOptions {
   readonly now?: () => Date
   readonly onProgress?: (done: number, total: number) => void
 }
-
-/**
- * How far, in robust standard deviations of the whole group's shifts at one infrastructure
- * change, a step must stand from their median to be blamed on a commit rather than on the
- * infrastructure. A kernel, CPU setting or suite upgrade moves many workloads by various amounts
- * (the crowd); a commit in the same range moves a few far beyond that crowd.
- */
-export const OUTLIER_SPREADS = 5
-
-/** Fewest workloads crossing an infrastructure change for their spread to be trusted. */
-export const MIN_CROWD = 5
 
 /** How the workloads of one group moved across one infrastructure change. */
 export interface Crowd {

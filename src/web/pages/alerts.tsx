@@ -191,13 +191,13 @@ function clip(text: string, maxChars: number): string {
   return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text
 }
 
-/** What changed under an infrastructure alert and how many of the crossing workloads moved. */
+/** What changed under an infrastructure alert and how many of the crossing workloads had a step there. */
 export function infrastructureText(changes: readonly Change[]): string {
   const c = changes.find((x) => x.kind === 'infrastructure')
   const b = c === undefined ? null : boundaryOf(c)
   if (b === null) return ''
   const parts = [...b.changed]
-  if (b.moved !== null && b.crossing !== null) parts.push(`${b.moved} of ${b.crossing} workloads moved`)
+  if (b.moved !== null && b.crossing !== null) parts.push(`${b.moved} of ${b.crossing} workloads had a detected step`)
   return parts.join('; ')
 }
 
