@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import type { Command } from 'commander'
 import { DEFAULT_DETECT_OPTIONS } from '../stats/index.ts'
-import { buildProgram, main, proseOf } from './main.ts'
+import { buildProgram, main, proseOf, summaryOf } from './main.ts'
 import type { Io } from './output.ts'
 
 // The CLI end to end, in-process: real SQLite files, real interpreters, real pyperf files.
@@ -70,6 +70,31 @@ test('every --help wraps whole sentences to 80 columns and says --db takes SQLit
       assert.equal(block.split('\n').join(' ').trim(), proseOf(cmd.description()).trim(), cmd.name())
     const db = cmd.options.find((o) => o.long === '--db')
     if (db) assert.match(db.description, /SQLite file or a postgres:\/\/ URL/)
+  }
+})
+
+test('a list of commands gives each one clause, its full description stays in its own --help', () => {
+  assert.equal(summaryOf('Import result files (all or none: a bad file …).\npyperf JSON 1.0'), 'Import result files')
+  assert.equal(summaryOf('Export a run as pyperf JSON 1.0 (readable by pyperf)'), 'Export a run as pyperf JSON 1.0')
+  assert.equal(summaryOf('List every token (never a secret)'), 'List every token')
+  assert.equal(summaryOf('Revoke a token: the API refuses it from now on'), 'Revoke a token')
+  assert.equal(summaryOf('One clause only.'), 'One clause only')
+  const io: Io = { out: sink().stream, err: sink().stream, isTty: false }
+  const lists: Command[] = []
+  const walk = (c: Command) => {
+    if (c.commands.length > 0) lists.push(c)
+    c.commands.forEach(walk)
+  }
+  walk(buildProgram({ io, env: process.env }, () => {}))
+  for (const parent of lists) {
+    const listing = parent.helpInformation().split('Commands:\n')[1] ?? ''
+    for (const sub of parent.commands) {
+      const line = sub.summary() || summaryOf(sub.description())
+      // No listed command takes more than three lines, and no entry ends mid-phrase.
+      assert.ok(line.length <= 120, `${parent.name()} ${sub.name()}: ${line}`)
+      assert.doesNotMatch(line, /\b(of|the|a|and|or|to)$/, `${parent.name()} ${sub.name()}: ${line}`)
+      assert.ok(listing.replace(/\s+/g, ' ').includes(line), `${parent.name()} ${sub.name()} listed as ${line}`)
+    }
   }
 })
 

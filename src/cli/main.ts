@@ -48,6 +48,18 @@ export function proseOf(text: string): string {
   return text.replace(/([^\n])\n(?!\n)/g, '$1 ')
 }
 
+/**
+ * The line a command gets in its parent's list of commands: its summary, else its description's
+ * first clause (up to the first colon, semicolon, parenthesis, dash or sentence end), so that
+ * `langperf --help` is a list to scan and the full prose stays in `langperf CMD --help`.
+ * @example summaryOf('Import result files (all or none: …). pyperf JSON 1.0') === 'Import result files'
+ */
+export function summaryOf(text: string): string {
+  const prose = proseOf(text).replace(/\s+/g, ' ').trim()
+  const cut = prose.search(/: | ?; | \(| — |\. |\.$/)
+  return cut > 0 ? prose.slice(0, cut) : prose
+}
+
 /** Builds the program; `run` resolves with the exit status through `setStatus`. */
 export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Command {
   const program = new Command('langperf')
@@ -60,7 +72,10 @@ export function buildProgram(ctx: Ctx, setStatus: (code: number) => void): Comma
     // Descriptions are written as prose: a single line break inside one is a space, so Commander
     // wraps whole sentences to the terminal's width; a blank line stays a paragraph break.
     // Set before any command is added, so that every subcommand inherits it.
-    .configureHelp({ commandDescription: (cmd) => proseOf(cmd.description()) })
+    .configureHelp({
+      commandDescription: (cmd) => proseOf(cmd.description()),
+      subcommandDescription: (cmd) => cmd.summary() || summaryOf(cmd.description()),
+    })
     .configureOutput({
       writeOut: (s) => ctx.io.out.write(s),
       writeErr: (s) => ctx.io.err.write(s),

@@ -24,6 +24,7 @@ import {
 export function addServeCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   program
     .command('serve')
+    .summary('Serve the HTTP API and the dashboard')
     .description(
       'Serve the HTTP API (and the dashboard) over the database until SIGINT or SIGTERM.\n' +
         'Reads are public; writes need a token from `langperf token create`',
@@ -126,6 +127,7 @@ export function addAgentCommand(program: Command, ctx: Ctx, setStatus: (code: nu
 export function addUploadCommand(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   program
     .command('upload')
+    .summary('Send result files made elsewhere to a langperf server')
     .description(
       'Send result files made elsewhere (a CI job) to a langperf server: langperf-run documents or pyperf JSON, plain or gzip.\n' +
         'Each file is stored on its own, once: the same content sent again is answered with the run stored before, and said so;\n' +
@@ -188,6 +190,7 @@ export function addReportCommand(program: Command, ctx: Ctx, setStatus: (code: n
 export function addTokenCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   const token = program
     .command('token')
+    .summary('API tokens for agents and admins: create, list, revoke')
     .description('API tokens: an agent token writes results, an admin token also triages and manages tokens')
   const db = common
   db(

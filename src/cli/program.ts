@@ -302,7 +302,10 @@ export function addInterchangeCommands(program: Command, ctx: Ctx, setStatus: (c
 
 /** Registers `langperf system check` (is the machine set up for benchmarking?) on the program. */
 export function addSystemCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
-  const system = program.command('system').description('The machine: is it set up for benchmarking?')
+  const system = program
+    .command('system')
+    .summary('Is this machine set up for benchmarking?')
+    .description('The machine: is it set up for benchmarking?')
   common(
     system
       .command('check')
@@ -332,6 +335,7 @@ export function addInventoryCommands(program: Command, ctx: Ctx, setStatus: (cod
 
   const workloads = program
     .command('workloads')
+    .summary('List the workloads and suites, or start one of your own')
     .description('The workloads and suites: list them, or start one of your own')
   common(
     workloads
@@ -404,6 +408,7 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
 
   const alerts = program
     .command('alerts')
+    .summary('Detected changes grouped by blame range: list, show, triage')
     .description(
       'Alerts: detected changes grouped by blame range, with triage states (new, acknowledged, invalid, fixed, wont-fix)',
     )
@@ -561,6 +566,7 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
     common(
       program
         .command('bisect')
+        .summary('Find the commit of a range that changed a workload')
         .description(
           'Find the commit of (good, bad] that changed a workload: build midpoints (cached), measure them interleaved with\n' +
             'both ends, repeats doubling until the verdict is clear (α = 0.01), then confirm the culprit against its parent;\n' +
@@ -611,6 +617,7 @@ export function addBisectCommand(program: Command, ctx: Ctx, setStatus: (code: n
 export function addNotifyCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   const notify = program
     .command('notify')
+    .summary('Check a notification target, or send a stored alert again')
     .description('Notifications ([[notify]] in langperf.toml): check a target, or send a stored alert again')
   notify
     .command('test')
@@ -652,6 +659,7 @@ export function addNotifyCommands(program: Command, ctx: Ctx, setStatus: (code: 
 export function addProfileCommands(program: Command, ctx: Ctx, setStatus: (code: number) => void): void {
   const profile = program
     .command('profile')
+    .summary('Where the time goes: record, show and diff profiles')
     .description(
       'Where the time goes: profile a workload with py-spy (or perf, for C frames) in processes of its own\n' +
         '(never the timed ones), store the profile, and read it as its top functions or as the differential\n' +
