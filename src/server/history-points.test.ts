@@ -46,8 +46,12 @@ test("the timeline and the workloads index leave out a nightly's reference run a
     )
     const index = await call(app, { method: 'GET', url: '/api/v1/series/summaries?workload=nbody&spark=10' })
     assert.equal(index.status, 200)
-    const item = (index.body.items as { values: number[]; latest: { runId: number } | null }[])[0]
+    const item = (
+      index.body.items as { values: number[]; points: number; latest: { runId: number } | null }[]
+    )[0]
     assert.equal(item?.values.length, 3)
+    // The index's "builds" count is of the same points, not of the 5 runs measured.
+    assert.equal(item?.points, 3)
     assert.equal(item?.latest?.runId, ids[2])
     // The pair's runs are still runs of the machine.
     const runs = await call(app, { method: 'GET', url: '/api/v1/runs?machine=bench-1' })

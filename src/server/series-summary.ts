@@ -96,6 +96,8 @@ const CACHED_MEANS = 100
 interface PointsDigest {
   /** DIGEST_FORMAT when made: a digest of an earlier rule (pair-only runs counted as points) is made again. */
   readonly format: number
+  /** Measured points of the history (HISTORY_POINTS): the index's count also holds reference runs. */
+  readonly points: number
   readonly unit: string | null
   readonly values: readonly number[]
   readonly latest: {
@@ -108,8 +110,11 @@ interface PointsDigest {
   readonly changeRuns: readonly (readonly [number, number])[]
 }
 
-/** What the digests in the store's cache were made by; 2: HISTORY_POINTS (pair-only runs left out). */
-const DIGEST_FORMAT = 2
+/**
+ * What the digests in the store's cache were made by; 2: HISTORY_POINTS (pair-only runs left
+ * out); 3: with their count of points.
+ */
+const DIGEST_FORMAT = 3
 
 /** The digest of a series' points, made from them (they are read here). */
 async function digestPoints(
@@ -130,6 +135,7 @@ async function digestPoints(
   }
   return {
     format: DIGEST_FORMAT,
+    points: points.length,
     unit: last?.unit ?? null,
     values: means.slice(-CACHED_MEANS),
     latest:
@@ -159,6 +165,7 @@ async function pointsDigest(
     typeof d === 'object' &&
     d !== null &&
     d.format === DIGEST_FORMAT &&
+    typeof d.points === 'number' &&
     Array.isArray(d.values) &&
     Array.isArray(d.changeRuns) &&
     (change === undefined || d.changeRuns.some(([resultId]) => resultId === change.firstBad.resultId))
@@ -181,6 +188,8 @@ async function summarize(
   const digest = await pointsDigest(store, s, cached, changes, change)
   return {
     ...s,
+    // The points the history views draw, not the index's count (which holds reference runs).
+    points: digest.points,
     tags: [...tags],
     unit: digest.unit,
     values: digest.values.slice(-spark),
