@@ -74,8 +74,14 @@ test('every --help wraps whole sentences to 80 columns and says --db takes SQLit
 })
 
 test('a list of commands gives each one clause, its full description stays in its own --help', () => {
-  assert.equal(summaryOf('Import result files (all or none: a bad file …).\npyperf JSON 1.0'), 'Import result files')
-  assert.equal(summaryOf('Export a run as pyperf JSON 1.0 (readable by pyperf)'), 'Export a run as pyperf JSON 1.0')
+  assert.equal(
+    summaryOf('Import result files (all or none: a bad file …).\npyperf JSON 1.0'),
+    'Import result files',
+  )
+  assert.equal(
+    summaryOf('Export a run as pyperf JSON 1.0 (readable by pyperf)'),
+    'Export a run as pyperf JSON 1.0',
+  )
   assert.equal(summaryOf('List every token (never a secret)'), 'List every token')
   assert.equal(summaryOf('Revoke a token: the API refuses it from now on'), 'Revoke a token')
   assert.equal(summaryOf('One clause only.'), 'One clause only')
@@ -93,7 +99,10 @@ test('a list of commands gives each one clause, its full description stays in it
       // No listed command takes more than three lines, and no entry ends mid-phrase.
       assert.ok(line.length <= 120, `${parent.name()} ${sub.name()}: ${line}`)
       assert.doesNotMatch(line, /\b(of|the|a|and|or|to)$/, `${parent.name()} ${sub.name()}: ${line}`)
-      assert.ok(listing.replace(/\s+/g, ' ').includes(line), `${parent.name()} ${sub.name()} listed as ${line}`)
+      assert.ok(
+        listing.replace(/\s+/g, ' ').includes(line),
+        `${parent.name()} ${sub.name()} listed as ${line}`,
+      )
     }
   }
 })

@@ -37,19 +37,34 @@ test('a commit step across a boundary says it stands out of the band', () => {
   })
   assert.ok(b !== null)
   const text = boundaryNote('commit', b)
-  assert.match(text, /^The range also holds an infrastructure change \(kernel: 5\.15\.0-67 → 5\.15\.0-88\), but/)
+  assert.match(
+    text,
+    /^The range also holds an infrastructure change \(kernel: 5\.15\.0-67 → 5\.15\.0-88\), but/,
+  )
   assert.match(text, /stands more than 5 spreads out of how the suite moved \(×0\.980–×1\.020\)/)
   assert.match(text, /so a commit in the range is the likelier cause\.$/)
 })
 
 test('too few crossing workloads: the quarter rule is named instead of a spread', () => {
-  const details = { infrastructure: [kernel], seriesCrossing: 3, seriesMoved: 2, crowdMedian: 1.1, crowdSpread: 0.01 }
+  const details = {
+    infrastructure: [kernel],
+    seriesCrossing: 3,
+    seriesMoved: 2,
+    crowdMedian: 1.1,
+    crowdSpread: 0.01,
+  }
   const text = boundaryNote('infrastructure', boundaryOf({ kind: 'infrastructure', details })!)
-  assert.match(text, /only 3 workloads cross it, too few to tell how the suite moved, and 2 had a detected step: more than a quarter of them moved, so it is not blamed/)
+  assert.match(
+    text,
+    /only 3 workloads cross it, too few to tell how the suite moved, and 2 had a detected step: more than a quarter of them moved, so it is not blamed/,
+  )
 })
 
 test('a change recorded before the crowd was kept still reads as one sentence', () => {
-  const text = boundaryNote('commit', boundaryOf({ kind: 'commit', details: { epochCrossed: { infrastructure: [] } } })!)
+  const text = boundaryNote(
+    'commit',
+    boundaryOf({ kind: 'commit', details: { epochCrossed: { infrastructure: [] } } })!,
+  )
   assert.equal(
     text,
     'The range also holds an infrastructure change (the infrastructure), but the step stands far out of how the suite moved there, so a commit in the range is the likelier cause.',

@@ -65,9 +65,7 @@ function crowdWords(b: BoundaryFacts, kind: string): { crowd: string; rule: stri
     return {
       crowd: `only ${b.crossing} workload${b.crossing === 1 ? '' : 's'} cross${b.crossing === 1 ? 'es' : ''} it, too few to tell how the suite moved, and ${stepped}`,
       rule:
-        kind === 'infrastructure'
-          ? 'more than a quarter of them moved'
-          : 'a quarter of them or fewer moved',
+        kind === 'infrastructure' ? 'more than a quarter of them moved' : 'a quarter of them or fewer moved',
     }
   }
   const m = Math.log(b.crowdRatio)

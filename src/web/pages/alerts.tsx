@@ -197,7 +197,8 @@ export function infrastructureText(changes: readonly Change[]): string {
   const b = c === undefined ? null : boundaryOf(c)
   if (b === null) return ''
   const parts = [...b.changed]
-  if (b.moved !== null && b.crossing !== null) parts.push(`${b.moved} of ${b.crossing} workloads had a detected step`)
+  if (b.moved !== null && b.crossing !== null)
+    parts.push(`${b.moved} of ${b.crossing} workloads had a detected step`)
   return parts.join('; ')
 }
 
