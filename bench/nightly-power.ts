@@ -6,7 +6,7 @@
 // decision.
 //
 //   node --import tsx bench/nightly-power.ts [--data DIR] [--trials 200] [--seed 1]
-//        [--processes 6] [--history 10] [--scales 1,8]
+//        [--processes 6] [--history 10] [--scales 1,8] [--after 1]
 //
 // DIR (or $LANGPERF_SHARED_DATA/cpython-pyperformance-pythonperf2, default
 // ../shared/data/cpython-pyperformance-pythonperf2) holds raw_values.jsonl: per benchmark and
@@ -23,7 +23,9 @@
 // more night. "Flagged within one night": after the night of the step, a commit alert (provisional
 // or confirmed) on the stepped workload whose blame range holds the step; "within two": the same
 // after the next night. False alerts: A/A trials (no step), every commit change recorded over the
-// whole history, per 1,000 workload-builds judged.
+// whole history, per 1,000 workload-builds judged; "open" counts those still provisional or
+// confirmed after `after` nights past the step, detection run after each (as the nightly does),
+// so a change a later pass withdrew (the pair-raised one the builds since contradict) is out.
 //
 // What it leaves out: the draws of the two builds of a pair are independent, so it has none of the
 // load a shared machine puts on neighbouring processes alike, which the process-by-process
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     history: { type: 'string', default: '10' },
     scales: { type: 'string', default: '1,8' },
     budget: { type: 'string', default: '3' },
+    after: { type: 'string', default: '1' },
   },
 })
 
@@ -60,6 +63,7 @@ const TRIALS = positiveInt('trials', values.trials)
 const PROCESSES = Math.max(2, positiveInt('processes', values.processes))
 const HISTORY = Math.max(4, positiveInt('history', values.history))
 const BUDGET = positiveInt('budget', values.budget)
+const AFTER = positiveInt('after', values.after)
 const SEED = positiveInt('seed', values.seed)
 const SCALES = (values.scales ?? '1').split(',').map((s) => {
   const v = Number(s)
@@ -176,6 +180,8 @@ interface Trial {
   readonly flagged2: boolean
   /** Commit changes recorded on the unstepped workload, or on any when there is no step. */
   readonly falseChanges: number
+  /** Of them, those still provisional or confirmed at the end. */
+  readonly falseOpen: number
   readonly judged: number
   readonly firstRound: number
   readonly added: number
@@ -291,6 +297,10 @@ async function trial(
   await night(HISTORY + 1)
   await detectAndRecord(store)
   const flagged2 = step !== 1 && (await flaggedNow())
+  for (let i = HISTORY + 2; i <= HISTORY + AFTER; i++) {
+    await night(i)
+    await detectAndRecord(store)
+  }
   const changes = (
     await store.listChanges({ status: ['provisional', 'confirmed', 'withdrawn'] })
   ).rows.filter((c) => c.kind === 'commit' && (step === 1 || c.series.workload !== stepped))
@@ -299,7 +309,8 @@ async function trial(
     flagged1,
     flagged2,
     falseChanges: changes.length,
-    judged: (HISTORY + 1) * (step === 1 ? 2 : 1),
+    falseOpen: changes.filter((c) => c.status !== 'withdrawn').length,
+    judged: (HISTORY + AFTER) * (step === 1 ? 2 : 1),
     firstRound,
     added,
   }
@@ -316,7 +327,7 @@ console.log(
   `${noise.size} benchmarks from ${DATA}: within-pair process spread ${(100 * spread(allWithin)).toFixed(2)} %, between-build ${(100 * spread(allBetween)).toFixed(2)} % (robust σ of logs)`,
 )
 console.log(
-  `${TRIALS} trials per row, ${PROCESSES} processes a build in the first round, ${HISTORY} nights before the step, seed ${SEED}`,
+  `${TRIALS} trials per row, ${PROCESSES} processes a build in the first round, ${HISTORY} nights before the step and ${AFTER} from it on, seed ${SEED}`,
 )
 const pct = (k: number, n: number) => `${((100 * k) / n).toFixed(1)} %`
 for (const scale of SCALES) {
@@ -324,7 +335,7 @@ for (const scale of SCALES) {
     `\nwithin-pair noise × ${scale} (process spread ≈ ${(100 * scale * spread(allWithin)).toFixed(1)} %)`,
   )
   console.log(
-    'pairs                      | 10 %: 1 night | 2 nights | 20 %: 1 night | 2 nights | false alerts / 1,000 builds | processes added',
+    'pairs                      | 10 %: 1 night | 2 nights | 20 %: 1 night | 2 nights | false alerts / 1,000 builds (open at the end) | processes added',
   )
   for (const [label, budget] of [
     [`adaptive (budget ${BUDGET})`, BUDGET],
@@ -348,16 +359,18 @@ for (const scale of SCALES) {
     }
     const rng = createRng(SEED * 1000 + 1 + Math.round(scale * 7))
     let falseChanges = 0
+    let falseOpen = 0
     let judged = 0
     for (let t = 0; t < TRIALS; t++) {
       const r = await trial(rng, noise, scale, 1, budget)
       falseChanges += r.falseChanges
+      falseOpen += r.falseOpen
       judged += r.judged
       first += r.firstRound
       added += r.added
     }
     console.log(
-      `${label.padEnd(26)} | ${cells[0]!.padStart(13)} | ${cells[1]!.padStart(8)} | ${cells[2]!.padStart(13)} | ${cells[3]!.padStart(8)} | ${((1000 * falseChanges) / judged).toFixed(1).padStart(27)} | +${pct(added, first)}`,
+      `${label.padEnd(26)} | ${cells[0]!.padStart(13)} | ${cells[1]!.padStart(8)} | ${cells[2]!.padStart(13)} | ${cells[3]!.padStart(8)} | ${`${((1000 * falseChanges) / judged).toFixed(1)} (${((1000 * falseOpen) / judged).toFixed(1)})`.padStart(45)} | +${pct(added, first)}`,
     )
   }
 }

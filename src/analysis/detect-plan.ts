@@ -17,6 +17,7 @@ import {
 import { lowerIsBetter } from './epochs.ts'
 import {
   type PairedEvidence,
+  type PairRaise,
   pairedDetails,
   pairedEvidence,
   pairRaisedChanges,
@@ -43,6 +44,8 @@ export interface DetectionPlan {
   readonly confirmedByPair: number
   readonly dismissedByPair: readonly DismissedByPair[]
   readonly raisedByPair: number
+  /** Decisive pairs not raised (their provisional change withdrawn): the history since shows no step. */
+  readonly contradictedPairs: number
   /** Series whose instruction-count history was judged by the exact rule (detect-exact.ts). */
   readonly countSeries: number
 }
@@ -97,7 +100,8 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
   const { changes } = tally
   // A decisive interleaved pair raises a provisional change by itself where the detector
   // reported none (analysis/paired.ts, pairRaisedChanges).
-  const raised = analyses.flatMap((a) => raisedByPair(a, changes, seriesOf, options.pairThreshold))
+  const pairs = analyses.map((a) => raisedByPair(a, changes, seriesOf, options))
+  const raised = pairs.flatMap((p) => p.raised)
   changes.push(...raised)
   const withdrawn = withdrawnChanges(analyses, changes, seriesOf)
   // Each series' instruction-count history, by the exact rule: changes of measure `instructions`.
@@ -132,6 +136,7 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
     confirmedByPair: tally.confirmedByPair,
     dismissedByPair: tally.dismissedByPair,
     raisedByPair: raised.length,
+    contradictedPairs: pairs.reduce((n, p) => n + p.contradicted, 0),
     countSeries,
   }
 }
@@ -350,8 +355,8 @@ function raisedByPair(
   a: SeriesAnalysis,
   changes: readonly ChangeInput[],
   seriesOf: SeriesInputs,
-  pairThreshold: number | undefined,
-): ChangeInput[] {
+  options: PlanOptions,
+): PairRaise {
   const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
   return pairRaisedChanges({
     series: a.series,
@@ -365,7 +370,8 @@ function raisedByPair(
     known: seriesOf.known.get(seriesId(a.series)) ?? [],
     unit,
     lowerIsBetter: lowerIsBetter(unit),
-    ...(pairThreshold !== undefined ? { threshold: pairThreshold } : {}),
+    ...(options.pairThreshold !== undefined ? { threshold: options.pairThreshold } : {}),
+    ...(options.detect !== undefined ? { detectOptions: options.detect } : {}),
   })
 }
 

@@ -145,6 +145,11 @@ export interface DetectReport {
   readonly dismissedByPair: readonly DismissedByPair[]
   /** Provisional changes raised by a decisive interleaved pair where the detector reported none. */
   readonly raisedByPair: number
+  /**
+   * Decisive pairs not raised because the builds since contradict them (no step of the practical
+   * size at C); a provisional change one raised before is withdrawn.
+   */
+  readonly contradictedPairs: number
   /** Series whose instruction-count history was judged by the exact rule (detect-exact.ts). */
   readonly countSeries: number
   /** Instruction-count changes this pass reported (new or already recorded), by the exact rule. */

@@ -96,6 +96,7 @@ export async function detectAndRecord(
     confirmedByPair: plan.confirmedByPair,
     dismissedByPair: plan.dismissedByPair,
     raisedByPair: plan.raisedByPair,
+    contradictedPairs: plan.contradictedPairs,
     countSeries: plan.countSeries,
     countChanges: plan.changes.filter((c) => c.measure === 'instructions').length,
   }

@@ -45,10 +45,14 @@ test('judgePair() calls a pair too imprecise to rule the step out inconclusive, 
   assert.equal(one.verdict, 'inconclusive')
 })
 
-test('judgePair() says a pair that moves the other way, or far less, disagrees', () => {
+test('judgePair() says a pair that moves the other way contradicts the step, one that moves far less disagrees', () => {
   const faster = judgePair(step30, means(0.1, 10), means(0.09, 10), { lowerIsBetter: true })
   assert.equal(faster.comparison.verdict, 'faster')
-  assert.equal(faster.verdict, 'disagrees')
+  assert.equal(faster.verdict, 'contradicts')
+  // A precise 1 % the other way: the 30 % step is not there (a drift's false step is dismissed).
+  const slightly = judgePair(step30, means(0.1, 10, 0.001), means(0.099, 10, 0.001), { lowerIsBetter: true })
+  assert.equal(slightly.comparison.verdict, 'faster')
+  assert.equal(slightly.verdict, 'contradicts')
   const small = judgePair(step30, means(0.1, 10, 0.002), means(0.103, 10, 0.002), { lowerIsBetter: true })
   assert.equal(small.comparison.verdict, 'slower')
   assert.equal(small.verdict, 'disagrees')
@@ -65,9 +69,9 @@ test('judgePair() says a pair showing a larger step than the history still confi
   const faster = judgePair(down, means(0.1, 10), means(0.05, 10), { lowerIsBetter: true })
   assert.equal(faster.comparison.verdict, 'faster')
   assert.equal(faster.verdict, 'confirms')
-  // A larger step the wrong way is still a disagreement.
+  // A larger step the wrong way leaves the detected one out.
   const wrongWay = judgePair(down, means(0.1, 10), means(0.2, 10), { lowerIsBetter: true })
-  assert.equal(wrongWay.verdict, 'disagrees')
+  assert.equal(wrongWay.verdict, 'contradicts')
 })
 
 test('judgePair() reads a rise of a throughput as an improvement', () => {
@@ -75,6 +79,29 @@ test('judgePair() reads a rise of a throughput as an improvement', () => {
   const r = judgePair(up, means(100, 10), means(130, 10), { lowerIsBetter: false })
   assert.equal(r.comparison.verdict, 'faster')
   assert.equal(r.verdict, 'confirms')
+})
+
+test('judgePair() reads an interleaved pair process by process, as pairState() does', () => {
+  // A shared machine: each round's load (±30 %) hits both builds alike; the candidate is 20 % slower.
+  const load = Array.from({ length: 12 }, () => Math.exp(0.3 * normal()))
+  const ref = load.map((l) => 0.1 * l * Math.exp(0.02 * normal()))
+  const cand = load.map((l) => 0.12 * l * Math.exp(0.02 * normal()))
+  const step20 = { direction: 'regression', ratio: 1.2, ratioLow: 1.12, ratioHigh: 1.28 } as const
+  const independent = judgePair(step20, ref, cand, { lowerIsBetter: true })
+  const interleaved = judgePair(step20, ref, cand, { lowerIsBetter: true, interleaved: true })
+  assert.equal(independent.comparison.kind === 'comparison' && independent.comparison.method, 'welch')
+  assert.equal(independent.verdict, 'inconclusive')
+  assert.equal(interleaved.comparison.kind === 'comparison' && interleaved.comparison.method, 'paired')
+  assert.equal(interleaved.verdict, 'confirms')
+  // The pair's own state agrees: the same processes are a change of the practical size.
+  assert.equal(pairState(ref, cand, { lowerIsBetter: true, interleaved: true }).state, 'change')
+  // The same pair without a step rules a 20 % step out only when read process by process.
+  const flat = load.map((l) => 0.1 * l * Math.exp(0.02 * normal()))
+  assert.equal(judgePair(step20, ref, flat, { lowerIsBetter: true }).verdict, 'inconclusive')
+  assert.equal(
+    judgePair(step20, ref, flat, { lowerIsBetter: true, interleaved: true }).verdict,
+    'contradicts',
+  )
 })
 
 // --- through the store ------------------------------------------------------------------------
@@ -476,6 +503,52 @@ test('a decisive pair raises a provisional change by itself where the history sh
   assert.equal(again.withdrawnChangeIds.length, 0)
   assert.equal((await store.getAlert(alert.id))?.status, 'provisional')
   await store.close()
+})
+
+test('a pair-raised change the builds since contradict is withdrawn; one they bear out is not', async () => {
+  // Night 12's pair calls build 12 20 % slower, measured on a night that ran everything 1.2×
+  // faster: the history sees no step at 12, only the pair does. The builds after it stay at the
+  // old level night after night.
+  const store = await openSqliteStore(':memory:')
+  await chain(store, 12, FLAT)
+  await night(store, 12, { a: 0.12, b: 0.2 }, FLAT, 1 / 1.2)
+  const first = await detectAndRecord(store, { filter: { workload: 'a' } })
+  assert.equal(first.raisedByPair, 1)
+  assert.equal(first.contradictedPairs, 0)
+  const raised = first.newAlerts.find((a) => a.kind === 'commit')
+  assert.ok(raised !== undefined && raised.status === 'provisional')
+  assert.equal(raised.firstBadCommit, sha(12))
+  // Three more nights at the old level (four builds from 12 on): too few to outweigh the pair.
+  for (let i = 13; i < 16; i++) await night(store, i, FLAT, FLAT, 1 + 0.01 * normal())
+  const early = await detectAndRecord(store, { filter: { workload: 'a' } })
+  assert.equal(early.contradictedPairs, 0)
+  assert.equal(early.withdrawnChangeIds.length, 0)
+  // The fifth build from 12 on: the history shows no step of the pair threshold's size there.
+  await night(store, 16, FLAT, FLAT, 1)
+  const later = await detectAndRecord(store, { filter: { workload: 'a' } })
+  assert.equal(later.raisedByPair, 0)
+  assert.equal(later.contradictedPairs, 1)
+  assert.deepEqual(
+    later.withdrawnChangeIds,
+    raised.changes.map((c) => c.id),
+  )
+  assert.equal((await store.getAlert(raised.id))?.status, 'withdrawn')
+  await store.close()
+
+  // The same pair followed by builds at its level: never contradicted, the step is reported.
+  const kept = await openSqliteStore(':memory:')
+  await chain(kept, 12, FLAT)
+  await night(kept, 12, { a: 0.12, b: 0.2 }, FLAT, 1 / 1.2)
+  await detectAndRecord(kept, { filter: { workload: 'a' } })
+  const slow = { a: 0.12, b: 0.2 }
+  for (let i = 13; i < 18; i++) await night(kept, i, slow, slow, 1 + 0.01 * normal())
+  const after = await detectAndRecord(kept, { filter: { workload: 'a' } })
+  assert.equal(after.contradictedPairs, 0)
+  const open = await kept.listAlerts({ status: ['provisional', 'confirmed'] })
+  const commits = open.rows.filter((a) => a.kind === 'commit' && a.direction === 'regression')
+  assert.equal(commits.length, 1, JSON.stringify(open.rows))
+  assert.ok([sha(12), sha(13)].includes(commits[0]!.firstBadCommit), commits[0]!.firstBadCommit)
+  await kept.close()
 })
 
 test('the same noisy history without a step raises nothing', async () => {

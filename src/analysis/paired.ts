@@ -1,10 +1,11 @@
 import { assertNever, type JsonObject } from '../lib/index.ts'
 import {
   type Change,
-  type ComparisonResult,
   compareTwo,
   type Detection,
+  type DetectOptions,
   mean,
+  stepBetween,
   studentTQuantile,
   studentTTwoSidedP,
   type Verdict,
@@ -67,9 +68,10 @@ export const PAIRED_CONFIDENCE = 0.99
  * What the pair says about the detector's step:
  * - `confirms`: the paired interval excludes 1 on the step's side and reaches the detector's interval
  *   (overlaps it, or lies beyond it, away from 1: the pair shows a step at least as large);
- * - `contradicts`: the paired interval holds 1 and excludes the detector's estimate (precise enough
- *   to rule out the step the history shows);
- * - `disagrees`: significant, but the other way, or entirely between 1 and the detector's interval
+ * - `contradicts`: the paired interval excludes the detector's estimate and shows no step its way:
+ *   it holds 1 (precise enough to rule out the step the history shows), or it excludes 1 the other
+ *   way (the pair measured the builds moving against the step);
+ * - `disagrees`: significant the step's way, but entirely between 1 and the detector's interval
  *   (a step much smaller than the history shows);
  * - `inconclusive`: the interval holds both 1 and the detector's estimate, or the pair has too few processes.
  */
@@ -101,26 +103,35 @@ export interface PairedEvidence {
   readonly referenceCommit: string | null
   /** Process means on each side: reference, candidate. */
   readonly processes: readonly [number, number]
-  /** compareTwo's verdict on the pair alone. */
+  /** comparePair's verdict on the pair alone. */
   readonly comparison: Verdict
+  /** How the pair was compared: process by process (`paired`) or as independent samples (`welch`). */
+  readonly method: 'paired' | 'welch' | null
   readonly verdict: PairedVerdict
 }
 
+/** A pair too small to compare (fewer than 2 process means on a side). */
+const INSUFFICIENT = { kind: 'insufficient', verdict: 'insufficient' } as const
+
 /**
  * Judges a detected step by the paired comparison of its two builds' process means (reference =
- * base, candidate = the first bad build); see PAIRED_VERDICTS. Intervals are log-t
- * (docs/stats.md, "The ratio of two builds").
+ * base, candidate = the first bad build); see PAIRED_VERDICTS. The pair is read as pairState
+ * reads it (comparePair): process by process when `interleaved`, else as independent samples,
+ * log-t (docs/stats.md, "The ratio of two builds").
  */
 export function judgePair(
   step: DetectedStep,
   referenceMeans: readonly number[],
   candidateMeans: readonly number[],
-  options: { readonly lowerIsBetter: boolean; readonly confidence?: number },
-): { readonly verdict: PairedVerdict; readonly comparison: ComparisonResult } {
-  const comparison = compareTwo(referenceMeans, candidateMeans, {
-    confidence: options.confidence ?? PAIRED_CONFIDENCE,
-    lowerIsBetter: options.lowerIsBetter,
-  })
+  options: { readonly lowerIsBetter: boolean; readonly confidence?: number; readonly interleaved?: boolean },
+): { readonly verdict: PairedVerdict; readonly comparison: PairComparison | typeof INSUFFICIENT } {
+  const comparison =
+    comparePair(referenceMeans, candidateMeans, {
+      lowerIsBetter: options.lowerIsBetter,
+      confidence: options.confidence ?? PAIRED_CONFIDENCE,
+      interleaved: options.interleaved === true,
+      minEffect: 0,
+    }) ?? INSUFFICIENT
   if (comparison.kind === 'insufficient') return { verdict: 'inconclusive', comparison }
   const { low, high } = comparison
   switch (comparison.verdict) {
@@ -139,7 +150,9 @@ export function judgePair(
       // still shows that the step is there; one that shows a much smaller step does not show
       // the step the alert reports.
       const reaches = step.ratio >= 1 ? high >= step.ratioLow : low <= step.ratioHigh
-      return { verdict: sameWay && reaches ? 'confirms' : 'disagrees', comparison }
+      // The other way: 1 lies between the pair and the step, so the pair leaves the step out.
+      if (!sameWay) return { verdict: 'contradicts', comparison }
+      return { verdict: reaches ? 'confirms' : 'disagrees', comparison }
     }
     default:
       return assertNever(comparison)
@@ -271,7 +284,7 @@ export function pairedEvidence(
     { direction: change.direction, ...change.step },
     referenceMeans,
     candidateMeans,
-    options,
+    { ...options, interleaved: interleavedPair(series.runs, pair) },
   )
   const measured = comparison.kind === 'comparison'
   return {
@@ -286,8 +299,17 @@ export function pairedEvidence(
     referenceCommit: pair.reference.commitSha,
     processes: [referenceMeans.length, candidateMeans.length],
     comparison: comparison.verdict,
+    method: measured ? comparison.method : null,
     verdict,
   }
+}
+
+/** Both runs of a pair say they were measured interleaved (one group, A B / B A). */
+function interleavedPair(runs: ReadonlyMap<number, RunFacts>, pair: FoundPair): boolean {
+  return (
+    runs.get(pair.candidate.runId)?.metadata.interleaved === true &&
+    runs.get(pair.reference.runId)?.metadata.interleaved === true
+  )
 }
 
 /** The evidence as stored in a change's `details.paired`. */
@@ -302,6 +324,7 @@ export function pairedDetails(e: PairedEvidence): JsonObject {
     referenceCommit: e.referenceCommit,
     processes: [...e.processes],
     comparison: e.comparison,
+    method: e.method,
     verdict: e.verdict,
   }
 }
@@ -384,39 +407,12 @@ export function pairState(
   options: PairStateOptions,
 ): { readonly state: PairState; readonly comparison: PairComparison | null } {
   const threshold = options.threshold ?? DEFAULT_PAIR_THRESHOLD
-  const confidence = options.confidence ?? PAIRED_CONFIDENCE
-  const processes = [referenceMeans.length, candidateMeans.length] as const
-  let comparison: PairComparison | null = null
-  const paired = options.interleaved ? interleavedInterval(referenceMeans, candidateMeans, confidence) : null
-  if (paired !== null) {
-    const significant = paired.low > 1 || paired.high < 1
-    const verdict =
-      significant && Math.abs(paired.ratio - 1) >= threshold
-        ? paired.high < 1 === options.lowerIsBetter
-          ? 'faster'
-          : 'slower'
-        : 'no-difference'
-    comparison = { kind: 'comparison', method: 'paired', ...paired, confidence, verdict, processes }
-  } else {
-    const c = compareTwo(referenceMeans, candidateMeans, {
-      confidence,
-      lowerIsBetter: options.lowerIsBetter,
-      minEffect: threshold,
-    })
-    if (c.kind === 'comparison') {
-      comparison = {
-        kind: 'comparison',
-        method: 'welch',
-        ratio: c.ratio,
-        low: c.low,
-        high: c.high,
-        pValue: c.welch?.p ?? Number.NaN,
-        confidence,
-        verdict: c.verdict,
-        processes,
-      }
-    }
-  }
+  const comparison = comparePair(referenceMeans, candidateMeans, {
+    lowerIsBetter: options.lowerIsBetter,
+    confidence: options.confidence ?? PAIRED_CONFIDENCE,
+    interleaved: options.interleaved === true,
+    minEffect: threshold,
+  })
   if (comparison === null) return { state: 'undecided', comparison }
   switch (comparison.verdict) {
     case 'slower':
@@ -429,6 +425,55 @@ export function pairState(
       }
     default:
       return assertNever(comparison.verdict)
+  }
+}
+
+/**
+ * A pair's ratio candidate/reference with its interval: process by process when the two sides ran
+ * interleaved (interleavedInterval; the sides of equal length, 3 processes or more), else as
+ * independent samples (compareTwo's log-t, Welch). `slower`/`faster` when the interval excludes 1
+ * and |ratio − 1| ≥ minEffect. Null when neither can be made (fewer than 2 processes a side).
+ * pairState and judgePair both read a pair through it, so a pair is never judged two ways.
+ */
+export function comparePair(
+  referenceMeans: readonly number[],
+  candidateMeans: readonly number[],
+  options: {
+    readonly lowerIsBetter: boolean
+    readonly confidence: number
+    readonly interleaved: boolean
+    readonly minEffect: number
+  },
+): PairComparison | null {
+  const { confidence, minEffect } = options
+  const processes = [referenceMeans.length, candidateMeans.length] as const
+  const paired = options.interleaved ? interleavedInterval(referenceMeans, candidateMeans, confidence) : null
+  if (paired !== null) {
+    const significant = paired.low > 1 || paired.high < 1
+    const verdict =
+      significant && Math.abs(paired.ratio - 1) >= minEffect
+        ? paired.high < 1 === options.lowerIsBetter
+          ? 'faster'
+          : 'slower'
+        : 'no-difference'
+    return { kind: 'comparison', method: 'paired', ...paired, confidence, verdict, processes }
+  }
+  const c = compareTwo(referenceMeans, candidateMeans, {
+    confidence,
+    lowerIsBetter: options.lowerIsBetter,
+    minEffect,
+  })
+  if (c.kind !== 'comparison') return null
+  return {
+    kind: 'comparison',
+    method: 'welch',
+    ratio: c.ratio,
+    low: c.low,
+    high: c.high,
+    pValue: c.welch?.p ?? Number.NaN,
+    confidence,
+    verdict: c.verdict,
+    processes,
   }
 }
 
@@ -469,6 +514,21 @@ export interface PairRaiseInput {
   /** Practical threshold (default DEFAULT_PAIR_THRESHOLD). */
   readonly threshold?: number
   readonly confidence?: number
+  /** The options the detection was made with: the history's step is read as it confirms one. */
+  readonly detectOptions?: DetectOptions
+}
+
+/**
+ * Builds at and after a pair-raised step the history needs before it may contradict the pair:
+ * fewer cannot outweigh one night's interleaved evidence.
+ */
+export const HISTORY_CONTRADICTS_AFTER = 5
+
+/** What decisive pairs raise in one series, and how many the history after them contradicts. */
+export interface PairRaise {
+  readonly raised: ChangeInput[]
+  /** Decisive pairs not raised: the builds since show no step of the practical size at C. */
+  readonly contradicted: number
 }
 
 /**
@@ -496,9 +556,13 @@ const SAME_STEP_BUILDS = 2
  * a provisional commit change, blame (R, C], to be confirmed by the detector on later nights (a
  * change it reports at C then takes over). Not raised when the detector already reports a change
  * the same way within two builds of C, or one is stored confirmed there (the same step), or when
- * the pair is C with itself. Pure: stored points and metadata in, change inputs out.
+ * the pair is C with itself. Nor when the history has since contradicted it: with at least
+ * HISTORY_CONTRADICTS_AFTER builds at and after C, the step the history shows between R and C
+ * (stepBetween, as the detector confirms a step) has its interval inside (1 − t, 1 + t), so no
+ * change of the practical size stayed; a provisional change it raised before is then withdrawn.
+ * Pure: stored points and metadata in, change inputs out.
  */
-export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
+export function pairRaisedChanges(input: PairRaiseInput): PairRaise {
   const { detection, points, references, runs } = input
   const indexOfResult = preparedIndexes(detection)
   const indexOfBuild = new Map<number, number>()
@@ -524,6 +588,8 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
       best.set(candidate.buildId, { candidate, reference, n })
   }
   const out: ChangeInput[] = []
+  let contradicted = 0
+  const threshold = input.threshold ?? DEFAULT_PAIR_THRESHOLD
   for (const { candidate, reference } of best.values()) {
     const at = indexOfResult.get(candidate.resultId)
     const from = indexOfBuild.get(reference.buildId)
@@ -533,9 +599,7 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
     const referenceMeans = withRounds(reference, references, runs)
     const candidateMeans = withRounds(candidate, references, runs)
     // Process by process when both runs say they were measured interleaved (one group, A B / B A).
-    const interleaved =
-      runs.get(candidate.runId)?.metadata.interleaved === true &&
-      runs.get(reference.runId)?.metadata.interleaved === true
+    const interleaved = interleavedPair(runs, { candidate, reference })
     // Judged at the level of each of the looks its budget allowed (the nightly's `pair_budget`
     // on the candidate's run; 1 when absent or not a small integer).
     const budget = runs.get(candidate.runId)?.metadata.pair_budget
@@ -560,6 +624,18 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
       )
     )
       continue
+    // The history since C: a level that stayed within the threshold of R's contradicts the pair.
+    const since = stepBetween(detection, from, at, input.detectOptions)
+    if (
+      since !== null &&
+      since.pointsAfter >= HISTORY_CONTRADICTS_AFTER &&
+      Number.isFinite(since.logStderr) &&
+      since.ratioLow > 1 - threshold &&
+      since.ratioHigh < 1 + threshold
+    ) {
+      contradicted++
+      continue
+    }
     // Blame from the reference build's own history point when there is one.
     const good = points.find((p) => p.buildId === reference.buildId && p.state === 'measured') ?? reference
     const confidence = comparison.confidence
@@ -577,7 +653,7 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
       status: 'provisional',
       details: {
         raisedBy: 'pair',
-        threshold: input.threshold ?? DEFAULT_PAIR_THRESHOLD,
+        threshold,
         paired: {
           ratio: comparison.ratio,
           low: comparison.low,
@@ -594,5 +670,5 @@ export function pairRaisedChanges(input: PairRaiseInput): ChangeInput[] {
       },
     })
   }
-  return out
+  return { raised: out, contradicted }
 }

@@ -123,8 +123,11 @@ function logDetection(
     ? `; ${r.pairedChanges} judged by their interleaved pair: ${r.confirmedByPair} confirmed at once, ${r.dismissedByPair.length} dismissed`
     : ''
   const raised = r.raisedByPair ? `; ${r.raisedByPair} raised by a decisive pair alone (provisional)` : ''
+  const contradicted = r.contradictedPairs
+    ? `; ${r.contradictedPairs} decisive pair(s) not raised: the builds since show no such step`
+    : ''
   world.log(
-    `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)${paired}${raised}`,
+    `  ${r.seriesScanned} series: ${r.newAlerts.length} new alert(s)${confirmed.length ? `, ${confirmed.length} confirmed` : ''}, ${r.newChangeIds.length} new change(s)${paired}${raised}${contradicted}`,
   )
   for (const d of r.dismissedByPair) {
     world.log(

@@ -3,6 +3,7 @@ import {
   type DetectReport,
   detectAndRecord,
   elsewhereLines,
+  HISTORY_CONTRADICTS_AFTER,
   INSTRUCTION_MIN_EFFECT,
 } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
@@ -197,6 +198,12 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
       println(
         ctx.io,
         `${report.pairedChanges} change(s) judged by their interleaved pair: ${report.confirmedByPair} provisional confirmed at once, ${report.dismissedByPair.length} dismissed (the pair showed no such step).`,
+      )
+    }
+    if (report.raisedByPair > 0 || report.contradictedPairs > 0) {
+      println(
+        ctx.io,
+        `Decisive interleaved pairs where the history showed no step: ${report.raisedByPair} raised a provisional change, ${report.contradictedPairs} not (the ${HISTORY_CONTRADICTS_AFTER} or more builds since stayed within the pair threshold of the old level).`,
       )
     }
     for (const a of report.newAlerts) {

@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createRng, LangperfError, type Rng } from '../../lib/index.ts'
+import { createRng, LangperfError } from '../../lib/index.ts'
 import { detectChanges } from './detect.ts'
+import { gaussian, noisy } from './testing.ts'
 import { followUpProvisional } from './track.ts'
 import type { Detection, SeriesPoint } from './types.ts'
-
-function gaussian(rng: Rng): number {
-  return Math.sqrt(-2 * Math.log(rng() || 1e-300)) * Math.cos(2 * Math.PI * rng())
-}
-
-/** Log-normal noise σ around `levels[i]`, one build per commit, ids c0, c1, … */
-function noisy(
-  rng: Rng,
-  levels: readonly number[],
-  sigma: number,
-  epochOf = (_i: number) => 'e',
-): SeriesPoint[] {
-  return levels.map((level, i) => ({
-    id: `c${i}`,
-    order: i,
-    epoch: epochOf(i),
-    value: level * Math.exp(sigma * gaussian(rng)),
-  }))
-}
 
 const steps = (n: number, at: number, ratio: number) =>
   Array.from({ length: n }, (_, i) => (i >= at ? ratio : 1))

@@ -1,4 +1,5 @@
 /** Change-point detection over per-commit benchmark series: pure, deterministic, documented in docs/stats.md ("Change-point detection"). */
+export { stepBetween } from './between.ts'
 export { detectChanges } from './detect.ts'
 export { bestSplit, type EnergyTable, energyQ, energyTable } from './energy.ts'
 export {
