@@ -210,6 +210,34 @@ test('a line of fewer than nine builds keeps the stated default, and repeats of 
   await line.store.close()
 })
 
+test("the line's history read for a comparison is read again once the line has more builds", async () => {
+  const { store: s, ids } = await lineStore([1.0, 1.004, 0.996, 1.006, 0.998, 1.002, 0.995, 1.005], {
+    nbody: 0.1,
+  })
+  const first = await compareRuns(s, ids[6]!, ids[7]!)
+  assert.equal(first.rows[0]?.betweenRuns?.source, 'default')
+  // The same comparison again answers the same (the line's differences are kept)…
+  assert.deepEqual((await compareRuns(s, ids[6]!, ids[7]!)).rows[0]?.betweenRuns, first.rows[0]?.betweenRuns)
+  // …until the nightly stores four more builds of the line: nine differences now teach the noise.
+  const day = (i: number) => new Date(Date.UTC(2024, 9, 1 + i, 10)).toISOString()
+  for (const [i, level] of [1.0, 0.997, 1.003, 1.001].entries())
+    await s.insertRuns([
+      {
+        run: exampleRunSpec({
+          startedAt: day(8 + i),
+          build: exampleBuild((8 + i).toString(16).padStart(40, 'c'), { commitDateUtc: day(8 + i) }),
+        }),
+        status: 'complete',
+        finishedAt: null,
+        results: [result('nbody', 0.1 * level)],
+      },
+    ])
+  const later = await compareRuns(s, ids[6]!, ids[7]!)
+  assert.equal(later.rows[0]?.betweenRuns?.source, 'history')
+  assert.equal(later.rows[0]?.betweenRuns?.runs, 12)
+  await s.close()
+})
+
 test('separate runs with different loop counts or a loaded machine carry caveats naming the facts', async () => {
   const loaded = exampleEnvironment()
   const busy = { ...loaded, tuning: { ...loaded.tuning, loadAverage1m: 9.5 } }

@@ -140,6 +140,101 @@ async function lineBuilds(store: RunReader, run: RunRow): Promise<RunRow[]> {
   return builds.slice(0, HISTORY_BUILDS).reverse()
 }
 
+/** One successive difference of a line's builds: the log difference and its within-run variance. */
+interface Difference {
+  readonly d: number
+  readonly w: number
+}
+
+/** A line's successive differences per workload and of the suite's mean, with the runs read. */
+interface LineDifferences {
+  readonly workloads: ReadonlyMap<string, readonly Difference[]>
+  readonly suite: readonly Difference[]
+  readonly runs: number
+}
+
+/** Lines' differences kept per store, each for the runs' state it was read at (the overview and compare repeat them). */
+const lineMemo = new WeakMap<object, { state: string; lines: Map<string, LineDifferences> }>()
+
+/** Lines kept per store: the overview's rows and a compare page's neighbours, not every line. */
+const MAX_KEPT_LINES = 256
+
+/**
+ * The successive differences of `run`'s line (lineBuilds) for the workloads of `names` at the
+ * versions of `side`, and of their suite mean where at least half of `names` were measured on
+ * both builds; kept until the runs change (`runsState`).
+ */
+async function lineDifferences(
+  store: RunReader,
+  run: RunRow,
+  side: 'base' | 'candidate',
+  names: readonly string[],
+  workloads: ReadonlyMap<string, { readonly base: string; readonly candidate: string }>,
+): Promise<LineDifferences> {
+  const b = run.build
+  const key = JSON.stringify([
+    run.machine,
+    b.runtime,
+    b.config,
+    b.branch,
+    names.map((n) => [n, workloads.get(n)?.[side] ?? null]),
+  ])
+  const state = await store.runsState()
+  let memo = lineMemo.get(store)
+  if (memo === undefined || memo.state !== state) {
+    memo = { state, lines: new Map() }
+    lineMemo.set(store, memo)
+  }
+  const kept = memo.lines.get(key)
+  if (kept !== undefined) return kept
+  const made = await readLineDifferences(store, run, side, names, workloads)
+  if (memo.lines.size >= MAX_KEPT_LINES) memo.lines.delete(memo.lines.keys().next().value as string)
+  memo.lines.set(key, made)
+  return made
+}
+
+async function readLineDifferences(
+  store: RunReader,
+  run: RunRow,
+  side: 'base' | 'candidate',
+  names: readonly string[],
+  workloads: ReadonlyMap<string, { readonly base: string; readonly candidate: string }>,
+): Promise<LineDifferences> {
+  const diffs = new Map<string, Difference[]>(names.map((n) => [n, []]))
+  const suite: Difference[] = []
+  const builds = await lineBuilds(store, run)
+  if (builds.length < 2) return { workloads: diffs, suite, runs: 0 }
+  // One lean read of the builds' summaries: the log of a result's mean and its squared
+  // relative standard error stand for the log mean of its process means and its variance.
+  const byRun = new Map<number, Map<string, Reading>>(builds.map((r) => [r.id, new Map()]))
+  for (const x of await store.getResultSummaries(
+    builds.map((r) => r.id),
+    { workloads: names },
+  )) {
+    const { mean: m, stdevProcessMeans: sd, nProcesses: k } = x.summary
+    if (x.workload.version !== workloads.get(x.workload.name)?.[side] || m === null || !(m > 0)) continue
+    const within = sd === null || k < 2 ? 0 : (sd / m) ** 2 / k
+    byRun.get(x.runId)?.set(x.workload.name, { logMean: Math.log(m), within })
+  }
+  const readings = builds.map((r) => byRun.get(r.id) ?? new Map<string, Reading>())
+  for (let i = 1; i < readings.length; i++) {
+    const [before, after] = [readings[i - 1]!, readings[i]!]
+    const common: Difference[] = []
+    for (const [name, a] of after) {
+      const p = before.get(name)
+      if (p === undefined) continue
+      const x = { d: a.logMean - p.logMean, w: a.within + p.within }
+      diffs.get(name)?.push(x)
+      common.push(x)
+    }
+    if (common.length > 0 && 2 * common.length >= names.length) {
+      const k = common.length
+      suite.push({ d: mean(common.map((x) => x.d)), w: common.reduce((t, x) => t + x.w, 0) / (k * k) })
+    }
+  }
+  return { workloads: diffs, suite, runs: builds.length }
+}
+
 /**
  * The between-run noise of each workload and of their geometric mean read from the successive
  * differences of the line's builds (stats' successiveRunNoise) on each side's machine, pooled over
@@ -152,8 +247,8 @@ async function learnFromHistory(
   names: readonly string[],
   workloads: ReadonlyMap<string, { readonly base: string; readonly candidate: string }>,
 ): Promise<{ workloads: Map<string, BetweenRunNoise>; suite: BetweenRunNoise | undefined }> {
-  const diffs = new Map<string, { d: number; w: number }[]>(names.map((n) => [n, []]))
-  const suiteDiffs: { d: number; w: number }[] = []
+  const diffs = new Map<string, Difference[]>(names.map((n) => [n, []]))
+  const suiteDiffs: Difference[] = []
   let runs = 0
   const lines = new Set<string>()
   for (const { run, side } of sides) {
@@ -161,39 +256,12 @@ async function learnFromHistory(
     const line = JSON.stringify([run.machine, b.runtime, b.config, b.branch])
     if (lines.has(line)) continue
     lines.add(line)
-    const builds = await lineBuilds(store, run)
-    if (builds.length < 2) continue
-    runs += builds.length
-    // One lean read of the builds' summaries: the log of a result's mean and its squared
-    // relative standard error stand for the log mean of its process means and its variance.
-    const byRun = new Map<number, Map<string, Reading>>(builds.map((r) => [r.id, new Map()]))
-    for (const x of await store.getResultSummaries(
-      builds.map((r) => r.id),
-      { workloads: names },
-    )) {
-      const { mean: m, stdevProcessMeans: sd, nProcesses: k } = x.summary
-      if (x.workload.version !== workloads.get(x.workload.name)?.[side] || m === null || !(m > 0)) continue
-      const within = sd === null || k < 2 ? 0 : (sd / m) ** 2 / k
-      byRun.get(x.runId)?.set(x.workload.name, { logMean: Math.log(m), within })
-    }
-    const readings = builds.map((r) => byRun.get(r.id) ?? new Map<string, Reading>())
-    for (let i = 1; i < readings.length; i++) {
-      const [before, after] = [readings[i - 1]!, readings[i]!]
-      const common: { d: number; w: number }[] = []
-      for (const [name, a] of after) {
-        const p = before.get(name)
-        if (p === undefined) continue
-        const x = { d: a.logMean - p.logMean, w: a.within + p.within }
-        diffs.get(name)?.push(x)
-        common.push(x)
-      }
-      if (common.length > 0 && 2 * common.length >= names.length) {
-        const k = common.length
-        suiteDiffs.push({ d: mean(common.map((x) => x.d)), w: common.reduce((t, x) => t + x.w, 0) / (k * k) })
-      }
-    }
+    const read = await lineDifferences(store, run, side, names, workloads)
+    runs += read.runs
+    for (const [name, xs] of read.workloads) diffs.get(name)?.push(...xs)
+    suiteDiffs.push(...read.suite)
   }
-  const of = (xs: readonly { d: number; w: number }[]): BetweenRunNoise | undefined => {
+  const of = (xs: readonly Difference[]): BetweenRunNoise | undefined => {
     const n = successiveRunNoise(xs, MIN_HISTORY_DIFFERENCES)
     return n === undefined ? undefined : { source: 'history', sigma: n.sigma, dof: n.dof, runs }
   }
