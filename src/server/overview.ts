@@ -87,10 +87,13 @@ interface PairSummary {
 }
 
 /**
- * Memory of the overview's comparisons. The store refuses results for a finished run, so the
- * comparison of two finished runs (and a finished run's result counts) never changes: keeping
- * them is always right, and a request then costs only finding the latest runs. Bounded: the
- * oldest entries go first.
+ * Memory of the overview's comparisons. The store refuses results for a finished run, so a
+ * finished run's result counts never change, nor do the processes two finished runs compare.
+ * What can still move is the between-run noise of two separate runs, read from their line's
+ * newest builds (analysis/between-runs.ts): a pair is kept as first compared. A new build of the
+ * line makes a new head, so a new pair; only a run added to an older build of the line (a
+ * backfill) leaves a kept pair on the line's earlier history. A request then costs only finding
+ * the latest runs. Bounded: the oldest entries go first.
  */
 export class OverviewMemo {
   readonly #memo: Memo
