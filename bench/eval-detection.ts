@@ -238,10 +238,20 @@ interface Detected {
   readonly changes: readonly Found[]
   /** Counts of the detect report (seriesScanned, epochBoundaries, lengths of its lists, …). */
   readonly counts: Record<string, unknown>
+  /**
+   * What `detect` run again over the same database changed (new changes, alerts updated,
+   * changes withdrawn): a pass over unchanged data must change nothing. Null when not asked.
+   */
+  readonly again: Record<string, number> | null
 }
 
 /** Imports `files` into a new database in `dir` and returns what `detect --json` reports. */
-async function importAndDetect(label: string, dir: string, files: readonly string[]): Promise<Detected> {
+async function importAndDetect(
+  label: string,
+  dir: string,
+  files: readonly string[],
+  again = false,
+): Promise<Detected> {
   mkdirSync(dir, { recursive: true })
   const db = join(dir, 'langperf.db')
   const t0 = performance.now()
@@ -255,10 +265,17 @@ async function importAndDetect(label: string, dir: string, files: readonly strin
   const report: unknown = JSON.parse(detected)
   const changes = changesOf(report)
   const t2 = performance.now()
+  let second: Record<string, number> | null = null
+  if (again) {
+    const counts = countsOf(JSON.parse(await cli(['detect', '--db', db, '--json'])))
+    second = {}
+    for (const k of ['newChangeIds', 'updatedAlertIds', 'withdrawnChangeIds', 'confirmedChangeIds'])
+      second[k] = typeof counts[k] === 'number' ? counts[k] : Number.NaN
+  }
   progress(
     `${label}: imported (${files.length} path(s)) in ${((t1 - t0) / 1000).toFixed(1)} s, detect ${((t2 - t1) / 1000).toFixed(1)} s, ${changes.length} changes`,
   )
-  return { changes, counts: countsOf(report) }
+  return { changes, counts: countsOf(report), again: second }
 }
 
 /**
@@ -544,7 +561,7 @@ function syntheticSets() {
   return { tasks: sets.map(({ set }): Task => ({ label: set.name, files: set.files })), score }
 }
 
-let history: HistoryFigures | null = null
+let history: (HistoryFigures & { secondPass?: Record<string, number> | null }) | null = null
 let synthetic: SyntheticFigures | null = null
 try {
   const tasks: Task[] = []
@@ -558,10 +575,13 @@ try {
   const synth = ONLY === 'history' ? null : syntheticSets()
   if (synth) tasks.push(...synth.tasks)
   const found = await pool(
-    tasks.map((t) => () => importAndDetect(t.label, join(work, t.label), t.files)),
+    tasks.map(
+      (t, i) => () => importAndDetect(t.label, join(work, t.label), t.files, hist !== null && i === 0),
+    ),
     JOBS,
   )
-  if (hist) history = scoreHistory(found[0] as Detected, hist.count)
+  if (hist)
+    history = { ...scoreHistory(found[0] as Detected, hist.count), secondPass: found[0]?.again ?? null }
   if (synth) synthetic = synth.score(found.slice(hist ? 1 : 0))
 } finally {
   if (!KEEP) rmSync(work, { recursive: true, force: true })
@@ -676,6 +696,7 @@ if (JSON_OUT) {
         .join('; ')}`,
     )
     console.log(`detect counted: ${JSON.stringify(history.detect)}`)
+    console.log(`detect again over the same database (must be all 0): ${JSON.stringify(history.secondPass)}`)
   }
   if (jsonNotes.size > 0) console.log(`detect --json: ${[...jsonNotes].join('; ')}`)
   console.log(`run time ${seconds.toFixed(1)} s`)

@@ -218,23 +218,30 @@ function seriesCandidates(a: SeriesAnalysis, known: readonly ChangeRow[], crowds
   const unit = a.points.find((p) => p.state === 'measured')?.unit ?? 'second'
   const orderOf = buildPositions(a)
   const candidates: Candidate[] = []
+  // Where the detector reports a step now: a change recorded at one of them is that step's own.
+  const reported = new Set(a.detection.changes.map((c) => c.firstBadIndex))
   for (const c of a.detection.changes) {
     const f = toInput(a.series, c, byResult, unit)
     if (!f) continue
     // Keep the blame of changes already recorded: when more builds move a detected step's
-    // estimated position by a build or two, it is the same step, not a new one.
+    // estimated position by a build or two, it is the same step, not a new one — the nearest
+    // such record, unless one is recorded at the detected position itself (the same step where
+    // it was) or the record is at another step the detector still reports (a neighbour's own).
     const fIdx = orderOf.get(f.firstBad.buildId) ?? -1
-    const same = known.find((k) => {
-      const kIdx = orderOf.get(k.firstBad.buildId)
-      const gIdx = orderOf.get(k.lastGood.buildId)
-      return (
-        k.direction === f.direction &&
-        kIdx !== undefined &&
-        gIdx !== undefined &&
-        kIdx !== fIdx &&
-        Math.abs(kIdx - fIdx) <= 2
-      )
-    })
+    const sameWay = known.filter((k) => k.direction === f.direction)
+    const atItself = sameWay.some((k) => orderOf.get(k.firstBad.buildId) === fIdx)
+    const same = atItself
+      ? undefined
+      : sameWay
+          .map((k) => ({ k, kIdx: orderOf.get(k.firstBad.buildId) }))
+          .filter(
+            (x): x is { k: ChangeRow; kIdx: number } =>
+              x.kIdx !== undefined &&
+              orderOf.get(x.k.lastGood.buildId) !== undefined &&
+              !reported.has(x.kIdx) &&
+              Math.abs(x.kIdx - fIdx) <= 2,
+          )
+          .sort((x, y) => Math.abs(x.kIdx - fIdx) - Math.abs(y.kIdx - fIdx) || x.kIdx - y.kIdx)[0]?.k
     const input = same ? { ...f, lastGood: same.lastGood, firstBad: same.firstBad } : f
     const lastGoodIndex = (same && orderOf.get(same.lastGood.buildId)) ?? c.lastGoodIndex
     const firstBadIndex = (same && orderOf.get(same.firstBad.buildId)) ?? c.firstBadIndex

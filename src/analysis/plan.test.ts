@@ -3,7 +3,13 @@ import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
 import { boundaryNote, boundaryOf } from '../model/index.ts'
 import { epochKey } from '../stats/index.ts'
-import { exampleEnvironment, exampleFingerprint, type RunRow, type SeriesPoint } from '../store/index.ts'
+import {
+  type ChangeRow,
+  exampleEnvironment,
+  exampleFingerprint,
+  type RunRow,
+  type SeriesPoint,
+} from '../store/index.ts'
 import { boundaryVerdict, epochChanges, type LoadedSeries, planDetection } from './detect.ts'
 
 // planDetection is the pure core of a detection pass: these tests hand it loaded series (points
@@ -225,4 +231,57 @@ test('epochChanges() names each changed fact with its values as recorded, separa
   assert.deepEqual(epochChanges(from, to), [
     'cpuConfig: 0=driver:intel_pstate; 1-23=powersave → 0-23=driver:intel_pstate',
   ])
+})
+
+test('a second pass over the same history keeps each recorded change at its own build', () => {
+  // w0 steps up by 10 % at build 20 and by 30 % at build 22, with the kernel upgraded in between
+  // (at 21): each step is its own change, and a record of one must never stand in for the other
+  // (the first pass kept blames by the nearest record within two builds, its own or not, and
+  // handed each step the other's blame).
+  const runs = new Map<number, RunRow>()
+  for (let i = 0; i < 44; i++) runs.set(i + 1, run(i, i < 21 ? '6.1.0' : '6.6.0'))
+  const loaded = (known: ChangeRow[]): LoadedSeries[] =>
+    Array.from({ length: 12 }, (_, wi) => ({
+      series: {
+        machine: 'box',
+        runtime: 'cpython',
+        config: 'default',
+        branch: 'main',
+        workload: `w${wi}`,
+        workloadVersion: 'v1',
+      },
+      points: points[wi]!,
+      runs,
+      known: known.filter((k) => k.series.workload === `w${wi}`),
+    }))
+  const points = Array.from({ length: 12 }, (_, wi) =>
+    Array.from({ length: 44 }, (_, i) =>
+      point(i, wi, 0.01 * (1 + wi / 10) * (wi === 0 ? (i >= 22 ? 1.43 : i >= 20 ? 1.1 : 1) : 1)),
+    ),
+  )
+  const first = planDetection(loaded([]))
+  const steps = (p: typeof first) =>
+    p.changes
+      .filter((c) => c.series.workload === 'w0')
+      .map((c) => [c.kind, c.lastGood.buildId, c.firstBad.buildId, Math.round(c.ratio * 10) / 10])
+      .sort()
+  assert.deepEqual(steps(first), [
+    ['commit', 20, 21, 1.1],
+    ['commit', 22, 23, 1.3],
+  ])
+  // Recorded as the first pass found them, listed with the later step first.
+  const recorded: ChangeRow[] = first.changes
+    .map((c, i) => ({
+      ...c,
+      measure: 'time' as const,
+      id: i + 1,
+      alertId: i + 1,
+      createdAt: day(50),
+      updatedAt: day(50),
+    }))
+    .reverse()
+  const second = planDetection(loaded(recorded))
+  console.log(JSON.stringify(second.changes.filter((c) => c.series.workload === "w0").map((c) => [c.kind, c.lastGood.buildId, c.firstBad.buildId])), JSON.stringify(recorded.filter((c) => c.series.workload === "w0").map((c) => [c.lastGood.buildId, c.firstBad.buildId])))
+  assert.deepEqual(steps(second), steps(first))
+  assert.deepEqual(second.withdrawn, [])
 })
