@@ -85,6 +85,16 @@ function point(i: number, wi: number, level: number): SeriesPoint {
   }
 }
 
+/** The series of workload `w${wi}` on the test machine's main line. */
+const seriesOf = (wi: number) => ({
+  machine: 'box',
+  runtime: 'cpython',
+  config: 'default',
+  branch: 'main',
+  workload: `w${wi}`,
+  workloadVersion: 'v1',
+})
+
 /**
  * Twelve workloads over 40 nightly builds; the kernel changes at build 20. `kernelShift` moves
  * every workload there; `commitShift` moves workload `w0` only, at the same build.
@@ -95,14 +105,7 @@ function history(kernelShift: number, commitShift: number, order?: (i: number) =
     runs.set(i + 1, run(i, i < 20 ? '6.1.0' : '6.6.0', order ? { history_order: order(i) } : {}))
   }
   return Array.from({ length: 12 }, (_, wi) => ({
-    series: {
-      machine: 'box',
-      runtime: 'cpython',
-      config: 'default',
-      branch: 'main',
-      workload: `w${wi}`,
-      workloadVersion: 'v1',
-    },
+    series: seriesOf(wi),
     points: Array.from({ length: 40 }, (_, i) => {
       const after = i >= 20
       const level = 0.01 * (1 + wi / 10) * (after ? kernelShift * (wi === 0 ? commitShift : 1) : 1)
@@ -242,14 +245,7 @@ test('a second pass over the same history keeps each recorded change at its own 
   for (let i = 0; i < 44; i++) runs.set(i + 1, run(i, i < 21 ? '6.1.0' : '6.6.0'))
   const loaded = (known: ChangeRow[]): LoadedSeries[] =>
     Array.from({ length: 12 }, (_, wi) => ({
-      series: {
-        machine: 'box',
-        runtime: 'cpython',
-        config: 'default',
-        branch: 'main',
-        workload: `w${wi}`,
-        workloadVersion: 'v1',
-      },
+      series: seriesOf(wi),
       points: points[wi]!,
       runs,
       known: known.filter((k) => k.series.workload === `w${wi}`),
@@ -281,7 +277,6 @@ test('a second pass over the same history keeps each recorded change at its own 
     }))
     .reverse()
   const second = planDetection(loaded(recorded))
-  console.log(JSON.stringify(second.changes.filter((c) => c.series.workload === "w0").map((c) => [c.kind, c.lastGood.buildId, c.firstBad.buildId])), JSON.stringify(recorded.filter((c) => c.series.workload === "w0").map((c) => [c.lastGood.buildId, c.firstBad.buildId])))
   assert.deepEqual(steps(second), steps(first))
   assert.deepEqual(second.withdrawn, [])
 })
