@@ -34,10 +34,15 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { detectAndRecord, PAIR_ROUND_PURPOSE, REFERENCE_PURPOSE } from '../src/analysis/index.ts'
+import {
+  detectAndRecord,
+  growPair,
+  PAIR_ROUND_PURPOSE,
+  type PairRoundMeans,
+  REFERENCE_PURPOSE,
+} from '../src/analysis/index.ts'
 import { createRng, type Rng } from '../src/lib/index.ts'
 import type { RunWithResults, WorkloadResult } from '../src/model/index.ts'
-import { growPair, type PairRoundMeans } from '../src/pipeline/index.ts'
 import { exampleEnvironment, exampleFingerprint, openSqliteStore, type Store } from '../src/store/index.ts'
 
 const { values } = parseArgs({

@@ -35,7 +35,7 @@ export const REFERENCE_PURPOSE = 'reference'
 /**
  * `metadata.purpose` of the runs of a pair's later rounds: when a pair's interval is too wide to
  * tell whether a workload changed by the practical threshold, the nightly measures the undecided
- * workloads again on both builds, interleaved, doubling the processes (pipeline/pair.ts). Each
+ * workloads again on both builds, interleaved, doubling the processes (analysis/pair-growth.ts). Each
  * round's run names the run it extends (`metadata.extends_run_id`); its process means are added
  * to that run's when the pair is judged, and the detector leaves it out of the history (it is the
  * same build on the same night, not another observation of its level).
@@ -277,7 +277,7 @@ export function pairedEvidence(
     ...(options.references ? { references: options.references } : {}),
   })
   if (pair === null) return null
-  // A pair that grew (pipeline/pair.ts) is judged on every round's processes.
+  // A pair that grew (analysis/pair-growth.ts) is judged on every round's processes.
   const referenceMeans = withRounds(pair.reference, options.references ?? [], series.runs)
   const candidateMeans = withRounds(pair.candidate, options.references ?? [], series.runs)
   const { verdict, comparison } = judgePair(
@@ -397,7 +397,7 @@ function interleavedInterval(
 
 /**
  * Judges an interleaved pair by itself: a change of at least the practical threshold, none, or
- * undecided (measure more). The adaptive pair (pipeline/pair.ts) grows until no workload is
+ * undecided (measure more). The adaptive pair (analysis/pair-growth.ts) grows until no workload is
  * undecided or its budget runs out; a pair in state `change` raises a provisional change by itself
  * (pairRaisedChanges).
  */

@@ -1,6 +1,5 @@
-import { INSTRUCTION_MIN_EFFECT } from '../analysis/index.ts'
+import { doublingRound, INSTRUCTION_MIN_EFFECT } from '../analysis/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
-import { doublingRound } from './rounds.ts'
 import {
   BISECT_ALPHA,
   type CulpritVerdict,

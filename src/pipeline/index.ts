@@ -61,14 +61,6 @@ export type {
   PlannedBuild,
   ProfileReport,
 } from './nightly-report.ts'
-export {
-  DEFAULT_PAIR_BUDGET,
-  growPair,
-  type PairGrowth,
-  type PairGrowthOptions,
-  type PairMeasure,
-  type PairRoundMeans,
-} from './pair.ts'
 export { type BuildProbe, type BuildProbeOptions, createBuildProbe } from './probe.ts'
 export { DEFAULT_MAX_NEW_COMMITS, everyKth, type PlanCommitsOptions, planCommits } from './select.ts'
 export * from './verdict.ts'

@@ -1,10 +1,9 @@
-import { PAIR_ROUND_PURPOSE } from '../analysis/index.ts'
+import { growPair, PAIR_ROUND_PURPOSE, type PairGrowth, type PairMeasure } from '../analysis/index.ts'
 import type { JsonObject } from '../lib/index.ts'
 import type { BuildSpec, WorkloadDefinition } from '../model/index.ts'
 import type { Interpreter } from '../runner/index.ts'
 import { Interrupted, type NightlyContext } from './nightly-context.ts'
 import type { CommitJob, ReferencePrepared } from './nightly-reference.ts'
-import { growPair, type PairGrowth, type PairMeasure } from './pair.ts'
 import { buildMetadata, measureBuilds, pickWorkloads, presetOf, type World } from './world.ts'
 
 // The rounds of an adaptive pair (pair.ts) after a new commit's first measurement beside its

@@ -33,7 +33,7 @@ export interface CommitReport extends PlannedBuild {
   readonly error?: string
 }
 
-/** What the adaptive pair of one commit did (pair.ts). */
+/** What the adaptive pair of one commit did (analysis/pair-growth.ts). */
 export interface PairReport {
   readonly rounds: number
   readonly budget: number

@@ -1,5 +1,5 @@
-import { DEFAULT_PAIR_THRESHOLD, type PairState, pairLookConfidence, pairState } from '../analysis/index.ts'
 import { LangperfError, quote } from '../lib/index.ts'
+import { DEFAULT_PAIR_THRESHOLD, type PairState, pairLookConfidence, pairState } from './paired.ts'
 import { doublingRound, doublingTotal } from './rounds.ts'
 
 // The nightly's adaptive pair (docs/nightly.md, "Reference pairs"). A new commit C is measured
@@ -11,7 +11,8 @@ import { doublingRound, doublingTotal } from './rounds.ts'
 // runs out; the answer says which workloads the budget left undecided.
 //
 // The world (interpreters, the store) sits behind PairMeasure, so the loop is tested with seeded
-// synthetic builds (pair.test.ts) and run for real by nightly.ts.
+// synthetic builds (pair-growth.test.ts) and run for real by the nightly (pipeline/
+// nightly-pair-rounds.ts) and by the farm's agent (agent/pair-rounds.ts).
 
 /** Per-process means of one round: reference's and candidate's, by workload (a failed workload is absent). */
 export interface PairRoundMeans {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../lib/index.ts'
-import { growPair, type PairMeasure, type PairRoundMeans } from './pair.ts'
+import { growPair, type PairMeasure, type PairRoundMeans } from './pair-growth.ts'
 
 // The adaptive pair's loop with synthetic builds: log-normal process means around each build's
 // level, seeded, as a noisy shared machine gives them.
