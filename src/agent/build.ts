@@ -1,4 +1,10 @@
-import { buildMetadata, buildSpecOf, interpreterOfArtifact, REFERENCE_PURPOSE } from '../analysis/index.ts'
+import {
+  buildMetadata,
+  buildSpecOf,
+  DEFAULT_PAIR_THRESHOLD,
+  interpreterOfArtifact,
+  REFERENCE_PURPOSE,
+} from '../analysis/index.ts'
 import type { BuildJob, ClaimedJob, LangperfRunDocumentInput, ReferenceCandidate } from '../api/index.ts'
 import { type Artifact, cachePaths, ensureMirror, type Mirror } from '../build/index.ts'
 import { LangperfError } from '../lib/index.ts'
@@ -7,6 +13,7 @@ import type { Interpreter } from '../runner/index.ts'
 import { bisectJob } from './bisect-job.ts'
 import { type BuildContext, buildCommit, checkStopped, failedBuildDocument } from './build-steps.ts'
 import { measureInto } from './measure.ts'
+import { growFarmPair } from './pair-rounds.ts'
 
 // A build job on the agent's machine: "build commit C of runtime R in config K and measure suite
 // S". The commit is built as the nightly builds it — the agent's own bare mirror of the remote and
@@ -19,8 +26,10 @@ import { measureInto } from './measure.ts'
 // With reference candidates (the nightly's pairs, docs/nightly.md), C is measured interleaved
 // with the first of them whose build works, at its loop counts: the reference's run is uploaded
 // first (`POST /api/v1/runs`, stored once per content) and C's run names the id the server gave it
-// (`reference_run_id`), which is how detection finds the pair. Without a working candidate C is
-// measured alone and its run says why. A bisection's step (`bisect`) is bisect-job.ts's.
+// (`reference_run_id`), which is how detection finds the pair. With the job's `pair` budget above
+// one round, the workloads the pair leaves undecided are measured again on both builds before the
+// job completes (pair-rounds.ts). Without a working candidate C is measured alone and its run says
+// why. A bisection's step (`bisect`) is bisect-job.ts's.
 
 /** Builds the commit of a build job (cached), measures it and answers its run as a langperf-run document. */
 export async function buildJob(job: ClaimedJob, context: BuildContext): Promise<LangperfRunDocumentInput> {
@@ -82,6 +91,7 @@ export async function buildJob(job: ClaimedJob, context: BuildContext): Promise<
     return alone as LangperfRunDocumentInput
   }
   context.log(`  interleaved with ${reference.candidate.commit.slice(0, 12)} (reference)`)
+  const pair = b.pair ?? { budget: 1, threshold: DEFAULT_PAIR_THRESHOLD }
   const [theirs, ours] = await measureInto(job, context, {
     interpreters: [reference.interpreter, interpreter],
     builds: [reference.spec, build],
@@ -100,11 +110,43 @@ export async function buildJob(job: ClaimedJob, context: BuildContext): Promise<
         : {
             reference_commit: reference.candidate.commit,
             pair_group: group.groupId,
-            // One round: detection judges the pair at α / 1 (analysis/paired.ts).
-            pair_budget: 1,
+            // Detection judges the pair at α / budget, the looks it may take (analysis/paired.ts).
+            pair_budget: pair.budget,
           },
   })
   const referenceRunId = await context.uploadReference(theirs as LangperfRunDocumentInput)
+  if (pair.budget > 1) {
+    await growFarmPair(
+      job,
+      {
+        reference: theirs as LangperfRunDocumentInput,
+        candidate: ours as LangperfRunDocumentInput,
+        referenceRunId,
+        ...pair,
+      },
+      {
+        measure: async (round, roundMetadata, frozenLoops) => {
+          const [theirRound, ourRound] = await measureInto(round, context, {
+            interpreters: [reference.interpreter, interpreter],
+            builds: [reference.spec, build],
+            metadata,
+            frozenLoops,
+            runMetadata: (index, group) => ({
+              ...(index === 0 ? buildMetadata(reference.artifact) : {}),
+              pair_group: group.groupId,
+              ...roundMetadata(index),
+            }),
+          })
+          if (theirRound === undefined || ourRound === undefined)
+            throw new LangperfError('internal', `Cannot finish job ${job.id}: a pair round measured no run`)
+          return [theirRound, ourRound]
+        },
+        upload: context.uploadReference,
+        log: context.log,
+        signal: context.signal,
+      },
+    )
+  }
   const doc = ours as LangperfRunDocumentInput
   return {
     ...doc,

@@ -560,43 +560,55 @@ test('the same noisy history without a step raises nothing', async () => {
   await store.close()
 })
 
-test("a pair's later rounds are added to its processes and kept out of the history", async () => {
-  const store = await openSqliteStore(':memory:')
-  await chain(store, 12, FLAT)
-  const wide = { n: 3, spread: 0.15 }
-  const group = 'pair-12'
-  const [ref] = await store.insertRuns([
-    run(11, { a: 0.1 }, 1, { purpose: REFERENCE_PURPOSE, pair_group: group }, group, wide),
-  ])
-  const [cand] = await store.insertRuns([
-    run(12, { a: 0.115 }, 1, { purpose: 'nightly', reference_run_id: ref!, pair_group: group }, group, wide),
-  ])
-  const first = await detectAndRecord(store, { filter: { workload: 'a' } })
-  assert.equal(first.raisedByPair, 0, 'three processes a side cannot tell')
-  // Two more rounds of 20 precise processes on each build, the same night.
-  for (const [i, level, extends_run_id] of [
-    [11, 0.1, ref!],
-    [12, 0.115, cand!],
-    [11, 0.1, ref!],
-    [12, 0.115, cand!],
-  ] as const) {
-    await store.insertRuns([
-      run(i, { a: level }, 1, { purpose: PAIR_ROUND_PURPOSE, extends_run_id, pair_round: 2 }, group, {
-        n: 20,
-        spread: 0.01,
-      }),
+for (const named of ['by the run they extend', "by the candidate's reference (the farm's agent)"] as const) {
+  test(`a pair's later rounds, named ${named}, are added to its processes and kept out of the history`, async () => {
+    const store = await openSqliteStore(':memory:')
+    await chain(store, 12, FLAT)
+    const wide = { n: 3, spread: 0.15 }
+    const group = 'pair-12'
+    const [ref] = await store.insertRuns([
+      run(11, { a: 0.1 }, 1, { purpose: REFERENCE_PURPOSE, pair_group: group }, group, wide),
     ])
-  }
-  const series = (await store.listSeries({ workload: 'a' }))[0]!
-  const analysed = await analyseSeries(store, { ...series })
-  assert.ok(!('skipped' in analysed))
-  assert.equal(analysed.detection.points.length, 13, 'one point per build: rounds are not history')
-  const second = await detectAndRecord(store, { filter: { workload: 'a' } })
-  const raised = second.newAlerts.flatMap((a) => a.changes).filter((c) => c.details.raisedBy === 'pair')
-  assert.equal(raised.length, 1, JSON.stringify(second.newAlerts.map((a) => a.changes)))
-  assert.deepEqual((raised[0]!.details.paired as { processes: number[] }).processes, [43, 43])
-  await store.close()
-})
+    const [cand] = await store.insertRuns([
+      run(
+        12,
+        { a: 0.115 },
+        1,
+        { purpose: 'nightly', reference_run_id: ref!, pair_group: group },
+        group,
+        wide,
+      ),
+    ])
+    const first = await detectAndRecord(store, { filter: { workload: 'a' } })
+    assert.equal(first.raisedByPair, 0, 'three processes a side cannot tell')
+    // Two more rounds of 20 precise processes on each build, the same night. The agent stores a
+    // candidate's rounds before the server has stored the candidate's run: it names its reference.
+    const candidate =
+      named === 'by the run they extend' ? { extends_run_id: cand! } : { extends_candidate_of: ref! }
+    for (const [i, level, extended] of [
+      [11, 0.1, { extends_run_id: ref! }],
+      [12, 0.115, candidate],
+      [11, 0.1, { extends_run_id: ref! }],
+      [12, 0.115, candidate],
+    ] as const) {
+      await store.insertRuns([
+        run(i, { a: level }, 1, { purpose: PAIR_ROUND_PURPOSE, ...extended, pair_round: 2 }, group, {
+          n: 20,
+          spread: 0.01,
+        }),
+      ])
+    }
+    const series = (await store.listSeries({ workload: 'a' }))[0]!
+    const analysed = await analyseSeries(store, { ...series })
+    assert.ok(!('skipped' in analysed))
+    assert.equal(analysed.detection.points.length, 13, 'one point per build: rounds are not history')
+    const second = await detectAndRecord(store, { filter: { workload: 'a' } })
+    const raised = second.newAlerts.flatMap((a) => a.changes).filter((c) => c.details.raisedBy === 'pair')
+    assert.equal(raised.length, 1, JSON.stringify(second.newAlerts.map((a) => a.changes)))
+    assert.deepEqual((raised[0]!.details.paired as { processes: number[] }).processes, [43, 43])
+    await store.close()
+  })
+}
 
 test('pairLookConfidence() splits α over the looks a pair may take (Bonferroni)', () => {
   assert.equal(pairLookConfidence(1), 0.99)

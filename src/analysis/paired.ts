@@ -478,8 +478,12 @@ export function comparePair(
 }
 
 /**
- * The process means of `point` with those of the later rounds that extend its run (runs of purpose
- * PAIR_ROUND_PURPOSE whose `metadata.extends_run_id` is its run), found among `extra` points.
+ * The process means of `point` with those of the later rounds that extend its run, found among
+ * `extra` points: runs of purpose PAIR_ROUND_PURPOSE whose `metadata.extends_run_id` is its run,
+ * or, for a candidate (a run naming its reference, `reference_run_id`), rounds of its build whose
+ * `metadata.extends_candidate_of` is that reference run — the farm's agent measures a pair's
+ * rounds before the server has stored the candidate's run, so it names the pair by the one run
+ * it has stored (agent/pair-rounds.ts).
  */
 export function withRounds(
   point: SeriesPoint,
@@ -487,10 +491,14 @@ export function withRounds(
   runs: ReadonlyMap<number, RunFacts>,
 ): readonly number[] {
   const out = [...(point.processMeans ?? [])]
+  const reference = referenceRunIdOf(runs.get(point.runId))
+  const extends_ = (m: RunFacts['metadata'], buildId: number) =>
+    m.extends_run_id === point.runId ||
+    (reference !== null && buildId === point.buildId && m.extends_candidate_of === reference)
   // Rounds in the order they were measured, so both sides of an interleaved pair stay aligned.
   for (const p of [...extra].sort((a, b) => a.runId - b.runId)) {
     const run = runs.get(p.runId)
-    if (run?.metadata.purpose !== PAIR_ROUND_PURPOSE || run.metadata.extends_run_id !== point.runId) continue
+    if (run?.metadata.purpose !== PAIR_ROUND_PURPOSE || !extends_(run.metadata, p.buildId)) continue
     if (p.state === 'measured' && p.processMeans) out.push(...p.processMeans)
   }
   return out

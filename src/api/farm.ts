@@ -116,7 +116,9 @@ export type BisectStep = z.output<typeof BisectStepSchema>
  * branch, commit date and first-parent position are recorded on the build, as the nightly does.
  * With `references`, the commit is measured interleaved with the first of them whose build works,
  * the reference's run uploaded beside the job's (the nightly's pairs); none works, or none given:
- * alone. An agent runs the recipe's commands: it trusts the admins of its server.
+ * alone. With `pair`, the workloads the pair leaves undecided are measured again on both builds,
+ * doubling their processes, within its budget (agent/pair-rounds.ts). An agent runs the recipe's
+ * commands: it trusts the admins of its server.
  */
 export const BuildJobSchema = z.strictObject({
   remote: z.string().min(1).max(2000).describe('Git remote of the runtime (URL, user@host:path or path)'),
@@ -133,6 +135,15 @@ export const BuildJobSchema = z.strictObject({
   bisect: BisectStepSchema.optional().describe(
     "A bisection's measurement (purpose `bisect`): its commits built and measured interleaved",
   ),
+  pair: z
+    .strictObject({
+      budget: z.number().int().min(1).max(10),
+      threshold: z.number().gt(0).lt(1),
+    })
+    .optional()
+    .describe(
+      "How the pair with a reference grows (the nightly's `pair_budget` and `pair_threshold`): rounds at most, the first included, while a workload is undecided at the threshold; absent, one round",
+    ),
 })
 /** A build job's instructions. */
 export type BuildJob = z.output<typeof BuildJobSchema>

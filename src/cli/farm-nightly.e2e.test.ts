@@ -156,9 +156,21 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   await Promise.all(agents.map((a) => a.waitFor(/registered/)))
 
   // Bisection is the next test's: here the toy is not slowed, and a step that a loaded machine
-  // fakes between two of its commits would be bisected, adding runs this test counts.
+  // fakes between two of its commits would be bisected, adding runs this test counts. Each pair
+  // grows one round on its agent: a threshold of 0.1 % leaves every workload undecided after the
+  // first (no interval of a few processes lies within ± 0.1 %), and a budget of 2 stops there.
   const nightly = (...extra: string[]) =>
-    farmNightly(configPath, schema, ...SAMPLING, '--no-bisect', ...extra)
+    farmNightly(
+      configPath,
+      schema,
+      ...SAMPLING,
+      '--no-bisect',
+      '--pair-budget',
+      '2',
+      '--pair-threshold',
+      '0.001',
+      ...extra,
+    )
 
   // Every other commit of the last 5, the newest included: commits 1, 3 (its build breaks) and 5,
   // on each machine. The dry run shows that plan and enqueues nothing.
@@ -200,13 +212,13 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   // Commit 5 was measured interleaved with commit 1 (3 does not build: passed over), whose run
   // of purpose reference it names; commit 1, the first of the history, was measured alone.
   const everything = (await store.listRuns({ limit: 1000 })).rows
-  assert.equal(
-    everything.length,
-    8,
-    everything
-      .map((r) => `${r.machine} ${r.suite} ${String(r.metadata.purpose)} ${r.build.commitSha}`)
-      .join('\n'),
-  )
+  const listing = everything
+    .map((r) => `${r.machine} ${r.suite} ${String(r.metadata.purpose)} ${r.build.commitSha}`)
+    .join('\n')
+  const rounds = everything.filter((r) => r.metadata.purpose === 'pair-round')
+  assert.equal(everything.length - rounds.length, 8, listing)
+  // The pair grew one round on each machine: a run of each build, naming what it extends.
+  assert.equal(rounds.length, 4, listing)
   const all = everything.filter((r) => r.metadata.purpose === 'nightly')
   for (const machine of ['farm-a', 'farm-b']) {
     const five = all.find((r) => r.machine === machine && r.build.commitSha === repo.shas[5])
@@ -219,6 +231,18 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
     assert.equal(five?.metadata.reference_commit, repo.shas[1])
     const one = all.find((r) => r.machine === machine && r.build.commitSha === repo.shas[1])
     assert.equal(one?.metadata.reference_run_id, undefined)
+    assert.equal(five?.metadata.pair_budget, 2)
+    const mine = rounds.filter((r) => r.machine === machine)
+    assert.deepEqual(
+      mine.map((r) => [r.build.commitSha, r.metadata.pair_round, r.metadata.pair_budget]).sort(),
+      [
+        [repo.shas[1], 2, 2],
+        [repo.shas[5], 2, 2],
+      ].sort(),
+    )
+    const side = (sha: string | undefined) => mine.find((r) => r.build.commitSha === sha)?.metadata
+    assert.equal(side(repo.shas[1])?.extends_run_id, ref?.id)
+    assert.equal(side(repo.shas[5])?.extends_candidate_of, ref?.id)
   }
   for (const r of all) {
     const broken = r.build.commitSha === repo.shas[3]
@@ -258,7 +282,7 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   const again = await nightly('--backfill', '5', '--every', '2')
   assert.equal(again.code, 0, again.err)
   assert.deepEqual(JSON.parse(again.out).jobs, [])
-  assert.equal((await store.listRuns({ limit: 1000 })).total, 8)
+  assert.equal((await store.listRuns({ limit: 1000 })).total, 12)
 
   // A new commit on the branch: one build job per machine, one run each.
   const newSha = commitTo(repo.origin, 'Bump the version to 0.6', '2024-01-01T00:06:00Z')
@@ -275,11 +299,12 @@ test('a farm nightly spreads the toy runtime’s builds and runs over two machin
   for (const machine of ['farm-a', 'farm-b']) {
     assert.equal((await runsByCommit(store, machine)).get(newSha), 1)
   }
-  // Each new run beside commit 5, at the loop counts of 5's stored run on that machine.
-  assert.equal((await store.listRuns({ limit: 1000 })).total, 12)
+  // Each new run beside commit 5 (and its pair's round), at the loop counts of 5's stored run on
+  // that machine.
+  assert.equal((await store.listRuns({ limit: 1000 })).total, 20)
   for (const machine of ['farm-a', 'farm-b']) {
     const runs = (await made.store.listRuns({ machine, limit: 1000 })).rows
-    const fresh = runs.find((r) => r.build.commitSha === newSha)
+    const fresh = runs.find((r) => r.build.commitSha === newSha && r.metadata.purpose === 'nightly')
     const ref = runs.find((r) => r.id === fresh?.metadata.reference_run_id)
     assert.equal(ref?.build.commitSha, repo.shas[5])
     const loops = async (id: number) =>

@@ -46,9 +46,9 @@ import {
 // Reference pairs (`[nightly] reference = "previous"`): each job names the older commits it may
 // be measured beside, newest first — those the machine measured with a working build, and those
 // planned before it tonight (a chain) — with the loop counts of their newest run there; the
-// agent measures beside the first that builds. Alerts that detection raises or confirms are
-// bisected with jobs on the machine that saw them (farm-bisect.ts). Not done on the farm yet:
-// growing an undecided pair (the pair budget is 1) and profiling a culprit.
+// agent measures beside the first that builds, and grows the pair within the budget the job
+// carries (agent/pair-rounds.ts). Alerts that detection raises or confirms are bisected with jobs
+// on the machine that saw them (farm-bisect.ts). Not done on the farm yet: profiling a culprit.
 
 /** The farm's queue as the farm nightly uses it (farm/FarmQueue; a test may pass another). */
 export interface FarmScheduler {
@@ -84,6 +84,7 @@ export interface FarmNightlyOptions
     | 'maxAttempts'
     | 'maxNewCommits'
     | 'detect'
+    | 'pairBudget'
     | 'pairThreshold'
     | 'reference'
     | 'bisect'
@@ -153,8 +154,8 @@ export async function runFarmNightly(
   deps: FarmNightlyDeps,
   options: FarmNightlyOptions = {},
 ): Promise<FarmNightlyReport> {
-  // Pairs do not grow on the farm: one round, judged as such by detection.
-  const nightly: NightlyOptions = { ...options, pairBudget: 1 }
+  // A pair grows on the agent that measures it (agent/pair-rounds.ts), within the budget its job carries.
+  const nightly: NightlyOptions = { ...options }
   const base = worldOf(config, deps, 'farm')
   const startedAt = base.now().toISOString()
   const { runtimes, every } = checkOptions(config, nightly)
@@ -358,6 +359,10 @@ async function enqueuePlan(
   )
   const commits = new Map(plan.commits.map((c) => [c.sha, c]))
   const pairs = (run.options.reference ?? world.config.nightly.reference) === 'previous'
+  const pair = {
+    budget: run.options.pairBudget ?? world.config.nightly.pairBudget,
+    threshold: run.options.pairThreshold ?? world.config.nightly.pairThreshold,
+  }
   const minTimeS = presetOf(run.options.sampling ?? {}).minTimeS
   const plannedBefore = new Map<string, Set<string>>()
   const jobs: NewFarmJob[] = []
@@ -396,6 +401,7 @@ async function enqueuePlan(
         subject: c.subject.slice(0, 1000),
         recipe: recipeOf(cfg.recipe),
         references,
+        ...(references.length > 0 ? { pair } : {}),
       },
     })
   }

@@ -115,12 +115,6 @@ export async function farmNightlyCommand(
       'Cannot use --machine with --farm: the farm nightly plans for every farm machine; --farm-machine NAME picks some',
     )
   }
-  if (options.pairBudget !== undefined && options.pairBudget !== 1) {
-    throw new LangperfError(
-      'bad-input',
-      `Cannot grow pairs on the farm (--pair-budget ${options.pairBudget}): a farm pair is one round, expected 1 or nothing`,
-    )
-  }
   const config = await loadConfigFile(options)
   const location = configuredStoreLocation(config, options, ctx.env)
   if (!/^postgres(?:ql)?:\/\//.test(location)) {
@@ -156,6 +150,7 @@ export async function farmNightlyCommand(
           sampling: samplingFrom(options, options.processes),
           ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
           ...(options.lock !== undefined ? { lockPath: resolve(options.lock) } : {}),
+          ...(options.pairBudget !== undefined ? { pairBudget: options.pairBudget } : {}),
           ...(options.pairThreshold !== undefined ? { pairThreshold: options.pairThreshold } : {}),
           ...(options.reference !== undefined ? { reference: referenceFrom(options.reference) } : {}),
           ...(options.farmMachine ? { machines: options.farmMachine } : {}),
