@@ -1,5 +1,5 @@
 import type { JsonObject } from '../lib/index.ts'
-import type { Change, DetectOptions } from '../stats/index.ts'
+import { type Change, type DetectOptions, stepBetween } from '../stats/index.ts'
 import type { ChangeInput, ChangeKey, ChangeRow, RunFacts, SeriesKey } from '../store/index.ts'
 import { planExact } from './detect-exact.ts'
 import {
@@ -33,6 +33,8 @@ export interface DetectionPlan {
   readonly changes: readonly ChangeInput[]
   readonly withdrawn: readonly ChangeKey[]
   readonly superseded: readonly (ChangeKey & { readonly reason: string })[]
+  /** Of `superseded`, confirmed changes the history no longer shows (retractedChanges). */
+  readonly retracted: number
   readonly skipped: readonly SkippedSeries[]
   readonly seriesScanned: number
   readonly epochBoundaries: number
@@ -104,6 +106,7 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
   const raised = pairs.flatMap((p) => p.raised)
   changes.push(...raised)
   const withdrawn = withdrawnChanges(analyses, changes, seriesOf)
+  const retracted = retractedChanges(analyses, changes, seriesOf, options.detect)
   // Each series' instruction-count history, by the exact rule: changes of measure `instructions`.
   let countSeries = 0
   for (const l of loaded) {
@@ -120,12 +123,16 @@ export function planDetection(loaded: readonly LoadedSeries[], options: PlanOpti
   return {
     changes,
     withdrawn,
-    superseded: (options.orphans ?? []).map((k) => ({
-      series: k.series,
-      measure: k.measure,
-      firstBadBuildId: k.firstBad.buildId,
-      reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
-    })),
+    superseded: [
+      ...(options.orphans ?? []).map((k) => ({
+        series: k.series,
+        measure: k.measure,
+        firstBadBuildId: k.firstBad.buildId,
+        reason: `its series (branch ${k.series.branch ?? '(none)'}, workload version ${k.series.workloadVersion}) no longer exists: its builds were placed on another line of development or the workload's identity changed`,
+      })),
+      ...retracted,
+    ],
+    retracted: retracted.length,
     skipped,
     seriesScanned: analyses.length,
     epochBoundaries: crowds.shifts.size,
@@ -380,6 +387,59 @@ function raisedByPair(
     ...(options.pairThreshold !== undefined ? { threshold: options.pairThreshold } : {}),
     ...(options.detect !== undefined ? { detectOptions: options.detect } : {}),
   })
+}
+
+/**
+ * Builds at and after a confirmed change the history needs before it may retract it: the
+ * detector's confirmation window, so the level after the blame is as well measured as a change is
+ * when it is confirmed.
+ */
+export const RETRACT_AFTER = 12
+
+/**
+ * Confirmed changes the history no longer shows (docs/stats.md, "From detection to alerts"): a
+ * confirmed commit change that this pass does not report (neither at its build nor as the same step
+ * a build or two away, whose blame it would keep), with at least RETRACT_AFTER builds from its
+ * first bad build on, where the step the history shows between its two builds (stepBetween, the
+ * detector's own test) has an interval holding 1. Early in a history a step can be confirmed on a
+ * few builds a side and vanish as builds arrive; left open, such changes pile up in the inbox (on
+ * the real pythonperf2 history imported ten files at a time with detect after each, 72 more open
+ * changes than one pass over all of it). Retracted changes are withdrawn with the reason, their
+ * alerts keep their triage, and a later pass that reports the step again revives them.
+ */
+function retractedChanges(
+  analyses: readonly SeriesAnalysis[],
+  changes: readonly ChangeInput[],
+  seriesOf: SeriesInputs,
+  detect: DetectOptions | undefined,
+): (ChangeKey & { readonly reason: string })[] {
+  const reported = new Set(
+    changes
+      .filter((c) => c.measure !== 'instructions')
+      .map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`),
+  )
+  const out: (ChangeKey & { readonly reason: string })[] = []
+  for (const a of analyses) {
+    const id = seriesId(a.series)
+    const orderOf = buildPositions(a)
+    for (const k of seriesOf.known.get(id) ?? []) {
+      if (k.status !== 'confirmed' || k.kind !== 'commit' || reported.has(`${id}|${k.firstBad.buildId}`))
+        continue
+      const from = orderOf.get(k.lastGood.buildId)
+      const at = orderOf.get(k.firstBad.buildId)
+      if (from === undefined || at === undefined) continue
+      const step = stepBetween(a.detection, from, at, detect)
+      if (step === null || step.pointsAfter < RETRACT_AFTER || !Number.isFinite(step.logStderr)) continue
+      if (!(step.ratioLow <= 1 && 1 <= step.ratioHigh)) continue
+      out.push({
+        series: a.series,
+        measure: k.measure,
+        firstBadBuildId: k.firstBad.buildId,
+        reason: `later builds no longer show this step: with ${step.pointsAfter} builds from its first bad build on, the history's step there is ×${step.ratio.toFixed(3)} [${step.ratioLow.toFixed(3)}, ${step.ratioHigh.toFixed(3)}] (it was ×${k.ratio.toFixed(3)} when confirmed)`,
+      })
+    }
+  }
+  return out
 }
 
 /** Provisional changes the detector no longer reports are withdrawn. */

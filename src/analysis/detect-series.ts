@@ -137,6 +137,8 @@ export interface DetectReport {
   readonly partialRuns: number
   /** Changes withdrawn because their series no longer exists (its builds moved to another line). */
   readonly superseded: number
+  /** Of them, confirmed changes later builds no longer show (retracted, with the reason in details.superseded). */
+  readonly retracted: number
   /** Commit changes whose first bad build has an interleaved pair with a build of the old level. */
   readonly pairedChanges: number
   /** Provisional changes this pass recorded as confirmed because their pair confirmed them. */

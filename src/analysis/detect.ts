@@ -92,6 +92,7 @@ export async function detectAndRecord(
     orders: plan.orders,
     partialRuns: plan.partialRuns,
     superseded: plan.superseded.length,
+    retracted: plan.retracted,
     pairedChanges: plan.pairedChanges,
     confirmedByPair: plan.confirmedByPair,
     dismissedByPair: plan.dismissedByPair,

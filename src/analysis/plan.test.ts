@@ -280,3 +280,49 @@ test('a second pass over the same history keeps each recorded change at its own 
   assert.deepEqual(steps(second), steps(first))
   assert.deepEqual(second.withdrawn, [])
 })
+
+test('a confirmed change the history no longer shows, with 12 builds since, is retracted with the reason', () => {
+  // w0 is flat over 40 builds; a change recorded as confirmed at build 20 (from an earlier, thinner
+  // history) is no longer reported, and the history's step there holds 1: retracted. The same
+  // record with only 5 builds since is kept: too soon to overrule a confirmation.
+  const flat = history(1, 1)
+  const at = (firstBad: number, n: number): LoadedSeries[] =>
+    flat.map((l) => {
+      if (l.series.workload !== 'w0') return l
+      const points = l.points.slice(0, n)
+      const k = (i: number) => ({ buildId: i + 1, resultId: points[i]!.resultId, commitSha: sha(i) })
+      const known: ChangeRow = {
+        id: 9,
+        alertId: 3,
+        kind: 'commit',
+        measure: 'time',
+        series: l.series,
+        lastGood: k(firstBad - 1),
+        firstBad: k(firstBad),
+        unit: 'second',
+        ratio: 1.08,
+        ratioLow: 1.05,
+        ratioHigh: 1.11,
+        pValue: 1e-6,
+        direction: 'regression',
+        status: 'confirmed',
+        details: {},
+        createdAt: day(50),
+        updatedAt: day(50),
+      }
+      return { ...l, points, known: [known] }
+    })
+  const retracted = planDetection(at(20, 40))
+  assert.equal(retracted.retracted, 1)
+  assert.deepEqual(
+    retracted.superseded.map((s) => [s.series.workload, s.firstBadBuildId]),
+    [['w0', 21]],
+  )
+  assert.match(
+    retracted.superseded[0]!.reason,
+    /^later builds no longer show this step: with 12 builds from its first bad build on, the history's step there is ×\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \(it was ×1\.080 when confirmed\)$/,
+  )
+  const soon = planDetection(at(20, 25))
+  assert.equal(soon.retracted, 0)
+  assert.deepEqual(soon.superseded, [])
+})

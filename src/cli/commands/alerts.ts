@@ -5,6 +5,7 @@ import {
   elsewhereLines,
   HISTORY_CONTRADICTS_AFTER,
   INSTRUCTION_MIN_EFFECT,
+  RETRACT_AFTER,
 } from '../../analysis/index.ts'
 import { LangperfError } from '../../lib/index.ts'
 import { boundaryNote, boundaryOf, changeMagnitude, differentialHeadline } from '../../model/index.ts'
@@ -184,10 +185,16 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
         `Steps across an infrastructure change: ${judged.infrastructure} judged infrastructure (the suite moved with them), ${judged.commit} blamed on a commit in the range (they stand out of how the suite moved).`,
       )
     }
-    if (report.superseded > 0) {
+    if (report.superseded > report.retracted) {
       println(
         ctx.io,
-        `${report.superseded} change(s) superseded: their series no longer exist (builds placed on another line); their alerts keep their triage.`,
+        `${report.superseded - report.retracted} change(s) superseded: their series no longer exist (builds placed on another line); their alerts keep their triage.`,
+      )
+    }
+    if (report.retracted > 0) {
+      println(
+        ctx.io,
+        `${report.retracted} confirmed change(s) retracted: with ${RETRACT_AFTER} or more builds since, the history no longer shows a step at their blame (the reason is in each change's details); their alerts keep their triage.`,
       )
     }
     println(
