@@ -533,7 +533,7 @@ export function addNightlyCommand(program: Command, ctx: Ctx, setStatus: (code: 
           "the farm's nightly, on the server's host: plan each farm machine's commits (machines with a registered agent, " +
             'and [[machines]]) and enqueue one build job per commit × config × machine for the agents, in the PostgreSQL ' +
             'store of `serve --farm`; then detect and notify over what has arrived, and bisect with jobs on the machine that saw ' +
-            'the change, going on at each nightly (docs/farm.md). pairs grow on the agent that measures them (--pair-budget); culprits are not profiled yet',
+            'the change, going on at each nightly (docs/farm.md). Pairs grow on the agent that measures them (--pair-budget); culprits are not profiled yet',
         )
         .option(
           '--wait',
