@@ -398,10 +398,11 @@ export const RETRACT_AFTER = 12
 
 /**
  * Confirmed changes the history no longer shows (docs/stats.md, "From detection to alerts"): a
- * confirmed commit change that this pass does not report (neither at its build nor as the same step
- * a build or two away, whose blame it would keep), with at least RETRACT_AFTER builds from its
- * first bad build on, where the step the history shows between its two builds (stepBetween, the
- * detector's own test) has an interval holding 1. Early in a history a step can be confirmed on a
+ * confirmed change that this pass does not report at its build is retracted when the same step is
+ * reported a build or two away as a change of its own (two records of one step, made as builds
+ * arrived), or, a commit change, with at least RETRACT_AFTER builds from its first bad build on,
+ * when the step the history shows between its two builds (stepBetween, the detector's own test)
+ * has an interval holding 1. Early in a history a step can be confirmed on a
  * few builds a side and vanish as builds arrive; left open, such changes pile up in the inbox (on
  * the real pythonperf2 history imported ten files at a time with detect after each, 72 more open
  * changes than one pass over all of it). Retracted changes are withdrawn with the reason, their
@@ -413,21 +414,34 @@ function retractedChanges(
   seriesOf: SeriesInputs,
   detect: DetectOptions | undefined,
 ): (ChangeKey & { readonly reason: string })[] {
-  const reported = new Set(
-    changes
-      .filter((c) => c.measure !== 'instructions')
-      .map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`),
-  )
+  const timing = changes.filter((c) => c.measure !== 'instructions')
+  const reported = new Set(timing.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
   const out: (ChangeKey & { readonly reason: string })[] = []
   for (const a of analyses) {
     const id = seriesId(a.series)
     const orderOf = buildPositions(a)
+    const mine = timing.filter((c) => seriesId(c.series) === id)
     for (const k of seriesOf.known.get(id) ?? []) {
-      if (k.status !== 'confirmed' || k.kind !== 'commit' || reported.has(`${id}|${k.firstBad.buildId}`))
-        continue
+      if (k.status !== 'confirmed' || reported.has(`${id}|${k.firstBad.buildId}`)) continue
       const from = orderOf.get(k.lastGood.buildId)
       const at = orderOf.get(k.firstBad.buildId)
       if (from === undefined || at === undefined) continue
+      // The same step reported a build or two away under a record of its own: one step, one change.
+      const twin = mine.find((c) => {
+        const there = orderOf.get(c.firstBad.buildId)
+        return c.direction === k.direction && there !== undefined && Math.abs(there - at) <= 2
+      })
+      if (twin !== undefined) {
+        const away = Math.abs((orderOf.get(twin.firstBad.buildId) ?? at) - at)
+        out.push({
+          series: a.series,
+          measure: k.measure,
+          firstBadBuildId: k.firstBad.buildId,
+          reason: `the same step is reported ${away} build(s) away (first bad ${twin.firstBad.commitSha ?? `build ${twin.firstBad.buildId}`}) as a change of its own`,
+        })
+        continue
+      }
+      if (k.kind !== 'commit') continue
       const step = stepBetween(a.detection, from, at, detect)
       if (step === null || step.pointsAfter < RETRACT_AFTER || !Number.isFinite(step.logStderr)) continue
       if (!(step.ratioLow <= 1 && 1 <= step.ratioHigh)) continue

@@ -326,3 +326,49 @@ test('a confirmed change the history no longer shows, with 12 builds since, is r
   assert.equal(soon.retracted, 0)
   assert.deepEqual(soon.superseded, [])
 })
+
+test('two confirmed records of one step, a build apart, become one: the one the pass does not report is retracted', () => {
+  // w0 steps up by 30 % at build 20 (the kernel changes there too; the step stands out of the
+  // crowd). Recorded at its build (20) and, by an earlier pass that placed it a build later, at 21.
+  const loaded = history(1, 1.3).map((l) => {
+    if (l.series.workload !== 'w0') return l
+    const record = (firstBad: number, id: number): ChangeRow => ({
+      id,
+      alertId: id,
+      kind: 'commit',
+      measure: 'time',
+      series: l.series,
+      lastGood: {
+        buildId: firstBad,
+        resultId: l.points[firstBad - 1]!.resultId,
+        commitSha: sha(firstBad - 1),
+      },
+      firstBad: { buildId: firstBad + 1, resultId: l.points[firstBad]!.resultId, commitSha: sha(firstBad) },
+      unit: 'second',
+      ratio: 1.3,
+      ratioLow: 1.25,
+      ratioHigh: 1.35,
+      pValue: 1e-9,
+      direction: 'regression',
+      status: 'confirmed',
+      details: {},
+      createdAt: day(50),
+      updatedAt: day(50),
+    })
+    return { ...l, known: [record(20, 1), record(21, 2)] }
+  })
+  const plan = planDetection(loaded)
+  assert.deepEqual(
+    plan.changes.filter((c) => c.series.workload === 'w0').map((c) => c.firstBad.buildId),
+    [21],
+  )
+  assert.deepEqual(
+    plan.superseded.map((s) => [s.series.workload, s.firstBadBuildId]),
+    [['w0', 22]],
+  )
+  assert.match(
+    plan.superseded[0]!.reason,
+    /^the same step is reported 1 build\(s\) away \(first bad 00000014/,
+  )
+  assert.equal(plan.retracted, 1)
+})
