@@ -377,7 +377,9 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
           'a commit in the range when it stands out. Instruction counts (run --measure instructions) are judged apart,\n' +
           'exactly: a step of at least --exact-threshold between consecutive builds that the next build keeps. Partial\n' +
           "runs (under half the workloads their group's runs hold: a benchmark re-run alone) and bisection runs stay out\n" +
-          'of the histories. Records changes grouped by blame range into alerts; running it again adds nothing',
+          'of the histories. Records changes grouped by blame range into alerts; running it again over the same data\n' +
+          'changes nothing. As builds arrive, a provisional change no longer reported is withdrawn, and a confirmed one\n' +
+          'is retracted (with the reason, triage kept) once 12 builds since show no step at its blame (docs/stats.md)',
       )
       .option('--machine <name>', 'only this machine')
       .option('--runtime <name>', 'only this runtime')
