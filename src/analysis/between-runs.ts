@@ -1,3 +1,4 @@
+import { Memo } from '../lib/index.ts'
 import { DEFAULT_BETWEEN_RUN_SIGMA } from '../model/index.ts'
 import type { ExtraLogVariance } from '../stats/index.ts'
 import { mean, successiveRunNoise, variance } from '../stats/index.ts'
@@ -154,7 +155,7 @@ interface LineDifferences {
 }
 
 /** Lines' differences kept per store, each for the runs' state it was read at (the overview and compare repeat them). */
-const lineMemo = new WeakMap<object, { state: string; lines: Map<string, LineDifferences> }>()
+const lineMemos = new WeakMap<object, Memo>()
 
 /** Lines kept per store: the overview's rows and a compare page's neighbours, not every line. */
 const MAX_KEPT_LINES = 256
@@ -162,7 +163,7 @@ const MAX_KEPT_LINES = 256
 /**
  * The successive differences of `run`'s line (lineBuilds) for the workloads of `names` at the
  * versions of `side`, and of their suite mean where at least half of `names` were measured on
- * both builds; kept until the runs change (`runsState`).
+ * both builds; kept until the runs change (`runsState`, lib's Memo).
  */
 async function lineDifferences(
   store: RunReader,
@@ -179,60 +180,43 @@ async function lineDifferences(
     b.branch,
     names.map((n) => [n, workloads.get(n)?.[side] ?? null]),
   ])
-  const state = await store.runsState()
-  let memo = lineMemo.get(store)
-  if (memo === undefined || memo.state !== state) {
-    memo = { state, lines: new Map() }
-    lineMemo.set(store, memo)
-  }
-  const kept = memo.lines.get(key)
-  if (kept !== undefined) return kept
-  const made = await readLineDifferences(store, run, side, names, workloads)
-  if (memo.lines.size >= MAX_KEPT_LINES) memo.lines.delete(memo.lines.keys().next().value as string)
-  memo.lines.set(key, made)
-  return made
-}
-
-async function readLineDifferences(
-  store: RunReader,
-  run: RunRow,
-  side: 'base' | 'candidate',
-  names: readonly string[],
-  workloads: ReadonlyMap<string, { readonly base: string; readonly candidate: string }>,
-): Promise<LineDifferences> {
-  const diffs = new Map<string, Difference[]>(names.map((n) => [n, []]))
-  const suite: Difference[] = []
-  const builds = await lineBuilds(store, run)
-  if (builds.length < 2) return { workloads: diffs, suite, runs: 0 }
-  // One lean read of the builds' summaries: the log of a result's mean and its squared
-  // relative standard error stand for the log mean of its process means and its variance.
-  const byRun = new Map<number, Map<string, Reading>>(builds.map((r) => [r.id, new Map()]))
-  for (const x of await store.getResultSummaries(
-    builds.map((r) => r.id),
-    { workloads: names },
-  )) {
-    const { mean: m, stdevProcessMeans: sd, nProcesses: k } = x.summary
-    if (x.workload.version !== workloads.get(x.workload.name)?.[side] || m === null || !(m > 0)) continue
-    const within = sd === null || k < 2 ? 0 : (sd / m) ** 2 / k
-    byRun.get(x.runId)?.set(x.workload.name, { logMean: Math.log(m), within })
-  }
-  const readings = builds.map((r) => byRun.get(r.id) ?? new Map<string, Reading>())
-  for (let i = 1; i < readings.length; i++) {
-    const [before, after] = [readings[i - 1]!, readings[i]!]
-    const common: Difference[] = []
-    for (const [name, a] of after) {
-      const p = before.get(name)
-      if (p === undefined) continue
-      const x = { d: a.logMean - p.logMean, w: a.within + p.within }
-      diffs.get(name)?.push(x)
-      common.push(x)
+  const memo = lineMemos.get(store) ?? new Memo(MAX_KEPT_LINES)
+  lineMemos.set(store, memo)
+  return memo.current(key, await store.runsState(), async () => {
+    const diffs = new Map<string, Difference[]>(names.map((n) => [n, []]))
+    const suite: Difference[] = []
+    const builds = await lineBuilds(store, run)
+    if (builds.length < 2) return { workloads: diffs, suite, runs: 0 }
+    // One lean read of the builds' summaries: the log of a result's mean and its squared
+    // relative standard error stand for the log mean of its process means and its variance.
+    const byRun = new Map<number, Map<string, Reading>>(builds.map((r) => [r.id, new Map()]))
+    for (const x of await store.getResultSummaries(
+      builds.map((r) => r.id),
+      { workloads: names },
+    )) {
+      const { mean: m, stdevProcessMeans: sd, nProcesses: k } = x.summary
+      if (x.workload.version !== workloads.get(x.workload.name)?.[side] || m === null || !(m > 0)) continue
+      const within = sd === null || k < 2 ? 0 : (sd / m) ** 2 / k
+      byRun.get(x.runId)?.set(x.workload.name, { logMean: Math.log(m), within })
     }
-    if (common.length > 0 && 2 * common.length >= names.length) {
-      const k = common.length
-      suite.push({ d: mean(common.map((x) => x.d)), w: common.reduce((t, x) => t + x.w, 0) / (k * k) })
+    const readings = builds.map((r) => byRun.get(r.id) ?? new Map<string, Reading>())
+    for (let i = 1; i < readings.length; i++) {
+      const [before, after] = [readings[i - 1]!, readings[i]!]
+      const common: Difference[] = []
+      for (const [name, a] of after) {
+        const p = before.get(name)
+        if (p === undefined) continue
+        const x = { d: a.logMean - p.logMean, w: a.within + p.within }
+        diffs.get(name)?.push(x)
+        common.push(x)
+      }
+      if (common.length > 0 && 2 * common.length >= names.length) {
+        const k = common.length
+        suite.push({ d: mean(common.map((x) => x.d)), w: common.reduce((t, x) => t + x.w, 0) / (k * k) })
+      }
     }
-  }
-  return { workloads: diffs, suite, runs: builds.length }
+    return { workloads: diffs, suite, runs: builds.length }
+  })
 }
 
 /**
