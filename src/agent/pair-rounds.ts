@@ -1,6 +1,13 @@
-import { growPair, PAIR_ROUND_PURPOSE, type PairGrowth, type PairRoundMeans } from '../analysis/index.ts'
+import {
+  growPair,
+  growthSummary,
+  PAIR_ROUND_PURPOSE,
+  type PairGrowth,
+  type PairRoundMeans,
+} from '../analysis/index.ts'
 import type { ClaimedJob, LangperfRunDocumentInput } from '../api/index.ts'
 import { type JsonObject, LangperfError } from '../lib/index.ts'
+import { processMeans } from '../model/index.ts'
 
 // The adaptive pair on the farm (docs/farm.md, "Pairs"): after a commit's first round beside its
 // reference, the workloads whose interval cannot yet tell a change of the pair threshold from none
@@ -43,14 +50,12 @@ export interface FirstRound {
   readonly threshold: number
 }
 
-/** Per-workload process means (the mean of each process's values) of a document's measured results. */
+/** Per-workload process means of a document's measured results. */
 export function documentMeans(document: LangperfRunDocumentInput): Map<string, number[]> {
   const out = new Map<string, number[]>()
   for (const r of document.results ?? []) {
     if (r.outcome?.state !== 'measured') continue
-    const means = (r.processes ?? [])
-      .filter((x) => x.values.length > 0)
-      .map((x) => x.values.reduce((a, b) => a + b, 0) / x.values.length)
+    const means = processMeans(r.processes ?? [])
     if (means.length > 0) out.set(r.workload.name, means)
   }
   return out
@@ -111,11 +116,6 @@ export async function growFarmPair(
   )
   if (growth.interrupted)
     throw new LangperfError('unavailable', `Cannot finish job ${job.id}: stopped while its pair grew`)
-  const decided = Object.entries(growth.states)
-    .map(([w, s]) => `${w} ${s} (${growth.processes[w]} processes)`)
-    .join(', ')
-  context.log(
-    `  pair: ${decided}${growth.budgetExhausted ? `; budget of ${first.budget} rounds ran out with ${growth.undecided.join(', ')} undecided` : ''}`,
-  )
+  context.log(`  pair: ${growthSummary(growth, first.budget)}`)
   return growth
 }

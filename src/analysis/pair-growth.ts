@@ -141,6 +141,17 @@ export async function growPair(
   }
 }
 
+/**
+ * How each workload of a grown pair ended, and whether the budget ran out, for a log line (the
+ * nightly's and the farm agent's): "nbody change (12 processes), go no-change (6 processes)".
+ */
+export function growthSummary(growth: PairGrowth, budget: number): string {
+  const decided = Object.entries(growth.states)
+    .map(([w, s]) => `${w} ${s} (${growth.processes[w]} processes)`)
+    .join(', ')
+  return `${decided}${growth.budgetExhausted ? `; budget of ${budget} rounds ran out with ${growth.undecided.join(', ')} undecided` : ''}`
+}
+
 /** Processes per build a budget of `rounds` allows, from `start` (for messages and docs). */
 export function pairBudgetProcesses(rounds: number, start: number): number {
   return doublingTotal(rounds, start)

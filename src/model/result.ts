@@ -62,7 +62,7 @@ export interface WorkloadResult {
 }
 
 /** Per-process means of the values (processes without values are left out). */
-export function processMeans(processes: readonly ProcessSamples[]): number[] {
+export function processMeans(processes: readonly Pick<ProcessSamples, 'values'>[]): number[] {
   const out: number[] = []
   for (const p of processes) {
     if (p.values.length === 0) continue

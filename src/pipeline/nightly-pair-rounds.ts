@@ -1,4 +1,10 @@
-import { growPair, PAIR_ROUND_PURPOSE, type PairGrowth, type PairMeasure } from '../analysis/index.ts'
+import {
+  growPair,
+  growthSummary,
+  PAIR_ROUND_PURPOSE,
+  type PairGrowth,
+  type PairMeasure,
+} from '../analysis/index.ts'
 import type { JsonObject } from '../lib/index.ts'
 import type { BuildSpec, WorkloadDefinition } from '../model/index.ts'
 import type { Interpreter } from '../runner/index.ts'
@@ -114,10 +120,5 @@ function roundMeasure(
 
 /** Logs how each workload of the pair ended, and whether the budget ran out. */
 function logGrowth(world: World, growth: PairGrowth, budget: number): void {
-  const decided = Object.entries(growth.states)
-    .map(([w, s]) => `${w} ${s} (${growth.processes[w]} processes)`)
-    .join(', ')
-  world.log(
-    `  pair: ${decided}${growth.budgetExhausted ? `; budget of ${budget} rounds ran out with ${growth.undecided.join(', ')} undecided` : ''}`,
-  )
+  world.log(`  pair: ${growthSummary(growth, budget)}`)
 }
