@@ -135,9 +135,12 @@ export interface DetectReport {
    * re-run on its own) whose points were left out of the histories; the runs stay stored.
    */
   readonly partialRuns: number
-  /** Changes withdrawn because their series no longer exists (its builds moved to another line). */
+  /**
+   * Changes withdrawn with a reason in `details.superseded`: their series no longer exists (its
+   * builds moved to another line), or they were retracted.
+   */
   readonly superseded: number
-  /** Of them, confirmed changes later builds no longer show (retracted, with the reason in details.superseded). */
+  /** Of them, confirmed changes retracted (detect-plan.ts, retractedChanges). */
   readonly retracted: number
   /** Commit changes whose first bad build has an interleaved pair with a build of the old level. */
   readonly pairedChanges: number

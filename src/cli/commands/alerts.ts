@@ -194,7 +194,7 @@ export async function detectCommand(ctx: Ctx, options: DetectCommandOptions): Pr
     if (report.retracted > 0) {
       println(
         ctx.io,
-        `${report.retracted} confirmed change(s) retracted: with ${RETRACT_AFTER} or more builds since, the history no longer shows a step at their blame (the reason is in each change's details); their alerts keep their triage.`,
+        `${report.retracted} confirmed change(s) retracted: with ${RETRACT_AFTER} or more builds since, the history no longer shows a step at their blame, or the same step is reported a build or two away as a change of its own (the reason is in each change's details); their alerts keep their triage.`,
       )
     }
     println(
