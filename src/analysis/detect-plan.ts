@@ -1,5 +1,11 @@
 import type { JsonObject } from '../lib/index.ts'
-import { type Change, type DetectOptions, stepBetween } from '../stats/index.ts'
+import {
+  type Change,
+  type DetectOptions,
+  resolveOptions,
+  type StepEstimate,
+  stepBetween,
+} from '../stats/index.ts'
 import type { ChangeInput, ChangeKey, ChangeRow, RunFacts, SeriesKey } from '../store/index.ts'
 import { planExact } from './detect-exact.ts'
 import {
@@ -400,9 +406,8 @@ export const RETRACT_AFTER = 12
  * Confirmed changes the history no longer shows (docs/stats.md, "From detection to alerts"): a
  * confirmed change that this pass does not report at its build is retracted when the same step is
  * reported a build or two away as a change of its own (two records of one step, made as builds
- * arrived), or, a commit change, with at least RETRACT_AFTER builds from its first bad build on,
- * when the step the history shows between its two builds (stepBetween, the detector's own test)
- * has an interval holding 1. Early in a history a step can be confirmed on a
+ * arrived), or when the step the history shows between its two builds (stepBetween, the
+ * detector's own test) is gone (retractionReason). Early in a history a step can be confirmed on a
  * few builds a side and vanish as builds arrive; left open, such changes pile up in the inbox (the
  * real pythonperf2 history imported ten files at a time with detect after each ended with 492 open
  * changes, one pass over all of it with 433). Retracted changes are withdrawn with the reason, their
@@ -416,6 +421,7 @@ function retractedChanges(
 ): (ChangeKey & { readonly reason: string })[] {
   const timing = changes.filter((c) => c.measure !== 'instructions')
   const reported = new Set(timing.map((c) => `${seriesId(c.series)}|${c.firstBad.buildId}`))
+  const firstPass = resolveOptions(detect).firstPassPValue
   const out: (ChangeKey & { readonly reason: string })[] = []
   for (const a of analyses) {
     const id = seriesId(a.series)
@@ -441,19 +447,35 @@ function retractedChanges(
         })
         continue
       }
-      if (k.kind !== 'commit') continue
       const step = stepBetween(a.detection, from, at, detect)
-      if (step === null || step.pointsAfter < RETRACT_AFTER || !Number.isFinite(step.logStderr)) continue
-      if (!(step.ratioLow <= 1 && 1 <= step.ratioHigh)) continue
-      out.push({
-        series: a.series,
-        measure: k.measure,
-        firstBadBuildId: k.firstBad.buildId,
-        reason: `later builds no longer show this step: with ${step.pointsAfter} builds from its first bad build on, the history's step there is ×${step.ratio.toFixed(3)} [${step.ratioLow.toFixed(3)}, ${step.ratioHigh.toFixed(3)}] (it was ×${k.ratio.toFixed(3)} when confirmed)`,
-      })
+      if (step === null || !Number.isFinite(step.logStderr)) continue
+      const why = retractionReason(k, step, firstPass)
+      if (why !== null)
+        out.push({ series: a.series, measure: k.measure, firstBadBuildId: k.firstBad.buildId, reason: why })
     }
   }
   return out
+}
+
+/**
+ * Why the history no longer shows a confirmed change the pass does not report, or null: the step
+ * between its two builds (stepBetween) either has an interval holding 1 with RETRACT_AFTER builds
+ * from the first bad on, or, measured on at least the builds it was confirmed on (each side as
+ * many as then), no longer reaches even the detector's first-pass significance (firstPassPValue,
+ * ten times the p a change is confirmed at: the margin keeps a change that hovers near the
+ * threshold from coming and going night after night).
+ */
+export function retractionReason(k: ChangeRow, step: StepEstimate, firstPassPValue: number): string | null {
+  const now = `×${step.ratio.toFixed(3)} [${step.ratioLow.toFixed(3)}, ${step.ratioHigh.toFixed(3)}]`
+  const then = `it was ×${k.ratio.toFixed(3)} when confirmed`
+  if (step.pointsAfter >= RETRACT_AFTER && step.ratioLow <= 1 && 1 <= step.ratioHigh) {
+    return `later builds no longer show this step: with ${step.pointsAfter} builds from its first bad build on, the history's step there is ${now} (${then})`
+  }
+  const before = k.details.pointsBefore
+  const after = k.details.pointsAfter
+  if (typeof before !== 'number' || typeof after !== 'number') return null
+  if (step.pointsBefore < before || step.pointsAfter < after || !(step.pValue > firstPassPValue)) return null
+  return `the history no longer shows this step: on ${step.pointsBefore} builds before and ${step.pointsAfter} after (${before} and ${after} when confirmed), its step there is ${now}, p = ${step.pValue.toExponential(1)}, short of even the p ≤ ${firstPassPValue} a step needs to be considered (${then})`
 }
 
 /** Provisional changes the detector no longer reports are withdrawn. */

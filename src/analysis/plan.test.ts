@@ -10,7 +10,13 @@ import {
   type RunRow,
   type SeriesPoint,
 } from '../store/index.ts'
-import { boundaryVerdict, epochChanges, type LoadedSeries, planDetection } from './detect.ts'
+import {
+  boundaryVerdict,
+  epochChanges,
+  type LoadedSeries,
+  planDetection,
+  retractionReason,
+} from './detect.ts'
 
 // planDetection is the pure core of a detection pass: these tests hand it loaded series (points
 // and runs as the store returns them) and read its plan, with no database.
@@ -281,38 +287,44 @@ test('a second pass over the same history keeps each recorded change at its own 
   assert.deepEqual(second.withdrawn, [])
 })
 
+/**
+ * The flat history of `history(1, 1)` cut to its first `n` builds, with a change of w0 recorded as
+ * confirmed at build `firstBad` (from an earlier, thinner history) that the detector does not report.
+ */
+function withStaleRecord(firstBad: number, n: number, record: Partial<ChangeRow> = {}): LoadedSeries[] {
+  return history(1, 1).map((l) => {
+    if (l.series.workload !== 'w0') return l
+    const points = l.points.slice(0, n)
+    const k = (i: number) => ({ buildId: i + 1, resultId: points[i]!.resultId, commitSha: sha(i) })
+    const known: ChangeRow = {
+      id: 9,
+      alertId: 3,
+      kind: 'commit',
+      measure: 'time',
+      series: l.series,
+      lastGood: k(firstBad - 1),
+      firstBad: k(firstBad),
+      unit: 'second',
+      ratio: 1.08,
+      ratioLow: 1.05,
+      ratioHigh: 1.11,
+      pValue: 1e-6,
+      direction: 'regression',
+      status: 'confirmed',
+      details: {},
+      createdAt: day(50),
+      updatedAt: day(50),
+      ...record,
+    }
+    return { ...l, points, known: [known] }
+  })
+}
+
 test('a confirmed change the history no longer shows, with 12 builds since, is retracted with the reason', () => {
-  // w0 is flat over 40 builds; a change recorded as confirmed at build 20 (from an earlier, thinner
-  // history) is no longer reported, and the history's step there holds 1: retracted. The same
-  // record with only 5 builds since is kept: too soon to overrule a confirmation.
-  const flat = history(1, 1)
-  const at = (firstBad: number, n: number): LoadedSeries[] =>
-    flat.map((l) => {
-      if (l.series.workload !== 'w0') return l
-      const points = l.points.slice(0, n)
-      const k = (i: number) => ({ buildId: i + 1, resultId: points[i]!.resultId, commitSha: sha(i) })
-      const known: ChangeRow = {
-        id: 9,
-        alertId: 3,
-        kind: 'commit',
-        measure: 'time',
-        series: l.series,
-        lastGood: k(firstBad - 1),
-        firstBad: k(firstBad),
-        unit: 'second',
-        ratio: 1.08,
-        ratioLow: 1.05,
-        ratioHigh: 1.11,
-        pValue: 1e-6,
-        direction: 'regression',
-        status: 'confirmed',
-        details: {},
-        createdAt: day(50),
-        updatedAt: day(50),
-      }
-      return { ...l, points, known: [known] }
-    })
-  const retracted = planDetection(at(20, 40))
+  // w0 is flat over 40 builds; the record at build 20 is no longer reported, and the history's
+  // step there holds 1: retracted. The same record with only 5 builds since is kept: too soon to
+  // overrule a confirmation whose numbers are unknown.
+  const retracted = planDetection(withStaleRecord(20, 40))
   assert.equal(retracted.retracted, 1)
   assert.deepEqual(
     retracted.superseded.map((s) => [s.series.workload, s.firstBadBuildId]),
@@ -322,9 +334,48 @@ test('a confirmed change the history no longer shows, with 12 builds since, is r
     retracted.superseded[0]!.reason,
     /^later builds no longer show this step: with 12 builds from its first bad build on, the history's step there is ×\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \(it was ×1\.080 when confirmed\)$/,
   )
-  const soon = planDetection(at(20, 25))
+  const soon = planDetection(withStaleRecord(20, 25))
   assert.equal(soon.retracted, 0)
   assert.deepEqual(soon.superseded, [])
+})
+
+test('a confirmed change is retracted sooner when, on more builds than it was confirmed on, its step falls short of the first pass', () => {
+  // Eight builds since the record (fewer than RETRACT_AFTER): confirmed on 12 builds before and 3
+  // after, the flat history now gives 12 and 8 and a step nowhere near p ≤ 0.01: retracted.
+  const sooner = planDetection(withStaleRecord(20, 28, { details: { pointsBefore: 12, pointsAfter: 3 } }))
+  assert.equal(sooner.retracted, 1)
+  assert.match(
+    sooner.superseded[0]!.reason,
+    /^the history no longer shows this step: on 12 builds before and 8 after \(12 and 3 when confirmed\), its step there is ×\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\], p = \d\.\de-?\d+, short of even the p ≤ 0\.01 a step needs to be considered \(it was ×1\.080 when confirmed\)$/,
+  )
+  // An infrastructure change the history no longer shows goes the same way.
+  const infra = planDetection(
+    withStaleRecord(20, 28, { kind: 'infrastructure', details: { pointsBefore: 12, pointsAfter: 3 } }),
+  )
+  assert.equal(infra.retracted, 1)
+  // Confirmed on more builds after it than the history now holds: not yet overruled.
+  const thinner = planDetection(withStaleRecord(20, 28, { details: { pointsBefore: 12, pointsAfter: 12 } }))
+  assert.equal(thinner.retracted, 0)
+})
+
+test('retractionReason() keeps a step between the first pass and the confirmation level: the margin against flicker', () => {
+  const record = withStaleRecord(20, 28, { details: { pointsBefore: 6, pointsAfter: 4 } })[0]!.known[0]!
+  const step = (pValue: number) => ({
+    ratio: 1.02,
+    ratioLow: 1.005,
+    ratioHigh: 1.035,
+    logRatio: Math.log(1.02),
+    logStderr: 0.007,
+    pValue,
+    dof: 20,
+    pointsBefore: 6,
+    pointsAfter: 8,
+  })
+  // Not confirmed at p ≤ 0.001 any more, but still within ten times of it: kept.
+  assert.equal(retractionReason(record, step(0.005), 0.01), null)
+  assert.match(retractionReason(record, step(0.02), 0.01) ?? '', /^the history no longer shows this step/)
+  // Fewer builds before it than when it was confirmed (a newer change cut the side): kept.
+  assert.equal(retractionReason(record, { ...step(0.02), pointsBefore: 5 }, 0.01), null)
 })
 
 test('two confirmed records of one step, a build apart, become one: the one the pass does not report is retracted', () => {

@@ -379,7 +379,8 @@ export function addAlertCommands(program: Command, ctx: Ctx, setStatus: (code: n
           "runs (under half the workloads their group's runs hold: a benchmark re-run alone) and bisection runs stay out\n" +
           'of the histories. Records changes grouped by blame range into alerts; running it again over the same data\n' +
           'changes nothing. As builds arrive, a provisional change no longer reported is withdrawn, and a confirmed one\n' +
-          'is retracted (with the reason, triage kept) once 12 builds since show no step at its blame (docs/stats.md)',
+          'is retracted (with the reason, triage kept) once the builds around its blame (12 after it, or at least as\n' +
+          'many as it was confirmed on) no longer show a step there, judged with a margin against flicker (docs/stats.md)',
       )
       .option('--machine <name>', 'only this machine')
       .option('--runtime <name>', 'only this runtime')
