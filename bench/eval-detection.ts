@@ -8,6 +8,7 @@
 //   node --import tsx bench/eval-detection.ts --json              # one JSON object on stdout
 //   node --import tsx bench/eval-detection.ts --only history      # the real history only (~30 s)
 //   node --import tsx bench/eval-detection.ts --only synthetic --align build --seeds 5
+//   node --import tsx bench/eval-detection.ts --only history --accumulate 10   # as a nightly (~1 min)
 //
 // Options: --files DIR (the pyperf files; default $LANGPERF_SHARED_DATA/pyperf-json-pythonperf2,
 // else /work/shared/data/…), --truth DIR (the CSVs; default …/cpython-pyperformance-pythonperf2),
@@ -17,7 +18,11 @@
 // run at once, 2), --only history|synthetic, --keep (keep the temporary
 // directory with every file and database), --json, --partial-runs (import beside the history one
 // one-benchmark run per main-line default observation, at the new level on a commit midway
-// through the event's window, as bench_runner histories hold them: the figures must not move).
+// through the event's window, as bench_runner histories hold them: the figures must not move),
+// --accumulate N (the history as a nightly meets it: N files at a time in the order of their
+// names, bench_runner's bm-<commit date>: commit order, `detect` after each, and the changes open
+// at the end, read through `langperf serve`'s GET /api/v1/changes, scored instead; one pass over
+// everything is what the figures below assume), --newest-first (with --accumulate: a backfill).
 // Progress goes to stderr.
 //
 // Figures
@@ -66,7 +71,7 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRng } from '../src/lib/rng.ts'
 import {
@@ -113,6 +118,9 @@ const ONLY = argValue('--only')
 const KEEP = args.includes('--keep')
 const JSON_OUT = args.includes('--json')
 const PARTIAL = args.includes('--partial-runs')
+/** Files a night when the history is accumulated as a nightly meets it (0: one import, one detect). */
+const ACCUMULATE = numberArg('--accumulate', 0, true, 0)
+const NEWEST_FIRST = args.includes('--newest-first')
 const STEPS = [0.02, 0.05, 0.1] as const
 /** Builds of the new level a step set holds (the step starts at the third-last build). */
 const AFTER = 3
@@ -123,6 +131,7 @@ if (!ALIGNMENTS.includes(ALIGN)) throw new Error(`--align: expected one of ${ALI
 if (ONLY !== undefined && ONLY !== 'history' && ONLY !== 'synthetic') {
   throw new Error('--only: expected history or synthetic')
 }
+if (ACCUMULATE > 0 && PARTIAL) throw new Error('--accumulate and --partial-runs: choose one')
 
 const started = performance.now()
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`
@@ -276,6 +285,80 @@ async function importAndDetect(
     `${label}: imported (${files.length} path(s)) in ${((t1 - t0) / 1000).toFixed(1)} s, detect ${((t2 - t1) / 1000).toFixed(1)} s, ${changes.length} changes`,
   )
   return { changes, counts: countsOf(report), again: second }
+}
+
+/** Every result file of the history directory (as `langperf import` walks it), pystats left out. */
+function historyFiles(): string[] {
+  return readdirSync(FILES_DIR, { recursive: true })
+    .map(String)
+    .filter((f) => /\.json(\.gz)?$/.test(f) && !/-pystats\.json$/.test(f))
+    .map((f) => join(FILES_DIR, f))
+}
+
+/**
+ * The history as a nightly meets it (--accumulate N): its files imported N at a time in the
+ * order of their names (bench_runner's `bm-<commit date>-…`: commit order; --newest-first, a
+ * backfill), `detect` after each batch, then the changes left open (provisional and confirmed)
+ * read back through the API (`langperf serve`, GET /api/v1/changes), as the inbox shows them.
+ */
+async function accumulateAndRead(label: string, dir: string, files: readonly string[]): Promise<Detected> {
+  mkdirSync(dir, { recursive: true })
+  const db = join(dir, 'langperf.db')
+  const byName = [...files].sort((a, b) => basename(a).localeCompare(basename(b)))
+  if (NEWEST_FIRST) byName.reverse()
+  const t0 = performance.now()
+  let last: unknown = null
+  for (let i = 0; i < byName.length; i += ACCUMULATE) {
+    await cli(['import', 'pyperf', ...byName.slice(i, i + ACCUMULATE), '--db', db])
+    last = JSON.parse(await cli(['detect', '--db', db, '--json']))
+    progress(
+      `${label}: night ${i / ACCUMULATE + 1} of ${Math.ceil(byName.length / ACCUMULATE)} imported and detected`,
+    )
+  }
+  const rows = await openChanges(db)
+  progress(`${label}: ${rows.length} changes open after ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  return { changes: changesOf({ newAlerts: [{ changes: rows }] }), counts: countsOf(last), again: null }
+}
+
+/** The provisional and confirmed changes of a database, paged out of `langperf serve`'s API. */
+async function openChanges(db: string): Promise<unknown[]> {
+  const env = { ...process.env }
+  delete env.LANGPERF_DB
+  const server = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--log-level', 'warn'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const closed = new Promise<void>((resolve) => server.on('close', () => resolve()))
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      // The address is announced on stderr (stdout stays for machine-readable output).
+      let out = ''
+      server.stdout.resume()
+      server.stderr.on('data', (b: Buffer) => {
+        out += b.toString('utf8')
+        const m = /serving (http:\/\/[^\s]+)/.exec(out)
+        if (m) resolve(m[1] as string)
+      })
+      server.on('close', (code) => reject(new Error(`langperf serve exited with ${code} before listening`)))
+    })
+    const rows: unknown[] = []
+    for (let offset = 0; ; offset += 1000) {
+      const res = await fetch(
+        `${base}/api/v1/changes?status=provisional&status=confirmed&limit=1000&offset=${offset}`,
+      )
+      if (!res.ok) throw new Error(`GET /api/v1/changes: HTTP ${res.status}`)
+      const page: unknown = await res.json()
+      if (!isObject(page) || !Array.isArray(page.items) || typeof page.total !== 'number')
+        throw new Error('GET /api/v1/changes: expected a page {items, total}')
+      rows.push(...page.items)
+      if (rows.length >= page.total || page.items.length === 0) break
+    }
+    return rows
+  } finally {
+    server.kill('SIGTERM')
+    await closed
+  }
 }
 
 /**
@@ -575,9 +658,11 @@ try {
   const synth = ONLY === 'history' ? null : syntheticSets()
   if (synth) tasks.push(...synth.tasks)
   const found = await pool(
-    tasks.map(
-      (t, i) => () => importAndDetect(t.label, join(work, t.label), t.files, hist !== null && i === 0),
-    ),
+    tasks.map((t, i) => () => {
+      if (hist !== null && i === 0 && ACCUMULATE > 0)
+        return accumulateAndRead(t.label, join(work, t.label), historyFiles())
+      return importAndDetect(t.label, join(work, t.label), t.files, hist !== null && i === 0)
+    }),
     JOBS,
   )
   if (hist)
@@ -696,7 +781,15 @@ if (JSON_OUT) {
         .join('; ')}`,
     )
     console.log(`detect counted: ${JSON.stringify(history.detect)}`)
-    console.log(`detect again over the same database (must be all 0): ${JSON.stringify(history.secondPass)}`)
+    if (ACCUMULATE > 0) {
+      console.log(
+        `accumulated as a nightly: ${ACCUMULATE} file(s) a night${NEWEST_FIRST ? ', newest first (a backfill)' : ', in commit order'}, detect after each; the changes open at the end scored`,
+      )
+    } else {
+      console.log(
+        `detect again over the same database (must be all 0): ${JSON.stringify(history.secondPass)}`,
+      )
+    }
   }
   if (jsonNotes.size > 0) console.log(`detect --json: ${[...jsonNotes].join('; ')}`)
   console.log(`run time ${seconds.toFixed(1)} s`)
