@@ -22,7 +22,8 @@
 // VM, docs/stats.md, "Noise on the project's machines"). `history` nights at the old level, then the step at build `history`, then one
 // more night. "Flagged within one night": after the night of the step, a commit alert (provisional
 // or confirmed) on the stepped workload whose blame range holds the step; "within two": the same
-// after the next night. False alerts: A/A trials (no step), every commit change recorded over the
+// after the next night; "at the end": the same after `after` nights from the step on (a true step
+// neither withdrawn nor retracted by the passes since). False alerts: A/A trials (no step), every commit change recorded over the
 // whole history, per 1,000 workload-builds judged; "open" counts those still provisional or
 // confirmed after `after` nights past the step, detection run after each (as the nightly does),
 // so a change a later pass withdrew (the pair-raised one the builds since contradict) is out.
@@ -183,6 +184,8 @@ function run(
 interface Trial {
   readonly flagged1: boolean
   readonly flagged2: boolean
+  /** Still flagged after the last night (`after` nights from the step on): not withdrawn or retracted since. */
+  readonly flaggedEnd: boolean
   /** Commit changes recorded on the unstepped workload, or on any when there is no step. */
   readonly falseChanges: number
   /** Of them, those still provisional or confirmed at the end. */
@@ -306,6 +309,7 @@ async function trial(
     await night(i)
     await detectAndRecord(store)
   }
+  const flaggedEnd = step !== 1 && (await flaggedNow())
   const changes = (
     await store.listChanges({ status: ['provisional', 'confirmed', 'withdrawn'] })
   ).rows.filter((c) => c.kind === 'commit' && (step === 1 || c.series.workload !== stepped))
@@ -313,6 +317,7 @@ async function trial(
   return {
     flagged1,
     flagged2,
+    flaggedEnd,
     falseChanges: changes.length,
     falseOpen: changes.filter((c) => c.status !== 'withdrawn').length,
     judged: (HISTORY + AFTER) * (step === 1 ? 2 : 1),
@@ -340,7 +345,7 @@ for (const scale of SCALES) {
     `\nwithin-pair noise × ${scale} (process spread ≈ ${(100 * scale * spread(allWithin)).toFixed(1)} %)`,
   )
   console.log(
-    'pairs                      | 10 %: 1 night | 2 nights | 20 %: 1 night | 2 nights | false alerts / 1,000 builds (open at the end) | processes added',
+    'pairs                      | 10 %: 1 night | 2 nights | at the end | 20 %: 1 night | 2 nights | at the end | false alerts / 1,000 builds (open at the end) | processes added',
   )
   for (const [label, budget] of [
     [`adaptive (budget ${BUDGET})`, BUDGET],
@@ -353,14 +358,16 @@ for (const scale of SCALES) {
       const rng = createRng(SEED * 1000 + Math.round(step * 100) + Math.round(scale * 7))
       let f1 = 0
       let f2 = 0
+      let fEnd = 0
       for (let t = 0; t < TRIALS; t++) {
         const r = await trial(rng, noise, scale, step, budget)
         f1 += r.flagged1 ? 1 : 0
         f2 += r.flagged2 ? 1 : 0
+        fEnd += r.flaggedEnd ? 1 : 0
         first += r.firstRound
         added += r.added
       }
-      cells.push(pct(f1, TRIALS), pct(f2, TRIALS))
+      cells.push(pct(f1, TRIALS), pct(f2, TRIALS), pct(fEnd, TRIALS))
     }
     const rng = createRng(SEED * 1000 + 1 + Math.round(scale * 7))
     let falseChanges = 0
@@ -375,7 +382,7 @@ for (const scale of SCALES) {
       added += r.added
     }
     console.log(
-      `${label.padEnd(26)} | ${cells[0]!.padStart(13)} | ${cells[1]!.padStart(8)} | ${cells[2]!.padStart(13)} | ${cells[3]!.padStart(8)} | ${`${((1000 * falseChanges) / judged).toFixed(1)} (${((1000 * falseOpen) / judged).toFixed(1)})`.padStart(45)} | +${pct(added, first)}`,
+      `${label.padEnd(26)} | ${cells[0]!.padStart(13)} | ${cells[1]!.padStart(8)} | ${cells[2]!.padStart(10)} | ${cells[3]!.padStart(13)} | ${cells[4]!.padStart(8)} | ${cells[5]!.padStart(10)} | ${`${((1000 * falseChanges) / judged).toFixed(1)} (${((1000 * falseOpen) / judged).toFixed(1)})`.padStart(45)} | +${pct(added, first)}`,
     )
   }
 }
