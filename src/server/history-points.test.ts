@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { BuildSpec } from '../model/index.ts'
 import { exampleBuild, exampleRunWithResults, openSqliteStore } from '../store/index.ts'
+import { createWebRoutes } from '../web/index.ts'
 import { buildServer } from './server.ts'
 import { call } from './server-fixture.ts'
 
@@ -12,9 +13,9 @@ import { call } from './server-fixture.ts'
 const build = (sha: string, date: string): BuildSpec =>
   exampleBuild(sha, { identity: sha, commitDateUtc: date })
 
-test("the timeline and the workloads index leave out a nightly's reference run and pair rounds", async () => {
+test("the timeline, its overlay picker and the workloads index leave out a nightly's reference run and pair rounds", async () => {
   const store = await openSqliteStore(':memory:')
-  const app = await buildServer(store)
+  const app = await buildServer(store, { web: createWebRoutes() })
   try {
     const day = (d: number) => `2024-10-0${d}T10:00:00Z`
     const c1 = build('c1c1c1c1', '2024-09-01T00:00:00Z')
@@ -56,6 +57,26 @@ test("the timeline and the workloads index leave out a nightly's reference run a
     // The pair's runs are still runs of the machine.
     const runs = await call(app, { method: 'GET', url: '/api/v1/runs?machine=bench-1' })
     assert.equal(runs.body.total, 5)
+    // The timeline of the same workload in another build config offers this series as an
+    // overlay, counted by its history's builds too (3, not 5).
+    const plain = (sha: string, date: string) =>
+      exampleBuild(sha, { config: 'default', identity: `d-${sha}`, commitDateUtc: date })
+    await store.insertRuns([
+      exampleRunWithResults(
+        { startedAt: day(6), build: plain('c1c1c1c1', '2024-09-01T00:00:00Z') },
+        { workloads: ['nbody'] },
+      ),
+      exampleRunWithResults(
+        { startedAt: day(7), build: plain('c2c2c2c2', '2024-09-02T00:00:00Z') },
+        { workloads: ['nbody'] },
+      ),
+    ])
+    const page = await app.inject({
+      method: 'GET',
+      url: '/timeline?machine=bench-1&runtime=cpython&config=default&branch=main&workload=nbody',
+    })
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /pgo-lto\s*<span class="muted" title="builds in its history">\s*\(3\)\s*<\/span>/)
   } finally {
     await app.close()
     await store.close()

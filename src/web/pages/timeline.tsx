@@ -186,7 +186,11 @@ export async function timelinePage(
     }),
   ]
   if (ctx.links.mode === 'static') linkComparisons(ctx, loaded)
-  const siblings = (await ctx.api.listSeries({ query: { workload: primary.workload, limit: 1000 } })).items
+  // The summaries count each sibling's history points (a nightly's reference and pair-round runs
+  // are not builds of its history), as the workloads index does.
+  const siblings = (
+    await ctx.api.summarizeSeries({ query: { workload: primary.workload, limit: 1000, spark: 2 } })
+  ).items
   const props: TimelineIslandProps = {
     series: loaded.map((l) => l.data),
     commitPattern: ctx.links.commitPattern ?? null,
@@ -318,7 +322,7 @@ function MetricChoice(props: {
 function OverlayForm(props: {
   readonly primary: SeriesRef
   readonly overlays: readonly SeriesRef[]
-  readonly siblings: Out<'listSeries'>['items']
+  readonly siblings: Out<'summarizeSeries'>['items']
 }) {
   const { primary, overlays, siblings } = props
   return (
@@ -343,7 +347,9 @@ function OverlayForm(props: {
                 checked={overlays.some((o) => seriesKey(o) === seriesKey(s))}
               />{' '}
               {labelOf(s, primary)}
-              <span class="muted">({s.points})</span>
+              <span class="muted" title="builds in its history">
+                ({s.points})
+              </span>
             </label>
           ))}
         <button type="submit">Overlay</button>
