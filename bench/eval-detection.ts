@@ -502,6 +502,8 @@ interface SyntheticFigures {
   aa: { sets: number; points: number; changes: number; commitChanges: number; per1000: number }
   steps: Record<string, StepTally>
   stepSetsUnstepped: { points: number; changes: number; per1000: number }
+  /** Steps missed on quiet benchmarks (σ below QUIET_SIGMA), with what the set reported for them. */
+  quietMisses: string[]
 }
 
 /** Whether a change reports an injected step: right series, slower, first bad where it belongs. */
@@ -608,6 +610,7 @@ function syntheticSets() {
         ]),
       ),
       stepSetsUnstepped: { points: 0, changes: 0, per1000: 0 },
+      quietMisses: [],
     }
     sets.forEach(({ set, kind }, i) => {
       const changes = (found[i] as Detected).changes
@@ -627,7 +630,17 @@ function syntheticSets() {
         const quiet = (stretch.sigma.get(inj.benchmark) as number) < QUIET_SIGMA
         t.injected++
         if (quiet) t.quietInjected++
-        if (hits.length === 0) continue
+        if (hits.length === 0) {
+          if (quiet) {
+            const seen = changes
+              .filter((c) => c.workload === inj.benchmark)
+              .map((c) => `×${c.ratio.toFixed(3)} at ${set.position.get(c.firstBad) ?? '?'}`)
+            figures.quietMisses.push(
+              `${set.name} ${inj.benchmark} +${Math.round(inj.size * 100)} % at ${inj.at} of ${set.builds.length} (σ ${(100 * (stretch.sigma.get(inj.benchmark) as number)).toFixed(2)} %): ${seen.length > 0 ? seen.join(', ') : 'nothing reported'}`,
+            )
+          }
+          continue
+        }
         t.found++
         if (quiet) t.quietFound++
         if (hits.some((c) => set.position.get(c.firstBad) === inj.at)) t.exact++
@@ -768,6 +781,11 @@ if (JSON_OUT) {
   }
   console.log('')
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`)
+  if (synthetic) {
+    console.log('')
+    console.log(`steps missed on quiet benchmarks (${synthetic.quietMisses.length}):`)
+    for (const m of synthetic.quietMisses) console.log(`  ${m}`)
+  }
   if (history) {
     console.log('')
     console.log(`misses (${history.misses.length}):`)
