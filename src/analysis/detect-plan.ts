@@ -1,4 +1,4 @@
-import type { JsonObject } from '../lib/index.ts'
+import { isJsonObject, type JsonObject } from '../lib/index.ts'
 import {
   type Change,
   type DetectOptions,
@@ -463,7 +463,7 @@ function retractedChanges(
  * from the first bad on, or, measured on at least the builds it was confirmed on (each side as
  * many as then), no longer reaches even the detector's first-pass significance (firstPassPValue,
  * ten times the p a change is confirmed at: the margin keeps a change that hovers near the
- * threshold from coming and going night after night).
+ * threshold from coming and going night after night) — unless a pair confirmed it.
  */
 export function retractionReason(k: ChangeRow, step: StepEstimate, firstPassPValue: number): string | null {
   const now = `×${step.ratio.toFixed(3)} [${step.ratioLow.toFixed(3)}, ${step.ratioHigh.toFixed(3)}]`
@@ -471,6 +471,10 @@ export function retractionReason(k: ChangeRow, step: StepEstimate, firstPassPVal
   if (step.pointsAfter >= RETRACT_AFTER && step.ratioLow <= 1 && 1 <= step.ratioHigh) {
     return `later builds no longer show this step: with ${step.pointsAfter} builds from its first bad build on, the history's step there is ${now} (${then})`
   }
+  // A change an interleaved pair confirmed stands on evidence the history does not hold: a few
+  // builds do not overrule it (the interval rule above, on 12, still does).
+  const paired = k.details.paired
+  if (isJsonObject(paired) && paired.verdict === 'confirms') return null
   const before = k.details.pointsBefore
   const after = k.details.pointsAfter
   if (typeof before !== 'number' || typeof after !== 'number') return null

@@ -356,6 +356,10 @@ test('a confirmed change is retracted sooner when, on more builds than it was co
   // Confirmed on more builds after it than the history now holds: not yet overruled.
   const thinner = planDetection(withStaleRecord(20, 28, { details: { pointsBefore: 12, pointsAfter: 12 } }))
   assert.equal(thinner.retracted, 0)
+  // Confirmed by an interleaved pair: eight builds of history do not overrule the pair (twelve do).
+  const paired = { pointsBefore: 12, pointsAfter: 3, paired: { verdict: 'confirms', ratio: 1.08 } }
+  assert.equal(planDetection(withStaleRecord(20, 28, { details: paired })).retracted, 0)
+  assert.equal(planDetection(withStaleRecord(20, 40, { details: paired })).retracted, 1)
 })
 
 test('retractionReason() keeps a step between the first pass and the confirmation level: the margin against flicker', () => {
