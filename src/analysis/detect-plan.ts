@@ -396,9 +396,9 @@ function raisedByPair(
 }
 
 /**
- * Builds at and after a confirmed change the history needs before it may retract it: the
- * detector's confirmation window, so the level after the blame is as well measured as a change is
- * when it is confirmed.
+ * Builds at and after a confirmed change the history needs before its step's interval holding 1
+ * retracts it whatever it was confirmed on (a pair included): the detector's confirmation window,
+ * so the level after the blame is as well measured as a change is when it is confirmed.
  */
 export const RETRACT_AFTER = 12
 
