@@ -140,13 +140,18 @@ const progress = (line: string) => process.stderr.write(`[${elapsed()}] ${line}\
 // ---------------------------------------------------------------------------------------------
 // The product's CLI
 
-function cli(argv: readonly string[]): Promise<string> {
+/** The environment the CLI runs in: no $LANGPERF_DB, every command names its database. */
+function cliEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }
   delete env.LANGPERF_DB
+  return env
+}
+
+function cli(argv: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {
       cwd: ROOT,
-      env,
+      env: cliEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []
@@ -322,11 +327,9 @@ async function accumulateAndRead(label: string, dir: string, files: readonly str
 
 /** The provisional and confirmed changes of a database, paged out of `langperf serve`'s API. */
 async function openChanges(db: string): Promise<unknown[]> {
-  const env = { ...process.env }
-  delete env.LANGPERF_DB
   const server = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--log-level', 'warn'], {
     cwd: ROOT,
-    env,
+    env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const closed = new Promise<void>((resolve) => server.on('close', () => resolve()))
@@ -534,9 +537,7 @@ interface Task {
  * named `bm-…-<sha7>-JIT.json.gz`, or bench_runner's own `results/bm-…-JIT/bm-….json` tree).
  */
 function historyTask(): Task & { readonly count: number; readonly partial: number } {
-  const count = readdirSync(FILES_DIR, { recursive: true })
-    .map(String)
-    .filter((f) => /\.json(\.gz)?$/.test(f) && !/-pystats\.json$/.test(f)).length
+  const count = historyFiles().length
   if (!PARTIAL) return { label: 'history', files: [FILES_DIR], count, partial: 0 }
   // One-benchmark runs beside the history (--partial-runs): imported with it, not scored.
   const dir = join(work, 'partial-runs')
