@@ -23,8 +23,8 @@
 // more night. "Flagged within one night": after the night of the step, a commit alert (provisional
 // or confirmed) on the stepped workload whose blame range holds the step; "within two": the same
 // after the next night; "at the end": the same after `after` nights from the step on (a true step
-// neither withdrawn nor retracted by the passes since). False alerts: A/A trials (no step), every commit change recorded over the
-// whole history, per 1,000 workload-builds judged; "open" counts those still provisional or
+// neither withdrawn nor retracted by the passes since). False alerts: A/A trials (no step), every
+// commit change recorded over the whole history, per 1,000 workload-builds judged; "open" counts those still provisional or
 // confirmed after `after` nights past the step, detection run after each (as the nightly does),
 // so a change a later pass withdrew (the pair-raised one the builds since contradict) is out.
 //
